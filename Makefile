@@ -1,0 +1,128 @@
+# regia: top-level build.
+#
+#   make            build build/regia and the kernels library
+#   make demo       run the environmental job on the embedded demo data
+#   make check      run every test that needs no GPU (ends with "N passed, N failed")
+#   make bench      kernel benchmarks against R forecast::ets and statsmodels
+#   make install    install regia under $(PREFIX)
+#
+# Switches: CUDA=0 builds without CUDA even where nvcc exists;
+#           CUDA_ARCHS="80 90" chooses the fat-binary targets (sm_80 = A100, sm_90 = H100).
+#           DEPS=0 skips the dependency installer (e.g. on Leonardo, after `source slurm/leonardo.env`).
+
+SHELL      := /bin/bash
+PREFIX     ?= /usr/local
+BUILD      ?= build
+DEPS       ?= 1
+VERSION    := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+GIT_REV    := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+MPICC      ?= mpicc
+CC_PLAIN   ?= gcc
+NVCC       ?= $(shell command -v nvcc 2>/dev/null)
+CUDA       ?= $(if $(NVCC),1,0)
+CUDA_ARCHS ?= 80 90
+CUDA_HOME  ?= $(patsubst %/bin/nvcc,%,$(NVCC))
+
+# Debian puts the MPI build of NetCDF-C and HDF5 in their own trees; Leonardo's modules
+# set NETCDF_C_HOME / HDF5_HOME (see slurm/leonardo.env).
+NETCDF_INC ?= $(if $(NETCDF_C_HOME),$(NETCDF_C_HOME)/include,/usr/lib/x86_64-linux-gnu/netcdf/mpi/include)
+NETCDF_LIB ?= $(if $(NETCDF_C_HOME),-L$(NETCDF_C_HOME)/lib -lnetcdf,-lnetcdf_mpi)
+HDF5_INC   ?= $(if $(HDF5_HOME),$(HDF5_HOME)/include,/usr/include/hdf5/openmpi)
+HDF5_LIB   ?= $(if $(HDF5_HOME),-L$(HDF5_HOME)/lib,-L/usr/lib/x86_64-linux-gnu/hdf5/openmpi) -lhdf5
+
+ifeq ($(CUDA),1)
+CPPFLAGS   += -DREGIA_USE_CUDA=1
+NVFLAGS    := -O3 -std=c++17 -Iinclude -DREGIA_USE_CUDA=1 -Xcompiler -fPIC,-Wall \
+              $(foreach a,$(CUDA_ARCHS),-gencode arch=compute_$(a),code=sm_$(a)) \
+              -gencode arch=compute_$(lastword $(CUDA_ARCHS)),code=compute_$(lastword $(CUDA_ARCHS))
+CUDA_LIBS  := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart -lcublas -lcurand
+endif
+
+WARN       := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2
+OPT        ?= -O2 -march=x86-64-v2 -g
+CSTD       := -std=c17 -D_GNU_SOURCE
+CPPFLAGS   += -Iinclude -DREGIA_VERSION=\"$(VERSION)\" -DREGIA_GIT_REV=\"$(GIT_REV)\"
+KFLAGS     := $(CSTD) $(OPT) $(WARN) -fopenmp $(CPPFLAGS)
+HFLAGS     := $(CSTD) $(OPT) $(WARN) -fopenmp $(CPPFLAGS) -I$(NETCDF_INC) -I$(HDF5_INC)
+LDLIBS     := $(NETCDF_LIB) $(HDF5_LIB) -linih -lcrypto -lopenblas -lm -fopenmp
+
+
+# --- sources: every .c file of a layer is part of it (no lists to forget) ---------------
+KERNEL_SRC := runtime/status.c $(wildcard kernels/*.c kernels/cpu/*.c)
+KERNEL_CU  := $(if $(filter 1,$(CUDA)),$(wildcard kernels/cuda/*.cu))
+HOST_SRC   := $(filter-out runtime/status.c,$(wildcard runtime/*.c)) $(wildcard io/*.c) \
+              $(filter-out drivers/main.c,$(wildcard drivers/*.c))
+KERNEL_OBJ := $(KERNEL_SRC:%.c=$(BUILD)/%.o) $(KERNEL_CU:%.cu=$(BUILD)/%.cu.o)
+HOST_OBJ   := $(HOST_SRC:%.c=$(BUILD)/%.o)
+KLIB       := $(BUILD)/libregia_kernels.a
+HLIB       := $(BUILD)/libregia_host.a
+REGIA      := $(BUILD)/regia
+
+# Unit tests: tests/unit/test_*.c; those named test_k_* link only the kernels library
+# (they run on a GPU machine that has nothing but CUDA).
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_SRC  := $(wildcard benchmarks/bench_*.c)
+BENCH_BIN  := $(BENCH_SRC:benchmarks/%.c=$(BUILD)/benchmarks/%)
+
+.PHONY: all deps deps-test deps-bench check demo bench install clean kernels tests
+all: $(if $(filter 1,$(DEPS)),deps) $(REGIA) kernels
+kernels: $(KLIB)
+tests: $(UNIT_BIN)
+
+deps:
+	@scripts/install-deps.sh build
+deps-test:
+	@scripts/install-deps.sh test
+deps-bench:
+	@scripts/install-deps.sh bench
+
+$(BUILD)/%.o: %.c $(wildcard include/regia/*.h) $(wildcard */*_impl.h) $(wildcard */*/*_impl.h)
+	@mkdir -p $(dir $@)
+	@case $< in kernels/*|runtime/status.c) echo "  CC    $<"; $(CC_PLAIN) $(KFLAGS) -c $< -o $@ ;; \
+	  *) echo "  MPICC $<"; $(MPICC) $(HFLAGS) -c $< -o $@ ;; esac
+
+$(BUILD)/%.cu.o: %.cu $(wildcard include/regia/*.h) $(wildcard kernels/cuda/*.cuh)
+	@mkdir -p $(dir $@)
+	@echo "  NVCC  $<"
+	@$(NVCC) $(NVFLAGS) -c $< -o $@
+
+$(KLIB): $(KERNEL_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+$(HLIB): $(HOST_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+$(REGIA): $(BUILD)/drivers/main.o $(HLIB) $(KLIB)
+	@echo "  LINK  $@"
+	@$(MPICC) -o $@ $^ $(LDLIBS) $(CUDA_LIBS) -lstdc++
+
+$(BUILD)/tests/test_k_%: tests/unit/test_k_%.c tests/unit/check.h $(KLIB)
+	@mkdir -p $(dir $@)
+	@$(CC_PLAIN) $(KFLAGS) -Itests/unit -o $@ $< $(KLIB) -lopenblas -lm -fopenmp $(CUDA_LIBS) -lstdc++
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check.h $(HLIB) $(KLIB)
+	@mkdir -p $(dir $@)
+	@$(MPICC) $(HFLAGS) -Itests/unit -o $@ $< $(HLIB) $(KLIB) $(LDLIBS) $(CUDA_LIBS) -lstdc++
+
+$(BUILD)/benchmarks/bench_%: benchmarks/bench_%.c $(KLIB)
+	@mkdir -p $(dir $@)
+	@$(CC_PLAIN) $(KFLAGS) -O3 -o $@ $< $(KLIB) -lopenblas -lm -fopenmp $(CUDA_LIBS) -lstdc++
+
+check: $(if $(filter 1,$(DEPS)),deps-test) $(REGIA) $(UNIT_BIN)
+	@REGIA=$(abspath $(REGIA)) BUILD=$(abspath $(BUILD)) tests/run.sh
+
+demo: $(if $(filter 1,$(DEPS)),deps) $(REGIA)
+	@REGIA=$(abspath $(REGIA)) scripts/demo.sh
+
+bench: $(if $(filter 1,$(DEPS)),deps-bench) $(REGIA) $(BENCH_BIN)
+	@REGIA=$(abspath $(REGIA)) BUILD=$(abspath $(BUILD)) benchmarks/run.sh
+
+install: $(REGIA)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/regia/jobs
+	install -m 755 $(REGIA) $(DESTDIR)$(PREFIX)/bin/regia
+	install -m 644 jobs/*.ini $(DESTDIR)$(PREFIX)/share/regia/jobs/
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,72 @@
+/* regia: one executable, subcommands like cdo or git; every subcommand is MPI-capable. */
+#include <mpi.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "driver_impl.h"
+#include "regia/kernels.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(regia_ctx_t *, int, char **);
+    const char *summary;
+} command_t;
+
+static const command_t commands[] = {
+    {"gen", regia_cmd_gen, "generate synthetic data sets (gen env: ARPA-layout station data)"},
+    {"ingest", regia_cmd_ingest, "convert raw CSV to analysis-ready NetCDF (ingest env)"},
+    {"env", regia_cmd_env, "environmental driver: forecasts and EU-limit risk from a job file"},
+    {"forecast", regia_cmd_forecast, "ETS forecasts with intervals for your own series (CSV)"},
+    {NULL, NULL, NULL},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: regia COMMAND [ARGS...]            (run under mpirun or srun for several ranks)\n"
+            "\n"
+            "regia %s: batch analytics for regional data on supercomputers.\n\ncommands:\n",
+            REGIA_VERSION);
+    for (const command_t *c = commands; c->name; c++) fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    fprintf(f, "  %-10s %s\n", "version", "print version, build and backends");
+    fprintf(f, "\n'regia COMMAND --help' documents each command's options.\n");
+}
+
+static void version(void)
+{
+    printf("regia %s (git %s)\nbackends:", REGIA_VERSION, REGIA_GIT_REV);
+    for (int i = 0; regia_backends[i]; i++)
+        printf(" %s%s", regia_backends[i]->name, regia_backends[i]->available() ? "" : " (no device)");
+    printf("\n");
+}
+
+int main(int argc, char **argv)
+{
+    int provided;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    regia_ctx_t ctx = {.comm = MPI_COMM_WORLD};
+    MPI_Comm_rank(ctx.comm, &ctx.rank);
+    MPI_Comm_size(ctx.comm, &ctx.size);
+    regia_log_init(&ctx.log, ctx.comm, "regia", 0);
+    int rc = REGIA_EXIT_USAGE;
+    if (argc < 2) {
+        if (ctx.rank == 0) usage(stderr);
+    } else if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        if (ctx.rank == 0) usage(stdout);
+        rc = REGIA_EXIT_OK;
+    } else if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+        if (ctx.rank == 0) version();
+        rc = REGIA_EXIT_OK;
+    } else {
+        const command_t *c = commands;
+        while (c->name && strcmp(c->name, argv[1]) != 0) c++;
+        if (c->name) {
+            rc = c->run(&ctx, argc - 1, argv + 1);
+        } else if (ctx.rank == 0) {
+            fprintf(stderr, "regia: unknown command '%s'\n\n", argv[1]);
+            usage(stderr);
+        }
+    }
+    MPI_Finalize();
+    return rc;
+}

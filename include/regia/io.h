@@ -1,0 +1,86 @@
+/* regia/io.h - files: whole-file reads, atomic outputs, SHA-256, manifests, NetCDF checks.
+ * Host-only; none of these functions is collective unless it says so. */
+#ifndef REGIA_IO_H
+#define REGIA_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "regia/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Read a whole file into a NUL-terminated buffer (caller frees).  Files over `max_bytes`
+ * are refused.  Errors name the file and the reason (missing, unreadable, too large). */
+regia_status_t regia_read_file(const char *path, size_t max_bytes, char **data, size_t *len);
+
+/* ---- atomic outputs ----------------------------------------------------------------
+ * An output is written as "<final>.tmp" in the same directory, then fsync'ed, renamed
+ * over the final name and the directory fsync'ed.  An aborted output leaves nothing under
+ * either name, and an existing file under the final name is untouched until commit. */
+typedef struct {
+    char final_path[4096];
+    char tmp_path[4096 + 8];
+} regia_atomic_t;
+
+/* Fills the names; checks that the directory exists and is writable. */
+regia_status_t regia_atomic_begin(regia_atomic_t *a, const char *final_path);
+/* fsync the temporary file, rename it to the final name, fsync the directory. */
+regia_status_t regia_atomic_commit(regia_atomic_t *a);
+/* Remove the temporary file (no error if absent). */
+void regia_atomic_abort(regia_atomic_t *a);
+/* Write a whole buffer atomically. */
+regia_status_t regia_atomic_write(const char *path, const void *data, size_t len);
+
+/* ---- SHA-256 ---------------------------------------------------------------------- */
+void regia_sha256_buf(const void *data, size_t len, char hex[65]);
+regia_status_t regia_sha256_file(const char *path, char hex[65]);
+
+/* ---- JSON manifest ------------------------------------------------------------------
+ * Built in memory, written atomically.  Values are copied. */
+typedef struct regia_manifest regia_manifest_t;
+regia_manifest_t *regia_manifest_new(const char *tool);
+void regia_manifest_free(regia_manifest_t *m);
+/* Top-level "key": "value" / number pairs (insertion order kept). */
+void regia_manifest_str(regia_manifest_t *m, const char *key, const char *value);
+void regia_manifest_num(regia_manifest_t *m, const char *key, double value);
+/* Entries of the "inputs" and "outputs" arrays: path, role and SHA-256 (computed now;
+ * an unreadable file is an error). */
+regia_status_t regia_manifest_file(regia_manifest_t *m, const char *list, const char *role,
+                                   const char *path);
+/* Entry of "timings": stage name and seconds. */
+void regia_manifest_timing(regia_manifest_t *m, const char *stage, double seconds);
+regia_status_t regia_manifest_write(const regia_manifest_t *m, const char *path);
+
+/* ---- NetCDF call checks --------------------------------------------------------------
+ * REGIA_NC(expr): evaluate a NetCDF-C call; on failure record the expression, the source
+ * location and nc_strerror(), set st = REGIA_ERR_NETCDF and jump to err. */
+const char *regia_nc_strerror(int ncerr);
+#define REGIA_NC(expr)                                                                     \
+    do {                                                                                   \
+        int nc_rc_ = (expr);                                                               \
+        if (nc_rc_ != 0) {                                                                 \
+            st = regia_error_set(REGIA_ERR_NETCDF, __FILE__, __LINE__, "%s: %s", #expr,    \
+                                 regia_nc_strerror(nc_rc_));                               \
+            goto err;                                                                      \
+        }                                                                                  \
+    } while (0)
+
+/* REGIA_MPI(expr): the same for MPI calls (MPI_Error_string). */
+const char *regia_mpi_strerror(int mpierr);
+#define REGIA_MPI(expr)                                                                    \
+    do {                                                                                   \
+        int mpi_rc_ = (expr);                                                              \
+        if (mpi_rc_ != 0) {                                                                \
+            st = regia_error_set(REGIA_ERR_MPI, __FILE__, __LINE__, "%s: %s", #expr,       \
+                                 regia_mpi_strerror(mpi_rc_));                             \
+            goto err;                                                                      \
+        }                                                                                  \
+    } while (0)
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,86 @@
+/* regia/job.h - job files: INI text checked against a driver's schema.
+ *
+ *   # comment                     ; comment
+ *   [section]
+ *   key = value
+ *
+ * Rank 0 reads the file and broadcasts its text; every rank parses the same text, so all
+ * ranks hold the same job.  Unknown sections or keys, repeated keys, missing required keys
+ * and values of the wrong type or out of range are errors naming the file and line.
+ * Relative paths in values read with regia_job_path() are taken relative to the
+ * directory that holds the job file.
+ */
+#ifndef REGIA_JOB_H
+#define REGIA_JOB_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#include "regia/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    REGIA_KEY_STRING,
+    REGIA_KEY_PATH,    /* a file name, resolved against the job file's directory */
+    REGIA_KEY_INT,
+    REGIA_KEY_DOUBLE,
+    REGIA_KEY_BOOL,    /* true/false, yes/no, on/off, 1/0 */
+    REGIA_KEY_ENUM,    /* one of `choices` ("a|b|c") */
+    REGIA_KEY_LIST,    /* comma-separated strings; `choices` restricts items when set */
+    REGIA_KEY_DOUBLE_LIST
+} regia_key_type_t;
+
+typedef struct {
+    const char *section;     /* "" for keys before any section header */
+    const char *key;
+    regia_key_type_t type;
+    int required;
+    const char *fallback;    /* value when absent and not required (NULL: none)  */
+    double min, max;         /* numeric bounds when min < max                    */
+    const char *choices;     /* for ENUM and LIST                                */
+    const char *help;        /* one line, for `regia CMD --help`                 */
+} regia_job_key_t;
+
+typedef struct regia_job regia_job_t;
+
+/* Collective over comm.  Reads `path` on rank 0, broadcasts it and parses it against
+ * `schema` (array terminated by an entry with key == NULL).  On error *job is NULL and
+ * the message (naming path and line) is in regia_error_msg() on every rank. */
+regia_status_t regia_job_load(const char *path, const regia_job_key_t *schema, MPI_Comm comm,
+                              regia_job_t **job);
+/* Parse text already in memory (tests, --set overrides).  Not collective. */
+regia_status_t regia_job_parse(const char *text, const char *path, const regia_job_key_t *schema,
+                               regia_job_t **job);
+void regia_job_free(regia_job_t *job);
+
+/* Getters for keys declared in the schema (absent optional keys give the fallback;
+ * has() tells whether a value exists at all). Strings are owned by the job. */
+int regia_job_has(const regia_job_t *job, const char *section, const char *key);
+const char *regia_job_str(const regia_job_t *job, const char *section, const char *key);
+/* PATH keys: resolved against the job file's directory (absolute paths unchanged). */
+const char *regia_job_path(const regia_job_t *job, const char *section, const char *key);
+int64_t regia_job_int(const regia_job_t *job, const char *section, const char *key);
+double regia_job_double(const regia_job_t *job, const char *section, const char *key);
+int regia_job_bool(const regia_job_t *job, const char *section, const char *key);
+/* LIST / DOUBLE_LIST: number of items; item i as string / double. */
+int regia_job_list_len(const regia_job_t *job, const char *section, const char *key);
+const char *regia_job_list_item(const regia_job_t *job, const char *section, const char *key, int i);
+double regia_job_list_double(const regia_job_t *job, const char *section, const char *key, int i);
+/* Line of a key in the job file (0 when it came from the fallback). */
+int regia_job_line(const regia_job_t *job, const char *section, const char *key);
+
+/* The job file's text, its path and its SHA-256 (hex), for provenance. */
+const char *regia_job_text(const regia_job_t *job);
+const char *regia_job_file(const regia_job_t *job);
+const char *regia_job_sha256(const regia_job_t *job);
+
+/* Print the schema as a key reference (for --help and the README). */
+void regia_job_print_schema(const regia_job_key_t *schema, void *stream /* FILE* */);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,72 @@
+/* regia/kernels.h - the compute backends: one table of operations, one entry per backend.
+ *
+ * Kernels compute on batches held in memory: no MPI, no file I/O, no global state.
+ * The CPU backend is always built and is the reference (oracle) for the others; a CUDA
+ * backend exists when regia is built with REGIA_USE_CUDA.  Callers use the thin wrappers
+ * below, never the table directly.
+ */
+#ifndef REGIA_KERNELS_H
+#define REGIA_KERNELS_H
+
+#include "regia/ets.h"
+#include "regia/risk.h"
+#include "regia/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct regia_backend regia_backend_t;
+
+/* Operation table of a backend.  Every op: host pointers in and out, blocking (the
+ * results are in place when it returns), thread-compatible (one backend handle per
+ * thread).  An op a backend lacks is NULL and the wrapper reports REGIA_ERR_UNSUPPORTED. */
+typedef struct {
+    const char *name;            /* "cpu", "cuda"                                      */
+    /* Is the backend usable on this machine? (CUDA: a device is visible.) */
+    int (*available)(void);
+    /* Open a handle on device `device` (ignored by the CPU backend); `threads` <= 0
+     * means all the threads OpenMP offers. */
+    regia_status_t (*open)(regia_backend_t *be, int device, int threads);
+    void (*close)(regia_backend_t *be);
+    /* Human-readable description of the device in use ("cpu: 8 threads", ...). */
+    void (*describe)(const regia_backend_t *be, char *buf, int len);
+    regia_status_t (*ets)(regia_backend_t *be, const regia_ets_batch_t *in, regia_ets_out_t *out);
+    regia_status_t (*exceed)(regia_backend_t *be, const regia_exceed_batch_t *in, double *prob);
+    regia_status_t (*breach)(regia_backend_t *be, const regia_breach_batch_t *in,
+                             regia_breach_out_t *out);
+} regia_backend_ops_t;
+
+struct regia_backend {
+    const regia_backend_ops_t *ops;
+    int device;                  /* device ordinal in use (-1 for the CPU)             */
+    int threads;                 /* host threads used by the CPU backend               */
+    void *impl;                  /* backend-private state                              */
+};
+
+/* NULL-terminated registry of the backends compiled in (cpu first). */
+extern const regia_backend_ops_t *const regia_backends[];
+
+/* Open the backend called `name` ("cpu", "cuda" or "auto": CUDA when a device is
+ * visible, else CPU) on `device`.  Asking for "cuda" where none is usable is an error
+ * with a message saying why. */
+regia_status_t regia_backend_open(regia_backend_t *be, const char *name, int device, int threads);
+void regia_backend_close(regia_backend_t *be);
+const char *regia_backend_name(const regia_backend_t *be);
+void regia_backend_describe(const regia_backend_t *be, char *buf, int len);
+
+regia_status_t regia_ets(regia_backend_t *be, const regia_ets_batch_t *in, regia_ets_out_t *out);
+regia_status_t regia_exceed(regia_backend_t *be, const regia_exceed_batch_t *in, double *prob);
+regia_status_t regia_breach(regia_backend_t *be, const regia_breach_batch_t *in,
+                            regia_breach_out_t *out);
+
+/* Backend tables (defined in kernels/cpu and kernels/cuda). */
+extern const regia_backend_ops_t regia_cpu_backend;
+#ifdef REGIA_USE_CUDA
+extern const regia_backend_ops_t regia_cuda_backend;
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,12 @@
+/* cpu_impl.h - the CPU backend's operations (internal to kernels/). */
+#ifndef REGIA_CPU_IMPL_H
+#define REGIA_CPU_IMPL_H
+
+#include "regia/kernels.h"
+
+regia_status_t regia_cpu_ets(regia_backend_t *be, const regia_ets_batch_t *in, regia_ets_out_t *out);
+regia_status_t regia_cpu_exceed(regia_backend_t *be, const regia_exceed_batch_t *in, double *prob);
+regia_status_t regia_cpu_breach(regia_backend_t *be, const regia_breach_batch_t *in,
+                                regia_breach_out_t *out);
+
+#endif

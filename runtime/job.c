@@ -1,0 +1,409 @@
+/* Job files: INI (libinih) checked against a schema (see regia/job.h). */
+#include "regia/job.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "regia/io.h"
+
+enum { MAX_JOB_BYTES = 1 << 20, MAX_ITEMS = 256 };
+
+typedef struct {
+    char *section, *key, *value;
+    int line;
+    const regia_job_key_t *spec;
+    char *resolved;           /* PATH: value resolved against the job's directory */
+    int n_items;              /* LIST */
+    char **items;
+} entry_t;
+
+struct regia_job {
+    char *text, *path, *dir;
+    char sha[65];
+    entry_t *e;
+    int n, cap;
+    const regia_job_key_t *schema;
+    /* parse state */
+    const char *cursor;
+    int lineno;
+    regia_status_t st;
+};
+
+/* ---- reading: a line reader that counts lines for inih's handler ------------------- */
+static char *reader(char *str, int num, void *stream)
+{
+    regia_job_t *job = stream;
+    if (job->st != REGIA_OK || *job->cursor == '\0') return NULL;
+    const char *nl = strchr(job->cursor, '\n');
+    size_t len = nl ? (size_t)(nl - job->cursor) + 1 : strlen(job->cursor);
+    job->lineno++;
+    if (len >= (size_t)num) {
+        job->st = REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: line longer than %d characters", job->path,
+                             job->lineno, num - 2);
+        return NULL;
+    }
+    memcpy(str, job->cursor, len);
+    str[len] = '\0';
+    job->cursor += len;
+    return str;
+}
+
+static const regia_job_key_t *find_spec(const regia_job_key_t *schema,
+                                        const char *section, const char *key)
+{
+    for (const regia_job_key_t *k = schema; k->key; k++)
+        if (strcasecmp(k->section, section) == 0 && strcasecmp(k->key, key) == 0) return k;
+    return NULL;
+}
+
+static int section_known(const regia_job_key_t *schema, const char *section)
+{
+    for (const regia_job_key_t *k = schema; k->key; k++)
+        if (strcasecmp(k->section, section) == 0) return 1;
+    return 0;
+}
+
+static entry_t *find_entry(const regia_job_t *job, const char *section, const char *key)
+{
+    for (int i = 0; i < job->n; i++)
+        if (strcasecmp(job->e[i].section, section) == 0 && strcasecmp(job->e[i].key, key) == 0)
+            return &job->e[i];
+    return NULL;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+    regia_job_t *job = user;
+    if (job->st != REGIA_OK) return 0;
+    const regia_job_key_t *spec = find_spec(job->schema, section, name);
+    if (!spec) {
+        if (!section_known(job->schema, section))
+            job->st = REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: unknown section [%s] (key '%s')", job->path,
+                                 job->lineno, section, name);
+        else
+            job->st = REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: unknown key '%s' in section [%s]", job->path,
+                                 job->lineno, name, section);
+        return 0;
+    }
+    entry_t *old = find_entry(job, section, name);
+    if (old) {
+        job->st = REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: key '%s' repeated (first set on line %d)", job->path,
+                             job->lineno, name, old->line);
+        return 0;
+    }
+    if (job->n == job->cap) {
+        int cap = job->cap ? 2 * job->cap : 32;
+        entry_t *e = realloc(job->e, (size_t)cap * sizeof *e);
+        if (!e) { job->st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory reading %s", job->path); return 0; }
+        job->e = e;
+        job->cap = cap;
+    }
+    entry_t *e = &job->e[job->n++];
+    memset(e, 0, sizeof *e);
+    e->section = strdup(section);
+    e->key = strdup(name);
+    e->value = strdup(value);
+    e->line = job->lineno;
+    e->spec = spec;
+    return 1;
+}
+
+/* ---- validation ------------------------------------------------------------------ */
+static int in_choices(const char *choices, const char *v)
+{
+    size_t n = strlen(v);
+    for (const char *c = choices; *c;) {
+        const char *bar = strchr(c, '|');
+        size_t len = bar ? (size_t)(bar - c) : strlen(c);
+        if (len == n && strncasecmp(c, v, n) == 0) return 1;
+        if (!bar) break;
+        c = bar + 1;
+    }
+    return 0;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t') s++;
+    char *end = s + strlen(s);
+    while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r')) *--end = '\0';
+    return s;
+}
+
+static int parse_bool(const char *v, int *out)
+{
+    static const char *yes[] = {"true", "yes", "on", "1"}, *no[] = {"false", "no", "off", "0"};
+    for (int i = 0; i < 4; i++) {
+        if (strcasecmp(v, yes[i]) == 0) { *out = 1; return 1; }
+        if (strcasecmp(v, no[i]) == 0) { *out = 0; return 1; }
+    }
+    return 0;
+}
+
+static regia_status_t check_number(const regia_job_t *job, const entry_t *e, const char *v, double *out)
+{
+    const regia_job_key_t *k = e->spec;
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (end == v || *trim(end) != '\0' || errno == ERANGE || !isfinite(d))
+        return REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: key '%s': '%s' is not a number", job->path, e->line,
+                          k->key, v);
+    if (k->type == REGIA_KEY_INT && d != floor(d))
+        return REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: key '%s': '%s' is not a whole number", job->path, e->line,
+                          k->key, v);
+    if (k->min < k->max && (d < k->min || d > k->max))
+        return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: key '%s': %s is outside [%g, %g]", job->path, e->line,
+                          k->key, v, k->min, k->max);
+    *out = d;
+    return REGIA_OK;
+}
+
+static regia_status_t split_list(regia_job_t *job, entry_t *e)
+{
+    char *copy = strdup(e->value), *save = NULL;
+    e->items = calloc(MAX_ITEMS, sizeof *e->items);
+    if (!copy || !e->items) { free(copy); return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); }
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *t = trim(tok);
+        if (!*t) continue;
+        if (e->n_items == MAX_ITEMS) {
+            free(copy);
+            return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: key '%s': more than %d items", job->path, e->line,
+                              e->key, MAX_ITEMS);
+        }
+        e->items[e->n_items++] = strdup(t);
+    }
+    free(copy);
+    if (e->n_items == 0)
+        return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: key '%s': empty list", job->path, e->line, e->key);
+    return REGIA_OK;
+}
+
+static regia_status_t validate_entry(regia_job_t *job, entry_t *e)
+{
+    const regia_job_key_t *k = e->spec;
+    double d;
+    int b;
+    if (k->type != REGIA_KEY_STRING && k->type != REGIA_KEY_LIST && e->value[0] == '\0')
+        return REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: key '%s' has no value", job->path, e->line, k->key);
+    switch (k->type) {
+    case REGIA_KEY_STRING: return REGIA_OK;
+    case REGIA_KEY_PATH: {
+        const char *v = e->value;
+        if (v[0] == '/' || !job->dir[0]) {
+            e->resolved = strdup(v);
+        } else {
+            size_t len = strlen(job->dir) + strlen(v) + 2;
+            e->resolved = malloc(len);
+            if (e->resolved) snprintf(e->resolved, len, "%s/%s", job->dir, v);
+        }
+        return e->resolved ? REGIA_OK : REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+    }
+    case REGIA_KEY_INT:
+    case REGIA_KEY_DOUBLE: return check_number(job, e, e->value, &d);
+    case REGIA_KEY_BOOL:
+        if (!parse_bool(e->value, &b))
+            return REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: key '%s': '%s' is not true or false", job->path,
+                              e->line, k->key, e->value);
+        return REGIA_OK;
+    case REGIA_KEY_ENUM:
+        if (!in_choices(k->choices, e->value))
+            return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: key '%s': '%s' is not one of %s", job->path,
+                              e->line, k->key, e->value, k->choices);
+        return REGIA_OK;
+    case REGIA_KEY_LIST:
+    case REGIA_KEY_DOUBLE_LIST: {
+        regia_status_t st = split_list(job, e);
+        if (st) return st;
+        for (int i = 0; i < e->n_items; i++) {
+            if (k->type == REGIA_KEY_DOUBLE_LIST) {
+                st = check_number(job, e, e->items[i], &d);
+                if (st) return st;
+            } else if (k->choices && !in_choices(k->choices, e->items[i])) {
+                return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: key '%s': '%s' is not one of %s", job->path,
+                                  e->line, k->key, e->items[i], k->choices);
+            }
+            for (int j = 0; j < i; j++)
+                if (strcasecmp(e->items[i], e->items[j]) == 0)
+                    return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: key '%s': '%s' listed twice", job->path,
+                                      e->line, k->key, e->items[i]);
+        }
+        return REGIA_OK;
+    }
+    }
+    return REGIA_OK;
+}
+
+/* Absent optional keys with a fallback become entries with line 0, so getters and
+ * validation treat both alike. */
+static regia_status_t add_fallbacks(regia_job_t *job)
+{
+    for (const regia_job_key_t *k = job->schema; k->key; k++) {
+        if (find_entry(job, k->section, k->key)) continue;
+        if (k->required)
+            return REGIA_FAIL(REGIA_ERR_INVALID, "%s: required key '%s' missing from section [%s]", job->path,
+                              k->key, k->section[0] ? k->section : "(top)");
+        if (!k->fallback) continue;
+        int saved = job->lineno;
+        job->lineno = 0;
+        handler(job, k->section, k->key, k->fallback);
+        job->lineno = saved;
+        if (job->st) return job->st;
+    }
+    return REGIA_OK;
+}
+
+regia_status_t regia_job_parse(const char *text, const char *path, const regia_job_key_t *schema,
+                               regia_job_t **out)
+{
+    regia_status_t st = REGIA_OK;
+    *out = NULL;
+    regia_job_t *job = calloc(1, sizeof *job);
+    if (!job) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+    job->text = strdup(text);
+    job->path = strdup(path);
+    job->dir = strdup(path);
+    char *slash = strrchr(job->dir, '/');
+    if (slash) *slash = '\0'; else job->dir[0] = '\0';
+    job->schema = schema;
+    job->cursor = job->text;
+    regia_sha256_buf(text, strlen(text), job->sha);
+    if (text[strspn(text, " \t\r\n")] == '\0') {
+        st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: the job file is empty", path);
+        goto err;
+    }
+    int rc = ini_parse_stream(reader, job, handler, job);
+    if (job->st) { st = job->st; goto err; }
+    if (rc != 0) {
+        st = REGIA_FAIL(REGIA_ERR_PARSE,
+                        "%s:%d: not a 'key = value' line or a '[section]' header", path, rc > 0 ? rc : 0);
+        goto err;
+    }
+    REGIA_TRY(add_fallbacks(job));
+    for (int i = 0; i < job->n; i++) REGIA_TRY(validate_entry(job, &job->e[i]));
+    *out = job;
+    return REGIA_OK;
+err:
+    regia_job_free(job);
+    return st;
+}
+
+regia_status_t regia_job_load(const char *path, const regia_job_key_t *schema, MPI_Comm comm,
+                              regia_job_t **job)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    char *text = NULL;
+    long long len = -1; /* -1: error, message broadcast instead */
+    char msg[1024] = "";
+    if (rank == 0) {
+        size_t n = 0;
+        regia_status_t st = regia_read_file(path, MAX_JOB_BYTES, &text, &n);
+        if (st == REGIA_OK && memchr(text, '\0', n)) {
+            st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: contains NUL bytes: not a text job file", path);
+            free(text);
+            text = NULL;
+        }
+        if (st == REGIA_OK) len = (long long)n;
+        else snprintf(msg, sizeof msg, "%s", regia_error_msg());
+    }
+    MPI_Bcast(&len, 1, MPI_LONG_LONG, 0, comm);
+    if (len < 0) {
+        MPI_Bcast(msg, sizeof msg, MPI_CHAR, 0, comm);
+        return REGIA_FAIL(REGIA_ERR_IO, "%s", msg);
+    }
+    if (rank != 0) text = malloc((size_t)len + 1);
+    MPI_Bcast(text, (int)len + 1, MPI_CHAR, 0, comm);
+    regia_status_t st = regia_job_parse(text, path, schema, job);
+    free(text);
+    return st;
+}
+
+void regia_job_free(regia_job_t *job)
+{
+    if (!job) return;
+    for (int i = 0; i < job->n; i++) {
+        entry_t *e = &job->e[i];
+        free(e->section); free(e->key); free(e->value); free(e->resolved);
+        for (int j = 0; j < e->n_items; j++) free(e->items[j]);
+        free(e->items);
+    }
+    free(job->e); free(job->text); free(job->path); free(job->dir);
+    free(job);
+}
+
+/* ---- getters ------------------------------------------------------------------------ */
+int regia_job_has(const regia_job_t *job, const char *s, const char *k) { return find_entry(job, s, k) != NULL; }
+const char *regia_job_str(const regia_job_t *job, const char *s, const char *k)
+{
+    entry_t *e = find_entry(job, s, k);
+    return e ? e->value : NULL;
+}
+const char *regia_job_path(const regia_job_t *job, const char *s, const char *k)
+{
+    entry_t *e = find_entry(job, s, k);
+    return e ? (e->resolved ? e->resolved : e->value) : NULL;
+}
+int64_t regia_job_int(const regia_job_t *job, const char *s, const char *k)
+{
+    const char *v = regia_job_str(job, s, k);
+    return v ? (int64_t)strtod(v, NULL) : 0;
+}
+double regia_job_double(const regia_job_t *job, const char *s, const char *k)
+{
+    const char *v = regia_job_str(job, s, k);
+    return v ? strtod(v, NULL) : NAN;
+}
+int regia_job_bool(const regia_job_t *job, const char *s, const char *k)
+{
+    const char *v = regia_job_str(job, s, k);
+    int b = 0;
+    return v && parse_bool(v, &b) ? b : 0;
+}
+int regia_job_list_len(const regia_job_t *job, const char *s, const char *k)
+{
+    entry_t *e = find_entry(job, s, k);
+    return e ? e->n_items : 0;
+}
+const char *regia_job_list_item(const regia_job_t *job, const char *s, const char *k, int i)
+{
+    entry_t *e = find_entry(job, s, k);
+    return e && i >= 0 && i < e->n_items ? e->items[i] : NULL;
+}
+double regia_job_list_double(const regia_job_t *job, const char *s, const char *k, int i)
+{
+    const char *v = regia_job_list_item(job, s, k, i);
+    return v ? strtod(v, NULL) : NAN;
+}
+int regia_job_line(const regia_job_t *job, const char *s, const char *k)
+{
+    entry_t *e = find_entry(job, s, k);
+    return e ? e->line : 0;
+}
+const char *regia_job_text(const regia_job_t *job) { return job->text; }
+const char *regia_job_file(const regia_job_t *job) { return job->path; }
+const char *regia_job_sha256(const regia_job_t *job) { return job->sha; }
+
+void regia_job_print_schema(const regia_job_key_t *schema, void *stream)
+{
+    FILE *f = stream;
+    const char *sec = NULL;
+    for (const regia_job_key_t *k = schema; k->key; k++) {
+        if (!sec || strcmp(sec, k->section) != 0) {
+            sec = k->section;
+            fprintf(f, "\n  [%s]\n", sec);
+        }
+        fprintf(f, "    %-18s %s", k->key, k->help ? k->help : "");
+        if (k->type == REGIA_KEY_ENUM || (k->type == REGIA_KEY_LIST && k->choices))
+            fprintf(f, " (%s)", k->choices);
+        if (k->required) fprintf(f, " [required]");
+        else if (k->fallback) fprintf(f, " [default: %s]", k->fallback);
+        fputc('\n', f);
+    }
+}
