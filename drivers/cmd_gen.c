@@ -1,7 +1,232 @@
-/* TEMPORARY scaffold: replaced by the real subcommand in this issue. */
+/* cmd_gen.c - `regia gen env`: synthetic ARPA Lombardia open-data CSV files.
+ *
+ * Writes DIR/sensors.csv (registry) and DIR/measurements.csv (Socrata date format, or
+ * ISO 8601 with --iso).  Deterministic by --seed (Philox streams keyed by sensor id).
+ * Rank 0 generates and writes; each file is written atomically.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "driver_impl.h"
+#include "regia/io.h"
+#include "regia/rng.h"
+#include "regia/timeutil.h"
+
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    int oom;
+} sbuf_t;
+
+static void sb_printf(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#include <stdarg.h>
+static void sb_printf(sbuf_t *b, const char *fmt, ...)
+{
+    if (b->oom) return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->buf ? b->buf + b->len : NULL, b->buf ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) { b->oom = 1; return; }
+        if (b->buf && b->len + (size_t)n < b->cap) { b->len += (size_t)n; return; }
+        size_t nc = b->cap ? b->cap * 2 : 1 << 20;
+        while (nc < b->len + (size_t)n + 1) nc *= 2;
+        char *p = realloc(b->buf, nc);
+        if (!p) { b->oom = 1; return; }
+        b->buf = p;
+        b->cap = nc;
+    }
+}
+
+static const struct { const char *comune, *prov; double lat, lon, alt; int urban; } SITES[] = {
+    {"Milano", "MI", 45.4642, 9.1900, 122, 1},     {"Bergamo", "BG", 45.6983, 9.6773, 249, 1},
+    {"Brescia", "BS", 45.5416, 10.2118, 149, 1},   {"Como", "CO", 45.8081, 9.0852, 201, 1},
+    {"Cremona", "CR", 45.1332, 10.0227, 45, 1},    {"Lecco", "LC", 45.8566, 9.3977, 214, 1},
+    {"Lodi", "LO", 45.3097, 9.5037, 87, 1},        {"Mantova", "MN", 45.1564, 10.7914, 19, 1},
+    {"Monza", "MB", 45.5845, 9.2744, 162, 1},      {"Pavia", "PV", 45.1847, 9.1582, 77, 1},
+    {"Sondrio", "SO", 46.1699, 9.8715, 307, 0},    {"Varese", "VA", 45.8206, 8.8251, 382, 1},
+    {"Sesto San Giovanni", "MI", 45.5333, 9.2333, 140, 1},
+    {"Chiavenna", "SO", 46.3210, 9.3980, 333, 0},  {"Darfo Boario Terme", "BS", 45.8800, 10.1800, 221, 0},
+    {"Moggio", "LC", 45.9300, 9.4850, 890, 0},     {"Schivenoglia", "MN", 44.9950, 11.0700, 16, 0},
+    {"Motta Visconti", "MI", 45.2870, 8.9930, 101, 0},
+};
+#define NSITES ((int)(sizeof SITES / sizeof SITES[0]))
+
+static const struct { const char *name; int daily; double base; } TYPES[] = {
+    {"PM10 (SM2005)", 1, 32}, {"Particelle sospese PM2.5", 1, 22},
+    {"Biossido di Azoto", 0, 35}, {"Ozono", 0, 45},
+};
+
+static void fmt_time(int64_t t, int iso, char *out, size_t n)
+{
+    int64_t d = regia_floordiv(t, 86400);
+    int y, m, dd;
+    regia_civil_from_days(d, &y, &m, &dd);
+    int s = (int)(t - d * 86400), hh = s / 3600, mi = (s / 60) % 60, ss = s % 60;
+    if (iso) {
+        snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d", y, m, dd, hh, mi, ss);
+    } else {
+        int h12 = hh % 12 == 0 ? 12 : hh % 12;
+        snprintf(out, n, "%02d/%02d/%04d %02d:%02d:%02d %s", m, dd, y, h12, mi, ss, hh < 12 ? "AM" : "PM");
+    }
+}
+
+/* One value for sensor type k at time t (local solar time seconds). */
+static double synth(int k, int urban, double alt, uint64_t seed, uint64_t sid, int64_t t, double *ar)
+{
+    double day = (double)regia_floordiv(t, 86400);
+    int64_t dd = regia_floordiv(t, 86400);
+    int y, m, d;
+    regia_civil_from_days(dd, &y, &m, &d);
+    double doy = day - (double)regia_days_from_civil(y, 1, 1);
+    double winter = cos(2 * M_PI * (doy - 15) / 365.25); /* +1 mid-January, -1 mid-July */
+    int dow = (int)(((dd + 3) % 7 + 7) % 7);             /* 0 = Monday */
+    double hour = (double)((t - dd * 86400) / 3600);
+    double z[4];
+    regia_rng_normal4(seed, sid, 0, (uint32_t)(t / 3600), z);
+    double altf = exp(-alt / 900.0);
+    double v;
+    switch (k) {
+    case 0: case 1: { /* daily PM: AR(1) episodes, strong winter */
+        *ar = 0.75 * *ar + 0.55 * z[0];
+        double base = TYPES[k].base * (urban ? 1.0 : 0.7) * altf * 1.25;
+        v = base * (1.0 + 0.65 * winter) * exp(0.45 * *ar) * (dow >= 5 ? 0.88 : 1.0);
+        break;
+    }
+    case 2: { /* NO2: rush hours, weekday, winter */
+        *ar = 0.9 * *ar + 0.3 * z[0];
+        double rush = exp(-0.5 * pow((hour - 8) / 1.5, 2)) + 0.9 * exp(-0.5 * pow((hour - 19) / 2.0, 2));
+        double base = TYPES[k].base * (urban ? 1.0 : 0.5) * altf * 1.15;
+        v = base * (0.55 + 0.9 * rush) * (1.0 + 0.35 * winter) * (dow >= 5 ? 0.75 : 1.0) * exp(0.35 * *ar);
+        break;
+    }
+    default: { /* O3: summer afternoons */
+        *ar = 0.9 * *ar + 0.25 * z[0];
+        double aft = exp(-0.5 * pow((hour - 15) / 3.0, 2));
+        double summer = 0.5 * (1 - winter);
+        v = (12 + 35 * summer + 95 * summer * aft + 10 * aft) * (urban ? 0.9 : 1.1) * exp(0.3 * *ar);
+        break;
+    }
+    }
+    return v < 0.5 ? 0.5 : v;
+}
+
+static int usage(regia_ctx_t *ctx)
+{
+    if (ctx->rank == 0)
+        fprintf(stderr,
+                "usage: regia gen env --stations N --years Y --seed S --output-dir DIR\n"
+                "                     [--start YYYY-MM-DD] [--end-date YYYY-MM-DD] [--iso]\n"
+                "Writes DIR/sensors.csv and DIR/measurements.csv (ARPA Lombardia layout).\n");
+    return REGIA_EXIT_OK;
+}
+
 int regia_cmd_gen(regia_ctx_t *ctx, int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    return regia_usage_error(ctx, "gen", "not built yet");
+    long stations = 12, years = 2;
+    unsigned long long seed = 42;
+    const char *outdir = NULL, *start_s = "2023-01-01", *end_s = NULL;
+    int iso = 0, i = 1;
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) return usage(ctx);
+    if (argc < 2 || strcmp(argv[1], "env") != 0)
+        return regia_usage_error(ctx, "gen", "expected `regia gen env ...`");
+    for (i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        char *e = NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(ctx);
+        if (!strcmp(a, "--iso")) { iso = 1; continue; }
+        if (!v) return regia_usage_error(ctx, "gen", "option %s needs a value", a);
+        i++;
+        if (!strcmp(a, "--stations")) { stations = strtol(v, &e, 10); if (*e || stations < 1 || stations > 100000) return regia_usage_error(ctx, "gen", "--stations must be an integer in 1..100000, not '%s'", v); }
+        else if (!strcmp(a, "--years")) { years = strtol(v, &e, 10); if (*e || years < 1 || years > 100) return regia_usage_error(ctx, "gen", "--years must be an integer in 1..100, not '%s'", v); }
+        else if (!strcmp(a, "--seed")) { seed = strtoull(v, &e, 10); if (*e || !*v) return regia_usage_error(ctx, "gen", "--seed must be a non-negative integer, not '%s'", v); }
+        else if (!strcmp(a, "--output-dir")) outdir = v;
+        else if (!strcmp(a, "--start")) start_s = v;
+        else if (!strcmp(a, "--end-date")) end_s = v;
+        else return regia_usage_error(ctx, "gen", "unknown option '%s'", a);
+    }
+    if (!outdir) return regia_usage_error(ctx, "gen", "--output-dir is required");
+    int64_t t0, t1;
+    if (regia_parse_datetime(start_s, &t0) != REGIA_OK)
+        return regia_usage_error(ctx, "gen", "--start: %s", regia_error_msg());
+    t0 = regia_floordiv(t0, 86400) * 86400;
+    {
+        int y, m, d;
+        regia_civil_from_days(t0 / 86400, &y, &m, &d);
+        t1 = regia_days_from_civil(y + (int)years, m, d) * 86400; /* exclusive */
+    }
+    if (end_s) {
+        int64_t te;
+        if (regia_parse_datetime(end_s, &te) != REGIA_OK)
+            return regia_usage_error(ctx, "gen", "--end-date: %s", regia_error_msg());
+        te = (regia_floordiv(te, 86400) + 1) * 86400; /* inclusive day */
+        if (te <= t0) return regia_usage_error(ctx, "gen", "--end-date is before --start");
+        if (te < t1) t1 = te;
+    }
+
+    regia_status_t st = REGIA_OK;
+    if (ctx->rank == 0) {
+        sbuf_t sens = {0}, meas = {0};
+        char path[4200], a[40], b[40];
+        sb_printf(&sens, "IdSensore,NomeTipoSensore,UnitaMisura,Idstazione,NomeStazione,Quota,Provincia,"
+                         "Comune,Storico,DataStart,DataStop,Utm_Nord,UTM_Est,lat,lng,Location\n");
+        sb_printf(&meas, "IdSensore,Data,Valore,Stato,idOperatore\n");
+        fmt_time(t0, iso, a, sizeof a);
+        for (long s = 0; s < stations; s++) {
+            int site = (int)(s % NSITES);
+            double u[4];
+            regia_rng_uniform4(seed, 1000000 + (uint64_t)s, 0, 0, u);
+            double lat = SITES[site].lat + (s >= NSITES ? (u[0] - 0.5) * 0.12 : 0);
+            double lon = SITES[site].lon + (s >= NSITES ? (u[1] - 0.5) * 0.16 : 0);
+            double alt = SITES[site].alt + (s >= NSITES ? floor(u[2] * 30) : 0);
+            int urban = SITES[site].urban;
+            int idst = 500 + (int)s * 7;
+            char name[128];
+            static const char *suffix[] = {"via Senato", "Pascal", "via Garibaldi", "Citta Studi", "centro", "v.Meucci"};
+            snprintf(name, sizeof name, "%s %s", SITES[site].comune, suffix[(s / NSITES + site) % 6]);
+            /* UTM zone 32 approximation */
+            double north = 111132.0 * lat - 0.0;
+            double east = 500000.0 + (lon - 9.0) * 111320.0 * cos(lat * M_PI / 180.0);
+            int ntypes = urban ? 4 : ((s % 2) ? 3 : 4);
+            for (int k = 0; k < 4; k++) {
+                if (!urban && k == 1 && ntypes == 3) continue; /* some rural stations lack PM2.5 */
+                int ids = 5500 + (int)s * 10 + k;
+                sb_printf(&sens, "%d,%s,µg/m³,%d,%s,%.0f,%s,%s,N,%s,,%.0f,%.0f,%.6f,%.6f,\"(%.6f, %.6f)\"\n",
+                          ids, TYPES[k].name, idst, name, alt, SITES[site].prov, SITES[site].comune,
+                          a, north, east, lat, lon, lat, lon);
+                double ar = 0;
+                int step = TYPES[k].daily ? 86400 : 3600;
+                for (int64_t t = t0; t < t1; t += step) {
+                    double v = synth(k, urban, alt, seed, (uint64_t)ids, t, &ar);
+                    double uu[4];
+                    regia_rng_uniform4(seed, (uint64_t)ids, 1, (uint32_t)(t / 3600), uu);
+                    fmt_time(t, iso, b, sizeof b);
+                    if (uu[0] < 0.03)
+                        sb_printf(&meas, "%d,%s,-9999,VA,1\n", ids, b);
+                    else
+                        sb_printf(&meas, "%d,%s,%.1f,%s,1\n", ids, b, v, uu[1] < 0.01 ? "NA" : "VA");
+                }
+            }
+        }
+        if (sens.oom || meas.oom) st = REGIA_FAIL(REGIA_ERR_NOMEM, "gen: out of memory");
+        if (st == REGIA_OK) {
+            snprintf(path, sizeof path, "%s/sensors.csv", outdir);
+            st = regia_atomic_write(path, sens.buf, sens.len);
+        }
+        if (st == REGIA_OK) {
+            snprintf(path, sizeof path, "%s/measurements.csv", outdir);
+            st = regia_atomic_write(path, meas.buf, meas.len);
+        }
+        if (st == REGIA_OK)
+            regia_info(&ctx->log, "wrote %s/sensors.csv and %s/measurements.csv (%zu bytes)", outdir, outdir,
+                       meas.len);
+        free(sens.buf);
+        free(meas.buf);
+    }
+    st = regia_agree(ctx, st);
+    return st == REGIA_OK ? REGIA_EXIT_OK : REGIA_EXIT_FAIL;
 }
