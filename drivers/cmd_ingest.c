@@ -101,10 +101,7 @@ static int find_col(char **f, int nf, const char *name)
 static regia_status_t load_text(const char *path, char **buf, size_t *len)
 {
     regia_status_t st = regia_read_file(path, (size_t)8 << 30, buf, len);
-    if (st != REGIA_OK) {
-        regia_error_prefix("%s: ", "input");
-        return st;
-    }
+    if (st != REGIA_OK) return st;
     if (*len == 0) {
         free(*buf);
         *buf = NULL;
