@@ -67,6 +67,12 @@ typedef struct {
     signed char qc;
 } row_t;
 
+static const char *REASONS[] = {"wrong field count", "unparseable sensor id", "unknown sensor",
+                                "sensor type not ingested", "bad date", "unparseable number",
+                                "physically impossible value (negative)",
+                                "physically impossible value (> 5000 ug/m3)", "duplicate timestamp"};
+#define NREASONS ((int)(sizeof REASONS / sizeof REASONS[0]))
+
 typedef struct {
     int file;
     long line;
@@ -274,7 +280,8 @@ static regia_status_t add_reject(table_t *T, int file, long line, const char *re
 }
 
 static regia_status_t load_data(const char *path, int file, const sensor_t *sens, const int *order, int ns,
-                                int utc_off, table_t *T, regia_progress_t *prog)
+                                int utc_off, table_t *T, regia_progress_t *prog, MPI_Comm comm, int rank,
+                                int size)
 {
     regia_status_t st = REGIA_OK;
     char *buf = NULL, *work = NULL;
@@ -297,9 +304,21 @@ static regia_status_t load_data(const char *path, int file, const sensor_t *sens
             goto err;
         }
     }
-    long line = 1;
-    int64_t lastb = 0;
-    while (next_line(buf, len, &pos, &l, &n)) {
+    /* this rank's byte range of the data lines, aligned to line starts */
+    size_t hs = pos, a = hs + (len - hs) * (size_t)rank / (size_t)size,
+           b = hs + (len - hs) * (size_t)(rank + 1) / (size_t)size;
+    while (a > hs && a < len && buf[a - 1] != '\n') a++;
+    while (b > hs && b < len && buf[b - 1] != '\n') b++;
+    if (rank == size - 1) b = len;
+    long nl = 0, before = 0;
+    for (size_t i = a; i < b; i++) nl += buf[i] == '\n';
+    MPI_Exscan(&nl, &before, 1, MPI_LONG, MPI_SUM, comm);
+    if (rank == 0) before = 0;
+    long line = 1 + before;
+    size_t end = b;
+    pos = a;
+    int64_t lastb = (int64_t)a;
+    while (next_line(buf, end, &pos, &l, &n)) {
         line++;
         if (n == 0 || (n == 1 && l[0] == '\r')) continue;
         T->read++;
@@ -352,10 +371,94 @@ static regia_status_t load_data(const char *path, int file, const sensor_t *sens
             lastb = (int64_t)pos;
         }
     }
-    if (prog) regia_progress_add(prog, (int64_t)len - lastb);
+    if (prog) regia_progress_add(prog, (int64_t)end - lastb);
 err:
     free(buf);
     free(work);
+    return st;
+}
+
+static int reason_idx(const char *r)
+{
+    for (int i = 0; i < NREASONS; i++) if (!strcmp(REASONS[i], r)) return i;
+    return 0;
+}
+
+/* Give every rank all kept rows (Allgatherv) and rank 0 all rejects (Gatherv). */
+static regia_status_t exchange(regia_ctx_t *ctx, table_t *T)
+{
+    regia_status_t st = REGIA_OK;
+    int P = ctx->size;
+    int *cnt = NULL, *dis = NULL;
+    char *sb = NULL, *rb = NULL;
+    row_t *all = NULL;
+    long long rd = T->read, tot = 0;
+    MPI_Allreduce(&rd, &tot, 1, MPI_LONG_LONG, MPI_SUM, ctx->comm);
+    T->read = tot;
+    if (P == 1) return REGIA_OK;
+    cnt = calloc((size_t)P, sizeof *cnt);
+    dis = calloc((size_t)P, sizeof *dis);
+    if (!cnt || !dis) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
+    long long mine = (long long)(T->nrows * sizeof(row_t));
+    if (mine > INT32_MAX) { st = REGIA_FAIL(REGIA_ERR_INVALID, "too many rows on one rank for MPI counts"); goto err; }
+    int m = (int)mine;
+    MPI_Allgather(&m, 1, MPI_INT, cnt, 1, MPI_INT, ctx->comm);
+    long long totb = 0;
+    for (int p = 0; p < P; p++) { dis[p] = (int)totb; totb += cnt[p]; }
+    if (totb > INT32_MAX) { st = REGIA_FAIL(REGIA_ERR_INVALID, "too many rows for MPI counts"); goto err; }
+    all = malloc((size_t)totb + 1);
+    if (!all) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
+    REGIA_MPI(MPI_Allgatherv(T->rows, m, MPI_BYTE, all, cnt, dis, MPI_BYTE, ctx->comm));
+    free(T->rows);
+    T->rows = all;
+    all = NULL;
+    T->nrows = T->caprows = (size_t)totb / sizeof(row_t);
+    /* rejects: "file line reason\ttext\n" records */
+    size_t sl = 1;
+    for (size_t i = 0; i < T->nrej; i++) sl += strlen(T->rej[i].text) + 48;
+    sb = malloc(sl);
+    if (!sb) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
+    size_t w = 0;
+    for (size_t i = 0; i < T->nrej; i++)
+        w += (size_t)snprintf(sb + w, sl - w, "%d %ld %d\t%s\n", T->rej[i].file, T->rej[i].line,
+                              reason_idx(T->rej[i].reason), T->rej[i].text);
+    m = (int)w;
+    MPI_Gather(&m, 1, MPI_INT, cnt, 1, MPI_INT, 0, ctx->comm);
+    totb = 0;
+    if (ctx->rank == 0) for (int p = 0; p < P; p++) { dis[p] = (int)totb; totb += cnt[p]; }
+    rb = malloc((size_t)totb + 1);
+    if (!rb) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
+    REGIA_MPI(MPI_Gatherv(sb, m, MPI_CHAR, rb, cnt, dis, MPI_CHAR, 0, ctx->comm));
+    long long nrej = (long long)T->nrej, totrej = 0;
+    MPI_Allreduce(&nrej, &totrej, 1, MPI_LONG_LONG, MPI_SUM, ctx->comm);
+    for (size_t i = 0; i < T->nrej; i++) free(T->rej[i].text);
+    T->nrej = 0;
+    if (ctx->rank == 0) {
+        rb[totb] = 0;
+        char *p = rb;
+        while (*p) {
+            int f, r, off = 0;
+            long ln;
+            sscanf(p, "%d %ld %d\t%n", &f, &ln, &r, &off);
+            char *t = p + off, *e = strchr(t, '\n');
+            *e = 0;
+            st = add_reject(T, f, ln, REASONS[r], t, strlen(t));
+            if (st != REGIA_OK) goto err;
+            p = e + 1;
+        }
+    } else {
+        /* other ranks only need the count */
+        for (long long i = 0; i < totrej; i++) {
+            st = add_reject(T, 0, 0, REASONS[0], "", 0);
+            if (st != REGIA_OK) goto err;
+        }
+    }
+err:
+    free(cnt);
+    free(dis);
+    free(sb);
+    free(rb);
+    free(all);
     return st;
 }
 
@@ -440,11 +543,13 @@ int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv)
         FILE *fp = fopen(data[k], "rb");
         if (fp) { fseek(fp, 0, SEEK_END); total += ftell(fp); fclose(fp); }
     }
-    regia_progress_begin(&prog, &ctx->log, "parse", ctx->rank == 0 ? total : 0, "bytes");
+    regia_progress_begin(&prog, &ctx->log, "parse", total / ctx->size, "bytes");
     for (int k = 0; k < ndata && st == REGIA_OK; k++)
-        st = load_data(data[k], k, sens, order, ns, utc_off, &T, ctx->rank == 0 ? &prog : NULL);
+        st = load_data(data[k], k, sens, order, ns, utc_off, &T, &prog, ctx->comm, ctx->rank, ctx->size);
     st = regia_agree(ctx, st);
     regia_progress_end(&prog);
+    if (st != REGIA_OK) goto out;
+    st = regia_agree(ctx, exchange(ctx, &T));
     if (st != REGIA_OK) goto out;
 
     /* duplicates: keep the first by (file, line) */
