@@ -65,6 +65,8 @@ typedef struct {
     int64_t t; /* hour index (UTC) for hourly, day index (local) for daily */
     float value;
     signed char qc;
+    int64_t off; /* byte offset and length of the line in its file (for reject texts) */
+    int32_t len;
 } row_t;
 
 static const char *REASONS[] = {"wrong field count", "unparseable sensor id", "unknown sensor",
@@ -327,6 +329,8 @@ static regia_status_t load_data(const char *path, int file, const sensor_t *sens
         row_t r = {0};
         r.file = file;
         r.line = line;
+        r.off = (int64_t)(l - buf);
+        r.len = (int32_t)n;
         if (nf != hdr_nf) why = "wrong field count";
         if (!why) {
             char *e;
@@ -557,8 +561,15 @@ int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv)
     size_t w = 0;
     for (size_t i = 0; i < T.nrows; i++) {
         if (w > 0 && T.rows[w - 1].sensor == T.rows[i].sensor && T.rows[w - 1].t == T.rows[i].t) {
-            /* re-find the text is costly; record the row's reason without text */
-            st = add_reject(&T, T.rows[i].file, T.rows[i].line, "duplicate timestamp", "", 0);
+            char txt[REGIA_CSV_MAX_LINE + 1];
+            size_t tl = 0;
+            if (ctx->rank == 0) { /* only rank 0 writes the rejects: fetch the line's text */
+                FILE *fp = fopen(data[T.rows[i].file], "rb");
+                if (fp && fseek(fp, (long)T.rows[i].off, SEEK_SET) == 0)
+                    tl = fread(txt, 1, (size_t)T.rows[i].len, fp);
+                if (fp) fclose(fp);
+            }
+            st = add_reject(&T, T.rows[i].file, T.rows[i].line, "duplicate timestamp", txt, tl);
             if (st != REGIA_OK) break;
             continue;
         }

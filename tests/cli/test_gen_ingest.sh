@@ -36,7 +36,7 @@ done
 cmp -s "$D/data1.txt" "$D/data2.txt" || fail "np=1 and np=2 data differ"
 cmp -s "$D/data1.txt" "$D/data3.txt" || fail "np=1 and np=3 data differ"
 cmp -s "$D/out1.rejects.csv" "$D/out2.rejects.csv" && cmp -s "$D/out1.rejects.csv" "$D/out3.rejects.csv" || fail "rejects differ across ranks"
-grep -q '"extra.csv",4,bad date,' <(sed "s|$D/||" "$D/out3.rejects.csv") || { cat "$D/out3.rejects.csv"; fail "reject line numbers"; }
+grep -q '"extra.csv",4,bad date,' <(sed "s|$D/||" "$D/out3.rejects.csv") && grep -q '"extra.csv",2,duplicate timestamp,"5502,' <(sed "s|$D/||" "$D/out3.rejects.csv") || { cat "$D/out3.rejects.csv"; fail "reject line numbers"; }
 echo "ok: identical data and rejects at 1, 2, 3 ranks"
 grep -Eq 'rows read ([0-9]+) = kept [0-9]+ \+ rejected 7' "$D/log1" || { cat "$D/log1"; fail "row accounting"; }
 rej=$D/out1.rejects.csv
