@@ -213,6 +213,7 @@ int regia_cmd_gen(regia_ctx_t *ctx, int argc, char **argv)
             }
         }
         if (sens.oom || meas.oom) st = REGIA_FAIL(REGIA_ERR_NOMEM, "gen: out of memory");
+        if (st == REGIA_OK) st = regia_mkdir_p(outdir);
         if (st == REGIA_OK) {
             snprintf(path, sizeof path, "%s/sensors.csv", outdir);
             st = regia_atomic_write(path, sens.buf, sens.len);

@@ -36,6 +36,26 @@ regia_status_t regia_read_file(const char *path, size_t max_bytes, char **data, 
     return REGIA_OK;
 }
 
+regia_status_t regia_mkdir_p(const char *path)
+{
+    char buf[4096];
+    if (strlen(path) >= sizeof buf) return REGIA_FAIL(REGIA_ERR_INVALID, "directory name too long: %.80s...", path);
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1;; p++) {
+        char c = *p;
+        if (c != '/' && c != '\0') continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return REGIA_FAIL(REGIA_ERR_IO, "cannot create directory '%s': %s", buf, strerror(errno));
+        *p = c;
+        if (c == '\0') break;
+    }
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return REGIA_FAIL(REGIA_ERR_IO, "'%s' exists and is not a directory", path);
+    return REGIA_OK;
+}
+
 regia_status_t regia_atomic_begin(regia_atomic_t *a, const char *final_path)
 {
     if (strlen(final_path) >= sizeof a->final_path)

@@ -95,7 +95,7 @@ void regia_progress_add(regia_progress_t *p, int64_t done)
     double el = now - p->t_start;
     double frac = p->local_total > 0 ? (double)p->local_done / (double)p->local_total : 1.0;
     double rate = el > 0 ? (double)p->local_done * p->log->size / el : 0.0; /* whole job */
-    char eta[16];
+    char eta[48];
     fmt_hms(frac > 0 ? el * (1.0 - frac) / frac : -1.0, eta, sizeof eta);
     regia_info(p->log, "stage %s: %5.1f%% done, %.1f %s/s, ETA %s", p->stage, 100.0 * frac, rate,
                p->unit, eta);

@@ -13,8 +13,8 @@ if [[ $(id -u) -eq 0 ]]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} REGIA_PROGRESS_INTERVAL=${REGIA_PROGRESS_INTERVAL:-5}
 mpi=(mpirun -np "$NP" --oversubscribe)
 
-echo "== 1/3 generating demo data (12 stations, 2023-01-01 .. 2024-09-30)"
-"$REGIA" gen env --stations 12 --years 2 --seed 2024 --end-date 2024-09-30 --output-dir "$out/data"
+echo "== 1/3 generating demo data (8 stations, 2023-01-01 .. 2024-09-30)"
+"$REGIA" gen env --stations 8 --years 2 --seed 2024 --end-date 2024-09-30 --output-dir "$out/data"
 echo "== 2/3 ingesting on $NP ranks"
 "${mpi[@]}" "$REGIA" ingest env --registry "$out/data/sensors.csv" --data "$out/data/measurements.csv" \
     --output "$out/lombardia.nc"

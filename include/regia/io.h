@@ -16,6 +16,10 @@ extern "C" {
  * are refused.  Errors name the file and the reason (missing, unreadable, too large). */
 regia_status_t regia_read_file(const char *path, size_t max_bytes, char **data, size_t *len);
 
+/* Create a directory and its missing parents (like mkdir -p).  Not collective: call it
+ * from one rank. */
+regia_status_t regia_mkdir_p(const char *path);
+
 /* ---- atomic outputs ----------------------------------------------------------------
  * An output is written as "<final>.tmp" in the same directory, then fsync'ed, renamed
  * over the final name and the directory fsync'ed.  An aborted output leaves nothing under
