@@ -40,7 +40,7 @@ CUDA_LIBS  := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart -lcubl
 endif
 
 WARN       := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2
-OPT        ?= -O2 -march=x86-64-v2 -g
+OPT        ?= -O3 -march=x86-64-v2 -g
 CSTD       := -std=c17 -D_GNU_SOURCE
 CPPFLAGS   += -Iinclude -DREGIA_VERSION=\"$(VERSION)\" -DREGIA_GIT_REV=\"$(GIT_REV)\"
 KFLAGS     := $(CSTD) $(OPT) $(WARN) -fopenmp $(CPPFLAGS)
