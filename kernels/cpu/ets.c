@@ -29,7 +29,7 @@
 #include "cpu_impl.h"
 #include "regia/rng.h"
 
-enum { MAX_PAR = 4 + 2 + REGIA_ETS_MAX_PERIOD, OPT_SEASON_MAX_M = 24,  NM_MAXIT = 2000, SIM_PATHS = 4000 };
+enum { MAX_PAR = 4 + 2 + REGIA_ETS_MAX_PERIOD, OPT_SEASON_MAX_M = 24,  NM_MAXIT = 2000, NM_RESTARTS = 4, SIM_PATHS = 4000 };
 
 static const double LOWER[4] = {1e-4, 1e-4, 1e-4, 0.8}, UPPER[4] = {0.9999, 0.9999, 0.9999, 0.98};
 
@@ -188,8 +188,13 @@ static int roots_inside(double *c, int d)
         double a0 = c[0], an = c[deg];
         if (fabs(a0) >= fabs(an)) return 0;
         /* T p(z) / z with T p = a_n p(z) - a_0 z^deg p(1/z); its constant term is zero */
-        for (int i = 0; i < deg; i++) t[i] = an * c[i + 1] - a0 * c[deg - 1 - i];
-        memcpy(c, t, sizeof(double) * (size_t)deg);
+        double big = 0;
+        for (int i = 0; i < deg; i++) {
+            t[i] = an * c[i + 1] - a0 * c[deg - 1 - i];
+            if (fabs(t[i]) > big) big = fabs(t[i]);
+        }
+        if (big == 0) return 0;
+        for (int i = 0; i < deg; i++) c[i] = t[i] / big; /* rescale: products under- or overflow */
     }
     return 1;
 }
@@ -302,26 +307,56 @@ static double objective(problem_t *p, const double *par, double *sse_out, double
 #undef BY_TREND
 }
 
-/* ---- Nelder-Mead (R's nmmin coefficients) ------------------------------------------ */
+/* ---- Nelder-Mead (R's nmmin coefficients) ------------------------------------------ *
+ * The simplex moves in a box-shaped space: beta and gamma are fractions of their ranges
+ * [1e-4, alpha] and [1e-4, min(0.9999, 1 - alpha)], so the coupled bounds of R become
+ * the faces of a box and optima on them (gamma = 1 - alpha is common) are reachable. */
+static double beta_hi(double alpha) { return fmin(UPPER[1], alpha); }
+static double gamma_hi(double alpha) { return fmin(UPPER[2], 1 - alpha); }
 
-static double nelder_mead(problem_t *p, double *x, const double *step, int npar, int maxit)
+static void decode(const problem_t *p, const double *x, double *par)
+{
+    memcpy(par, x, sizeof(double) * (size_t)p->npar);
+    double a = x[p->ia];
+    if (p->ib >= 0) par[p->ib] = LOWER[1] + (beta_hi(a) - LOWER[1]) * x[p->ib];
+    if (p->ig >= 0) par[p->ig] = LOWER[2] + (gamma_hi(a) - LOWER[2]) * x[p->ig];
+}
+
+static void encode(const problem_t *p, const double *par, double *x)
+{
+    memcpy(x, par, sizeof(double) * (size_t)p->npar);
+    double a = par[p->ia];
+    if (p->ib >= 0) { double r = beta_hi(a) - LOWER[1]; x[p->ib] = r > 0 ? (par[p->ib] - LOWER[1]) / r : 0; }
+    if (p->ig >= 0) { double r = gamma_hi(a) - LOWER[2]; x[p->ig] = r > 0 ? (par[p->ig] - LOWER[2]) / r : 0; }
+}
+
+static double objective_x(problem_t *p, const double *x)
+{
+    if ((p->ib >= 0 && (x[p->ib] < 0 || x[p->ib] > 1)) || (p->ig >= 0 && (x[p->ig] < 0 || x[p->ig] > 1)))
+        return INFINITY;
+    double par[MAX_PAR];
+    decode(p, x, par);
+    return objective(p, par, NULL, NULL);
+}
+
+static double nelder_mead_once(problem_t *p, double *x, const double *step, int npar, int maxit)
 {
     enum { MAXV = MAX_PAR + 1 };
     static _Thread_local double simplex[MAXV][MAX_PAR];
     double fv[MAXV], cen[MAX_PAR], xr[MAX_PAR], xe[MAX_PAR];
     int nv = npar + 1, evals = 0;
     memcpy(simplex[0], x, sizeof(double) * (size_t)npar);
-    fv[0] = objective(p, x, NULL, NULL);
+    fv[0] = objective_x(p, x);
     evals++;
     if (!isfinite(fv[0])) return INFINITY;
     const double tol = 1.490116119384765625e-8 * (fabs(fv[0]) + 1.490116119384765625e-8);
     for (int i = 1; i < nv; i++) {
         memcpy(simplex[i], x, sizeof(double) * (size_t)npar);
         simplex[i][i - 1] += step[i - 1];
-        fv[i] = objective(p, simplex[i], NULL, NULL);
+        fv[i] = objective_x(p, simplex[i]);
         if (!isfinite(fv[i])) { /* step into the feasible side */
             simplex[i][i - 1] = x[i - 1] - step[i - 1];
-            fv[i] = objective(p, simplex[i], NULL, NULL);
+            fv[i] = objective_x(p, simplex[i]);
             evals++;
         }
         evals++;
@@ -341,11 +376,11 @@ static double nelder_mead(problem_t *p, double *x, const double *step, int npar,
             cen[j] = acc / npar;
         }
         for (int j = 0; j < npar; j++) xr[j] = 2 * cen[j] - simplex[hi][j];
-        double fr = objective(p, xr, NULL, NULL);
+        double fr = objective_x(p, xr);
         evals++;
         if (fr < fv[lo]) {
             for (int j = 0; j < npar; j++) xe[j] = 3 * cen[j] - 2 * simplex[hi][j];
-            double fe = objective(p, xe, NULL, NULL);
+            double fe = objective_x(p, xe);
             evals++;
             if (fe < fr) { memcpy(simplex[hi], xe, sizeof(double) * (size_t)npar); fv[hi] = fe; }
             else { memcpy(simplex[hi], xr, sizeof(double) * (size_t)npar); fv[hi] = fr; }
@@ -356,17 +391,40 @@ static double nelder_mead(problem_t *p, double *x, const double *step, int npar,
         int outside = fr < fv[hi];
         for (int j = 0; j < npar; j++)
             xe[j] = outside ? cen[j] + 0.5 * (xr[j] - cen[j]) : cen[j] + 0.5 * (simplex[hi][j] - cen[j]);
-        double fc = objective(p, xe, NULL, NULL);
+        double fc = objective_x(p, xe);
         evals++;
         if (fc < (outside ? fr : fv[hi])) { memcpy(simplex[hi], xe, sizeof(double) * (size_t)npar); fv[hi] = fc; continue; }
         /* shrink towards the best vertex */
         for (int i = 0; i < nv; i++) {
             if (i == lo) continue;
             for (int j = 0; j < npar; j++) simplex[i][j] = simplex[lo][j] + 0.5 * (simplex[i][j] - simplex[lo][j]);
-            fv[i] = objective(p, simplex[i], NULL, NULL);
+            fv[i] = objective_x(p, simplex[i]);
             evals++;
         }
     }
+}
+
+/* Nelder-Mead restarted from its own answer with a fresh simplex until a restart no
+ * longer improves: a simplex that collapsed against a bound (alpha near 1, beta near
+ * alpha) stops short of the optimum, and a restart lets it move on. */
+static double nelder_mead(problem_t *p, double *par, const double *step_par, int npar, int maxit)
+{
+    double x[MAX_PAR], step[MAX_PAR];
+    encode(p, par, x);
+    memcpy(step, step_par, sizeof(double) * (size_t)npar);
+    if (p->ib >= 0) step[p->ib] = x[p->ib] < 0.5 ? 0.2 : -0.2;
+    if (p->ig >= 0) step[p->ig] = x[p->ig] < 0.5 ? 0.2 : -0.2;
+    double f = nelder_mead_once(p, x, step, npar, maxit);
+    for (int r = 0; r < NM_RESTARTS && isfinite(f); r++) {
+        double y[MAX_PAR];
+        memcpy(y, x, sizeof(double) * (size_t)npar);
+        double g = nelder_mead_once(p, y, step, npar, maxit);
+        int better = g < f - 1e-6 * (fabs(f) + 1);
+        if (g < f) { f = g; memcpy(x, y, sizeof(double) * (size_t)npar); }
+        if (!better) break;
+    }
+    decode(p, x, par);
+    return f;
 }
 
 /* Stage 1: fit one candidate with the seasonal initial states held at their
@@ -393,7 +451,21 @@ static double fit_candidate(problem_t *p, double *par, double scale)
     if (p->ip >= 0) { par[p->ip] = LOWER[3] + 0.99 * (UPPER[3] - LOWER[3]); step[p->ip] = -0.02; }
     par[p->il] = l0; step[p->il] = 0.1 * scale;
     if (p->itr >= 0) { par[p->itr] = b0; step[p->itr] = p->trend == REGIA_ETS_MULT ? 0.01 : 0.01 * scale; }
-    return nelder_mead(p, par, step, p->npar, NM_MAXIT);
+    double lik = nelder_mead(p, par, step, p->npar, NM_MAXIT);
+    if (p->ig >= 0) {
+        /* a second start with a fast-moving season: the likelihood often has a second
+         * basin near gamma = 1 - alpha that a start at small gamma does not reach */
+        double alt[MAX_PAR];
+        memcpy(alt, par, sizeof(double) * (size_t)p->npar);
+        alt[p->ia] = 0.1;
+        if (p->ib >= 0) alt[p->ib] = LOWER[1] + 0.1 * (beta_hi(0.1) - LOWER[1]);
+        alt[p->ig] = LOWER[2] + 0.9 * (gamma_hi(0.1) - LOWER[2]);
+        alt[p->il] = l0;
+        if (p->itr >= 0) alt[p->itr] = b0;
+        double lik2 = nelder_mead(p, alt, step, p->npar, NM_MAXIT);
+        if (lik2 < lik) { lik = lik2; memcpy(par, alt, sizeof(double) * (size_t)p->npar); }
+    }
+    return lik;
 }
 
 /* Stage 2: from a stage-1 fit, optimise the m - 1 seasonal initial states together
