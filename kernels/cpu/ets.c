@@ -31,6 +31,9 @@
 
 enum { MAX_PAR = 4 + 2 + REGIA_ETS_MAX_PERIOD, OPT_SEASON_MAX_M = 24,  NM_MAXIT = 2000, NM_RESTARTS = 4, SIM_PATHS = 4000 };
 
+/* R's optim reltol, sqrt(DBL_EPSILON), for the final fits; a looser one for screening */
+static const double FINAL_TOL = 1.490116119384765625e-8, SCREEN_TOL = 1e-6;
+
 static const double LOWER[4] = {1e-4, 1e-4, 1e-4, 0.8}, UPPER[4] = {0.9999, 0.9999, 0.9999, 0.98};
 
 /* One candidate model on one series, and the scratch it needs. */
@@ -259,8 +262,13 @@ static inline __attribute__((always_inline)) double run_series(problem_t *p, con
     const double *y = p->y;
     double *ring = p->ring;
     double sse = 0, slog = 0, dummy = 0;
+    /* sum of log f as the log of a product kept in [0.5, 1) by frexp every 8 steps (no
+     * overflow for forecasts below 1e38), one log per series instead of one per step */
+    double fprod = 1.0;
+    int fexp = 0;
     int pos = 0;
     for (int t = 0; t < n; t++) {
+        if (E == REGIA_ETS_MULT && (t & 7) == 7) { int e; fprod = frexp(fprod, &e); fexp += e; }
         double *s = S ? &ring[pos] : &dummy;
         double q, phib;
         double f = regia_ets_onestep(T, S, phi, l, b, *s, &q, &phib);
@@ -271,12 +279,13 @@ static inline __attribute__((always_inline)) double run_series(problem_t *p, con
         } else {
             double e = E == REGIA_ETS_MULT ? (yt - f) / f : yt - f;
             sse += e * e;
-            if (E == REGIA_ETS_MULT) slog += log(f);
+            if (E == REGIA_ETS_MULT) fprod *= f;
         }
         regia_ets_update(T, S, alpha, beta, gamma, q, phib, yt, &l, &b, s);
         if (S && ++pos == m) pos = 0;
     }
-    if (!(sse > 0) || !isfinite(sse)) return INFINITY;
+    if (E == REGIA_ETS_MULT) slog = log(fprod) + fexp * 0.69314718055994530942;
+    if (!(sse > 0) || !isfinite(sse) || !isfinite(slog)) return INFINITY;
     if (sse_out) *sse_out = sse;
     if (final) { final[0] = l; final[1] = b; final[2] = pos; }
     return p->n_obs * log(sse) + 2 * slog;
@@ -284,8 +293,14 @@ static inline __attribute__((always_inline)) double run_series(problem_t *p, con
 
 /* R's lik: n*log(SSE) (+ 2*sum log|f|); +inf outside the parameter space.  Leaves the
  * final state in l, b and the ring (rotated by n mod m) when `final` is given. */
+#ifdef REGIA_ETS_STATS
+long regia_ets_evals;
+#endif
 static double objective(problem_t *p, const double *par, double *sse_out, double final[3])
 {
+#ifdef REGIA_ETS_STATS
+    __atomic_fetch_add(&regia_ets_evals, 1, __ATOMIC_RELAXED);
+#endif
     if (!usual_ok(p, par) || !admissible(p, par)) return INFINITY;
 #define RUN(E, T, S) return run_series(p, par, sse_out, final, E, T, S)
 #define BY_SEASON(E, T)                          \
@@ -339,7 +354,7 @@ static double objective_x(problem_t *p, const double *x)
     return objective(p, par, NULL, NULL);
 }
 
-static double nelder_mead_once(problem_t *p, double *x, const double *step, int npar, int maxit)
+static double nelder_mead_once(problem_t *p, double *x, const double *step, int npar, int maxit, double reltol)
 {
     enum { MAXV = MAX_PAR + 1 };
     static _Thread_local double simplex[MAXV][MAX_PAR];
@@ -349,7 +364,7 @@ static double nelder_mead_once(problem_t *p, double *x, const double *step, int 
     fv[0] = objective_x(p, x);
     evals++;
     if (!isfinite(fv[0])) return INFINITY;
-    const double tol = 1.490116119384765625e-8 * (fabs(fv[0]) + 1.490116119384765625e-8);
+    const double tol = reltol * (fabs(fv[0]) + reltol);
     for (int i = 1; i < nv; i++) {
         memcpy(simplex[i], x, sizeof(double) * (size_t)npar);
         simplex[i][i - 1] += step[i - 1];
@@ -407,18 +422,19 @@ static double nelder_mead_once(problem_t *p, double *x, const double *step, int 
 /* Nelder-Mead restarted from its own answer with a fresh simplex until a restart no
  * longer improves: a simplex that collapsed against a bound (alpha near 1, beta near
  * alpha) stops short of the optimum, and a restart lets it move on. */
-static double nelder_mead(problem_t *p, double *par, const double *step_par, int npar, int maxit)
+static double nelder_mead(problem_t *p, double *par, const double *step_par, int npar, int maxit, double reltol,
+                          int restarts)
 {
     double x[MAX_PAR], step[MAX_PAR];
     encode(p, par, x);
     memcpy(step, step_par, sizeof(double) * (size_t)npar);
     if (p->ib >= 0) step[p->ib] = x[p->ib] < 0.5 ? 0.2 : -0.2;
     if (p->ig >= 0) step[p->ig] = x[p->ig] < 0.5 ? 0.2 : -0.2;
-    double f = nelder_mead_once(p, x, step, npar, maxit);
-    for (int r = 0; r < NM_RESTARTS && isfinite(f); r++) {
+    double f = nelder_mead_once(p, x, step, npar, maxit, reltol);
+    for (int r = 0; r < restarts && isfinite(f); r++) {
         double y[MAX_PAR];
         memcpy(y, x, sizeof(double) * (size_t)npar);
-        double g = nelder_mead_once(p, y, step, npar, maxit);
+        double g = nelder_mead_once(p, y, step, npar, maxit, reltol);
         int better = g < f - 1e-6 * (fabs(f) + 1);
         if (g < f) { f = g; memcpy(x, y, sizeof(double) * (size_t)npar); }
         if (!better) break;
@@ -451,7 +467,7 @@ static double fit_candidate(problem_t *p, double *par, double scale)
     if (p->ip >= 0) { par[p->ip] = LOWER[3] + 0.99 * (UPPER[3] - LOWER[3]); step[p->ip] = -0.02; }
     par[p->il] = l0; step[p->il] = 0.1 * scale;
     if (p->itr >= 0) { par[p->itr] = b0; step[p->itr] = p->trend == REGIA_ETS_MULT ? 0.01 : 0.01 * scale; }
-    double lik = nelder_mead(p, par, step, p->npar, NM_MAXIT);
+    double lik = nelder_mead(p, par, step, p->npar, NM_MAXIT, SCREEN_TOL, 0);
     if (p->ig >= 0) {
         /* a second start with a fast-moving season: the likelihood often has a second
          * basin near gamma = 1 - alpha that a start at small gamma does not reach */
@@ -462,34 +478,37 @@ static double fit_candidate(problem_t *p, double *par, double scale)
         alt[p->ig] = LOWER[2] + 0.9 * (gamma_hi(0.1) - LOWER[2]);
         alt[p->il] = l0;
         if (p->itr >= 0) alt[p->itr] = b0;
-        double lik2 = nelder_mead(p, alt, step, p->npar, NM_MAXIT);
+        double lik2 = nelder_mead(p, alt, step, p->npar, NM_MAXIT, SCREEN_TOL, 0);
         if (lik2 < lik) { lik = lik2; memcpy(par, alt, sizeof(double) * (size_t)p->npar); }
     }
     return lik;
 }
 
-/* Stage 2: from a stage-1 fit, optimise the m - 1 seasonal initial states together
- * with everything else, as R does (m <= 24).  par is updated in place; returns lik. */
+/* Stage 2: from a stage-1 fit, optimise at R's tolerance, with restarts, and with the
+ * m - 1 seasonal initial states among the parameters, as R does (m <= 24).  par is
+ * updated in place; returns lik. */
 static double refine_candidate(problem_t *p, double *par, double scale, double lik1)
 {
-    if (!p->season || p->m > OPT_SEASON_MAX_M) return lik1;
-    double stage1[MAX_PAR];
+    double stage1[MAX_PAR], step[MAX_PAR];
     int n1 = p->npar;
     memcpy(stage1, par, sizeof(double) * (size_t)n1);
-    p->refine = 1;
-    layout(p);
-    double step[MAX_PAR];
+    int add_seasons = p->season && p->m <= OPT_SEASON_MAX_M;
+    if (add_seasons) {
+        p->refine = 1;
+        layout(p);
+    }
     for (int j = 0; j < n1; j++) {
         par[j] = stage1[j];
         step[j] = 0.1 * (fabs(stage1[j]) > 1e-3 ? fabs(stage1[j]) : 1e-3);
     }
     if (p->ip >= 0) step[p->ip] = -fmin(step[p->ip], 0.01);
     step[p->il] = 0.02 * scale;
-    for (int j = 1; j < p->m; j++) {
-        par[p->is + j - 1] = p->s_init[j];
-        step[p->is + j - 1] = p->season == REGIA_ETS_MULT ? 0.02 : 0.02 * scale;
-    }
-    double lik = nelder_mead(p, par, step, p->npar, NM_MAXIT);
+    if (add_seasons)
+        for (int j = 1; j < p->m; j++) {
+            par[p->is + j - 1] = p->s_init[j];
+            step[p->is + j - 1] = p->season == REGIA_ETS_MULT ? 0.02 : 0.02 * scale;
+        }
+    double lik = nelder_mead(p, par, step, p->npar, NM_MAXIT, FINAL_TOL, NM_RESTARTS);
     if (!(lik < lik1)) { /* keep the stage-1 fit */
         p->refine = 0;
         layout(p);
