@@ -247,7 +247,7 @@ static regia_status_t open_input(env_t *e, regia_ctx_t *ctx)
         size_t start[2] = {0, 0}, count[2] = {(size_t)N, NAME_LEN};
         REGIA_NC(nc_get_vara_text(e->ncid, vid, start, count, &e->station_name[0][0]));
     }
-    /* this rank's contiguous block (unit cost: every station has the same series) */
+    /* this rank's block for reading: equal station counts (rebalanced by cost before fitting) */
     {
         int64_t *start = malloc(sizeof(int64_t) * (size_t)(ctx->size + 1));
         if (!start) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
@@ -361,6 +361,86 @@ err:
     free(daily);
     free(buf);
     free(qc);
+    return st;
+}
+
+/* ---- cost-balanced compute partition ---------------------------------------------------- */
+
+/* Reading uses equal station blocks (equal I/O); fitting costs grow with the valid days of
+ * each series, so stations are then moved to contiguous blocks of equal fitting cost.  The
+ * cost model: per series, its valid days plus a constant for the fixed per-series work.
+ * Depends only on the data, so every rank count gives the same blocks' contents. */
+static regia_status_t rebalance(env_t *e, regia_ctx_t *ctx)
+{
+    regia_status_t st = REGIA_OK;
+    const int P = ctx->size, np = e->np, D = e->hist;
+    const int64_t N = e->n_station;
+    double *cost = malloc(sizeof(double) * (size_t)(N + 1));
+    int *cnt = malloc(sizeof(int) * (size_t)P), *dsp = malloc(sizeof(int) * (size_t)P);
+    int64_t *old = malloc(sizeof(int64_t) * (size_t)(P + 1)), *nw = malloc(sizeof(int64_t) * (size_t)(P + 1));
+    int *scnt = malloc(sizeof(int) * (size_t)P), *sdsp = malloc(sizeof(int) * (size_t)P);
+    int *rcnt = malloc(sizeof(int) * (size_t)P), *rdsp = malloc(sizeof(int) * (size_t)P);
+    double *y2 = NULL;
+    int32_t *len2 = NULL, *seen2 = NULL;
+    if (!cost || !cnt || !dsp || !old || !nw || !scnt || !sdsp || !rcnt || !rdsp) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory balancing %lld stations", (long long)N);
+        goto err;
+    }
+    regia_partition(NULL, N, P, old);
+    double *mine = cost + e->s0;
+    for (int64_t s = 0; s < e->ns; s++) {
+        mine[s] = 0;
+        for (int p = 0; p < np; p++) {
+            const double *ys = e->y + (s * np + p) * D;
+            int valid = 0;
+            for (int d = 0; d < D; d++) valid += !isnan(ys[d]);
+            mine[s] += valid + 0.1 * D;
+        }
+    }
+    for (int r = 0; r < P; r++) { cnt[r] = (int)(old[r + 1] - old[r]); dsp[r] = (int)old[r]; }
+    MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, cost, cnt, dsp, MPI_DOUBLE, ctx->comm);
+    regia_partition(cost, N, P, nw);
+    const int64_t s1 = nw[ctx->rank], n1 = nw[ctx->rank + 1] - nw[ctx->rank];
+    /* the overlap of my old block with each rank's new block, and vice versa */
+    for (int r = 0; r < P; r++) {
+        int64_t a = e->s0 > nw[r] ? e->s0 : nw[r], b = e->s0 + e->ns < nw[r + 1] ? e->s0 + e->ns : nw[r + 1];
+        scnt[r] = b > a ? (int)(b - a) : 0;
+        sdsp[r] = b > a ? (int)(a - e->s0) : 0;
+        a = s1 > old[r] ? s1 : old[r];
+        b = s1 + n1 < old[r + 1] ? s1 + n1 : old[r + 1];
+        rcnt[r] = b > a ? (int)(b - a) : 0;
+        rdsp[r] = b > a ? (int)(a - s1) : 0;
+    }
+    y2 = malloc(sizeof(double) * (size_t)(n1 * np * D + 1));
+    len2 = malloc(sizeof(int32_t) * (size_t)(n1 * np + 1));
+    seen2 = malloc(sizeof(int32_t) * (size_t)(n1 * np + 1));
+    if (!y2 || !len2 || !seen2) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory balancing"); goto err; }
+    MPI_Datatype station_y, station_i;
+    MPI_Type_contiguous(np * D, MPI_DOUBLE, &station_y);
+    MPI_Type_contiguous(np, MPI_INT32_T, &station_i);
+    MPI_Type_commit(&station_y);
+    MPI_Type_commit(&station_i);
+    MPI_Alltoallv(e->y, scnt, sdsp, station_y, y2, rcnt, rdsp, station_y, ctx->comm);
+    MPI_Alltoallv(e->len, scnt, sdsp, station_i, len2, rcnt, rdsp, station_i, ctx->comm);
+    MPI_Alltoallv(e->seen, scnt, sdsp, station_i, seen2, rcnt, rdsp, station_i, ctx->comm);
+    MPI_Type_free(&station_y);
+    MPI_Type_free(&station_i);
+    double my_cost = 0, max_cost = 0, tot_cost = 0;
+    for (int64_t s = s1; s < s1 + n1; s++) my_cost += cost[s];
+    MPI_Allreduce(&my_cost, &max_cost, 1, MPI_DOUBLE, MPI_MAX, ctx->comm);
+    MPI_Allreduce(&my_cost, &tot_cost, 1, MPI_DOUBLE, MPI_SUM, ctx->comm);
+    if (P > 1)
+        regia_info(&ctx->log, "cost-balanced blocks: largest rank share %.1f%% of the fitting cost (ideal %.1f%%)",
+                   tot_cost > 0 ? 100 * max_cost / tot_cost : 0.0, 100.0 / P);
+    free(e->y); free(e->len); free(e->seen);
+    e->y = y2; e->len = len2; e->seen = seen2;
+    y2 = NULL; len2 = seen2 = NULL;
+    e->s0 = s1;
+    e->ns = n1;
+err:
+    free(cost); free(cnt); free(dsp); free(old); free(nw);
+    free(scnt); free(sdsp); free(rcnt); free(rdsp);
+    free(y2); free(len2); free(seen2);
     return st;
 }
 
@@ -837,6 +917,8 @@ int regia_cmd_env(regia_ctx_t *ctx, int argc, char **argv)
                    e.input, (long long)e.n_station, e.np, e.np == 1 ? "" : "s", e.rules, w, a, e.horizon);
     }
     st = regia_agree(ctx, build_series(&e));
+    if (st) goto done;
+    st = regia_agree(ctx, rebalance(&e, ctx));
     if (st) goto done;
     t_read = regia_now() - t0;
     st = regia_agree(ctx, regia_backend_open(&e.be, regia_job_str(e.job, "job", "backend"), node_local_rank(),

@@ -18,4 +18,4 @@ expect_fail() {
   echo "ok: $what -> $(grep -Em1 -- "$re" <<<"$out")"
 }
 TMP=$(mktemp -d /tmp/regia-test.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
+trap "${KEEP_TMP:+:} rm -rf $TMP" EXIT
