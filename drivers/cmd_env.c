@@ -8,6 +8,7 @@
  * into contiguous blocks that depend only on the station count, every series' result
  * depends only on its own data, and Monte Carlo draws are keyed by station and pollutant.
  */
+#include <errno.h>
 #include <math.h>
 #include <netcdf.h>
 #include <netcdf_par.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "driver_impl.h"
 #include "env_impl.h"
@@ -166,6 +168,11 @@ err:
 static regia_status_t open_input(env_t *e, regia_ctx_t *ctx)
 {
     regia_status_t st = REGIA_OK;
+    if (access(e->input, R_OK) != 0) {
+        e->ncid = -1;
+        return REGIA_FAIL(REGIA_ERR_IO, "input file %s (job key [input] file, line %d): %s", e->input,
+                          regia_job_line(e->job, "input", "file"), strerror(errno));
+    }
     int rc = nc_open_par(e->input, NC_NOWRITE, ctx->comm, MPI_INFO_NULL, &e->ncid);
     if (rc != NC_NOERR) {
         e->ncid = -1;
