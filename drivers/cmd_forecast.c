@@ -1,7 +1,1228 @@
-/* TEMPORARY scaffold: replaced by the real subcommand in this issue. */
+/* cmd_forecast.c - `regia forecast`: ETS forecasts with prediction intervals for any
+ * `series_id,time,value` CSV.
+ *
+ *   CSV -> series index (sorted by id, regular grid per series) -> cost-balanced
+ *   contiguous blocks -> ETS on each rank's block -> one collective NetCDF-4 file
+ *   (written as .tmp, renamed when complete) + JSON manifest.
+ *
+ * Every rank reads and parses the (same) CSV, so every rank holds the same index and no
+ * data have to be sent around; each rank then keeps the values of its own block only.
+ * A series' result depends only on its own values, so the data variables are identical
+ * for any number of ranks and threads.  Schema and errors: docs/forecast.md.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <netcdf.h>
+#include <netcdf_par.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "driver_impl.h"
+#include "regia/csv.h"
+#include "regia/io.h"
+#include "regia/kernels.h"
+#include "regia/partition.h"
+#include "regia/timeutil.h"
+
+enum {
+    CHUNK = 32,           /* series per regia_ets call                                  */
+    MODEL_LEN = 8,        /* model_strlen                                               */
+    MAXF = 256,           /* CSV fields per line                                        */
+    N_CODES = 36,         /* error(2) x trend(3) x damped(2) x season(3)                */
+    MAX_HORIZON = 1000000,
+    MAX_GRID = 1 << 24,   /* time steps of one series, first to last time               */
+    SHOW_FAILED = 5       /* series named in the "not fitted" warning                   */
+};
+
+#define MAX_INPUT_BYTES ((size_t)16 << 30)
+#define CMD "forecast"
+
+/* One series of the index (every rank holds all of them, sorted by id). */
+typedef struct {
+    int64_t t0;     /* time of the first row (s since 1970)                                */
+    int64_t step;   /* grid step: seconds, or calendar months when monthly; 0: one row     */
+    int64_t r0;     /* first row in the sorted row table                                   */
+    int32_t len;    /* time steps from the first to the last row                           */
+    int32_t nrows;  /* rows in the CSV                                                     */
+    int8_t monthly; /* 1: step counts calendar months                                      */
+    int8_t eom;     /* monthly, at the last day of each month                              */
+} series_t;
+
+typedef struct {
+    int32_t sid;    /* series (index into the id table, later into the sorted index)       */
+    int32_t pad;
+    int64_t t;
+    double v;       /* NaN: missing                                                        */
+    int64_t line;
+} row_t;
+
+typedef struct {
+    /* options */
+    const char *input, *output, *backend, *model_code;
+    int season, horizon, threads, n_levels;
+    double levels[REGIA_ETS_MAX_LEVELS];
+    regia_ets_spec_t spec;
+    char cmdline[4096];
+    /* index (all ranks) */
+    int64_t n_series, n_rows, n_missing, n_gaps, max_len, t_min, t_max;
+    char *pool;     /* ids, NUL-terminated, one after the other                           */
+    char **id;      /* n_series pointers into pool, sorted (strcmp)                        */
+    series_t *ser;
+    int idlen;      /* longest id + 1                                                      */
+    char sha[65];
+    row_t *rows;    /* n_rows, sorted by (series, time); freed once the block is built    */
+    /* this rank's block */
+    int64_t s0, ns;
+    int64_t *off;   /* ns + 1 offsets into y                                               */
+    double *y;
+    /* results of the block */
+    regia_ets_fit_t *fit;
+    double *mean, *var, *lo, *up, *state;
+    regia_backend_t be;
+    int be_open;
+    char backend_desc[128];
+    int64_t n_fitted;
+} fc_t;
+
+/* ---- usage ----------------------------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: [mpirun -np N | srun] regia forecast --input FILE.csv --season M --horizon H --output OUT.nc\n"
+            "                             [--levels 80,95] [--model auto|CODE] [--backend auto|cpu|cuda]\n"
+            "                             [--threads N]\n\n"
+            "ETS forecasts with prediction intervals for every series of a CSV file.  One model per\n"
+            "series is fitted by maximum likelihood and, with --model auto, chosen by AICc (as R's\n"
+            "forecast::ets).  Writes one CF-1.10/ACDD-1.3 NetCDF-4 file plus OUT.manifest.json.\n\n"
+            "Options:\n"
+            "  --input FILE.csv   input with the header series_id,time,value (any column order; extra\n"
+            "                     columns are ignored).  time: ISO 8601 date or date-time (UTC);\n"
+            "                     value: a number, or empty / NaN / NA for a missing value.  Rows may\n"
+            "                     come in any order; each series must be regular (a fixed step in\n"
+            "                     seconds, or a whole number of calendar months); absent times on the\n"
+            "                     grid are missing values.                                 [required]\n"
+            "  --season M         seasonal period in steps, 1..366 (1: no season; 7 for daily data\n"
+            "                     with a weekly cycle, 24 for hourly data, 12 for monthly)  [required]\n"
+            "  --horizon H        forecast steps after each series' last time, 1..%d    [required]\n"
+            "  --output OUT.nc    output NetCDF-4 file; written as OUT.nc.tmp and renamed when\n"
+            "                     complete; the manifest is OUT.manifest.json            [required]\n"
+            "  --levels L1,L2     prediction-interval levels in percent, each in (0, 100), at most %d\n"
+            "                                                                      [default: 80,95]\n"
+            "  --model CODE       auto (choose by AICc) or an ETS code: error A|M|Z, trend\n"
+            "                     N|A|Ad|M|Md|Z, season N|A|M|Z, e.g. ANN, AAdA, MNM, ZZN\n"
+            "                                                                       [default: auto]\n"
+            "  --backend B        auto, cpu or cuda                                  [default: auto]\n"
+            "  --threads N        CPU threads per rank (0: OMP_NUM_THREADS or all)       [default: 0]\n"
+            "  --help             print this help\n\n"
+            "Series are sorted by series_id and split into contiguous blocks of about equal length\n"
+            "over the MPI ranks; the output is the same for any number of ranks.  Series that cannot\n"
+            "be fitted (too few observations) get an empty model and NaN forecasts, with a warning.\n"
+            "See docs/forecast.md for the output schema.\n",
+            MAX_HORIZON, REGIA_ETS_MAX_LEVELS);
+}
+
+/* ---- options --------------------------------------------------------------------------- */
+
+static int parse_int(const char *s, long lo, long hi, int *out)
+{
+    char *e;
+    errno = 0;
+    long v = strtol(s, &e, 10);
+    if (!*s || *e || errno || v < lo || v > hi) return 0;
+    *out = (int)v;
+    return 1;
+}
+
+static int parse_levels(const char *s, double *lv, int *n)
+{
+    *n = 0;
+    const char *p = s;
+    for (;;) {
+        char *e;
+        while (*p == ' ') p++;
+        double v = strtod(p, &e);
+        if (e == p) return 0;
+        while (*e == ' ') e++;
+        if (!(v > 0 && v < 100) || *n == REGIA_ETS_MAX_LEVELS) return 0;
+        for (int i = 0; i < *n; i++)
+            if (lv[i] == v) return 0;
+        lv[(*n)++] = v;
+        if (*e == '\0') return 1;
+        if (*e != ',') return 0;
+        p = e + 1;
+    }
+}
+
+static void join_cmdline(char *buf, size_t cap, int argc, char **argv)
+{
+    size_t n = (size_t)snprintf(buf, cap, "regia");
+    for (int i = 0; i < argc && n < cap; i++) {
+        const char *a = argv[i];
+        int plain = *a != '\0';
+        for (const char *c = a; *c; c++)
+            if (!isalnum((unsigned char)*c) && !strchr("-_.,/=:+@%", *c)) plain = 0;
+        if (plain) n += (size_t)snprintf(buf + n, cap - n, " %s", a);
+        else {
+            n += (size_t)snprintf(buf + n, cap - n, " '");
+            for (const char *c = a; *c && n + 5 < cap; c++) {
+                if (*c == '\'') n += (size_t)snprintf(buf + n, cap - n, "'\\''");
+                else buf[n++] = *c;
+            }
+            if (n < cap) n += (size_t)snprintf(buf + n, cap - n, "'");
+        }
+    }
+    buf[cap - 1] = '\0';
+}
+
+/* Returns -1 to go on, else the exit status (help, usage error).  Every rank parses the
+ * same argv, so every rank returns the same. */
+static int parse_args(fc_t *f, regia_ctx_t *ctx, int argc, char **argv)
+{
+    const char *levels = "80,95", *season = NULL, *horizon = NULL, *threads = "0";
+    f->backend = "auto";
+    f->model_code = "auto";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            if (ctx->rank == 0) usage(stdout);
+            return REGIA_EXIT_OK;
+        }
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--", 2) != 0) return regia_usage_error(ctx, CMD, "unexpected argument '%s'", a);
+        const char *v = NULL;
+        const char *eq = strchr(a, '=');
+        char name[64];
+        if (eq) {
+            snprintf(name, sizeof name, "%.*s", (int)(eq - a), a);
+            v = eq + 1;
+        } else {
+            snprintf(name, sizeof name, "%s", a);
+            if (i + 1 >= argc) return regia_usage_error(ctx, CMD, "option %s needs a value", a);
+            v = argv[++i];
+        }
+        if (!strcmp(name, "--input")) f->input = v;
+        else if (!strcmp(name, "--output")) f->output = v;
+        else if (!strcmp(name, "--season")) season = v;
+        else if (!strcmp(name, "--horizon")) horizon = v;
+        else if (!strcmp(name, "--levels")) levels = v;
+        else if (!strcmp(name, "--model")) f->model_code = v;
+        else if (!strcmp(name, "--backend")) f->backend = v;
+        else if (!strcmp(name, "--threads")) threads = v;
+        else return regia_usage_error(ctx, CMD, "unknown option '%s'", name);
+    }
+    if (!f->input) return regia_usage_error(ctx, CMD, "--input FILE.csv is required");
+    if (!f->output || !*f->output) return regia_usage_error(ctx, CMD, "--output OUT.nc is required");
+    if (!season) return regia_usage_error(ctx, CMD, "--season M is required (1 for no seasonality)");
+    if (!horizon) return regia_usage_error(ctx, CMD, "--horizon H is required");
+    if (!parse_int(season, 1, REGIA_ETS_MAX_PERIOD, &f->season))
+        return regia_usage_error(ctx, CMD, "--season '%s': expected an integer in 1..%d", season, REGIA_ETS_MAX_PERIOD);
+    if (!parse_int(horizon, 1, MAX_HORIZON, &f->horizon))
+        return regia_usage_error(ctx, CMD, "--horizon '%s': expected an integer in 1..%d", horizon, MAX_HORIZON);
+    if (!parse_int(threads, 0, 4096, &f->threads))
+        return regia_usage_error(ctx, CMD, "--threads '%s': expected an integer in 0..4096", threads);
+    if (!parse_levels(levels, f->levels, &f->n_levels))
+        return regia_usage_error(ctx, CMD, "--levels '%s': expected 1 to %d different comma-separated "
+                                 "percentages, each in (0, 100), e.g. 80,95", levels, REGIA_ETS_MAX_LEVELS);
+    if (strcmp(f->backend, "auto") && strcmp(f->backend, "cpu") && strcmp(f->backend, "cuda"))
+        return regia_usage_error(ctx, CMD, "--backend '%s': expected auto, cpu or cuda", f->backend);
+    f->spec = regia_ets_default_spec(f->season);
+    if (regia_ets_parse_model(f->model_code, &f->spec) != REGIA_OK)
+        return regia_usage_error(ctx, CMD, "--model: %s", regia_error_msg());
+    if (!strcmp(f->input, f->output))
+        return regia_usage_error(ctx, CMD, "--output must not be the input file");
+    join_cmdline(f->cmdline, sizeof f->cmdline, argc, argv);
+    return -1;
+}
+
+/* ---- series ids ------------------------------------------------------------------------ */
+
+typedef struct {
+    char *pool;
+    size_t plen, pcap;
+    size_t *off;      /* offset of each id in pool */
+    int32_t n, cap;
+    int32_t *slot;    /* hash slots: id index or -1 */
+    size_t nslot;
+} idtab_t;
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static regia_status_t idtab_grow(idtab_t *t)
+{
+    size_t ns = t->nslot ? 2 * t->nslot : 1024;
+    int32_t *sl = malloc(ns * sizeof *sl);
+    if (!sl) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the series index");
+    for (size_t i = 0; i < ns; i++) sl[i] = -1;
+    for (int32_t k = 0; k < t->n; k++) {
+        size_t h = (size_t)fnv1a(t->pool + t->off[k]) & (ns - 1);
+        while (sl[h] >= 0) h = (h + 1) & (ns - 1);
+        sl[h] = k;
+    }
+    free(t->slot);
+    t->slot = sl;
+    t->nslot = ns;
+    return REGIA_OK;
+}
+
+/* Index of id s, added when new. */
+static regia_status_t idtab_get(idtab_t *t, const char *s, int32_t *out)
+{
+    if ((size_t)(t->n + 1) * 2 > t->nslot) {
+        regia_status_t st = idtab_grow(t);
+        if (st) return st;
+    }
+    size_t h = (size_t)fnv1a(s) & (t->nslot - 1);
+    while (t->slot[h] >= 0) {
+        if (!strcmp(t->pool + t->off[t->slot[h]], s)) {
+            *out = t->slot[h];
+            return REGIA_OK;
+        }
+        h = (h + 1) & (t->nslot - 1);
+    }
+    if (t->n == INT32_MAX - 1) return REGIA_FAIL(REGIA_ERR_INVALID, "too many series (more than %d)", INT32_MAX - 1);
+    size_t len = strlen(s) + 1;
+    if (t->plen + len > t->pcap) {
+        size_t c = t->pcap ? 2 * t->pcap : 65536;
+        while (c < t->plen + len) c *= 2;
+        char *p = realloc(t->pool, c);
+        if (!p) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the series ids");
+        t->pool = p;
+        t->pcap = c;
+    }
+    if (t->n == t->cap) {
+        int32_t c = t->cap ? 2 * t->cap : 1024;
+        size_t *o = realloc(t->off, (size_t)c * sizeof *o);
+        if (!o) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the series ids");
+        t->off = o;
+        t->cap = c;
+    }
+    memcpy(t->pool + t->plen, s, len);
+    t->off[t->n] = t->plen;
+    t->plen += len;
+    t->slot[h] = t->n;
+    *out = t->n++;
+    return REGIA_OK;
+}
+
+static int cmp_id(const void *a, const void *b, void *arg)
+{
+    const idtab_t *t = arg;
+    return strcmp(t->pool + t->off[*(const int32_t *)a], t->pool + t->off[*(const int32_t *)b]);
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+    const row_t *x = a, *y = b;
+    if (x->sid != y->sid) return x->sid < y->sid ? -1 : 1;
+    if (x->t != y->t) return x->t < y->t ? -1 : 1;
+    return (x->line > y->line) - (x->line < y->line);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* ---- time grid ------------------------------------------------------------------------- */
+
+/* Calendar month index (year * 12 + month - 1), day of month and second of the day of t. */
+static int64_t month_of(int64_t t, int *day, int64_t *sod, int *last_day)
+{
+    int64_t days = regia_floordiv(t, 86400);
+    int y, m, d;
+    regia_civil_from_days(days, &y, &m, &d);
+    *day = d;
+    *sod = t - days * 86400;
+    *last_day = d == regia_days_in_month(y, m);
+    return (int64_t)y * 12 + (m - 1);
+}
+
+/* Time of grid point i of series s (i may run past the last row: forecast steps). */
+static int64_t grid_time(const series_t *s, int64_t i)
+{
+    if (!s->monthly) return s->t0 + i * s->step;
+    int d, last;
+    int64_t sod, mi = month_of(s->t0, &d, &sod, &last) + i * s->step;
+    int y = (int)regia_floordiv(mi, 12), m = (int)(mi - (int64_t)y * 12) + 1;
+    if (s->eom) d = regia_days_in_month(y, m);
+    return regia_days_from_civil(y, m, d) * 86400 + sod;
+}
+
+/* Grid index of time t (on the grid). */
+static int64_t grid_index(const series_t *s, int64_t t)
+{
+    if (s->step == 0) return 0;
+    if (!s->monthly) return (t - s->t0) / s->step;
+    int d, last;
+    int64_t sod;
+    return (month_of(t, &d, &sod, &last) - month_of(s->t0, &d, &sod, &last)) / s->step;
+}
+
+static void fmt_step(int64_t s, char *buf, size_t len)
+{
+    if (s % 86400 == 0) snprintf(buf, len, "%lld d", (long long)(s / 86400));
+    else if (s % 3600 == 0) snprintf(buf, len, "%lld h", (long long)(s / 3600));
+    else if (s % 60 == 0) snprintf(buf, len, "%lld min", (long long)(s / 60));
+    else snprintf(buf, len, "%lld s", (long long)s);
+}
+
+/* Most common value of the n sorted values v (the smallest of equally common ones). */
+static int64_t mode_sorted(const int64_t *v, int64_t n)
+{
+    int64_t best = v[0], bestc = 0;
+    for (int64_t i = 0; i < n;) {
+        int64_t j = i;
+        while (j < n && v[j] == v[i]) j++;
+        if (j - i > bestc) { bestc = j - i; best = v[i]; }
+        i = j;
+    }
+    return best;
+}
+
+/* Infer the grid of series s from its rows (sorted by time, no duplicates).  work holds
+ * at least nrows values. */
+static regia_status_t infer_grid(fc_t *f, int64_t s, const row_t *r, int64_t *work)
+{
+    series_t *se = &f->ser[s];
+    const int64_t n = se->nrows;
+    se->t0 = r[0].t;
+    se->step = 0;
+    se->monthly = se->eom = 0;
+    se->len = 1;
+    if (n == 1) return REGIA_OK;
+    for (int64_t i = 0; i + 1 < n; i++) work[i] = r[i + 1].t - r[i].t;
+    qsort(work, (size_t)(n - 1), sizeof *work, cmp_i64);
+    int64_t step = mode_sorted(work, n - 1), bad = -1;
+    for (int64_t i = 1; i < n && bad < 0; i++)
+        if ((r[i].t - r[0].t) % step != 0) bad = i;
+    if (bad < 0) {
+        int64_t len = (r[n - 1].t - r[0].t) / step + 1;
+        se->step = step;
+        if (len > MAX_GRID) goto too_long;
+        se->len = (int32_t)len;
+        return REGIA_OK;
+    }
+    /* not a fixed step in seconds: calendar months (same day of month, or month ends)? */
+    {
+        int d0, last0, same_day = 1, all_last = 1;
+        int64_t sod0, mi0 = month_of(r[0].t, &d0, &sod0, &last0), prev = mi0, ok = 1;
+        for (int64_t i = 0; i < n && ok; i++) {
+            int d, last;
+            int64_t sod, mi = month_of(r[i].t, &d, &sod, &last);
+            if (sod != sod0) ok = 0;
+            same_day &= d == d0;
+            all_last &= last;
+            if (i > 0) work[i - 1] = mi - prev;
+            prev = mi;
+        }
+        if (ok && ((same_day && d0 <= 28) || all_last)) {
+            qsort(work, (size_t)(n - 1), sizeof *work, cmp_i64);
+            int64_t k = mode_sorted(work, n - 1), mi1 = mi0;
+            for (int64_t i = 1; i < n && ok; i++) {
+                int d, last;
+                int64_t sod;
+                mi1 = month_of(r[i].t, &d, &sod, &last);
+                if (k <= 0 || (mi1 - mi0) % k != 0) ok = 0;
+            }
+            if (ok) {
+                se->monthly = 1;
+                se->eom = !(same_day && d0 <= 28);
+                se->step = k;
+                int64_t len = (mi1 - mi0) / k + 1;
+                if (len > MAX_GRID) goto too_long;
+                se->len = (int32_t)len;
+                return REGIA_OK;
+            }
+        }
+    }
+    {
+        char ts[32], t0s[32], sts[32];
+        regia_format_datetime(r[bad].t, ts, sizeof ts);
+        regia_format_datetime(r[0].t, t0s, sizeof t0s);
+        fmt_step(step, sts, sizeof sts);
+        return REGIA_FAIL(REGIA_ERR_PARSE,
+                          "%s: line %lld: irregular time %s in series '%s': not on the grid of the series' step "
+                          "(%s, its most common interval) from its first time %s (line %lld); give a regular "
+                          "series (missing times may be left out or given as empty values) or aggregate it to "
+                          "a regular step", f->input, (long long)r[bad].line, ts, f->id[s], sts, t0s,
+                          (long long)r[0].line);
+    }
+too_long:
+    return REGIA_FAIL(REGIA_ERR_INVALID,
+                      "%s: series '%s' (lines %lld and %lld) spans more than %d steps of its grid from its first "
+                      "to its last time; check the times, or aggregate the series to a coarser step", f->input,
+                      f->id[s], (long long)r[0].line, (long long)r[n - 1].line, MAX_GRID);
+}
+
+/* ---- input ----------------------------------------------------------------------------- */
+
+static int find_col(char **fld, int nf, const char *name)
+{
+    for (int i = 0; i < nf; i++) {
+        const char *s = fld[i];
+        if (i == 0 && !strncmp(s, "\xEF\xBB\xBF", 3)) s += 3; /* BOM */
+        while (*s == ' ') s++;
+        size_t n = strlen(s);
+        while (n > 0 && s[n - 1] == ' ') n--;
+        if (n == strlen(name) && !strncasecmp(s, name, n)) return i;
+    }
+    return -1;
+}
+
+/* A value: a finite number, or empty / NaN / NA (missing).  0 on garbage. */
+static int parse_value(const char *s, double *v)
+{
+    while (*s == ' ' || *s == '\t') s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+    if (n == 0 || (n == 3 && !strncasecmp(s, "nan", 3)) || (n == 2 && !strncmp(s, "NA", 2))) {
+        *v = NAN;
+        return 1;
+    }
+    char buf[64], *e;
+    if (n >= sizeof buf) return 0;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    if (!isdigit((unsigned char)buf[0]) && !strchr("+-.", buf[0])) return 0;
+    *v = strtod(buf, &e);
+    return *e == '\0' && isfinite(*v);
+}
+
+/* Read and parse the whole CSV, build the index (all ranks, not collective). */
+static regia_status_t load_input(fc_t *f)
+{
+    regia_status_t st = REGIA_OK;
+    char *buf = NULL, *work = NULL;
+    size_t len = 0, pos = 0, cap = 0;
+    row_t *rows = NULL;
+    int64_t nrows = 0, *tmp = NULL;
+    int32_t *perm = NULL, *rank_of = NULL;
+    idtab_t T;
+    memset(&T, 0, sizeof T);
+    REGIA_TRY(regia_read_file(f->input, MAX_INPUT_BYTES, &buf, &len));
+    if (len == 0) {
+        st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: empty file; expected a CSV with the header series_id,time,value",
+                        f->input);
+        goto err;
+    }
+    long bad_line;
+    REGIA_TRY(regia_csv_check_text(buf, len, f->input, &bad_line));
+    regia_sha256_buf(buf, len, f->sha);
+    work = malloc(REGIA_CSV_MAX_LINE + MAXF + 8);
+    if (!work) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
+    char *fld[MAXF];
+    int col[3], hdr_nf = 0;
+    static const char *const names[3] = {"series_id", "time", "value"};
+    int64_t line = 0;
+    while (pos < len) {
+        const char *l = buf + pos, *e = memchr(l, '\n', len - pos);
+        size_t n = e ? (size_t)(e - l) : len - pos;
+        pos += n + (e ? 1 : 0);
+        line++;
+        if (n > REGIA_CSV_MAX_LINE) {
+            st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld is longer than %d bytes; not a series_id,time,value CSV",
+                            f->input, (long long)line, REGIA_CSV_MAX_LINE);
+            goto err;
+        }
+        int nf = regia_csv_split(l, n, work, fld, MAXF);
+        if (line == 1) {
+            for (int k = 0; k < 3; k++) {
+                col[k] = nf > 0 ? find_col(fld, nf, names[k]) : -1;
+                if (col[k] < 0) {
+                    st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line 1: header lacks the column '%s'; the first line must "
+                                    "name the columns series_id,time,value", f->input, names[k]);
+                    goto err;
+                }
+            }
+            hdr_nf = nf;
+            continue;
+        }
+        if (n == 0 || (n == 1 && l[0] == '\r')) continue;
+        if (nf == -1) {
+            st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: unterminated quote", f->input, (long long)line);
+            goto err;
+        }
+        if (nf != hdr_nf) {
+            st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: %d fields, expected %d as in the header "
+                            "(series_id,time,value)", f->input, (long long)line, nf < 0 ? MAXF + 1 : nf, hdr_nf);
+            goto err;
+        }
+        row_t r = {.line = line};
+        const char *sid = fld[col[0]];
+        while (*sid == ' ') sid++;
+        if (!*sid) {
+            st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: empty series_id", f->input, (long long)line);
+            goto err;
+        }
+        if (regia_parse_datetime(fld[col[1]], &r.t) != REGIA_OK) {
+            regia_error_prefix("%s: line %lld: column 'time': ", f->input, (long long)line);
+            st = REGIA_ERR_PARSE;
+            goto err;
+        }
+        if (!parse_value(fld[col[2]], &r.v)) {
+            st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: column 'value': '%.40s' is not a number (give a "
+                            "finite number, or leave it empty or NaN for a missing value)", f->input,
+                            (long long)line, fld[col[2]]);
+            goto err;
+        }
+        REGIA_TRY(idtab_get(&T, sid, &r.sid));
+        if ((size_t)nrows == cap) {
+            cap = cap ? 2 * cap : 65536;
+            row_t *p = realloc(rows, cap * sizeof *p);
+            if (!p) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory reading %s", f->input); goto err; }
+            rows = p;
+        }
+        rows[nrows++] = r;
+    }
+    if (nrows == 0) {
+        st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: no data rows after the header", f->input);
+        goto err;
+    }
+    free(buf);
+    buf = NULL;
+
+    /* series sorted by id; rows by (series, time, line) */
+    const int64_t N = T.n;
+    perm = malloc(sizeof *perm * (size_t)N);
+    rank_of = malloc(sizeof *rank_of * (size_t)N);
+    f->id = malloc(sizeof *f->id * (size_t)N);
+    f->ser = calloc((size_t)N, sizeof *f->ser);
+    if (!perm || !rank_of || !f->id || !f->ser) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
+    for (int32_t i = 0; i < N; i++) perm[i] = i;
+    qsort_r(perm, (size_t)N, sizeof *perm, cmp_id, &T);
+    f->pool = T.pool;
+    T.pool = NULL;
+    f->idlen = 1;
+    for (int64_t k = 0; k < N; k++) {
+        rank_of[perm[k]] = (int32_t)k;
+        f->id[k] = f->pool + T.off[perm[k]];
+        int l = (int)strlen(f->id[k]) + 1;
+        if (l > f->idlen) f->idlen = l;
+    }
+    for (int64_t i = 0; i < nrows; i++) rows[i].sid = rank_of[rows[i].sid];
+    qsort(rows, (size_t)nrows, sizeof *rows, cmp_row);
+    f->n_series = N;
+    f->n_rows = nrows;
+    int64_t maxn = 0;
+    for (int64_t i = 0; i < nrows; i++) {
+        series_t *se = &f->ser[rows[i].sid];
+        if (se->nrows == 0) se->r0 = i;
+        se->nrows++;
+        if (se->nrows > maxn) maxn = se->nrows;
+        f->n_missing += isnan(rows[i].v);
+        if (i > 0 && rows[i].sid == rows[i - 1].sid && rows[i].t == rows[i - 1].t) {
+            char ts[32];
+            regia_format_datetime(rows[i].t, ts, sizeof ts);
+            st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: lines %lld and %lld: duplicate (series_id, time) = ('%s', %s); "
+                            "give each series one value per time", f->input, (long long)rows[i - 1].line,
+                            (long long)rows[i].line, f->id[rows[i].sid], ts);
+            goto err;
+        }
+    }
+    tmp = malloc(sizeof *tmp * (size_t)(maxn + 1));
+    if (!tmp) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
+    f->t_min = INT64_MAX;
+    f->t_max = INT64_MIN;
+    for (int64_t s = 0; s < N; s++) {
+        series_t *se = &f->ser[s];
+        REGIA_TRY(infer_grid(f, s, rows + se->r0, tmp));
+        if (se->len > f->max_len) f->max_len = se->len;
+        f->n_gaps += se->len - se->nrows;
+        if (se->t0 < f->t_min) f->t_min = se->t0;
+        int64_t last = grid_time(se, se->len - 1);
+        if (last > f->t_max) f->t_max = last;
+    }
+
+    /* build_block keeps this rank's values and frees the rows */
+    f->rows = rows;
+    rows = NULL;
+err:
+    free(buf);
+    free(work);
+    free(rows);
+    free(tmp);
+    free(perm);
+    free(rank_of);
+    free(T.pool);
+    free(T.off);
+    free(T.slot);
+    return st;
+}
+
+/* Partition the series (cost: time steps) and gather this rank's values on their grids. */
+static regia_status_t build_block(fc_t *f, regia_ctx_t *ctx)
+{
+    regia_status_t st = REGIA_OK;
+    row_t *rows = f->rows;
+    f->rows = NULL;
+    int64_t *start = malloc(sizeof *start * (size_t)(ctx->size + 1));
+    double *cost = malloc(sizeof *cost * (size_t)f->n_series);
+    if (!start || !cost) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
+    for (int64_t s = 0; s < f->n_series; s++) cost[s] = (double)f->ser[s].len;
+    regia_partition(cost, f->n_series, ctx->size, start);
+    f->s0 = start[ctx->rank];
+    f->ns = start[ctx->rank + 1] - start[ctx->rank];
+    f->off = malloc(sizeof *f->off * (size_t)(f->ns + 1));
+    if (!f->off) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
+    f->off[0] = 0;
+    for (int64_t k = 0; k < f->ns; k++) f->off[k + 1] = f->off[k] + f->ser[f->s0 + k].len;
+    f->y = malloc(sizeof *f->y * (size_t)(f->off[f->ns] + 1));
+    if (!f->y) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld values", (long long)f->off[f->ns]);
+        goto err;
+    }
+    for (int64_t i = 0; i < f->off[f->ns]; i++) f->y[i] = NAN;
+    for (int64_t k = 0; k < f->ns; k++) {
+        const series_t *se = &f->ser[f->s0 + k];
+        for (int64_t i = 0; i < se->nrows; i++) {
+            const row_t *r = &rows[se->r0 + i];
+            f->y[f->off[k] + grid_index(se, r->t)] = r->v;
+        }
+    }
+err:
+    free(rows);
+    free(start);
+    free(cost);
+    return st;
+}
+
+/* ---- compute --------------------------------------------------------------------------- */
+
+static regia_status_t compute(fc_t *f, regia_ctx_t *ctx)
+{
+    regia_status_t st = REGIA_OK;
+    const int64_t ns = f->ns;
+    const int H = f->horizon, L = f->n_levels, SS = 2 + f->season;
+    f->fit = calloc((size_t)ns + 1, sizeof *f->fit);
+    f->mean = malloc(sizeof(double) * (size_t)(ns * H + 1));
+    f->var = malloc(sizeof(double) * (size_t)(ns * H + 1));
+    f->lo = malloc(sizeof(double) * (size_t)(ns * L * H + 1));
+    f->up = malloc(sizeof(double) * (size_t)(ns * L * H + 1));
+    f->state = malloc(sizeof(double) * (size_t)(CHUNK * SS));
+    int32_t len[CHUNK];
+    int64_t maxl = 1;
+    for (int64_t k = 0; k < ns; k++)
+        if (f->ser[f->s0 + k].len > maxl) maxl = f->ser[f->s0 + k].len;
+    double *yb = malloc(sizeof(double) * (size_t)(CHUNK * maxl));
+    if (!f->fit || !f->mean || !f->var || !f->lo || !f->up || !f->state || !yb) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld series x %d steps", (long long)ns, H);
+        goto err;
+    }
+    regia_progress_t prog;
+    regia_progress_begin(&prog, &ctx->log, "forecast", ns, "series");
+    for (int64_t c0 = 0; c0 < ns; c0 += CHUNK) {
+        int n = (int)(ns - c0 < CHUNK ? ns - c0 : CHUNK);
+        int32_t stride = 1;
+        for (int i = 0; i < n; i++) {
+            len[i] = f->ser[f->s0 + c0 + i].len;
+            if (len[i] > stride) stride = len[i];
+        }
+        for (int i = 0; i < n; i++) {
+            memcpy(yb + (size_t)i * stride, f->y + f->off[c0 + i], sizeof(double) * (size_t)len[i]);
+            for (int32_t t = len[i]; t < stride; t++) yb[(size_t)i * stride + t] = NAN;
+        }
+        regia_ets_batch_t in = {.n_series = n, .stride = stride, .y = yb, .len = len, .horizon = H,
+                                .n_levels = L, .levels = f->levels, .spec = f->spec};
+        regia_ets_out_t out = {f->fit + c0, f->mean + c0 * H, f->var + c0 * H, f->lo + c0 * L * H,
+                               f->up + c0 * L * H, f->state, SS};
+        st = regia_ets(&f->be, &in, &out);
+        if (st) {
+            regia_error_prefix("series '%s' .. '%s': ", f->id[f->s0 + c0], f->id[f->s0 + c0 + n - 1]);
+            break;
+        }
+        regia_progress_add(&prog, n);
+    }
+    regia_progress_end(&prog);
+err:
+    free(yb);
+    return st;
+}
+
+/* ---- output ---------------------------------------------------------------------------- */
+
+#define ATT(v, k, s) REGIA_NC(nc_put_att_text(ncid, v, k, strlen(s), s))
+
+static regia_status_t def_var(int ncid, const char *name, nc_type type, int nd, const int *dims,
+                              const size_t *chunk, const char *long_name, const char *units, int *vid)
+{
+    regia_status_t st = REGIA_OK;
+    REGIA_NC(nc_def_var(ncid, name, type, nd, dims, vid));
+    if (chunk) {
+        REGIA_NC(nc_def_var_chunking(ncid, *vid, NC_CHUNKED, chunk));
+        REGIA_NC(nc_def_var_deflate(ncid, *vid, 1, 1, 1));
+    }
+    if (type == NC_DOUBLE) {
+        double fill = NAN;
+        REGIA_NC(nc_put_att_double(ncid, *vid, "_FillValue", NC_DOUBLE, 1, &fill));
+    }
+    if (long_name) ATT(*vid, "long_name", long_name);
+    if (units) ATT(*vid, "units", units);
+err:
+    return st;
+}
+
+/* This rank's rows [s0, s0 + ns) of a variable whose first dimension is `series`
+ * (collective: every rank calls it, with ns = 0 when it has nothing to write). */
+static regia_status_t put_block(int ncid, int vid, int nd, int64_t s0, int64_t ns, const size_t *inner, nc_type t,
+                                const void *data)
+{
+    regia_status_t st = REGIA_OK;
+    size_t start[3] = {(size_t)s0, 0, 0}, count[3] = {(size_t)ns, 0, 0};
+    for (int i = 1; i < nd; i++) count[i] = ns ? inner[i - 1] : 0;
+    if (ns == 0) start[0] = 0;
+    REGIA_NC(nc_var_par_access(ncid, vid, NC_COLLECTIVE));
+    switch (t) {
+    case NC_DOUBLE: REGIA_NC(nc_put_vara_double(ncid, vid, start, count, data)); break;
+    case NC_INT: REGIA_NC(nc_put_vara_int(ncid, vid, start, count, data)); break;
+    default: REGIA_NC(nc_put_vara_text(ncid, vid, start, count, data)); break;
+    }
+err:
+    return st;
+}
+
+static int model_index(regia_ets_model_t m)
+{
+    return (((m.error - 1) * 3 + m.trend) * 2 + (m.damped && m.trend ? 1 : 0)) * 3 + m.season;
+}
+
+static regia_status_t global_atts(fc_t *f, regia_ctx_t *ctx, int ncid, const char *created)
+{
+    regia_status_t st = REGIA_OK;
+    char text[8192], t0[32], t1[32];
+    ATT(NC_GLOBAL, "Conventions", "CF-1.10 ACDD-1.3");
+    ATT(NC_GLOBAL, "featureType", "timeSeries");
+    ATT(NC_GLOBAL, "cdm_data_type", "Station");
+    ATT(NC_GLOBAL, "title", "ETS forecasts with prediction intervals");
+    snprintf(text, sizeof text,
+             "Point forecasts and prediction intervals for %d steps after the last time of each of %lld series "
+             "from %s, with exponential smoothing state-space (ETS) models fitted by maximum likelihood "
+             "(model %s, seasonal period %d steps; automatic choice by AICc).  The observed series on their "
+             "regular grids are included.", f->horizon, (long long)f->n_series, f->input, f->model_code,
+             f->season);
+    ATT(NC_GLOBAL, "summary", text);
+    ATT(NC_GLOBAL, "keywords", "forecast, exponential smoothing, ETS, prediction interval, time series");
+    {
+        const char *b = strrchr(f->output, '/');
+        b = b ? b + 1 : f->output;
+        size_t n = strlen(b);
+        if (n > 3 && !strcmp(b + n - 3, ".nc")) n -= 3;
+        snprintf(text, sizeof text, "%.*s", (int)n, b);
+        ATT(NC_GLOBAL, "id", text);
+    }
+    ATT(NC_GLOBAL, "naming_authority", "regia");
+    ATT(NC_GLOBAL, "creator_name", "regia");
+    ATT(NC_GLOBAL, "source", "regia forecast; ETS state-space models (Hyndman et al. 2008) fitted by maximum likelihood");
+    ATT(NC_GLOBAL, "product_version", REGIA_VERSION);
+    ATT(NC_GLOBAL, "date_created", created);
+    snprintf(text, sizeof text, "%s: %s (regia %s, git %s)", created, f->cmdline, REGIA_VERSION, REGIA_GIT_REV);
+    ATT(NC_GLOBAL, "history", text);
+    regia_format_datetime(f->t_min, t0, sizeof t0);
+    int64_t tend = f->t_max;
+    for (int64_t s = 0; s < f->n_series; s++) {
+        int64_t t = grid_time(&f->ser[s], f->ser[s].len - 1 + (f->ser[s].step ? f->horizon : 0));
+        if (t > tend) tend = t;
+    }
+    regia_format_datetime(tend, t1, sizeof t1);
+    ATT(NC_GLOBAL, "time_coverage_start", t0);
+    ATT(NC_GLOBAL, "time_coverage_end", t1);
+    ATT(NC_GLOBAL, "regia_version", REGIA_VERSION);
+    ATT(NC_GLOBAL, "regia_git_rev", REGIA_GIT_REV);
+    ATT(NC_GLOBAL, "input_file", f->input);
+    ATT(NC_GLOBAL, "input_sha256", f->sha);
+    REGIA_NC(nc_put_att_int(ncid, NC_GLOBAL, "ranks", NC_INT, 1, &ctx->size));
+    ATT(NC_GLOBAL, "backend", f->backend_desc);
+    ATT(NC_GLOBAL, "command_line", f->cmdline);
+    ATT(NC_GLOBAL, "ets_model", f->model_code);
+    REGIA_NC(nc_put_att_int(ncid, NC_GLOBAL, "seasonal_period", NC_INT, 1, &f->season));
+    REGIA_NC(nc_put_att_int(ncid, NC_GLOBAL, "horizon", NC_INT, 1, &f->horizon));
+err:
+    return st;
+}
+
+enum { V_ALPHA, V_BETA, V_GAMMA, V_PHI, V_SIGMA2, V_LOGLIK, V_AICC, N_PAR };
+
+typedef struct {
+    double *f64;    /* ns x horizon + ns                                                  */
+    char *chr;      /* ns x max(series_strlen, model_strlen)                              */
+    int *i32;       /* ns                                                                 */
+    double *obs;    /* piece x time: observed values and times go out in rounds           */
+    int64_t piece;
+} wbuf_t;
+
+static regia_status_t alloc_wbuf(const fc_t *f, wbuf_t *w)
+{
+    const int64_t ns = f->ns, T = f->max_len;
+    w->piece = T >= (1 << 22) ? 1 : (1 << 22) / T;
+    w->f64 = malloc(sizeof(double) * (size_t)(ns * f->horizon + ns + 1));
+    w->chr = calloc((size_t)(ns + 1), (size_t)(f->idlen > MODEL_LEN ? f->idlen : MODEL_LEN));
+    w->i32 = malloc(sizeof(int) * (size_t)(ns + 1));
+    w->obs = malloc(sizeof(double) * (size_t)(w->piece * T));
+    if (!w->f64 || !w->chr || !w->i32 || !w->obs) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the output");
+    return REGIA_OK;
+}
+
+static void free_wbuf(wbuf_t *w)
+{
+    free(w->f64);
+    free(w->chr);
+    free(w->i32);
+    free(w->obs);
+}
+
+/* Collective: every rank writes its block into tmp_path. */
+static regia_status_t write_output(fc_t *f, regia_ctx_t *ctx, const wbuf_t *w, const char *tmp_path,
+                                   const char *created)
+{
+    regia_status_t st = REGIA_OK;
+    int ncid = -1;
+    const int64_t ns = f->ns, N = f->n_series, T = f->max_len, piece = w->piece;
+    const int H = f->horizon, L = f->n_levels;
+    double *f64 = w->f64, *obs = w->obs;
+    char *chr = w->chr;
+    int *i32 = w->i32;
+    int rc = nc_create_par(tmp_path, NC_NETCDF4 | NC_CLOBBER, ctx->comm, MPI_INFO_NULL, &ncid);
+    if (rc != NC_NOERR) {
+        ncid = -1;
+        st = REGIA_FAIL(REGIA_ERR_NETCDF, "%s: cannot create: %s", tmp_path, nc_strerror(rc));
+        goto err;
+    }
+    int d_s, d_h, d_l, d_str, d_mod, d_t;
+    REGIA_NC(nc_def_dim(ncid, "series", (size_t)N, &d_s));
+    REGIA_NC(nc_def_dim(ncid, "horizon", (size_t)H, &d_h));
+    REGIA_NC(nc_def_dim(ncid, "level", (size_t)L, &d_l));
+    REGIA_NC(nc_def_dim(ncid, "series_strlen", (size_t)f->idlen, &d_str));
+    REGIA_NC(nc_def_dim(ncid, "model_strlen", MODEL_LEN, &d_mod));
+    REGIA_NC(nc_def_dim(ncid, "time", (size_t)T, &d_t));
+    int v_id, v_lev, v_fc, v_lo, v_up, v_ft, v_obs, v_ot, v_step, v_stepm, v_model, v_nobs, v_par[N_PAR];
+    int dsid[2] = {d_s, d_str}, dsh[2] = {d_s, d_h}, dslh[3] = {d_s, d_l, d_h}, dsm[2] = {d_s, d_mod};
+    int dst[2] = {d_s, d_t};
+    size_t c_sh[2] = {1, (size_t)H}, c_slh[3] = {1, (size_t)L, (size_t)H};
+    size_t c_st[2] = {1, (size_t)(T < (1 << 16) ? T : (1 << 16))};
+    const char *tunits = "seconds since 1970-01-01 00:00:00";
+    REGIA_TRY(def_var(ncid, "series_id", NC_CHAR, 2, dsid, NULL, "series identifier (series_id column of the input)",
+                      NULL, &v_id));
+    ATT(v_id, "cf_role", "timeseries_id");
+    REGIA_TRY(def_var(ncid, "level", NC_DOUBLE, 1, &d_l, NULL, "nominal coverage of the prediction interval",
+                      "percent", &v_lev));
+    REGIA_TRY(def_var(ncid, "forecast_time", NC_DOUBLE, 2, dsh, c_sh,
+                      "time of the forecast step: last time of the series + horizon x step", tunits, &v_ft));
+    ATT(v_ft, "standard_name", "time");
+    ATT(v_ft, "calendar", "standard");
+    REGIA_TRY(def_var(ncid, "forecast", NC_DOUBLE, 2, dsh, c_sh, "ETS point forecast (mean of the forecast "
+                      "distribution)", NULL, &v_fc));
+    ATT(v_fc, "coordinates", "series_id forecast_time");
+    ATT(v_fc, "comment", "in the units of the input values");
+    REGIA_TRY(def_var(ncid, "lower", NC_DOUBLE, 3, dslh, c_slh, "lower bound of the prediction interval", NULL, &v_lo));
+    ATT(v_lo, "coordinates", "series_id level forecast_time");
+    REGIA_TRY(def_var(ncid, "upper", NC_DOUBLE, 3, dslh, c_slh, "upper bound of the prediction interval", NULL, &v_up));
+    ATT(v_up, "coordinates", "series_id level forecast_time");
+    REGIA_TRY(def_var(ncid, "model", NC_CHAR, 2, dsm, NULL,
+                      "ETS model of the series (error, trend, season; d = damped), e.g. MAdM; empty if none fitted",
+                      NULL, &v_model));
+    static const char *const pname[N_PAR] = {"alpha", "beta", "gamma", "phi", "sigma2", "loglik", "aicc"};
+    static const char *const plong[N_PAR] = {
+        "ETS smoothing parameter of the level", "ETS smoothing parameter of the trend (NaN: no trend)",
+        "ETS smoothing parameter of the season (NaN: no season)", "ETS damping parameter (NaN: undamped)",
+        "innovation variance (squared input units; relative, unitless, for multiplicative error)", "log-likelihood of the fitted model",
+        "corrected Akaike information criterion of the fitted model"};
+    for (int k = 0; k < N_PAR; k++) {
+        REGIA_TRY(def_var(ncid, pname[k], NC_DOUBLE, 1, &d_s, NULL, plong[k], k <= V_PHI ? "1" : NULL, &v_par[k]));
+        ATT(v_par[k], "coordinates", "series_id");
+    }
+    REGIA_TRY(def_var(ncid, "n_obs", NC_INT, 1, &d_s, NULL, "non-missing observations the model was fitted on",
+                      "1", &v_nobs));
+    ATT(v_nobs, "coordinates", "series_id");
+    REGIA_TRY(def_var(ncid, "step", NC_DOUBLE, 1, &d_s, NULL,
+                      "time step of the series (NaN: calendar months, see step_months, or a single time)", "s",
+                      &v_step));
+    ATT(v_step, "coordinates", "series_id");
+    REGIA_TRY(def_var(ncid, "step_months", NC_INT, 1, &d_s, NULL,
+                      "time step of the series in calendar months (0: fixed step in seconds, see step)", "1",
+                      &v_stepm));
+    ATT(v_stepm, "coordinates", "series_id");
+    REGIA_TRY(def_var(ncid, "observed_time", NC_DOUBLE, 2, dst, c_st,
+                      "time of the observation (regular grid of the series; NaN after its last time)", tunits, &v_ot));
+    ATT(v_ot, "standard_name", "time");
+    ATT(v_ot, "calendar", "standard");
+    REGIA_TRY(def_var(ncid, "observed", NC_DOUBLE, 2, dst, c_st,
+                      "observed value (NaN: missing, or after the last time of the series)", NULL, &v_obs));
+    ATT(v_obs, "coordinates", "series_id observed_time");
+    ATT(v_obs, "comment", "in the units of the input values");
+    REGIA_TRY(global_atts(f, ctx, ncid, created));
+    REGIA_NC(nc_enddef(ncid));
+
+    /* level: rank 0 writes, the others take part with empty writes */
+    {
+        size_t z = 0, cnt = ctx->rank == 0 ? (size_t)L : 0;
+        REGIA_NC(nc_var_par_access(ncid, v_lev, NC_COLLECTIVE));
+        REGIA_NC(nc_put_vara_double(ncid, v_lev, &z, &cnt, f->levels));
+    }
+    size_t in_id[1] = {(size_t)f->idlen}, in_m[1] = {MODEL_LEN}, in_h[1] = {(size_t)H}, in_lh[2] = {(size_t)L, (size_t)H};
+    for (int64_t k = 0; k < ns; k++) strncpy(chr + k * f->idlen, f->id[f->s0 + k], (size_t)f->idlen);
+    REGIA_TRY(put_block(ncid, v_id, 2, f->s0, ns, in_id, NC_CHAR, chr));
+    memset(chr, 0, (size_t)(ns + 1) * MODEL_LEN);
+    for (int64_t k = 0; k < ns; k++)
+        if (f->fit[k].ok) regia_ets_model_code(f->fit[k].model, chr + k * MODEL_LEN);
+    REGIA_TRY(put_block(ncid, v_model, 2, f->s0, ns, in_m, NC_CHAR, chr));
+    REGIA_TRY(put_block(ncid, v_fc, 2, f->s0, ns, in_h, NC_DOUBLE, f->mean));
+    REGIA_TRY(put_block(ncid, v_lo, 3, f->s0, ns, in_lh, NC_DOUBLE, f->lo));
+    REGIA_TRY(put_block(ncid, v_up, 3, f->s0, ns, in_lh, NC_DOUBLE, f->up));
+    for (int64_t k = 0; k < ns; k++) {
+        const series_t *se = &f->ser[f->s0 + k];
+        for (int h = 1; h <= H; h++)
+            f64[k * H + h - 1] = se->step ? (double)grid_time(se, se->len - 1 + h) : NAN;
+    }
+    REGIA_TRY(put_block(ncid, v_ft, 2, f->s0, ns, in_h, NC_DOUBLE, f64));
+    for (int p = 0; p < N_PAR; p++) {
+        for (int64_t k = 0; k < ns; k++) {
+            const regia_ets_fit_t *ft = &f->fit[k];
+            double val[N_PAR] = {ft->alpha, ft->beta, ft->gamma, ft->phi, ft->sigma2, ft->loglik, ft->aicc};
+            f64[k] = ft->ok ? val[p] : NAN;
+        }
+        REGIA_TRY(put_block(ncid, v_par[p], 1, f->s0, ns, NULL, NC_DOUBLE, f64));
+    }
+    for (int64_t k = 0; k < ns; k++) i32[k] = f->fit[k].n_obs;
+    REGIA_TRY(put_block(ncid, v_nobs, 1, f->s0, ns, NULL, NC_INT, i32));
+    for (int64_t k = 0; k < ns; k++) {
+        const series_t *se = &f->ser[f->s0 + k];
+        f64[k] = se->step && !se->monthly ? (double)se->step : NAN;
+        i32[k] = se->monthly ? (int)se->step : 0;
+    }
+    REGIA_TRY(put_block(ncid, v_step, 1, f->s0, ns, NULL, NC_DOUBLE, f64));
+    REGIA_TRY(put_block(ncid, v_stepm, 1, f->s0, ns, NULL, NC_INT, i32));
+    {
+        int64_t mine = (ns + piece - 1) / piece, rounds = 0;
+        MPI_Allreduce(&mine, &rounds, 1, MPI_INT64_T, MPI_MAX, ctx->comm);
+        size_t in_t[1] = {(size_t)T};
+        for (int64_t r = 0; r < rounds; r++) {
+            int64_t k0 = r * piece, n = k0 < ns ? (ns - k0 < piece ? ns - k0 : piece) : 0;
+            for (int pass = 0; pass < 2; pass++) {
+                for (int64_t k = 0; k < n; k++) {
+                    const series_t *se = &f->ser[f->s0 + k0 + k];
+                    double *o = obs + k * T;
+                    for (int64_t i = 0; i < T; i++)
+                        o[i] = i >= se->len ? NAN : pass == 0 ? f->y[f->off[k0 + k] + i] : (double)grid_time(se, i);
+                }
+                REGIA_TRY(put_block(ncid, pass == 0 ? v_obs : v_ot, 2, f->s0 + k0, n, in_t, NC_DOUBLE, obs));
+            }
+        }
+    }
+    REGIA_NC(nc_close(ncid));
+    ncid = -1;
+err:
+    if (ncid >= 0) nc_close(ncid);
+    return st;
+}
+
+#undef ATT
+
+/* ---- reporting ------------------------------------------------------------------------- */
+
+/* Collective.  Warn about series that could not be fitted; log the models chosen. */
+static void report(fc_t *f, regia_ctx_t *ctx, double seconds)
+{
+    long long cnt[N_CODES] = {0}, tot[N_CODES];
+    long long nfail = 0, allfail = 0;
+    enum { W = 3 }; /* per shown series: global index, observations, any value <= 0 */
+    int64_t shown[W * SHOW_FAILED];
+    for (int i = 0; i < W * SHOW_FAILED; i++) shown[i] = -1;
+    for (int64_t k = 0; k < f->ns; k++) {
+        if (f->fit[k].ok) {
+            cnt[model_index(f->fit[k].model)]++;
+        } else {
+            if (nfail < SHOW_FAILED) {
+                int nonpos = 0;
+                for (int64_t i = f->off[k]; i < f->off[k + 1]; i++) nonpos |= f->y[i] <= 0;
+                shown[W * nfail] = f->s0 + k;
+                shown[W * nfail + 1] = f->fit[k].n_obs;
+                shown[W * nfail + 2] = nonpos;
+            }
+            nfail++;
+        }
+    }
+    MPI_Allreduce(cnt, tot, N_CODES, MPI_LONG_LONG, MPI_SUM, ctx->comm);
+    MPI_Allreduce(&nfail, &allfail, 1, MPI_LONG_LONG, MPI_SUM, ctx->comm);
+    int64_t *all = ctx->rank == 0 ? malloc(sizeof *all * (size_t)(W * SHOW_FAILED * ctx->size)) : NULL;
+    MPI_Gather(shown, W * SHOW_FAILED, MPI_INT64_T, all, W * SHOW_FAILED, MPI_INT64_T, 0, ctx->comm);
+    if (ctx->rank != 0) return;
+    char text[2048];
+    size_t n = 0;
+    if (allfail > 0) {
+        int listed = 0;
+        for (int p = 0; all && p < ctx->size && listed < SHOW_FAILED; p++)
+            for (int i = 0; i < SHOW_FAILED && listed < SHOW_FAILED; i++) {
+                const int64_t *x = all + ((size_t)p * SHOW_FAILED + (size_t)i) * W;
+                if (x[0] < 0) continue;
+                n += (size_t)snprintf(text + n, sizeof text - n, "%s'%.60s' (%lld observations%s)", listed ? ", " : "",
+                                      f->id[x[0]], (long long)x[1], x[2] ? ", some <= 0" : "");
+                listed++;
+            }
+        regia_warn(&ctx->log, "%lld of %lld series could not be fitted (too few observations for the allowed models, "
+                   "or values <= 0 where --model asks for a multiplicative one): %s%s; they have an empty model and "
+                   "NaN forecasts", allfail, (long long)f->n_series, text, allfail > listed ? ", ..." : "");
+    }
+    free(all);
+    /* models, most common first */
+    n = 0;
+    text[0] = '\0';
+    for (;;) {
+        int best = -1;
+        for (int i = 0; i < N_CODES; i++)
+            if (tot[i] > 0 && (best < 0 || tot[i] > tot[best])) best = i;
+        if (best < 0) break;
+        regia_ets_model_t m = {(int8_t)(best / 18 + 1), (int8_t)(best / 6 % 3), (int8_t)(best % 3),
+                               (int8_t)(best / 3 % 2)};
+        char code[5];
+        regia_ets_model_code(m, code);
+        n += (size_t)snprintf(text + n, sizeof text - n, "%s%s %lld", n ? ", " : "", code, tot[best]);
+        tot[best] = 0;
+    }
+    regia_info(&ctx->log, "summary: %lld series, %lld fitted, %lld not fitted; models: %s; %.2f s, %.1f series/s",
+               (long long)f->n_series, (long long)f->n_series - allfail, allfail, n ? text : "none", seconds,
+               seconds > 0 ? (double)f->n_series / seconds : 0.0);
+}
+
+static int node_local_rank(void)
+{
+    const char *v = getenv("SLURM_LOCALID");
+    if (!v) v = getenv("OMPI_COMM_WORLD_LOCAL_RANK");
+    return v ? atoi(v) : 0;
+}
+
+static void fc_free(fc_t *f)
+{
+    if (f->be_open) regia_backend_close(&f->be);
+    free(f->pool);
+    free(f->rows);
+    free(f->id);
+    free(f->ser);
+    free(f->off);
+    free(f->y);
+    free(f->fit);
+    free(f->mean);
+    free(f->var);
+    free(f->lo);
+    free(f->up);
+    free(f->state);
+}
+
+static regia_status_t write_manifest(fc_t *f, regia_ctx_t *ctx, double t_read, double t_comp, double t_write,
+                                     char *mpath, size_t mlen)
+{
+    snprintf(mpath, mlen, "%s", f->output);
+    char *dot = strrchr(mpath, '.');
+    if (dot && !strcmp(dot, ".nc") && !strchr(dot, '/')) *dot = '\0';
+    strncat(mpath, ".manifest.json", mlen - strlen(mpath) - 1);
+    regia_manifest_t *m = regia_manifest_new("regia forecast");
+    regia_manifest_str(m, "version", REGIA_VERSION);
+    regia_manifest_str(m, "git_rev", REGIA_GIT_REV);
+    regia_manifest_str(m, "command_line", f->cmdline);
+    regia_manifest_str(m, "backend", f->backend_desc);
+    regia_manifest_num(m, "ranks", ctx->size);
+    regia_manifest_str(m, "model", f->model_code);
+    regia_manifest_num(m, "season", f->season);
+    regia_manifest_num(m, "horizon", f->horizon);
+    regia_manifest_num(m, "series", (double)f->n_series);
+    regia_manifest_num(m, "series_fitted", (double)f->n_fitted);
+    regia_status_t st = regia_manifest_file(m, "inputs", "series", f->input);
+    if (!st) st = regia_manifest_file(m, "outputs", "forecast", f->output);
+    regia_manifest_timing(m, "read", t_read);
+    regia_manifest_timing(m, "compute", t_comp);
+    regia_manifest_timing(m, "write", t_write);
+    if (!st) st = regia_manifest_write(m, mpath);
+    regia_manifest_free(m);
+    return st;
+}
+
+/* ---- the run --------------------------------------------------------------------------- */
+
 int regia_cmd_forecast(regia_ctx_t *ctx, int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    return regia_usage_error(ctx, "forecast", "not built yet");
+    fc_t f;
+    memset(&f, 0, sizeof f);
+    regia_log_init(&ctx->log, ctx->comm, "regia forecast", 0);
+    int rc = parse_args(&f, ctx, argc, argv);
+    if (rc >= 0) return rc;
+    regia_atomic_t at;
+    memset(&at, 0, sizeof at);
+    double t0 = regia_now(), t_read = 0, t_comp = 0, t_write = 0;
+    char mpath[4200] = "", created[32] = "";
+    regia_status_t st = regia_agree(ctx, regia_atomic_begin(&at, f.output));
+    if (st) goto done;
+    st = regia_agree(ctx, load_input(&f));
+    if (st) goto done;
+    st = regia_agree(ctx, build_block(&f, ctx));
+    if (st) goto done;
+    t_read = regia_now() - t0;
+    st = regia_backend_open(&f.be, f.backend, node_local_rank(), f.threads);
+    f.be_open = st == REGIA_OK;
+    st = regia_agree(ctx, st);
+    if (st) goto done;
+    regia_backend_describe(&f.be, f.backend_desc, sizeof f.backend_desc);
+    MPI_Bcast(f.backend_desc, sizeof f.backend_desc, MPI_CHAR, 0, ctx->comm);
+    {
+        char lo[32], hi[32];
+        regia_format_datetime(f.t_min, lo, sizeof lo);
+        regia_format_datetime(f.t_max, hi, sizeof hi);
+        regia_info(&ctx->log, "input %s: %lld series, %lld rows (%lld missing values, %lld absent times), %s .. %s; "
+                   "%d rank%s, backend %s; season %d, horizon %d, model %s", f.input, (long long)f.n_series,
+                   (long long)f.n_rows, (long long)f.n_missing, (long long)f.n_gaps, lo, hi, ctx->size,
+                   ctx->size == 1 ? "" : "s", f.backend_desc, f.season, f.horizon, f.model_code);
+    }
+    if (f.ns > 0)
+        regia_rank_msg(&ctx->log, "series %lld..%lld (%lld, %lld steps)", (long long)f.s0,
+                       (long long)(f.s0 + f.ns - 1), (long long)f.ns, (long long)f.off[f.ns]);
+    else
+        regia_rank_msg(&ctx->log, "no series (fewer series than ranks)");
+    st = regia_agree(ctx, compute(&f, ctx));
+    if (st) goto done;
+    t_comp = regia_now() - t0 - t_read;
+    if (ctx->rank == 0) {
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    }
+    MPI_Bcast(created, sizeof created, MPI_CHAR, 0, ctx->comm);
+    {
+        wbuf_t w;
+        memset(&w, 0, sizeof w);
+        st = regia_agree(ctx, alloc_wbuf(&f, &w));
+        if (!st) st = regia_agree(ctx, write_output(&f, ctx, &w, at.tmp_path, created));
+        free_wbuf(&w);
+        if (st) goto done;
+    }
+    if (ctx->rank == 0) st = regia_atomic_commit(&at);
+    st = regia_agree(ctx, st);
+    if (st) goto done;
+    t_write = regia_now() - t0 - t_read - t_comp;
+    {
+        long long ok = 0, all = 0;
+        for (int64_t k = 0; k < f.ns; k++) ok += f.fit[k].ok;
+        MPI_Allreduce(&ok, &all, 1, MPI_LONG_LONG, MPI_SUM, ctx->comm);
+        f.n_fitted = all;
+    }
+    report(&f, ctx, regia_now() - t0);
+    if (ctx->rank == 0) st = write_manifest(&f, ctx, t_read, t_comp, t_write, mpath, sizeof mpath);
+    st = regia_agree(ctx, st);
+    if (st) goto done;
+    regia_info(&ctx->log, "wrote %s and %s in %.1f s (read %.1f, compute %.1f, write %.1f)", f.output, mpath,
+               regia_now() - t0, t_read, t_comp, t_write);
+done:
+    if (st && ctx->rank == 0 && at.tmp_path[0]) regia_atomic_abort(&at);
+    fc_free(&f);
+    return st ? REGIA_EXIT_FAIL : REGIA_EXIT_OK;
 }
