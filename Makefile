@@ -78,12 +78,15 @@ deps-test:
 deps-bench:
 	@scripts/install-deps.sh bench
 
-$(BUILD)/%.o: %.c $(wildcard include/regia/*.h) $(wildcard */*_impl.h) $(wildcard */*/*_impl.h)
+# With DEPS=1 the installer runs before anything compiles (order-only, also under -j).
+DEPS_FIRST := $(if $(filter 1,$(DEPS)),deps)
+
+$(BUILD)/%.o: %.c $(wildcard include/regia/*.h) $(wildcard */*_impl.h) $(wildcard */*/*_impl.h) | $(DEPS_FIRST)
 	@mkdir -p $(dir $@)
 	@case $< in kernels/*|runtime/status.c) echo "  CC    $<"; $(CC_PLAIN) $(KFLAGS) -c $< -o $@ ;; \
 	  *) echo "  MPICC $<"; $(MPICC) $(HFLAGS) -c $< -o $@ ;; esac
 
-$(BUILD)/%.cu.o: %.cu $(wildcard include/regia/*.h) $(wildcard kernels/cuda/*.cuh)
+$(BUILD)/%.cu.o: %.cu $(wildcard include/regia/*.h) $(wildcard kernels/cuda/*.cuh) | $(DEPS_FIRST)
 	@mkdir -p $(dir $@)
 	@echo "  NVCC  $<"
 	@$(NVCC) $(NVFLAGS) -c $< -o $@
