@@ -873,21 +873,29 @@ static int node_local_rank(void)
 static void summary(env_t *e, regia_ctx_t *ctx)
 {
     for (int p = 0; p < e->np; p++) {
-        long long loc[3] = {0, 0, 0}, tot[3];
+        long long loc[4] = {0, 0, 0, 0}, tot[4];
         for (int64_t s = 0; s < e->ns; s++) {
             int64_t k = s * e->np + p;
+            const double *ys = e->y + k * e->hist;
+            int any = 0;
+            for (int d = 0; d < e->hist && !any; d++) any = !isnan(ys[d]);
             loc[0] += e->fit[k].ok;
             loc[1] += e->pbr[k] >= 0.5;
             loc[2] += e->seen[k] > e->rule[p]->allowed && !isnan(e->rule[p]->limit);
+            loc[3] += !any;
         }
-        MPI_Allreduce(loc, tot, 3, MPI_LONG_LONG, MPI_SUM, ctx->comm);
+        MPI_Allreduce(loc, tot, 4, MPI_LONG_LONG, MPI_SUM, ctx->comm);
+        char fitted[160];
+        snprintf(fitted, sizeof fitted, "%lld/%lld series fitted", tot[0], (long long)e->n_station);
+        if (tot[3] || tot[0] + tot[3] < e->n_station)
+            snprintf(fitted + strlen(fitted), sizeof fitted - strlen(fitted), " (%lld without data, %lld too short to fit)",
+                     tot[3], (long long)e->n_station - tot[0] - tot[3]);
         if (isnan(e->rule[p]->limit))
-            regia_info(&ctx->log, "%-6s %lld/%lld series fitted; no daily limit under %s (forecast only)",
-                       e->rule[p]->label, tot[0], (long long)e->n_station, e->rules);
+            regia_info(&ctx->log, "%-6s %s; no daily limit under %s (forecast only)", e->rule[p]->label, fitted, e->rules);
         else
-            regia_info(&ctx->log, "%-6s %lld/%lld series fitted; limit %.0f ug/m3 on %d days: %lld stations already "
-                       "over, %lld at risk (P(breach) >= 0.5)", e->rule[p]->label, tot[0], (long long)e->n_station,
-                       e->rule[p]->limit, e->rule[p]->allowed, tot[2], tot[1]);
+            regia_info(&ctx->log, "%-6s %s; limit %.0f ug/m3 on %d days: %lld stations already over, %lld at risk "
+                       "(P(breach) >= 0.5)", e->rule[p]->label, fitted, e->rule[p]->limit, e->rule[p]->allowed,
+                       tot[2], tot[1]);
     }
 }
 

@@ -40,7 +40,7 @@ echo "ok: identical data variables at 1, 2, 3 ranks"
 grep -q 'cost-balanced blocks' "$D/log3" || fail "log lacks the cost-balanced partition"
 grep -Eq 'stage forecast: done, 28 series' "$D/log2" || { cat "$D/log2"; fail "progress line"; }
 grep -Eq 'PM10 +7/7 series fitted; limit 50 ug/m3 on 35 days' "$D/log1" || { cat "$D/log1"; fail "summary line"; }
-grep -Eq 'PM2.5 +5/7 series fitted' "$D/log1" || { cat "$D/log1"; fail "PM2.5 summary (two stations lack it)"; }
+grep -Eq 'PM2.5 +5/7 series fitted \(2 without data, 0 too short to fit\)' "$D/log1" || { cat "$D/log1"; fail "PM2.5 summary (two stations lack it)"; }
 # manifest lists the output with its SHA-256
 m=$D/r2/out.manifest.json
 [[ -f $m ]] || fail "no manifest"
