@@ -35,10 +35,12 @@ enum {
     N_CODES = 36,         /* error(2) x trend(3) x damped(2) x season(3)                */
     MAX_HORIZON = 1000000,
     MAX_GRID = 1 << 24,   /* time steps of one series, first to last time               */
+    MAX_TIMES = 1 << 26,  /* times on the output's common time axis                     */
     SHOW_FAILED = 5       /* series named in the "not fitted" warning                   */
 };
 
 #define MAX_INPUT_BYTES ((size_t)16 << 30)
+#define MAX_OBS_CELLS 4e9 /* series x time of the observed variable                   */
 #define CMD "forecast"
 
 /* One series of the index (every rank holds all of them, sorted by id). */
@@ -69,6 +71,7 @@ typedef struct {
     char cmdline[4096];
     /* index (all ranks) */
     int64_t n_series, n_rows, n_missing, n_gaps, max_len, t_min, t_max;
+    int64_t *times, n_times; /* the output's time axis: every grid time of every series  */
     char *pool;     /* ids, NUL-terminated, one after the other                           */
     char **id;      /* n_series pointers into pool, sorted (strcmp)                        */
     series_t *ser;
@@ -699,6 +702,32 @@ err:
     return st;
 }
 
+/* The output's time axis: the sorted union of the grid times of all series (every rank
+ * computes the same).  Series on one step and phase share it; for the others it is their
+ * union, and `observed` is NaN where a series has no grid time. */
+static regia_status_t build_time_axis(fc_t *f)
+{
+    int64_t total = 0;
+    for (int64_t s = 0; s < f->n_series; s++) total += f->ser[s].len;
+    f->times = malloc(sizeof *f->times * (size_t)total);
+    if (!f->times) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld time stamps", (long long)total);
+    int64_t n = 0;
+    for (int64_t s = 0; s < f->n_series; s++)
+        for (int64_t i = 0; i < f->ser[s].len; i++) f->times[n++] = grid_time(&f->ser[s], i);
+    qsort(f->times, (size_t)n, sizeof *f->times, cmp_i64);
+    int64_t u = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (u == 0 || f->times[i] != f->times[u - 1]) f->times[u++] = f->times[i];
+    f->n_times = u;
+    if (u > MAX_TIMES || (double)u * (double)f->n_series > MAX_OBS_CELLS)
+        return REGIA_FAIL(REGIA_ERR_INVALID,
+                          "%s: the time grids of the %lld series do not line up: their union has %lld time stamps, "
+                          "too many for the output's observed(series, time) array; give series on a common step "
+                          "and phase (e.g. all daily at 00:00), or split the file", f->input,
+                          (long long)f->n_series, (long long)u);
+    return REGIA_OK;
+}
+
 /* ---- compute --------------------------------------------------------------------------- */
 
 static regia_status_t compute(fc_t *f, regia_ctx_t *ctx)
@@ -858,18 +887,18 @@ typedef struct {
     double *f64;    /* ns x horizon + ns                                                  */
     char *chr;      /* ns x max(series_strlen, model_strlen)                              */
     int *i32;       /* ns                                                                 */
-    double *obs;    /* piece x time: observed values and times go out in rounds           */
+    double *obs;    /* piece x time: observed values go out in rounds                     */
     int64_t piece;
 } wbuf_t;
 
 static regia_status_t alloc_wbuf(const fc_t *f, wbuf_t *w)
 {
-    const int64_t ns = f->ns, T = f->max_len;
+    const int64_t ns = f->ns, T = f->n_times;
     w->piece = T >= (1 << 22) ? 1 : (1 << 22) / T;
     w->f64 = malloc(sizeof(double) * (size_t)(ns * f->horizon + ns + 1));
     w->chr = calloc((size_t)(ns + 1), (size_t)(f->idlen > MODEL_LEN ? f->idlen : MODEL_LEN));
     w->i32 = malloc(sizeof(int) * (size_t)(ns + 1));
-    w->obs = malloc(sizeof(double) * (size_t)(w->piece * T));
+    w->obs = malloc(sizeof(double) * (size_t)(w->piece * T > T ? w->piece * T : T));
     if (!w->f64 || !w->chr || !w->i32 || !w->obs) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the output");
     return REGIA_OK;
 }
@@ -888,7 +917,7 @@ static regia_status_t write_output(fc_t *f, regia_ctx_t *ctx, const wbuf_t *w, c
 {
     regia_status_t st = REGIA_OK;
     int ncid = -1;
-    const int64_t ns = f->ns, N = f->n_series, T = f->max_len, piece = w->piece;
+    const int64_t ns = f->ns, N = f->n_series, T = f->n_times, piece = w->piece;
     const int H = f->horizon, L = f->n_levels;
     double *f64 = w->f64, *obs = w->obs;
     char *chr = w->chr;
@@ -906,7 +935,7 @@ static regia_status_t write_output(fc_t *f, regia_ctx_t *ctx, const wbuf_t *w, c
     REGIA_NC(nc_def_dim(ncid, "series_strlen", (size_t)f->idlen, &d_str));
     REGIA_NC(nc_def_dim(ncid, "model_strlen", MODEL_LEN, &d_mod));
     REGIA_NC(nc_def_dim(ncid, "time", (size_t)T, &d_t));
-    int v_id, v_lev, v_fc, v_lo, v_up, v_ft, v_obs, v_ot, v_step, v_stepm, v_model, v_nobs, v_par[N_PAR];
+    int v_id, v_lev, v_time, v_fc, v_lo, v_up, v_ft, v_obs, v_step, v_stepm, v_model, v_nobs, v_par[N_PAR];
     int dsid[2] = {d_s, d_str}, dsh[2] = {d_s, d_h}, dslh[3] = {d_s, d_l, d_h}, dsm[2] = {d_s, d_mod};
     int dst[2] = {d_s, d_t};
     size_t c_sh[2] = {1, (size_t)H}, c_slh[3] = {1, (size_t)L, (size_t)H};
@@ -917,6 +946,13 @@ static regia_status_t write_output(fc_t *f, regia_ctx_t *ctx, const wbuf_t *w, c
     ATT(v_id, "cf_role", "timeseries_id");
     REGIA_TRY(def_var(ncid, "level", NC_DOUBLE, 1, &d_l, NULL, "nominal coverage of the prediction interval",
                       "percent", &v_lev));
+    REGIA_NC(nc_del_att(ncid, v_lev, "_FillValue")); /* coordinate variables have no missing values */
+    REGIA_TRY(def_var(ncid, "time", NC_DOUBLE, 1, &d_t, NULL,
+                      "time of the observations: every grid time of every series", tunits, &v_time));
+    REGIA_NC(nc_del_att(ncid, v_time, "_FillValue"));
+    ATT(v_time, "standard_name", "time");
+    ATT(v_time, "calendar", "standard");
+    ATT(v_time, "axis", "T");
     REGIA_TRY(def_var(ncid, "forecast_time", NC_DOUBLE, 2, dsh, c_sh,
                       "time of the forecast step: last time of the series + horizon x step", tunits, &v_ft));
     ATT(v_ft, "standard_name", "time");
@@ -953,22 +989,22 @@ static regia_status_t write_output(fc_t *f, regia_ctx_t *ctx, const wbuf_t *w, c
                       "time step of the series in calendar months (0: fixed step in seconds, see step)", "1",
                       &v_stepm));
     ATT(v_stepm, "coordinates", "series_id");
-    REGIA_TRY(def_var(ncid, "observed_time", NC_DOUBLE, 2, dst, c_st,
-                      "time of the observation (regular grid of the series; NaN after its last time)", tunits, &v_ot));
-    ATT(v_ot, "standard_name", "time");
-    ATT(v_ot, "calendar", "standard");
     REGIA_TRY(def_var(ncid, "observed", NC_DOUBLE, 2, dst, c_st,
-                      "observed value (NaN: missing, or after the last time of the series)", NULL, &v_obs));
-    ATT(v_obs, "coordinates", "series_id observed_time");
+                      "observed value (NaN: missing, or not a grid time of the series)", NULL, &v_obs));
+    ATT(v_obs, "coordinates", "series_id");
     ATT(v_obs, "comment", "in the units of the input values");
     REGIA_TRY(global_atts(f, ctx, ncid, created));
     REGIA_NC(nc_enddef(ncid));
 
-    /* level: rank 0 writes, the others take part with empty writes */
+    /* level and time: rank 0 writes, the others take part with empty writes */
     {
         size_t z = 0, cnt = ctx->rank == 0 ? (size_t)L : 0;
         REGIA_NC(nc_var_par_access(ncid, v_lev, NC_COLLECTIVE));
         REGIA_NC(nc_put_vara_double(ncid, v_lev, &z, &cnt, f->levels));
+        for (int64_t i = 0; i < T; i++) obs[i] = (double)f->times[i];
+        cnt = ctx->rank == 0 ? (size_t)T : 0;
+        REGIA_NC(nc_var_par_access(ncid, v_time, NC_COLLECTIVE));
+        REGIA_NC(nc_put_vara_double(ncid, v_time, &z, &cnt, obs));
     }
     size_t in_id[1] = {(size_t)f->idlen}, in_m[1] = {MODEL_LEN}, in_h[1] = {(size_t)H}, in_lh[2] = {(size_t)L, (size_t)H};
     for (int64_t k = 0; k < ns; k++) strncpy(chr + k * f->idlen, f->id[f->s0 + k], (size_t)f->idlen);
@@ -1009,15 +1045,19 @@ static regia_status_t write_output(fc_t *f, regia_ctx_t *ctx, const wbuf_t *w, c
         size_t in_t[1] = {(size_t)T};
         for (int64_t r = 0; r < rounds; r++) {
             int64_t k0 = r * piece, n = k0 < ns ? (ns - k0 < piece ? ns - k0 : piece) : 0;
-            for (int pass = 0; pass < 2; pass++) {
-                for (int64_t k = 0; k < n; k++) {
-                    const series_t *se = &f->ser[f->s0 + k0 + k];
-                    double *o = obs + k * T;
-                    for (int64_t i = 0; i < T; i++)
-                        o[i] = i >= se->len ? NAN : pass == 0 ? f->y[f->off[k0 + k] + i] : (double)grid_time(se, i);
+            for (int64_t k = 0; k < n; k++) {
+                const series_t *se = &f->ser[f->s0 + k0 + k];
+                const double *y = f->y + f->off[k0 + k];
+                double *o = obs + k * T;
+                for (int64_t i = 0; i < T; i++) o[i] = NAN;
+                int64_t j = 0; /* times[] is sorted and holds every grid time */
+                for (int64_t i = 0; i < se->len; i++) {
+                    int64_t t = grid_time(se, i);
+                    while (f->times[j] < t) j++;
+                    o[j] = y[i];
                 }
-                REGIA_TRY(put_block(ncid, pass == 0 ? v_obs : v_ot, 2, f->s0 + k0, n, in_t, NC_DOUBLE, obs));
             }
+            REGIA_TRY(put_block(ncid, v_obs, 2, f->s0 + k0, n, in_t, NC_DOUBLE, obs));
         }
     }
     REGIA_NC(nc_close(ncid));
@@ -1107,6 +1147,7 @@ static void fc_free(fc_t *f)
     if (f->be_open) regia_backend_close(&f->be);
     free(f->pool);
     free(f->rows);
+    free(f->times);
     free(f->id);
     free(f->ser);
     free(f->off);
@@ -1165,6 +1206,8 @@ int regia_cmd_forecast(regia_ctx_t *ctx, int argc, char **argv)
     st = regia_agree(ctx, load_input(&f));
     if (st) goto done;
     st = regia_agree(ctx, build_block(&f, ctx));
+    if (st) goto done;
+    st = regia_agree(ctx, build_time_axis(&f));
     if (st) goto done;
     t_read = regia_now() - t0;
     st = regia_backend_open(&f.be, f.backend, node_local_rank(), f.threads);

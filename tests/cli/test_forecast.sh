@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# regia forecast end to end: a CSV of 12 series (daily with a weekly cycle, with and without
+# trend, constant plus noise, missing values as empty / NaN / absent rows, hourly date-times,
+# monthly, too short, crossing zero), rows shuffled.  Identical data at 1, 2 and 3 ranks; the
+# ANN forecast of a constant series is its mean; intervals nest; forecast_time steps;
+# --model forces the model; xarray decodes the file; manifest and log summary.
+source "$(dirname "$0")/lib.sh"
+D=$TMP
+/usr/bin/python3 - >"$D/in.csv" <<'PY'
+import math, random, datetime as dt
+rows = []
+def noise(i, k):  # deterministic pseudo-noise in [-1, 1)
+    return math.sin(12.9898 * i + 78.233 * k) * 43758.5453 % 2 - 1
+d0 = dt.date(2023, 1, 2)
+day = lambda i: (d0 + dt.timedelta(days=i)).isoformat()
+for k in range(1, 7):     # daily, weekly cycle; d04..d06 with a trend
+    for i in range(140):
+        v = 50 + 5 * k + (0.4 * i if k >= 4 else 0) + 8 * math.sin(2 * math.pi * i / 7 + k) + 2 * noise(i, k)
+        rows.append((f"d{k:02d}", day(i), f"{v:.3f}"))
+for i in range(120):      # constant plus noise
+    rows.append(("const", day(i), f"{100 + 3 * noise(i, 9):.3f}"))
+for i in range(100):      # missing values: empty, NaN, absent rows
+    v = 30 + 4 * math.sin(2 * math.pi * i / 7) + noise(i, 11)
+    if i % 17 == 5: rows.append(("gappy", day(i), ""))
+    elif i % 19 == 7: rows.append(("gappy", day(i), "NaN"))
+    elif i % 23 == 3: continue
+    else: rows.append(("gappy", day(i), f"{v:.3f}"))
+t0 = dt.datetime(2023, 3, 1)
+for i in range(24 * 10):  # hourly, ISO date-times
+    v = 200 + 30 * math.sin(2 * math.pi * i / 24) + 5 * noise(i, 13)
+    rows.append(("hourly", (t0 + dt.timedelta(hours=i)).strftime("%Y-%m-%dT%H:%M:%S"), f"{v:.3f}"))
+for i in range(3):        # too short to fit
+    rows.append(("short", day(i), f"{10 + i}"))
+for i in range(48):       # monthly, first of the month
+    v = 500 + 3 * i + 40 * math.sin(2 * math.pi * i / 12) + 5 * noise(i, 17)
+    rows.append(("monthly", f"{2019 + i // 12:04d}-{i % 12 + 1:02d}-01", f"{v:.3f}"))
+for i in range(80):       # crosses zero: no multiplicative model
+    rows.append(("neg", day(i), f"{5 * math.sin(i / 5) + noise(i, 19):.3f}"))
+random.Random(4).shuffle(rows)
+print("series_id,time,value")
+for r in rows: print(",".join(r))
+PY
+[[ $(wc -l <"$D/in.csv") == 1428 ]] || fail "test CSV: $(wc -l <"$D/in.csv") lines"
+
+# --help documents every option
+help=$("$REGIA" forecast --help) || fail "--help exit status"
+for o in --input --season --horizon --output --levels --model --backend --threads --help; do
+  grep -q -- "$o" <<<"$help" || fail "--help does not document $o"
+done
+echo "ok: --help documents every option"
+
+# 1, 2, 3 ranks: identical data
+vars=forecast,lower,upper,model,alpha,series_id
+for np in 1 2 3; do
+  run_np $np forecast --input "$D/in.csv" --season 7 --horizon 14 --levels 80,95 --output "$D/out$np.nc" \
+    2>"$D/log$np" || { cat "$D/log$np"; fail "forecast np=$np"; }
+  [[ -f $D/out$np.nc && ! -e $D/out$np.nc.tmp && -f $D/out$np.manifest.json ]] || fail "np=$np: output, .tmp or manifest"
+  ncdump -v $vars "$D/out$np.nc" | sed -n '/^data:/,$p' >"$D/data$np.txt"
+  ncdump "$D/out$np.nc" | sed -n '/^data:/,$p' >"$D/all$np.txt"
+done
+grep -q '"MNM"\|"A' "$D/data1.txt" || fail "no models in the output"
+cmp -s "$D/data1.txt" "$D/data2.txt" || fail "np=1 and np=2 data differ"
+cmp -s "$D/data1.txt" "$D/data3.txt" || fail "np=1 and np=3 data differ"
+cmp -s "$D/all1.txt" "$D/all2.txt" && cmp -s "$D/all1.txt" "$D/all3.txt" || fail "np=1/2/3: other variables differ"
+echo "ok: identical $vars (and every other variable) at 1, 2, 3 ranks"
+
+# log: info line, warning for the series that cannot be fitted, summary with model counts
+grep -Eq 'input .*in\.csv: 12 series, 1427 rows .*3 ranks, backend cpu' "$D/log3" || { cat "$D/log3"; fail "info line"; }
+grep -Eq "warning: 1 of 12 series could not be fitted.*'short' \(3 observations\)" "$D/log1" || { cat "$D/log1"; fail "warning"; }
+grep -Eq 'summary: 12 series, 11 fitted, 1 not fitted; models: [A-Z][A-Zd]* [0-9]+(, [A-Z][A-Zd]* [0-9]+)*; .* series/s' "$D/log2" \
+  || { cat "$D/log2"; fail "summary line"; }
+grep -Eq 'stage forecast: done' "$D/log2" || fail "progress lines"
+echo "ok: log $(grep -o 'summary: .*' "$D/log1")"
+
+# header: dimensions, attributes
+ncdump -h "$D/out1.nc" >"$D/h.txt"
+for a in 'series = 12 ;' 'horizon = 14 ;' 'level = 2 ;' 'series_strlen = 8 ;' 'model_strlen = 8 ;' \
+         'Conventions = "CF-1.10 ACDD-1.3"' 'featureType = "timeSeries"' ':title = ' ':summary = ' ':id = "out1"' \
+         ':history = ' ':date_created = ' ':product_version = ' ':regia_version = ' ':regia_git_rev = ' \
+         ':input_file = ' ':input_sha256 = "'"$(sha256sum <"$D/in.csv" | cut -c1-64)"'"' ':ranks = 1' ':backend = "cpu' \
+         ':command_line = "regia forecast --input ' 'series_id:cf_role = "timeseries_id"' 'level:units = "percent"' \
+         'forecast_time:units = "seconds since 1970-01-01 00:00:00"' 'forecast_time:standard_name = "time"' \
+         'forecast:_FillValue = NaN' 'step:units = "s"' 'double lower(series, level, horizon)' \
+         'double upper(series, level, horizon)' 'char model(series, model_strlen)' 'int n_obs(series)' \
+         'double sigma2(series)' 'double loglik(series)' 'double aicc(series)' 'double phi(series)' \
+         'double observed(series, time)' 'double time(time)'; do
+  grep -qF -- "$a" "$D/h.txt" || fail "header lacks $a"
+done
+/usr/bin/python3 -c "import json,sys; m=json.load(open(sys.argv[1])); assert 'inputs' in m and 'outputs' in m, m" \
+  "$D/out1.manifest.json" || fail "manifest is not JSON with inputs and outputs"
+echo "ok: header and manifest"
+
+# values: xarray with time decoding
+/usr/bin/python3 -W ignore - "$D/out1.nc" <<'PY' || fail "xarray checks"
+import sys, numpy as np
+try:
+    import xarray as xr
+except ImportError:
+    print("xarray missing; value checks with netCDF4 only"); sys.exit(0)
+d = xr.open_dataset(sys.argv[1])
+assert dict(d.sizes) == {"series": 12, "horizon": 14, "level": 2, "time": 418}, dict(d.sizes)  # chars -> strings
+assert d.forecast.shape == (12, 14) and d.lower.shape == (12, 2, 14) and d.upper.shape == (12, 2, 14), d
+assert d.forecast.dims == ("series", "horizon") and d.lower.dims == ("series", "level", "horizon")
+assert list(d.level.values) == [80.0, 95.0]
+assert np.issubdtype(d.forecast_time.dtype, np.datetime64), d.forecast_time.dtype
+assert np.issubdtype(d.time.dtype, np.datetime64), d.time.dtype
+ids = [s.decode() if isinstance(s, bytes) else str(s) for s in d.series_id.values]
+assert ids == sorted(ids) and len(ids) == 12, ids
+i = {s: k for k, s in enumerate(ids)}
+models = [m.decode() if isinstance(m, bytes) else str(m) for m in d.model.values]
+assert models[i["short"]] == "" and np.isnan(d.forecast.values[i["short"]]).all() and np.isnan(d.alpha.values[i["short"]])
+assert all(models[k] for k in range(12) if k != i["short"]), models
+hr = d.forecast_time.values[i["hourly"]]
+steps = np.diff(hr).astype("timedelta64[s]").astype(int)
+assert (steps == 3600).all(), steps
+assert str(hr[0])[:19] == "2023-03-11T00:00:00", hr[0]          # last time 2023-03-10T23:00 + 1 h
+assert float(d.step.values[i["hourly"]]) == 3600 and float(d.step.values[i["d01"]]) == 86400
+mo = d.forecast_time.values[i["monthly"]]
+assert [str(t)[:10] for t in mo[:3]] == ["2023-01-01", "2023-02-01", "2023-03-01"], mo[:3]
+assert int(d.step_months.values[i["monthly"]]) == 1 and np.isnan(d.step.values[i["monthly"]])
+g = i["gappy"]
+assert int(d.n_obs.values[g]) == 85, int(d.n_obs.values[g])  # 100 days - 4 absent - 11 empty/NaN
+ob = d.observed.isel(series=g)
+assert int(ob.notnull().sum()) == 85
+assert str(d.forecast_time.values[g][0])[:10] == "2023-04-12"  # last day 2023-04-11
+lo, up, fc = d.lower.values, d.upper.values, d.forecast.values
+ok = ~np.isnan(fc)
+assert (lo[:, 1][ok] < lo[:, 0][ok]).all() and (lo[:, 0][ok] < fc[ok]).all() and (fc[ok] < up[:, 0][ok]).all() \
+    and (up[:, 0][ok] < up[:, 1][ok]).all(), "intervals do not nest"
+print("python: dims, shapes, times, steps, missing values, nested intervals ok")
+PY
+echo "ok: xarray decodes forecast_time (hourly steps 3600 s, monthly steps), shapes, intervals"
+
+# a known case: constant plus noise with ANN forecasts its mean
+run_np 2 forecast --input "$D/in.csv" --season 7 --horizon 5 --model ANN --output "$D/ann.nc" 2>"$D/ann.log" \
+  || { cat "$D/ann.log"; fail "--model ANN"; }
+/usr/bin/python3 - "$D/ann.nc" "$D/in.csv" <<'PY' || fail "ANN check"
+import sys, csv, numpy as np, netCDF4
+d = netCDF4.Dataset(sys.argv[1])
+ids = ["".join(c.decode() for c in row if c) for row in np.ma.filled(d["series_id"][:], b"")]
+models = ["".join(c.decode() for c in row if c) for row in np.ma.filled(d["model"][:], b"")]
+k = ids.index("const")
+vals = [float(r["value"]) for r in csv.DictReader(open(sys.argv[2])) if r["series_id"] == "const"]
+mean = sum(vals) / len(vals)
+fc = np.ma.filled(d["forecast"][k], np.nan); lo = np.ma.filled(d["lower"][k], np.nan); up = np.ma.filled(d["upper"][k], np.nan)
+assert models[k] == "ANN", models[k]
+assert np.all(np.abs(fc - mean) / mean < 0.03), (fc, mean)
+assert np.allclose(fc, fc[0]), fc                        # no trend, no season: flat
+assert np.all(lo[0] < fc) and np.all(fc < up[0]), (lo, fc, up)
+assert np.all(up[1] - lo[1] > up[0] - lo[0]), "95 % interval not wider than 80 %"
+assert all(m in ("ANN", "") for m in models), models
+print(f"python: const ANN forecast {fc[0]:.3f} vs mean {mean:.3f}; 80 % [{lo[0][0]:.2f}, {up[0][0]:.2f}], 95 % [{lo[1][0]:.2f}, {up[1][0]:.2f}]")
+PY
+echo "ok: ANN forecast of a constant-plus-noise series is its mean, 95 % interval wider than 80 %"
+
+# --model MNM is forced where it can be fitted (positive series), empty elsewhere
+run_np 3 forecast --input "$D/in.csv" --season 7 --horizon 7 --model MNM --output "$D/mnm.nc" 2>"$D/mnm.log" \
+  || { cat "$D/mnm.log"; fail "--model MNM"; }
+ncdump -v model,series_id "$D/mnm.nc" | sed -n '/^data:/,$p' | tr -d ' \n' >"$D/mnm.txt"
+want='data:series_id="const","d01","d02","d03","d04","d05","d06","gappy","hourly","monthly","neg","short";model="MNM","MNM","MNM","MNM","MNM","MNM","MNM","MNM","MNM","MNM","","";}'
+[[ $(cat "$D/mnm.txt") == "$want" ]] || fail "--model MNM: $(cat "$D/mnm.txt")"
+grep -Eq "2 of 12 series could not be fitted.*'neg' \(80 observations, some <= 0\)" "$D/mnm.log" || { cat "$D/mnm.log"; fail "MNM warning"; }
+grep -q 'models: MNM 10;' "$D/mnm.log" || fail "MNM summary"
+echo "ok: --model MNM forced on the 10 positive series that can be fitted"
+
+# the example in examples/ runs
+if [[ -f $REGIA_ROOT/examples/forecast_demo.csv ]]; then
+  run_np 2 forecast --input "$REGIA_ROOT/examples/forecast_demo.csv" --season 7 --horizon 14 --output "$D/demo.nc" \
+    2>"$D/demo.log" || { cat "$D/demo.log"; fail "examples/forecast_demo.csv"; }
+  grep -q 'summary: ' "$D/demo.log" || fail "demo summary"
+  echo "ok: examples/forecast_demo.csv"
+fi
+echo "ok: regia forecast"
