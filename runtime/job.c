@@ -145,6 +145,26 @@ static int parse_bool(const char *v, int *out)
     return 0;
 }
 
+/* Replace "dir/../x" by the canonical form when dir exists (realpath of the parent;
+ * the file itself may not exist yet).  Left as it is otherwise. */
+static void tidy_path(char **path)
+{
+    char *slash = strrchr(*path, '/');
+    if (!slash || slash == *path) return;
+    *slash = '\0';
+    char *dir = realpath(*path, NULL);
+    *slash = '/';
+    if (!dir) return;
+    size_t len = strlen(dir) + strlen(slash) + 1;
+    char *full = malloc(len);
+    if (full) {
+        snprintf(full, len, "%s%s", dir, slash);
+        free(*path);
+        *path = full;
+    }
+    free(dir);
+}
+
 static regia_status_t check_number(const regia_job_t *job, const entry_t *e, const char *v, double *out)
 {
     const regia_job_key_t *k = e->spec;
@@ -203,7 +223,9 @@ static regia_status_t validate_entry(regia_job_t *job, entry_t *e)
             e->resolved = malloc(len);
             if (e->resolved) snprintf(e->resolved, len, "%s/%s", job->dir, v);
         }
-        return e->resolved ? REGIA_OK : REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+        if (!e->resolved) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+        tidy_path(&e->resolved);
+        return REGIA_OK;
     }
     case REGIA_KEY_INT:
     case REGIA_KEY_DOUBLE: return check_number(job, e, e->value, &d);
