@@ -863,13 +863,6 @@ static void env_free(env_t *e)
     free(e->pex); free(e->pbr); free(e->ecount);
 }
 
-static int node_local_rank(void)
-{
-    const char *v = getenv("SLURM_LOCALID");
-    if (!v) v = getenv("OMPI_COMM_WORLD_LOCAL_RANK");
-    return v ? atoi(v) : 0;
-}
-
 static void summary(env_t *e, regia_ctx_t *ctx)
 {
     for (int p = 0; p < e->np; p++) {
@@ -936,12 +929,18 @@ int regia_cmd_env(regia_ctx_t *ctx, int argc, char **argv)
     st = regia_agree(ctx, rebalance(&e, ctx));
     if (st) goto done;
     t_read = regia_now() - t0;
-    st = regia_agree(ctx, regia_backend_open(&e.be, regia_job_str(e.job, "job", "backend"), node_local_rank(),
+    int local_rank = regia_node_local_rank(ctx);
+    st = regia_agree(ctx, regia_backend_open(&e.be, regia_job_str(e.job, "job", "backend"), local_rank,
                                              e.threads));
     if (st) goto done;
     regia_backend_describe(&e.be, e.backend_desc, sizeof e.backend_desc);
-    regia_rank_msg(&ctx->log, "stations %lld..%lld (%lld), backend %s", (long long)e.s0,
-                   (long long)(e.s0 + e.ns - 1), (long long)e.ns, e.backend_desc);
+    {
+        char host[MPI_MAX_PROCESSOR_NAME];
+        int hl = 0;
+        MPI_Get_processor_name(host, &hl);
+        regia_rank_msg(&ctx->log, "%s local rank %d: stations %lld..%lld (%lld), backend %s", host, local_rank,
+                       (long long)e.s0, (long long)(e.s0 + e.ns - 1), (long long)e.ns, e.backend_desc);
+    }
     st = regia_agree(ctx, compute(&e, ctx));
     if (st) goto done;
     t_comp = regia_now() - t0 - t_read;

@@ -476,7 +476,6 @@ static int find_col(char **fld, int nf, const char *name)
 {
     for (int i = 0; i < nf; i++) {
         const char *s = fld[i];
-        if (i == 0 && !strncmp(s, "\xEF\xBB\xBF", 3)) s += 3; /* BOM */
         while (*s == ' ') s++;
         size_t n = strlen(s);
         while (n > 0 && s[n - 1] == ' ') n--;
@@ -539,6 +538,10 @@ static regia_status_t load_input(fc_t *f)
             st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld is longer than %d bytes; not a series_id,time,value CSV",
                             f->input, (long long)line, REGIA_CSV_MAX_LINE);
             goto err;
+        }
+        if (line == 1 && n >= 3 && !memcmp(l, "\xEF\xBB\xBF", 3)) { /* UTF-8 byte-order mark */
+            l += 3;
+            n -= 3;
         }
         int nf = regia_csv_split(l, n, work, fld, MAXF);
         if (line == 1) {
@@ -1106,8 +1109,8 @@ static void report(fc_t *f, regia_ctx_t *ctx, double seconds)
             for (int i = 0; i < SHOW_FAILED && listed < SHOW_FAILED; i++) {
                 const int64_t *x = all + ((size_t)p * SHOW_FAILED + (size_t)i) * W;
                 if (x[0] < 0) continue;
-                n += (size_t)snprintf(text + n, sizeof text - n, "%s'%.60s' (%lld observations%s)", listed ? ", " : "",
-                                      f->id[x[0]], (long long)x[1], x[2] ? ", some <= 0" : "");
+                n += (size_t)snprintf(text + n, sizeof text - n, "%s'%.60s' (%lld observation%s%s)", listed ? ", " : "",
+                                      f->id[x[0]], (long long)x[1], x[1] == 1 ? "" : "s", x[2] ? ", some <= 0" : "");
                 listed++;
             }
         regia_warn(&ctx->log, "%lld of %lld series could not be fitted (too few observations for the allowed models, "

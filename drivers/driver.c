@@ -51,3 +51,15 @@ int regia_usage_error(regia_ctx_t *ctx, const char *cmd, const char *fmt, ...)
     }
     return REGIA_EXIT_USAGE;
 }
+
+int regia_node_local_rank(regia_ctx_t *ctx)
+{
+    /* The ranks sharing this node's memory, numbered in world order: the same as
+     * SLURM_LOCALID / OMPI_COMM_WORLD_LOCAL_RANK, without trusting a launcher variable. */
+    MPI_Comm node;
+    int local = 0;
+    MPI_Comm_split_type(ctx->comm, MPI_COMM_TYPE_SHARED, ctx->rank, MPI_INFO_NULL, &node);
+    MPI_Comm_rank(node, &local);
+    MPI_Comm_free(&node);
+    return local;
+}

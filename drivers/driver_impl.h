@@ -34,6 +34,10 @@ _Noreturn void regia_fatal(regia_ctx_t *ctx, regia_status_t st);
 int regia_usage_error(regia_ctx_t *ctx, const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Collective.  This rank's number among the ranks on its node (0 .. ranks per node - 1);
+ * a rank uses GPU (local rank mod GPUs visible). */
+int regia_node_local_rank(regia_ctx_t *ctx);
+
 /* Subcommands (one file each). */
 int regia_cmd_gen(regia_ctx_t *ctx, int argc, char **argv);
 int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv);
