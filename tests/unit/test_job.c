@@ -1,0 +1,309 @@
+/* test_job.c - job files checked against a schema (runtime/job.c).
+ *
+ * Every error must name the file and the line (or, for a missing key, the key and its
+ * section); the messages are compared in full.  The SHA-256 values were computed with
+ * sha256sum(1) on the same bytes. */
+#include <mpi.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "regia/io.h"
+#include "regia/job.h"
+
+static const regia_job_key_t SCHEMA[] = {
+    {"job", "name", REGIA_KEY_STRING, 0, "unnamed", 0, 0, NULL, "run name"},
+    {"job", "output", REGIA_KEY_PATH, 1, NULL, 0, 0, NULL, "output file"},
+    {"job", "seed", REGIA_KEY_INT, 0, "42", 0, 1e9, NULL, "seed"},
+    {"job", "backend", REGIA_KEY_ENUM, 0, "auto", 0, 0, "auto|cpu|cuda", "backend"},
+    {"job", "verbose", REGIA_KEY_BOOL, 0, "false", 0, 0, NULL, "chatty"},
+    {"input", "file", REGIA_KEY_PATH, 1, NULL, 0, 0, NULL, "input file"},
+    {"input", "notes", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL, "optional, no fallback"},
+    {"analysis", "pollutants", REGIA_KEY_LIST, 1, NULL, 0, 0, "pm10|pm2p5|no2|o3", "pollutants"},
+    {"analysis", "tags", REGIA_KEY_LIST, 0, NULL, 0, 0, NULL, "free list"},
+    {"analysis", "horizon", REGIA_KEY_INT, 0, "14", 1, 60, NULL, "days"},
+    {"analysis", "alpha", REGIA_KEY_DOUBLE, 0, "0.5", 0, 1, NULL, "a fraction"},
+    {"analysis", "scale", REGIA_KEY_DOUBLE, 0, NULL, 0, 0, NULL, "unbounded"},
+    {"analysis", "levels", REGIA_KEY_DOUBLE_LIST, 0, "80, 95", 1, 99.9, NULL, "coverages"},
+    {NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL},
+};
+
+#define PATH "/no-such-dir-regia/jobs/run1.ini" /* a directory that does not exist */
+
+/* A valid file; the line numbers below are relied on. */
+static const char *GOOD =
+    "# a comment\n"                        /* 1 */
+    "; another comment\n"                  /* 2 */
+    "[job]\n"                              /* 3 */
+    "name = lombardia test\n"              /* 4 */
+    "output = ../out/forecast.nc\n"        /* 5 */
+    "seed = 20240930\n"                    /* 6 */
+    "backend = CPU\n"                      /* 7 */
+    "verbose = yes\n"                      /* 8 */
+    "\n"                                   /* 9 */
+    "[input]\n"                            /* 10 */
+    "file = /abs/lombardia.nc\n"           /* 11 */
+    "[analysis]\n"                         /* 12 */
+    "pollutants = pm10, no2 ,o3\n"         /* 13 */
+    "horizon = 7\n"                        /* 14 */
+    "scale = -2.5e3\n"                     /* 15 */
+    "levels = 50, 99.5\n";                 /* 16 */
+
+/* The [job]..[analysis] skeleton with one line replaced or added. */
+static char *with(const char *extra_job, const char *extra_analysis)
+{
+    static char buf[2048];
+    snprintf(buf, sizeof buf,
+             "[job]\n"                     /* 1 */
+             "output = out.nc\n"           /* 2 */
+             "%s"                          /* 3 (when extra_job is one line) */
+             "[input]\n"
+             "file = in.nc\n"
+             "[analysis]\n"
+             "pollutants = pm10\n"
+             "%s",
+             extra_job, extra_analysis);
+    return buf;
+}
+
+/* Parsing must fail with status `want` and exactly message `msg`. */
+static void expect_error(const char *text, regia_status_t want, const char *msg)
+{
+    regia_job_t *job = (regia_job_t *)1;
+    regia_status_t st = regia_job_parse(text, PATH, SCHEMA, &job);
+    CHECK_MSG(st == want, "status %d (%s), want %d, for message '%s'", st, regia_error_msg(), want, msg);
+    CHECK_MSG(job == NULL, "job not NULL after an error ('%s')", msg);
+    CHECK_MSG(!strcmp(regia_error_msg(), msg), "\n  got  '%s'\n  want '%s'", regia_error_msg(), msg);
+    if (st == REGIA_OK) regia_job_free(job);
+}
+
+static void test_good(void)
+{
+    regia_job_t *job = NULL;
+    CHECK_OK(regia_job_parse(GOOD, PATH, SCHEMA, &job));
+    if (!job) return;
+    CHECK(!strcmp(regia_job_str(job, "job", "name"), "lombardia test"));
+    CHECK(regia_job_int(job, "job", "seed") == 20240930);
+    CHECK(!strcmp(regia_job_str(job, "job", "backend"), "CPU")); /* choices are case-blind */
+    CHECK(regia_job_bool(job, "job", "verbose") == 1);
+    CHECK(regia_job_list_len(job, "analysis", "pollutants") == 3);
+    CHECK(!strcmp(regia_job_list_item(job, "analysis", "pollutants", 0), "pm10"));
+    CHECK(!strcmp(regia_job_list_item(job, "analysis", "pollutants", 1), "no2")); /* trimmed */
+    CHECK(!strcmp(regia_job_list_item(job, "analysis", "pollutants", 2), "o3"));
+    CHECK(regia_job_list_item(job, "analysis", "pollutants", 3) == NULL);
+    CHECK(regia_job_int(job, "analysis", "horizon") == 7);
+    CHECK(regia_job_double(job, "analysis", "scale") == -2500.0);
+    CHECK(regia_job_list_len(job, "analysis", "levels") == 2);
+    CHECK(regia_job_list_double(job, "analysis", "levels", 0) == 50.0);
+    CHECK(regia_job_list_double(job, "analysis", "levels", 1) == 99.5);
+    /* fallbacks: present, line 0 */
+    CHECK(regia_job_double(job, "analysis", "alpha") == 0.5 && regia_job_line(job, "analysis", "alpha") == 0);
+    CHECK(regia_job_has(job, "analysis", "alpha"));
+    /* optional keys without a fallback are absent */
+    CHECK(!regia_job_has(job, "input", "notes") && regia_job_str(job, "input", "notes") == NULL);
+    CHECK(!regia_job_has(job, "analysis", "tags") && regia_job_list_len(job, "analysis", "tags") == 0);
+    /* line numbers */
+    CHECK(regia_job_line(job, "job", "name") == 4);
+    CHECK(regia_job_line(job, "job", "output") == 5);
+    CHECK(regia_job_line(job, "input", "file") == 11);
+    CHECK(regia_job_line(job, "analysis", "levels") == 16);
+    /* paths: relative ones against the job file's directory (canonical only where that
+     * directory exists: see test_load), absolute ones unchanged; the raw value stays */
+    CHECK_MSG(!strcmp(regia_job_path(job, "job", "output"), "/no-such-dir-regia/jobs/../out/forecast.nc"), "%s",
+              regia_job_path(job, "job", "output"));
+    CHECK(!strcmp(regia_job_str(job, "job", "output"), "../out/forecast.nc"));
+    CHECK(!strcmp(regia_job_path(job, "input", "file"), "/abs/lombardia.nc"));
+    /* provenance */
+    CHECK(!strcmp(regia_job_text(job), GOOD));
+    CHECK(!strcmp(regia_job_file(job), PATH));
+    regia_job_free(job);
+
+    /* fallbacks when the optional keys are absent */
+    CHECK_OK(regia_job_parse(with("", ""), PATH, SCHEMA, &job));
+    if (job) {
+        CHECK(!strcmp(regia_job_str(job, "job", "name"), "unnamed"));
+        CHECK(regia_job_int(job, "job", "seed") == 42 && regia_job_line(job, "job", "seed") == 0);
+        CHECK(!strcmp(regia_job_str(job, "job", "backend"), "auto"));
+        CHECK(regia_job_bool(job, "job", "verbose") == 0);
+        CHECK(regia_job_int(job, "analysis", "horizon") == 14);
+        CHECK(regia_job_list_len(job, "analysis", "levels") == 2 &&
+              regia_job_list_double(job, "analysis", "levels", 1) == 95.0);
+        regia_job_free(job);
+    }
+    /* booleans */
+    const char *yes[] = {"true", "Yes", "on", "1"}, *no[] = {"false", "NO", "off", "0"};
+    char line[64];
+    for (int i = 0; i < 4; i++) {
+        snprintf(line, sizeof line, "verbose = %s\n", yes[i]);
+        CHECK_OK(regia_job_parse(with(line, ""), PATH, SCHEMA, &job));
+        CHECK_MSG(job && regia_job_bool(job, "job", "verbose") == 1, "%s", yes[i]);
+        regia_job_free(job);
+        snprintf(line, sizeof line, "verbose = %s\n", no[i]);
+        CHECK_OK(regia_job_parse(with(line, ""), PATH, SCHEMA, &job));
+        CHECK_MSG(job && regia_job_bool(job, "job", "verbose") == 0, "%s", no[i]);
+        regia_job_free(job);
+    }
+    /* bounds are inclusive */
+    CHECK_OK(regia_job_parse(with("", "horizon = 60\nalpha = 0\n"), PATH, SCHEMA, &job));
+    CHECK(job && regia_job_int(job, "analysis", "horizon") == 60 && regia_job_double(job, "analysis", "alpha") == 0);
+    regia_job_free(job);
+
+    /* relative paths with a relative job path, and with no directory at all */
+    CHECK_OK(regia_job_parse(with("", ""), "no-such-dir-regia/j.ini", SCHEMA, &job));
+    CHECK(job && !strcmp(regia_job_path(job, "job", "output"), "no-such-dir-regia/out.nc"));
+    CHECK(job && !strcmp(regia_job_path(job, "input", "file"), "no-such-dir-regia/in.nc"));
+    regia_job_free(job);
+    CHECK_OK(regia_job_parse(with("", ""), "j.ini", SCHEMA, &job));
+    CHECK(job && !strcmp(regia_job_path(job, "job", "output"), "out.nc"));
+    regia_job_free(job);
+}
+
+static void test_errors(void)
+{
+    /* unknown keys and sections name the line */
+    expect_error(with("bogus = 1\n", ""), REGIA_ERR_PARSE,
+                 PATH ":3: unknown key 'bogus' in section [job]");
+    expect_error(with("", "colour = red\n"), REGIA_ERR_PARSE,
+                 PATH ":7: unknown key 'colour' in section [analysis]");
+    expect_error(with("[extra]\nfoo = 1\n", ""), REGIA_ERR_PARSE,
+                 PATH ":4: unknown section [extra] (key 'foo')");
+    expect_error("top = 1\n[job]\noutput = x\n", REGIA_ERR_PARSE,
+                 PATH ":1: unknown section [] (key 'top')");
+    /* repeated key: the second line, naming the first */
+    expect_error(with("seed = 1\n", "pollutants = no2\n"), REGIA_ERR_PARSE,
+                 PATH ":8: key 'pollutants' repeated (first set on line 7)");
+    expect_error(with("output = other.nc\n", ""), REGIA_ERR_PARSE,
+                 PATH ":3: key 'output' repeated (first set on line 2)");
+    /* integers */
+    expect_error(with("seed = 1.5\n", ""), REGIA_ERR_PARSE, PATH ":3: key 'seed': '1.5' is not a whole number");
+    expect_error(with("seed = twelve\n", ""), REGIA_ERR_PARSE, PATH ":3: key 'seed': 'twelve' is not a number");
+    expect_error(with("seed = 12abc\n", ""), REGIA_ERR_PARSE, PATH ":3: key 'seed': '12abc' is not a number");
+    expect_error(with("seed = -1\n", ""), REGIA_ERR_INVALID, PATH ":3: key 'seed': -1 is outside [0, 1e+09]");
+    expect_error(with("", "horizon = 0\n"), REGIA_ERR_INVALID, PATH ":7: key 'horizon': 0 is outside [1, 60]");
+    expect_error(with("", "horizon = 61\n"), REGIA_ERR_INVALID, PATH ":7: key 'horizon': 61 is outside [1, 60]");
+    expect_error(with("seed =\n", ""), REGIA_ERR_PARSE, PATH ":3: key 'seed' has no value");
+    /* doubles */
+    expect_error(with("", "alpha = 1.01\n"), REGIA_ERR_INVALID, PATH ":7: key 'alpha': 1.01 is outside [0, 1]");
+    expect_error(with("", "scale = nan\n"), REGIA_ERR_PARSE, PATH ":7: key 'scale': 'nan' is not a number");
+    expect_error(with("", "scale = 1e999\n"), REGIA_ERR_PARSE, PATH ":7: key 'scale': '1e999' is not a number");
+    /* booleans and enums */
+    expect_error(with("verbose = maybe\n", ""), REGIA_ERR_PARSE, PATH ":3: key 'verbose': 'maybe' is not true or false");
+    expect_error(with("backend = gpu\n", ""), REGIA_ERR_INVALID,
+                 PATH ":3: key 'backend': 'gpu' is not one of auto|cpu|cuda");
+    expect_error(with("backend = cp\n", ""), REGIA_ERR_INVALID,
+                 PATH ":3: key 'backend': 'cp' is not one of auto|cpu|cuda");
+    /* lists */
+    expect_error("[job]\noutput = o\n[input]\nfile = i\n[analysis]\npollutants = pm10, co\n", REGIA_ERR_INVALID,
+                 PATH ":6: key 'pollutants': 'co' is not one of pm10|pm2p5|no2|o3");
+    expect_error("[job]\noutput = o\n[input]\nfile = i\n[analysis]\npollutants = pm10, no2, PM10\n",
+                 REGIA_ERR_INVALID, PATH ":6: key 'pollutants': 'PM10' listed twice");
+    expect_error("[job]\noutput = o\n[input]\nfile = i\n[analysis]\npollutants = , ,\n", REGIA_ERR_INVALID,
+                 PATH ":6: key 'pollutants': empty list");
+    expect_error(with("", "levels = 80, 100\n"), REGIA_ERR_INVALID,
+                 PATH ":7: key 'levels': 100 is outside [1, 99.9]");
+    expect_error(with("", "levels = 80, high\n"), REGIA_ERR_PARSE,
+                 PATH ":7: key 'levels': 'high' is not a number");
+    /* missing required keys: named with their section */
+    expect_error("[job]\noutput = o\n[analysis]\npollutants = o3\n", REGIA_ERR_INVALID,
+                 PATH ": required key 'file' missing from section [input]");
+    expect_error("[job]\nseed = 3\n[input]\nfile = i\n[analysis]\npollutants = o3\n", REGIA_ERR_INVALID,
+                 PATH ": required key 'output' missing from section [job]");
+    expect_error("[job]\noutput = o\n[input]\nfile = i\n[analysis]\n", REGIA_ERR_INVALID,
+                 PATH ": required key 'pollutants' missing from section [analysis]");
+    /* syntax */
+    expect_error(with("this line has no equals sign\n", ""), REGIA_ERR_PARSE,
+                 PATH ":3: not a 'key = value' line or a '[section]' header");
+    expect_error(" \n\t\n", REGIA_ERR_PARSE, PATH ": the job file is empty");
+    expect_error("", REGIA_ERR_PARSE, PATH ": the job file is empty");
+}
+
+static void test_sha256(void)
+{
+    /* sha256sum of the 37 bytes "[job]\noutput = ../out/forecast.nc\n" */
+    static const regia_job_key_t small[] = {
+        {"job", "output", REGIA_KEY_PATH, 1, NULL, 0, 0, NULL, "output"},
+        {NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL},
+    };
+    const char *text = "[job]\noutput = ../out/forecast.nc\n";
+    const char *want = "832d9510a0acc57f5389bb1845076d1b462559030328dbb7099af8a23f78a48b";
+    regia_job_t *job = NULL;
+    CHECK_OK(regia_job_parse(text, "x/j.ini", small, &job));
+    CHECK_MSG(job && !strcmp(regia_job_sha256(job), want), "%s", job ? regia_job_sha256(job) : "-");
+    regia_job_free(job);
+    /* one byte more, another hash */
+    CHECK_OK(regia_job_parse("[job]\noutput = ../out/forecast.nc\n\n", "x/j.ini", small, &job));
+    CHECK(job && strcmp(regia_job_sha256(job), want) != 0 && strlen(regia_job_sha256(job)) == 64);
+    regia_job_free(job);
+
+    /* regia_job_load: read from disk on rank 0, broadcast; the hash is the file's */
+    char dir[] = "/tmp/regia-test-job.XXXXXX";
+    if (!mkdtemp(dir)) { CHECK_MSG(0, "mkdtemp failed"); return; }
+    char jobs[256], out[256], path[256], bad[256], nul[256];
+    snprintf(jobs, sizeof jobs, "%s/jobs", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(path, sizeof path, "%s/jobs/j.ini", dir);
+    snprintf(bad, sizeof bad, "%s/jobs/missing.ini", dir);
+    snprintf(nul, sizeof nul, "%s/jobs/nul.ini", dir);
+    mkdir(jobs, 0755);
+    FILE *f = fopen(path, "w");
+    if (!f) { CHECK_MSG(0, "cannot write %s", path); return; }
+    fputs(text, f);
+    fclose(f);
+    f = fopen(nul, "w");
+    fwrite("[job]\noutput = a\0b\n", 1, 19, f);
+    fclose(f);
+    CHECK_OK(regia_job_load(path, small, MPI_COMM_WORLD, &job));
+    if (job) {
+        char filehash[65] = "";
+        CHECK_OK(regia_sha256_file(path, filehash));
+        CHECK_MSG(!strcmp(regia_job_sha256(job), want), "%s", regia_job_sha256(job));
+        CHECK(!strcmp(regia_job_sha256(job), filehash));
+        CHECK(!strcmp(regia_job_text(job), text));
+        CHECK(!strcmp(regia_job_file(job), path));
+        /* ../out does not exist yet: the path is joined, not canonicalised */
+        char resolved[600];
+        snprintf(resolved, sizeof resolved, "%s/jobs/../out/forecast.nc", dir);
+        CHECK_MSG(!strcmp(regia_job_path(job, "job", "output"), resolved), "%s", regia_job_path(job, "job", "output"));
+        regia_job_free(job);
+    }
+    /* once ../out exists, the result is canonical: <dir>/out/forecast.nc */
+    mkdir(out, 0755);
+    CHECK_OK(regia_job_load(path, small, MPI_COMM_WORLD, &job));
+    if (job) {
+        char *real = realpath(dir, NULL), resolved[600];
+        snprintf(resolved, sizeof resolved, "%s/out/forecast.nc", real ? real : dir);
+        CHECK_MSG(!strcmp(regia_job_path(job, "job", "output"), resolved), "%s, want %s",
+                  regia_job_path(job, "job", "output"), resolved);
+        free(real);
+        regia_job_free(job);
+    }
+    job = (regia_job_t *)1;
+    CHECK(regia_job_load(bad, small, MPI_COMM_WORLD, &job) == REGIA_ERR_IO);
+    CHECK_MSG(strstr(regia_error_msg(), "missing.ini") != NULL, "%s", regia_error_msg());
+    CHECK_MSG(job == NULL, "job.h: 'On error *job is NULL' (unreadable file)");
+    job = (regia_job_t *)1;
+    CHECK(regia_job_load(nul, small, MPI_COMM_WORLD, &job) != REGIA_OK);
+    CHECK_MSG(strstr(regia_error_msg(), "nul.ini: contains NUL bytes") != NULL, "%s", regia_error_msg());
+    CHECK_MSG(job == NULL, "job.h: 'On error *job is NULL' (file with NUL bytes)");
+    unlink(path);
+    unlink(nul);
+    rmdir(out);
+    rmdir(jobs);
+    rmdir(dir);
+}
+
+int main(int argc, char **argv)
+{
+    /* a singleton MPI run for regia_job_load (the test runner starts this without mpirun) */
+    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 0);
+    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 0);
+    setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 0);
+    MPI_Init(&argc, &argv);
+    test_good();
+    test_errors();
+    test_sha256();
+    MPI_Finalize();
+    return check_done();
+}
