@@ -31,9 +31,11 @@ NETCDF_LIB ?= $(if $(NETCDF_C_HOME),-L$(NETCDF_C_HOME)/lib -lnetcdf,-lnetcdf_mpi
 HDF5_INC   ?= $(if $(HDF5_HOME),$(HDF5_HOME)/include,/usr/include/hdf5/openmpi)
 HDF5_LIB   ?= $(if $(HDF5_HOME),-L$(HDF5_HOME)/lib,-L/usr/lib/x86_64-linux-gnu/hdf5/openmpi) -lhdf5
 
+# -fmad=false: no fused multiply-adds, as on the host (x86-64-v2 has no FMA), so the CUDA
+# kernels round like the CPU reference (backend equivalence; docs/methods.md).
 ifeq ($(CUDA),1)
 CPPFLAGS   += -DREGIA_USE_CUDA=1
-NVFLAGS    := -O3 -std=c++17 -Iinclude -DREGIA_USE_CUDA=1 -Xcompiler -fPIC,-Wall \
+NVFLAGS    := -O3 -std=c++17 -fmad=false -Iinclude -DREGIA_USE_CUDA=1 -Xcompiler -fPIC,-Wall \
               $(foreach a,$(CUDA_ARCHS),-gencode arch=compute_$(a),code=sm_$(a)) \
               -gencode arch=compute_$(lastword $(CUDA_ARCHS)),code=compute_$(lastword $(CUDA_ARCHS))
 CUDA_LIBS  := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart -lcublas -lcurand

@@ -5,41 +5,19 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "../ets_step_impl.h"
+#include "../risk_breach_impl.h"
 #include "cpu_impl.h"
-#include "regia/rng.h"
 
 static void breach_one(const regia_breach_batch_t *in, int s, double *ring, double *p_out, double *e_out)
 {
-    const regia_ets_fit_t *fit = &in->fit[s];
-    const double *st = in->state + (size_t)s * in->state_stride;
-    const int days = in->days_left[s], m = fit->model.season ? in->period : 1;
-    const double lim = in->limit[s];
-    if (!fit->ok || isnan(lim) || days < 0 || !(fit->sigma2 >= 0)) { *p_out = *e_out = NAN; return; }
-    const int trend = fit->model.trend, season = fit->model.season, mult = fit->model.error == REGIA_ETS_MULT;
-    const double alpha = fit->alpha, beta = trend ? fit->beta : 0, gamma = season ? fit->gamma : 0;
-    const double phi = fit->model.damped ? fit->phi : 1.0, sigma = sqrt(fit->sigma2);
-    long breaches = 0;
-    double total = 0;
+    if (!regia_breach_usable(in, s)) { *p_out = *e_out = NAN; return; }
+    long long breaches = 0, total = 0;
     for (int path = 0; path < in->n_paths; path++) {
-        double l = st[0], b = st[1], z[4] = {0}, dummy = 0;
-        for (int j = 0; j < (season ? m : 0); j++) ring[j] = st[2 + j];
-        int pos = 0, count = 0;
-        for (int d = 0; d < days; d++) {
-            if ((d & 3) == 0) regia_rng_normal4(in->seed, in->key[s], (uint32_t)path, (uint32_t)(d >> 2), z);
-            double *sc = season ? &ring[pos] : &dummy, q, phib;
-            double f = regia_ets_onestep(trend, season, phi, l, b, *sc, &q, &phib);
-            double e = sigma * z[d & 3];
-            double y = mult ? f * (1 + e) : f + e;
-            count += y > lim;
-            regia_ets_update(trend, season, alpha, beta, gamma, q, phib, y, &l, &b, sc);
-            if (season && ++pos == m) pos = 0;
-        }
+        int count = regia_breach_path(in, s, path, ring, 1);
         breaches += in->count_so_far[s] + count > in->allowed[s];
         total += count;
     }
-    *p_out = (double)breaches / in->n_paths;
-    *e_out = in->count_so_far[s] + total / in->n_paths;
+    regia_breach_finish(in, s, breaches, total, p_out, e_out);
 }
 
 regia_status_t regia_cpu_breach(regia_backend_t *be, const regia_breach_batch_t *in, regia_breach_out_t *out)

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "cuda_check.cuh"
+#include "cuda_impl.cuh"
 #include "regia/kernels.h"
 
 extern "C" {
@@ -90,5 +91,5 @@ extern "C" const regia_backend_ops_t regia_cuda_backend = {
     /* describe */ cuda_describe,
     /* ets */ NULL,
     /* exceed */ regia_cuda_exceed,
-    /* breach */ NULL,
+    /* breach */ regia_cuda_breach,
 };

@@ -18,7 +18,16 @@
         }                                                                                   \
     } while (0)
 
-/* After a kernel launch: the launch error, then (for synchronous ops) the run error. */
-#define REGIA_CUDA_LAUNCH(what) REGIA_CUDA((cudaGetLastError()))
+/* After a kernel launch: a launch error (bad configuration, no kernel image for this
+ * device) is reported with the kernel's name, file and line. */
+#define REGIA_CUDA_LAUNCH(what)                                                             \
+    do {                                                                                    \
+        cudaError_t cu_rc_ = cudaGetLastError();                                            \
+        if (cu_rc_ != cudaSuccess) {                                                        \
+            st = regia_error_set(REGIA_ERR_CUDA, __FILE__, __LINE__, "launch of %s: %s (%s)", \
+                                 what, cudaGetErrorString(cu_rc_), cudaGetErrorName(cu_rc_)); \
+            goto err;                                                                       \
+        }                                                                                   \
+    } while (0)
 
 #endif
