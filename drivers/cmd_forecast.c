@@ -1138,13 +1138,6 @@ static void report(fc_t *f, regia_ctx_t *ctx, double seconds)
                seconds > 0 ? (double)f->n_series / seconds : 0.0);
 }
 
-static int node_local_rank(void)
-{
-    const char *v = getenv("SLURM_LOCALID");
-    if (!v) v = getenv("OMPI_COMM_WORLD_LOCAL_RANK");
-    return v ? atoi(v) : 0;
-}
-
 static void fc_free(fc_t *f)
 {
     if (f->be_open) regia_backend_close(&f->be);
@@ -1213,7 +1206,8 @@ int regia_cmd_forecast(regia_ctx_t *ctx, int argc, char **argv)
     st = regia_agree(ctx, build_time_axis(&f));
     if (st) goto done;
     t_read = regia_now() - t0;
-    st = regia_backend_open(&f.be, f.backend, node_local_rank(), f.threads);
+    int local_rank = regia_node_local_rank(ctx);
+    st = regia_backend_open(&f.be, f.backend, local_rank, f.threads);
     f.be_open = st == REGIA_OK;
     st = regia_agree(ctx, st);
     if (st) goto done;
@@ -1228,11 +1222,18 @@ int regia_cmd_forecast(regia_ctx_t *ctx, int argc, char **argv)
                    (long long)f.n_rows, (long long)f.n_missing, (long long)f.n_gaps, lo, hi, ctx->size,
                    ctx->size == 1 ? "" : "s", f.backend_desc, f.season, f.horizon, f.model_code);
     }
-    if (f.ns > 0)
-        regia_rank_msg(&ctx->log, "series %lld..%lld (%lld, %lld steps)", (long long)f.s0,
-                       (long long)(f.s0 + f.ns - 1), (long long)f.ns, (long long)f.off[f.ns]);
-    else
-        regia_rank_msg(&ctx->log, "no series (fewer series than ranks)");
+    {
+        char host[MPI_MAX_PROCESSOR_NAME], mine[128];
+        int hl = 0;
+        MPI_Get_processor_name(host, &hl);
+        regia_backend_describe(&f.be, mine, sizeof mine);
+        if (f.ns > 0)
+            regia_rank_msg(&ctx->log, "%s local rank %d: series %lld..%lld (%lld, %lld steps), backend %s", host,
+                           local_rank, (long long)f.s0, (long long)(f.s0 + f.ns - 1), (long long)f.ns,
+                           (long long)f.off[f.ns], mine);
+        else
+            regia_rank_msg(&ctx->log, "%s local rank %d: no series (more ranks than series)", host, local_rank);
+    }
     st = regia_agree(ctx, compute(&f, ctx));
     if (st) goto done;
     t_comp = regia_now() - t0 - t_read;

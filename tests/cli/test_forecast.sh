@@ -163,6 +163,29 @@ grep -Eq "2 of 12 series could not be fitted.*'neg' \(80 observations, some <= 0
 grep -q 'models: MNM 10;' "$D/mnm.log" || fail "MNM summary"
 echo "ok: --model MNM forced on the 10 positive series that can be fitted"
 
+# CF-1.10: no ERROR-level finding from the IOOS checker, where it is installed
+# (scripts/install-cf-checker.sh; tests/cli/test_cf_compliance.sh checks the other products)
+cc=
+for c in "${REGIA_CF_CHECKER:-}" "${BUILD:-$REGIA_ROOT/build}/cf-venv/bin/compliance-checker" \
+         "$REGIA_ROOT/build/cf-venv/bin/compliance-checker"; do
+  [[ -n $c && -x $c ]] && { cc=$c; break; }
+done
+if [[ -n $cc ]]; then
+  "$cc" -t cf:1.10 -f json_new -o "$D/cf.json" "$D/out1.nc" >/dev/null 2>&1 || true
+  "$(dirname "$cc")/python" - "$D/cf.json" <<'PY' || fail "CF-1.10 errors in the forecast output"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+r = [r for ds in doc.values() for suite, r in ds.items() if suite == "cf:1.10"][0]
+errs = [f"{c['name']}: {m}" for c in r.get("high_priorities", []) for m in c.get("msgs", [])]
+for e in errs: print("ERROR " + e)
+print(f"cf:1.10 score {r['scored_points']}/{r['possible_points']}, {r['high_count']} error groups")
+sys.exit(1 if errs else 0)
+PY
+  echo "ok: no CF-1.10 errors"
+else
+  echo "note: no CF checker in build/cf-venv (scripts/install-cf-checker.sh); CF check not run"
+fi
+
 # the example in examples/ runs
 if [[ -f $REGIA_ROOT/examples/forecast_demo.csv ]]; then
   run_np 2 forecast --input "$REGIA_ROOT/examples/forecast_demo.csv" --season 7 --horizon 14 --output "$D/demo.nc" \
