@@ -77,6 +77,7 @@ deps:
 	@scripts/install-deps.sh build
 deps-test:
 	@scripts/install-deps.sh test
+	@scripts/install-cf-checker.sh
 deps-bench:
 	@scripts/install-deps.sh bench
 

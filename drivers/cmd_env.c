@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <netcdf.h>
 #include <netcdf_par.h>
 #include <stdio.h>
@@ -20,13 +21,14 @@
 
 #include "driver_impl.h"
 #include "env_impl.h"
+#include "regia/checkpoint.h"
 #include "regia/io.h"
 #include "regia/job.h"
 #include "regia/kernels.h"
 #include "regia/partition.h"
 #include "regia/timeutil.h"
 
-enum { MAX_POLL = 5, NAME_LEN = 64, MODEL_LEN = 8, CHUNK = 32 };
+enum { MAX_POLL = 5, NAME_LEN = 64, MODEL_LEN = 8 };
 
 /* Every pollutant the driver knows, in the order that fixes its Monte Carlo key. */
 static const char *const POLLUTANTS[MAX_POLL] = {"pm10", "pm2p5", "no2", "o3", "so2"};
@@ -38,6 +40,12 @@ static const regia_job_key_t SCHEMA[] = {
     {"job", "seed", REGIA_KEY_INT, 0, "1", 0, 9007199254740992.0, NULL, "Monte Carlo seed"},
     {"job", "threads", REGIA_KEY_INT, 0, "0", 0, 4096, NULL, "CPU threads per rank (0: OMP_NUM_THREADS)"},
     {"job", "progress_interval", REGIA_KEY_DOUBLE, 0, "10", 0.1, 86400, NULL, "seconds between progress lines"},
+    {"job", "checkpoint_dir", REGIA_KEY_PATH, 0, NULL, 0, 0, NULL,
+     "directory of the restart files [default: OUTPUT minus .nc, plus .ckpt]"},
+    {"job", "checkpoint_interval", REGIA_KEY_DOUBLE, 0, "300", 0, 1e9, NULL,
+     "seconds between checkpoints (0: only on SIGUSR1/SIGTERM)"},
+    {"job", "chunk", REGIA_KEY_INT, 0, "0", 0, 1 << 24, NULL,
+     "series per kernel call and checkpoint block (0: 32 on the CPU, 8192 on a GPU)"},
     {"input", "file", REGIA_KEY_PATH, 1, NULL, 0, 0, NULL, "ingested NetCDF (regia ingest env)"},
     {"input", "as_of", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL,
      "forecast origin YYYY-MM-DD; later data are ignored [default: last day with data]"},
@@ -84,6 +92,11 @@ typedef struct {
     double *mean, *var, *lo, *up, *state, *pex, *pbr, *ecount;
     regia_backend_t be;
     char backend_desc[128];
+    int64_t chunk;                      /* series per kernel call and checkpoint record     */
+    /* checkpoint */
+    char ckpt_dir[4200];
+    double ckpt_interval;
+    regia_ckpt_t *ckpt;
 } env_t;
 
 static void usage(FILE *f)
@@ -117,6 +130,16 @@ static regia_status_t read_job(env_t *e, const char *path, regia_ctx_t *ctx)
     e->threads = (int)regia_job_int(j, "job", "threads");
     e->seed = (uint64_t)regia_job_int(j, "job", "seed");
     e->min_frac = regia_job_double(j, "analysis", "min_valid_fraction");
+    e->ckpt_interval = regia_job_double(j, "job", "checkpoint_interval");
+    e->chunk = regia_job_int(j, "job", "chunk");
+    if (regia_job_path(j, "job", "checkpoint_dir")) {
+        snprintf(e->ckpt_dir, sizeof e->ckpt_dir, "%s", regia_job_path(j, "job", "checkpoint_dir"));
+    } else {
+        snprintf(e->ckpt_dir, sizeof e->ckpt_dir, "%s", e->output);
+        size_t n = strlen(e->ckpt_dir);
+        if (n > 3 && !strcmp(e->ckpt_dir + n - 3, ".nc")) e->ckpt_dir[n - 3] = '\0';
+        strncat(e->ckpt_dir, ".ckpt", sizeof e->ckpt_dir - strlen(e->ckpt_dir) - 1);
+    }
     e->n_levels = regia_job_list_len(j, "analysis", "levels");
     if (e->n_levels > REGIA_ETS_MAX_LEVELS)
         return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: at most %d interval levels", path,
@@ -451,6 +474,70 @@ err:
     return st;
 }
 
+/* Open (and on rank 0 create) the checkpoint directory and load what an earlier,
+ * interrupted run of the same job, input, build and backend completed. */
+static regia_status_t open_checkpoint(env_t *e, regia_ctx_t *ctx, const char *input_sha)
+{
+    regia_status_t st = REGIA_OK;
+    char text[512], fp[65];
+    snprintf(text, sizeof text, "%s|%s|%s|%s|%s", regia_job_sha256(e->job), input_sha, REGIA_VERSION, REGIA_GIT_REV,
+             regia_backend_name(&e->be));
+    regia_sha256_buf(text, strlen(text), fp);
+    if (ctx->rank == 0) st = regia_mkdir_p(e->ckpt_dir);
+    st = regia_agree(ctx, st);
+    if (st) return st;
+    int stale = 0;
+    st = regia_ckpt_open(&e->ckpt, e->ckpt_dir, fp, ctx->rank, &stale);
+    if (st == REGIA_OK && stale && ctx->rank == 0)
+        regia_warn(&ctx->log, "checkpoint %s: %d file(s) of another job, input or build ignored (overwritten)",
+                   e->ckpt_dir, stale);
+    return st;
+}
+
+/* ---- checkpoint records: the results of one chunk of series ---------------------------- */
+
+typedef struct {
+    int n, H, L, SS;
+    regia_ets_fit_t *fit;
+    double *mean, *var, *lo, *up, *state, *pex, *pbr, *ecount;
+} chunk_view_t;
+
+static chunk_view_t chunk_view(env_t *e, int64_t c0, int n)
+{
+    const int H = e->horizon, L = e->n_levels, SS = 2 + e->season;
+    return (chunk_view_t){n, H, L, SS, e->fit + c0, e->mean + c0 * H, e->var + c0 * H, e->lo + c0 * L * H,
+                          e->up + c0 * L * H, e->state + c0 * SS, e->pex + c0 * H, e->pbr + c0, e->ecount + c0};
+}
+
+static size_t chunk_bytes(const chunk_view_t *v)
+{
+    return (size_t)v->n * (sizeof(regia_ets_fit_t) +
+                           sizeof(double) * (size_t)(3 * v->H + 2 * v->L * v->H + v->SS + 2));
+}
+
+/* Copy the chunk's arrays to or from a record (dir 1: pack into buf, 0: unpack). */
+static void chunk_copy(const chunk_view_t *v, unsigned char *buf, int pack)
+{
+    struct { void *p; size_t len; } part[] = {
+        {v->fit, sizeof(regia_ets_fit_t) * (size_t)v->n},
+        {v->mean, sizeof(double) * (size_t)(v->n * v->H)},
+        {v->var, sizeof(double) * (size_t)(v->n * v->H)},
+        {v->lo, sizeof(double) * (size_t)(v->n * v->L * v->H)},
+        {v->up, sizeof(double) * (size_t)(v->n * v->L * v->H)},
+        {v->state, sizeof(double) * (size_t)(v->n * v->SS)},
+        {v->pex, sizeof(double) * (size_t)(v->n * v->H)},
+        {v->pbr, sizeof(double) * (size_t)v->n},
+        {v->ecount, sizeof(double) * (size_t)v->n},
+    };
+    for (size_t i = 0; i < sizeof part / sizeof part[0]; i++) {
+        if (pack) memcpy(buf, part[i].p, part[i].len);
+        else memcpy(part[i].p, buf, part[i].len);
+        buf += part[i].len;
+    }
+}
+static void chunk_pack(const chunk_view_t *v, void *buf) { chunk_copy(v, buf, 1); }
+static void chunk_unpack(const chunk_view_t *v, const void *buf) { chunk_copy(v, (unsigned char *)buf, 0); }
+
 /* ---- compute --------------------------------------------------------------------------- */
 
 static regia_status_t compute(env_t *e, regia_ctx_t *ctx)
@@ -486,32 +573,59 @@ static regia_status_t compute(env_t *e, regia_ctx_t *ctx)
         days_left[k] = left;
         key[k] = (uint64_t)(uint32_t)e->station_id[s] * 16u + (uint64_t)e->pidx[p];
     }
+    const int64_t k_first = e->s0 * e->np; /* global index of this rank's first series */
     regia_progress_t prog;
-    regia_progress_begin(&prog, &ctx->log, "forecast", nser, "series");
-    for (int64_t c0 = 0; c0 < nser; c0 += CHUNK) {
-        int n = (int)(nser - c0 < CHUNK ? nser - c0 : CHUNK);
-        regia_ets_batch_t in = {.n_series = n, .stride = e->hist, .y = e->y + c0 * e->hist, .len = e->len + c0,
-                                .horizon = H, .n_levels = L, .levels = e->levels, .spec = e->spec};
-        regia_ets_out_t out = {e->fit + c0, e->mean + c0 * H, e->var + c0 * H, e->lo + c0 * L * H,
-                               e->up + c0 * L * H, e->state + c0 * SS, SS};
-        REGIA_TRY(regia_ets(&e->be, &in, &out));
+    regia_progress_begin(&prog, &ctx->log, "forecast and risk", nser, "series");
+    double last_save = regia_now();
+    int64_t resumed = 0;
+    for (int64_t c0 = 0; c0 < nser; c0 += e->chunk) {
+        int n = (int)(nser - c0 < e->chunk ? nser - c0 : e->chunk);
+        chunk_view_t v = chunk_view(e, c0, n);
+        const void *saved = e->ckpt ? regia_ckpt_find(e->ckpt, k_first + c0, chunk_bytes(&v)) : NULL;
+        if (saved) {
+            chunk_unpack(&v, saved);
+            resumed += n;
+        } else {
+            regia_ets_batch_t in = {.n_series = n, .stride = e->hist, .y = e->y + c0 * e->hist, .len = e->len + c0,
+                                    .horizon = H, .n_levels = L, .levels = e->levels, .spec = e->spec};
+            regia_ets_out_t out = {e->fit + c0, e->mean + c0 * H, e->var + c0 * H, e->lo + c0 * L * H,
+                                   e->up + c0 * L * H, e->state + c0 * SS, SS};
+            REGIA_TRY(regia_ets(&e->be, &in, &out));
+            regia_exceed_batch_t ex = {.n_series = n, .horizon = H, .mean = e->mean + c0 * H, .var = e->var + c0 * H,
+                                       .limit = limit + c0};
+            REGIA_TRY(regia_exceed(&e->be, &ex, e->pex + c0 * H));
+            regia_breach_batch_t bb = {.n_series = n, .fit = e->fit + c0, .state = e->state + c0 * SS,
+                                       .state_stride = SS, .period = e->season, .key = key + c0,
+                                       .days_left = days_left + c0, .count_so_far = e->seen + c0,
+                                       .limit = limit + c0, .allowed = allowed + c0, .n_paths = e->paths,
+                                       .seed = e->seed};
+            regia_breach_out_t bo = {e->pbr + c0, e->ecount + c0};
+            REGIA_TRY(regia_breach(&e->be, &bb, &bo));
+        }
+        if (e->ckpt) {
+            void *buf = malloc(chunk_bytes(&v));
+            if (!buf) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the checkpoint"); goto err; }
+            chunk_pack(&v, buf);
+            st = regia_ckpt_add(e->ckpt, k_first + c0, buf, chunk_bytes(&v));
+            free(buf);
+            if (st) goto err;
+        }
         regia_progress_add(&prog, n);
+        int sig = regia_signal_pending();
+        int due = e->ckpt && e->ckpt_interval > 0 && regia_now() - last_save >= e->ckpt_interval;
+        if (e->ckpt && (due || sig) && c0 + n < nser) {
+            REGIA_TRY(regia_ckpt_save(e->ckpt));
+            last_save = regia_now();
+        }
+        if (sig && c0 + n < nser) {
+            st = REGIA_FAIL(REGIA_ERR_INTERRUPTED, "stopped by %s after %lld of this rank's %lld series",
+                            sig == SIGTERM ? "SIGTERM" : "SIGUSR1", (long long)(c0 + n), (long long)nser);
+            goto err;
+        }
     }
     regia_progress_end(&prog);
-    regia_exceed_batch_t ex = {.n_series = (int32_t)nser, .horizon = H, .mean = e->mean, .var = e->var, .limit = limit};
-    REGIA_TRY(regia_exceed(&e->be, &ex, e->pex));
-    regia_progress_begin(&prog, &ctx->log, "annual breach risk", nser, "series");
-    for (int64_t c0 = 0; c0 < nser; c0 += CHUNK) {
-        int n = (int)(nser - c0 < CHUNK ? nser - c0 : CHUNK);
-        regia_breach_batch_t bb = {.n_series = n, .fit = e->fit + c0, .state = e->state + c0 * SS, .state_stride = SS,
-                                   .period = e->season, .key = key + c0, .days_left = days_left + c0,
-                                   .count_so_far = e->seen + c0, .limit = limit + c0, .allowed = allowed + c0,
-                                   .n_paths = e->paths, .seed = e->seed};
-        regia_breach_out_t bo = {e->pbr + c0, e->ecount + c0};
-        REGIA_TRY(regia_breach(&e->be, &bb, &bo));
-        regia_progress_add(&prog, n);
-    }
-    regia_progress_end(&prog);
+    if (resumed) regia_rank_msg(&ctx->log, "%lld of %lld series restored from the checkpoint", (long long)resumed,
+                                (long long)nser);
 err:
     free(limit);
     free(key);
@@ -594,14 +708,16 @@ static regia_status_t define_pollutant(env_t *e, int ncid, int p, const int *dim
     ATT(v->pex, "long_name", text);
     ATT(v->pex, "units", "1");
     double lim = r->limit;
-    REGIA_NC(nc_put_att_double(ncid, v->pex, "limit_ug_m-3", NC_DOUBLE, 1, &lim));
+    REGIA_NC(nc_put_att_double(ncid, v->pex, "limit_value", NC_DOUBLE, 1, &lim));
+    ATT(v->pex, "limit_units", "ug m-3");
     NAME("%s_p_breach");
     REGIA_TRY(def_var(ncid, name, NC_DOUBLE, 1, dim, 0, NULL, &v->pbr));
     snprintf(text, sizeof text, "probability that %s exceeds the daily limit on more days than allowed in the "
                                 "calendar year of the forecast origin", r->label);
     ATT(v->pbr, "long_name", text);
     ATT(v->pbr, "units", "1");
-    REGIA_NC(nc_put_att_double(ncid, v->pbr, "limit_ug_m-3", NC_DOUBLE, 1, &lim));
+    REGIA_NC(nc_put_att_double(ncid, v->pbr, "limit_value", NC_DOUBLE, 1, &lim));
+    ATT(v->pbr, "limit_units", "ug m-3");
     REGIA_NC(nc_put_att_int(ncid, v->pbr, "allowed_exceedance_days", NC_INT, 1, &r->allowed));
     REGIA_NC(nc_put_att_int(ncid, v->pbr, "monte_carlo_paths", NC_INT, 1, &e->paths));
     NAME("%s_exceed_days_observed");
@@ -622,7 +738,11 @@ static regia_status_t define_pollutant(env_t *e, int ncid, int p, const int *dim
         REGIA_TRY(def_var(ncid, name, NC_DOUBLE, 1, dim, 0, NULL, pv[i]));
         snprintf(text, sizeof text, "ETS %s of the chosen model (NaN: not in the model)", pn[i]);
         ATT(*pv[i], "long_name", text);
-        ATT(*pv[i], "units", i == 4 ? "(ug m-3)2 or 1 (multiplicative error)" : "1");
+        if (i == 4)  /* no single unit: absolute for additive errors, relative for multiplicative */
+            ATT(*pv[i], "comment", "units: (ug m-3)^2 for models with additive errors (A..), 1 (relative "
+                                   "errors) for models with multiplicative errors (M..)");
+        else
+            ATT(*pv[i], "units", "1");
     }
 #undef NAME
 err:
@@ -856,6 +976,7 @@ static void env_free(env_t *e)
 {
     if (e->ncid >= 0) nc_close(e->ncid);
     regia_backend_close(&e->be);
+    regia_ckpt_free(e->ckpt);
     regia_job_free(e->job);
     free(e->station_id); free(e->lat); free(e->lon); free(e->alt); free(e->station_name);
     free(e->y); free(e->len); free(e->seen);
@@ -906,6 +1027,7 @@ int regia_cmd_env(regia_ctx_t *ctx, int argc, char **argv)
     memset(&at, 0, sizeof at);
     double t0 = regia_now(), t_read = 0, t_comp = 0, t_write = 0;
     char input_sha[65] = "", msg[256];
+    int interrupted = 0;
     regia_log_init(&ctx->log, ctx->comm, "regia env", 0);
     regia_status_t st = regia_agree(ctx, read_job(&e, argv[1], ctx));
     if (st) goto done;
@@ -941,7 +1063,22 @@ int regia_cmd_env(regia_ctx_t *ctx, int argc, char **argv)
         regia_rank_msg(&ctx->log, "%s local rank %d: stations %lld..%lld (%lld), backend %s", host, local_rank,
                        (long long)e.s0, (long long)(e.s0 + e.ns - 1), (long long)e.ns, e.backend_desc);
     }
+    if (e.chunk == 0) e.chunk = !strcmp(regia_backend_name(&e.be), "cpu") ? 32 : 8192;
+    st = regia_agree(ctx, open_checkpoint(&e, ctx, input_sha));
+    if (st) goto done;
+    regia_signals_install();
     st = regia_agree(ctx, compute(&e, ctx));
+    if (st == REGIA_ERR_INTERRUPTED) {
+        /* every rank saves what it completed, whichever rank was stopped */
+        regia_status_t sv = regia_agree(ctx, regia_ckpt_save(e.ckpt));
+        long long mine = regia_ckpt_count(e.ckpt), all = 0;
+        MPI_Allreduce(&mine, &all, 1, MPI_LONG_LONG, MPI_SUM, ctx->comm);
+        if (sv == REGIA_OK)
+            regia_info(&ctx->log, "checkpoint: %lld blocks of %lld series saved in %s; run the same job again to "
+                       "resume (exit status %d)", all, (long long)e.chunk, e.ckpt_dir, REGIA_EXIT_CHECKPOINTED);
+        if (sv == REGIA_OK) interrupted = 1;
+        goto done;
+    }
     if (st) goto done;
     t_comp = regia_now() - t0 - t_read;
     st = regia_agree(ctx, write_output(&e, ctx, at.tmp_path, input_sha));
@@ -978,8 +1115,10 @@ int regia_cmd_env(regia_ctx_t *ctx, int argc, char **argv)
     if (st) goto done;
     regia_info(&ctx->log, "wrote %s and %s in %.1f s (read %.1f, compute %.1f, write %.1f)", e.output, msg,
                regia_now() - t0, t_read, t_comp, t_write);
+    if (ctx->rank == 0 && regia_ckpt_remove(e.ckpt_dir) != REGIA_OK)
+        regia_warn(&ctx->log, "%s", regia_error_msg());
 done:
     if (st && ctx->rank == 0 && at.tmp_path[0]) regia_atomic_abort(&at);
     env_free(&e);
-    return st ? REGIA_EXIT_FAIL : REGIA_EXIT_OK;
+    return interrupted ? REGIA_EXIT_CHECKPOINTED : st ? REGIA_EXIT_FAIL : REGIA_EXIT_OK;
 }

@@ -19,7 +19,9 @@ typedef struct {
     regia_log_t log;
 } regia_ctx_t;
 
-enum { REGIA_EXIT_OK = 0, REGIA_EXIT_FAIL = 1, REGIA_EXIT_USAGE = 2 };
+/* Exit statuses: 3 = stopped by SIGUSR1/SIGTERM after saving a checkpoint (run the same
+ * job again, e.g. requeue it, to resume). */
+enum { REGIA_EXIT_OK = 0, REGIA_EXIT_FAIL = 1, REGIA_EXIT_USAGE = 2, REGIA_EXIT_CHECKPOINTED = 3 };
 
 /* Collective.  Agree on the status of a step that every rank ran: if any rank failed, the
  * message of the lowest failing rank is printed once by rank 0 (with that rank's number

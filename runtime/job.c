@@ -319,6 +319,7 @@ err:
 regia_status_t regia_job_load(const char *path, const regia_job_key_t *schema, MPI_Comm comm,
                               regia_job_t **job)
 {
+    *job = NULL;
     int rank;
     MPI_Comm_rank(comm, &rank);
     char *text = NULL;

@@ -121,6 +121,10 @@ for f in "$TMP/in.nc" "$TMP/out.nc"; do
   b=$(basename "$f")
   ncdump -h "$f" >"$TMP/$b.cdl" || fail "ncdump -h $b"
   grep -q 'Conventions = "CF-1.10' "$TMP/$b.cdl" || fail "$b: no CF-1.10 Conventions attribute"
+  # CDO is grid-oriented: it cannot open a discrete-sampling-geometry station file whose
+  # time axis is not the first dimension (the ingest file: station x time, as CF prefers);
+  # it opens the driver's output but sees only its 1-D time variables.  Checked on the output.
+  [[ $b == in.nc ]] && { echo "note: CDO does not read station (DSG) files such as $b; not checked"; continue; }
   rc=0; cdo -s sinfon "$f" >"$TMP/$b.cdo" 2>&1 || rc=$?
   if ((rc != 0)) || grep -Eq 'Open failed|^ *Error' "$TMP/$b.cdo"; then
     sed 's/^/  cdo: /' "$TMP/$b.cdo"

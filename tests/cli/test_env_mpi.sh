@@ -38,7 +38,7 @@ cmp -s "$D/data1.txt" "$D/data2.txt" || { diff "$D/data1.txt" "$D/data2.txt" | h
 cmp -s "$D/data1.txt" "$D/data3.txt" || { diff "$D/data1.txt" "$D/data3.txt" | head; fail "np=1 and np=3 data differ"; }
 echo "ok: identical data variables at 1, 2, 3 ranks"
 grep -q 'cost-balanced blocks' "$D/log3" || fail "log lacks the cost-balanced partition"
-grep -Eq 'stage forecast: done, 28 series' "$D/log2" || { cat "$D/log2"; fail "progress line"; }
+grep -Eq 'stage forecast and risk: done, 28 series' "$D/log2" || { cat "$D/log2"; fail "progress line"; }
 grep -Eq 'PM10 +7/7 series fitted; limit 50 ug/m3 on 35 days' "$D/log1" || { cat "$D/log1"; fail "summary line"; }
 grep -Eq 'PM2.5 +5/7 series fitted \(2 without data, 0 too short to fit\)' "$D/log1" || { cat "$D/log1"; fail "PM2.5 summary (two stations lack it)"; }
 # manifest lists the output with its SHA-256
@@ -105,7 +105,7 @@ for p in ("pm10", "pm2p5", "no2", "o3"):
     exp = out[p + "_exceed_days_expected"].values[ok]
     assert (exp >= seen - 1e-9).all() and (exp <= seen + 275 + 1e-9).all(), p
     # observed count = valid days above the limit since 1 January
-    lim = out[p + "_p_exceed"].attrs["limit_ug_m-3"]
+    lim = out[p + "_p_exceed"].attrs["limit_value"]
     jan = days >= np.datetime64("2024-01-01").astype(np.int64)
     dv = out[p + "_daily"].values[ok][:, jan]
     assert (np.nansum(dv > lim, axis=1) == seen).all(), (p, seen)
