@@ -3,6 +3,11 @@
  *
  *   bench_ets --csv SERIES.csv [--n 200] [--horizon 14] [--period 7] [--backend cpu]
  *             [--threads 1] [--reps 3] [--out FORECASTS.csv] [--timing TIMING.json]
+ *             [--model auto] [--fits FITS.csv]
+ *
+ * --model fixes the model (an ETS code such as MAM or AAdA; default auto, R's candidate
+ * set by AICc); --fits writes, per series, the fitted model, -2 log L on R's scale, AICc,
+ * k and the smoothing parameters (ets_compare_selection.py uses both).
  *
  * SERIES.csv: a header line, then one row per series: id, then the observations; the
  * last `horizon` values of each row are held back (not given to regia) and used to
@@ -47,7 +52,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: bench_ets --csv SERIES.csv [--n N] [--horizon H] [--period M] "
                     "[--backend cpu] [--threads T] [--reps R] [--out FORECASTS.csv] "
-                    "[--timing TIMING.json]\n");
+                    "[--timing TIMING.json] [--model auto|CODE] [--fits FITS.csv]\n");
 }
 
 /* Read up to max_n rows of "id,v1,...,vK" after a header line.  Returns 0 or -1. */
@@ -153,7 +158,8 @@ static int same_bits(const void *a, const void *b, size_t bytes) { return memcmp
 
 int main(int argc, char **argv)
 {
-    const char *csv = NULL, *out_path = NULL, *timing_path = NULL, *backend = "cpu";
+    const char *csv = NULL, *out_path = NULL, *timing_path = NULL, *backend = "cpu", *model = "auto";
+    const char *fits_path = NULL;
     int n_want = 200, h = 14, period = 7, threads = 1, reps = 3;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -167,6 +173,8 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--reps")) reps = atoi(v);
         else if (!strcmp(a, "--out")) out_path = v;
         else if (!strcmp(a, "--timing")) timing_path = v;
+        else if (!strcmp(a, "--model")) model = v;
+        else if (!strcmp(a, "--fits")) fits_path = v;
         else { usage(); return 2; }
         i++;
     }
@@ -197,6 +205,10 @@ int main(int argc, char **argv)
         .n_series = n, .stride = n_train, .y = y, .len = len, .horizon = h,
         .n_levels = nl, .levels = levels, .spec = regia_ets_default_spec(period),
     };
+    if (regia_ets_parse_model(model, &in.spec) != REGIA_OK) {
+        fprintf(stderr, "bench_ets: --model: %s\n", regia_error_msg());
+        return 2;
+    }
 
     regia_backend_t be;
     if (regia_backend_open(&be, backend, 0, threads) != REGIA_OK) {
@@ -318,8 +330,8 @@ int main(int argc, char **argv)
         sum_smape += sm / (double)h;
     }
     const double rate = (double)n / t_med;
-    printf("bench_ets: %s, %d series x %d obs, horizon %d, levels 80/95, spec auto (m=%d)\n", desc, n,
-           n_train, h, period);
+    printf("bench_ets: %s, %d series x %d obs, horizon %d, levels 80/95, spec %s (m=%d)\n", desc, n,
+           n_train, h, model, period);
     printf("bench_ets: time %.4f s median of %d (min %.4f s) -> %.1f series/s\n", t_med, reps, t_min, rate);
     printf("bench_ets: mean MASE %.4f, mean sMAPE %.3f %%\n", sum_mase / n, sum_smape / n);
     printf("bench_ets: models chosen:");
@@ -358,6 +370,19 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_ets: cannot write %s\n", out_path);
             return 2;
         }
+    }
+    if (fits_path) {
+        FILE *f = fopen(fits_path, "w");
+        if (!f) { fprintf(stderr, "bench_ets: cannot write %s: %s\n", fits_path, strerror(errno)); return 2; }
+        fprintf(f, "id,model,neg2loglik,aicc,k,alpha,beta,gamma,phi\n");
+        for (int s = 0; s < n; s++) {
+            const regia_ets_fit_t *q = &o->fit[s];
+            char code[8] = "none";
+            if (q->ok) regia_ets_model_code(q->model, code);
+            fprintf(f, "%s,%s,%.8f,%.8f,%d,%.10g,%.10g,%.10g,%.10g\n", S.ids[s], code, -2 * q->loglik, q->aicc,
+                    q->n_params, q->alpha, q->beta, q->gamma, q->phi);
+        }
+        fclose(f);
     }
     if (timing_path) {
         FILE *f = fopen(timing_path, "w");

@@ -6,7 +6,8 @@
  *    R: 3; a linear-trend detrending when fewer than 3), then a regression on the first
  *    max(10, 2m) seasonally adjusted values;
  *  - objective n*log(SSE) (+ 2*sum(log|f|) for multiplicative error), the same "lik" as
- *    R, so loglik, AIC, AICc and BIC are comparable with R's;
+ *    R, so loglik, AIC, AICc and BIC are comparable with R's (checked: R's etscalc gives
+ *    the same value at regia's parameters to 1e-6; benchmarks/README.md);
  *  - R's bounds: alpha, beta, gamma in [1e-4, 0.9999], beta <= alpha, gamma <= 1 - alpha,
  *    phi in [0.8, 0.98], plus the admissible region (characteristic roots inside the
  *    unit circle, tested by the Schur-Cohn recursion rather than polyroot);
@@ -263,7 +264,10 @@ static inline __attribute__((always_inline)) double run_series(problem_t *p, con
     double l, b;
     if (!load_states(p, par, &l, &b)) return INFINITY;
     const int m = S ? p->m : 1, n = p->n;
-    const int needs_pos = E == REGIA_ETS_MULT || T == REGIA_ETS_MULT || S == REGIA_ETS_MULT;
+    /* multiplicative trend or season: forecasts and level-plus-trend must stay positive.
+     * Multiplicative error alone needs only f != 0: R's likelihood takes log|f|, so an
+     * additive model with multiplicative error (MAA, MNA, ...) may pass through f < 0 */
+    const int needs_pos = T == REGIA_ETS_MULT || S == REGIA_ETS_MULT;
     const double alpha = par[p->ia], beta = T ? par[p->ib] : 0, gamma = S ? par[p->ig] : 0;
     const double phi = p->ip >= 0 ? par[p->ip] : 1.0;
     const double *y = p->y;
@@ -280,13 +284,14 @@ static inline __attribute__((always_inline)) double run_series(problem_t *p, con
         double q, phib;
         double f = regia_ets_onestep(T, S, phi, l, b, *s, &q, &phib);
         if (needs_pos && !(f > 0 && q > 0)) return INFINITY;
+        if (E == REGIA_ETS_MULT && !(fabs(f) > 0 && fabs(f) < INFINITY)) return INFINITY;
         double yt = y[t];
         if (isnan(yt)) {
             yt = f; /* missing: propagate with the one-step forecast */
         } else {
             double e = E == REGIA_ETS_MULT ? (yt - f) / f : yt - f;
             sse += e * e;
-            if (E == REGIA_ETS_MULT) fprod *= f;
+            if (E == REGIA_ETS_MULT) fprod *= fabs(f);
         }
         regia_ets_update(T, S, alpha, beta, gamma, q, phib, yt, &l, &b, s);
         if (S && ++pos == m) pos = 0;
