@@ -749,13 +749,11 @@ static regia_status_t compute(fc_t *f, regia_ctx_t *ctx)
     for (int64_t k = 0; k < ns; k++)
         if (f->ser[f->s0 + k].len > maxl) maxl = f->ser[f->s0 + k].len;
     double *yb = malloc(sizeof(double) * (size_t)(CHUNK * maxl));
-    if (!f->fit || !f->mean || !f->var || !f->lo || !f->up || !f->state || !yb) {
+    if (!f->fit || !f->mean || !f->var || !f->lo || !f->up || !f->state || !yb)
         st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld series x %d steps", (long long)ns, H);
-        goto err;
-    }
-    regia_progress_t prog;
+    regia_progress_t prog; /* begin and end are collective: every rank gets there */
     regia_progress_begin(&prog, &ctx->log, "forecast", ns, "series");
-    for (int64_t c0 = 0; c0 < ns; c0 += CHUNK) {
+    for (int64_t c0 = 0; c0 < ns && !st; c0 += CHUNK) {
         int n = (int)(ns - c0 < CHUNK ? ns - c0 : CHUNK);
         int32_t stride = 1;
         for (int i = 0; i < n; i++) {
@@ -778,7 +776,6 @@ static regia_status_t compute(fc_t *f, regia_ctx_t *ctx)
         regia_progress_add(&prog, n);
     }
     regia_progress_end(&prog);
-err:
     free(yb);
     return st;
 }
