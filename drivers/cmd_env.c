@@ -33,7 +33,7 @@ enum { MAX_POLL = 5, NAME_LEN = 64, MODEL_LEN = 8 };
 /* Every pollutant the driver knows, in the order that fixes its Monte Carlo key. */
 static const char *const POLLUTANTS[MAX_POLL] = {"pm10", "pm2p5", "no2", "o3", "so2"};
 
-static const regia_job_key_t SCHEMA[] = {
+const regia_job_key_t regia_env_schema[] = {
     {"job", "name", REGIA_KEY_STRING, 0, "regia-env", 0, 0, NULL, "name of the run (ACDD id)"},
     {"job", "output", REGIA_KEY_PATH, 1, NULL, 0, 0, NULL, "output NetCDF file (relative to the job file)"},
     {"job", "backend", REGIA_KEY_ENUM, 0, "auto", 0, 0, "auto|cpu|cuda", "compute backend"},
@@ -61,6 +61,7 @@ static const regia_job_key_t SCHEMA[] = {
     {"analysis", "paths", REGIA_KEY_INT, 0, "2000", 1, 10000000, NULL, "Monte Carlo paths for the annual breach"},
     {"analysis", "min_valid_fraction", REGIA_KEY_DOUBLE, 0, "0.75", 0.01, 1, NULL,
      "share of valid hours a daily value needs (EU: 0.75)"},
+    REGIA_SUBMIT_SCHEMA,
     {NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL},
 };
 
@@ -109,7 +110,7 @@ static void usage(FILE *f)
             "each forecast day and of breaching the yearly allowance of exceedance days, and\n"
             "writes one CF-1.10/ACDD-1.3 NetCDF-4 file plus a JSON manifest.\n\n"
             "Job file keys (INI; '#' or ';' comments; paths relative to the job file):\n");
-    regia_job_print_schema(SCHEMA, f);
+    regia_job_print_schema(regia_env_schema, f);
     fprintf(f, "\nSee docs/env.md for the output schema.\n");
 }
 
@@ -117,7 +118,7 @@ static void usage(FILE *f)
 
 static regia_status_t read_job(env_t *e, const char *path, regia_ctx_t *ctx)
 {
-    regia_status_t st = regia_job_load(path, SCHEMA, ctx->comm, &e->job);
+    regia_status_t st = regia_job_load(path, regia_env_schema, ctx->comm, &e->job);
     if (st) return st;
     regia_job_t *j = e->job;
     e->output = regia_job_path(j, "job", "output");

@@ -10,6 +10,7 @@
 
 #include <mpi.h>
 
+#include "regia/job.h"
 #include "regia/log.h"
 #include "regia/status.h"
 
@@ -40,10 +41,44 @@ int regia_usage_error(regia_ctx_t *ctx, const char *cmd, const char *fmt, ...)
  * a rank uses GPU (local rank mod GPUs visible). */
 int regia_node_local_rank(regia_ctx_t *ctx);
 
+/* Job-file keys every batch driver accepts for `regia submit` (drivers/cmd_submit.c):
+ * [slurm] how to run it on Leonardo or another SLURM cluster, and [ingest] an optional
+ * ingest step that makes the [input] file first (chained with afterok). */
+#define REGIA_SUBMIT_SCHEMA                                                                              \
+    {"slurm", "profile", REGIA_KEY_ENUM, 0, "booster", 0, 0, "booster|dcgp|local",                     \
+     "where to run: Leonardo Booster (4 GPUs/node), DCGP (CPU), or a local cluster"},                   \
+    {"slurm", "account", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL, "project account (sbatch -A); needed on Leonardo"}, \
+    {"slurm", "partition", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL,                                       \
+     "partition [default: boost_usr_prod, dcgp_usr_prod; local: the cluster's default]"},               \
+    {"slurm", "qos", REGIA_KEY_STRING, 0, "normal", 0, 0, NULL,                                        \
+     "QOS: normal, boost_qos_dbg, boost_qos_bprod, boost_qos_lprod (dcgp_qos_* on DCGP)"},             \
+    {"slurm", "nodes", REGIA_KEY_INT, 0, "1", 1, 4096, NULL, "nodes"},                                  \
+    {"slurm", "ranks_per_node", REGIA_KEY_INT, 0, "0", 0, 1024, NULL,                                   \
+     "MPI ranks per node [0: 4 on Booster (one per GPU), 8 on DCGP, 2 local]"},                        \
+    {"slurm", "cpus_per_task", REGIA_KEY_INT, 0, "0", 0, 1024, NULL,                                    \
+     "cores per rank (OpenMP threads) [0: 8 on Booster, 14 on DCGP, 1 local]"},                        \
+    {"slurm", "time", REGIA_KEY_STRING, 0, "00:30:00", 0, 0, NULL, "wall-time limit [D-]HH:MM:SS"},      \
+    {"slurm", "array", REGIA_KEY_LIST, 0, NULL, 0, 0, NULL,                                             \
+     "one array task per item; values may use {array} for the task's item"},                           \
+    {"slurm", "stage_to", REGIA_KEY_PATH, 0, NULL, 0, 0, NULL,                                          \
+     "copy the outputs and manifest here after success (e.g. ${WORK}/regia or ${PUBLIC}/regia)"},     \
+    {"slurm", "log_dir", REGIA_KEY_PATH, 0, "slurm-logs", 0, 0, NULL, "batch scripts and job logs"},   \
+    {"slurm", "mpi", REGIA_KEY_STRING, 0, "pmix", 0, 0, NULL, "srun --mpi plugin (pmix, pmix_v3)"},    \
+    {"slurm", "env_file", REGIA_KEY_PATH, 0, NULL, 0, 0, NULL,                                          \
+     "script sourced first [default: slurm/leonardo.env beside regia; none for local]"},               \
+    {"ingest", "registry", REGIA_KEY_PATH, 0, NULL, 0, 0, NULL, "ingest step: sensor registry CSV"},    \
+    {"ingest", "data", REGIA_KEY_LIST, 0, NULL, 0, 0, NULL, "ingest step: measurement CSVs (comma list)"}, \
+    {"ingest", "utc_offset", REGIA_KEY_INT, 0, "1", -12, 14, NULL, "ingest step: hours to subtract for UTC"}
+
+/* The job-file schema of `regia env` (for regia submit). */
+extern const regia_job_key_t regia_env_schema[];
+
 /* Subcommands (one file each). */
 int regia_cmd_gen(regia_ctx_t *ctx, int argc, char **argv);
 int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv);
 int regia_cmd_env(regia_ctx_t *ctx, int argc, char **argv);
 int regia_cmd_forecast(regia_ctx_t *ctx, int argc, char **argv);
+int regia_cmd_submit(regia_ctx_t *ctx, int argc, char **argv);
+int regia_cmd_stage(regia_ctx_t *ctx, int argc, char **argv);
 
 #endif

@@ -17,6 +17,8 @@ static const command_t commands[] = {
     {"ingest", regia_cmd_ingest, "convert raw CSV to analysis-ready NetCDF (ingest env)"},
     {"env", regia_cmd_env, "environmental driver: forecasts and EU-limit risk from a job file"},
     {"forecast", regia_cmd_forecast, "ETS forecasts with intervals for your own series (CSV)"},
+    {"submit", regia_cmd_submit, "write the sbatch script(s) of a job file and submit them (SLURM)"},
+    {"stage", regia_cmd_stage, "copy a finished job's outputs to [slurm] stage_to, checked by SHA-256"},
     {NULL, NULL, NULL},
 };
 

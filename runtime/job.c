@@ -28,6 +28,7 @@ struct regia_job {
     entry_t *e;
     int n, cap;
     const regia_job_key_t *schema;
+    int array_index;          /* array task this job was expanded for, -1 if none */
     /* parse state */
     const char *cursor;
     int lineno;
@@ -186,6 +187,7 @@ static regia_status_t check_number(const regia_job_t *job, const entry_t *e, con
 
 static regia_status_t split_list(regia_job_t *job, entry_t *e)
 {
+    if (e->items) return REGIA_OK; /* already split */
     char *copy = strdup(e->value), *save = NULL;
     e->items = calloc(MAX_ITEMS, sizeof *e->items);
     if (!copy || !e->items) { free(copy); return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); }
@@ -281,6 +283,113 @@ static regia_status_t add_fallbacks(regia_job_t *job)
     return REGIA_OK;
 }
 
+/* ---- substitutions: ${VAR} from the environment, {array} from [slurm] array ---------- */
+
+/* The element of [slurm] array that this array task runs, or NULL with *n_items = 0 when
+ * the job has no array.  The index comes from REGIA_ARRAY_INDEX or SLURM_ARRAY_TASK_ID. */
+static regia_status_t array_element(regia_job_t *job, char **elem, int *n_items, int *index)
+{
+    *elem = NULL;
+    *n_items = 0;
+    *index = -1;
+    entry_t *a = find_entry(job, "slurm", "array");
+    if (!a) return REGIA_OK;
+    regia_status_t st = split_list(job, a);
+    if (st) return st;
+    *n_items = a->n_items;
+    const char *v = getenv("REGIA_ARRAY_INDEX");
+    if (!v || !*v) v = getenv("SLURM_ARRAY_TASK_ID");
+    if (!v || !*v) return REGIA_OK;
+    char *end;
+    long i = strtol(v, &end, 10);
+    if (*end || i < 0 || i >= a->n_items)
+        return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: array task %s is outside 0..%d of key 'array'", job->path,
+                          a->line, v, a->n_items - 1);
+    *elem = a->items[i];
+    *index = (int)i;
+    return REGIA_OK;
+}
+
+static regia_status_t expand_value(regia_job_t *job, entry_t *e, const char *elem, int n_items)
+{
+    const char *v = e->value;
+    if (!strchr(v, '$') && !strstr(v, "{array}")) return REGIA_OK;
+    size_t cap = strlen(v) + 256, n = 0;
+    char *out = malloc(cap);
+    if (!out) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+    for (const char *p = v; *p;) {
+        const char *add = NULL;
+        size_t add_len = 0, skip = 1;
+        char name[256];
+        if (p[0] == '$' && p[1] == '{') {
+            const char *close = strchr(p + 2, '}');
+            size_t len = close ? (size_t)(close - p - 2) : 0;
+            if (!close || len == 0 || len >= sizeof name) {
+                free(out);
+                return REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: key '%s': unterminated or empty '${' in '%s'", job->path,
+                                  e->line, e->key, v);
+            }
+            memcpy(name, p + 2, len);
+            name[len] = '\0';
+            add = getenv(name);
+            if (!add) {
+                free(out);
+                return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: key '%s': environment variable %s is not set", job->path,
+                                  e->line, e->key, name);
+            }
+            add_len = strlen(add);
+            skip = len + 3;
+        } else if (!strncmp(p, "{array}", 7)) {
+            if (!elem) {
+                free(out);
+                if (!n_items)
+                    return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: key '%s' uses {array} but [slurm] has no 'array' list",
+                                      job->path, e->line, e->key);
+                return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: key '%s' uses {array}, but this is not an array task "
+                                  "(submit with 'regia submit', or set REGIA_ARRAY_INDEX to 0..%d)",
+                                  job->path, e->line, e->key, n_items - 1);
+            }
+            add = elem;
+            add_len = strlen(elem);
+            skip = 7;
+        } else {
+            add = p;
+            add_len = 1;
+        }
+        if (n + add_len + 1 > cap) {
+            cap = 2 * (n + add_len + 1);
+            char *grown = realloc(out, cap);
+            if (!grown) { free(out); return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); }
+            out = grown;
+        }
+        memcpy(out + n, add, add_len);
+        n += add_len;
+        p += skip;
+    }
+    out[n] = '\0';
+    free(e->value);
+    e->value = out;
+    return REGIA_OK;
+}
+
+static regia_status_t expand_all(regia_job_t *job)
+{
+    char *elem;
+    int n_items, index;
+    regia_status_t st = array_element(job, &elem, &n_items, &index);
+    if (st) return st;
+    char *keep = elem ? strdup(elem) : NULL;
+    if (elem && !keep) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+    job->array_index = index;
+    for (int i = 0; i < job->n && st == REGIA_OK; i++) {
+        entry_t *e = &job->e[i];
+        if (!strcasecmp(e->section, "slurm") && !strcasecmp(e->key, "array")) continue;
+        st = expand_value(job, e, keep, n_items);
+    }
+    free(keep);
+    return st;
+}
+
 regia_status_t regia_job_parse(const char *text, const char *path, const regia_job_key_t *schema,
                                regia_job_t **out)
 {
@@ -308,6 +417,7 @@ regia_status_t regia_job_parse(const char *text, const char *path, const regia_j
         goto err;
     }
     REGIA_TRY(add_fallbacks(job));
+    REGIA_TRY(expand_all(job));
     for (int i = 0; i < job->n; i++) REGIA_TRY(validate_entry(job, &job->e[i]));
     *out = job;
     return REGIA_OK;
@@ -430,3 +540,5 @@ void regia_job_print_schema(const regia_job_key_t *schema, void *stream)
         fputc('\n', f);
     }
 }
+
+int regia_job_array_index(const regia_job_t *job) { return job->array_index; }

@@ -9,6 +9,13 @@
  * and values of the wrong type or out of range are errors naming the file and line.
  * Relative paths in values read with regia_job_path() are taken relative to the
  * directory that holds the job file.
+ *
+ * Substitutions, applied to every value before it is checked:
+ *   ${NAME}   the environment variable NAME (an error naming the line when it is unset),
+ *             e.g. output = ${CINECA_SCRATCH}/regia/lombardia.nc
+ *   {array}   the element of the list `[slurm] array` that this SLURM array task runs
+ *             (index from REGIA_ARRAY_INDEX, else SLURM_ARRAY_TASK_ID), e.g. with
+ *             array = 2022, 2023, 2024  and  as_of = {array}-12-31
  */
 #ifndef REGIA_JOB_H
 #define REGIA_JOB_H
@@ -76,6 +83,9 @@ int regia_job_line(const regia_job_t *job, const char *section, const char *key)
 const char *regia_job_text(const regia_job_t *job);
 const char *regia_job_file(const regia_job_t *job);
 const char *regia_job_sha256(const regia_job_t *job);
+
+/* The array task index the job was expanded for, or -1 (no [slurm] array, or not a task). */
+int regia_job_array_index(const regia_job_t *job);
 
 /* Print the schema as a key reference (for --help and the README). */
 void regia_job_print_schema(const regia_job_key_t *schema, void *stream /* FILE* */);
