@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# regia submit --dry-run: the Leonardo batch scripts it writes (Booster: 4 ranks x 8 cores
+# and 4 GPUs per node; DCGP: CPU only), the requeue protocol lines, arrays, chains, and
+# the errors it gives before anything reaches sbatch.  Needs no SLURM.
+source "$(dirname "$0")/lib.sh"
+D=$TMP
+export CINECA_SCRATCH=$D/scratch WORK=$D/work
+cat >"$D/job.ini" <<'INI'
+[job]
+output = ${CINECA_SCRATCH}/regia/out_{array}.nc
+[input]
+file = in.nc
+as_of = {array}-09-30
+[slurm]
+account = AIHUB_test
+qos = boost_qos_dbg
+time = 00:20:00
+array = 2023, 2024
+stage_to = ${WORK}/regia
+[ingest]
+registry = raw/sensors.csv
+data = raw/a.csv, raw/b.csv
+INI
+out=$("$REGIA" submit --dry-run "$D/job.ini") || { echo "$out"; fail "dry run"; }
+b=$D/slurm-logs/job-env.sbatch i=$D/slurm-logs/job-ingest.sbatch
+[[ -x $b && -x $i ]] || fail "scripts not written to [slurm] log_dir"
+for l in '--account=AIHUB_test' '--partition=boost_usr_prod' '--qos=boost_qos_dbg' '--ntasks-per-node=4' \
+         '--cpus-per-task=8' '--gres=gpu:4' '--time=00:20:00' '--array=0-1' '--open-mode=append' '--requeue' \
+         '--signal=B:USR1@120' "--output=$D/slurm-logs/%x_%A_%a.log"; do
+  grep -qF -- "#SBATCH $l" "$b" || fail "booster script lacks #SBATCH $l"
+done
+! grep -q -- '--gres' "$i" || fail "the ingest step asks for GPUs"
+! grep -q -- '--array' "$i" || fail "the ingest step is an array"
+for l in 'trap on_usr1 USR1' 'scontrol requeue' 'SRUN_CPUS_PER_TASK=${SLURM_CPUS_PER_TASK' \
+         "srun --mpi=pmix '$REGIA' env '$D/job.ini' &" "source '$REGIA_ROOT/slurm/leonardo.env'" \
+         "'$REGIA' stage '$D/job.ini'"; do
+  grep -qF -- "$l" "$b" || fail "booster script lacks: $l"
+done
+grep -qF -- "'--data' '$D/raw/a.csv' '--data' '$D/raw/b.csv' '--output' '$D/in.nc'" "$i" || fail "ingest command"
+grep -qF -- "--dependency=afterok:<ID1>" <<<"$out" || fail "no afterok chain in: $out"
+bash -n "$b" && bash -n "$i" || fail "generated scripts are not valid bash"
+echo "ok: Booster scripts (ingest -> analysis array), requeue protocol, staging"
+out=$("$REGIA" submit --dry-run --profile dcgp --qos normal --nodes 2 --time 1-00:00:00 "$D/job.ini") ||
+  fail "dcgp dry run"
+for l in '--partition=dcgp_usr_prod' '--ntasks-per-node=8' '--cpus-per-task=14' '--nodes=2' '--exclusive'; do
+  grep -qF -- "#SBATCH $l" "$b" || fail "dcgp script lacks #SBATCH $l"
+done
+! grep -q -- '--gres' "$b" || fail "dcgp script asks for GPUs"
+echo "ok: DCGP script"
+(cd "$D" && "$REGIA" submit --dry-run --account X -- forecast --input s.csv --season 7 --horizon 14 --output f.nc) \
+  >/dev/null || fail "submit -- forecast"
+grep -qF "srun --mpi=pmix '$REGIA' 'forecast' '--input' 's.csv'" "$D/slurm-logs/forecast-forecast.sbatch" ||
+  fail "forecast script"
+echo "ok: any command after --"
+expect_fail "dbg QOS limits" "qos boost_qos_dbg allows 2 nodes and 30 min" "$REGIA" submit --dry-run --nodes 3 "$D/job.ini"
+expect_fail "bprod size" "qos boost_qos_bprod is for 65-256 nodes" "$REGIA" submit --dry-run --qos boost_qos_bprod "$D/job.ini"
+expect_fail "normal time" "qos normal allows up to 24 h" "$REGIA" submit --dry-run --qos normal --time 2-00:00:00 "$D/job.ini"
+expect_fail "unknown QOS" "unknown qos 'fast'" "$REGIA" submit --dry-run --qos fast "$D/job.ini"
+expect_fail "bad time" "bad wall time 'soon'" "$REGIA" submit --dry-run --time soon "$D/job.ini"
+expect_fail "bad profile" "--profile must be booster, dcgp or local" "$REGIA" submit --dry-run --profile gpu "$D/job.ini"
+sed 's/^account = .*//' "$D/job.ini" >"$D/noacct.ini"
+expect_fail "no account" "every Leonardo job needs an account" "$REGIA" submit "$D/noacct.ini"
+expect_fail "unset variable" "job.ini:2: key 'output': environment variable CINECA_SCRATCH is not set" \
+  env -u CINECA_SCRATCH "$REGIA" submit --dry-run "$D/job.ini"
+sed 's/^array = .*//' "$D/job.ini" >"$D/noarr.ini"
+expect_fail "{array} without array" "noarr.ini:2: key 'output' uses \{array\} but \[slurm\] has no 'array' list" \
+  "$REGIA" submit --dry-run "$D/noarr.ini"
+sed 's/^registry = .*//' "$D/job.ini" >"$D/half.ini"
+expect_fail "half an ingest section" "\[ingest\] needs both 'registry' and 'data'" "$REGIA" submit --dry-run "$D/half.ini"
+expect_fail "no job" "expected a JOBFILE, or -- COMMAND ARGS" "$REGIA" submit --dry-run
+mkdir -p "$D/bin"; printf '#!/bin/sh\necho "sbatch: error: Invalid account" >&2; exit 1\n' >"$D/bin/sbatch"; chmod +x "$D/bin/sbatch"
+expect_fail "sbatch refuses" "sbatch failed \\(exit 1\\)" env PATH="$D/bin:$PATH" "$REGIA" submit "$D/job.ini"
