@@ -17,11 +17,13 @@
 #include <netcdf_par.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "driver_impl.h"
+#include "regia/checkpoint.h"
 #include "regia/csv.h"
 #include "regia/io.h"
 #include "regia/kernels.h"
@@ -89,6 +91,11 @@ typedef struct {
     int be_open;
     char backend_desc[128];
     int64_t n_fitted;
+    /* checkpoint */
+    const char *ckpt_dir_opt;
+    char ckpt_dir[4200];
+    double ckpt_interval;
+    regia_ckpt_t *ckpt;
 } fc_t;
 
 /* ---- usage ----------------------------------------------------------------------------- */
@@ -98,7 +105,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: [mpirun -np N | srun] regia forecast --input FILE.csv --season M --horizon H --output OUT.nc\n"
             "                             [--levels 80,95] [--model auto|CODE] [--backend auto|cpu|cuda]\n"
-            "                             [--threads N]\n\n"
+            "                             [--threads N] [--checkpoint-interval S] [--checkpoint-dir DIR]\n\n"
             "ETS forecasts with prediction intervals for every series of a CSV file.  One model per\n"
             "series is fitted by maximum likelihood and, with --model auto, chosen by AICc (as R's\n"
             "forecast::ets).  Writes one CF-1.10/ACDD-1.3 NetCDF-4 file plus OUT.manifest.json.\n\n"
@@ -121,6 +128,10 @@ static void usage(FILE *f)
             "                                                                       [default: auto]\n"
             "  --backend B        auto, cpu or cuda                                  [default: auto]\n"
             "  --threads N        CPU threads per rank (0: OMP_NUM_THREADS or all)       [default: 0]\n"
+            "  --checkpoint-interval S  seconds between checkpoints of completed blocks (0: only\n"
+            "                     on SIGUSR1/SIGTERM, which stop the run with exit status 3; run\n"
+            "                     the same command again to resume)                 [default: 300]\n"
+            "  --checkpoint-dir DIR  restart files              [default: OUT minus .nc, plus .ckpt]\n"
             "  --help             print this help\n\n"
             "Series are sorted by series_id and split into contiguous blocks of about equal length\n"
             "over the MPI ranks; the output is the same for any number of ranks.  Series that cannot\n"
@@ -186,7 +197,7 @@ static void join_cmdline(char *buf, size_t cap, int argc, char **argv)
  * same argv, so every rank returns the same. */
 static int parse_args(fc_t *f, regia_ctx_t *ctx, int argc, char **argv)
 {
-    const char *levels = "80,95", *season = NULL, *horizon = NULL, *threads = "0";
+    const char *levels = "80,95", *season = NULL, *horizon = NULL, *threads = "0", *ckpt_iv = "300";
     f->backend = "auto";
     f->model_code = "auto";
     for (int i = 1; i < argc; i++) {
@@ -218,6 +229,8 @@ static int parse_args(fc_t *f, regia_ctx_t *ctx, int argc, char **argv)
         else if (!strcmp(name, "--model")) f->model_code = v;
         else if (!strcmp(name, "--backend")) f->backend = v;
         else if (!strcmp(name, "--threads")) threads = v;
+        else if (!strcmp(name, "--checkpoint-interval")) ckpt_iv = v;
+        else if (!strcmp(name, "--checkpoint-dir")) f->ckpt_dir_opt = v;
         else return regia_usage_error(ctx, CMD, "unknown option '%s'", name);
     }
     if (!f->input) return regia_usage_error(ctx, CMD, "--input FILE.csv is required");
@@ -240,6 +253,20 @@ static int parse_args(fc_t *f, regia_ctx_t *ctx, int argc, char **argv)
         return regia_usage_error(ctx, CMD, "--model: %s", regia_error_msg());
     if (!strcmp(f->input, f->output))
         return regia_usage_error(ctx, CMD, "--output must not be the input file");
+    {
+        char *end;
+        f->ckpt_interval = strtod(ckpt_iv, &end);
+        if (end == ckpt_iv || *end || !(f->ckpt_interval >= 0))
+            return regia_usage_error(ctx, CMD, "--checkpoint-interval '%s': expected seconds >= 0", ckpt_iv);
+    }
+    if (f->ckpt_dir_opt) {
+        snprintf(f->ckpt_dir, sizeof f->ckpt_dir, "%s", f->ckpt_dir_opt);
+    } else {
+        snprintf(f->ckpt_dir, sizeof f->ckpt_dir, "%s", f->output);
+        size_t n = strlen(f->ckpt_dir);
+        if (n > 3 && !strcmp(f->ckpt_dir + n - 3, ".nc")) f->ckpt_dir[n - 3] = '\0';
+        strncat(f->ckpt_dir, ".ckpt", sizeof f->ckpt_dir - strlen(f->ckpt_dir) - 1);
+    }
     join_cmdline(f->cmdline, sizeof f->cmdline, argc, argv);
     return -1;
 }
@@ -753,6 +780,8 @@ static regia_status_t compute(fc_t *f, regia_ctx_t *ctx)
         st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld series x %d steps", (long long)ns, H);
     regia_progress_t prog; /* begin and end are collective: every rank gets there */
     regia_progress_begin(&prog, &ctx->log, "forecast", ns, "series");
+    double last_save = regia_now();
+    int64_t resumed = 0;
     for (int64_t c0 = 0; c0 < ns && !st; c0 += CHUNK) {
         int n = (int)(ns - c0 < CHUNK ? ns - c0 : CHUNK);
         int32_t stride = 1;
@@ -764,18 +793,50 @@ static regia_status_t compute(fc_t *f, regia_ctx_t *ctx)
             memcpy(yb + (size_t)i * stride, f->y + f->off[c0 + i], sizeof(double) * (size_t)len[i]);
             for (int32_t t = len[i]; t < stride; t++) yb[(size_t)i * stride + t] = NAN;
         }
-        regia_ets_batch_t in = {.n_series = n, .stride = stride, .y = yb, .len = len, .horizon = H,
-                                .n_levels = L, .levels = f->levels, .spec = f->spec};
-        regia_ets_out_t out = {f->fit + c0, f->mean + c0 * H, f->var + c0 * H, f->lo + c0 * L * H,
-                               f->up + c0 * L * H, f->state, SS};
-        st = regia_ets(&f->be, &in, &out);
-        if (st) {
-            regia_error_prefix("series '%s' .. '%s': ", f->id[f->s0 + c0], f->id[f->s0 + c0 + n - 1]);
-            break;
+        /* checkpoint record of a chunk: fit, mean, var, lower, upper */
+        size_t part[5] = {sizeof(regia_ets_fit_t) * (size_t)n, sizeof(double) * (size_t)(n * H),
+                          sizeof(double) * (size_t)(n * H), sizeof(double) * (size_t)(n * L * H),
+                          sizeof(double) * (size_t)(n * L * H)};
+        void *ptr[5] = {f->fit + c0, f->mean + c0 * H, f->var + c0 * H, f->lo + c0 * L * H, f->up + c0 * L * H};
+        size_t bytes = part[0] + part[1] + part[2] + part[3] + part[4];
+        const unsigned char *saved = f->ckpt ? regia_ckpt_find(f->ckpt, f->s0 + c0, bytes) : NULL;
+        if (saved) {
+            for (int k = 0; k < 5; k++) { memcpy(ptr[k], saved, part[k]); saved += part[k]; }
+            resumed += n;
+        } else {
+            regia_ets_batch_t in = {.n_series = n, .stride = stride, .y = yb, .len = len, .horizon = H,
+                                    .n_levels = L, .levels = f->levels, .spec = f->spec};
+            regia_ets_out_t out = {f->fit + c0, f->mean + c0 * H, f->var + c0 * H, f->lo + c0 * L * H,
+                                   f->up + c0 * L * H, f->state, SS};
+            st = regia_ets(&f->be, &in, &out);
+            if (st) {
+                regia_error_prefix("series '%s' .. '%s': ", f->id[f->s0 + c0], f->id[f->s0 + c0 + n - 1]);
+                break;
+            }
+        }
+        if (f->ckpt) {
+            unsigned char *buf = malloc(bytes), *b = buf;
+            if (!buf) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the checkpoint"); break; }
+            for (int k = 0; k < 5; k++) { memcpy(b, ptr[k], part[k]); b += part[k]; }
+            st = regia_ckpt_add(f->ckpt, f->s0 + c0, buf, bytes);
+            free(buf);
+            if (st) break;
         }
         regia_progress_add(&prog, n);
+        int sig = regia_signal_pending(), more = c0 + n < ns;
+        if (f->ckpt && more && (sig || (f->ckpt_interval > 0 && regia_now() - last_save >= f->ckpt_interval))) {
+            if ((st = regia_ckpt_save(f->ckpt))) break;
+            last_save = regia_now();
+        }
+        if (sig && more) {
+            st = REGIA_FAIL(REGIA_ERR_INTERRUPTED, "stopped by %s after %lld of this rank's %lld series",
+                            sig == SIGTERM ? "SIGTERM" : "SIGUSR1", (long long)(c0 + n), (long long)ns);
+            break;
+        }
     }
     regia_progress_end(&prog);
+    if (resumed)
+        regia_rank_msg(&ctx->log, "%lld of %lld series restored from the checkpoint", (long long)resumed, (long long)ns);
     free(yb);
     return st;
 }
@@ -1194,6 +1255,7 @@ int regia_cmd_forecast(regia_ctx_t *ctx, int argc, char **argv)
     memset(&at, 0, sizeof at);
     double t0 = regia_now(), t_read = 0, t_comp = 0, t_write = 0;
     char mpath[4200] = "", created[32] = "";
+    int interrupted = 0;
     regia_status_t st = regia_agree(ctx, regia_atomic_begin(&at, f.output));
     if (st) goto done;
     st = regia_agree(ctx, load_input(&f));
@@ -1231,7 +1293,32 @@ int regia_cmd_forecast(regia_ctx_t *ctx, int argc, char **argv)
         else
             regia_rank_msg(&ctx->log, "%s local rank %d: no series (more ranks than series)", host, local_rank);
     }
+    {
+        char text[4096 + 512], fp[65];
+        snprintf(text, sizeof text, "%s|%s|%s|%s|%s", f.sha, f.cmdline, REGIA_VERSION, REGIA_GIT_REV,
+                 regia_backend_name(&f.be));
+        regia_sha256_buf(text, strlen(text), fp);
+        if (ctx->rank == 0) st = regia_mkdir_p(f.ckpt_dir);
+        st = regia_agree(ctx, st);
+        if (st) goto done;
+        int stale = 0;
+        st = regia_agree(ctx, regia_ckpt_open(&f.ckpt, f.ckpt_dir, fp, ctx->rank, &stale));
+        if (st) goto done;
+        if (stale && ctx->rank == 0)
+            regia_warn(&ctx->log, "checkpoint %s: %d file(s) of another input, command or build ignored (overwritten)",
+                       f.ckpt_dir, stale);
+        regia_signals_install();
+    }
     st = regia_agree(ctx, compute(&f, ctx));
+    if (st == REGIA_ERR_INTERRUPTED) {
+        regia_status_t sv = regia_agree(ctx, regia_ckpt_save(f.ckpt));
+        if (sv == REGIA_OK) {
+            regia_info(&ctx->log, "checkpoint saved in %s; run the same command again to resume (exit status %d)",
+                       f.ckpt_dir, REGIA_EXIT_CHECKPOINTED);
+            interrupted = 1;
+        }
+        goto done;
+    }
     if (st) goto done;
     t_comp = regia_now() - t0 - t_read;
     if (ctx->rank == 0) {
@@ -1265,8 +1352,10 @@ int regia_cmd_forecast(regia_ctx_t *ctx, int argc, char **argv)
     if (st) goto done;
     regia_info(&ctx->log, "wrote %s and %s in %.1f s (read %.1f, compute %.1f, write %.1f)", f.output, mpath,
                regia_now() - t0, t_read, t_comp, t_write);
+    if (ctx->rank == 0 && regia_ckpt_remove(f.ckpt_dir) != REGIA_OK) regia_warn(&ctx->log, "%s", regia_error_msg());
 done:
     if (st && ctx->rank == 0 && at.tmp_path[0]) regia_atomic_abort(&at);
+    regia_ckpt_free(f.ckpt);
     fc_free(&f);
-    return st ? REGIA_EXIT_FAIL : REGIA_EXIT_OK;
+    return interrupted ? REGIA_EXIT_CHECKPOINTED : st ? REGIA_EXIT_FAIL : REGIA_EXIT_OK;
 }
