@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # regia submit on the private one-node SLURM cluster (tests/slurm/cluster.sh):
+#  - the demo job (jobs/demo_env.ini on the make-demo data) submitted with 2 tasks
+#    (srun --mpi=pmix) writes the same data as mpirun -np 2;
 #  - a job file with an [ingest] section becomes two jobs chained with afterok; the
 #    analysis job, stopped by SIGUSR1 mid-run (as --signal=B:USR1@120 does before the
 #    time limit), checkpoints, requeues itself and finishes with output identical to an
@@ -27,6 +29,25 @@ wait_done() {  # wait_done ID...: until every job (and array task) has left the 
   done
   squeue; fail "jobs $* still queued after 180 s"
 }
+
+# ---- 0. the demo job (jobs/demo_env.ini on the make-demo data), 2 tasks, = mpirun --------
+mkdir -p "$D/demo/data" "$D/demo/jobs"
+run_np 1 gen env --stations 8 --years 2 --seed 2024 --end-date 2024-09-30 --output-dir "$D/demo/data" >/dev/null 2>&1
+run_np 2 ingest env --registry "$D/demo/data/sensors.csv" --data "$D/demo/data/measurements.csv" \
+  --output "$D/demo/lombardia.nc" >/dev/null 2>&1 || fail "demo ingest"
+sed 's|demo-out/env_forecast.nc|demo-out/env_slurm.nc|; s|\.\./demo-out/|../|' "$REGIA_ROOT/jobs/demo_env.ini" >"$D/demo/jobs/demo_env.ini"
+printf '[slurm]\nprofile = local\nranks_per_node = 2\n' >>"$D/demo/jobs/demo_env.ini"
+sed 's|env_slurm.nc|env_mpirun.nc|; /^\[slurm\]/,$d' "$D/demo/jobs/demo_env.ini" >"$D/demo/jobs/demo_mpirun.ini"
+grep -q '^output = ../env_slurm.nc' "$D/demo/jobs/demo_env.ini" || fail "demo job rewrite"
+out=$("$REGIA" submit "$D/demo/jobs/demo_env.ini" 2>&1) || { echo "$out"; fail "regia submit (demo)"; }
+demo=$(grep -o 'submitted job [0-9]*' <<<"$out" | awk '{print $3}') || fail "no demo job id: $out"
+run_np 2 env "$D/demo/jobs/demo_mpirun.ini" >"$D/demo/mpirun.log" 2>&1 || { cat "$D/demo/mpirun.log" "$D/demo/jobs/demo_mpirun.ini"; fail "demo job under mpirun"; }
+wait_done "$demo"
+grep -q 'series fitted' "$D/demo/jobs/slurm-logs/demo_env-env_$demo.log" || fail "demo job log"
+grep -q 'stage forecast and risk: 32 series on 2 ranks' "$D/demo/jobs/slurm-logs/demo_env-env_$demo.log" ||
+  fail "demo job did not run on 2 ranks"
+cmp -s <(data "$D/demo/env_slurm.nc") <(data "$D/demo/env_mpirun.nc") || fail "demo job: sbatch output differs from mpirun"
+echo "ok: demo job $demo via regia submit (srun --mpi=pmix, 2 tasks) = mpirun -np 2"
 
 # ---- 1. ingest -> analysis chain, interrupted and requeued ------------------------------
 cat >"$D/chain.ini" <<INI
