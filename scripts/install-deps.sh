@@ -11,7 +11,7 @@ bench=(r-base-core r-cran-forecast python3-statsmodels)
 slurm=(slurm-wlm munge libpmix-dev)
 case $what in
   build) pkgs=("${build[@]}") ;;
-  test)  pkgs=("${build[@]}" "${test[@]}") ;;
+  test)  pkgs=("${build[@]}" "${test[@]}" "${slurm[@]}") ;;  # make check runs the SLURM tests too
   bench) pkgs=("${build[@]}" "${bench[@]}") ;;
   slurm) pkgs=("${build[@]}" "${slurm[@]}") ;;
   all)   pkgs=("${build[@]}" "${test[@]}" "${bench[@]}" "${slurm[@]}") ;;
