@@ -19,7 +19,8 @@ done
 echo "ok: ncdump and h5dump read in.nc, env.nc, fc.nc"
 if command -v ncks >/dev/null; then
   for f in in.nc env.nc fc.nc; do ncks -m "$D/$f" >/dev/null || fail "ncks -m $f"; done
-  ncks -H -C -v pm10_p_breach "$D/env.nc" | grep -q 'pm10_p_breach' || fail "ncks -v pm10_p_breach"
+  ncks -H -C -v pm10_p_breach "$D/env.nc" >"$D/ncks.txt" || fail "ncks -v pm10_p_breach"
+  grep -q "pm10_p_breach = " "$D/ncks.txt" || fail "ncks: no pm10_p_breach values"
   echo "ok: NCO ncks reads all three"
 else
   echo "note: NCO (ncks) not installed; skipped"
