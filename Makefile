@@ -132,3 +132,27 @@ install: $(REGIA)
 
 clean:
 	rm -rf $(BUILD)
+
+# --- GPU-only builds and the GPU benchmark (make bench-gpu) ------------------------------
+# The kernels (and test_k_*, bench_*) find Random123 in third_party/ (vendored, header-only,
+# see third_party/README.md), so `make DEPS=0 CUDA=1 kernels build/tests/test_k_backend_equiv
+# build/benchmarks/bench_gpu` needs only gcc and the CUDA toolkit.  CUDA objects also
+# depend on the shared host/device headers kernels/*_impl.h.
+KFLAGS     += -isystem third_party
+NVFLAGS    += -isystem third_party
+$(KERNEL_CU:%.cu=$(BUILD)/%.cu.o): $(wildcard kernels/*_impl.h)
+
+BENCH_GPU  := $(BUILD)/benchmarks/bench_gpu
+BENCH_GPU_ARGS ?=
+.PHONY: bench-gpu
+# ETS + exceedance + breach on 10^4, 10^5, 10^6 series on the GPU, CPU ratio on a
+# subsample; writes benchmarks/results/ets_gpu_<date>_<device>.{md,json} (device none
+# where no GPU is visible).  BENCH_GPU_ARGS passes options (bench_gpu --help).
+bench-gpu: $(BENCH_GPU)
+	@$(BENCH_GPU) --out-dir benchmarks/results $(BENCH_GPU_ARGS)
+
+$(BENCH_GPU): benchmarks/bench_gpu.c $(KLIB)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $<"
+	@$(CC_PLAIN) $(KFLAGS) $(if $(filter 1,$(CUDA)),-I$(CUDA_HOME)/include) -o $@ $< $(KLIB) -lm -fopenmp \
+	  $(CUDA_LIBS) -lstdc++

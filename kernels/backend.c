@@ -98,3 +98,9 @@ regia_status_t regia_breach(regia_backend_t *be, const regia_breach_batch_t *in,
 {
     OP_CALL(breach, in, out);
 }
+
+void regia_backend_stats(const regia_backend_t *be, regia_backend_stats_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (be->ops && be->ops->stats) be->ops->stats(be, out);
+}

@@ -69,20 +69,21 @@
 #define REGIA_ETS_INLINE inline __attribute__((always_inline))
 #endif
 
-/* Stride of the workspace arrays and of y: 1 on the host (compile-time constant); on the
- * device the interleaving stride of the launch (see the layout above). */
-#ifdef __CUDA_ARCH__
+/* Device code paths.  Compiled for the device (or on the host with
+ * REGIA_ETS_EMULATE_DEVICE, which tests/unit/test_k_ets_device_paths.c uses to run them
+ * without a GPU):
+ *  - the stride of the workspace arrays and of y is the interleaving stride of the launch
+ *    (see the layout above); on the host it is the compile-time constant 1;
+ *  - the logarithm of the objective is a port of glibc's that rounds the same
+ *    (log_impl.h), so both backends' optimisers see the same objective values; on the
+ *    host it is the C library's;
+ *  - the recursion takes the model at run time (see regia_ets_objective). */
+#if defined(__CUDA_ARCH__) || defined(REGIA_ETS_EMULATE_DEVICE)
+#define REGIA_ETS_DEVICE_PATHS 1
 #define REGIA_ETS_RS(ws) ((ws)->rs)
-#else
-#define REGIA_ETS_RS(ws) ((int64_t)1)
-#endif
-
-/* Logarithm of the objective: the C library's on the host; on the device a port of
- * glibc's that rounds the same (log_impl.h), so both backends' optimisers see the same
- * objective values. */
-#ifdef __CUDA_ARCH__
 #define regia_ets_log(x) regia_log_portable(x)
 #else
+#define REGIA_ETS_RS(ws) ((int64_t)1)
 #define regia_ets_log(x) log(x)
 #endif
 
@@ -410,7 +411,7 @@ REGIA_HD static inline double regia_ets_objective(regia_ets_problem_t *p, const 
 {
     if (!regia_ets_usual_ok(p, par) || !regia_ets_admissible(p, par)) return INFINITY;
     p->ws->evals++; /* recursions run over the series */
-#ifdef __CUDA_ARCH__
+#ifdef REGIA_ETS_DEVICE_PATHS
     return regia_ets_run_series(p, par, sse_out, final, p->error, p->trend, p->season);
 #else
 #define RUN(E, T, S) return regia_ets_run_series(p, par, sse_out, final, E, T, S)

@@ -18,6 +18,24 @@ extern "C" {
 
 typedef struct regia_backend regia_backend_t;
 
+/* What a backend measured during its last operation, for benchmarks and logs (all zero
+ * where a backend measures nothing, as the CPU backend).  Times of the stages are sums
+ * over the chunks a batch was split into; the chunks overlap (transfers of one chunk
+ * run while another computes), so the sum of the stages can exceed the op's wall time. */
+typedef struct {
+    const char *op;              /* "ets", "exceed", "breach" or NULL                  */
+    double seconds_h2d;          /* host-to-device copies                              */
+    double seconds_kernel;       /* kernels (ETS: transpose + fit and forecast)        */
+    double seconds_d2h;          /* device-to-host copies                              */
+    double seconds_host;         /* host copies into and out of the pinned buffers     */
+    double bytes_h2d, bytes_d2h;
+    double evals;                /* ETS: objective evaluations (recursions run)        */
+    double bytes_y_read;         /* ETS: 8 x series values those recursions read: a
+                                  * lower bound of the fit's device-memory traffic     */
+    int chunks;                  /* chunks the batch was split into                    */
+    int64_t chunk_series;        /* series per chunk                                   */
+} regia_backend_stats_t;
+
 /* Operation table of a backend.  Every op: host pointers in and out, blocking (the
  * results are in place when it returns), thread-compatible (one backend handle per
  * thread).  An op a backend lacks is NULL and the wrapper reports REGIA_ERR_UNSUPPORTED. */
@@ -35,6 +53,8 @@ typedef struct {
     regia_status_t (*exceed)(regia_backend_t *be, const regia_exceed_batch_t *in, double *prob);
     regia_status_t (*breach)(regia_backend_t *be, const regia_breach_batch_t *in,
                              regia_breach_out_t *out);
+    /* Measurements of the last operation (NULL: the backend measures nothing). */
+    void (*stats)(const regia_backend_t *be, regia_backend_stats_t *out);
 } regia_backend_ops_t;
 
 struct regia_backend {
@@ -59,6 +79,8 @@ regia_status_t regia_ets(regia_backend_t *be, const regia_ets_batch_t *in, regia
 regia_status_t regia_exceed(regia_backend_t *be, const regia_exceed_batch_t *in, double *prob);
 regia_status_t regia_breach(regia_backend_t *be, const regia_breach_batch_t *in,
                             regia_breach_out_t *out);
+/* Measurements of the backend's last operation (zeros when it keeps none). */
+void regia_backend_stats(const regia_backend_t *be, regia_backend_stats_t *out);
 
 /* Backend tables (defined in kernels/cpu and kernels/cuda). */
 extern const regia_backend_ops_t regia_cpu_backend;

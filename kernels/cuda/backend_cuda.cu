@@ -1,6 +1,7 @@
-/* The CUDA backend: device selection and description, and the operations ported so far.
- * Operations still NULL here (ETS, Monte Carlo breach) come with the GPU-backend issue;
- * until then `auto` keeps to the CPU and `cuda` is refused with a message. */
+/* The CUDA backend: device selection and description, and its operations: ETS
+ * (kernels/cuda/ets.cu), exceedance probabilities (here) and the Monte Carlo breach
+ * (kernels/cuda/risk_breach.cu).  It has every operation, so `auto` picks it where a
+ * device is visible. */
 #include <cmath>
 #include <cstdio>
 
@@ -22,16 +23,22 @@ static regia_status_t cuda_open(regia_backend_t *be, int device, int threads)
     regia_status_t st = REGIA_OK;
     int n = 0;
     REGIA_CUDA(cudaGetDeviceCount(&n));
+    if (n < 1) return REGIA_FAIL(REGIA_ERR_UNSUPPORTED, "no CUDA device is visible");
     if (device < 0) device = 0;
     be->device = device % n;
     be->threads = threads > 0 ? threads : 1;
     REGIA_CUDA(cudaSetDevice(be->device));
     REGIA_CUDA(cudaFree(0)); /* create the context now, not inside the first timed op */
+    REGIA_TRY(regia_cuda_state_open(be));
 err:
     return st;
 }
 
-static void cuda_close(regia_backend_t *be) { (void)be; }
+static void cuda_close(regia_backend_t *be)
+{
+    if (be->device >= 0) cudaSetDevice(be->device);
+    regia_cuda_state_close(be);
+}
 
 static void cuda_describe(const regia_backend_t *be, char *buf, int len)
 {
@@ -64,6 +71,7 @@ extern "C" regia_status_t regia_cuda_exceed(regia_backend_t *be, const regia_exc
     regia_status_t st = REGIA_OK;
     const int64_t n = (int64_t)in->n_series * in->horizon;
     double *d_mean = NULL, *d_var = NULL, *d_lim = NULL, *d_prob = NULL;
+    regia_cuda_stats_begin(be, "exceed");
     if (n == 0) return REGIA_OK;
     REGIA_CUDA(cudaMalloc(&d_mean, n * sizeof(double)));
     REGIA_CUDA(cudaMalloc(&d_var, n * sizeof(double)));
@@ -89,7 +97,8 @@ extern "C" const regia_backend_ops_t regia_cuda_backend = {
     /* open */ cuda_open,
     /* close */ cuda_close,
     /* describe */ cuda_describe,
-    /* ets */ NULL,
+    /* ets */ regia_cuda_ets,
     /* exceed */ regia_cuda_exceed,
     /* breach */ regia_cuda_breach,
+    /* stats */ regia_cuda_stats,
 };

@@ -33,9 +33,9 @@ __global__ void breach_paths_kernel(regia_breach_batch_t in, int s_begin, int s_
 extern "C" regia_status_t regia_cuda_breach(regia_backend_t *be, const regia_breach_batch_t *in,
                                             regia_breach_out_t *out)
 {
-    (void)be;
     regia_status_t st = REGIA_OK;
     const int n = in->n_series;
+    regia_cuda_stats_begin(be, "breach");
     if (in->n_paths < 1) return REGIA_FAIL(REGIA_ERR_INVALID, "Monte Carlo paths %d < 1", in->n_paths);
     if (in->period < 1 || in->period > REGIA_ETS_MAX_PERIOD || in->state_stride < 2 + in->period)
         return REGIA_FAIL(REGIA_ERR_INVALID, "bad period %d or state stride %d", in->period, in->state_stride);

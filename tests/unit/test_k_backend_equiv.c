@@ -1,0 +1,290 @@
+/* The CUDA backend against the CPU backend (the reference) on a large random set.
+ * Skipped (exit 77) where this build has no CUDA backend or no device is visible.
+ *
+ * Series (generated here, deterministic): REGIA_EQUIV_N (20,000) daily series of 730
+ * points with a weekly season, level, amplitude, trend and AR(1) noise drawn per series;
+ * about 10 % with missing values (scattered and a run of 10), 5 % short (20..120
+ * points), 0.5 % too short to fit (< 4 points), 3 % shifted below zero (no
+ * multiplicative models).  Then 400 series with period 52 and 60 with period 366
+ * (1,100 points each).
+ *
+ * What must hold (docs/methods.md, "CPU and CUDA backends"):
+ *  - ETS: the same model (and fit.ok) for >= 99.9 % of the series; where the model
+ *    agrees, forecasts, variances and interval bounds within a relative 1e-6 (of the
+ *    value, or of the series' mean absolute level when that is larger: values near zero);
+ *  - exceedance probabilities (from the CPU's means and variances) within 1e-12;
+ *  - Monte Carlo breach (from the CPU's fits and states, 1,000 paths): p_breach equal or
+ *    1/n_paths apart (one borderline path flipped by a last-bit difference in a normal
+ *    draw), expected counts within 2/n_paths (a flipped day on each of two paths);
+ *  - the streamed path (small chunks over both streams) gives bit-identical results to
+ *    a single chunk, and `auto` picks CUDA.
+ * It also prints how many fits are identical in every bit (expected: all of them where
+ * the host's log() is glibc's, whose rounding the device's logarithm reproduces).
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "regia/kernels.h"
+
+#ifdef REGIA_USE_CUDA
+
+static uint64_t splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+static double unif(uint64_t *s) { return ((double)(splitmix(s) >> 11) + 0.5) / 9007199254740992.0; }
+static double gauss(uint64_t *s) { return sqrt(-2 * log(unif(s))) * cos(6.283185307179586 * unif(s)); }
+
+/* Series s of a set (deterministic in (set, s)); returns its length. */
+static int make_series(int set, int s, int m, int stride, double *y)
+{
+    uint64_t st = 0x5eed0000ull + (uint64_t)set * 1000003ull + (uint64_t)s * 7919ull;
+    double level = 10 + 190 * unif(&st), amp = 0.05 + 0.4 * unif(&st);
+    double trend = unif(&st) < 0.4 ? (unif(&st) - 0.3) * 0.002 * level : 0;
+    int mult = unif(&st) < 0.5, neg = unif(&st) < 0.03;
+    double phase = 6.283185307179586 * unif(&st), ar = 0, rho = 0.3 + 0.6 * unif(&st);
+    double noise = 0.03 + 0.15 * unif(&st);
+    int n = stride;
+    double u = unif(&st);
+    if (u < 0.005) n = 1 + (int)(3 * unif(&st));
+    else if (u < 0.055) n = 20 + (int)(100 * unif(&st));
+    int gaps = unif(&st) < 0.10, run = gaps ? (int)(unif(&st) * (n > 20 ? n - 10 : 1)) : -100;
+    for (int t = 0; t < stride; t++) {
+        ar = rho * ar + gauss(&st) * noise * sqrt(1 - rho * rho);
+        double season = sin(6.283185307179586 * t / m + phase) + 0.3 * sin(4 * 3.14159265358979 * t / m);
+        double v = mult ? (level + trend * t) * (1 + amp * season) * (1 + ar)
+                        : level + trend * t + amp * level * season + level * ar;
+        if (neg) v -= 1.5 * level;
+        if (gaps && (unif(&st) < 0.03 || (t >= run && t < run + 10))) v = NAN;
+        y[t] = t < n ? v : NAN;
+    }
+    return n;
+}
+
+typedef struct {
+    regia_ets_fit_t *fit;
+    double *mean, *var, *lo, *up, *st;
+} res_t;
+
+static int alloc_res(res_t *r, size_t n, int h, int nl, int ss)
+{
+    r->fit = calloc(n, sizeof *r->fit);
+    r->mean = malloc(n * h * sizeof(double));
+    r->var = malloc(n * h * sizeof(double));
+    r->lo = malloc(n * h * nl * sizeof(double));
+    r->up = malloc(n * h * nl * sizeof(double));
+    r->st = malloc(n * ss * sizeof(double));
+    return r->fit && r->mean && r->var && r->lo && r->up && r->st ? 0 : -1;
+}
+
+static void free_res(res_t *r)
+{
+    free(r->fit); free(r->mean); free(r->var); free(r->lo); free(r->up); free(r->st);
+}
+
+static regia_status_t run_ets(regia_backend_t *be, const regia_ets_batch_t *in, res_t *r, int ss)
+{
+    regia_ets_out_t out = {r->fit, r->mean, r->var, r->lo, r->up, r->st, ss};
+    return regia_ets(be, in, &out);
+}
+
+static int same_bits(const void *a, const void *b, size_t n) { return memcmp(a, b, n) == 0; }
+
+/* Compare one set: the model agreement, the tolerance on the numbers, bit-identity. */
+static void compare_set(const char *tag, int n, int h, int nl, int ss, const double *y, int stride, const res_t *c,
+                        const res_t *g)
+{
+    const double rtol = 1e-6;
+    int same_model = 0, outside = 0, identical = 0;
+    double worst = 0;
+    for (int s = 0; s < n; s++) {
+        const regia_ets_fit_t *fc = &c->fit[s], *fg = &g->fit[s];
+        if (fc->ok != fg->ok || memcmp(&fc->model, &fg->model, sizeof fc->model)) continue;
+        same_model++;
+        double scale = 0;
+        int k = 0;
+        for (int t = 0; t < stride; t++) if (!isnan(y[(size_t)s * stride + t])) { scale += fabs(y[(size_t)s * stride + t]); k++; }
+        scale = k ? scale / k : 1;
+        int bad = 0;
+        const double *pc[4] = {c->mean + (size_t)s * h, c->var + (size_t)s * h, c->lo + (size_t)s * nl * h, c->up + (size_t)s * nl * h};
+        const double *pg[4] = {g->mean + (size_t)s * h, g->var + (size_t)s * h, g->lo + (size_t)s * nl * h, g->up + (size_t)s * nl * h};
+        const int cnt[4] = {h, h, nl * h, nl * h};
+        for (int a = 0; a < 4; a++)
+            for (int i = 0; i < cnt[a]; i++) {
+                double x = pg[a][i], w = pc[a][i];
+                if (isnan(x) || isnan(w)) { bad |= isnan(x) != isnan(w); continue; }
+                /* variances: relative to the value or to scale^2 */
+                double ref = fmax(fabs(w), a == 1 ? scale * scale : scale);
+                double d = fabs(x - w) / (ref > 0 ? ref : 1);
+                if (d > worst) worst = d;
+                if (d > rtol) bad = 1;
+            }
+        outside += bad;
+        if (bad && outside <= 5) {
+            char code[5];
+            regia_ets_model_code(fc->model, code);
+            fprintf(stderr, "%s: series %d (%s): forecasts differ by more than %g (loglik cpu %.17g gpu %.17g)\n", tag, s,
+                    code, rtol, fc->loglik, fg->loglik);
+        }
+        identical += same_bits(fc, fg, sizeof *fc) && same_bits(pc[0], pg[0], h * sizeof(double)) &&
+                     same_bits(pc[1], pg[1], h * sizeof(double)) && same_bits(c->st + (size_t)s * ss, g->st + (size_t)s * ss, ss * sizeof(double));
+    }
+    fprintf(stderr, "%s: %d series; same model %d (%.3f %%); outside %g: %d; largest relative difference %.3g; "
+                    "fits, means, variances and states identical in every bit: %d\n",
+            tag, n, same_model, 100.0 * same_model / n, rtol, outside, worst, identical);
+    CHECK_MSG(same_model >= 0.999 * n, "%s: same model for %d of %d series (< 99.9 %%)", tag, same_model, n);
+    CHECK_MSG(outside == 0, "%s: %d series with the same model differ by more than %g", tag, outside, rtol);
+}
+
+int main(void)
+{
+    if (!regia_cuda_backend.available()) SKIP("no CUDA device");
+    int N = 20000;
+    const char *env = getenv("REGIA_EQUIV_N");
+    if (env && atoi(env) > 0) N = atoi(env);
+    enum { T = 730, H = 14, NL = 2 };
+    const double levels[NL] = {80, 95};
+    regia_backend_t cpu, gpu, aut;
+    CHECK_OK(regia_backend_open(&cpu, "cpu", 0, 0));
+    CHECK_OK(regia_backend_open(&gpu, "cuda", 0, 0));
+    CHECK_OK(regia_backend_open(&aut, "auto", 0, 0));
+    CHECK(strcmp(regia_backend_name(&aut), "cuda") == 0);
+    regia_backend_close(&aut);
+    char desc[160];
+    regia_backend_describe(&gpu, desc, sizeof desc);
+    fprintf(stderr, "device: %s\n", desc);
+
+    /* ---- weekly set ---- */
+    double *y = malloc(sizeof(double) * (size_t)N * T);
+    int32_t *len = malloc(sizeof(int32_t) * N);
+    if (!y || !len) { fprintf(stderr, "out of memory\n"); return 1; }
+#pragma omp parallel for schedule(static)
+    for (int s = 0; s < N; s++) len[s] = make_series(0, s, 7, T, y + (size_t)s * T);
+    regia_ets_batch_t in = {.n_series = N, .stride = T, .y = y, .len = len, .horizon = H, .n_levels = NL,
+                            .levels = levels, .spec = regia_ets_default_spec(7)};
+    const int ss = 2 + 7;
+    res_t c, g, g2;
+    if (alloc_res(&c, N, H, NL, ss) || alloc_res(&g, N, H, NL, ss) || alloc_res(&g2, N, H, NL, ss)) {
+        fprintf(stderr, "out of memory\n");
+        return 1;
+    }
+    CHECK_OK(run_ets(&cpu, &in, &c, ss));
+    CHECK_OK(run_ets(&gpu, &in, &g, ss));
+    regia_backend_stats_t bs;
+    regia_backend_stats(&gpu, &bs);
+    fprintf(stderr, "cuda ets: %d chunk(s) of %lld series, kernels %.3f s, %.3g evaluations\n", bs.chunks,
+            (long long)bs.chunk_series, bs.seconds_kernel, bs.evals);
+    compare_set("period 7", N, H, NL, ss, y, T, &c, &g);
+
+    /* streamed in small chunks over both streams: the same bits */
+    setenv("REGIA_CUDA_ETS_CHUNK", "3000", 1);
+    regia_backend_t gpu2;
+    CHECK_OK(regia_backend_open(&gpu2, "cuda", 0, 0));
+    CHECK_OK(run_ets(&gpu2, &in, &g2, ss));
+    regia_backend_stats(&gpu2, &bs);
+    unsetenv("REGIA_CUDA_ETS_CHUNK");
+    CHECK_MSG(bs.chunks == (N + 2999) / 3000, "%d chunks, expected %d", bs.chunks, (N + 2999) / 3000);
+    const size_t nh = (size_t)N * H;
+    CHECK(same_bits(g.fit, g2.fit, sizeof(regia_ets_fit_t) * N) && same_bits(g.mean, g2.mean, nh * sizeof(double)) &&
+          same_bits(g.var, g2.var, nh * sizeof(double)) && same_bits(g.lo, g2.lo, nh * NL * sizeof(double)) &&
+          same_bits(g.up, g2.up, nh * NL * sizeof(double)) && same_bits(g.st, g2.st, (size_t)N * ss * sizeof(double)));
+    /* the same handle again, on a smaller batch (kept buffers) */
+    in.n_series = N / 3;
+    CHECK_OK(run_ets(&gpu2, &in, &g2, ss));
+    CHECK(same_bits(g.mean, g2.mean, (size_t)(N / 3) * H * sizeof(double)));
+    in.n_series = N;
+    regia_backend_close(&gpu2);
+
+    /* ---- exceedance, from the CPU's forecasts ---- */
+    double *limit = malloc(sizeof(double) * N), *pc = malloc(sizeof(double) * nh), *pg = malloc(sizeof(double) * nh);
+    for (int s = 0; s < N; s++) limit[s] = isnan(c.mean[(size_t)s * H]) ? 50 : c.mean[(size_t)s * H] * 1.1;
+    regia_exceed_batch_t ex = {.n_series = N, .horizon = H, .mean = c.mean, .var = c.var, .limit = limit};
+    CHECK_OK(regia_exceed(&cpu, &ex, pc));
+    CHECK_OK(regia_exceed(&gpu, &ex, pg));
+    double worst_p = 0;
+    int nan_mismatch = 0;
+    for (size_t i = 0; i < nh; i++) {
+        if (isnan(pc[i]) || isnan(pg[i])) { nan_mismatch += isnan(pc[i]) != isnan(pg[i]); continue; }
+        worst_p = fmax(worst_p, fabs(pc[i] - pg[i]));
+    }
+    fprintf(stderr, "exceed: largest difference %.3g\n", worst_p);
+    CHECK(worst_p <= 1e-12 && nan_mismatch == 0);
+
+    /* ---- Monte Carlo breach, from the CPU's fits and states ---- */
+    const int paths = 1000;
+    uint64_t *key = malloc(sizeof(uint64_t) * N);
+    int32_t *days = malloc(sizeof(int32_t) * N), *seen = malloc(sizeof(int32_t) * N), *allowed = malloc(sizeof(int32_t) * N);
+    double *bpc = malloc(sizeof(double) * N), *bec = malloc(sizeof(double) * N), *bpg = malloc(sizeof(double) * N),
+           *beg = malloc(sizeof(double) * N);
+    for (int s = 0; s < N; s++) {
+        key[s] = 1000000007ull * (uint64_t)s + 17;
+        days[s] = 30 + s % 300;
+        seen[s] = s % 20;
+        allowed[s] = 35;
+        limit[s] = isnan(c.mean[(size_t)s * H]) ? 50 : c.mean[(size_t)s * H] + 0.5 * sqrt(c.var[(size_t)s * H]);
+    }
+    regia_breach_batch_t br = {.n_series = N, .fit = c.fit, .state = c.st, .state_stride = ss, .period = 7,
+                               .key = key, .days_left = days, .count_so_far = seen, .limit = limit,
+                               .allowed = allowed, .n_paths = paths, .seed = 20260101};
+    regia_breach_out_t oc = {bpc, bec}, og = {bpg, beg};
+    CHECK_OK(regia_breach(&cpu, &br, &oc));
+    CHECK_OK(regia_breach(&gpu, &br, &og));
+    int differ_p = 0, differ_e = 0, beyond = 0;
+    for (int s = 0; s < N; s++) {
+        if (isnan(bpc[s]) || isnan(bpg[s])) { beyond += isnan(bpc[s]) != isnan(bpg[s]); continue; }
+        double dp = fabs(bpc[s] - bpg[s]), de = fabs(bec[s] - beg[s]);
+        differ_p += dp != 0;
+        differ_e += de != 0;
+        if (dp > 1.0 / paths + 1e-15 || de > 2.0 / paths + 1e-12) {
+            if (beyond < 5) fprintf(stderr, "breach: series %d: p %.6f vs %.6f, E %.6f vs %.6f\n", s, bpc[s], bpg[s], bec[s], beg[s]);
+            beyond++;
+        }
+    }
+    fprintf(stderr, "breach: %d paths; p_breach differs on %d series, expected count on %d; beyond 1/n_paths: %d\n",
+            paths, differ_p, differ_e, beyond);
+    CHECK(beyond == 0);
+
+    /* ---- periods 52 and 366 ---- */
+    const int T2 = 1100, periods[2] = {52, 366}, counts[2] = {400, 60};
+    for (int k = 0; k < 2; k++) {
+        const int m = periods[k], n2 = counts[k], ss2 = 2 + m;
+        double *y2 = malloc(sizeof(double) * (size_t)n2 * T2);
+        int32_t *len2 = malloc(sizeof(int32_t) * n2);
+#pragma omp parallel for schedule(static)
+        for (int s = 0; s < n2; s++) len2[s] = make_series(1 + k, s, m, T2, y2 + (size_t)s * T2);
+        regia_ets_batch_t in2 = {.n_series = n2, .stride = T2, .y = y2, .len = len2, .horizon = H, .n_levels = NL,
+                                 .levels = levels, .spec = regia_ets_default_spec(m)};
+        res_t c2, gg2;
+        alloc_res(&c2, n2, H, NL, ss2);
+        alloc_res(&gg2, n2, H, NL, ss2);
+        CHECK_OK(run_ets(&cpu, &in2, &c2, ss2));
+        CHECK_OK(run_ets(&gpu, &in2, &gg2, ss2));
+        char tag[32];
+        snprintf(tag, sizeof tag, "period %d", m);
+        compare_set(tag, n2, H, NL, ss2, y2, T2, &c2, &gg2);
+        free_res(&c2);
+        free_res(&gg2);
+        free(y2);
+        free(len2);
+    }
+
+    regia_backend_close(&cpu);
+    regia_backend_close(&gpu);
+    free_res(&c); free_res(&g); free_res(&g2);
+    free(y); free(len); free(limit); free(pc); free(pg); free(key); free(days); free(seen); free(allowed);
+    free(bpc); free(bec); free(bpg); free(beg);
+    return check_done();
+}
+
+#else
+
+int main(void) { SKIP("no CUDA device (this regia was built without the CUDA backend)"); }
+
+#endif
