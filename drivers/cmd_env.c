@@ -21,6 +21,7 @@
 
 #include "driver_impl.h"
 #include "env_impl.h"
+#include "regia/acdd.h"
 #include "regia/checkpoint.h"
 #include "regia/io.h"
 #include "regia/job.h"
@@ -687,27 +688,34 @@ static regia_status_t define_pollutant(env_t *e, int ncid, int p, const int *dim
     ATT(v->daily, "long_name", text);
     ATT(v->daily, "units", "ug m-3");
     ATT(v->daily, "cell_methods", r->stat == ENV_DAILY_MEAN ? "day: mean" : "day: maximum");
+    ATT(v->daily, "coverage_content_type", "physicalMeasurement");
     NAME("%s_forecast");
     REGIA_TRY(def_var(ncid, name, NC_FLOAT, 2, d_sl, 1, c_sl, &v->fc));
     ATT(v->fc, "standard_name", r->standard_name);
     snprintf(text, sizeof text, "%s %s, ETS point forecast", r->label, stat);
     ATT(v->fc, "long_name", text);
     ATT(v->fc, "units", "ug m-3");
+    ATT(v->fc, "coverage_content_type", "modelResult");
     NAME("%s_lower");
     REGIA_TRY(def_var(ncid, name, NC_FLOAT, 3, d_svl, 1, c_svl, &v->lo));
     snprintf(text, sizeof text, "%s %s, lower bound of the prediction interval", r->label, stat);
+    ATT(v->lo, "standard_name", r->standard_name);
     ATT(v->lo, "long_name", text);
     ATT(v->lo, "units", "ug m-3");
+    ATT(v->lo, "coverage_content_type", "modelResult");
     NAME("%s_upper");
     REGIA_TRY(def_var(ncid, name, NC_FLOAT, 3, d_svl, 1, c_svl, &v->up));
     snprintf(text, sizeof text, "%s %s, upper bound of the prediction interval", r->label, stat);
+    ATT(v->up, "standard_name", r->standard_name);
     ATT(v->up, "long_name", text);
     ATT(v->up, "units", "ug m-3");
+    ATT(v->up, "coverage_content_type", "modelResult");
     NAME("%s_p_exceed");
     REGIA_TRY(def_var(ncid, name, NC_FLOAT, 2, d_sl, 1, c_sl, &v->pex));
     snprintf(text, sizeof text, "probability that the %s %s exceeds the daily limit", r->label, stat);
     ATT(v->pex, "long_name", text);
     ATT(v->pex, "units", "1");
+    ATT(v->pex, "coverage_content_type", "modelResult");
     double lim = r->limit;
     REGIA_NC(nc_put_att_double(ncid, v->pex, "limit_value", NC_DOUBLE, 1, &lim));
     ATT(v->pex, "limit_units", "ug m-3");
@@ -717,6 +725,7 @@ static regia_status_t define_pollutant(env_t *e, int ncid, int p, const int *dim
                                 "calendar year of the forecast origin", r->label);
     ATT(v->pbr, "long_name", text);
     ATT(v->pbr, "units", "1");
+    ATT(v->pbr, "coverage_content_type", "modelResult");
     REGIA_NC(nc_put_att_double(ncid, v->pbr, "limit_value", NC_DOUBLE, 1, &lim));
     ATT(v->pbr, "limit_units", "ug m-3");
     REGIA_NC(nc_put_att_int(ncid, v->pbr, "allowed_exceedance_days", NC_INT, 1, &r->allowed));
@@ -725,13 +734,16 @@ static regia_status_t define_pollutant(env_t *e, int ncid, int p, const int *dim
     REGIA_TRY(def_var(ncid, name, NC_INT, 1, dim, 0, NULL, &v->obs));
     ATT(v->obs, "long_name", "valid days above the daily limit from 1 January to the forecast origin");
     ATT(v->obs, "units", "1");
+    ATT(v->obs, "coverage_content_type", "physicalMeasurement");
     NAME("%s_exceed_days_expected");
     REGIA_TRY(def_var(ncid, name, NC_DOUBLE, 1, dim, 0, NULL, &v->expct));
     ATT(v->expct, "long_name", "expected days above the daily limit in the calendar year (observed + simulated)");
     ATT(v->expct, "units", "1");
+    ATT(v->expct, "coverage_content_type", "modelResult");
     NAME("%s_model");
     REGIA_TRY(def_var(ncid, name, NC_CHAR, 2, d_sm, 0, NULL, &v->model));
     ATT(v->model, "long_name", "ETS model chosen by AICc (error, trend, season; d = damped); empty if none fitted");
+    ATT(v->model, "coverage_content_type", "modelResult");
     const char *pn[6] = {"alpha", "beta", "gamma", "phi", "sigma2", "aicc"};
     int *pv[6] = {&v->alpha, &v->beta, &v->gamma, &v->phi, &v->sigma2, &v->aicc};
     for (int i = 0; i < 6; i++) {
@@ -739,6 +751,7 @@ static regia_status_t define_pollutant(env_t *e, int ncid, int p, const int *dim
         REGIA_TRY(def_var(ncid, name, NC_DOUBLE, 1, dim, 0, NULL, pv[i]));
         snprintf(text, sizeof text, "ETS %s of the chosen model (NaN: not in the model)", pn[i]);
         ATT(*pv[i], "long_name", text);
+        ATT(*pv[i], "coverage_content_type", "modelResult");
         if (i == 4)  /* no single unit: absolute for additive errors, relative for multiplicative */
             ATT(*pv[i], "comment", "units: (ug m-3)^2 for models with additive errors (A..), 1 (relative "
                                    "errors) for models with multiplicative errors (M..)");
@@ -752,53 +765,87 @@ err:
 
 static void iso_date(int64_t days, char *buf, int len) { regia_format_date(days, buf, len); }
 
+/* GCMD Science Keyword of a pollutant (regia/acdd.h: keywords_vocabulary). */
+static const char *gcmd_keyword(const char *pollutant)
+{
+    if (!strcmp(pollutant, "no2")) return "EARTH SCIENCE > ATMOSPHERE > AIR QUALITY > NITROGEN OXIDES";
+    if (!strcmp(pollutant, "o3")) return "EARTH SCIENCE > ATMOSPHERE > AIR QUALITY > TROPOSPHERIC OZONE";
+    if (!strcmp(pollutant, "so2")) return "EARTH SCIENCE > ATMOSPHERE > AIR QUALITY > SULFUR OXIDES";
+    return "EARTH SCIENCE > ATMOSPHERE > AIR QUALITY > PARTICULATES";
+}
+
 static regia_status_t global_atts(env_t *e, regia_ctx_t *ctx, int ncid, const char *input_sha)
 {
     regia_status_t st = REGIA_OK;
-    char text[1024], d0[16], d1[16];
-    ATT(NC_GLOBAL, "Conventions", "CF-1.10 ACDD-1.3");
-    ATT(NC_GLOBAL, "featureType", "timeSeries");
-    ATT(NC_GLOBAL, "cdm_data_type", "Station");
-    ATT(NC_GLOBAL, "title", "Air-quality forecasts and EU limit-value risk per station");
+    char text[1024], d0[16], d1[16], keywords[1024], comment[6144], hist[6144];
     snprintf(text, sizeof text,
              "Daily statistics of the pollutants regulated by the EU (%s rule set), ETS forecasts with "
              "prediction intervals, daily probabilities of exceeding the daily limit and the probability of "
              "breaching the yearly allowance of exceedance days, per monitoring station.", e->rules);
-    ATT(NC_GLOBAL, "summary", text);
-    ATT(NC_GLOBAL, "keywords", "air quality, PM10, PM2.5, NO2, O3, forecast, exceedance, EU limit values");
-    ATT(NC_GLOBAL, "id", regia_job_str(e->job, "job", "name"));
-    ATT(NC_GLOBAL, "naming_authority", "regia");
-    ATT(NC_GLOBAL, "creator_name", "regia");
-    ATT(NC_GLOBAL, "institution", "regia batch analytics (Leonardo AI hubs)");
-    ATT(NC_GLOBAL, "source", "regia env; ETS state-space models (Hyndman et al. 2008) fitted by maximum likelihood");
-    ATT(NC_GLOBAL, "product_version", REGIA_VERSION);
-    ATT(NC_GLOBAL, "license", "as the input data");
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    char created[32];
-    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    ATT(NC_GLOBAL, "date_created", created);
-    snprintf(text, sizeof text, "%s: regia env %s (regia %s, git %s)", created, regia_job_file(e->job), REGIA_VERSION,
-             REGIA_GIT_REV);
-    ATT(NC_GLOBAL, "history", text);
-    double la0 = INFINITY, la1 = -INFINITY, lo0 = INFINITY, lo1 = -INFINITY;
-    for (int64_t s = 0; s < e->n_station; s++) {
-        la0 = fmin(la0, e->lat[s]); la1 = fmax(la1, e->lat[s]);
-        lo0 = fmin(lo0, e->lon[s]); lo1 = fmax(lo1, e->lon[s]);
+    /* keywords: the GCMD keyword of each analysed pollutant once, then free words */
+    size_t kn = 0;
+    keywords[0] = 0;
+    for (int p = 0; p < e->np; p++) {
+        const char *k = gcmd_keyword(POLLUTANTS[e->pidx[p]]);
+        if (!strstr(keywords, k)) kn += (size_t)snprintf(keywords + kn, sizeof keywords - kn, "%s, ", k);
     }
-    REGIA_NC(nc_put_att_double(ncid, NC_GLOBAL, "geospatial_lat_min", NC_DOUBLE, 1, &la0));
-    REGIA_NC(nc_put_att_double(ncid, NC_GLOBAL, "geospatial_lat_max", NC_DOUBLE, 1, &la1));
-    REGIA_NC(nc_put_att_double(ncid, NC_GLOBAL, "geospatial_lon_min", NC_DOUBLE, 1, &lo0));
-    REGIA_NC(nc_put_att_double(ncid, NC_GLOBAL, "geospatial_lon_max", NC_DOUBLE, 1, &lo1));
-    ATT(NC_GLOBAL, "geospatial_lat_units", "degrees_north");
-    ATT(NC_GLOBAL, "geospatial_lon_units", "degrees_east");
+    for (int p = 0; p < e->np && kn < sizeof keywords; p++)
+        kn += (size_t)snprintf(keywords + kn, sizeof keywords - kn, "%s, ", e->rule[p]->label);
+    if (kn < sizeof keywords)
+        snprintf(keywords + kn, sizeof keywords - kn, "air quality, forecast, exceedance, EU limit values");
+    /* one creation time for every rank (attributes must agree across ranks) */
+    char created[32] = "";
+    if (ctx->rank == 0) {
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    }
+    MPI_Bcast(created, sizeof created, MPI_CHAR, 0, ctx->comm);
+    snprintf(hist, sizeof hist, "%s: regia env %s (regia %s, git %s)", created, regia_job_file(e->job), REGIA_VERSION,
+             REGIA_GIT_REV);
     iso_date(e->win0, d0, sizeof d0);
     iso_date(e->as_of + e->horizon, d1, sizeof d1);
-    ATT(NC_GLOBAL, "time_coverage_start", d0);
-    ATT(NC_GLOBAL, "time_coverage_end", d1);
-    iso_date(e->as_of, d0, sizeof d0);
-    ATT(NC_GLOBAL, "forecast_origin", d0);
+    char origin[16];
+    iso_date(e->as_of, origin, sizeof origin);
+    snprintf(comment, sizeof comment,
+             "Forecast origin %s; days are local calendar days (UTC+1). Observed daily statistics (<P>_daily, "
+             "<P>_exceed_days_observed) come from the input file %s; forecasts, intervals, probabilities and model "
+             "parameters are model results. <P>_p_exceed uses the forecast's normal predictive distribution; "
+             "<P>_p_breach is a Monte Carlo estimate (%d paths, seed %llu). time_coverage_end is the last "
+             "forecast day (variable forecast_day), after the last observed day.",
+             origin, e->input, e->paths, (unsigned long long)e->seed);
+    regia_acdd_t a = {
+        .title = "Air-quality forecasts and EU limit-value risk per station",
+        .summary = text,
+        .keywords = keywords,
+        .keywords_vocabulary = "GCMD:GCMD Science Keywords",
+        .id = regia_job_str(e->job, "job", "name"),
+        .source = "regia env; ETS state-space models (Hyndman et al. 2008) fitted by maximum likelihood",
+        .processing_level = "model output: daily statistics of the input station observations, ETS forecasts and "
+                            "derived limit-exceedance probabilities",
+        .comment = comment,
+        .license = "Same terms as the input data",
+        .acknowledgement = "Computed with regia; the observations come from the data provider named in the input "
+                           "file's acknowledgement.",
+        .references = !strcmp(e->rules, "eu2030")
+                          ? "Hyndman, Koehler, Ord and Snyder (2008), Forecasting with Exponential Smoothing: the State "
+                            "Space Approach, Springer; Directive (EU) 2024/2881 on ambient air quality"
+                          : "Hyndman, Koehler, Ord and Snyder (2008), Forecasting with Exponential Smoothing: the State "
+                            "Space Approach, Springer; Directive 2008/50/EC on ambient air quality",
+        .platform = "fixed ground-based air-quality monitoring stations",
+        .date_created = created,
+        .history = hist,
+        .time_start = d0,
+        .time_end = d1,
+        .duration_s = (e->as_of + e->horizon - e->win0) * 86400,
+        .time_resolution = "P1D",
+    };
+    a.has_latlon = regia_acdd_range(e->lat, sizeof *e->lat, e->n_station, &a.lat_min, &a.lat_max) &&
+                   regia_acdd_range(e->lon, sizeof *e->lon, e->n_station, &a.lon_min, &a.lon_max);
+    a.has_alt = regia_acdd_range(e->alt, sizeof *e->alt, e->n_station, &a.alt_min, &a.alt_max);
+    REGIA_TRY(regia_acdd_put(ncid, &a));
+    ATT(NC_GLOBAL, "forecast_origin", origin);
     ATT(NC_GLOBAL, "rules", e->rules);
     ATT(NC_GLOBAL, "regia_version", REGIA_VERSION);
     ATT(NC_GLOBAL, "regia_git_rev", REGIA_GIT_REV);
@@ -857,33 +904,44 @@ static regia_status_t write_output(env_t *e, regia_ctx_t *ctx, const char *tmp_p
     REGIA_NC(nc_def_var(ncid, "station_id", NC_INT, 1, d1, &v_id));
     ATT(v_id, "cf_role", "timeseries_id");
     ATT(v_id, "long_name", "station identifier (ARPA Idstazione)");
+    ATT(v_id, "coverage_content_type", "auxiliaryInformation");
     REGIA_NC(nc_def_var(ncid, "station_name", NC_CHAR, 2, dn, &v_name));
     ATT(v_name, "long_name", "station name");
+    ATT(v_name, "coverage_content_type", "auxiliaryInformation");
     REGIA_NC(nc_def_var(ncid, "lat", NC_DOUBLE, 1, d1, &v_lat));
     ATT(v_lat, "standard_name", "latitude");
+    ATT(v_lat, "long_name", "station latitude");
     ATT(v_lat, "units", "degrees_north");
+    ATT(v_lat, "coverage_content_type", "coordinate");
     REGIA_NC(nc_def_var(ncid, "lon", NC_DOUBLE, 1, d1, &v_lon));
     ATT(v_lon, "standard_name", "longitude");
+    ATT(v_lon, "long_name", "station longitude");
     ATT(v_lon, "units", "degrees_east");
+    ATT(v_lon, "coverage_content_type", "coordinate");
     REGIA_NC(nc_def_var(ncid, "alt", NC_DOUBLE, 1, d1, &v_alt));
     ATT(v_alt, "standard_name", "altitude");
+    ATT(v_alt, "long_name", "station altitude above mean sea level");
     ATT(v_alt, "units", "m");
     ATT(v_alt, "positive", "up");
     ATT(v_alt, "axis", "Z");
+    ATT(v_alt, "coverage_content_type", "coordinate");
     REGIA_NC(nc_def_var(ncid, "day", NC_DOUBLE, 1, &d_day, &v_day));
     ATT(v_day, "standard_name", "time");
     ATT(v_day, "units", "days since 1970-01-01 00:00:00");
     ATT(v_day, "calendar", "standard");
     ATT(v_day, "axis", "T");
     ATT(v_day, "long_name", "calendar date of the observed daily statistic (local solar time UTC+1)");
+    ATT(v_day, "coverage_content_type", "coordinate");
     REGIA_NC(nc_def_var(ncid, "forecast_day", NC_DOUBLE, 1, &d_lead, &v_fday));
     ATT(v_fday, "standard_name", "time");
     ATT(v_fday, "units", "days since 1970-01-01 00:00:00");
     ATT(v_fday, "calendar", "standard");
     ATT(v_fday, "long_name", "calendar date of the forecast day (local solar time UTC+1)");
+    ATT(v_fday, "coverage_content_type", "coordinate");
     REGIA_NC(nc_def_var(ncid, "level", NC_DOUBLE, 1, &d_lev, &v_lev));
     ATT(v_lev, "long_name", "nominal coverage of the prediction interval");
     ATT(v_lev, "units", "percent");
+    ATT(v_lev, "coverage_content_type", "coordinate");
     int dims[5] = {d_st, d_day, d_lead, d_lev, d_mod};
     for (int p = 0; p < e->np; p++) REGIA_TRY(define_pollutant(e, ncid, p, dims, &pv[p]));
     REGIA_TRY(global_atts(e, ctx, ncid, input_sha));

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "driver_impl.h"
+#include "regia/acdd.h"
 #include "regia/checkpoint.h"
 #include "regia/csv.h"
 #include "regia/io.h"
@@ -891,34 +892,21 @@ static int model_index(regia_ets_model_t m)
 static regia_status_t global_atts(fc_t *f, regia_ctx_t *ctx, int ncid, const char *created)
 {
     regia_status_t st = REGIA_OK;
-    char text[8192], t0[32], t1[32];
-    ATT(NC_GLOBAL, "Conventions", "CF-1.10 ACDD-1.3");
-    ATT(NC_GLOBAL, "featureType", "timeSeries");
-    ATT(NC_GLOBAL, "cdm_data_type", "Station");
-    ATT(NC_GLOBAL, "title", "ETS forecasts with prediction intervals");
+    char text[8192], hist[8192], id[1024], t0[32], t1[32], res[64];
     snprintf(text, sizeof text,
              "Point forecasts and prediction intervals for %d steps after the last time of each of %lld series "
              "from %s, with exponential smoothing state-space (ETS) models fitted by maximum likelihood "
              "(model %s, seasonal period %d steps; automatic choice by AICc).  The observed series on their "
              "regular grids are included.", f->horizon, (long long)f->n_series, f->input, f->model_code,
              f->season);
-    ATT(NC_GLOBAL, "summary", text);
-    ATT(NC_GLOBAL, "keywords", "forecast, exponential smoothing, ETS, prediction interval, time series");
     {
         const char *b = strrchr(f->output, '/');
         b = b ? b + 1 : f->output;
         size_t n = strlen(b);
         if (n > 3 && !strcmp(b + n - 3, ".nc")) n -= 3;
-        snprintf(text, sizeof text, "%.*s", (int)n, b);
-        ATT(NC_GLOBAL, "id", text);
+        snprintf(id, sizeof id, "%.*s", (int)n, b);
     }
-    ATT(NC_GLOBAL, "naming_authority", "regia");
-    ATT(NC_GLOBAL, "creator_name", "regia");
-    ATT(NC_GLOBAL, "source", "regia forecast; ETS state-space models (Hyndman et al. 2008) fitted by maximum likelihood");
-    ATT(NC_GLOBAL, "product_version", REGIA_VERSION);
-    ATT(NC_GLOBAL, "date_created", created);
-    snprintf(text, sizeof text, "%s: %s (regia %s, git %s)", created, f->cmdline, REGIA_VERSION, REGIA_GIT_REV);
-    ATT(NC_GLOBAL, "history", text);
+    snprintf(hist, sizeof hist, "%s: %s (regia %s, git %s)", created, f->cmdline, REGIA_VERSION, REGIA_GIT_REV);
     regia_format_datetime(f->t_min, t0, sizeof t0);
     int64_t tend = f->t_max;
     for (int64_t s = 0; s < f->n_series; s++) {
@@ -926,8 +914,47 @@ static regia_status_t global_atts(fc_t *f, regia_ctx_t *ctx, int ncid, const cha
         if (t > tend) tend = t;
     }
     regia_format_datetime(tend, t1, sizeof t1);
-    ATT(NC_GLOBAL, "time_coverage_start", t0);
-    ATT(NC_GLOBAL, "time_coverage_end", t1);
+    /* resolution: the series' common step, if they have one (none when the steps differ) */
+    const char *resolution = NULL;
+    {
+        int64_t step = 0;
+        int monthly = 0, mixed = 0;
+        for (int64_t s = 0; s < f->n_series && !mixed; s++) {
+            const series_t *se = &f->ser[s];
+            if (!se->step) continue;
+            if (!step) { step = se->step; monthly = se->monthly; }
+            else if (se->step != step || se->monthly != monthly) mixed = 1;
+        }
+        if (step && !mixed) {
+            if (monthly) snprintf(res, sizeof res, "P%lldM", (long long)step);
+            else regia_acdd_duration(step, res, sizeof res);
+            resolution = res;
+        }
+    }
+    regia_acdd_t a = {
+        .title = "ETS forecasts with prediction intervals",
+        .summary = text,
+        .keywords = "forecast, exponential smoothing, ETS, prediction interval, time series",
+        .id = id,
+        .source = "regia forecast; ETS state-space models (Hyndman et al. 2008) fitted by maximum likelihood",
+        .processing_level = "model output: ETS forecasts and prediction intervals of the input series, with the "
+                            "fitted model parameters and the input values",
+        .comment = "The input CSV (series_id,time,value) states neither the quantity nor its units: forecast, "
+                   "lower, upper and observed are in the units of the input values and have no units or "
+                   "standard_name attribute. The file has no geographic location. time_coverage_end is the last "
+                   "forecast time (variable forecast_time), after the last observed time.",
+        .license = "Same terms as the input data",
+        .acknowledgement = "Computed with regia (ETS models as in R's forecast package).",
+        .references = "Hyndman, Koehler, Ord and Snyder (2008), Forecasting with Exponential Smoothing: the State "
+                      "Space Approach, Springer",
+        .date_created = created,
+        .history = hist,
+        .time_start = t0,
+        .time_end = t1,
+        .duration_s = tend - f->t_min,
+        .time_resolution = resolution,
+    };
+    REGIA_TRY(regia_acdd_put(ncid, &a));
     ATT(NC_GLOBAL, "regia_version", REGIA_VERSION);
     ATT(NC_GLOBAL, "regia_git_rev", REGIA_GIT_REV);
     ATT(NC_GLOBAL, "input_file", f->input);
@@ -1005,30 +1032,40 @@ static regia_status_t write_output(fc_t *f, regia_ctx_t *ctx, const wbuf_t *w, c
     REGIA_TRY(def_var(ncid, "series_id", NC_CHAR, 2, dsid, NULL, "series identifier (series_id column of the input)",
                       NULL, &v_id));
     ATT(v_id, "cf_role", "timeseries_id");
+    ATT(v_id, "coverage_content_type", "auxiliaryInformation");
     REGIA_TRY(def_var(ncid, "level", NC_DOUBLE, 1, &d_l, NULL, "nominal coverage of the prediction interval",
                       "percent", &v_lev));
     REGIA_NC(nc_del_att(ncid, v_lev, "_FillValue")); /* coordinate variables have no missing values */
+    ATT(v_lev, "coverage_content_type", "coordinate");
     REGIA_TRY(def_var(ncid, "time", NC_DOUBLE, 1, &d_t, NULL,
                       "time of the observations: every grid time of every series", tunits, &v_time));
     REGIA_NC(nc_del_att(ncid, v_time, "_FillValue"));
     ATT(v_time, "standard_name", "time");
     ATT(v_time, "calendar", "standard");
     ATT(v_time, "axis", "T");
+    ATT(v_time, "coverage_content_type", "coordinate");
     REGIA_TRY(def_var(ncid, "forecast_time", NC_DOUBLE, 2, dsh, c_sh,
                       "time of the forecast step: last time of the series + horizon x step", tunits, &v_ft));
     ATT(v_ft, "standard_name", "time");
     ATT(v_ft, "calendar", "standard");
+    ATT(v_ft, "coverage_content_type", "coordinate");
     REGIA_TRY(def_var(ncid, "forecast", NC_DOUBLE, 2, dsh, c_sh, "ETS point forecast (mean of the forecast "
                       "distribution)", NULL, &v_fc));
     ATT(v_fc, "coordinates", "series_id forecast_time");
     ATT(v_fc, "comment", "in the units of the input values");
+    ATT(v_fc, "coverage_content_type", "modelResult");
     REGIA_TRY(def_var(ncid, "lower", NC_DOUBLE, 3, dslh, c_slh, "lower bound of the prediction interval", NULL, &v_lo));
     ATT(v_lo, "coordinates", "series_id level forecast_time");
+    ATT(v_lo, "comment", "in the units of the input values");
+    ATT(v_lo, "coverage_content_type", "modelResult");
     REGIA_TRY(def_var(ncid, "upper", NC_DOUBLE, 3, dslh, c_slh, "upper bound of the prediction interval", NULL, &v_up));
     ATT(v_up, "coordinates", "series_id level forecast_time");
+    ATT(v_up, "comment", "in the units of the input values");
+    ATT(v_up, "coverage_content_type", "modelResult");
     REGIA_TRY(def_var(ncid, "model", NC_CHAR, 2, dsm, NULL,
                       "ETS model of the series (error, trend, season; d = damped), e.g. MAdM; empty if none fitted",
                       NULL, &v_model));
+    ATT(v_model, "coverage_content_type", "modelResult");
     static const char *const pname[N_PAR] = {"alpha", "beta", "gamma", "phi", "sigma2", "loglik", "aicc"};
     static const char *const plong[N_PAR] = {
         "ETS smoothing parameter of the level", "ETS smoothing parameter of the trend (NaN: no trend)",
@@ -1036,24 +1073,30 @@ static regia_status_t write_output(fc_t *f, regia_ctx_t *ctx, const wbuf_t *w, c
         "innovation variance (squared input units; relative, unitless, for multiplicative error)", "log-likelihood of the fitted model",
         "corrected Akaike information criterion of the fitted model"};
     for (int k = 0; k < N_PAR; k++) {
-        REGIA_TRY(def_var(ncid, pname[k], NC_DOUBLE, 1, &d_s, NULL, plong[k], k <= V_PHI ? "1" : NULL, &v_par[k]));
+        /* dimensionless, except sigma2: squared input units, or relative (1) for multiplicative errors */
+        REGIA_TRY(def_var(ncid, pname[k], NC_DOUBLE, 1, &d_s, NULL, plong[k], k != V_SIGMA2 ? "1" : NULL, &v_par[k]));
         ATT(v_par[k], "coordinates", "series_id");
+        ATT(v_par[k], "coverage_content_type", "modelResult");
     }
     REGIA_TRY(def_var(ncid, "n_obs", NC_INT, 1, &d_s, NULL, "non-missing observations the model was fitted on",
                       "1", &v_nobs));
     ATT(v_nobs, "coordinates", "series_id");
+    ATT(v_nobs, "coverage_content_type", "auxiliaryInformation");
     REGIA_TRY(def_var(ncid, "step", NC_DOUBLE, 1, &d_s, NULL,
                       "time step of the series (NaN: calendar months, see step_months, or a single time)", "s",
                       &v_step));
     ATT(v_step, "coordinates", "series_id");
+    ATT(v_step, "coverage_content_type", "auxiliaryInformation");
     REGIA_TRY(def_var(ncid, "step_months", NC_INT, 1, &d_s, NULL,
                       "time step of the series in calendar months (0: fixed step in seconds, see step)", "1",
                       &v_stepm));
     ATT(v_stepm, "coordinates", "series_id");
+    ATT(v_stepm, "coverage_content_type", "auxiliaryInformation");
     REGIA_TRY(def_var(ncid, "observed", NC_DOUBLE, 2, dst, c_st,
                       "observed value (NaN: missing, or not a grid time of the series)", NULL, &v_obs));
     ATT(v_obs, "coordinates", "series_id");
     ATT(v_obs, "comment", "in the units of the input values");
+    ATT(v_obs, "coverage_content_type", "physicalMeasurement");
     REGIA_TRY(global_atts(f, ctx, ncid, created));
     REGIA_NC(nc_enddef(ncid));
 

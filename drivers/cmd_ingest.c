@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "driver_impl.h"
+#include "regia/acdd.h"
 #include "regia/csv.h"
 #include "regia/io.h"
 #include "regia/partition.h"
@@ -468,6 +469,73 @@ err:
 
 #define NCA_TXT(v, k, s) REGIA_NC(nc_put_att_text(ncid, v, k, strlen(s), s))
 
+/* The shared CF/ACDD global attributes of the ingested file (regia/acdd.h). */
+static regia_status_t ingest_acdd(int ncid, const char *output, const char *created, const char *hist,
+                                  const station_t *stn, int nst, const int *present, int64_t h0, int64_t h1,
+                                  int64_t d0, int64_t d1, int utc_off)
+{
+    static const char *const gcmd[NPOL] = {
+        "EARTH SCIENCE > ATMOSPHERE > AIR QUALITY > PARTICULATES", "EARTH SCIENCE > ATMOSPHERE > AIR QUALITY > PARTICULATES",
+        "EARTH SCIENCE > ATMOSPHERE > AIR QUALITY > NITROGEN OXIDES",
+        "EARTH SCIENCE > ATMOSPHERE > AIR QUALITY > TROPOSPHERIC OZONE",
+        "EARTH SCIENCE > ATMOSPHERE > AIR QUALITY > SULFUR OXIDES"};
+    static const char *const label[NPOL] = {"PM10", "PM2.5", "NO2", "O3", "SO2"};
+    char id[256], t0[32], t1[32], comment[512], keywords[1024];
+    /* keywords: the GCMD keyword of each pollutant in the file once, then free words */
+    size_t kn = 0;
+    keywords[0] = 0;
+    for (int p = 0; p < NPOL; p++)
+        if (present[p] && !strstr(keywords, gcmd[p]))
+            kn += (size_t)snprintf(keywords + kn, sizeof keywords - kn, "%s, ", gcmd[p]);
+    for (int p = 0; p < NPOL; p++)
+        if (present[p]) kn += (size_t)snprintf(keywords + kn, sizeof keywords - kn, "%s, ", label[p]);
+    snprintf(keywords + kn, sizeof keywords - kn, "air quality, monitoring stations, Lombardy, ARPA");
+    const char *b = strrchr(output, '/');
+    b = b ? b + 1 : output;
+    size_t n = strlen(b);
+    if (n > 3 && !strcmp(b + n - 3, ".nc")) n -= 3;
+    snprintf(id, sizeof id, "%.*s", (int)n, b);
+    /* coverage: first and last time stamp, hourly (UTC) or daily (local midnight) */
+    int64_t s0 = h0 * 3600, s1 = h1 * 3600, ds0 = (d0 * 24 - utc_off) * 3600, ds1 = (d1 * 24 - utc_off) * 3600;
+    int hourly = present[P_NO2] || present[P_O3] || present[P_SO2];
+    if (!hourly || ds0 < s0) s0 = ds0;
+    if (!hourly || ds1 > s1) s1 = ds1;
+    regia_format_datetime(s0, t0, sizeof t0);
+    regia_format_datetime(s1, t1, sizeof t1);
+    snprintf(comment, sizeof comment,
+             "Hourly values are stamped with the start of the hour in UTC (the CSV's time stamps, local solar time "
+             "UTC%+d, minus the offset); "
+             "daily PM values belong to local calendar days (variable day). Missing values (Valore -9999) are NaN. "
+             "<var>_qc holds ARPA's validation state (Stato): 0 valid (VA), 1 not validated.", utc_off);
+    regia_acdd_t a = {
+        .title = "ARPA Lombardia air quality station data",
+        .summary = "Hourly (NO2, O3, SO2) and daily (PM10, PM2.5) concentrations per station, "
+                   "converted from ARPA Lombardia open-data CSV exports by regia ingest env",
+        .keywords = keywords,
+        .keywords_vocabulary = "GCMD:GCMD Science Keywords",
+        .id = id,
+        .source = "ARPA Lombardia open data (dati.lombardia.it) CSV exports",
+        .processing_level = "station observations as published by the data provider, reformatted; not re-validated "
+                            "(the provider's validation state is in the _qc variables)",
+        .comment = comment,
+        .license = "Same terms as the input data",
+        .acknowledgement = "Air-quality data: ARPA Lombardia (Agenzia Regionale per la Protezione dell'Ambiente della "
+                           "Lombardia), open data on dati.lombardia.it. Converted with regia.",
+        .platform = "fixed ground-based air-quality monitoring stations",
+        .instrument = "in situ air-quality analysers (NO2, O3, SO2) and particulate-matter samplers (PM10, PM2.5)",
+        .date_created = created,
+        .history = hist,
+        .time_start = t0,
+        .time_end = t1,
+        .duration_s = s1 - s0,
+        .time_resolution = hourly ? "PT1H" : "P1D",
+    };
+    a.has_latlon = regia_acdd_range(&stn[0].lat, sizeof *stn, nst, &a.lat_min, &a.lat_max) &&
+                   regia_acdd_range(&stn[0].lon, sizeof *stn, nst, &a.lon_min, &a.lon_max);
+    a.has_alt = regia_acdd_range(&stn[0].alt, sizeof *stn, nst, &a.alt_min, &a.alt_max);
+    return regia_acdd_put(ncid, &a);
+}
+
 static int usage(regia_ctx_t *ctx)
 {
     if (ctx->rank == 0)
@@ -681,30 +749,41 @@ int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv)
         REGIA_NC(nc_def_var(ncid, "station_id", NC_INT, 1, &dst, &vid_sid));
         NCA_TXT(vid_sid, "cf_role", "timeseries_id");
         NCA_TXT(vid_sid, "long_name", "ARPA Lombardia station identifier (Idstazione)");
+        NCA_TXT(vid_sid, "coverage_content_type", "auxiliaryInformation");
         REGIA_NC(nc_def_var(ncid, "station_name", NC_CHAR, 2, d2, &vid_name));
         NCA_TXT(vid_name, "long_name", "station name (NomeStazione)");
+        NCA_TXT(vid_name, "coverage_content_type", "auxiliaryInformation");
         REGIA_NC(nc_def_var(ncid, "province", NC_CHAR, 2, d2, &vid_prov));
         NCA_TXT(vid_prov, "long_name", "province (Provincia)");
+        NCA_TXT(vid_prov, "coverage_content_type", "auxiliaryInformation");
         REGIA_NC(nc_def_var(ncid, "lat", NC_DOUBLE, 1, &dst, &vid_lat));
         NCA_TXT(vid_lat, "standard_name", "latitude");
+        NCA_TXT(vid_lat, "long_name", "station latitude");
         NCA_TXT(vid_lat, "units", "degrees_north");
+        NCA_TXT(vid_lat, "coverage_content_type", "coordinate");
         REGIA_NC(nc_def_var(ncid, "lon", NC_DOUBLE, 1, &dst, &vid_lon));
         NCA_TXT(vid_lon, "standard_name", "longitude");
+        NCA_TXT(vid_lon, "long_name", "station longitude");
         NCA_TXT(vid_lon, "units", "degrees_east");
+        NCA_TXT(vid_lon, "coverage_content_type", "coordinate");
         REGIA_NC(nc_def_var(ncid, "alt", NC_DOUBLE, 1, &dst, &vid_alt));
         NCA_TXT(vid_alt, "standard_name", "altitude");
+        NCA_TXT(vid_alt, "long_name", "station altitude above mean sea level (Quota)");
         NCA_TXT(vid_alt, "units", "m");
         NCA_TXT(vid_alt, "positive", "up");
         NCA_TXT(vid_alt, "axis", "Z");
+        NCA_TXT(vid_alt, "coverage_content_type", "coordinate");
         REGIA_NC(nc_def_var(ncid, "time", NC_DOUBLE, 1, &dtime, &vid_t));
         NCA_TXT(vid_t, "units", "hours since 1970-01-01 00:00:00");
         NCA_TXT(vid_t, "calendar", "standard");
         NCA_TXT(vid_t, "standard_name", "time");
         NCA_TXT(vid_t, "axis", "T");
         NCA_TXT(vid_t, "long_name", "start of the hour (UTC)");
+        NCA_TXT(vid_t, "coverage_content_type", "coordinate");
         REGIA_NC(nc_def_var(ncid, "day", NC_DOUBLE, 1, &dday, &vid_d));
         NCA_TXT(vid_d, "units", "days since 1970-01-01 00:00:00");
         NCA_TXT(vid_d, "calendar", "standard");
+        NCA_TXT(vid_d, "coverage_content_type", "coordinate");
         {
             char ln[96];
             snprintf(ln, sizeof ln, "calendar date (local solar time UTC%+d)", utc_off);
@@ -726,7 +805,9 @@ int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv)
             NCA_TXT(vid_p[p], "standard_name", PSTD[p]);
             NCA_TXT(vid_p[p], "long_name", PLONG[p]);
             NCA_TXT(vid_p[p], "coordinates", "station_id lat lon alt");
+            NCA_TXT(vid_p[p], "coverage_content_type", "physicalMeasurement");
             snprintf(qn, sizeof qn, "%s_qc", PNAME[p]);
+            NCA_TXT(vid_p[p], "ancillary_variables", qn);
             REGIA_NC(nc_def_var(ncid, qn, NC_BYTE, 2, dims, &vid_q[p]));
             REGIA_NC(nc_def_var_chunking(ncid, vid_q[p], NC_CHUNKED, chunk));
             REGIA_NC(nc_def_var_deflate(ncid, vid_q[p], 1, 1, 1));
@@ -736,16 +817,12 @@ int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv)
             char ln[80];
             snprintf(ln, sizeof ln, "quality flag of %s (Stato: VA valid, else not validated)", PNAME[p]);
             NCA_TXT(vid_q[p], "long_name", ln);
+            NCA_TXT(vid_q[p], "standard_name", "quality_flag");
             NCA_TXT(vid_q[p], "coordinates", "station_id lat lon alt");
+            NCA_TXT(vid_q[p], "coverage_content_type", "qualityInformation");
         }
-        NCA_TXT(NC_GLOBAL, "Conventions", "CF-1.10 ACDD-1.3");
-        NCA_TXT(NC_GLOBAL, "featureType", "timeSeries");
-        NCA_TXT(NC_GLOBAL, "title", "ARPA Lombardia air quality station data");
-        NCA_TXT(NC_GLOBAL, "summary", "Hourly (NO2, O3, SO2) and daily (PM10, PM2.5) concentrations per station, "
-                                      "converted from ARPA Lombardia open-data CSV exports by regia ingest env");
-        NCA_TXT(NC_GLOBAL, "source", "ARPA Lombardia open data (dati.lombardia.it) CSV exports");
-        NCA_TXT(NC_GLOBAL, "history", hist);
-        NCA_TXT(NC_GLOBAL, "date_created", created_s);
+        st = ingest_acdd(ncid, output, created_s, hist, stn, nst, present, h0, h1, d0, d1, utc_off);
+        if (st != REGIA_OK) goto err;
         NCA_TXT(NC_GLOBAL, "regia_version", REGIA_VERSION);
         {
             char hex[65], key[64], val[4400];

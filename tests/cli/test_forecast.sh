@@ -75,7 +75,7 @@ echo "ok: log $(grep -o 'summary: .*' "$D/log1")"
 # header: dimensions, attributes
 ncdump -h "$D/out1.nc" >"$D/h.txt"
 for a in 'series = 12 ;' 'horizon = 14 ;' 'level = 2 ;' 'series_strlen = 8 ;' 'model_strlen = 8 ;' \
-         'Conventions = "CF-1.10 ACDD-1.3"' 'featureType = "timeSeries"' ':title = ' ':summary = ' ':id = "out1"' \
+         'Conventions = "CF-1.10, ACDD-1.3"' 'featureType = "timeSeries"' ':title = ' ':summary = ' ':id = "out1"' \
          ':history = ' ':date_created = ' ':product_version = ' ':regia_version = ' ':regia_git_rev = ' \
          ':input_file = ' ':input_sha256 = "'"$(sha256sum <"$D/in.csv" | cut -c1-64)"'"' ':ranks = 1' ':backend = "cpu' \
          ':command_line = "regia forecast --input ' 'series_id:cf_role = "timeseries_id"' 'level:units = "percent"' \

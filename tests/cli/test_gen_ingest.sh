@@ -45,7 +45,7 @@ for r in 'duplicate timestamp' 'unknown sensor' 'bad date' 'unparseable number' 
   grep -q -- "$r" "$rej" || fail "rejects lack '$r'"
 done
 ncdump -h "$D/out1.nc" >"$D/h.txt" || fail "ncdump -h"
-for a in 'Conventions = "CF-1.10 ACDD-1.3"' 'featureType = "timeSeries"' 'regia_rows_read' 'cf_role = "timeseries_id"' \
+for a in 'Conventions = "CF-1.10, ACDD-1.3"' 'featureType = "timeSeries"' 'regia_rows_read' 'cf_role = "timeseries_id"' \
          'no2:_FillValue = NaNf' 'pm10_qc:flag_meanings = "valid not_validated"' 'input_data_2'; do
   grep -qF -- "$a" "$D/h.txt" || fail "header lacks $a"
 done
