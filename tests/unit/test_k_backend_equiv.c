@@ -195,12 +195,13 @@ int main(void)
     CHECK(same_bits(g.fit, g2.fit, sizeof(regia_ets_fit_t) * N) && same_bits(g.mean, g2.mean, nh * sizeof(double)) &&
           same_bits(g.var, g2.var, nh * sizeof(double)) && same_bits(g.lo, g2.lo, nh * NL * sizeof(double)) &&
           same_bits(g.up, g2.up, nh * NL * sizeof(double)) && same_bits(g.st, g2.st, (size_t)N * ss * sizeof(double)));
-    /* the same handle again, on a smaller batch (kept buffers) */
-    in.n_series = N / 3;
-    CHECK_OK(run_ets(&gpu2, &in, &g2, ss));
-    CHECK(same_bits(g.mean, g2.mean, (size_t)(N / 3) * H * sizeof(double)));
-    in.n_series = N;
     regia_backend_close(&gpu2);
+    /* the first handle again, on a smaller batch: its buffers are kept and reused */
+    in.n_series = N / 3;
+    CHECK_OK(run_ets(&gpu, &in, &g2, ss));
+    CHECK(same_bits(g.mean, g2.mean, (size_t)(N / 3) * H * sizeof(double)) &&
+          same_bits(g.fit, g2.fit, sizeof(regia_ets_fit_t) * (size_t)(N / 3)));
+    in.n_series = N;
 
     /* ---- exceedance, from the CPU's forecasts ---- */
     double *limit = malloc(sizeof(double) * N), *pc = malloc(sizeof(double) * nh), *pg = malloc(sizeof(double) * nh);
