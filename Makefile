@@ -106,7 +106,7 @@ $(REGIA): $(BUILD)/drivers/main.o $(HLIB) $(KLIB)
 
 $(BUILD)/tests/test_k_%: tests/unit/test_k_%.c tests/unit/check.h $(KLIB)
 	@mkdir -p $(dir $@)
-	@$(CC_PLAIN) $(KFLAGS) -Itests/unit -o $@ $< $(KLIB) -lopenblas -lm -fopenmp $(CUDA_LIBS) -lstdc++
+	@$(CC_PLAIN) $(KFLAGS) -Itests/unit -o $@ $< $(KLIB) -lm -fopenmp $(CUDA_LIBS) -lstdc++
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check.h $(HLIB) $(KLIB)
 	@mkdir -p $(dir $@)
@@ -114,7 +114,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check.h $(HLIB) $(KLIB)
 
 $(BUILD)/benchmarks/bench_%: benchmarks/bench_%.c $(KLIB)
 	@mkdir -p $(dir $@)
-	@$(CC_PLAIN) $(KFLAGS) -O3 -o $@ $< $(KLIB) -lopenblas -lm -fopenmp $(CUDA_LIBS) -lstdc++
+	@$(CC_PLAIN) $(KFLAGS) -O3 -o $@ $< $(KLIB) -lm -fopenmp $(CUDA_LIBS) -lstdc++
 
 check: $(if $(filter 1,$(DEPS)),deps-test) $(REGIA) $(UNIT_BIN)
 	@REGIA=$(abspath $(REGIA)) BUILD=$(abspath $(BUILD)) tests/run.sh
