@@ -26,6 +26,7 @@
 #include "regia/io.h"
 #include "regia/job.h"
 #include "regia/kernels.h"
+#include "regia/ncio.h"
 #include "regia/partition.h"
 #include "regia/timeutil.h"
 
@@ -859,26 +860,6 @@ err:
     return st;
 }
 
-/* Write this rank's block of every variable (collective: ranks with no stations write
- * nothing but take part). */
-static regia_status_t put_block(int ncid, int vid, int nd, int64_t s0, int64_t ns, const size_t *inner, nc_type t,
-                                const void *data)
-{
-    regia_status_t st = REGIA_OK;
-    size_t start[3] = {(size_t)s0, 0, 0}, count[3] = {(size_t)ns, 0, 0};
-    for (int i = 1; i < nd; i++) count[i] = inner[i - 1];
-    if (ns == 0) start[0] = 0;
-    REGIA_NC(nc_var_par_access(ncid, vid, NC_COLLECTIVE));
-    switch (t) {
-    case NC_FLOAT: REGIA_NC(nc_put_vara_float(ncid, vid, start, count, data)); break;
-    case NC_DOUBLE: REGIA_NC(nc_put_vara_double(ncid, vid, start, count, data)); break;
-    case NC_INT: REGIA_NC(nc_put_vara_int(ncid, vid, start, count, data)); break;
-    default: REGIA_NC(nc_put_vara_text(ncid, vid, start, count, data)); break;
-    }
-err:
-    return st;
-}
-
 static regia_status_t write_output(env_t *e, regia_ctx_t *ctx, const char *tmp_path, const char *input_sha)
 {
     regia_status_t st = REGIA_OK;
@@ -899,32 +880,9 @@ static regia_status_t write_output(env_t *e, regia_ctx_t *ctx, const char *tmp_p
     REGIA_NC(nc_def_dim(ncid, "level", (size_t)(L > 0 ? L : 1), &d_lev));
     REGIA_NC(nc_def_dim(ncid, "model_strlen", MODEL_LEN, &d_mod));
     REGIA_NC(nc_def_dim(ncid, "name_strlen", NAME_LEN, &d_name));
-    int v_id, v_name, v_lat, v_lon, v_alt, v_day, v_fday, v_lev;
-    int d1[1] = {d_st}, dn[2] = {d_st, d_name};
-    REGIA_NC(nc_def_var(ncid, "station_id", NC_INT, 1, d1, &v_id));
-    ATT(v_id, "cf_role", "timeseries_id");
-    ATT(v_id, "long_name", "station identifier (ARPA Idstazione)");
-    ATT(v_id, "coverage_content_type", "auxiliaryInformation");
-    REGIA_NC(nc_def_var(ncid, "station_name", NC_CHAR, 2, dn, &v_name));
-    ATT(v_name, "long_name", "station name");
-    ATT(v_name, "coverage_content_type", "auxiliaryInformation");
-    REGIA_NC(nc_def_var(ncid, "lat", NC_DOUBLE, 1, d1, &v_lat));
-    ATT(v_lat, "standard_name", "latitude");
-    ATT(v_lat, "long_name", "station latitude");
-    ATT(v_lat, "units", "degrees_north");
-    ATT(v_lat, "coverage_content_type", "coordinate");
-    REGIA_NC(nc_def_var(ncid, "lon", NC_DOUBLE, 1, d1, &v_lon));
-    ATT(v_lon, "standard_name", "longitude");
-    ATT(v_lon, "long_name", "station longitude");
-    ATT(v_lon, "units", "degrees_east");
-    ATT(v_lon, "coverage_content_type", "coordinate");
-    REGIA_NC(nc_def_var(ncid, "alt", NC_DOUBLE, 1, d1, &v_alt));
-    ATT(v_alt, "standard_name", "altitude");
-    ATT(v_alt, "long_name", "station altitude above mean sea level");
-    ATT(v_alt, "units", "m");
-    ATT(v_alt, "positive", "up");
-    ATT(v_alt, "axis", "Z");
-    ATT(v_alt, "coverage_content_type", "coordinate");
+    int v_day, v_fday, v_lev;
+    regia_nc_station_vars_t sv;
+    REGIA_TRY(regia_nc_def_stations(ncid, d_st, d_name, &sv));
     REGIA_NC(nc_def_var(ncid, "day", NC_DOUBLE, 1, &d_day, &v_day));
     ATT(v_day, "standard_name", "time");
     ATT(v_day, "units", "days since 1970-01-01 00:00:00");
@@ -964,11 +922,11 @@ static regia_status_t write_output(env_t *e, regia_ctx_t *ctx, const char *tmp_p
         REGIA_NC(nc_put_vara_double(ncid, v_lev, &st0, &cnt, L > 0 ? e->levels : &lev0));
     }
     size_t in_name[1] = {NAME_LEN};
-    REGIA_TRY(put_block(ncid, v_id, 1, e->s0, ns, NULL, NC_INT, e->station_id + e->s0));
-    REGIA_TRY(put_block(ncid, v_name, 2, e->s0, ns, in_name, NC_CHAR, e->station_name[e->s0]));
-    REGIA_TRY(put_block(ncid, v_lat, 1, e->s0, ns, NULL, NC_DOUBLE, e->lat + e->s0));
-    REGIA_TRY(put_block(ncid, v_lon, 1, e->s0, ns, NULL, NC_DOUBLE, e->lon + e->s0));
-    REGIA_TRY(put_block(ncid, v_alt, 1, e->s0, ns, NULL, NC_DOUBLE, e->alt + e->s0));
+    REGIA_TRY(regia_nc_put_rows(ncid, sv.id, 1, e->s0, ns, NULL, NC_INT, e->station_id + e->s0));
+    REGIA_TRY(regia_nc_put_rows(ncid, sv.name, 2, e->s0, ns, in_name, NC_CHAR, e->station_name[e->s0]));
+    REGIA_TRY(regia_nc_put_rows(ncid, sv.lat, 1, e->s0, ns, NULL, NC_DOUBLE, e->lat + e->s0));
+    REGIA_TRY(regia_nc_put_rows(ncid, sv.lon, 1, e->s0, ns, NULL, NC_DOUBLE, e->lon + e->s0));
+    REGIA_TRY(regia_nc_put_rows(ncid, sv.alt, 1, e->s0, ns, NULL, NC_DOUBLE, e->alt + e->s0));
 
     for (int p = 0; p < e->np; p++) {
         const int np = e->np;
@@ -976,36 +934,36 @@ static regia_status_t write_output(env_t *e, regia_ctx_t *ctx, const char *tmp_p
         size_t in_m[1] = {MODEL_LEN};
         for (int64_t s = 0; s < ns; s++)
             for (int d = 0; d < D; d++) f32[s * D + d] = (float)e->y[(s * np + p) * D + d];
-        REGIA_TRY(put_block(ncid, pv[p].daily, 2, e->s0, ns, in_d, NC_FLOAT, f32));
+        REGIA_TRY(regia_nc_put_rows(ncid, pv[p].daily, 2, e->s0, ns, in_d, NC_FLOAT, f32));
         for (int64_t s = 0; s < ns; s++)
             for (int h = 0; h < H; h++) f32[s * H + h] = (float)e->mean[(s * np + p) * H + h];
-        REGIA_TRY(put_block(ncid, pv[p].fc, 2, e->s0, ns, in_h, NC_FLOAT, f32));
+        REGIA_TRY(regia_nc_put_rows(ncid, pv[p].fc, 2, e->s0, ns, in_h, NC_FLOAT, f32));
         for (int64_t s = 0; s < ns; s++)
             for (int h = 0; h < H; h++) f32[s * H + h] = (float)e->pex[(s * np + p) * H + h];
-        REGIA_TRY(put_block(ncid, pv[p].pex, 2, e->s0, ns, in_h, NC_FLOAT, f32));
+        REGIA_TRY(regia_nc_put_rows(ncid, pv[p].pex, 2, e->s0, ns, in_h, NC_FLOAT, f32));
         if (L > 0) {
             for (int64_t s = 0; s < ns; s++)
                 for (int i = 0; i < L * H; i++) f32[s * L * H + i] = (float)e->lo[(s * np + p) * L * H + i];
-            REGIA_TRY(put_block(ncid, pv[p].lo, 3, e->s0, ns, in_lh, NC_FLOAT, f32));
+            REGIA_TRY(regia_nc_put_rows(ncid, pv[p].lo, 3, e->s0, ns, in_lh, NC_FLOAT, f32));
             for (int64_t s = 0; s < ns; s++)
                 for (int i = 0; i < L * H; i++) f32[s * L * H + i] = (float)e->up[(s * np + p) * L * H + i];
-            REGIA_TRY(put_block(ncid, pv[p].up, 3, e->s0, ns, in_lh, NC_FLOAT, f32));
+            REGIA_TRY(regia_nc_put_rows(ncid, pv[p].up, 3, e->s0, ns, in_lh, NC_FLOAT, f32));
         } else {
-            REGIA_TRY(put_block(ncid, pv[p].lo, 3, e->s0, 0, in_lh, NC_FLOAT, f32));
-            REGIA_TRY(put_block(ncid, pv[p].up, 3, e->s0, 0, in_lh, NC_FLOAT, f32));
+            REGIA_TRY(regia_nc_put_rows(ncid, pv[p].lo, 3, e->s0, 0, in_lh, NC_FLOAT, f32));
+            REGIA_TRY(regia_nc_put_rows(ncid, pv[p].up, 3, e->s0, 0, in_lh, NC_FLOAT, f32));
         }
         for (int64_t s = 0; s < ns; s++) f64[s] = e->pbr[s * np + p];
-        REGIA_TRY(put_block(ncid, pv[p].pbr, 1, e->s0, ns, NULL, NC_DOUBLE, f64));
+        REGIA_TRY(regia_nc_put_rows(ncid, pv[p].pbr, 1, e->s0, ns, NULL, NC_DOUBLE, f64));
         for (int64_t s = 0; s < ns; s++) f64[s] = e->ecount[s * np + p];
-        REGIA_TRY(put_block(ncid, pv[p].expct, 1, e->s0, ns, NULL, NC_DOUBLE, f64));
+        REGIA_TRY(regia_nc_put_rows(ncid, pv[p].expct, 1, e->s0, ns, NULL, NC_DOUBLE, f64));
         for (int64_t s = 0; s < ns; s++) i32[s] = e->seen[s * np + p];
-        REGIA_TRY(put_block(ncid, pv[p].obs, 1, e->s0, ns, NULL, NC_INT, i32));
+        REGIA_TRY(regia_nc_put_rows(ncid, pv[p].obs, 1, e->s0, ns, NULL, NC_INT, i32));
         memset(chr, 0, (size_t)(ns + 1) * NAME_LEN);
         for (int64_t s = 0; s < ns; s++) {
             const regia_ets_fit_t *f = &e->fit[s * np + p];
             if (f->ok) regia_ets_model_code(f->model, chr + s * MODEL_LEN);
         }
-        REGIA_TRY(put_block(ncid, pv[p].model, 2, e->s0, ns, in_m, NC_CHAR, chr));
+        REGIA_TRY(regia_nc_put_rows(ncid, pv[p].model, 2, e->s0, ns, in_m, NC_CHAR, chr));
         int vids[6] = {pv[p].alpha, pv[p].beta, pv[p].gamma, pv[p].phi, pv[p].sigma2, pv[p].aicc};
         for (int k = 0; k < 6; k++) {
             for (int64_t s = 0; s < ns; s++) {
@@ -1013,7 +971,7 @@ static regia_status_t write_output(env_t *e, regia_ctx_t *ctx, const char *tmp_p
                 double val[6] = {f->alpha, f->beta, f->gamma, f->phi, f->sigma2, f->aicc};
                 f64[s] = f->ok ? val[k] : NAN;
             }
-            REGIA_TRY(put_block(ncid, vids[k], 1, e->s0, ns, NULL, NC_DOUBLE, f64));
+            REGIA_TRY(regia_nc_put_rows(ncid, vids[k], 1, e->s0, ns, NULL, NC_DOUBLE, f64));
         }
     }
     REGIA_NC(nc_close(ncid));

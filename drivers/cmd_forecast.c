@@ -28,6 +28,7 @@
 #include "regia/csv.h"
 #include "regia/io.h"
 #include "regia/kernels.h"
+#include "regia/ncio.h"
 #include "regia/partition.h"
 #include "regia/timeutil.h"
 
@@ -865,25 +866,6 @@ err:
     return st;
 }
 
-/* This rank's rows [s0, s0 + ns) of a variable whose first dimension is `series`
- * (collective: every rank calls it, with ns = 0 when it has nothing to write). */
-static regia_status_t put_block(int ncid, int vid, int nd, int64_t s0, int64_t ns, const size_t *inner, nc_type t,
-                                const void *data)
-{
-    regia_status_t st = REGIA_OK;
-    size_t start[3] = {(size_t)s0, 0, 0}, count[3] = {(size_t)ns, 0, 0};
-    for (int i = 1; i < nd; i++) count[i] = ns ? inner[i - 1] : 0;
-    if (ns == 0) start[0] = 0;
-    REGIA_NC(nc_var_par_access(ncid, vid, NC_COLLECTIVE));
-    switch (t) {
-    case NC_DOUBLE: REGIA_NC(nc_put_vara_double(ncid, vid, start, count, data)); break;
-    case NC_INT: REGIA_NC(nc_put_vara_int(ncid, vid, start, count, data)); break;
-    default: REGIA_NC(nc_put_vara_text(ncid, vid, start, count, data)); break;
-    }
-err:
-    return st;
-}
-
 static int model_index(regia_ets_model_t m)
 {
     return (((m.error - 1) * 3 + m.trend) * 2 + (m.damped && m.trend ? 1 : 0)) * 3 + m.season;
@@ -1112,37 +1094,37 @@ static regia_status_t write_output(fc_t *f, regia_ctx_t *ctx, const wbuf_t *w, c
     }
     size_t in_id[1] = {(size_t)f->idlen}, in_m[1] = {MODEL_LEN}, in_h[1] = {(size_t)H}, in_lh[2] = {(size_t)L, (size_t)H};
     for (int64_t k = 0; k < ns; k++) strncpy(chr + k * f->idlen, f->id[f->s0 + k], (size_t)f->idlen);
-    REGIA_TRY(put_block(ncid, v_id, 2, f->s0, ns, in_id, NC_CHAR, chr));
+    REGIA_TRY(regia_nc_put_rows(ncid, v_id, 2, f->s0, ns, in_id, NC_CHAR, chr));
     memset(chr, 0, (size_t)(ns + 1) * MODEL_LEN);
     for (int64_t k = 0; k < ns; k++)
         if (f->fit[k].ok) regia_ets_model_code(f->fit[k].model, chr + k * MODEL_LEN);
-    REGIA_TRY(put_block(ncid, v_model, 2, f->s0, ns, in_m, NC_CHAR, chr));
-    REGIA_TRY(put_block(ncid, v_fc, 2, f->s0, ns, in_h, NC_DOUBLE, f->mean));
-    REGIA_TRY(put_block(ncid, v_lo, 3, f->s0, ns, in_lh, NC_DOUBLE, f->lo));
-    REGIA_TRY(put_block(ncid, v_up, 3, f->s0, ns, in_lh, NC_DOUBLE, f->up));
+    REGIA_TRY(regia_nc_put_rows(ncid, v_model, 2, f->s0, ns, in_m, NC_CHAR, chr));
+    REGIA_TRY(regia_nc_put_rows(ncid, v_fc, 2, f->s0, ns, in_h, NC_DOUBLE, f->mean));
+    REGIA_TRY(regia_nc_put_rows(ncid, v_lo, 3, f->s0, ns, in_lh, NC_DOUBLE, f->lo));
+    REGIA_TRY(regia_nc_put_rows(ncid, v_up, 3, f->s0, ns, in_lh, NC_DOUBLE, f->up));
     for (int64_t k = 0; k < ns; k++) {
         const series_t *se = &f->ser[f->s0 + k];
         for (int h = 1; h <= H; h++)
             f64[k * H + h - 1] = se->step ? (double)grid_time(se, se->len - 1 + h) : NAN;
     }
-    REGIA_TRY(put_block(ncid, v_ft, 2, f->s0, ns, in_h, NC_DOUBLE, f64));
+    REGIA_TRY(regia_nc_put_rows(ncid, v_ft, 2, f->s0, ns, in_h, NC_DOUBLE, f64));
     for (int p = 0; p < N_PAR; p++) {
         for (int64_t k = 0; k < ns; k++) {
             const regia_ets_fit_t *ft = &f->fit[k];
             double val[N_PAR] = {ft->alpha, ft->beta, ft->gamma, ft->phi, ft->sigma2, ft->loglik, ft->aicc};
             f64[k] = ft->ok ? val[p] : NAN;
         }
-        REGIA_TRY(put_block(ncid, v_par[p], 1, f->s0, ns, NULL, NC_DOUBLE, f64));
+        REGIA_TRY(regia_nc_put_rows(ncid, v_par[p], 1, f->s0, ns, NULL, NC_DOUBLE, f64));
     }
     for (int64_t k = 0; k < ns; k++) i32[k] = f->fit[k].n_obs;
-    REGIA_TRY(put_block(ncid, v_nobs, 1, f->s0, ns, NULL, NC_INT, i32));
+    REGIA_TRY(regia_nc_put_rows(ncid, v_nobs, 1, f->s0, ns, NULL, NC_INT, i32));
     for (int64_t k = 0; k < ns; k++) {
         const series_t *se = &f->ser[f->s0 + k];
         f64[k] = se->step && !se->monthly ? (double)se->step : NAN;
         i32[k] = se->monthly ? (int)se->step : 0;
     }
-    REGIA_TRY(put_block(ncid, v_step, 1, f->s0, ns, NULL, NC_DOUBLE, f64));
-    REGIA_TRY(put_block(ncid, v_stepm, 1, f->s0, ns, NULL, NC_INT, i32));
+    REGIA_TRY(regia_nc_put_rows(ncid, v_step, 1, f->s0, ns, NULL, NC_DOUBLE, f64));
+    REGIA_TRY(regia_nc_put_rows(ncid, v_stepm, 1, f->s0, ns, NULL, NC_INT, i32));
     {
         int64_t mine = (ns + piece - 1) / piece, rounds = 0;
         MPI_Allreduce(&mine, &rounds, 1, MPI_INT64_T, MPI_MAX, ctx->comm);
@@ -1161,7 +1143,7 @@ static regia_status_t write_output(fc_t *f, regia_ctx_t *ctx, const wbuf_t *w, c
                     o[j] = y[i];
                 }
             }
-            REGIA_TRY(put_block(ncid, v_obs, 2, f->s0 + k0, n, in_t, NC_DOUBLE, obs));
+            REGIA_TRY(regia_nc_put_rows(ncid, v_obs, 2, f->s0 + k0, n, in_t, NC_DOUBLE, obs));
         }
     }
     REGIA_NC(nc_close(ncid));

@@ -18,6 +18,7 @@
 #include "regia/acdd.h"
 #include "regia/csv.h"
 #include "regia/io.h"
+#include "regia/ncio.h"
 #include "regia/partition.h"
 #include "regia/timeutil.h"
 
@@ -746,33 +747,16 @@ int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv)
         REGIA_NC(nc_def_dim(ncid, "day", nday, &dday));
         REGIA_NC(nc_def_dim(ncid, "name_strlen", NAMELEN, &dstr));
         int d2[2] = {dst, dstr};
-        REGIA_NC(nc_def_var(ncid, "station_id", NC_INT, 1, &dst, &vid_sid));
-        NCA_TXT(vid_sid, "cf_role", "timeseries_id");
-        NCA_TXT(vid_sid, "long_name", "ARPA Lombardia station identifier (Idstazione)");
-        NCA_TXT(vid_sid, "coverage_content_type", "auxiliaryInformation");
-        REGIA_NC(nc_def_var(ncid, "station_name", NC_CHAR, 2, d2, &vid_name));
-        NCA_TXT(vid_name, "long_name", "station name (NomeStazione)");
-        NCA_TXT(vid_name, "coverage_content_type", "auxiliaryInformation");
+        regia_nc_station_vars_t sv;
+        REGIA_TRY(regia_nc_def_stations(ncid, dst, dstr, &sv));
+        vid_sid = sv.id;
+        vid_name = sv.name;
+        vid_lat = sv.lat;
+        vid_lon = sv.lon;
+        vid_alt = sv.alt;
         REGIA_NC(nc_def_var(ncid, "province", NC_CHAR, 2, d2, &vid_prov));
         NCA_TXT(vid_prov, "long_name", "province (Provincia)");
         NCA_TXT(vid_prov, "coverage_content_type", "auxiliaryInformation");
-        REGIA_NC(nc_def_var(ncid, "lat", NC_DOUBLE, 1, &dst, &vid_lat));
-        NCA_TXT(vid_lat, "standard_name", "latitude");
-        NCA_TXT(vid_lat, "long_name", "station latitude");
-        NCA_TXT(vid_lat, "units", "degrees_north");
-        NCA_TXT(vid_lat, "coverage_content_type", "coordinate");
-        REGIA_NC(nc_def_var(ncid, "lon", NC_DOUBLE, 1, &dst, &vid_lon));
-        NCA_TXT(vid_lon, "standard_name", "longitude");
-        NCA_TXT(vid_lon, "long_name", "station longitude");
-        NCA_TXT(vid_lon, "units", "degrees_east");
-        NCA_TXT(vid_lon, "coverage_content_type", "coordinate");
-        REGIA_NC(nc_def_var(ncid, "alt", NC_DOUBLE, 1, &dst, &vid_alt));
-        NCA_TXT(vid_alt, "standard_name", "altitude");
-        NCA_TXT(vid_alt, "long_name", "station altitude above mean sea level (Quota)");
-        NCA_TXT(vid_alt, "units", "m");
-        NCA_TXT(vid_alt, "positive", "up");
-        NCA_TXT(vid_alt, "axis", "Z");
-        NCA_TXT(vid_alt, "coverage_content_type", "coordinate");
         REGIA_NC(nc_def_var(ncid, "time", NC_DOUBLE, 1, &dtime, &vid_t));
         NCA_TXT(vid_t, "units", "hours since 1970-01-01 00:00:00");
         NCA_TXT(vid_t, "calendar", "standard");
