@@ -70,3 +70,19 @@ expect_fail "half an ingest section" "\[ingest\] needs both 'registry' and 'data
 expect_fail "no job" "expected a JOBFILE, or -- COMMAND ARGS" "$REGIA" submit --dry-run
 mkdir -p "$D/bin"; printf '#!/bin/sh\necho "sbatch: error: Invalid account" >&2; exit 1\n' >"$D/bin/sbatch"; chmod +x "$D/bin/sbatch"
 expect_fail "sbatch refuses" "sbatch failed \\(exit 1\\)" env PATH="$D/bin:$PATH" "$REGIA" submit "$D/job.ini"
+
+# slurm/leonardo.env: loads the pinned modules, names the ones it cannot load, and says
+# what is wrong without a module system (a fake `module` stands in for Lmod here)
+out=$(bash -c 'source "$REGIA_ROOT/slurm/leonardo.env"' 2>&1) && fail "leonardo.env without 'module' succeeded"
+grep -q "the 'module' command is missing" <<<"$out" || fail "leonardo.env without module: $out"
+out=$(bash -c 'module() { echo "$2" >>"'"$D"'/loaded"; [[ $2 != cuda/* ]]; }; source "$REGIA_ROOT/slurm/leonardo.env"' 2>&1) &&
+  fail "leonardo.env with a missing module succeeded"
+grep -q 'these modules could not be loaded' <<<"$out" && grep -q '  cuda/12.2' <<<"$out" || fail "missing-module report: $out"
+grep -q 'modmap -m' <<<"$out" || fail "no hint how to find module names: $out"
+grep -q '^openmpi/.*cuda' "$D/loaded" && grep -q '^netcdf-c/' "$D/loaded" && grep -q '^hdf5/' "$D/loaded" || fail "modules tried: $(cat "$D/loaded")"
+rm -f "$D/loaded"
+out=$(bash -c 'module() { echo "$2" >>"'"$D"'/loaded"; }; REGIA_PARTITION=dcgp source "$REGIA_ROOT/slurm/leonardo.env"' 2>&1) ||
+  fail "leonardo.env (dcgp): $out"
+! grep -q '^cuda/' "$D/loaded" || fail "DCGP loads CUDA"
+grep -q 'loaded .*(dcgp)' <<<"$out" || fail "leonardo.env (dcgp) summary: $out"
+echo "ok: slurm/leonardo.env loads the pinned Booster/DCGP modules and names what is missing"
