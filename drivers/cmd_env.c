@@ -561,14 +561,12 @@ static regia_status_t compute(env_t *e, regia_ctx_t *ctx)
     uint64_t *key = malloc(sizeof(uint64_t) * (size_t)(nser + 1));
     int32_t *days_left = malloc(sizeof(int32_t) * (size_t)(nser + 1)), *allowed = malloc(sizeof(int32_t) * (size_t)(nser + 1));
     if (!e->fit || !e->mean || !e->var || !e->lo || !e->up || !e->state || !e->pex || !e->pbr || !e->ecount || !limit ||
-        !key || !days_left || !allowed) {
+        !key || !days_left || !allowed)
         st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld series", (long long)nser);
-        goto err;
-    }
     int yy, mm, dd;
     regia_civil_from_days(e->as_of, &yy, &mm, &dd);
     int left = (int)(regia_days_from_civil(yy, 12, 31) - e->as_of);
-    for (int64_t k = 0; k < nser; k++) {
+    for (int64_t k = 0; k < nser && !st; k++) {
         int p = (int)(k % e->np);
         int64_t s = e->s0 + k / e->np;
         limit[k] = e->rule[p]->limit;
@@ -577,11 +575,13 @@ static regia_status_t compute(env_t *e, regia_ctx_t *ctx)
         key[k] = (uint64_t)(uint32_t)e->station_id[s] * 16u + (uint64_t)e->pidx[p];
     }
     const int64_t k_first = e->s0 * e->np; /* global index of this rank's first series */
+    /* progress begin and end are collective: every rank gets to both, whatever happens in
+     * between (an error or a stop signal on one rank ends its loop with `break`) */
     regia_progress_t prog;
     regia_progress_begin(&prog, &ctx->log, "forecast and risk", nser, "series");
     double last_save = regia_now();
     int64_t resumed = 0;
-    for (int64_t c0 = 0; c0 < nser; c0 += e->chunk) {
+    for (int64_t c0 = 0; c0 < nser && !st; c0 += e->chunk) {
         int n = (int)(nser - c0 < e->chunk ? nser - c0 : e->chunk);
         chunk_view_t v = chunk_view(e, c0, n);
         const void *saved = e->ckpt ? regia_ckpt_find(e->ckpt, k_first + c0, chunk_bytes(&v)) : NULL;
@@ -593,43 +593,42 @@ static regia_status_t compute(env_t *e, regia_ctx_t *ctx)
                                     .horizon = H, .n_levels = L, .levels = e->levels, .spec = e->spec};
             regia_ets_out_t out = {e->fit + c0, e->mean + c0 * H, e->var + c0 * H, e->lo + c0 * L * H,
                                    e->up + c0 * L * H, e->state + c0 * SS, SS};
-            REGIA_TRY(regia_ets(&e->be, &in, &out));
+            if ((st = regia_ets(&e->be, &in, &out))) break;
             regia_exceed_batch_t ex = {.n_series = n, .horizon = H, .mean = e->mean + c0 * H, .var = e->var + c0 * H,
                                        .limit = limit + c0};
-            REGIA_TRY(regia_exceed(&e->be, &ex, e->pex + c0 * H));
+            if ((st = regia_exceed(&e->be, &ex, e->pex + c0 * H))) break;
             regia_breach_batch_t bb = {.n_series = n, .fit = e->fit + c0, .state = e->state + c0 * SS,
                                        .state_stride = SS, .period = e->season, .key = key + c0,
                                        .days_left = days_left + c0, .count_so_far = e->seen + c0,
                                        .limit = limit + c0, .allowed = allowed + c0, .n_paths = e->paths,
                                        .seed = e->seed};
             regia_breach_out_t bo = {e->pbr + c0, e->ecount + c0};
-            REGIA_TRY(regia_breach(&e->be, &bb, &bo));
+            if ((st = regia_breach(&e->be, &bb, &bo))) break;
         }
         if (e->ckpt) {
             void *buf = malloc(chunk_bytes(&v));
-            if (!buf) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the checkpoint"); goto err; }
+            if (!buf) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the checkpoint"); break; }
             chunk_pack(&v, buf);
             st = regia_ckpt_add(e->ckpt, k_first + c0, buf, chunk_bytes(&v));
             free(buf);
-            if (st) goto err;
+            if (st) break;
         }
         regia_progress_add(&prog, n);
         int sig = regia_signal_pending();
         int due = e->ckpt && e->ckpt_interval > 0 && regia_now() - last_save >= e->ckpt_interval;
         if (e->ckpt && (due || sig) && c0 + n < nser) {
-            REGIA_TRY(regia_ckpt_save(e->ckpt));
+            if ((st = regia_ckpt_save(e->ckpt))) break;
             last_save = regia_now();
         }
         if (sig && c0 + n < nser) {
             st = REGIA_FAIL(REGIA_ERR_INTERRUPTED, "stopped by %s after %lld of this rank's %lld series",
                             sig == SIGTERM ? "SIGTERM" : "SIGUSR1", (long long)(c0 + n), (long long)nser);
-            goto err;
+            break;
         }
     }
     regia_progress_end(&prog);
-    if (resumed) regia_rank_msg(&ctx->log, "%lld of %lld series restored from the checkpoint", (long long)resumed,
+    if (resumed && !st) regia_rank_msg(&ctx->log, "%lld of %lld series restored from the checkpoint", (long long)resumed,
                                 (long long)nser);
-err:
     free(limit);
     free(key);
     free(days_left);

@@ -35,7 +35,11 @@ interrupt() {  # interrupt NAME SIGNAL: start the job, signal it after its first
   [[ -f $D/$name.ckpt/rank-0.ckpt ]] || { kill $pid; fail "$name: no checkpoint written"; }
   # USR1 goes to mpirun, which forwards it to the ranks (as srun does); TERM goes to the
   # ranks themselves, as slurmd sends it to every task at the time limit or on preemption
-  if [[ $sig == USR1 ]]; then kill -USR1 $pid; else pkill -TERM -f "^$REGIA env $D/$name.ini" || true; fi
+  # USR1-one: only one rank is signalled (it stops while the other runs on to the end of its
+  # block: the ranks must still meet in the same collectives)
+  if [[ $sig == USR1 ]]; then kill -USR1 $pid
+  elif [[ $sig == USR1-one ]]; then kill -USR1 "$(pgrep -f "^$REGIA env $D/$name.ini" | head -1)"; sig=USR1
+  else pkill -TERM -f "^$REGIA env $D/$name.ini" || true; fi
   wait $pid || rc=$?
   ((rc == 3)) || { cat "$D/$name.log1"; fail "$name: exit status $rc after SIG$sig, expected 3"; }
   grep -q "stopped by SIG$sig" "$D/$name.log1" || { cat "$D/$name.log1"; fail "$name: no stop message"; }
@@ -49,6 +53,7 @@ interrupt() {  # interrupt NAME SIGNAL: start the job, signal it after its first
 }
 job usr1; interrupt usr1 USR1
 job term; interrupt term TERM
+job one; interrupt one USR1-one
 
 # a checkpoint of another job (different seed) is ignored with a warning
 job other
