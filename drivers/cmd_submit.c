@@ -169,12 +169,34 @@ static char *fill(const char *tpl, const char *const *kv)
     return out;
 }
 
+/* A value for an #SBATCH line.  sbatch splits these lines at blank space, takes ' and " as
+ * quotes, \\ as an escape and an unescaped # as the start of a comment, so a value with any
+ * of those goes in double quotes, with \\ before each " and \\.  In a file name (pct) a %
+ * is doubled, or SLURM would read it as a pattern such as %j. */
+static void sbq(char *out, size_t cap, const char *w, int pct)
+{
+    size_t n = 0;
+    int quote = strpbrk(w, " \t'\"\\#") != NULL;
+    if (quote) out[n++] = '"';
+    for (const char *p = w; *p && n + 4 < cap; p++) {
+        if (*p == '"' || *p == '\\') out[n++] = '\\';
+        else if (pct && *p == '%') out[n++] = '%';
+        out[n++] = *p;
+    }
+    if (quote) out[n++] = '"';
+    out[n] = '\0';
+}
+
 /* The #SBATCH header of one step. */
 static void sbatch_lines(const submit_t *s, const char *step, int gpus, char *out, size_t cap)
 {
     int array = s->n_array > 0;
+    char jname[1024], logq[PATH_MAX * 2 + 1], nm[512];
+    snprintf(nm, sizeof nm, "%s-%s", s->name, step);
+    sbq(jname, sizeof jname, nm, 0);
+    sbq(logq, sizeof logq, s->log_dir, 1);
     out[0] = '\0';
-    append(out, cap, "#SBATCH --job-name=%s-%s\n", s->name, step);
+    append(out, cap, "#SBATCH --job-name=%s\n", jname);
     if (s->account) append(out, cap, "#SBATCH --account=%s\n", s->account);
     else if (strcmp(s->profile, "local") != 0) append(out, cap, "#SBATCH --account=YOUR_ACCOUNT   # <- set [slurm] account or --account\n");
     if (s->partition) append(out, cap, "#SBATCH --partition=%s\n", s->partition);
@@ -185,7 +207,7 @@ static void sbatch_lines(const submit_t *s, const char *step, int gpus, char *ou
     if (!strcmp(s->profile, "dcgp")) append(out, cap, "#SBATCH --exclusive\n");
     append(out, cap, "#SBATCH --time=%s\n", s->time);
     if (array) append(out, cap, "#SBATCH --array=0-%d\n", s->n_array - 1);
-    append(out, cap, "#SBATCH --output=%s/%%x_%s.log\n", s->log_dir, array ? "%A_%a" : "%j");
+    append(out, cap, "#SBATCH --output=%s/%%x_%s.log\n", logq, array ? "%A_%a" : "%j");
     append(out, cap, "#SBATCH --open-mode=append\n#SBATCH --requeue\n#SBATCH --signal=B:USR1@120");
 }
 
@@ -197,7 +219,7 @@ static int write_script(const submit_t *s, const char *step, const char *title, 
     snprintf(tpl_path, sizeof tpl_path, "%s/slurm/templates/regia.sbatch.in", s->root);
     if (regia_read_file(tpl_path, 1 << 20, &tpl, &tl) != REGIA_OK)
         return fail_msg("cannot read the batch template: %s", regia_error_msg());
-    char header[4096], env_setup[PATH_MAX + 256], date[32], mpi[64];
+    char header[PATH_MAX * 2 + 4096], env_setup[PATH_MAX + 256], date[32], mpi[64];
     sbatch_lines(s, step, gpus, header, sizeof header);
     if (s->env_file) {
         char q[PATH_MAX * 2];
@@ -419,6 +441,11 @@ int regia_cmd_submit(regia_ctx_t *ctx, int argc, char **argv)
     {
         char *rp = realpath(s.log_dir, NULL);
         if (rp) { snprintf(s.log_dir, sizeof s.log_dir, "%s", rp); free(rp); }
+    }
+    /* a line break cannot be written into an #SBATCH line or the script's comments */
+    if (strpbrk(s.job_file, "\r\n") || strpbrk(s.log_dir, "\r\n") || strpbrk(s.name, "\r\n")) {
+        rc = fail_msg("the job file or log directory path contains a line break: rename it");
+        goto done;
     }
     /* the command lines */
     if (jobfile) {

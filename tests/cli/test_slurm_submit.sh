@@ -144,3 +144,11 @@ REGIA_ARRAY_INDEX=1 run_np 2 env "$D/arr.ini" >/dev/null 2>&1 || fail "array tas
 grep -q 'forecast_origin = "2024-04-30"' <(ncdump -h "$D/out/arr_2024-04-30.nc") || fail "task 1 origin"
 echo "ok: array $arr: three tasks, logs arr-env_${arr}_{0,1,2}.log, one output per origin"
 expect_fail "{array} outside an array task" "uses \{array\}, but this is not an array task" run_np 1 env "$D/arr.ini"
+
+# ---- 3. a directory named with blanks, quotes, # and %: sbatch reads the #SBATCH lines ----
+W="$TMP/my dir/it's \"q\" #1 100%"; mkdir -p "$W"
+out=$(cd "$W" && "$REGIA" submit --profile local -- version 2>&1) || { echo "$out"; fail "regia submit in a quoted directory"; }
+v=$(grep -o 'submitted job [0-9]*' <<<"$out" | awk '{print $3}') || fail "no job id: $out"
+wait_done "$v"
+grep -q 'regia: done' "$W/slurm-logs/version-version_$v.log" || { ls -R "$W"; fail "no log in the quoted directory"; }
+echo "ok: job $v submitted from a directory named: my dir/it's \"q\" #1 100%"

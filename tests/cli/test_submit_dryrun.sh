@@ -68,6 +68,18 @@ expect_fail "{array} without array" "noarr.ini:2: key 'output' uses \{array\} bu
 sed 's/^registry = .*//' "$D/job.ini" >"$D/half.ini"
 expect_fail "half an ingest section" "\[ingest\] needs both 'registry' and 'data'" "$REGIA" submit --dry-run "$D/half.ini"
 expect_fail "no job" "expected a JOBFILE, or -- COMMAND ARGS" "$REGIA" submit --dry-run
+# a job file and log directory with blanks, quotes, # and % in their names: sbatch splits
+# #SBATCH lines at blanks and reads quotes, \ and #; SLURM reads % in --output as a pattern
+W="$D/my dir/it's \"q\" #1 100%"; mkdir -p "$W"
+printf '[job]\noutput = o.nc\n[input]\nfile = in.nc\n[slurm]\nprofile = local\n' >"$W/my job.ini"
+"$REGIA" submit --dry-run "$W/my job.ini" >/dev/null || fail "dry run in a directory with quotes"
+w=$W/slurm-logs/my\ job-env.sbatch
+grep -qxF '#SBATCH --job-name="my job-env"' "$w" || fail "job name not quoted for sbatch: $(grep job-name "$w")"
+grep -qxF "#SBATCH --output=\"$D/my dir/it's \\\"q\\\" #1 100%%/slurm-logs\"/%x_%j.log" "$w" ||
+  fail "log path not quoted for sbatch: $(grep -- --output "$w")"
+grep -qF "env '$D/my dir/it'\\''s \"q\" #1 100%/my job.ini' &" "$w" || fail "job file not quoted for bash: $(grep srun "$w")"
+bash -n "$w" || fail "script in a quoted directory is not valid bash"
+echo "ok: #SBATCH values and the command quoted for a directory named: my dir/it's \"q\" #1 100%"
 mkdir -p "$D/bin"; printf '#!/bin/sh\necho "sbatch: error: Invalid account" >&2; exit 1\n' >"$D/bin/sbatch"; chmod +x "$D/bin/sbatch"
 expect_fail "sbatch refuses" "sbatch failed \\(exit 1\\)" env PATH="$D/bin:$PATH" "$REGIA" submit "$D/job.ini"
 
