@@ -152,3 +152,19 @@ v=$(grep -o 'submitted job [0-9]*' <<<"$out" | awk '{print $3}') || fail "no job
 wait_done "$v"
 grep -q 'regia: done' "$W/slurm-logs/version-version_$v.log" || { ls -R "$W"; fail "no log in the quoted directory"; }
 echo "ok: job $v submitted from a directory named: my dir/it's \"q\" #1 100%"
+
+# ---- 4. scancel stops for good: the ranks checkpoint, the script does not requeue -------
+sed -e 's|^output = .*|output = out/cancel.nc|' -e 's|^paths = .*|paths = 200000|' -e '/^stage_to/d' \
+  -e '/^\[ingest\]/,$d' -e 's|^chunk = .*|chunk = 1|' "$D/chain.ini" >"$D/cancel.ini"
+out=$("$REGIA" submit "$D/cancel.ini" 2>&1) || { echo "$out"; fail "regia submit (cancel)"; }
+c=$(grep -o 'submitted job [0-9]*' <<<"$out" | awk '{print $3}') || fail "no job id: $out"
+for _ in $(seq 1 900); do [[ -f $D/out/cancel.ckpt/rank-0.ckpt ]] && break; sleep 0.1; done
+[[ -f $D/out/cancel.ckpt/rank-0.ckpt ]] || { cat "$D"/slurm-logs/cancel-env_"$c".log; fail "cancel: no checkpoint appeared"; }
+scancel "$c"
+wait_done "$c"
+clog=$D/slurm-logs/cancel-env_$c.log
+grep -q 'stopped by SIGTERM, not requeued' "$clog" || { cat "$clog"; fail "cancel: no SIGTERM stop in the log"; }
+! grep -q 'requeueing' "$clog" || { cat "$clog"; fail "cancel: the script requeued a cancelled job"; }
+[[ $(state "$c") == CANCELLED ]] || fail "cancel: job state $(state "$c"), expected CANCELLED"
+[[ -f $D/out/cancel.ckpt/rank-0.ckpt && ! -e $D/out/cancel.nc ]] || fail "cancel: checkpoint gone or output present"
+echo "ok: scancel $c -> checkpoint kept, job CANCELLED, not requeued"
