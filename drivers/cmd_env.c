@@ -483,8 +483,8 @@ static regia_status_t open_checkpoint(env_t *e, regia_ctx_t *ctx, const char *in
 {
     regia_status_t st = REGIA_OK;
     char text[512], fp[65];
-    snprintf(text, sizeof text, "%s|%s|%s|%s|%s", regia_job_sha256(e->job), input_sha, REGIA_VERSION, REGIA_GIT_REV,
-             regia_backend_name(&e->be));
+    snprintf(text, sizeof text, "%s|%s|%s|%s|%s|%s", regia_job_sha256(e->job), regia_job_values_sha256(e->job),
+             input_sha, REGIA_VERSION, REGIA_GIT_REV, regia_backend_name(&e->be));
     regia_sha256_buf(text, strlen(text), fp);
     if (ctx->rank == 0) st = regia_mkdir_p(e->ckpt_dir);
     st = regia_agree(ctx, st);

@@ -25,6 +25,7 @@ typedef struct {
 struct regia_job {
     char *text, *path, *dir;
     char sha[65];
+    char values_sha[65];      /* of every key's value after ${VAR} and {array} expansion */
     entry_t *e;
     int n, cap;
     const regia_job_key_t *schema;
@@ -419,6 +420,19 @@ regia_status_t regia_job_parse(const char *text, const char *path, const regia_j
     REGIA_TRY(add_fallbacks(job));
     REGIA_TRY(expand_all(job));
     for (int i = 0; i < job->n; i++) REGIA_TRY(validate_entry(job, &job->e[i]));
+    {
+        /* section, key and expanded value of every entry: the same file gives another hash
+         * when an environment variable or the array task changes a value */
+        size_t cap = 1;
+        for (int i = 0; i < job->n; i++)
+            cap += strlen(job->e[i].section) + strlen(job->e[i].key) + strlen(job->e[i].value) + 3;
+        char *all = malloc(cap), *w = all;
+        if (!all) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
+        for (int i = 0; i < job->n; i++)
+            w += sprintf(w, "%s\x1f%s\x1f%s\x1e", job->e[i].section, job->e[i].key, job->e[i].value);
+        regia_sha256_buf(all, (size_t)(w - all), job->values_sha);
+        free(all);
+    }
     *out = job;
     return REGIA_OK;
 err:
@@ -522,6 +536,7 @@ int regia_job_line(const regia_job_t *job, const char *s, const char *k)
 const char *regia_job_text(const regia_job_t *job) { return job->text; }
 const char *regia_job_file(const regia_job_t *job) { return job->path; }
 const char *regia_job_sha256(const regia_job_t *job) { return job->sha; }
+const char *regia_job_values_sha256(const regia_job_t *job) { return job->values_sha; }
 
 void regia_job_print_schema(const regia_job_key_t *schema, void *stream)
 {

@@ -83,6 +83,10 @@ int regia_job_line(const regia_job_t *job, const char *section, const char *key)
 const char *regia_job_text(const regia_job_t *job);
 const char *regia_job_file(const regia_job_t *job);
 const char *regia_job_sha256(const regia_job_t *job);
+/* SHA-256 (hex) of every key's value as used, after ${VAR} and {array} expansion: differs
+ * between array tasks, or runs under another environment, of the same file (what a
+ * checkpoint must match; regia_job_sha256 is the file's, for provenance). */
+const char *regia_job_values_sha256(const regia_job_t *job);
 
 /* The array task index the job was expanded for, or -1 (no [slurm] array, or not a task). */
 int regia_job_array_index(const regia_job_t *job);

@@ -70,6 +70,19 @@ grep -q "of another job, input or build ignored" "$D/stale.log" || { cat "$D/sta
 sed 's/stale/ref/' <(data "$D/stale.nc") | cmp -s - <(data "$D/ref.nc") || fail "stale: output differs"
 echo "ok: a checkpoint of another job is ignored"
 
+# the same job file whose ${VAR} expands to another value is another job: its checkpoint
+# is not used (array tasks sharing a checkpoint_dir are the same case, with {array})
+job envv
+sed -i 's/^seed = 5/seed = ${REGIA_TEST_SEED}/' "$D/envv.ini"
+REGIA_TEST_SEED=6 mpirun -np 2 --oversubscribe "$REGIA" env "$D/envv.ini" >/dev/null 2>&1 & pid=$!
+for _ in $(seq 1 600); do [[ -f $D/envv.ckpt/rank-0.ckpt ]] && break; sleep 0.05; done
+kill -USR1 $pid; wait $pid || true
+[[ -f $D/envv.ckpt/rank-0.ckpt ]] || fail "envv: no checkpoint"
+REGIA_TEST_SEED=5 run_np 2 env "$D/envv.ini" >"$D/envv.log" 2>&1 || { cat "$D/envv.log"; fail "envv run"; }
+! grep -q 'restored from the checkpoint' "$D/envv.log" || fail "checkpoint of another \${REGIA_TEST_SEED} used"
+sed 's/envv/ref/' <(data "$D/envv.nc") | cmp -s - <(data "$D/ref.nc") || fail "envv: output differs from seed 5's"
+echo "ok: a checkpoint made under another \${VAR} value is ignored"
+
 # a damaged (truncated) checkpoint file is ignored, not trusted
 job dmg
 mkdir -p "$D/dmg.ckpt"

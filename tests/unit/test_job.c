@@ -294,6 +294,43 @@ static void test_sha256(void)
     rmdir(dir);
 }
 
+/* The values' hash follows ${VAR} and {array} expansion; the file's hash does not. */
+static void test_values_sha256(void)
+{
+    static const regia_job_key_t sch[] = {
+        {"job", "output", REGIA_KEY_PATH, 1, NULL, 0, 0, NULL, "output"},
+        {"input", "as_of", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL, "origin"},
+        {"slurm", "array", REGIA_KEY_LIST, 0, NULL, 0, 0, NULL, "array"},
+        {NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL},
+    };
+    const char *text = "[job]\noutput = o.nc\n[input]\nas_of = ${REGIA_TEST_ASOF}\n";
+    regia_job_t *a = NULL, *b = NULL, *c = NULL;
+    setenv("REGIA_TEST_ASOF", "2024-05-31", 1);
+    CHECK_OK(regia_job_parse(text, "j.ini", sch, &a));
+    CHECK_OK(regia_job_parse(text, "j.ini", sch, &c));
+    setenv("REGIA_TEST_ASOF", "2024-03-31", 1);
+    CHECK_OK(regia_job_parse(text, "j.ini", sch, &b));
+    unsetenv("REGIA_TEST_ASOF");
+    if (a && b && c) {
+        CHECK(!strcmp(regia_job_sha256(a), regia_job_sha256(b)));
+        CHECK(strlen(regia_job_values_sha256(a)) == 64);
+        CHECK_MSG(strcmp(regia_job_values_sha256(a), regia_job_values_sha256(b)) != 0, "${VAR} change, same hash");
+        CHECK(!strcmp(regia_job_values_sha256(a), regia_job_values_sha256(c)));
+    }
+    regia_job_free(a);
+    regia_job_free(b);
+    regia_job_free(c);
+    const char *arr = "[job]\noutput = o.nc\n[input]\nas_of = {array}\n[slurm]\narray = 2023-12-31, 2024-12-31\n";
+    setenv("REGIA_ARRAY_INDEX", "0", 1);
+    CHECK_OK(regia_job_parse(arr, "j.ini", sch, &a));
+    setenv("REGIA_ARRAY_INDEX", "1", 1);
+    CHECK_OK(regia_job_parse(arr, "j.ini", sch, &b));
+    unsetenv("REGIA_ARRAY_INDEX");
+    if (a && b) CHECK_MSG(strcmp(regia_job_values_sha256(a), regia_job_values_sha256(b)) != 0, "array tasks, same hash");
+    regia_job_free(a);
+    regia_job_free(b);
+}
+
 int main(int argc, char **argv)
 {
     /* a singleton MPI run for regia_job_load (the test runner starts this without mpirun) */
@@ -304,6 +341,7 @@ int main(int argc, char **argv)
     test_good();
     test_errors();
     test_sha256();
+    test_values_sha256();
     MPI_Finalize();
     return check_done();
 }
