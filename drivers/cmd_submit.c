@@ -135,9 +135,15 @@ static void append(char *buf, size_t cap, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Set when a word did not fit (add_word leaves it out): the command must not be used. */
+static int cmd_overflow;
+
 static void add_word(char *cmd, size_t cap, const char *w)
 {
     char q[PATH_MAX * 2];
+    size_t need = 2;
+    for (const char *p = w; *p; p++) need += *p == '\'' ? 4 : 1;
+    if (need >= sizeof q || strlen(cmd) + 1 + need >= cap) { cmd_overflow = 1; return; }
     shq(q, sizeof q, w);
     append(cmd, cap, "%s%s", cmd[0] ? " " : "", q);
 }
@@ -488,6 +494,11 @@ int regia_cmd_submit(regia_ctx_t *ctx, int argc, char **argv)
         }
     } else {
         for (int i = cmd_at; i < argc; i++) add_word(main_cmd, sizeof main_cmd, argv[i]);
+    }
+    if (cmd_overflow) {
+        rc = fail_msg("the command line of a step is longer than %d bytes (many or long [ingest] data paths?): "
+                      "use fewer, larger files or shorter paths", MAXCMD);
+        goto done;
     }
     int gpus = !strcmp(s.profile, "booster");
     char script1[PATH_MAX + 64] = "", script2[PATH_MAX + 64], id1[64] = "", id2[64] = "";

@@ -68,6 +68,11 @@ expect_fail "{array} without array" "noarr.ini:2: key 'output' uses \{array\} bu
 sed 's/^registry = .*//' "$D/job.ini" >"$D/half.ini"
 expect_fail "half an ingest section" "\[ingest\] needs both 'registry' and 'data'" "$REGIA" submit --dry-run "$D/half.ini"
 expect_fail "no job" "expected a JOBFILE, or -- COMMAND ARGS" "$REGIA" submit --dry-run
+# a command line longer than regia submit's buffer is refused, not cut inside a quote
+printf '[job]\noutput = o.nc\n[input]\nfile = in.nc\n[slurm]\nprofile = local\n[ingest]\nregistry = r.csv\ndata = ${REGIA_TEST_FILES}\n' >"$D/many.ini"
+expect_fail "ingest command too long" "the command line of a step is longer than" env REGIA_TEST_FILES="$(
+  for i in $(seq 1 200); do printf 'raw/measurements_of_the_lombardia_network_block_%03d_year_2024.csv, ' "$i"; done)" \
+  "$REGIA" submit --dry-run "$D/many.ini"
 # a job file and log directory with blanks, quotes, # and % in their names: sbatch splits
 # #SBATCH lines at blanks and reads quotes, \ and #; SLURM reads % in --output as a pattern
 W="$D/my dir/it's \"q\" #1 100%"; mkdir -p "$W"
