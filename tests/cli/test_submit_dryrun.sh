@@ -103,3 +103,41 @@ out=$(bash -c 'module() { echo "$2" >>"'"$D"'/loaded"; }; REGIA_PARTITION=dcgp s
 ! grep -q '^cuda/' "$D/loaded" || fail "DCGP loads CUDA"
 grep -q 'loaded .*(dcgp)' <<<"$out" || fail "leonardo.env (dcgp) summary: $out"
 echo "ok: slurm/leonardo.env loads the pinned Booster/DCGP modules and names what is missing"
+
+# the requeue protocol of the script, run by bash with stand-ins for srun and scontrol:
+# a signal during the ranks' run is forwarded; exit 3 after SIGUSR1 requeues, after
+# SIGTERM (scancel) does not; ranks that finish although signalled are still staged
+P=$D/proto; mkdir -p "$P/bin" "$P/out"
+cat >"$P/bin/srun" <<'SH'
+#!/bin/bash
+# stand-in ranks: note signals, write the output and its manifest, exit $FAKE_RC
+trap 'echo usr1 >>"$FAKE_DIR/srun.sig"' USR1
+trap 'echo term >>"$FAKE_DIR/srun.sig"' TERM
+: >"$FAKE_DIR/started"
+for _ in $(seq 1 40); do sleep 0.05; done
+echo data >"$FAKE_DIR/out/p.nc"; echo '{}' >"$FAKE_DIR/out/p.manifest.json"
+exit "${FAKE_RC:-0}"
+SH
+printf '#!/bin/sh\necho "$@" >>"$FAKE_DIR/scontrol.calls"\n' >"$P/bin/scontrol"
+chmod +x "$P/bin/srun" "$P/bin/scontrol"
+printf '[job]\noutput = out/p.nc\n[input]\nfile = in.nc\n[slurm]\nprofile = local\nstage_to = staged\n' >"$P/p.ini"
+"$REGIA" submit --dry-run "$P/p.ini" >/dev/null || fail "protocol dry run"
+proto() {  # proto SIGNAL RC: run the script, send SIGNAL while the ranks run, ranks exit RC
+  rm -rf "$P/out"/* "$P/staged" "$P"/*.calls "$P"/srun.sig "$P/started"; local rc=0
+  FAKE_DIR=$P FAKE_RC=$2 SLURM_JOB_ID=42 PATH="$P/bin:$PATH" bash "$P/slurm-logs/p-env.sbatch" >"$P/log" 2>&1 & local b=$!
+  for _ in $(seq 1 100); do [[ -f $P/started ]] && break; sleep 0.05; done
+  kill -"$1" $b; wait $b || rc=$?
+  echo "$rc"
+}
+rc=$(proto USR1 3)
+((rc == 0)) && grep -qx 'requeue 42' "$P/scontrol.calls" && grep -qx usr1 "$P/srun.sig" ||
+  { cat "$P/log"; fail "USR1, ranks exit 3: exit $rc, expected a forwarded USR1 and scontrol requeue"; }
+rc=$(proto TERM 3)
+((rc == 3)) && [[ ! -e $P/scontrol.calls ]] && grep -q 'not requeued' "$P/log" ||
+  { cat "$P/log"; fail "TERM, ranks exit 3: exit $rc, expected 3 and no requeue"; }
+rc=$(proto USR1 0)
+((rc == 0)) && [[ -f $P/staged/p.nc && -f $P/staged/p.manifest.json ]] && grep -q 'regia: done' "$P/log" ||
+  { cat "$P/log"; fail "USR1, ranks finish: exit $rc, outputs not staged"; }
+rc=$(proto USR1 1)
+((rc == 1)) && [[ ! -e $P/scontrol.calls && ! -e $P/staged ]] || { cat "$P/log"; fail "USR1, ranks fail: exit $rc"; }
+echo "ok: requeue protocol (USR1 -> requeue, TERM -> no requeue, finished ranks staged, failure kept)"
