@@ -415,10 +415,10 @@ static regia_status_t rebalance(env_t *e, regia_ctx_t *ctx)
     int *rcnt = malloc(sizeof(int) * (size_t)P), *rdsp = malloc(sizeof(int) * (size_t)P);
     double *y2 = NULL;
     int32_t *len2 = NULL, *seen2 = NULL;
-    if (!cost || !cnt || !dsp || !old || !nw || !scnt || !sdsp || !rcnt || !rdsp) {
+    if (!cost || !cnt || !dsp || !old || !nw || !scnt || !sdsp || !rcnt || !rdsp)
         st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory balancing %lld stations", (long long)N);
-        goto err;
-    }
+    /* every rank learns of a failure before the collectives below (none may be left waiting) */
+    if ((st = regia_agree(ctx, st))) goto err;
     regia_partition(NULL, N, P, old);
     double *mine = cost + e->s0;
     for (int64_t s = 0; s < e->ns; s++) {
@@ -447,7 +447,8 @@ static regia_status_t rebalance(env_t *e, regia_ctx_t *ctx)
     y2 = malloc(sizeof(double) * (size_t)(n1 * np * D + 1));
     len2 = malloc(sizeof(int32_t) * (size_t)(n1 * np + 1));
     seen2 = malloc(sizeof(int32_t) * (size_t)(n1 * np + 1));
-    if (!y2 || !len2 || !seen2) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory balancing"); goto err; }
+    if (!y2 || !len2 || !seen2) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory balancing");
+    if ((st = regia_agree(ctx, st))) goto err;
     MPI_Datatype station_y, station_i;
     MPI_Type_contiguous(np * D, MPI_DOUBLE, &station_y);
     MPI_Type_contiguous(np, MPI_INT32_T, &station_i);
@@ -1045,6 +1046,7 @@ int regia_cmd_env(regia_ctx_t *ctx, int argc, char **argv)
     char input_sha[65] = "", msg[256];
     int interrupted = 0;
     regia_log_init(&ctx->log, ctx->comm, "regia env", 0);
+    regia_signals_install(); /* a stop request while reading stops the run after its first block */
     regia_status_t st = regia_agree(ctx, read_job(&e, argv[1], ctx));
     if (st) goto done;
     regia_info(&ctx->log, "job %s (sha256 %.12s...), %d rank%s", argv[1], regia_job_sha256(e.job), ctx->size,
@@ -1082,7 +1084,6 @@ int regia_cmd_env(regia_ctx_t *ctx, int argc, char **argv)
     if (e.chunk == 0) e.chunk = !strcmp(regia_backend_name(&e.be), "cpu") ? 32 : 8192;
     st = regia_agree(ctx, open_checkpoint(&e, ctx, input_sha));
     if (st) goto done;
-    regia_signals_install();
     st = regia_agree(ctx, compute(&e, ctx));
     if (st == REGIA_ERR_INTERRUPTED) {
         /* every rank saves what it completed, whichever rank was stopped */

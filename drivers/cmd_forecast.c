@@ -1274,6 +1274,7 @@ int regia_cmd_forecast(regia_ctx_t *ctx, int argc, char **argv)
     fc_t f;
     memset(&f, 0, sizeof f);
     regia_log_init(&ctx->log, ctx->comm, "regia forecast", 0);
+    regia_signals_install(); /* a stop request while reading stops the run after its first block */
     int rc = parse_args(&f, ctx, argc, argv);
     if (rc >= 0) return rc;
     regia_atomic_t at;
@@ -1332,7 +1333,6 @@ int regia_cmd_forecast(regia_ctx_t *ctx, int argc, char **argv)
         if (stale && ctx->rank == 0)
             regia_warn(&ctx->log, "checkpoint %s: %d file(s) of another input, command or build ignored (overwritten)",
                        f.ckpt_dir, stale);
-        regia_signals_install();
     }
     st = regia_agree(ctx, compute(&f, ctx));
     if (st == REGIA_ERR_INTERRUPTED) {

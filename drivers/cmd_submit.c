@@ -390,6 +390,17 @@ int regia_cmd_submit(regia_ctx_t *ctx, int argc, char **argv)
                 regia_job_free(job);
                 return fail_msg("array task %d: %s", t, regia_error_msg());
             }
+            /* one ingest step serves the whole array: its output must not depend on {array} */
+            int ingest = regia_job_has(jt, "ingest", "registry") || regia_job_list_len(jt, "ingest", "data") > 0;
+            const char *in0 = regia_job_path(job, "input", "file"), *in1 = regia_job_path(jt, "input", "file");
+            if (ingest && in0 && in1 && strcmp(in0, in1) != 0) {
+                int line = regia_job_line(jt, "input", "file");
+                regia_job_free(jt);
+                regia_job_free(job);
+                return fail_msg("%s:%d: [input] file differs between array tasks (%s); an [ingest] step makes one "
+                                "input for the whole array: ingest each input separately or drop {array} there",
+                                jobfile, line, "uses {array} or a variable");
+            }
             regia_job_free(jt);
         }
         unsetenv("REGIA_ARRAY_INDEX");

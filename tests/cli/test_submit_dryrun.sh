@@ -141,3 +141,8 @@ rc=$(proto USR1 0)
 rc=$(proto USR1 1)
 ((rc == 1)) && [[ ! -e $P/scontrol.calls && ! -e $P/staged ]] || { cat "$P/log"; fail "USR1, ranks fail: exit $rc"; }
 echo "ok: requeue protocol (USR1 -> requeue, TERM -> no requeue, finished ranks staged, failure kept)"
+
+# an [ingest] step serves the whole array: an [input] file that changes with {array} is refused
+sed 's|^file = in.nc|file = in_{array}.nc|' "$D/job.ini" >"$D/arrin.ini"
+expect_fail "{array} in the ingested input" "arrin.ini:4: \[input\] file differs between array tasks" \
+  "$REGIA" submit --dry-run "$D/arrin.ini"
