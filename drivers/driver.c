@@ -7,10 +7,13 @@
 
 regia_status_t regia_agree(regia_ctx_t *ctx, regia_status_t st)
 {
-    /* The lowest failing rank speaks for all. */
-    int mine = st != REGIA_OK ? ctx->rank : ctx->size, first;
+    /* The lowest failing rank speaks for all; a real error wins over a stop request
+     * (REGIA_ERR_INTERRUPTED), so that a checkpoint-and-requeue never hides it. */
+    int mine = st == REGIA_OK ? 2 * ctx->size : st == REGIA_ERR_INTERRUPTED ? ctx->size + ctx->rank : ctx->rank;
+    int first;
     MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, ctx->comm);
-    if (first == ctx->size) return REGIA_OK;
+    if (first == 2 * ctx->size) return REGIA_OK;
+    first %= ctx->size;
     struct { int st; char msg[2048]; char where[256]; } e;
     memset(&e, 0, sizeof e);
     if (ctx->rank == first) {

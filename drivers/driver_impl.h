@@ -26,7 +26,8 @@ enum { REGIA_EXIT_OK = 0, REGIA_EXIT_FAIL = 1, REGIA_EXIT_USAGE = 2, REGIA_EXIT_
 
 /* Collective.  Agree on the status of a step that every rank ran: if any rank failed, the
  * message of the lowest failing rank is printed once by rank 0 (with that rank's number
- * when there are several ranks) and every rank gets the failure status back. */
+ * when there are several ranks) and every rank gets the failure status back.  A real
+ * error on any rank wins over a stop request (REGIA_ERR_INTERRUPTED) on a lower one. */
 regia_status_t regia_agree(regia_ctx_t *ctx, regia_status_t st);
 
 /* Not collective.  Print this rank's error and end every rank with MPI_Abort.  For
