@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <netcdf.h>
 #include <netcdf_par.h>
 #include <stdio.h>
@@ -135,14 +134,10 @@ static regia_status_t read_job(env_t *e, const char *path, regia_ctx_t *ctx)
     e->min_frac = regia_job_double(j, "analysis", "min_valid_fraction");
     e->ckpt_interval = regia_job_double(j, "job", "checkpoint_interval");
     e->chunk = regia_job_int(j, "job", "chunk");
-    if (regia_job_path(j, "job", "checkpoint_dir")) {
+    if (regia_job_path(j, "job", "checkpoint_dir"))
         snprintf(e->ckpt_dir, sizeof e->ckpt_dir, "%s", regia_job_path(j, "job", "checkpoint_dir"));
-    } else {
-        snprintf(e->ckpt_dir, sizeof e->ckpt_dir, "%s", e->output);
-        size_t n = strlen(e->ckpt_dir);
-        if (n > 3 && !strcmp(e->ckpt_dir + n - 3, ".nc")) e->ckpt_dir[n - 3] = '\0';
-        strncat(e->ckpt_dir, ".ckpt", sizeof e->ckpt_dir - strlen(e->ckpt_dir) - 1);
-    }
+    else
+        regia_sibling_path(e->output, ".ckpt", e->ckpt_dir, sizeof e->ckpt_dir);
     e->n_levels = regia_job_list_len(j, "analysis", "levels");
     if (e->n_levels > REGIA_ETS_MAX_LEVELS)
         return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: at most %d interval levels", path,
@@ -500,47 +495,22 @@ static regia_status_t open_checkpoint(env_t *e, regia_ctx_t *ctx, const char *in
 
 /* ---- checkpoint records: the results of one chunk of series ---------------------------- */
 
-typedef struct {
-    int n, H, L, SS;
-    regia_ets_fit_t *fit;
-    double *mean, *var, *lo, *up, *state, *pex, *pbr, *ecount;
-} chunk_view_t;
+enum { N_PARTS = 9 };
 
-static chunk_view_t chunk_view(env_t *e, int64_t c0, int n)
+/* The arrays holding the results of series [c0, c0 + n): one checkpoint record. */
+static void chunk_parts(env_t *e, int64_t c0, int n, regia_ckpt_part_t part[N_PARTS])
 {
-    const int H = e->horizon, L = e->n_levels, SS = 2 + e->season;
-    return (chunk_view_t){n, H, L, SS, e->fit + c0, e->mean + c0 * H, e->var + c0 * H, e->lo + c0 * L * H,
-                          e->up + c0 * L * H, e->state + c0 * SS, e->pex + c0 * H, e->pbr + c0, e->ecount + c0};
-}
-
-static size_t chunk_bytes(const chunk_view_t *v)
-{
-    return (size_t)v->n * (sizeof(regia_ets_fit_t) +
-                           sizeof(double) * (size_t)(3 * v->H + 2 * v->L * v->H + v->SS + 2));
-}
-
-/* Copy the chunk's arrays to or from a record (dir 1: pack into buf, 0: unpack). */
-static void chunk_copy(const chunk_view_t *v, unsigned char *buf, int pack)
-{
-    struct { void *p; size_t len; } part[] = {
-        {v->fit, sizeof(regia_ets_fit_t) * (size_t)v->n},
-        {v->mean, sizeof(double) * (size_t)(v->n * v->H)},
-        {v->var, sizeof(double) * (size_t)(v->n * v->H)},
-        {v->lo, sizeof(double) * (size_t)(v->n * v->L * v->H)},
-        {v->up, sizeof(double) * (size_t)(v->n * v->L * v->H)},
-        {v->state, sizeof(double) * (size_t)(v->n * v->SS)},
-        {v->pex, sizeof(double) * (size_t)(v->n * v->H)},
-        {v->pbr, sizeof(double) * (size_t)v->n},
-        {v->ecount, sizeof(double) * (size_t)v->n},
+    const int64_t H = e->horizon, LH = (int64_t)e->n_levels * H, SS = 2 + e->season;
+    const size_t d = sizeof(double);
+    regia_ckpt_part_t p[N_PARTS] = {
+        {e->fit + c0, sizeof(regia_ets_fit_t) * (size_t)n}, {e->mean + c0 * H, d * (size_t)(n * H)},
+        {e->var + c0 * H, d * (size_t)(n * H)},             {e->lo + c0 * LH, d * (size_t)(n * LH)},
+        {e->up + c0 * LH, d * (size_t)(n * LH)},            {e->state + c0 * SS, d * (size_t)(n * SS)},
+        {e->pex + c0 * H, d * (size_t)(n * H)},             {e->pbr + c0, d * (size_t)n},
+        {e->ecount + c0, d * (size_t)n},
     };
-    for (size_t i = 0; i < sizeof part / sizeof part[0]; i++) {
-        if (pack) memcpy(buf, part[i].p, part[i].len);
-        else memcpy(part[i].p, buf, part[i].len);
-        buf += part[i].len;
-    }
+    memcpy(part, p, sizeof p);
 }
-static void chunk_pack(const chunk_view_t *v, void *buf) { chunk_copy(v, buf, 1); }
-static void chunk_unpack(const chunk_view_t *v, const void *buf) { chunk_copy(v, (unsigned char *)buf, 0); }
 
 /* ---- compute --------------------------------------------------------------------------- */
 
@@ -580,14 +550,12 @@ static regia_status_t compute(env_t *e, regia_ctx_t *ctx)
      * between (an error or a stop signal on one rank ends its loop with `break`) */
     regia_progress_t prog;
     regia_progress_begin(&prog, &ctx->log, "forecast and risk", nser, "series");
-    double last_save = regia_now();
     int64_t resumed = 0;
     for (int64_t c0 = 0; c0 < nser && !st; c0 += e->chunk) {
         int n = (int)(nser - c0 < e->chunk ? nser - c0 : e->chunk);
-        chunk_view_t v = chunk_view(e, c0, n);
-        const void *saved = e->ckpt ? regia_ckpt_find(e->ckpt, k_first + c0, chunk_bytes(&v)) : NULL;
-        if (saved) {
-            chunk_unpack(&v, saved);
+        regia_ckpt_part_t part[N_PARTS];
+        chunk_parts(e, c0, n, part);
+        if (regia_ckpt_restore(e->ckpt, k_first + c0, part, N_PARTS)) {
             resumed += n;
         } else {
             regia_ets_batch_t in = {.n_series = n, .stride = e->hist, .y = e->y + c0 * e->hist, .len = e->len + c0,
@@ -606,26 +574,9 @@ static regia_status_t compute(env_t *e, regia_ctx_t *ctx)
             regia_breach_out_t bo = {e->pbr + c0, e->ecount + c0};
             if ((st = regia_breach(&e->be, &bb, &bo))) break;
         }
-        if (e->ckpt) {
-            void *buf = malloc(chunk_bytes(&v));
-            if (!buf) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the checkpoint"); break; }
-            chunk_pack(&v, buf);
-            st = regia_ckpt_add(e->ckpt, k_first + c0, buf, chunk_bytes(&v));
-            free(buf);
-            if (st) break;
-        }
+        if ((st = regia_ckpt_record(e->ckpt, k_first + c0, part, N_PARTS))) break;
         regia_progress_add(&prog, n);
-        int sig = regia_signal_pending();
-        int due = e->ckpt && e->ckpt_interval > 0 && regia_now() - last_save >= e->ckpt_interval;
-        if (e->ckpt && (due || sig) && c0 + n < nser) {
-            if ((st = regia_ckpt_save(e->ckpt))) break;
-            last_save = regia_now();
-        }
-        if (sig && c0 + n < nser) {
-            st = REGIA_FAIL(REGIA_ERR_INTERRUPTED, "stopped by %s after %lld of this rank's %lld series",
-                            sig == SIGTERM ? "SIGTERM" : "SIGUSR1", (long long)(c0 + n), (long long)nser);
-            break;
-        }
+        if ((st = regia_ckpt_after_block(e->ckpt, e->ckpt_interval, c0 + n, nser, "series"))) break;
     }
     regia_progress_end(&prog);
     if (resumed && !st) regia_rank_msg(&ctx->log, "%lld of %lld series restored from the checkpoint", (long long)resumed,
@@ -645,22 +596,12 @@ typedef struct {
     int daily, fc, lo, up, pex, pbr, obs, expct, model, alpha, beta, gamma, phi, sigma2, aicc;
 } pvars_t;
 
-static regia_status_t def_var(int ncid, const char *name, nc_type type, int nd, const int *dims, int compress,
-                              const size_t *chunk, int *vid)
+/* A data variable (regia_nc_def_data) with the station coordinates when on `station`. */
+static regia_status_t def_var(int ncid, const char *name, nc_type type, int nd, const int *dims, const size_t *chunk,
+                              int *vid)
 {
     regia_status_t st = REGIA_OK;
-    REGIA_NC(nc_def_var(ncid, name, type, nd, dims, vid));
-    if (compress) {
-        REGIA_NC(nc_def_var_chunking(ncid, *vid, NC_CHUNKED, chunk));
-        REGIA_NC(nc_def_var_deflate(ncid, *vid, 1, 1, 1));
-    }
-    if (type == NC_FLOAT) {
-        float fill = NAN;
-        REGIA_NC(nc_put_att_float(ncid, *vid, "_FillValue", NC_FLOAT, 1, &fill));
-    } else if (type == NC_DOUBLE) {
-        double fill = NAN;
-        REGIA_NC(nc_put_att_double(ncid, *vid, "_FillValue", NC_DOUBLE, 1, &fill));
-    }
+    REGIA_TRY(regia_nc_def_data(ncid, name, type, nd, dims, chunk, vid));
     if (nd >= 1 && dims[0] >= 0) {
         char dn[NC_MAX_NAME + 1];
         REGIA_NC(nc_inq_dimname(ncid, dims[0], dn));
@@ -683,7 +624,7 @@ static regia_status_t define_pollutant(env_t *e, int ncid, int p, const int *dim
     const char *stat = env_stat_name(r->stat);
 #define NAME(fmt) snprintf(name, sizeof name, fmt, nm)
     NAME("%s_daily");
-    REGIA_TRY(def_var(ncid, name, NC_FLOAT, 2, d_sd, 1, c_sd, &v->daily));
+    REGIA_TRY(def_var(ncid, name, NC_FLOAT, 2, d_sd, c_sd, &v->daily));
     ATT(v->daily, "standard_name", r->standard_name);
     snprintf(text, sizeof text, "%s %s (observed)", r->label, stat);
     ATT(v->daily, "long_name", text);
@@ -691,28 +632,28 @@ static regia_status_t define_pollutant(env_t *e, int ncid, int p, const int *dim
     ATT(v->daily, "cell_methods", r->stat == ENV_DAILY_MEAN ? "day: mean" : "day: maximum");
     ATT(v->daily, "coverage_content_type", "physicalMeasurement");
     NAME("%s_forecast");
-    REGIA_TRY(def_var(ncid, name, NC_FLOAT, 2, d_sl, 1, c_sl, &v->fc));
+    REGIA_TRY(def_var(ncid, name, NC_FLOAT, 2, d_sl, c_sl, &v->fc));
     ATT(v->fc, "standard_name", r->standard_name);
     snprintf(text, sizeof text, "%s %s, ETS point forecast", r->label, stat);
     ATT(v->fc, "long_name", text);
     ATT(v->fc, "units", "ug m-3");
     ATT(v->fc, "coverage_content_type", "modelResult");
     NAME("%s_lower");
-    REGIA_TRY(def_var(ncid, name, NC_FLOAT, 3, d_svl, 1, c_svl, &v->lo));
+    REGIA_TRY(def_var(ncid, name, NC_FLOAT, 3, d_svl, c_svl, &v->lo));
     snprintf(text, sizeof text, "%s %s, lower bound of the prediction interval", r->label, stat);
     ATT(v->lo, "standard_name", r->standard_name);
     ATT(v->lo, "long_name", text);
     ATT(v->lo, "units", "ug m-3");
     ATT(v->lo, "coverage_content_type", "modelResult");
     NAME("%s_upper");
-    REGIA_TRY(def_var(ncid, name, NC_FLOAT, 3, d_svl, 1, c_svl, &v->up));
+    REGIA_TRY(def_var(ncid, name, NC_FLOAT, 3, d_svl, c_svl, &v->up));
     snprintf(text, sizeof text, "%s %s, upper bound of the prediction interval", r->label, stat);
     ATT(v->up, "standard_name", r->standard_name);
     ATT(v->up, "long_name", text);
     ATT(v->up, "units", "ug m-3");
     ATT(v->up, "coverage_content_type", "modelResult");
     NAME("%s_p_exceed");
-    REGIA_TRY(def_var(ncid, name, NC_FLOAT, 2, d_sl, 1, c_sl, &v->pex));
+    REGIA_TRY(def_var(ncid, name, NC_FLOAT, 2, d_sl, c_sl, &v->pex));
     snprintf(text, sizeof text, "probability that the %s %s exceeds the daily limit", r->label, stat);
     ATT(v->pex, "long_name", text);
     ATT(v->pex, "units", "1");
@@ -721,7 +662,7 @@ static regia_status_t define_pollutant(env_t *e, int ncid, int p, const int *dim
     REGIA_NC(nc_put_att_double(ncid, v->pex, "limit_value", NC_DOUBLE, 1, &lim));
     ATT(v->pex, "limit_units", "ug m-3");
     NAME("%s_p_breach");
-    REGIA_TRY(def_var(ncid, name, NC_DOUBLE, 1, dim, 0, NULL, &v->pbr));
+    REGIA_TRY(def_var(ncid, name, NC_DOUBLE, 1, dim, NULL, &v->pbr));
     snprintf(text, sizeof text, "probability that %s exceeds the daily limit on more days than allowed in the "
                                 "calendar year of the forecast origin", r->label);
     ATT(v->pbr, "long_name", text);
@@ -732,24 +673,24 @@ static regia_status_t define_pollutant(env_t *e, int ncid, int p, const int *dim
     REGIA_NC(nc_put_att_int(ncid, v->pbr, "allowed_exceedance_days", NC_INT, 1, &r->allowed));
     REGIA_NC(nc_put_att_int(ncid, v->pbr, "monte_carlo_paths", NC_INT, 1, &e->paths));
     NAME("%s_exceed_days_observed");
-    REGIA_TRY(def_var(ncid, name, NC_INT, 1, dim, 0, NULL, &v->obs));
+    REGIA_TRY(def_var(ncid, name, NC_INT, 1, dim, NULL, &v->obs));
     ATT(v->obs, "long_name", "valid days above the daily limit from 1 January to the forecast origin");
     ATT(v->obs, "units", "1");
     ATT(v->obs, "coverage_content_type", "physicalMeasurement");
     NAME("%s_exceed_days_expected");
-    REGIA_TRY(def_var(ncid, name, NC_DOUBLE, 1, dim, 0, NULL, &v->expct));
+    REGIA_TRY(def_var(ncid, name, NC_DOUBLE, 1, dim, NULL, &v->expct));
     ATT(v->expct, "long_name", "expected days above the daily limit in the calendar year (observed + simulated)");
     ATT(v->expct, "units", "1");
     ATT(v->expct, "coverage_content_type", "modelResult");
     NAME("%s_model");
-    REGIA_TRY(def_var(ncid, name, NC_CHAR, 2, d_sm, 0, NULL, &v->model));
+    REGIA_TRY(def_var(ncid, name, NC_CHAR, 2, d_sm, NULL, &v->model));
     ATT(v->model, "long_name", "ETS model chosen by AICc (error, trend, season; d = damped); empty if none fitted");
     ATT(v->model, "coverage_content_type", "modelResult");
     const char *pn[6] = {"alpha", "beta", "gamma", "phi", "sigma2", "aicc"};
     int *pv[6] = {&v->alpha, &v->beta, &v->gamma, &v->phi, &v->sigma2, &v->aicc};
     for (int i = 0; i < 6; i++) {
         snprintf(name, sizeof name, "%s_%s", nm, pn[i]);
-        REGIA_TRY(def_var(ncid, name, NC_DOUBLE, 1, dim, 0, NULL, pv[i]));
+        REGIA_TRY(def_var(ncid, name, NC_DOUBLE, 1, dim, NULL, pv[i]));
         snprintf(text, sizeof text, "ETS %s of the chosen model (NaN: not in the model)", pn[i]);
         ATT(*pv[i], "long_name", text);
         ATT(*pv[i], "coverage_content_type", "modelResult");
@@ -1043,7 +984,7 @@ int regia_cmd_env(regia_ctx_t *ctx, int argc, char **argv)
     regia_atomic_t at;
     memset(&at, 0, sizeof at);
     double t0 = regia_now(), t_read = 0, t_comp = 0, t_write = 0;
-    char input_sha[65] = "", msg[256];
+    char input_sha[65] = "", mpath[4200] = "";
     int interrupted = 0;
     regia_log_init(&ctx->log, ctx->comm, "regia env", 0);
     regia_signals_install(); /* a stop request while reading stops the run after its first block */
@@ -1105,12 +1046,8 @@ int regia_cmd_env(regia_ctx_t *ctx, int argc, char **argv)
     if (st) goto done;
     t_write = regia_now() - t0 - t_read - t_comp;
     summary(&e, ctx);
+    regia_sibling_path(e.output, ".manifest.json", mpath, sizeof mpath);
     if (ctx->rank == 0) {
-        char mpath[4200];
-        snprintf(mpath, sizeof mpath, "%s", e.output);
-        char *dot = strrchr(mpath, '.');
-        if (dot && !strcmp(dot, ".nc")) *dot = '\0';
-        strncat(mpath, ".manifest.json", sizeof mpath - strlen(mpath) - 1);
         regia_manifest_t *m = regia_manifest_new("regia env");
         regia_manifest_str(m, "version", REGIA_VERSION);
         regia_manifest_str(m, "git_rev", REGIA_GIT_REV);
@@ -1126,11 +1063,10 @@ int regia_cmd_env(regia_ctx_t *ctx, int argc, char **argv)
         regia_manifest_timing(m, "write", t_write);
         if (!st) st = regia_manifest_write(m, mpath);
         regia_manifest_free(m);
-        snprintf(msg, sizeof msg, "%s", mpath);
     }
     st = regia_agree(ctx, st);
     if (st) goto done;
-    regia_info(&ctx->log, "wrote %s and %s in %.1f s (read %.1f, compute %.1f, write %.1f)", e.output, msg,
+    regia_info(&ctx->log, "wrote %s and %s in %.1f s (read %.1f, compute %.1f, write %.1f)", e.output, mpath,
                regia_now() - t0, t_read, t_comp, t_write);
     if (ctx->rank == 0 && regia_ckpt_remove(e.ckpt_dir) != REGIA_OK)
         regia_warn(&ctx->log, "%s", regia_error_msg());

@@ -17,7 +17,6 @@
 #include <netcdf_par.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -261,14 +260,8 @@ static int parse_args(fc_t *f, regia_ctx_t *ctx, int argc, char **argv)
         if (end == ckpt_iv || *end || !(f->ckpt_interval >= 0))
             return regia_usage_error(ctx, CMD, "--checkpoint-interval '%s': expected seconds >= 0", ckpt_iv);
     }
-    if (f->ckpt_dir_opt) {
-        snprintf(f->ckpt_dir, sizeof f->ckpt_dir, "%s", f->ckpt_dir_opt);
-    } else {
-        snprintf(f->ckpt_dir, sizeof f->ckpt_dir, "%s", f->output);
-        size_t n = strlen(f->ckpt_dir);
-        if (n > 3 && !strcmp(f->ckpt_dir + n - 3, ".nc")) f->ckpt_dir[n - 3] = '\0';
-        strncat(f->ckpt_dir, ".ckpt", sizeof f->ckpt_dir - strlen(f->ckpt_dir) - 1);
-    }
+    if (f->ckpt_dir_opt) snprintf(f->ckpt_dir, sizeof f->ckpt_dir, "%s", f->ckpt_dir_opt);
+    else regia_sibling_path(f->output, ".ckpt", f->ckpt_dir, sizeof f->ckpt_dir);
     join_cmdline(f->cmdline, sizeof f->cmdline, argc, argv);
     return -1;
 }
@@ -782,7 +775,6 @@ static regia_status_t compute(fc_t *f, regia_ctx_t *ctx)
         st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld series x %d steps", (long long)ns, H);
     regia_progress_t prog; /* begin and end are collective: every rank gets there */
     regia_progress_begin(&prog, &ctx->log, "forecast", ns, "series");
-    double last_save = regia_now();
     int64_t resumed = 0;
     for (int64_t c0 = 0; c0 < ns && !st; c0 += CHUNK) {
         int n = (int)(ns - c0 < CHUNK ? ns - c0 : CHUNK);
@@ -796,14 +788,12 @@ static regia_status_t compute(fc_t *f, regia_ctx_t *ctx)
             for (int32_t t = len[i]; t < stride; t++) yb[(size_t)i * stride + t] = NAN;
         }
         /* checkpoint record of a chunk: fit, mean, var, lower, upper */
-        size_t part[5] = {sizeof(regia_ets_fit_t) * (size_t)n, sizeof(double) * (size_t)(n * H),
-                          sizeof(double) * (size_t)(n * H), sizeof(double) * (size_t)(n * L * H),
-                          sizeof(double) * (size_t)(n * L * H)};
-        void *ptr[5] = {f->fit + c0, f->mean + c0 * H, f->var + c0 * H, f->lo + c0 * L * H, f->up + c0 * L * H};
-        size_t bytes = part[0] + part[1] + part[2] + part[3] + part[4];
-        const unsigned char *saved = f->ckpt ? regia_ckpt_find(f->ckpt, f->s0 + c0, bytes) : NULL;
-        if (saved) {
-            for (int k = 0; k < 5; k++) { memcpy(ptr[k], saved, part[k]); saved += part[k]; }
+        const size_t d = sizeof(double);
+        regia_ckpt_part_t part[5] = {{f->fit + c0, sizeof(regia_ets_fit_t) * (size_t)n},
+                                     {f->mean + c0 * H, d * (size_t)(n * H)}, {f->var + c0 * H, d * (size_t)(n * H)},
+                                     {f->lo + c0 * L * H, d * (size_t)(n * L * H)},
+                                     {f->up + c0 * L * H, d * (size_t)(n * L * H)}};
+        if (regia_ckpt_restore(f->ckpt, f->s0 + c0, part, 5)) {
             resumed += n;
         } else {
             regia_ets_batch_t in = {.n_series = n, .stride = stride, .y = yb, .len = len, .horizon = H,
@@ -816,25 +806,9 @@ static regia_status_t compute(fc_t *f, regia_ctx_t *ctx)
                 break;
             }
         }
-        if (f->ckpt) {
-            unsigned char *buf = malloc(bytes), *b = buf;
-            if (!buf) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the checkpoint"); break; }
-            for (int k = 0; k < 5; k++) { memcpy(b, ptr[k], part[k]); b += part[k]; }
-            st = regia_ckpt_add(f->ckpt, f->s0 + c0, buf, bytes);
-            free(buf);
-            if (st) break;
-        }
+        if ((st = regia_ckpt_record(f->ckpt, f->s0 + c0, part, 5))) break;
         regia_progress_add(&prog, n);
-        int sig = regia_signal_pending(), more = c0 + n < ns;
-        if (f->ckpt && more && (sig || (f->ckpt_interval > 0 && regia_now() - last_save >= f->ckpt_interval))) {
-            if ((st = regia_ckpt_save(f->ckpt))) break;
-            last_save = regia_now();
-        }
-        if (sig && more) {
-            st = REGIA_FAIL(REGIA_ERR_INTERRUPTED, "stopped by %s after %lld of this rank's %lld series",
-                            sig == SIGTERM ? "SIGTERM" : "SIGUSR1", (long long)(c0 + n), (long long)ns);
-            break;
-        }
+        if ((st = regia_ckpt_after_block(f->ckpt, f->ckpt_interval, c0 + n, ns, "series"))) break;
     }
     regia_progress_end(&prog);
     if (resumed)
@@ -851,15 +825,7 @@ static regia_status_t def_var(int ncid, const char *name, nc_type type, int nd, 
                               const size_t *chunk, const char *long_name, const char *units, int *vid)
 {
     regia_status_t st = REGIA_OK;
-    REGIA_NC(nc_def_var(ncid, name, type, nd, dims, vid));
-    if (chunk) {
-        REGIA_NC(nc_def_var_chunking(ncid, *vid, NC_CHUNKED, chunk));
-        REGIA_NC(nc_def_var_deflate(ncid, *vid, 1, 1, 1));
-    }
-    if (type == NC_DOUBLE) {
-        double fill = NAN;
-        REGIA_NC(nc_put_att_double(ncid, *vid, "_FillValue", NC_DOUBLE, 1, &fill));
-    }
+    REGIA_TRY(regia_nc_def_data(ncid, name, type, nd, dims, chunk, vid));
     if (long_name) ATT(*vid, "long_name", long_name);
     if (units) ATT(*vid, "units", units);
 err:
@@ -1242,10 +1208,7 @@ static void fc_free(fc_t *f)
 static regia_status_t write_manifest(fc_t *f, regia_ctx_t *ctx, double t_read, double t_comp, double t_write,
                                      char *mpath, size_t mlen)
 {
-    snprintf(mpath, mlen, "%s", f->output);
-    char *dot = strrchr(mpath, '.');
-    if (dot && !strcmp(dot, ".nc") && !strchr(dot, '/')) *dot = '\0';
-    strncat(mpath, ".manifest.json", mlen - strlen(mpath) - 1);
+    regia_sibling_path(f->output, ".manifest.json", mpath, mlen);
     regia_manifest_t *m = regia_manifest_new("regia forecast");
     regia_manifest_str(m, "version", REGIA_VERSION);
     regia_manifest_str(m, "git_rev", REGIA_GIT_REV);

@@ -577,11 +577,7 @@ int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv)
     if (!output) return regia_usage_error(ctx, "ingest", "--output is required");
     char rejpath[4200];
     if (rejects) snprintf(rejpath, sizeof rejpath, "%s", rejects);
-    else {
-        size_t L = strlen(output);
-        if (L > 3 && !strcmp(output + L - 3, ".nc")) snprintf(rejpath, sizeof rejpath, "%.*s.rejects.csv", (int)(L - 3), output);
-        else snprintf(rejpath, sizeof rejpath, "%s.rejects.csv", output);
-    }
+    else regia_sibling_path(output, ".rejects.csv", rejpath, sizeof rejpath);
 
     regia_status_t st = REGIA_OK;
     sensor_t *sens = NULL;

@@ -577,10 +577,7 @@ int regia_cmd_stage(regia_ctx_t *ctx, int argc, char **argv)
     if (!dir) { rc = fail_msg("%s: no [slurm] stage_to", argv[1]); goto done; }
     if (regia_mkdir_p(dir) != REGIA_OK) { rc = fail_msg("stage: %s", regia_error_msg()); goto done; }
     char manifest[PATH_MAX + 32];
-    snprintf(manifest, sizeof manifest, "%s", out);
-    char *dot = strrchr(manifest, '.');
-    if (dot && !strcmp(dot, ".nc")) *dot = '\0';
-    strncat(manifest, ".manifest.json", sizeof manifest - strlen(manifest) - 1);
+    regia_sibling_path(out, ".manifest.json", manifest, sizeof manifest);
     rc = copy_checked(out, dir);
     if (!rc) rc = copy_checked(manifest, dir);
 done:

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "regia/checkpoint.h"
@@ -33,8 +34,16 @@ struct regia_ckpt {
     char dir[4096];
     char fp[FP_LEN + 1];
     int rank;
+    double last_save;         /* monotonic seconds of the last save (or of the open)   */
     recset_t loaded, mine;
 };
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 static record_t *set_find(const recset_t *s, int64_t key)
 {
@@ -126,6 +135,7 @@ regia_status_t regia_ckpt_open(regia_ckpt_t **out, const char *dir, const char *
     snprintf(c->dir, sizeof c->dir, "%s", dir);
     snprintf(c->fp, sizeof c->fp, "%s", fingerprint);
     c->rank = rank;
+    c->last_save = now_s();
     *stale = 0;
     DIR *d = opendir(dir);
     if (d) {
@@ -161,6 +171,53 @@ regia_status_t regia_ckpt_add(regia_ckpt_t *c, int64_t key, const void *data, si
 
 int64_t regia_ckpt_count(const regia_ckpt_t *c) { return c->mine.n; }
 
+static size_t parts_len(const regia_ckpt_part_t *parts, int n)
+{
+    size_t len = 0;
+    for (int i = 0; i < n; i++) len += parts[i].len;
+    return len;
+}
+
+int regia_ckpt_restore(const regia_ckpt_t *c, int64_t key, const regia_ckpt_part_t *parts, int n)
+{
+    const unsigned char *rec = c ? regia_ckpt_find(c, key, parts_len(parts, n)) : NULL;
+    if (!rec) return 0;
+    for (int i = 0; i < n; i++) {
+        memcpy(parts[i].p, rec, parts[i].len);
+        rec += parts[i].len;
+    }
+    return 1;
+}
+
+regia_status_t regia_ckpt_record(regia_ckpt_t *c, int64_t key, const regia_ckpt_part_t *parts, int n)
+{
+    if (!c) return REGIA_OK;
+    size_t len = parts_len(parts, n);
+    unsigned char *buf = malloc(len ? len : 1), *b = buf;
+    if (!buf) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for a checkpoint record of %zu bytes", len);
+    for (int i = 0; i < n; i++) {
+        memcpy(b, parts[i].p, parts[i].len);
+        b += parts[i].len;
+    }
+    regia_status_t st = regia_ckpt_add(c, key, buf, len);
+    free(buf);
+    return st;
+}
+
+regia_status_t regia_ckpt_after_block(regia_ckpt_t *c, double interval, int64_t done, int64_t total,
+                                      const char *unit)
+{
+    if (done >= total) return REGIA_OK;
+    int sig = regia_signal_pending();
+    if (c && (sig || (interval > 0 && now_s() - c->last_save >= interval))) {
+        regia_status_t st = regia_ckpt_save(c);
+        if (st) return st;
+    }
+    if (!sig) return REGIA_OK;
+    return REGIA_FAIL(REGIA_ERR_INTERRUPTED, "stopped by %s after %lld of this rank's %lld %s",
+                      sig == SIGTERM ? "SIGTERM" : "SIGUSR1", (long long)done, (long long)total, unit);
+}
+
 regia_status_t regia_ckpt_save(regia_ckpt_t *c)
 {
     size_t len = MAGIC_LEN + FP_LEN + 8 + 64;
@@ -189,6 +246,7 @@ regia_status_t regia_ckpt_save(regia_ckpt_t *c)
     snprintf(path, sizeof path, "%s/rank-%d.ckpt", c->dir, c->rank);
     regia_status_t st = regia_atomic_write(path, buf, len);
     free(buf);
+    if (st == REGIA_OK) c->last_save = now_s();
     return st;
 }
 

@@ -152,3 +152,10 @@ regia_status_t regia_sha256_file(const char *path, char hex[65])
     to_hex(md, hex);
     return REGIA_OK;
 }
+
+void regia_sibling_path(const char *output, const char *suffix, char *buf, size_t cap)
+{
+    size_t n = strlen(output);
+    if (n > 3 && !strcmp(output + n - 3, ".nc")) n -= 3;
+    snprintf(buf, cap, "%.*s%s", (int)n, output, suffix);
+}

@@ -1,4 +1,5 @@
 /* Shared NetCDF pieces of the outputs (see regia/ncio.h). */
+#include <math.h>
 #include <mpi.h>
 #include <netcdf.h>
 #include <netcdf_par.h>
@@ -37,6 +38,26 @@ regia_status_t regia_nc_def_stations(int ncid, int d_station, int d_name_strlen,
     ATT(v->alt, "positive", "up");
     ATT(v->alt, "axis", "Z");
     ATT(v->alt, "coverage_content_type", "coordinate");
+err:
+    return st;
+}
+
+regia_status_t regia_nc_def_data(int ncid, const char *name, nc_type type, int nd, const int *dims,
+                                 const size_t *chunk, int *vid)
+{
+    regia_status_t st = REGIA_OK;
+    REGIA_NC(nc_def_var(ncid, name, type, nd, dims, vid));
+    if (chunk) {
+        REGIA_NC(nc_def_var_chunking(ncid, *vid, NC_CHUNKED, chunk));
+        REGIA_NC(nc_def_var_deflate(ncid, *vid, 1, 1, 1));
+    }
+    if (type == NC_FLOAT) {
+        float fill = NAN;
+        REGIA_NC(nc_put_att_float(ncid, *vid, "_FillValue", NC_FLOAT, 1, &fill));
+    } else if (type == NC_DOUBLE) {
+        double fill = NAN;
+        REGIA_NC(nc_put_att_double(ncid, *vid, "_FillValue", NC_DOUBLE, 1, &fill));
+    }
 err:
     return st;
 }

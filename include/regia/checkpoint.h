@@ -35,6 +35,23 @@ const void *regia_ckpt_find(const regia_ckpt_t *c, int64_t key, size_t len);
 regia_status_t regia_ckpt_add(regia_ckpt_t *c, int64_t key, const void *data, size_t len);
 /* Records in this rank's set. */
 int64_t regia_ckpt_count(const regia_ckpt_t *c);
+/* A record made of several arrays, concatenated in order. */
+typedef struct {
+    void *p;
+    size_t len;
+} regia_ckpt_part_t;
+/* If a record `key` of exactly the parts' total size was loaded, copy it into the parts and
+ * return 1; else 0 (also when c is NULL). */
+int regia_ckpt_restore(const regia_ckpt_t *c, int64_t key, const regia_ckpt_part_t *parts, int n);
+/* Add the parts, concatenated, as record `key` of this rank's set (nothing when c is NULL). */
+regia_status_t regia_ckpt_record(regia_ckpt_t *c, int64_t key, const regia_ckpt_part_t *parts, int n);
+/* Call after each completed block, `done` of this rank's `total` units.  Saves this rank's
+ * set when `interval` seconds (> 0) have passed since the last save, or at once when a stop
+ * signal is pending; for a signal it then returns REGIA_ERR_INTERRUPTED with a message
+ * ("stopped by SIGUSR1 after 6 of this rank's 20 series").  After the last block
+ * (done == total) it does nothing: the run is about to complete. */
+regia_status_t regia_ckpt_after_block(regia_ckpt_t *c, double interval, int64_t done, int64_t total,
+                                      const char *unit);
 /* Write this rank's set to DIR/rank-R.ckpt atomically. */
 regia_status_t regia_ckpt_save(regia_ckpt_t *c);
 void regia_ckpt_free(regia_ckpt_t *c);

@@ -20,6 +20,10 @@ regia_status_t regia_read_file(const char *path, size_t max_bytes, char **data, 
  * from one rank. */
 regia_status_t regia_mkdir_p(const char *path);
 
+/* The name of a file that goes with an output: OUTPUT with a trailing ".nc" replaced by
+ * `suffix` (".manifest.json", ".ckpt", ".rejects.csv"), or OUTPUT + suffix otherwise. */
+void regia_sibling_path(const char *output, const char *suffix, char *buf, size_t cap);
+
 /* ---- atomic outputs ----------------------------------------------------------------
  * An output is written as "<final>.tmp" in the same directory, then fsync'ed, renamed
  * over the final name and the directory fsync'ed.  An aborted output leaves nothing under

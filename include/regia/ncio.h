@@ -21,6 +21,12 @@ typedef struct {
 } regia_nc_station_vars_t;
 regia_status_t regia_nc_def_stations(int ncid, int d_station, int d_name_strlen, regia_nc_station_vars_t *v);
 
+/* Define a data variable (define mode, collective): chunked as `chunk` and deflated
+ * (level 1, shuffle) when chunk is not NULL, contiguous otherwise; float and double
+ * variables get _FillValue = NaN. */
+regia_status_t regia_nc_def_data(int ncid, const char *name, nc_type type, int nd, const int *dims,
+                                 const size_t *chunk, int *vid);
+
 /* Collective.  Write rows [s0, s0 + ns) of a variable whose first dimension is the
  * station or series one; `inner` gives the lengths of its other dimensions (nd - 1 of
  * them, nd <= 3).  A rank with nothing to write passes ns = 0 and still takes part.
