@@ -705,7 +705,6 @@ err:
     return st;
 }
 
-static void iso_date(int64_t days, char *buf, int len) { regia_format_date(days, buf, len); }
 
 /* GCMD Science Keyword of a pollutant (regia/acdd.h: keywords_vocabulary). */
 static const char *gcmd_keyword(const char *pollutant)
@@ -746,10 +745,10 @@ static regia_status_t global_atts(env_t *e, regia_ctx_t *ctx, int ncid, const ch
     MPI_Bcast(created, sizeof created, MPI_CHAR, 0, ctx->comm);
     snprintf(hist, sizeof hist, "%s: regia env %s (regia %s, git %s)", created, regia_job_file(e->job), REGIA_VERSION,
              REGIA_GIT_REV);
-    iso_date(e->win0, d0, sizeof d0);
-    iso_date(e->as_of + e->horizon, d1, sizeof d1);
+    regia_format_date(e->win0, d0, sizeof d0);
+    regia_format_date(e->as_of + e->horizon, d1, sizeof d1);
     char origin[16];
-    iso_date(e->as_of, origin, sizeof origin);
+    regia_format_date(e->as_of, origin, sizeof origin);
     snprintf(comment, sizeof comment,
              "Forecast origin %s; days are local calendar days (UTC+1). Observed daily statistics (<P>_daily, "
              "<P>_exceed_days_observed) come from the input file %s; forecasts, intervals, probabilities and model "
