@@ -94,6 +94,10 @@ $(BUILD)/%.cu.o: %.cu $(wildcard include/regia/*.h) $(wildcard kernels/cuda/*.cu
 	@echo "  NVCC  $<"
 	@$(NVCC) $(NVFLAGS) -c $< -o $@
 
+# The CPU ETS lanes (kernels/cpu/ets.c) are vectorised only when the compiler may evaluate
+# both sides of a select; floating-point results do not change (no -ffast-math).
+$(BUILD)/kernels/cpu/ets.o: KFLAGS += -fno-trapping-math
+
 $(KLIB): $(KERNEL_OBJ)
 	@rm -f $@; ar rcs $@ $^
 

@@ -1,8 +1,8 @@
 /* ets_fit_impl.h - the whole ETS work on one series, shared by the CPU and CUDA backends
  * (internal to kernels/).
  *
- * Initial states, objective, Nelder-Mead, admissibility, candidate screening and
- * refinement, AICc selection, final state, point forecasts, forecast variances (closed
+ * Initial states, objective, Nelder-Mead, admissibility, candidates, AICc selection,
+ * final state, point forecasts, forecast variances (closed
  * forms and simulated), intervals.  Every function is REGIA_HD static inline: the CPU
  * backend (kernels/cpu/ets.c) calls regia_ets_fit_one() from an OpenMP loop, the CUDA
  * backend (kernels/cuda/ets.cu) from one thread per series, so both run the same
@@ -12,9 +12,9 @@
  *
  * Method (follows R forecast::ets, Hyndman et al. 2008, where regia/ets.h says so):
  *
- *  - initial states as R's initstate(): classical decomposition (of the first 20 cycles,
- *    R: 3; a linear-trend detrending when fewer than 3), then a regression on the first
- *    max(10, 2m) seasonally adjusted values;
+ *  - initial states as R's initstate() (forecast 8.20): classical decomposition of the
+ *    whole series (a linear-trend detrending when it is shorter than 3 cycles), then a
+ *    regression on the first max(10, 2m) seasonally adjusted values;
  *  - objective n*log(SSE) (+ 2*sum(log|f|) for multiplicative error), the same "lik" as
  *    R, so loglik, AIC, AICc and BIC are comparable with R's (checked: R's etscalc gives
  *    the same value at regia's parameters to 1e-6; benchmarks/README.md);
@@ -24,15 +24,12 @@
  *  - initial level, trend and m - 1 seasonal states are optimised with the smoothing
  *    parameters when m <= 24 (as R); for longer periods (R refuses them) the seasonal
  *    initial states stay at their decomposition values;
- *  - Nelder-Mead with R's coefficients (1, 0.5, 2) and at most 2000 evaluations per run,
- *    on a box-shaped space (beta, gamma as fractions of their alpha-dependent ranges);
- *    model selection in two stages: every candidate is screened with the seasonal states
- *    fixed and a loose tolerance (1e-4 relative; seasonal models from two starts, small
- *    and large gamma), then the two best are refined at R's tolerance sqrt(eps) with
- *    the seasonal states free and two restarts; the model with the lowest final AICc
- *    wins.  These fits reach R's likelihood or better on every reference case
- *    (tests/reference/), sometimes much better, so on data with no clear trend the
- *    choice can differ from R's (benchmarks/README.md);
+ *  - every candidate of R's set fitted as R fits it: R's starting values (initparam,
+ *    initstate), then one Nelder-Mead search over all parameters with optim's nmmin
+ *    rules and forecast::ets's settings (reltol sqrt(eps), at most 2000 evaluations);
+ *    the lowest AICc wins.  So regia picks R's model and R's parameters on nearly every
+ *    series (forecasts within 0.1 % of R's on 95 % of the benchmark series) in a
+ *    fraction of R's time (benchmarks/README.md);
  *  - variances: class 1 and class 2 closed forms of Hyndman et al. (2008, ch. 6);
  *    multiplicative seasons (class 3) and multiplicative trends by simulating sample
  *    paths with a Philox stream keyed by the fitted state (deterministic).
@@ -41,7 +38,8 @@
  * np = REGIA_ETS_NPAR_MAX(m), 12 for m = 7, at most 29):
  *     ring     m            seasonal ring of the recursion (scratch of the seasonal figure)
  *     fig      2m           seasonal figures from the decomposition: additive, multiplicative
- *     simplex  (np + 1) np  Nelder-Mead vertices, element j of vertex i at i * np + j
+ *     simplex  (np + 2) np  Nelder-Mead vertices and centroid, element j of vertex i at
+ *                           i * np + j
  *     aux      2 hc         c_j and theta_j of the closed-form variances, or the sums of
  *                           the simulated paths
  * Element j of an array is at base[j * rs].  On the CPU every thread has its own
@@ -91,7 +89,6 @@ enum {
     REGIA_ETS_OPT_SEASON_MAX_M = 24, /* seasonal initial states optimised up to this m      */
     REGIA_ETS_MAX_NPAR = 6 + REGIA_ETS_OPT_SEASON_MAX_M - 1, /* alpha..b0 + m - 1 seasons */
     REGIA_ETS_NM_MAXIT = 2000,
-    REGIA_ETS_NM_RESTARTS = 2,
     REGIA_ETS_SIM_PATHS = 4000,
     REGIA_ETS_HC_MAX = 1024,         /* longest horizon of the closed-form variances       */
     REGIA_ETS_SIM_HMAX = 64          /* steps simulated (longer horizons repeat the last)   */
@@ -100,9 +97,8 @@ enum {
 /* Largest parameter vector for period m: alpha, beta, gamma, phi, l0, b0, + m - 1 seasons. */
 #define REGIA_ETS_NPAR_MAX(m) (6 + ((m) > 1 && (m) <= REGIA_ETS_OPT_SEASON_MAX_M ? (m) - 1 : 0))
 
-/* R's optim reltol, sqrt(DBL_EPSILON), for the final fits; a looser one for screening */
+/* forecast::ets's reltol for optim's Nelder-Mead: sqrt(DBL_EPSILON) */
 #define REGIA_ETS_FINAL_TOL 1.490116119384765625e-8
-#define REGIA_ETS_SCREEN_TOL 1e-4
 /* R's bounds: alpha, beta, gamma in [1e-4, 0.9999], phi in [0.8, 0.98] */
 #define REGIA_ETS_LO_SMOOTH 1e-4
 #define REGIA_ETS_HI_SMOOTH 0.9999
@@ -122,7 +118,7 @@ typedef struct {
 REGIA_HD static inline int64_t regia_ets_ws_doubles(int m, int h)
 {
     int64_t np = REGIA_ETS_NPAR_MAX(m), hc = h < REGIA_ETS_HC_MAX ? h : REGIA_ETS_HC_MAX;
-    return 3 * (int64_t)m + (np + 1) * np + 2 * hc;
+    return 3 * (int64_t)m + (np + 2) * np + 2 * hc;
 }
 
 /* Point ws at a block of regia_ets_ws_doubles(m, h) doubles whose element j is at
@@ -135,7 +131,7 @@ REGIA_HD static inline void regia_ets_ws_init(regia_ets_ws_t *ws, double *base, 
     ws->ring = base;
     ws->fig = base + (int64_t)m * rs;
     ws->simplex = base + 3 * (int64_t)m * rs;
-    ws->aux = base + (3 * (int64_t)m + (np + 1) * np) * rs;
+    ws->aux = base + (3 * (int64_t)m + (np + 2) * np) * rs;
     ws->fig_done = 0;
     ws->evals = 0;
 }
@@ -146,7 +142,6 @@ typedef struct {
     int n, n_obs, m;
     int error, trend, season, damped;
     int opt_seasons;          /* seasonal initial states among the parameters       */
-    int refine;               /* second stage: optimise the seasonal states too     */
     int ia, ib, ig, ip, il, itr, is; /* indices into the parameter vector (-1 absent) */
     int npar;
     double *s_init;           /* decomposition seasons (ring order), in ws->fig      */
@@ -156,8 +151,7 @@ typedef struct {
 
 /* ---- initial states (R's initstate) ------------------------------------------------- */
 
-/* Seasonal figure of the first values: classical decomposition of the first 3m values
- * when there are that many, else detrending by a least-squares line.  fig[j] is the
+/* Seasonal figure: classical decomposition of the series when it has at least 3m values, else detrending by a least-squares line.  fig[j] is the
  * seasonal term of time index j (mod m), normalised to mean 0 (additive) or 1 (mult).
  * fig holds the sums while they accumulate; cnt (scratch) the counts. */
 REGIA_HD static inline void regia_ets_seasonal_figure(const double *y, int64_t rs, int n, int m, int mult,
@@ -165,9 +159,8 @@ REGIA_HD static inline void regia_ets_seasonal_figure(const double *y, int64_t r
 {
     for (int j = 0; j < m; j++) { fig[j * rs] = 0; cnt[j * rs] = 0; }
     if (n >= 3 * m) {
-        /* R decomposes the first 3m values; regia uses up to 20 cycles, a steadier
-         * start for the screening stage (the refinement optimises these states anyway) */
-        int len = n < 20 * m ? n : 20 * m, half = m / 2;
+        /* the whole series, as forecast 8.20's initstate() decomposes it */
+        int len = n, half = m / 2;
         for (int t = half; t < len - half; t++) {
             /* centred moving average: m-term for odd m, 2 x m for even m */
             double acc = 0;
@@ -267,7 +260,7 @@ REGIA_HD static inline void regia_ets_layout(regia_ets_problem_t *p)
     p->ip = p->damped ? k++ : -1;
     p->il = k++;
     p->itr = p->trend ? k++ : -1;
-    p->opt_seasons = p->season && p->m <= REGIA_ETS_OPT_SEASON_MAX_M && p->refine;
+    p->opt_seasons = p->season && p->m <= REGIA_ETS_OPT_SEASON_MAX_M;
     p->is = p->opt_seasons ? k : -1;
     if (p->opt_seasons) k += p->m - 1;
     p->npar = k;
@@ -343,7 +336,9 @@ REGIA_HD static inline int regia_ets_load_states(regia_ets_problem_t *p, const d
     double *ring = p->ring;
     if (p->opt_seasons) {
         double sum = 0;
-        for (int j = 1; j < m; j++) { ring[j * rs] = par[p->is + j - 1]; sum += ring[j * rs]; }
+        /* R's order: parameter k is the season of time index m - 1 - k; the season of
+         * index 0 makes them sum to 0 (additive) or m (multiplicative) */
+        for (int k = 0; k < m - 1; k++) { ring[(m - 1 - k) * rs] = par[p->is + k]; sum += par[p->is + k]; }
         ring[0] = (p->season == REGIA_ETS_MULT ? m : 0) - sum;
     } else {
         for (int j = 0; j < m; j++) ring[j * rs] = p->s_init[j * rs];
@@ -435,204 +430,190 @@ REGIA_HD static inline double regia_ets_objective(regia_ets_problem_t *p, const 
 #endif
 }
 
-/* ---- Nelder-Mead (R's nmmin coefficients) ------------------------------------------ *
- * The simplex moves in a box-shaped space: beta and gamma are fractions of their ranges
- * [1e-4, alpha] and [1e-4, min(0.9999, 1 - alpha)], so the coupled bounds of R become
- * the faces of a box and optima on them (gamma = 1 - alpha is common) are reachable. */
-REGIA_HD static inline double regia_ets_beta_hi(double alpha) { return fmin(REGIA_ETS_HI_SMOOTH, alpha); }
-REGIA_HD static inline double regia_ets_gamma_hi(double alpha) { return fmin(REGIA_ETS_HI_SMOOTH, 1 - alpha); }
+/* ---- optimisation: R's Nelder-Mead (optim's nmmin), as forecast::ets calls it ---------- *
+ * A state machine that asks for one objective value at a time: start() leaves the first
+ * point to evaluate in nm->b, and feed(f) takes its value and returns 1 with the next
+ * point in nm->b, or 0 when the search is over (best point in nm->b, value nm->fmin).
+ * The CPU backend evaluates the points of several searches together (kernels/cpu/ets.c),
+ * a GPU thread evaluates its own one by one; the searches are the same.  The points and
+ * decisions are those of nmmin with forecast::ets's arguments (reflection 1, contraction
+ * 0.5, expansion 2, reltol sqrt(eps), no abstol, at most 2000 evaluations): one initial
+ * step, 0.1 * max |x_i|, for every coordinate; infeasible points valued 1e35; convergence
+ * when the spread of values falls below reltol times the starting value; a contraction
+ * tried after every reflection that does not beat the best vertex; a shrink only when
+ * the reflection was no better than the worst vertex, stopped when the simplex no longer
+ * gets smaller.  So regia's fits follow R's (tests/unit/test_k_ets.c,
+ * benchmarks/README.md). */
+#define REGIA_ETS_NM_BIG 1.0e35
 
-REGIA_HD static inline void regia_ets_decode(const regia_ets_problem_t *p, const double *x, double *par)
+enum { REGIA_NM_F0, REGIA_NM_VERT, REGIA_NM_REFLECT, REGIA_NM_EXPAND, REGIA_NM_CONTRACT, REGIA_NM_DONE };
+
+typedef struct {
+    int n, maxit, funcount, L, H, j, phase, calcvert;
+    double convtol, size, oldsize, VL, VH, VR, fmin;
+    double fv[REGIA_ETS_MAX_NPAR + 2];
+    double b[REGIA_ETS_MAX_NPAR];   /* the point to evaluate next; the answer at the end */
+    double *P;                      /* ws->simplex: vertex i, element k at P[(i*np + k)*rs];
+                                       vertex n + 1 holds the centroid (nmmin's column C) */
+    int64_t rs;
+    int np;
+} regia_ets_nm_t;
+
+#define REGIA_NM_P(nm, i, k) (nm)->P[((int64_t)(i) * (nm)->np + (k)) * (nm)->rs]
+
+REGIA_HD static inline void regia_ets_nm_start(regia_ets_nm_t *nm, regia_ets_ws_t *ws, const double *x0, int n)
 {
-    for (int j = 0; j < p->npar; j++) par[j] = x[j];
-    double a = x[p->ia];
-    if (p->ib >= 0) par[p->ib] = REGIA_ETS_LO_SMOOTH + (regia_ets_beta_hi(a) - REGIA_ETS_LO_SMOOTH) * x[p->ib];
-    if (p->ig >= 0) par[p->ig] = REGIA_ETS_LO_SMOOTH + (regia_ets_gamma_hi(a) - REGIA_ETS_LO_SMOOTH) * x[p->ig];
+    nm->n = n;
+    nm->maxit = REGIA_ETS_NM_MAXIT;
+    nm->funcount = 0;
+    nm->phase = REGIA_NM_F0;
+    nm->P = ws->simplex;
+    nm->rs = REGIA_ETS_RS(ws);
+    nm->np = ws->np;
+    nm->fmin = INFINITY;
+    for (int k = 0; k < n; k++) nm->b[k] = x0[k];
 }
 
-REGIA_HD static inline void regia_ets_encode(const regia_ets_problem_t *p, const double *par, double *x)
+/* Next vertex to (re)evaluate after a build or a shrink; 0 when all are done. */
+REGIA_HD static inline int regia_ets_nm_next_vertex(regia_ets_nm_t *nm)
 {
-    for (int j = 0; j < p->npar; j++) x[j] = par[j];
-    double a = par[p->ia];
-    if (p->ib >= 0) {
-        double r = regia_ets_beta_hi(a) - REGIA_ETS_LO_SMOOTH;
-        x[p->ib] = r > 0 ? (par[p->ib] - REGIA_ETS_LO_SMOOTH) / r : 0;
+    while (nm->j < nm->n + 1 && nm->j == nm->L) nm->j++;
+    if (nm->j >= nm->n + 1) return 0;
+    for (int k = 0; k < nm->n; k++) nm->b[k] = REGIA_NM_P(nm, nm->j, k);
+    nm->phase = REGIA_NM_VERT;
+    return 1;
+}
+
+/* Top of nmmin's loop: best and worst vertices, convergence, reflection. */
+REGIA_HD static inline int regia_ets_nm_iterate(regia_ets_nm_t *nm)
+{
+    const int n = nm->n, n1 = n + 1, C = n + 1;
+    nm->VL = nm->fv[nm->L];
+    nm->VH = nm->VL;
+    nm->H = nm->L;
+    for (int j = 0; j < n1; j++) {
+        if (j == nm->L) continue;
+        double f = nm->fv[j];
+        if (f < nm->VL) { nm->L = j; nm->VL = f; }
+        if (f > nm->VH) { nm->H = j; nm->VH = f; }
     }
-    if (p->ig >= 0) {
-        double r = regia_ets_gamma_hi(a) - REGIA_ETS_LO_SMOOTH;
-        x[p->ig] = r > 0 ? (par[p->ig] - REGIA_ETS_LO_SMOOTH) / r : 0;
+    if (nm->VH <= nm->VL + nm->convtol) return 0;
+    for (int k = 0; k < n; k++) {
+        double t = -REGIA_NM_P(nm, nm->H, k);
+        for (int j = 0; j < n1; j++) t += REGIA_NM_P(nm, j, k);
+        REGIA_NM_P(nm, C, k) = t / n;
     }
+    for (int k = 0; k < n; k++) nm->b[k] = 2.0 * REGIA_NM_P(nm, C, k) - REGIA_NM_P(nm, nm->H, k);
+    nm->phase = REGIA_NM_REFLECT;
+    return 1;
 }
 
-REGIA_HD static inline double regia_ets_objective_x(regia_ets_problem_t *p, const double *x)
+/* End of one pass of nmmin's loop: go on while evaluations are left. */
+REGIA_HD static inline int regia_ets_nm_loop(regia_ets_nm_t *nm)
 {
-    if ((p->ib >= 0 && (x[p->ib] < 0 || x[p->ib] > 1)) || (p->ig >= 0 && (x[p->ig] < 0 || x[p->ig] > 1)))
-        return INFINITY;
-    double par[REGIA_ETS_MAX_NPAR];
-    regia_ets_decode(p, x, par);
-    return regia_ets_objective(p, par, NULL, NULL);
+    if (nm->funcount > nm->maxit) return 0;
+    if (nm->calcvert) {
+        nm->calcvert = 0;
+        nm->j = 0;
+        if (regia_ets_nm_next_vertex(nm)) return 1;
+    }
+    return regia_ets_nm_iterate(nm);
 }
 
-/* One Nelder-Mead run from x with initial steps `step`; x receives the best vertex.
- * Written as a loop with one objective evaluation per iteration and a state saying what
- * the value is for, so that GPU threads in different phases (vertex set-up, reflection,
- * expansion, contraction, shrink) still evaluate the objective together.  The points
- * evaluated and the decisions taken are those of the textbook form (R's nmmin). */
-REGIA_HD static inline double regia_ets_nm_once(regia_ets_problem_t *p, double *x, const double *step, int npar,
-                                                int maxit, double reltol)
+REGIA_HD static inline int regia_ets_nm_feed_raw(regia_ets_nm_t *nm, double f)
 {
-    enum { MAXV = REGIA_ETS_MAX_NPAR + 1 };
-    enum { NM_V0, NM_VI, NM_VI_RETRY, NM_REFLECT, NM_EXPAND, NM_CONTRACT, NM_SHRINK };
-    const int64_t rs = REGIA_ETS_RS(p->ws);
-    const int np = p->ws->np;
-    double *sx = p->ws->simplex; /* vertex i, element j: sx[(i * np + j) * rs] */
-#define SX(i, j) sx[((int64_t)(i) * np + (j)) * rs]
-    double fv[MAXV], cen[REGIA_ETS_MAX_NPAR], xr[REGIA_ETS_MAX_NPAR], xe[REGIA_ETS_MAX_NPAR],
-        xt[REGIA_ETS_MAX_NPAR];
-    const int nv = npar + 1;
-    int evals = 0, state = NM_V0, i = 0, lo = 0, hi = 0, nh = 0, outside = 0;
-    double fr = 0, tol = 0;
-    for (int j = 0; j < npar; j++) xt[j] = x[j];
-    const double *pt = xt;
-    for (;;) {
-        const double f = regia_ets_objective_x(p, pt);
-        evals++;
-        int iterate = 0, next_vertex = 0, next_shrink = 0;
-        switch (state) {
-        case NM_V0:
-            for (int j = 0; j < npar; j++) SX(0, j) = xt[j];
-            fv[0] = f;
-            if (!isfinite(f)) return INFINITY;
-            tol = reltol * (fabs(f) + reltol);
-            i = 1;
-            next_vertex = 1;
-            break;
-        case NM_VI:
-            if (!isfinite(f)) { /* step into the feasible side */
-                xt[i - 1] = x[i - 1] - step[i - 1];
-                state = NM_VI_RETRY;
-                continue;
+    const int n = nm->n, C = n + 1;
+    if (nm->phase == REGIA_NM_F0) {
+        nm->funcount = 1;
+        if (!isfinite(f)) return 0; /* R: "function cannot be evaluated at initial parameters" */
+        nm->convtol = REGIA_ETS_FINAL_TOL * (fabs(f) + REGIA_ETS_FINAL_TOL);
+        nm->fv[0] = f;
+        for (int k = 0; k < n; k++) REGIA_NM_P(nm, 0, k) = nm->b[k];
+        nm->L = 0;
+        double step = 0;
+        for (int k = 0; k < n; k++) if (0.1 * fabs(nm->b[k]) > step) step = 0.1 * fabs(nm->b[k]);
+        if (step == 0.0) step = 0.1;
+        nm->size = 0;
+        for (int j = 1; j < n + 1; j++) {
+            for (int k = 0; k < n; k++) REGIA_NM_P(nm, j, k) = nm->b[k];
+            double trystep = step;
+            while (REGIA_NM_P(nm, j, j - 1) == nm->b[j - 1]) {
+                REGIA_NM_P(nm, j, j - 1) = nm->b[j - 1] + trystep;
+                trystep *= 10;
             }
-            /* fall through */
-        case NM_VI_RETRY:
-            for (int j = 0; j < npar; j++) SX(i, j) = xt[j];
-            fv[i] = f;
-            i++;
-            next_vertex = 1;
-            break;
-        case NM_REFLECT:
-            fr = f;
-            if (fr < fv[lo]) {
-                for (int j = 0; j < npar; j++) xe[j] = 3 * cen[j] - 2 * SX(hi, j);
-                pt = xe;
-                state = NM_EXPAND;
-                continue;
-            }
-            if (fr < fv[nh]) {
-                for (int j = 0; j < npar; j++) SX(hi, j) = xr[j];
-                fv[hi] = fr;
-                iterate = 1;
-                break;
-            }
-            /* contraction, outside if the reflection improved on the worst, else inside */
-            outside = fr < fv[hi];
-            for (int j = 0; j < npar; j++)
-                xe[j] = outside ? cen[j] + 0.5 * (xr[j] - cen[j]) : cen[j] + 0.5 * (SX(hi, j) - cen[j]);
-            pt = xe;
-            state = NM_CONTRACT;
-            continue;
-        case NM_EXPAND:
-            if (f < fr) { for (int j = 0; j < npar; j++) SX(hi, j) = xe[j]; fv[hi] = f; }
-            else { for (int j = 0; j < npar; j++) SX(hi, j) = xr[j]; fv[hi] = fr; }
-            iterate = 1;
-            break;
-        case NM_CONTRACT:
-            if (f < (outside ? fr : fv[hi])) {
-                for (int j = 0; j < npar; j++) SX(hi, j) = xe[j];
-                fv[hi] = f;
-                iterate = 1;
-                break;
-            }
-            /* shrink towards the best vertex */
-            i = -1;
-            next_shrink = 1;
-            break;
-        default: /* NM_SHRINK: vertex i was moved and evaluated */
-            fv[i] = f;
-            next_shrink = 1;
-            break;
+            nm->size += trystep;
         }
-        if (next_vertex) {
-            if (i < nv) {
-                for (int j = 0; j < npar; j++) xt[j] = x[j];
-                xt[i - 1] += step[i - 1];
-                pt = xt;
-                state = NM_VI;
-                continue;
+        nm->oldsize = nm->size;
+        nm->calcvert = 1;
+        return regia_ets_nm_loop(nm);
+    }
+    if (!isfinite(f)) f = REGIA_ETS_NM_BIG;
+    nm->funcount++;
+    switch (nm->phase) {
+    case REGIA_NM_VERT:
+        nm->fv[nm->j] = f;
+        nm->j++;
+        if (regia_ets_nm_next_vertex(nm)) return 1;
+        return regia_ets_nm_iterate(nm);
+    case REGIA_NM_REFLECT:
+        nm->VR = f;
+        if (nm->VR < nm->VL) {
+            nm->fv[C] = f;
+            for (int k = 0; k < n; k++) {
+                double e = 2.0 * nm->b[k] + (1 - 2.0) * REGIA_NM_P(nm, C, k);
+                REGIA_NM_P(nm, C, k) = nm->b[k];
+                nm->b[k] = e;
             }
-            iterate = 1;
+            nm->phase = REGIA_NM_EXPAND;
+            return 1;
         }
-        if (next_shrink) {
-            i++;
-            if (i == lo) i++;
-            if (i < nv) {
-                for (int j = 0; j < npar; j++) {
-                    SX(i, j) = SX(lo, j) + 0.5 * (SX(i, j) - SX(lo, j));
-                    xt[j] = SX(i, j);
+        if (nm->VR < nm->VH) {
+            for (int k = 0; k < n; k++) REGIA_NM_P(nm, nm->H, k) = nm->b[k];
+            nm->fv[nm->H] = nm->VR;
+        }
+        for (int k = 0; k < n; k++) nm->b[k] = (1 - 0.5) * REGIA_NM_P(nm, nm->H, k) + 0.5 * REGIA_NM_P(nm, C, k);
+        nm->phase = REGIA_NM_CONTRACT;
+        return 1;
+    case REGIA_NM_EXPAND:
+        if (f < nm->VR) {
+            for (int k = 0; k < n; k++) REGIA_NM_P(nm, nm->H, k) = nm->b[k];
+            nm->fv[nm->H] = f;
+        } else {
+            for (int k = 0; k < n; k++) REGIA_NM_P(nm, nm->H, k) = REGIA_NM_P(nm, C, k);
+            nm->fv[nm->H] = nm->VR;
+        }
+        return regia_ets_nm_loop(nm);
+    default: /* REGIA_NM_CONTRACT */
+        if (f < nm->fv[nm->H]) {
+            for (int k = 0; k < n; k++) REGIA_NM_P(nm, nm->H, k) = nm->b[k];
+            nm->fv[nm->H] = f;
+        } else if (nm->VR >= nm->VH) { /* shrink towards the best vertex */
+            nm->calcvert = 1;
+            nm->size = 0.0;
+            for (int j = 0; j < n + 1; j++) {
+                if (j == nm->L) continue;
+                for (int k = 0; k < n; k++) {
+                    REGIA_NM_P(nm, j, k) = 0.5 * (REGIA_NM_P(nm, j, k) - REGIA_NM_P(nm, nm->L, k)) + REGIA_NM_P(nm, nm->L, k);
+                    nm->size += fabs(REGIA_NM_P(nm, j, k) - REGIA_NM_P(nm, nm->L, k));
                 }
-                pt = xt;
-                state = NM_SHRINK;
-                continue;
             }
-            iterate = 1;
+            if (nm->size < nm->oldsize) nm->oldsize = nm->size;
+            else return 0;
         }
-        if (iterate) {
-            lo = 0; hi = 0;
-            for (int k = 1; k < nv; k++) {
-                if (fv[k] < fv[lo]) lo = k;
-                if (fv[k] > fv[hi]) hi = k;
-            }
-            nh = lo == 0 ? 1 : 0;
-            for (int k = 0; k < nv; k++) if (k != hi && fv[k] > fv[nh]) nh = k;
-            if (fv[hi] <= fv[lo] + tol || evals >= maxit) {
-                for (int j = 0; j < npar; j++) x[j] = SX(lo, j);
-                return fv[lo];
-            }
-            for (int j = 0; j < npar; j++) {
-                double acc = 0;
-                for (int k = 0; k < nv; k++) if (k != hi) acc += SX(k, j);
-                cen[j] = acc / npar;
-            }
-            for (int j = 0; j < npar; j++) xr[j] = 2 * cen[j] - SX(hi, j);
-            pt = xr;
-            state = NM_REFLECT;
-        }
+        return regia_ets_nm_loop(nm);
     }
-#undef SX
 }
 
-/* Nelder-Mead restarted from its own answer with a fresh simplex until a restart no
- * longer improves: a simplex that collapsed against a bound (alpha near 1, beta near
- * alpha) stops short of the optimum, and a restart lets it move on. */
-REGIA_HD static inline double regia_ets_nelder_mead(regia_ets_problem_t *p, double *par, const double *step_par,
-                                                    int npar, int maxit, double reltol, int restarts)
+/* Feed the value of the point nm->b; 1: evaluate the new nm->b; 0: done. */
+REGIA_HD static inline int regia_ets_nm_feed(regia_ets_nm_t *nm, double f)
 {
-    double x[REGIA_ETS_MAX_NPAR], step[REGIA_ETS_MAX_NPAR];
-    regia_ets_encode(p, par, x);
-    for (int j = 0; j < npar; j++) step[j] = step_par[j];
-    if (p->ib >= 0) step[p->ib] = x[p->ib] < 0.5 ? 0.2 : -0.2;
-    if (p->ig >= 0) step[p->ig] = x[p->ig] < 0.5 ? 0.2 : -0.2;
-    double f = regia_ets_nm_once(p, x, step, npar, maxit, reltol);
-    for (int r = 0; r < restarts && isfinite(f); r++) {
-        double y[REGIA_ETS_MAX_NPAR];
-        for (int j = 0; j < npar; j++) y[j] = x[j];
-        double g = regia_ets_nm_once(p, y, step, npar, maxit, reltol);
-        int better = g < f - 1e-6 * (fabs(f) + 1);
-        if (g < f) { f = g; for (int j = 0; j < npar; j++) x[j] = y[j]; }
-        if (!better) break;
+    if (regia_ets_nm_feed_raw(nm, f)) return 1;
+    if (nm->phase != REGIA_NM_F0) {
+        nm->fmin = nm->fv[nm->L] >= REGIA_ETS_NM_BIG ? INFINITY : nm->fv[nm->L];
+        for (int k = 0; k < nm->n; k++) nm->b[k] = REGIA_NM_P(nm, nm->L, k);
     }
-    regia_ets_decode(p, x, par);
-    return f;
+    nm->phase = REGIA_NM_DONE;
+    return 0;
 }
 
 /* The seasonal figure of the problem's season type (computed once per series). */
@@ -649,81 +630,52 @@ REGIA_HD static inline void regia_ets_use_figure(regia_ets_problem_t *p)
     }
 }
 
-/* Stage 1: fit one candidate with the seasonal initial states held at their
- * decomposition values (all of R's parameters for non-seasonal models).  Returns lik. */
-REGIA_HD static inline double regia_ets_fit_candidate(regia_ets_problem_t *p, double *par, double scale)
+/* Lay out candidate p and write R's starting point into x (initparam, initstate). */
+REGIA_HD static inline void regia_ets_start_point(regia_ets_problem_t *p, double *x)
 {
-    p->refine = 0;
+    const int64_t rs = REGIA_ETS_RS(p->ws);
     regia_ets_layout(p);
     int m = p->season ? p->m : 1;
     if (p->season) regia_ets_use_figure(p);
     double l0, b0;
     regia_ets_level_trend(p, &l0, &b0);
-    /* R's initparam */
-    double step[REGIA_ETS_MAX_NPAR];
     const double LO = REGIA_ETS_LO_SMOOTH, HI = REGIA_ETS_HI_SMOOTH;
     double alpha = LO + 0.2 * (HI - LO) / m;
-    par[p->ia] = alpha; step[p->ia] = 0.1;
-    if (p->ib >= 0) { double up = fmin(HI, alpha); par[p->ib] = LO + 0.1 * (up - LO); step[p->ib] = 0.02; }
-    if (p->ig >= 0) { double up = fmin(HI, 1 - alpha); par[p->ig] = LO + 0.05 * (up - LO); step[p->ig] = 0.05; }
-    if (p->ip >= 0) {
-        par[p->ip] = REGIA_ETS_LO_PHI + 0.99 * (REGIA_ETS_HI_PHI - REGIA_ETS_LO_PHI);
-        step[p->ip] = -0.02;
+    x[p->ia] = alpha;
+    if (p->ib >= 0) x[p->ib] = LO + 0.1 * (fmin(HI, alpha) - LO);
+    if (p->ig >= 0) x[p->ig] = LO + 0.05 * (fmin(HI, 1 - alpha) - LO);
+    if (p->ip >= 0) x[p->ip] = REGIA_ETS_LO_PHI + 0.99 * (REGIA_ETS_HI_PHI - REGIA_ETS_LO_PHI);
+    x[p->il] = l0;
+    if (p->itr >= 0) x[p->itr] = b0;
+    if (p->opt_seasons) {
+        /* R's s0 .. s(m-2): the seasons of time indices m-1 .. 1, floored at 0.01 and
+         * rescaled when multiplicative; the season of index 0 follows from them */
+        double sum = 0;
+        for (int k = 0; k < p->m - 1; k++) {
+            double s = p->s_init[(p->m - 1 - k) * rs];
+            if (p->season == REGIA_ETS_MULT && s < 0.01) s = 0.01;
+            x[p->is + k] = s;
+            sum += s;
+        }
+        if (p->season == REGIA_ETS_MULT && sum > p->m) {
+            double den = 0;
+            for (int k = 0; k < p->m - 1; k++) den += x[p->is + k] + 0.01;
+            for (int k = 0; k < p->m - 1; k++) x[p->is + k] /= den;
+        }
     }
-    par[p->il] = l0; step[p->il] = 0.1 * scale;
-    if (p->itr >= 0) { par[p->itr] = b0; step[p->itr] = p->trend == REGIA_ETS_MULT ? 0.01 : 0.01 * scale; }
-    double lik = regia_ets_nelder_mead(p, par, step, p->npar, REGIA_ETS_NM_MAXIT, REGIA_ETS_SCREEN_TOL, 0);
-    if (p->ig >= 0) {
-        /* a second start with a fast-moving season: the likelihood often has a second
-         * basin near gamma = 1 - alpha that a start at small gamma does not reach */
-        double alt[REGIA_ETS_MAX_NPAR];
-        for (int j = 0; j < p->npar; j++) alt[j] = par[j];
-        alt[p->ia] = 0.1;
-        if (p->ib >= 0) alt[p->ib] = LO + 0.1 * (regia_ets_beta_hi(0.1) - LO);
-        alt[p->ig] = LO + 0.9 * (regia_ets_gamma_hi(0.1) - LO);
-        alt[p->il] = l0;
-        if (p->itr >= 0) alt[p->itr] = b0;
-        double lik2 = regia_ets_nelder_mead(p, alt, step, p->npar, REGIA_ETS_NM_MAXIT, REGIA_ETS_SCREEN_TOL, 0);
-        if (lik2 < lik) { lik = lik2; for (int j = 0; j < p->npar; j++) par[j] = alt[j]; }
-    }
-    return lik;
 }
 
-/* Stage 2: from a stage-1 fit, optimise at R's tolerance, with restarts, and with the
- * m - 1 seasonal initial states among the parameters, as R does (m <= 24).  par is
- * updated in place; returns lik. */
-REGIA_HD static inline double regia_ets_refine_candidate(regia_ets_problem_t *p, double *par, double scale,
-                                                         double lik1)
+/* Fit candidate p (one evaluation at a time); par receives the optimum.  Returns lik. */
+REGIA_HD static inline double regia_ets_fit_candidate(regia_ets_problem_t *p, double *par)
 {
-    const int64_t rs = REGIA_ETS_RS(p->ws);
-    double stage1[REGIA_ETS_MAX_NPAR], step[REGIA_ETS_MAX_NPAR];
-    int n1 = p->npar;
-    for (int j = 0; j < n1; j++) stage1[j] = par[j];
-    int add_seasons = p->season && p->m <= REGIA_ETS_OPT_SEASON_MAX_M;
-    if (add_seasons) {
-        p->refine = 1;
-        regia_ets_layout(p);
+    regia_ets_nm_t nm;
+    double x[REGIA_ETS_MAX_NPAR];
+    regia_ets_start_point(p, x);
+    regia_ets_nm_start(&nm, p->ws, x, p->npar);
+    while (regia_ets_nm_feed(&nm, regia_ets_objective(p, nm.b, NULL, NULL))) {
     }
-    for (int j = 0; j < n1; j++) {
-        par[j] = stage1[j];
-        step[j] = 0.1 * (fabs(stage1[j]) > 1e-3 ? fabs(stage1[j]) : 1e-3);
-    }
-    if (p->ip >= 0) step[p->ip] = -fmin(step[p->ip], 0.01);
-    step[p->il] = 0.02 * scale;
-    if (add_seasons)
-        for (int j = 1; j < p->m; j++) {
-            par[p->is + j - 1] = p->s_init[j * rs];
-            step[p->is + j - 1] = p->season == REGIA_ETS_MULT ? 0.02 : 0.02 * scale;
-        }
-    double lik = regia_ets_nelder_mead(p, par, step, p->npar, REGIA_ETS_NM_MAXIT, REGIA_ETS_FINAL_TOL,
-                                       REGIA_ETS_NM_RESTARTS);
-    if (!(lik < lik1)) { /* keep the stage-1 fit */
-        p->refine = 0;
-        regia_ets_layout(p);
-        for (int j = 0; j < n1; j++) par[j] = stage1[j];
-        return lik1;
-    }
-    return lik;
+    for (int k = 0; k < p->npar; k++) par[k] = nm.b[k];
+    return nm.fmin;
 }
 
 /* ---- forecasts ---------------------------------------------------------------------- */
@@ -732,7 +684,7 @@ REGIA_HD static inline double regia_ets_refine_candidate(regia_ets_problem_t *p,
 REGIA_HD static inline void regia_ets_final_state(regia_ets_problem_t *p, const double *par, double *st, double *sse)
 {
     const int64_t rs = REGIA_ETS_RS(p->ws);
-    double fin[3];
+    double fin[3] = {0, 0, 0};
     regia_ets_objective(p, par, sse, fin);
     st[0] = fin[0];
     st[1] = p->trend ? fin[1] : 0.0;
@@ -894,49 +846,27 @@ REGIA_HD static inline double regia_ets_aicc_of(const regia_ets_problem_t *p, do
     return (p->n_obs - k - 1 > 0) ? aic + 2.0 * k * (k + 1) / (p->n_obs - k - 1) : INFINITY;
 }
 
-/* Fit, select and forecast one series: y[t * rs] for t < n (rs: REGIA_ETS_RS(ws)); the
- * outputs are the series' own slices of regia_ets_out_t (contiguous): fit, mean[h],
- * var[h], lo/up[nl * h] ([level][h]), st[state_stride].  ws must be initialised with
- * regia_ets_ws_init for (spec->period, h). */
-REGIA_HD static inline void regia_ets_fit_one(const regia_ets_spec_t *sp, const double *y, int n, int h, int nl,
-                                              const double *levels, regia_ets_ws_t *ws, regia_ets_fit_t *fit,
-                                              double *mean, double *var, double *lo, double *up, double *st,
-                                              int state_stride)
-{
-    const int64_t rs = REGIA_ETS_RS(ws);
-    memset(fit, 0, sizeof *fit);
-    for (int i = 0; i < h; i++) mean[i] = var[i] = NAN;
-    for (int i = 0; i < nl * h; i++) lo[i] = up[i] = NAN;
-    for (int i = 0; i < state_stride; i++) st[i] = NAN;
-    fit->alpha = fit->beta = fit->gamma = fit->phi = fit->l0 = fit->b0 = NAN;
-    fit->sigma2 = fit->loglik = fit->aic = fit->aicc = fit->bic = fit->mse = NAN;
-    ws->fig_done = 0;
+/* Most candidates one series can have: error x trend x season x damping. */
+#define REGIA_ETS_MAX_CAND 30
 
+/* What one series allows: observations, positivity, and the candidate models in R's
+ * order (error A, M; trend N, A, M; season N, A, M; undamped, damped), the order in
+ * which ties in AICc are broken.  Returns the number of candidates (0: too few data). */
+REGIA_HD static inline int regia_ets_candidates(const regia_ets_spec_t *sp, const double *y, int64_t rs, int n,
+                                                int *n_obs_out, regia_ets_model_t *cand)
+{
     int n_obs = 0, positive = 1;
-    double sabs = 0;
     for (int t = 0; t < n; t++) {
         double v = y[t * rs];
         if (isnan(v)) continue;
         n_obs++;
-        sabs += fabs(v);
         if (v <= 0) positive = 0;
     }
-    fit->n_obs = n_obs;
-    if (n_obs < 4) return;
-    double scale = sabs / n_obs > 0 ? sabs / n_obs : 1.0;
-    int m = sp->period;
-    int seasonal_possible = m > 1 && n > m && m <= REGIA_ETS_MAX_PERIOD;
-
-    /* Stage 1 (screening) for every candidate, stage 2 (R's tolerance, seasonal states)
-     * for the two best by stage-1 AICc: the chosen model is the best of those by final
-     * AICc.  On the benchmark's daily series, refining 2 instead of all gave the same
-     * mean MASE within the spread between runs of different settings (0.87-0.89), at a
-     * third of the cost.  Only the two best so far are kept: slot `first` and `second`
-     * in the order of a stable sort by stage-1 AICc (ties keep R's candidate order), the
-     * third slot takes the candidate being fitted. */
-    regia_ets_problem_t cand[3];
-    double cpar[3][REGIA_ETS_MAX_NPAR], clik[3], caicc[3];
-    int first = -1, second = -1;
+    *n_obs_out = n_obs;
+    if (n_obs < 4) return 0;
+    const int m = sp->period;
+    const int seasonal_possible = m > 1 && n > m && m <= REGIA_ETS_MAX_PERIOD;
+    int nc = 0;
     for (int e = 1; e <= 2; e++) {
         if (!regia_ets_allowed_comp(sp->error, e) || (e == REGIA_ETS_MULT && !positive)) continue;
         for (int tr = 0; tr <= 2; tr++) {
@@ -952,32 +882,50 @@ REGIA_HD static inline void regia_ets_fit_one(const regia_ets_spec_t *sp, const 
                     if (tr && sp->damped >= 0 && dm != sp->damped) continue;
                     int npars = 2 + (tr ? 2 : 0) + (se ? m : 0) + dm;
                     if (n_obs <= npars + 4) continue;
-                    const int c = (first != 0 && second != 0) ? 0 : (first != 1 && second != 1) ? 1 : 2;
-                    regia_ets_problem_t *q = &cand[c];
-                    q->y = y; q->n = n; q->n_obs = n_obs; q->m = m;
-                    q->error = e; q->trend = tr; q->season = se; q->damped = dm;
-                    q->s_init = ws->fig; q->ring = ws->ring; q->ws = ws;
-                    clik[c] = regia_ets_fit_candidate(q, cpar[c], scale);
-                    if (!isfinite(clik[c])) continue;
-                    caicc[c] = regia_ets_aicc_of(q, clik[c], m);
-                    if (first < 0 || caicc[c] < caicc[first]) { second = first; first = c; }
-                    else if (second < 0 || caicc[c] < caicc[second]) second = c;
+                    cand[nc].error = (int8_t)e;
+                    cand[nc].trend = (int8_t)tr;
+                    cand[nc].season = (int8_t)se;
+                    cand[nc].damped = (int8_t)dm;
+                    nc++;
                 }
             }
         }
     }
-    if (first < 0) return;
-    int best_i = first;
-    clik[first] = regia_ets_refine_candidate(&cand[first], cpar[first], scale, clik[first]);
-    caicc[first] = regia_ets_aicc_of(&cand[first], clik[first], m);
-    if (second >= 0) {
-        clik[second] = regia_ets_refine_candidate(&cand[second], cpar[second], scale, clik[second]);
-        caicc[second] = regia_ets_aicc_of(&cand[second], clik[second], m);
-        if (caicc[second] < caicc[best_i]) best_i = second;
-    }
-    regia_ets_problem_t *p = &cand[best_i];
-    const double *best_par = cpar[best_i];
-    const double best_lik = clik[best_i], best_ic = caicc[best_i];
+    return nc;
+}
+
+/* Problem for candidate model c of series y (not yet laid out: regia_ets_start_point). */
+REGIA_HD static inline void regia_ets_problem_init(regia_ets_problem_t *q, const double *y, int n, int n_obs, int m,
+                                                   regia_ets_model_t c, regia_ets_ws_t *ws)
+{
+    q->y = y; q->n = n; q->n_obs = n_obs; q->m = m;
+    q->error = c.error; q->trend = c.trend; q->season = c.season; q->damped = c.damped;
+    q->s_init = ws->fig; q->ring = ws->ring; q->ws = ws;
+}
+
+/* Outputs of a series: NaN everywhere, fit->ok = 0. */
+REGIA_HD static inline void regia_ets_clear_out(regia_ets_fit_t *fit, int n_obs, double *mean, double *var,
+                                                double *lo, double *up, double *st, int h, int nl, int state_stride)
+{
+    memset(fit, 0, sizeof *fit);
+    for (int i = 0; i < h; i++) mean[i] = var[i] = NAN;
+    for (int i = 0; i < nl * h; i++) lo[i] = up[i] = NAN;
+    for (int i = 0; i < state_stride; i++) st[i] = NAN;
+    fit->alpha = fit->beta = fit->gamma = fit->phi = fit->l0 = fit->b0 = NAN;
+    fit->sigma2 = fit->loglik = fit->aic = fit->aicc = fit->bic = fit->mse = NAN;
+    fit->n_obs = n_obs;
+}
+
+/* Outputs of the chosen candidate p (laid out, with its fitted par and lik): the fit
+ * record, final state, point forecasts, variances and intervals. */
+REGIA_HD static inline void regia_ets_finish(regia_ets_problem_t *p, const double *best_par, double best_lik,
+                                             int h, int nl, const double *levels, regia_ets_fit_t *fit,
+                                             double *mean, double *var, double *lo, double *up, double *st)
+{
+    const int64_t rs = REGIA_ETS_RS(p->ws);
+    const int m = p->m, n = p->n, n_obs = p->n_obs;
+    const double *y = p->y;
+    if (p->season) regia_ets_use_figure(p); /* s_init of the season type (m > 24) */
     double sse = 0;
     regia_ets_final_state(p, best_par, st, &sse);
     int k = regia_ets_n_params(p, m);
@@ -996,7 +944,7 @@ REGIA_HD static inline void regia_ets_fit_one(const regia_ets_spec_t *sp, const 
     fit->sigma2 = n_obs > k ? sse / (n_obs - k) : NAN;
     fit->loglik = -0.5 * best_lik;
     fit->aic = best_lik + 2.0 * k;
-    fit->aicc = best_ic;
+    fit->aicc = regia_ets_aicc_of(p, best_lik, m);
     fit->bic = fit->aic + k * (regia_ets_log((double)n_obs) - 2.0);
     /* mse of the one-step errors on the data scale */
     {
@@ -1025,6 +973,43 @@ REGIA_HD static inline void regia_ets_fit_one(const regia_ets_spec_t *sp, const 
             up[li * h + i] = mean[i] + z * sd;
         }
     }
+}
+
+/* Fit, select and forecast one series: y[t * rs] for t < n (rs: REGIA_ETS_RS(ws)); the
+ * outputs are the series' own slices of regia_ets_out_t (contiguous): fit, mean[h],
+ * var[h], lo/up[nl * h] ([level][h]), st[state_stride].  ws must be initialised with
+ * regia_ets_ws_init for (spec->period, h).  Every candidate is fitted as R fits it and
+ * the lowest AICc wins (the first in R's order on ties).  The CPU backend runs the same
+ * steps with the candidates of many series fitted side by side (kernels/cpu/ets.c). */
+REGIA_HD static inline void regia_ets_fit_one(const regia_ets_spec_t *sp, const double *y, int n, int h, int nl,
+                                              const double *levels, regia_ets_ws_t *ws, regia_ets_fit_t *fit,
+                                              double *mean, double *var, double *lo, double *up, double *st,
+                                              int state_stride)
+{
+    const int64_t rs = REGIA_ETS_RS(ws);
+    regia_ets_model_t cand[REGIA_ETS_MAX_CAND];
+    int n_obs;
+    ws->fig_done = 0;
+    const int nc = regia_ets_candidates(sp, y, rs, n, &n_obs, cand);
+    regia_ets_clear_out(fit, n_obs, mean, var, lo, up, st, h, nl, state_stride);
+    regia_ets_problem_t q, best;
+    double par[REGIA_ETS_MAX_NPAR], best_par[REGIA_ETS_MAX_NPAR], best_lik = INFINITY, best_ic = INFINITY;
+    int found = 0;
+    for (int c = 0; c < nc; c++) {
+        regia_ets_problem_init(&q, y, n, n_obs, sp->period, cand[c], ws);
+        double lik = regia_ets_fit_candidate(&q, par);
+        if (!isfinite(lik)) continue;
+        double ic = regia_ets_aicc_of(&q, lik, sp->period);
+        if (!found || ic < best_ic) {
+            found = 1;
+            best = q;
+            best_ic = ic;
+            best_lik = lik;
+            for (int k = 0; k < q.npar; k++) best_par[k] = par[k];
+        }
+    }
+    if (!found) return;
+    regia_ets_finish(&best, best_par, best_lik, h, nl, levels, fit, mean, var, lo, up, st);
 }
 
 #endif

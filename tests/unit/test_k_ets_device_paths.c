@@ -1,7 +1,10 @@
 /* The CUDA backend's code paths of the shared ETS functions (kernels/ets_fit_impl.h),
  * run on the host: interleaved workspace and time-major series (element j of thread i at
  * base[j * rs + i]), the recursion with the model taken at run time, and the portable
- * logarithm (kernels/log_impl.h).  They must give the CPU backend's results bit for bit
+ * logarithm (kernels/log_impl.h), one Nelder-Mead evaluation at a time.  The CPU backend
+ * fits 16 series side by side (kernels/cpu/ets.c), grouped by model and series length,
+ * so the mixed lengths, gaps and negative values below exercise that scheduling too.
+ * The device paths must give the CPU backend's results bit for bit
  * where the host's log() is glibc's (x86-64 with FMA; checked first on 10^6 arguments),
  * so a GPU-less machine tests everything of the device path but the CUDA host code.
  * Elsewhere (another C library) the port may differ from log() in the last bit on a few
