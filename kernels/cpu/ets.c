@@ -179,6 +179,15 @@ static int lane_take(chunk_ws_t *c, int k, const double *y_chunk, int64_t stride
     return 1;
 }
 
+/* The search of lane ln has ended: keep its answer, free the lane. */
+static void lane_record(chunk_ws_t *c, lane_t *ln)
+{
+    const int t = ln->task;
+    c->lik[c->task_s[t]][c->task_c[t]] = ln->nm.fmin;
+    for (int i = 0; i < ln->p.npar; i++) c->par[c->task_s[t]][c->task_c[t]][i] = ln->nm.b[i];
+    ln->task = -1;
+}
+
 /* Advance lane k until its search has a point that needs the recursion (1), taking new
  * tasks as searches end; 0 when no task is left.  Points outside the parameter space
  * are valued +inf here, as regia_ets_objective() values them. */
@@ -205,12 +214,7 @@ static int lane_advance(chunk_ws_t *c, int k, round_t *r, const double *y_chunk,
                 return 1;
             }
         }
-        if (!regia_ets_nm_feed(&ln->nm, INFINITY)) {
-            const int t = ln->task;
-            c->lik[c->task_s[t]][c->task_c[t]] = ln->nm.fmin;
-            for (int i = 0; i < p->npar; i++) c->par[c->task_s[t]][c->task_c[t]][i] = ln->nm.b[i];
-            ln->task = -1;
-        }
+        if (!regia_ets_nm_feed(&ln->nm, INFINITY)) lane_record(c, ln);
     }
 }
 
@@ -241,12 +245,7 @@ static void lanes_fit(chunk_ws_t *c, regia_ets_model_t mod, int n, const double 
         for (int k = 0; k < REGIA_ETS_LANES; k++) {
             if (!busy[k]) continue;
             lane_t *ln = &c->lane[k];
-            if (!regia_ets_nm_feed(&ln->nm, r.lik[k])) {
-                const int t = ln->task;
-                c->lik[c->task_s[t]][c->task_c[t]] = ln->nm.fmin;
-                for (int i = 0; i < ln->p.npar; i++) c->par[c->task_s[t]][c->task_c[t]][i] = ln->nm.b[i];
-                ln->task = -1;
-            }
+            if (!regia_ets_nm_feed(&ln->nm, r.lik[k])) lane_record(c, ln);
             any |= busy[k] = lane_advance(c, k, &r, y_chunk, stride, len, m);
             if (!busy[k]) lane_idle(c, &r, k, n, mod);
         }
