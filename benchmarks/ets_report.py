@@ -120,7 +120,7 @@ def main():
             ok[i] = False
         mase, smape, c80, c95 = scores(y_all[:n, :n_train], y_all[:n, n_train:], v, m)
         res[key] = dict(label=label, timing=timing, ids=ids, models=models, n=n, mase=mase, smape=smape,
-                        cov80=c80, cov95=c95, ok=ok, problems=[(ids[i], p) for i, p in probs])
+                        cov80=c80, cov95=c95, ok=ok, v=v, problems=[(ids[i], p) for i, p in probs])
     if a.regia_rc != 0:
         wrong.append(f"bench_ets exited {a.regia_rc} (see its messages above)")
 
@@ -145,11 +145,14 @@ def main():
 
     verdict, why = "FAIL", []
     speed_ratio = mase_ratio = None
-    agree_r = agree_sm = None
+    agree_r = agree_sm = close_r = None
     if "regia" in res and "r" in res:
         speed_ratio = res["regia"]["row"]["series_per_s"] / res["r"]["row"]["series_per_s"]
         mase_ratio = res["regia"]["row"]["mase_common"] / res["r"]["row"]["mase_common"]
         agree_r = float(np.mean([x == y for x, y in zip(res["regia"]["models"][:k], res["r"]["models"][:k])]))
+        # point forecasts within 0.1 % of R's at every step
+        mu_g, mu_r = res["regia"]["v"][:k, 0], res["r"]["v"][:k, 0]
+        close_r = float(np.mean(np.max(np.abs(mu_g - mu_r) / np.abs(mu_r), axis=1) < 1e-3))
         if "statsmodels" in res:
             agree_sm = float(np.mean([x == y for x, y in zip(res["regia"]["models"][:k],
                                                             res["statsmodels"]["models"][:k])]))
@@ -192,7 +195,7 @@ def main():
                        f"<= R's x {1 + a.tol:g}")
     doc = dict(date_utc=now.strftime("%Y-%m-%dT%H:%M:%SZ"), machine=machine, versions=versions, setup=setup,
                target=target, verdict=verdict, reasons=why, speed_ratio_vs_r=speed_ratio,
-               mase_ratio_vs_r=mase_ratio, model_agreement_regia_r=agree_r,
+               mase_ratio_vs_r=mase_ratio, model_agreement_regia_r=agree_r, forecasts_within_0p1pct_of_r=close_r,
                model_agreement_regia_statsmodels=agree_sm, results=rows,
                problems={key: res[key]["problems"][:20] for key in res if res[key]["problems"]})
     with open(a.out + ".json.tmp", "w") as f:
@@ -207,7 +210,8 @@ def main():
         L.append(f"Measured: regia is **{speed_ratio:.1f}x** R's series/s; regia's mean MASE is "
                  f"**{mase_ratio:.4f}x** R's over the common {k} series. Same model as R for "
                  f"{100 * agree_r:.0f} % of them" +
-                 (f" (as statsmodels: {100 * agree_sm:.0f} %)" if agree_sm is not None else "") + ".\n")
+                 (f" (as statsmodels: {100 * agree_sm:.0f} %)" if agree_sm is not None else "") +
+                 f"; point forecasts within 0.1 % of R's at every step for {100 * close_r:.0f} %.\n")
     L.append("## Results\n")
     L.append(f"Scores on the {h} held-back days. MASE scale: in-sample mean |y_t - y_(t-{m})|. "
              f"Coverage: share of held-back days inside the interval. \"Common\": the first {k} series, "
