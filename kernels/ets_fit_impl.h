@@ -151,17 +151,18 @@ typedef struct {
 
 /* ---- initial states (R's initstate) ------------------------------------------------- */
 
-/* Seasonal figure: classical decomposition of the series when it has at least 3m values, else detrending by a least-squares line.  fig[j] is the
- * seasonal term of time index j (mod m), normalised to mean 0 (additive) or 1 (mult).
- * fig holds the sums while they accumulate; cnt (scratch) the counts. */
+/* Seasonal figure: classical decomposition of the whole series when it has at least 3m
+ * values, else detrending by a least-squares line.  fig[j] is the seasonal term of time
+ * index j (mod m), normalised to mean 0 (additive) or 1 (mult).  fig holds the sums
+ * while they accumulate; cnt (scratch) the counts. */
 REGIA_HD static inline void regia_ets_seasonal_figure(const double *y, int64_t rs, int n, int m, int mult,
                                                       double *fig, double *cnt)
 {
     for (int j = 0; j < m; j++) { fig[j * rs] = 0; cnt[j * rs] = 0; }
     if (n >= 3 * m) {
         /* the whole series, as forecast 8.20's initstate() decomposes it */
-        int len = n, half = m / 2;
-        for (int t = half; t < len - half; t++) {
+        const int half = m / 2;
+        for (int t = half; t < n - half; t++) {
             /* centred moving average: m-term for odd m, 2 x m for even m */
             double acc = 0;
             int bad = 0;
@@ -169,7 +170,7 @@ REGIA_HD static inline void regia_ets_seasonal_figure(const double *y, int64_t r
                 for (int k = t - half; k <= t + half; k++) { if (isnan(y[k * rs])) bad = 1; acc += y[k * rs]; }
                 acc /= m;
             } else {
-                if (t + half >= len) continue;
+                if (t + half >= n) continue;
                 for (int k = t - half; k <= t + half; k++) {
                     double w = (k == t - half || k == t + half) ? 0.5 : 1.0;
                     if (isnan(y[k * rs])) bad = 1;

@@ -257,6 +257,26 @@ static int same_model(regia_ets_model_t a, regia_ets_model_t b)
     return a.error == b.error && a.trend == b.trend && a.season == b.season && a.damped == b.damped;
 }
 
+/* Tasks of the next round for model mod: the series not yet done that have this
+ * candidate and the length of the first such series.  Returns that length (0: none). */
+static int gather_round(chunk_ws_t *c, regia_ets_model_t mod, int ns, const int *len, int *done)
+{
+    int n = 0;
+    c->n_tasks = 0;
+    for (int s = 0; s < ns; s++) {
+        if (done[s]) continue;
+        int ci = 0;
+        while (ci < c->nc[s] && !same_model(c->cand[s][ci], mod)) ci++;
+        if (ci == c->nc[s]) { done[s] = 1; continue; } /* no such candidate */
+        if (!n) n = len[s];
+        if (len[s] != n) continue;                    /* a later round */
+        c->task_s[c->n_tasks] = s;
+        c->task_c[c->n_tasks++] = ci;
+        done[s] = 1;
+    }
+    return n;
+}
+
 /* Series s0 .. s0 + ns - 1 of the batch. */
 static void ets_chunk(chunk_ws_t *c, const regia_ets_batch_t *in, regia_ets_out_t *out, int s0, int ns)
 {
@@ -268,32 +288,14 @@ static void ets_chunk(chunk_ws_t *c, const regia_ets_batch_t *in, regia_ets_out_
         c->nc[s] = regia_ets_candidates(&in->spec, y0 + (size_t)s * (size_t)stride, 1, len[s], &c->n_obs[s], c->cand[s]);
         for (int ci = 0; ci < c->nc[s]; ci++) c->lik[s][ci] = INFINITY;
     }
-    /* rounds: every model of R's order, every series length */
-    for (int e = 1; e <= 2; e++)
-        for (int tr = 0; tr <= 2; tr++)
-            for (int se = 0; se <= 2; se++)
-                for (int dm = 0; dm <= 1; dm++) {
-                    regia_ets_model_t mod = {(int8_t)e, (int8_t)tr, (int8_t)se, (int8_t)dm};
-                    int done[REGIA_ETS_CHUNK] = {0};
-                    for (;;) {
-                        int n = -1;
-                        c->n_tasks = 0;
-                        for (int s = 0; s < ns; s++) {
-                            if (done[s]) continue;
-                            for (int ci = 0; ci < c->nc[s]; ci++) {
-                                if (!same_model(c->cand[s][ci], mod)) continue;
-                                if (n < 0) n = len[s];
-                                if (len[s] != n) break;
-                                c->task_s[c->n_tasks] = s;
-                                c->task_c[c->n_tasks++] = ci;
-                                done[s] = 1;
-                            }
-                            if (!c->nc[s]) done[s] = 1;
-                        }
-                        if (!c->n_tasks) break;
-                        lanes_fit(c, mod, n, y0, stride, len, m);
-                    }
-                }
+    /* rounds: every model in R's order (error, trend, season, damping), and for each
+     * model one round per series length */
+    for (int key = 0; key < 2 * 3 * 3 * 2; key++) {
+        const regia_ets_model_t mod = {(int8_t)(1 + key / 18), (int8_t)(key / 6 % 3), (int8_t)(key / 2 % 3),
+                                       (int8_t)(key % 2)};
+        int done[REGIA_ETS_CHUNK] = {0}, n;
+        while ((n = gather_round(c, mod, ns, len, done)) > 0) lanes_fit(c, mod, n, y0, stride, len, m);
+    }
     /* choose and finish each series as regia_ets_fit_one() does */
     for (int s = 0; s < ns; s++) {
         const size_t so = (size_t)(s0 + s);
