@@ -1,21 +1,25 @@
-/* Job files: INI (libinih) checked against a schema (see regia/job.h). */
+/* Job files: INI text checked against a schema (see regia/job.h).
+ *
+ * The text is split into lines here rather than by libinih: inih reads into a line buffer
+ * whose size is fixed when the library is built (200 bytes in Debian's and upstream's
+ * default builds, and only a build option makes it grow), and job files need lines of any
+ * length and values continued over several lines. */
 #include "regia/job.h"
 
 #include <errno.h>
-#include <ini.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "regia/io.h"
+#include "regia/fileutil.h"
 
-enum { MAX_JOB_BYTES = 1 << 20, MAX_ITEMS = 256 };
+enum { MAX_JOB_BYTES = 1 << 20 };
 
 typedef struct {
     char *section, *key, *value;
-    int line;
+    int line;                 /* the key's line (the first of a continued value) */
     const regia_job_key_t *spec;
     char *resolved;           /* PATH: value resolved against the job's directory */
     int n_items;              /* LIST */
@@ -33,27 +37,7 @@ struct regia_job {
     /* parse state */
     const char *cursor;
     int lineno;
-    regia_status_t st;
 };
-
-/* ---- reading: a line reader that counts lines for inih's handler ------------------- */
-static char *reader(char *str, int num, void *stream)
-{
-    regia_job_t *job = stream;
-    if (job->st != REGIA_OK || *job->cursor == '\0') return NULL;
-    const char *nl = strchr(job->cursor, '\n');
-    size_t len = nl ? (size_t)(nl - job->cursor) + 1 : strlen(job->cursor);
-    job->lineno++;
-    if (len >= (size_t)num) {
-        job->st = REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: line longer than %d characters", job->path,
-                             job->lineno, num - 2);
-        return NULL;
-    }
-    memcpy(str, job->cursor, len);
-    str[len] = '\0';
-    job->cursor += len;
-    return str;
-}
 
 static const regia_job_key_t *find_spec(const regia_job_key_t *schema,
                                         const char *section, const char *key)
@@ -78,30 +62,26 @@ static entry_t *find_entry(const regia_job_t *job, const char *section, const ch
     return NULL;
 }
 
-static int handler(void *user, const char *section, const char *name, const char *value)
+/* Record `key = value` of `section`, set on `line` (0 for a fallback). */
+static regia_status_t add_entry(regia_job_t *job, const char *section, const char *name, const char *value,
+                                int line)
 {
-    regia_job_t *job = user;
-    if (job->st != REGIA_OK) return 0;
     const regia_job_key_t *spec = find_spec(job->schema, section, name);
     if (!spec) {
         if (!section_known(job->schema, section))
-            job->st = REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: unknown section [%s] (key '%s')", job->path,
-                                 job->lineno, section, name);
-        else
-            job->st = REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: unknown key '%s' in section [%s]", job->path,
-                                 job->lineno, name, section);
-        return 0;
+            return REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: unknown section [%s] (key '%s')", job->path, line, section,
+                              name);
+        return REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: unknown key '%s' in section [%s]", job->path, line, name,
+                          section);
     }
     entry_t *old = find_entry(job, section, name);
-    if (old) {
-        job->st = REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: key '%s' repeated (first set on line %d)", job->path,
-                             job->lineno, name, old->line);
-        return 0;
-    }
+    if (old)
+        return REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: key '%s' repeated (first set on line %d)", job->path, line,
+                          name, old->line);
     if (job->n == job->cap) {
         int cap = job->cap ? 2 * job->cap : 32;
         entry_t *e = realloc(job->e, (size_t)cap * sizeof *e);
-        if (!e) { job->st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory reading %s", job->path); return 0; }
+        if (!e) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory reading %s", job->path);
         job->e = e;
         job->cap = cap;
     }
@@ -110,9 +90,126 @@ static int handler(void *user, const char *section, const char *name, const char
     e->section = strdup(section);
     e->key = strdup(name);
     e->value = strdup(value);
-    e->line = job->lineno;
+    e->line = line;
     e->spec = spec;
+    if (!e->section || !e->key || !e->value) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory reading %s", job->path);
+    return REGIA_OK;
+}
+
+/* ---- reading: lines of any length, values continued with a final backslash ----------- */
+
+static int is_blank(char c) { return c == ' ' || c == '\t'; }
+
+/* The next line of the text, without its line end (LF or CRLF) and, on line 1, without a
+ * UTF-8 byte-order mark.  0 at the end of the text. */
+static int next_line(regia_job_t *job, const char **line, size_t *len)
+{
+    const char *p = job->cursor;
+    if (*p == '\0') return 0;
+    const char *nl = strchr(p, '\n');
+    size_t n = nl ? (size_t)(nl - p) : strlen(p);
+    job->cursor = p + n + (nl != NULL);
+    if (n && p[n - 1] == '\r') n--;
+    if (++job->lineno == 1 && n >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) { p += 3; n -= 3; }
+    *line = p;
+    *len = n;
     return 1;
+}
+
+/* Length of the line without an inline comment (';' after a blank, as libinih reads
+ * them) and without trailing blanks. */
+static size_t content_len(const char *line, size_t len)
+{
+    for (size_t i = 1; i < len; i++)
+        if (line[i] == ';' && is_blank(line[i - 1])) { len = i; break; }
+    while (len && is_blank(line[len - 1])) len--;
+    return len;
+}
+
+typedef struct { char *p; size_t n, cap; } buf_t;
+
+static int buf_add(buf_t *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = 2 * (b->n + n + 1);
+        char *grown = realloc(b->p, cap);
+        if (!grown) return 0;
+        b->p = grown;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+    return 1;
+}
+
+/* Split the text into [section] headers and key = value entries (regia/job.h). */
+static regia_status_t parse_lines(regia_job_t *job)
+{
+    regia_status_t st = REGIA_OK;
+    buf_t section = {0}, name = {0}, value = {0};
+    const char *line;
+    size_t len;
+    if (!buf_add(&section, "", 0)) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+    while (st == REGIA_OK && next_line(job, &line, &len)) {
+        while (len && is_blank(*line)) { line++; len--; }
+        if (len == 0 || *line == '#' || *line == ';') continue;
+        len = content_len(line, len);
+        if (*line == '[') {
+            if (line[len - 1] != ']' || len < 2 || memchr(line + 1, ']', len - 2)) {
+                st = REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: a section header is '[name]' alone on its line",
+                                job->path, job->lineno);
+                break;
+            }
+            const char *s = line + 1;
+            size_t n = len - 2;
+            while (n && is_blank(*s)) { s++; n--; }
+            while (n && is_blank(s[n - 1])) n--;
+            section.n = 0;
+            if (!buf_add(&section, s, n)) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+            continue;
+        }
+        size_t k = 0;
+        while (k < len && line[k] != '=' && line[k] != ':') k++;
+        size_t kn = k;
+        while (kn && is_blank(line[kn - 1])) kn--;
+        if (k == len || kn == 0) {
+            st = REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: not a 'key = value' line or a '[section]' header", job->path,
+                            job->lineno);
+            break;
+        }
+        name.n = value.n = 0;
+        const char *v = line + k + 1;
+        size_t vn = len - k - 1;
+        while (vn && is_blank(*v)) { v++; vn--; }
+        int first = job->lineno, ok = buf_add(&name, line, kn) && buf_add(&value, v, vn);
+        /* a value whose line ends in '\' goes on on the next line, without that line's
+         * leading blanks */
+        while (ok && value.n && value.p[value.n - 1] == '\\') {
+            value.p[--value.n] = '\0';
+            int prev = job->lineno;
+            if (!next_line(job, &line, &len)) {
+                st = REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: key '%s': line %d ends with '\\' (continued) but the file "
+                                "ends there", job->path, first, name.p, prev);
+                break;
+            }
+            while (len && is_blank(*line)) { line++; len--; }
+            if (len == 0 || *line == '#' || *line == ';' || *line == '[') {
+                st = REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: key '%s': line %d ends with '\\' (continued) but line %d is "
+                                "%s; remove the '\\' or continue the value there", job->path, first, name.p, prev,
+                                job->lineno, len == 0 ? "blank" : *line == '[' ? "a section header" : "a comment");
+                break;
+            }
+            ok = buf_add(&value, line, content_len(line, len));
+        }
+        if (st) break;
+        if (!ok) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory reading %s", job->path);
+        else st = add_entry(job, section.p, name.p, value.p, first);
+    }
+    free(section.p);
+    free(name.p);
+    free(value.p);
+    return st;
 }
 
 /* ---- validation ------------------------------------------------------------------ */
@@ -189,18 +286,16 @@ static regia_status_t check_number(const regia_job_t *job, const entry_t *e, con
 static regia_status_t split_list(regia_job_t *job, entry_t *e)
 {
     if (e->items) return REGIA_OK; /* already split */
+    size_t cap = 1;
+    for (const char *c = e->value; *c; c++) cap += *c == ',';
     char *copy = strdup(e->value), *save = NULL;
-    e->items = calloc(MAX_ITEMS, sizeof *e->items);
+    e->items = calloc(cap, sizeof *e->items);
     if (!copy || !e->items) { free(copy); return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); }
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         char *t = trim(tok);
         if (!*t) continue;
-        if (e->n_items == MAX_ITEMS) {
-            free(copy);
-            return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: key '%s': more than %d items", job->path, e->line,
-                              e->key, MAX_ITEMS);
-        }
-        e->items[e->n_items++] = strdup(t);
+        if (!(e->items[e->n_items] = strdup(t))) { free(copy); return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); }
+        e->n_items++;
     }
     free(copy);
     if (e->n_items == 0)
@@ -275,11 +370,8 @@ static regia_status_t add_fallbacks(regia_job_t *job)
             return REGIA_FAIL(REGIA_ERR_INVALID, "%s: required key '%s' missing from section [%s]", job->path,
                               k->key, k->section[0] ? k->section : "(top)");
         if (!k->fallback) continue;
-        int saved = job->lineno;
-        job->lineno = 0;
-        handler(job, k->section, k->key, k->fallback);
-        job->lineno = saved;
-        if (job->st) return job->st;
+        regia_status_t st = add_entry(job, k->section, k->key, k->fallback, 0);
+        if (st) return st;
     }
     return REGIA_OK;
 }
@@ -311,6 +403,36 @@ static regia_status_t array_element(regia_job_t *job, char **elem, int *n_items,
     return REGIA_OK;
 }
 
+/* The environment variables ${NAME} may name (regia/job.h): where files go on Leonardo
+ * and what SLURM says about the job, plus REGIA_* names.  Any other variable, such as a
+ * token in the submitting shell, cannot be copied into a value (and from there into an
+ * output's attributes or a batch script). */
+static const char *const ALLOWED_VARS[] = {"HOME", "USER", "WORK", "CINECA_SCRATCH", "SCRATCH", "FAST",
+                                           "PUBLIC", "TMPDIR", "SLURM_JOB_ID", "SLURM_ARRAY_JOB_ID",
+                                           "SLURM_ARRAY_TASK_ID", "SLURM_SUBMIT_DIR", NULL};
+
+int regia_job_var_allowed(const char *name)
+{
+    for (int i = 0; ALLOWED_VARS[i]; i++)
+        if (!strcmp(name, ALLOWED_VARS[i])) return 1;
+    if (strncmp(name, "REGIA_", 6) != 0 || !name[6]) return 0;
+    for (const char *c = name + 6; *c; c++)
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_')) return 0;
+    return 1;
+}
+
+const char *regia_job_allowed_vars(void)
+{
+    static char list[512];
+    if (!list[0]) {
+        size_t n = 0;
+        for (int i = 0; ALLOWED_VARS[i]; i++)
+            n += (size_t)snprintf(list + n, sizeof list - n, "%s, ", ALLOWED_VARS[i]);
+        snprintf(list + n, sizeof list - n, "REGIA_*");
+    }
+    return list;
+}
+
 static regia_status_t expand_value(regia_job_t *job, entry_t *e, const char *elem, int n_items)
 {
     const char *v = e->value;
@@ -332,6 +454,12 @@ static regia_status_t expand_value(regia_job_t *job, entry_t *e, const char *ele
             }
             memcpy(name, p + 2, len);
             name[len] = '\0';
+            if (!regia_job_var_allowed(name)) {
+                free(out);
+                return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: key '%s': ${%s} is not a variable a job file may use "
+                                  "(%s; see regia/job.h)", job->path, e->line, e->key, name,
+                                  regia_job_allowed_vars());
+            }
             add = getenv(name);
             if (!add) {
                 free(out);
@@ -410,13 +538,7 @@ regia_status_t regia_job_parse(const char *text, const char *path, const regia_j
         st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: the job file is empty", path);
         goto err;
     }
-    int rc = ini_parse_stream(reader, job, handler, job);
-    if (job->st) { st = job->st; goto err; }
-    if (rc != 0) {
-        st = REGIA_FAIL(REGIA_ERR_PARSE,
-                        "%s:%d: not a 'key = value' line or a '[section]' header", path, rc > 0 ? rc : 0);
-        goto err;
-    }
+    REGIA_TRY(parse_lines(job));
     REGIA_TRY(add_fallbacks(job));
     REGIA_TRY(expand_all(job));
     for (int i = 0; i < job->n; i++) REGIA_TRY(validate_entry(job, &job->e[i]));

@@ -2,17 +2,37 @@
  *
  *   # comment                     ; comment
  *   [section]
- *   key = value
+ *   key = value                   ; an inline comment starts with ';' after a blank
+ *   stations = 501, 502, 503, \
+ *              504, 505           ; a line ending in '\' goes on on the next line
  *
- * Rank 0 reads the file and broadcasts its text; every rank parses the same text, so all
- * ranks hold the same job.  Unknown sections or keys, repeated keys, missing required keys
- * and values of the wrong type or out of range are errors naming the file and line.
- * Relative paths in values read with regia_job_path() are taken relative to the
- * directory that holds the job file.
+ * Rank 0 reads the file (at most 1 MiB) and broadcasts its text; every rank parses the
+ * same text, so all ranks hold the same job.  Unknown sections or keys, repeated keys,
+ * missing required keys and values of the wrong type or out of range are errors naming
+ * the file and line.  Relative paths in values read with regia_job_path() are taken
+ * relative to the directory that holds the job file.
+ *
+ * Syntax: lines end with LF or CRLF and may be of any length; a UTF-8 byte-order mark is
+ * skipped.  `key = value` or `key: value`; blanks around keys, values and section names
+ * are dropped.  A line whose first non-blank character is '#' or ';' is a comment, and
+ * so is the rest of a line from a ';' that follows a blank.
+ * Continued values: when a value's line ends in a backslash (after any comment and
+ * trailing blanks are removed), the backslash is dropped and the next line, without its
+ * leading blanks, is appended to the value.  Blanks before the backslash stay, so break a
+ * list after a comma ("a, b, \").  The continued line may itself end in '\'; it must
+ * not be blank, a comment or a section header (an error naming both lines).  The key's
+ * line, the first of a continued value, is the line errors name.  A value cannot end in
+ * a backslash.  List values (comma-separated) have no limit on their number of items.
  *
  * Substitutions, applied to every value before it is checked:
- *   ${NAME}   the environment variable NAME (an error naming the line when it is unset),
- *             e.g. output = ${CINECA_SCRATCH}/regia/lombardia.nc
+ *   ${NAME}   the environment variable NAME, for these names only (regia_job_var_allowed):
+ *               HOME USER WORK CINECA_SCRATCH SCRATCH FAST PUBLIC TMPDIR
+ *               SLURM_JOB_ID SLURM_ARRAY_JOB_ID SLURM_ARRAY_TASK_ID SLURM_SUBMIT_DIR
+ *             and REGIA_ followed by capitals, digits or '_' (REGIA_RUN, REGIA_TEST_ASOF).
+ *             Any other ${NAME} is an error naming the line and these names, so a job file
+ *             shared with others cannot copy a variable such as a token of the shell that
+ *             runs it into an output or a batch script.  An unset variable is an error
+ *             naming the line.  E.g. output = ${CINECA_SCRATCH}/regia/lombardia.nc
  *   {array}   the element of the list `[slurm] array` that this SLURM array task runs
  *             (index from REGIA_ARRAY_INDEX, else SLURM_ARRAY_TASK_ID), e.g. with
  *             array = 2022, 2023, 2024  and  as_of = {array}-12-31
@@ -90,6 +110,11 @@ const char *regia_job_values_sha256(const regia_job_t *job);
 
 /* The array task index the job was expanded for, or -1 (no [slurm] array, or not a task). */
 int regia_job_array_index(const regia_job_t *job);
+
+/* 1 when ${name} may be used in a job file (the names above), else 0. */
+int regia_job_var_allowed(const char *name);
+/* Those names as one line for messages ("HOME, USER, ..., REGIA_*"). */
+const char *regia_job_allowed_vars(void);
 
 /* Print the schema as a key reference (for --help and the README). */
 void regia_job_print_schema(const regia_job_key_t *schema, void *stream /* FILE* */);

@@ -331,6 +331,143 @@ static void test_values_sha256(void)
     regia_job_free(b);
 }
 
+/* Lines of any length and values continued with a final backslash (regia/job.h). */
+static void test_long_and_continued(void)
+{
+    regia_job_t *job = NULL;
+    /* a 200,000-character line (inih's default buffer is 200 bytes) and a 3,000-item list */
+    size_t cap = 300000;
+    char *text = malloc(cap), *w = text;
+    w += sprintf(w, "[job]\noutput = out.nc\nname = ");
+    for (int i = 0; i < 200000; i++) *w++ = (char)('a' + i % 26);
+    w += sprintf(w, "\n[input]\nfile = in.nc\n[analysis]\npollutants = pm10\ntags = ");
+    for (int i = 0; i < 3000; i++) w += sprintf(w, "t%d, ", i);
+    w += sprintf(w, "last\n");
+    CHECK_OK(regia_job_parse(text, PATH, SCHEMA, &job));
+    if (job) {
+        CHECK(strlen(regia_job_str(job, "job", "name")) == 200000);
+        CHECK(regia_job_list_len(job, "analysis", "tags") == 3001);
+        CHECK(!strcmp(regia_job_list_item(job, "analysis", "tags", 2999), "t2999"));
+        CHECK(!strcmp(regia_job_list_item(job, "analysis", "tags", 3000), "last"));
+        CHECK(regia_job_line(job, "analysis", "tags") == 8);
+        regia_job_free(job);
+    }
+    free(text);
+
+    /* continued lists: leading blanks of the next line dropped, comments after the '\',
+     * CRLF line ends, several continuations, and the line numbers after them */
+    const char *cont =
+        "[job]\r\n"                                     /* 1 */
+        "output = out.nc\r\n"                           /* 2 */
+        "name = lombardia \\\r\n"                       /* 3: blank before '\' kept */
+        "       test   ; the run's name\r\n"            /* 4 */
+        "[input]\n"                                     /* 5 */
+        "file = in.nc\n"                                /* 6 */
+        "[analysis]\n"                                  /* 7 */
+        "pollutants = pm10, \\   ; particles\n"         /* 8 */
+        "             no2,\\\n"                         /* 9 */
+        "\to3\n"                                        /* 10 */
+        "tags = \\\n"                                   /* 11: value starts on the next line */
+        "  a, b, c\n"                                   /* 12 */
+        "horizon = 9\n";                                /* 13 */
+    CHECK_OK(regia_job_parse(cont, PATH, SCHEMA, &job));
+    if (job) {
+        CHECK_MSG(!strcmp(regia_job_str(job, "job", "name"), "lombardia test"), "'%s'",
+                  regia_job_str(job, "job", "name"));
+        CHECK(regia_job_list_len(job, "analysis", "pollutants") == 3);
+        CHECK(!strcmp(regia_job_list_item(job, "analysis", "pollutants", 2), "o3"));
+        CHECK(regia_job_list_len(job, "analysis", "tags") == 3);
+        CHECK(regia_job_line(job, "job", "name") == 3);
+        CHECK(regia_job_line(job, "analysis", "pollutants") == 8);
+        CHECK(regia_job_line(job, "analysis", "tags") == 11);
+        CHECK(regia_job_line(job, "analysis", "horizon") == 13);
+        CHECK(regia_job_int(job, "analysis", "horizon") == 9);
+        regia_job_free(job);
+    }
+    /* a byte-order mark before the first section */
+    CHECK_OK(regia_job_parse("\xEF\xBB\xBF[job]\noutput = o\n[input]\nfile = i\n[analysis]\npollutants = o3\n", PATH,
+                             SCHEMA, &job));
+    regia_job_free(job);
+
+    /* errors in and after continued values name the key's (first) line */
+    expect_error(with("", "pollutants2 = pm10, \\\n  no2\n"), REGIA_ERR_PARSE,
+                 PATH ":7: unknown key 'pollutants2' in section [analysis]");
+    expect_error(with("", "pollutants = pm10, \\\n  no2\n"), REGIA_ERR_PARSE,
+                 PATH ":7: key 'pollutants' repeated (first set on line 6)");
+    expect_error(with("", "tags = a, \\\n b, \\\n c\nbogus = 1\n"), REGIA_ERR_PARSE,
+                 PATH ":10: unknown key 'bogus' in section [analysis]");
+    expect_error(with("", "tags = a, \\\n b, \\\n co\npollutants = no2\n"), REGIA_ERR_PARSE,
+                 PATH ":10: key 'pollutants' repeated (first set on line 6)");
+    expect_error("[job]\noutput = o\n[input]\nfile = i\n[analysis]\npollutants = pm10, \\\n  co\n", REGIA_ERR_INVALID,
+                 PATH ":6: key 'pollutants': 'co' is not one of pm10|pm2p5|no2|o3");
+    /* a dangling backslash */
+    expect_error(with("", "tags = a, \\\n"), REGIA_ERR_PARSE,
+                 PATH ":7: key 'tags': line 7 ends with '\\' (continued) but the file ends there");
+    expect_error(with("", "tags = a, \\\n\nhorizon = 3\n"), REGIA_ERR_PARSE,
+                 PATH ":7: key 'tags': line 7 ends with '\\' (continued) but line 8 is blank; remove the '\\' or "
+                 "continue the value there");
+    expect_error(with("", "tags = a, \\\n  # b\n"), REGIA_ERR_PARSE,
+                 PATH ":7: key 'tags': line 7 ends with '\\' (continued) but line 8 is a comment; remove the '\\' or "
+                 "continue the value there");
+    expect_error(with("", "tags = a, \\\n[job]\n"), REGIA_ERR_PARSE,
+                 PATH ":7: key 'tags': line 7 ends with '\\' (continued) but line 8 is a section header; remove the "
+                 "'\\' or continue the value there");
+    /* section headers */
+    expect_error(with("[input\n", ""), REGIA_ERR_PARSE, PATH ":3: a section header is '[name]' alone on its line");
+    expect_error(with("[input] file = x\n", ""), REGIA_ERR_PARSE,
+                 PATH ":3: a section header is '[name]' alone on its line");
+    expect_error(with("= 3\n", ""), REGIA_ERR_PARSE, PATH ":3: not a 'key = value' line or a '[section]' header");
+}
+
+/* ${NAME} only for the documented names; anything else is an error naming the line. */
+static void test_vars(void)
+{
+    static const regia_job_key_t sch[] = {
+        {"job", "output", REGIA_KEY_PATH, 1, NULL, 0, 0, NULL, "output"},
+        {"job", "name", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL, "name"},
+        {NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL},
+    };
+    regia_job_t *job = NULL;
+    setenv("REGIA_TEST_TOKEN_HOLDER", "abc", 1);
+    setenv("HOME", "/home/u", 1);
+    setenv("CINECA_SCRATCH", "/scratch/u", 1);
+    CHECK_OK(regia_job_parse("[job]\noutput = ${CINECA_SCRATCH}/o.nc\nname = ${HOME}-${REGIA_TEST_TOKEN_HOLDER}\n",
+                             "/j/j.ini", sch, &job));
+    if (job) {
+        CHECK(!strcmp(regia_job_path(job, "job", "output"), "/scratch/u/o.nc"));
+        CHECK(!strcmp(regia_job_str(job, "job", "name"), "/home/u-abc"));
+        regia_job_free(job);
+    }
+    unsetenv("REGIA_TEST_TOKEN_HOLDER");
+    setenv("GITHUB_TOKEN", "secret", 1);
+    const char *allowed = "HOME, USER, WORK, CINECA_SCRATCH, SCRATCH, FAST, PUBLIC, TMPDIR, SLURM_JOB_ID, "
+                          "SLURM_ARRAY_JOB_ID, SLURM_ARRAY_TASK_ID, SLURM_SUBMIT_DIR, REGIA_*";
+    CHECK(!strcmp(regia_job_allowed_vars(), allowed));
+    char want[1024];
+    job = (regia_job_t *)1;
+    CHECK(regia_job_parse("[job]\noutput = o.nc\nname = x${GITHUB_TOKEN}\n", "j.ini", sch, &job) == REGIA_ERR_INVALID);
+    snprintf(want, sizeof want, "j.ini:3: key 'name': ${GITHUB_TOKEN} is not a variable a job file may use (%s; see "
+             "regia/job.h)", allowed);
+    CHECK_MSG(!strcmp(regia_error_msg(), want), "\n  got  '%s'\n  want '%s'", regia_error_msg(), want);
+    CHECK(job == NULL);
+    unsetenv("GITHUB_TOKEN");
+    /* refused whether set or not, and for names that only look like allowed ones */
+    const char *refused[] = {"PATH", "home", "REGIA_", "REGIA_a", "REGIA-X", "WORKX", "SLURM_JOB_ACCOUNT"};
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        char text[128];
+        snprintf(text, sizeof text, "[job]\noutput = ${%s}/o.nc\n", refused[i]);
+        job = (regia_job_t *)1;
+        CHECK_MSG(regia_job_parse(text, "j.ini", sch, &job) == REGIA_ERR_INVALID && job == NULL, "%s", refused[i]);
+        CHECK_MSG(strstr(regia_error_msg(), "is not a variable a job file may use"), "%s: %s", refused[i],
+                  regia_error_msg());
+    }
+    CHECK(regia_job_var_allowed("REGIA_RUN_2") && regia_job_var_allowed("SLURM_SUBMIT_DIR"));
+    /* an allowed but unset variable: the old message */
+    unsetenv("REGIA_TEST_UNSET");
+    expect_error("[job]\noutput = o\n[input]\nfile = ${REGIA_TEST_UNSET}\n[analysis]\npollutants = o3\n",
+                 REGIA_ERR_INVALID, PATH ":4: key 'file': environment variable REGIA_TEST_UNSET is not set");
+}
+
 int main(int argc, char **argv)
 {
     /* a singleton MPI run for regia_job_load (the test runner starts this without mpirun) */
@@ -342,6 +479,8 @@ int main(int argc, char **argv)
     test_errors();
     test_sha256();
     test_values_sha256();
+    test_long_and_continued();
+    test_vars();
     MPI_Finalize();
     return check_done();
 }
