@@ -30,18 +30,23 @@
  *    the lowest AICc wins.  So regia picks R's model and R's parameters on nearly every
  *    series (forecasts within 0.1 % of R's on 95 % of the benchmark series) in a
  *    fraction of R's time (benchmarks/README.md);
- *  - variances: class 1 and class 2 closed forms of Hyndman et al. (2008, ch. 6);
- *    multiplicative seasons (class 3) and multiplicative trends by simulating sample
- *    paths with a Philox stream keyed by the fitted state (deterministic).
+ *  - variances at every horizon (regia_ets_forecast_var): the closed forms of Hyndman
+ *    et al. (2008, ch. 6) that R's forecast.ets uses for classes 1, 2 and 3 (additive
+ *    error; multiplicative error without multiplicative components; multiplicative error
+ *    and season), each as a recursion that costs O(1) per step and O(m) memory; the
+ *    other models (multiplicative trend, additive error with multiplicative season) by
+ *    simulating REGIA_ETS_SIM_PATHS sample paths over the whole horizon with a Philox
+ *    stream keyed by the fitted state (deterministic).
  *
- * Workspace layout.  One series needs, in doubles (m = period, hc = min(horizon, 1024),
- * np = REGIA_ETS_NPAR_MAX(m), 12 for m = 7, at most 29):
+ * Workspace layout.  One series needs, in doubles (m = period,
+ * np = REGIA_ETS_NPAR_MAX(m), 12 for m = 7, at most 29), whatever the horizon:
  *     ring     m            seasonal ring of the recursion (scratch of the seasonal figure)
  *     fig      2m           seasonal figures from the decomposition: additive, multiplicative
  *     simplex  (np + 2) np  Nelder-Mead vertices and centroid, element j of vertex i at
  *                           i * np + j
- *     aux      2 hc         c_j and theta_j of the closed-form variances, or the sums of
- *                           the simulated paths
+ *     aux      5m           per seasonal slot, the moments the class 2 and class 3
+ *                           variance recursions carry (3 and 5 per slot); the simulation
+ *                           accumulates its sums in the series' mean and var outputs
  * Element j of an array is at base[j * rs].  On the CPU every thread has its own
  * contiguous block (rs = 1, a compile-time constant there).  On CUDA the blocks of the
  * threads of a launch are interleaved: element j of thread i at base[j * rs + i] with
@@ -89,9 +94,8 @@ enum {
     REGIA_ETS_OPT_SEASON_MAX_M = 24, /* seasonal initial states optimised up to this m      */
     REGIA_ETS_MAX_NPAR = 6 + REGIA_ETS_OPT_SEASON_MAX_M - 1, /* alpha..b0 + m - 1 seasons */
     REGIA_ETS_NM_MAXIT = 2000,
-    REGIA_ETS_SIM_PATHS = 4000,
-    REGIA_ETS_HC_MAX = 1024,         /* longest horizon of the closed-form variances       */
-    REGIA_ETS_SIM_HMAX = 64          /* steps simulated (longer horizons repeat the last)   */
+    REGIA_ETS_SIM_PATHS = 4000,      /* sample paths of the simulated variances (classes 4, 5) */
+    REGIA_ETS_AUX_PER_SLOT = 5       /* aux doubles per seasonal slot (class 3 moments)     */
 };
 
 /* Largest parameter vector for period m: alpha, beta, gamma, phi, l0, b0, + m - 1 seasons. */
@@ -114,11 +118,13 @@ typedef struct {
     unsigned long long evals;   /* objective evaluations (counted, for the benchmarks) */
 } regia_ets_ws_t;
 
-/* Doubles of workspace one series needs for period m and horizon h. */
+/* Doubles of workspace one series needs for period m and horizon h (the same for every
+ * h: no variance method keeps horizon-sized scratch). */
 REGIA_HD static inline int64_t regia_ets_ws_doubles(int m, int h)
 {
-    int64_t np = REGIA_ETS_NPAR_MAX(m), hc = h < REGIA_ETS_HC_MAX ? h : REGIA_ETS_HC_MAX;
-    return 3 * (int64_t)m + (np + 2) * np + 2 * hc;
+    (void)h;
+    int64_t np = REGIA_ETS_NPAR_MAX(m);
+    return 3 * (int64_t)m + (np + 2) * np + REGIA_ETS_AUX_PER_SLOT * (int64_t)m;
 }
 
 /* Point ws at a block of regia_ets_ws_doubles(m, h) doubles whose element j is at
@@ -711,30 +717,201 @@ REGIA_HD static inline void regia_ets_point_forecast(const regia_ets_problem_t *
     }
 }
 
-/* c_j = alpha + beta*phi_j + gamma*[j mod m == 0], phi_j = phi + ... + phi^j (Table 6.1);
- * c[j * rs] for j = 1 .. h - 1. */
-REGIA_HD static inline void regia_ets_cj_coeffs(const regia_ets_problem_t *p, const double *par, int h, double *c)
+/* ---- forecast variances --------------------------------------------------------------
+ *
+ * Which formula a model gets follows R's forecast.ets (forecast 8.20) and the classes of
+ * Hyndman et al. (2008, ch. 6): class 1 (additive error, trend N/A/Ad, season N/A),
+ * class 2 (multiplicative error, trend N/A/Ad, season N/A) and class 3 (multiplicative
+ * error and season, trend N/A/Ad) have closed forms; the rest (multiplicative trend, or
+ * additive error with a multiplicative season: classes 4 and 5) is simulated.  Every
+ * method runs over the whole horizon; none has a horizon-sized workspace. */
+enum { REGIA_ETS_VAR_CLASS1 = 1, REGIA_ETS_VAR_CLASS2, REGIA_ETS_VAR_CLASS3, REGIA_ETS_VAR_SIMULATED };
+
+REGIA_HD static inline int regia_ets_var_class(int error, int trend, int season)
 {
-    const int64_t rs = REGIA_ETS_RS(p->ws);
+    if (trend == REGIA_ETS_MULT) return REGIA_ETS_VAR_SIMULATED;
+    if (error == REGIA_ETS_ADD) return season == REGIA_ETS_MULT ? REGIA_ETS_VAR_SIMULATED : REGIA_ETS_VAR_CLASS1;
+    return season == REGIA_ETS_MULT ? REGIA_ETS_VAR_CLASS3 : REGIA_ETS_VAR_CLASS2;
+}
+
+/* Class 1: v_h = sigma2 (1 + sum_{j<h} c_j^2), c_j = alpha + beta phi_j + gamma [j mod m == 0],
+ * phi_j = phi + ... + phi^j (Table 6.1; R's class1).  c_j is formed as the sum runs. */
+REGIA_HD static inline void regia_ets_var_class1(const regia_ets_problem_t *p, const double *par, double sigma2,
+                                                 int h, double *var)
+{
     double alpha = par[p->ia], beta = p->ib >= 0 ? par[p->ib] : 0, gamma = p->ig >= 0 ? par[p->ig] : 0;
-    double phi = p->ip >= 0 ? par[p->ip] : 1.0, phij = 0, pw = 1;
+    double phi = p->ip >= 0 ? par[p->ip] : 1.0, phij = 0, pw = 1, acc = 1.0;
+    var[0] = sigma2 * acc;
     for (int j = 1; j < h; j++) {
         pw *= phi;
         phij += pw;
-        c[j * rs] = alpha + beta * phij + ((p->season && j % p->m == 0) ? gamma : 0);
+        double c = alpha + beta * phij + ((p->season && j % p->m == 0) ? gamma : 0);
+        acc += c * c;
+        var[j] = sigma2 * acc;
     }
 }
 
-/* Variance by simulation: sample paths from the final state (class 3, mult. trend). */
+/* Class 2 (R's class2): v_h = (1 + sigma2) theta_h - mu_h^2 with
+ * theta_h = mu_h^2 + sigma2 sum_{j<h} c_j^2 theta_{h-j}, mu_h the point forecast.
+ * The convolution costs O(h^2); the same theta_h is E[w_h^2] for w_h = l + phi b + s of
+ * the state before step h, so here the covariance S of the state (level, trend, the m
+ * seasonal slots) is carried instead.  The state moves by x' = A x + g u, A adding
+ * phi b to the level and damping the trend, g = (alpha, beta, gamma at the current slot),
+ * u = w e with E[u^2] = sigma2 theta_h; so S' = A S A' + sigma2 theta_h g g'.  S between
+ * two different seasonal slots stays 0; a slot's covariances with level and trend change
+ * only through A between two of its uses, m steps apart, so they are brought up to date
+ * when the slot comes round (A^(m-1) in closed form).  O(1) per step, 3m doubles of aux. */
+REGIA_HD static inline void regia_ets_var_class2(regia_ets_problem_t *p, const double *par, double sigma2, int h,
+                                                 const double *mean, double *var)
+{
+    const int64_t rs = REGIA_ETS_RS(p->ws);
+    const int tr = p->trend != REGIA_ETS_NONE, se = p->season != REGIA_ETS_NONE, m = se ? p->m : 1;
+    const double alpha = par[p->ia], beta = tr ? par[p->ib] : 0, gamma = se ? par[p->ig] : 0;
+    const double phi = tr ? (p->ip >= 0 ? par[p->ip] : 1.0) : 0.0, phi2 = phi * phi;
+    double pk = 1, sk = 0; /* phi^(m-1) and phi + ... + phi^(m-1) */
+    for (int k = 1; k < m; k++) { pk *= phi; sk += pk; }
+    double *L = p->ws->aux, *B = L + (int64_t)m * rs, *D = B + (int64_t)m * rs;
+    for (int j = 0; j < m; j++) L[j * rs] = B[j * rs] = D[j * rs] = 0;
+    double sll = 0, slb = 0, sbb = 0; /* level and trend block of S */
+    for (int i = 0, c = 0; i < h; i++) {
+        double lc = 0, bc = 0, dc = 0; /* slot c with level, with trend, with itself */
+        if (se) {
+            bc = B[c * rs];
+            lc = L[c * rs] + sk * bc;
+            bc *= pk;
+            dc = D[c * rs];
+        }
+        const double vw = sll + 2 * phi * slb + phi2 * sbb + dc + 2 * lc + 2 * phi * bc; /* Var w_h */
+        const double mu2 = mean[i] * mean[i];
+        var[i] = sigma2 * mu2 + (1 + sigma2) * vw; /* = (1 + sigma2) theta_h - mu_h^2 */
+        const double u = sigma2 * (mu2 + vw);
+        const double nll = sll + 2 * phi * slb + phi2 * sbb + u * alpha * alpha;
+        const double nlb = phi * slb + phi2 * sbb + u * alpha * beta;
+        sbb = phi2 * sbb + u * beta * beta;
+        sll = nll;
+        slb = nlb;
+        if (se) {
+            L[c * rs] = lc + phi * bc + u * alpha * gamma;
+            B[c * rs] = phi * bc + u * beta * gamma;
+            D[c * rs] = dc + u * gamma * gamma;
+            if (++c == m) c = 0;
+        }
+    }
+}
+
+/* One step of the class 3 moments of z = x S for one seasonal slot: x = (level, trend),
+ * S the slot's seasonal term; a = E z (2), C = Cov z (ll, lb, bb).  With e ~ N(0, sigma2)
+ * the step is x' = (F + g H e) x, F = [1 phi; 0 phi], H = (1, phi), g = (alpha, beta), and
+ * S' = S (1 + gm e) where gm = gamma when the step uses this slot, else 0 (R's class3,
+ * written out for the 2 x 2 case; Gaussian moments E e^3 = 0, E e^4 = 3 sigma2^2). */
+REGIA_HD static inline void regia_ets_c3_step(double phi, double alpha, double beta, double s2, double gm, double *a,
+                                              double *cv)
+{
+    const double wa = a[0] + phi * a[1];                           /* H a           */
+    const double fl = wa, fb = phi * a[1];                           /* F a           */
+    const double wc = cv[0] + 2 * phi * cv[1] + phi * phi * cv[2]; /* H C H'        */
+    const double vb = cv[1] + phi * cv[2];                           /* (C H')_trend  */
+    const double gs = gm * s2, c2 = 1 + gm * gs, c4 = s2 + 3 * gs * gs, c4m = s2 + 2 * gs * gs;
+    const double g2 = gm * gs; /* gm^2 sigma2 */
+    const double ql = c4 * wc + c4m * wa * wa;
+    a[0] = fl + gs * wa * alpha;
+    a[1] = fb + gs * wa * beta;
+    cv[0] = c2 * wc + g2 * fl * fl + 4 * gs * alpha * wc + 2 * gs * wa * fl * alpha + alpha * alpha * ql;
+    cv[1] = c2 * phi * vb + g2 * fl * fb + 2 * gs * (wc * beta + alpha * phi * vb) +
+            gs * wa * (fl * beta + alpha * fb) + alpha * beta * ql;
+    cv[2] = c2 * phi * phi * cv[2] + g2 * fb * fb + 4 * gs * beta * phi * vb + 2 * gs * wa * fb * beta + beta * beta * ql;
+}
+
+/* The m - 1 steps between two uses of a slot (gm = 0), as linear maps: a -> P a and
+ * C -> M C + R (a_l^2, a_l a_b, a_b^2).  Without gm the step is linear in (C, a a'):
+ * C' = F C F' + sigma2 H (C + a a') H' g g', a a' -> F a a' F'. */
+REGIA_HD static inline void regia_ets_c3_gap(double phi, double alpha, double beta, double s2, int k, double P[4],
+                                             double M[9], double R[9])
+{
+    for (int col = 0; col < 6; col++) {
+        double cv[3] = {0, 0, 0}, E[3] = {0, 0, 0};
+        if (col < 3) cv[col] = 1; else E[col - 3] = 1;
+        for (int t = 0; t < k; t++) {
+            const double wc = cv[0] + 2 * phi * cv[1] + phi * phi * cv[2], vb = cv[1] + phi * cv[2];
+            const double we = E[0] + 2 * phi * E[1] + phi * phi * E[2], vbe = E[1] + phi * E[2];
+            const double q = s2 * (wc + we);
+            cv[0] = wc + q * alpha * alpha;
+            cv[1] = phi * vb + q * alpha * beta;
+            cv[2] = phi * phi * cv[2] + q * beta * beta;
+            E[0] = we;
+            E[1] = phi * vbe;
+            E[2] = phi * phi * E[2];
+        }
+        double *dst = col < 3 ? M : R;
+        for (int r = 0; r < 3; r++) dst[r * 3 + col % 3] = cv[r];
+    }
+    double pk = 1, sk = 0;
+    for (int t = 0; t < k; t++) { pk *= phi; sk += pk; }
+    P[0] = 1; P[1] = sk; P[2] = 0; P[3] = pk;
+}
+
+/* Class 3 (R's class3): y_h = w_h S (1 + e_h) with w_h = l + phi b and S the slot of step h,
+ * so v_h = (1 + sigma2) Var(w_h S) + sigma2 E[w_h S]^2 (R's formula), from the moments of
+ * z = x S of that slot.  R carries the 2m x 2m covariance of all slots at once (Kronecker
+ * form, O(m^3) a step); the slots never mix, so here each slot's 5 moments are carried on
+ * their own and advanced only when the slot comes round: one step that uses it, then the
+ * m - 1 steps between (regia_ets_c3_gap, computed once).  O(1) per step, 5m doubles of
+ * aux.  The damped trend enters as in regia's recursion (w = l + phi b); R 8.20's class3
+ * uses l + b there (its point forecasts and intervals of M,Ad,M models differ by that). */
+REGIA_HD static inline void regia_ets_var_class3(regia_ets_problem_t *p, const double *par, const double *st,
+                                                 double sigma2, int h, double *var)
+{
+    const int64_t rs = REGIA_ETS_RS(p->ws);
+    const int tr = p->trend != REGIA_ETS_NONE, m = p->m;
+    const double alpha = par[p->ia], beta = tr ? par[p->ib] : 0, gamma = par[p->ig];
+    const double phi = tr ? (p->ip >= 0 ? par[p->ip] : 1.0) : 0.0;
+    double *Z[5];
+    for (int k = 0; k < 5; k++) Z[k] = p->ws->aux + (int64_t)k * m * rs;
+    /* each slot at its first use: j steps that do not use it, from (x0 S_j, 0) */
+    double a[2] = {st[0], tr ? st[1] : 0}, cv[3] = {0, 0, 0};
+    const int first = h < m ? h : m;
+    for (int j = 0; j < first; j++) {
+        const double s = st[2 + j];
+        Z[0][j * rs] = s * a[0];
+        Z[1][j * rs] = s * a[1];
+        Z[2][j * rs] = s * s * cv[0];
+        Z[3][j * rs] = s * s * cv[1];
+        Z[4][j * rs] = s * s * cv[2];
+        regia_ets_c3_step(phi, alpha, beta, sigma2, 0.0, a, cv);
+    }
+    double P[4] = {1, 0, 0, 1}, M[9] = {0}, R[9] = {0};
+    if (h > m) regia_ets_c3_gap(phi, alpha, beta, sigma2, m - 1, P, M, R);
+    for (int i = 0, c = 0; i < h; i++) {
+        double za[2] = {Z[0][c * rs], Z[1][c * rs]}, zc[3] = {Z[2][c * rs], Z[3][c * rs], Z[4][c * rs]};
+        const double wa = za[0] + phi * za[1], wc = zc[0] + 2 * phi * zc[1] + phi * phi * zc[2];
+        var[i] = (1 + sigma2) * wc + sigma2 * wa * wa;
+        if (i + m < h) {
+            regia_ets_c3_step(phi, alpha, beta, sigma2, gamma, za, zc);
+            const double e[3] = {za[0] * za[0], za[0] * za[1], za[1] * za[1]};
+            for (int r = 0; r < 3; r++)
+                Z[2 + r][c * rs] = M[r * 3] * zc[0] + M[r * 3 + 1] * zc[1] + M[r * 3 + 2] * zc[2] +
+                                   R[r * 3] * e[0] + R[r * 3 + 1] * e[1] + R[r * 3 + 2] * e[2];
+            Z[0][c * rs] = P[0] * za[0] + P[1] * za[1];
+            Z[1][c * rs] = P[3] * za[1];
+        }
+        if (++c == m) c = 0;
+    }
+}
+
+/* Classes 4 and 5, by simulation: REGIA_ETS_SIM_PATHS sample paths of the model from the
+ * final state over all h steps (normal errors from a Philox stream keyed by a hash of the
+ * state, counter (path, step / 4): the same draws at every horizon and on every backend).
+ * The sums of the paths accumulate in sum[] and var[] (the caller's mean and variance
+ * outputs), so the workspace does not grow with h.  A step where a path is not finite
+ * gets a NaN variance (overflow of the squares alone: +inf), never 0. */
 REGIA_HD static inline void regia_ets_simulate_var(regia_ets_problem_t *p, const double *par, const double *st,
-                                                   double sigma2, int h, double *var)
+                                                   double sigma2, int h, double *sum, double *var)
 {
     const int64_t rs = REGIA_ETS_RS(p->ws);
     double alpha = par[p->ia], beta = p->ib >= 0 ? par[p->ib] : 0, gamma = p->ig >= 0 ? par[p->ig] : 0;
     double phi = p->ip >= 0 ? par[p->ip] : 1.0, sigma = sqrt(sigma2);
-    int hh = h < REGIA_ETS_SIM_HMAX ? h : REGIA_ETS_SIM_HMAX;
-    double *sum = p->ws->aux, *sum2 = p->ws->aux + (int64_t)hh * rs;
-    for (int i = 0; i < hh; i++) { sum[i * rs] = 0; sum2[i * rs] = 0; }
+    double *sum2 = var;
+    for (int i = 0; i < h; i++) { sum[i] = 0; sum2[i] = 0; }
     /* key: a hash of the fitted state, so the same series gives the same draws anywhere */
     uint64_t key = 1469598103934665603ull;
     for (int j = 0; j < 2 + (p->season ? p->m : 0); j++) {
@@ -747,50 +924,38 @@ REGIA_HD static inline void regia_ets_simulate_var(regia_ets_problem_t *p, const
         double l = st[0], b = st[1], z[4] = {0, 0, 0, 0};
         for (int j = 0; j < (p->season ? p->m : 0); j++) ring[j * rs] = st[2 + j];
         int pos = 0;
-        for (int i = 0; i < hh; i++) {
+        for (int i = 0; i < h; i++) {
             if (i % 4 == 0) regia_rng_normal4(0x7e6a5eedull, key, (uint32_t)path, (uint32_t)(i / 4), z);
             double dummy = 0, *s = p->season ? &ring[pos * rs] : &dummy, q, phib;
             double f = regia_ets_onestep(p->trend, p->season, phi, l, b, *s, &q, &phib);
             double e = sigma * z[i % 4];
             double yv = p->error == REGIA_ETS_MULT ? f * (1 + e) : f + e;
-            sum[i * rs] += yv;
-            sum2[i * rs] += yv * yv;
+            sum[i] += yv;
+            sum2[i] += yv * yv;
             regia_ets_update(p->trend, p->season, alpha, beta, gamma, q, phib, yv, &l, &b, s);
             if (p->season && ++pos == p->m) pos = 0;
         }
     }
     for (int i = 0; i < h; i++) {
-        int k = i < hh ? i : hh - 1;
-        double mu = sum[k * rs] / REGIA_ETS_SIM_PATHS;
-        var[i] = fmax(sum2[k * rs] / REGIA_ETS_SIM_PATHS - mu * mu, 0.0);
+        double mu = sum[i] / REGIA_ETS_SIM_PATHS, m2 = sum2[i] / REGIA_ETS_SIM_PATHS;
+        var[i] = isfinite(m2) && isfinite(mu) ? fmax(m2 - mu * mu, 0.0) : (isnan(m2) || isnan(mu) ? NAN : INFINITY);
     }
 }
 
+/* Variances var[0 .. h-1] of the forecasts of a fitted model from its final state st, for
+ * every h >= 1.  mean[] must hold the point forecasts (regia_ets_point_forecast); the
+ * simulated classes use it as scratch and write the point forecasts back. */
 REGIA_HD static inline void regia_ets_forecast_var(regia_ets_problem_t *p, const double *par, const double *st,
-                                                   double sigma2, int h, const double *mean, double *var)
+                                                   double sigma2, int h, double *mean, double *var)
 {
-    const int64_t rs = REGIA_ETS_RS(p->ws);
-    int hmax = h < REGIA_ETS_HC_MAX ? h : REGIA_ETS_HC_MAX;
-    if (p->season == REGIA_ETS_MULT || p->trend == REGIA_ETS_MULT || h > REGIA_ETS_HC_MAX) {
-        regia_ets_simulate_var(p, par, st, sigma2, h, var);
-        return;
-    }
-    double *c = p->ws->aux, *theta = p->ws->aux + (int64_t)hmax * rs;
-    regia_ets_cj_coeffs(p, par, hmax, c);
-    if (p->error == REGIA_ETS_ADD) { /* class 1 */
-        double acc = 1.0;
-        for (int i = 0; i < h; i++) {
-            if (i > 0) acc += c[i * rs] * c[i * rs];
-            var[i] = sigma2 * acc;
-        }
-        return;
-    }
-    /* class 2: theta_1 = mu_1^2, theta_j = mu_j^2 + sigma2 sum_{k<j} c_k^2 theta_{j-k} */
-    for (int j = 0; j < hmax; j++) {
-        double acc = mean[j] * mean[j];
-        for (int k = 1; k <= j; k++) acc += sigma2 * c[k * rs] * c[k * rs] * theta[(j - k) * rs];
-        theta[j * rs] = acc;
-        var[j] = (1 + sigma2) * theta[j * rs] - mean[j] * mean[j];
+    switch (regia_ets_var_class(p->error, p->trend, p->season)) {
+    case REGIA_ETS_VAR_CLASS1: regia_ets_var_class1(p, par, sigma2, h, var); break;
+    case REGIA_ETS_VAR_CLASS2: regia_ets_var_class2(p, par, sigma2, h, mean, var); break;
+    case REGIA_ETS_VAR_CLASS3: regia_ets_var_class3(p, par, st, sigma2, h, var); break;
+    default:
+        regia_ets_simulate_var(p, par, st, sigma2, h, mean, var);
+        regia_ets_point_forecast(p, par, st, h, mean);
+        break;
     }
 }
 
