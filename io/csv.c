@@ -12,29 +12,56 @@
 
 regia_status_t regia_csv_check_text(const char *buf, size_t len, const char *name, long *bad_line)
 {
+    int64_t bad = 0;
+    regia_status_t st = regia_csv_check_text_range(buf, len, 0, len, name, 1, &bad);
+    *bad_line = (long)bad;
+    return st;
+}
+
+/* length of the UTF-8 character with lead byte c (1..4), 0 for a continuation byte, -1 invalid */
+static int utf8_len(unsigned c)
+{
+    if (c < 0x80) return 1;
+    if ((c & 0xC0) == 0x80) return 0;
+    if ((c & 0xE0) == 0xC0) return c < 0xC2 ? -1 : 2;
+    if ((c & 0xF0) == 0xE0) return 3;
+    if ((c & 0xF8) == 0xF0) return 4;
+    return -1;
+}
+
+regia_status_t regia_csv_check_text_range(const char *buf, size_t len, size_t from, size_t to, const char *name,
+                                          int64_t first_line, int64_t *bad_line)
+{
     const unsigned char *p = (const unsigned char *)buf;
-    long line = 1;
-    size_t i = 0;
+    int64_t line = first_line;
+    size_t i = from;
     *bad_line = 0;
-    while (i < len) {
+    if (to > len) to = len;
+    /* a character that started before `from` and continues into it belongs to the range before */
+    for (size_t k = 1; k <= 3 && k <= from; k++) {
+        int n = utf8_len(p[from - k]);
+        if (n == 0) continue;
+        if (n > (int)k) i = from - k + (size_t)n;
+        break;
+    }
+    while (i < to) {
         unsigned c = p[i];
         if (c == '\n') { line++; i++; continue; }
         if (c == 0) {
             *bad_line = line;
-            return REGIA_FAIL(REGIA_ERR_PARSE, "%s: not a text CSV: NUL byte on line %ld (binary file?); "
-                              "give the CSV export of the data", name, line);
+            return REGIA_FAIL(REGIA_ERR_PARSE, "%s: not a text CSV: NUL byte on line %lld (binary file?); "
+                              "give the CSV export of the data", name, (long long)line);
         }
         if (c < 0x80) { i++; continue; }
-        int n = (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : -1;
+        int n = utf8_len(c) - 1;
         int ok = n > 0;
-        if (ok && c < 0xC2) ok = 0;
         for (int k = 1; ok && k <= n; k++)
             if (i + (size_t)k >= len || (p[i + k] & 0xC0) != 0x80) ok = 0;
         if (!ok) {
             *bad_line = line;
-            return REGIA_FAIL(REGIA_ERR_PARSE, "%s: not a text CSV: invalid UTF-8 byte 0x%02X on line %ld "
+            return REGIA_FAIL(REGIA_ERR_PARSE, "%s: not a text CSV: invalid UTF-8 byte 0x%02X on line %lld "
                               "(latin-1 or binary file?); convert it to UTF-8 (iconv -f latin1 -t utf-8)",
-                              name, c, line);
+                              name, c, (long long)line);
         }
         i += (size_t)n + 1;
     }

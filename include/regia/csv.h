@@ -50,6 +50,14 @@ extern "C" {
  * message, naming `name`. */
 regia_status_t regia_csv_check_text(const char *buf, size_t len, const char *name, long *bad_line);
 
+/* The same for one rank's byte range: checks the characters that start in buf[from..to)
+ * (a character may continue up to buf[len)), skipping at buf[from] the continuation bytes
+ * of a character that starts in the up to 3 bytes before `from` (checked by the range
+ * before).  Line numbers count from first_line at buf[from].  Ranges that tile a file give
+ * together the same first error as regia_csv_check_text on the whole file. */
+regia_status_t regia_csv_check_text_range(const char *buf, size_t len, size_t from, size_t to, const char *name,
+                                          int64_t first_line, int64_t *bad_line);
+
 /* Split one line (without its newline; a trailing CR is dropped) into at most maxf fields
  * separated by ','.  Fields are written, unquoted ("" -> "), NUL-terminated, into `work`
  * (>= len + maxf bytes); field[i] points into work.  Returns the number of fields, or -1
