@@ -1,472 +1,45 @@
 /* cmd_ingest.c - `regia ingest env`: ARPA Lombardia CSV -> analysis-ready NetCDF-4.
  *
- * Every rank reads and parses the (same) input files, so every rank holds the same row
- * table; station blocks are split by regia_partition over row counts and each rank writes
- * its stations' hyperslabs with collective, compressed parallel NetCDF-4 writes.  Output
- * is written as OUTPUT.tmp and renamed on success.  Schema: docs/ingest.md.
+ * Steps (every failure on any rank is agreed on before the next collective call):
+ *   options -> registry (every rank; small) -> station list and its owners (contiguous
+ *   blocks of the sorted stations, balanced by expected rows) -> each rank parses its
+ *   byte range of each data file (ingest_env_parse.c) -> plausible-date window -> time
+ *   axis, caps checked before anything large is allocated -> rows sent to their station's
+ *   owner (ingest_env_exchange.c) -> duplicates resolved by the owner -> collective
+ *   NetCDF write of each rank's stations -> rejects file (MPI-IO) -> commit -> manifest.
+ * Outputs are written under temporary names and renamed on success.  Schema and options:
+ * docs/ingest.md.
  */
 #include <math.h>
 #include <netcdf.h>
 #include <netcdf_par.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "driver_impl.h"
+#include "ingest_env_impl.h"
 #include "regia/acdd.h"
-#include "regia/csv.h"
 #include "regia/io.h"
 #include "regia/ncio.h"
 #include "regia/partition.h"
 #include "regia/timeutil.h"
 
-#define MAXF 32
-#define NAMELEN 64
-#define MAX_FILES 64
-enum { P_PM10, P_PM25, P_NO2, P_O3, P_SO2, NPOL };
-static const char *PNAME[NPOL] = {"pm10", "pm2p5", "no2", "o3", "so2"};
-static const int PDAILY[NPOL] = {1, 1, 0, 0, 0};
-static const char *PSTD[NPOL] = {
+#define NAMELEN INGEST_NAMELEN
+static const char *const PSTD[NPOL] = {
     "mass_concentration_of_pm10_ambient_aerosol_particles_in_air",
     "mass_concentration_of_pm2p5_ambient_aerosol_particles_in_air",
     "mass_concentration_of_nitrogen_dioxide_in_air", "mass_concentration_of_ozone_in_air",
     "mass_concentration_of_sulfur_dioxide_in_air"};
-static const char *PLONG[NPOL] = {"PM10 daily mean", "PM2.5 daily mean", "nitrogen dioxide hourly mean",
-                                  "ozone hourly mean", "sulfur dioxide hourly mean"};
-
-static int type_of(const char *s)
-{
-    if (!strncmp(s, "PM10", 4)) return P_PM10;
-    if (strstr(s, "PM2.5")) return P_PM25;
-    if (!strcmp(s, "Biossido di Azoto")) return P_NO2;
-    if (!strcmp(s, "Ozono")) return P_O3;
-    if (!strcmp(s, "Biossido di Zolfo")) return P_SO2;
-    return -1;
-}
-
-typedef struct {
-    long id;
-    int type, station; /* station: index into stations (or -1) */
-    long idst;
-    char name[NAMELEN], prov[NAMELEN];
-    double lat, lon, alt;
-} sensor_t;
-
-typedef struct {
-    long idst;
-    char name[NAMELEN], prov[NAMELEN];
-    double lat, lon, alt;
-    int64_t nrows;
-} station_t;
-
-typedef struct {
-    int sensor, file;
-    long line;
-    int64_t t; /* hour index (UTC) for hourly, day index (local) for daily */
-    float value;
-    signed char qc;
-    int64_t off; /* byte offset and length of the line in its file (for reject texts) */
-    int32_t len;
-} row_t;
-
-static const char *REASONS[] = {"wrong field count", "unparseable sensor id", "unknown sensor",
-                                "sensor type not ingested", "bad date", "unparseable number",
-                                "physically impossible value (negative)",
-                                "physically impossible value (> 5000 ug/m3)", "duplicate timestamp"};
-#define NREASONS ((int)(sizeof REASONS / sizeof REASONS[0]))
-
-typedef struct {
-    int file;
-    long line;
-    const char *reason;
-    char *text;
-} reject_t;
-
-typedef struct {
-    row_t *rows;
-    size_t nrows, caprows;
-    reject_t *rej;
-    size_t nrej, caprej;
-    int64_t read;
-} table_t;
-
-static int cmp_long(const void *a, const void *b)
-{
-    long x = *(const long *)a, y = *(const long *)b;
-    return (x > y) - (x < y);
-}
-
-static int find_col(char **f, int nf, const char *name)
-{
-    for (int i = 0; i < nf; i++) {
-        const char *s = f[i];
-        if (!strncmp(s, "\xEF\xBB\xBF", 3)) s += 3; /* BOM */
-        if (!strcasecmp(s, name)) return i;
-    }
-    return -1;
-}
-
-static regia_status_t load_text(const char *path, char **buf, size_t *len)
-{
-    regia_status_t st = regia_read_file(path, (size_t)8 << 30, buf, len);
-    if (st != REGIA_OK) return st;
-    if (*len == 0) {
-        free(*buf);
-        *buf = NULL;
-        return REGIA_FAIL(REGIA_ERR_PARSE, "%s: empty file (no header line); give a non-empty CSV export", path);
-    }
-    long bad;
-    st = regia_csv_check_text(*buf, *len, path, &bad);
-    if (st == REGIA_OK) {
-        long line = 1;
-        size_t s = 0;
-        for (size_t i = 0; i <= *len; i++) {
-            if (i == *len || (*buf)[i] == '\n') {
-                if (i - s > REGIA_CSV_MAX_LINE) {
-                    st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %ld is longer than %d bytes (%zu); "
-                                    "not a valid CSV export (check the file)", path, line,
-                                    REGIA_CSV_MAX_LINE, i - s);
-                    break;
-                }
-                line++;
-                s = i + 1;
-            }
-        }
-    }
-    if (st != REGIA_OK) {
-        free(*buf);
-        *buf = NULL;
-    }
-    return st;
-}
-
-/* Iterate lines: returns 0 at the end. */
-static int next_line(const char *buf, size_t len, size_t *pos, const char **l, size_t *n)
-{
-    if (*pos >= len) return 0;
-    const char *s = buf + *pos;
-    const char *e = memchr(s, '\n', len - *pos);
-    size_t k = e ? (size_t)(e - s) : len - *pos;
-    *l = s;
-    *n = k;
-    *pos += k + (e ? 1 : 0);
-    return 1;
-}
-
-static regia_status_t load_registry(const char *path, sensor_t **out, int *nout)
-{
-    regia_status_t st = REGIA_OK;
-    char *buf = NULL, *work = NULL;
-    size_t len = 0, pos = 0;
-    sensor_t *s = NULL;
-    int ns = 0, cap = 0;
-    REGIA_TRY(load_text(path, &buf, &len));
-    work = malloc(REGIA_CSV_MAX_LINE + MAXF + 8);
-    if (!work) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
-    const char *l = NULL;
-    size_t n = 0;
-    char *f[MAXF];
-    next_line(buf, len, &pos, &l, &n);
-    int nf = regia_csv_split(l, n, work, f, MAXF);
-    static const char *req[] = {"IdSensore", "NomeTipoSensore", "Idstazione", "NomeStazione", "Quota",
-                                "Provincia", "lat", "lng"};
-    int col[8];
-    for (int k = 0; k < 8; k++) {
-        col[k] = nf > 0 ? find_col(f, nf, req[k]) : -1;
-        if (col[k] < 0) {
-            st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line 1: header lacks the required column '%s' "
-                            "(is this the ARPA sensor registry, sensors.csv?)", path, req[k]);
-            goto err;
-        }
-    }
-    long line = 1;
-    while (next_line(buf, len, &pos, &l, &n)) {
-        line++;
-        if (n == 0 || (n == 1 && l[0] == '\r')) continue;
-        nf = regia_csv_split(l, n, work, f, MAXF);
-        int mx = 0;
-        for (int k = 0; k < 8; k++) mx = col[k] > mx ? col[k] : mx;
-        if (nf <= mx) {
-            st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %ld: %d fields, expected at least %d; fix or remove the line",
-                            path, line, nf < 0 ? 0 : nf, mx + 1);
-            goto err;
-        }
-        if (ns == cap) {
-            cap = cap ? 2 * cap : 256;
-            sensor_t *p = realloc(s, (size_t)cap * sizeof *s);
-            if (!p) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
-            s = p;
-        }
-        sensor_t *x = &s[ns];
-        memset(x, 0, sizeof *x);
-        char *e1, *e2;
-        x->id = strtol(f[col[0]], &e1, 10);
-        x->idst = strtol(f[col[2]], &e2, 10);
-        if (*e1 || *e2 || !*f[col[0]] || !*f[col[2]]) {
-            st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %ld: IdSensore '%s' / Idstazione '%s' is not an integer",
-                            path, line, f[col[0]], f[col[2]]);
-            goto err;
-        }
-        x->type = type_of(f[col[1]]);
-        snprintf(x->name, NAMELEN, "%s", f[col[3]]);
-        snprintf(x->prov, NAMELEN, "%s", f[col[5]]);
-        x->alt = *f[col[4]] ? strtod(f[col[4]], NULL) : NAN;
-        x->lat = strtod(f[col[6]], NULL);
-        x->lon = strtod(f[col[7]], NULL);
-        x->station = -1;
-        ns++;
-    }
-    if (ns == 0) {
-        st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: no sensors (only a header); give the full registry", path);
-        goto err;
-    }
-    *out = s;
-    *nout = ns;
-    s = NULL;
-err:
-    free(s);
-    free(buf);
-    free(work);
-    return st;
-}
-
-static int sensor_lookup(const sensor_t *s, const int *order, int ns, long id)
-{
-    int lo = 0, hi = ns - 1;
-    while (lo <= hi) {
-        int m = (lo + hi) / 2;
-        long v = s[order[m]].id;
-        if (v == id) return order[m];
-        if (v < id) lo = m + 1; else hi = m - 1;
-    }
-    return -1;
-}
-
-static const sensor_t *g_sens;
-static int cmp_order(const void *a, const void *b)
-{
-    long x = g_sens[*(const int *)a].id, y = g_sens[*(const int *)b].id;
-    return (x > y) - (x < y);
-}
-static int cmp_row(const void *a, const void *b)
-{
-    const row_t *x = a, *y = b;
-    if (x->sensor != y->sensor) return x->sensor < y->sensor ? -1 : 1;
-    if (x->t != y->t) return x->t < y->t ? -1 : 1;
-    if (x->file != y->file) return x->file < y->file ? -1 : 1;
-    return (x->line > y->line) - (x->line < y->line);
-}
-static int cmp_rej(const void *a, const void *b)
-{
-    const reject_t *x = a, *y = b;
-    if (x->file != y->file) return x->file < y->file ? -1 : 1;
-    return (x->line > y->line) - (x->line < y->line);
-}
-
-static regia_status_t add_reject(table_t *T, int file, long line, const char *reason, const char *l, size_t n)
-{
-    if (T->nrej == T->caprej) {
-        size_t c = T->caprej ? 2 * T->caprej : 1024;
-        reject_t *p = realloc(T->rej, c * sizeof *p);
-        if (!p) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
-        T->rej = p;
-        T->caprej = c;
-    }
-    if (n > 0 && l[n - 1] == '\r') n--;
-    char *t = malloc(n + 1);
-    if (!t) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
-    memcpy(t, l, n);
-    t[n] = 0;
-    T->rej[T->nrej++] = (reject_t){file, line, reason, t};
-    return REGIA_OK;
-}
-
-static regia_status_t load_data(const char *path, int file, const sensor_t *sens, const int *order, int ns,
-                                int utc_off, table_t *T, regia_progress_t *prog, MPI_Comm comm, int rank,
-                                int size)
-{
-    regia_status_t st = REGIA_OK;
-    char *buf = NULL, *work = NULL;
-    size_t len = 0, pos = 0;
-    REGIA_TRY(load_text(path, &buf, &len));
-    work = malloc(REGIA_CSV_MAX_LINE + MAXF + 8);
-    if (!work) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
-    const char *l = NULL;
-    size_t n = 0;
-    char *f[MAXF];
-    next_line(buf, len, &pos, &l, &n);
-    int nf = regia_csv_split(l, n, work, f, MAXF);
-    static const char *req[] = {"IdSensore", "Data", "Valore", "Stato"};
-    int col[4], hdr_nf = nf;
-    for (int k = 0; k < 4; k++) {
-        col[k] = nf > 0 ? find_col(f, nf, req[k]) : -1;
-        if (col[k] < 0) {
-            st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line 1: header lacks the required column '%s' "
-                            "(expected IdSensore,Data,Valore,Stato,idOperatore)", path, req[k]);
-            goto err;
-        }
-    }
-    /* this rank's byte range of the data lines, aligned to line starts */
-    size_t hs = pos, a = hs + (len - hs) * (size_t)rank / (size_t)size,
-           b = hs + (len - hs) * (size_t)(rank + 1) / (size_t)size;
-    while (a > hs && a < len && buf[a - 1] != '\n') a++;
-    while (b > hs && b < len && buf[b - 1] != '\n') b++;
-    if (rank == size - 1) b = len;
-    long nl = 0, before = 0;
-    for (size_t i = a; i < b; i++) nl += buf[i] == '\n';
-    MPI_Exscan(&nl, &before, 1, MPI_LONG, MPI_SUM, comm);
-    if (rank == 0) before = 0;
-    long line = 1 + before;
-    size_t end = b;
-    pos = a;
-    int64_t lastb = (int64_t)a;
-    while (next_line(buf, end, &pos, &l, &n)) {
-        line++;
-        if (n == 0 || (n == 1 && l[0] == '\r')) continue;
-        T->read++;
-        nf = regia_csv_split(l, n, work, f, MAXF);
-        const char *why = NULL;
-        row_t r = {0};
-        r.file = file;
-        r.line = line;
-        r.off = (int64_t)(l - buf);
-        r.len = (int32_t)n;
-        if (nf != hdr_nf) why = "wrong field count";
-        if (!why) {
-            char *e;
-            long id = strtol(f[col[0]], &e, 10);
-            if (*e || !*f[col[0]]) why = "unparseable sensor id";
-            else if ((r.sensor = sensor_lookup(sens, order, ns, id)) < 0) why = "unknown sensor";
-            else if (sens[r.sensor].type < 0) why = "sensor type not ingested";
-        }
-        int64_t t = 0;
-        if (!why && regia_parse_datetime(f[col[1]], &t) != REGIA_OK) why = "bad date";
-        double v = 0;
-        if (!why) {
-            char *e;
-            const char *s = f[col[2]];
-            while (*s == ' ') s++;
-            v = strtod(s, &e);
-            while (*e == ' ') e++;
-            if (!*s || *e || !isfinite(v)) why = "unparseable number";
-            else if (v == -9999) v = NAN;
-            else if (v < 0) why = "physically impossible value (negative)";
-            else if (v > 5000) why = "physically impossible value (> 5000 ug/m3)";
-        }
-        if (why) {
-            REGIA_TRY(add_reject(T, file, line, why, l, n));
-        } else {
-            int ty = sens[r.sensor].type;
-            if (PDAILY[ty]) r.t = regia_floordiv(t, 86400);
-            else r.t = regia_floordiv(t - (int64_t)utc_off * 3600, 3600);
-            r.value = isnan(v) ? NAN : (float)v;
-            r.qc = isnan(v) ? -1 : (!strcmp(f[col[3]], "VA") ? 0 : 1);
-            if (T->nrows == T->caprows) {
-                size_t c = T->caprows ? 2 * T->caprows : 65536;
-                row_t *p = realloc(T->rows, c * sizeof *p);
-                if (!p) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
-                T->rows = p;
-                T->caprows = c;
-            }
-            T->rows[T->nrows++] = r;
-        }
-        if ((int64_t)pos - lastb > (1 << 20)) {
-            if (prog) regia_progress_add(prog, (int64_t)pos - lastb);
-            lastb = (int64_t)pos;
-        }
-    }
-    if (prog) regia_progress_add(prog, (int64_t)end - lastb);
-err:
-    free(buf);
-    free(work);
-    return st;
-}
-
-static int reason_idx(const char *r)
-{
-    for (int i = 0; i < NREASONS; i++) if (!strcmp(REASONS[i], r)) return i;
-    return 0;
-}
-
-/* Give every rank all kept rows (Allgatherv) and rank 0 all rejects (Gatherv). */
-static regia_status_t exchange(regia_ctx_t *ctx, table_t *T)
-{
-    regia_status_t st = REGIA_OK;
-    int P = ctx->size;
-    int *cnt = NULL, *dis = NULL;
-    char *sb = NULL, *rb = NULL;
-    row_t *all = NULL;
-    long long rd = T->read, tot = 0;
-    MPI_Allreduce(&rd, &tot, 1, MPI_LONG_LONG, MPI_SUM, ctx->comm);
-    T->read = tot;
-    if (P == 1) return REGIA_OK;
-    cnt = calloc((size_t)P, sizeof *cnt);
-    dis = calloc((size_t)P, sizeof *dis);
-    if (!cnt || !dis) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
-    long long mine = (long long)(T->nrows * sizeof(row_t));
-    if (mine > INT32_MAX) { st = REGIA_FAIL(REGIA_ERR_INVALID, "too many rows on one rank for MPI counts"); goto err; }
-    int m = (int)mine;
-    MPI_Allgather(&m, 1, MPI_INT, cnt, 1, MPI_INT, ctx->comm);
-    long long totb = 0;
-    for (int p = 0; p < P; p++) { dis[p] = (int)totb; totb += cnt[p]; }
-    if (totb > INT32_MAX) { st = REGIA_FAIL(REGIA_ERR_INVALID, "too many rows for MPI counts"); goto err; }
-    all = malloc((size_t)totb + 1);
-    if (!all) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
-    REGIA_MPI(MPI_Allgatherv(T->rows, m, MPI_BYTE, all, cnt, dis, MPI_BYTE, ctx->comm));
-    free(T->rows);
-    T->rows = all;
-    all = NULL;
-    T->nrows = T->caprows = (size_t)totb / sizeof(row_t);
-    /* rejects: "file line reason\ttext\n" records */
-    size_t sl = 1;
-    for (size_t i = 0; i < T->nrej; i++) sl += strlen(T->rej[i].text) + 48;
-    sb = malloc(sl);
-    if (!sb) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
-    size_t w = 0;
-    for (size_t i = 0; i < T->nrej; i++)
-        w += (size_t)snprintf(sb + w, sl - w, "%d %ld %d\t%s\n", T->rej[i].file, T->rej[i].line,
-                              reason_idx(T->rej[i].reason), T->rej[i].text);
-    m = (int)w;
-    MPI_Gather(&m, 1, MPI_INT, cnt, 1, MPI_INT, 0, ctx->comm);
-    totb = 0;
-    if (ctx->rank == 0) for (int p = 0; p < P; p++) { dis[p] = (int)totb; totb += cnt[p]; }
-    rb = malloc((size_t)totb + 1);
-    if (!rb) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
-    REGIA_MPI(MPI_Gatherv(sb, m, MPI_CHAR, rb, cnt, dis, MPI_CHAR, 0, ctx->comm));
-    long long nrej = (long long)T->nrej, totrej = 0;
-    MPI_Allreduce(&nrej, &totrej, 1, MPI_LONG_LONG, MPI_SUM, ctx->comm);
-    for (size_t i = 0; i < T->nrej; i++) free(T->rej[i].text);
-    T->nrej = 0;
-    if (ctx->rank == 0) {
-        rb[totb] = 0;
-        char *p = rb;
-        while (*p) {
-            int f, r, off = 0;
-            long ln;
-            sscanf(p, "%d %ld %d\t%n", &f, &ln, &r, &off);
-            char *t = p + off, *e = strchr(t, '\n');
-            *e = 0;
-            st = add_reject(T, f, ln, REASONS[r], t, strlen(t));
-            if (st != REGIA_OK) goto err;
-            p = e + 1;
-        }
-    } else {
-        /* other ranks only need the count */
-        for (long long i = 0; i < totrej; i++) {
-            st = add_reject(T, 0, 0, REASONS[0], "", 0);
-            if (st != REGIA_OK) goto err;
-        }
-    }
-err:
-    free(cnt);
-    free(dis);
-    free(sb);
-    free(rb);
-    free(all);
-    return st;
-}
+static const char *const PLONG[NPOL] = {"PM10 daily mean", "PM2.5 daily mean", "nitrogen dioxide hourly mean",
+                                        "ozone hourly mean", "sulfur dioxide hourly mean"};
+#define PNAME INGEST_PNAME
+#define PDAILY INGEST_PDAILY
+typedef ingest_station_t station_t;
 
 #define NCA_TXT(v, k, s) REGIA_NC(nc_put_att_text(ncid, v, k, strlen(s), s))
 
@@ -537,143 +110,335 @@ static regia_status_t ingest_acdd(int ncid, const char *output, const char *crea
     return regia_acdd_put(ncid, &a);
 }
 
+
 static int usage(regia_ctx_t *ctx)
 {
     if (ctx->rank == 0)
-        fprintf(stderr, "usage: regia ingest env --registry sensors.csv --data FILE [--data FILE ...]\n"
-                        "                        --output OUT.nc [--rejects FILE.csv] [--utc-offset H]\n"
-                        "Converts ARPA Lombardia CSV exports to a CF NetCDF-4 file (docs/ingest.md).\n");
+        fprintf(stderr,
+                "usage: regia ingest env --registry sensors.csv --data FILE [--data FILE ...] --output OUT.nc\n"
+                "                        [--rejects FILE.csv] [--utc-offset H] [--separator auto|,|;|tab]\n"
+                "                        [--decimal auto|point|comma] [--date-format auto|mdy|dmy|iso]\n"
+                "                        [--max-rejected PERCENT] [--from DATE] [--to DATE] [--window-years N]\n"
+                "                        [--max-years N] [--max-cells N]\n"
+                "Converts ARPA Lombardia CSV exports to a CF NetCDF-4 file (docs/ingest.md).\n"
+                "  --separator     field separator of the data files [auto: from the header]\n"
+                "  --decimal       decimal mark of Valore [auto: '.' or one ',']\n"
+                "  --date-format   order of slash dates: mdy (mm/dd/yyyy), dmy (dd/mm/yyyy, Italian exports),\n"
+                "                  iso (only yyyy-mm-dd) [auto: ISO, and mm/dd/yyyy with AM/PM (Socrata);\n"
+                "                  a slash date without AM/PM is ambiguous and an error]\n"
+                "  --max-rejected  largest share of rejected rows that is not an error, in %% [5]\n"
+                "  --from, --to    plausible window of measurement dates (local days, inclusive)\n"
+                "  --window-years  without --from/--to: the window is the median month +- N years [10]\n"
+                "  --max-years     longest time axis of the output, in years [100]\n"
+                "  --max-cells     most station x time values in the output [4e9]\n");
     return REGIA_EXIT_OK;
 }
 
-int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv)
+/* All of the command line, in one place: returns -1 to run, else the exit status. */
+static int ingest_options(regia_ctx_t *ctx, int argc, char **argv, ingest_opts_t *o)
 {
-    const char *registry = NULL, *output = NULL, *rejects = NULL;
-    const char *data[MAX_FILES];
-    int ndata = 0, utc_off = 1;
+    memset(o, 0, sizeof *o);
+    o->utc_off = 1;
+    o->max_rejected = 0.05;
+    o->window_years = 10;
+    o->max_years = 100;
+    o->max_cells = 4e9;
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) return usage(ctx);
     if (argc < 2 || strcmp(argv[1], "env") != 0)
         return regia_usage_error(ctx, "ingest", "expected `regia ingest env ...`");
     for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
+        char key[64];
+        const char *a = argv[i], *v = NULL, *eq = strchr(a, '=');
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(ctx);
-        if (i + 1 >= argc) return regia_usage_error(ctx, "ingest", "option %s needs a value", a);
-        const char *v = argv[++i];
-        if (!strcmp(a, "--registry")) registry = v;
+        if (eq && !strncmp(a, "--", 2) && (size_t)(eq - a) < sizeof key) {
+            snprintf(key, sizeof key, "%.*s", (int)(eq - a), a);
+            a = key;
+            v = eq + 1;
+        } else {
+            if (i + 1 >= argc) return regia_usage_error(ctx, "ingest", "option %s needs a value", a);
+            v = argv[++i];
+        }
+        char *e = NULL;
+        if (!strcmp(a, "--registry")) o->registry = v;
         else if (!strcmp(a, "--data")) {
-            if (ndata == MAX_FILES) return regia_usage_error(ctx, "ingest", "at most %d --data files", MAX_FILES);
-            data[ndata++] = v;
-        } else if (!strcmp(a, "--output")) output = v;
-        else if (!strcmp(a, "--rejects")) rejects = v;
+            if (o->ndata == INGEST_MAX_FILES)
+                return regia_usage_error(ctx, "ingest", "at most %d --data files", INGEST_MAX_FILES);
+            o->data[o->ndata++] = v;
+        } else if (!strcmp(a, "--output")) o->output = v;
+        else if (!strcmp(a, "--rejects")) o->rejects = v;
         else if (!strcmp(a, "--utc-offset")) {
-            char *e;
             long h = strtol(v, &e, 10);
-            if (*e || h < -12 || h > 14) return regia_usage_error(ctx, "ingest", "--utc-offset must be an integer hour in -12..14");
-            utc_off = (int)h;
+            if (*e || !*v || h < -12 || h > 14)
+                return regia_usage_error(ctx, "ingest", "--utc-offset must be an integer hour in -12..14");
+            o->utc_off = (int)h;
+        } else if (!strcmp(a, "--separator")) {
+            if (!strcmp(v, "auto")) o->sep = 0;
+            else if (!strcmp(v, ",") || !strcmp(v, ";")) o->sep = v[0];
+            else if (!strcmp(v, "tab") || !strcmp(v, "\t")) o->sep = '\t';
+            else return regia_usage_error(ctx, "ingest", "--separator must be auto, ',', ';' or tab, not '%s'", v);
+        } else if (!strcmp(a, "--decimal")) {
+            if (!strcmp(v, "auto")) o->decimal = DEC_AUTO;
+            else if (!strcmp(v, "point") || !strcmp(v, ".")) o->decimal = DEC_POINT;
+            else if (!strcmp(v, "comma") || !strcmp(v, ",")) o->decimal = DEC_COMMA;
+            else return regia_usage_error(ctx, "ingest", "--decimal must be auto, point or comma, not '%s'", v);
+        } else if (!strcmp(a, "--date-format")) {
+            if (!strcmp(v, "auto")) o->date_order = DATE_AUTO;
+            else if (!strcmp(v, "mdy")) o->date_order = DATE_MDY;
+            else if (!strcmp(v, "dmy")) o->date_order = DATE_DMY;
+            else if (!strcmp(v, "iso")) o->date_order = DATE_ISO;
+            else return regia_usage_error(ctx, "ingest", "--date-format must be auto, mdy, dmy or iso, not '%s'", v);
+        } else if (!strcmp(a, "--max-rejected")) {
+            double p = strtod(v, &e);
+            if (*e || !*v || !(p >= 0 && p <= 100))
+                return regia_usage_error(ctx, "ingest", "--max-rejected must be a percentage in 0..100, not '%s'", v);
+            o->max_rejected = p / 100;
+        } else if (!strcmp(a, "--from") || !strcmp(a, "--to")) {
+            int64_t t;
+            if (regia_parse_datetime(v, &t) != REGIA_OK)
+                return regia_usage_error(ctx, "ingest", "%s: %s", a, regia_error_msg());
+            if (a[2] == 'f') o->have_from = 1, o->from_day = regia_floordiv(t, 86400);
+            else o->have_to = 1, o->to_day = regia_floordiv(t, 86400);
+        } else if (!strcmp(a, "--window-years") || !strcmp(a, "--max-years")) {
+            long y = strtol(v, &e, 10);
+            if (*e || !*v || y < 1 || y > 10000)
+                return regia_usage_error(ctx, "ingest", "%s must be an integer number of years in 1..10000", a);
+            if (a[2] == 'w') o->window_years = (int)y;
+            else o->max_years = (int)y;
+        } else if (!strcmp(a, "--max-cells")) {
+            double c = strtod(v, &e);
+            if (*e || !*v || !(c >= 1)) return regia_usage_error(ctx, "ingest", "--max-cells must be a number >= 1");
+            o->max_cells = c;
         } else return regia_usage_error(ctx, "ingest", "unknown option '%s'", a);
     }
-    if (!registry) return regia_usage_error(ctx, "ingest", "--registry is required");
-    if (!ndata) return regia_usage_error(ctx, "ingest", "at least one --data file is required");
-    if (!output) return regia_usage_error(ctx, "ingest", "--output is required");
-    char rejpath[4200];
-    if (rejects) snprintf(rejpath, sizeof rejpath, "%s", rejects);
-    else regia_sibling_path(output, ".rejects.csv", rejpath, sizeof rejpath);
+    if (!o->registry) return regia_usage_error(ctx, "ingest", "--registry is required");
+    if (!o->ndata) return regia_usage_error(ctx, "ingest", "at least one --data file is required");
+    if (!o->output) return regia_usage_error(ctx, "ingest", "--output is required");
+    if (o->have_from && o->have_to && o->from_day > o->to_day)
+        return regia_usage_error(ctx, "ingest", "--from is after --to");
+    return -1;
+}
+
+static const ingest_sensor_t *g_sens;
+static int cmp_order(const void *a, const void *b)
+{
+    long x = g_sens[*(const int *)a].id, y = g_sens[*(const int *)b].id;
+    return (x > y) - (x < y);
+}
+static int cmp_long(const void *a, const void *b)
+{
+    long x = *(const long *)a, y = *(const long *)b;
+    return (x > y) - (x < y);
+}
+static int cmp_rej(const void *a, const void *b)
+{
+    const ingest_reject_t *x = a, *y = b;
+    if (x->file != y->file) return x->file < y->file ? -1 : 1;
+    return (x->line > y->line) - (x->line < y->line);
+}
+
+/* After a failure: a NetCDF close that does not return (a collective flush that one rank
+ * left) must not hold the job; every rank ends within this many seconds. */
+static volatile sig_atomic_t g_wd_rank;
+static void watchdog(int sig)
+{
+    (void)sig;
+    static const char m[] = "regia ingest env: error: the output could not be closed after a failure "
+                            "(file system full or failing?); exiting\n";
+    if (write(2, m, sizeof m - 1) < 0) { /* nothing more to do */ }
+    _exit(1);
+}
+
+typedef struct { int file; int64_t line, off; } dup_t;
+
+#define NC_COLL(expr)                                                                  \
+    do {                                                                               \
+        regia_status_t s_ = (expr);                                                    \
+        st = regia_agree(ctx, s_);                                                     \
+        if (st != REGIA_OK) goto out;                                                  \
+    } while (0)
+
+/* REGIA_NC without the goto: a status */
+static regia_status_t ncs(int rc, const char *what, const char *path)
+{
+    if (!rc) return REGIA_OK;
+    return REGIA_FAIL(REGIA_ERR_NETCDF, "%s: %s: %s (file system full or not writable?)", path, what, nc_strerror(rc));
+}
+
+static long peak_rss_mb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss / 1024;
+}
+
+typedef struct {
+    int nst, present[NPOL];
+    size_t ntime, nday;
+    int64_t h0, h1, d0, d1;
+    int vid_sid, vid_name, vid_prov, vid_lat, vid_lon, vid_alt, vid_t, vid_d, vid_p[NPOL], vid_q[NPOL];
+} layout_t;
+
+/* Define mode (every rank, the same calls): dimensions, variables, attributes. */
+static regia_status_t define_output(int ncid, layout_t *L, const ingest_opts_t *o, const station_t *stn,
+                                    const char *created_s, const char *hist, char (*hex)[65], const long long *rows,
+                                    const char *window)
+{
+    regia_status_t st = REGIA_OK;
+    int dst, dtime, dday, dstr, utc_off = o->utc_off;
+    REGIA_NC(nc_def_dim(ncid, "station", (size_t)L->nst, &dst));
+    REGIA_NC(nc_def_dim(ncid, "time", L->ntime, &dtime));
+    REGIA_NC(nc_def_dim(ncid, "day", L->nday, &dday));
+    REGIA_NC(nc_def_dim(ncid, "name_strlen", NAMELEN, &dstr));
+    int d2[2] = {dst, dstr};
+    regia_nc_station_vars_t sv;
+    REGIA_TRY(regia_nc_def_stations(ncid, dst, dstr, &sv));
+    L->vid_sid = sv.id;
+    L->vid_name = sv.name;
+    L->vid_lat = sv.lat;
+    L->vid_lon = sv.lon;
+    L->vid_alt = sv.alt;
+    REGIA_NC(nc_def_var(ncid, "province", NC_CHAR, 2, d2, &L->vid_prov));
+    NCA_TXT(L->vid_prov, "long_name", "province (Provincia)");
+    NCA_TXT(L->vid_prov, "coverage_content_type", "auxiliaryInformation");
+    REGIA_NC(nc_def_var(ncid, "time", NC_DOUBLE, 1, &dtime, &L->vid_t));
+    NCA_TXT(L->vid_t, "units", "hours since 1970-01-01 00:00:00");
+    NCA_TXT(L->vid_t, "calendar", "standard");
+    NCA_TXT(L->vid_t, "standard_name", "time");
+    NCA_TXT(L->vid_t, "axis", "T");
+    NCA_TXT(L->vid_t, "long_name", "start of the hour (UTC)");
+    NCA_TXT(L->vid_t, "coverage_content_type", "coordinate");
+    REGIA_NC(nc_def_var(ncid, "day", NC_DOUBLE, 1, &dday, &L->vid_d));
+    NCA_TXT(L->vid_d, "units", "days since 1970-01-01 00:00:00");
+    NCA_TXT(L->vid_d, "calendar", "standard");
+    NCA_TXT(L->vid_d, "coverage_content_type", "coordinate");
+    {
+        char ln[96];
+        snprintf(ln, sizeof ln, "calendar date (local solar time UTC%+d)", utc_off);
+        NCA_TXT(L->vid_d, "long_name", ln);
+    }
+    float fillf = NAN;
+    signed char fillb = -1, flags[2] = {0, 1};
+    for (int p = 0; p < NPOL; p++) {
+        L->vid_p[p] = L->vid_q[p] = -1;
+        if (!L->present[p]) continue;
+        int dims[2] = {dst, PDAILY[p] ? dday : dtime};
+        size_t chunk[2] = {1, PDAILY[p] ? L->nday : L->ntime};
+        char qn[32];
+        REGIA_NC(nc_def_var(ncid, PNAME[p], NC_FLOAT, 2, dims, &L->vid_p[p]));
+        REGIA_NC(nc_def_var_chunking(ncid, L->vid_p[p], NC_CHUNKED, chunk));
+        REGIA_NC(nc_def_var_deflate(ncid, L->vid_p[p], 1, 1, 1));
+        REGIA_NC(nc_def_var_fill(ncid, L->vid_p[p], 0, &fillf));
+        NCA_TXT(L->vid_p[p], "units", "ug m-3");
+        NCA_TXT(L->vid_p[p], "standard_name", PSTD[p]);
+        NCA_TXT(L->vid_p[p], "long_name", PLONG[p]);
+        NCA_TXT(L->vid_p[p], "coordinates", "station_id lat lon alt");
+        NCA_TXT(L->vid_p[p], "coverage_content_type", "physicalMeasurement");
+        snprintf(qn, sizeof qn, "%s_qc", PNAME[p]);
+        NCA_TXT(L->vid_p[p], "ancillary_variables", qn);
+        REGIA_NC(nc_def_var(ncid, qn, NC_BYTE, 2, dims, &L->vid_q[p]));
+        REGIA_NC(nc_def_var_chunking(ncid, L->vid_q[p], NC_CHUNKED, chunk));
+        REGIA_NC(nc_def_var_deflate(ncid, L->vid_q[p], 1, 1, 1));
+        REGIA_NC(nc_def_var_fill(ncid, L->vid_q[p], 0, &fillb));
+        REGIA_NC(nc_put_att_schar(ncid, L->vid_q[p], "flag_values", NC_BYTE, 2, flags));
+        NCA_TXT(L->vid_q[p], "flag_meanings", "valid not_validated");
+        char ln[80];
+        snprintf(ln, sizeof ln, "quality flag of %s (Stato: VA valid, else not validated)", PNAME[p]);
+        NCA_TXT(L->vid_q[p], "long_name", ln);
+        NCA_TXT(L->vid_q[p], "standard_name", "quality_flag");
+        NCA_TXT(L->vid_q[p], "coordinates", "station_id lat lon alt");
+        NCA_TXT(L->vid_q[p], "coverage_content_type", "qualityInformation");
+    }
+    REGIA_TRY(ingest_acdd(ncid, o->output, created_s, hist, stn, L->nst, L->present, L->h0, L->h1, L->d0, L->d1,
+                          utc_off));
+    NCA_TXT(NC_GLOBAL, "regia_version", REGIA_VERSION);
+    {
+        char key[64], val[4400];
+        snprintf(val, sizeof val, "%s sha256:%s", o->registry, hex[o->ndata]);
+        NCA_TXT(NC_GLOBAL, "input_registry", val);
+        for (int k = 0; k < o->ndata; k++) {
+            snprintf(key, sizeof key, "input_data_%d", k + 1);
+            snprintf(val, sizeof val, "%s sha256:%s", o->data[k], hex[k]);
+            NCA_TXT(NC_GLOBAL, key, val);
+        }
+    }
+    REGIA_NC(nc_put_att_longlong(ncid, NC_GLOBAL, "regia_rows_read", NC_INT64, 1, &rows[0]));
+    REGIA_NC(nc_put_att_longlong(ncid, NC_GLOBAL, "regia_rows_kept", NC_INT64, 1, &rows[1]));
+    REGIA_NC(nc_put_att_longlong(ncid, NC_GLOBAL, "regia_rows_rejected", NC_INT64, 1, &rows[2]));
+    REGIA_NC(nc_put_att_int(ncid, NC_GLOBAL, "regia_utc_offset_hours", NC_INT, 1, &utc_off));
+    NCA_TXT(NC_GLOBAL, "regia_date_window", window);
+err:
+    return st;
+}
+
+int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv)
+{
+    ingest_opts_t O;
+    int urc = ingest_options(ctx, argc, argv, &O);
+    if (urc >= 0) return urc;
+    const ingest_opts_t *o = &O;
+    const int P = ctx->size, me = ctx->rank;
+    char rejpath[4200], rejtmp[4300], mpath[4200];
+    if (o->rejects) snprintf(rejpath, sizeof rejpath, "%s", o->rejects);
+    else regia_sibling_path(o->output, ".rejects.csv", rejpath, sizeof rejpath);
+    snprintf(rejtmp, sizeof rejtmp, "%s.tmp", rejpath);
+    regia_sibling_path(o->output, ".manifest.json", mpath, sizeof mpath);
+    double t_start = regia_now(), t_parse = 0, t_exch = 0, t_write = 0;
 
     regia_status_t st = REGIA_OK;
-    sensor_t *sens = NULL;
-    int ns = 0, *order = NULL, nst = 0, ncid = -1, created = 0;
+    ingest_sensor_t *sens = NULL;
+    int ns = 0, *order = NULL, *owner = NULL, *slot = NULL, nst = 0, ncid = -1, created = 0, rej_created = 0;
     station_t *stn = NULL;
-    table_t T = {0};
-    float *vbuf = NULL;
-    signed char *qbuf = NULL;
+    int64_t *pstart = NULL, *nrecv = NULL, *ndup = NULL, *ndupr = NULL, *cnt = NULL;
+    ingest_parsed_t PR = {0};
+    void **recv = NULL, **dsend = NULL, **drecv = NULL;
+    float *sval = NULL, *vbuf = NULL;
+    signed char *sqc = NULL, *qbuf = NULL;
+    size_t *sofs = NULL;
     char *cbuf = NULL;
+    double *dbuf = NULL;
+    int *ibuf = NULL;
+    char (*hex)[65] = NULL;
+    layout_t L;
+    memset(&L, 0, sizeof L);
     regia_atomic_t at;
     memset(&at, 0, sizeof at);
+    char window[80] = "";
 
-    st = regia_agree(ctx, load_registry(registry, &sens, &ns));
+    /* 1. registry, stations and their owners */
+    st = ingest_load_registry(o->registry, &sens, &ns);
+    if (!st) st = ingest_fault(ctx, "registry");
+    st = regia_agree(ctx, st);
     if (st != REGIA_OK) goto out;
     order = malloc((size_t)ns * sizeof *order);
-    if (!order) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto out; }
+    owner = calloc((size_t)ns, sizeof *owner);
+    long *ids = malloc((size_t)ns * sizeof *ids);
+    if (!order || !owner || !ids) { free(ids); st = regia_agree(ctx, REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory")); goto out; }
     for (int i = 0; i < ns; i++) order[i] = i;
     g_sens = sens;
     qsort(order, (size_t)ns, sizeof *order, cmp_order);
-    for (int i = 1; i < ns; i++)
-        if (sens[order[i]].id == sens[order[i - 1]].id) {
+    for (int i = 1; i < ns && !st; i++)
+        if (sens[order[i]].id == sens[order[i - 1]].id)
             st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: IdSensore %ld appears twice; the registry must list each sensor once",
-                            registry, sens[order[i]].id);
-            break;
-        }
-    st = regia_agree(ctx, st);
-    if (st != REGIA_OK) goto out;
-
-    regia_progress_t prog;
-    int64_t total = 0;
-    for (int k = 0; k < ndata; k++) {
-        FILE *fp = fopen(data[k], "rb");
-        if (fp) { fseek(fp, 0, SEEK_END); total += ftell(fp); fclose(fp); }
-    }
-    regia_progress_begin(&prog, &ctx->log, "parse", total / ctx->size, "bytes");
-    for (int k = 0; k < ndata && st == REGIA_OK; k++)
-        st = load_data(data[k], k, sens, order, ns, utc_off, &T, &prog, ctx->comm, ctx->rank, ctx->size);
-    st = regia_agree(ctx, st);
-    regia_progress_end(&prog);
-    if (st != REGIA_OK) goto out;
-    st = regia_agree(ctx, exchange(ctx, &T));
-    if (st != REGIA_OK) goto out;
-
-    /* duplicates: keep the first by (file, line) */
-    qsort(T.rows, T.nrows, sizeof *T.rows, cmp_row);
-    size_t w = 0;
-    for (size_t i = 0; i < T.nrows; i++) {
-        if (w > 0 && T.rows[w - 1].sensor == T.rows[i].sensor && T.rows[w - 1].t == T.rows[i].t) {
-            char txt[REGIA_CSV_MAX_LINE + 1];
-            size_t tl = 0;
-            if (ctx->rank == 0) { /* only rank 0 writes the rejects: fetch the line's text */
-                FILE *fp = fopen(data[T.rows[i].file], "rb");
-                if (fp && fseek(fp, (long)T.rows[i].off, SEEK_SET) == 0)
-                    tl = fread(txt, 1, (size_t)T.rows[i].len, fp);
-                if (fp) fclose(fp);
-            }
-            st = add_reject(&T, T.rows[i].file, T.rows[i].line, "duplicate timestamp", txt, tl);
-            if (st != REGIA_OK) break;
-            continue;
-        }
-        T.rows[w++] = T.rows[i];
-    }
-    T.nrows = w;
-    st = regia_agree(ctx, st);
-    if (st != REGIA_OK) goto out;
-    qsort(T.rej, T.nrej, sizeof *T.rej, cmp_rej);
-    if ((int64_t)(T.nrows + T.nrej) != T.read) {
-        st = regia_agree(ctx, REGIA_FAIL(REGIA_ERR_NUMERIC, "internal: rows read %lld != kept %zu + rejected %zu",
-                                         (long long)T.read, T.nrows, T.nrej));
-        goto out;
-    }
-    if (T.nrows == 0) {
-        st = regia_agree(ctx, REGIA_FAIL(REGIA_ERR_PARSE, "no rows kept from %d data file(s) (%zu rejected, see %s); "
-                                         "check that --registry matches the data", ndata, T.nrej, rejpath));
-        if (ctx->rank == 0) {
-            /* still write rejects, they explain the failure */
-        }
-        goto write_rejects_only;
-    }
-
-    /* stations with at least one ingested sensor, sorted by Idstazione */
-    {
-        long *ids = malloc((size_t)ns * sizeof *ids);
-        if (!ids) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto out; }
-        int m = 0;
-        for (int i = 0; i < ns; i++) if (sens[i].type >= 0) ids[m++] = sens[i].idst;
+                            o->registry, sens[order[i]].id);
+    int m = 0;
+    for (int i = 0; i < ns; i++) if (sens[i].type >= 0) ids[m++] = sens[i].idst;
+    if (!st && m == 0)
+        st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: no sensor of an ingested type (PM10, PM2.5, NO2, O3, SO2); is this the "
+                        "ARPA air-quality registry?", o->registry);
+    stn = calloc((size_t)(m ? m : 1), sizeof *stn);
+    double *cost = calloc((size_t)(m ? m : 1), sizeof *cost);
+    pstart = malloc((size_t)(P + 1) * sizeof *pstart);
+    if (!st && (!stn || !cost || !pstart)) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+    if (!st) {
         qsort(ids, (size_t)m, sizeof *ids, cmp_long);
-        stn = calloc((size_t)(m ? m : 1), sizeof *stn);
         for (int i = 0; i < m; i++)
             if (i == 0 || ids[i] != ids[i - 1]) stn[nst++].idst = ids[i];
-        free(ids);
         for (int i = 0; i < ns; i++) {
             if (sens[i].type < 0) continue;
             int lo = 0, hi = nst - 1;
             while (lo < hi) { int md = (lo + hi) / 2; if (stn[md].idst < sens[i].idst) lo = md + 1; else hi = md; }
             sens[i].station = lo;
+            cost[lo] += PDAILY[sens[i].type] ? 1 : 24; /* expected rows per day */
             if (!stn[lo].name[0]) {
                 snprintf(stn[lo].name, NAMELEN, "%s", sens[i].name);
                 snprintf(stn[lo].prov, NAMELEN, "%s", sens[i].prov);
@@ -682,259 +447,508 @@ int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv)
                 stn[lo].alt = sens[i].alt;
             }
         }
-    }
-    int present[NPOL] = {0};
-    for (int i = 0; i < ns; i++) if (sens[i].type >= 0) present[sens[i].type] = 1;
-    int64_t h0 = INT64_MAX, h1 = INT64_MIN, d0 = INT64_MAX, d1 = INT64_MIN;
-    for (size_t i = 0; i < T.nrows; i++) {
-        const row_t *r = &T.rows[i];
-        stn[sens[r->sensor].station].nrows++;
-        int64_t day;
-        if (PDAILY[sens[r->sensor].type]) day = r->t;
-        else {
-            if (r->t < h0) h0 = r->t;
-            if (r->t > h1) h1 = r->t;
-            day = regia_floordiv(r->t * 3600 + (int64_t)utc_off * 3600, 86400);
+        regia_partition(cost, nst, P, pstart);
+        for (int i = 0; i < ns; i++) {
+            int s = sens[i].station, p = 0;
+            if (s < 0) continue;
+            while (p + 1 < P && s >= pstart[p + 1]) p++;
+            owner[i] = p;
         }
-        if (day < d0) d0 = day;
-        if (day > d1) d1 = day;
     }
-    if (h0 > h1) { h0 = d0 * 24 - utc_off; h1 = h0; }
-    size_t ntime = (size_t)(h1 - h0 + 1), nday = (size_t)(d1 - d0 + 1);
-
-    /* partition stations over ranks */
-    int64_t *pstart = malloc((size_t)(ctx->size + 1) * sizeof *pstart);
-    double *cost = malloc((size_t)nst * sizeof *cost);
-    if (!pstart || !cost) { free(pstart); free(cost); st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto out; }
-    for (int i = 0; i < nst; i++) cost[i] = 1.0 + (double)stn[i].nrows;
-    regia_partition(cost, nst, ctx->size, pstart);
-    size_t s0 = (size_t)pstart[ctx->rank], s1 = (size_t)pstart[ctx->rank + 1], mys = s1 - s0;
-    free(pstart);
+    free(ids);
     free(cost);
+    st = regia_agree(ctx, st);
+    if (st != REGIA_OK) goto out;
+    const int64_t s0 = pstart[me], s1 = pstart[me + 1], mys = s1 - s0;
 
-    /* shared attribute values from rank 0 */
+    /* 2. each rank parses its byte range of each data file */
+    PR.to = calloc((size_t)P, sizeof *PR.to);
+    PR.range = calloc((size_t)o->ndata, sizeof *PR.range);
+    if (!PR.to || !PR.range) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+    st = regia_agree(ctx, st);
+    if (st != REGIA_OK) goto out;
+    if (o->have_from || o->have_to) {
+        char a[16] = "-inf", b[16] = "+inf";
+        if (o->have_from) regia_format_date(o->from_day, a, sizeof a);
+        if (o->have_to) regia_format_date(o->to_day, b, sizeof b);
+        snprintf(window, sizeof window, "%s/%s", a, b);
+        snprintf(ingest_window_reason, sizeof ingest_window_reason,
+                 "date outside the plausible window %s .. %s (--from/--to)", a, b);
+    }
+    {
+        regia_progress_t prog;
+        int64_t total = 0;
+        for (int k = 0; k < o->ndata; k++) {
+            FILE *fp = fopen(o->data[k], "rb");
+            if (fp) { fseek(fp, 0, SEEK_END); total += ftell(fp); fclose(fp); }
+        }
+        regia_progress_begin(&prog, &ctx->log, "parse", total / P, "bytes");
+        for (int k = 0; k < o->ndata && st == REGIA_OK; k++)
+            st = ingest_parse_file(ctx, o, k, sens, order, ns, owner, &PR, &prog);
+        regia_progress_end(&prog);
+        if (st != REGIA_OK) goto out; /* agreed in ingest_parse_file */
+    }
+
+    /* 3. the plausible window: the median month of the rows +- window_years */
+    if (!o->have_from && !o->have_to) {
+        enum { NM = 10000 * 12 };
+        int64_t *h = calloc(NM, sizeof *h), *hg = calloc(NM, sizeof *hg);
+        if (!h || !hg) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+        st = regia_agree(ctx, st);
+        if (st) { free(h); free(hg); goto out; }
+        for (int p = 0; p < P; p++)
+            for (size_t i = 0; i < PR.to[p].n; i++) {
+                int y, mo, d;
+                regia_civil_from_days(ingest_row_day(&PR.to[p].r[i], sens, o->utc_off), &y, &mo, &d);
+                long b = y < 0 ? 0 : y > 9999 ? NM - 1 : (long)y * 12 + mo - 1;
+                h[b]++;
+            }
+        MPI_Allreduce(h, hg, NM, MPI_INT64_T, MPI_SUM, ctx->comm);
+        int64_t n = 0, c = 0;
+        for (long b = 0; b < NM; b++) n += hg[b];
+        long med = 0;
+        for (long b = 0; b < NM && n; b++) if ((c += hg[b]) * 2 >= n) { med = b; break; }
+        free(h);
+        free(hg);
+        if (n) {
+            int my = (int)(med / 12), mm = (int)(med % 12) + 1;
+            int64_t from = regia_days_from_civil(my - o->window_years, mm, 1);
+            int64_t to = regia_days_from_civil(my + o->window_years, mm, regia_days_in_month(my + o->window_years, mm));
+            char a[16], b[16];
+            regia_format_date(from, a, sizeof a);
+            regia_format_date(to, b, sizeof b);
+            snprintf(window, sizeof window, "%s/%s", a, b);
+            snprintf(ingest_window_reason, sizeof ingest_window_reason,
+                     "date outside the plausible window %s .. %s (median month %04d-%02d +- %d years; --window-years, --from, --to)",
+                     a, b, my, mm, o->window_years);
+            for (int p = 0; p < P && !st; p++) {
+                ingest_bucket_t *B = &PR.to[p];
+                size_t w = 0;
+                for (size_t i = 0; i < B->n; i++) {
+                    int64_t d = ingest_row_day(&B->r[i], sens, o->utc_off);
+                    if (d >= from && d <= to) { B->r[w++] = B->r[i]; continue; }
+                    char *t = ingest_line_text(o->data[B->r[i].file], B->r[i].off);
+                    if (!t) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); break; }
+                    st = ingest_add_reject(&PR.rej, B->r[i].file, B->r[i].line, ingest_window_reason, t, strlen(t));
+                    free(t);
+                    if (st) break;
+                }
+                B->n = w;
+            }
+        }
+        st = regia_agree(ctx, st);
+        if (st) goto out;
+    }
+
+    /* 4. the time axis, and the caps, before anything large is allocated */
+    int64_t ext[4] = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX}, gext[4]; /* -h1, h0, -d1, d0 */
+    for (int i = 0; i < ns; i++) if (sens[i].type >= 0) L.present[sens[i].type] = 1;
+    for (int p = 0; p < P; p++)
+        for (size_t i = 0; i < PR.to[p].n; i++) {
+            const ingest_row_t *r = &PR.to[p].r[i];
+            int64_t day = ingest_row_day(r, sens, o->utc_off);
+            if (!PDAILY[sens[r->sensor].type]) {
+                if (r->t < ext[1]) ext[1] = r->t;
+                if (-(int64_t)r->t < ext[0]) ext[0] = -(int64_t)r->t;
+            }
+            if (day < ext[3]) ext[3] = day;
+            if (-day < ext[2]) ext[2] = -day;
+        }
+    MPI_Allreduce(ext, gext, 4, MPI_INT64_T, MPI_MIN, ctx->comm);
+    long long rows[3] = {0, 0, 0}, loc[2] = {PR.read, (long long)PR.rej.n};
+    MPI_Allreduce(loc, rows, 2, MPI_LONG_LONG, MPI_SUM, ctx->comm);
+    int any = gext[3] != INT64_MAX;
+    if (any) {
+        L.d0 = gext[3];
+        L.d1 = -gext[2];
+        L.h0 = gext[1];
+        L.h1 = gext[0] == INT64_MAX ? INT64_MIN : -gext[0];
+        if (L.h0 > L.h1) { L.h0 = L.d0 * 24 - o->utc_off; L.h1 = L.h0; }
+        L.nst = nst;
+        L.ntime = (size_t)(L.h1 - L.h0 + 1);
+        L.nday = (size_t)(L.d1 - L.d0 + 1);
+        double cells = 0;
+        for (int p = 0; p < NPOL; p++) if (L.present[p]) cells += (double)nst * (double)(PDAILY[p] ? L.nday : L.ntime);
+        char a[16], b[16];
+        regia_format_date(L.d0, a, sizeof a);
+        regia_format_date(L.d1, b, sizeof b);
+        if ((double)L.nday > o->max_years * 366.0)
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "the data span %s to %s (%zu days), more than --max-years %d; narrow the "
+                            "dates with --from/--to or raise --max-years", a, b, L.nday, o->max_years);
+        else if (cells > o->max_cells)
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "the output would hold %.3g station x time values (%d stations, %s to %s), "
+                            "more than --max-cells %.3g; narrow the dates with --from/--to or raise --max-cells",
+                            cells, nst, a, b, o->max_cells);
+        st = regia_agree(ctx, st);
+        if (st) goto out;
+    }
+
+    /* 5. rows to their station's owner */
+    double t1 = regia_now();
+    t_parse = t1 - t_start;
+    if (any) {
+        void **send = calloc((size_t)P, sizeof *send);
+        cnt = calloc((size_t)P, sizeof *cnt);
+        nrecv = calloc((size_t)P, sizeof *nrecv);
+        recv = calloc((size_t)P, sizeof *recv);
+        if (!send || !cnt || !nrecv || !recv) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+        st = regia_agree(ctx, st);
+        if (!st) {
+            for (int p = 0; p < P; p++) send[p] = PR.to[p].r, cnt[p] = (int64_t)PR.to[p].n;
+            st = ingest_exchange(ctx, sizeof(ingest_row_t), send, cnt, recv, nrecv);
+        }
+        free(send);
+        if (st) goto out;
+        for (int p = 0; p < P; p++)
+            if (p != me) { free(PR.to[p].r); PR.to[p].r = NULL; PR.to[p].n = 0; }
+    }
+
+    /* 6. the owner's cells: one array per sensor of its stations; the first row by
+     * (file, line) of a sensor and time wins, later ones are duplicates */
+    slot = malloc((size_t)ns * sizeof *slot);
+    int nslot = 0;
+    size_t cells = 0;
+    sofs = malloc(((size_t)ns + 1) * sizeof *sofs);
+    if (!slot || !sofs) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+    for (int i = 0; !st && i < ns; i++) {
+        int s = sens[i].station;
+        slot[i] = -1;
+        if (!any || s < s0 || s >= s1) continue;
+        slot[i] = nslot;
+        sofs[nslot++] = cells;
+        cells += PDAILY[sens[i].type] ? L.nday : L.ntime;
+    }
+    if (!st) sofs[nslot] = cells;
+    if (!st && cells && (!(sval = malloc(cells * sizeof *sval)) || !(sqc = malloc(cells))))
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory: %zu cells of this rank's %lld stations", cells, (long long)mys);
+    ndup = calloc((size_t)P, sizeof *ndup);
+    ndupr = calloc((size_t)P, sizeof *ndupr);
+    dsend = calloc((size_t)P, sizeof *dsend);
+    drecv = calloc((size_t)P, sizeof *drecv);
+    size_t *dcap = calloc((size_t)P, sizeof *dcap);
+    if (!st && (!ndup || !ndupr || !dsend || !drecv || !dcap)) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+    if (!st) st = ingest_fault(ctx, "allocate");
+    st = regia_agree(ctx, st);
+    if (st) { free(dcap); goto out; }
+    for (size_t i = 0; i < cells; i++) sval[i] = NAN, sqc[i] = -2;
+    if (any) {
+        int64_t *cur = calloc((size_t)P, sizeof *cur);
+        if (!cur) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+        for (int k = 0; k < o->ndata && !st; k++)
+            for (int p = 0; p < P && !st; p++) {
+                const ingest_row_t *rr = recv[p];
+                for (; cur[p] < nrecv[p] && rr[cur[p]].file == k; cur[p]++) {
+                    const ingest_row_t *r = &rr[cur[p]];
+                    const ingest_sensor_t *sn = &sens[r->sensor];
+                    int64_t base = PDAILY[sn->type] ? L.d0 : L.h0;
+                    size_t c = sofs[slot[r->sensor]] + (size_t)((int64_t)r->t - base);
+                    if (sqc[c] == -2) { sval[c] = r->value; sqc[c] = r->qc; continue; }
+                    if ((size_t)ndup[p] == dcap[p]) {
+                        size_t nc = dcap[p] ? 2 * dcap[p] : 256;
+                        void *q = realloc(dsend[p], nc * sizeof(dup_t));
+                        if (!q) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); break; }
+                        dsend[p] = q;
+                        dcap[p] = nc;
+                    }
+                    ((dup_t *)dsend[p])[ndup[p]++] = (dup_t){r->file, r->line, r->off};
+                }
+            }
+        free(cur);
+    }
+    free(dcap);
+    if (recv) {
+        for (int p = 0; p < P; p++) if (p != me) { free(recv[p]); recv[p] = NULL; }
+        free(PR.to[me].r);
+        PR.to[me].r = NULL;
+    }
+    st = regia_agree(ctx, st);
+    if (st) goto out;
+    /* duplicates go back to the rank that parsed them (it keeps the rejects of its range) */
+    if (any) {
+        st = ingest_exchange(ctx, sizeof(dup_t), dsend, ndup, drecv, ndupr);
+        if (st) goto out;
+        for (int p = 0; p < P && !st; p++)
+            for (int64_t i = 0; i < ndupr[p] && !st; i++) {
+                const dup_t *d = &((const dup_t *)drecv[p])[i];
+                char *t = ingest_line_text(o->data[d->file], d->off);
+                st = t ? ingest_add_reject(&PR.rej, d->file, d->line, INGEST_R_DUP, t, strlen(t))
+                       : REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+                free(t);
+            }
+        st = regia_agree(ctx, st);
+        if (st) goto out;
+    }
+    qsort(PR.rej.v, PR.rej.n, sizeof *PR.rej.v, cmp_rej);
+    loc[1] = (long long)PR.rej.n;
+    MPI_Allreduce(&loc[1], &rows[2], 1, MPI_LONG_LONG, MPI_SUM, ctx->comm);
+    rows[1] = rows[0] - rows[2];
+    t_exch = regia_now() - t1;
+
+    /* 7. too many rejects, or none kept: an error, with the rejects file to explain it */
+    if (rows[1] == 0 || (double)rows[2] > o->max_rejected * (double)rows[0]) {
+        int nr = 0;
+        while (ingest_reasons[nr]) nr++;
+        int64_t *rc = calloc((size_t)nr, sizeof *rc), *rcg = calloc((size_t)nr, sizeof *rcg);
+        if (rc && rcg) {
+            for (size_t i = 0; i < PR.rej.n; i++)
+                for (int k = 0; k < nr; k++) if (PR.rej.v[i].reason == ingest_reasons[k]) { rc[k]++; break; }
+            MPI_Allreduce(rc, rcg, nr, MPI_INT64_T, MPI_SUM, ctx->comm);
+        }
+        int top = 0;
+        for (int k = 1; rcg && k < nr; k++) if (rcg[k] > rcg[top]) top = k;
+        char names[1024];
+        size_t nn = 0;
+        names[0] = 0;
+        for (int k = 0; k < o->ndata && nn < sizeof names - 8; k++)
+            nn += (size_t)snprintf(names + nn, sizeof names - nn, "%s%s", k ? ", " : "", o->data[k]);
+        if (nn >= sizeof names - 8) snprintf(names + sizeof names - 8, 8, ", ...");
+        regia_status_t fail;
+        if (rows[1] == 0)
+            fail = REGIA_FAIL(REGIA_ERR_PARSE, "no rows kept from %d data file(s) (%s): %lld read, %lld rejected, see %s "
+                              "(most often: %s); check that --registry matches the data", o->ndata, names, rows[0],
+                              rows[2], rejpath, rcg && rows[2] ? ingest_reasons[top] : "-");
+        else
+            fail = REGIA_FAIL(REGIA_ERR_PARSE, "%lld of %lld rows (%.1f %%) rejected from %s, more than --max-rejected "
+                              "%g %%: see %s (most often: %s)", rows[2], rows[0], 100.0 * (double)rows[2] / (double)rows[0],
+                              names, 100 * o->max_rejected, rejpath, rcg ? ingest_reasons[top] : "-");
+        free(rc);
+        free(rcg);
+        char keep[2048];
+        snprintf(keep, sizeof keep, "%s", regia_error_msg());
+        rej_created = 1;
+        st = ingest_write_rejects(ctx, o, &PR.rej, rejtmp);
+        if (!st && me == 0) {
+            regia_atomic_t ra;
+            st = regia_atomic_begin(&ra, rejpath);
+            if (!st) st = regia_atomic_commit(&ra);
+        }
+        st = regia_agree(ctx, st);
+        if (!st) {
+            rej_created = 0;
+            (void)fail;
+            st = regia_agree(ctx, regia_error_set(REGIA_ERR_PARSE, __FILE__, __LINE__, "%s", keep));
+        }
+        goto out;
+    }
+
+    /* 8. the NetCDF file: define, coordinates (rank 0), each rank's stations */
+    double t2 = regia_now();
+    hex = calloc((size_t)o->ndata + 1, sizeof *hex);
+    if (!hex) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+    for (int k = 0; k <= o->ndata && !st; k++) /* every file hashed once, by one rank */
+        if (k % P == me) st = regia_sha256_file(k < o->ndata ? o->data[k] : o->registry, hex[k]);
+    st = regia_agree(ctx, st);
+    if (st) goto out;
+    for (int k = 0; k <= o->ndata; k++) MPI_Bcast(hex[k], 65, MPI_CHAR, k % P, ctx->comm);
     char created_s[32] = "", hist[512];
-    if (ctx->rank == 0) {
+    if (me == 0) {
         time_t now = time(NULL);
         struct tm tmv;
         gmtime_r(&now, &tmv);
         strftime(created_s, sizeof created_s, "%Y-%m-%dT%H:%M:%SZ", &tmv);
     }
     MPI_Bcast(created_s, sizeof created_s, MPI_CHAR, 0, ctx->comm);
-    snprintf(hist, sizeof hist, "%s regia %s ingest env (%d data file(s), utc-offset %d)", created_s,
-             REGIA_VERSION, ndata, utc_off);
-
-    st = regia_atomic_begin(&at, output);
-    st = regia_agree(ctx, st);
-    if (st != REGIA_OK) goto out;
-    regia_info(&ctx->log, "writing %s: %d stations, %zu hours, %zu days, %zu rows kept, %zu rejected", output, nst,
-               ntime, nday, T.nrows, T.nrej);
+    snprintf(hist, sizeof hist, "%s regia %s ingest env (%d data file(s), utc-offset %d)", created_s, REGIA_VERSION,
+             o->ndata, o->utc_off);
+    NC_COLL(regia_atomic_begin(&at, o->output));
+    regia_info(&ctx->log, "writing %s: %d stations, %zu hours, %zu days, %lld rows kept, %lld rejected", o->output, nst,
+               L.ntime, L.nday, rows[1], rows[2]);
     {
-        int dst, dtime, dday, dstr, vid_sid, vid_name, vid_prov, vid_lat, vid_lon, vid_alt, vid_t, vid_d;
-        int vid_p[NPOL], vid_q[NPOL];
         int rc = nc_create_par(at.tmp_path, NC_NETCDF4 | NC_CLOBBER, ctx->comm, MPI_INFO_NULL, &ncid);
         created = 1;
-        if (rc) { ncid = -1; }
-        st = rc ? REGIA_FAIL(REGIA_ERR_NETCDF, "%s: cannot create: %s", at.tmp_path, nc_strerror(rc)) : REGIA_OK;
-        st = regia_agree(ctx, st);
-        if (st != REGIA_OK) goto out;
-        REGIA_NC(nc_def_dim(ncid, "station", (size_t)nst, &dst));
-        REGIA_NC(nc_def_dim(ncid, "time", ntime, &dtime));
-        REGIA_NC(nc_def_dim(ncid, "day", nday, &dday));
-        REGIA_NC(nc_def_dim(ncid, "name_strlen", NAMELEN, &dstr));
-        int d2[2] = {dst, dstr};
-        regia_nc_station_vars_t sv;
-        REGIA_TRY(regia_nc_def_stations(ncid, dst, dstr, &sv));
-        vid_sid = sv.id;
-        vid_name = sv.name;
-        vid_lat = sv.lat;
-        vid_lon = sv.lon;
-        vid_alt = sv.alt;
-        REGIA_NC(nc_def_var(ncid, "province", NC_CHAR, 2, d2, &vid_prov));
-        NCA_TXT(vid_prov, "long_name", "province (Provincia)");
-        NCA_TXT(vid_prov, "coverage_content_type", "auxiliaryInformation");
-        REGIA_NC(nc_def_var(ncid, "time", NC_DOUBLE, 1, &dtime, &vid_t));
-        NCA_TXT(vid_t, "units", "hours since 1970-01-01 00:00:00");
-        NCA_TXT(vid_t, "calendar", "standard");
-        NCA_TXT(vid_t, "standard_name", "time");
-        NCA_TXT(vid_t, "axis", "T");
-        NCA_TXT(vid_t, "long_name", "start of the hour (UTC)");
-        NCA_TXT(vid_t, "coverage_content_type", "coordinate");
-        REGIA_NC(nc_def_var(ncid, "day", NC_DOUBLE, 1, &dday, &vid_d));
-        NCA_TXT(vid_d, "units", "days since 1970-01-01 00:00:00");
-        NCA_TXT(vid_d, "calendar", "standard");
-        NCA_TXT(vid_d, "coverage_content_type", "coordinate");
-        {
-            char ln[96];
-            snprintf(ln, sizeof ln, "calendar date (local solar time UTC%+d)", utc_off);
-            NCA_TXT(vid_d, "long_name", ln);
-        }
-        float fillf = NAN;
-        signed char fillb = -1, flags[2] = {0, 1};
-        for (int p = 0; p < NPOL; p++) {
-            vid_p[p] = vid_q[p] = -1;
-            if (!present[p]) continue;
-            int dims[2] = {dst, PDAILY[p] ? dday : dtime};
-            size_t chunk[2] = {1, PDAILY[p] ? nday : ntime};
-            char qn[32];
-            REGIA_NC(nc_def_var(ncid, PNAME[p], NC_FLOAT, 2, dims, &vid_p[p]));
-            REGIA_NC(nc_def_var_chunking(ncid, vid_p[p], NC_CHUNKED, chunk));
-            REGIA_NC(nc_def_var_deflate(ncid, vid_p[p], 1, 1, 1));
-            REGIA_NC(nc_def_var_fill(ncid, vid_p[p], 0, &fillf));
-            NCA_TXT(vid_p[p], "units", "ug m-3");
-            NCA_TXT(vid_p[p], "standard_name", PSTD[p]);
-            NCA_TXT(vid_p[p], "long_name", PLONG[p]);
-            NCA_TXT(vid_p[p], "coordinates", "station_id lat lon alt");
-            NCA_TXT(vid_p[p], "coverage_content_type", "physicalMeasurement");
-            snprintf(qn, sizeof qn, "%s_qc", PNAME[p]);
-            NCA_TXT(vid_p[p], "ancillary_variables", qn);
-            REGIA_NC(nc_def_var(ncid, qn, NC_BYTE, 2, dims, &vid_q[p]));
-            REGIA_NC(nc_def_var_chunking(ncid, vid_q[p], NC_CHUNKED, chunk));
-            REGIA_NC(nc_def_var_deflate(ncid, vid_q[p], 1, 1, 1));
-            REGIA_NC(nc_def_var_fill(ncid, vid_q[p], 0, &fillb));
-            REGIA_NC(nc_put_att_schar(ncid, vid_q[p], "flag_values", NC_BYTE, 2, flags));
-            NCA_TXT(vid_q[p], "flag_meanings", "valid not_validated");
-            char ln[80];
-            snprintf(ln, sizeof ln, "quality flag of %s (Stato: VA valid, else not validated)", PNAME[p]);
-            NCA_TXT(vid_q[p], "long_name", ln);
-            NCA_TXT(vid_q[p], "standard_name", "quality_flag");
-            NCA_TXT(vid_q[p], "coordinates", "station_id lat lon alt");
-            NCA_TXT(vid_q[p], "coverage_content_type", "qualityInformation");
-        }
-        st = ingest_acdd(ncid, output, created_s, hist, stn, nst, present, h0, h1, d0, d1, utc_off);
-        if (st != REGIA_OK) goto err;
-        NCA_TXT(NC_GLOBAL, "regia_version", REGIA_VERSION);
-        {
-            char hex[65], key[64], val[4400];
-            /* every rank hashes the files (same content, same attribute) */
-            st = regia_sha256_file(registry, hex);
-            if (st != REGIA_OK) goto err;
-            snprintf(val, sizeof val, "%s sha256:%s", registry, hex);
-            NCA_TXT(NC_GLOBAL, "input_registry", val);
-            for (int k = 0; k < ndata; k++) {
-                st = regia_sha256_file(data[k], hex);
-                if (st != REGIA_OK) goto err;
-                snprintf(key, sizeof key, "input_data_%d", k + 1);
-                snprintf(val, sizeof val, "%s sha256:%s", data[k], hex);
-                NCA_TXT(NC_GLOBAL, key, val);
-            }
-        }
-        long long rr = T.read, rk = (long long)T.nrows, rj = (long long)T.nrej;
-        REGIA_NC(nc_put_att_longlong(ncid, NC_GLOBAL, "regia_rows_read", NC_INT64, 1, &rr));
-        REGIA_NC(nc_put_att_longlong(ncid, NC_GLOBAL, "regia_rows_kept", NC_INT64, 1, &rk));
-        REGIA_NC(nc_put_att_longlong(ncid, NC_GLOBAL, "regia_rows_rejected", NC_INT64, 1, &rj));
-        REGIA_NC(nc_put_att_int(ncid, NC_GLOBAL, "regia_utc_offset_hours", NC_INT, 1, &utc_off));
-        REGIA_NC(nc_enddef(ncid));
-        int nv;
-        REGIA_NC(nc_inq_nvars(ncid, &nv));
-        for (int v = 0; v < nv; v++) REGIA_NC(nc_var_par_access(ncid, v, NC_COLLECTIVE));
-
-        /* coordinates: rank 0 writes, others take part with empty writes */
-        int r0 = ctx->rank == 0;
-        size_t z0[2] = {0, 0}, cs[2] = {r0 ? (size_t)nst : 0, NAMELEN};
-        size_t ct[1] = {r0 ? ntime : 0}, cd[1] = {r0 ? nday : 0};
-        size_t nmax = (size_t)nst > ntime ? (size_t)nst : ntime;
-        if (nday > nmax) nmax = nday;
-        double *dbuf = calloc(nmax, sizeof *dbuf);
-        int *ibuf = calloc((size_t)nst + 1, sizeof *ibuf);
-        cbuf = calloc((size_t)nst * NAMELEN + 1, 1);
-        if (!dbuf || !ibuf || !cbuf) { free(dbuf); free(ibuf); st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
-        for (int i = 0; i < nst; i++) ibuf[i] = (int)stn[i].idst;
-        rc = nc_put_vara_int(ncid, vid_sid, z0, cs, ibuf);
-        for (int i = 0; i < nst && !rc; i++) strncpy(cbuf + (size_t)i * NAMELEN, stn[i].name, NAMELEN);
-        if (!rc) rc = nc_put_vara_text(ncid, vid_name, z0, cs, cbuf);
-        memset(cbuf, 0, (size_t)nst * NAMELEN);
-        for (int i = 0; i < nst && !rc; i++) strncpy(cbuf + (size_t)i * NAMELEN, stn[i].prov, NAMELEN);
-        if (!rc) rc = nc_put_vara_text(ncid, vid_prov, z0, cs, cbuf);
-        for (int i = 0; i < nst; i++) dbuf[i] = stn[i].lat;
-        if (!rc) rc = nc_put_vara_double(ncid, vid_lat, z0, cs, dbuf);
-        for (int i = 0; i < nst; i++) dbuf[i] = stn[i].lon;
-        if (!rc) rc = nc_put_vara_double(ncid, vid_lon, z0, cs, dbuf);
-        for (int i = 0; i < nst; i++) dbuf[i] = stn[i].alt;
-        if (!rc) rc = nc_put_vara_double(ncid, vid_alt, z0, cs, dbuf);
-        for (size_t i = 0; i < ntime; i++) dbuf[i] = (double)(h0 + (int64_t)i);
-        if (!rc) rc = nc_put_vara_double(ncid, vid_t, z0, ct, dbuf);
-        for (size_t i = 0; i < nday; i++) dbuf[i] = (double)(d0 + (int64_t)i);
-        if (!rc) rc = nc_put_vara_double(ncid, vid_d, z0, cd, dbuf);
-        free(dbuf);
-        free(ibuf);
-        if (rc) { st = REGIA_FAIL(REGIA_ERR_NETCDF, "writing coordinates: %s", nc_strerror(rc)); goto err; }
-
-        /* data: this rank's station block; rows sorted by (sensor, t) */
-        size_t nmx = ntime > nday ? ntime : nday;
-        vbuf = malloc((mys ? mys : 1) * nmx * sizeof *vbuf);
-        qbuf = malloc((mys ? mys : 1) * nmx);
-        if (!vbuf || !qbuf) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
-        for (int p = 0; p < NPOL; p++) {
-            if (!present[p]) continue;
-            size_t L = PDAILY[p] ? nday : ntime;
-            int64_t base = PDAILY[p] ? d0 : h0;
-            for (size_t i = 0; i < mys * L; i++) { vbuf[i] = NAN; qbuf[i] = -1; }
-            for (size_t i = 0; i < T.nrows; i++) {
-                const row_t *r = &T.rows[i];
-                const sensor_t *sn = &sens[r->sensor];
-                if (sn->type != p || (size_t)sn->station < s0 || (size_t)sn->station >= s1) continue;
-                size_t k = ((size_t)sn->station - s0) * L + (size_t)(r->t - base);
-                /* two sensors of one type at one station: first sensor (by id order) wins */
-                if (!isnan(vbuf[k]) || qbuf[k] >= 0) continue;
-                vbuf[k] = r->value;
-                qbuf[k] = r->qc;
-            }
-            size_t st0[2] = {s0, 0}, cnt[2] = {mys, mys ? L : 0};
-            REGIA_NC(nc_put_vara_float(ncid, vid_p[p], st0, cnt, vbuf));
-            REGIA_NC(nc_put_vara_schar(ncid, vid_q[p], st0, cnt, qbuf));
-        }
-        REGIA_NC(nc_close(ncid));
-        ncid = -1;
-    }
-err:
-    st = regia_agree(ctx, st);
-    if (st != REGIA_OK) goto out;
-write_rejects_only:
-    if (ctx->rank == 0) {
-        regia_status_t s2 = REGIA_OK;
-        size_t cap = 64, lenb = 0;
-        for (size_t i = 0; i < T.nrej; i++) cap += strlen(T.rej[i].text) * 2 + 4200 + 80;
-        cap += 64;
-        char *b = malloc(cap);
-        if (!b) s2 = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
-        else {
-            lenb += (size_t)snprintf(b, cap, "file,line,reason,text\n");
-            for (size_t i = 0; i < T.nrej; i++) {
-                lenb += (size_t)snprintf(b + lenb, cap - lenb, "\"%s\",%ld,%s,\"", data[T.rej[i].file], T.rej[i].line,
-                                         T.rej[i].reason);
-                for (const char *c = T.rej[i].text; *c; c++) {
-                    if (*c == '"') b[lenb++] = '"';
-                    b[lenb++] = *c;
-                }
-                b[lenb++] = '"';
-                b[lenb++] = '\n';
-            }
-            s2 = regia_atomic_write(rejpath, b, lenb);
-            free(b);
-        }
-        if (st == REGIA_OK && s2 == REGIA_OK) s2 = regia_atomic_commit(&at);
-        if (st == REGIA_OK) st = s2;
+        if (rc) ncid = -1;
+        regia_status_t s2 = ncs(rc, "cannot create", at.tmp_path);
+        if (!s2) s2 = ingest_fault(ctx, "create");
+        int bad = s2 != REGIA_OK, anybad = 0;
+        MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, ctx->comm);
+        if (anybad && ncid >= 0) { nc_close(ncid); ncid = -1; } /* nothing written yet: all close */
+        NC_COLL(s2);
     }
     {
-        regia_status_t s3 = regia_agree(ctx, st);
-        if (st == REGIA_OK) st = s3;
-        else st = s3 != REGIA_OK ? s3 : st;
+        regia_status_t s2 = define_output(ncid, &L, o, stn, created_s, hist, hex, rows, window);
+        if (!s2) s2 = ingest_fault(ctx, "define");
+        NC_COLL(s2);
     }
-    if (st == REGIA_OK)
-        regia_info(&ctx->log, "rows read %lld = kept %zu + rejected %zu; wrote %s and %s", (long long)T.read, T.nrows,
-                   T.nrej, output, rejpath);
+    NC_COLL(ncs(nc_enddef(ncid), "nc_enddef", at.tmp_path));
+    {
+        int nv = 0;
+        regia_status_t s2 = ncs(nc_inq_nvars(ncid, &nv), "nc_inq_nvars", at.tmp_path);
+        for (int v = 0; v < nv && !s2; v++) s2 = ncs(nc_var_par_access(ncid, v, NC_COLLECTIVE), "nc_var_par_access", at.tmp_path);
+        NC_COLL(s2);
+    }
+    {
+        int r0 = me == 0;
+        size_t z0[2] = {0, 0}, cs[2] = {r0 ? (size_t)nst : 0, NAMELEN};
+        size_t ct[1] = {r0 ? L.ntime : 0}, cd[1] = {r0 ? L.nday : 0};
+        size_t nmax = (size_t)nst > L.ntime ? (size_t)nst : L.ntime;
+        if (L.nday > nmax) nmax = L.nday;
+        dbuf = calloc(nmax, sizeof *dbuf);
+        ibuf = calloc((size_t)nst + 1, sizeof *ibuf);
+        cbuf = calloc((size_t)nst * NAMELEN + 1, 1);
+        NC_COLL(!dbuf || !ibuf || !cbuf ? REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory") : REGIA_OK);
+        for (int i = 0; i < nst; i++) ibuf[i] = (int)stn[i].idst;
+        NC_COLL(ncs(nc_put_vara_int(ncid, L.vid_sid, z0, cs, ibuf), "writing station_id", at.tmp_path));
+        for (int i = 0; i < nst; i++) strncpy(cbuf + (size_t)i * NAMELEN, stn[i].name, NAMELEN);
+        NC_COLL(ncs(nc_put_vara_text(ncid, L.vid_name, z0, cs, cbuf), "writing station_name", at.tmp_path));
+        memset(cbuf, 0, (size_t)nst * NAMELEN);
+        for (int i = 0; i < nst; i++) strncpy(cbuf + (size_t)i * NAMELEN, stn[i].prov, NAMELEN);
+        NC_COLL(ncs(nc_put_vara_text(ncid, L.vid_prov, z0, cs, cbuf), "writing province", at.tmp_path));
+        for (int i = 0; i < nst; i++) dbuf[i] = stn[i].lat;
+        NC_COLL(ncs(nc_put_vara_double(ncid, L.vid_lat, z0, cs, dbuf), "writing lat", at.tmp_path));
+        for (int i = 0; i < nst; i++) dbuf[i] = stn[i].lon;
+        NC_COLL(ncs(nc_put_vara_double(ncid, L.vid_lon, z0, cs, dbuf), "writing lon", at.tmp_path));
+        for (int i = 0; i < nst; i++) dbuf[i] = stn[i].alt;
+        NC_COLL(ncs(nc_put_vara_double(ncid, L.vid_alt, z0, cs, dbuf), "writing alt", at.tmp_path));
+        for (size_t i = 0; i < L.ntime; i++) dbuf[i] = (double)(L.h0 + (int64_t)i);
+        NC_COLL(ncs(nc_put_vara_double(ncid, L.vid_t, z0, ct, dbuf), "writing time", at.tmp_path));
+        for (size_t i = 0; i < L.nday; i++) dbuf[i] = (double)(L.d0 + (int64_t)i);
+        NC_COLL(ncs(nc_put_vara_double(ncid, L.vid_d, z0, cd, dbuf), "writing day", at.tmp_path));
+    }
+    {
+        /* a station's value: the first sensor by IdSensore with a value; sensors by id */
+        size_t nmx = L.ntime > L.nday ? L.ntime : L.nday;
+        vbuf = malloc(((size_t)mys ? (size_t)mys : 1) * nmx * sizeof *vbuf);
+        qbuf = malloc(((size_t)mys ? (size_t)mys : 1) * nmx);
+        NC_COLL(!vbuf || !qbuf ? REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory: %lld stations x %zu steps", (long long)mys, nmx)
+                               : REGIA_OK);
+        for (int p = 0; p < NPOL; p++) {
+            if (!L.present[p]) continue;
+            size_t Lp = PDAILY[p] ? L.nday : L.ntime;
+            for (size_t i = 0; i < (size_t)mys * Lp; i++) { vbuf[i] = NAN; qbuf[i] = -1; }
+            for (int j = 0; j < ns; j++) {
+                const ingest_sensor_t *sn = &sens[order[j]];
+                int sl = slot[order[j]];
+                if (sn->type != p || sl < 0) continue;
+                float *v = vbuf + (size_t)(sn->station - s0) * Lp;
+                signed char *q = qbuf + (size_t)(sn->station - s0) * Lp;
+                const float *sv = sval + sofs[sl];
+                const signed char *sq = sqc + sofs[sl];
+                for (size_t i = 0; i < Lp; i++)
+                    if (isnan(v[i]) && !isnan(sv[i])) { v[i] = sv[i]; q[i] = sq[i]; }
+            }
+            size_t st0[2] = {(size_t)s0, 0}, cn[2] = {(size_t)mys, mys ? Lp : 0};
+            if (!mys) st0[0] = 0;
+            regia_status_t s2 = ncs(nc_put_vara_float(ncid, L.vid_p[p], st0, cn, vbuf), "writing data", at.tmp_path);
+            if (!s2) s2 = ingest_fault(ctx, "write");
+            NC_COLL(s2);
+            NC_COLL(ncs(nc_put_vara_schar(ncid, L.vid_q[p], st0, cn, qbuf), "writing data", at.tmp_path));
+        }
+    }
+    {
+        int rc = nc_close(ncid);
+        ncid = -1;
+        regia_status_t s2 = ncs(rc, "closing (flushing) the file", at.tmp_path);
+        if (!s2) s2 = ingest_fault(ctx, "close");
+        NC_COLL(s2);
+    }
+    /* 9. rejects, then both outputs under their final names (rank 0) */
+    rej_created = 1;
+    NC_COLL(ingest_write_rejects(ctx, o, &PR.rej, rejtmp));
+    {
+        regia_status_t s2 = ingest_fault(ctx, "commit");
+        if (!s2 && me == 0) {
+            regia_atomic_t ra;
+            s2 = regia_atomic_begin(&ra, rejpath);
+            if (!s2) s2 = regia_atomic_commit(&at);
+            if (!s2) s2 = regia_atomic_commit(&ra);
+        }
+        NC_COLL(s2);
+        created = rej_created = 0;
+    }
+    t_write = regia_now() - t2;
+    /* 10. the manifest (rank 0) */
+    {
+        regia_status_t s2 = REGIA_OK;
+        long rss = peak_rss_mb(), rmax = 0;
+        MPI_Allreduce(&rss, &rmax, 1, MPI_LONG, MPI_MAX, ctx->comm);
+        if (me == 0) {
+            regia_manifest_t *mf = regia_manifest_new("regia ingest env");
+            if (!mf) s2 = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+            else {
+                regia_manifest_str(mf, "version", REGIA_VERSION);
+                regia_manifest_str(mf, "git_rev", REGIA_GIT_REV);
+                regia_manifest_num(mf, "ranks", P);
+                regia_manifest_num(mf, "rows_read", (double)rows[0]);
+                regia_manifest_num(mf, "rows_kept", (double)rows[1]);
+                regia_manifest_num(mf, "rows_rejected", (double)rows[2]);
+                regia_manifest_num(mf, "stations", nst);
+                regia_manifest_num(mf, "utc_offset_hours", o->utc_off);
+                regia_manifest_str(mf, "date_window", window);
+                regia_manifest_num(mf, "max_rejected_percent", 100 * o->max_rejected);
+                regia_manifest_num(mf, "peak_rss_mb_max_rank", (double)rmax);
+                s2 = regia_manifest_file(mf, "inputs", "registry", o->registry);
+                for (int k = 0; k < o->ndata && !s2; k++) s2 = regia_manifest_file(mf, "inputs", "data", o->data[k]);
+                if (!s2) s2 = regia_manifest_file(mf, "outputs", "ingested", o->output);
+                if (!s2) s2 = regia_manifest_file(mf, "outputs", "rejects", rejpath);
+                regia_manifest_timing(mf, "parse", t_parse);
+                regia_manifest_timing(mf, "exchange", t_exch);
+                regia_manifest_timing(mf, "write", t_write);
+                regia_manifest_timing(mf, "total", regia_now() - t_start);
+                if (!s2) s2 = ingest_fault(ctx, "manifest");
+                if (!s2) s2 = regia_manifest_write(mf, mpath);
+                regia_manifest_free(mf);
+            }
+        }
+        st = regia_agree(ctx, s2);
+        if (st) goto out;
+    }
+    regia_info(&ctx->log, "rows read %lld = kept %lld + rejected %lld; wrote %s, %s and %s", rows[0], rows[1], rows[2],
+               o->output, rejpath, mpath);
+    {
+        double tt = regia_now() - t_start;
+        regia_rank_msg(&ctx->log, "%lld rows parsed in %.2f s (%.0f rows/s), peak memory %ld MB", (long long)PR.read, tt,
+                       tt > 0 ? (double)PR.read / tt : 0, peak_rss_mb());
+    }
 out:
-    if (ncid >= 0) nc_close(ncid);
-    if (st != REGIA_OK && created && ctx->rank == 0) regia_atomic_abort(&at);
-    for (size_t i = 0; i < T.nrej; i++) free(T.rej[i].text);
-    free(T.rej);
-    free(T.rows);
+    if (st != REGIA_OK) {
+        /* nothing under the final names, no temporary files; a close that does not return
+         * (a flush another rank left) ends this rank after a bound */
+        if (me == 0) {
+            if (created) regia_atomic_abort(&at);
+            if (rej_created) unlink(rejtmp);
+        }
+        if (ncid >= 0) {
+            g_wd_rank = me;
+            signal(SIGALRM, watchdog);
+            alarm(60);
+            nc_close(ncid);
+            alarm(0);
+            ncid = -1;
+        }
+        if (me == 0) {
+            if (created) regia_atomic_abort(&at);
+            if (rej_created) unlink(rejtmp);
+        }
+    }
+    for (size_t i = 0; i < PR.rej.n; i++) free(PR.rej.v[i].text);
+    free(PR.rej.v);
+    if (PR.to) for (int p = 0; p < P; p++) free(PR.to[p].r);
+    if (recv) for (int p = 0; p < P; p++) if (p != me) free(recv[p]);
+    if (dsend) for (int p = 0; p < P; p++) free(dsend[p]);
+    if (drecv) for (int p = 0; p < P; p++) if (p != me) free(drecv[p]);
+    free(PR.to);
+    free(PR.range);
+    free(recv);
+    free(dsend);
+    free(drecv);
+    free(nrecv);
+    free(ndup);
+    free(ndupr);
+    free(cnt);
     free(sens);
     free(order);
+    free(owner);
+    free(slot);
+    free(sofs);
     free(stn);
+    free(pstart);
+    free(sval);
+    free(sqc);
     free(vbuf);
     free(qbuf);
     free(cbuf);
+    free(dbuf);
+    free(ibuf);
+    free(hex);
     return st == REGIA_OK ? REGIA_EXIT_OK : REGIA_EXIT_FAIL;
 }
