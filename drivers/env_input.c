@@ -208,3 +208,40 @@ regia_status_t env_check_as_of(const env_input_t *info, unsigned mask, int64_t a
                       a, as_of > d1 ? "after" : "before", as_of > d1 ? "last" : "first", info->path,
                       as_of > d1 ? l : f, f, l);
 }
+
+regia_status_t env_check_series(const env_input_t *info, const int *pidx, int np, const env_series_count_t *cnt,
+                                int listed, int64_t win0, int64_t as_of, char *warn, size_t cap)
+{
+    char w0[24], w1[24], none[128] = "";
+    int n_none = 0, known = 0;
+    int64_t fitted = 0;
+    regia_format_date(win0, w0, sizeof w0);
+    regia_format_date(as_of, w1, sizeof w1);
+    if (cap) warn[0] = 0;
+    for (int p = 0; p < np; p++) {
+        const char *name = env_input_pollutants[pidx[p]];
+        if (cnt[p].fitted >= 0) { known = 1; fitted += cnt[p].fitted; }
+        if (cnt[p].with_data > 0) continue;
+        if (listed)
+            return REGIA_FAIL(REGIA_ERR_INVALID,
+                              "pollutant '%s': no station has a valid day from %s to %s in %s: nothing to forecast; "
+                              "choose another as_of or history_days, or leave %s out of [analysis] pollutants",
+                              name, w0, w1, info->path, name);
+        size_t used = strlen(none);
+        snprintf(none + used, sizeof none - used, "%s%s", n_none ? ", " : "", name);
+        n_none++;
+    }
+    if (n_none == np)
+        return REGIA_FAIL(REGIA_ERR_INVALID,
+                          "no pollutant has a valid day from %s to %s at any station in %s (%s): nothing to forecast; "
+                          "choose another as_of or history_days", w0, w1, info->path, none);
+    if (known && fitted == 0)
+        return REGIA_FAIL(REGIA_ERR_INVALID,
+                          "no series could be fitted from %s to %s in %s: every series is too short or too sparse; "
+                          "choose another as_of, a longer history_days or a simpler model", w0, w1, info->path);
+    if (n_none && cap)
+        snprintf(warn, cap,
+                 "%d of %d pollutants have no valid day from %s to %s at any station in %s: %s (their outputs are "
+                 "all missing values)", n_none, np, w0, w1, info->path, none);
+    return REGIA_OK;
+}

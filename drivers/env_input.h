@@ -19,6 +19,7 @@
 #ifndef REGIA_ENV_INPUT_H
 #define REGIA_ENV_INPUT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "regia/status.h"
@@ -88,5 +89,23 @@ int env_input_days(const env_input_t *info, unsigned mask, int64_t *first_day, i
  * the first one.  The caller adds where as_of came from (regia_error_prefix("JOB:LINE:
  * key 'as_of': ")). */
 regia_status_t env_check_as_of(const env_input_t *info, unsigned mask, int64_t as_of);
+
+/* Counts of one analysed pollutant's series, summed over every rank by the caller. */
+typedef struct {
+    int64_t with_data;    /* stations with at least one valid day in [win0, as_of]          */
+    int64_t fitted;       /* series fitted; -1 when not known yet (before the fit)          */
+} env_series_count_t;
+
+/* Not collective (decide on counts already summed over the ranks, so every rank decides
+ * the same).  Inputs that cannot give an answer: for the np analysed pollutants
+ * (env_input_pollutants[pidx[p]], counts cnt[p]) over the window [win0, as_of]:
+ *   - a pollutant no station has a valid day for: an error when `listed` (named in
+ *     [analysis] pollutants), otherwise a warning line in warn (for regia_warn) unless
+ *     no pollutant has any, which is an error;
+ *   - no series fitted at all (every known cnt[p].fitted is 0): an error.
+ * warn (cap bytes) is "" when there is nothing to warn about.  Errors name the
+ * pollutant, the window, the file and what to change. */
+regia_status_t env_check_series(const env_input_t *info, const int *pidx, int np, const env_series_count_t *cnt,
+                                int listed, int64_t win0, int64_t as_of, char *warn, size_t cap);
 
 #endif

@@ -205,6 +205,25 @@ static void test_env_good(void)
     CHECK(env_input_days(&in, 1u << 2, &a, &b) == 0 && a == D0 && b == D0 + 1);
     CHECK(env_input_days(&in, 1u << 3, &a, &b) == -1);
 
+    /* series that cannot give an answer (pm10 and no2 analysed, window D0-1 .. D0+1) */
+    int pidx[2] = {0, 2};
+    char warn[512];
+    env_series_count_t ok2[2] = {{3, -1}, {2, -1}}, none2[2] = {{3, -1}, {0, -1}}, zero[2] = {{0, -1}, {0, -1}};
+    env_series_count_t unfit[2] = {{3, 0}, {2, 0}}, somefit[2] = {{3, 1}, {2, 0}};
+    CHECK_OK(env_check_series(&in, pidx, 2, ok2, 1, D0 - 1, D0 + 1, warn, sizeof warn));
+    CHECK(warn[0] == 0);
+    CHECK_ERR("listed pollutant without data", env_check_series(&in, pidx, 2, none2, 1, D0 - 1, D0 + 1, warn, sizeof warn),
+              "pollutant 'no2': no station has a valid day from 2022-12-31 to 2023-01-02 in", "good.nc",
+              "leave no2 out of [analysis] pollutants");
+    CHECK_OK(env_check_series(&in, pidx, 2, none2, 0, D0 - 1, D0 + 1, warn, sizeof warn));
+    CHECK_MSG(strstr(warn, "1 of 2 pollutants have no valid day from 2022-12-31 to 2023-01-02") && strstr(warn, ": no2"),
+              "warning: %s", warn);
+    CHECK_ERR("no pollutant with data", env_check_series(&in, pidx, 2, zero, 0, D0 - 1, D0 + 1, warn, sizeof warn),
+              "no pollutant has a valid day", "(pm10, no2)");
+    CHECK_ERR("nothing fitted", env_check_series(&in, pidx, 2, unfit, 1, D0 - 1, D0 + 1, warn, sizeof warn),
+              "no series could be fitted from 2022-12-31 to 2023-01-02 in", "good.nc");
+    CHECK_OK(env_check_series(&in, pidx, 2, somefit, 1, D0 - 1, D0 + 1, warn, sizeof warn));
+
     env_input_t d;
     CHECK_OK(check_file(make_file(ONLY_DAILY, "only_daily"), &d));
     CHECK(d.n_present == 1 && d.poll[0].present && !d.poll[2].present && d.first_day == D0 && d.last_day == D0 + 1);
