@@ -1,8 +1,9 @@
-/* regia env JOBFILE: the environmental driver.
+/* regia env JOBFILE: the environmental domain of the run protocol (domain.h, run.c).
  *
- *   job file -> station index -> partition -> read own hyperslabs -> daily statistics
- *   -> ETS forecasts -> daily exceedance and annual-breach risk -> one collective
- *   NetCDF-4 file (written as .tmp, renamed when complete) + JSON manifest.
+ *   station index -> read own hyperslabs -> daily statistics -> (rebalanced by valid
+ *   days) -> ETS forecasts -> daily exceedance and annual-breach risk -> output variables
+ *   per pollutant.  Job loading, partition, checkpoints, the collective write, commit and
+ *   manifest are the skeleton's.
  *
  * The output's data variables are identical for any number of ranks: stations are split
  * into contiguous blocks that depend only on the station count, every series' result
@@ -15,18 +16,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "driver_impl.h"
+#include "domain.h"
 #include "env_impl.h"
 #include "regia/acdd.h"
-#include "regia/checkpoint.h"
 #include "regia/io.h"
 #include "regia/job.h"
 #include "regia/kernels.h"
 #include "regia/ncio.h"
-#include "regia/partition.h"
 #include "regia/timeutil.h"
 
 enum { MAX_POLL = 5, NAME_LEN = 64, MODEL_LEN = 8 };
@@ -36,6 +34,7 @@ static const char *const POLLUTANTS[MAX_POLL] = {"pm10", "pm2p5", "no2", "o3", "
 
 const regia_job_key_t regia_env_schema[] = {
     {"job", "name", REGIA_KEY_STRING, 0, "regia-env", 0, 0, NULL, "name of the run (ACDD id)"},
+    {"job", "domain", REGIA_KEY_ENUM, 0, "env", 0, 0, "env", "the domain this job file is for (regia submit)"},
     {"job", "output", REGIA_KEY_PATH, 1, NULL, 0, 0, NULL, "output NetCDF file (relative to the job file)"},
     {"job", "backend", REGIA_KEY_ENUM, 0, "auto", 0, 0, "auto|cpu|cuda", "compute backend"},
     {"job", "seed", REGIA_KEY_INT, 0, "1", 0, 9007199254740992.0, NULL, "Monte Carlo seed"},
@@ -46,7 +45,7 @@ const regia_job_key_t regia_env_schema[] = {
     {"job", "checkpoint_interval", REGIA_KEY_DOUBLE, 0, "300", 0, 1e9, NULL,
      "seconds between checkpoints (0: only on SIGUSR1/SIGTERM)"},
     {"job", "chunk", REGIA_KEY_INT, 0, "0", 0, 1 << 24, NULL,
-     "series per kernel call and checkpoint block (0: 32 on the CPU, 8192 on a GPU)"},
+     "series per checkpoint block (0: what the backend takes per call)"},
     {"input", "file", REGIA_KEY_PATH, 1, NULL, 0, 0, NULL, "ingested NetCDF (regia ingest env)"},
     {"input", "as_of", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL,
      "forecast origin YYYY-MM-DD; later data are ignored [default: last day with data]"},
@@ -67,6 +66,10 @@ const regia_job_key_t regia_env_schema[] = {
 };
 
 typedef struct {
+    int daily, fc, lo, up, pex, pbr, obs, expct, model, alpha, beta, gamma, phi, sigma2, aicc;
+} pvars_t;
+
+typedef struct {
     /* job */
     regia_job_t *job;
     const char *output, *input, *rules;
@@ -84,44 +87,40 @@ typedef struct {
     int *station_id;
     double *lat, *lon, *alt;
     char (*station_name)[NAME_LEN];
-    /* this rank's block */
+    /* this rank's shard (the skeleton's i0, ni) */
     int64_t s0, ns;
+    int64_t want_max;                   /* largest hyperslab (values) a read takes          */
+    float *buf;                         /* read buffers of want_max values                  */
+    signed char *qc;
+    float *tmp;
+    signed char *qtmp;
+    double *daily;
     /* series of this rank: [station][pollutant] */
     double *y;                          /* ns*np*hist                                      */
     int32_t *len, *seen;               /* exceedance days observed in as_of's year         */
     /* results */
     regia_ets_fit_t *fit;
     double *mean, *var, *lo, *up, *state, *pex, *pbr, *ecount;
-    regia_backend_t be;
-    char backend_desc[128];
-    int64_t chunk;                      /* series per kernel call and checkpoint record     */
-    /* checkpoint */
-    char ckpt_dir[4200];
-    double ckpt_interval;
-    regia_ckpt_t *ckpt;
+    double *limit;                      /* per series: the rule's limit, allowance, days    */
+    uint64_t *key;                      /* left in the year and Monte Carlo key             */
+    int32_t *days_left, *allowed;
+    regia_backend_t *be;
+    /* output variable ids (define -> write) */
+    int v_day, v_fday, v_lev;
+    regia_nc_station_vars_t sv;
+    pvars_t pv[MAX_POLL];
 } env_t;
-
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: [mpirun -np N | srun] regia env JOBFILE\n\n"
-            "Environmental driver: reads an ingested station file (regia ingest env), computes the\n"
-            "daily statistics the EU limits apply to, fits ETS models per station and pollutant,\n"
-            "forecasts with prediction intervals, the probability of exceeding the daily limit on\n"
-            "each forecast day and of breaching the yearly allowance of exceedance days, and\n"
-            "writes one CF-1.10/ACDD-1.3 NetCDF-4 file plus a JSON manifest.\n\n"
-            "Job file keys (INI; '#' or ';' comments; paths relative to the job file):\n");
-    regia_job_print_schema(regia_env_schema, f);
-    fprintf(f, "\nSee docs/env.md for the output schema.\n");
-}
 
 /* ---- job ------------------------------------------------------------------------------- */
 
-static regia_status_t read_job(env_t *e, const char *path, regia_ctx_t *ctx)
+static regia_status_t env_configure(regia_run_t *run, void *self)
 {
-    regia_status_t st = regia_job_load(path, regia_env_schema, ctx->comm, &e->job);
-    if (st) return st;
+    env_t *e = self;
+    regia_status_t st;
+    e->ncid = -1;
+    e->job = run->job;
     regia_job_t *j = e->job;
+    const char *path = regia_job_file(j);
     e->output = regia_job_path(j, "job", "output");
     e->input = regia_job_path(j, "input", "file");
     e->rules = regia_job_str(j, "analysis", "rules");
@@ -132,12 +131,6 @@ static regia_status_t read_job(env_t *e, const char *path, regia_ctx_t *ctx)
     e->threads = (int)regia_job_int(j, "job", "threads");
     e->seed = (uint64_t)regia_job_int(j, "job", "seed");
     e->min_frac = regia_job_double(j, "analysis", "min_valid_fraction");
-    e->ckpt_interval = regia_job_double(j, "job", "checkpoint_interval");
-    e->chunk = regia_job_int(j, "job", "chunk");
-    if (regia_job_path(j, "job", "checkpoint_dir"))
-        snprintf(e->ckpt_dir, sizeof e->ckpt_dir, "%s", regia_job_path(j, "job", "checkpoint_dir"));
-    else
-        regia_sibling_path(e->output, ".ckpt", e->ckpt_dir, sizeof e->ckpt_dir);
     e->n_levels = regia_job_list_len(j, "analysis", "levels");
     if (e->n_levels > REGIA_ETS_MAX_LEVELS)
         return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: at most %d interval levels", path,
@@ -153,7 +146,9 @@ static regia_status_t read_job(env_t *e, const char *path, regia_ctx_t *ctx)
         return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: history_days %d is too short for season %d (at least %d)",
                           path, regia_job_line(j, "analysis", "history_days"), e->hist, e->season,
                           2 * e->season + 8);
-    regia_log_init(&ctx->log, ctx->comm, "regia env", regia_job_double(j, "job", "progress_interval"));
+    run->output = e->output;
+    run->input = e->input;
+    run->input_role = "stations";
     return REGIA_OK;
 }
 
@@ -186,19 +181,18 @@ err:
     return st;
 }
 
-static regia_status_t open_input(env_t *e, regia_ctx_t *ctx)
+static regia_status_t env_index(regia_run_t *run, void *self)
 {
+    env_t *e = self;
     regia_status_t st = REGIA_OK;
     if (access(e->input, R_OK) != 0) {
         e->ncid = -1;
         return REGIA_FAIL(REGIA_ERR_IO, "input file %s (job key [input] file, line %d): %s", e->input,
                           regia_job_line(e->job, "input", "file"), strerror(errno));
     }
-    int rc = nc_open_par(e->input, NC_NOWRITE, ctx->comm, MPI_INFO_NULL, &e->ncid);
-    if (rc != NC_NOERR) {
-        e->ncid = -1;
-        return REGIA_FAIL(REGIA_ERR_IO, "input file %s (job key [input] file, line %d): %s", e->input,
-                          regia_job_line(e->job, "input", "file"), nc_strerror(rc));
+    if (regia_run_nc_open(run, e->input, &e->ncid) != REGIA_OK) {
+        regia_error_prefix("input file (job key [input] file, line %d): ", regia_job_line(e->job, "input", "file"));
+        return REGIA_ERR_IO;
     }
     REGIA_TRY(dim_len(e->ncid, "station", &e->n_station));
     REGIA_TRY(dim_len(e->ncid, "time", &e->n_time));
@@ -275,23 +269,85 @@ static regia_status_t open_input(env_t *e, regia_ctx_t *ctx)
         size_t start[2] = {0, 0}, count[2] = {(size_t)N, NAME_LEN};
         REGIA_NC(nc_get_vara_text(e->ncid, vid, start, count, &e->station_name[0][0]));
     }
-    /* this rank's block for reading: equal station counts (rebalanced by cost before fitting) */
+    /* reading takes equal station counts (rebalanced by fitting cost after the read) */
+    run->n_items = N;
+    run->series_per_item = e->np;
     {
-        int64_t *start = malloc(sizeof(int64_t) * (size_t)(ctx->size + 1));
-        if (!start) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
-        regia_partition(NULL, N, ctx->size, start);
-        e->s0 = start[ctx->rank];
-        e->ns = start[ctx->rank + 1] - start[ctx->rank];
-        free(start);
+        char a[16], w[16];
+        regia_format_date(e->as_of, a, sizeof a);
+        regia_format_date(e->win0, w, sizeof w);
+        regia_info(&run->ctx->log, "input %s: %lld stations; %d pollutant%s; rules %s; history %s .. %s; horizon %d days",
+                   e->input, (long long)e->n_station, e->np, e->np == 1 ? "" : "s", e->rules, w, a, e->horizon);
     }
 err:
     return st;
 }
 
+/* The hyperslab of pollutant p: first index on its axis, values per station, first hour. */
+static regia_status_t window(env_t *e, int p, int *hourly, int64_t *want0, int64_t *want, int64_t *hour0)
+{
+    regia_status_t st = REGIA_OK;
+    int vid, dimids[2];
+    REGIA_NC(nc_inq_varid(e->ncid, POLLUTANTS[e->pidx[p]], &vid));
+    REGIA_NC(nc_inq_vardimid(e->ncid, vid, dimids));
+    char dname[NC_MAX_NAME + 1];
+    REGIA_NC(nc_inq_dimname(e->ncid, dimids[1], dname));
+    *hourly = !strcmp(dname, "time");
+    /* hourly: 7 hours before the first local day for the 8-hour means */
+    if (*hourly) {
+        *hour0 = e->read0 * 24 - 1 - 7;
+        *want = e->n_read * 24 + 7;
+        *want0 = *hour0 - e->time0;
+    } else {
+        *hour0 = 0;
+        *want = e->n_read;
+        *want0 = e->read0 - e->day0;
+    }
+err:
+    return st;
+}
+
+/* Local: the shard's series and read buffers, agreed on before the collective reads. */
+static regia_status_t env_allocate(regia_run_t *run, void *self)
+{
+    env_t *e = self;
+    regia_status_t st = REGIA_OK;
+    e->s0 = run->i0;
+    e->ns = run->ni;
+    const int64_t ns = e->ns, nser = ns * e->np;
+    e->want_max = 1;
+    for (int p = 0; p < e->np; p++) {
+        int hourly = 0;
+        int64_t w0 = 0, w = 0, h0 = 0;
+        REGIA_TRY(window(e, p, &hourly, &w0, &w, &h0));
+        if (w > e->want_max) e->want_max = w;
+    }
+    const size_t cells = (size_t)(ns * e->want_max + 1);
+    e->y = malloc(sizeof(double) * (size_t)(nser * e->hist + 1));
+    e->len = malloc(sizeof(int32_t) * (size_t)(nser + 1));
+    e->seen = malloc(sizeof(int32_t) * (size_t)(nser + 1));
+    e->daily = malloc(sizeof(double) * (size_t)(e->n_read + 1));
+    e->buf = malloc(sizeof(float) * cells);
+    e->qc = malloc(cells);
+    e->tmp = malloc(sizeof(float) * cells);
+    e->qtmp = malloc(cells);
+    if (!e->y || !e->len || !e->seen || !e->daily || !e->buf || !e->qc || !e->tmp || !e->qtmp)
+        return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld stations x %lld values", (long long)ns,
+                          (long long)e->want_max);
+err:
+    return st;
+}
+
+static void free_read_buffers(env_t *e)
+{
+    free(e->daily); free(e->buf); free(e->qc); free(e->tmp); free(e->qtmp);
+    e->daily = NULL; e->buf = NULL; e->qc = NULL; e->tmp = NULL; e->qtmp = NULL;
+}
+
 /* Read [s0, s0+ns) x [i0, i0+n) of a float variable (and its _qc byte variable) into
  * buf (ns x want values starting at index want0), NaN where outside the file's range. */
-static regia_status_t read_block(env_t *e, const char *name, int64_t axis_len, int64_t want0, int64_t want,
-                                 float *buf, signed char *qc)
+static regia_status_t read_block(regia_run_t *run, env_t *e, const char *name, int64_t axis_len, int64_t want0,
+                                 int64_t want, float *buf, signed char *qc)
 {
     regia_status_t st = REGIA_OK;
     int vid, qid;
@@ -299,18 +355,21 @@ static regia_status_t read_block(env_t *e, const char *name, int64_t axis_len, i
     snprintf(qname, sizeof qname, "%s_qc", name);
     int64_t lo = want0 < 0 ? 0 : want0, hi = want0 + want > axis_len ? axis_len : want0 + want;
     int64_t n = hi > lo ? hi - lo : 0;
-    float *tmp = malloc(sizeof(float) * (size_t)(e->ns * n + 1));
-    signed char *qtmp = malloc((size_t)(e->ns * n + 1));
-    if (!tmp || !qtmp) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory reading %s", name); goto err; }
+    float *tmp = e->tmp;
+    signed char *qtmp = e->qtmp;
     REGIA_NC(nc_inq_varid(e->ncid, name, &vid));
     int has_qc = nc_inq_varid(e->ncid, qname, &qid) == NC_NOERR;
     REGIA_NC(nc_var_par_access(e->ncid, vid, NC_COLLECTIVE));
     size_t start[2] = {(size_t)e->s0, (size_t)lo}, count[2] = {(size_t)e->ns, (size_t)n};
     if (e->ns == 0 || n == 0) { start[0] = start[1] = 0; count[0] = count[1] = 0; }
-    REGIA_NC(nc_get_vara_float(e->ncid, vid, start, count, tmp));
+    st = nc_get_vara_float(e->ncid, vid, start, count, tmp) == NC_NOERR
+             ? REGIA_OK : REGIA_FAIL(REGIA_ERR_NETCDF, "%s: reading variable '%s'", e->input, name);
+    if ((st = regia_run_agree(run, st))) goto err;
     if (has_qc) {
         REGIA_NC(nc_var_par_access(e->ncid, qid, NC_COLLECTIVE));
-        REGIA_NC(nc_get_vara_schar(e->ncid, qid, start, count, qtmp));
+        st = nc_get_vara_schar(e->ncid, qid, start, count, qtmp) == NC_NOERR
+                 ? REGIA_OK : REGIA_FAIL(REGIA_ERR_NETCDF, "%s: reading variable '%s'", e->input, qname);
+        if ((st = regia_run_agree(run, st))) goto err;
     }
     for (int64_t s = 0; s < e->ns; s++)
         for (int64_t i = 0; i < want; i++) {
@@ -320,51 +379,27 @@ static regia_status_t read_block(env_t *e, const char *name, int64_t axis_len, i
             qc[s * want + i] = inside ? (has_qc ? qtmp[s * n + k] : 0) : -1;
         }
 err:
-    free(tmp);
-    free(qtmp);
     return st;
 }
 
 /* Daily statistics of every series of this rank over the read window. */
-static regia_status_t build_series(env_t *e)
+static regia_status_t env_read(regia_run_t *run, void *self)
 {
+    env_t *e = self;
     regia_status_t st = REGIA_OK;
     const int64_t ns = e->ns, nr = e->n_read;
-    int64_t nser = ns * e->np;
-    e->y = malloc(sizeof(double) * (size_t)(nser * e->hist + 1));
-    e->len = malloc(sizeof(int32_t) * (size_t)(nser + 1));
-    e->seen = malloc(sizeof(int32_t) * (size_t)(nser + 1));
-    double *daily = malloc(sizeof(double) * (size_t)(nr + 1));
-    float *buf = NULL;
-    signed char *qc = NULL;
-    if (!e->y || !e->len || !e->seen || !daily) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
+    double *daily = e->daily;
+    float *buf = e->buf;
+    signed char *qc = e->qc;
     int yy, mm, dd;
     regia_civil_from_days(e->as_of, &yy, &mm, &dd);
     const int64_t jan1 = regia_days_from_civil(yy, 1, 1);
     for (int p = 0; p < e->np; p++) {
         const char *name = POLLUTANTS[e->pidx[p]];
-        int vid, dimids[2];
-        REGIA_NC(nc_inq_varid(e->ncid, name, &vid));
-        REGIA_NC(nc_inq_vardimid(e->ncid, vid, dimids));
-        char dname[NC_MAX_NAME + 1];
-        REGIA_NC(nc_inq_dimname(e->ncid, dimids[1], dname));
-        int hourly = !strcmp(dname, "time");
-        /* hourly: 7 hours before the first local day for the 8-hour means */
-        int64_t want0, want, hour0 = 0;
-        if (hourly) {
-            hour0 = e->read0 * 24 - 1 - 7;
-            want = nr * 24 + 7;
-            want0 = hour0 - e->time0;
-        } else {
-            want = nr;
-            want0 = e->read0 - e->day0;
-        }
-        free(buf);
-        free(qc);
-        buf = malloc(sizeof(float) * (size_t)(ns * want + 1));
-        qc = malloc((size_t)(ns * want + 1));
-        if (!buf || !qc) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory reading %s", name); goto err; }
-        REGIA_TRY(read_block(e, name, hourly ? e->n_time : e->n_day, want0, want, buf, qc));
+        int hourly = 0;
+        int64_t want0 = 0, want = 0, hour0 = 0;
+        REGIA_TRY(window(e, p, &hourly, &want0, &want, &hour0));
+        REGIA_TRY(read_block(run, e, name, hourly ? e->n_time : e->n_day, want0, want, buf, qc));
         for (int64_t s = 0; s < ns; s++) {
             if (hourly) {
                 env_daily_from_hourly(buf + s * want, qc + s * want, hour0, want, e->read0, (int)nr, e->rule[p]->stat,
@@ -386,137 +421,68 @@ static regia_status_t build_series(env_t *e)
         }
     }
 err:
-    free(daily);
-    free(buf);
-    free(qc);
+    free_read_buffers(e);
     return st;
 }
 
 /* ---- cost-balanced compute partition ---------------------------------------------------- */
 
 /* Reading uses equal station blocks (equal I/O); fitting costs grow with the valid days of
- * each series, so stations are then moved to contiguous blocks of equal fitting cost.  The
- * cost model: per series, its valid days plus a constant for the fixed per-series work.
- * Depends only on the data, so every rank count gives the same blocks' contents. */
-static regia_status_t rebalance(env_t *e, regia_ctx_t *ctx)
+ * each series, so the skeleton then moves stations to contiguous blocks of equal fitting
+ * cost.  The cost model: per series, its valid days plus a constant for the fixed
+ * per-series work.  Depends only on the data, so every rank count gives the same blocks. */
+static regia_status_t env_measured_cost(regia_run_t *run, void *self, double *cost)
 {
-    regia_status_t st = REGIA_OK;
-    const int P = ctx->size, np = e->np, D = e->hist;
-    const int64_t N = e->n_station;
-    double *cost = malloc(sizeof(double) * (size_t)(N + 1));
-    int *cnt = malloc(sizeof(int) * (size_t)P), *dsp = malloc(sizeof(int) * (size_t)P);
-    int64_t *old = malloc(sizeof(int64_t) * (size_t)(P + 1)), *nw = malloc(sizeof(int64_t) * (size_t)(P + 1));
-    int *scnt = malloc(sizeof(int) * (size_t)P), *sdsp = malloc(sizeof(int) * (size_t)P);
-    int *rcnt = malloc(sizeof(int) * (size_t)P), *rdsp = malloc(sizeof(int) * (size_t)P);
-    double *y2 = NULL;
-    int32_t *len2 = NULL, *seen2 = NULL;
-    if (!cost || !cnt || !dsp || !old || !nw || !scnt || !sdsp || !rcnt || !rdsp)
-        st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory balancing %lld stations", (long long)N);
-    /* every rank learns of a failure before the collectives below (none may be left waiting) */
-    if ((st = regia_agree(ctx, st))) goto err;
-    regia_partition(NULL, N, P, old);
-    double *mine = cost + e->s0;
+    env_t *e = self;
+    const int np = e->np, D = e->hist;
     for (int64_t s = 0; s < e->ns; s++) {
-        mine[s] = 0;
+        cost[s] = 0;
         for (int p = 0; p < np; p++) {
             const double *ys = e->y + (s * np + p) * D;
             int valid = 0;
             for (int d = 0; d < D; d++) valid += !isnan(ys[d]);
-            mine[s] += valid + 0.1 * D;
+            cost[s] += valid + 0.1 * D;
         }
     }
-    for (int r = 0; r < P; r++) { cnt[r] = (int)(old[r + 1] - old[r]); dsp[r] = (int)old[r]; }
-    MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, cost, cnt, dsp, MPI_DOUBLE, ctx->comm);
-    regia_partition(cost, N, P, nw);
-    const int64_t s1 = nw[ctx->rank], n1 = nw[ctx->rank + 1] - nw[ctx->rank];
-    /* the overlap of my old block with each rank's new block, and vice versa */
-    for (int r = 0; r < P; r++) {
-        int64_t a = e->s0 > nw[r] ? e->s0 : nw[r], b = e->s0 + e->ns < nw[r + 1] ? e->s0 + e->ns : nw[r + 1];
-        scnt[r] = b > a ? (int)(b - a) : 0;
-        sdsp[r] = b > a ? (int)(a - e->s0) : 0;
-        a = s1 > old[r] ? s1 : old[r];
-        b = s1 + n1 < old[r + 1] ? s1 + n1 : old[r + 1];
-        rcnt[r] = b > a ? (int)(b - a) : 0;
-        rdsp[r] = b > a ? (int)(a - s1) : 0;
-    }
-    y2 = malloc(sizeof(double) * (size_t)(n1 * np * D + 1));
-    len2 = malloc(sizeof(int32_t) * (size_t)(n1 * np + 1));
-    seen2 = malloc(sizeof(int32_t) * (size_t)(n1 * np + 1));
-    if (!y2 || !len2 || !seen2) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory balancing");
-    if ((st = regia_agree(ctx, st))) goto err;
-    MPI_Datatype station_y, station_i;
-    MPI_Type_contiguous(np * D, MPI_DOUBLE, &station_y);
-    MPI_Type_contiguous(np, MPI_INT32_T, &station_i);
-    MPI_Type_commit(&station_y);
-    MPI_Type_commit(&station_i);
-    MPI_Alltoallv(e->y, scnt, sdsp, station_y, y2, rcnt, rdsp, station_y, ctx->comm);
-    MPI_Alltoallv(e->len, scnt, sdsp, station_i, len2, rcnt, rdsp, station_i, ctx->comm);
-    MPI_Alltoallv(e->seen, scnt, sdsp, station_i, seen2, rcnt, rdsp, station_i, ctx->comm);
-    MPI_Type_free(&station_y);
-    MPI_Type_free(&station_i);
-    double my_cost = 0, max_cost = 0, tot_cost = 0;
-    for (int64_t s = s1; s < s1 + n1; s++) my_cost += cost[s];
-    MPI_Allreduce(&my_cost, &max_cost, 1, MPI_DOUBLE, MPI_MAX, ctx->comm);
-    MPI_Allreduce(&my_cost, &tot_cost, 1, MPI_DOUBLE, MPI_SUM, ctx->comm);
-    if (P > 1)
-        regia_info(&ctx->log, "cost-balanced blocks: largest rank share %.1f%% of the fitting cost (ideal %.1f%%)",
-                   tot_cost > 0 ? 100 * max_cost / tot_cost : 0.0, 100.0 / P);
-    free(e->y); free(e->len); free(e->seen);
-    e->y = y2; e->len = len2; e->seen = seen2;
-    y2 = NULL; len2 = seen2 = NULL;
-    e->s0 = s1;
-    e->ns = n1;
-err:
-    free(cost); free(cnt); free(dsp); free(old); free(nw);
-    free(scnt); free(sdsp); free(rcnt); free(rdsp);
-    free(y2); free(len2); free(seen2);
-    return st;
+    return REGIA_OK;
 }
 
-/* Open (and on rank 0 create) the checkpoint directory and load what an earlier,
- * interrupted run of the same job, input, build and backend completed. */
-static regia_status_t open_checkpoint(env_t *e, regia_ctx_t *ctx, const char *input_sha)
+static int env_shard_arrays(void *self, regia_item_array_t *a)
 {
-    regia_status_t st = REGIA_OK;
-    char text[512], fp[65];
-    snprintf(text, sizeof text, "%s|%s|%s|%s|%s|%s", regia_job_sha256(e->job), regia_job_values_sha256(e->job),
-             input_sha, REGIA_VERSION, REGIA_GIT_REV, regia_backend_name(&e->be));
-    regia_sha256_buf(text, strlen(text), fp);
-    if (ctx->rank == 0) st = regia_mkdir_p(e->ckpt_dir);
-    st = regia_agree(ctx, st);
-    if (st) return st;
-    int stale = 0;
-    st = regia_ckpt_open(&e->ckpt, e->ckpt_dir, fp, ctx->rank, &stale);
-    if (st == REGIA_OK && stale && ctx->rank == 0)
-        regia_warn(&ctx->log, "checkpoint %s: %d file(s) of another job, input or build ignored (overwritten)",
-                   e->ckpt_dir, stale);
-    return st;
+    env_t *e = self;
+    a[0] = (regia_item_array_t){(void **)&e->y, sizeof(double) * (size_t)(e->np * e->hist)};
+    a[1] = (regia_item_array_t){(void **)&e->len, sizeof(int32_t) * (size_t)e->np};
+    a[2] = (regia_item_array_t){(void **)&e->seen, sizeof(int32_t) * (size_t)e->np};
+    return 3;
 }
 
-/* ---- checkpoint records: the results of one chunk of series ---------------------------- */
-
-enum { N_PARTS = 9 };
-
-/* The arrays holding the results of series [c0, c0 + n): one checkpoint record. */
-static void chunk_parts(env_t *e, int64_t c0, int n, regia_ckpt_part_t part[N_PARTS])
+/* The per-station results: one checkpoint record holds these for a run of stations. */
+static int env_result_arrays(void *self, regia_item_array_t *a)
 {
-    const int64_t H = e->horizon, LH = (int64_t)e->n_levels * H, SS = 2 + e->season;
+    env_t *e = self;
+    const size_t np = (size_t)e->np, H = (size_t)e->horizon, LH = (size_t)e->n_levels * H, SS = 2 + (size_t)e->season;
     const size_t d = sizeof(double);
-    regia_ckpt_part_t p[N_PARTS] = {
-        {e->fit + c0, sizeof(regia_ets_fit_t) * (size_t)n}, {e->mean + c0 * H, d * (size_t)(n * H)},
-        {e->var + c0 * H, d * (size_t)(n * H)},             {e->lo + c0 * LH, d * (size_t)(n * LH)},
-        {e->up + c0 * LH, d * (size_t)(n * LH)},            {e->state + c0 * SS, d * (size_t)(n * SS)},
-        {e->pex + c0 * H, d * (size_t)(n * H)},             {e->pbr + c0, d * (size_t)n},
-        {e->ecount + c0, d * (size_t)n},
+    regia_item_array_t r[9] = {
+        {(void **)&e->fit, sizeof(regia_ets_fit_t) * np}, {(void **)&e->mean, d * np * H},
+        {(void **)&e->var, d * np * H},                   {(void **)&e->lo, d * np * LH},
+        {(void **)&e->up, d * np * LH},                   {(void **)&e->state, d * np * SS},
+        {(void **)&e->pex, d * np * H},                   {(void **)&e->pbr, d * np},
+        {(void **)&e->ecount, d * np},
     };
-    memcpy(part, p, sizeof p);
+    memcpy(a, r, sizeof r);
+    return 9;
 }
 
 /* ---- compute --------------------------------------------------------------------------- */
 
-static regia_status_t compute(env_t *e, regia_ctx_t *ctx)
+/* Local: the results of the (rebalanced) shard, and each series' rule, allowance and key. */
+static regia_status_t env_prepare(regia_run_t *run, void *self)
 {
+    env_t *e = self;
     regia_status_t st = REGIA_OK;
+    e->s0 = run->i0;
+    e->ns = run->ni;
+    e->be = &run->be;
     const int64_t nser = e->ns * e->np;
     const int H = e->horizon, L = e->n_levels, SS = 2 + e->season;
     e->fit = calloc((size_t)nser + 1, sizeof *e->fit);
@@ -528,9 +494,10 @@ static regia_status_t compute(env_t *e, regia_ctx_t *ctx)
     e->pex = malloc(sizeof(double) * (size_t)(nser * H + 1));
     e->pbr = malloc(sizeof(double) * (size_t)(nser + 1));
     e->ecount = malloc(sizeof(double) * (size_t)(nser + 1));
-    double *limit = malloc(sizeof(double) * (size_t)(nser + 1));
-    uint64_t *key = malloc(sizeof(uint64_t) * (size_t)(nser + 1));
-    int32_t *days_left = malloc(sizeof(int32_t) * (size_t)(nser + 1)), *allowed = malloc(sizeof(int32_t) * (size_t)(nser + 1));
+    double *limit = e->limit = malloc(sizeof(double) * (size_t)(nser + 1));
+    uint64_t *key = e->key = malloc(sizeof(uint64_t) * (size_t)(nser + 1));
+    int32_t *days_left = e->days_left = malloc(sizeof(int32_t) * (size_t)(nser + 1));
+    int32_t *allowed = e->allowed = malloc(sizeof(int32_t) * (size_t)(nser + 1));
     if (!e->fit || !e->mean || !e->var || !e->lo || !e->up || !e->state || !e->pex || !e->pbr || !e->ecount || !limit ||
         !key || !days_left || !allowed)
         st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld series", (long long)nser);
@@ -545,46 +512,32 @@ static regia_status_t compute(env_t *e, regia_ctx_t *ctx)
         days_left[k] = left;
         key[k] = (uint64_t)(uint32_t)e->station_id[s] * 16u + (uint64_t)e->pidx[p];
     }
-    const int64_t k_first = e->s0 * e->np; /* global index of this rank's first series */
-    /* progress begin and end are collective: every rank gets to both, whatever happens in
-     * between (an error or a stop signal on one rank ends its loop with `break`) */
-    regia_progress_t prog;
-    regia_progress_begin(&prog, &ctx->log, "forecast and risk", nser, "series");
-    int64_t resumed = 0;
-    for (int64_t c0 = 0; c0 < nser && !st; c0 += e->chunk) {
-        int n = (int)(nser - c0 < e->chunk ? nser - c0 : e->chunk);
-        regia_ckpt_part_t part[N_PARTS];
-        chunk_parts(e, c0, n, part);
-        if (regia_ckpt_restore(e->ckpt, k_first + c0, part, N_PARTS)) {
-            resumed += n;
-        } else {
-            regia_ets_batch_t in = {.n_series = n, .stride = e->hist, .y = e->y + c0 * e->hist, .len = e->len + c0,
-                                    .horizon = H, .n_levels = L, .levels = e->levels, .spec = e->spec};
-            regia_ets_out_t out = {e->fit + c0, e->mean + c0 * H, e->var + c0 * H, e->lo + c0 * L * H,
-                                   e->up + c0 * L * H, e->state + c0 * SS, SS};
-            if ((st = regia_ets(&e->be, &in, &out))) break;
-            regia_exceed_batch_t ex = {.n_series = n, .horizon = H, .mean = e->mean + c0 * H, .var = e->var + c0 * H,
-                                       .limit = limit + c0};
-            if ((st = regia_exceed(&e->be, &ex, e->pex + c0 * H))) break;
-            regia_breach_batch_t bb = {.n_series = n, .fit = e->fit + c0, .state = e->state + c0 * SS,
-                                       .state_stride = SS, .period = e->season, .key = key + c0,
-                                       .days_left = days_left + c0, .count_so_far = e->seen + c0,
-                                       .limit = limit + c0, .allowed = allowed + c0, .n_paths = e->paths,
-                                       .seed = e->seed};
-            regia_breach_out_t bo = {e->pbr + c0, e->ecount + c0};
-            if ((st = regia_breach(&e->be, &bb, &bo))) break;
-        }
-        if ((st = regia_ckpt_record(e->ckpt, k_first + c0, part, N_PARTS))) break;
-        regia_progress_add(&prog, n);
-        if ((st = regia_ckpt_after_block(e->ckpt, e->ckpt_interval, c0 + n, nser, "series"))) break;
-    }
-    regia_progress_end(&prog);
-    if (resumed && !st) regia_rank_msg(&ctx->log, "%lld of %lld series restored from the checkpoint", (long long)resumed,
-                                (long long)nser);
-    free(limit);
-    free(key);
-    free(days_left);
-    free(allowed);
+    return st;
+}
+
+/* Local: stations [k0, k0 + n) of the shard, i.e. series [k0 * np, (k0 + n) * np). */
+static regia_status_t env_compute(regia_run_t *run, void *self, int64_t k0, int64_t n_st)
+{
+    env_t *e = self;
+    regia_status_t st = REGIA_OK;
+    const int H = e->horizon, L = e->n_levels, SS = 2 + e->season;
+    const int64_t c0 = k0 * e->np, n = n_st * e->np;
+    regia_ets_batch_t in = {.n_series = (int)n, .stride = e->hist, .y = e->y + c0 * e->hist, .len = e->len + c0,
+                            .horizon = H, .n_levels = L, .levels = e->levels, .spec = e->spec};
+    regia_ets_out_t out = {e->fit + c0, e->mean + c0 * H, e->var + c0 * H, e->lo + c0 * L * H,
+                           e->up + c0 * L * H, e->state + c0 * SS, SS};
+    REGIA_TRY(regia_ets(e->be, &in, &out));
+    regia_exceed_batch_t ex = {.n_series = (int)n, .horizon = H, .mean = e->mean + c0 * H, .var = e->var + c0 * H,
+                               .limit = e->limit + c0};
+    REGIA_TRY(regia_exceed(e->be, &ex, e->pex + c0 * H));
+    regia_breach_batch_t bb = {.n_series = (int)n, .fit = e->fit + c0, .state = e->state + c0 * SS,
+                               .state_stride = SS, .period = e->season, .key = e->key + c0,
+                               .days_left = e->days_left + c0, .count_so_far = e->seen + c0,
+                               .limit = e->limit + c0, .allowed = e->allowed + c0, .n_paths = e->paths,
+                               .seed = e->seed};
+    regia_breach_out_t bo = {e->pbr + c0, e->ecount + c0};
+    REGIA_TRY(regia_breach(e->be, &bb, &bo));
+err:
     return st;
 }
 
@@ -592,9 +545,6 @@ static regia_status_t compute(env_t *e, regia_ctx_t *ctx)
 
 #define ATT(v, k, s) REGIA_NC(nc_put_att_text(ncid, v, k, strlen(s), s))
 
-typedef struct {
-    int daily, fc, lo, up, pex, pbr, obs, expct, model, alpha, beta, gamma, phi, sigma2, aicc;
-} pvars_t;
 
 /* A data variable (regia_nc_def_data) with the station coordinates when on `station`. */
 static regia_status_t def_var(int ncid, const char *name, nc_type type, int nd, const int *dims, const size_t *chunk,
@@ -715,10 +665,12 @@ static const char *gcmd_keyword(const char *pollutant)
     return "EARTH SCIENCE > ATMOSPHERE > AIR QUALITY > PARTICULATES";
 }
 
-static regia_status_t global_atts(env_t *e, regia_ctx_t *ctx, int ncid, const char *input_sha)
+/* The ACDD attributes (the skeleton writes them with the provenance attributes). */
+static void env_acdd(regia_run_t *run, void *self, void *acdd)
 {
-    regia_status_t st = REGIA_OK;
-    char text[1024], d0[16], d1[16], keywords[1024], comment[6144], hist[6144];
+    env_t *e = self;
+    regia_acdd_t *out = acdd;
+    static _Thread_local char text[1024], d0[16], d1[16], keywords[1024], comment[6144];
     snprintf(text, sizeof text,
              "Daily statistics of the pollutants regulated by the EU (%s rule set), ETS forecasts with "
              "prediction intervals, daily probabilities of exceeding the daily limit and the probability of "
@@ -734,20 +686,9 @@ static regia_status_t global_atts(env_t *e, regia_ctx_t *ctx, int ncid, const ch
         kn += (size_t)snprintf(keywords + kn, sizeof keywords - kn, "%s, ", e->rule[p]->label);
     if (kn < sizeof keywords)
         snprintf(keywords + kn, sizeof keywords - kn, "air quality, forecast, exceedance, EU limit values");
-    /* one creation time for every rank (attributes must agree across ranks) */
-    char created[32] = "";
-    if (ctx->rank == 0) {
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    }
-    MPI_Bcast(created, sizeof created, MPI_CHAR, 0, ctx->comm);
-    snprintf(hist, sizeof hist, "%s: regia env %s (regia %s, git %s)", created, regia_job_file(e->job), REGIA_VERSION,
-             REGIA_GIT_REV);
     regia_format_date(e->win0, d0, sizeof d0);
     regia_format_date(e->as_of + e->horizon, d1, sizeof d1);
-    char origin[16];
+    static _Thread_local char origin[16];
     regia_format_date(e->as_of, origin, sizeof origin);
     snprintf(comment, sizeof comment,
              "Forecast origin %s; days are local calendar days (UTC+1). Observed daily statistics (<P>_daily, "
@@ -761,7 +702,7 @@ static regia_status_t global_atts(env_t *e, regia_ctx_t *ctx, int ncid, const ch
         .summary = text,
         .keywords = keywords,
         .keywords_vocabulary = "GCMD:GCMD Science Keywords",
-        .id = regia_job_str(e->job, "job", "name"),
+        .id = out->id,
         .source = "regia env; ETS state-space models (Hyndman et al. 2008) fitted by maximum likelihood",
         .processing_level = "model output: daily statistics of the input station observations, ETS forecasts and "
                             "derived limit-exceedance probabilities",
@@ -775,8 +716,8 @@ static regia_status_t global_atts(env_t *e, regia_ctx_t *ctx, int ncid, const ch
                           : "Hyndman, Koehler, Ord and Snyder (2008), Forecasting with Exponential Smoothing: the State "
                             "Space Approach, Springer; Directive 2008/50/EC on ambient air quality",
         .platform = "fixed ground-based air-quality monitoring stations",
-        .date_created = created,
-        .history = hist,
+        .date_created = out->date_created,
+        .history = out->history,
         .time_start = d0,
         .time_end = d1,
         .duration_s = (e->as_of + e->horizon - e->win0) * 86400,
@@ -785,34 +726,17 @@ static regia_status_t global_atts(env_t *e, regia_ctx_t *ctx, int ncid, const ch
     a.has_latlon = regia_acdd_range(e->lat, sizeof *e->lat, e->n_station, &a.lat_min, &a.lat_max) &&
                    regia_acdd_range(e->lon, sizeof *e->lon, e->n_station, &a.lon_min, &a.lon_max);
     a.has_alt = regia_acdd_range(e->alt, sizeof *e->alt, e->n_station, &a.alt_min, &a.alt_max);
-    REGIA_TRY(regia_acdd_put(ncid, &a));
-    ATT(NC_GLOBAL, "forecast_origin", origin);
-    ATT(NC_GLOBAL, "rules", e->rules);
-    ATT(NC_GLOBAL, "regia_version", REGIA_VERSION);
-    ATT(NC_GLOBAL, "regia_git_rev", REGIA_GIT_REV);
-    ATT(NC_GLOBAL, "job_file", regia_job_file(e->job));
-    ATT(NC_GLOBAL, "job_sha256", regia_job_sha256(e->job));
-    ATT(NC_GLOBAL, "input_file", e->input);
-    ATT(NC_GLOBAL, "input_sha256", input_sha);
-    REGIA_NC(nc_put_att_int(ncid, NC_GLOBAL, "ranks", NC_INT, 1, &ctx->size));
-    ATT(NC_GLOBAL, "backend", e->backend_desc);
-err:
-    return st;
+    *out = a;
 }
 
-static regia_status_t write_output(env_t *e, regia_ctx_t *ctx, const char *tmp_path, const char *input_sha)
+/* Collective, define mode: dimensions, coordinates, the variables of each pollutant and the
+ * domain's global attributes. */
+static regia_status_t env_define(regia_run_t *run, void *self, int ncid)
 {
+    env_t *e = self;
     regia_status_t st = REGIA_OK;
-    int ncid = -1;
-    const int64_t ns = e->ns, N = e->n_station, nser = ns * e->np;
+    const int64_t N = e->n_station;
     const int H = e->horizon, L = e->n_levels, D = e->hist;
-    pvars_t pv[MAX_POLL];
-    float *f32 = malloc(sizeof(float) * (size_t)(nser * (D > L * H ? D : L * H) + 1));
-    double *f64 = malloc(sizeof(double) * (size_t)(ns + 1) * (size_t)(D > H ? D : H));
-    char *chr = calloc((size_t)(ns + 1), NAME_LEN);
-    int *i32 = malloc(sizeof(int) * (size_t)(ns + 1));
-    if (!f32 || !f64 || !chr || !i32) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the output"); goto err; }
-    REGIA_NC(nc_create_par(tmp_path, NC_NETCDF4 | NC_CLOBBER, ctx->comm, MPI_INFO_NULL, &ncid));
     int d_st, d_day, d_lead, d_lev, d_mod, d_name;
     REGIA_NC(nc_def_dim(ncid, "station", (size_t)N, &d_st));
     REGIA_NC(nc_def_dim(ncid, "day", (size_t)D, &d_day));
@@ -824,6 +748,7 @@ static regia_status_t write_output(env_t *e, regia_ctx_t *ctx, const char *tmp_p
     regia_nc_station_vars_t sv;
     REGIA_TRY(regia_nc_def_stations(ncid, d_st, d_name, &sv));
     REGIA_NC(nc_def_var(ncid, "day", NC_DOUBLE, 1, &d_day, &v_day));
+    e->v_day = v_day;
     ATT(v_day, "standard_name", "time");
     ATT(v_day, "units", "days since 1970-01-01 00:00:00");
     ATT(v_day, "calendar", "standard");
@@ -840,33 +765,66 @@ static regia_status_t write_output(env_t *e, regia_ctx_t *ctx, const char *tmp_p
     ATT(v_lev, "long_name", "nominal coverage of the prediction interval");
     ATT(v_lev, "units", "percent");
     ATT(v_lev, "coverage_content_type", "coordinate");
+    e->v_fday = v_fday;
+    e->v_lev = v_lev;
+    e->sv = sv;
     int dims[5] = {d_st, d_day, d_lead, d_lev, d_mod};
-    for (int p = 0; p < e->np; p++) REGIA_TRY(define_pollutant(e, ncid, p, dims, &pv[p]));
-    REGIA_TRY(global_atts(e, ctx, ncid, input_sha));
-    REGIA_NC(nc_enddef(ncid));
+    for (int p = 0; p < e->np; p++) REGIA_TRY(define_pollutant(e, ncid, p, dims, &e->pv[p]));
+    {
+        char origin[16];
+        regia_format_date(e->as_of, origin, sizeof origin);
+        ATT(NC_GLOBAL, "forecast_origin", origin);
+        ATT(NC_GLOBAL, "rules", e->rules);
+    }
+err:
+    return st;
+}
+
+/* Collective, data mode: rank 0 writes the coordinates, every rank its stations' rows. */
+static regia_status_t env_write(regia_run_t *run, void *self, int ncid)
+{
+    env_t *e = self;
+    regia_status_t st = REGIA_OK;
+    const int64_t ns = e->ns, nser = ns * e->np;
+    const int H = e->horizon, L = e->n_levels, D = e->hist;
+    const int v_day = e->v_day, v_fday = e->v_fday, v_lev = e->v_lev;
+    const regia_nc_station_vars_t sv = e->sv;
+    const pvars_t *pv = e->pv;
+    float *f32 = malloc(sizeof(float) * (size_t)(nser * (D > L * H ? D : L * H) + 1));
+    double *f64 = malloc(sizeof(double) * (size_t)(ns + 1) * (size_t)(D > H ? D : H));
+    char *chr = calloc((size_t)(ns + 1), NAME_LEN);
+    int *i32 = malloc(sizeof(int) * (size_t)(ns + 1));
+    if (!f32 || !f64 || !chr || !i32) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the output");
+    if ((st = regia_run_agree(run, st))) goto err;
 
     /* coordinates: rank 0 writes them, the others take part with empty writes */
     {
-        int full = ctx->rank == 0;
+        int full = run->ctx->rank == 0;
         for (int i = 0; i < D; i++) f64[i] = (double)(e->win0 + i);
         size_t st0 = 0, cnt = full ? (size_t)D : 0;
         REGIA_NC(nc_var_par_access(ncid, v_day, NC_COLLECTIVE));
-        REGIA_NC(nc_put_vara_double(ncid, v_day, &st0, &cnt, f64));
+        st = regia_run_agree(run, nc_put_vara_double(ncid, v_day, &st0, &cnt, f64) == NC_NOERR ? REGIA_OK
+                                 : REGIA_FAIL(REGIA_ERR_NETCDF, "writing variable 'day'"));
+        if (st) goto err;
         for (int i = 0; i < H; i++) f64[i] = (double)(e->as_of + 1 + i);
         cnt = full ? (size_t)H : 0;
         REGIA_NC(nc_var_par_access(ncid, v_fday, NC_COLLECTIVE));
-        REGIA_NC(nc_put_vara_double(ncid, v_fday, &st0, &cnt, f64));
+        st = regia_run_agree(run, nc_put_vara_double(ncid, v_fday, &st0, &cnt, f64) == NC_NOERR ? REGIA_OK
+                                 : REGIA_FAIL(REGIA_ERR_NETCDF, "writing variable 'forecast_day'"));
+        if (st) goto err;
         cnt = full ? (size_t)(L > 0 ? L : 1) : 0;
         double lev0 = NAN;
         REGIA_NC(nc_var_par_access(ncid, v_lev, NC_COLLECTIVE));
-        REGIA_NC(nc_put_vara_double(ncid, v_lev, &st0, &cnt, L > 0 ? e->levels : &lev0));
+        st = regia_run_agree(run, nc_put_vara_double(ncid, v_lev, &st0, &cnt, L > 0 ? e->levels : &lev0) == NC_NOERR
+                                 ? REGIA_OK : REGIA_FAIL(REGIA_ERR_NETCDF, "writing variable 'level'"));
+        if (st) goto err;
     }
     size_t in_name[1] = {NAME_LEN};
-    REGIA_TRY(regia_nc_put_rows(ncid, sv.id, 1, e->s0, ns, NULL, NC_INT, e->station_id + e->s0));
-    REGIA_TRY(regia_nc_put_rows(ncid, sv.name, 2, e->s0, ns, in_name, NC_CHAR, e->station_name[e->s0]));
-    REGIA_TRY(regia_nc_put_rows(ncid, sv.lat, 1, e->s0, ns, NULL, NC_DOUBLE, e->lat + e->s0));
-    REGIA_TRY(regia_nc_put_rows(ncid, sv.lon, 1, e->s0, ns, NULL, NC_DOUBLE, e->lon + e->s0));
-    REGIA_TRY(regia_nc_put_rows(ncid, sv.alt, 1, e->s0, ns, NULL, NC_DOUBLE, e->alt + e->s0));
+    REGIA_TRY(regia_run_put_rows(run, ncid, sv.id, 1, e->s0, ns, NULL, NC_INT, e->station_id + e->s0));
+    REGIA_TRY(regia_run_put_rows(run, ncid, sv.name, 2, e->s0, ns, in_name, NC_CHAR, e->station_name[e->s0]));
+    REGIA_TRY(regia_run_put_rows(run, ncid, sv.lat, 1, e->s0, ns, NULL, NC_DOUBLE, e->lat + e->s0));
+    REGIA_TRY(regia_run_put_rows(run, ncid, sv.lon, 1, e->s0, ns, NULL, NC_DOUBLE, e->lon + e->s0));
+    REGIA_TRY(regia_run_put_rows(run, ncid, sv.alt, 1, e->s0, ns, NULL, NC_DOUBLE, e->alt + e->s0));
 
     for (int p = 0; p < e->np; p++) {
         const int np = e->np;
@@ -874,36 +832,36 @@ static regia_status_t write_output(env_t *e, regia_ctx_t *ctx, const char *tmp_p
         size_t in_m[1] = {MODEL_LEN};
         for (int64_t s = 0; s < ns; s++)
             for (int d = 0; d < D; d++) f32[s * D + d] = (float)e->y[(s * np + p) * D + d];
-        REGIA_TRY(regia_nc_put_rows(ncid, pv[p].daily, 2, e->s0, ns, in_d, NC_FLOAT, f32));
+        REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].daily, 2, e->s0, ns, in_d, NC_FLOAT, f32));
         for (int64_t s = 0; s < ns; s++)
             for (int h = 0; h < H; h++) f32[s * H + h] = (float)e->mean[(s * np + p) * H + h];
-        REGIA_TRY(regia_nc_put_rows(ncid, pv[p].fc, 2, e->s0, ns, in_h, NC_FLOAT, f32));
+        REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].fc, 2, e->s0, ns, in_h, NC_FLOAT, f32));
         for (int64_t s = 0; s < ns; s++)
             for (int h = 0; h < H; h++) f32[s * H + h] = (float)e->pex[(s * np + p) * H + h];
-        REGIA_TRY(regia_nc_put_rows(ncid, pv[p].pex, 2, e->s0, ns, in_h, NC_FLOAT, f32));
+        REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].pex, 2, e->s0, ns, in_h, NC_FLOAT, f32));
         if (L > 0) {
             for (int64_t s = 0; s < ns; s++)
                 for (int i = 0; i < L * H; i++) f32[s * L * H + i] = (float)e->lo[(s * np + p) * L * H + i];
-            REGIA_TRY(regia_nc_put_rows(ncid, pv[p].lo, 3, e->s0, ns, in_lh, NC_FLOAT, f32));
+            REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].lo, 3, e->s0, ns, in_lh, NC_FLOAT, f32));
             for (int64_t s = 0; s < ns; s++)
                 for (int i = 0; i < L * H; i++) f32[s * L * H + i] = (float)e->up[(s * np + p) * L * H + i];
-            REGIA_TRY(regia_nc_put_rows(ncid, pv[p].up, 3, e->s0, ns, in_lh, NC_FLOAT, f32));
+            REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].up, 3, e->s0, ns, in_lh, NC_FLOAT, f32));
         } else {
-            REGIA_TRY(regia_nc_put_rows(ncid, pv[p].lo, 3, e->s0, 0, in_lh, NC_FLOAT, f32));
-            REGIA_TRY(regia_nc_put_rows(ncid, pv[p].up, 3, e->s0, 0, in_lh, NC_FLOAT, f32));
+            REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].lo, 3, e->s0, 0, in_lh, NC_FLOAT, f32));
+            REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].up, 3, e->s0, 0, in_lh, NC_FLOAT, f32));
         }
         for (int64_t s = 0; s < ns; s++) f64[s] = e->pbr[s * np + p];
-        REGIA_TRY(regia_nc_put_rows(ncid, pv[p].pbr, 1, e->s0, ns, NULL, NC_DOUBLE, f64));
+        REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].pbr, 1, e->s0, ns, NULL, NC_DOUBLE, f64));
         for (int64_t s = 0; s < ns; s++) f64[s] = e->ecount[s * np + p];
-        REGIA_TRY(regia_nc_put_rows(ncid, pv[p].expct, 1, e->s0, ns, NULL, NC_DOUBLE, f64));
+        REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].expct, 1, e->s0, ns, NULL, NC_DOUBLE, f64));
         for (int64_t s = 0; s < ns; s++) i32[s] = e->seen[s * np + p];
-        REGIA_TRY(regia_nc_put_rows(ncid, pv[p].obs, 1, e->s0, ns, NULL, NC_INT, i32));
+        REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].obs, 1, e->s0, ns, NULL, NC_INT, i32));
         memset(chr, 0, (size_t)(ns + 1) * NAME_LEN);
         for (int64_t s = 0; s < ns; s++) {
             const regia_ets_fit_t *f = &e->fit[s * np + p];
             if (f->ok) regia_ets_model_code(f->model, chr + s * MODEL_LEN);
         }
-        REGIA_TRY(regia_nc_put_rows(ncid, pv[p].model, 2, e->s0, ns, in_m, NC_CHAR, chr));
+        REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].model, 2, e->s0, ns, in_m, NC_CHAR, chr));
         int vids[6] = {pv[p].alpha, pv[p].beta, pv[p].gamma, pv[p].phi, pv[p].sigma2, pv[p].aicc};
         for (int k = 0; k < 6; k++) {
             for (int64_t s = 0; s < ns; s++) {
@@ -911,13 +869,10 @@ static regia_status_t write_output(env_t *e, regia_ctx_t *ctx, const char *tmp_p
                 double val[6] = {f->alpha, f->beta, f->gamma, f->phi, f->sigma2, f->aicc};
                 f64[s] = f->ok ? val[k] : NAN;
             }
-            REGIA_TRY(regia_nc_put_rows(ncid, vids[k], 1, e->s0, ns, NULL, NC_DOUBLE, f64));
+            REGIA_TRY(regia_run_put_rows(run, ncid, vids[k], 1, e->s0, ns, NULL, NC_DOUBLE, f64));
         }
     }
-    REGIA_NC(nc_close(ncid));
-    ncid = -1;
 err:
-    if (ncid >= 0) nc_close(ncid);
     free(f32);
     free(f64);
     free(chr);
@@ -927,24 +882,25 @@ err:
 
 #undef ATT
 
-/* ---- the run --------------------------------------------------------------------------- */
+/* ---- the rest of the table ------------------------------------------------------------- */
 
-static void env_free(env_t *e)
+static void env_release(regia_run_t *run, void *self)
 {
+    env_t *e = self;
     if (e->ncid >= 0) nc_close(e->ncid);
-    regia_backend_close(&e->be);
-    regia_ckpt_free(e->ckpt);
-    regia_job_free(e->job);
+    free_read_buffers(e);
+    free(e->limit); free(e->key); free(e->days_left); free(e->allowed);
     free(e->station_id); free(e->lat); free(e->lon); free(e->alt); free(e->station_name);
     free(e->y); free(e->len); free(e->seen);
     free(e->fit); free(e->mean); free(e->var); free(e->lo); free(e->up); free(e->state);
     free(e->pex); free(e->pbr); free(e->ecount);
 }
 
-static void summary(env_t *e, regia_ctx_t *ctx)
+static void env_summary(regia_run_t *run, void *self)
 {
+    env_t *e = self;
     for (int p = 0; p < e->np; p++) {
-        long long loc[4] = {0, 0, 0, 0}, tot[4];
+        long long tot[4] = {0, 0, 0, 0}, *loc = tot;
         for (int64_t s = 0; s < e->ns; s++) {
             int64_t k = s * e->np + p;
             const double *ys = e->y + k * e->hist;
@@ -955,122 +911,74 @@ static void summary(env_t *e, regia_ctx_t *ctx)
             loc[2] += e->seen[k] > e->rule[p]->allowed && !isnan(e->rule[p]->limit);
             loc[3] += !any;
         }
-        MPI_Allreduce(loc, tot, 4, MPI_LONG_LONG, MPI_SUM, ctx->comm);
+        regia_run_sum(run, tot, 4);
         char fitted[160];
         snprintf(fitted, sizeof fitted, "%lld/%lld series fitted", tot[0], (long long)e->n_station);
         if (tot[3] || tot[0] + tot[3] < e->n_station)
             snprintf(fitted + strlen(fitted), sizeof fitted - strlen(fitted), " (%lld without data, %lld too short to fit)",
                      tot[3], (long long)e->n_station - tot[0] - tot[3]);
         if (isnan(e->rule[p]->limit))
-            regia_info(&ctx->log, "%-6s %s; no daily limit under %s (forecast only)", e->rule[p]->label, fitted, e->rules);
+            regia_info(&run->ctx->log, "%-6s %s; no daily limit under %s (forecast only)", e->rule[p]->label, fitted, e->rules);
         else
-            regia_info(&ctx->log, "%-6s %s; limit %.0f ug/m3 on %d days: %lld stations already over, %lld at risk "
+            regia_info(&run->ctx->log, "%-6s %s; limit %.0f ug/m3 on %d days: %lld stations already over, %lld at risk "
                        "(P(breach) >= 0.5)", e->rule[p]->label, fitted, e->rule[p]->limit, e->rule[p]->allowed,
                        tot[2], tot[1]);
     }
 }
 
-int regia_cmd_env(regia_ctx_t *ctx, int argc, char **argv)
+
+/* Collective.  A run whose every series lacks data cannot give an answer. */
+static regia_status_t env_check(regia_run_t *run, void *self)
 {
-    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        if (ctx->rank == 0) usage(stdout);
-        return REGIA_EXIT_OK;
-    }
-    if (argc != 2 || argv[1][0] == '-') return regia_usage_error(ctx, "env", "expected exactly one JOBFILE");
-    env_t e;
-    memset(&e, 0, sizeof e);
-    e.ncid = -1;
-    regia_atomic_t at;
-    memset(&at, 0, sizeof at);
-    double t0 = regia_now(), t_read = 0, t_comp = 0, t_write = 0;
-    char input_sha[65] = "", mpath[4200] = "";
-    int interrupted = 0;
-    regia_log_init(&ctx->log, ctx->comm, "regia env", 0);
-    regia_signals_install(); /* a stop request while reading stops the run after its first block */
-    regia_status_t st = regia_agree(ctx, read_job(&e, argv[1], ctx));
-    if (st) goto done;
-    regia_info(&ctx->log, "job %s (sha256 %.12s...), %d rank%s", argv[1], regia_job_sha256(e.job), ctx->size,
-               ctx->size == 1 ? "" : "s");
-    st = regia_agree(ctx, regia_atomic_begin(&at, e.output));
-    if (st) goto done;
-    st = regia_agree(ctx, open_input(&e, ctx));
-    if (st) goto done;
-    if (ctx->rank == 0 && regia_sha256_file(e.input, input_sha) != REGIA_OK) input_sha[0] = '\0';
-    MPI_Bcast(input_sha, sizeof input_sha, MPI_CHAR, 0, ctx->comm);
-    {
-        char a[16], w[16];
-        regia_format_date(e.as_of, a, sizeof a);
-        regia_format_date(e.win0, w, sizeof w);
-        regia_info(&ctx->log, "input %s: %lld stations; %d pollutant%s; rules %s; history %s .. %s; horizon %d days",
-                   e.input, (long long)e.n_station, e.np, e.np == 1 ? "" : "s", e.rules, w, a, e.horizon);
-    }
-    st = regia_agree(ctx, build_series(&e));
-    if (st) goto done;
-    st = regia_agree(ctx, rebalance(&e, ctx));
-    if (st) goto done;
-    t_read = regia_now() - t0;
-    int local_rank = regia_node_local_rank(ctx);
-    st = regia_agree(ctx, regia_backend_open(&e.be, regia_job_str(e.job, "job", "backend"), local_rank,
-                                             e.threads));
-    if (st) goto done;
-    regia_backend_describe(&e.be, e.backend_desc, sizeof e.backend_desc);
-    {
-        char host[MPI_MAX_PROCESSOR_NAME];
-        int hl = 0;
-        MPI_Get_processor_name(host, &hl);
-        regia_rank_msg(&ctx->log, "%s local rank %d: stations %lld..%lld (%lld), backend %s", host, local_rank,
-                       (long long)e.s0, (long long)(e.s0 + e.ns - 1), (long long)e.ns, e.backend_desc);
-    }
-    if (e.chunk == 0) e.chunk = !strcmp(regia_backend_name(&e.be), "cpu") ? 32 : 8192;
-    st = regia_agree(ctx, open_checkpoint(&e, ctx, input_sha));
-    if (st) goto done;
-    st = regia_agree(ctx, compute(&e, ctx));
-    if (st == REGIA_ERR_INTERRUPTED) {
-        /* every rank saves what it completed, whichever rank was stopped */
-        regia_status_t sv = regia_agree(ctx, regia_ckpt_save(e.ckpt));
-        long long mine = regia_ckpt_count(e.ckpt), all = 0;
-        MPI_Allreduce(&mine, &all, 1, MPI_LONG_LONG, MPI_SUM, ctx->comm);
-        if (sv == REGIA_OK)
-            regia_info(&ctx->log, "checkpoint: %lld blocks of %lld series saved in %s; run the same job again to "
-                       "resume (exit status %d)", all, (long long)e.chunk, e.ckpt_dir, REGIA_EXIT_CHECKPOINTED);
-        if (sv == REGIA_OK) interrupted = 1;
-        goto done;
-    }
-    if (st) goto done;
-    t_comp = regia_now() - t0 - t_read;
-    st = regia_agree(ctx, write_output(&e, ctx, at.tmp_path, input_sha));
-    if (st) goto done;
-    if (ctx->rank == 0) st = regia_atomic_commit(&at);
-    st = regia_agree(ctx, st);
-    if (st) goto done;
-    t_write = regia_now() - t0 - t_read - t_comp;
-    summary(&e, ctx);
-    regia_sibling_path(e.output, ".manifest.json", mpath, sizeof mpath);
-    if (ctx->rank == 0) {
-        regia_manifest_t *m = regia_manifest_new("regia env");
-        regia_manifest_str(m, "version", REGIA_VERSION);
-        regia_manifest_str(m, "git_rev", REGIA_GIT_REV);
-        regia_manifest_str(m, "job_file", regia_job_file(e.job));
-        regia_manifest_str(m, "job_sha256", regia_job_sha256(e.job));
-        regia_manifest_str(m, "backend", e.backend_desc);
-        regia_manifest_num(m, "ranks", ctx->size);
-        regia_manifest_str(m, "rules", e.rules);
-        st = regia_manifest_file(m, "inputs", "stations", e.input);
-        if (!st) st = regia_manifest_file(m, "outputs", "forecast", e.output);
-        regia_manifest_timing(m, "read", t_read);
-        regia_manifest_timing(m, "compute", t_comp);
-        regia_manifest_timing(m, "write", t_write);
-        if (!st) st = regia_manifest_write(m, mpath);
-        regia_manifest_free(m);
-    }
-    st = regia_agree(ctx, st);
-    if (st) goto done;
-    regia_info(&ctx->log, "wrote %s and %s in %.1f s (read %.1f, compute %.1f, write %.1f)", e.output, mpath,
-               regia_now() - t0, t_read, t_comp, t_write);
-    if (ctx->rank == 0 && regia_ckpt_remove(e.ckpt_dir) != REGIA_OK)
-        regia_warn(&ctx->log, "%s", regia_error_msg());
-done:
-    if (st && ctx->rank == 0 && at.tmp_path[0]) regia_atomic_abort(&at);
-    env_free(&e);
-    return interrupted ? REGIA_EXIT_CHECKPOINTED : st ? REGIA_EXIT_FAIL : REGIA_EXIT_OK;
+    env_t *e = self;
+    long long n[2] = {0, 0};
+    for (int64_t k = 0; k < e->ns * e->np; k++) n[0] += e->fit[k].ok;
+    n[1] = e->ns * e->np;
+    regia_run_sum(run, n, 2);
+    if (n[0] == 0)
+        return REGIA_FAIL(REGIA_ERR_NUMERIC, "%s: none of the %lld series (station x pollutant) could be fitted: "
+                          "too few valid days in the %d days before %s (check [input] as_of and history_days)",
+                          e->input, n[1], e->hist, "the forecast origin");
+    return REGIA_OK;
 }
+
+static void env_manifest(regia_run_t *run, void *self, regia_manifest_t *m)
+{
+    env_t *e = self;
+    regia_manifest_str(m, "rules", e->rules);
+}
+
+const regia_domain_t regia_domain_env = {
+    .name = "env",
+    .summary = "environmental driver: forecasts and EU-limit risk from a job file",
+    .about = "Environmental driver: reads an ingested station file (regia ingest env), computes the\n"
+             "daily statistics the EU limits apply to, fits ETS models per station and pollutant,\n"
+             "forecasts with prediction intervals, the probability of exceeding the daily limit on\n"
+             "each forecast day and of breaching the yearly allowance of exceedance days, and\n"
+             "writes one CF-1.10/ACDD-1.3 NetCDF-4 file plus a JSON manifest.  See docs/env.md.",
+    .schema = regia_env_schema,
+    .state_size = sizeof(env_t),
+    .unit = "stations",
+    .work_unit = "series",
+    .stage = "forecast and risk",
+    .output_role = "forecast",
+    .not_in_results = "job.threads job.progress_interval job.checkpoint_dir job.checkpoint_interval job.chunk",
+    .configure = env_configure,
+    .index = env_index,
+    .allocate = env_allocate,
+    .read = env_read,
+    .measured_cost = env_measured_cost,
+    .shard_arrays = env_shard_arrays,
+    .prepare = env_prepare,
+    .compute = env_compute,
+    .result_arrays = env_result_arrays,
+    .check_result = env_check,
+    .define = env_define,
+    .acdd = env_acdd,
+    .write = env_write,
+    .report = env_summary,
+    .manifest = env_manifest,
+    .release = env_release,
+    .prestep = regia_env_prestep,
+    .prestep_cpu_only = 1,
+};

@@ -1,9 +1,9 @@
 /* cmd_forecast.c - `regia forecast`: ETS forecasts with prediction intervals for any
- * `series_id,time,value` CSV.
+ * `series_id,time,value` CSV; a domain of the run protocol (domain.h, run.c).
  *
- *   CSV -> series index (sorted by id, regular grid per series) -> cost-balanced
- *   contiguous blocks -> ETS on each rank's block -> one collective NetCDF-4 file
- *   (written as .tmp, renamed when complete) + JSON manifest.
+ *   CSV -> series index (sorted by id, regular grid per series) -> [skeleton: cost-balanced
+ *   contiguous blocks] -> ETS on each rank's block -> the output variables.  Options are
+ *   the keys of its schema, so `regia forecast JOBFILE` works too (and regia submit).
  *
  * Every rank reads and parses the (same) CSV, so every rank holds the same index and no
  * data have to be sent around; each rank then keeps the values of its own block only.
@@ -19,20 +19,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <unistd.h>
 
-#include "driver_impl.h"
+#include "domain.h"
 #include "regia/acdd.h"
-#include "regia/checkpoint.h"
 #include "regia/csv.h"
 #include "regia/io.h"
 #include "regia/kernels.h"
 #include "regia/ncio.h"
-#include "regia/partition.h"
 #include "regia/timeutil.h"
 
 enum {
-    CHUNK = 32,           /* series per regia_ets call                                  */
     MODEL_LEN = 8,        /* model_strlen                                               */
     MAXF = 256,           /* CSV fields per line                                        */
     N_CODES = 36,         /* error(2) x trend(3) x damped(2) x season(3)                */
@@ -67,11 +64,12 @@ typedef struct {
 
 typedef struct {
     /* options */
-    const char *input, *output, *backend, *model_code;
-    int season, horizon, threads, n_levels;
+    const char *input, *output, *model_code;
+    int season, horizon, n_levels;
     double levels[REGIA_ETS_MAX_LEVELS];
     regia_ets_spec_t spec;
-    char cmdline[4096];
+    const char *cmdline;
+    char stdin_copy[4300];  /* --input -: standard input copied here by rank 0             */
     /* index (all ranks) */
     int64_t n_series, n_rows, n_missing, n_gaps, max_len, t_min, t_max;
     int64_t *times, n_times; /* the output's time axis: every grid time of every series  */
@@ -88,182 +86,81 @@ typedef struct {
     /* results of the block */
     regia_ets_fit_t *fit;
     double *mean, *var, *lo, *up, *state;
-    regia_backend_t be;
-    int be_open;
-    char backend_desc[128];
+    regia_backend_t *be;
     int64_t n_fitted;
-    /* checkpoint */
-    const char *ckpt_dir_opt;
-    char ckpt_dir[4200];
-    double ckpt_interval;
-    regia_ckpt_t *ckpt;
+    /* output variable ids (define -> write) */
+    int v_id, v_lev, v_time, v_fc, v_lo, v_up, v_ft, v_obs, v_step, v_stepm, v_model, v_nobs, v_par[8];
 } fc_t;
 
-/* ---- usage ----------------------------------------------------------------------------- */
+/* ---- schema: options and job-file keys ------------------------------------------------- */
 
-static void usage(FILE *f)
+const regia_job_key_t regia_forecast_schema[] = {
+    {"job", "output", REGIA_KEY_PATH, 1, NULL, 0, 0, NULL,
+     "output NetCDF-4 file; written under a temporary name and renamed when complete; the manifest is OUT.manifest.json"},
+    {"job", "name", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL, "name of the run (ACDD id) [default: the output's name]"},
+    {"job", "domain", REGIA_KEY_ENUM, 0, "forecast", 0, 0, "forecast", "the domain this job file is for (regia submit)"},
+    {"job", "backend", REGIA_KEY_ENUM, 0, "auto", 0, 0, "auto|cpu|cuda", "compute backend"},
+    {"job", "threads", REGIA_KEY_INT, 0, "0", 0, 4096, NULL, "CPU threads per rank (0: OMP_NUM_THREADS or all)"},
+    {"job", "progress_interval", REGIA_KEY_DOUBLE, 0, "10", 0.1, 86400, NULL, "seconds between progress lines"},
+    {"job", "checkpoint_interval", REGIA_KEY_DOUBLE, 0, "300", 0, 1e9, NULL,
+     "seconds between checkpoints of completed blocks (0: only on SIGUSR1/SIGTERM, which stop the run with exit "
+     "status 3; run the same command again to resume)"},
+    {"job", "checkpoint_dir", REGIA_KEY_PATH, 0, NULL, 0, 0, NULL, "restart files [default: OUT minus .nc, plus .ckpt]"},
+    {"job", "chunk", REGIA_KEY_INT, 0, "0", 0, 1 << 24, NULL, "series per checkpoint block (0: what the backend takes per call)"},
+    {"forecast", "input", REGIA_KEY_PATH, 1, NULL, 0, 0, NULL,
+     "CSV with the header series_id,time,value (any column order; extra columns ignored); - reads standard input. "
+     "time: ISO 8601 date or date-time (UTC); value: a number, or empty / NaN / NA for a missing value; each series "
+     "on a regular grid (a fixed step in seconds, or whole calendar months)"},
+    {"forecast", "season", REGIA_KEY_INT, 1, NULL, 1, REGIA_ETS_MAX_PERIOD, NULL,
+     "seasonal period in steps (1: no season; 7 for daily data with a weekly cycle, 24 hourly, 12 monthly)"},
+    {"forecast", "horizon", REGIA_KEY_INT, 1, NULL, 1, MAX_HORIZON, NULL, "forecast steps after each series' last time"},
+    {"forecast", "levels", REGIA_KEY_DOUBLE_LIST, 0, "80, 95", 0.0001, 99.9999, NULL,
+     "prediction-interval levels in percent, each in (0, 100), at most 8"},
+    {"forecast", "model", REGIA_KEY_STRING, 0, "auto", 0, 0, NULL,
+     "auto (choose by AICc) or an ETS code: error A|M|Z, trend N|A|Ad|M|Md|Z, season N|A|M|Z, e.g. ANN, AAdA, MNM"},
+    REGIA_SUBMIT_SCHEMA,
+    {NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL},
+};
+
+static const regia_opt_meta_t forecast_meta[] = {
+    {"input", "FILE.csv"}, {"output", "OUT.nc"}, {"season", "M"}, {"horizon", "H"}, {"levels", "L1,L2"},
+    {"model", "CODE"}, {"backend", "B"}, {"threads", "N"}, {"checkpoint_interval", "S"}, {"checkpoint_dir", "DIR"},
+    {"chunk", "N"}, {"progress_interval", "S"}, {"name", "NAME"}, {"domain", "forecast"}, {NULL, NULL},
+};
+
+/* Local: the options (or job file) into the state; value errors name the option or line. */
+static regia_status_t fc_configure(regia_run_t *run, void *self)
 {
-    fprintf(f,
-            "usage: [mpirun -np N | srun] regia forecast --input FILE.csv --season M --horizon H --output OUT.nc\n"
-            "                             [--levels 80,95] [--model auto|CODE] [--backend auto|cpu|cuda]\n"
-            "                             [--threads N] [--checkpoint-interval S] [--checkpoint-dir DIR]\n\n"
-            "ETS forecasts with prediction intervals for every series of a CSV file.  One model per\n"
-            "series is fitted by maximum likelihood and, with --model auto, chosen by AICc (as R's\n"
-            "forecast::ets).  Writes one CF-1.10/ACDD-1.3 NetCDF-4 file plus OUT.manifest.json.\n\n"
-            "Options:\n"
-            "  --input FILE.csv   input with the header series_id,time,value (any column order; extra\n"
-            "                     columns are ignored).  time: ISO 8601 date or date-time (UTC);\n"
-            "                     value: a number, or empty / NaN / NA for a missing value.  Rows may\n"
-            "                     come in any order; each series must be regular (a fixed step in\n"
-            "                     seconds, or a whole number of calendar months); absent times on the\n"
-            "                     grid are missing values.                                 [required]\n"
-            "  --season M         seasonal period in steps, 1..366 (1: no season; 7 for daily data\n"
-            "                     with a weekly cycle, 24 for hourly data, 12 for monthly)  [required]\n"
-            "  --horizon H        forecast steps after each series' last time, 1..%d    [required]\n"
-            "  --output OUT.nc    output NetCDF-4 file; written as OUT.nc.tmp and renamed when\n"
-            "                     complete; the manifest is OUT.manifest.json            [required]\n"
-            "  --levels L1,L2     prediction-interval levels in percent, each in (0, 100), at most %d\n"
-            "                                                                      [default: 80,95]\n"
-            "  --model CODE       auto (choose by AICc) or an ETS code: error A|M|Z, trend\n"
-            "                     N|A|Ad|M|Md|Z, season N|A|M|Z, e.g. ANN, AAdA, MNM, ZZN\n"
-            "                                                                       [default: auto]\n"
-            "  --backend B        auto, cpu or cuda                                  [default: auto]\n"
-            "  --threads N        CPU threads per rank (0: OMP_NUM_THREADS or all)       [default: 0]\n"
-            "  --checkpoint-interval S  seconds between checkpoints of completed blocks (0: only\n"
-            "                     on SIGUSR1/SIGTERM, which stop the run with exit status 3; run\n"
-            "                     the same command again to resume)                 [default: 300]\n"
-            "  --checkpoint-dir DIR  restart files              [default: OUT minus .nc, plus .ckpt]\n"
-            "  --help             print this help\n\n"
-            "Series are sorted by series_id and split into contiguous blocks of about equal length\n"
-            "over the MPI ranks; the output is the same for any number of ranks.  Series that cannot\n"
-            "be fitted (too few observations) get an empty model and NaN forecasts, with a warning.\n"
-            "See docs/forecast.md for the output schema.\n",
-            MAX_HORIZON, REGIA_ETS_MAX_LEVELS);
-}
-
-/* ---- options --------------------------------------------------------------------------- */
-
-static int parse_int(const char *s, long lo, long hi, int *out)
-{
-    char *e;
-    errno = 0;
-    long v = strtol(s, &e, 10);
-    if (!*s || *e || errno || v < lo || v > hi) return 0;
-    *out = (int)v;
-    return 1;
-}
-
-static int parse_levels(const char *s, double *lv, int *n)
-{
-    *n = 0;
-    const char *p = s;
-    for (;;) {
-        char *e;
-        while (*p == ' ') p++;
-        double v = strtod(p, &e);
-        if (e == p) return 0;
-        while (*e == ' ') e++;
-        if (!(v > 0 && v < 100) || *n == REGIA_ETS_MAX_LEVELS) return 0;
-        for (int i = 0; i < *n; i++)
-            if (lv[i] == v) return 0;
-        lv[(*n)++] = v;
-        if (*e == '\0') return 1;
-        if (*e != ',') return 0;
-        p = e + 1;
+    fc_t *f = self;
+    regia_job_t *j = run->job;
+    char where[512];
+    f->input = regia_job_path(j, "forecast", "input");
+    f->output = regia_job_path(j, "job", "output");
+    f->season = (int)regia_job_int(j, "forecast", "season");
+    f->horizon = (int)regia_job_int(j, "forecast", "horizon");
+    f->model_code = regia_job_str(j, "forecast", "model");
+    f->cmdline = run->cmdline;
+    f->n_levels = regia_job_list_len(j, "forecast", "levels");
+    int dup = 0;
+    for (int i = 0; i < f->n_levels && i < REGIA_ETS_MAX_LEVELS; i++) {
+        f->levels[i] = regia_job_list_double(j, "forecast", "levels", i);
+        for (int k = 0; k < i; k++) dup |= f->levels[k] == f->levels[i];
     }
-}
-
-static void join_cmdline(char *buf, size_t cap, int argc, char **argv)
-{
-    size_t n = (size_t)snprintf(buf, cap, "regia");
-    for (int i = 0; i < argc && n < cap; i++) {
-        const char *a = argv[i];
-        int plain = *a != '\0';
-        for (const char *c = a; *c; c++)
-            if (!isalnum((unsigned char)*c) && !strchr("-_.,/=:+@%", *c)) plain = 0;
-        if (plain) n += (size_t)snprintf(buf + n, cap - n, " %s", a);
-        else {
-            n += (size_t)snprintf(buf + n, cap - n, " '");
-            for (const char *c = a; *c && n + 5 < cap; c++) {
-                if (*c == '\'') n += (size_t)snprintf(buf + n, cap - n, "'\\''");
-                else buf[n++] = *c;
-            }
-            if (n < cap) n += (size_t)snprintf(buf + n, cap - n, "'");
-        }
+    if (f->n_levels > REGIA_ETS_MAX_LEVELS || dup) {
+        regia_run_where(run, "forecast", "levels", where, sizeof where);
+        return REGIA_FAIL(REGIA_ERR_INVALID, "%s '%s': expected 1 to %d different comma-separated percentages, each "
+                          "in (0, 100), e.g. 80,95", where, regia_job_str(j, "forecast", "levels"), REGIA_ETS_MAX_LEVELS);
     }
-    buf[cap - 1] = '\0';
-}
-
-/* Returns -1 to go on, else the exit status (help, usage error).  Every rank parses the
- * same argv, so every rank returns the same. */
-static int parse_args(fc_t *f, regia_ctx_t *ctx, int argc, char **argv)
-{
-    const char *levels = "80,95", *season = NULL, *horizon = NULL, *threads = "0", *ckpt_iv = "300";
-    f->backend = "auto";
-    f->model_code = "auto";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            if (ctx->rank == 0) usage(stdout);
-            return REGIA_EXIT_OK;
-        }
-    }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strncmp(a, "--", 2) != 0) return regia_usage_error(ctx, CMD, "unexpected argument '%s'", a);
-        const char *v = NULL;
-        const char *eq = strchr(a, '=');
-        char name[64];
-        if (eq) {
-            snprintf(name, sizeof name, "%.*s", (int)(eq - a), a);
-            v = eq + 1;
-        } else {
-            snprintf(name, sizeof name, "%s", a);
-            if (i + 1 >= argc) return regia_usage_error(ctx, CMD, "option %s needs a value", a);
-            v = argv[++i];
-        }
-        if (!strcmp(name, "--input")) f->input = v;
-        else if (!strcmp(name, "--output")) f->output = v;
-        else if (!strcmp(name, "--season")) season = v;
-        else if (!strcmp(name, "--horizon")) horizon = v;
-        else if (!strcmp(name, "--levels")) levels = v;
-        else if (!strcmp(name, "--model")) f->model_code = v;
-        else if (!strcmp(name, "--backend")) f->backend = v;
-        else if (!strcmp(name, "--threads")) threads = v;
-        else if (!strcmp(name, "--checkpoint-interval")) ckpt_iv = v;
-        else if (!strcmp(name, "--checkpoint-dir")) f->ckpt_dir_opt = v;
-        else return regia_usage_error(ctx, CMD, "unknown option '%s'", name);
-    }
-    if (!f->input) return regia_usage_error(ctx, CMD, "--input FILE.csv is required");
-    if (!f->output || !*f->output) return regia_usage_error(ctx, CMD, "--output OUT.nc is required");
-    if (!season) return regia_usage_error(ctx, CMD, "--season M is required (1 for no seasonality)");
-    if (!horizon) return regia_usage_error(ctx, CMD, "--horizon H is required");
-    if (!parse_int(season, 1, REGIA_ETS_MAX_PERIOD, &f->season))
-        return regia_usage_error(ctx, CMD, "--season '%s': expected an integer in 1..%d", season, REGIA_ETS_MAX_PERIOD);
-    if (!parse_int(horizon, 1, MAX_HORIZON, &f->horizon))
-        return regia_usage_error(ctx, CMD, "--horizon '%s': expected an integer in 1..%d", horizon, MAX_HORIZON);
-    if (!parse_int(threads, 0, 4096, &f->threads))
-        return regia_usage_error(ctx, CMD, "--threads '%s': expected an integer in 0..4096", threads);
-    if (!parse_levels(levels, f->levels, &f->n_levels))
-        return regia_usage_error(ctx, CMD, "--levels '%s': expected 1 to %d different comma-separated "
-                                 "percentages, each in (0, 100), e.g. 80,95", levels, REGIA_ETS_MAX_LEVELS);
-    if (strcmp(f->backend, "auto") && strcmp(f->backend, "cpu") && strcmp(f->backend, "cuda"))
-        return regia_usage_error(ctx, CMD, "--backend '%s': expected auto, cpu or cuda", f->backend);
     f->spec = regia_ets_default_spec(f->season);
-    if (regia_ets_parse_model(f->model_code, &f->spec) != REGIA_OK)
-        return regia_usage_error(ctx, CMD, "--model: %s", regia_error_msg());
-    if (!strcmp(f->input, f->output))
-        return regia_usage_error(ctx, CMD, "--output must not be the input file");
-    {
-        char *end;
-        f->ckpt_interval = strtod(ckpt_iv, &end);
-        if (end == ckpt_iv || *end || !(f->ckpt_interval >= 0))
-            return regia_usage_error(ctx, CMD, "--checkpoint-interval '%s': expected seconds >= 0", ckpt_iv);
+    if (regia_ets_parse_model(f->model_code, &f->spec) != REGIA_OK) {
+        regia_run_where(run, "forecast", "model", where, sizeof where);
+        regia_error_prefix("%s: ", where);
+        return REGIA_ERR_INVALID;
     }
-    if (f->ckpt_dir_opt) snprintf(f->ckpt_dir, sizeof f->ckpt_dir, "%s", f->ckpt_dir_opt);
-    else regia_sibling_path(f->output, ".ckpt", f->ckpt_dir, sizeof f->ckpt_dir);
-    join_cmdline(f->cmdline, sizeof f->cmdline, argc, argv);
-    return -1;
+    run->output = f->output;
+    run->input = strcmp(f->input, "-") ? f->input : NULL;
+    run->input_role = "series";
+    return REGIA_OK;
 }
 
 /* ---- series ids ------------------------------------------------------------------------ */
@@ -544,7 +441,7 @@ static regia_status_t load_input(fc_t *f)
     }
     long bad_line;
     REGIA_TRY(regia_csv_check_text(buf, len, f->input, &bad_line));
-    regia_sha256_buf(buf, len, f->sha);
+    regia_sha256_buf(buf, len, f->sha); /* the same bytes every rank parses */
     work = malloc(REGIA_CSV_MAX_LINE + MAXF + 8);
     if (!work) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
     char *fld[MAXF];
@@ -690,19 +587,15 @@ err:
     return st;
 }
 
-/* Partition the series (cost: time steps) and gather this rank's values on their grids. */
-static regia_status_t build_block(fc_t *f, regia_ctx_t *ctx)
+/* Local: this rank's values on their grids (the skeleton chose the shard by cost). */
+static regia_status_t fc_read(regia_run_t *run, void *self)
 {
+    fc_t *f = self;
     regia_status_t st = REGIA_OK;
     row_t *rows = f->rows;
     f->rows = NULL;
-    int64_t *start = malloc(sizeof *start * (size_t)(ctx->size + 1));
-    double *cost = malloc(sizeof *cost * (size_t)f->n_series);
-    if (!start || !cost) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
-    for (int64_t s = 0; s < f->n_series; s++) cost[s] = (double)f->ser[s].len;
-    regia_partition(cost, f->n_series, ctx->size, start);
-    f->s0 = start[ctx->rank];
-    f->ns = start[ctx->rank + 1] - start[ctx->rank];
+    f->s0 = run->i0;
+    f->ns = run->ni;
     f->off = malloc(sizeof *f->off * (size_t)(f->ns + 1));
     if (!f->off) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
     f->off[0] = 0;
@@ -722,8 +615,6 @@ static regia_status_t build_block(fc_t *f, regia_ctx_t *ctx)
     }
 err:
     free(rows);
-    free(start);
-    free(cost);
     return st;
 }
 
@@ -753,67 +644,112 @@ static regia_status_t build_time_axis(fc_t *f)
     return REGIA_OK;
 }
 
-/* ---- compute --------------------------------------------------------------------------- */
-
-static regia_status_t compute(fc_t *f, regia_ctx_t *ctx)
+/* Collective (standard input only): rank 0 copies standard input to a file beside the
+ * output, which every rank then reads. */
+static regia_status_t copy_stdin(regia_run_t *run, fc_t *f)
 {
     regia_status_t st = REGIA_OK;
+    snprintf(f->stdin_copy, sizeof f->stdin_copy, "%s.stdin.csv", run->tmp_path);
+    if (run->ctx->rank == 0) {
+        FILE *o = fopen(f->stdin_copy, "wb");
+        if (!o) st = REGIA_FAIL(REGIA_ERR_IO, "%s: cannot create (copy of standard input): %s", f->stdin_copy,
+                                strerror(errno));
+        char buf[1 << 16];
+        size_t n;
+        while (!st && (n = fread(buf, 1, sizeof buf, stdin)) > 0)
+            if (fwrite(buf, 1, n, o) != n) st = REGIA_FAIL(REGIA_ERR_IO, "%s: write failed: %s", f->stdin_copy, strerror(errno));
+        if (o && fclose(o) != 0 && !st) st = REGIA_FAIL(REGIA_ERR_IO, "%s: write failed: %s", f->stdin_copy, strerror(errno));
+    }
+    return regia_run_agree(run, st);
+}
+
+/* Collective only through copy_stdin; every rank parses the (same) CSV and holds the index. */
+static regia_status_t fc_index(regia_run_t *run, void *self)
+{
+    fc_t *f = self;
+    regia_status_t st = REGIA_OK;
+    if (!strcmp(f->input, "-")) {
+        REGIA_TRY(copy_stdin(run, f));
+        f->input = f->stdin_copy;
+        run->input = f->input;
+        run->input_role = "series (standard input)";
+    }
+    REGIA_TRY(load_input(f));
+    snprintf(run->input_sha, sizeof run->input_sha, "%s", f->sha);
+    REGIA_TRY(build_time_axis(f));
+    run->n_items = f->n_series;
+    run->cost = malloc(sizeof(double) * (size_t)(f->n_series + 1));
+    if (!run->cost) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+    for (int64_t s = 0; s < f->n_series; s++) run->cost[s] = (double)f->ser[s].len;
+err:
+    return st;
+}
+
+/* ---- compute --------------------------------------------------------------------------- */
+
+/* Local: the results of the shard; the info line (after the backend is open). */
+static regia_status_t fc_prepare(regia_run_t *run, void *self)
+{
+    fc_t *f = self;
     const int64_t ns = f->ns;
-    const int H = f->horizon, L = f->n_levels, SS = 2 + f->season;
+    const int H = f->horizon, L = f->n_levels;
+    f->be = &run->be;
     f->fit = calloc((size_t)ns + 1, sizeof *f->fit);
     f->mean = malloc(sizeof(double) * (size_t)(ns * H + 1));
     f->var = malloc(sizeof(double) * (size_t)(ns * H + 1));
     f->lo = malloc(sizeof(double) * (size_t)(ns * L * H + 1));
     f->up = malloc(sizeof(double) * (size_t)(ns * L * H + 1));
-    f->state = malloc(sizeof(double) * (size_t)(CHUNK * SS));
-    int32_t len[CHUNK];
-    int64_t maxl = 1;
-    for (int64_t k = 0; k < ns; k++)
-        if (f->ser[f->s0 + k].len > maxl) maxl = f->ser[f->s0 + k].len;
-    double *yb = malloc(sizeof(double) * (size_t)(CHUNK * maxl));
-    if (!f->fit || !f->mean || !f->var || !f->lo || !f->up || !f->state || !yb)
-        st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld series x %d steps", (long long)ns, H);
-    regia_progress_t prog; /* begin and end are collective: every rank gets there */
-    regia_progress_begin(&prog, &ctx->log, "forecast", ns, "series");
-    int64_t resumed = 0;
-    for (int64_t c0 = 0; c0 < ns && !st; c0 += CHUNK) {
-        int n = (int)(ns - c0 < CHUNK ? ns - c0 : CHUNK);
-        int32_t stride = 1;
-        for (int i = 0; i < n; i++) {
-            len[i] = f->ser[f->s0 + c0 + i].len;
-            if (len[i] > stride) stride = len[i];
-        }
-        for (int i = 0; i < n; i++) {
-            memcpy(yb + (size_t)i * stride, f->y + f->off[c0 + i], sizeof(double) * (size_t)len[i]);
-            for (int32_t t = len[i]; t < stride; t++) yb[(size_t)i * stride + t] = NAN;
-        }
-        /* checkpoint record of a chunk: fit, mean, var, lower, upper */
-        const size_t d = sizeof(double);
-        regia_ckpt_part_t part[5] = {{f->fit + c0, sizeof(regia_ets_fit_t) * (size_t)n},
-                                     {f->mean + c0 * H, d * (size_t)(n * H)}, {f->var + c0 * H, d * (size_t)(n * H)},
-                                     {f->lo + c0 * L * H, d * (size_t)(n * L * H)},
-                                     {f->up + c0 * L * H, d * (size_t)(n * L * H)}};
-        if (regia_ckpt_restore(f->ckpt, f->s0 + c0, part, 5)) {
-            resumed += n;
-        } else {
-            regia_ets_batch_t in = {.n_series = n, .stride = stride, .y = yb, .len = len, .horizon = H,
-                                    .n_levels = L, .levels = f->levels, .spec = f->spec};
-            regia_ets_out_t out = {f->fit + c0, f->mean + c0 * H, f->var + c0 * H, f->lo + c0 * L * H,
-                                   f->up + c0 * L * H, f->state, SS};
-            st = regia_ets(&f->be, &in, &out);
-            if (st) {
-                regia_error_prefix("series '%s' .. '%s': ", f->id[f->s0 + c0], f->id[f->s0 + c0 + n - 1]);
-                break;
-            }
-        }
-        if ((st = regia_ckpt_record(f->ckpt, f->s0 + c0, part, 5))) break;
-        regia_progress_add(&prog, n);
-        if ((st = regia_ckpt_after_block(f->ckpt, f->ckpt_interval, c0 + n, ns, "series"))) break;
+    if (!f->fit || !f->mean || !f->var || !f->lo || !f->up)
+        return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld series x %d steps", (long long)ns, H);
+    char lo[32], hi[32];
+    regia_format_datetime(f->t_min, lo, sizeof lo);
+    regia_format_datetime(f->t_max, hi, sizeof hi);
+    regia_info(&run->ctx->log, "input %s: %lld series, %lld rows (%lld missing values, %lld absent times), %s .. %s; "
+               "%d rank%s, backend %s; season %d, horizon %d, model %s", f->input, (long long)f->n_series,
+               (long long)f->n_rows, (long long)f->n_missing, (long long)f->n_gaps, lo, hi, run->ctx->size,
+               run->ctx->size == 1 ? "" : "s", run->backend_desc, f->season, f->horizon, f->model_code);
+    return REGIA_OK;
+}
+
+static int fc_result_arrays(void *self, regia_item_array_t *a)
+{
+    fc_t *f = self;
+    const size_t d = sizeof(double), H = (size_t)f->horizon, LH = (size_t)f->n_levels * H;
+    regia_item_array_t r[5] = {{(void **)&f->fit, sizeof(regia_ets_fit_t)}, {(void **)&f->mean, d * H},
+                               {(void **)&f->var, d * H}, {(void **)&f->lo, d * LH}, {(void **)&f->up, d * LH}};
+    memcpy(a, r, sizeof r);
+    return 5;
+}
+
+/* Local: series [k0, k0 + n) of the shard in one kernel call (the backend spreads them
+ * over its lanes, threads or device). */
+static regia_status_t fc_compute(regia_run_t *run, void *self, int64_t k0, int64_t n)
+{
+    fc_t *f = self;
+    regia_status_t st = REGIA_OK;
+    const int H = f->horizon, L = f->n_levels, SS = 2 + f->season;
+    int32_t stride = 1;
+    for (int64_t i = 0; i < n; i++)
+        if (f->ser[f->s0 + k0 + i].len > stride) stride = f->ser[f->s0 + k0 + i].len;
+    int32_t *len = malloc(sizeof(int32_t) * (size_t)n);
+    double *yb = malloc(sizeof(double) * (size_t)n * (size_t)stride);
+    double *state = malloc(sizeof(double) * (size_t)n * (size_t)SS);
+    if (!len || !yb || !state) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld series", (long long)n); goto err; }
+    for (int64_t i = 0; i < n; i++) {
+        len[i] = f->ser[f->s0 + k0 + i].len;
+        memcpy(yb + (size_t)i * stride, f->y + f->off[k0 + i], sizeof(double) * (size_t)len[i]);
+        for (int32_t t = len[i]; t < stride; t++) yb[(size_t)i * stride + t] = NAN;
     }
-    regia_progress_end(&prog);
-    if (resumed)
-        regia_rank_msg(&ctx->log, "%lld of %lld series restored from the checkpoint", (long long)resumed, (long long)ns);
+    regia_ets_batch_t in = {.n_series = (int)n, .stride = stride, .y = yb, .len = len, .horizon = H,
+                            .n_levels = L, .levels = f->levels, .spec = f->spec};
+    regia_ets_out_t out = {f->fit + k0, f->mean + k0 * H, f->var + k0 * H, f->lo + k0 * L * H,
+                           f->up + k0 * L * H, state, SS};
+    st = regia_ets(f->be, &in, &out);
+    if (st) regia_error_prefix("series '%s' .. '%s': ", f->id[f->s0 + k0], f->id[f->s0 + k0 + n - 1]);
+err:
+    free(len);
     free(yb);
+    free(state);
     return st;
 }
 
@@ -837,10 +773,12 @@ static int model_index(regia_ets_model_t m)
     return (((m.error - 1) * 3 + m.trend) * 2 + (m.damped && m.trend ? 1 : 0)) * 3 + m.season;
 }
 
-static regia_status_t global_atts(fc_t *f, regia_ctx_t *ctx, int ncid, const char *created)
+/* The ACDD attributes (the skeleton writes them with the provenance attributes). */
+static void fc_acdd(regia_run_t *run, void *self, void *acdd)
 {
-    regia_status_t st = REGIA_OK;
-    char text[8192], hist[8192], id[1024], t0[32], t1[32], res[64];
+    fc_t *f = self;
+    regia_acdd_t *out = acdd;
+    static _Thread_local char text[8192], id[1024], t0[32], t1[32], res[64];
     snprintf(text, sizeof text,
              "Point forecasts and prediction intervals for %d steps after the last time of each of %lld series "
              "from %s, with exponential smoothing state-space (ETS) models fitted by maximum likelihood "
@@ -854,7 +792,6 @@ static regia_status_t global_atts(fc_t *f, regia_ctx_t *ctx, int ncid, const cha
         if (n > 3 && !strcmp(b + n - 3, ".nc")) n -= 3;
         snprintf(id, sizeof id, "%.*s", (int)n, b);
     }
-    snprintf(hist, sizeof hist, "%s: %s (regia %s, git %s)", created, f->cmdline, REGIA_VERSION, REGIA_GIT_REV);
     regia_format_datetime(f->t_min, t0, sizeof t0);
     int64_t tend = f->t_max;
     for (int64_t s = 0; s < f->n_series; s++) {
@@ -883,7 +820,7 @@ static regia_status_t global_atts(fc_t *f, regia_ctx_t *ctx, int ncid, const cha
         .title = "ETS forecasts with prediction intervals",
         .summary = text,
         .keywords = "forecast, exponential smoothing, ETS, prediction interval, time series",
-        .id = id,
+        .id = out->id ? out->id : id,
         .source = "regia forecast; ETS state-space models (Hyndman et al. 2008) fitted by maximum likelihood",
         .processing_level = "model output: ETS forecasts and prediction intervals of the input series, with the "
                             "fitted model parameters and the input values",
@@ -895,20 +832,20 @@ static regia_status_t global_atts(fc_t *f, regia_ctx_t *ctx, int ncid, const cha
         .acknowledgement = "Computed with regia (ETS models as in R's forecast package).",
         .references = "Hyndman, Koehler, Ord and Snyder (2008), Forecasting with Exponential Smoothing: the State "
                       "Space Approach, Springer",
-        .date_created = created,
-        .history = hist,
+        .date_created = out->date_created,
+        .history = out->history,
         .time_start = t0,
         .time_end = t1,
         .duration_s = tend - f->t_min,
         .time_resolution = resolution,
     };
-    REGIA_TRY(regia_acdd_put(ncid, &a));
-    ATT(NC_GLOBAL, "regia_version", REGIA_VERSION);
-    ATT(NC_GLOBAL, "regia_git_rev", REGIA_GIT_REV);
-    ATT(NC_GLOBAL, "input_file", f->input);
-    ATT(NC_GLOBAL, "input_sha256", f->sha);
-    REGIA_NC(nc_put_att_int(ncid, NC_GLOBAL, "ranks", NC_INT, 1, &ctx->size));
-    ATT(NC_GLOBAL, "backend", f->backend_desc);
+    *out = a;
+}
+
+/* The domain's own global attributes. */
+static regia_status_t fc_global_atts(fc_t *f, int ncid)
+{
+    regia_status_t st = REGIA_OK;
     ATT(NC_GLOBAL, "command_line", f->cmdline);
     ATT(NC_GLOBAL, "ets_model", f->model_code);
     REGIA_NC(nc_put_att_int(ncid, NC_GLOBAL, "seasonal_period", NC_INT, 1, &f->season));
@@ -919,51 +856,13 @@ err:
 
 enum { V_ALPHA, V_BETA, V_GAMMA, V_PHI, V_SIGMA2, V_LOGLIK, V_AICC, N_PAR };
 
-typedef struct {
-    double *f64;    /* ns x horizon + ns                                                  */
-    char *chr;      /* ns x max(series_strlen, model_strlen)                              */
-    int *i32;       /* ns                                                                 */
-    double *obs;    /* piece x time: observed values go out in rounds                     */
-    int64_t piece;
-} wbuf_t;
-
-static regia_status_t alloc_wbuf(const fc_t *f, wbuf_t *w)
+/* Collective, define mode: dimensions, variables and the domain's attributes. */
+static regia_status_t fc_define(regia_run_t *run, void *self, int ncid)
 {
-    const int64_t ns = f->ns, T = f->n_times;
-    w->piece = T >= (1 << 22) ? 1 : (1 << 22) / T;
-    w->f64 = malloc(sizeof(double) * (size_t)(ns * f->horizon + ns + 1));
-    w->chr = calloc((size_t)(ns + 1), (size_t)(f->idlen > MODEL_LEN ? f->idlen : MODEL_LEN));
-    w->i32 = malloc(sizeof(int) * (size_t)(ns + 1));
-    w->obs = malloc(sizeof(double) * (size_t)(w->piece * T > T ? w->piece * T : T));
-    if (!w->f64 || !w->chr || !w->i32 || !w->obs) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the output");
-    return REGIA_OK;
-}
-
-static void free_wbuf(wbuf_t *w)
-{
-    free(w->f64);
-    free(w->chr);
-    free(w->i32);
-    free(w->obs);
-}
-
-/* Collective: every rank writes its block into tmp_path. */
-static regia_status_t write_output(fc_t *f, regia_ctx_t *ctx, const wbuf_t *w, const char *tmp_path,
-                                   const char *created)
-{
+    fc_t *f = self;
     regia_status_t st = REGIA_OK;
-    int ncid = -1;
-    const int64_t ns = f->ns, N = f->n_series, T = f->n_times, piece = w->piece;
+    const int64_t N = f->n_series, T = f->n_times;
     const int H = f->horizon, L = f->n_levels;
-    double *f64 = w->f64, *obs = w->obs;
-    char *chr = w->chr;
-    int *i32 = w->i32;
-    int rc = nc_create_par(tmp_path, NC_NETCDF4 | NC_CLOBBER, ctx->comm, MPI_INFO_NULL, &ncid);
-    if (rc != NC_NOERR) {
-        ncid = -1;
-        st = REGIA_FAIL(REGIA_ERR_NETCDF, "%s: cannot create: %s", tmp_path, nc_strerror(rc));
-        goto err;
-    }
     int d_s, d_h, d_l, d_str, d_mod, d_t;
     REGIA_NC(nc_def_dim(ncid, "series", (size_t)N, &d_s));
     REGIA_NC(nc_def_dim(ncid, "horizon", (size_t)H, &d_h));
@@ -1045,55 +944,82 @@ static regia_status_t write_output(fc_t *f, regia_ctx_t *ctx, const wbuf_t *w, c
     ATT(v_obs, "coordinates", "series_id");
     ATT(v_obs, "comment", "in the units of the input values");
     ATT(v_obs, "coverage_content_type", "physicalMeasurement");
-    REGIA_TRY(global_atts(f, ctx, ncid, created));
-    REGIA_NC(nc_enddef(ncid));
+    REGIA_TRY(fc_global_atts(f, ncid));
+    f->v_id = v_id; f->v_lev = v_lev; f->v_time = v_time; f->v_fc = v_fc; f->v_lo = v_lo; f->v_up = v_up;
+    f->v_ft = v_ft; f->v_obs = v_obs; f->v_step = v_step; f->v_stepm = v_stepm; f->v_model = v_model;
+    f->v_nobs = v_nobs;
+    memcpy(f->v_par, v_par, sizeof v_par);
+err:
+    return st;
+}
 
+/* Collective, data mode: rank 0 writes the coordinates, every rank its series' rows. */
+static regia_status_t fc_write(regia_run_t *run, void *self, int ncid)
+{
+    fc_t *f = self;
+    regia_status_t st = REGIA_OK;
+    const int64_t ns = f->ns, T = f->n_times;
+    const int H = f->horizon, L = f->n_levels;
+    const int64_t piece = T >= (1 << 22) ? 1 : (1 << 22) / T;
+    const int v_id = f->v_id, v_lev = f->v_lev, v_time = f->v_time, v_fc = f->v_fc, v_lo = f->v_lo, v_up = f->v_up;
+    const int v_ft = f->v_ft, v_obs = f->v_obs, v_step = f->v_step, v_stepm = f->v_stepm, v_model = f->v_model;
+    const int v_nobs = f->v_nobs, *v_par = f->v_par;
+    double *f64 = malloc(sizeof(double) * (size_t)(ns * H + ns + 1));
+    char *chr = calloc((size_t)(ns + 1), (size_t)(f->idlen > MODEL_LEN ? f->idlen : MODEL_LEN));
+    int *i32 = malloc(sizeof(int) * (size_t)(ns + 1));
+    double *obs = malloc(sizeof(double) * (size_t)(piece * T > T ? piece * T : T));
+    if (!f64 || !chr || !i32 || !obs) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the output");
+    if ((st = regia_run_agree(run, st))) goto err;
     /* level and time: rank 0 writes, the others take part with empty writes */
     {
-        size_t z = 0, cnt = ctx->rank == 0 ? (size_t)L : 0;
+        size_t z = 0, cnt = run->ctx->rank == 0 ? (size_t)L : 0;
         REGIA_NC(nc_var_par_access(ncid, v_lev, NC_COLLECTIVE));
-        REGIA_NC(nc_put_vara_double(ncid, v_lev, &z, &cnt, f->levels));
+        st = regia_run_agree(run, nc_put_vara_double(ncid, v_lev, &z, &cnt, f->levels) == NC_NOERR ? REGIA_OK
+                                 : REGIA_FAIL(REGIA_ERR_NETCDF, "writing variable 'level'"));
+        if (st) goto err;
         for (int64_t i = 0; i < T; i++) obs[i] = (double)f->times[i];
-        cnt = ctx->rank == 0 ? (size_t)T : 0;
+        cnt = run->ctx->rank == 0 ? (size_t)T : 0;
         REGIA_NC(nc_var_par_access(ncid, v_time, NC_COLLECTIVE));
-        REGIA_NC(nc_put_vara_double(ncid, v_time, &z, &cnt, obs));
+        st = regia_run_agree(run, nc_put_vara_double(ncid, v_time, &z, &cnt, obs) == NC_NOERR ? REGIA_OK
+                                 : REGIA_FAIL(REGIA_ERR_NETCDF, "writing variable 'time'"));
+        if (st) goto err;
     }
     size_t in_id[1] = {(size_t)f->idlen}, in_m[1] = {MODEL_LEN}, in_h[1] = {(size_t)H}, in_lh[2] = {(size_t)L, (size_t)H};
     for (int64_t k = 0; k < ns; k++) strncpy(chr + k * f->idlen, f->id[f->s0 + k], (size_t)f->idlen);
-    REGIA_TRY(regia_nc_put_rows(ncid, v_id, 2, f->s0, ns, in_id, NC_CHAR, chr));
+    REGIA_TRY(regia_run_put_rows(run, ncid, v_id, 2, f->s0, ns, in_id, NC_CHAR, chr));
     memset(chr, 0, (size_t)(ns + 1) * MODEL_LEN);
     for (int64_t k = 0; k < ns; k++)
         if (f->fit[k].ok) regia_ets_model_code(f->fit[k].model, chr + k * MODEL_LEN);
-    REGIA_TRY(regia_nc_put_rows(ncid, v_model, 2, f->s0, ns, in_m, NC_CHAR, chr));
-    REGIA_TRY(regia_nc_put_rows(ncid, v_fc, 2, f->s0, ns, in_h, NC_DOUBLE, f->mean));
-    REGIA_TRY(regia_nc_put_rows(ncid, v_lo, 3, f->s0, ns, in_lh, NC_DOUBLE, f->lo));
-    REGIA_TRY(regia_nc_put_rows(ncid, v_up, 3, f->s0, ns, in_lh, NC_DOUBLE, f->up));
+    REGIA_TRY(regia_run_put_rows(run, ncid, v_model, 2, f->s0, ns, in_m, NC_CHAR, chr));
+    REGIA_TRY(regia_run_put_rows(run, ncid, v_fc, 2, f->s0, ns, in_h, NC_DOUBLE, f->mean));
+    REGIA_TRY(regia_run_put_rows(run, ncid, v_lo, 3, f->s0, ns, in_lh, NC_DOUBLE, f->lo));
+    REGIA_TRY(regia_run_put_rows(run, ncid, v_up, 3, f->s0, ns, in_lh, NC_DOUBLE, f->up));
     for (int64_t k = 0; k < ns; k++) {
         const series_t *se = &f->ser[f->s0 + k];
         for (int h = 1; h <= H; h++)
             f64[k * H + h - 1] = se->step ? (double)grid_time(se, se->len - 1 + h) : NAN;
     }
-    REGIA_TRY(regia_nc_put_rows(ncid, v_ft, 2, f->s0, ns, in_h, NC_DOUBLE, f64));
+    REGIA_TRY(regia_run_put_rows(run, ncid, v_ft, 2, f->s0, ns, in_h, NC_DOUBLE, f64));
     for (int p = 0; p < N_PAR; p++) {
         for (int64_t k = 0; k < ns; k++) {
             const regia_ets_fit_t *ft = &f->fit[k];
             double val[N_PAR] = {ft->alpha, ft->beta, ft->gamma, ft->phi, ft->sigma2, ft->loglik, ft->aicc};
             f64[k] = ft->ok ? val[p] : NAN;
         }
-        REGIA_TRY(regia_nc_put_rows(ncid, v_par[p], 1, f->s0, ns, NULL, NC_DOUBLE, f64));
+        REGIA_TRY(regia_run_put_rows(run, ncid, v_par[p], 1, f->s0, ns, NULL, NC_DOUBLE, f64));
     }
     for (int64_t k = 0; k < ns; k++) i32[k] = f->fit[k].n_obs;
-    REGIA_TRY(regia_nc_put_rows(ncid, v_nobs, 1, f->s0, ns, NULL, NC_INT, i32));
+    REGIA_TRY(regia_run_put_rows(run, ncid, v_nobs, 1, f->s0, ns, NULL, NC_INT, i32));
     for (int64_t k = 0; k < ns; k++) {
         const series_t *se = &f->ser[f->s0 + k];
         f64[k] = se->step && !se->monthly ? (double)se->step : NAN;
         i32[k] = se->monthly ? (int)se->step : 0;
     }
-    REGIA_TRY(regia_nc_put_rows(ncid, v_step, 1, f->s0, ns, NULL, NC_DOUBLE, f64));
-    REGIA_TRY(regia_nc_put_rows(ncid, v_stepm, 1, f->s0, ns, NULL, NC_INT, i32));
+    REGIA_TRY(regia_run_put_rows(run, ncid, v_step, 1, f->s0, ns, NULL, NC_DOUBLE, f64));
+    REGIA_TRY(regia_run_put_rows(run, ncid, v_stepm, 1, f->s0, ns, NULL, NC_INT, i32));
     {
-        int64_t mine = (ns + piece - 1) / piece, rounds = 0;
-        MPI_Allreduce(&mine, &rounds, 1, MPI_INT64_T, MPI_MAX, ctx->comm);
+        long long rounds = (ns + piece - 1) / piece;
+        regia_run_max(run, &rounds, 1);
         size_t in_t[1] = {(size_t)T};
         for (int64_t r = 0; r < rounds; r++) {
             int64_t k0 = r * piece, n = k0 < ns ? (ns - k0 < piece ? ns - k0 : piece) : 0;
@@ -1109,13 +1035,14 @@ static regia_status_t write_output(fc_t *f, regia_ctx_t *ctx, const wbuf_t *w, c
                     o[j] = y[i];
                 }
             }
-            REGIA_TRY(regia_nc_put_rows(ncid, v_obs, 2, f->s0 + k0, n, in_t, NC_DOUBLE, obs));
+            REGIA_TRY(regia_run_put_rows(run, ncid, v_obs, 2, f->s0 + k0, n, in_t, NC_DOUBLE, obs));
         }
     }
-    REGIA_NC(nc_close(ncid));
-    ncid = -1;
 err:
-    if (ncid >= 0) nc_close(ncid);
+    free(f64);
+    free(chr);
+    free(i32);
+    free(obs);
     return st;
 }
 
@@ -1124,8 +1051,11 @@ err:
 /* ---- reporting ------------------------------------------------------------------------- */
 
 /* Collective.  Warn about series that could not be fitted; log the models chosen. */
-static void report(fc_t *f, regia_ctx_t *ctx, double seconds)
+static void fc_summary(regia_run_t *run, void *self)
 {
+    fc_t *f = self;
+    regia_ctx_t *ctx = run->ctx;
+    double seconds = regia_now() - run->t0;
     long long cnt[N_CODES] = {0}, tot[N_CODES];
     long long nfail = 0, allfail = 0;
     enum { W = 3 }; /* per shown series: global index, observations, any value <= 0 */
@@ -1145,10 +1075,12 @@ static void report(fc_t *f, regia_ctx_t *ctx, double seconds)
             nfail++;
         }
     }
-    MPI_Allreduce(cnt, tot, N_CODES, MPI_LONG_LONG, MPI_SUM, ctx->comm);
-    MPI_Allreduce(&nfail, &allfail, 1, MPI_LONG_LONG, MPI_SUM, ctx->comm);
+    memcpy(tot, cnt, sizeof tot);
+    regia_run_sum(run, tot, N_CODES);
+    allfail = nfail;
+    regia_run_sum(run, &allfail, 1);
     int64_t *all = ctx->rank == 0 ? malloc(sizeof *all * (size_t)(W * SHOW_FAILED * ctx->size)) : NULL;
-    MPI_Gather(shown, W * SHOW_FAILED, MPI_INT64_T, all, W * SHOW_FAILED, MPI_INT64_T, 0, ctx->comm);
+    regia_run_gather(run, shown, sizeof shown, all);
     if (ctx->rank != 0) return;
     char text[2048];
     size_t n = 0;
@@ -1187,9 +1119,10 @@ static void report(fc_t *f, regia_ctx_t *ctx, double seconds)
                seconds > 0 ? (double)f->n_series / seconds : 0.0);
 }
 
-static void fc_free(fc_t *f)
+static void fc_release(regia_run_t *run, void *self)
 {
-    if (f->be_open) regia_backend_close(&f->be);
+    fc_t *f = self;
+    if (run->ctx->rank == 0 && f->stdin_copy[0]) unlink(f->stdin_copy);
     free(f->pool);
     free(f->rows);
     free(f->times);
@@ -1205,145 +1138,60 @@ static void fc_free(fc_t *f)
     free(f->state);
 }
 
-static regia_status_t write_manifest(fc_t *f, regia_ctx_t *ctx, double t_read, double t_comp, double t_write,
-                                     char *mpath, size_t mlen)
+/* Collective.  Series fitted (for the manifest); a run that fitted none is an error. */
+static regia_status_t fc_check(regia_run_t *run, void *self)
 {
-    regia_sibling_path(f->output, ".manifest.json", mpath, mlen);
-    regia_manifest_t *m = regia_manifest_new("regia forecast");
-    regia_manifest_str(m, "version", REGIA_VERSION);
-    regia_manifest_str(m, "git_rev", REGIA_GIT_REV);
-    regia_manifest_str(m, "command_line", f->cmdline);
-    regia_manifest_str(m, "backend", f->backend_desc);
-    regia_manifest_num(m, "ranks", ctx->size);
+    fc_t *f = self;
+    long long ok = 0;
+    for (int64_t k = 0; k < f->ns; k++) ok += f->fit[k].ok;
+    regia_run_sum(run, &ok, 1);
+    f->n_fitted = ok;
+    if (ok == 0)
+        return REGIA_FAIL(REGIA_ERR_NUMERIC, "%s: none of the %lld series could be fitted (too few observations for "
+                          "the allowed models, or values <= 0 where --model asks for a multiplicative one)",
+                          f->input, (long long)f->n_series);
+    return REGIA_OK;
+}
+
+static void fc_manifest(regia_run_t *run, void *self, regia_manifest_t *m)
+{
+    fc_t *f = self;
     regia_manifest_str(m, "model", f->model_code);
     regia_manifest_num(m, "season", f->season);
     regia_manifest_num(m, "horizon", f->horizon);
     regia_manifest_num(m, "series", (double)f->n_series);
     regia_manifest_num(m, "series_fitted", (double)f->n_fitted);
-    regia_status_t st = regia_manifest_file(m, "inputs", "series", f->input);
-    if (!st) st = regia_manifest_file(m, "outputs", "forecast", f->output);
-    regia_manifest_timing(m, "read", t_read);
-    regia_manifest_timing(m, "compute", t_comp);
-    regia_manifest_timing(m, "write", t_write);
-    if (!st) st = regia_manifest_write(m, mpath);
-    regia_manifest_free(m);
-    return st;
 }
 
-/* ---- the run --------------------------------------------------------------------------- */
-
-int regia_cmd_forecast(regia_ctx_t *ctx, int argc, char **argv)
-{
-    fc_t f;
-    memset(&f, 0, sizeof f);
-    regia_log_init(&ctx->log, ctx->comm, "regia forecast", 0);
-    regia_signals_install(); /* a stop request while reading stops the run after its first block */
-    int rc = parse_args(&f, ctx, argc, argv);
-    if (rc >= 0) return rc;
-    regia_atomic_t at;
-    memset(&at, 0, sizeof at);
-    double t0 = regia_now(), t_read = 0, t_comp = 0, t_write = 0;
-    char mpath[4200] = "", created[32] = "";
-    int interrupted = 0;
-    regia_status_t st = regia_agree(ctx, regia_atomic_begin(&at, f.output));
-    if (st) goto done;
-    st = regia_agree(ctx, load_input(&f));
-    if (st) goto done;
-    st = regia_agree(ctx, build_block(&f, ctx));
-    if (st) goto done;
-    st = regia_agree(ctx, build_time_axis(&f));
-    if (st) goto done;
-    t_read = regia_now() - t0;
-    int local_rank = regia_node_local_rank(ctx);
-    st = regia_backend_open(&f.be, f.backend, local_rank, f.threads);
-    f.be_open = st == REGIA_OK;
-    st = regia_agree(ctx, st);
-    if (st) goto done;
-    regia_backend_describe(&f.be, f.backend_desc, sizeof f.backend_desc);
-    MPI_Bcast(f.backend_desc, sizeof f.backend_desc, MPI_CHAR, 0, ctx->comm);
-    {
-        char lo[32], hi[32];
-        regia_format_datetime(f.t_min, lo, sizeof lo);
-        regia_format_datetime(f.t_max, hi, sizeof hi);
-        regia_info(&ctx->log, "input %s: %lld series, %lld rows (%lld missing values, %lld absent times), %s .. %s; "
-                   "%d rank%s, backend %s; season %d, horizon %d, model %s", f.input, (long long)f.n_series,
-                   (long long)f.n_rows, (long long)f.n_missing, (long long)f.n_gaps, lo, hi, ctx->size,
-                   ctx->size == 1 ? "" : "s", f.backend_desc, f.season, f.horizon, f.model_code);
-    }
-    {
-        char host[MPI_MAX_PROCESSOR_NAME], mine[128];
-        int hl = 0;
-        MPI_Get_processor_name(host, &hl);
-        regia_backend_describe(&f.be, mine, sizeof mine);
-        if (f.ns > 0)
-            regia_rank_msg(&ctx->log, "%s local rank %d: series %lld..%lld (%lld, %lld steps), backend %s", host,
-                           local_rank, (long long)f.s0, (long long)(f.s0 + f.ns - 1), (long long)f.ns,
-                           (long long)f.off[f.ns], mine);
-        else
-            regia_rank_msg(&ctx->log, "%s local rank %d: no series (more ranks than series)", host, local_rank);
-    }
-    {
-        char text[4096 + 512], fp[65];
-        snprintf(text, sizeof text, "%s|%s|%s|%s|%s", f.sha, f.cmdline, REGIA_VERSION, REGIA_GIT_REV,
-                 regia_backend_name(&f.be));
-        regia_sha256_buf(text, strlen(text), fp);
-        if (ctx->rank == 0) st = regia_mkdir_p(f.ckpt_dir);
-        st = regia_agree(ctx, st);
-        if (st) goto done;
-        int stale = 0;
-        st = regia_agree(ctx, regia_ckpt_open(&f.ckpt, f.ckpt_dir, fp, ctx->rank, &stale));
-        if (st) goto done;
-        if (stale && ctx->rank == 0)
-            regia_warn(&ctx->log, "checkpoint %s: %d file(s) of another input, command or build ignored (overwritten)",
-                       f.ckpt_dir, stale);
-    }
-    st = regia_agree(ctx, compute(&f, ctx));
-    if (st == REGIA_ERR_INTERRUPTED) {
-        regia_status_t sv = regia_agree(ctx, regia_ckpt_save(f.ckpt));
-        if (sv == REGIA_OK) {
-            regia_info(&ctx->log, "checkpoint saved in %s; run the same command again to resume (exit status %d)",
-                       f.ckpt_dir, REGIA_EXIT_CHECKPOINTED);
-            interrupted = 1;
-        }
-        goto done;
-    }
-    if (st) goto done;
-    t_comp = regia_now() - t0 - t_read;
-    if (ctx->rank == 0) {
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    }
-    MPI_Bcast(created, sizeof created, MPI_CHAR, 0, ctx->comm);
-    {
-        wbuf_t w;
-        memset(&w, 0, sizeof w);
-        st = regia_agree(ctx, alloc_wbuf(&f, &w));
-        if (!st) st = regia_agree(ctx, write_output(&f, ctx, &w, at.tmp_path, created));
-        free_wbuf(&w);
-        if (st) goto done;
-    }
-    if (ctx->rank == 0) st = regia_atomic_commit(&at);
-    st = regia_agree(ctx, st);
-    if (st) goto done;
-    t_write = regia_now() - t0 - t_read - t_comp;
-    {
-        long long ok = 0, all = 0;
-        for (int64_t k = 0; k < f.ns; k++) ok += f.fit[k].ok;
-        MPI_Allreduce(&ok, &all, 1, MPI_LONG_LONG, MPI_SUM, ctx->comm);
-        f.n_fitted = all;
-    }
-    report(&f, ctx, regia_now() - t0);
-    if (ctx->rank == 0) st = write_manifest(&f, ctx, t_read, t_comp, t_write, mpath, sizeof mpath);
-    st = regia_agree(ctx, st);
-    if (st) goto done;
-    regia_info(&ctx->log, "wrote %s and %s in %.1f s (read %.1f, compute %.1f, write %.1f)", f.output, mpath,
-               regia_now() - t0, t_read, t_comp, t_write);
-    if (ctx->rank == 0 && regia_ckpt_remove(f.ckpt_dir) != REGIA_OK) regia_warn(&ctx->log, "%s", regia_error_msg());
-done:
-    if (st && ctx->rank == 0 && at.tmp_path[0]) regia_atomic_abort(&at);
-    regia_ckpt_free(f.ckpt);
-    fc_free(&f);
-    return interrupted ? REGIA_EXIT_CHECKPOINTED : st ? REGIA_EXIT_FAIL : REGIA_EXIT_OK;
-}
+const regia_domain_t regia_domain_forecast = {
+    .name = "forecast",
+    .summary = "ETS forecasts with intervals for your own series (CSV)",
+    .about = "ETS forecasts with prediction intervals for every series of a CSV file.  One model per\n"
+             "series is fitted by maximum likelihood and, with --model auto, chosen by AICc (as R's\n"
+             "forecast::ets).  Writes one CF-1.10/ACDD-1.3 NetCDF-4 file plus OUT.manifest.json.\n"
+             "Series are sorted by series_id and split into contiguous blocks of about equal length\n"
+             "over the MPI ranks; the output is the same for any number of ranks.  Series that cannot\n"
+             "be fitted (too few observations) get an empty model and NaN forecasts, with a warning.\n"
+             "See docs/forecast.md for the output schema.",
+    .schema = regia_forecast_schema,
+    .meta = forecast_meta,
+    .options_usage = "--input FILE.csv --season M --horizon H --output OUT.nc [OPTIONS]",
+    .state_size = sizeof(fc_t),
+    .unit = "series",
+    .stage = "forecast",
+    .output_role = "forecast",
+    .not_in_results = "job.threads job.progress_interval job.checkpoint_dir job.checkpoint_interval job.chunk job.name",
+    .configure = fc_configure,
+    .index = fc_index,
+    .read = fc_read,
+    .prepare = fc_prepare,
+    .compute = fc_compute,
+    .result_arrays = fc_result_arrays,
+    .check_result = fc_check,
+    .define = fc_define,
+    .acdd = fc_acdd,
+    .write = fc_write,
+    .report = fc_summary,
+    .manifest = fc_manifest,
+    .release = fc_release,
+};

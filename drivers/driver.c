@@ -5,7 +5,14 @@
 
 #include "driver_impl.h"
 
-regia_status_t regia_agree(regia_ctx_t *ctx, regia_status_t st)
+static regia_status_t agree(regia_ctx_t *ctx, regia_status_t st, int print);
+
+regia_status_t regia_agree(regia_ctx_t *ctx, regia_status_t st) { return agree(ctx, st, 1); }
+regia_status_t regia_agree_quiet(regia_ctx_t *ctx, regia_status_t st) { return agree(ctx, st, 0); }
+
+/* Errors already agreed on (and printed) are not printed again by a later agreement of
+ * the same failure: the agreed state is kept until the next success. */
+static regia_status_t agree(regia_ctx_t *ctx, regia_status_t st, int print)
 {
     /* The lowest failing rank speaks for all; a real error wins over a stop request
      * (REGIA_ERR_INTERRUPTED), so that a checkpoint-and-requeue never hides it. */
@@ -22,11 +29,12 @@ regia_status_t regia_agree(regia_ctx_t *ctx, regia_status_t st)
         snprintf(e.where, sizeof e.where, "%s", regia_error_where());
     }
     MPI_Bcast(&e, (int)sizeof e, MPI_BYTE, first, ctx->comm);
-    if (ctx->rank == 0) {
+    if (ctx->rank == 0 && print) {
         if (ctx->size > 1)
             fprintf(stderr, "%s: error (rank %d): %s\n", ctx->log.prog, first, e.msg);
         else
             fprintf(stderr, "%s: error: %s\n", ctx->log.prog, e.msg);
+        if (ctx->log.verbose && e.where[0]) fprintf(stderr, "%s: error raised at %s\n", ctx->log.prog, e.where);
         fflush(stderr);
     }
     regia_error_set((regia_status_t)e.st, e.where, 0, "%s", e.msg);

@@ -29,6 +29,8 @@ enum { REGIA_EXIT_OK = 0, REGIA_EXIT_FAIL = 1, REGIA_EXIT_USAGE = 2, REGIA_EXIT_
  * when there are several ranks) and every rank gets the failure status back.  A real
  * error on any rank wins over a stop request (REGIA_ERR_INTERRUPTED) on a lower one. */
 regia_status_t regia_agree(regia_ctx_t *ctx, regia_status_t st);
+/* The same without printing (the error is then in regia_error_msg() on every rank). */
+regia_status_t regia_agree_quiet(regia_ctx_t *ctx, regia_status_t st);
 
 /* Not collective.  Print this rank's error and end every rank with MPI_Abort.  For
  * failures that other ranks cannot learn of (they would wait forever). */
@@ -67,6 +69,13 @@ int regia_node_local_rank(regia_ctx_t *ctx);
     {"slurm", "mpi", REGIA_KEY_STRING, 0, "pmix", 0, 0, NULL, "srun --mpi plugin (pmix, pmix_v3)"},    \
     {"slurm", "env_file", REGIA_KEY_PATH, 0, NULL, 0, 0, NULL,                                          \
      "script sourced first [default: slurm/leonardo.env beside regia; none for local]"},               \
+    {"slurm", "mem", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL,                                             \
+     "memory per node, sbatch --mem (e.g. 200G) [default: the cores' share of 494000M; local: 512M per rank]"}, \
+    {"slurm", "max_idle_restarts", REGIA_KEY_INT, 0, "2", 0, 1000, NULL,                                \
+     "runs in a row that checkpoint no new block before the job stops requeueing (0: no limit)"},    \
+    {"slurm", "prestep_partition", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL,                               \
+     "partition of a CPU-only pre-step such as [ingest] [default: dcgp_usr_prod from booster, else the job's]"}, \
+    {"slurm", "prestep_nodes", REGIA_KEY_INT, 0, "1", 1, 4096, NULL, "nodes of the pre-step"},         \
     {"ingest", "registry", REGIA_KEY_PATH, 0, NULL, 0, 0, NULL, "ingest step: sensor registry CSV"},    \
     {"ingest", "data", REGIA_KEY_LIST, 0, NULL, 0, 0, NULL, "ingest step: measurement CSVs (comma list)"}, \
     {"ingest", "utc_offset", REGIA_KEY_INT, 0, "1", -12, 14, NULL, "ingest step: hours to subtract for UTC"}
@@ -74,11 +83,16 @@ int regia_node_local_rank(regia_ctx_t *ctx);
 /* The job-file schema of `regia env` (for regia submit). */
 extern const regia_job_key_t regia_env_schema[];
 
+/* Not collective, no MPI (drivers/env_ingest_step.c).  The pre-step of an env job for
+ * regia submit: its [ingest] section as the words of `regia ingest env --registry R
+ * --data D... --output [input]file --utc-offset H` (after "regia"), each passed to
+ * add(arg, word).  Returns 1; 0 when the job has no [ingest] section; -1 with the error
+ * set (naming the job file and line) when the section is incomplete. */
+int regia_env_prestep(const regia_job_t *job, void (*add)(void *arg, const char *word), void *arg);
+
 /* Subcommands (one file each). */
 int regia_cmd_gen(regia_ctx_t *ctx, int argc, char **argv);
 int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv);
-int regia_cmd_env(regia_ctx_t *ctx, int argc, char **argv);
-int regia_cmd_forecast(regia_ctx_t *ctx, int argc, char **argv);
 int regia_cmd_submit(regia_ctx_t *ctx, int argc, char **argv);
 int regia_cmd_stage(regia_ctx_t *ctx, int argc, char **argv);
 

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "driver_impl.h"
+#include "domain.h"
 #include "regia/kernels.h"
 
 typedef struct {
@@ -12,11 +12,10 @@ typedef struct {
     const char *summary;
 } command_t;
 
+/* Tools that are not batch domains; the domains come from the registry (domains.c). */
 static const command_t commands[] = {
     {"gen", regia_cmd_gen, "generate synthetic data sets (gen env: ARPA-layout station data)"},
     {"ingest", regia_cmd_ingest, "convert raw CSV to analysis-ready NetCDF (ingest env)"},
-    {"env", regia_cmd_env, "environmental driver: forecasts and EU-limit risk from a job file"},
-    {"forecast", regia_cmd_forecast, "ETS forecasts with intervals for your own series (CSV)"},
     {"submit", regia_cmd_submit, "write the sbatch script(s) of a job file and submit them (SLURM)"},
     {"stage", regia_cmd_stage, "copy a finished job's outputs to [slurm] stage_to, checked by SHA-256"},
     {NULL, NULL, NULL},
@@ -29,6 +28,7 @@ static void usage(FILE *f)
             "\n"
             "regia %s: batch analytics for regional data on supercomputers.\n\ncommands:\n",
             REGIA_VERSION);
+    for (int i = 0; regia_domains[i]; i++) fprintf(f, "  %-10s %s\n", regia_domains[i]->name, regia_domains[i]->summary);
     for (const command_t *c = commands; c->name; c++) fprintf(f, "  %-10s %s\n", c->name, c->summary);
     fprintf(f, "  %-10s %s\n", "version", "print version, build and backends");
     fprintf(f, "\n'regia COMMAND --help' documents each command's options.\n");
@@ -62,7 +62,10 @@ int main(int argc, char **argv)
     } else {
         const command_t *c = commands;
         while (c->name && strcmp(c->name, argv[1]) != 0) c++;
-        if (c->name) {
+        const regia_domain_t *d = regia_domain_find(argv[1]);
+        if (d) {
+            rc = regia_run_domain(d, &ctx, argc - 1, argv + 1);
+        } else if (c->name) {
             rc = c->run(&ctx, argc - 1, argv + 1);
         } else if (ctx.rank == 0) {
             fprintf(stderr, "regia: unknown command '%s'\n\n", argv[1]);

@@ -1,8 +1,8 @@
-/* Checkpoints of completed blocks and stop signals (see regia/checkpoint.h).
+/* Checkpoints of completed items (see regia/checkpoint.h).
  *
  * File layout (little-endian, as written by the host):
- *   "REGIACK1" | fingerprint (64 bytes, NUL padded) | int64 n_records |
- *   n x { int64 key | uint64 len | len bytes } | SHA-256 hex of all the above (64 bytes)
+ *   "REGIACK2" | fingerprint (64 bytes, NUL padded) | int64 i0 | int64 i1 | int64 n_records |
+ *   n x { int64 first | int64 n_items | uint64 len | len bytes } | SHA-256 hex of all the above
  */
 #include <dirent.h>
 #include <errno.h>
@@ -10,17 +10,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "regia/checkpoint.h"
 #include "regia/io.h"
+#include "regia/signals.h"
 
-enum { FP_LEN = 64, MAGIC_LEN = 8 };
-static const char MAGIC[MAGIC_LEN + 1] = "REGIACK1";
+enum { FP_LEN = 64, MAGIC_LEN = 8, HEAD_LEN = MAGIC_LEN + FP_LEN + 24, SUM_LEN = 64 };
+static const char MAGIC[MAGIC_LEN + 1] = "REGIACK2";
 
 typedef struct {
-    int64_t key;
+    int64_t first, n;
     size_t len;
     unsigned char *data;
 } record_t;
@@ -34,7 +36,9 @@ struct regia_ckpt {
     char dir[4096];
     char fp[FP_LEN + 1];
     int rank;
+    int64_t i0, i1;
     double last_save;         /* monotonic seconds of the last save (or of the open)   */
+    char save_path[8192];     /* where this rank's set goes (chosen at open)           */
     recset_t loaded, mine;
 };
 
@@ -45,34 +49,24 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static record_t *set_find(const recset_t *s, int64_t key)
+/* Add a record, taking ownership of data; `replace`: a record with the same first item
+ * is replaced. */
+static regia_status_t set_put(recset_t *s, int64_t first, int64_t n, unsigned char *data, size_t len, int replace)
 {
-    for (int64_t i = 0; i < s->n; i++)
-        if (s->r[i].key == key) return &s->r[i];
-    return NULL;
-}
-
-/* Add a copy of a record; `replace` looks for an existing record of the key first. */
-static regia_status_t set_put(recset_t *s, int64_t key, const void *data, size_t len, int replace)
-{
-    unsigned char *copy = malloc(len ? len : 1);
-    if (!copy) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for a checkpoint record of %zu bytes", len);
-    memcpy(copy, data, len);
-    record_t *r = replace ? set_find(s, key) : NULL;
-    if (r) {
-        free(r->data);
-        r->data = copy;
-        r->len = len;
-        return REGIA_OK;
-    }
+    for (int64_t i = 0; replace && i < s->n; i++)
+        if (s->r[i].first == first) {
+            free(s->r[i].data);
+            s->r[i] = (record_t){first, n, len, data};
+            return REGIA_OK;
+        }
     if (s->n == s->cap) {
         int64_t cap = s->cap ? 2 * s->cap : 64;
         record_t *nr = realloc(s->r, sizeof *nr * (size_t)cap);
-        if (!nr) { free(copy); return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for checkpoint records"); }
+        if (!nr) { free(data); return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for checkpoint records"); }
         s->r = nr;
         s->cap = cap;
     }
-    s->r[s->n++] = (record_t){key, len, copy};
+    s->r[s->n++] = (record_t){first, n, len, data};
     return REGIA_OK;
 }
 
@@ -83,42 +77,67 @@ static void set_free(recset_t *s)
     memset(s, 0, sizeof *s);
 }
 
-/* Parse one file; 1 = loaded, 0 = another fingerprint, -1 = damaged (ignored). */
-static int load_file(regia_ckpt_t *c, const char *path)
+/* The header of a checkpoint file: 1 = intact REGIACK2 file (fingerprint and range
+ * filled), 0 = not one (damaged, truncated, other format). */
+static int read_header(const char *path, char fp[FP_LEN + 1], int64_t *i0, int64_t *i1)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    unsigned char h[HEAD_LEN];
+    int ok = fread(h, 1, HEAD_LEN, f) == HEAD_LEN && !memcmp(h, MAGIC, MAGIC_LEN);
+    fclose(f);
+    if (!ok) return 0;
+    memcpy(fp, h + MAGIC_LEN, FP_LEN);
+    fp[FP_LEN] = '\0';
+    memcpy(i0, h + MAGIC_LEN + FP_LEN, 8);
+    memcpy(i1, h + MAGIC_LEN + FP_LEN + 8, 8);
+    return 1;
+}
+
+/* Load the records of one file of our fingerprint; a damaged file loads nothing. */
+static void load_file(regia_ckpt_t *c, const char *path)
 {
     char *buf = NULL;
     size_t len = 0;
-    if (regia_read_file(path, (size_t)1 << 40, &buf, &len) != REGIA_OK) { regia_error_clear(); return -1; }
-    int rc = -1;
+    if (regia_read_file(path, (size_t)1 << 40, &buf, &len) != REGIA_OK) { regia_error_clear(); return; }
     char sum[65];
-    if (len < MAGIC_LEN + FP_LEN + 8 + 64 || memcmp(buf, MAGIC, MAGIC_LEN) != 0) goto out;
-    regia_sha256_buf(buf, len - 64, sum);
-    if (memcmp(sum, buf + len - 64, 64) != 0) goto out;
-    if (strncmp(buf + MAGIC_LEN, c->fp, FP_LEN) != 0) { rc = 0; goto out; }
-    size_t off = MAGIC_LEN + FP_LEN, end = len - 64;
-    int64_t n;
+    int64_t n = 0;
+    if (len < HEAD_LEN + SUM_LEN || memcmp(buf, MAGIC, MAGIC_LEN) != 0) goto out;
+    regia_sha256_buf(buf, len - SUM_LEN, sum);
+    if (memcmp(sum, buf + len - SUM_LEN, SUM_LEN) != 0 || strncmp(buf + MAGIC_LEN, c->fp, FP_LEN) != 0) goto out;
+    size_t off = HEAD_LEN - 8, end = len - SUM_LEN;
     memcpy(&n, buf + off, 8);
     off += 8;
+    int64_t first_new = c->loaded.n;
     for (int64_t i = 0; i < n; i++) {
-        int64_t key;
+        int64_t first, cnt;
         uint64_t rl;
-        if (off + 16 > end) goto out;
-        memcpy(&key, buf + off, 8);
-        memcpy(&rl, buf + off + 8, 8);
-        off += 16;
-        if (rl > end - off) goto out;
-        if (set_put(&c->loaded, key, buf + off, (size_t)rl, 0) != REGIA_OK) goto out;
+        if (off + 24 > end) goto bad;
+        memcpy(&first, buf + off, 8);
+        memcpy(&cnt, buf + off + 8, 8);
+        memcpy(&rl, buf + off + 16, 8);
+        off += 24;
+        if (rl > end - off || cnt <= 0) goto bad;
+        /* only what overlaps this rank's items is kept */
+        if (first < c->i1 && first + cnt > c->i0) {
+            unsigned char *copy = malloc(rl ? rl : 1);
+            if (!copy) goto bad;
+            memcpy(copy, buf + off, rl);
+            if (set_put(&c->loaded, first, cnt, copy, (size_t)rl, 0) != REGIA_OK) { regia_error_clear(); goto bad; }
+        }
         off += rl;
     }
-    rc = 1;
+    goto out;
+bad: /* a file whose records do not parse is ignored as a whole */
+    for (int64_t i = first_new; i < c->loaded.n; i++) free(c->loaded.r[i].data);
+    c->loaded.n = first_new;
 out:
     free(buf);
-    return rc;
 }
 
-static int cmp_key(const void *a, const void *b)
+static int cmp_first(const void *a, const void *b)
 {
-    int64_t x = ((const record_t *)a)->key, y = ((const record_t *)b)->key;
+    int64_t x = ((const record_t *)a)->first, y = ((const record_t *)b)->first;
     return (x > y) - (x < y);
 }
 
@@ -128,26 +147,39 @@ static int is_ckpt_name(const char *name)
     return !strncmp(name, "rank-", 5) && n > 10 && !strcmp(name + n - 5, ".ckpt");
 }
 
-regia_status_t regia_ckpt_open(regia_ckpt_t **out, const char *dir, const char *fingerprint, int rank, int *stale)
+regia_status_t regia_ckpt_open(regia_ckpt_t **out, const char *dir, const char *fingerprint, int rank, int64_t i0,
+                               int64_t i1, int *stale)
 {
     regia_ckpt_t *c = calloc(1, sizeof *c);
     if (!c) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
     snprintf(c->dir, sizeof c->dir, "%s", dir);
     snprintf(c->fp, sizeof c->fp, "%s", fingerprint);
     c->rank = rank;
+    c->i0 = i0;
+    c->i1 = i1;
     c->last_save = now_s();
     *stale = 0;
+    snprintf(c->save_path, sizeof c->save_path, "%s/rank-%d.ckpt", dir, rank);
     DIR *d = opendir(dir);
     if (d) {
         struct dirent *de;
         while ((de = readdir(d))) {
             if (!is_ckpt_name(de->d_name)) continue;
-            char path[8192];
+            char path[8192], fp[FP_LEN + 1];
+            int64_t a, b;
             snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-            if (load_file(c, path) == 0) (*stale)++;
+            int mine_name = !strcmp(path, c->save_path);
+            if (!read_header(path, fp, &a, &b)) continue; /* damaged or old format: ignored */
+            if (strcmp(fp, c->fp) != 0) {
+                (*stale)++;
+                /* rank-R.ckpt belongs to another run: never overwrite it */
+                if (mine_name) snprintf(c->save_path, sizeof c->save_path, "%s/rank-%d.%.16s.ckpt", dir, rank, c->fp);
+                continue;
+            }
+            if (a < i1 && b > i0) load_file(c, path);
         }
         closedir(d);
-        qsort(c->loaded.r, (size_t)c->loaded.n, sizeof(record_t), cmp_key);
+        qsort(c->loaded.r, (size_t)c->loaded.n, sizeof(record_t), cmp_first);
     } else if (errno != ENOENT) {
         regia_status_t st = REGIA_FAIL(REGIA_ERR_IO, "checkpoint directory %s: %s", dir, strerror(errno));
         free(c);
@@ -157,51 +189,75 @@ regia_status_t regia_ckpt_open(regia_ckpt_t **out, const char *dir, const char *
     return REGIA_OK;
 }
 
-const void *regia_ckpt_find(const regia_ckpt_t *c, int64_t key, size_t len)
+/* The loaded record holding item g with records of `item_bytes` per item, or NULL. */
+static const record_t *find_item(const regia_ckpt_t *c, int64_t g, size_t item_bytes)
 {
-    record_t probe = {key, 0, NULL};
-    const record_t *r = c->loaded.n ? bsearch(&probe, c->loaded.r, (size_t)c->loaded.n, sizeof(record_t), cmp_key) : NULL;
-    return r && r->len == len ? r->data : NULL;
-}
-
-regia_status_t regia_ckpt_add(regia_ckpt_t *c, int64_t key, const void *data, size_t len)
-{
-    return set_put(&c->mine, key, data, len, 1);
-}
-
-int64_t regia_ckpt_count(const regia_ckpt_t *c) { return c->mine.n; }
-
-static size_t parts_len(const regia_ckpt_part_t *parts, int n)
-{
-    size_t len = 0;
-    for (int i = 0; i < n; i++) len += parts[i].len;
-    return len;
-}
-
-int regia_ckpt_restore(const regia_ckpt_t *c, int64_t key, const regia_ckpt_part_t *parts, int n)
-{
-    const unsigned char *rec = c ? regia_ckpt_find(c, key, parts_len(parts, n)) : NULL;
-    if (!rec) return 0;
-    for (int i = 0; i < n; i++) {
-        memcpy(parts[i].p, rec, parts[i].len);
-        rec += parts[i].len;
+    /* last record with first <= g, then earlier ones (records may overlap) */
+    int64_t lo = 0, hi = c->loaded.n;
+    while (lo < hi) {
+        int64_t mid = (lo + hi) / 2;
+        if (c->loaded.r[mid].first <= g) lo = mid + 1;
+        else hi = mid;
     }
-    return 1;
+    for (int64_t i = lo - 1; i >= 0; i--) {
+        const record_t *r = &c->loaded.r[i];
+        if (g < r->first + r->n && r->len == (size_t)r->n * item_bytes) return r;
+        if (lo - 1 - i > 64) break; /* overlapping records are few: stop searching far back */
+    }
+    return NULL;
 }
 
-regia_status_t regia_ckpt_record(regia_ckpt_t *c, int64_t key, const regia_ckpt_part_t *parts, int n)
+int64_t regia_ckpt_covered(const regia_ckpt_t *c, int64_t g0, int64_t n, size_t item_bytes)
 {
-    if (!c) return REGIA_OK;
-    size_t len = parts_len(parts, n);
+    if (!c) return 0;
+    int64_t k = 0;
+    while (k < n) {
+        const record_t *r = find_item(c, g0 + k, item_bytes);
+        if (!r) break;
+        k = r->first + r->n - g0;
+    }
+    return k < n ? k : n;
+}
+
+void regia_ckpt_restore(const regia_ckpt_t *c, int64_t g0, int64_t n, const regia_ckpt_array_t *a, int na, int64_t k0)
+{
+    size_t S = 0;
+    for (int j = 0; j < na; j++) S += a[j].item_bytes;
+    for (int64_t g = g0; g < g0 + n;) {
+        const record_t *r = find_item(c, g, S);
+        if (!r) return; /* callers restore covered items only */
+        int64_t m = r->first + r->n - g;
+        if (m > g0 + n - g) m = g0 + n - g;
+        const unsigned char *src = r->data;
+        for (int j = 0; j < na; j++) {
+            memcpy((unsigned char *)a[j].base + (size_t)(k0 + g - g0) * a[j].item_bytes,
+                   src + (size_t)(g - r->first) * a[j].item_bytes, (size_t)m * a[j].item_bytes);
+            src += (size_t)r->n * a[j].item_bytes;
+        }
+        g += m;
+    }
+}
+
+regia_status_t regia_ckpt_record(regia_ckpt_t *c, int64_t g0, int64_t n, const regia_ckpt_array_t *a, int na,
+                                 int64_t k0)
+{
+    if (!c || n <= 0) return REGIA_OK;
+    size_t len = 0;
+    for (int j = 0; j < na; j++) len += (size_t)n * a[j].item_bytes;
     unsigned char *buf = malloc(len ? len : 1), *b = buf;
     if (!buf) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for a checkpoint record of %zu bytes", len);
-    for (int i = 0; i < n; i++) {
-        memcpy(b, parts[i].p, parts[i].len);
-        b += parts[i].len;
+    for (int j = 0; j < na; j++) {
+        memcpy(b, (const unsigned char *)a[j].base + (size_t)k0 * a[j].item_bytes, (size_t)n * a[j].item_bytes);
+        b += (size_t)n * a[j].item_bytes;
     }
-    regia_status_t st = regia_ckpt_add(c, key, buf, len);
-    free(buf);
-    return st;
+    return set_put(&c->mine, g0, n, buf, len, 1);
+}
+
+int64_t regia_ckpt_count(const regia_ckpt_t *c)
+{
+    int64_t n = 0;
+    for (int64_t i = 0; c && i < c->mine.n; i++) n += c->mine.r[i].n;
+    return n;
 }
 
 regia_status_t regia_ckpt_after_block(regia_ckpt_t *c, double interval, int64_t done, int64_t total,
@@ -220,8 +276,8 @@ regia_status_t regia_ckpt_after_block(regia_ckpt_t *c, double interval, int64_t 
 
 regia_status_t regia_ckpt_save(regia_ckpt_t *c)
 {
-    size_t len = MAGIC_LEN + FP_LEN + 8 + 64;
-    for (int64_t i = 0; i < c->mine.n; i++) len += 16 + c->mine.r[i].len;
+    size_t len = HEAD_LEN + SUM_LEN;
+    for (int64_t i = 0; i < c->mine.n; i++) len += 24 + c->mine.r[i].len;
     unsigned char *buf = malloc(len);
     if (!buf) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for a checkpoint of %zu bytes", len);
     size_t off = 0;
@@ -230,21 +286,23 @@ regia_status_t regia_ckpt_save(regia_ckpt_t *c)
     memset(buf + off, 0, FP_LEN);
     memcpy(buf + off, c->fp, strlen(c->fp));
     off += FP_LEN;
-    memcpy(buf + off, &c->mine.n, 8);
-    off += 8;
+    memcpy(buf + off, &c->i0, 8);
+    memcpy(buf + off + 8, &c->i1, 8);
+    memcpy(buf + off + 16, &c->mine.n, 8);
+    off += 24;
     for (int64_t i = 0; i < c->mine.n; i++) {
-        uint64_t rl = c->mine.r[i].len;
-        memcpy(buf + off, &c->mine.r[i].key, 8);
-        memcpy(buf + off + 8, &rl, 8);
-        memcpy(buf + off + 16, c->mine.r[i].data, rl);
-        off += 16 + rl;
+        const record_t *r = &c->mine.r[i];
+        uint64_t rl = r->len;
+        memcpy(buf + off, &r->first, 8);
+        memcpy(buf + off + 8, &r->n, 8);
+        memcpy(buf + off + 16, &rl, 8);
+        memcpy(buf + off + 24, r->data, rl);
+        off += 24 + rl;
     }
     char sum[65];
     regia_sha256_buf(buf, off, sum);
-    memcpy(buf + off, sum, 64);
-    char path[8192];
-    snprintf(path, sizeof path, "%s/rank-%d.ckpt", c->dir, c->rank);
-    regia_status_t st = regia_atomic_write(path, buf, len);
+    memcpy(buf + off, sum, SUM_LEN);
+    regia_status_t st = regia_atomic_write(c->save_path, buf, len);
     free(buf);
     if (st == REGIA_OK) c->last_save = now_s();
     return st;
@@ -258,36 +316,21 @@ void regia_ckpt_free(regia_ckpt_t *c)
     free(c);
 }
 
-regia_status_t regia_ckpt_remove(const char *dir)
+regia_status_t regia_ckpt_remove(const char *dir, const char *fingerprint)
 {
     DIR *d = opendir(dir);
     if (!d) return errno == ENOENT ? REGIA_OK : REGIA_FAIL(REGIA_ERR_IO, "checkpoint directory %s: %s", dir, strerror(errno));
     struct dirent *de;
     while ((de = readdir(d))) {
         if (!is_ckpt_name(de->d_name)) continue;
-        char path[8192];
+        char path[8192], fp[FP_LEN + 1];
+        int64_t a, b;
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        unlink(path);
+        /* ours, or damaged (unreadable header) files under our own name */
+        if (read_header(path, fp, &a, &b) ? !strcmp(fp, fingerprint) : 0) unlink(path);
     }
     closedir(d);
-    if (rmdir(dir) != 0 && errno != ENOENT)
+    if (rmdir(dir) != 0 && errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST)
         return REGIA_FAIL(REGIA_ERR_IO, "cannot remove the checkpoint directory %s: %s", dir, strerror(errno));
     return REGIA_OK;
 }
-
-static volatile sig_atomic_t pending_signal = 0;
-
-static void on_signal(int sig) { pending_signal = sig; }
-
-void regia_signals_install(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGUSR1, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
-int regia_signal_pending(void) { return (int)pending_signal; }

@@ -1,8 +1,7 @@
-/* Whole-file reads, atomic outputs and SHA-256 (see regia/io.h). */
+/* Atomic outputs, directories and sibling names (see regia/io.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,31 +9,6 @@
 #include <unistd.h>
 
 #include "regia/io.h"
-
-regia_status_t regia_read_file(const char *path, size_t max_bytes, char **data, size_t *len)
-{
-    *data = NULL;
-    *len = 0;
-    struct stat sb;
-    if (stat(path, &sb) != 0)
-        return REGIA_FAIL(REGIA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    if (S_ISDIR(sb.st_mode)) return REGIA_FAIL(REGIA_ERR_IO, "%s: is a directory, not a file", path);
-    if ((size_t)sb.st_size > max_bytes)
-        return REGIA_FAIL(REGIA_ERR_IO, "%s: too large (%lld bytes, at most %zu)", path,
-                          (long long)sb.st_size, max_bytes);
-    FILE *f = fopen(path, "rb");
-    if (!f) return REGIA_FAIL(REGIA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    char *buf = malloc((size_t)sb.st_size + 1);
-    if (!buf) { fclose(f); return REGIA_FAIL(REGIA_ERR_NOMEM, "%s: out of memory", path); }
-    size_t n = fread(buf, 1, (size_t)sb.st_size, f);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) { free(buf); return REGIA_FAIL(REGIA_ERR_IO, "%s: read error", path); }
-    buf[n] = '\0';
-    *data = buf;
-    *len = n;
-    return REGIA_OK;
-}
 
 regia_status_t regia_mkdir_p(const char *path)
 {
@@ -56,12 +30,30 @@ regia_status_t regia_mkdir_p(const char *path)
     return REGIA_OK;
 }
 
+/* What is under the final name now (to tell, at commit, whether another run replaced it). */
+static void note_final(const char *path, int *exists, unsigned long long id[3])
+{
+    struct stat sb;
+    *exists = stat(path, &sb) == 0;
+    id[0] = *exists ? (unsigned long long)sb.st_dev : 0;
+    id[1] = *exists ? (unsigned long long)sb.st_ino : 0;
+    id[2] = *exists ? (unsigned long long)sb.st_mtim.tv_sec * 1000000000ull + (unsigned long long)sb.st_mtim.tv_nsec : 0;
+}
+
 regia_status_t regia_atomic_begin(regia_atomic_t *a, const char *final_path)
 {
+    return regia_atomic_begin_as(a, final_path, NULL);
+}
+
+regia_status_t regia_atomic_begin_as(regia_atomic_t *a, const char *final_path, const char *token)
+{
+    memset(a, 0, sizeof *a);
     if (strlen(final_path) >= sizeof a->final_path)
         return REGIA_FAIL(REGIA_ERR_INVALID, "output path too long: %.80s...", final_path);
     snprintf(a->final_path, sizeof a->final_path, "%s", final_path);
-    snprintf(a->tmp_path, sizeof a->tmp_path, "%s.tmp", final_path);
+    if (token && *token) snprintf(a->tmp_path, sizeof a->tmp_path, "%s.%.40s.tmp", final_path, token);
+    else snprintf(a->tmp_path, sizeof a->tmp_path, "%s.tmp", final_path);
+    note_final(final_path, &a->existed, a->final_id);
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", final_path);
     const char *d = dirname(dir);
@@ -88,6 +80,10 @@ regia_status_t regia_atomic_commit(regia_atomic_t *a)
 {
     regia_status_t st = fsync_path(a->tmp_path, 0);
     if (st) return st;
+    int now_exists;
+    unsigned long long id[3];
+    note_final(a->final_path, &now_exists, id);
+    a->replaced_other = now_exists && (!a->existed || memcmp(id, a->final_id, sizeof id) != 0);
     if (rename(a->tmp_path, a->final_path) != 0)
         return REGIA_FAIL(REGIA_ERR_IO, "cannot rename %s to %s: %s", a->tmp_path, a->final_path,
                           strerror(errno));
@@ -117,40 +113,6 @@ regia_status_t regia_atomic_write(const char *path, const void *data, size_t len
     st = regia_atomic_commit(&a);
     if (st) regia_atomic_abort(&a);
     return st;
-}
-
-static void to_hex(const unsigned char *md, char hex[65])
-{
-    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    hex[64] = '\0';
-}
-
-void regia_sha256_buf(const void *data, size_t len, char hex[65])
-{
-    unsigned char md[32];
-    unsigned int mdlen = 0;
-    EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
-    to_hex(md, hex);
-}
-
-regia_status_t regia_sha256_file(const char *path, char hex[65])
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return REGIA_FAIL(REGIA_ERR_IO, "%s: cannot open for hashing: %s", path, strerror(errno));
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    static _Thread_local unsigned char buf[1 << 16];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) EVP_DigestUpdate(ctx, buf, n);
-    int bad = ferror(f);
-    fclose(f);
-    unsigned char md[32];
-    unsigned int mdlen = 0;
-    EVP_DigestFinal_ex(ctx, md, &mdlen);
-    EVP_MD_CTX_free(ctx);
-    if (bad) return REGIA_FAIL(REGIA_ERR_IO, "%s: read error while hashing", path);
-    to_hex(md, hex);
-    return REGIA_OK;
 }
 
 void regia_sibling_path(const char *output, const char *suffix, char *buf, size_t cap)

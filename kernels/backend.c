@@ -1,5 +1,6 @@
 /* Backend registry and the thin wrappers callers use (see regia/kernels.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "regia/kernels.h"
@@ -19,25 +20,42 @@ static const regia_backend_ops_t *find_backend(const char *name)
     return NULL;
 }
 
+/* The op table as data: each backend declares an op by filling its pointer (NULL: the
+ * backend lacks it). */
+static int has_op(const regia_backend_ops_t *ops, int op)
+{
+    switch (op) {
+    case 0: return ops->ets != NULL;
+    case 1: return ops->exceed != NULL;
+    default: return ops->breach != NULL;
+    }
+}
+static const char *const OP_NAMES[] = {"ets", "exceed", "breach"};
+enum { N_OPS = 3 };
+
 /* Name of the first operation a backend lacks, or NULL when it has them all. */
 static const char *missing_op(const regia_backend_ops_t *ops)
 {
-    if (!ops->ets) return "ets";
-    if (!ops->exceed) return "exceed";
-    if (!ops->breach) return "breach";
+    for (int i = 0; i < N_OPS; i++)
+        if (!has_op(ops, i)) return OP_NAMES[i];
     return NULL;
 }
+
+/* The CPU reference handle that runs the ops a device backend lacks (auto only). */
+static regia_backend_t *fallback_of(const regia_backend_t *be) { return be->fallback; }
 
 regia_status_t regia_backend_open(regia_backend_t *be, const char *name, int device, int threads)
 {
     memset(be, 0, sizeof *be);
     const regia_backend_ops_t *ops = NULL;
-    if (strcmp(name, "auto") == 0) {
-        /* The first non-CPU backend that is complete and usable, else the CPU. */
+    int automatic = strcmp(name, "auto") == 0;
+    if (automatic) {
+        /* The first usable device backend, else the CPU; ops the device lacks run on the
+         * CPU reference (a second handle, opened below). */
         ops = &regia_cpu_backend;
         for (int i = 0; regia_backends[i]; i++) {
             const regia_backend_ops_t *o = regia_backends[i];
-            if (o != &regia_cpu_backend && !missing_op(o) && o->available()) { ops = o; break; }
+            if (o != &regia_cpu_backend && o->available()) { ops = o; break; }
         }
     } else {
         ops = find_backend(name);
@@ -59,13 +77,48 @@ regia_status_t regia_backend_open(regia_backend_t *be, const char *name, int dev
                               "(check CUDA_VISIBLE_DEVICES and --gres, or use backend = cpu or auto)", name);
     }
     be->ops = ops;
-    return ops->open(be, device, threads);
+    regia_status_t st = ops->open(be, device, threads);
+    if (st || !automatic || !missing_op(ops)) return st;
+    be->fallback = calloc(1, sizeof *be->fallback);
+    if (!be->fallback) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+    else {
+        be->fallback->ops = &regia_cpu_backend;
+        st = regia_cpu_backend.open(be->fallback, -1, threads);
+    }
+    if (st) {
+        free(be->fallback);
+        be->fallback = NULL;
+        if (ops->close) ops->close(be);
+        memset(be, 0, sizeof *be);
+    }
+    return st;
 }
 
 void regia_backend_close(regia_backend_t *be)
 {
+    if (be->fallback) {
+        regia_backend_close(be->fallback);
+        free(be->fallback);
+    }
     if (be->ops && be->ops->close) be->ops->close(be);
     memset(be, 0, sizeof *be);
+}
+
+const char *regia_backend_op_backend(const regia_backend_t *be, const char *op)
+{
+    for (int i = 0; be->ops && i < N_OPS; i++)
+        if (!strcmp(op, OP_NAMES[i]))
+            return has_op(be->ops, i) ? be->ops->name : be->fallback ? be->fallback->ops->name : "none";
+    return "none";
+}
+
+int64_t regia_backend_batch(const regia_backend_t *be)
+{
+    if (!be->ops) return 64;
+    /* CPU: the 16 ETS lanes on every thread, four rounds each; devices: a batch large
+     * enough to fill them (at least 10^5 series per call where the shard has them). */
+    if (!strcmp(be->ops->name, "cpu")) return 16 * 4 * (int64_t)(be->threads > 0 ? be->threads : 1);
+    return 131072;
 }
 
 const char *regia_backend_name(const regia_backend_t *be) { return be->ops ? be->ops->name : "none"; }
@@ -74,10 +127,17 @@ void regia_backend_describe(const regia_backend_t *be, char *buf, int len)
 {
     if (!be->ops) { snprintf(buf, (size_t)len, "none"); return; }
     be->ops->describe(be, buf, len);
+    if (!be->fallback) return;
+    size_t n = strlen(buf);
+    n += (size_t)snprintf(buf + n, (size_t)len > n ? (size_t)len - n : 0, "; on the cpu reference:");
+    for (int i = 0; i < N_OPS; i++)
+        if (!has_op(be->ops, i))
+            n += (size_t)snprintf(buf + n, (size_t)len > n ? (size_t)len - n : 0, " %s", OP_NAMES[i]);
 }
 
 #define OP_CALL(op, ...)                                                                  \
     do {                                                                                  \
+        if (be->ops && !be->ops->op && fallback_of(be)) be = fallback_of(be);             \
         if (!be->ops || !be->ops->op)                                                     \
             return REGIA_FAIL(REGIA_ERR_UNSUPPORTED, "backend '%s' has no '" #op "' operation", \
                               regia_backend_name(be));                                    \

@@ -15,6 +15,7 @@ void regia_log_init(regia_log_t *log, MPI_Comm comm, const char *prog, double in
     MPI_Comm_size(comm, &log->size);
     log->prog = prog;
     log->quiet = 0;
+    log->verbose = 0;
     if (interval <= 0) {
         const char *e = getenv("REGIA_PROGRESS_INTERVAL");
         interval = e ? atof(e) : 10.0;

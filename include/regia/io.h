@@ -1,4 +1,5 @@
-/* regia/io.h - files: whole-file reads, atomic outputs, SHA-256, manifests, NetCDF checks.
+/* regia/io.h - files: atomic outputs, manifests, NetCDF checks (whole-file reads and
+ * SHA-256 are the runtime's, regia/fileutil.h, included here).
  * Host-only; none of these functions is collective unless it says so. */
 #ifndef REGIA_IO_H
 #define REGIA_IO_H
@@ -6,15 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "regia/fileutil.h"
 #include "regia/status.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* Read a whole file into a NUL-terminated buffer (caller frees).  Files over `max_bytes`
- * are refused.  Errors name the file and the reason (missing, unreadable, too large). */
-regia_status_t regia_read_file(const char *path, size_t max_bytes, char **data, size_t *len);
 
 /* Create a directory and its missing parents (like mkdir -p).  Not collective: call it
  * from one rank. */
@@ -30,21 +28,26 @@ void regia_sibling_path(const char *output, const char *suffix, char *buf, size_
  * either name, and an existing file under the final name is untouched until commit. */
 typedef struct {
     char final_path[4096];
-    char tmp_path[4096 + 8];
+    char tmp_path[4096 + 48];
+    int existed;                     /* a file was under the final name at begin        */
+    unsigned long long final_id[3];  /* its device, inode and mtime                     */
+    int replaced_other;              /* set by commit: the final name held a file that
+                                        appeared or changed after begin (another run's) */
 } regia_atomic_t;
 
 /* Fills the names; checks that the directory exists and is writable. */
 regia_status_t regia_atomic_begin(regia_atomic_t *a, const char *final_path);
-/* fsync the temporary file, rename it to the final name, fsync the directory. */
+/* The same with a temporary name of its own, "<final>.<token>.tmp", so that two runs
+ * writing the same output never share a temporary file (token: e.g. host and pid). */
+regia_status_t regia_atomic_begin_as(regia_atomic_t *a, const char *final_path, const char *token);
+/* fsync the temporary file, rename it to the final name, fsync the directory.  Sets
+ * replaced_other when the final name was written by someone else since begin (the caller
+ * says so: the other run's output is replaced). */
 regia_status_t regia_atomic_commit(regia_atomic_t *a);
 /* Remove the temporary file (no error if absent). */
 void regia_atomic_abort(regia_atomic_t *a);
 /* Write a whole buffer atomically. */
 regia_status_t regia_atomic_write(const char *path, const void *data, size_t len);
-
-/* ---- SHA-256 ---------------------------------------------------------------------- */
-void regia_sha256_buf(const void *data, size_t len, char hex[65]);
-regia_status_t regia_sha256_file(const char *path, char hex[65]);
 
 /* ---- JSON manifest ------------------------------------------------------------------
  * Built in memory, written atomically.  Values are copied. */

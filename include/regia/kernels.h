@@ -61,7 +61,9 @@ struct regia_backend {
     const regia_backend_ops_t *ops;
     int device;                  /* device ordinal in use (-1 for the CPU)             */
     int threads;                 /* host threads used by the CPU backend               */
-    void *impl;                  /* backend-private state                              */
+    void *impl;                  /* backend-private state (each op's buffers live here) */
+    regia_backend_t *fallback;   /* auto only: the CPU reference handle that runs the
+                                    ops this backend lacks (NULL when it has them all) */
 };
 
 /* NULL-terminated registry of the backends compiled in (cpu first). */
@@ -73,7 +75,14 @@ extern const regia_backend_ops_t *const regia_backends[];
 regia_status_t regia_backend_open(regia_backend_t *be, const char *name, int device, int threads);
 void regia_backend_close(regia_backend_t *be);
 const char *regia_backend_name(const regia_backend_t *be);
+/* The description names the ops that fall back to the CPU reference, if any. */
 void regia_backend_describe(const regia_backend_t *be, char *buf, int len);
+/* The backend that runs op ("ets", "exceed", "breach") on this handle: its own, or "cpu"
+ * when auto fell back to the CPU reference for an op the device lacks. */
+const char *regia_backend_op_backend(const regia_backend_t *be, const char *op);
+/* Series per call that keep this backend busy: the CPU fills its 16 vector lanes on every
+ * thread; a GPU gets at least 10^5 series. */
+int64_t regia_backend_batch(const regia_backend_t *be);
 
 regia_status_t regia_ets(regia_backend_t *be, const regia_ets_batch_t *in, regia_ets_out_t *out);
 regia_status_t regia_exceed(regia_backend_t *be, const regia_exceed_batch_t *in, double *prob);

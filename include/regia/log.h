@@ -23,6 +23,7 @@ typedef struct {
     const char *prog;    /* "regia env", "regia ingest env", ...                */
     double interval;     /* seconds between progress lines (default 10)         */
     int quiet;           /* 1: rank 0 prints warnings and errors only           */
+    int verbose;         /* 1: errors also show where they were raised (file:line) */
 } regia_log_t;
 
 /* Not collective.  interval <= 0 takes REGIA_PROGRESS_INTERVAL or 10 s. */

@@ -1,0 +1,190 @@
+/* domain.h - the run protocol's two halves: a domain (what to compute) and the skeleton
+ * that runs any domain (how a batch run goes).  Internal to drivers/.
+ *
+ * A domain is a table of callbacks, as a backend is a table of ops.  The skeleton
+ * (drivers/run.c) owns what every batch run shares and calls the domain at fixed points:
+ *
+ *   log + signals -> job load (${VAR}, {array}) -> configure -> atomic begin -> index
+ *   -> partition by cost -> allocate + read the shard -> [rebalance by measured cost]
+ *   -> backend open (node-local GPU, description broadcast) -> checkpoint open
+ *   -> block loop (restore or compute, record, progress, stop requests)
+ *   -> collective NetCDF write (define, ACDD + provenance, data) -> commit -> summary
+ *   -> manifest -> checkpoint removal -> exit status
+ *
+ * Every step a rank can fail in is agreed on (regia_agree) before the next collective
+ * call, so a failure on one rank ends every rank with the same error.  REGIA_FAULT=
+ * PHASE:RANK makes rank RANK fail at PHASE (tests; see regia_run_fault).
+ *
+ * Items are what the skeleton partitions (stations, series, sensors ...): contiguous,
+ * cost-balanced shards [i0, i0 + ni) of the n_items global items.  Checkpoint blocks are
+ * aligned to global item positions (block b = items [b*B, (b+1)*B) clipped to the shard),
+ * and checkpoint records can be restored item by item, so a run checkpointed at one rank
+ * count resumes at any other without recomputing finished items.
+ */
+#ifndef REGIA_DOMAIN_H
+#define REGIA_DOMAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <netcdf.h>
+
+#include "driver_impl.h"
+#include "regia/checkpoint.h"
+#include "regia/io.h"
+#include "regia/kernels.h"
+#include "regia/options.h"
+
+typedef struct regia_domain regia_domain_t;
+
+/* What the skeleton knows of a run; the domain reads it and fills the fields marked
+ * "domain".  One per rank. */
+typedef struct regia_run {
+    regia_ctx_t *ctx;
+    const regia_domain_t *dom;
+    regia_job_t *job;
+    const char *job_path;      /* the job file, or NULL when the job came from options    */
+    int from_options;          /* 1: the job is the command line's options               */
+    char cmdline[4096];        /* the command line, shell-quoted (provenance)            */
+    /* set by configure (domain) */
+    const char *output;        /* final output path                                      */
+    const char *input;         /* main input (SHA-256 in provenance and manifest), or NULL */
+    const char *input_role;    /* its role in the manifest ("stations", "series")        */
+    int series_per_item;       /* kernel series per item (env: pollutants per station);
+                                  0 = 1; the checkpoint block is [job] chunk series       */
+    /* set by index (domain) */
+    int64_t n_items;           /* global items                                           */
+    double *cost;              /* n_items costs (malloc'ed by the domain, freed by the
+                                  skeleton), or NULL for equal costs                       */
+    /* the shard, set by the skeleton before read (and again after a rebalance) */
+    int64_t i0, ni;
+    /* backend, opened by the skeleton */
+    regia_backend_t be;
+    int be_open, local_rank, threads;
+    char backend_desc[128];
+    /* blocks and checkpoints */
+    int64_t block;             /* items per checkpoint block (global alignment)          */
+    double ckpt_interval;
+    char ckpt_dir[4200];
+    char fingerprint[65];
+    regia_ckpt_t *ckpt;
+    /* provenance */
+    char input_sha[65];
+    char created[32];          /* ISO 8601 UTC creation time, the same on every rank     */
+    char tmp_path[4200];       /* the output's temporary name during the write           */
+    double t0, t_read, t_comp, t_write;
+} regia_run_t;
+
+/* A per-item array of the shard: item k of the shard (global i0 + k) occupies bytes
+ * [k * item_bytes, (k + 1) * item_bytes) of *p.  Used to move items between ranks when
+ * a domain rebalances by measured cost, and to checkpoint results item by item. */
+typedef struct {
+    void **p;
+    size_t item_bytes;
+} regia_item_array_t;
+
+enum { REGIA_MAX_ITEM_ARRAYS = 16 };
+
+struct regia_domain {
+    const char *name;          /* "env": regia NAME JOBFILE                               */
+    const char *summary;       /* one line for regia --help                               */
+    const char *about;         /* paragraph for regia NAME --help                         */
+    const regia_job_key_t *schema; /* its job-file keys; options map onto them             */
+    size_t state_size;         /* bytes of the domain's state (zeroed by the skeleton)    */
+    const char *unit;          /* what an item is, plural ("stations", "series")          */
+    const char *work_unit;     /* what progress counts ("series"; NULL: unit)             */
+    const char *stage;         /* the block loop's name in progress lines                 */
+    const char *output_role;   /* the output's role in the manifest ("forecast")          */
+    const regia_opt_meta_t *meta; /* placeholders of the options in --help (may be NULL)  */
+    /* Command-line form, for domains run without a job file (regia forecast --input ...):
+     * non-NULL = options are the schema's keys (--key value); NULL = regia NAME JOBFILE. */
+    const char *options_usage;
+    /* Job keys that do not change the results (left out of the checkpoint fingerprint),
+     * "section.key" separated by blanks; [slurm] and [ingest] are always left out. */
+    const char *not_in_results;
+
+    /* Local.  Read the job into the state; set run->output and run->input. */
+    regia_status_t (*configure)(regia_run_t *run, void *self);
+    /* Collective.  Open the input and build the global index: set run->n_items and
+     * optionally run->cost. */
+    regia_status_t (*index)(regia_run_t *run, void *self);
+    /* Local.  Allocate everything the shard needs (agreed on before read). */
+    regia_status_t (*allocate)(regia_run_t *run, void *self);
+    /* Collective.  Read the shard [run->i0, run->i0 + run->ni). */
+    regia_status_t (*read)(regia_run_t *run, void *self);
+    /* Optional, local.  Measured cost of each shard item (cost[k] for item i0 + k) after
+     * read; the skeleton then repartitions and moves the arrays of shard_arrays. */
+    regia_status_t (*measured_cost)(regia_run_t *run, void *self, double *cost);
+    int (*shard_arrays)(void *self, regia_item_array_t *a);
+    /* Local, after read (and rebalance): allocate the results of the shard. */
+    regia_status_t (*prepare)(regia_run_t *run, void *self);
+    /* Local, no MPI.  Compute shard items [k0, k0 + n) (shard positions). */
+    regia_status_t (*compute)(regia_run_t *run, void *self, int64_t k0, int64_t n);
+    /* The per-item result arrays a checkpoint record holds. */
+    int (*result_arrays)(void *self, regia_item_array_t *a);
+    /* Optional, collective (regia_run_sum ...).  After the block loop: an error when the
+     * results cannot give an answer (e.g. no series fitted); nothing is written then. */
+    regia_status_t (*check_result)(regia_run_t *run, void *self);
+    /* Collective.  Define the output's dimensions, variables and domain attributes
+     * (the skeleton adds ACDD via acdd() and the provenance attributes), then, after
+     * nc_enddef, write the shard's rows. */
+    regia_status_t (*define)(regia_run_t *run, void *self, int ncid);
+    void (*acdd)(regia_run_t *run, void *self, void *acdd /* regia_acdd_t* */);
+    regia_status_t (*write)(regia_run_t *run, void *self, int ncid);
+    /* Collective.  Log the summary after the output is in place. */
+    void (*report)(regia_run_t *run, void *self);
+    /* Rank 0.  Domain entries of the manifest (the skeleton writes the common ones). */
+    void (*manifest)(regia_run_t *run, void *self, regia_manifest_t *m);
+    /* Local.  Free the state's arrays (also after a failure at any step). */
+    void (*release)(regia_run_t *run, void *self);
+
+    /* Optional, for regia submit (not collective, no MPI): the pre-step that makes this
+     * job's input, chained before the run with afterok (env: [ingest] -> regia ingest
+     * env ...).  Calls add(arg, word) for each word of the command after "regia" and
+     * returns 1; returns 0 when the job has no pre-step, -1 on error (message set with
+     * REGIA_FAIL, naming the job file and line). */
+    int (*prestep)(const regia_job_t *job, void (*add)(void *arg, const char *word), void *arg);
+    /* 1 when the pre-step needs no GPU (regia submit sends it to a CPU partition). */
+    int prestep_cpu_only;
+};
+
+/* The registry: every batch domain, NULL-terminated (drivers/domains.c). */
+extern const regia_domain_t *const regia_domains[];
+/* The domain called `name`, or NULL. */
+const regia_domain_t *regia_domain_find(const char *name);
+/* Not collective.  The domain a job file is for: its "[job] domain = NAME" line, or
+ * "env" when it has none (job files written before domains were named).  NULL with the
+ * error set (file, line, the known names) when the file cannot be read or names an
+ * unknown domain. */
+const regia_domain_t *regia_domain_of_jobfile(const char *path);
+
+/* Run `dom` with argv (argv[0] = its name): the whole protocol; returns the exit status. */
+int regia_run_domain(const regia_domain_t *dom, regia_ctx_t *ctx, int argc, char **argv);
+
+/* Collective helpers for domains (which make no MPI call of their own). */
+/* Agree on a status (no message printed; the skeleton prints the agreed error once). */
+regia_status_t regia_run_agree(regia_run_t *run, regia_status_t st);
+/* Sum n counters over the ranks, in place. */
+void regia_run_sum(regia_run_t *run, long long *v, int n);
+/* The maximum over the ranks, in place. */
+void regia_run_max(regia_run_t *run, long long *v, int n);
+/* Gather `bytes` from every rank into recv on rank 0 (size x bytes; NULL elsewhere). */
+void regia_run_gather(regia_run_t *run, const void *send, size_t bytes, void *recv);
+/* Broadcast `bytes` from rank 0. */
+void regia_run_bcast(regia_run_t *run, void *buf, size_t bytes);
+/* Open a NetCDF-4 input for parallel reading on the run's ranks. */
+regia_status_t regia_run_nc_open(regia_run_t *run, const char *path, int *ncid);
+/* regia_nc_put_rows, then agreed: every rank gets the same status, so a failed write on
+ * one rank stops every rank at the same variable (nothing waits in a collective). */
+regia_status_t regia_run_put_rows(regia_run_t *run, int ncid, int vid, int nd, int64_t s0, int64_t ns,
+                                  const size_t *inner, nc_type t, const void *data);
+/* Where a key's value came from, for messages: "--levels" (options) or
+ * "job.ini:12: key 'levels'" (job file). */
+void regia_run_where(const regia_run_t *run, const char *section, const char *key, char *buf, size_t cap);
+
+/* Local.  REGIA_FAULT=PHASE:RANK[,PHASE:RANK...] (PHASE or RANK may be '*'): an error
+ * "fault injected at PHASE on rank R" when this rank matches, else REGIA_OK.  Used by
+ * the skeleton at every phase and by domains inside theirs. */
+regia_status_t regia_run_fault(const regia_run_t *run, const char *phase);
+
+#endif

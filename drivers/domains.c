@@ -1,0 +1,13 @@
+/* domains.c - the registry of batch domains (domain.h): what `regia --help`,
+ * `regia NAME JOBFILE`, `regia submit` and `regia stage` look up.  A new domain adds one
+ * line here and its own files; nothing else names it. */
+#include "domain.h"
+
+extern const regia_domain_t regia_domain_env;
+extern const regia_domain_t regia_domain_forecast;
+
+const regia_domain_t *const regia_domains[] = {
+    &regia_domain_env,
+    &regia_domain_forecast,
+    NULL,
+};

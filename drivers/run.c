@@ -1,0 +1,716 @@
+/* run.c - the run protocol, written once: runs any domain of the registry (domain.h).
+ *
+ * Every step that a rank can fail in ends with an agreement (regia_agree) before the
+ * next collective call, so that a failure on one rank ends every rank with that rank's
+ * message and nothing hangs; the output is written under a temporary name of its own and
+ * renamed only when every rank has written and closed it.
+ */
+#include <errno.h>
+#include <netcdf.h>
+#include <netcdf_par.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "domain.h"
+#include "regia/acdd.h"
+#include "regia/ncio.h"
+#include "regia/options.h"
+#include "regia/partition.h"
+#include "regia/signals.h"
+
+/* ---- helpers the domains use (declared in domain.h) ------------------------------------ */
+
+regia_status_t regia_run_fault(const regia_run_t *run, const char *phase)
+{
+    const char *spec = getenv("REGIA_FAULT");
+    if (!spec || !*spec) return REGIA_OK;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", spec);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *colon = strchr(tok, ':');
+        if (!colon) continue;
+        *colon = '\0';
+        const char *p = tok, *r = colon + 1;
+        int phase_ok = !strcmp(p, "*") || !strcmp(p, phase);
+        int rank_ok = !strcmp(r, "*") || atoi(r) == run->ctx->rank;
+        if (phase_ok && rank_ok)
+            return REGIA_FAIL(REGIA_ERR_INVALID, "fault injected at %s on rank %d (REGIA_FAULT=%s)", phase,
+                              run->ctx->rank, spec);
+    }
+    return REGIA_OK;
+}
+
+regia_status_t regia_run_agree(regia_run_t *run, regia_status_t st) { return regia_agree_quiet(run->ctx, st); }
+
+void regia_run_sum(regia_run_t *run, long long *v, int n)
+{
+    MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_LONG_LONG, MPI_SUM, run->ctx->comm);
+}
+
+void regia_run_max(regia_run_t *run, long long *v, int n)
+{
+    MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_LONG_LONG, MPI_MAX, run->ctx->comm);
+}
+
+void regia_run_gather(regia_run_t *run, const void *send, size_t bytes, void *recv)
+{
+    MPI_Gather(send, (int)bytes, MPI_BYTE, recv, (int)bytes, MPI_BYTE, 0, run->ctx->comm);
+}
+
+void regia_run_bcast(regia_run_t *run, void *buf, size_t bytes)
+{
+    MPI_Bcast(buf, (int)bytes, MPI_BYTE, 0, run->ctx->comm);
+}
+
+regia_status_t regia_run_nc_open(regia_run_t *run, const char *path, int *ncid)
+{
+    int rc = nc_open_par(path, NC_NOWRITE, run->ctx->comm, MPI_INFO_NULL, ncid);
+    if (rc != NC_NOERR) {
+        *ncid = -1;
+        return REGIA_FAIL(REGIA_ERR_IO, "%s: %s", path, nc_strerror(rc));
+    }
+    return REGIA_OK;
+}
+
+regia_status_t regia_run_put_rows(regia_run_t *run, int ncid, int vid, int nd, int64_t s0, int64_t ns,
+                                  const size_t *inner, nc_type t, const void *data)
+{
+    return regia_agree_quiet(run->ctx, regia_nc_put_rows(ncid, vid, nd, s0, ns, inner, t, data));
+}
+
+void regia_run_where(const regia_run_t *run, const char *section, const char *key, char *buf, size_t cap)
+{
+    if (run->from_options) {
+        regia_opts_name(run->dom->schema, section, key, buf, cap);
+        return;
+    }
+    snprintf(buf, cap, "%s:%d: key '%s'", regia_job_file(run->job), regia_job_line(run->job, section, key), key);
+}
+
+/* ---- the registry --------------------------------------------------------------------- */
+
+const regia_domain_t *regia_domain_find(const char *name)
+{
+    for (int i = 0; name && regia_domains[i]; i++)
+        if (!strcmp(regia_domains[i]->name, name)) return regia_domains[i];
+    return NULL;
+}
+
+const regia_domain_t *regia_domain_of_jobfile(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        REGIA_FAIL(REGIA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    char line[4096], section[256] = "";
+    const char *name = "env";
+    char found[256] = "";
+    int lineno = 0, at = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        char *s = line + strspn(line, " \t");
+        if (*s == '[') {
+            char *e = strchr(s, ']');
+            if (e) snprintf(section, sizeof section, "%.*s", (int)(e - s - 1), s + 1);
+            continue;
+        }
+        if (strcasecmp(section, "job") != 0 || strncasecmp(s, "domain", 6) != 0) continue;
+        char *eq = s + 6 + strspn(s + 6, " \t");
+        if (*eq != '=') continue;
+        eq++;
+        eq += strspn(eq, " \t");
+        size_t n = strcspn(eq, " \t\r\n#;");
+        snprintf(found, sizeof found, "%.*s", (int)n, eq);
+        name = found;
+        at = lineno;
+        break;
+    }
+    fclose(f);
+    const regia_domain_t *d = regia_domain_find(name);
+    if (!d) {
+        char known[512] = "";
+        size_t n = 0;
+        for (int i = 0; regia_domains[i] && n < sizeof known; i++)
+            n += (size_t)snprintf(known + n, sizeof known - n, "%s%s", i ? ", " : "", regia_domains[i]->name);
+        REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: [job] domain '%s' is not one of %s", path, at, name, known);
+    }
+    return d;
+}
+
+/* ---- steps ---------------------------------------------------------------------------- */
+
+static void usage(const regia_domain_t *dom, FILE *f)
+{
+    if (dom->options_usage)
+        fprintf(f, "usage: [mpirun -np N | srun] regia %s %s\n       [mpirun -np N | srun] regia %s JOBFILE\n\n",
+                dom->name, dom->options_usage, dom->name);
+    else
+        fprintf(f, "usage: [mpirun -np N | srun] regia %s [-q|-v] JOBFILE\n\n", dom->name);
+    fprintf(f, "%s\n\n", dom->about);
+    if (dom->options_usage) {
+        fprintf(f, "Options (also job-file keys: --checkpoint-interval is checkpoint_interval):\n");
+        regia_opts_print_help(dom->schema, dom->meta, f);
+        fprintf(f, "\n");
+    }
+    fprintf(f, "Job file keys (INI; '#' or ';' comments; paths relative to the job file):\n");
+    regia_job_print_schema(dom->schema, f);
+}
+
+/* Parse argv into run->job (every rank parses the same argv; a job file is read by rank
+ * 0 and broadcast).  Returns -1 to go on, else the exit status. */
+static int load_job(regia_run_t *run, int argc, char **argv)
+{
+    regia_ctx_t *ctx = run->ctx;
+    const regia_domain_t *dom = run->dom;
+    regia_opts_t o;
+    regia_status_t st = regia_opts_parse(dom->schema, dom->meta, 0, argc, argv, &o);
+    if (st == REGIA_OK && o.help) {
+        if (ctx->rank == 0) usage(dom, stdout);
+        regia_opts_free(&o);
+        return REGIA_EXIT_OK;
+    }
+    if (st) return regia_usage_error(ctx, dom->name, "%s", regia_error_msg());
+    ctx->log.quiet = o.quiet;
+    ctx->log.verbose = o.verbose;
+    int rc = -1;
+    if (o.n_pos == 1 && o.n_set == 0) {
+        run->job_path = o.pos[0];
+        st = regia_agree(ctx, regia_job_load(o.pos[0], dom->schema, ctx->comm, &run->job));
+        if (st) rc = REGIA_EXIT_FAIL;
+    } else if (o.n_pos > 1 || (o.n_pos == 1 && o.n_set > 0)) {
+        rc = regia_usage_error(ctx, dom->name, o.n_pos > 1 ? "expected one JOBFILE, got %d arguments"
+                                                         : "give a JOBFILE or options, not both (%d option%s)",
+                               o.n_pos > 1 ? o.n_pos : o.n_set, o.n_set == 1 ? "" : "s");
+    } else if (!dom->options_usage) {
+        rc = regia_usage_error(ctx, dom->name, "expected exactly one JOBFILE");
+    } else {
+        regia_opts_free(&o);
+        st = regia_opts_parse(dom->schema, dom->meta, 1, argc, argv, &o);
+        if (st) return regia_usage_error(ctx, dom->name, "%s", regia_error_msg());
+        run->from_options = 1;
+        st = regia_job_parse(o.text ? o.text : "", "command line", dom->schema, &run->job);
+        if (st) rc = regia_usage_error(ctx, dom->name, "%s", regia_error_msg());
+    }
+    regia_opts_free(&o);
+    return rc;
+}
+
+/* The checkpoint fingerprint: every job value that changes the results (not the [slurm] and
+ * [ingest] sections, nor the keys the domain lists), the input, the build and the backend. */
+static void fingerprint(const regia_run_t *run, char fp[65])
+{
+    size_t cap = 4096, n = 0;
+    char *text = malloc(cap);
+    if (!text) { memset(fp, '0', 64); fp[64] = 0; return; }
+    text[0] = 0;
+    for (const regia_job_key_t *k = run->dom->schema; k->key; k++) {
+        if (!strcasecmp(k->section, "slurm") || !strcasecmp(k->section, "ingest")) continue;
+        char name[256];
+        snprintf(name, sizeof name, " %s.%s ", k->section, k->key);
+        if (run->dom->not_in_results && strstr(run->dom->not_in_results, name + 1 - 1)) continue;
+        const char *v = regia_job_path(run->job, k->section, k->key);
+        size_t need = strlen(name) + (v ? strlen(v) : 0) + 8;
+        if (n + need >= cap) {
+            cap = 2 * (n + need);
+            char *t = realloc(text, cap);
+            if (!t) break;
+            text = t;
+        }
+        n += (size_t)snprintf(text + n, cap - n, "%s=%s\n", name, v ? v : "");
+    }
+    char tail[512];
+    snprintf(tail, sizeof tail, "|%s|%s|%s|%s|%s", run->dom->name, run->input_sha, REGIA_VERSION, REGIA_GIT_REV,
+             regia_backend_name(&run->be));
+    size_t tl = strlen(tail);
+    if (n + tl + 1 > cap) {
+        char *t = realloc(text, n + tl + 1);
+        if (t) { text = t; cap = n + tl + 1; }
+    }
+    if (n + tl + 1 <= cap) memcpy(text + n, tail, tl + 1), n += tl;
+    regia_sha256_buf(text, n, fp);
+    free(text);
+}
+
+/* Move the shard's item arrays to the partition of the measured costs (contiguous, so the
+ * output and every per-item result are the same for any rank count). */
+static regia_status_t rebalance(regia_run_t *run, void *self)
+{
+    regia_ctx_t *ctx = run->ctx;
+    regia_status_t st = REGIA_OK;
+    const int P = ctx->size;
+    const int64_t N = run->n_items;
+    regia_item_array_t arr[REGIA_MAX_ITEM_ARRAYS];
+    int na = run->dom->shard_arrays(self, arr);
+    double *cost = malloc(sizeof(double) * (size_t)(N + 1));
+    int *cnt = malloc(sizeof(int) * (size_t)P), *dsp = malloc(sizeof(int) * (size_t)P);
+    int64_t *old = malloc(sizeof(int64_t) * (size_t)(P + 1)), *nw = malloc(sizeof(int64_t) * (size_t)(P + 1));
+    int *scnt = malloc(sizeof(int) * (size_t)P), *sdsp = malloc(sizeof(int) * (size_t)P);
+    int *rcnt = malloc(sizeof(int) * (size_t)P), *rdsp = malloc(sizeof(int) * (size_t)P);
+    void *moved[REGIA_MAX_ITEM_ARRAYS] = {0};
+    if (!cost || !cnt || !dsp || !old || !nw || !scnt || !sdsp || !rcnt || !rdsp)
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory balancing %lld %s", (long long)N, run->dom->unit);
+    else if (N > 2147483647LL)
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "%lld %s: more than 2^31 items cannot be rebalanced", (long long)N,
+                        run->dom->unit);
+    if (!st) st = run->dom->measured_cost(run, self, cost + run->i0);
+    if ((st = regia_agree(ctx, st))) goto err;
+    old[0] = 0;
+    {
+        long long i0 = run->i0, *all = malloc(sizeof(long long) * (size_t)P);
+        if (!all) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+        if ((st = regia_agree(ctx, st))) { free(all); goto err; }
+        MPI_Allgather(&i0, 1, MPI_LONG_LONG, all, 1, MPI_LONG_LONG, ctx->comm);
+        for (int r = 0; r < P; r++) old[r] = all[r];
+        old[P] = N;
+        free(all);
+    }
+    for (int r = 0; r < P; r++) { cnt[r] = (int)(old[r + 1] - old[r]); dsp[r] = (int)old[r]; }
+    MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, cost, cnt, dsp, MPI_DOUBLE, ctx->comm);
+    regia_partition(cost, N, P, nw);
+    const int64_t s1 = nw[ctx->rank], n1 = nw[ctx->rank + 1] - nw[ctx->rank];
+    for (int r = 0; r < P; r++) {
+        int64_t a = run->i0 > nw[r] ? run->i0 : nw[r];
+        int64_t b = run->i0 + run->ni < nw[r + 1] ? run->i0 + run->ni : nw[r + 1];
+        scnt[r] = b > a ? (int)(b - a) : 0;
+        sdsp[r] = b > a ? (int)(a - run->i0) : 0;
+        a = s1 > old[r] ? s1 : old[r];
+        b = s1 + n1 < old[r + 1] ? s1 + n1 : old[r + 1];
+        rcnt[r] = b > a ? (int)(b - a) : 0;
+        rdsp[r] = b > a ? (int)(a - s1) : 0;
+    }
+    for (int j = 0; j < na && !st; j++) {
+        moved[j] = malloc(arr[j].item_bytes * (size_t)n1 + 1);
+        if (!moved[j]) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory balancing");
+    }
+    if ((st = regia_agree(ctx, st))) goto err;
+    for (int j = 0; j < na; j++) {
+        MPI_Datatype item;
+        MPI_Type_contiguous((int)arr[j].item_bytes, MPI_BYTE, &item);
+        MPI_Type_commit(&item);
+        MPI_Alltoallv(*arr[j].p, scnt, sdsp, item, moved[j], rcnt, rdsp, item, ctx->comm);
+        MPI_Type_free(&item);
+        free(*arr[j].p);
+        *arr[j].p = moved[j];
+        moved[j] = NULL;
+    }
+    double my_cost = 0, max_cost = 0, tot_cost = 0;
+    for (int64_t s = s1; s < s1 + n1; s++) my_cost += cost[s];
+    MPI_Allreduce(&my_cost, &max_cost, 1, MPI_DOUBLE, MPI_MAX, ctx->comm);
+    MPI_Allreduce(&my_cost, &tot_cost, 1, MPI_DOUBLE, MPI_SUM, ctx->comm);
+    if (P > 1)
+        regia_info(&ctx->log, "cost-balanced blocks: largest rank share %.1f%% of the compute cost (ideal %.1f%%)",
+                   tot_cost > 0 ? 100 * max_cost / tot_cost : 0.0, 100.0 / P);
+    run->i0 = s1;
+    run->ni = n1;
+err:
+    for (int j = 0; j < na; j++) free(moved[j]);
+    free(cost); free(cnt); free(dsp); free(old); free(nw);
+    free(scnt); free(sdsp); free(rcnt); free(rdsp);
+    return st;
+}
+
+static regia_status_t open_backend(regia_run_t *run)
+{
+    regia_ctx_t *ctx = run->ctx;
+    run->local_rank = regia_node_local_rank(ctx);
+    const char *name = regia_job_str(run->job, "job", "backend");
+    regia_status_t st = regia_run_fault(run, "backend");
+    if (!st) st = regia_backend_open(&run->be, name ? name : "auto", run->local_rank, run->threads);
+    run->be_open = st == REGIA_OK;
+    if ((st = regia_agree(ctx, st))) return st;
+    regia_backend_describe(&run->be, run->backend_desc, sizeof run->backend_desc);
+    char host[MPI_MAX_PROCESSOR_NAME];
+    int hl = 0;
+    MPI_Get_processor_name(host, &hl);
+    if (run->ni > 0)
+        regia_rank_msg(&ctx->log, "%s local rank %d: %s %lld..%lld (%lld), backend %s", host, run->local_rank,
+                       run->dom->unit, (long long)run->i0, (long long)(run->i0 + run->ni - 1), (long long)run->ni,
+                       run->backend_desc);
+    else
+        regia_rank_msg(&ctx->log, "%s local rank %d: no %s (more ranks than %s), backend %s", host, run->local_rank,
+                       run->dom->unit, run->dom->unit, run->backend_desc);
+    /* the description of rank 0's backend stands for the run (provenance, manifest) */
+    MPI_Bcast(run->backend_desc, sizeof run->backend_desc, MPI_CHAR, 0, ctx->comm);
+    return REGIA_OK;
+}
+
+static regia_status_t open_checkpoint(regia_run_t *run)
+{
+    regia_ctx_t *ctx = run->ctx;
+    fingerprint(run, run->fingerprint);
+    regia_status_t st = regia_run_fault(run, "checkpoint");
+    if (!st && ctx->rank == 0) st = regia_mkdir_p(run->ckpt_dir);
+    if ((st = regia_agree(ctx, st))) return st;
+    int stale = 0;
+    st = regia_agree(ctx, regia_ckpt_open(&run->ckpt, run->ckpt_dir, run->fingerprint, ctx->rank, run->i0,
+                                          run->i0 + run->ni, &stale));
+    if (st == REGIA_OK && stale && ctx->rank == 0)
+        regia_warn(&ctx->log, "checkpoint %s: %d file(s) of another job, input or build ignored (left alone)",
+                   run->ckpt_dir, stale);
+    return st;
+}
+
+/* The block loop: global blocks of run->block items clipped to the shard; items the
+ * checkpoint covers are restored, the others computed; progress and stop requests between
+ * blocks.  Collective at its begin and end only. */
+static regia_status_t block_loop(regia_run_t *run, void *self, int *restored_any)
+{
+    regia_ctx_t *ctx = run->ctx;
+    const regia_domain_t *dom = run->dom;
+    regia_status_t st = regia_run_fault(run, "compute");
+    regia_item_array_t ra[REGIA_MAX_ITEM_ARRAYS];
+    regia_ckpt_array_t ca[REGIA_MAX_ITEM_ARRAYS];
+    int na = dom->result_arrays(self, ra);
+    size_t item_bytes = 0;
+    for (int j = 0; j < na; j++) {
+        ca[j] = (regia_ckpt_array_t){*ra[j].p, ra[j].item_bytes};
+        item_bytes += ra[j].item_bytes;
+    }
+    const int64_t per = run->series_per_item > 0 ? run->series_per_item : 1;
+    regia_progress_t prog;
+    regia_progress_begin(&prog, &ctx->log, dom->stage ? dom->stage : "compute", run->ni * per,
+                         dom->work_unit ? dom->work_unit : dom->unit);
+    int64_t resumed = 0;
+    const int64_t B = run->block, end = run->i0 + run->ni;
+    for (int64_t g = run->i0; g < end && !st;) {
+        int64_t b_end = (g / B + 1) * B;
+        if (b_end > end) b_end = end;
+        /* restore what the checkpoint covers, compute the rest */
+        for (int64_t h = g; h < b_end && !st;) {
+            int64_t cov = regia_ckpt_covered(run->ckpt, h, b_end - h, item_bytes);
+            if (cov > 0) {
+                regia_ckpt_restore(run->ckpt, h, cov, ca, na, h - run->i0);
+                resumed += cov;
+                h += cov;
+                continue;
+            }
+            int64_t m = 1;
+            while (h + m < b_end && regia_ckpt_covered(run->ckpt, h + m, 1, item_bytes) == 0) m++;
+            st = dom->compute(run, self, h - run->i0, m);
+            h += m;
+        }
+        if (st) break;
+        if ((st = regia_ckpt_record(run->ckpt, g, b_end - g, ca, na, g - run->i0))) break;
+        regia_progress_add(&prog, (b_end - g) * per);
+        st = regia_ckpt_after_block(run->ckpt, run->ckpt_interval, (b_end - run->i0) * per, run->ni * per,
+                                    dom->work_unit ? dom->work_unit : dom->unit);
+        g = b_end;
+    }
+    regia_progress_end(&prog);
+    if (resumed && !st) {
+        const char *wu = dom->work_unit ? dom->work_unit : dom->unit;
+        if (per > 1 || strcmp(wu, dom->unit))
+            regia_rank_msg(&ctx->log, "%lld of %lld %s restored from the checkpoint (%lld of %lld %s)",
+                           (long long)(resumed * per), (long long)(run->ni * per), wu, (long long)resumed,
+                           (long long)run->ni, dom->unit);
+        else
+            regia_rank_msg(&ctx->log, "%lld of %lld %s restored from the checkpoint", (long long)resumed,
+                           (long long)run->ni, wu);
+    }
+    *restored_any = resumed > 0;
+    return st;
+}
+
+#define ATT(v, k, s) REGIA_NC(nc_put_att_text(ncid, v, k, strlen(s), s))
+
+static regia_status_t provenance(regia_run_t *run, void *self, int ncid)
+{
+    regia_status_t st = REGIA_OK;
+    regia_acdd_t a;
+    memset(&a, 0, sizeof a);
+    a.duration_s = -1;
+    a.date_created = run->created;
+    a.id = regia_job_str(run->job, "job", "name");
+    char hist[4608];
+    if (run->job_path)
+        snprintf(hist, sizeof hist, "%s: regia %s %s (regia %s, git %s)", run->created, run->dom->name,
+                 run->job_path, REGIA_VERSION, REGIA_GIT_REV);
+    else
+        snprintf(hist, sizeof hist, "%s: %.4000s (regia %s, git %s)", run->created, run->cmdline, REGIA_VERSION,
+                 REGIA_GIT_REV);
+    a.history = hist;
+    run->dom->acdd(run, self, &a);
+    REGIA_TRY(regia_acdd_put(ncid, &a));
+    ATT(NC_GLOBAL, "regia_version", REGIA_VERSION);
+    ATT(NC_GLOBAL, "regia_git_rev", REGIA_GIT_REV);
+    ATT(NC_GLOBAL, "regia_domain", run->dom->name);
+    if (run->job_path) {
+        ATT(NC_GLOBAL, "job_file", regia_job_file(run->job));
+        ATT(NC_GLOBAL, "job_sha256", regia_job_sha256(run->job));
+    } else {
+        ATT(NC_GLOBAL, "job_values_sha256", regia_job_values_sha256(run->job));
+    }
+    if (run->input) {
+        ATT(NC_GLOBAL, "input_file", run->input);
+        ATT(NC_GLOBAL, "input_sha256", run->input_sha);
+    }
+    REGIA_NC(nc_put_att_int(ncid, NC_GLOBAL, "ranks", NC_INT, 1, &run->ctx->size));
+    ATT(NC_GLOBAL, "backend", run->backend_desc);
+err:
+    return st;
+}
+
+#undef ATT
+
+/* Collective: create the temporary file, define, write, close; agreed at every step. */
+static regia_status_t write_output(regia_run_t *run, void *self)
+{
+    regia_ctx_t *ctx = run->ctx;
+    const regia_domain_t *dom = run->dom;
+    int ncid = -1;
+    regia_status_t st = regia_run_fault(run, "create");
+    if (!st) {
+        int rc = nc_create_par(run->tmp_path, NC_NETCDF4 | NC_CLOBBER, ctx->comm, MPI_INFO_NULL, &ncid);
+        if (rc != NC_NOERR) {
+            ncid = -1;
+            st = REGIA_FAIL(REGIA_ERR_IO, "%s: cannot create: %s", run->tmp_path, nc_strerror(rc));
+        }
+    }
+    if ((st = regia_agree_quiet(ctx, st))) goto out;
+    st = regia_run_fault(run, "define");
+    if (!st) st = dom->define(run, self, ncid);
+    if (!st) st = provenance(run, self, ncid);
+    if ((st = regia_agree_quiet(ctx, st))) goto out;
+    {
+        int rc = nc_enddef(ncid);
+        if (rc != NC_NOERR) st = REGIA_FAIL(REGIA_ERR_IO, "%s: end of define mode: %s", run->tmp_path, nc_strerror(rc));
+    }
+    if ((st = regia_agree_quiet(ctx, st))) goto out;
+    st = regia_agree_quiet(ctx, regia_run_fault(run, "write"));
+    if (!st) st = regia_agree_quiet(ctx, dom->write(run, self, ncid));
+out:
+    if (ncid >= 0) {
+        int rc = nc_close(ncid);
+        if (rc != NC_NOERR && !st)
+            st = REGIA_FAIL(REGIA_ERR_IO, "%s: closing the output: %s", run->tmp_path, nc_strerror(rc));
+        st = regia_agree_quiet(ctx, st);
+    }
+    return st;
+}
+
+static regia_status_t write_manifest(regia_run_t *run, void *self, char *mpath, size_t mcap)
+{
+    regia_sibling_path(run->output, ".manifest.json", mpath, mcap);
+    regia_status_t st = regia_run_fault(run, "manifest");
+    if (st || run->ctx->rank != 0) return st;
+    char tool[64];
+    snprintf(tool, sizeof tool, "regia %s", run->dom->name);
+    regia_manifest_t *m = regia_manifest_new(tool);
+    regia_manifest_str(m, "version", REGIA_VERSION);
+    regia_manifest_str(m, "git_rev", REGIA_GIT_REV);
+    if (run->job_path) {
+        regia_manifest_str(m, "job_file", regia_job_file(run->job));
+        regia_manifest_str(m, "job_sha256", regia_job_sha256(run->job));
+    } else {
+        regia_manifest_str(m, "command_line", run->cmdline);
+    }
+    regia_manifest_str(m, "backend", run->backend_desc);
+    regia_manifest_num(m, "ranks", run->ctx->size);
+    if (run->dom->manifest) run->dom->manifest(run, self, m);
+    if (run->input) st = regia_manifest_file(m, "inputs", run->input_role ? run->input_role : "input", run->input);
+    if (!st) st = regia_manifest_file(m, "outputs", run->dom->output_role ? run->dom->output_role : "output",
+                                      run->output);
+    regia_manifest_timing(m, "read", run->t_read);
+    regia_manifest_timing(m, "compute", run->t_comp);
+    regia_manifest_timing(m, "write", run->t_write);
+    if (!st) st = regia_manifest_write(m, mpath);
+    regia_manifest_free(m);
+    return st;
+}
+
+static void join_cmdline(char *buf, size_t cap, const char *name, int argc, char **argv)
+{
+    size_t n = (size_t)snprintf(buf, cap, "regia %s", name);
+    for (int i = 1; i < argc && n + 8 < cap; i++) {
+        const char *a = argv[i];
+        int plain = *a != '\0' && !strpbrk(a, " \t\n'\"\\$`;&|<>()*?[]{}!#~");
+        if (plain) { n += (size_t)snprintf(buf + n, cap - n, " %s", a); continue; }
+        n += (size_t)snprintf(buf + n, cap - n, " '");
+        for (const char *c = a; *c && n + 6 < cap; c++) {
+            if (*c == '\'') n += (size_t)snprintf(buf + n, cap - n, "'\\''");
+            else buf[n++] = *c;
+        }
+        if (n + 2 < cap) buf[n++] = '\'';
+        buf[n < cap ? n : cap - 1] = '\0';
+    }
+}
+
+/* ---- the run -------------------------------------------------------------------------- */
+
+int regia_run_domain(const regia_domain_t *dom, regia_ctx_t *ctx, int argc, char **argv)
+{
+    char prog[64];
+    snprintf(prog, sizeof prog, "regia %s", dom->name);
+    regia_log_init(&ctx->log, ctx->comm, prog, 0);
+    regia_signals_install(); /* a stop request while reading stops the run after its first block */
+    regia_run_t run;
+    memset(&run, 0, sizeof run);
+    run.ctx = ctx;
+    run.dom = dom;
+    run.t0 = regia_now();
+    join_cmdline(run.cmdline, sizeof run.cmdline, dom->name, argc, argv);
+    int rc = load_job(&run, argc, argv);
+    if (rc >= 0) return rc;
+    void *self = calloc(1, dom->state_size ? dom->state_size : 1);
+    regia_atomic_t at;
+    memset(&at, 0, sizeof at);
+    char mpath[4200] = "";
+    int interrupted = 0, usage_err = 0;
+    regia_status_t st = self ? REGIA_OK : REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+    if (!st) {
+        int quiet = ctx->log.quiet, verbose = ctx->log.verbose;
+        regia_log_init(&ctx->log, ctx->comm, prog,
+                       regia_job_has(run.job, "job", "progress_interval")
+                           ? regia_job_double(run.job, "job", "progress_interval") : 0);
+        ctx->log.quiet = quiet;
+        ctx->log.verbose = verbose;
+        run.threads = (int)regia_job_int(run.job, "job", "threads");
+        run.ckpt_interval = regia_job_double(run.job, "job", "checkpoint_interval");
+        st = regia_run_fault(&run, "configure");
+    }
+    if (!st) {
+        st = dom->configure(&run, self);
+        /* a bad option value is a usage error (exit 2), as for the options themselves */
+        usage_err = st != REGIA_OK && run.from_options && st != REGIA_ERR_IO && st != REGIA_ERR_NOMEM;
+    }
+    if (!st && run.output) {
+        const char *dot = strrchr(run.output, '.'), *slash = strrchr(run.output, '/');
+        if (dot && (!slash || dot > slash) && strcasecmp(dot, ".nc") && strcasecmp(dot, ".nc4") &&
+            strcasecmp(dot, ".netcdf") && strcasecmp(dot, ".cdf")) {
+            char where[512];
+            regia_run_where(&run, "job", "output", where, sizeof where);
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "%s '%s': regia %s writes NetCDF-4; give the output a .nc name",
+                            where, run.output, dom->name);
+            usage_err = run.from_options;
+        }
+    }
+    if (!st && run.input && run.output && !strcmp(run.input, run.output)) {
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "the output %s must not be the input file", run.output);
+        usage_err = run.from_options;
+    }
+    st = regia_agree(ctx, st);
+    if (st) goto done;
+    if (run.job_path)
+        regia_info(&ctx->log, "job %s (sha256 %.12s...), %d rank%s", run.job_path, regia_job_sha256(run.job),
+                   ctx->size, ctx->size == 1 ? "" : "s");
+    if (regia_job_path(run.job, "job", "checkpoint_dir"))
+        snprintf(run.ckpt_dir, sizeof run.ckpt_dir, "%s", regia_job_path(run.job, "job", "checkpoint_dir"));
+    else
+        regia_sibling_path(run.output, ".ckpt", run.ckpt_dir, sizeof run.ckpt_dir);
+    {
+        /* a temporary name of this run's own: rank 0's host and pid */
+        char token[128] = "";
+        if (ctx->rank == 0) {
+            char host[64] = "";
+            gethostname(host, sizeof host - 1);
+            for (char *c = host; *c; c++)
+                if (*c == '.' || *c == '/') { *c = '\0'; break; }
+            snprintf(token, sizeof token, "%s-%ld", host, (long)getpid());
+        }
+        MPI_Bcast(token, sizeof token, MPI_CHAR, 0, ctx->comm);
+        st = regia_agree(ctx, regia_atomic_begin_as(&at, run.output, token));
+        if (st) goto done;
+        snprintf(run.tmp_path, sizeof run.tmp_path, "%s", at.tmp_path);
+    }
+    st = regia_run_fault(&run, "index");
+    if (!st) st = dom->index(&run, self);
+    if ((st = regia_agree(ctx, st))) goto done;
+    if (run.input && !run.input_sha[0]) {
+        if (ctx->rank == 0 && regia_sha256_file(run.input, run.input_sha) != REGIA_OK) {
+            run.input_sha[0] = '\0';
+            regia_error_clear();
+        }
+        MPI_Bcast(run.input_sha, sizeof run.input_sha, MPI_CHAR, 0, ctx->comm);
+    }
+    {
+        int64_t *start = malloc(sizeof(int64_t) * (size_t)(ctx->size + 1));
+        if (!start) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+        else {
+            regia_partition(run.cost, run.n_items, ctx->size, start);
+            run.i0 = start[ctx->rank];
+            run.ni = start[ctx->rank + 1] - start[ctx->rank];
+            free(start);
+        }
+        free(run.cost);
+        run.cost = NULL;
+    }
+    if (!st) st = regia_run_fault(&run, "allocate");
+    if (!st && dom->allocate) st = dom->allocate(&run, self);
+    if ((st = regia_agree(ctx, st))) goto done;
+    st = regia_agree(ctx, regia_run_fault(&run, "read"));
+    if (!st) st = regia_agree(ctx, dom->read(&run, self));
+    if (st) goto done;
+    if (dom->measured_cost && (st = rebalance(&run, self))) goto done;
+    run.t_read = regia_now() - run.t0;
+    if ((st = open_backend(&run))) goto done;
+    st = regia_run_fault(&run, "prepare");
+    if (!st && dom->prepare) st = dom->prepare(&run, self);
+    if ((st = regia_agree(ctx, st))) goto done;
+    /* checkpoint blocks: [job] chunk series (0: what the backend wants per call) */
+    {
+        int64_t per = run.series_per_item > 0 ? run.series_per_item : 1;
+        int64_t chunk = regia_job_has(run.job, "job", "chunk") ? regia_job_int(run.job, "job", "chunk") : 0;
+        if (chunk <= 0) chunk = regia_backend_batch(&run.be);
+        run.block = (chunk + per - 1) / per;
+        if (run.block < 1) run.block = 1;
+    }
+    if ((st = open_checkpoint(&run))) goto done;
+    int restored = 0;
+    st = regia_agree(ctx, block_loop(&run, self, &restored));
+    if (!st && dom->check_result) st = regia_agree(ctx, dom->check_result(&run, self));
+    if (st == REGIA_ERR_INTERRUPTED) {
+        /* every rank saves what it completed, whichever rank was stopped */
+        regia_status_t sv = regia_agree(ctx, regia_ckpt_save(run.ckpt));
+        long long n = regia_ckpt_count(run.ckpt);
+        regia_run_sum(&run, &n, 1);
+        if (sv == REGIA_OK) {
+            regia_info(&ctx->log, "checkpoint: %lld of %lld %s saved in %s; run the same %s again to resume "
+                       "(exit status %d)", n, (long long)run.n_items, dom->unit, run.ckpt_dir,
+                       run.from_options ? "command" : "job", REGIA_EXIT_CHECKPOINTED);
+            interrupted = 1;
+        }
+        goto done;
+    }
+    if (st) goto done;
+    run.t_comp = regia_now() - run.t0 - run.t_read;
+    if (ctx->rank == 0) {
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(run.created, sizeof run.created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    }
+    MPI_Bcast(run.created, sizeof run.created, MPI_CHAR, 0, ctx->comm);
+    if ((st = regia_agree(ctx, write_output(&run, self)))) goto done;
+    st = regia_run_fault(&run, "commit");
+    if (!st && ctx->rank == 0) st = regia_atomic_commit(&at);
+    {
+        int replaced = at.replaced_other;
+        MPI_Bcast(&replaced, 1, MPI_INT, 0, ctx->comm);
+        if ((st = regia_agree(ctx, st))) goto done;
+        if (replaced)
+            regia_warn(&ctx->log, "%s was written by another run while this one ran; it is now replaced by this "
+                       "run's output", run.output);
+    }
+    run.t_write = regia_now() - run.t0 - run.t_read - run.t_comp;
+    if (dom->report) dom->report(&run, self);
+    if ((st = regia_agree(ctx, write_manifest(&run, self, mpath, sizeof mpath)))) goto done;
+    regia_info(&ctx->log, "wrote %s and %s in %.1f s (read %.1f, compute %.1f, write %.1f)", run.output, mpath,
+               regia_now() - run.t0, run.t_read, run.t_comp, run.t_write);
+    if (ctx->rank == 0 && regia_ckpt_remove(run.ckpt_dir, run.fingerprint) != REGIA_OK)
+        regia_warn(&ctx->log, "%s", regia_error_msg());
+done:
+    if (st && !interrupted && ctx->rank == 0 && at.tmp_path[0]) regia_atomic_abort(&at);
+    if (self && dom->release) dom->release(&run, self);
+    free(self);
+    free(run.cost);
+    if (run.be_open) regia_backend_close(&run.be);
+    regia_ckpt_free(run.ckpt);
+    regia_job_free(run.job);
+    if (interrupted) return REGIA_EXIT_CHECKPOINTED;
+    return st ? (usage_err ? REGIA_EXIT_USAGE : REGIA_EXIT_FAIL) : REGIA_EXIT_OK;
+}
