@@ -856,10 +856,13 @@ REGIA_HD static inline void regia_ets_c3_gap(double phi, double alpha, double be
  * form, O(m^3) a step); the slots never mix, so here each slot's 5 moments are carried on
  * their own and advanced only when the slot comes round: one step that uses it, then the
  * m - 1 steps between (regia_ets_c3_gap, computed once).  O(1) per step, 5m doubles of
- * aux.  The damped trend enters as in regia's recursion (w = l + phi b); R 8.20's class3
- * uses l + b there (its point forecasts and intervals of M,Ad,M models differ by that). */
+ * aux.  As R, the forecast mean of class 3 is E[y_h] = E[w_h S], which exceeds the
+ * recursion's forecast (errors set to 0) from step m + 1 on, by a factor of about
+ * 1 + sigma2 alpha gamma per season; mean[] gets it.  The damped trend enters as in
+ * regia's recursion (w = l + phi b); R 8.20's class3 uses l + b there (so its forecasts
+ * and intervals of M,Ad,M models differ from regia's by that). */
 REGIA_HD static inline void regia_ets_var_class3(regia_ets_problem_t *p, const double *par, const double *st,
-                                                 double sigma2, int h, double *var)
+                                                 double sigma2, int h, double *mean, double *var)
 {
     const int64_t rs = REGIA_ETS_RS(p->ws);
     const int tr = p->trend != REGIA_ETS_NONE, m = p->m;
@@ -884,6 +887,7 @@ REGIA_HD static inline void regia_ets_var_class3(regia_ets_problem_t *p, const d
     for (int i = 0, c = 0; i < h; i++) {
         double za[2] = {Z[0][c * rs], Z[1][c * rs]}, zc[3] = {Z[2][c * rs], Z[3][c * rs], Z[4][c * rs]};
         const double wa = za[0] + phi * za[1], wc = zc[0] + 2 * phi * zc[1] + phi * phi * zc[2];
+        mean[i] = wa; /* E[y_h]: the recursion's forecast up to step m, then above it */
         var[i] = (1 + sigma2) * wc + sigma2 * wa * wa;
         if (i + m < h) {
             regia_ets_c3_step(phi, alpha, beta, sigma2, gamma, za, zc);
@@ -943,15 +947,16 @@ REGIA_HD static inline void regia_ets_simulate_var(regia_ets_problem_t *p, const
 }
 
 /* Variances var[0 .. h-1] of the forecasts of a fitted model from its final state st, for
- * every h >= 1.  mean[] must hold the point forecasts (regia_ets_point_forecast); the
- * simulated classes use it as scratch and write the point forecasts back. */
+ * every h >= 1.  mean[] must hold the point forecasts (regia_ets_point_forecast); class 3
+ * replaces them with the forecast means E[y_h] (as R's forecast.ets), the simulated
+ * classes use mean[] as scratch and write the point forecasts back. */
 REGIA_HD static inline void regia_ets_forecast_var(regia_ets_problem_t *p, const double *par, const double *st,
                                                    double sigma2, int h, double *mean, double *var)
 {
     switch (regia_ets_var_class(p->error, p->trend, p->season)) {
     case REGIA_ETS_VAR_CLASS1: regia_ets_var_class1(p, par, sigma2, h, var); break;
     case REGIA_ETS_VAR_CLASS2: regia_ets_var_class2(p, par, sigma2, h, mean, var); break;
-    case REGIA_ETS_VAR_CLASS3: regia_ets_var_class3(p, par, st, sigma2, h, var); break;
+    case REGIA_ETS_VAR_CLASS3: regia_ets_var_class3(p, par, st, sigma2, h, mean, var); break;
     default:
         regia_ets_simulate_var(p, par, st, sigma2, h, mean, var);
         regia_ets_point_forecast(p, par, st, h, mean);
