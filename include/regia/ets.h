@@ -74,6 +74,14 @@ typedef struct {
 } regia_ets_batch_t;
 
 /* Output arrays, allocated by the caller.  state_stride must be >= 2 + spec.period.
+ * mean: the point forecasts of R's forecast.ets: the state recursion with the errors at
+ * 0, except for models with multiplicative error and season (class 3), whose forecast
+ * is the mean E[y_h] (above the recursion's value from step m + 1 on).  var: the
+ * forecast variances at every step 1 .. horizon, in closed form for additive-error
+ * models and multiplicative-error models without a multiplicative trend (classes 1 to 3
+ * of Hyndman et al. 2008, ch. 6), simulated (4000 paths) for the others; +inf where the
+ * true value exceeds the largest double.  lower/upper = mean -/+ z * sqrt(var).
+ * docs/methods.md ("Variances at every horizon") gives the methods and their cost.
  * state[s * state_stride + ...] = final level, final trend (0 when none), then the
  * m seasonal terms in order of use: season j applies to forecast step h with
  * (h - 1) % m == j.  A series whose fit failed (fit.ok == 0) gets NaN everywhere. */
