@@ -805,13 +805,32 @@ regia_status_t regia_series_read(MPI_Comm comm, const char *path, const regia_se
     free(R.r);
     R.r = NULL;
 
-    /* 6. this rank's rows sorted by (series, time, line); duplicates and seasons checked */
-    qsort(recv, (size_t)out->nrow, sizeof *recv, cmp_row);
-    out->row = recv;
-    recv = NULL;
+    /* 6. this rank's rows sorted by (series, time, line): placed by series (the row counts
+     *    are known), then each series sorted; duplicates and seasons checked */
     out->r0 = calloc((size_t)out->ns + 1, sizeof *out->r0);
+    out->row = malloc(sizeof *out->row * (size_t)(out->nrow ? out->nrow : 1));
+    st = out->r0 && out->row ? REGIA_OK : REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory (%lld rows)",
+                                                     (long long)out->nrow);
+    AGREE(st);
+    for (int64_t k = 0; k < out->ns; k++) out->r0[k + 1] = out->r0[k] + out->count[out->s0 + k];
+    if (out->r0[out->ns] != out->nrow) {
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "internal: %lld rows received for series with %lld rows",
+                        (long long)out->nrow, (long long)out->r0[out->ns]);
+        goto err_agree;
+    }
+    {
+        int64_t *fill = out->r0; /* r0[k] is used as the fill position, then restored */
+        for (int64_t i = 0; i < out->nrow; i++) out->row[fill[recv[i].sid - out->s0]++] = recv[i];
+        for (int64_t k = out->ns; k > 0; k--) out->r0[k] = out->r0[k - 1];
+        out->r0[0] = 0;
+        free(recv);
+        recv = NULL;
+        for (int64_t k = 0; k < out->ns; k++)
+            if (out->r0[k + 1] - out->r0[k] > 1)
+                qsort(out->row + out->r0[k], (size_t)(out->r0[k + 1] - out->r0[k]), sizeof *out->row, cmp_row);
+    }
     if (out->has_season) out->season = calloc((size_t)(out->ns ? out->ns : 1), sizeof *out->season);
-    st = out->r0 && (!out->has_season || out->season) ? REGIA_OK : REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+    st = !out->has_season || out->season ? REGIA_OK : REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
     int64_t *season_line = NULL;
     if (st == REGIA_OK && out->has_season) {
         season_line = calloc((size_t)(out->ns ? out->ns : 1), sizeof *season_line);
@@ -820,7 +839,6 @@ regia_status_t regia_series_read(MPI_Comm comm, const char *path, const regia_se
     for (int64_t i = 0; i < out->nrow && st == REGIA_OK; i++) {
         const row_t *r = &out->row[i];
         int64_t k = r->sid - out->s0;
-        out->r0[k + 1]++;
         if (i > 0 && r->sid == r[-1].sid && r->t == r[-1].t) {
             char ts[32];
             regia_format_datetime(r->t, ts, sizeof ts);
@@ -846,8 +864,7 @@ regia_status_t regia_series_read(MPI_Comm comm, const char *path, const regia_se
         }
     }
     free(season_line);
-    if (st == REGIA_OK)
-        for (int64_t k = 0; k < out->ns; k++) out->r0[k + 1] += out->r0[k];
+err_agree:
     AGREE(st);
 err:
     if (fd >= 0) close(fd);

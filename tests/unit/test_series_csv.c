@@ -9,6 +9,9 @@
  *   mpirun -np N test_series_csv --error FILE [options]
  *       expects the read to fail on every rank with the same status; rank 0 prints
  *       "error: MESSAGE" and the program exits 0 (1 if the read succeeded or ranks disagree)
+ *   mpirun -np N test_series_csv --time FILE [options]
+ *       reads FILE and prints, per rank, its rows, series, seconds and peak memory (a
+ *       measurement, no checks)
  * tests/cli/test_series_csv_mpi.sh drives the MPI modes at 1, 2, 3 and 7 ranks.
  */
 #include <math.h>
@@ -17,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -276,6 +280,36 @@ static int error_mode(const char *path, const regia_series_opts_t *o)
     return rc;
 }
 
+/* ---- --time ---------------------------------------------------------------------------------- */
+
+static int time_mode(const char *path, const regia_series_opts_t *o)
+{
+    int rank, size;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    regia_series_t S;
+    MPI_Barrier(MPI_COMM_WORLD);
+    double t0 = MPI_Wtime();
+    regia_status_t st = regia_series_read(MPI_COMM_WORLD, path, o, &S);
+    double dt = MPI_Wtime() - t0;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    char line[256];
+    snprintf(line, sizeof line, "rank %d/%d: %s rows %lld of %lld, series %lld of %lld, %.3f s, %.0f rows/s, "
+             "peak RSS %.1f MiB", rank, size, st == REGIA_OK ? "ok" : "FAILED", (long long)S.nrow,
+             (long long)S.n_rows, (long long)S.ns, (long long)S.n_series, dt, (double)S.n_rows / size / dt,
+             ru.ru_maxrss / 1024.0);
+    char *all = rank == 0 ? malloc(sizeof line * (size_t)size) : NULL;
+    MPI_Gather(line, (int)sizeof line, MPI_CHAR, all, (int)sizeof line, MPI_CHAR, 0, MPI_COMM_WORLD);
+    if (rank == 0) {
+        if (st != REGIA_OK) printf("error: %s\n", regia_error_msg());
+        for (int p = 0; p < size; p++) printf("%s\n", all + (size_t)p * sizeof line);
+    }
+    free(all);
+    regia_series_free(&S);
+    return st != REGIA_OK;
+}
+
 /* ---- unit checks on one rank ----------------------------------------------------------------- */
 
 static char dir[256];
@@ -396,9 +430,11 @@ int main(int argc, char **argv)
     MPI_Init(&argc, &argv);
     int rc;
     regia_series_opts_t o = {0};
-    if (argc >= 3 && (!strcmp(argv[1], "--compare") || !strcmp(argv[1], "--error"))) {
+    if (argc >= 3 && (!strcmp(argv[1], "--compare") || !strcmp(argv[1], "--error") || !strcmp(argv[1], "--time"))) {
         parse_opts(argc, argv, 3, &o);
-        rc = !strcmp(argv[1], "--compare") ? compare_mode(argv[2], &o) : error_mode(argv[2], &o);
+        rc = !strcmp(argv[1], "--compare") ? compare_mode(argv[2], &o)
+             : !strcmp(argv[1], "--time")  ? time_mode(argv[2], &o)
+                                           : error_mode(argv[2], &o);
     } else {
         const char *tmp = getenv("TMPDIR");
         snprintf(dir, sizeof dir, "%s/regia_series_XXXXXX", tmp && *tmp ? tmp : "/tmp");
