@@ -20,6 +20,7 @@
 
 #include "domain.h"
 #include "env_impl.h"
+#include "env_input.h"
 #include "regia/acdd.h"
 #include "regia/io.h"
 #include "regia/job.h"
@@ -105,6 +106,8 @@ typedef struct {
     uint64_t *key;                      /* left in the year and Monte Carlo key             */
     int32_t *days_left, *allowed;
     regia_backend_t *be;
+    env_input_t info;                   /* the checked input (env_check_input)              */
+    int listed;                         /* [analysis] pollutants names them                 */
     /* output variable ids (define -> write) */
     int v_day, v_fday, v_lev;
     regia_nc_station_vars_t sv;
@@ -154,33 +157,6 @@ static regia_status_t env_configure(regia_run_t *run, void *self)
 
 /* ---- input ----------------------------------------------------------------------------- */
 
-static regia_status_t dim_len(int ncid, const char *name, int64_t *n)
-{
-    int id;
-    size_t len = 0;
-    if (nc_inq_dimid(ncid, name, &id) != NC_NOERR) { *n = 0; return REGIA_OK; }
-    regia_status_t st = REGIA_OK;
-    REGIA_NC(nc_inq_dimlen(ncid, id, &len));
-    *n = (int64_t)len;
-err:
-    return st;
-}
-
-static regia_status_t read_coord_end(int ncid, const char *name, int64_t n, int64_t *first, int64_t *last)
-{
-    regia_status_t st = REGIA_OK;
-    int id;
-    double a = 0, b = 0;
-    size_t i0 = 0, i1 = (size_t)(n - 1);
-    REGIA_NC(nc_inq_varid(ncid, name, &id));
-    REGIA_NC(nc_get_var1_double(ncid, id, &i0, &a));
-    REGIA_NC(nc_get_var1_double(ncid, id, &i1, &b));
-    *first = (int64_t)llround(a);
-    *last = (int64_t)llround(b);
-err:
-    return st;
-}
-
 static regia_status_t env_index(regia_run_t *run, void *self)
 {
     env_t *e = self;
@@ -194,31 +170,24 @@ static regia_status_t env_index(regia_run_t *run, void *self)
         regia_error_prefix("input file (job key [input] file, line %d): ", regia_job_line(e->job, "input", "file"));
         return REGIA_ERR_IO;
     }
-    REGIA_TRY(dim_len(e->ncid, "station", &e->n_station));
-    REGIA_TRY(dim_len(e->ncid, "time", &e->n_time));
-    REGIA_TRY(dim_len(e->ncid, "day", &e->n_day));
-    if (e->n_station == 0 || (e->n_time == 0 && e->n_day == 0))
-        return REGIA_FAIL(REGIA_ERR_INVALID, "%s: no 'station' dimension or no 'time'/'day' data: "
-                                             "not a file made by 'regia ingest env'", e->input);
-    int64_t last_day = INT64_MIN, t1 = 0, d1 = 0;
-    if (e->n_time) {
-        REGIA_TRY(read_coord_end(e->ncid, "time", e->n_time, &e->time0, &t1));
-        last_day = regia_floordiv(t1 + 1, 24);
-    }
-    if (e->n_day) {
-        REGIA_TRY(read_coord_end(e->ncid, "day", e->n_day, &e->day0, &d1));
-        if (d1 > last_day) last_day = d1;
-    }
+    /* every dimension, type and coordinate is checked before anything is read or sized */
+    env_input_t info;
+    REGIA_TRY(env_check_input(e->ncid, e->input, &info));
+    e->n_station = info.n_station;
+    e->n_time = info.n_time;
+    e->n_day = info.n_day;
+    e->time0 = info.time0;
+    e->day0 = info.day0;
     /* pollutants */
     int n = regia_job_list_len(e->job, "analysis", "pollutants");
+    unsigned mask = 0;
     e->np = 0;
     for (int k = 0; k < MAX_POLL; k++) {
         const char *want = POLLUTANTS[k];
         int listed = n == 0;
         for (int i = 0; i < n; i++) listed |= !strcmp(regia_job_list_item(e->job, "analysis", "pollutants", i), want);
         if (!listed) continue;
-        int vid;
-        if (nc_inq_varid(e->ncid, want, &vid) != NC_NOERR) {
+        if (!info.poll[k].present) {
             if (n == 0) continue;
             return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: pollutant '%s' is not in the input %s",
                               regia_job_file(e->job), regia_job_line(e->job, "analysis", "pollutants"), want, e->input);
@@ -226,8 +195,12 @@ static regia_status_t env_index(regia_run_t *run, void *self)
         e->pidx[e->np] = k;
         e->rule[e->np] = env_rule(e->rules, want);
         e->np++;
+        mask |= 1u << k;
     }
     if (e->np == 0) return REGIA_FAIL(REGIA_ERR_INVALID, "%s: none of the pollutants is in the input", e->input);
+    e->listed = n > 0;
+    int64_t first_day = 0, last_day = 0;
+    env_input_days(&info, mask, &first_day, &last_day);
     /* forecast origin and windows */
     const char *as_of = regia_job_str(e->job, "input", "as_of");
     if (as_of) {
@@ -237,6 +210,10 @@ static regia_status_t env_index(regia_run_t *run, void *self)
             return REGIA_ERR_PARSE;
         }
         e->as_of = regia_floordiv(secs, 86400);
+        if (env_check_as_of(&info, mask, e->as_of) != REGIA_OK) {
+            regia_error_prefix("%s:%d: key 'as_of': ", regia_job_file(e->job), regia_job_line(e->job, "input", "as_of"));
+            return REGIA_ERR_INVALID;
+        }
     } else {
         e->as_of = last_day;
     }
@@ -255,20 +232,15 @@ static regia_status_t env_index(regia_run_t *run, void *self)
     e->station_name = calloc((size_t)N, NAME_LEN);
     if (!e->station_id || !e->lat || !e->lon || !e->alt || !e->station_name)
         return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld stations", (long long)N);
-    int vid;
-    REGIA_NC(nc_inq_varid(e->ncid, "station_id", &vid));
-    REGIA_NC(nc_get_var_int(e->ncid, vid, e->station_id));
-    REGIA_NC(nc_inq_varid(e->ncid, "lat", &vid));
-    REGIA_NC(nc_get_var_double(e->ncid, vid, e->lat));
-    REGIA_NC(nc_inq_varid(e->ncid, "lon", &vid));
-    REGIA_NC(nc_get_var_double(e->ncid, vid, e->lon));
-    REGIA_NC(nc_inq_varid(e->ncid, "alt", &vid));
-    REGIA_NC(nc_get_var_double(e->ncid, vid, e->alt));
-    REGIA_NC(nc_inq_varid(e->ncid, "station_name", &vid));
+    REGIA_NC(nc_get_var_int(e->ncid, info.vid_station_id, e->station_id));
+    REGIA_NC(nc_get_var_double(e->ncid, info.vid_lat, e->lat));
+    REGIA_NC(nc_get_var_double(e->ncid, info.vid_lon, e->lon));
+    REGIA_NC(nc_get_var_double(e->ncid, info.vid_alt, e->alt));
     {
         size_t start[2] = {0, 0}, count[2] = {(size_t)N, NAME_LEN};
-        REGIA_NC(nc_get_vara_text(e->ncid, vid, start, count, &e->station_name[0][0]));
+        REGIA_NC(nc_get_vara_text(e->ncid, info.vid_station_name, start, count, &e->station_name[0][0]));
     }
+    e->info = info;
     /* reading takes equal station counts (rebalanced by fitting cost after the read) */
     run->n_items = N;
     run->series_per_item = e->np;
@@ -927,19 +899,28 @@ static void env_summary(regia_run_t *run, void *self)
 }
 
 
-/* Collective.  A run whose every series lacks data cannot give an answer. */
+/* Collective.  Inputs that cannot give an answer (a named pollutant without a valid day,
+ * no series fitted) are errors; a pollutant without data that was not named, a warning. */
 static regia_status_t env_check(regia_run_t *run, void *self)
 {
     env_t *e = self;
-    long long n[2] = {0, 0};
-    for (int64_t k = 0; k < e->ns * e->np; k++) n[0] += e->fit[k].ok;
-    n[1] = e->ns * e->np;
-    regia_run_sum(run, n, 2);
-    if (n[0] == 0)
-        return REGIA_FAIL(REGIA_ERR_NUMERIC, "%s: none of the %lld series (station x pollutant) could be fitted: "
-                          "too few valid days in the %d days before %s (check [input] as_of and history_days)",
-                          e->input, n[1], e->hist, "the forecast origin");
-    return REGIA_OK;
+    long long n[2 * MAX_POLL] = {0};
+    for (int64_t s = 0; s < e->ns; s++)
+        for (int p = 0; p < e->np; p++) {
+            int64_t k = s * e->np + p;
+            const double *ys = e->y + k * e->hist;
+            int any = 0;
+            for (int d = 0; d < e->hist && !any; d++) any = !isnan(ys[d]);
+            n[2 * p] += any;
+            n[2 * p + 1] += e->fit[k].ok;
+        }
+    regia_run_sum(run, n, 2 * MAX_POLL);
+    env_series_count_t cnt[MAX_POLL];
+    for (int p = 0; p < e->np; p++) cnt[p] = (env_series_count_t){n[2 * p], n[2 * p + 1]};
+    char warn[2048] = "";
+    regia_status_t st = env_check_series(&e->info, e->pidx, e->np, cnt, e->listed, e->win0, e->as_of, warn, sizeof warn);
+    if (!st && warn[0]) regia_warn(&run->ctx->log, "%s", warn);
+    return st;
 }
 
 static void env_manifest(regia_run_t *run, void *self, regia_manifest_t *m)
