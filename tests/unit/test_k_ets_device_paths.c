@@ -184,6 +184,12 @@ int main(void)
     if (exact) CHECK(d == 0);
     d = compare("m=7 MAM h=1100", 4, T7, y, len, 7, 1100, "MAM", exact);
     if (exact) CHECK(d == 0);
+    /* the other variance methods past steps 64 and 1024: class 2 (slot moments in the
+     * interleaved workspace) and a simulated class (the ring) */
+    d = compare("m=7 MAdA h=1100", 4, T7, y, len, 7, 1100, "MAdA", exact);
+    if (exact) CHECK(d == 0);
+    d = compare("m=7 MMdN h=1100", 4, T7, y, len, 7, 1100, "MMdN", exact);
+    if (exact) CHECK(d == 0);
     for (int s = 0; s < 8; s++) { make(y + (size_t)s * 600, 600, 12, s, s % 3 == 1, 0); len[s] = 600 - s; }
     d = compare("m=12 auto", 8, 600, y, len, 12, 24, "auto", exact);
     if (exact) CHECK(d == 0);
