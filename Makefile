@@ -129,10 +129,15 @@ demo: $(if $(filter 1,$(DEPS)),deps) $(REGIA)
 bench: $(if $(filter 1,$(DEPS)),deps-bench) $(REGIA) $(BENCH_BIN)
 	@REGIA=$(abspath $(REGIA)) BUILD=$(abspath $(BUILD)) benchmarks/run.sh
 
+# PREFIX/bin/regia finds what `regia submit` needs under PREFIX/share/regia: the batch
+# template (slurm/templates) and the Leonardo environment file (slurm/leonardo.env).
 install: $(REGIA)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/regia/jobs
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/regia/jobs \
+	  $(DESTDIR)$(PREFIX)/share/regia/slurm/templates
 	install -m 755 $(REGIA) $(DESTDIR)$(PREFIX)/bin/regia
 	install -m 644 jobs/*.ini $(DESTDIR)$(PREFIX)/share/regia/jobs/
+	install -m 644 slurm/leonardo.env $(DESTDIR)$(PREFIX)/share/regia/slurm/
+	install -m 644 slurm/templates/*.in $(DESTDIR)$(PREFIX)/share/regia/slurm/templates/
 
 clean:
 	rm -rf $(BUILD)
