@@ -57,6 +57,21 @@ with open(d + "/season.csv", "w") as f:
 # 6: tiny files: more ranks than lines
 open(d + "/tiny.csv", "w").write("series_id,time,value\nb,2023-01-02,2\na,2023-01-01,1\n")
 open(d + "/tiny2.csv", "w").write("series_id,time,value\na,2023-01-01,1")
+# 7: random files: ids of 1..60 characters (some multi-byte), random line ends and blank
+#    lines, so that range boundaries fall everywhere (inside characters too)
+for k in range(4):
+    rows = []
+    alphabet = "abcxyz\u00e8\u00b5\u20ac\U0001F600"
+    for s in range(rnd.randint(1, 30)):
+        sid = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 60)))
+        for i in rnd.sample(range(300), rnd.randint(1, 40)):
+            rows.append("%s;%s;%s" % (rnd.choice(["", "1,5", "-2", "3.25", "NA"]), sid,
+                                       "2023-01-01T00:00:00Z" if i == 0 else days(300)[i]))
+    rnd.shuffle(rows)
+    with open(d + "/random%d.csv" % k, "w", newline="") as f:
+        f.write("value;series_id;time\n")
+        for r in rows:
+            f.write(rnd.choice(["", "", "", "\n"]) + r + rnd.choice(["\n", "\r\n"]))
 PY
 declare -A dig
 check() { # FILE NP [OPTIONS...]: read on NP ranks, compare with the whole-file reading
@@ -78,6 +93,7 @@ for np in 1 2 3 7; do check season.csv "$np" --season-col season; done
 check season.csv 4 --season-col season --chunk 1
 for np in 1 2 3 7; do check tiny.csv "$np"; check tiny2.csv "$np"; done
 check mixed.csv 7
+for k in 0 1 2 3; do for np in 1 2 4 5 6; do check random$k.csv "$np"; done; done
 check italy.csv 2 --sep ';' --decimal ','
 grep -q 'cols=unique_id,ds,y' <<<"$(mpirun -np 2 "$T" --compare "$D/sf.tsv")" || fail "statsforecast names not detected"
 grep -q 'sep=semicolon decimal=,' <<<"$(mpirun -np 2 "$T" --compare "$D/italy.csv")" || fail "';' and ',' not detected"
