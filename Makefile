@@ -84,7 +84,7 @@ deps-bench:
 # With DEPS=1 the installer runs before anything compiles (order-only, also under -j).
 DEPS_FIRST := $(if $(filter 1,$(DEPS)),deps)
 
-$(BUILD)/%.o: %.c $(wildcard include/regia/*.h) $(wildcard */*_impl.h) $(wildcard */*/*_impl.h) | $(DEPS_FIRST)
+$(BUILD)/%.o: %.c $(wildcard include/regia/*.h) $(wildcard */*.h) $(wildcard */*/*_impl.h) | $(DEPS_FIRST)
 	@mkdir -p $(dir $@)
 	@case $< in kernels/*|runtime/status.c) echo "  CC    $<"; $(CC_PLAIN) $(KFLAGS) -c $< -o $@ ;; \
 	  *) echo "  MPICC $<"; $(MPICC) $(HFLAGS) -c $< -o $@ ;; esac

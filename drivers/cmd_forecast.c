@@ -27,6 +27,7 @@
 #include "regia/io.h"
 #include "regia/kernels.h"
 #include "regia/ncio.h"
+#include "regia/series_csv.h"
 #include "regia/timeutil.h"
 
 enum {
@@ -39,28 +40,20 @@ enum {
     SHOW_FAILED = 5       /* series named in the "not fitted" warning                   */
 };
 
-#define MAX_INPUT_BYTES ((size_t)16 << 30)
-#define MAX_OBS_CELLS 4e9 /* series x time of the observed variable                   */
-#define CMD "forecast"
+#define MAX_OBS_CELLS 1e9 /* series x time of the observed variable (8 GB)           */
 
 /* One series of the index (every rank holds all of them, sorted by id). */
 typedef struct {
     int64_t t0;     /* time of the first row (s since 1970)                                */
     int64_t step;   /* grid step: seconds, or calendar months when monthly; 0: one row     */
-    int64_t r0;     /* first row in the sorted row table                                   */
+    int64_t r0;     /* first row in this rank's row table (own series only)               */
     int32_t len;    /* time steps from the first to the last row                           */
     int32_t nrows;  /* rows in the CSV                                                     */
     int8_t monthly; /* 1: step counts calendar months                                      */
     int8_t eom;     /* monthly, at the last day of each month                              */
 } series_t;
 
-typedef struct {
-    int32_t sid;    /* series (index into the id table, later into the sorted index)       */
-    int32_t pad;
-    int64_t t;
-    double v;       /* NaN: missing                                                        */
-    int64_t line;
-} row_t;
+typedef regia_series_row_t row_t;
 
 typedef struct {
     /* options */
@@ -70,15 +63,21 @@ typedef struct {
     regia_ets_spec_t spec;
     const char *cmdline;
     char stdin_copy[4300];  /* --input -: standard input copied here by rank 0             */
+    regia_series_opts_t ropt;
+    int n_table;            /* [forecast] seasons: series ids and their periods           */
+    const char **table_id;
+    int *table_m;
+    int64_t max_steps_per_row;
     /* index (all ranks) */
+    regia_series_t sr;      /* what the byte-range reader gave this rank                  */
     int64_t n_series, n_rows, n_missing, n_gaps, max_len, t_min, t_max;
     int64_t *times, n_times; /* the output's time axis: every grid time of every series  */
-    char *pool;     /* ids, NUL-terminated, one after the other                           */
-    char **id;      /* n_series pointers into pool, sorted (strcmp)                        */
-    series_t *ser;
+    char **id;      /* n_series ids, sorted (strcmp) (the reader's)                        */
+    series_t *ser;  /* every series' grid (gathered after each rank inferred its own)      */
     int idlen;      /* longest id + 1                                                      */
     char sha[65];
-    row_t *rows;    /* n_rows, sorted by (series, time); freed once the block is built    */
+    int32_t *m_of;  /* this rank's series: seasonal period fitted                          */
+    int v_season;
     /* this rank's block */
     int64_t s0, ns;
     int64_t *off;   /* ns + 1 offsets into y                                               */
@@ -111,8 +110,23 @@ const regia_job_key_t regia_forecast_schema[] = {
      "CSV with the header series_id,time,value (any column order; extra columns ignored); - reads standard input. "
      "time: ISO 8601 date or date-time (UTC); value: a number, or empty / NaN / NA for a missing value; each series "
      "on a regular grid (a fixed step in seconds, or whole calendar months)"},
-    {"forecast", "season", REGIA_KEY_INT, 1, NULL, 1, REGIA_ETS_MAX_PERIOD, NULL,
-     "seasonal period in steps (1: no season; 7 for daily data with a weekly cycle, 24 hourly, 12 monthly)"},
+    {"forecast", "season", REGIA_KEY_INT, 0, NULL, 1, REGIA_ETS_MAX_PERIOD, NULL,
+     "seasonal period in steps (1: no season; 7 for daily data with a weekly cycle, 24 hourly, 12 monthly); "
+     "required unless every series has one from season_column or seasons"},
+    {"forecast", "season_column", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL,
+     "input column with each series' seasonal period (empty cells: --season)"},
+    {"forecast", "seasons", REGIA_KEY_LIST, 0, NULL, 0, 0, NULL,
+     "seasonal periods of named series, ID:M items, e.g. a:7, b:12 (before season_column and --season)"},
+    {"forecast", "id_column", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL, "series id column [default: series_id, or unique_id]"},
+    {"forecast", "time_column", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL, "time column [default: time, or ds]"},
+    {"forecast", "value_column", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL, "value column [default: value, or y]"},
+    {"forecast", "separator", REGIA_KEY_ENUM, 0, "auto", 0, 0, "auto|comma|semicolon|tab",
+     "field separator (auto: from the header line)"},
+    {"forecast", "decimal", REGIA_KEY_ENUM, 0, "auto", 0, 0, "auto|point|comma",
+     "decimal mark (auto: comma in ';' files, which also accept points; point otherwise)"},
+    {"forecast", "max_steps_per_row", REGIA_KEY_INT, 0, "100", 1, 1e9, NULL,
+     "a series may span at most this many grid steps per row it has, plus 1000 (bounds the memory a few "
+     "far-apart times would take)"},
     {"forecast", "horizon", REGIA_KEY_INT, 1, NULL, 1, MAX_HORIZON, NULL, "forecast steps after each series' last time"},
     {"forecast", "levels", REGIA_KEY_DOUBLE_LIST, 0, "80, 95", 0.0001, 99.9999, NULL,
      "prediction-interval levels in percent, each in (0, 100), at most 8"},
@@ -125,7 +139,10 @@ const regia_job_key_t regia_forecast_schema[] = {
 static const regia_opt_meta_t forecast_meta[] = {
     {"input", "FILE.csv"}, {"output", "OUT.nc"}, {"season", "M"}, {"horizon", "H"}, {"levels", "L1,L2"},
     {"model", "CODE"}, {"backend", "B"}, {"threads", "N"}, {"checkpoint_interval", "S"}, {"checkpoint_dir", "DIR"},
-    {"chunk", "N"}, {"progress_interval", "S"}, {"name", "NAME"}, {"domain", "forecast"}, {NULL, NULL},
+    {"chunk", "N"}, {"progress_interval", "S"}, {"name", "NAME"}, {"domain", "forecast"}, {"season_column", "COL"},
+    {"seasons", "ID:M,..."}, {"id_column", "COL"}, {"time_column", "COL"}, {"value_column", "COL"},
+    {"separator", "auto|comma|semicolon|tab"}, {"decimal", "auto|point|comma"}, {"max_steps_per_row", "N"},
+    {NULL, NULL},
 };
 
 /* Local: the options (or job file) into the state; value errors name the option or line. */
@@ -136,7 +153,40 @@ static regia_status_t fc_configure(regia_run_t *run, void *self)
     char where[512];
     f->input = regia_job_path(j, "forecast", "input");
     f->output = regia_job_path(j, "job", "output");
-    f->season = (int)regia_job_int(j, "forecast", "season");
+    f->season = regia_job_has(j, "forecast", "season") ? (int)regia_job_int(j, "forecast", "season") : 0;
+    f->max_steps_per_row = regia_job_int(j, "forecast", "max_steps_per_row");
+    f->ropt.id_col = regia_job_str(j, "forecast", "id_column");
+    f->ropt.time_col = regia_job_str(j, "forecast", "time_column");
+    f->ropt.value_col = regia_job_str(j, "forecast", "value_column");
+    f->ropt.season_col = regia_job_str(j, "forecast", "season_column");
+    {
+        const char *sep = regia_job_str(j, "forecast", "separator"), *dec = regia_job_str(j, "forecast", "decimal");
+        f->ropt.sep = !strcmp(sep, "comma") ? ',' : !strcmp(sep, "semicolon") ? ';' : !strcmp(sep, "tab") ? '\t' : 0;
+        f->ropt.decimal = !strcmp(dec, "point") ? '.' : !strcmp(dec, "comma") ? ',' : 0;
+    }
+    f->n_table = regia_job_list_len(j, "forecast", "seasons");
+    f->table_id = calloc((size_t)f->n_table + 1, sizeof *f->table_id);
+    f->table_m = calloc((size_t)f->n_table + 1, sizeof *f->table_m);
+    if (!f->table_id || !f->table_m) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < f->n_table; i++) {
+        const char *item = regia_job_list_item(j, "forecast", "seasons", i), *colon = strrchr(item, ':');
+        char *end = NULL;
+        long m = colon ? strtol(colon + 1, &end, 10) : 0;
+        if (!colon || colon == item || !end || *end || m < 1 || m > REGIA_ETS_MAX_PERIOD) {
+            regia_run_where(run, "forecast", "seasons", where, sizeof where);
+            return REGIA_FAIL(REGIA_ERR_INVALID, "%s: item '%s' is not ID:M with a period M in 1..%d", where, item,
+                              REGIA_ETS_MAX_PERIOD);
+        }
+        char *id = strndup(item, (size_t)(colon - item));
+        if (!id) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+        f->table_id[i] = id;
+        f->table_m[i] = (int)m;
+    }
+    if (!f->season && !f->ropt.season_col && !f->n_table) {
+        if (run->from_options) return REGIA_FAIL(REGIA_ERR_INVALID, "--season M is required (1 for no seasonality)");
+        return REGIA_FAIL(REGIA_ERR_INVALID, "%s: [forecast] needs season (1 for no seasonality), season_column or "
+                          "seasons", regia_job_file(j));
+    }
     f->horizon = (int)regia_job_int(j, "forecast", "horizon");
     f->model_code = regia_job_str(j, "forecast", "model");
     f->cmdline = run->cmdline;
@@ -151,7 +201,7 @@ static regia_status_t fc_configure(regia_run_t *run, void *self)
         return REGIA_FAIL(REGIA_ERR_INVALID, "%s '%s': expected 1 to %d different comma-separated percentages, each "
                           "in (0, 100), e.g. 80,95", where, regia_job_str(j, "forecast", "levels"), REGIA_ETS_MAX_LEVELS);
     }
-    f->spec = regia_ets_default_spec(f->season);
+    f->spec = regia_ets_default_spec(f->season ? f->season : 1);
     if (regia_ets_parse_model(f->model_code, &f->spec) != REGIA_OK) {
         regia_run_where(run, "forecast", "model", where, sizeof where);
         regia_error_prefix("%s: ", where);
@@ -161,95 +211,6 @@ static regia_status_t fc_configure(regia_run_t *run, void *self)
     run->input = strcmp(f->input, "-") ? f->input : NULL;
     run->input_role = "series";
     return REGIA_OK;
-}
-
-/* ---- series ids ------------------------------------------------------------------------ */
-
-typedef struct {
-    char *pool;
-    size_t plen, pcap;
-    size_t *off;      /* offset of each id in pool */
-    int32_t n, cap;
-    int32_t *slot;    /* hash slots: id index or -1 */
-    size_t nslot;
-} idtab_t;
-
-static uint64_t fnv1a(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
-static regia_status_t idtab_grow(idtab_t *t)
-{
-    size_t ns = t->nslot ? 2 * t->nslot : 1024;
-    int32_t *sl = malloc(ns * sizeof *sl);
-    if (!sl) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the series index");
-    for (size_t i = 0; i < ns; i++) sl[i] = -1;
-    for (int32_t k = 0; k < t->n; k++) {
-        size_t h = (size_t)fnv1a(t->pool + t->off[k]) & (ns - 1);
-        while (sl[h] >= 0) h = (h + 1) & (ns - 1);
-        sl[h] = k;
-    }
-    free(t->slot);
-    t->slot = sl;
-    t->nslot = ns;
-    return REGIA_OK;
-}
-
-/* Index of id s, added when new. */
-static regia_status_t idtab_get(idtab_t *t, const char *s, int32_t *out)
-{
-    if ((size_t)(t->n + 1) * 2 > t->nslot) {
-        regia_status_t st = idtab_grow(t);
-        if (st) return st;
-    }
-    size_t h = (size_t)fnv1a(s) & (t->nslot - 1);
-    while (t->slot[h] >= 0) {
-        if (!strcmp(t->pool + t->off[t->slot[h]], s)) {
-            *out = t->slot[h];
-            return REGIA_OK;
-        }
-        h = (h + 1) & (t->nslot - 1);
-    }
-    if (t->n == INT32_MAX - 1) return REGIA_FAIL(REGIA_ERR_INVALID, "too many series (more than %d)", INT32_MAX - 1);
-    size_t len = strlen(s) + 1;
-    if (t->plen + len > t->pcap) {
-        size_t c = t->pcap ? 2 * t->pcap : 65536;
-        while (c < t->plen + len) c *= 2;
-        char *p = realloc(t->pool, c);
-        if (!p) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the series ids");
-        t->pool = p;
-        t->pcap = c;
-    }
-    if (t->n == t->cap) {
-        int32_t c = t->cap ? 2 * t->cap : 1024;
-        size_t *o = realloc(t->off, (size_t)c * sizeof *o);
-        if (!o) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the series ids");
-        t->off = o;
-        t->cap = c;
-    }
-    memcpy(t->pool + t->plen, s, len);
-    t->off[t->n] = t->plen;
-    t->plen += len;
-    t->slot[h] = t->n;
-    *out = t->n++;
-    return REGIA_OK;
-}
-
-static int cmp_id(const void *a, const void *b, void *arg)
-{
-    const idtab_t *t = arg;
-    return strcmp(t->pool + t->off[*(const int32_t *)a], t->pool + t->off[*(const int32_t *)b]);
-}
-
-static int cmp_row(const void *a, const void *b)
-{
-    const row_t *x = a, *y = b;
-    if (x->sid != y->sid) return x->sid < y->sid ? -1 : 1;
-    if (x->t != y->t) return x->t < y->t ? -1 : 1;
-    return (x->line > y->line) - (x->line < y->line);
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -389,215 +350,75 @@ too_long:
                       f->id[s], (long long)r[0].line, (long long)r[n - 1].line, MAX_GRID);
 }
 
-/* ---- input ----------------------------------------------------------------------------- */
+static regia_status_t build_time_axis(fc_t *f);
 
-static int find_col(char **fld, int nf, const char *name)
+/* The seasonal period of series s (global index; its reader season `col`, 0 = none). */
+static int season_of(const fc_t *f, int64_t s, int32_t col)
 {
-    for (int i = 0; i < nf; i++) {
-        const char *s = fld[i];
-        while (*s == ' ') s++;
-        size_t n = strlen(s);
-        while (n > 0 && s[n - 1] == ' ') n--;
-        if (n == strlen(name) && !strncasecmp(s, name, n)) return i;
-    }
-    return -1;
+    for (int i = 0; i < f->n_table; i++)
+        if (!strcmp(f->table_id[i], f->id[s])) return f->table_m[i];
+    return col > 0 ? col : f->season;
 }
 
-/* A value: a finite number, or empty / NaN / NA (missing).  0 on garbage. */
-static int parse_value(const char *s, double *v)
+/* Collective: each rank infers the grids of its own series from the rows the reader
+ * routed to it, the grids are gathered (every rank then builds the same time axis), and
+ * each rank lays its values on their grids. */
+static regia_status_t fc_read(regia_run_t *run, void *self)
 {
-    while (*s == ' ' || *s == '\t') s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
-    if (n == 0 || (n == 3 && !strncasecmp(s, "nan", 3)) || (n == 2 && !strncmp(s, "NA", 2))) {
-        *v = NAN;
-        return 1;
-    }
-    char buf[64], *e;
-    if (n >= sizeof buf) return 0;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    if (!isdigit((unsigned char)buf[0]) && !strchr("+-.", buf[0])) return 0;
-    *v = strtod(buf, &e);
-    return *e == '\0' && isfinite(*v);
-}
-
-/* Read and parse the whole CSV, build the index (all ranks, not collective). */
-static regia_status_t load_input(fc_t *f)
-{
+    fc_t *f = self;
     regia_status_t st = REGIA_OK;
-    char *buf = NULL, *work = NULL;
-    size_t len = 0, pos = 0, cap = 0;
-    row_t *rows = NULL;
-    int64_t nrows = 0, *tmp = NULL;
-    int32_t *perm = NULL, *rank_of = NULL;
-    idtab_t T;
-    memset(&T, 0, sizeof T);
-    REGIA_TRY(regia_read_file(f->input, MAX_INPUT_BYTES, &buf, &len));
-    if (len == 0) {
-        st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: empty file; expected a CSV with the header series_id,time,value",
-                        f->input);
-        goto err;
-    }
-    long bad_line;
-    REGIA_TRY(regia_csv_check_text(buf, len, f->input, &bad_line));
-    regia_sha256_buf(buf, len, f->sha); /* the same bytes every rank parses */
-    work = malloc(REGIA_CSV_MAX_LINE + MAXF + 8);
-    if (!work) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
-    char *fld[MAXF];
-    int col[3], hdr_nf = 0;
-    static const char *const names[3] = {"series_id", "time", "value"};
-    int64_t line = 0;
-    while (pos < len) {
-        const char *l = buf + pos, *e = memchr(l, '\n', len - pos);
-        size_t n = e ? (size_t)(e - l) : len - pos;
-        pos += n + (e ? 1 : 0);
-        line++;
-        if (n > REGIA_CSV_MAX_LINE) {
-            st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld is longer than %d bytes; not a series_id,time,value CSV",
-                            f->input, (long long)line, REGIA_CSV_MAX_LINE);
-            goto err;
+    const regia_series_t *sr = &f->sr;
+    int64_t *work = NULL;
+    f->s0 = run->i0;
+    f->ns = run->ni;
+    if (f->s0 != sr->s0 || f->ns != sr->ns)
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "internal error: the reader's series block %lld+%lld differs from the "
+                        "partition %lld+%lld", (long long)sr->s0, (long long)sr->ns, (long long)f->s0,
+                        (long long)f->ns);
+    f->ser = calloc((size_t)f->n_series + 1, sizeof *f->ser);
+    f->m_of = calloc((size_t)f->ns + 1, sizeof *f->m_of);
+    int64_t maxn = 1;
+    for (int64_t k = 0; k < f->ns; k++)
+        if (sr->r0[k + 1] - sr->r0[k] > maxn) maxn = sr->r0[k + 1] - sr->r0[k];
+    work = malloc(sizeof *work * (size_t)(maxn + 1));
+    if (!st && (!f->ser || !f->m_of || !work)) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+    for (int64_t k = 0; k < f->ns && !st; k++) {
+        const int64_t s = f->s0 + k;
+        series_t *se = &f->ser[s];
+        se->r0 = sr->r0[k];
+        se->nrows = (int32_t)(sr->r0[k + 1] - sr->r0[k]);
+        if ((st = infer_grid(f, s, sr->row + se->r0, work))) break;
+        if ((int64_t)se->len > f->max_steps_per_row * se->nrows + 1000) {
+            const row_t *r = sr->row + se->r0;
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: series '%s' (lines %lld .. %lld) has %d rows but spans %d steps of "
+                            "its grid: more than %lld steps per row (+1000); check its times (one far from the "
+                            "others?), or raise max_steps_per_row", f->input, f->id[s], (long long)r[0].line,
+                            (long long)r[se->nrows - 1].line, se->nrows, se->len, (long long)f->max_steps_per_row);
+            break;
         }
-        if (line == 1 && n >= 3 && !memcmp(l, "\xEF\xBB\xBF", 3)) { /* UTF-8 byte-order mark */
-            l += 3;
-            n -= 3;
-        }
-        int nf = regia_csv_split(l, n, work, fld, MAXF);
-        if (line == 1) {
-            for (int k = 0; k < 3; k++) {
-                col[k] = nf > 0 ? find_col(fld, nf, names[k]) : -1;
-                if (col[k] < 0) {
-                    st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line 1: header lacks the column '%s'; the first line must "
-                                    "name the columns series_id,time,value", f->input, names[k]);
-                    goto err;
-                }
-            }
-            hdr_nf = nf;
-            continue;
-        }
-        if (n == 0 || (n == 1 && l[0] == '\r')) continue;
-        if (nf == -1) {
-            st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: unterminated quote", f->input, (long long)line);
-            goto err;
-        }
-        if (nf != hdr_nf) {
-            st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: %d fields, expected %d as in the header "
-                            "(series_id,time,value)", f->input, (long long)line, nf < 0 ? MAXF + 1 : nf, hdr_nf);
-            goto err;
-        }
-        row_t r = {.line = line};
-        const char *sid = fld[col[0]];
-        while (*sid == ' ') sid++;
-        if (!*sid) {
-            st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: empty series_id", f->input, (long long)line);
-            goto err;
-        }
-        if (regia_parse_datetime(fld[col[1]], &r.t) != REGIA_OK) {
-            regia_error_prefix("%s: line %lld: column 'time': ", f->input, (long long)line);
-            st = REGIA_ERR_PARSE;
-            goto err;
-        }
-        if (!parse_value(fld[col[2]], &r.v)) {
-            st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: column 'value': '%.40s' is not a number (give a "
-                            "finite number, or leave it empty or NaN for a missing value)", f->input,
-                            (long long)line, fld[col[2]]);
-            goto err;
-        }
-        REGIA_TRY(idtab_get(&T, sid, &r.sid));
-        if ((size_t)nrows == cap) {
-            cap = cap ? 2 * cap : 65536;
-            row_t *p = realloc(rows, cap * sizeof *p);
-            if (!p) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory reading %s", f->input); goto err; }
-            rows = p;
-        }
-        rows[nrows++] = r;
-    }
-    if (nrows == 0) {
-        st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: no data rows after the header", f->input);
-        goto err;
-    }
-    free(buf);
-    buf = NULL;
-
-    /* series sorted by id; rows by (series, time, line) */
-    const int64_t N = T.n;
-    perm = malloc(sizeof *perm * (size_t)N);
-    rank_of = malloc(sizeof *rank_of * (size_t)N);
-    f->id = malloc(sizeof *f->id * (size_t)N);
-    f->ser = calloc((size_t)N, sizeof *f->ser);
-    if (!perm || !rank_of || !f->id || !f->ser) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
-    for (int32_t i = 0; i < N; i++) perm[i] = i;
-    qsort_r(perm, (size_t)N, sizeof *perm, cmp_id, &T);
-    f->pool = T.pool;
-    T.pool = NULL;
-    f->idlen = 1;
-    for (int64_t k = 0; k < N; k++) {
-        rank_of[perm[k]] = (int32_t)k;
-        f->id[k] = f->pool + T.off[perm[k]];
-        int l = (int)strlen(f->id[k]) + 1;
-        if (l > f->idlen) f->idlen = l;
-    }
-    for (int64_t i = 0; i < nrows; i++) rows[i].sid = rank_of[rows[i].sid];
-    qsort(rows, (size_t)nrows, sizeof *rows, cmp_row);
-    f->n_series = N;
-    f->n_rows = nrows;
-    int64_t maxn = 0;
-    for (int64_t i = 0; i < nrows; i++) {
-        series_t *se = &f->ser[rows[i].sid];
-        if (se->nrows == 0) se->r0 = i;
-        se->nrows++;
-        if (se->nrows > maxn) maxn = se->nrows;
-        f->n_missing += isnan(rows[i].v);
-        if (i > 0 && rows[i].sid == rows[i - 1].sid && rows[i].t == rows[i - 1].t) {
-            char ts[32];
-            regia_format_datetime(rows[i].t, ts, sizeof ts);
-            st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: lines %lld and %lld: duplicate (series_id, time) = ('%s', %s); "
-                            "give each series one value per time", f->input, (long long)rows[i - 1].line,
-                            (long long)rows[i].line, f->id[rows[i].sid], ts);
-            goto err;
+        f->m_of[k] = season_of(f, s, sr->season ? sr->season[k] : 0);
+        if (f->m_of[k] == 0) {
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: series '%s' has no seasonal period: its season column cell is "
+                            "empty and there is no --season (or [forecast] seasons entry)", f->input, f->id[s]);
+            break;
         }
     }
-    tmp = malloc(sizeof *tmp * (size_t)(maxn + 1));
-    if (!tmp) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
+    if ((st = regia_run_agree(run, st))) goto err;
+    REGIA_TRY(regia_run_allgather_items(run, f->ser, sizeof *f->ser));
     f->t_min = INT64_MAX;
     f->t_max = INT64_MIN;
-    for (int64_t s = 0; s < N; s++) {
-        series_t *se = &f->ser[s];
-        REGIA_TRY(infer_grid(f, s, rows + se->r0, tmp));
+    for (int64_t s = 0; s < f->n_series; s++) {
+        const series_t *se = &f->ser[s];
         if (se->len > f->max_len) f->max_len = se->len;
         f->n_gaps += se->len - se->nrows;
         if (se->t0 < f->t_min) f->t_min = se->t0;
         int64_t last = grid_time(se, se->len - 1);
         if (last > f->t_max) f->t_max = last;
     }
-
-    /* build_block keeps this rank's values and frees the rows */
-    f->rows = rows;
-    rows = NULL;
-err:
-    free(buf);
-    free(work);
-    free(rows);
-    free(tmp);
-    free(perm);
-    free(rank_of);
-    free(T.pool);
-    free(T.off);
-    free(T.slot);
-    return st;
-}
-
-/* Local: this rank's values on their grids (the skeleton chose the shard by cost). */
-static regia_status_t fc_read(regia_run_t *run, void *self)
-{
-    fc_t *f = self;
-    regia_status_t st = REGIA_OK;
-    row_t *rows = f->rows;
-    f->rows = NULL;
-    f->s0 = run->i0;
-    f->ns = run->ni;
+    st = build_time_axis(f);
     f->off = malloc(sizeof *f->off * (size_t)(f->ns + 1));
-    if (!f->off) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
+    if (!st && !f->off) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+    if (st) goto err;
     f->off[0] = 0;
     for (int64_t k = 0; k < f->ns; k++) f->off[k + 1] = f->off[k] + f->ser[f->s0 + k].len;
     f->y = malloc(sizeof *f->y * (size_t)(f->off[f->ns] + 1));
@@ -609,12 +430,12 @@ static regia_status_t fc_read(regia_run_t *run, void *self)
     for (int64_t k = 0; k < f->ns; k++) {
         const series_t *se = &f->ser[f->s0 + k];
         for (int64_t i = 0; i < se->nrows; i++) {
-            const row_t *r = &rows[se->r0 + i];
+            const row_t *r = &sr->row[se->r0 + i];
             f->y[f->off[k] + grid_index(se, r->t)] = r->v;
         }
     }
 err:
-    free(rows);
+    free(work);
     return st;
 }
 
@@ -663,7 +484,7 @@ static regia_status_t copy_stdin(regia_run_t *run, fc_t *f)
     return regia_run_agree(run, st);
 }
 
-/* Collective only through copy_stdin; every rank parses the (same) CSV and holds the index. */
+/* Collective: the byte-range reader (io/series_csv.c) builds the global index. */
 static regia_status_t fc_index(regia_run_t *run, void *self)
 {
     fc_t *f = self;
@@ -674,13 +495,20 @@ static regia_status_t fc_index(regia_run_t *run, void *self)
         run->input = f->input;
         run->input_role = "series (standard input)";
     }
-    REGIA_TRY(load_input(f));
-    snprintf(run->input_sha, sizeof run->input_sha, "%s", f->sha);
-    REGIA_TRY(build_time_axis(f));
+    /* each rank parses its byte range; rows go to the rank that owns their series */
+    REGIA_TRY(regia_run_series_read(run, f->input, &f->ropt, &f->sr));
+    snprintf(f->sha, sizeof f->sha, "%s", f->sr.sha);
+    snprintf(run->input_sha, sizeof run->input_sha, "%s", f->sr.sha);
+    f->n_series = f->sr.n_series;
+    f->n_rows = f->sr.n_rows;
+    f->n_missing = f->sr.n_missing;
+    f->id = f->sr.id;
+    f->idlen = f->sr.idlen;
+    /* the reader's partition (by rows) is the skeleton's: the same costs and rule */
     run->n_items = f->n_series;
     run->cost = malloc(sizeof(double) * (size_t)(f->n_series + 1));
     if (!run->cost) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
-    for (int64_t s = 0; s < f->n_series; s++) run->cost[s] = (double)f->ser[s].len;
+    for (int64_t s = 0; s < f->n_series; s++) run->cost[s] = (double)f->sr.count[s];
 err:
     return st;
 }
@@ -721,33 +549,75 @@ static int fc_result_arrays(void *self, regia_item_array_t *a)
     return 5;
 }
 
-/* Local: series [k0, k0 + n) of the shard in one kernel call (the backend spreads them
- * over its lanes, threads or device). */
+/* Local: series [k0, k0 + n) of the shard, one kernel call per seasonal period among them
+ * (one call in all when the series share it); the backend spreads a call over its lanes,
+ * threads or device. */
 static regia_status_t fc_compute(regia_run_t *run, void *self, int64_t k0, int64_t n)
 {
     fc_t *f = self;
     regia_status_t st = REGIA_OK;
-    const int H = f->horizon, L = f->n_levels, SS = 2 + f->season;
-    int32_t stride = 1;
-    for (int64_t i = 0; i < n; i++)
-        if (f->ser[f->s0 + k0 + i].len > stride) stride = f->ser[f->s0 + k0 + i].len;
+    const int H = f->horizon, L = f->n_levels;
+    int64_t *idx = malloc(sizeof(int64_t) * (size_t)n);
     int32_t *len = malloc(sizeof(int32_t) * (size_t)n);
-    double *yb = malloc(sizeof(double) * (size_t)n * (size_t)stride);
-    double *state = malloc(sizeof(double) * (size_t)n * (size_t)SS);
-    if (!len || !yb || !state) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld series", (long long)n); goto err; }
-    for (int64_t i = 0; i < n; i++) {
-        len[i] = f->ser[f->s0 + k0 + i].len;
-        memcpy(yb + (size_t)i * stride, f->y + f->off[k0 + i], sizeof(double) * (size_t)len[i]);
-        for (int32_t t = len[i]; t < stride; t++) yb[(size_t)i * stride + t] = NAN;
+    regia_ets_fit_t *fit = malloc(sizeof *fit * (size_t)n);
+    double *mean = malloc(sizeof(double) * (size_t)(n * H)), *var = malloc(sizeof(double) * (size_t)(n * H));
+    double *lo = malloc(sizeof(double) * (size_t)(n * L * H + 1)), *up = malloc(sizeof(double) * (size_t)(n * L * H + 1));
+    double *yb = NULL, *state = NULL;
+    if (!idx || !len || !fit || !mean || !var || !lo || !up) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld series", (long long)n);
+        goto err;
     }
-    regia_ets_batch_t in = {.n_series = (int)n, .stride = stride, .y = yb, .len = len, .horizon = H,
-                            .n_levels = L, .levels = f->levels, .spec = f->spec};
-    regia_ets_out_t out = {f->fit + k0, f->mean + k0 * H, f->var + k0 * H, f->lo + k0 * L * H,
-                           f->up + k0 * L * H, state, SS};
-    st = regia_ets(f->be, &in, &out);
-    if (st) regia_error_prefix("series '%s' .. '%s': ", f->id[f->s0 + k0], f->id[f->s0 + k0 + n - 1]);
+    unsigned char *done = calloc((size_t)n, 1);
+    if (!done) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
+    for (int64_t first = 0; first < n && !st; first++) {
+        if (done[first]) continue;
+        const int m = f->m_of[k0 + first], SS = 2 + m;
+        int64_t g = 0;
+        int32_t stride = 1;
+        for (int64_t i = first; i < n; i++)
+            if (!done[i] && f->m_of[k0 + i] == m) {
+                done[i] = 1;
+                idx[g] = k0 + i;
+                len[g] = f->ser[f->s0 + k0 + i].len;
+                if (len[g] > stride) stride = len[g];
+                g++;
+            }
+        free(yb);
+        free(state);
+        yb = malloc(sizeof(double) * (size_t)g * (size_t)stride);
+        state = malloc(sizeof(double) * (size_t)g * (size_t)SS);
+        if (!yb || !state) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld series", (long long)g); break; }
+        for (int64_t i = 0; i < g; i++) {
+            memcpy(yb + (size_t)i * stride, f->y + f->off[idx[i]], sizeof(double) * (size_t)len[i]);
+            for (int32_t t = len[i]; t < stride; t++) yb[(size_t)i * stride + t] = NAN;
+        }
+        regia_ets_spec_t spec = regia_ets_default_spec(m);
+        if ((st = regia_ets_parse_model(f->model_code, &spec))) break;
+        regia_ets_batch_t in = {.n_series = (int)g, .stride = stride, .y = yb, .len = len, .horizon = H,
+                                .n_levels = L, .levels = f->levels, .spec = spec};
+        regia_ets_out_t out = {fit, mean, var, lo, up, state, SS};
+        if ((st = regia_ets(f->be, &in, &out))) {
+            regia_error_prefix("series '%s' .. '%s' (season %d): ", f->id[f->s0 + idx[0]], f->id[f->s0 + idx[g - 1]], m);
+            break;
+        }
+        for (int64_t i = 0; i < g; i++) {
+            const int64_t k = idx[i];
+            f->fit[k] = fit[i];
+            memcpy(f->mean + k * H, mean + i * H, sizeof(double) * (size_t)H);
+            memcpy(f->var + k * H, var + i * H, sizeof(double) * (size_t)H);
+            memcpy(f->lo + k * L * H, lo + i * L * H, sizeof(double) * (size_t)(L * H));
+            memcpy(f->up + k * L * H, up + i * L * H, sizeof(double) * (size_t)(L * H));
+        }
+    }
+    free(done);
 err:
+    free(idx);
     free(len);
+    free(fit);
+    free(mean);
+    free(var);
+    free(lo);
+    free(up);
     free(yb);
     free(state);
     return st;
@@ -848,7 +718,7 @@ static regia_status_t fc_global_atts(fc_t *f, int ncid)
     regia_status_t st = REGIA_OK;
     ATT(NC_GLOBAL, "command_line", f->cmdline);
     ATT(NC_GLOBAL, "ets_model", f->model_code);
-    REGIA_NC(nc_put_att_int(ncid, NC_GLOBAL, "seasonal_period", NC_INT, 1, &f->season));
+    if (f->season) REGIA_NC(nc_put_att_int(ncid, NC_GLOBAL, "seasonal_period", NC_INT, 1, &f->season));
     REGIA_NC(nc_put_att_int(ncid, NC_GLOBAL, "horizon", NC_INT, 1, &f->horizon));
 err:
     return st;
@@ -934,6 +804,11 @@ static regia_status_t fc_define(regia_run_t *run, void *self, int ncid)
                       &v_step));
     ATT(v_step, "coordinates", "series_id");
     ATT(v_step, "coverage_content_type", "auxiliaryInformation");
+    REGIA_TRY(def_var(ncid, "season", NC_INT, 1, &d_s, NULL,
+                      "seasonal period the model of the series was fitted with (time steps; 1: none)", "1",
+                      &f->v_season));
+    ATT(f->v_season, "coordinates", "series_id");
+    ATT(f->v_season, "coverage_content_type", "auxiliaryInformation");
     REGIA_TRY(def_var(ncid, "step_months", NC_INT, 1, &d_s, NULL,
                       "time step of the series in calendar months (0: fixed step in seconds, see step)", "1",
                       &v_stepm));
@@ -1010,6 +885,8 @@ static regia_status_t fc_write(regia_run_t *run, void *self, int ncid)
     }
     for (int64_t k = 0; k < ns; k++) i32[k] = f->fit[k].n_obs;
     REGIA_TRY(regia_run_put_rows(run, ncid, v_nobs, 1, f->s0, ns, NULL, NC_INT, i32));
+    for (int64_t k = 0; k < ns; k++) i32[k] = f->m_of[k];
+    REGIA_TRY(regia_run_put_rows(run, ncid, f->v_season, 1, f->s0, ns, NULL, NC_INT, i32));
     for (int64_t k = 0; k < ns; k++) {
         const series_t *se = &f->ser[f->s0 + k];
         f64[k] = se->step && !se->monthly ? (double)se->step : NAN;
@@ -1123,10 +1000,12 @@ static void fc_release(regia_run_t *run, void *self)
 {
     fc_t *f = self;
     if (run->ctx->rank == 0 && f->stdin_copy[0]) unlink(f->stdin_copy);
-    free(f->pool);
-    free(f->rows);
+    regia_series_free(&f->sr);
+    for (int i = 0; i < f->n_table; i++) free((char *)f->table_id[i]);
+    free(f->table_id);
+    free(f->table_m);
+    free(f->m_of);
     free(f->times);
-    free(f->id);
     free(f->ser);
     free(f->off);
     free(f->y);

@@ -34,6 +34,7 @@
 #include "regia/io.h"
 #include "regia/kernels.h"
 #include "regia/options.h"
+#include "regia/series_csv.h"
 
 typedef struct regia_domain regia_domain_t;
 
@@ -178,6 +179,12 @@ regia_status_t regia_run_nc_open(regia_run_t *run, const char *path, int *ncid);
  * one rank stops every rank at the same variable (nothing waits in a collective). */
 regia_status_t regia_run_put_rows(regia_run_t *run, int ncid, int vid, int nd, int64_t s0, int64_t ns,
                                   const size_t *inner, nc_type t, const void *data);
+/* The byte-range series-CSV reader (io/series_csv.c) over the run's ranks. */
+regia_status_t regia_run_series_read(regia_run_t *run, const char *path, const regia_series_opts_t *opt,
+                                     regia_series_t *out);
+/* Gather the shard items of every rank into all (n_items x item_bytes; this rank's own
+ * items already at all + i0 * item_bytes). */
+regia_status_t regia_run_allgather_items(regia_run_t *run, void *all, size_t item_bytes);
 /* Where a key's value came from, for messages: "--levels" (options) or
  * "job.ini:12: key 'levels'" (job file). */
 void regia_run_where(const regia_run_t *run, const char *section, const char *key, char *buf, size_t cap);

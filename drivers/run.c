@@ -20,6 +20,7 @@
 #include "regia/ncio.h"
 #include "regia/options.h"
 #include "regia/partition.h"
+#include "regia/series_csv.h"
 #include "regia/signals.h"
 
 /* ---- helpers the domains use (declared in domain.h) ------------------------------------ */
@@ -89,6 +90,41 @@ void regia_run_where(const regia_run_t *run, const char *section, const char *ke
         return;
     }
     snprintf(buf, cap, "%s:%d: key '%s'", regia_job_file(run->job), regia_job_line(run->job, section, key), key);
+}
+
+regia_status_t regia_run_series_read(regia_run_t *run, const char *path, const regia_series_opts_t *opt,
+                                     regia_series_t *out)
+{
+    return regia_series_read(run->ctx->comm, path, opt, out);
+}
+
+regia_status_t regia_run_allgather_items(regia_run_t *run, void *all, size_t item_bytes)
+{
+    regia_ctx_t *ctx = run->ctx;
+    const int P = ctx->size;
+    regia_status_t st = REGIA_OK;
+    long long mine[2] = {run->i0, run->ni}, *each = malloc(sizeof(long long) * 2 * (size_t)P);
+    int *cnt = malloc(sizeof(int) * (size_t)P), *dsp = malloc(sizeof(int) * (size_t)P);
+    if (!each || !cnt || !dsp) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+    if ((st = regia_agree_quiet(ctx, st))) goto err;
+    MPI_Allgather(mine, 2, MPI_LONG_LONG, each, 2, MPI_LONG_LONG, ctx->comm);
+    for (int r = 0; r < P && !st; r++) {
+        if (each[2 * r] > 2147483647LL || each[2 * r + 1] > 2147483647LL)
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "%lld %s: too many to gather", (long long)run->n_items, run->dom->unit);
+        dsp[r] = (int)each[2 * r];
+        cnt[r] = (int)each[2 * r + 1];
+    }
+    if ((st = regia_agree_quiet(ctx, st))) goto err;
+    MPI_Datatype item;
+    MPI_Type_contiguous((int)item_bytes, MPI_BYTE, &item);
+    MPI_Type_commit(&item);
+    MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, all, cnt, dsp, item, ctx->comm);
+    MPI_Type_free(&item);
+err:
+    free(each);
+    free(cnt);
+    free(dsp);
+    return st;
 }
 
 /* ---- the registry --------------------------------------------------------------------- */
@@ -493,9 +529,11 @@ out:
     return st;
 }
 
-static regia_status_t write_manifest(regia_run_t *run, void *self, char *mpath, size_t mcap)
+/* Rank 0 writes the manifest under its temporary name (at->tmp_path), with the output's
+ * SHA-256 taken from the output's temporary file; both are renamed after. */
+static regia_status_t write_manifest(regia_run_t *run, void *self, const regia_atomic_t *at)
 {
-    regia_sibling_path(run->output, ".manifest.json", mpath, mcap);
+    const char *mpath = at->tmp_path;
     regia_status_t st = regia_run_fault(run, "manifest");
     if (st || run->ctx->rank != 0) return st;
     char tool[64];
@@ -513,8 +551,8 @@ static regia_status_t write_manifest(regia_run_t *run, void *self, char *mpath, 
     regia_manifest_num(m, "ranks", run->ctx->size);
     if (run->dom->manifest) run->dom->manifest(run, self, m);
     if (run->input) st = regia_manifest_file(m, "inputs", run->input_role ? run->input_role : "input", run->input);
-    if (!st) st = regia_manifest_file(m, "outputs", run->dom->output_role ? run->dom->output_role : "output",
-                                      run->output);
+    if (!st) st = regia_manifest_file_as(m, "outputs", run->dom->output_role ? run->dom->output_role : "output",
+                                         run->output, run->tmp_path);
     regia_manifest_timing(m, "read", run->t_read);
     regia_manifest_timing(m, "compute", run->t_comp);
     regia_manifest_timing(m, "write", run->t_write);
@@ -557,10 +595,11 @@ int regia_run_domain(const regia_domain_t *dom, regia_ctx_t *ctx, int argc, char
     int rc = load_job(&run, argc, argv);
     if (rc >= 0) return rc;
     void *self = calloc(1, dom->state_size ? dom->state_size : 1);
-    regia_atomic_t at;
+    regia_atomic_t at, at_m;
     memset(&at, 0, sizeof at);
-    char mpath[4200] = "";
-    int interrupted = 0, usage_err = 0;
+    memset(&at_m, 0, sizeof at_m);
+    char mpath[4200] = "", token[128] = "";
+    int interrupted = 0, usage_err = 0, committed = 0;
     regia_status_t st = self ? REGIA_OK : REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
     if (!st) {
         int quiet = ctx->log.quiet, verbose = ctx->log.verbose;
@@ -604,7 +643,6 @@ int regia_run_domain(const regia_domain_t *dom, regia_ctx_t *ctx, int argc, char
         regia_sibling_path(run.output, ".ckpt", run.ckpt_dir, sizeof run.ckpt_dir);
     {
         /* a temporary name of this run's own: rank 0's host and pid */
-        char token[128] = "";
         if (ctx->rank == 0) {
             char host[64] = "";
             gethostname(host, sizeof host - 1);
@@ -686,8 +724,20 @@ int regia_run_domain(const regia_domain_t *dom, regia_ctx_t *ctx, int argc, char
     }
     MPI_Bcast(run.created, sizeof run.created, MPI_CHAR, 0, ctx->comm);
     if ((st = regia_agree(ctx, write_output(&run, self)))) goto done;
+    run.t_write = regia_now() - run.t0 - run.t_read - run.t_comp;
+    /* the manifest, then the output and the manifest under their final names */
+    regia_sibling_path(run.output, ".manifest.json", mpath, sizeof mpath);
+    st = regia_atomic_begin_as(&at_m, mpath, token);
+    if (!st) st = write_manifest(&run, self, &at_m);
+    if ((st = regia_agree(ctx, st))) goto done;
     st = regia_run_fault(&run, "commit");
-    if (!st && ctx->rank == 0) st = regia_atomic_commit(&at);
+    if (!st && ctx->rank == 0) {
+        st = regia_atomic_commit(&at);
+        if (!st) {
+            committed = 1;
+            st = regia_atomic_commit(&at_m);
+        }
+    }
     {
         int replaced = at.replaced_other;
         MPI_Bcast(&replaced, 1, MPI_INT, 0, ctx->comm);
@@ -696,15 +746,16 @@ int regia_run_domain(const regia_domain_t *dom, regia_ctx_t *ctx, int argc, char
             regia_warn(&ctx->log, "%s was written by another run while this one ran; it is now replaced by this "
                        "run's output", run.output);
     }
-    run.t_write = regia_now() - run.t0 - run.t_read - run.t_comp;
     if (dom->report) dom->report(&run, self);
-    if ((st = regia_agree(ctx, write_manifest(&run, self, mpath, sizeof mpath)))) goto done;
     regia_info(&ctx->log, "wrote %s and %s in %.1f s (read %.1f, compute %.1f, write %.1f)", run.output, mpath,
                regia_now() - run.t0, run.t_read, run.t_comp, run.t_write);
     if (ctx->rank == 0 && regia_ckpt_remove(run.ckpt_dir, run.fingerprint) != REGIA_OK)
         regia_warn(&ctx->log, "%s", regia_error_msg());
 done:
-    if (st && !interrupted && ctx->rank == 0 && at.tmp_path[0]) regia_atomic_abort(&at);
+    if (st && !interrupted && ctx->rank == 0) {
+        if (at.tmp_path[0] && !committed) regia_atomic_abort(&at);
+        if (at_m.tmp_path[0]) regia_atomic_abort(&at_m);
+    }
     if (self && dom->release) dom->release(&run, self);
     free(self);
     free(run.cost);

@@ -93,8 +93,14 @@ void regia_manifest_timing(regia_manifest_t *m, const char *stage, double second
 
 regia_status_t regia_manifest_file(regia_manifest_t *m, const char *list, const char *role, const char *path)
 {
+    return regia_manifest_file_as(m, list, role, path, path);
+}
+
+regia_status_t regia_manifest_file_as(regia_manifest_t *m, const char *list, const char *role, const char *path,
+                                      const char *hash_path)
+{
     char hex[65];
-    regia_status_t st = regia_sha256_file(path, hex);
+    regia_status_t st = regia_sha256_file(hash_path, hex);
     if (st) return st;
     file_t *f = realloc(m->files, (size_t)(m->n_files + 1) * sizeof *f);
     if (!f) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");

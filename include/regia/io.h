@@ -61,6 +61,10 @@ void regia_manifest_num(regia_manifest_t *m, const char *key, double value);
  * an unreadable file is an error). */
 regia_status_t regia_manifest_file(regia_manifest_t *m, const char *list, const char *role,
                                    const char *path);
+/* The same for a file still under its temporary name: the entry says `path`, the SHA-256
+ * is that of `hash_path` (an output written before its commit). */
+regia_status_t regia_manifest_file_as(regia_manifest_t *m, const char *list, const char *role, const char *path,
+                                      const char *hash_path);
 /* Entry of "timings": stage name and seconds. */
 void regia_manifest_timing(regia_manifest_t *m, const char *stage, double seconds);
 regia_status_t regia_manifest_write(const regia_manifest_t *m, const char *path);

@@ -72,8 +72,8 @@ ACCEPT = {
         (r"alpha|beta|gamma|phi|sigma2|loglik|aicc", "standard_name",
          "ETS model parameters are not geophysical quantities: no CF standard name"),
         (r"sigma2", "units", "squared input units for additive, 1 for multiplicative errors"),
-        (r"n_obs|step|step_months", "standard_name",
-         "per-series bookkeeping (observation count, grid step): no CF standard name"),
+        (r"n_obs|step|step_months|season", "standard_name",
+         "per-series bookkeeping (observation count, grid step, seasonal period): no CF standard name"),
     ],
 }
 try:
