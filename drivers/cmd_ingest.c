@@ -119,7 +119,7 @@ static int usage(regia_ctx_t *ctx)
                 "                        [--rejects FILE.csv] [--utc-offset H] [--separator auto|,|;|tab]\n"
                 "                        [--decimal auto|point|comma] [--date-format auto|mdy|dmy|iso]\n"
                 "                        [--max-rejected PERCENT] [--from DATE] [--to DATE] [--window-years N]\n"
-                "                        [--max-years N] [--max-cells N]\n"
+                "                        [--max-years N] [--max-cells N] [-v]\n"
                 "Converts ARPA Lombardia CSV exports to a CF NetCDF-4 file (docs/ingest.md).\n"
                 "  --separator     field separator of the data files [auto: from the header]\n"
                 "  --decimal       decimal mark of Valore [auto: '.' or one ',']\n"
@@ -130,7 +130,8 @@ static int usage(regia_ctx_t *ctx)
                 "  --from, --to    plausible window of measurement dates (local days, inclusive)\n"
                 "  --window-years  without --from/--to: the window is the median month +- N years [10]\n"
                 "  --max-years     longest time axis of the output, in years [100]\n"
-                "  --max-cells     most station x time values in the output [4e9]\n");
+                "  --max-cells     most station x time values in the output [4e9]\n"
+                "  -v, --verbose   each rank prints its rows, rows/s and peak memory at the end\n");
     return REGIA_EXIT_OK;
 }
 
@@ -150,6 +151,7 @@ static int ingest_options(regia_ctx_t *ctx, int argc, char **argv, ingest_opts_t
         char key[64];
         const char *a = argv[i], *v = NULL, *eq = strchr(a, '=');
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(ctx);
+        if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) { o->verbose = 1; continue; }
         if (eq && !strncmp(a, "--", 2) && (size_t)(eq - a) < sizeof key) {
             snprintf(key, sizeof key, "%.*s", (int)(eq - a), a);
             a = key;
@@ -236,25 +238,48 @@ static int cmp_rej(const void *a, const void *b)
     return (x->line > y->line) - (x->line < y->line);
 }
 
-/* After a failure: a NetCDF close that does not return (a collective flush that one rank
- * left) must not hold the job; every rank ends within this many seconds. */
-static volatile sig_atomic_t g_wd_rank;
-static void watchdog(int sig)
+/* After a failure in the NetCDF phase: a collective call that another rank left (HDF5
+ * returns an error on one rank inside a collective write and the others wait in its
+ * flush) would hold the job forever, and a file HDF5 could not close crashes it at
+ * MPI_Finalize.  A rank that failed arms this alarm: if agreeing, or closing, does not
+ * return within fail_wait() seconds, it removes the temporary files, says why and ends
+ * (the launcher then ends the other ranks). */
+static char g_die_msg[1200], g_tmp_nc[4400], g_tmp_rej[4400];
+static int g_armed;
+static void die_now(int sig)
 {
     (void)sig;
-    static const char m[] = "regia ingest env: error: the output could not be closed after a failure "
-                            "(file system full or failing?); exiting\n";
-    if (write(2, m, sizeof m - 1) < 0) { /* nothing more to do */ }
+    if (g_tmp_nc[0]) unlink(g_tmp_nc);
+    if (g_tmp_rej[0]) unlink(g_tmp_rej);
+    if (write(2, g_die_msg, strlen(g_die_msg)) < 0) { /* nothing more to do */ }
     _exit(1);
+}
+static int fail_wait(void)
+{
+    const char *s = getenv("REGIA_FAIL_WAIT");
+    int v = s ? atoi(s) : 0;
+    return v > 0 ? v : 30;
+}
+static void arm_failure(const regia_ctx_t *ctx, const char *msg)
+{
+    if (g_armed) return;
+    g_armed = 1;
+    snprintf(g_die_msg, sizeof g_die_msg,
+             "regia ingest env: error (rank %d): %s; the ranks did not agree within %d s (a collective write "
+             "left by a failing rank); ending the run, nothing written\n", ctx->rank, msg, fail_wait());
+    signal(SIGALRM, die_now);
+    alarm((unsigned)fail_wait());
 }
 
 typedef struct { int file; int64_t line, off; } dup_t;
 
+/* A step of the NetCDF phase: agreed on, under the failure alarm when this rank failed. */
 #define NC_COLL(expr)                                                                  \
     do {                                                                               \
         regia_status_t s_ = (expr);                                                    \
+        if (s_ != REGIA_OK) arm_failure(ctx, regia_error_msg());                       \
         st = regia_agree(ctx, s_);                                                     \
-        if (st != REGIA_OK) goto out;                                                  \
+        if (st != REGIA_OK) { arm_failure(ctx, regia_error_msg()); goto out; }         \
     } while (0)
 
 /* REGIA_NC without the goto: a status */
@@ -381,12 +406,13 @@ int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv)
     if (o->rejects) snprintf(rejpath, sizeof rejpath, "%s", o->rejects);
     else regia_sibling_path(o->output, ".rejects.csv", rejpath, sizeof rejpath);
     snprintf(rejtmp, sizeof rejtmp, "%s.tmp", rejpath);
+    snprintf(g_tmp_rej, sizeof g_tmp_rej, "%s", rejtmp);
     regia_sibling_path(o->output, ".manifest.json", mpath, sizeof mpath);
     double t_start = regia_now(), t_parse = 0, t_exch = 0, t_write = 0;
 
     regia_status_t st = REGIA_OK;
     ingest_sensor_t *sens = NULL;
-    int ns = 0, *order = NULL, *owner = NULL, *slot = NULL, nst = 0, ncid = -1, created = 0, rej_created = 0;
+    int ns = 0, *order = NULL, *owner = NULL, *slot = NULL, nst = 0, ncid = -1, created = 0, rej_created = 0, broken = 0;
     station_t *stn = NULL;
     int64_t *pstart = NULL, *nrecv = NULL, *ndup = NULL, *ndupr = NULL, *cnt = NULL;
     ingest_parsed_t PR = {0};
@@ -751,6 +777,7 @@ int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv)
     snprintf(hist, sizeof hist, "%s regia %s ingest env (%d data file(s), utc-offset %d)", created_s, REGIA_VERSION,
              o->ndata, o->utc_off);
     NC_COLL(regia_atomic_begin(&at, o->output));
+    snprintf(g_tmp_nc, sizeof g_tmp_nc, "%s", at.tmp_path);
     regia_info(&ctx->log, "writing %s: %d stations, %zu hours, %zu days, %lld rows kept, %lld rejected", o->output, nst,
                L.ntime, L.nday, rows[1], rows[2]);
     {
@@ -837,6 +864,7 @@ int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv)
     {
         int rc = nc_close(ncid);
         ncid = -1;
+        if (rc) broken = 1;
         regia_status_t s2 = ncs(rc, "closing (flushing) the file", at.tmp_path);
         if (!s2) s2 = ingest_fault(ctx, "close");
         NC_COLL(s2);
@@ -894,7 +922,7 @@ int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv)
     }
     regia_info(&ctx->log, "rows read %lld = kept %lld + rejected %lld; wrote %s, %s and %s", rows[0], rows[1], rows[2],
                o->output, rejpath, mpath);
-    {
+    if (o->verbose) {
         double tt = regia_now() - t_start;
         regia_rank_msg(&ctx->log, "%lld rows parsed in %.2f s (%.0f rows/s), peak memory %ld MB", (long long)PR.read, tt,
                        tt > 0 ? (double)PR.read / tt : 0, peak_rss_mb());
@@ -908,13 +936,20 @@ out:
             if (rej_created) unlink(rejtmp);
         }
         if (ncid >= 0) {
-            g_wd_rank = me;
-            signal(SIGALRM, watchdog);
-            alarm(60);
-            nc_close(ncid);
-            alarm(0);
+            int rc = nc_close(ncid);
             ncid = -1;
+            if (rc) broken = 1;
         }
+        if (broken) {
+            /* HDF5 still holds the file: it would crash at MPI_Finalize; end here */
+            if (created) regia_atomic_abort(&at);
+            if (rej_created) unlink(rejtmp);
+            if (me == 0) fprintf(stderr, "regia ingest env: the output could not be closed after the failure; nothing "
+                                         "was written under %s\n", o->output);
+            fflush(stderr);
+            _exit(1);
+        }
+        alarm(0);
         if (me == 0) {
             if (created) regia_atomic_abort(&at);
             if (rej_created) unlink(rejtmp);

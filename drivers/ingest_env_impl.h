@@ -41,6 +41,7 @@ typedef struct {
     int window_years;    /* else: median date +- this many years                        */
     int max_years;       /* longest time axis                                           */
     double max_cells;    /* most station x time values in the output                    */
+    int verbose;         /* -v: per-rank rows/s and peak memory                          */
 } ingest_opts_t;
 
 typedef struct {

@@ -59,97 +59,34 @@ static int text_check(const char *s, size_t n, unsigned *bad)
     return 0;
 }
 
-/* regia_csv_split with a separator: fields unquoted into work (>= n + maxf bytes).
- * Returns the field count, -1 on an unterminated quote, -2 over maxf fields. */
-static int split(const char *line, size_t len, char sep, char *work, char **field, int maxf)
-{
-    if (len > 0 && line[len - 1] == '\r') len--;
-    int nf = 0;
-    size_t i = 0;
-    char *w = work;
-    for (;;) {
-        if (nf >= maxf) return -2;
-        field[nf++] = w;
-        if (i < len && line[i] == '"') {
-            i++;
-            for (;;) {
-                if (i >= len) return -1;
-                if (line[i] == '"') {
-                    if (i + 1 < len && line[i + 1] == '"') { *w++ = '"'; i += 2; continue; }
-                    i++;
-                    break;
-                }
-                *w++ = line[i++];
-            }
-            while (i < len && line[i] != sep) *w++ = line[i++];
-        } else {
-            const char *e = memchr(line + i, sep, len - i);
-            size_t k = e ? (size_t)(e - (line + i)) : len - i;
-            memcpy(w, line + i, k);
-            w += k;
-            i += k;
-        }
-        *w++ = '\0';
-        if (i >= len) break;
-        i++;
-    }
-    return nf;
-}
-
-static int find_col(char **f, int nf, const char *name)
-{
-    for (int i = 0; i < nf; i++) {
-        const char *s = f[i];
-        if (!strncmp(s, "\xEF\xBB\xBF", 3)) s += 3; /* BOM */
-        while (*s == ' ') s++;
-        size_t n = strlen(s);
-        while (n > 0 && s[n - 1] == ' ') n--;
-        if (n == strlen(name) && !strncasecmp(s, name, n)) return i;
-    }
-    return -1;
-}
-
 static const char *sep_name(char c) { return c == ',' ? "','" : c == ';' ? "';'" : "tab"; }
 
-/* The separator a header line uses: the most frequent of , ; tab outside quotes. */
-static char detect_sep(const char *l, size_t n)
-{
-    size_t c[3] = {0, 0, 0};
-    int q = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (l[i] == '"') q = !q;
-        else if (!q) c[0] += l[i] == ',', c[1] += l[i] == ';', c[2] += l[i] == '\t';
-    }
-    if (c[1] > c[0] && c[1] >= c[2]) return ';';
-    if (c[2] > c[0] && c[2] > c[1]) return '\t';
-    return ',';
-}
+#define split regia_csv_split_sep
 
-/* Find the required columns; on failure a message naming the file, the column and, when
- * another separator would have found them, that separator. */
+/* The header map (regia/csv.h) and the required columns; a missing column's message
+ * names the separator when another one would have found it. */
 static regia_status_t header_cols(const char *path, const char *l, size_t n, char sep, const char *const *req, int nreq,
                                   int *col, int *nf_out, const char *what)
 {
-    char *work = malloc(n + INGEST_MAXF + 8);
-    char *f[INGEST_MAXF];
-    if (!work) return REGIA_FAIL(REGIA_ERR_NOMEM, "%s: out of memory", path);
-    int nf = split(l, n, sep, work, f, INGEST_MAXF);
-    regia_status_t st = REGIA_OK;
+    regia_csv_header_t H;
+    memset(&H, 0, sizeof H);
+    regia_status_t st = regia_csv_header_parse(&H, path, l, n, sep);
+    if (st) return st;
     for (int k = 0; k < nreq; k++) {
-        col[k] = nf > 0 ? find_col(f, nf, req[k]) : -1;
+        col[k] = regia_csv_header_col(&H, req[k]);
         if (col[k] >= 0) continue;
-        char other = detect_sep(l, n);
-        if (other != sep)
+        char other = regia_csv_detect_sep(l, n);
+        if (other != H.sep)
             st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line 1: header lacks the required column '%s' with the separator %s; "
-                            "the header is %s-separated: give --separator '%s' (or leave --separator out to detect it)",
-                            path, req[k], sep_name(sep), sep_name(other), other == '\t' ? "tab" : (char[]){other, 0});
+                            "the header is %s-separated: give --separator %s (or leave --separator out to detect it)",
+                            path, req[k], sep_name(H.sep), sep_name(other), other == '\t' ? "tab" : sep_name(other));
         else
             st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line 1: header lacks the required column '%s' (%s)", path, req[k],
                             what);
         break;
     }
-    *nf_out = nf;
-    free(work);
+    *nf_out = H.n;
+    regia_csv_header_free(&H);
     return st;
 }
 
@@ -223,22 +160,11 @@ static int parse_date(const char *s, int order, int64_t *secs)
 
 /* ---- numbers -------------------------------------------------------------------- */
 
-/* Parse a Valore field in place (trimmed; a decimal comma as `dec` allows).  0 ok. */
-static int parse_value(char *s, int dec, double *v)
+/* A Valore field (regia_csv_number; a decimal comma unless dec is DEC_POINT).  0 ok;
+ * an empty or NA field is not a number here (as before: rejected, not missing). */
+static int parse_value(const char *s, int dec, double *v)
 {
-    while (*s == ' ') s++;
-    char *c = strchr(s, ','), *dot = strchr(s, '.');
-    if (c) {
-        if (dec == DEC_POINT || dot || strchr(c + 1, ',')) return 1;
-        *c = '.';
-    } else if (dot && dec == DEC_COMMA) {
-        return 1;
-    }
-    char *e;
-    *v = strtod(s, &e);
-    while (*e == ' ') e++;
-    if (!*s || *e || !isfinite(*v)) return 1;
-    return 0;
+    return regia_csv_number(s, dec == DEC_POINT ? '.' : ',', v) == 1 ? 0 : 1;
 }
 
 static int all_digits(const char *s)
@@ -279,7 +205,7 @@ regia_status_t ingest_load_registry(const char *path, ingest_sensor_t **out, int
         if (tc == 2) { st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: not a text CSV: invalid UTF-8 byte 0x%02X on line %ld (latin-1 or binary file?); convert it to UTF-8 (iconv -f latin1 -t utf-8)", path, bad, line); goto err; }
         if (n > MAX_LINE) { st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %ld is longer than %d bytes; not a valid CSV export (check the file)", path, line, MAX_LINE); goto err; }
         if (line == 1) {
-            sep = detect_sep(l, n);
+            sep = regia_csv_detect_sep(l, n);
             REGIA_TRY(header_cols(path, l, n, sep, req, 8, col, &hnf, "is this the ARPA sensor registry, sensors.csv?"));
             for (int k = 0; k < 8; k++) mx = col[k] > mx ? col[k] : mx;
             continue;
@@ -465,7 +391,7 @@ static regia_status_t push_row(ingest_bucket_t *b, const ingest_row_t *r)
 /* One data line (k: its index within the range, off: its byte offset). */
 static regia_status_t do_line(range_t *R, const char *l, size_t n, int64_t k, int64_t off)
 {
-    if (n == 0 || (n == 1 && l[0] == '\r')) return REGIA_OK;
+    if (n == 0) return REGIA_OK;
     unsigned bad = 0;
     int tc = text_check(l, n, &bad);
     if (tc) {
@@ -533,13 +459,15 @@ static regia_status_t do_line(range_t *R, const char *l, size_t n, int64_t k, in
     return push_row(&R->P->to[R->owner[r.sensor]], &r);
 }
 
+/* The lines of [a, b), read in blocks; each block's complete lines go through the shared
+ * line reader (regia_csv_lines: CR, maximum length).  *nlines: lines in the range. */
 static regia_status_t parse_range(range_t *R, int fd, const char *path, int64_t a, int64_t b, int64_t *nlines,
                                   regia_progress_t *prog)
 {
     regia_status_t st = REGIA_OK;
     char *buf = malloc(INGEST_BLOCK + MAX_LINE + 2);
     if (!buf) return REGIA_FAIL(REGIA_ERR_NOMEM, "%s: out of memory", path);
-    size_t have = 0;   /* bytes in buf: a partial line carried over, then new data */
+    size_t have = 0;    /* bytes in buf: a partial line carried over, then new data */
     int64_t bufoff = a; /* file offset of buf[0] */
     int64_t k = 0, pos = a;
     while (!R->fatal) {
@@ -550,29 +478,27 @@ static regia_status_t parse_range(range_t *R, int fd, const char *path, int64_t 
         pos += (int64_t)got;
         have += got;
         int last = pos >= b || got == 0;
-        size_t s = 0;
+        /* complete lines: up to the last newline (all of it at the end of the range) */
+        size_t done = have;
+        if (!last) {
+            const char *e = memrchr(buf, '\n', have);
+            done = e ? (size_t)(e - buf) + 1 : 0;
+        }
+        regia_csv_lines_t L;
+        regia_csv_lines_init(&L, path, buf, done, k, 0, MAX_LINE);
         for (;;) {
-            char *e = memchr(buf + s, '\n', have - s);
-            if (!e) break;
-            size_t n = (size_t)(e - (buf + s));
-            if (n > MAX_LINE) { R->fatal = F_LONG; R->fatal_line = k; break; }
-            REGIA_TRY(do_line(R, buf + s, n, k, bufoff + (int64_t)s));
+            int more = 0;
+            if (regia_csv_lines_next(&L, &more) != REGIA_OK) { R->fatal = F_LONG; R->fatal_line = L.line; break; }
+            if (!more) break;
+            REGIA_TRY(do_line(R, L.text, L.n, L.line, bufoff + (int64_t)L.off));
             if (R->fatal) break;
-            k++;
-            s += n + 1;
+            k = L.line + 1;
         }
-        if (R->fatal) break;
-        if (have - s > MAX_LINE) { R->fatal = F_LONG; R->fatal_line = k; break; }
-        if (last) {
-            if (have > s) { /* a last line without a newline */
-                REGIA_TRY(do_line(R, buf + s, have - s, k, bufoff + (int64_t)s));
-                k++;
-            }
-            break;
-        }
-        memmove(buf, buf + s, have - s);
-        have -= s;
-        bufoff += (int64_t)s;
+        if (R->fatal || last) break;
+        if (have - done > MAX_LINE) { R->fatal = F_LONG; R->fatal_line = k; break; }
+        memmove(buf, buf + done, have - done);
+        have -= done;
+        bufoff += (int64_t)done;
         if (prog) regia_progress_add(prog, (int64_t)got);
     }
 err:
@@ -618,7 +544,7 @@ regia_status_t ingest_parse_file(regia_ctx_t *ctx, const ingest_opts_t *o, int f
             st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: not a text CSV: invalid UTF-8 byte 0x%02X on line 1 (latin-1 or binary file?); convert it to UTF-8 (iconv -f latin1 -t utf-8)", path, bad);
         else {
             hs = e ? (int64_t)n + 1 : size;
-            R.sep = o->sep ? o->sep : detect_sep(hdr, n);
+            R.sep = o->sep ? o->sep : regia_csv_detect_sep(hdr, n);
             st = header_cols(path, hdr, n, R.sep, req, 4, R.col, &R.hdr_nf, "expected IdSensore,Data,Valore,Stato,idOperatore");
         }
     }
