@@ -161,11 +161,12 @@ static regia_status_t env_index(regia_run_t *run, void *self)
 {
     env_t *e = self;
     regia_status_t st = REGIA_OK;
-    if (access(e->input, R_OK) != 0) {
-        e->ncid = -1;
-        return REGIA_FAIL(REGIA_ERR_IO, "input file %s (job key [input] file, line %d): %s", e->input,
-                          regia_job_line(e->job, "input", "file"), strerror(errno));
-    }
+    e->ncid = -1;
+    if (access(e->input, R_OK) != 0)
+        st = REGIA_FAIL(REGIA_ERR_IO, "input file %s (job key [input] file, line %d): %s", e->input,
+                        regia_job_line(e->job, "input", "file"), strerror(errno));
+    /* every rank must be able to read it before the collective open */
+    if ((st = regia_run_agree(run, st))) return st;
     if (regia_run_nc_open(run, e->input, &e->ncid) != REGIA_OK) {
         regia_error_prefix("input file (job key [input] file, line %d): ", regia_job_line(e->job, "input", "file"));
         return REGIA_ERR_IO;

@@ -499,7 +499,7 @@ static regia_status_t write_output(regia_run_t *run, void *self)
     regia_ctx_t *ctx = run->ctx;
     const regia_domain_t *dom = run->dom;
     int ncid = -1;
-    regia_status_t st = regia_run_fault(run, "create");
+    regia_status_t st = regia_agree_quiet(ctx, regia_run_fault(run, "create"));
     if (!st) {
         int rc = nc_create_par(run->tmp_path, NC_NETCDF4 | NC_CLOBBER, ctx->comm, MPI_INFO_NULL, &ncid);
         if (rc != NC_NOERR) {
@@ -508,7 +508,7 @@ static regia_status_t write_output(regia_run_t *run, void *self)
         }
     }
     if ((st = regia_agree_quiet(ctx, st))) goto out;
-    st = regia_run_fault(run, "define");
+    st = regia_agree_quiet(ctx, regia_run_fault(run, "define"));
     if (!st) st = dom->define(run, self, ncid);
     if (!st) st = provenance(run, self, ncid);
     if ((st = regia_agree_quiet(ctx, st))) goto out;
@@ -655,9 +655,10 @@ int regia_run_domain(const regia_domain_t *dom, regia_ctx_t *ctx, int argc, char
         if (st) goto done;
         snprintf(run.tmp_path, sizeof run.tmp_path, "%s", at.tmp_path);
     }
-    st = regia_run_fault(&run, "index");
-    if (!st) st = dom->index(&run, self);
-    if ((st = regia_agree(ctx, st))) goto done;
+    /* collective phases start only when every rank can take part */
+    st = regia_agree(ctx, regia_run_fault(&run, "index"));
+    if (!st) st = regia_agree(ctx, dom->index(&run, self));
+    if (st) goto done;
     if (run.input && !run.input_sha[0]) {
         if (ctx->rank == 0 && regia_sha256_file(run.input, run.input_sha) != REGIA_OK) {
             run.input_sha[0] = '\0';
@@ -730,7 +731,7 @@ int regia_run_domain(const regia_domain_t *dom, regia_ctx_t *ctx, int argc, char
     st = regia_atomic_begin_as(&at_m, mpath, token);
     if (!st) st = write_manifest(&run, self, &at_m);
     if ((st = regia_agree(ctx, st))) goto done;
-    st = regia_run_fault(&run, "commit");
+    st = regia_agree_quiet(ctx, regia_run_fault(&run, "commit"));
     if (!st && ctx->rank == 0) {
         st = regia_atomic_commit(&at);
         if (!st) {
