@@ -58,4 +58,8 @@ case $rc in
   3) echo "bench: ETS: valid results, target MISSED (see $out.md)" >&2 ;;
   *) echo "bench: ETS: INVALID results (see messages above and $out.md)" >&2; rc=1 ;;
 esac
+
+# --- weak scaling of regia forecast: bench_scaling.sh (results/scaling_<date>.*, docs/scaling.md)
+echo "== weak scaling: regia forecast at 1, 2 ranks (4, 8 oversubscribed: correctness only)"
+"$here/bench_scaling.sh" "$BUILD" || { echo "bench: scaling: INVALID results" >&2; rc=1; }
 exit $rc
