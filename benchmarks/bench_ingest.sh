@@ -104,7 +104,7 @@ mkdir -p "$(dirname "$RESULTS")"
 {
   echo "# regia ingest env benchmark, $DATE"
   echo
-  echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GB RAM;"
+  echo "Machine: $(nproc --all) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GB RAM;"
   echo "regia $("$REGIA" version 2>&1 | head -1 | tr -d '\n'), git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)."
   echo "Data: \`regia gen env --stations $STATIONS --years 1 --seed 7 --start YYYY-01-01\` for $FILES years"
   echo "(2018 ...), Socrata date format, one measurement file per year, ~$((n2 / FILES / 1000000)) million rows each."
@@ -119,7 +119,7 @@ mkdir -p "$(dirname "$RESULTS")"
   echo "Weak scaling (1 rank: $HALF files; 2 ranks: $FILES files): efficiency T1/T2 = **$eff**."
   echo "The same $FILES files at 1 rank took $(printf %.1f "$w21") s and gave an identical file (every variable's values)."
   echo
-  echo "Correctness only (this machine has $(nproc) cores; 4 and 8 ranks are oversubscribed, times not meaningful):"
+  echo "Correctness only (this machine has $(nproc --all) cores; 4 and 8 ranks are oversubscribed, times not meaningful):"
   echo
   echo "| ranks | rows | wall s | output identical to 1 rank |"
   echo "|---|---|---|---|"

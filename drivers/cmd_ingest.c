@@ -603,7 +603,7 @@ int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv)
                             "dates with --from/--to or raise --max-years", a, b, L.nday, o->max_years);
         else if (cells > o->max_cells)
             st = REGIA_FAIL(REGIA_ERR_INVALID, "the output would hold %.3g station x time values (%d stations, %s to %s), "
-                            "more than --max-cells %.3g; narrow the dates with --from/--to or raise --max-cells",
+                            "more than --max-cells %.15g; narrow the dates with --from/--to or raise --max-cells",
                             cells, nst, a, b, o->max_cells);
         st = regia_agree(ctx, st);
         if (st) goto out;
@@ -873,12 +873,13 @@ int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv)
     rej_created = 1;
     NC_COLL(ingest_write_rejects(ctx, o, &PR.rej, rejtmp));
     {
-        regia_status_t s2 = ingest_fault(ctx, "commit");
-        if (!s2 && me == 0) {
+        NC_COLL(ingest_fault(ctx, "commit"));
+        regia_status_t s2 = REGIA_OK;
+        if (me == 0) {
             regia_atomic_t ra;
             s2 = regia_atomic_begin(&ra, rejpath);
             if (!s2) s2 = regia_atomic_commit(&at);
-            if (!s2) s2 = regia_atomic_commit(&ra);
+            if (!s2 && (s2 = regia_atomic_commit(&ra)) != REGIA_OK) unlink(o->output); /* both or neither */
         }
         NC_COLL(s2);
         created = rej_created = 0;
@@ -915,6 +916,11 @@ int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv)
                 if (!s2) s2 = ingest_fault(ctx, "manifest");
                 if (!s2) s2 = regia_manifest_write(mf, mpath);
                 regia_manifest_free(mf);
+            }
+            if (s2) { /* outputs without their manifest are not a finished run */
+                unlink(o->output);
+                unlink(rejpath);
+                regia_error_prefix("the outputs were removed: ");
             }
         }
         st = regia_agree(ctx, s2);

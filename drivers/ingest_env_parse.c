@@ -477,6 +477,7 @@ static regia_status_t parse_range(range_t *R, int fd, const char *path, int64_t 
         if (want) REGIA_TRY(read_at(fd, path, buf + have, want, pos, &got));
         pos += (int64_t)got;
         have += got;
+        if (prog && got) regia_progress_add(prog, (int64_t)got);
         int last = pos >= b || got == 0;
         /* complete lines: up to the last newline (all of it at the end of the range) */
         size_t done = have;
@@ -499,7 +500,6 @@ static regia_status_t parse_range(range_t *R, int fd, const char *path, int64_t 
         memmove(buf, buf + done, have - done);
         have -= done;
         bufoff += (int64_t)done;
-        if (prog) regia_progress_add(prog, (int64_t)got);
     }
 err:
     *nlines = k;
