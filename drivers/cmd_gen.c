@@ -114,13 +114,34 @@ static double synth(int k, int urban, double alt, uint64_t seed, uint64_t sid, i
     return v < 0.5 ? 0.5 : v;
 }
 
+typedef struct {
+    int ids, k, urban;
+    double alt, ar;
+} gen_sensor_t;
+
+/* One measurement row of sensor `ids` (type k) at time t. */
+static void emit_row(sbuf_t *meas, uint64_t seed, int ids, int k, int urban, double alt, int64_t t, int iso, double *ar)
+{
+    char b[40];
+    double v = synth(k, urban, alt, seed, (uint64_t)ids, t, ar);
+    double uu[4];
+    regia_rng_uniform4(seed, (uint64_t)ids, 1, (uint32_t)(t / 3600), uu);
+    fmt_time(t, iso, b, sizeof b);
+    if (uu[0] < 0.03)
+        sb_printf(meas, "%d,%s,-9999,VA,1\n", ids, b);
+    else
+        sb_printf(meas, "%d,%s,%.1f,%s,1\n", ids, b, v, uu[1] < 0.01 ? "NA" : "VA");
+}
+
 static int usage(regia_ctx_t *ctx)
 {
     if (ctx->rank == 0)
         fprintf(stderr,
                 "usage: regia gen env --stations N --years Y --seed S --output-dir DIR\n"
-                "                     [--start YYYY-MM-DD] [--end-date YYYY-MM-DD] [--iso]\n"
-                "Writes DIR/sensors.csv and DIR/measurements.csv (ARPA Lombardia layout).\n");
+                "                     [--start YYYY-MM-DD] [--end-date YYYY-MM-DD] [--iso] [--order sensor|time]\n"
+                "Writes DIR/sensors.csv and DIR/measurements.csv (ARPA Lombardia layout).\n"
+                "--order time writes the same rows by time stamp, then sensor (as the portal's exports),\n"
+                "instead of by sensor, then time.\n");
     return REGIA_EXIT_OK;
 }
 
@@ -129,7 +150,7 @@ int regia_cmd_gen(regia_ctx_t *ctx, int argc, char **argv)
     long stations = 12, years = 2;
     unsigned long long seed = 42;
     const char *outdir = NULL, *start_s = "2023-01-01", *end_s = NULL;
-    int iso = 0, i = 1;
+    int iso = 0, by_time = 0, i = 1;
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) return usage(ctx);
     if (argc < 2 || strcmp(argv[1], "env") != 0)
         return regia_usage_error(ctx, "gen", "expected `regia gen env ...`");
@@ -147,6 +168,11 @@ int regia_cmd_gen(regia_ctx_t *ctx, int argc, char **argv)
         else if (!strcmp(a, "--output-dir")) outdir = v;
         else if (!strcmp(a, "--start")) start_s = v;
         else if (!strcmp(a, "--end-date")) end_s = v;
+        else if (!strcmp(a, "--order")) {
+            if (strcmp(v, "sensor") && strcmp(v, "time"))
+                return regia_usage_error(ctx, "gen", "--order must be sensor or time, not '%s'", v);
+            by_time = !strcmp(v, "time");
+        }
         else return regia_usage_error(ctx, "gen", "unknown option '%s'", a);
     }
     if (!outdir) return regia_usage_error(ctx, "gen", "--output-dir is required");
@@ -171,7 +197,9 @@ int regia_cmd_gen(regia_ctx_t *ctx, int argc, char **argv)
     regia_status_t st = REGIA_OK;
     if (ctx->rank == 0) {
         sbuf_t sens = {0}, meas = {0};
-        char path[4200], a[40], b[40];
+        gen_sensor_t *sen = NULL;
+        int nsen = 0, capsen = 0;
+        char path[4200], a[40];
         sb_printf(&sens, "IdSensore,NomeTipoSensore,UnitaMisura,Idstazione,NomeStazione,Quota,Provincia,"
                          "Comune,Storico,DataStart,DataStop,Utm_Nord,UTM_Est,lat,lng,Location\n");
         sb_printf(&meas, "IdSensore,Data,Valore,Stato,idOperatore\n");
@@ -198,20 +226,27 @@ int regia_cmd_gen(regia_ctx_t *ctx, int argc, char **argv)
                 sb_printf(&sens, "%d,%s,µg/m³,%d,%s,%.0f,%s,%s,N,%s,,%.0f,%.0f,%.6f,%.6f,\"(%.6f, %.6f)\"\n",
                           ids, TYPES[k].name, idst, name, alt, SITES[site].prov, SITES[site].comune,
                           a, north, east, lat, lon, lat, lon);
+                if (by_time) { /* rows later, by time */
+                    if (nsen == capsen) {
+                        capsen = capsen ? 2 * capsen : 64;
+                        void *q = realloc(sen, (size_t)capsen * sizeof *sen);
+                        if (!q) { meas.oom = 1; break; }
+                        sen = q;
+                    }
+                    sen[nsen++] = (gen_sensor_t){ids, k, urban, alt, 0};
+                    continue;
+                }
                 double ar = 0;
                 int step = TYPES[k].daily ? 86400 : 3600;
-                for (int64_t t = t0; t < t1; t += step) {
-                    double v = synth(k, urban, alt, seed, (uint64_t)ids, t, &ar);
-                    double uu[4];
-                    regia_rng_uniform4(seed, (uint64_t)ids, 1, (uint32_t)(t / 3600), uu);
-                    fmt_time(t, iso, b, sizeof b);
-                    if (uu[0] < 0.03)
-                        sb_printf(&meas, "%d,%s,-9999,VA,1\n", ids, b);
-                    else
-                        sb_printf(&meas, "%d,%s,%.1f,%s,1\n", ids, b, v, uu[1] < 0.01 ? "NA" : "VA");
-                }
+                for (int64_t t = t0; t < t1; t += step) emit_row(&meas, seed, ids, k, urban, alt, t, iso, &ar);
             }
         }
+        /* --order time: the same rows (each sensor's AR state runs over its own times) */
+        for (int64_t t = t0; by_time && t < t1; t += 3600)
+            for (int j = 0; j < nsen; j++)
+                if (!TYPES[sen[j].k].daily || (t - t0) % 86400 == 0)
+                    emit_row(&meas, seed, sen[j].ids, sen[j].k, sen[j].urban, sen[j].alt, t, iso, &sen[j].ar);
+        free(sen);
         if (sens.oom || meas.oom) st = REGIA_FAIL(REGIA_ERR_NOMEM, "gen: out of memory");
         if (st == REGIA_OK) st = regia_mkdir_p(outdir);
         if (st == REGIA_OK) {

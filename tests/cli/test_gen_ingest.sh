@@ -38,6 +38,14 @@ cmp -s "$D/data1.txt" "$D/data3.txt" || fail "np=1 and np=3 data differ"
 cmp -s "$D/out1.rejects.csv" "$D/out2.rejects.csv" && cmp -s "$D/out1.rejects.csv" "$D/out3.rejects.csv" || fail "rejects differ across ranks"
 grep -q '"extra.csv",4,bad date,' <(sed "s|$D/||" "$D/out3.rejects.csv") && grep -q '"extra.csv",2,duplicate timestamp,"5502,' <(sed "s|$D/||" "$D/out3.rejects.csv") || { cat "$D/out3.rejects.csv"; fail "reject line numbers"; }
 echo "ok: identical data and rejects at 1, 2, 3 ranks"
+# gen --order time: the same rows by time stamp; ingested, the same data
+mkdir -p "$D/t"; run_np 1 gen env --stations 5 --years 1 --seed 11 --output-dir "$D/t" --end-date 2023-04-30 --order time
+cmp -s "$D/a/sensors.csv" "$D/t/sensors.csv" || fail "--order time: registry differs"
+[[ $(sort "$D/a/measurements.csv" | sha256sum) == $(sort "$D/t/measurements.csv" | sha256sum) ]] || fail "--order time: not the same rows"
+[[ $(sed -n 3p "$D/t/measurements.csv") == 5501,01/01/2023\ 12:00:00\ AM,* ]] || fail "--order time: not by time"
+run_np 2 ingest env --registry "$D/t/sensors.csv" --data "$D/t/measurements.csv" --data "$D/extra.csv" --output "$D/t.nc" 2>/dev/null
+ncdump -v $data_vars "$D/t.nc" | sed -n '/^data:/,$p' | cmp -s - "$D/data1.txt" || fail "rows by time: data differ"
+echo "ok: gen --order time, same ingested data"
 grep -Eq 'rows read ([0-9]+) = kept [0-9]+ \+ rejected 7' "$D/log1" || { cat "$D/log1"; fail "row accounting"; }
 rej=$D/out1.rejects.csv
 [[ $(wc -l <"$rej") == 8 ]] || { cat "$rej"; fail "expected 7 rejects"; }
