@@ -95,10 +95,36 @@ if command -v openssl >/dev/null; then
     sha_mbs=$(echo "scale=1; $bytes / 1000000 / ($t1 - $t0)" | bc)
 fi
 
+# glibc qsort of 10^7 int64 (how regia forecast builds its time axis on every rank):
+# ns per element, for the model's replicated term
+qsort_ns=
+if command -v cc >/dev/null; then
+  cat >"$D/qsort.c" <<'C'
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+static int cmp(const void *a, const void *b) { int64_t x = *(const int64_t *)a, y = *(const int64_t *)b; return (x > y) - (x < y); }
+int main(void) {
+    enum { N = 10000000 };
+    int64_t *v = malloc(sizeof *v * N);
+    if (!v) return 1;
+    for (int64_t i = 0; i < N; i++) v[i] = 1672531200 + 86400 * ((i * 2654435761u) % 730);
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    qsort(v, N, sizeof *v, cmp);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    printf("%.1f\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / N);
+    return 0;
+}
+C
+  cc -O2 -o "$D/qsort" "$D/qsort.c" 2>/dev/null && qsort_ns=$("$D/qsort")
+fi
+
 ingest=$(ls -1 "$root"/benchmarks/results/ingest_*.md 2>/dev/null | sort | tail -1)
 elapsed=$(($(date +%s) - t_start))
 "$PYTHON" "$here/scaling_report.py" --work "$D" --out "$RESULTS" --per-rank "$SCALE_N" --days "$SCALE_DAYS" \
-  ${sha_mbs:+--sha-mbs "$sha_mbs"} --ingest "$ingest" --regia "$("$REGIA" version 2>&1 | head -1)" \
+  ${sha_mbs:+--sha-mbs "$sha_mbs"} ${qsort_ns:+--qsort-ns "$qsort_ns"} --ingest "$ingest" --regia "$("$REGIA" version 2>&1 | head -1)" \
   --load "$load0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end" --elapsed "$elapsed"
 rc=$?
 if ((rc == 0)); then echo "bench_scaling: PASS; results in $RESULTS.md"; else echo "bench_scaling: INVALID results (see $RESULTS.md)" >&2; rc=1; fi

@@ -79,6 +79,9 @@ def parse_run(r, errors):
     if man.get("series") != r["series"] or man.get("series_fitted") != r["series"] or man.get("ranks") != r["ranks"]:
         errors.append(f"{tag}: manifest says series {man.get('series')}, fitted {man.get('series_fitted')}, "
                       f"ranks {man.get('ranks')}; expected {r['series']}, {r['series']}, {r['ranks']}")
+    if "total_s" in r:
+        # after the write: the manifest (rank 0 hashes the input again and the output) and the commit
+        r["manifest_s"] = max(r["total_s"] - r["read_s"] - r["compute_s"] - r["write_s"], 0.0)
     rss, user = [], []
     for k in range(r["ranks"]):
         p = f"{r['out']}.time.{k}"
@@ -131,6 +134,7 @@ def main():
     ap.add_argument("--per-rank", type=int, required=True)
     ap.add_argument("--days", type=int, default=730)
     ap.add_argument("--sha-mbs", type=float, default=None)
+    ap.add_argument("--qsort-ns", type=float, default=None)
     ap.add_argument("--ingest", default="")
     ap.add_argument("--regia", default="")
     ap.add_argument("--load", default="")
@@ -191,6 +195,7 @@ def main():
                  wall_min_s=min(walls), wall_median_s=med(walls),
                  read_median_s=med([r["read_s"] for r in rs]), compute_median_s=med([r["compute_s"] for r in rs]),
                  write_median_s=med([r["write_s"] for r in rs]), compute_min_s=min(r["compute_s"] for r in rs),
+                 manifest_median_s=med([r.get("manifest_s", 0.0) for r in rs]),
                  rss_max_mb=max(max(r["rss_mb"]) for r in rs if r["rss_mb"]) if any(r["rss_mb"] for r in rs) else None,
                  rss_by_rank_mb=rs[0]["rss_mb"],
                  core_share_median=med([x for r in rs for x in r["core_share"]]),
@@ -205,6 +210,13 @@ def main():
                    wall_median=S["np1"]["wall_median_s"] / S["np2"]["wall_median_s"],
                    compute_median=S["np1"]["compute_median_s"] / S["np2"]["compute_median_s"],
                    read_median=S["np1"]["read_median_s"] / S["np2"]["read_median_s"] if S["np2"]["read_median_s"] else None)
+        # CPU seconds per rank (user + system, median over runs and ranks): the same work per rank
+        # should cost the same CPU time; insensitive to other work on the machine, but MPI's busy
+        # polling while a rank waits in a collective counts as CPU time (conservative)
+        c1 = med([x for r in ok_runs("np1") for x in r["cpu_s"]])
+        c2 = med([x for r in ok_runs("np2") for x in r["cpu_s"]])
+        eff["cpu_time"] = c1 / c2 if c2 else None
+        eff["cpu_s_per_rank"] = [c1, c2]
     # replicated memory: peak RSS (largest rank) against the total number of series (weak scaling)
     pts = [(S[l]["series"], S[l]["rss_max_mb"]) for l in ("np1", "np2", "np4", "np8") if S[l] and S[l]["rss_max_mb"]]
     mem_fit = None
@@ -228,7 +240,7 @@ def main():
             input_bytes_per_row=one["input_mb"] * 1e6 / (one["series"] * a.days),
             output_bytes_per_series=one["output_mb"] * 1e6 / one["series"],
             write_mb_per_s_1rank=one["output_mb"] / one["write_median_s"] if one["write_median_s"] else None,
-            sha256_mb_per_s_1core=a.sha_mbs)
+            sha256_mb_per_s_1core=a.sha_mbs, qsort_ns_per_int64_1e7=a.qsort_ns)
     ingest = None
     if a.ingest and os.path.exists(a.ingest):
         txt = open(a.ingest).read()
@@ -274,19 +286,20 @@ def main():
              f"series, so about (P-1)/P of the rows go through the all-to-all). Each rank runs under "
              f"`/usr/bin/time` (peak resident memory). Phase times are regia's own (its last log line, rank 0: "
              f"read = job load, byte-range parse, SHA-256, routing and index; compute = the ETS block loop; "
-             f"write = the collective NetCDF-4 write).")
+             f"write = the collective NetCDF-4 write; manifest = the rest of regia's total: the manifest, for which rank 0 "
+             f"hashes the input a second time and the output, and the commit; 0.1 s resolution).")
     L.append("")
     L.append("## Weak scaling, 1 and 2 ranks")
     L.append("")
     L.append("| ranks | series | input MB | runs | wall min s | wall median s | read s | compute s | write s | "
-             "series/s per rank (compute) | core share per rank | peak memory per rank MiB |")
-    L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+             "manifest s | series/s per rank (compute) | core share per rank | peak memory per rank MiB |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for lab in ("np1", "np2"):
         s = S[lab]
         if s:
             L.append(f"| {s['ranks']} | {s['series']} | {f1(s['input_mb'])} | {s['runs']} | {f1(s['wall_min_s'])} | "
                      f"{f1(s['wall_median_s'])} | {f1(s['read_median_s'], 2)} | {f1(s['compute_median_s'])} | "
-                     f"{f1(s['write_median_s'], 2)} | {f1(s['series_per_s_per_rank'])} | "
+                     f"{f1(s['write_median_s'], 2)} | {f1(s['manifest_median_s'])} | {f1(s['series_per_s_per_rank'])} | "
                      f"{f1(s['core_share_median'], 2)} | {', '.join(f'{x:.0f}' for x in s['rss_by_rank_mb'])} |")
     L.append("")
     if eff:
@@ -296,6 +309,11 @@ def main():
         L.append(f"Weak-scaling efficiency T1/T2 (twice the series on twice the ranks): **{eff['wall_min']:.2f}** "
                  f"on the fastest runs, {eff['wall_median']:.2f} on the medians; compute phase alone "
                  f"{eff['compute_median']:.2f}, read phase {f1(eff['read_median'], 2)}. Phase times are medians.")
+        L.append("")
+        L.append(f"CPU time per rank (user + system, median): {eff['cpu_s_per_rank'][0]:.1f} s at 1 rank, "
+                 f"{eff['cpu_s_per_rank'][1]:.1f} s at 2 ranks: a CPU-time efficiency of **{f1(eff['cpu_time'], 2)}**. "
+                 f"It does not depend on how much of the cores other work took (the wall-time efficiency does: "
+                 f"see the core share), but counts MPI's busy waiting in collectives as work.")
         if S["np2"] and S["np2"].get("cost_share_pct"):
             L.append(f"At 2 ranks the largest rank had {S['np2']['cost_share_pct']:.1f} % of the compute cost "
                      f"(ideal 50 %).")
@@ -342,6 +360,9 @@ def main():
         L.append(f"- output: {f1(mi['output_bytes_per_series'] / 1e3, 2)} kB per series (NetCDF-4, `observed` "
                  f"dominates: {a.days} x 8 bytes); collective write at 1 rank {f1(mi['write_mb_per_s_1rank'])} MB/s "
                  f"(local disk)")
+    if mi and mi.get("qsort_ns_per_int64_1e7"):
+        L.append(f"- glibc `qsort` of 10^7 int64 (as regia forecast sorts its time axis on every rank): "
+                 f"{mi['qsort_ns_per_int64_1e7']:.0f} ns per element")
     if mem_fit:
         L.append(f"- peak memory of the largest rank against the total number of series (1, 2, 4, 8 ranks, "
                  f"{a.per_rank} series each): {mem_fit['mb_at_zero']:.0f} MiB + "
