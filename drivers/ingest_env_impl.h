@@ -18,7 +18,7 @@
 
 #define INGEST_NAMELEN 64
 #define INGEST_MAX_FILES 64
-#define INGEST_MAXF 32
+#define INGEST_MAXF 256 /* as REGIA_CSV_MAX_FIELDS */
 
 enum { P_PM10, P_PM25, P_NO2, P_O3, P_SO2, NPOL };
 extern const char *const INGEST_PNAME[NPOL];
