@@ -689,6 +689,8 @@ static void env_acdd(regia_run_t *run, void *self, void *acdd)
                           : "Hyndman, Koehler, Ord and Snyder (2008), Forecasting with Exponential Smoothing: the State "
                             "Space Approach, Springer; Directive 2008/50/EC on ambient air quality",
         .platform = "fixed ground-based air-quality monitoring stations",
+        .feature_type = "timeSeries",
+        .cdm_data_type = "Station",
         .date_created = out->date_created,
         .history = out->history,
         .time_start = d0,
@@ -776,19 +778,19 @@ static regia_status_t env_write(regia_run_t *run, void *self, int ncid)
         for (int i = 0; i < D; i++) f64[i] = (double)(e->win0 + i);
         size_t st0 = 0, cnt = full ? (size_t)D : 0;
         REGIA_NC(nc_var_par_access(ncid, v_day, NC_COLLECTIVE));
-        st = regia_run_agree(run, nc_put_vara_double(ncid, v_day, &st0, &cnt, f64) == NC_NOERR ? REGIA_OK
+        st = regia_run_agree_io(run, nc_put_vara_double(ncid, v_day, &st0, &cnt, f64) == NC_NOERR ? REGIA_OK
                                  : REGIA_FAIL(REGIA_ERR_NETCDF, "writing variable 'day'"));
         if (st) goto err;
         for (int i = 0; i < H; i++) f64[i] = (double)(e->as_of + 1 + i);
         cnt = full ? (size_t)H : 0;
         REGIA_NC(nc_var_par_access(ncid, v_fday, NC_COLLECTIVE));
-        st = regia_run_agree(run, nc_put_vara_double(ncid, v_fday, &st0, &cnt, f64) == NC_NOERR ? REGIA_OK
+        st = regia_run_agree_io(run, nc_put_vara_double(ncid, v_fday, &st0, &cnt, f64) == NC_NOERR ? REGIA_OK
                                  : REGIA_FAIL(REGIA_ERR_NETCDF, "writing variable 'forecast_day'"));
         if (st) goto err;
         cnt = full ? (size_t)(L > 0 ? L : 1) : 0;
         double lev0 = NAN;
         REGIA_NC(nc_var_par_access(ncid, v_lev, NC_COLLECTIVE));
-        st = regia_run_agree(run, nc_put_vara_double(ncid, v_lev, &st0, &cnt, L > 0 ? e->levels : &lev0) == NC_NOERR
+        st = regia_run_agree_io(run, nc_put_vara_double(ncid, v_lev, &st0, &cnt, L > 0 ? e->levels : &lev0) == NC_NOERR
                                  ? REGIA_OK : REGIA_FAIL(REGIA_ERR_NETCDF, "writing variable 'level'"));
         if (st) goto err;
     }

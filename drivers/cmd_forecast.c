@@ -5,10 +5,11 @@
  *   contiguous blocks] -> ETS on each rank's block -> the output variables.  Options are
  *   the keys of its schema, so `regia forecast JOBFILE` works too (and regia submit).
  *
- * Every rank reads and parses the (same) CSV, so every rank holds the same index and no
- * data have to be sent around; each rank then keeps the values of its own block only.
- * A series' result depends only on its own values, so the data variables are identical
- * for any number of ranks and threads.  Schema and errors: docs/forecast.md.
+ * Each rank parses its byte range of the CSV (io/series_csv.c) and the rows go to the rank
+ * that owns their series; every rank then learns the grids of all series (for the common
+ * time axis) and keeps the values of its own block only.  A series' result depends only
+ * on its own values, so the data variables are identical for any number of ranks and
+ * threads.  Schema and errors: docs/forecast.md.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -702,6 +703,8 @@ static void fc_acdd(regia_run_t *run, void *self, void *acdd)
         .acknowledgement = "Computed with regia (ETS models as in R's forecast package).",
         .references = "Hyndman, Koehler, Ord and Snyder (2008), Forecasting with Exponential Smoothing: the State "
                       "Space Approach, Springer",
+        .feature_type = "timeSeries",
+        .cdm_data_type = "Station",
         .date_created = out->date_created,
         .history = out->history,
         .time_start = t0,
@@ -849,13 +852,13 @@ static regia_status_t fc_write(regia_run_t *run, void *self, int ncid)
     {
         size_t z = 0, cnt = run->ctx->rank == 0 ? (size_t)L : 0;
         REGIA_NC(nc_var_par_access(ncid, v_lev, NC_COLLECTIVE));
-        st = regia_run_agree(run, nc_put_vara_double(ncid, v_lev, &z, &cnt, f->levels) == NC_NOERR ? REGIA_OK
+        st = regia_run_agree_io(run, nc_put_vara_double(ncid, v_lev, &z, &cnt, f->levels) == NC_NOERR ? REGIA_OK
                                  : REGIA_FAIL(REGIA_ERR_NETCDF, "writing variable 'level'"));
         if (st) goto err;
         for (int64_t i = 0; i < T; i++) obs[i] = (double)f->times[i];
         cnt = run->ctx->rank == 0 ? (size_t)T : 0;
         REGIA_NC(nc_var_par_access(ncid, v_time, NC_COLLECTIVE));
-        st = regia_run_agree(run, nc_put_vara_double(ncid, v_time, &z, &cnt, obs) == NC_NOERR ? REGIA_OK
+        st = regia_run_agree_io(run, nc_put_vara_double(ncid, v_time, &z, &cnt, obs) == NC_NOERR ? REGIA_OK
                                  : REGIA_FAIL(REGIA_ERR_NETCDF, "writing variable 'time'"));
         if (st) goto err;
     }

@@ -73,6 +73,7 @@ typedef struct regia_run {
     char input_sha[65];
     char created[32];          /* ISO 8601 UTC creation time, the same on every rank     */
     char tmp_path[4200];       /* the output's temporary name during the write           */
+    int nc_broken;             /* the output could not be closed (HDF5 holds it still)    */
     double t0, t_read, t_comp, t_write;
 } regia_run_t;
 
@@ -185,6 +186,9 @@ regia_status_t regia_run_series_read(regia_run_t *run, const char *path, const r
 /* Gather the shard items of every rank into all (n_items x item_bytes; this rank's own
  * items already at all + i0 * item_bytes). */
 regia_status_t regia_run_allgather_items(regia_run_t *run, void *all, size_t item_bytes);
+/* Agree on the status of a collective NetCDF call of the write phase (a rank whose call
+ * failed arms the watchdog first, see regia_watchdog_arm). */
+regia_status_t regia_run_agree_io(regia_run_t *run, regia_status_t st);
 /* Where a key's value came from, for messages: "--levels" (options) or
  * "job.ini:12: key 'levels'" (job file). */
 void regia_run_where(const regia_run_t *run, const char *section, const char *key, char *buf, size_t cap);

@@ -1,5 +1,8 @@
 /* Shared driver plumbing: agreeing on errors across ranks, fatal exits, usage errors. */
+#include <signal.h>
 #include <stdarg.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -73,4 +76,67 @@ int regia_node_local_rank(regia_ctx_t *ctx)
     MPI_Comm_rank(node, &local);
     MPI_Comm_free(&node);
     return local;
+}
+
+/* ---- the watchdog of a failing rank ------------------------------------------------------
+ * Process-wide state, as signal handlers need: one armed watchdog at a time. */
+static char wd_msg[2600], wd_unlink[2][4400];
+
+static void wd_fire(int sig)
+{
+    (void)sig;
+    for (int i = 0; i < 2; i++)
+        if (wd_unlink[i][0]) unlink(wd_unlink[i]);
+    if (write(2, wd_msg, strlen(wd_msg)) < 0) { /* nothing more to do */ }
+    _exit(REGIA_EXIT_FAIL);
+}
+
+int regia_watchdog_seconds(void)
+{
+    const char *s = getenv("REGIA_FAIL_WAIT");
+    int v = s ? atoi(s) : 0;
+    return v > 0 ? v : 30;
+}
+
+void regia_watchdog_arm(regia_ctx_t *ctx, const char *tmp1, const char *tmp2)
+{
+    int secs = regia_watchdog_seconds();
+    snprintf(wd_msg, sizeof wd_msg, "%s: error (rank %d): %s\n%s: the other ranks did not reach the agreement "
+             "within %d s (a collective write of the parallel file system stalled after this failure): "
+             "ending; nothing was written under the output's name\n", ctx->log.prog, ctx->rank, regia_error_msg(),
+             ctx->log.prog, secs);
+    snprintf(wd_unlink[0], sizeof wd_unlink[0], "%s", tmp1 ? tmp1 : "");
+    snprintf(wd_unlink[1], sizeof wd_unlink[1], "%s", tmp2 ? tmp2 : "");
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = wd_fire;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
+    alarm((unsigned)secs);
+}
+
+void regia_watchdog_disarm(void) { alarm(0); }
+
+/* ---- a crash inside the I/O library while closing a file that could not be flushed ---- */
+static struct sigaction crash_old_segv, crash_old_bus;
+
+void regia_crashguard_arm(regia_ctx_t *ctx, const char *tmp, const char *what)
+{
+    snprintf(wd_msg, sizeof wd_msg, "%s: error (rank %d): %s: %s crashed inside the NetCDF/HDF5 library (the file "
+             "system is full or failing: check the space and quota of its directory); nothing was written under "
+             "the output's name\n", ctx->log.prog, ctx->rank, tmp, what);
+    snprintf(wd_unlink[0], sizeof wd_unlink[0], "%s", tmp ? tmp : "");
+    wd_unlink[1][0] = '\0';
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = wd_fire;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &crash_old_segv);
+    sigaction(SIGBUS, &sa, &crash_old_bus);
+}
+
+void regia_crashguard_disarm(void)
+{
+    sigaction(SIGSEGV, &crash_old_segv, NULL);
+    sigaction(SIGBUS, &crash_old_bus, NULL);
 }

@@ -32,6 +32,22 @@ regia_status_t regia_agree(regia_ctx_t *ctx, regia_status_t st);
 /* The same without printing (the error is then in regia_error_msg() on every rank). */
 regia_status_t regia_agree_quiet(regia_ctx_t *ctx, regia_status_t st);
 
+/* Not collective.  A rank that failed inside a phase where the others may be waiting in
+ * a collective call of the parallel I/O library (HDF5 returns an error on one rank of a
+ * collective write while the others wait in its flush) arms the watchdog before it goes
+ * to the agreement: if the agreement does not complete within REGIA_FAIL_WAIT seconds
+ * (default 30), the rank removes the temporary files named (NULL: none), prints its
+ * error and why it ends, and exits 1, so that the launcher ends the other ranks.
+ * Disarm after the agreement returned. */
+void regia_watchdog_arm(regia_ctx_t *ctx, const char *tmp1, const char *tmp2);
+void regia_watchdog_disarm(void);
+int regia_watchdog_seconds(void);
+/* Not collective.  Around the close of an output: NetCDF-C 4.9 can crash (SIGSEGV in its
+ * report of open objects) when HDF5 fails to flush a file on a full file system; the
+ * guard turns that crash into an error message naming `tmp` (removed) and exit 1. */
+void regia_crashguard_arm(regia_ctx_t *ctx, const char *tmp, const char *what);
+void regia_crashguard_disarm(void);
+
 /* Not collective.  Print this rank's error and end every rank with MPI_Abort.  For
  * failures that other ranks cannot learn of (they would wait forever). */
 _Noreturn void regia_fatal(regia_ctx_t *ctx, regia_status_t st);

@@ -77,10 +77,22 @@ regia_status_t regia_run_nc_open(regia_run_t *run, const char *path, int *ncid)
     return REGIA_OK;
 }
 
+/* Agree on a status of the collective write: a rank that failed arms the watchdog first
+ * (the others may be stuck in the I/O library's collective call and never come). */
+static regia_status_t agree_io(regia_run_t *run, regia_status_t st)
+{
+    if (st) regia_watchdog_arm(run->ctx, run->tmp_path, NULL);
+    st = regia_agree_quiet(run->ctx, st);
+    regia_watchdog_disarm();
+    return st;
+}
+
+regia_status_t regia_run_agree_io(regia_run_t *run, regia_status_t st) { return agree_io(run, st); }
+
 regia_status_t regia_run_put_rows(regia_run_t *run, int ncid, int vid, int nd, int64_t s0, int64_t ns,
                                   const size_t *inner, nc_type t, const void *data)
 {
-    return regia_agree_quiet(run->ctx, regia_nc_put_rows(ncid, vid, nd, s0, ns, inner, t, data));
+    return agree_io(run, regia_nc_put_rows(ncid, vid, nd, s0, ns, inner, t, data));
 }
 
 void regia_run_where(const regia_run_t *run, const char *section, const char *key, char *buf, size_t cap)
@@ -241,14 +253,15 @@ static int load_job(regia_run_t *run, int argc, char **argv)
 static void fingerprint(const regia_run_t *run, char fp[65])
 {
     size_t cap = 4096, n = 0;
-    char *text = malloc(cap);
+    char *text = malloc(cap), skip[1024];
+    snprintf(skip, sizeof skip, " %s ", run->dom->not_in_results ? run->dom->not_in_results : "");
     if (!text) { memset(fp, '0', 64); fp[64] = 0; return; }
     text[0] = 0;
     for (const regia_job_key_t *k = run->dom->schema; k->key; k++) {
         if (!strcasecmp(k->section, "slurm") || !strcasecmp(k->section, "ingest")) continue;
         char name[256];
         snprintf(name, sizeof name, " %s.%s ", k->section, k->key);
-        if (run->dom->not_in_results && strstr(run->dom->not_in_results, name + 1 - 1)) continue;
+        if (strstr(skip, name)) continue;
         const char *v = regia_job_path(run->job, k->section, k->key);
         size_t need = strlen(name) + (v ? strlen(v) : 0) + 8;
         if (n + need >= cap) {
@@ -507,24 +520,43 @@ static regia_status_t write_output(regia_run_t *run, void *self)
             st = REGIA_FAIL(REGIA_ERR_IO, "%s: cannot create: %s", run->tmp_path, nc_strerror(rc));
         }
     }
-    if ((st = regia_agree_quiet(ctx, st))) goto out;
+    if ((st = agree_io(run, st))) goto out;
     st = regia_agree_quiet(ctx, regia_run_fault(run, "define"));
     if (!st) st = dom->define(run, self, ncid);
     if (!st) st = provenance(run, self, ncid);
-    if ((st = regia_agree_quiet(ctx, st))) goto out;
+    if ((st = agree_io(run, st))) goto out;
     {
         int rc = nc_enddef(ncid);
         if (rc != NC_NOERR) st = REGIA_FAIL(REGIA_ERR_IO, "%s: end of define mode: %s", run->tmp_path, nc_strerror(rc));
     }
-    if ((st = regia_agree_quiet(ctx, st))) goto out;
+    if ((st = agree_io(run, st))) goto out;
     st = regia_agree_quiet(ctx, regia_run_fault(run, "write"));
-    if (!st) st = regia_agree_quiet(ctx, dom->write(run, self, ncid));
+    if (!st) st = agree_io(run, dom->write(run, self, ncid));
+    if (!st) {
+        /* flush first: a close that fails to flush (a full disk) can crash inside NetCDF-C
+         * (its report of open objects), a failing sync only returns the error */
+        int rc = nc_sync(ncid);
+        if (rc != NC_NOERR) st = REGIA_FAIL(REGIA_ERR_IO, "%s: writing the output: %s", run->tmp_path, nc_strerror(rc));
+        if ((st = agree_io(run, st))) {
+            run->nc_broken = 1; /* not closed: see regia_run_domain's end */
+            return st;
+        }
+    }
 out:
     if (ncid >= 0) {
+        regia_crashguard_arm(ctx, run->tmp_path, "closing the output");
         int rc = nc_close(ncid);
-        if (rc != NC_NOERR && !st)
-            st = REGIA_FAIL(REGIA_ERR_IO, "%s: closing the output: %s", run->tmp_path, nc_strerror(rc));
-        st = regia_agree_quiet(ctx, st);
+        regia_crashguard_disarm();
+        regia_status_t cs = REGIA_OK;
+        if (rc != NC_NOERR) {
+            run->nc_broken = 1; /* HDF5 still holds the file (see regia_run_domain's end) */
+            cs = REGIA_FAIL(REGIA_ERR_IO, "%s: closing the output: %s", run->tmp_path, nc_strerror(rc));
+        }
+        /* after an earlier failure the close may fail or stall on some ranks only */
+        if (st || cs) regia_watchdog_arm(ctx, run->tmp_path, NULL);
+        regia_status_t agreed = regia_agree_quiet(ctx, st ? st : cs);
+        regia_watchdog_disarm();
+        st = agreed;
     }
     return st;
 }
@@ -756,6 +788,16 @@ done:
     if (st && !interrupted && ctx->rank == 0) {
         if (at.tmp_path[0] && !committed) regia_atomic_abort(&at);
         if (at_m.tmp_path[0]) regia_atomic_abort(&at_m);
+        if (run.ckpt) rmdir(run.ckpt_dir); /* only when empty: saved blocks stay for a rerun */
+    }
+    if (run.nc_broken) {
+        /* A file HDF5 could not close (a full disk) crashes MPI_Finalize in HDF5's close
+         * callback: the error is printed and the temporary file gone, so end here. */
+        int broken = 1;
+        MPI_Allreduce(MPI_IN_PLACE, &broken, 1, MPI_INT, MPI_MAX, ctx->comm);
+        fflush(stdout);
+        fflush(stderr);
+        _exit(REGIA_EXIT_FAIL);
     }
     if (self && dom->release) dom->release(&run, self);
     free(self);

@@ -59,6 +59,7 @@ void regia_warn(const regia_log_t *log, const char *fmt, ...)
 
 void regia_rank_msg(const regia_log_t *log, const char *fmt, ...)
 {
+    if (log->quiet) return; /* -q: warnings and errors only */
     va_list ap;
     va_start(ap, fmt);
     vemit(log, "", 1, fmt, ap);

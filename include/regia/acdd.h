@@ -37,6 +37,9 @@ typedef struct {
     const char *acknowledgement;     /* default; REGIA_ACKNOWLEDGEMENT overrides         */
     const char *references;          /* NULL: none                                       */
     const char *platform, *instrument; /* NULL: none                                     */
+    /* CF featureType and ACDD/THREDDS cdm_data_type, set by the domain (NULL: timeSeries,
+     * Station) */
+    const char *feature_type, *cdm_data_type;
     /* when (same string on every rank) */
     const char *date_created;        /* ISO 8601 UTC; also date_modified, date_issued    */
     const char *history;
