@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ingest env writing to a full file system (a small tmpfs, so root only): at 1 and 3 ranks,
-# whether the space runs out in define mode, in data mode, at close or for the rejects
+# whether the space runs out in define mode, in data mode, at close or for the manifest
 # file, every rank ends with an error in bounded time, and nothing is left in the directory
 # (no output, no .tmp).  Skipped where tmpfs cannot be mounted.
 source "$(dirname "$0")/lib.sh"
@@ -15,9 +15,11 @@ REG=$TMP/g/sensors.csv; DAT=$TMP/g/measurements.csv
 run_np 1 ingest env --registry "$REG" --data "$TMP/dup.csv" --output "$TMP/full.nc" 2>/dev/null || fail "reference ingest"
 nc=$(stat -c %s "$TMP/full.nc"); rj=$(stat -c %s "$TMP/full.rejects.csv")
 echo "complete output: $nc bytes (+ rejects $rj bytes)"
-# tmpfs sizes: define mode (a few KB), data mode / close (half the file), rejects (the
-# NetCDF file fits, its rejects do not)
-for size in 8k $((nc / 2 / 1024))k $(((nc + 4095) / 4096 * 4))k; do
+# tmpfs sizes: define mode (a few KB), data mode (half the file), the last writes or the
+# close (the file's own size), the manifest (one page more: the outputs were committed and
+# must be removed again)
+pages=$(((nc + 4095) / 4096))
+for size in 8k $((nc / 2 / 1024))k $((pages * 4))k $(((pages + 1) * 4))k; do
   for np in 1 3; do
     mount -t tmpfs -o size=$size tmpfs "$M" || fail "mount"
     start=$SECONDS rc=0
