@@ -41,7 +41,6 @@ enum {
     SHOW_FAILED = 5       /* series named in the "not fitted" warning                   */
 };
 
-#define MAX_OBS_CELLS 1e9 /* series x time of the observed variable (8 GB)           */
 
 /* One series of the index (every rank holds all of them, sorted by id). */
 typedef struct {
@@ -69,6 +68,7 @@ typedef struct {
     const char **table_id;
     int *table_m;
     int64_t max_steps_per_row;
+    double max_cells;       /* [forecast] max_observed_cells                               */
     /* index (all ranks) */
     regia_series_t sr;      /* what the byte-range reader gave this rank                  */
     int64_t n_series, n_rows, n_missing, n_gaps, max_len, t_min, t_max;
@@ -128,6 +128,9 @@ const regia_job_key_t regia_forecast_schema[] = {
     {"forecast", "max_steps_per_row", REGIA_KEY_INT, 0, "100", 1, 1e9, NULL,
      "a series may span at most this many grid steps per row it has, plus 1000 (bounds the memory a few "
      "far-apart times would take)"},
+    {"forecast", "max_observed_cells", REGIA_KEY_DOUBLE, 0, "4e9", 1, 1e15, NULL,
+     "largest observed(series, time) array the output may hold (series x times of the union of their grids; "
+     "written in pieces, so this bounds the file, not the memory)"},
     {"forecast", "horizon", REGIA_KEY_INT, 1, NULL, 1, MAX_HORIZON, NULL, "forecast steps after each series' last time"},
     {"forecast", "levels", REGIA_KEY_DOUBLE_LIST, 0, "80, 95", 0.0001, 99.9999, NULL,
      "prediction-interval levels in percent, each in (0, 100), at most 8"},
@@ -142,7 +145,7 @@ static const regia_opt_meta_t forecast_meta[] = {
     {"model", "CODE"}, {"backend", "B"}, {"threads", "N"}, {"checkpoint_interval", "S"}, {"checkpoint_dir", "DIR"},
     {"chunk", "N"}, {"progress_interval", "S"}, {"name", "NAME"}, {"domain", "forecast"}, {"season_column", "COL"},
     {"seasons", "ID:M,..."}, {"id_column", "COL"}, {"time_column", "COL"}, {"value_column", "COL"},
-    {"separator", "auto|comma|semicolon|tab"}, {"decimal", "auto|point|comma"}, {"max_steps_per_row", "N"},
+    {"separator", "auto|comma|semicolon|tab"}, {"decimal", "auto|point|comma"}, {"max_steps_per_row", "N"}, {"max_observed_cells", "N"},
     {NULL, NULL},
 };
 
@@ -156,6 +159,7 @@ static regia_status_t fc_configure(regia_run_t *run, void *self)
     f->output = regia_job_path(j, "job", "output");
     f->season = regia_job_has(j, "forecast", "season") ? (int)regia_job_int(j, "forecast", "season") : 0;
     f->max_steps_per_row = regia_job_int(j, "forecast", "max_steps_per_row");
+    f->max_cells = regia_job_double(j, "forecast", "max_observed_cells");
     f->ropt.id_col = regia_job_str(j, "forecast", "id_column");
     f->ropt.time_col = regia_job_str(j, "forecast", "time_column");
     f->ropt.value_col = regia_job_str(j, "forecast", "value_column");
@@ -442,28 +446,74 @@ err:
 
 /* The output's time axis: the sorted union of the grid times of all series (every rank
  * computes the same).  Series on one step and phase share it; for the others it is their
- * union, and `observed` is NaN where a series has no grid time. */
+ * union, and `observed` is NaN where a series has no grid time.  Built from intervals, not
+ * by listing every series' times: series of one fixed step and phase cover [first, last]
+ * of one grid, so the union is the merged intervals of each such family (O(N log N + T)
+ * for N series and T times); calendar-month series are listed one by one. */
+typedef struct {
+    int64_t step, phase, a, b; /* a grid step s, t0 mod s, and an interval [a, b] on it */
+} span_t;
+
+static int cmp_span(const void *x, const void *y)
+{
+    const span_t *p = x, *q = y;
+    if (p->step != q->step) return p->step < q->step ? -1 : 1;
+    if (p->phase != q->phase) return p->phase < q->phase ? -1 : 1;
+    return (p->a > q->a) - (p->a < q->a);
+}
+
 static regia_status_t build_time_axis(fc_t *f)
 {
-    int64_t total = 0;
-    for (int64_t s = 0; s < f->n_series; s++) total += f->ser[s].len;
-    f->times = malloc(sizeof *f->times * (size_t)total);
-    if (!f->times) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld time stamps", (long long)total);
+    regia_status_t st = REGIA_OK;
+    const int64_t N = f->n_series;
+    span_t *sp = malloc(sizeof *sp * (size_t)(N + 1));
+    int64_t n_sp = 0, n_month = 0;
+    if (!sp) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld series", (long long)N);
+    for (int64_t s = 0; s < N; s++) {
+        const series_t *se = &f->ser[s];
+        if (se->monthly) { n_month += se->len; continue; }
+        int64_t step = se->step ? se->step : 1;
+        sp[n_sp++] = (span_t){step, regia_floordiv(se->t0, step) * step - se->t0, se->t0, grid_time(se, se->len - 1)};
+    }
+    qsort(sp, (size_t)n_sp, sizeof *sp, cmp_span);
+    /* merge the intervals of each family, count the times */
+    int64_t m = 0;
+    double total = (double)n_month;
+    for (int64_t i = 0; i < n_sp; i++) {
+        if (m > 0 && sp[m - 1].step == sp[i].step && sp[m - 1].phase == sp[i].phase && sp[i].a <= sp[m - 1].b + sp[i].step) {
+            if (sp[i].b > sp[m - 1].b) sp[m - 1].b = sp[i].b;
+        } else {
+            sp[m++] = sp[i];
+        }
+    }
+    for (int64_t i = 0; i < m; i++) total += (double)((sp[i].b - sp[i].a) / sp[i].step + 1);
+    if (total > MAX_TIMES || total * (double)N > f->max_cells) {
+        st = REGIA_FAIL(REGIA_ERR_INVALID,
+                        "%s: the time grids of the %lld series do not line up: their union has %.0f time stamps, "
+                        "%.3g cells of the output's observed(series, time) array (at most %.3g: [forecast] "
+                        "max_observed_cells); give series on a common step and phase (e.g. all daily at 00:00), "
+                        "or split the file", f->input, (long long)N, total, total * (double)N, f->max_cells);
+        goto err;
+    }
+    f->times = malloc(sizeof *f->times * (size_t)(total + 1));
+    if (!f->times) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %.0f time stamps", total); goto err; }
     int64_t n = 0;
-    for (int64_t s = 0; s < f->n_series; s++)
-        for (int64_t i = 0; i < f->ser[s].len; i++) f->times[n++] = grid_time(&f->ser[s], i);
-    qsort(f->times, (size_t)n, sizeof *f->times, cmp_i64);
-    int64_t u = 0;
-    for (int64_t i = 0; i < n; i++)
-        if (u == 0 || f->times[i] != f->times[u - 1]) f->times[u++] = f->times[i];
-    f->n_times = u;
-    if (u > MAX_TIMES || (double)u * (double)f->n_series > MAX_OBS_CELLS)
-        return REGIA_FAIL(REGIA_ERR_INVALID,
-                          "%s: the time grids of the %lld series do not line up: their union has %lld time stamps, "
-                          "too many for the output's observed(series, time) array; give series on a common step "
-                          "and phase (e.g. all daily at 00:00), or split the file", f->input,
-                          (long long)f->n_series, (long long)u);
-    return REGIA_OK;
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t t = sp[i].a; t <= sp[i].b; t += sp[i].step) f->times[n++] = t;
+    for (int64_t s = 0; s < N; s++)
+        if (f->ser[s].monthly)
+            for (int64_t i = 0; i < f->ser[s].len; i++) f->times[n++] = grid_time(&f->ser[s], i);
+    if (m > 1 || n_month > 0) { /* one family is already sorted and unique */
+        qsort(f->times, (size_t)n, sizeof *f->times, cmp_i64);
+        int64_t u = 0;
+        for (int64_t i = 0; i < n; i++)
+            if (u == 0 || f->times[i] != f->times[u - 1]) f->times[u++] = f->times[i];
+        n = u;
+    }
+    f->n_times = n;
+err:
+    free(sp);
+    return st;
 }
 
 /* Collective (standard input only): rank 0 copies standard input to a file beside the

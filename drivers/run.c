@@ -582,7 +582,11 @@ static regia_status_t write_manifest(regia_run_t *run, void *self, const regia_a
     regia_manifest_str(m, "backend", run->backend_desc);
     regia_manifest_num(m, "ranks", run->ctx->size);
     if (run->dom->manifest) run->dom->manifest(run, self, m);
-    if (run->input) st = regia_manifest_file(m, "inputs", run->input_role ? run->input_role : "input", run->input);
+    /* the input's SHA-256 is known (computed once, at index) */
+    if (run->input)
+        st = run->input_sha[0] ? regia_manifest_file_sha(m, "inputs", run->input_role ? run->input_role : "input",
+                                                         run->input, run->input_sha)
+                               : regia_manifest_file(m, "inputs", run->input_role ? run->input_role : "input", run->input);
     if (!st) st = regia_manifest_file_as(m, "outputs", run->dom->output_role ? run->dom->output_role : "output",
                                          run->output, run->tmp_path);
     regia_manifest_timing(m, "read", run->t_read);

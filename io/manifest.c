@@ -102,6 +102,14 @@ regia_status_t regia_manifest_file_as(regia_manifest_t *m, const char *list, con
     char hex[65];
     regia_status_t st = regia_sha256_file(hash_path, hex);
     if (st) return st;
+    return regia_manifest_file_sha(m, list, role, path, hex);
+}
+
+regia_status_t regia_manifest_file_sha(regia_manifest_t *m, const char *list, const char *role, const char *path,
+                                       const char *sha)
+{
+    char hex[65];
+    snprintf(hex, sizeof hex, "%s", sha);
     file_t *f = realloc(m->files, (size_t)(m->n_files + 1) * sizeof *f);
     if (!f) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
     m->files = f;

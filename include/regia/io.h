@@ -65,6 +65,9 @@ regia_status_t regia_manifest_file(regia_manifest_t *m, const char *list, const 
  * is that of `hash_path` (an output written before its commit). */
 regia_status_t regia_manifest_file_as(regia_manifest_t *m, const char *list, const char *role, const char *path,
                                       const char *hash_path);
+/* The same with a SHA-256 already computed (hex), e.g. by a reader that hashed the file. */
+regia_status_t regia_manifest_file_sha(regia_manifest_t *m, const char *list, const char *role, const char *path,
+                                       const char *sha);
 /* Entry of "timings": stage name and seconds. */
 void regia_manifest_timing(regia_manifest_t *m, const char *stage, double seconds);
 regia_status_t regia_manifest_write(const regia_manifest_t *m, const char *path);
