@@ -60,13 +60,15 @@ run() {
   rm -f "$out" "$out".* "${out%.nc}".*
   local t0 t1
   t0=$(date +%s.%N)
-  mpirun -np "$np" --oversubscribe bash -c 'exec /usr/bin/time -f "rank_rss_kb %M" -o "$0.time.$OMPI_COMM_WORLD_RANK" "$@"' \
+  mpirun -np "$np" --oversubscribe bash -c 'exec /usr/bin/time -f "rank_rss_kb %M cpu_s %U %S cpu_pct %P" -o "$0.time.$OMPI_COMM_WORLD_RANK" "$@"' \
     "$out" "$REGIA" ingest env -v --registry "$REG" "${args[@]}" --output "$out" 2>"$out.log" || { tail -20 "$out.log"; fail "ingest np=$np"; }
   t1=$(date +%s.%N)
   echo "$t1 - $t0" | bc
 }
 # peak RSS per rank (MB), from /usr/bin/time -o files
 rss() { cat "$1".time.* 2>/dev/null | awk '/rank_rss_kb/ {printf "%s%.0f", s, $2/1024; s=", "}'; }
+# CPU seconds (user + sys) and share of a core per rank
+cpu() { cat "$1".time.* 2>/dev/null | awk '/rank_rss_kb/ {printf "%s%.1f s (%s)", s, $4 + $5, $7; s=", "}'; }
 rate() { grep -o 'rows parsed in [0-9.]* s ([0-9]* rows/s), peak memory [0-9]* MB' "$1.log" | awk '{printf "%s%s", s, $6; s=", "}' | tr -d '('; }
 # checksum of every variable's values (not attributes: history and date_created differ)
 digest() {
@@ -82,6 +84,7 @@ PY
 kept() { /usr/bin/python3 -c "import json,sys; m=json.load(open(sys.argv[1])); print(m['rows_read'], m['rows_kept'], m['rows_rejected'])" "${1%.nc}.manifest.json"; }
 
 echo "bench_ingest: data ready ($(du -sh "$D" | cut -f1)); weak scaling"
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 n1=$(rows_of "${files[@]:0:HALF}")
 n2=$(rows_of "${files[@]}")
 w1=$(run 1 "$D/w1.nc" "${files[@]:0:HALF}")
@@ -92,6 +95,7 @@ read -r r2 k2 j2 <<<"$(kept "$D/w2.nc")"
 [[ $r2 == "$n2" && $k2 == "$n2" && $j2 == 0 ]] || fail "np=2: rows read/kept/rejected $r2/$k2/$j2, expected $n2/$n2/0"
 ((n2 >= 100000000)) || echo "bench_ingest: note: $n2 rows at 2 ranks (fewer than 100 million: STATIONS/FILES were lowered)"
 eff=$(echo "scale=3; $w1 / $w2" | bc)
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # the same 2-rank input at 1 rank, and by sensor at 2 ranks: identical output
 echo "bench_ingest: identity checks"
@@ -133,7 +137,13 @@ mkdir -p "$(dirname "$RESULTS")"
   echo "The last line reads the same rows written by sensor (\`--order sensor\`): most rows are then parsed"
   echo "by their station's owner; the output is identical to the by-time run."
   echo
-  echo "Weak scaling (1 rank: $HALF files; 2 ranks: $FILES files): efficiency T1/T2 = **$eff**."
+  echo "CPU time per rank (user + sys, and the share of a core it got, from \`/usr/bin/time\`):"
+  echo "1 rank: $(cpu "$D/w1.nc"); 2 ranks: $(cpu "$D/w2.nc"); 2 ranks, rows by sensor: $(cpu "$D/ws.nc")."
+  echo "Load average before the weak-scaling runs: $load0; after: $load1 (the machine is shared)."
+  echo
+  echo "Weak scaling (1 rank: $HALF files; 2 ranks: $FILES files): efficiency T1/T2 = **$eff** (wall clock)."
+  echo "With fewer free cores than ranks the wall-clock efficiency measures the machine's load; the CPU"
+  echo "seconds per row per rank show the cost of the exchange itself."
   echo "The same $FILES files at 1 rank took $(printf %.1f "$w21") s and gave an identical file (every variable's values)."
   echo
   echo "Correctness only (this machine has $(nproc --all) cores; 4 and 8 ranks are oversubscribed, times not meaningful):"
