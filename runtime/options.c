@@ -63,7 +63,7 @@ static const char *metavar(const regia_opt_meta_t *meta, const regia_job_key_t *
     case REGIA_KEY_PATH: return "FILE";
     case REGIA_KEY_INT: return "N";
     case REGIA_KEY_DOUBLE: return "X";
-    case REGIA_KEY_BOOL: return "yes|no";
+    case REGIA_KEY_BOOL: return "[=yes|no]";
     case REGIA_KEY_ENUM: return k->choices;
     case REGIA_KEY_LIST: return "A,B,...";
     case REGIA_KEY_DOUBLE_LIST: return "X,Y,...";
@@ -209,6 +209,7 @@ regia_status_t regia_opts_parse(const regia_job_key_t *schema, const regia_opt_m
             goto err;
         }
         const char *v = eq ? eq + 1 : NULL;
+        if (!v && k->type == REGIA_KEY_BOOL) v = "yes"; /* a flag: --iso sets iso = yes */
         if (!v) {
             if (i + 1 >= argc) { st = REGIA_FAIL(REGIA_ERR_INVALID, "option %s needs a value", opt); goto err; }
             v = argv[++i];

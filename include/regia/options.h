@@ -1,10 +1,11 @@
 /* regia/options.h - one option model for every command: options are a schema's job-file
- * keys.  `--key value` and `--key=value` set the key `key` of the schema (dashes for
- * underscores: --checkpoint-interval sets checkpoint_interval; `--section.key` when two
- * sections have the key); the values are checked as job-file values are, with messages
- * that name the option; the result is INI text that regia_job_parse() reads, so a job
- * file and a command line give the same job.  -q/--quiet and -v/--verbose set the log
- * level, -h/--help asks for the help generated from the schema.  Keys of the [slurm] and
+ * keys.  `--key value` and `--key=value` set the key `key` of the schema, with dashes for
+ * underscores (--checkpoint-interval sets checkpoint_interval), as `--section.key` when
+ * two sections have the key; a yes/no key given alone (--iso) is a flag that sets it to
+ * yes.  The values are checked as job-file values are, with messages that name the
+ * option, and the result is INI text that regia_job_parse() reads, so a job file and a
+ * command line give the same job.  -q/--quiet and -v/--verbose set the log level,
+ * -h/--help asks for the help generated from the schema.  Keys of the [slurm] and
  * [ingest] sections are job-file only.
  * Host-only; not collective (every rank parses the same argv).
  */

@@ -4,6 +4,8 @@
  * device is visible. */
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 #include "cuda_check.cuh"
 #include "cuda_impl.cuh"
@@ -16,6 +18,62 @@ static int cuda_available(void)
     int n = 0;
     if (cudaGetDeviceCount(&n) != cudaSuccess) { (void)cudaGetLastError(); return 0; }
     return n > 0;
+}
+
+/* ---- the handle's state: measurements and each op's own state ----------------------- */
+
+struct regia_cuda_state {
+    regia_backend_stats_t stats;
+    void *op[REGIA_CUDA_N_OPS];
+    void (*release[REGIA_CUDA_N_OPS])(void *);
+};
+
+extern "C" regia_status_t regia_cuda_state_open(regia_backend_t *be)
+{
+    be->impl = calloc(1, sizeof(regia_cuda_state));
+    return be->impl ? REGIA_OK : REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+}
+
+extern "C" void regia_cuda_state_close(regia_backend_t *be)
+{
+    regia_cuda_state *cs = (regia_cuda_state *)be->impl;
+    if (!cs) return;
+    for (int k = 0; k < REGIA_CUDA_N_OPS; k++)
+        if (cs->op[k] && cs->release[k]) cs->release[k](cs->op[k]);
+    free(cs);
+    be->impl = NULL;
+}
+
+extern "C" void *regia_cuda_op_state(regia_backend_t *be, int op, size_t bytes, void (*release)(void *))
+{
+    regia_cuda_state *cs = (regia_cuda_state *)be->impl;
+    if (!cs || op < 0 || op >= REGIA_CUDA_N_OPS) return NULL;
+    if (!cs->op[op]) {
+        cs->op[op] = calloc(1, bytes);
+        cs->release[op] = release;
+    }
+    return cs->op[op];
+}
+
+extern "C" regia_backend_stats_t *regia_cuda_stats_ptr(regia_backend_t *be)
+{
+    regia_cuda_state *cs = (regia_cuda_state *)be->impl;
+    return cs ? &cs->stats : NULL;
+}
+
+extern "C" regia_backend_stats_t *regia_cuda_stats_begin(regia_backend_t *be, const char *op)
+{
+    regia_cuda_state *cs = (regia_cuda_state *)be->impl;
+    if (!cs) return NULL;
+    memset(&cs->stats, 0, sizeof cs->stats);
+    cs->stats.op = op;
+    return &cs->stats;
+}
+
+extern "C" void regia_cuda_stats(const regia_backend_t *be, regia_backend_stats_t *out)
+{
+    const regia_cuda_state *cs = (const regia_cuda_state *)be->impl;
+    if (cs) *out = cs->stats;
 }
 
 static regia_status_t cuda_open(regia_backend_t *be, int device, int threads)

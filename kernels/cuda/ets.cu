@@ -106,12 +106,11 @@ struct Slot {
 
 } // namespace
 
-/* Per-handle state of the CUDA backend (be->impl). */
-struct regia_cuda_state {
-    regia_backend_stats_t stats;
-    /* ETS buffers, kept between calls, and the sizes they were made for: slots of `cap`
-     * series, rows of `stride` values, per series ws_doubles, nh = h and nlh = nl * h
-     * outputs, ss state values */
+/* The ETS op's state, kept in the backend handle between calls (regia_cuda_op_state):
+ * its buffers and the sizes they were made for: slots of `cap` series, rows of `stride`
+ * values, per series ws_doubles, nh = h and nlh = nl * h outputs, ss state values. */
+struct EtsState {
+    regia_backend_stats_t *stats; /* the handle's measurements                           */
     int ets_ready;
     int64_t cap, stride, ws_doubles, nh, nlh, ss;
     Slot slot[2];
@@ -130,34 +129,19 @@ static void free_slot(Slot *s)
     memset(s, 0, sizeof *s);
 }
 
-extern "C" regia_status_t regia_cuda_state_open(regia_backend_t *be)
+static void ets_state_free(void *p)
 {
-    be->impl = calloc(1, sizeof(regia_cuda_state));
-    return be->impl ? REGIA_OK : REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+    EtsState *es = (EtsState *)p;
+    for (int k = 0; k < 2; k++) free_slot(&es->slot[k]);
+    free(es);
 }
 
-extern "C" void regia_cuda_state_close(regia_backend_t *be)
+/* The handle's ETS state, made on first use; NULL when the handle is not open. */
+static EtsState *ets_state(regia_backend_t *be)
 {
-    regia_cuda_state *cs = (regia_cuda_state *)be->impl;
-    if (!cs) return;
-    for (int k = 0; k < 2; k++) free_slot(&cs->slot[k]);
-    free(cs);
-    be->impl = NULL;
-}
-
-extern "C" regia_backend_stats_t *regia_cuda_stats_begin(regia_backend_t *be, const char *op)
-{
-    regia_cuda_state *cs = (regia_cuda_state *)be->impl;
-    if (!cs) return NULL;
-    memset(&cs->stats, 0, sizeof cs->stats);
-    cs->stats.op = op;
-    return &cs->stats;
-}
-
-extern "C" void regia_cuda_stats(const regia_backend_t *be, regia_backend_stats_t *out)
-{
-    const regia_cuda_state *cs = (const regia_cuda_state *)be->impl;
-    if (cs) *out = cs->stats;
+    EtsState *es = (EtsState *)regia_cuda_op_state(be, REGIA_CUDA_OP_ETS, sizeof(EtsState), ets_state_free);
+    if (es) es->stats = regia_cuda_stats_ptr(be);
+    return es;
 }
 
 /* Device bytes one series needs in one slot. */
@@ -201,7 +185,7 @@ err:
 
 /* Buffers for slots of cap series; those of an earlier call are kept when they are large
  * enough (a smaller chunk, row, workspace or output fits in them as laid out above). */
-static regia_status_t ensure_buffers(regia_cuda_state *cs, int64_t cap, int64_t stride, int64_t wsd, int h, int nl,
+static regia_status_t ensure_buffers(EtsState *cs, int64_t cap, int64_t stride, int64_t wsd, int h, int nl,
                                      int ss)
 {
     regia_status_t st = REGIA_OK;
@@ -251,7 +235,7 @@ err:
 
 /* Wait for the chunk in flight on slot s, copy its results to the caller and add its
  * timings to the statistics. */
-static regia_status_t finish_chunk(regia_cuda_state *cs, Slot *s, regia_ets_out_t *out, int h, int nl)
+static regia_status_t finish_chunk(EtsState *cs, Slot *s, regia_ets_out_t *out, int h, int nl)
 {
     regia_status_t st = REGIA_OK;
     if (!s->busy) return REGIA_OK;
@@ -263,11 +247,11 @@ static regia_status_t finish_chunk(regia_cuda_state *cs, Slot *s, regia_ets_out_
     REGIA_CUDA(cudaEventElapsedTime(&ms_h2d, s->ev[0], s->ev[1]));
     REGIA_CUDA(cudaEventElapsedTime(&ms_k, s->ev[1], s->ev[2]));
     REGIA_CUDA(cudaEventElapsedTime(&ms_d2h, s->ev[2], s->ev[3]));
-    cs->stats.seconds_h2d += ms_h2d * 1e-3;
-    cs->stats.seconds_kernel += ms_k * 1e-3;
-    cs->stats.seconds_d2h += ms_d2h * 1e-3;
-    cs->stats.evals += (double)s->h_counters[0];
-    cs->stats.bytes_y_read += 8.0 * (double)s->h_counters[1];
+    cs->stats->seconds_h2d += ms_h2d * 1e-3;
+    cs->stats->seconds_kernel += ms_k * 1e-3;
+    cs->stats->seconds_d2h += ms_d2h * 1e-3;
+    cs->stats->evals += (double)s->h_counters[0];
+    cs->stats->bytes_y_read += 8.0 * (double)s->h_counters[1];
     t_unpack = now_s();
     memcpy(out->fit + s0, s->h_fit, sizeof(regia_ets_fit_t) * c);
     memcpy(out->mean + s0 * h, s->h_mean, sizeof(double) * nh);
@@ -277,7 +261,7 @@ static regia_status_t finish_chunk(regia_cuda_state *cs, Slot *s, regia_ets_out_
         memcpy(out->upper + s0 * h * nl, s->h_up, sizeof(double) * nlh);
     }
     memcpy(out->state + s0 * out->state_stride, s->h_state, sizeof(double) * c * out->state_stride);
-    cs->stats.seconds_host += now_s() - t_unpack;
+    cs->stats->seconds_host += now_s() - t_unpack;
 err:
     return st;
 }
@@ -286,9 +270,10 @@ extern "C" regia_status_t regia_cuda_ets(regia_backend_t *be, const regia_ets_ba
 {
     regia_status_t st = regia_ets_check_batch(in, out);
     if (st != REGIA_OK) return st;
-    regia_cuda_state *cs = (regia_cuda_state *)be->impl;
-    if (!cs) return REGIA_FAIL(REGIA_ERR_INVALID, "CUDA backend used without being opened");
+    if (!be->impl) return REGIA_FAIL(REGIA_ERR_INVALID, "CUDA backend used without being opened");
     regia_cuda_stats_begin(be, "ets");
+    EtsState *cs = ets_state(be);
+    if (!cs) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
     const int n = in->n_series, m = in->spec.period, h = in->horizon, nl = in->n_levels, ss = out->state_stride;
     if (n == 0) return REGIA_OK;
     const int64_t stride = in->stride > 0 ? in->stride : 1, wsd = regia_ets_ws_doubles(m, h);
@@ -305,7 +290,7 @@ extern "C" regia_status_t regia_cuda_ets(regia_backend_t *be, const regia_ets_ba
     REGIA_CUDA(cudaSetDevice(be->device));
     REGIA_TRY(choose_cap(be->device, n, per_series, &cap));
     REGIA_TRY(ensure_buffers(cs, cap, stride, wsd, h, nl, ss));
-    cs->stats.chunk_series = cap;
+    cs->stats->chunk_series = cap;
     for (int s0 = 0; s0 < n; s0 += (int)cap, chunk++) {
         Slot *s = &cs->slot[chunk % 2];
         const int c = n - s0 < cap ? n - s0 : (int)cap;
@@ -314,7 +299,7 @@ extern "C" regia_status_t regia_cuda_ets(regia_backend_t *be, const regia_ets_ba
         const double t_pack = now_s();
         memcpy(s->h_rows, in->y + (size_t)s0 * in->stride, sizeof(double) * (size_t)c * in->stride);
         memcpy(s->h_len, in->len + s0, sizeof(int32_t) * (size_t)c);
-        cs->stats.seconds_host += now_s() - t_pack;
+        cs->stats->seconds_host += now_s() - t_pack;
         const size_t rows_b = sizeof(double) * (size_t)c * in->stride;
         REGIA_CUDA(cudaEventRecord(s->ev[0], s->stream));
         if (rows_b) REGIA_CUDA(cudaMemcpyAsync(s->d_rows, s->h_rows, rows_b, cudaMemcpyHostToDevice, s->stream));
@@ -355,13 +340,13 @@ extern "C" regia_status_t regia_cuda_ets(regia_backend_t *be, const regia_ets_ba
             REGIA_CUDA(cudaMemcpyAsync(s->h_counters, s->d_counters, 2 * sizeof(unsigned long long),
                                        cudaMemcpyDeviceToHost, s->stream));
             REGIA_CUDA(cudaEventRecord(s->ev[3], s->stream));
-            cs->stats.bytes_h2d += (double)rows_b + sizeof(int32_t) * (double)c;
-            cs->stats.bytes_d2h += (double)(sizeof(regia_ets_fit_t) * c + sizeof(double) * (2 * nh + 2 * nlh + (size_t)c * ss));
+            cs->stats->bytes_h2d += (double)rows_b + sizeof(int32_t) * (double)c;
+            cs->stats->bytes_d2h += (double)(sizeof(regia_ets_fit_t) * c + sizeof(double) * (2 * nh + 2 * nlh + (size_t)c * ss));
         }
         s->busy = 1;
         s->s0 = s0;
         s->cnt = c;
-        cs->stats.chunks++;
+        cs->stats->chunks++;
     }
     /* the last two chunks, oldest first */
     for (int k = 0; k < 2; k++) REGIA_TRY(finish_chunk(cs, &cs->slot[(chunk + k) % 2], out, h, nl));
