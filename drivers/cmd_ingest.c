@@ -412,7 +412,7 @@ int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv)
 
     regia_status_t st = REGIA_OK;
     ingest_sensor_t *sens = NULL;
-    int ns = 0, *order = NULL, *owner = NULL, *slot = NULL, nst = 0, ncid = -1, created = 0, rej_created = 0, broken = 0;
+    int ns = 0, *order = NULL, *owner = NULL, *slot = NULL, nst = 0, ncid = -1, created = 0, rej_created = 0, broken = 0, man_written = 0;
     station_t *stn = NULL;
     int64_t *pstart = NULL, *nrecv = NULL, *ndup = NULL, *ndupr = NULL, *cnt = NULL;
     ingest_parsed_t PR = {0};
@@ -869,23 +869,11 @@ int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv)
         if (!s2) s2 = ingest_fault(ctx, "close");
         NC_COLL(s2);
     }
-    /* 9. rejects, then both outputs under their final names (rank 0) */
+    /* 9. rejects (every rank), the manifest (rank 0, of the temporary files), then both
+     * outputs under their final names (rank 0): all of them or none */
     rej_created = 1;
     NC_COLL(ingest_write_rejects(ctx, o, &PR.rej, rejtmp));
-    {
-        NC_COLL(ingest_fault(ctx, "commit"));
-        regia_status_t s2 = REGIA_OK;
-        if (me == 0) {
-            regia_atomic_t ra;
-            s2 = regia_atomic_begin(&ra, rejpath);
-            if (!s2) s2 = regia_atomic_commit(&at);
-            if (!s2 && (s2 = regia_atomic_commit(&ra)) != REGIA_OK) unlink(o->output); /* both or neither */
-        }
-        NC_COLL(s2);
-        created = rej_created = 0;
-    }
     t_write = regia_now() - t2;
-    /* 10. the manifest (rank 0) */
     {
         regia_status_t s2 = REGIA_OK;
         long rss = peak_rss_mb(), rmax = 0;
@@ -905,26 +893,34 @@ int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv)
                 regia_manifest_str(mf, "date_window", window);
                 regia_manifest_num(mf, "max_rejected_percent", 100 * o->max_rejected);
                 regia_manifest_num(mf, "peak_rss_mb_max_rank", (double)rmax);
-                s2 = regia_manifest_file(mf, "inputs", "registry", o->registry);
-                for (int k = 0; k < o->ndata && !s2; k++) s2 = regia_manifest_file(mf, "inputs", "data", o->data[k]);
-                if (!s2) s2 = regia_manifest_file(mf, "outputs", "ingested", o->output);
-                if (!s2) s2 = regia_manifest_file(mf, "outputs", "rejects", rejpath);
+                /* inputs: the SHA-256 computed once for the file's attributes */
+                s2 = regia_manifest_file_sha(mf, "inputs", "registry", o->registry, hex[o->ndata]);
+                for (int k = 0; k < o->ndata && !s2; k++) s2 = regia_manifest_file_sha(mf, "inputs", "data", o->data[k], hex[k]);
+                if (!s2) s2 = regia_manifest_file_as(mf, "outputs", "ingested", o->output, at.tmp_path);
+                if (!s2) s2 = regia_manifest_file_as(mf, "outputs", "rejects", rejpath, rejtmp);
                 regia_manifest_timing(mf, "parse", t_parse);
                 regia_manifest_timing(mf, "exchange", t_exch);
                 regia_manifest_timing(mf, "write", t_write);
                 regia_manifest_timing(mf, "total", regia_now() - t_start);
                 if (!s2) s2 = ingest_fault(ctx, "manifest");
                 if (!s2) s2 = regia_manifest_write(mf, mpath);
+                if (!s2) man_written = 1;
                 regia_manifest_free(mf);
             }
-            if (s2) { /* outputs without their manifest are not a finished run */
-                unlink(o->output);
-                unlink(rejpath);
-                regia_error_prefix("the outputs were removed: ");
-            }
         }
-        st = regia_agree(ctx, s2);
-        if (st) goto out;
+        NC_COLL(s2);
+    }
+    {
+        regia_status_t s2 = ingest_fault(ctx, "commit");
+        NC_COLL(s2);
+        if (me == 0) {
+            regia_atomic_t ra;
+            s2 = regia_atomic_begin(&ra, rejpath);
+            if (!s2) s2 = regia_atomic_commit(&at);
+            if (!s2 && (s2 = regia_atomic_commit(&ra)) != REGIA_OK) unlink(o->output); /* both or neither */
+        }
+        NC_COLL(s2);
+        created = rej_created = 0;
     }
     regia_info(&ctx->log, "rows read %lld = kept %lld + rejected %lld; wrote %s, %s and %s", rows[0], rows[1], rows[2],
                o->output, rejpath, mpath);
@@ -946,6 +942,7 @@ out:
             ncid = -1;
             if (rc) broken = 1;
         }
+        if (man_written) unlink(mpath); /* it describes outputs that are not there */
         if (broken) {
             /* HDF5 still holds the file: it would crash at MPI_Finalize; end here */
             if (created) regia_atomic_abort(&at);

@@ -16,8 +16,8 @@ run_np 1 ingest env --registry "$REG" --data "$TMP/dup.csv" --output "$TMP/full.
 nc=$(stat -c %s "$TMP/full.nc"); rj=$(stat -c %s "$TMP/full.rejects.csv")
 echo "complete output: $nc bytes (+ rejects $rj bytes)"
 # tmpfs sizes: define mode (a few KB), data mode (half the file), the last writes or the
-# close (the file's own size), the manifest (one page more: the outputs were committed and
-# must be removed again)
+# close (the file's own size), the manifest (one page more: written before the outputs are
+# renamed into place, so nothing is committed)
 pages=$(((nc + 4095) / 4096))
 for size in 8k $((nc / 2 / 1024))k $((pages * 4))k $(((pages + 1) * 4))k; do
   for np in 1 3; do
