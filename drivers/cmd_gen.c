@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "driver_impl.h"
+#include "regia/options.h"
 #include "regia/io.h"
 #include "regia/rng.h"
 #include "regia/timeutil.h"
@@ -133,49 +134,72 @@ static void emit_row(sbuf_t *meas, uint64_t seed, int ids, int k, int urban, dou
         sb_printf(meas, "%d,%s,%.1f,%s,1\n", ids, b, v, uu[1] < 0.01 ? "NA" : "VA");
 }
 
+/* The options of `regia gen env` (the option model: runtime/options.c). */
+static const regia_job_key_t gen_env_schema[] = {
+    {"gen", "stations", REGIA_KEY_INT, 0, "12", 1, 100000, NULL, "stations (each with 3 or 4 sensors)"},
+    {"gen", "years", REGIA_KEY_INT, 0, "2", 1, 100, NULL, "years of hourly data from --start"},
+    {"gen", "seed", REGIA_KEY_INT, 0, "42", 0, 9.2e18, NULL, "random seed (the same seed gives the same files)"},
+    {"gen", "output_dir", REGIA_KEY_PATH, 1, NULL, 0, 0, NULL, "directory for sensors.csv and measurements.csv"},
+    {"gen", "start", REGIA_KEY_STRING, 0, "2023-01-01", 0, 0, NULL, "first day"},
+    {"gen", "end_date", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL, "last day (inclusive; earlier than --years allows)"},
+    {"gen", "iso", REGIA_KEY_BOOL, 0, "no", 0, 0, NULL, "ISO 8601 time stamps instead of the portal's dd/mm/yyyy"},
+    {"gen", "order", REGIA_KEY_ENUM, 0, "sensor", 0, 0, "sensor|time",
+     "rows by sensor, then time, or by time stamp, then sensor (as the portal's exports)"},
+    {NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL},
+};
+static const regia_opt_meta_t gen_env_meta[] = {
+    {"stations", "N"}, {"years", "Y"}, {"seed", "S"}, {"output_dir", "DIR"}, {"start", "YYYY-MM-DD"},
+    {"end_date", "YYYY-MM-DD"}, {NULL, NULL},
+};
+
+static int gen_env(regia_ctx_t *ctx, long stations, long years, unsigned long long seed, const char *outdir,
+                   const char *start_s, const char *end_s, int iso, int by_time);
+
 static int usage(regia_ctx_t *ctx)
 {
-    if (ctx->rank == 0)
-        fprintf(stderr,
-                "usage: regia gen env --stations N --years Y --seed S --output-dir DIR\n"
-                "                     [--start YYYY-MM-DD] [--end-date YYYY-MM-DD] [--iso] [--order sensor|time]\n"
-                "Writes DIR/sensors.csv and DIR/measurements.csv (ARPA Lombardia layout).\n"
-                "--order time writes the same rows by time stamp, then sensor (as the portal's exports),\n"
-                "instead of by sensor, then time.\n");
+    if (ctx->rank == 0) {
+        printf("usage: regia gen env --stations N --years Y --seed S --output-dir DIR [OPTIONS]\n\n"
+               "Writes DIR/sensors.csv and DIR/measurements.csv (ARPA Lombardia layout), synthetic and\n"
+               "deterministic by seed.\n\nOptions:\n");
+        regia_opts_print_help(gen_env_schema, gen_env_meta, stdout);
+    }
     return REGIA_EXIT_OK;
 }
 
 int regia_cmd_gen(regia_ctx_t *ctx, int argc, char **argv)
 {
-    long stations = 12, years = 2;
-    unsigned long long seed = 42;
-    const char *outdir = NULL, *start_s = "2023-01-01", *end_s = NULL;
-    int iso = 0, by_time = 0, i = 1;
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) return usage(ctx);
     if (argc < 2 || strcmp(argv[1], "env") != 0)
         return regia_usage_error(ctx, "gen", "expected `regia gen env ...`");
-    for (i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        char *e = NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(ctx);
-        if (!strcmp(a, "--iso")) { iso = 1; continue; }
-        if (!v) return regia_usage_error(ctx, "gen", "option %s needs a value", a);
-        i++;
-        if (!strcmp(a, "--stations")) { stations = strtol(v, &e, 10); if (*e || stations < 1 || stations > 100000) return regia_usage_error(ctx, "gen", "--stations must be an integer in 1..100000, not '%s'", v); }
-        else if (!strcmp(a, "--years")) { years = strtol(v, &e, 10); if (*e || years < 1 || years > 100) return regia_usage_error(ctx, "gen", "--years must be an integer in 1..100, not '%s'", v); }
-        else if (!strcmp(a, "--seed")) { seed = strtoull(v, &e, 10); if (*e || !*v) return regia_usage_error(ctx, "gen", "--seed must be a non-negative integer, not '%s'", v); }
-        else if (!strcmp(a, "--output-dir")) outdir = v;
-        else if (!strcmp(a, "--start")) start_s = v;
-        else if (!strcmp(a, "--end-date")) end_s = v;
-        else if (!strcmp(a, "--order")) {
-            if (strcmp(v, "sensor") && strcmp(v, "time"))
-                return regia_usage_error(ctx, "gen", "--order must be sensor or time, not '%s'", v);
-            by_time = !strcmp(v, "time");
-        }
-        else return regia_usage_error(ctx, "gen", "unknown option '%s'", a);
+    regia_opts_t o;
+    regia_job_t *job = NULL;
+    if (regia_opts_parse(gen_env_schema, gen_env_meta, 0, argc - 1, argv + 1, &o) != REGIA_OK)
+        return regia_usage_error(ctx, "gen", "%s", regia_error_msg());
+    if (o.help) { regia_opts_free(&o); return usage(ctx); }
+    regia_opts_free(&o);
+    if (regia_opts_parse(gen_env_schema, gen_env_meta, 1, argc - 1, argv + 1, &o) != REGIA_OK)
+        return regia_usage_error(ctx, "gen", "%s", regia_error_msg());
+    if (o.n_pos) {
+        regia_opts_free(&o);
+        return regia_usage_error(ctx, "gen", "unexpected argument '%s'", o.pos[0]);
     }
-    if (!outdir) return regia_usage_error(ctx, "gen", "--output-dir is required");
+    regia_status_t pst = regia_job_parse(o.text ? o.text : "", "command line", gen_env_schema, &job);
+    regia_opts_free(&o);
+    if (pst) return regia_usage_error(ctx, "gen", "%s", regia_error_msg());
+    const long stations = (long)regia_job_int(job, "gen", "stations"), years = (long)regia_job_int(job, "gen", "years");
+    const unsigned long long seed = (unsigned long long)regia_job_int(job, "gen", "seed");
+    const char *outdir = regia_job_path(job, "gen", "output_dir"), *start_s = regia_job_str(job, "gen", "start");
+    const char *end_s = regia_job_str(job, "gen", "end_date");
+    const int iso = regia_job_bool(job, "gen", "iso"), by_time = !strcmp(regia_job_str(job, "gen", "order"), "time");
+    int rc = gen_env(ctx, stations, years, seed, outdir, start_s, end_s, iso, by_time);
+    regia_job_free(job);
+    return rc;
+}
+
+/* Write the data set (rank 0; the others wait for its status). */
+static int gen_env(regia_ctx_t *ctx, long stations, long years, unsigned long long seed, const char *outdir,
+                   const char *start_s, const char *end_s, int iso, int by_time)
+{
     int64_t t0, t1;
     if (regia_parse_datetime(start_s, &t0) != REGIA_OK)
         return regia_usage_error(ctx, "gen", "--start: %s", regia_error_msg());
