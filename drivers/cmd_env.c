@@ -722,6 +722,7 @@ static regia_status_t env_define(regia_run_t *run, void *self, int ncid)
     int v_day, v_fday, v_lev;
     regia_nc_station_vars_t sv;
     REGIA_TRY(regia_nc_def_stations(ncid, d_st, d_name, &sv));
+    REGIA_TRY(regia_nc_station_sources(ncid, &sv, "ARPA", "Idstazione", "NomeStazione", "Quota"));
     REGIA_NC(nc_def_var(ncid, "day", NC_DOUBLE, 1, &d_day, &v_day));
     e->v_day = v_day;
     ATT(v_day, "standard_name", "time");

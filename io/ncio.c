@@ -3,6 +3,7 @@
 #include <mpi.h>
 #include <netcdf.h>
 #include <netcdf_par.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "regia/io.h"
@@ -16,10 +17,10 @@ regia_status_t regia_nc_def_stations(int ncid, int d_station, int d_name_strlen,
     int d2[2] = {d_station, d_name_strlen};
     REGIA_NC(nc_def_var(ncid, "station_id", NC_INT, 1, &d_station, &v->id));
     ATT(v->id, "cf_role", "timeseries_id");
-    ATT(v->id, "long_name", "ARPA station identifier (Idstazione)");
+    ATT(v->id, "long_name", "station identifier");
     ATT(v->id, "coverage_content_type", "auxiliaryInformation");
     REGIA_NC(nc_def_var(ncid, "station_name", NC_CHAR, 2, d2, &v->name));
-    ATT(v->name, "long_name", "station name (NomeStazione)");
+    ATT(v->name, "long_name", "station name");
     ATT(v->name, "coverage_content_type", "auxiliaryInformation");
     REGIA_NC(nc_def_var(ncid, "lat", NC_DOUBLE, 1, &d_station, &v->lat));
     ATT(v->lat, "standard_name", "latitude");
@@ -33,11 +34,28 @@ regia_status_t regia_nc_def_stations(int ncid, int d_station, int d_name_strlen,
     ATT(v->lon, "coverage_content_type", "coordinate");
     REGIA_NC(nc_def_var(ncid, "alt", NC_DOUBLE, 1, &d_station, &v->alt));
     ATT(v->alt, "standard_name", "altitude");
-    ATT(v->alt, "long_name", "station altitude above mean sea level (Quota)");
+    ATT(v->alt, "long_name", "station altitude above mean sea level");
     ATT(v->alt, "units", "m");
     ATT(v->alt, "positive", "up");
     ATT(v->alt, "axis", "Z");
     ATT(v->alt, "coverage_content_type", "coordinate");
+err:
+    return st;
+}
+
+regia_status_t regia_nc_station_sources(int ncid, const regia_nc_station_vars_t *v, const char *provider,
+                                        const char *id_col, const char *name_col, const char *alt_col)
+{
+    regia_status_t st = REGIA_OK;
+    char text[512];
+    const char *col[3] = {id_col, name_col, alt_col};
+    const char *what[3] = {"station identifier", "station name", "station altitude above mean sea level"};
+    const int vid[3] = {v->id, v->name, v->alt};
+    for (int i = 0; i < 3; i++) {
+        if (!col[i]) continue;
+        snprintf(text, sizeof text, "%s %s (%s)", provider, what[i], col[i]);
+        ATT(vid[i], "long_name", text);
+    }
 err:
     return st;
 }

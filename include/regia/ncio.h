@@ -15,11 +15,18 @@ extern "C" {
 /* The station metadata variables of a CF timeSeries file (define mode, collective):
  * station_id(station) int with cf_role timeseries_id, station_name(station, name_strlen),
  * lat, lon, alt(station) with their standard names, units and coverage_content_type.
- * Long names follow the ARPA registry columns (Idstazione, NomeStazione, Quota). */
+ * Long names are the provider's neutral ones; regia_nc_station_sources names the provider's
+ * columns in them. */
 typedef struct {
     int id, name, lat, lon, alt;
 } regia_nc_station_vars_t;
 regia_status_t regia_nc_def_stations(int ncid, int d_station, int d_name_strlen, regia_nc_station_vars_t *v);
+
+/* Define mode, collective.  Name the data provider and its registry columns in the long
+ * names of station_id, station_name and alt (e.g. "ARPA", "Idstazione", "NomeStazione",
+ * "Quota": "ARPA station identifier (Idstazione)"); a NULL column leaves that name. */
+regia_status_t regia_nc_station_sources(int ncid, const regia_nc_station_vars_t *v, const char *provider,
+                                        const char *id_col, const char *name_col, const char *alt_col);
 
 /* Define a data variable (define mode, collective): chunked as `chunk` and deflated
  * (level 1, shuffle) when chunk is not NULL, contiguous otherwise; float and double
