@@ -8,8 +8,9 @@
  *   -> partition by cost -> allocate + read the shard -> [rebalance by measured cost]
  *   -> backend open (node-local GPU, description broadcast) -> checkpoint open
  *   -> block loop (restore or compute, record, progress, stop requests)
- *   -> collective NetCDF write (define, ACDD + provenance, data) -> commit -> summary
- *   -> manifest -> checkpoint removal -> exit status
+ *   -> collective NetCDF write (define, ACDD + provenance, data, close) -> extra outputs
+ *   -> manifest -> commit (output, extras, manifest) -> summary -> checkpoint removal
+ *   -> exit status
  *
  * Every step a rank can fail in is agreed on (regia_agree) before the next collective
  * call, so a failure on one rank ends every rank with the same error.  REGIA_FAULT=
@@ -37,6 +38,8 @@
 #include "regia/series_csv.h"
 
 typedef struct regia_domain regia_domain_t;
+
+enum { REGIA_MAX_EXTRA = 4 }; /* extra outputs of a domain (run->extra) */
 
 /* What the skeleton knows of a run; the domain reads it and fills the fields marked
  * "domain".  One per rank. */
@@ -73,6 +76,21 @@ typedef struct regia_run {
     char input_sha[65];
     char created[32];          /* ISO 8601 UTC creation time, the same on every rank     */
     char tmp_path[4200];       /* the output's temporary name during the write           */
+    /* extra outputs (set by configure, domain): files besides the NetCDF output (a
+     * rejects CSV ...).  Each is written by dom->write_extra under a temporary name of its
+     * own after the output is closed, listed in the manifest (outputs, its role) and
+     * committed together with the output and the manifest, or removed with them. */
+    int n_extra;
+    struct {
+        const char *path;      /* final name                                             */
+        const char *role;      /* its role in the manifest ("rejects")                   */
+        char tmp_path[4200];   /* its temporary name while written (skeleton)            */
+    } extra[REGIA_MAX_EXTRA];
+    /* Set by a domain (the same on every rank) when its read or check_result fails
+     * because of what the extra outputs report (too many rejected rows): the skeleton
+     * then writes and commits the extra outputs alone, without the output or a manifest,
+     * and ends with the domain's error. */
+    int extras_explain_failure;
     int nc_broken;             /* the output could not be closed (HDF5 holds it still)    */
     double t0, t_read, t_comp, t_write;
 } regia_run_t;
@@ -122,7 +140,9 @@ struct regia_domain {
     regia_status_t (*prepare)(regia_run_t *run, void *self);
     /* Local, no MPI.  Compute shard items [k0, k0 + n) (shard positions). */
     regia_status_t (*compute)(regia_run_t *run, void *self, int64_t k0, int64_t n);
-    /* The per-item result arrays a checkpoint record holds. */
+    /* The per-item result arrays a checkpoint record holds.  NULL: the domain has no
+     * checkpointable results (its compute is cheap beside its read): no checkpoint
+     * directory is made, and a stop request (SIGTERM, SIGUSR1) ends the run with an error. */
     int (*result_arrays)(void *self, regia_item_array_t *a);
     /* Optional, collective (regia_run_sum ...).  After the block loop: an error when the
      * results cannot give an answer (e.g. no series fitted); nothing is written then. */
@@ -133,6 +153,9 @@ struct regia_domain {
     regia_status_t (*define)(regia_run_t *run, void *self, int ncid);
     void (*acdd)(regia_run_t *run, void *self, void *acdd /* regia_acdd_t* */);
     regia_status_t (*write)(regia_run_t *run, void *self, int ncid);
+    /* Collective, when run->n_extra > 0.  Write extra output i (run->extra[i]) to
+     * tmp_path; a rank's failure is agreed on by the skeleton (under the watchdog). */
+    regia_status_t (*write_extra)(regia_run_t *run, void *self, int i, const char *tmp_path);
     /* Collective.  Log the summary after the output is in place. */
     void (*report)(regia_run_t *run, void *self);
     /* Rank 0.  Domain entries of the manifest (the skeleton writes the common ones). */
@@ -174,6 +197,11 @@ void regia_run_max(regia_run_t *run, long long *v, int n);
 void regia_run_gather(regia_run_t *run, const void *send, size_t bytes, void *recv);
 /* Broadcast `bytes` from rank 0. */
 void regia_run_bcast(regia_run_t *run, void *buf, size_t bytes);
+/* Broadcast `bytes` from rank `root`. */
+void regia_run_bcast_from(regia_run_t *run, void *buf, size_t bytes, int root);
+/* Every rank's shard: start[r] = the first item of rank r, start[size] = n_items (start
+ * holds size + 1 entries).  For domains that route data to the rank owning an item. */
+void regia_run_shards(regia_run_t *run, int64_t *start);
 /* Open a NetCDF-4 input for parallel reading on the run's ranks. */
 regia_status_t regia_run_nc_open(regia_run_t *run, const char *path, int *ncid);
 /* regia_nc_put_rows, then agreed: every rank gets the same status, so a failed write on

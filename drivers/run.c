@@ -67,6 +67,18 @@ void regia_run_bcast(regia_run_t *run, void *buf, size_t bytes)
     MPI_Bcast(buf, (int)bytes, MPI_BYTE, 0, run->ctx->comm);
 }
 
+void regia_run_bcast_from(regia_run_t *run, void *buf, size_t bytes, int root)
+{
+    MPI_Bcast(buf, (int)bytes, MPI_BYTE, root, run->ctx->comm);
+}
+
+void regia_run_shards(regia_run_t *run, int64_t *start)
+{
+    long long i0 = run->i0, *all = (long long *)start; /* int64_t and long long: both 64 bits */
+    MPI_Allgather(&i0, 1, MPI_LONG_LONG, all, 1, MPI_LONG_LONG, run->ctx->comm);
+    start[run->ctx->size] = run->n_items;
+}
+
 regia_status_t regia_run_nc_open(regia_run_t *run, const char *path, int *ncid)
 {
     int rc = nc_open_par(path, NC_NOWRITE, run->ctx->comm, MPI_INFO_NULL, ncid);
@@ -78,14 +90,17 @@ regia_status_t regia_run_nc_open(regia_run_t *run, const char *path, int *ncid)
 }
 
 /* Agree on a status of the collective write: a rank that failed arms the watchdog first
- * (the others may be stuck in the I/O library's collective call and never come). */
-static regia_status_t agree_io(regia_run_t *run, regia_status_t st)
+ * (the others may be stuck in the I/O library's collective call and never come); when it
+ * fires it removes the output's temporary file and `tmp2` (an extra output's), if any. */
+static regia_status_t agree_io2(regia_run_t *run, regia_status_t st, const char *tmp2)
 {
-    if (st) regia_watchdog_arm(run->ctx, run->tmp_path, NULL);
+    if (st) regia_watchdog_arm(run->ctx, run->tmp_path, tmp2);
     st = regia_agree_quiet(run->ctx, st);
     regia_watchdog_disarm();
     return st;
 }
+
+static regia_status_t agree_io(regia_run_t *run, regia_status_t st) { return agree_io2(run, st, NULL); }
 
 regia_status_t regia_run_agree_io(regia_run_t *run, regia_status_t st) { return agree_io(run, st); }
 
@@ -367,7 +382,11 @@ static regia_status_t open_backend(regia_run_t *run)
 {
     regia_ctx_t *ctx = run->ctx;
     run->local_rank = regia_node_local_rank(ctx);
-    const char *name = regia_job_str(run->job, "job", "backend");
+    /* a domain whose schema lets no one choose a backend runs no device kernels: CPU */
+    int choosable = 0;
+    for (const regia_job_key_t *k = run->dom->schema; k->key; k++)
+        if (!strcasecmp(k->section, "job") && !strcasecmp(k->key, "backend")) choosable = 1;
+    const char *name = choosable ? regia_job_str(run->job, "job", "backend") : "cpu";
     regia_status_t st = regia_run_fault(run, "backend");
     if (!st) st = regia_backend_open(&run->be, name ? name : "auto", run->local_rank, run->threads);
     run->be_open = st == REGIA_OK;
@@ -414,7 +433,7 @@ static regia_status_t block_loop(regia_run_t *run, void *self, int *restored_any
     regia_status_t st = regia_run_fault(run, "compute");
     regia_item_array_t ra[REGIA_MAX_ITEM_ARRAYS];
     regia_ckpt_array_t ca[REGIA_MAX_ITEM_ARRAYS];
-    int na = dom->result_arrays(self, ra);
+    int na = dom->result_arrays ? dom->result_arrays(self, ra) : 0;
     size_t item_bytes = 0;
     for (int j = 0; j < na; j++) {
         ca[j] = (regia_ckpt_array_t){*ra[j].p, ra[j].item_bytes};
@@ -551,6 +570,8 @@ out:
         if (rc != NC_NOERR) {
             run->nc_broken = 1; /* HDF5 still holds the file (see regia_run_domain's end) */
             cs = REGIA_FAIL(REGIA_ERR_IO, "%s: closing the output: %s", run->tmp_path, nc_strerror(rc));
+        } else if (!st) {
+            cs = regia_run_fault(run, "close");
         }
         /* after an earlier failure the close may fail or stall on some ranks only */
         if (st || cs) regia_watchdog_arm(ctx, run->tmp_path, NULL);
@@ -589,12 +610,66 @@ static regia_status_t write_manifest(regia_run_t *run, void *self, const regia_a
                                : regia_manifest_file(m, "inputs", run->input_role ? run->input_role : "input", run->input);
     if (!st) st = regia_manifest_file_as(m, "outputs", run->dom->output_role ? run->dom->output_role : "output",
                                          run->output, run->tmp_path);
+    for (int i = 0; i < run->n_extra && !st; i++)
+        st = regia_manifest_file_as(m, "outputs", run->extra[i].role, run->extra[i].path, run->extra[i].tmp_path);
     regia_manifest_timing(m, "read", run->t_read);
     regia_manifest_timing(m, "compute", run->t_comp);
     regia_manifest_timing(m, "write", run->t_write);
     if (!st) st = regia_manifest_write(m, mpath);
     regia_manifest_free(m);
     return st;
+}
+
+/* Collective: the extra outputs (run->extra), each written by the domain under a temporary
+ * name of its own (ax[i]), agreed on under the watchdog. */
+static regia_status_t write_extras(regia_run_t *run, void *self, regia_atomic_t *ax, const char *token)
+{
+    regia_status_t st = REGIA_OK;
+    for (int i = 0; i < run->n_extra && !st; i++) {
+        st = regia_agree_quiet(run->ctx, regia_atomic_begin_as(&ax[i], run->extra[i].path, token));
+        if (st) break;
+        snprintf(run->extra[i].tmp_path, sizeof run->extra[i].tmp_path, "%s", ax[i].tmp_path);
+        st = agree_io2(run, run->dom->write_extra(run, self, i, ax[i].tmp_path), ax[i].tmp_path);
+    }
+    return st;
+}
+
+/* Rank 0: the extra outputs under their final names, all of them or none (already
+ * committed ones are removed again when a later one fails). */
+static regia_status_t commit_extras(regia_run_t *run, regia_atomic_t *ax)
+{
+    for (int i = 0; i < run->n_extra; i++) {
+        regia_status_t st = regia_atomic_commit(&ax[i]);
+        if (st) {
+            for (int j = 0; j < i; j++) unlink(ax[j].final_path);
+            return st;
+        }
+    }
+    return REGIA_OK;
+}
+
+/* Collective, after the domain's read or check_result failed with
+ * run->extras_explain_failure set: the extra outputs that explain the failure are written
+ * and committed alone (no output, no manifest); the domain's error stays the result. */
+static regia_status_t explain_failure(regia_run_t *run, void *self, regia_status_t failed, const char *token)
+{
+    regia_ctx_t *ctx = run->ctx;
+    char msg[2048], where[256];
+    snprintf(msg, sizeof msg, "%s", regia_error_msg());
+    snprintf(where, sizeof where, "%s", regia_error_where());
+    regia_atomic_t ax[REGIA_MAX_EXTRA];
+    memset(ax, 0, sizeof ax);
+    regia_status_t st = write_extras(run, self, ax, token);
+    if (!st && ctx->rank == 0) st = commit_extras(run, ax);
+    st = regia_agree(ctx, st);
+    if (st) {
+        if (ctx->rank == 0)
+            for (int i = 0; i < run->n_extra; i++)
+                if (ax[i].tmp_path[0]) unlink(ax[i].tmp_path);
+        return st;
+    }
+    regia_error_set(failed, where, 0, "%s", msg);
+    return failed;
 }
 
 static void join_cmdline(char *buf, size_t cap, const char *name, int argc, char **argv)
@@ -631,9 +706,10 @@ int regia_run_domain(const regia_domain_t *dom, regia_ctx_t *ctx, int argc, char
     int rc = load_job(&run, argc, argv);
     if (rc >= 0) return rc;
     void *self = calloc(1, dom->state_size ? dom->state_size : 1);
-    regia_atomic_t at, at_m;
+    regia_atomic_t at, at_m, ax[REGIA_MAX_EXTRA];
     memset(&at, 0, sizeof at);
     memset(&at_m, 0, sizeof at_m);
+    memset(ax, 0, sizeof ax);
     char mpath[4200] = "", token[128] = "";
     int interrupted = 0, usage_err = 0, committed = 0;
     regia_status_t st = self ? REGIA_OK : REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
@@ -719,6 +795,7 @@ int regia_run_domain(const regia_domain_t *dom, regia_ctx_t *ctx, int argc, char
     if ((st = regia_agree(ctx, st))) goto done;
     st = regia_agree(ctx, regia_run_fault(&run, "read"));
     if (!st) st = regia_agree(ctx, dom->read(&run, self));
+    if (st && run.extras_explain_failure) st = explain_failure(&run, self, st, token);
     if (st) goto done;
     if (dom->measured_cost && (st = rebalance(&run, self))) goto done;
     run.t_read = regia_now() - run.t0;
@@ -734,11 +811,14 @@ int regia_run_domain(const regia_domain_t *dom, regia_ctx_t *ctx, int argc, char
         run.block = (chunk + per - 1) / per;
         if (run.block < 1) run.block = 1;
     }
-    if ((st = open_checkpoint(&run))) goto done;
+    if (dom->result_arrays && (st = open_checkpoint(&run))) goto done;
     int restored = 0;
     st = regia_agree(ctx, block_loop(&run, self, &restored));
-    if (!st && dom->check_result) st = regia_agree(ctx, dom->check_result(&run, self));
-    if (st == REGIA_ERR_INTERRUPTED) {
+    if (!st && dom->check_result) {
+        st = regia_agree(ctx, dom->check_result(&run, self));
+        if (st && run.extras_explain_failure) st = explain_failure(&run, self, st, token);
+    }
+    if (st == REGIA_ERR_INTERRUPTED && run.ckpt) {
         /* every rank saves what it completed, whichever rank was stopped */
         regia_status_t sv = regia_agree(ctx, regia_ckpt_save(run.ckpt));
         long long n = regia_ckpt_count(run.ckpt);
@@ -761,6 +841,7 @@ int regia_run_domain(const regia_domain_t *dom, regia_ctx_t *ctx, int argc, char
     }
     MPI_Bcast(run.created, sizeof run.created, MPI_CHAR, 0, ctx->comm);
     if ((st = regia_agree(ctx, write_output(&run, self)))) goto done;
+    if ((st = regia_agree(ctx, write_extras(&run, self, ax, token)))) goto done;
     run.t_write = regia_now() - run.t0 - run.t_read - run.t_comp;
     /* the manifest, then the output and the manifest under their final names */
     regia_sibling_path(run.output, ".manifest.json", mpath, sizeof mpath);
@@ -770,6 +851,7 @@ int regia_run_domain(const regia_domain_t *dom, regia_ctx_t *ctx, int argc, char
     st = regia_agree_quiet(ctx, regia_run_fault(&run, "commit"));
     if (!st && ctx->rank == 0) {
         st = regia_atomic_commit(&at);
+        if (!st && (st = commit_extras(&run, ax)) != REGIA_OK) unlink(run.output); /* all or none */
         if (!st) {
             committed = 1;
             st = regia_atomic_commit(&at_m);
@@ -784,14 +866,22 @@ int regia_run_domain(const regia_domain_t *dom, regia_ctx_t *ctx, int argc, char
                        "run's output", run.output);
     }
     if (dom->report) dom->report(&run, self);
-    regia_info(&ctx->log, "wrote %s and %s in %.1f s (read %.1f, compute %.1f, write %.1f)", run.output, mpath,
-               regia_now() - run.t0, run.t_read, run.t_comp, run.t_write);
-    if (ctx->rank == 0 && regia_ckpt_remove(run.ckpt_dir, run.fingerprint) != REGIA_OK)
+    {
+        char extras[1024] = "";
+        size_t n = 0;
+        for (int i = 0; i < run.n_extra && n < sizeof extras; i++)
+            n += (size_t)snprintf(extras + n, sizeof extras - n, ", %s", run.extra[i].path);
+        regia_info(&ctx->log, "wrote %s%s and %s in %.1f s (read %.1f, compute %.1f, write %.1f)", run.output, extras,
+                   mpath, regia_now() - run.t0, run.t_read, run.t_comp, run.t_write);
+    }
+    if (ctx->rank == 0 && run.ckpt && regia_ckpt_remove(run.ckpt_dir, run.fingerprint) != REGIA_OK)
         regia_warn(&ctx->log, "%s", regia_error_msg());
 done:
     if (st && !interrupted && ctx->rank == 0) {
         if (at.tmp_path[0] && !committed) regia_atomic_abort(&at);
         if (at_m.tmp_path[0]) regia_atomic_abort(&at_m);
+        for (int i = 0; i < run.n_extra && !committed; i++)
+            if (ax[i].tmp_path[0]) regia_atomic_abort(&ax[i]);
         if (run.ckpt) rmdir(run.ckpt_dir); /* only when empty: saved blocks stay for a rerun */
     }
     if (run.nc_broken) {
