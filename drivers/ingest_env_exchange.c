@@ -15,9 +15,10 @@ static size_t msg_bytes(void)
     return v > 0 ? (size_t)v : INGEST_MSG_BYTES;
 }
 
-regia_status_t ingest_exchange(regia_ctx_t *ctx, size_t size, void *const *send, const int64_t *count, void **recv,
+regia_status_t ingest_exchange(regia_run_t *run, size_t size, void *const *send, const int64_t *count, void **recv,
                                int64_t *nrecv)
 {
+    regia_ctx_t *ctx = run->ctx;
     regia_status_t st = REGIA_OK;
     int P = ctx->size, me = ctx->rank;
     MPI_Request *req = NULL;
@@ -38,8 +39,8 @@ regia_status_t ingest_exchange(regia_ctx_t *ctx, size_t size, void *const *send,
     }
     recv[me] = send[me];
     if (!st && nreq && !(req = malloc(nreq * sizeof *req))) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
-    if (!st) st = ingest_fault(ctx, "exchange");
-    st = regia_agree(ctx, st);
+    if (!st) st = regia_run_fault(run, "exchange");
+    st = regia_run_agree(run, st);
     if (st) goto err;
     REGIA_MPI(MPI_Type_contiguous((int)size, MPI_BYTE, &T));
     REGIA_MPI(MPI_Type_commit(&T));
@@ -91,9 +92,10 @@ static regia_status_t mpiio(int rc, const char *path, const char *what)
     return REGIA_FAIL(REGIA_ERR_IO, "%s: cannot %s the rejects file: %s", path, what, msg);
 }
 
-regia_status_t ingest_write_rejects(regia_ctx_t *ctx, const ingest_opts_t *o, const ingest_rejects_t *R,
+regia_status_t ingest_write_rejects(regia_run_t *run, const ingest_opts_t *o, const ingest_rejects_t *R,
                                     const char *tmp_path)
 {
+    regia_ctx_t *ctx = run->ctx;
     regia_status_t st = REGIA_OK;
     int P = ctx->size, nd = o->ndata;
     char *buf = NULL;
@@ -114,14 +116,14 @@ regia_status_t ingest_write_rejects(regia_ctx_t *ctx, const ingest_opts_t *o, co
         buf[len++] = '\n';
         sz[r->file] += (int64_t)(len - l0);
     }
-    st = regia_agree(ctx, st);
+    st = regia_run_agree(run, st);
     if (st) goto err;
     REGIA_MPI(MPI_Allgather(sz, nd, MPI_INT64_T, all, nd, MPI_INT64_T, ctx->comm));
     static const char hdr[] = "file,line,reason,text\n";
     MPI_File fh = MPI_FILE_NULL;
     st = mpiio(MPI_File_open(ctx->comm, tmp_path, MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &fh), tmp_path,
                "create");
-    st = regia_agree(ctx, st);
+    st = regia_run_agree(run, st);
     if (st) goto err;
     st = mpiio(MPI_File_set_size(fh, 0), tmp_path, "truncate");
     /* rank r's part of file k follows every rank's part of files < k and lower ranks' of k */
@@ -140,11 +142,11 @@ regia_status_t ingest_write_rejects(regia_ctx_t *ctx, const ingest_opts_t *o, co
         mine += (size_t)sz[k];
         for (int p = 0; p < P; p++) off += all[(size_t)p * nd + k];
     }
-    if (!st) st = ingest_fault(ctx, "rejects");
-    st = regia_agree(ctx, st);
+    if (!st) st = regia_run_fault(run, "rejects");
+    st = regia_run_agree(run, st);
     {
         regia_status_t s2 = mpiio(MPI_File_close(&fh), tmp_path, "close");
-        s2 = regia_agree(ctx, s2);
+        s2 = regia_run_agree(run, s2);
         if (!st) st = s2;
     }
 err:

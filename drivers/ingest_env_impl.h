@@ -1,8 +1,12 @@
 /* ingest_env_impl.h - what the pieces of `regia ingest env` share (internal to drivers/).
  *
- *   cmd_ingest.c            options, the order of the steps, the NetCDF output, manifest
+ *   cmd_ingest.c            the domain (domain.h): schema, station index, the steps of its
+ *                           read, the merge of sensors per station, the NetCDF variables
  *   ingest_env_parse.c      registry, and each rank's byte range of a data file -> rows
  *   ingest_env_exchange.c   rows to their station's owner (any count), rejects file (MPI-IO)
+ *
+ * The run protocol (job and options, atomic outputs, faults, watchdog, commit, manifest)
+ * is the skeleton's (drivers/run.c); the rejects CSV is the domain's extra output.
  *
  * Rows never travel to every rank: the parsing rank sends each row to the rank that owns
  * its station (contiguous station blocks over the sorted station list), in messages of at
@@ -14,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "driver_impl.h"
+#include "domain.h"
 
 #define INGEST_NAMELEN 64
 #define INGEST_MAX_FILES 64
@@ -27,7 +31,7 @@ extern const int INGEST_PDAILY[NPOL];
 enum { DATE_AUTO, DATE_MDY, DATE_DMY, DATE_ISO };
 enum { DEC_AUTO, DEC_POINT, DEC_COMMA };
 
-/* Options (cmd_ingest.c: ingest_options). */
+/* Options: the job's keys (cmd_ingest.c: ing_configure). */
 typedef struct {
     const char *registry, *output, *rejects;
     const char *data[INGEST_MAX_FILES];
@@ -103,7 +107,7 @@ regia_status_t ingest_load_registry(const char *path, ingest_sensor_t **out, int
  * (MPI_Exscan of the ranges' line counts).  Each rank reads only its range (plus the
  * header and the few bytes that align the range to line starts).  File-level errors
  * (unreadable, not text, over-long line, header, ambiguous date format) are agreed on. */
-regia_status_t ingest_parse_file(regia_ctx_t *ctx, const ingest_opts_t *o, int file, const ingest_sensor_t *sens,
+regia_status_t ingest_parse_file(regia_run_t *run, const ingest_opts_t *o, int file, const ingest_sensor_t *sens,
                                  const int *order, int ns, const int *owner, ingest_parsed_t *P,
                                  regia_progress_t *prog);
 
@@ -121,19 +125,15 @@ regia_status_t ingest_add_reject(ingest_rejects_t *R, int file, int64_t line, co
  * itself, not copied).  Any counts (int64); messages of at most INGEST_MSG_BYTES
  * (REGIA_INGEST_MSG_BYTES overrides it, for tests).  Allocation failures are agreed on
  * before any message is sent. */
-regia_status_t ingest_exchange(regia_ctx_t *ctx, size_t size, void *const *send, const int64_t *count, void **recv,
+regia_status_t ingest_exchange(regia_run_t *run, size_t size, void *const *send, const int64_t *count, void **recv,
                                int64_t *nrecv);
 
 /* Collective.  Write the rejects of every rank as one CSV (header file,line,reason,text),
  * sorted by (file, line), to `tmp_path` with MPI-IO; each rank's rejects must be sorted
  * by (file, line) and lie in its own byte ranges (so rank order within a file is line
  * order). */
-regia_status_t ingest_write_rejects(regia_ctx_t *ctx, const ingest_opts_t *o, const ingest_rejects_t *R,
+regia_status_t ingest_write_rejects(regia_run_t *run, const ingest_opts_t *o, const ingest_rejects_t *R,
                                     const char *tmp_path);
-
-/* Local.  REGIA_FAULT=PHASE:RANK[,PHASE:RANK...] ('*' for any): "fault injected at PHASE
- * on rank R" when this rank matches (tests of the failure paths). */
-regia_status_t ingest_fault(const regia_ctx_t *ctx, const char *phase);
 
 /* Reasons for rejecting a row (NULL-terminated); the window reason names the window. */
 extern const char *const ingest_reasons[];

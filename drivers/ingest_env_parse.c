@@ -507,10 +507,11 @@ err:
     return st;
 }
 
-regia_status_t ingest_parse_file(regia_ctx_t *ctx, const ingest_opts_t *o, int file, const ingest_sensor_t *sens,
+regia_status_t ingest_parse_file(regia_run_t *run, const ingest_opts_t *o, int file, const ingest_sensor_t *sens,
                                  const int *order, int ns, const int *owner, ingest_parsed_t *P,
                                  regia_progress_t *prog)
 {
+    regia_ctx_t *ctx = run->ctx;
     regia_status_t st = REGIA_OK;
     const char *path = o->data[file];
     static const char *const req[] = {"IdSensore", "Data", "Valore", "Stato"};
@@ -548,8 +549,8 @@ regia_status_t ingest_parse_file(regia_ctx_t *ctx, const ingest_opts_t *o, int f
             st = header_cols(path, hdr, n, R.sep, req, 4, R.col, &R.hdr_nf, "expected IdSensore,Data,Valore,Stato,idOperatore");
         }
     }
-    if (st == REGIA_OK) st = ingest_fault(ctx, "parse");
-    st = regia_agree(ctx, st);
+    if (st == REGIA_OK) st = regia_run_fault(run, "parse");
+    st = regia_run_agree(run, st);
     if (st != REGIA_OK) goto err;
 
     /* this rank's byte range of the data lines, aligned to line starts */
@@ -597,32 +598,11 @@ regia_status_t ingest_parse_file(regia_ctx_t *ctx, const ingest_opts_t *o, int f
             for (size_t i = start[p]; i < P->to[p].n; i++) P->to[p].r[i].line += add;
         for (size_t i = rej0; i < P->rej.n; i++) P->rej.v[i].line += add;
     }
-    st = regia_agree(ctx, st);
+    st = regia_run_agree(run, st);
 err:
     if (fd >= 0) close(fd);
     free(hdr);
     free(R.work);
     free(start);
     return st;
-}
-
-regia_status_t ingest_fault(const regia_ctx_t *ctx, const char *phase)
-{
-    const char *s = getenv("REGIA_FAULT");
-    if (!s || !*s) return REGIA_OK;
-    size_t pl = strlen(phase);
-    while (*s) {
-        const char *c = strchr(s, ',');
-        size_t n = c ? (size_t)(c - s) : strlen(s);
-        const char *colon = memchr(s, ':', n);
-        if (colon) {
-            size_t fl = (size_t)(colon - s);
-            int phase_ok = (fl == 1 && *s == '*') || (fl == pl && !strncmp(s, phase, pl));
-            int rank_ok = colon[1] == '*' || atoi(colon + 1) == ctx->rank;
-            if (phase_ok && rank_ok)
-                return REGIA_FAIL(REGIA_ERR_IO, "fault injected at %s on rank %d (REGIA_FAULT)", phase, ctx->rank);
-        }
-        s += n + (c ? 1 : 0);
-    }
-    return REGIA_OK;
 }

@@ -28,7 +28,9 @@ static void usage(FILE *f)
             "\n"
             "regia %s: batch analytics for regional data on supercomputers.\n\ncommands:\n",
             REGIA_VERSION);
-    for (int i = 0; regia_domains[i]; i++) fprintf(f, "  %-10s %s\n", regia_domains[i]->name, regia_domains[i]->summary);
+    for (int i = 0; regia_domains[i]; i++) /* "ingest env": listed under its command, ingest */
+        if (!strchr(regia_domains[i]->name, ' '))
+            fprintf(f, "  %-10s %s\n", regia_domains[i]->name, regia_domains[i]->summary);
     for (const command_t *c = commands; c->name; c++) fprintf(f, "  %-10s %s\n", c->name, c->summary);
     fprintf(f, "  %-10s %s\n", "version", "print version, build and backends");
     fprintf(f, "\n'regia COMMAND --help' documents each command's options.\n");

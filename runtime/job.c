@@ -308,7 +308,8 @@ static regia_status_t validate_entry(regia_job_t *job, entry_t *e)
     const regia_job_key_t *k = e->spec;
     double d;
     int b;
-    if (k->type != REGIA_KEY_STRING && k->type != REGIA_KEY_LIST && e->value[0] == '\0')
+    if (k->type != REGIA_KEY_STRING && k->type != REGIA_KEY_LIST && k->type != REGIA_KEY_FILE_LIST &&
+        e->value[0] == '\0')
         return REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: key '%s' has no value", job->path, e->line, k->key);
     switch (k->type) {
     case REGIA_KEY_STRING: return REGIA_OK;
@@ -337,6 +338,22 @@ static regia_status_t validate_entry(regia_job_t *job, entry_t *e)
             return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: key '%s': '%s' is not one of %s", job->path,
                               e->line, k->key, e->value, k->choices);
         return REGIA_OK;
+    case REGIA_KEY_FILE_LIST: {
+        regia_status_t st = split_list(job, e);
+        /* relative names: relative to the job file's directory (as given otherwise) */
+        for (int i = 0; i < e->n_items && !st; i++) {
+            char *v = e->items[i];
+            if (v[0] != '/' && job->dir[0]) {
+                size_t len = strlen(job->dir) + strlen(v) + 2;
+                char *r = malloc(len);
+                if (!r) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+                snprintf(r, len, "%s/%s", job->dir, v);
+                free(v);
+                e->items[i] = r;
+            }
+        }
+        return st;
+    }
     case REGIA_KEY_LIST:
     case REGIA_KEY_DOUBLE_LIST: {
         regia_status_t st = split_list(job, e);

@@ -67,6 +67,7 @@ static const char *metavar(const regia_opt_meta_t *meta, const regia_job_key_t *
     case REGIA_KEY_ENUM: return k->choices;
     case REGIA_KEY_LIST: return "A,B,...";
     case REGIA_KEY_DOUBLE_LIST: return "X,Y,...";
+    case REGIA_KEY_FILE_LIST: return "FILE";
     default: return "VALUE";
     }
 }
@@ -141,6 +142,7 @@ static regia_status_t check_value(const regia_job_key_t *k, const char *opt, con
         choices_text(k->choices, what, sizeof what);
         break;
     case REGIA_KEY_LIST:
+    case REGIA_KEY_FILE_LIST:
     case REGIA_KEY_DOUBLE_LIST: {
         const char *c = v;
         for (;;) {
@@ -182,7 +184,12 @@ regia_status_t regia_opts_parse(const regia_job_key_t *schema, const regia_opt_m
     int nkeys = 0;
     while (schema[nkeys].key) nkeys++;
     const char **val = calloc((size_t)nkeys + 1, sizeof *val);
-    if (!val) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+    char **joined = calloc((size_t)nkeys + 1, sizeof *joined); /* LIST keys given more than once */
+    if (!val || !joined) {
+        free(val);
+        free(joined);
+        return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+    }
     regia_status_t st = REGIA_OK;
     char opt[160];
     for (int i = 1; i < argc; i++) {
@@ -215,8 +222,21 @@ regia_status_t regia_opts_parse(const regia_job_key_t *schema, const regia_opt_m
             v = argv[++i];
         }
         int ki = (int)(k - schema);
-        if (val[ki]) { st = REGIA_FAIL(REGIA_ERR_INVALID, "option %s given twice", opt); goto err; }
+        int list = k->type == REGIA_KEY_LIST || k->type == REGIA_KEY_FILE_LIST;
+        if (val[ki] && !list) {
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "option %s given twice", opt);
+            goto err;
+        }
         if ((st = check_value(k, opt, v))) goto err;
+        if (val[ki]) { /* a list option given again appends: --data a --data b is data = a, b */
+            size_t n = strlen(val[ki]) + strlen(v) + 3;
+            char *j = malloc(n);
+            if (!j) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
+            snprintf(j, n, "%s, %s", val[ki], v);
+            free(joined[ki]);
+            val[ki] = joined[ki] = j;
+            continue;
+        }
         val[ki] = v;
         o->n_set++;
     }
@@ -224,7 +244,8 @@ regia_status_t regia_opts_parse(const regia_job_key_t *schema, const regia_opt_m
         for (int ki = 0; ki < nkeys; ki++)
             if (schema[ki].required && option_key(&schema[ki]) && !val[ki]) {
                 regia_opts_name(schema, schema[ki].section, schema[ki].key, opt, sizeof opt);
-                st = REGIA_FAIL(REGIA_ERR_INVALID, "%s %s is required", opt, metavar(meta, &schema[ki]));
+                st = REGIA_FAIL(REGIA_ERR_INVALID, "%s%s %s is required", schema[ki].type == REGIA_KEY_LIST ||
+                                schema[ki].type == REGIA_KEY_FILE_LIST ? "at least one " : "", opt, metavar(meta, &schema[ki]));
                 goto err;
             }
     if (o->n_set) {
@@ -245,10 +266,13 @@ regia_status_t regia_opts_parse(const regia_job_key_t *schema, const regia_opt_m
             n += (size_t)snprintf(o->text + n, cap - n, "[%s]\n", schema[ki].section);
             for (int kj = ki; kj < nkeys; kj++)
                 if (val[kj] && !strcasecmp(schema[kj].section, schema[ki].section))
-                    n += (size_t)snprintf(o->text + n, cap - n, "%s = %s\n", schema[kj].key, val[kj]);
+                    /* no blank before the value: a value that starts with ';' is not a comment */
+                    n += (size_t)snprintf(o->text + n, cap - n, "%s =%s\n", schema[kj].key, val[kj]);
         }
     }
 err:
+    for (int ki = 0; ki < nkeys; ki++) free(joined[ki]);
+    free(joined);
     free(val);
     if (st) regia_opts_free(o);
     return st;

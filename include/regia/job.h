@@ -57,7 +57,10 @@ typedef enum {
     REGIA_KEY_BOOL,    /* true/false, yes/no, on/off, 1/0 */
     REGIA_KEY_ENUM,    /* one of `choices` ("a|b|c") */
     REGIA_KEY_LIST,    /* comma-separated strings; `choices` restricts items when set */
-    REGIA_KEY_DOUBLE_LIST
+    REGIA_KEY_DOUBLE_LIST,
+    REGIA_KEY_FILE_LIST /* comma-separated file names, a relative one taken relative to the job
+                           file's directory; a file may be listed twice (the other lists
+                           refuse a repeated item) */
 } regia_key_type_t;
 
 typedef struct {

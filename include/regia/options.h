@@ -2,7 +2,8 @@
  * keys.  `--key value` and `--key=value` set the key `key` of the schema, with dashes for
  * underscores (--checkpoint-interval sets checkpoint_interval), as `--section.key` when
  * two sections have the key; a yes/no key given alone (--iso) is a flag that sets it to
- * yes.  The values are checked as job-file values are, with messages that name the
+ * yes; a list key given several times (--data a --data b) is the list of all its values.
+ * The values are checked as job-file values are, with messages that name the
  * option, and the result is INI text that regia_job_parse() reads, so a job file and a
  * command line give the same job.  -q/--quiet and -v/--verbose set the log level,
  * -h/--help asks for the help generated from the schema.  Keys of the [slurm] and
@@ -37,8 +38,9 @@ typedef struct {
 
 /* Parse argv[1 .. argc).  Errors (REGIA_ERR_INVALID, the message ready for a usage
  * line): "unknown option '--x'", "option --x needs a value", "--season '0': expected an
- * integer in 1..366", "--x given twice", a required key missing ("--input FILE.csv is
- * required", checked only when `check_required` is set).  `meta` may be NULL. */
+ * integer in 1..366", "--x given twice" (not a list key), a required key missing
+ * ("--input FILE.csv is required", "at least one --data FILE is required" for a list,
+ * checked only when `check_required` is set).  `meta` may be NULL. */
 regia_status_t regia_opts_parse(const regia_job_key_t *schema, const regia_opt_meta_t *meta, int check_required,
                                 int argc, char **argv, regia_opts_t *o);
 void regia_opts_free(regia_opts_t *o);
