@@ -245,6 +245,7 @@ static regia_status_t define_output(int ncid, layout_t *L, const ingest_opts_t *
     int d2[2] = {dst, dstr};
     regia_nc_station_vars_t sv;
     REGIA_TRY(regia_nc_def_stations(ncid, dst, dstr, &sv));
+    REGIA_TRY(regia_nc_station_sources(ncid, &sv, "ARPA", "Idstazione", "NomeStazione", "Quota"));
     L->vid_sid = sv.id;
     L->vid_name = sv.name;
     L->vid_lat = sv.lat;
