@@ -150,6 +150,9 @@ static const regia_job_key_t ingest_env_schema[] = {
      "CSV of the rejected rows (file,line,reason,text) [default: OUT minus .nc, plus .rejects.csv]"},
     {"job", "name", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL, "name of the run (ACDD id) [default: the output's name]"},
     {"job", "progress_interval", REGIA_KEY_DOUBLE, 0, "10", 0.1, 86400, NULL, "seconds between progress lines"},
+    {"job", "domain", REGIA_KEY_ENUM, 0, "ingest env", 0, 0, "ingest env",
+     "the domain this job file is for (regia submit): ingest env"},
+    REGIA_SUBMIT_SCHEMA,
     {NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL},
 };
 

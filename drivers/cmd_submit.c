@@ -792,10 +792,15 @@ int regia_cmd_submit(regia_ctx_t *ctx, int argc, char **argv)
     }
     /* the command lines */
     if (jobfile) {
-        /* the domain's name is a word of the registry, written as it is ("env ..."); the
-         * job file's path is quoted */
-        if (plain_word(dom.name, "_-")) snprintf(main_cmd.text, sizeof main_cmd.text, "%s", dom.name);
-        else add_word(&main_cmd, dom.name);
+        /* the domain's name is one or more words of the registry ("env", "ingest env"),
+         * written as they are; the job file's path is quoted */
+        char words[64];
+        snprintf(words, sizeof words, "%s", dom.name);
+        for (char *save = NULL, *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+            if (!plain_word(w, "_-")) { rc = fail_msg("domain name '%s' is not plain words", dom.name); goto done; }
+            size_t n = strlen(main_cmd.text);
+            snprintf(main_cmd.text + n, sizeof main_cmd.text - n, "%s%s", n ? " " : "", w);
+        }
         add_word(&main_cmd, s.job_file);
         if (stage_to) {
             char rq[PATH_MAX * 2], q[PATH_MAX * 2];
@@ -818,8 +823,11 @@ int regia_cmd_submit(regia_ctx_t *ctx, int argc, char **argv)
         goto done;
     char title[128];
     snprintf(title, sizeof title, "regia %s", jobfile ? dom.name : "command");
-    rc = write_script(&s, jobfile ? dom.name : argv[cmd_at], title, main_cmd.text, ckpt_words, stage, script2,
-                      sizeof script2);
+    char step[64];
+    snprintf(step, sizeof step, "%s", jobfile ? dom.name : argv[cmd_at]);
+    for (char *c = step; *c; c++)
+        if (*c == ' ') *c = '-'; /* script and log names: "ingest-env" */
+    rc = write_script(&s, step, title, main_cmd.text, ckpt_words, stage, script2, sizeof script2);
     if (rc) goto done;
     if (has_prestep) {
         if ((rc = run_sbatch(&s, script1, s.after, id1, sizeof id1))) goto done;

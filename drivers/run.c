@@ -187,7 +187,8 @@ const regia_domain_t *regia_domain_of_jobfile(const char *path)
         if (*eq != '=') continue;
         eq++;
         eq += strspn(eq, " \t");
-        size_t n = strcspn(eq, " \t\r\n#;");
+        size_t n = strcspn(eq, "\r\n#;");
+        while (n > 0 && (eq[n - 1] == ' ' || eq[n - 1] == '\t')) n--; /* "ingest env" has a blank */
         snprintf(found, sizeof found, "%.*s", (int)n, eq);
         name = found;
         at = lineno;

@@ -44,4 +44,11 @@ h=$("$REGIA" ingest env --help); grep -q -- '--max-rejected' <<<"$h" || fail "re
 expect_fail "regia ingest alone" "expected .regia ingest env" "$REGIA" ingest
 expect_fail "unknown option" "unknown option '--nosuch'" "$REGIA" ingest env --registry "$REG" --data "$DAT" --output "$D/x.nc" --nosuch 1
 expect_fail "a repeated single option" "option --output given twice" "$REGIA" ingest env --registry "$REG" --data "$DAT" --output "$D/x.nc" --output "$D/y.nc"
+# an ingest job file is submitted as `regia ingest env JOBFILE` (its [job] domain)
+printf '[job]\ndomain = ingest env\noutput = j/s.nc\n[input]\nregistry = g/sensors.csv\ndata = g/measurements.csv\n[slurm]\nprofile = local\nlog_dir = logs\n' >"$D/sub.ini"
+out=$("$REGIA" submit --dry-run "$D/sub.ini" 2>&1) || { echo "$out"; fail "submit of an ingest job file"; }
+grep -q 'would submit' <<<"$out" || fail "submit dry run: $out"
+grep -qE "^srun .*regia' ingest env '$D/sub.ini'" "$D/logs/sub-ingest-env.sbatch" ||
+  { ls -R "$D/logs" 2>&1; fail "the batch script does not run regia ingest env JOBFILE"; }
+echo "ok: an ingest job file ([job] domain = ingest env) submits as regia ingest env JOBFILE"
 echo "ok: ingest env on the run protocol"
