@@ -25,6 +25,7 @@
 
 #include "domain.h"
 #include "driver_impl.h"
+#include "regia/options.h"
 #include "regia/io.h"
 #include "regia/job.h"
 
@@ -602,6 +603,30 @@ static void ckpt_dir_of(const regia_job_t *job, char *buf, size_t cap)
     else buf[0] = '\0';
 }
 
+/* The options of regia submit: each overrides its [slurm] key (the option model). */
+static const regia_job_key_t submit_schema[] = {
+    {"submit", "profile", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL, "booster, dcgp or local"},
+    {"submit", "account", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL, "project account (sbatch -A)"},
+    {"submit", "partition", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL, "partition"},
+    {"submit", "qos", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL, "QOS"},
+    {"submit", "time", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL, "wall-time limit [D-]HH:MM:SS"},
+    {"submit", "after", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL, "start after this job id succeeds"},
+    {"submit", "log_dir", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL, "batch scripts and job logs"},
+    {"submit", "mem", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL, "memory per node (sbatch --mem)"},
+    {"submit", "nodes", REGIA_KEY_INT, 0, NULL, 1, 100000, NULL, "nodes"},
+    {"submit", "ranks_per_node", REGIA_KEY_INT, 0, NULL, 1, 100000, NULL, "MPI ranks per node"},
+    {"submit", "cpus_per_task", REGIA_KEY_INT, 0, NULL, 1, 100000, NULL, "cores per rank"},
+    {"submit", "max_idle_restarts", REGIA_KEY_INT, 0, NULL, 0, 100000, NULL,
+     "runs in a row that checkpoint nothing new before requeueing stops (0: no limit)"},
+    {"submit", "dry_run", REGIA_KEY_BOOL, 0, "no", 0, 0, NULL, "write the scripts, say what would be submitted"},
+    {NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL},
+};
+static const regia_opt_meta_t submit_meta[] = {
+    {"profile", "P"}, {"account", "A"}, {"partition", "P"}, {"qos", "Q"}, {"time", "T"}, {"after", "JOBID"},
+    {"log_dir", "DIR"}, {"mem", "M"}, {"nodes", "N"}, {"ranks_per_node", "N"}, {"cpus_per_task", "N"},
+    {"max_idle_restarts", "N"}, {NULL, NULL},
+};
+
 int regia_cmd_submit(regia_ctx_t *ctx, int argc, char **argv)
 {
     if (ctx->rank != 0) return REGIA_EXIT_OK;
@@ -612,38 +637,33 @@ int regia_cmd_submit(regia_ctx_t *ctx, int argc, char **argv)
     int o_nodes = 0, o_rpn = 0, o_cpt = 0, o_idle = -1, cmd_at = 0;
     char given[256] = " ";
     const char *jobfile = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { submit_usage(stdout); return REGIA_EXIT_OK; }
-        if (!strcmp(a, "--dry-run")) { s.dry_run = 1; continue; }
-        if (!strcmp(a, "--")) { cmd_at = i + 1; break; }
-        const char **str = !strcmp(a, "--profile") ? &o_profile : !strcmp(a, "--account") ? &o_account
-                         : !strcmp(a, "--partition") ? &o_partition : !strcmp(a, "--qos") ? &o_qos
-                         : !strcmp(a, "--time") ? &o_time : !strcmp(a, "--after") ? &s.after
-                         : !strcmp(a, "--log-dir") ? &o_logdir : !strcmp(a, "--mem") ? &o_mem : NULL;
-        int *num = !strcmp(a, "--nodes") ? &o_nodes : !strcmp(a, "--ranks-per-node") ? &o_rpn
-                 : !strcmp(a, "--cpus-per-task") ? &o_cpt : !strcmp(a, "--max-idle-restarts") ? &o_idle : NULL;
-        if (str || num) {
-            if (i + 1 >= argc) return regia_usage_error(ctx, "submit", "%s needs a value", a);
-            const char *v = argv[++i];
-            char key[64];
-            snprintf(key, sizeof key, "%s ", a + 2);
-            for (char *c = key; *c; c++)
-                if (*c == '-') *c = '_';
-            if (strlen(given) + strlen(key) < sizeof given) strcat(given, key);
-            if (str) { *str = v; continue; }
-            char *end;
-            long n = strtol(v, &end, 10);
-            long lo = num == &o_idle ? 0 : 1;
-            if (!*v || *end || n < lo || n > 100000)
-                return regia_usage_error(ctx, "submit", "%s: '%s' is not a %s whole number", a, v,
-                                         lo ? "positive" : "non-negative");
-            *num = (int)n;
-            continue;
-        }
-        if (a[0] == '-') return regia_usage_error(ctx, "submit", "unknown option '%s'", a);
-        if (jobfile) return regia_usage_error(ctx, "submit", "one JOBFILE only (got '%s' and '%s')", jobfile, a);
-        jobfile = a;
+    /* the options (the option model, runtime/options.c) up to "--", then COMMAND ARGS */
+    int n_opt = argc;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--")) { cmd_at = i + 1; n_opt = i; break; }
+    regia_opts_t o;
+    regia_job_t *oj = NULL;
+    if (regia_opts_parse(submit_schema, submit_meta, 0, n_opt, argv, &o) != REGIA_OK)
+        return regia_usage_error(ctx, "submit", "%s", regia_error_msg());
+    if (o.help) { regia_opts_free(&o); submit_usage(stdout); return REGIA_EXIT_OK; }
+    if (o.n_pos > 1) {
+        regia_opts_free(&o);
+        return regia_usage_error(ctx, "submit", "one JOBFILE only (got '%s' and '%s')", o.pos[0], o.pos[1]);
+    }
+    if (o.n_pos == 1) jobfile = o.pos[0];
+    regia_status_t pst = regia_job_parse(o.text ? o.text : "[submit]\n", "command line", submit_schema, &oj);
+    regia_opts_free(&o);
+    if (pst) return regia_usage_error(ctx, "submit", "%s", regia_error_msg());
+    const char **strs[] = {&o_profile, &o_account, &o_partition, &o_qos, &o_time, &s.after, &o_logdir, &o_mem};
+    int *nums[] = {&o_nodes, &o_rpn, &o_cpt, &o_idle};
+    int ns = 0, nn = 0;
+    for (const regia_job_key_t *k = submit_schema; k->key; k++) {
+        if (!strcmp(k->key, "dry_run")) { s.dry_run = regia_job_bool(oj, "submit", "dry_run"); continue; }
+        int is_num = k->type == REGIA_KEY_INT;
+        if (!regia_job_has(oj, "submit", k->key)) { is_num ? nn++ : ns++; continue; }
+        if (strlen(given) + strlen(k->key) + 1 < sizeof given) { strcat(given, k->key); strcat(given, " "); }
+        if (is_num) *nums[nn++] = (int)regia_job_int(oj, "submit", k->key);
+        else *strs[ns++] = regia_job_str(oj, "submit", k->key);
     }
     if (!jobfile == !cmd_at || (cmd_at && cmd_at >= argc))
         return regia_usage_error(ctx, "submit", "expected a JOBFILE, or -- COMMAND ARGS");
