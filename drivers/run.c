@@ -170,11 +170,12 @@ const regia_domain_t *regia_domain_of_jobfile(const char *path)
         REGIA_FAIL(REGIA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
-    char line[4096], section[256] = "";
+    char *line = NULL, section[256] = "";
+    size_t cap = 0;
     const char *name = "env";
     char found[256] = "";
     int lineno = 0, at = 0;
-    while (fgets(line, sizeof line, f)) {
+    while (getline(&line, &cap, f) > 0) { /* lines of any length, as job files allow */
         lineno++;
         char *s = line + strspn(line, " \t");
         if (*s == '[') {
@@ -194,6 +195,7 @@ const regia_domain_t *regia_domain_of_jobfile(const char *path)
         at = lineno;
         break;
     }
+    free(line);
     fclose(f);
     const regia_domain_t *d = regia_domain_find(name);
     if (!d) {
