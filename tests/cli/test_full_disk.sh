@@ -5,6 +5,7 @@
 # only; skipped where mounting is not permitted).
 source "$(dirname "$0")/lib.sh"
 D=$TMP
+export REGIA_FAIL_WAIT=${REGIA_FAIL_WAIT:-10}  # a stalled collective write ends after 10 s here
 mnt=$D/mnt
 mkdir -p "$mnt"
 mount -t tmpfs -o size=64k tmpfs "$mnt" 2>/dev/null || skip "cannot mount a tmpfs here (needs root): $(id -un)"
