@@ -1,6 +1,7 @@
 /* EU air-quality rule sets and daily statistics for the environmental driver.
  * Directive 2008/50/EC and Directive (EU) 2024/2881 (limits applying from 2030); see
- * ../shared/DOMAIN.md section 1.  The 2030 allowances (18 days) are a lead to verify. */
+ * docs/env.md (Annex I of 2024/2881, ELI http://data.europa.eu/eli/dir/2024/2881/oj).  The 2030
+ * allowances (18 days) are still to be checked line by line against that text. */
 #include <math.h>
 #include <string.h>
 
