@@ -91,7 +91,7 @@ static void wd_fire(int sig)
     _exit(REGIA_EXIT_FAIL);
 }
 
-int regia_watchdog_seconds(void)
+static int regia_watchdog_seconds(void)
 {
     const char *s = getenv("REGIA_FAIL_WAIT");
     int v = s ? atoi(s) : 0;

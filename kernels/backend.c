@@ -104,14 +104,6 @@ void regia_backend_close(regia_backend_t *be)
     memset(be, 0, sizeof *be);
 }
 
-const char *regia_backend_op_backend(const regia_backend_t *be, const char *op)
-{
-    for (int i = 0; be->ops && i < N_OPS; i++)
-        if (!strcmp(op, OP_NAMES[i]))
-            return has_op(be->ops, i) ? be->ops->name : be->fallback ? be->fallback->ops->name : "none";
-    return "none";
-}
-
 int64_t regia_backend_batch(const regia_backend_t *be)
 {
     if (!be->ops) return 64;

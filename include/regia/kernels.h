@@ -77,9 +77,6 @@ void regia_backend_close(regia_backend_t *be);
 const char *regia_backend_name(const regia_backend_t *be);
 /* The description names the ops that fall back to the CPU reference, if any. */
 void regia_backend_describe(const regia_backend_t *be, char *buf, int len);
-/* The backend that runs op ("ets", "exceed", "breach") on this handle: its own, or "cpu"
- * when auto fell back to the CPU reference for an op the device lacks. */
-const char *regia_backend_op_backend(const regia_backend_t *be, const char *op);
 /* Series per call that keep this backend busy: the CPU fills its 16 vector lanes on every
  * thread; a GPU gets at least 10^5 series. */
 int64_t regia_backend_batch(const regia_backend_t *be);
