@@ -47,7 +47,7 @@ CSTD       := -std=c17 -D_GNU_SOURCE
 CPPFLAGS   += -Iinclude -DREGIA_VERSION=\"$(VERSION)\" -DREGIA_GIT_REV=\"$(GIT_REV)\"
 KFLAGS     := $(CSTD) $(OPT) $(WARN) -fopenmp $(CPPFLAGS)
 HFLAGS     := $(CSTD) $(OPT) $(WARN) -fopenmp $(CPPFLAGS) -I$(NETCDF_INC) -I$(HDF5_INC)
-LDLIBS     := $(NETCDF_LIB) $(HDF5_LIB) -lcrypto -lopenblas -lm -fopenmp
+LDLIBS     := $(NETCDF_LIB) $(HDF5_LIB) -lcrypto -lglpk -lopenblas -lm -fopenmp
 
 
 # --- sources: every .c file of a layer is part of it (no lists to forget) ---------------
@@ -78,6 +78,7 @@ deps:
 deps-test:
 	@scripts/install-deps.sh test
 	@scripts/install-cf-checker.sh
+	@scripts/install-peers.sh
 deps-bench:
 	@scripts/install-deps.sh bench
 

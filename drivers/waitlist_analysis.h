@@ -1,0 +1,165 @@
+/* waitlist_analysis.h - `regia waitlist JOBFILE`: the analysis domain's state and the
+ * modules that fill it (internal to drivers/).  docs/waitlist.md documents the job keys
+ * and the output.
+ *
+ * Items are the services (a service's districts, ASLs and weeks are linked by the sums
+ * that disclosure control must respect, so one service is computed whole on one rank);
+ * the cost of a service is its bookings.  Per shard service k (0 <= k < run->ni):
+ *   waitlist_compliance.c  ex ante / ex post counts, shares, median and p90 waits, lights
+ *   waitlist_sdc.c         primary + secondary suppression of the counts (regia/sdc.h),
+ *                          then the statistics of suppressed or small cells are blanked
+ *   waitlist_demand.c      weekly first-access demand forecasts per district x class
+ *                          (ETS kernels for dense series, the Croston family otherwise)
+ *   waitlist_risk.c        queue risk per guarantee area (the slot simulation op)
+ *   waitlist_alloc.c       extra slots, reserved slots, moves between districts, and the
+ *                          closed-form queue indicators (NHSRwaitinglist's)
+ * cmd_waitlist.c holds the domain table, the job schema, index / read / define / write.
+ * Each module defines and writes its own variables (wl_X_define, wl_X_write), after the
+ * dimensions cmd_waitlist.c has defined (w->dim).  Ownership: each section below is
+ * edited only by its module's author.
+ */
+#ifndef REGIA_WAITLIST_ANALYSIS_H
+#define REGIA_WAITLIST_ANALYSIS_H
+
+#include <stdint.h>
+
+#include "domain.h"
+#include "waitlist_impl.h"
+
+/* Count measures of the compliance cube: three partitions of one population (the
+ * first-access SSN requests whose clock starts in the period). */
+enum {
+    WL_M_REQUESTS = 0,       /* = within + beyond + excluded = delivered_* + not_delivered */
+    WL_M_WITHIN,             /* ex ante: in guarantee, assigned date within the limit      */
+    WL_M_BEYOND,             /* ex ante: in guarantee, beyond the limit                    */
+    WL_M_EXCLUDED,           /* ex ante: left the guarantee (first offer refused by choice) */
+    WL_M_DELIV_WITHIN,       /* ex post: delivered within the limit of the booking          */
+    WL_M_DELIV_BEYOND,       /* ex post: delivered beyond it                                */
+    WL_M_NOT_DELIVERED,      /* ex post: cancelled, no-show, withdrawn or pending           */
+    WL_MEASURES
+};
+extern const char *const WL_MEASURE_NAMES[WL_MEASURES];
+
+/* Areas: the districts (0 .. n_district-1), then the ASLs, then the region. */
+typedef struct {
+    int n_area, n_district, n_asl;
+    int *level;              /* n_area: 0 district, 1 ASL, 2 region                        */
+    int *parent;             /* n_area: the area it sums into (-1 for the region)          */
+} wl_areas_t;
+
+typedef struct wl wl_t;
+
+/* ---- section: cmd_waitlist.c (job, index, shard, axes, dims) --------------------------- */
+struct wl {
+    /* job */
+    const char *input, *agendas_path, *districts_path;
+    wl_clock_t clock;
+    double limit_days[2][WL_CLASSES];   /* [kind: 0 visit, 1 diagnostic][class]           */
+    double target[WL_CLASSES];          /* fractions (0.9)                                 */
+    double light_green, light_yellow;   /* percent: >= green green, >= yellow yellow      */
+    double k, protection;               /* disclosure control                              */
+    int64_t as_of;                      /* UTC seconds of the as-of date (Rome midnight)   */
+    int horizon;                        /* demand forecast weeks                           */
+    int risk_weeks;                     /* queue-risk weeks                                */
+    int n_paths;
+    uint64_t seed;
+    int n_levels; double levels[4];     /* forecast interval levels (80, 95)               */
+    int n_q; double q[8];            /* quantiles of the risk share                 */
+    double alloc_level;                 /* max P(missing a target) after allocation        */
+    int alloc_max_extra;                /* largest extra weekly slots tried                */
+    double weeks_to_target;             /* NHSR relief capacity                            */
+    int intermittent_method;            /* regia_im_method_t, or -1: by the SBC rule       */
+    /* tables */
+    wl_services_t services;             /* from the bookings file                          */
+    wl_districts_t districts;
+    wl_agendas_t agendas;
+    wl_areas_t areas;
+    /* axes: weeks start on Mondays (Rome); months group the ISO weeks whose Thursday
+     * falls in them, so a month is exactly the sum of its weeks */
+    int64_t week0;                      /* UTC seconds of the first Monday                 */
+    int n_weeks, n_months, n_periods;   /* periods: the weeks, then the months             */
+    int *week_month;                    /* n_weeks                                         */
+    int hist_weeks;                     /* weeks before as_of (demand history)             */
+    /* index and shard */
+    int n_services;
+    int64_t *service_first, *service_count;
+    wl_booking_t *bk;                   /* the shard's bookings, service after service     */
+    int64_t *bk_off;                    /* run->ni + 1 offsets into bk                     */
+    /* output dims (define) */
+    struct { int service, area, cls, week, month, horizon, level, quantile, risk_week,
+             move, nv, strlen_; } dim;
+
+    /* ---- section: waitlist_compliance.c ---- per shard service, sizes per service:
+     * cube: n_area * 5 * n_periods * WL_MEASURES; stats: n_area * 5 * n_periods */
+    double *count;                      /* the cube (after SDC: NaN where suppressed)      */
+    double *share_ex_ante, *share_ex_post, *wait_median, *wait_p90; /* percent, days      */
+    int8_t *light;                      /* 0 green 1 yellow 2 red, -1 none                  */
+    int vid_compliance[16];
+
+    /* ---- section: waitlist_sdc.c ---- */
+    int8_t *sdc_status;                 /* per cube cell (regia_sdc_status_t)              */
+    double *persons;                    /* distinct patients per cube cell                 */
+    int64_t sdc_primary, sdc_secondary, sdc_lps;
+    int vid_sdc[4];
+
+    /* ---- section: waitlist_demand.c ---- per shard service: n_district * 4 series */
+    double *dem_mean;                   /* [(d*4 + c)*horizon + h]                         */
+    double *dem_lower, *dem_upper;      /* [((d*4 + c)*n_levels + l)*horizon + h]          */
+    double *dem_var;                    /* predictive variance (risk arrivals)             */
+    int8_t *dem_method;                 /* per series: 0 ets, 1.. croston family + 1, -1 suppressed */
+    double *dem_adi, *dem_cv2;
+    int vid_demand[12];
+
+    /* ---- section: waitlist_risk.c ---- per shard service: n_area * 4 * risk_weeks */
+    double *risk_share_mean, *risk_share_q, *risk_p_miss, *risk_requests;
+    int vid_risk[8];
+
+    /* ---- section: waitlist_alloc.c ---- per shard service */
+    int32_t *extra_slots;               /* n_area (guarantee areas; -1 elsewhere)          */
+    int32_t *reserve_slots;             /* n_area * 4                                      */
+    double *nhsr;                       /* n_area * 4 * 6: demand, capacity, target queue,
+                                           target capacity, relief capacity, pressure     */
+    int32_t *move_slots;                /* n_district * n_district: slots a week moved from
+                                           district i to j of the same ASL (visits)       */
+    int vid_alloc[12];
+};
+
+
+static inline int64_t wl_cell(const wl_t *w, int area, int cls, int period, int m)
+{
+    return (((int64_t)area * WL_CLASS_DIM + cls) * w->n_periods + period) * WL_MEASURES + m;
+}
+static inline int64_t wl_stat(const wl_t *w, int area, int cls, int period)
+{
+    return ((int64_t)area * WL_CLASS_DIM + cls) * w->n_periods + period;
+}
+
+/* Module entry points: k = shard service index (0 .. run->ni-1), global run->i0 + k. */
+regia_status_t wl_compliance_alloc(regia_run_t *run, wl_t *w);
+regia_status_t wl_compliance_compute(regia_run_t *run, wl_t *w, int64_t k);
+regia_status_t wl_compliance_define(regia_run_t *run, wl_t *w, int ncid);
+regia_status_t wl_compliance_write(regia_run_t *run, wl_t *w, int ncid);
+
+regia_status_t wl_sdc_alloc(regia_run_t *run, wl_t *w);
+regia_status_t wl_sdc_compute(regia_run_t *run, wl_t *w, int64_t k);  /* after compliance */
+regia_status_t wl_sdc_define(regia_run_t *run, wl_t *w, int ncid);
+regia_status_t wl_sdc_write(regia_run_t *run, wl_t *w, int ncid);
+
+regia_status_t wl_demand_alloc(regia_run_t *run, wl_t *w);
+regia_status_t wl_demand_compute(regia_run_t *run, wl_t *w, int64_t k);
+regia_status_t wl_demand_define(regia_run_t *run, wl_t *w, int ncid);
+regia_status_t wl_demand_write(regia_run_t *run, wl_t *w, int ncid);
+
+regia_status_t wl_risk_alloc(regia_run_t *run, wl_t *w);
+regia_status_t wl_risk_compute(regia_run_t *run, wl_t *w, int64_t k); /* after demand */
+regia_status_t wl_risk_define(regia_run_t *run, wl_t *w, int ncid);
+regia_status_t wl_risk_write(regia_run_t *run, wl_t *w, int ncid);
+
+regia_status_t wl_alloc_alloc(regia_run_t *run, wl_t *w);
+regia_status_t wl_alloc_compute(regia_run_t *run, wl_t *w, int64_t k); /* after risk */
+regia_status_t wl_alloc_define(regia_run_t *run, wl_t *w, int ncid);
+regia_status_t wl_alloc_write(regia_run_t *run, wl_t *w, int ncid);
+
+void wl_modules_free(wl_t *w);
+
+#endif

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install the peer tools that the waiting-list tests and benchmarks compare against, pinned,
+# in one virtual environment under the build directory ($BUILD/peer-venv, default
+# build/peer-venv): statsforecast 2.1.1 (the Croston family), Ciw (a priority-queue
+# simulator) and SciPy (linprog plays the attacker of disclosure control).  Idempotent.
+#   scripts/install-peers.sh            install (needs PyPI), or do nothing when present
+#   scripts/install-peers.sh --check    exit 0 when installed, 1 otherwise (prints nothing)
+# Tests that need a peer report themselves skipped (exit 77) when it is missing.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+: "${BUILD:=$root/build}"
+venv=${REGIA_PEER_VENV:-$BUILD/peer-venv}
+PY=${PYTHON:-python3}
+pins=(statsforecast==2.1.1 ciw==3.2.7 scipy==1.14.1 numpy==1.26.4 pandas==2.2.3)
+stamp=$venv/.regia-pins
+want=$(printf '%s\n' "${pins[@]}")
+if [[ -x $venv/bin/python && -f $stamp && $(cat "$stamp") == "$want" ]]; then
+  [[ ${1:-} == --check ]] && exit 0
+  echo "regia: peer tools are installed in $venv"; exit 0
+fi
+[[ ${1:-} == --check ]] && exit 1
+echo "regia: installing ${pins[*]} into $venv"
+"$PY" -m venv "$venv"
+"$venv/bin/pip" install -q --disable-pip-version-check "${pins[@]}"
+printf '%s\n' "${pins[@]}" >"$stamp"
+"$venv/bin/python" -c 'import statsforecast, ciw, scipy; print("regia: statsforecast", statsforecast.__version__, "ciw", ciw.__version__, "scipy", scipy.__version__)'
