@@ -11,7 +11,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 : "${BUILD:=$root/build}"
 venv=${REGIA_PEER_VENV:-$BUILD/peer-venv}
 PY=${PYTHON:-python3}
-pins=(statsforecast==2.1.1 ciw==3.2.7 scipy==1.14.1 numpy==1.26.4 pandas==2.2.3)
+pins=(statsforecast==2.1.1 ciw==3.2.7 scipy==1.14.1 numpy==2.1.3 pandas==2.2.3)
 stamp=$venv/.regia-pins
 want=$(printf '%s\n' "${pins[@]}")
 if [[ -x $venv/bin/python && -f $stamp && $(cat "$stamp") == "$want" ]]; then
