@@ -103,7 +103,7 @@ typedef struct {
     size_t item_bytes;
 } regia_item_array_t;
 
-enum { REGIA_MAX_ITEM_ARRAYS = 16 };
+enum { REGIA_MAX_ITEM_ARRAYS = 32 }; /* the waiting-list domain checkpoints 23 per-service arrays */
 
 struct regia_domain {
     const char *name;          /* "env": regia NAME JOBFILE                               */

@@ -80,6 +80,14 @@ struct wl {
     int n_weeks, n_months, n_periods;   /* periods: the weeks, then the months             */
     int *week_month;                    /* n_weeks                                         */
     int hist_weeks;                     /* weeks before as_of (demand history)             */
+    int64_t week0_day;                  /* Rome day number (days since 1970-01-01) of week0 */
+    int64_t as_of_day;                  /* Rome day number of as_of                        */
+    int month0;                         /* year * 12 + month - 1 of month 0                */
+    /* per global service (n_services): limits in days (U too: hours / 24) and targets
+     * (fractions) after the [limits] / [targets] per-group overrides; the compliance
+     * rules use these, limit_days / target are the defaults they start from */
+    double (*svc_limit)[WL_CLASSES], (*svc_target)[WL_CLASSES];
+    double tsb_alpha_d, tsb_alpha_p;    /* [demand] intermittent = tsb: its two alphas      */
     /* index and shard */
     int n_services;
     int64_t *service_first, *service_count;
@@ -87,13 +95,15 @@ struct wl {
     int64_t *bk_off;                    /* run->ni + 1 offsets into bk                     */
     /* output dims (define) */
     struct { int service, area, cls, week, month, horizon, level, quantile, risk_week,
-             move, nv, strlen_; } dim;
+             move, nv, strlen_, measure; } dim;
 
     /* ---- section: waitlist_compliance.c ---- per shard service, sizes per service:
      * cube: n_area * 5 * n_periods * WL_MEASURES; stats: n_area * 5 * n_periods */
     double *count;                      /* the cube (after SDC: NaN where suppressed)      */
     double *share_ex_ante, *share_ex_post, *wait_median, *wait_p90; /* percent, days      */
     int8_t *light;                      /* 0 green 1 yellow 2 red, -1 none                  */
+    int64_t n_no_clock;                 /* first-access SSN bookings without a clock start
+                                           time (left out of the cube; logged)            */
     int vid_compliance[16];
 
     /* ---- section: waitlist_sdc.c ---- */
@@ -139,6 +149,9 @@ regia_status_t wl_compliance_alloc(regia_run_t *run, wl_t *w);
 regia_status_t wl_compliance_compute(regia_run_t *run, wl_t *w, int64_t k);
 regia_status_t wl_compliance_define(regia_run_t *run, wl_t *w, int ncid);
 regia_status_t wl_compliance_write(regia_run_t *run, wl_t *w, int ncid);
+/* After wl_sdc_compute: the traffic lights again from the shares disclosure control left
+ * (a blanked share has no light). */
+void wl_compliance_lights(wl_t *w, int64_t k);
 
 regia_status_t wl_sdc_alloc(regia_run_t *run, wl_t *w);
 regia_status_t wl_sdc_compute(regia_run_t *run, wl_t *w, int64_t k);  /* after compliance */

@@ -84,8 +84,8 @@ regia_status_t regia_nc_put_rows(int ncid, int vid, int nd, int64_t s0, int64_t 
                                  const void *data)
 {
     regia_status_t st = REGIA_OK;
-    size_t start[3] = {ns ? (size_t)s0 : 0, 0, 0}, count[3] = {(size_t)ns, 0, 0};
-    if (nd < 1 || nd > 3) return REGIA_FAIL(REGIA_ERR_INVALID, "regia_nc_put_rows: %d dimensions", nd);
+    size_t start[6] = {ns ? (size_t)s0 : 0, 0, 0, 0, 0, 0}, count[6] = {(size_t)ns, 0, 0, 0, 0, 0};
+    if (nd < 1 || nd > 6) return REGIA_FAIL(REGIA_ERR_INVALID, "regia_nc_put_rows: %d dimensions", nd);
     for (int i = 1; i < nd; i++) count[i] = ns ? inner[i - 1] : 0;
     REGIA_NC(nc_var_par_access(ncid, vid, NC_COLLECTIVE));
     switch (t) {
@@ -93,6 +93,9 @@ regia_status_t regia_nc_put_rows(int ncid, int vid, int nd, int64_t s0, int64_t 
     case NC_DOUBLE: REGIA_NC(nc_put_vara_double(ncid, vid, start, count, data)); break;
     case NC_INT: REGIA_NC(nc_put_vara_int(ncid, vid, start, count, data)); break;
     case NC_CHAR: REGIA_NC(nc_put_vara_text(ncid, vid, start, count, data)); break;
+    case NC_BYTE: REGIA_NC(nc_put_vara_schar(ncid, vid, start, count, data)); break;
+    case NC_SHORT: REGIA_NC(nc_put_vara_short(ncid, vid, start, count, data)); break;
+    case NC_INT64: REGIA_NC(nc_put_vara_longlong(ncid, vid, start, count, data)); break;
     default: return REGIA_FAIL(REGIA_ERR_INVALID, "regia_nc_put_rows: unsupported type %d", (int)t);
     }
 err:

@@ -36,8 +36,9 @@ regia_status_t regia_nc_def_data(int ncid, const char *name, nc_type type, int n
 
 /* Collective.  Write rows [s0, s0 + ns) of a variable whose first dimension is the
  * station or series one; `inner` gives the lengths of its other dimensions (nd - 1 of
- * them, nd <= 3).  A rank with nothing to write passes ns = 0 and still takes part.
- * t: NC_FLOAT, NC_DOUBLE, NC_INT or NC_CHAR. */
+ * them, nd <= 6).  A rank with nothing to write passes ns = 0 and still takes part.
+ * t: NC_FLOAT, NC_DOUBLE, NC_INT, NC_CHAR, NC_BYTE (signed char), NC_SHORT or NC_INT64
+ * (long long). */
 regia_status_t regia_nc_put_rows(int ncid, int vid, int nd, int64_t s0, int64_t ns, const size_t *inner, nc_type t,
                                  const void *data);
 
