@@ -87,7 +87,6 @@ struct wl {
      * (fractions) after the [limits] / [targets] per-group overrides; the compliance
      * rules use these, limit_days / target are the defaults they start from */
     double (*svc_limit)[WL_CLASSES], (*svc_target)[WL_CLASSES];
-    double tsb_alpha_d, tsb_alpha_p;    /* [demand] intermittent = tsb: its two alphas      */
     /* index and shard */
     int n_services;
     int64_t *service_first, *service_count;
