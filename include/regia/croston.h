@@ -19,8 +19,10 @@
  *   IMAPA: mean over k = 1..round(mean interval) of the ADIDA-style forecasts.
  * Example S = 0,0,3,0,0,1,0,0,0,4,0,2,0,0,5,0: CLASSIC 1.0181210298, SBA 0.9672149783,
  * TSB(0.2, 0.1) 0.8510292332, ADIDA 1.0150666667 (k = 3), IMAPA 1.0353415700.
- * A series with no non-zero value forecasts 0 (statsforecast's behaviour where it has
- * one; documented in docs/methods.md where it has none).
+ * A series with no non-zero value forecasts 0 (statsforecast's behaviour: the Croston
+ * variants forecast the last value, TSB, ADIDA and IMAPA zeros); so does an empty series
+ * (statsforecast fails on one).  IMAPA's sums and average use numpy's pairwise summation,
+ * as statsforecast's numpy code does: results are the same doubles, not only close.
  */
 #ifndef REGIA_CROSTON_H
 #define REGIA_CROSTON_H
@@ -78,19 +80,31 @@ typedef struct {
 } regia_croston_batch_t;
 
 /* Outputs, allocated by the caller.  Intervals: the predictive distribution of one
- * step's demand under the stochastic model documented in docs/methods.md
- * ("Intervals for intermittent demand"): the same for every step of the horizon, so
- * lower/upper are per level only.  lower[s*n_levels + l], upper[...]: integers >= 0. */
+ * step's demand under the stochastic model documented in docs/intermittent.md: the same
+ * for every step of the horizon, so lower/upper are per level only.
+ *   D = B * c * Z,  B ~ Bernoulli(p),  Z uniform over the series' observed non-zero
+ *   values (each observation weight 1/count),  c = mean / (p * mean(Z)), so E[D] = mean.
+ *   p: CLASSIC, SBA, OPTIMIZED 1 / (smoothed interval); TSB the smoothed occurrence;
+ *   ADIDA, IMAPA the share of non-zero periods.  No demand (or mean 0): D = 0.
+ * lower/upper: the (1-L)/2 and (1+L)/2 quantiles of D (smallest v with P(D <= v) >= q),
+ * rounded down / up to integers >= 0, so P(lower <= D <= upper) >= L (discrete: often
+ * more; an interval may be [0, 0] when 1 - p >= (1+L)/2, even with mean > 0).
+ * lower[s*n_levels + l], upper[...].  var: Var D = c^2 p (E[Z^2] - p E[Z]^2), exact.
+ * Computed, not simulated: deterministic.  On error the outputs are unspecified. */
 typedef struct {
     double *mean;              /* n_series point forecasts                              */
-    double *lower, *upper;     /* n_series * n_levels                                   */
+    double *lower, *upper;     /* n_series * n_levels (may be NULL when n_levels == 0)  */
     double *adi, *cv2;         /* n_series (may be NULL)                                */
     int32_t *demand_class;     /* n_series regia_demand_class_t (may be NULL)           */
+    double *var;               /* n_series predictive variance of D (may be NULL)       */
+    double *prob;              /* n_series occurrence probability p of D (may be NULL)  */
 } regia_croston_out_t;
 
+/* threads <= 0: all (omp_get_max_threads()).  A bad value (negative, NaN, infinite)
+ * fails with REGIA_ERR_INVALID naming the series and the position. */
 regia_status_t regia_croston(const regia_croston_batch_t *in, regia_croston_out_t *out, int threads);
 
-/* One series, no intervals (tests and benchmarks). */
+/* One series, no intervals (tests and benchmarks); NaN for an invalid request. */
 double regia_croston1(const double *y, int32_t n, int method, double alpha_d, double alpha_p);
 
 #ifdef __cplusplus
