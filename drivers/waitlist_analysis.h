@@ -118,6 +118,14 @@ struct wl {
     int8_t *dem_method;                 /* per series: 0 ets, 1.. croston family + 1, -1 suppressed */
     double *dem_adi, *dem_cv2;
     int vid_demand[12];
+    /* every series, suppressed ones too (the queue risk's arrivals), over the
+     * dem_sim_weeks = max(horizon, risk_weeks) weeks after the history:
+     * dem_sim_mean and dem_var [(d*4 + c)*dem_sim_weeks + h] */
+    double *dem_sim_mean;
+    int dem_sim_weeks;
+    int dem_period;                     /* ETS season: 52 with >= 104 weeks of history, else 1 */
+    int32_t *dem_persons;               /* per series: distinct patients in its history   */
+    double tsb_alpha_d, tsb_alpha_p;    /* [demand] intermittent = tsb: its two alphas (job) */
 
     /* ---- section: waitlist_risk.c ---- per shard service: n_area * 4 * risk_weeks */
     double *risk_share_mean, *risk_share_q, *risk_p_miss, *risk_requests;
@@ -171,6 +179,17 @@ regia_status_t wl_alloc_alloc(regia_run_t *run, wl_t *w);
 regia_status_t wl_alloc_compute(regia_run_t *run, wl_t *w, int64_t k); /* after risk */
 regia_status_t wl_alloc_define(regia_run_t *run, wl_t *w, int ncid);
 regia_status_t wl_alloc_write(regia_run_t *run, wl_t *w, int ncid);
+
+/* waitlist_demand.c helpers (tests): */
+enum { WL_DEM_SUPPRESSED = -1, WL_DEM_ETS = 0, WL_DEM_CROSTON = 1 /* + regia_im_method_t */ };
+int64_t wl_rome_day(int64_t t);                 /* Rome civil day (days since 1970-01-01) */
+int wl_demand_counts(const wl_booking_t *b);    /* a first-access SSN request with a contact */
+int wl_demand_class(const wl_booking_t *b);     /* 0..3 (no class = P)                       */
+/* History of one service: y[(d*4 + c)*hist_weeks + t] = requests whose CUP contact lies in
+ * week t (before as_of), persons[d*4 + c] = their distinct patients. */
+regia_status_t wl_demand_series(const wl_t *w, const wl_booking_t *bk, int64_t n, double *y, int32_t *persons);
+int wl_demand_period(const wl_t *w);            /* 52 or 1                                  */
+int wl_demand_route(const wl_t *w, int demand_class); /* WL_DEM_ETS or WL_DEM_CROSTON + method */
 
 void wl_modules_free(wl_t *w);
 
