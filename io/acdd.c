@@ -79,7 +79,8 @@ regia_status_t regia_acdd_put(int ncid, const regia_acdd_t *a)
 #define TEXT(k, v) REGIA_TRY(put_text(ncid, k, v))
 #define OPT(k, v) do { if (v) TEXT(k, v); } while (0)
     TEXT("Conventions", REGIA_CONVENTIONS);
-    TEXT("featureType", a->feature_type ? a->feature_type : "timeSeries");
+    if (!a->feature_type || a->feature_type[0]) /* "": not a discrete sampling geometry (no featureType) */
+        TEXT("featureType", a->feature_type ? a->feature_type : "timeSeries");
     TEXT("cdm_data_type", a->cdm_data_type ? a->cdm_data_type : "Station");
     TEXT("title", a->title);
     TEXT("summary", a->summary);

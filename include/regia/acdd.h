@@ -38,7 +38,8 @@ typedef struct {
     const char *references;          /* NULL: none                                       */
     const char *platform, *instrument; /* NULL: none                                     */
     /* CF featureType and ACDD/THREDDS cdm_data_type, set by the domain (NULL: timeSeries,
-     * Station) */
+     * Station; a feature_type "" writes no featureType: the file is no discrete sampling
+     * geometry, e.g. the waiting-list cube) */
     const char *feature_type, *cdm_data_type;
     /* when (same string on every rank) */
     const char *date_created;        /* ISO 8601 UTC; also date_modified, date_issued    */
