@@ -1,0 +1,249 @@
+/* test_waitlist_services.c - the waiting-list data foundations (drivers/waitlist_services.c):
+ * the shipped services table, loader errors naming file, line and column, look-up by the
+ * 1996 and the 2024 code, districts and agendas, Europe/Rome time around both summer-time
+ * switches, and the national holidays.
+ *
+ * Expected instants are worked out by hand from the EU rule (summer time from 01:00 UTC of
+ * the last Sunday of March to 01:00 UTC of the last Sunday of October): in 2024 the
+ * switches were on 31 March and 27 October, in 2025 on 30 March and 26 October.  Easter
+ * Sunday was 31 March 2024 and 20 April 2025 (Easter Monday 1 April 2024, 21 April 2025). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "../../drivers/waitlist_impl.h"
+#include "regia/timeutil.h"
+
+static char dir[256];
+
+static const char *write_tmp(const char *name, const char *text)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) return path;
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+/* Loading `text` as a services table must fail with a message containing every needle. */
+static void services_bad(const char *text, const char *n1, const char *n2)
+{
+    wl_services_t t;
+    const char *p = write_tmp("bad_services.csv", text);
+    regia_status_t st = wl_services_load(p, &t);
+    CHECK_MSG(st != REGIA_OK, "accepted: %s", text);
+    if (st == REGIA_OK) { wl_services_free(&t); return; }
+    const char *m = regia_error_msg();
+    CHECK_MSG(strstr(m, "bad_services.csv") != NULL, "no file name in: %s", m);
+    CHECK_MSG(!n1 || strstr(m, n1) != NULL, "'%s' not in: %s", n1, m);
+    CHECK_MSG(!n2 || strstr(m, n2) != NULL, "'%s' not in: %s", n2, m);
+    CHECK(t.n == 0 && t.s == NULL);
+}
+
+static int64_t utc(int y, int mo, int d, int h, int mi) { return regia_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60; }
+
+static void rome_is(int64_t t, int y, int mo, int d, int h, int mi)
+{
+    int Y, M, D, H, MI, S;
+    wl_utc_to_rome(t, &Y, &M, &D, &H, &MI, &S);
+    CHECK_MSG(Y == y && M == mo && D == d && H == h && MI == mi && S == 0,
+              "t=%lld: got %04d-%02d-%02d %02d:%02d:%02d, expected %04d-%02d-%02d %02d:%02d", (long long)t, Y, M, D,
+              H, MI, S, y, mo, d, h, mi);
+}
+
+#define HDR "table_version,code_1996,code_2024,name,kind,discipline,group,area_level\n"
+
+int main(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/test_waitlist_services.%d", (int)getpid());
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s", dir);
+    if (system(cmd) != 0) return 1;
+
+    /* --- the table shipped with regia ---------------------------------------------------- */
+    const char *root = getenv("REGIA_ROOT");
+    char shipped[512];
+    snprintf(shipped, sizeof shipped, "%s/data/waitlist/pngla_services.csv", root ? root : ".");
+    wl_services_t t;
+    CHECK_OK(wl_services_load(shipped, &t));
+    CHECK(t.n >= 60);
+    CHECK(!strcmp(t.version, "pngla-2019-2021.1"));
+    CHECK(strlen(t.sha) == 64);
+    int nvis = 0, nasl = 0;
+    for (int i = 0; i < t.n; i++) {
+        nvis += t.s[i].kind == 0;
+        nasl += t.s[i].area_level == 1;
+    }
+    CHECK_MSG(nvis == 14, "%d visits", nvis);
+    CHECK(nasl > 0);
+    int card = wl_services_find(&t, "89.7", "08");
+    CHECK(card >= 0 && strstr(t.s[card].name, "cardiologica"));
+    CHECK(wl_services_find(&t, "89.7", "8") == card);           /* discipline as a number */
+    CHECK(wl_services_find(&t, "89.7/08", NULL) == card);       /* code/discipline form   */
+    CHECK(wl_services_find(&t, "89.7A.3", NULL) == card);       /* 2024 code               */
+    CHECK(wl_services_find(&t, "89.7", NULL) == -1);            /* ambiguous without discipline */
+    CHECK(wl_services_find(&t, "89.7", "99") == -1);
+    int neuro = wl_services_find(&t, "89.13", NULL);
+    CHECK(neuro >= 0 && strstr(t.s[neuro].name, "neurologica"));
+    int ct = wl_services_find(&t, "87.41", NULL);
+    CHECK(ct >= 0 && t.s[ct].kind == 1 && t.s[ct].area_level == 1);
+    int ecg = wl_services_find(&t, " 89.52 ", NULL);
+    CHECK(ecg >= 0 && t.s[ecg].area_level == 0);
+    CHECK(wl_services_find(&t, "12.34", NULL) == -1);
+
+    /* --- loader errors: file, line and column ---------------------------------------------- */
+    services_bad(HDR "v1,89.7,89.7A.3,Prima visita cardiologica,visit,08,visit,district\n"
+                     "v1,89.52,,Elettrocardiogramma,test,,cardio,district\n",
+                 "line 3, column 'kind'", "'test'");
+    services_bad(HDR "v1,89.7,89.7A.3,Prima visita cardiologica,visit,08,visit,district\n"
+                     "v2,89.52,,Elettrocardiogramma,diagnostic,,cardio,district\n",
+                 "line 3, column 'table_version'", "one version a file");
+    services_bad(HDR "v1,89.7,,Prima visita,visit,,visit,district\n", "line 2, column 'discipline'", "branca");
+    services_bad(HDR "v1,89.7,,Prima visita cardiologica,visit,08,visit,district\n"
+                     "v1,89.7,,Altra cardiologica,visit,8,visit,district\n",
+                 "line 3, column 'code_1996'", "repeats");
+    services_bad(HDR "v1,89.52,,ECG,diagnostic,,cardio,region\n", "line 2, column 'area_level'", "'region'");
+    services_bad(HDR "v1,89.52,,ECG,diagnostic,,cardio\n", "line 2", "fields");
+    services_bad("table_version,code_1996,name,kind,discipline,group,area_level\n", "line 1", "'code_2024'");
+    services_bad(HDR, "no services", NULL);
+    services_bad(HDR "v1,89-52,,ECG,diagnostic,,cardio,district\n", "line 2, column 'code_1996'", "not a nomenclator code");
+    {
+        wl_services_t m;
+        CHECK(wl_services_load("/nonexistent/x.csv", &m) != REGIA_OK);
+        CHECK(strstr(regia_error_msg(), "/nonexistent/x.csv") != NULL);
+    }
+
+    /* --- districts and agendas ------------------------------------------------------------- */
+    const char *dp = write_tmp("districts.csv", "asl_code,asl_name,district_code,district_name,population\n"
+                                                "A1,ASL Uno,D01,Centro,120000\n"
+                                                "A1,ASL Uno,D02,Valle,\n"
+                                                "A2,ASL Due,D03,Costa,45000\n");
+    wl_districts_t d;
+    CHECK_OK(wl_districts_load(dp, &d));
+    CHECK(d.n_asl == 2 && d.n_district == 3);
+    CHECK(d.district_asl[1] == 0 && d.district_asl[2] == 1);
+    CHECK(d.population[0] == 120000 && isnan(d.population[1]));
+    CHECK(wl_district_find(&d, "D03") == 2 && wl_district_find(&d, "D09") == -1);
+    {
+        wl_districts_t e;
+        const char *bp = write_tmp("bad_districts.csv", "asl_code,asl_name,district_code,district_name,population\n"
+                                                        "A1,ASL Uno,D01,Centro,100\nA1,ASL Una,D02,Valle,5\n");
+        CHECK(wl_districts_load(bp, &e) != REGIA_OK);
+        CHECK_MSG(strstr(regia_error_msg(), "bad_districts.csv: line 3, column 'asl_name'"), "%s", regia_error_msg());
+        bp = write_tmp("bad_districts.csv", "asl_code,asl_name,district_code,district_name,population\n"
+                                            "A1,ASL Uno,D01,Centro,many\n");
+        CHECK(wl_districts_load(bp, &e) != REGIA_OK);
+        CHECK_MSG(strstr(regia_error_msg(), "line 2, column 'population'"), "%s", regia_error_msg());
+    }
+    const char *ap = write_tmp("agendas.csv",
+                               "provider,provider_name,agenda,service,district,slots_per_week,weekdays,valid_from,valid_to\n"
+                               "P1,Ospedale,AG1,89.7/08,D01,40,12345,2024-01-01,\n"
+                               "P1,Ospedale,AG2,87.41,D02,25,123456,01/01/2024,31/12/2024\n"
+                               "P1,Ospedale,AG2,87.41,D02,30,123456,2025-01-01,\n");
+    wl_agendas_t a;
+    CHECK_OK(wl_agendas_load(ap, &t, &d, &a));
+    CHECK(a.n == 3);
+    CHECK(a.service[0] == card && a.service[1] == ct && a.district[1] == 1);
+    CHECK(a.slots_week[1] == 25 && a.weekdays[0] == 0x1f && a.weekdays[1] == 0x3f);
+    CHECK(a.valid_from[1] == regia_days_from_civil(2024, 1, 1) * 86400);
+    CHECK(a.valid_to[1] == regia_days_from_civil(2025, 1, 1) * 86400); /* last day inclusive in the file */
+    CHECK(a.valid_to[0] == INT64_MAX);
+    wl_agendas_free(&a);
+    {
+        const char *H = "provider,provider_name,agenda,service,district,slots_per_week,weekdays,valid_from,valid_to\n";
+        char buf[512];
+        struct { const char *row, *want; } bad[] = {
+            {"P1,O,AG1,89.7,D01,40,12345,2024-01-01,\n", "line 2, column 'service'"},
+            {"P1,O,AG1,87.41,D09,40,12345,2024-01-01,\n", "line 2, column 'district'"},
+            {"P1,O,AG1,87.41,D01,-4,12345,2024-01-01,\n", "line 2, column 'slots_per_week'"},
+            {"P1,O,AG1,87.41,D01,4,1238,2024-01-01,\n", "line 2, column 'weekdays'"},
+            {"P1,O,AG1,87.41,D01,4,12345,2024-02-30,\n", "line 2, column 'valid_from'"},
+            {"P1,O,AG1,87.41,D01,4,12345,2024-02-03,2024-01-01\n", "line 2, column 'valid_to'"},
+            {"P1,O,AG1,87.41,D01,4,12345,2024-01-01,\nP1,O,AG1,87.41,D01,4,12345,2024-06-01,\n", "line 3, column 'valid_from'"},
+            {"P1,O,AG1,87.41,D01,4,12345,2024-01-01,2024-03-01\nP2,O,AG1,87.41,D01,4,12345,2024-06-01,\n", "line 3, column 'agenda'"},
+        };
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            snprintf(buf, sizeof buf, "%s%s", H, bad[i].row);
+            const char *bp = write_tmp("bad_agendas.csv", buf);
+            wl_agendas_t b;
+            CHECK_MSG(wl_agendas_load(bp, &t, &d, &b) != REGIA_OK, "accepted: %s", bad[i].row);
+            CHECK_MSG(strstr(regia_error_msg(), "bad_agendas.csv") && strstr(regia_error_msg(), bad[i].want),
+                      "'%s' not in: %s", bad[i].want, regia_error_msg());
+        }
+    }
+    wl_districts_free(&d);
+
+    /* --- Europe/Rome time ------------------------------------------------------------------- */
+    /* winter: UTC+1; summer: UTC+2 */
+    CHECK(wl_rome_to_utc(2024, 1, 15, 10, 30, 0) == utc(2024, 1, 15, 9, 30));
+    CHECK(wl_rome_to_utc(2024, 7, 15, 10, 30, 0) == utc(2024, 7, 15, 8, 30));
+    /* spring 2024: 31 March, 02:00 CET -> 03:00 CEST at 01:00 UTC */
+    CHECK(wl_rome_to_utc(2024, 3, 31, 1, 59, 0) == utc(2024, 3, 31, 0, 59));
+    CHECK(wl_rome_to_utc(2024, 3, 31, 3, 0, 0) == utc(2024, 3, 31, 1, 0));
+    CHECK(wl_rome_to_utc(2024, 3, 31, 2, 30, 0) == utc(2024, 3, 31, 1, 30)); /* gap: read as standard time */
+    rome_is(utc(2024, 3, 31, 0, 59), 2024, 3, 31, 1, 59);
+    rome_is(utc(2024, 3, 31, 1, 0), 2024, 3, 31, 3, 0);
+    rome_is(utc(2024, 3, 30, 23, 30), 2024, 3, 31, 0, 30);
+    /* autumn 2024: 27 October, 03:00 CEST -> 02:00 CET at 01:00 UTC; 02:30 happens twice */
+    CHECK(wl_rome_to_utc(2024, 10, 27, 2, 30, 0) == utc(2024, 10, 27, 0, 30)); /* the first, summer one */
+    CHECK(wl_rome_to_utc(2024, 10, 27, 3, 0, 0) == utc(2024, 10, 27, 2, 0));
+    CHECK(wl_rome_to_utc(2024, 10, 27, 1, 59, 0) == utc(2024, 10, 26, 23, 59));
+    rome_is(utc(2024, 10, 27, 0, 59), 2024, 10, 27, 2, 59);
+    rome_is(utc(2024, 10, 27, 1, 0), 2024, 10, 27, 2, 0);
+    rome_is(utc(2024, 10, 27, 1, 59), 2024, 10, 27, 2, 59);
+    rome_is(utc(2024, 10, 27, 2, 0), 2024, 10, 27, 3, 0);
+    /* 2025: 30 March and 26 October */
+    rome_is(utc(2025, 3, 30, 0, 59), 2025, 3, 30, 1, 59);
+    rome_is(utc(2025, 3, 30, 1, 0), 2025, 3, 30, 3, 0);
+    rome_is(utc(2025, 3, 29, 12, 0), 2025, 3, 29, 13, 0);
+    rome_is(utc(2025, 10, 26, 0, 30), 2025, 10, 26, 2, 30);
+    rome_is(utc(2025, 10, 26, 1, 30), 2025, 10, 26, 2, 30);
+    rome_is(utc(2025, 10, 26, 2, 30), 2025, 10, 26, 3, 30);
+    /* midnight crossing: 23:30 UTC on 31 Dec is 00:30 on 1 Jan */
+    rome_is(utc(2024, 12, 31, 23, 30), 2025, 1, 1, 0, 30);
+    CHECK(wl_rome_to_utc(2025, 1, 1, 0, 30, 0) == utc(2024, 12, 31, 23, 30));
+    /* round trip over every hour of 2024 and 2025 (outside the repeated autumn hour) */
+    int bad_rt = 0;
+    for (int64_t s = utc(2024, 1, 1, 0, 0); s < utc(2026, 1, 1, 0, 0); s += 3600 + 60) {
+        int Y, M, D, H, MI, S;
+        wl_utc_to_rome(s, &Y, &M, &D, &H, &MI, &S);
+        int64_t back = wl_rome_to_utc(Y, M, D, H, MI, S);
+        if (back != s && !(M == 10 && H == 2 && back == s - 3600)) bad_rt++;
+    }
+    CHECK_MSG(bad_rt == 0, "%d round trips failed", bad_rt);
+    CHECK(wl_rome_to_utc(2024, 2, 30, 0, 0, 0) == WL_NOTIME);
+    CHECK(wl_rome_to_utc(2024, 1, 1, 24, 0, 0) == WL_NOTIME);
+
+    /* --- holidays --------------------------------------------------------------------------- */
+    CHECK(wl_is_holiday(2024, 4, 1));   /* Easter Monday 2024 */
+    CHECK(wl_is_holiday(2025, 4, 21));  /* Easter Monday 2025 */
+    CHECK(wl_is_holiday(2025, 4, 20));  /* Easter Sunday 2025 */
+    CHECK(wl_is_holiday(2026, 4, 6));   /* Easter Monday 2026 (Easter 5 April) */
+    CHECK(!wl_is_holiday(2024, 4, 2) && !wl_is_holiday(2025, 4, 22) && !wl_is_holiday(2025, 4, 1));
+    CHECK(wl_is_holiday(2024, 1, 1) && wl_is_holiday(2024, 1, 6) && wl_is_holiday(2024, 4, 25));
+    CHECK(wl_is_holiday(2024, 5, 1) && wl_is_holiday(2024, 6, 2) && wl_is_holiday(2024, 8, 15));
+    CHECK(wl_is_holiday(2024, 11, 1) && wl_is_holiday(2024, 12, 8) && wl_is_holiday(2024, 12, 25));
+    CHECK(wl_is_holiday(2024, 12, 26));
+    CHECK(!wl_is_holiday(2024, 6, 24));  /* St John, Genoa's patron: local, not national */
+    CHECK(!wl_is_holiday(2024, 12, 7));  /* St Ambrose, Milan's patron */
+    CHECK(!wl_is_holiday(2024, 6, 29));  /* Sts Peter and Paul, Rome's patrons */
+    CHECK(!wl_is_holiday(2025, 10, 4) && wl_is_holiday(2026, 10, 4)); /* L. 151/2025, from 2026 */
+    CHECK(!wl_is_holiday(2024, 3, 19) && !wl_is_holiday(2024, 11, 4));
+
+    /* --- names ------------------------------------------------------------------------------ */
+    CHECK(!strcmp(WL_CLASS_NAMES[WL_P], "P") && !strcmp(WL_CLASS_NAMES[WL_CLASS_ALL], "all"));
+    CHECK(!strcmp(WL_OUTCOME_NAMES[WL_OUT_NOSHOW], "no_show"));
+    CHECK(!strcmp(WL_REASON_NAMES[WL_REASON_CHOICE], "choice"));
+    CHECK(!strcmp(WL_CLOCK_NAMES[WL_CLOCK_FIRST_AVAILABLE], "first_available"));
+    CHECK(!strcmp(WL_COLUMN_NAMES[0], "patient_id") && !strcmp(WL_COLUMN_NAMES[WL_NCOL - 1], "guarantee_reason"));
+    CHECK(WL_NCOL == 22);
+
+    wl_services_free(&t);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0) return 1;
+    return check_done();
+}
