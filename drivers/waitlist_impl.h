@@ -86,6 +86,10 @@ typedef struct {
 regia_status_t wl_services_load(const char *path, wl_services_t *t);
 /* Index of the service whose 1996 code + discipline or 2024 code is `code` (and, for
  * visits sharing 89.7, `discipline` when not NULL), -1 when none. */
+/* (waitlist_services.c) With discipline NULL, `code` may carry it as "89.7/08" (the form
+ * the canonical bookings CSV uses for 1996 visit codes: it has no discipline column); a
+ * 1996 code that several services share without a discipline ("89.7") is -1.  Blanks
+ * around `code` are ignored; disciplines compare as numbers ("8" == "08"). */
 int wl_services_find(const wl_services_t *t, const char *code, const char *discipline);
 void wl_services_free(wl_services_t *t);
 /* The table shipped with regia: REGIA_DATA_DIR/waitlist/pngla_services.csv (installed)
@@ -113,6 +117,12 @@ typedef struct {
     uint8_t *weekdays;       /* bit d (0 = Monday) set when the agenda works that day     */
     int64_t *valid_from, *valid_to; /* seconds (UTC midnight, Europe/Rome date); to excl. */
 } wl_agendas_t;
+/* (waitlist_services.c) agendas CSV: service is a code as wl_services_find takes it
+ * ("89.7/08", "89.7A.3", "87.41"); district a district_code; weekdays the digits of the
+ * working days, 1 = Monday .. 7 = Sunday ("12345"); valid_from / valid_to YYYY-MM-DD or
+ * dd/mm/yyyy, valid_to the LAST day (inclusive; empty = open-ended: valid_to INT64_MAX).
+ * One agenda code may have several rows (capacity changes) with the same provider,
+ * service and district that do not overlap in time. */
 regia_status_t wl_agendas_load(const char *path, const wl_services_t *s, const wl_districts_t *d,
                                wl_agendas_t *a);
 void wl_agendas_free(wl_agendas_t *a);
