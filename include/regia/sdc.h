@@ -9,7 +9,9 @@
  * count.  A primary cell (0 < value < k, or 0 < persons < k) must end with an attacker
  * interval [min, max] of width >= protection, where min and max are the extremes of the
  * cell over all non-negative solutions of the constraints with every published cell
- * fixed at its value.
+ * fixed at its value.  Zeros are published.  Secondary cells are held to the same width
+ * (so that no suppressed cell, primary or secondary, can be recomputed).  A cell in no
+ * constraint is protected by its suppression alone ([0, inf)).
  */
 #ifndef REGIA_SDC_H
 #define REGIA_SDC_H
@@ -29,9 +31,11 @@ typedef struct {
     const int64_t *cons_off;    /* n_cons + 1: parts of constraint c are                   */
     const int64_t *cons_part;   /*   cons_part[cons_off[c] .. cons_off[c+1])               */
     double k;                   /* frequency threshold (>= 3)                              */
-    double protection;          /* required interval width (default: k)                    */
-    const double *cost;         /* n_cells cost of suppressing a cell (NULL: its value)   */
-    int8_t *status;             /* out: n_cells regia_sdc_status_t                         */
+    double protection;          /* required interval width (0: k)                          */
+    const double *cost;         /* n_cells cost of suppressing a cell (NULL: value + 1)   */
+    int8_t *status;             /* out: n_cells regia_sdc_status_t (audit: in)             */
+    int64_t max_lps;            /* bound on the linear programs solved (0: 1000 + 40 n_cells);
+                                   protect fails with REGIA_ERR_NUMERIC when it is reached */
 } regia_sdc_problem_t;
 
 typedef struct {
@@ -41,8 +45,9 @@ typedef struct {
 
 /* Primary and secondary suppression; afterwards every primary cell passes the audit. */
 regia_status_t regia_sdc_protect(regia_sdc_problem_t *p, regia_sdc_report_t *rep);
-/* The attacker: for every suppressed cell, lo[i] and hi[i] (NaN for published cells).
- * Returns the number of primary cells whose width is below the protection (0 = safe). */
+/* The attacker: for every suppressed cell (status as given), lo[i] and hi[i] (NaN for
+ * published cells, hi = INFINITY when unbounded).  *unsafe = the number of suppressed
+ * cells (primary or secondary) whose width is below the protection (0 = safe). */
 regia_status_t regia_sdc_audit(const regia_sdc_problem_t *p, double *lo, double *hi, int64_t *unsafe);
 
 #endif

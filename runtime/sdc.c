@@ -1,0 +1,597 @@
+/* sdc.c - statistical disclosure control of linked count tables (regia/sdc.h), with the
+ * linear programs solved by GLPK's simplex.
+ *
+ * Two linear programs per connected block of constraints (cells linked through sums are
+ * solved together; blocks that share no cell are independent and stay small):
+ *
+ *   the attacker   x >= 0, every constraint total = sum of parts, every published cell
+ *                  fixed at its value; min and max of one suppressed cell x_i.  This is
+ *                  the audit of sdcTable's attack.R, and what the tests redo with scipy.
+ *   the defender   a perturbation d of the table that keeps every sum (A d = 0) and every
+ *                  cell non-negative (d_j >= -v_j), moves the cell being protected by a
+ *                  given amount, and moves published cells as little as possible:
+ *                  min sum_j cost_j |d_j| over published j (suppressed cells move free).
+ *                  The published cells it moves are suppressed next: afterwards v + d is
+ *                  a solution the attacker cannot exclude, so the cell's interval reaches
+ *                  the moved value.  This is the LP of the classic cell-suppression
+ *                  models (Kelly, Golden and Assad 1992; Fischetti and Salazar-Gonzalez
+ *                  2000), solved for one cell at a time: a greedy heuristic, not the
+ *                  optimal pattern, but every cell it returns is proved safe.
+ *
+ * Every suppressed cell (primary or secondary) is processed from a queue: the attacker's
+ * interval is computed; while it is narrower than the protection, the defender's LP adds
+ * cells; cells it adds join the queue.  Suppressing more cells only widens intervals, so a
+ * cell that passed stays safe.  One GLPK problem object per block and per role is reused:
+ * only an objective coefficient or a bound changes between solves, so the simplex starts
+ * from the previous basis.
+ */
+#include "regia/sdc.h"
+
+#include <glpk.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SDC_TOL 1e-6          /* counts are integers; LP round-off is far below this     */
+#define SDC_MOVE_EPS 1e-7     /* a defender move smaller than this is no move            */
+#define SDC_ROUNDS 20         /* defender rounds per cell before giving up               */
+
+typedef struct {
+    const regia_sdc_problem_t *p;
+    int64_t n, nc;
+    int64_t *inc_off, *inc;           /* cell -> the constraints it is in (CSR)          */
+    int64_t *comp;                    /* cell -> block, -1 when in no constraint         */
+    int64_t *loc;                     /* cell -> column in its block (1-based)           */
+    int64_t ncomp;
+    int64_t *cell_off, *cells;        /* block -> its cells                              */
+    int64_t *con_off, *cons;          /* block -> its constraints                        */
+    double protection;
+    int64_t lps, max_lps;
+    int it_lim;
+} sdc_t;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int64_t uf_find(int64_t *par, int64_t x)
+{
+    while (par[x] != x) {
+        par[x] = par[par[x]];
+        x = par[x];
+    }
+    return x;
+}
+
+static void sdc_free(sdc_t *s)
+{
+    free(s->inc_off); free(s->inc); free(s->comp); free(s->loc);
+    free(s->cell_off); free(s->cells); free(s->con_off); free(s->cons);
+    memset(s, 0, sizeof *s);
+}
+
+/* Check the problem: sizes, indices, no cell twice in one constraint, non-negative finite
+ * counts, and every sum holding on the values (else the attacker's LP is infeasible). */
+static regia_status_t sdc_validate(const regia_sdc_problem_t *p, int need_status_in)
+{
+    if (!p || p->n_cells < 0 || p->n_cons < 0)
+        return REGIA_FAIL(REGIA_ERR_INVALID, "disclosure control: negative problem size");
+    if (p->n_cells > 0 && (!p->value || !p->status))
+        return REGIA_FAIL(REGIA_ERR_INVALID, "disclosure control: value and status arrays are required");
+    if (p->n_cons > 0 && (!p->cons_total || !p->cons_off || !p->cons_part))
+        return REGIA_FAIL(REGIA_ERR_INVALID, "disclosure control: constraint arrays are required");
+    if (!(p->k >= 3.0) || !isfinite(p->k))
+        return REGIA_FAIL(REGIA_ERR_INVALID,
+                          "disclosure control: threshold k = %g; it must be at least 3 (the ISTAT/SISTAN minimum)",
+                          p->k);
+    if (!(p->protection >= 0.0) || !isfinite(p->protection))
+        return REGIA_FAIL(REGIA_ERR_INVALID,
+                          "disclosure control: protection level %g; it must be a positive number (0: k)",
+                          p->protection);
+    for (int64_t i = 0; i < p->n_cells; i++) {
+        if (!isfinite(p->value[i]) || p->value[i] < 0.0)
+            return REGIA_FAIL(REGIA_ERR_INVALID, "disclosure control: cell %lld has value %g; counts are finite and >= 0",
+                              (long long)i, p->value[i]);
+        if (p->persons && (!isfinite(p->persons[i]) || p->persons[i] < 0.0))
+            return REGIA_FAIL(REGIA_ERR_INVALID, "disclosure control: cell %lld has %g persons; counts are finite and >= 0",
+                              (long long)i, p->persons[i]);
+        if (p->cost && (!isfinite(p->cost[i]) || p->cost[i] < 0.0))
+            return REGIA_FAIL(REGIA_ERR_INVALID, "disclosure control: cell %lld has cost %g; costs are finite and >= 0",
+                              (long long)i, p->cost[i]);
+        if (need_status_in && (p->status[i] < REGIA_SDC_PUBLISHED || p->status[i] > REGIA_SDC_SECONDARY))
+            return REGIA_FAIL(REGIA_ERR_INVALID, "disclosure control: cell %lld has status %d (0, 1 or 2 expected)",
+                              (long long)i, (int)p->status[i]);
+    }
+    if (p->n_cons > 0 && p->cons_off[0] != 0)
+        return REGIA_FAIL(REGIA_ERR_INVALID, "disclosure control: cons_off[0] = %lld, expected 0", (long long)p->cons_off[0]);
+    int64_t *mark = p->n_cells ? calloc((size_t)p->n_cells, sizeof *mark) : NULL;
+    if (p->n_cells && !mark) return REGIA_FAIL(REGIA_ERR_NOMEM, "disclosure control: out of memory");
+    regia_status_t st = REGIA_OK;
+    for (int64_t c = 0; c < p->n_cons && st == REGIA_OK; c++) {
+        int64_t t = p->cons_total[c], a = p->cons_off[c], b = p->cons_off[c + 1];
+        if (b <= a) {
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "disclosure control: constraint %lld has no parts", (long long)c);
+            break;
+        }
+        if (t < 0 || t >= p->n_cells) {
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "disclosure control: constraint %lld: total cell %lld out of range [0, %lld)",
+                            (long long)c, (long long)t, (long long)p->n_cells);
+            break;
+        }
+        mark[t] = c + 1;
+        double sum = 0.0;
+        for (int64_t q = a; q < b; q++) {
+            int64_t j = p->cons_part[q];
+            if (j < 0 || j >= p->n_cells) {
+                st = REGIA_FAIL(REGIA_ERR_INVALID, "disclosure control: constraint %lld: part cell %lld out of range [0, %lld)",
+                                (long long)c, (long long)j, (long long)p->n_cells);
+                break;
+            }
+            if (mark[j] == c + 1) {
+                st = REGIA_FAIL(REGIA_ERR_INVALID, "disclosure control: constraint %lld names cell %lld twice",
+                                (long long)c, (long long)j);
+                break;
+            }
+            mark[j] = c + 1;
+            sum += p->value[j];
+        }
+        if (st == REGIA_OK && fabs(sum - p->value[t]) > 1e-9 * fmax(1.0, fabs(p->value[t])))
+            st = REGIA_FAIL(REGIA_ERR_INVALID,
+                            "disclosure control: constraint %lld: total cell %lld = %.17g but its %lld parts sum to %.17g",
+                            (long long)c, (long long)t, p->value[t], (long long)(b - a), sum);
+    }
+    free(mark);
+    return st;
+}
+
+/* Incidence, blocks (union-find over the constraints) and each cell's column. */
+static regia_status_t sdc_build(sdc_t *s, const regia_sdc_problem_t *p)
+{
+    memset(s, 0, sizeof *s);
+    s->p = p;
+    s->n = p->n_cells;
+    s->nc = p->n_cons;
+    s->protection = p->protection > 0.0 ? p->protection : p->k;
+    int64_t nnz = p->n_cons ? p->cons_off[p->n_cons] + p->n_cons : 0;
+    s->max_lps = p->max_lps > 0 ? p->max_lps : 1000 + 40 * s->n;
+    size_t n1 = (size_t)s->n + 1;
+    s->inc_off = calloc(n1, sizeof *s->inc_off);
+    s->inc = malloc((size_t)(nnz ? nnz : 1) * sizeof *s->inc);
+    s->comp = malloc(n1 * sizeof *s->comp);
+    s->loc = malloc(n1 * sizeof *s->loc);
+    int64_t *par = malloc(n1 * sizeof *par);
+    if (!s->inc_off || !s->inc || !s->comp || !s->loc || !par) {
+        free(par);
+        sdc_free(s);
+        return REGIA_FAIL(REGIA_ERR_NOMEM, "disclosure control: out of memory (%lld cells)", (long long)s->n);
+    }
+    for (int64_t c = 0; c < s->nc; c++) {
+        s->inc_off[p->cons_total[c] + 1]++;
+        for (int64_t q = p->cons_off[c]; q < p->cons_off[c + 1]; q++) s->inc_off[p->cons_part[q] + 1]++;
+    }
+    for (int64_t i = 0; i < s->n; i++) s->inc_off[i + 1] += s->inc_off[i];
+    int64_t *fill = s->loc; /* scratch until the columns are numbered */
+    for (int64_t i = 0; i < s->n; i++) fill[i] = s->inc_off[i];
+    for (int64_t i = 0; i < s->n; i++) par[i] = i;
+    for (int64_t c = 0; c < s->nc; c++) {
+        int64_t t = p->cons_total[c];
+        s->inc[fill[t]++] = c;
+        for (int64_t q = p->cons_off[c]; q < p->cons_off[c + 1]; q++) {
+            int64_t j = p->cons_part[q];
+            s->inc[fill[j]++] = c;
+            int64_t a = uf_find(par, t), b = uf_find(par, j);
+            if (a != b) par[a < b ? b : a] = a < b ? a : b;
+        }
+    }
+    /* Blocks in order of their first cell; cells in no constraint form none. */
+    int64_t *root_comp = s->loc; /* scratch again */
+    for (int64_t i = 0; i < s->n; i++) root_comp[i] = -1;
+    s->ncomp = 0;
+    for (int64_t i = 0; i < s->n; i++) {
+        if (s->inc_off[i + 1] == s->inc_off[i]) {
+            s->comp[i] = -1;
+            continue;
+        }
+        int64_t r = uf_find(par, i);
+        if (root_comp[r] < 0) root_comp[r] = s->ncomp++;
+        s->comp[i] = root_comp[r];
+    }
+    free(par);
+    s->cell_off = calloc((size_t)s->ncomp + 1, sizeof *s->cell_off);
+    s->con_off = calloc((size_t)s->ncomp + 1, sizeof *s->con_off);
+    s->cells = malloc((size_t)(s->n ? s->n : 1) * sizeof *s->cells);
+    s->cons = malloc((size_t)(s->nc ? s->nc : 1) * sizeof *s->cons);
+    if (!s->cell_off || !s->con_off || !s->cells || !s->cons) {
+        sdc_free(s);
+        return REGIA_FAIL(REGIA_ERR_NOMEM, "disclosure control: out of memory (%lld cells)", (long long)s->n);
+    }
+    for (int64_t i = 0; i < s->n; i++)
+        if (s->comp[i] >= 0) s->cell_off[s->comp[i] + 1]++;
+    for (int64_t c = 0; c < s->nc; c++) s->con_off[s->comp[p->cons_total[c]] + 1]++;
+    for (int64_t q = 0; q < s->ncomp; q++) {
+        s->cell_off[q + 1] += s->cell_off[q];
+        s->con_off[q + 1] += s->con_off[q];
+    }
+    for (int64_t q = 0; q < s->ncomp; q++) {
+        int64_t nq = s->cell_off[q + 1] - s->cell_off[q], mq = s->con_off[q + 1] - s->con_off[q];
+        if (2 * nq >= INT_MAX / 2 || mq >= INT_MAX / 2) {
+            sdc_free(s);
+            return REGIA_FAIL(REGIA_ERR_INVALID,
+                              "disclosure control: a block of linked cells has %lld cells and %lld sums, more than one "
+                              "linear program can hold", (long long)nq, (long long)mq);
+        }
+    }
+    int64_t *cfill = malloc(((size_t)s->ncomp + 1) * sizeof *cfill);
+    if (!cfill) {
+        sdc_free(s);
+        return REGIA_FAIL(REGIA_ERR_NOMEM, "disclosure control: out of memory");
+    }
+    for (int64_t q = 0; q < s->ncomp; q++) cfill[q] = s->cell_off[q];
+    for (int64_t i = 0; i < s->n; i++) {
+        s->loc[i] = 0;
+        if (s->comp[i] < 0) continue;
+        int64_t q = s->comp[i];
+        s->loc[i] = cfill[q] - s->cell_off[q] + 1;
+        s->cells[cfill[q]++] = i;
+    }
+    for (int64_t q = 0; q < s->ncomp; q++) cfill[q] = s->con_off[q];
+    for (int64_t c = 0; c < s->nc; c++) s->cons[cfill[s->comp[p->cons_total[c]]]++] = c;
+    free(cfill);
+    s->it_lim = 0;
+    return REGIA_OK;
+}
+
+/* The members of constraint c with their coefficients (+1 total, -1 parts) as GLPK wants
+ * them (1-based arrays), columns mapped by col(cell) = stride * loc + shift. */
+static int con_row(const sdc_t *s, int64_t c, int *ind, double *val, int stride, int shift, int pair)
+{
+    const regia_sdc_problem_t *p = s->p;
+    int len = 0;
+    int64_t t = p->cons_total[c];
+    ind[++len] = (int)(stride * s->loc[t] + shift);
+    val[len] = 1.0;
+    if (pair) {
+        ind[++len] = (int)(stride * s->loc[t] + shift + 1);
+        val[len] = -1.0;
+    }
+    for (int64_t q = p->cons_off[c]; q < p->cons_off[c + 1]; q++) {
+        int64_t j = p->cons_part[q];
+        ind[++len] = (int)(stride * s->loc[j] + shift);
+        val[len] = -1.0;
+        if (pair) {
+            ind[++len] = (int)(stride * s->loc[j] + shift + 1);
+            val[len] = 1.0;
+        }
+    }
+    return len;
+}
+
+static int64_t max_con_len(const sdc_t *s, int64_t q)
+{
+    int64_t m = 0;
+    for (int64_t r = s->con_off[q]; r < s->con_off[q + 1]; r++) {
+        int64_t c = s->cons[r], len = s->p->cons_off[c + 1] - s->p->cons_off[c] + 1;
+        if (len > m) m = len;
+    }
+    return m;
+}
+
+/* The attacker's LP of block q: column loc(i) = x_i; published cells fixed. */
+static regia_status_t build_attacker(const sdc_t *s, int64_t q, glp_prob **out)
+{
+    int64_t nq = s->cell_off[q + 1] - s->cell_off[q], mq = s->con_off[q + 1] - s->con_off[q];
+    int64_t ml = max_con_len(s, q);
+    int *ind = malloc((size_t)(ml + 1) * sizeof *ind);
+    double *val = malloc((size_t)(ml + 1) * sizeof *val);
+    if (!ind || !val) {
+        free(ind); free(val);
+        return REGIA_FAIL(REGIA_ERR_NOMEM, "disclosure control: out of memory");
+    }
+    glp_prob *lp = glp_create_prob();
+    glp_add_cols(lp, (int)nq);
+    glp_add_rows(lp, (int)mq);
+    for (int64_t a = 0; a < nq; a++) {
+        int64_t i = s->cells[s->cell_off[q] + a];
+        if (s->p->status[i] == REGIA_SDC_PUBLISHED) glp_set_col_bnds(lp, (int)a + 1, GLP_FX, s->p->value[i], s->p->value[i]);
+        else glp_set_col_bnds(lp, (int)a + 1, GLP_LO, 0.0, 0.0);
+    }
+    for (int64_t r = 0; r < mq; r++) {
+        int len = con_row(s, s->cons[s->con_off[q] + r], ind, val, 1, 0, 0);
+        glp_set_mat_row(lp, (int)r + 1, len, ind, val);
+        glp_set_row_bnds(lp, (int)r + 1, GLP_FX, 0.0, 0.0);
+    }
+    free(ind); free(val);
+    glp_adv_basis(lp, 0);
+    *out = lp;
+    return REGIA_OK;
+}
+
+static double cell_cost(const regia_sdc_problem_t *p, int64_t i)
+{
+    /* +1: a published zero is not free to hide (it adds an unknown and hides a fact). */
+    return p->cost ? p->cost[i] : p->value[i] + 1.0;
+}
+
+static void set_move_bounds(glp_prob *lp, int64_t l, double v)
+{
+    glp_set_col_bnds(lp, (int)(2 * l - 1), GLP_LO, 0.0, 0.0);                 /* up   */
+    if (v > 0.0) glp_set_col_bnds(lp, (int)(2 * l), GLP_DB, 0.0, v);          /* down */
+    else glp_set_col_bnds(lp, (int)(2 * l), GLP_FX, 0.0, 0.0);
+}
+
+/* The defender's LP of block q: columns 2 loc - 1 = up move, 2 loc = down move. */
+static regia_status_t build_defender(const sdc_t *s, int64_t q, glp_prob **out)
+{
+    int64_t nq = s->cell_off[q + 1] - s->cell_off[q], mq = s->con_off[q + 1] - s->con_off[q];
+    int64_t ml = 2 * max_con_len(s, q);
+    int *ind = malloc((size_t)(ml + 1) * sizeof *ind);
+    double *val = malloc((size_t)(ml + 1) * sizeof *val);
+    if (!ind || !val) {
+        free(ind); free(val);
+        return REGIA_FAIL(REGIA_ERR_NOMEM, "disclosure control: out of memory");
+    }
+    glp_prob *lp = glp_create_prob();
+    glp_set_obj_dir(lp, GLP_MIN);
+    glp_add_cols(lp, (int)(2 * nq));
+    glp_add_rows(lp, (int)mq);
+    for (int64_t a = 0; a < nq; a++) {
+        int64_t i = s->cells[s->cell_off[q] + a];
+        set_move_bounds(lp, a + 1, s->p->value[i]);
+        double c = s->p->status[i] == REGIA_SDC_PUBLISHED ? cell_cost(s->p, i) : 0.0;
+        glp_set_obj_coef(lp, (int)(2 * a + 1), c);
+        glp_set_obj_coef(lp, (int)(2 * a + 2), c);
+    }
+    for (int64_t r = 0; r < mq; r++) {
+        int len = con_row(s, s->cons[s->con_off[q] + r], ind, val, 2, -1, 1);
+        glp_set_mat_row(lp, (int)r + 1, len, ind, val);
+        glp_set_row_bnds(lp, (int)r + 1, GLP_FX, 0.0, 0.0);
+    }
+    free(ind); free(val);
+    glp_std_basis(lp);
+    *out = lp;
+    return REGIA_OK;
+}
+
+/* One simplex solve from the current basis; a lost basis is rebuilt once. */
+static regia_status_t lp_solve(sdc_t *s, glp_prob *lp, int meth, int *status)
+{
+    if (s->lps >= s->max_lps)
+        return REGIA_FAIL(REGIA_ERR_NUMERIC,
+                          "disclosure control: stopped after %lld linear programs (the limit for %lld cells) before every "
+                          "suppressed cell was protected; nothing may be published from these tables",
+                          (long long)s->lps, (long long)s->n);
+    s->lps++;
+    glp_smcp parm;
+    glp_init_smcp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    parm.meth = meth;
+    parm.presolve = GLP_OFF;
+    parm.it_lim = 100000 + 20 * glp_get_num_cols(lp);
+    int rc = glp_simplex(lp, &parm);
+    if (rc == GLP_EBADB || rc == GLP_ESING || rc == GLP_ECOND || rc == GLP_EFAIL) {
+        glp_adv_basis(lp, 0);
+        rc = glp_simplex(lp, &parm);
+    }
+    if (rc != 0)
+        return REGIA_FAIL(REGIA_ERR_NUMERIC,
+                          "disclosure control: GLPK's simplex failed on a %d x %d linear program (code %d%s)",
+                          glp_get_num_rows(lp), glp_get_num_cols(lp), rc,
+                          rc == GLP_EITLIM ? ": iteration limit" : "");
+    *status = glp_get_status(lp);
+    return REGIA_OK;
+}
+
+/* The attacker's interval of the cell in column l (value v).  With `full` = 0 the
+ * minimum is skipped when the maximum alone proves the width (lo is then NaN). */
+static regia_status_t attack(sdc_t *s, glp_prob *lp, int l, double v, int full, double *lo, double *hi)
+{
+    regia_status_t st = REGIA_OK;
+    int stat;
+    *lo = NAN;
+    *hi = NAN;
+    glp_set_obj_coef(lp, l, 1.0);
+    glp_set_obj_dir(lp, GLP_MAX);
+    REGIA_TRY(lp_solve(s, lp, GLP_PRIMAL, &stat));
+    if (stat == GLP_UNBND) *hi = INFINITY;
+    else if (stat == GLP_OPT) *hi = glp_get_col_prim(lp, l);
+    else goto infeasible;
+    if (full || *hi - v < s->protection - SDC_TOL) {
+        glp_set_obj_dir(lp, GLP_MIN);
+        REGIA_TRY(lp_solve(s, lp, GLP_PRIMAL, &stat));
+        if (stat != GLP_OPT) goto infeasible;
+        *lo = glp_get_col_prim(lp, l);
+    }
+    glp_set_obj_coef(lp, l, 0.0);
+    return REGIA_OK;
+infeasible:
+    st = REGIA_FAIL(REGIA_ERR_NUMERIC, "disclosure control: the attacker's linear program has no solution (GLPK status %d)",
+                    stat);
+err:
+    glp_set_obj_coef(lp, l, 0.0);
+    return st;
+}
+
+/* 1 when some sum the cell is in has no other suppressed cell: the cell is recomputed
+ * exactly, and the two attacker LPs can be skipped. */
+static int determined(const sdc_t *s, int64_t i)
+{
+    const regia_sdc_problem_t *p = s->p;
+    for (int64_t r = s->inc_off[i]; r < s->inc_off[i + 1]; r++) {
+        int64_t c = s->inc[r], hidden = p->status[p->cons_total[c]] != REGIA_SDC_PUBLISHED;
+        for (int64_t q = p->cons_off[c]; q < p->cons_off[c + 1] && hidden < 2; q++)
+            hidden += p->status[p->cons_part[q]] != REGIA_SDC_PUBLISHED;
+        if (hidden < 2) return 1;
+    }
+    return 0;
+}
+
+/* The defender's cheapest move of the cell in column l by `amount` (> 0 up, < 0 down);
+ * *cost = INFINITY when no such move exists. */
+static regia_status_t defend(sdc_t *s, glp_prob *lp, int64_t l, double v, double amount, double *cost)
+{
+    int up = (int)(2 * l - 1), dn = (int)(2 * l), stat;
+    if (amount > 0.0) {
+        glp_set_col_bnds(lp, up, GLP_FX, amount, amount);
+        glp_set_col_bnds(lp, dn, GLP_FX, 0.0, 0.0);
+    } else {
+        glp_set_col_bnds(lp, up, GLP_FX, 0.0, 0.0);
+        glp_set_col_bnds(lp, dn, GLP_FX, -amount, -amount);
+    }
+    regia_status_t st = lp_solve(s, lp, GLP_DUALP, &stat);
+    if (st == REGIA_OK) *cost = stat == GLP_OPT ? glp_get_obj_val(lp) : INFINITY;
+    return st;
+}
+
+static void defend_reset(glp_prob *lp, int64_t l, double v) { set_move_bounds(lp, l, v); }
+
+/* Protect every suppressed cell of block q. */
+static regia_status_t protect_block(sdc_t *s, int64_t q, regia_sdc_problem_t *p, int64_t *secondary)
+{
+    regia_status_t st = REGIA_OK;
+    int64_t nq = s->cell_off[q + 1] - s->cell_off[q];
+    const int64_t *cells = s->cells + s->cell_off[q];
+    glp_prob *att = NULL, *def = NULL;
+    int64_t *queue = malloc((size_t)nq * sizeof *queue), head = 0, tail = 0;
+    if (!queue) return REGIA_FAIL(REGIA_ERR_NOMEM, "disclosure control: out of memory");
+    for (int64_t a = 0; a < nq; a++)
+        if (p->status[cells[a]] != REGIA_SDC_PUBLISHED) queue[tail++] = a + 1;
+    if (tail == 0) goto done;
+    REGIA_TRY(build_attacker(s, q, &att));
+    REGIA_TRY(build_defender(s, q, &def));
+    while (head < tail) {
+        int64_t l = queue[head++], i = cells[l - 1];
+        double v = p->value[i];
+        int round = 0;
+        for (;; round++) {
+            double lo, hi;
+            if (determined(s, i)) lo = hi = v;
+            else {
+                REGIA_TRY(attack(s, att, (int)l, v, 0, &lo, &hi));
+                if (isnan(lo) || hi - lo >= s->protection - SDC_TOL) break;
+            }
+            if (round >= SDC_ROUNDS) {
+                st = REGIA_FAIL(REGIA_ERR_NUMERIC,
+                                "disclosure control: cell %lld (value %g) still lies in [%g, %g] after %d rounds of "
+                                "secondary suppression, narrower than the protection %g",
+                                (long long)i, v, lo, hi, round, s->protection);
+                goto err;
+            }
+            /* Move the cell up to lo + protection, or down to hi - protection (when that
+             * stays >= 0), whichever hides fewer published counts. */
+            double up = lo + s->protection - v, cost_up = INFINITY, cost_dn = INFINITY;
+            REGIA_TRY(defend(s, def, l, v, up, &cost_up));
+            if (hi - s->protection >= 0.0) {
+                defend_reset(def, l, v);
+                REGIA_TRY(defend(s, def, l, v, -(v - (hi - s->protection)), &cost_dn));
+                if (cost_up <= cost_dn) {
+                    defend_reset(def, l, v);
+                    REGIA_TRY(defend(s, def, l, v, up, &cost_up));
+                }
+            }
+            if (!isfinite(cost_up) && !isfinite(cost_dn)) {
+                st = REGIA_FAIL(REGIA_ERR_NUMERIC,
+                                "disclosure control: cell %lld (value %g) cannot be protected: no change of the table "
+                                "that keeps its sums moves it by the protection %g",
+                                (long long)i, v, s->protection);
+                goto err;
+            }
+            int64_t added = 0;
+            for (int64_t a = 0; a < nq; a++) {
+                int64_t j = cells[a];
+                if (p->status[j] != REGIA_SDC_PUBLISHED) continue;
+                double d = glp_get_col_prim(def, (int)(2 * a + 1)) - glp_get_col_prim(def, (int)(2 * a + 2));
+                if (fabs(d) <= SDC_MOVE_EPS) continue;
+                p->status[j] = REGIA_SDC_SECONDARY;
+                glp_set_col_bnds(att, (int)a + 1, GLP_LO, 0.0, 0.0);
+                glp_set_obj_coef(def, (int)(2 * a + 1), 0.0);
+                glp_set_obj_coef(def, (int)(2 * a + 2), 0.0);
+                queue[tail++] = a + 1;
+                added++;
+            }
+            defend_reset(def, l, v);
+            (*secondary) += added;
+            if (added == 0 && determined(s, i)) {
+                st = REGIA_FAIL(REGIA_ERR_NUMERIC,
+                                "disclosure control: cell %lld (value %g): the defender's move hid no further cell",
+                                (long long)i, v);
+                goto err;
+            }
+        }
+    }
+done:
+err:
+    if (att) glp_delete_prob(att);
+    if (def) glp_delete_prob(def);
+    free(queue);
+    return st;
+}
+
+regia_status_t regia_sdc_protect(regia_sdc_problem_t *p, regia_sdc_report_t *rep)
+{
+    double t0 = now_s();
+    regia_status_t st = sdc_validate(p, 0);
+    if (st != REGIA_OK) return st;
+    int64_t primary = 0, secondary = 0;
+    for (int64_t i = 0; i < p->n_cells; i++) {
+        double v = p->value[i], n = p->persons ? p->persons[i] : v;
+        int small = (v > 0.0 && v < p->k) || (p->persons && n > 0.0 && n < p->k);
+        p->status[i] = small ? REGIA_SDC_PRIMARY : REGIA_SDC_PUBLISHED;
+        primary += small;
+    }
+    sdc_t s;
+    REGIA_TRY(sdc_build(&s, p));
+    glp_term_out(GLP_OFF);
+    for (int64_t q = 0; q < s.ncomp && st == REGIA_OK; q++) st = protect_block(&s, q, p, &secondary);
+    if (rep) {
+        rep->primary = primary;
+        rep->secondary = secondary;
+        rep->lps = s.lps;
+        rep->seconds = now_s() - t0;
+    }
+    sdc_free(&s);
+err:
+    return st;
+}
+
+regia_status_t regia_sdc_audit(const regia_sdc_problem_t *p, double *lo, double *hi, int64_t *unsafe)
+{
+    regia_status_t st = sdc_validate(p, 1);
+    if (st != REGIA_OK) return st;
+    sdc_t s;
+    REGIA_TRY(sdc_build(&s, p));
+    glp_term_out(GLP_OFF);
+    int64_t bad = 0;
+    for (int64_t i = 0; i < p->n_cells; i++) {
+        lo[i] = hi[i] = NAN;
+        if (p->status[i] == REGIA_SDC_PUBLISHED) continue;
+        if (s.comp[i] < 0) {   /* in no sum: nothing bounds it but >= 0 */
+            lo[i] = 0.0;
+            hi[i] = INFINITY;
+        }
+    }
+    for (int64_t q = 0; q < s.ncomp && st == REGIA_OK; q++) {
+        glp_prob *att = NULL;
+        int any = 0;
+        for (int64_t a = s.cell_off[q]; a < s.cell_off[q + 1] && !any; a++)
+            any = p->status[s.cells[a]] != REGIA_SDC_PUBLISHED;
+        if (!any) continue;
+        st = build_attacker(&s, q, &att);
+        for (int64_t a = s.cell_off[q]; a < s.cell_off[q + 1] && st == REGIA_OK; a++) {
+            int64_t i = s.cells[a];
+            if (p->status[i] == REGIA_SDC_PUBLISHED) continue;
+            st = attack(&s, att, (int)s.loc[i], p->value[i], 1, &lo[i], &hi[i]);
+        }
+        if (att) glp_delete_prob(att);
+    }
+    for (int64_t i = 0; i < p->n_cells && st == REGIA_OK; i++)
+        if (p->status[i] != REGIA_SDC_PUBLISHED && !(hi[i] - lo[i] >= s.protection - SDC_TOL)) bad++;
+    if (st == REGIA_OK && unsafe) *unsafe = bad;
+    sdc_free(&s);
+err:
+    return st;
+}
