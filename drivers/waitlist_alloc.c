@@ -12,3 +12,5 @@ regia_status_t wl_alloc_compute(regia_run_t *run, wl_t *w, int64_t k)
 regia_status_t wl_alloc_define(regia_run_t *run, wl_t *w, int ncid) { return REGIA_OK; }
 
 regia_status_t wl_alloc_write(regia_run_t *run, wl_t *w, int ncid) { return REGIA_OK; }
+
+void wl_alloc_free(wl_t *w) { (void)w; }

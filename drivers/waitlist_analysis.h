@@ -119,7 +119,7 @@ struct wl {
     double *dem_adi, *dem_cv2;
     int vid_demand[12];
     /* every series, suppressed ones too (the queue risk's arrivals), over the
-     * dem_sim_weeks = max(horizon, risk_weeks) weeks after the history:
+     * dem_sim_weeks = max(horizon, risk_weeks + wl_sim_week_offset) weeks after the history:
      * dem_sim_mean and dem_var [(d*4 + c)*dem_sim_weeks + h] */
     double *dem_sim_mean;
     int dem_sim_weeks;
@@ -190,6 +190,16 @@ int wl_demand_class(const wl_booking_t *b);     /* 0..3 (no class = P)          
 regia_status_t wl_demand_series(const wl_t *w, const wl_booking_t *bk, int64_t n, double *y, int32_t *persons);
 int wl_demand_period(const wl_t *w);            /* 52 or 1                                  */
 int wl_demand_route(const wl_t *w, int demand_class); /* WL_DEM_ETS or WL_DEM_CROSTON + method */
+/* Day 0 of the queue simulation: the first Monday on or after as_of (Rome day number), and
+ * the forecast step (0-based) of its week: arrivals of simulated week j are forecast step
+ * wl_sim_week_offset + j; dem_sim_weeks >= risk_weeks + that offset. */
+int64_t wl_sim_day0(const wl_t *w);
+int wl_sim_week_offset(const wl_t *w);
+
+/* Each module's arrays (wl_modules_free calls them; safe on a zeroed or freed state). */
+void wl_demand_free(wl_t *w);
+void wl_risk_free(wl_t *w);
+void wl_alloc_free(wl_t *w);
 
 void wl_modules_free(wl_t *w);
 
