@@ -81,7 +81,8 @@ regia_status_t regia_acdd_put(int ncid, const regia_acdd_t *a)
     TEXT("Conventions", REGIA_CONVENTIONS);
     if (!a->feature_type || a->feature_type[0]) /* "": not a discrete sampling geometry (no featureType) */
         TEXT("featureType", a->feature_type ? a->feature_type : "timeSeries");
-    TEXT("cdm_data_type", a->cdm_data_type ? a->cdm_data_type : "Station");
+    if (!a->cdm_data_type || a->cdm_data_type[0]) /* "": none of THREDDS' types fits (no cdm_data_type) */
+        TEXT("cdm_data_type", a->cdm_data_type ? a->cdm_data_type : "Station");
     TEXT("title", a->title);
     TEXT("summary", a->summary);
     TEXT("keywords", a->keywords);
@@ -130,8 +131,8 @@ regia_status_t regia_acdd_put(int ncid, const regia_acdd_t *a)
     TEXT("date_issued", a->date_created);
     TEXT("date_metadata_modified", a->date_created);
     TEXT("history", a->history);
-    TEXT("time_coverage_start", a->time_start);
-    TEXT("time_coverage_end", a->time_end);
+    OPT("time_coverage_start", a->time_start); /* NULL: no calendar time (a simulation's model time) */
+    OPT("time_coverage_end", a->time_end);
     if (a->duration_s >= 0) {
         regia_acdd_duration(a->duration_s, buf, sizeof buf);
         TEXT("time_coverage_duration", buf);

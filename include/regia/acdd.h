@@ -39,12 +39,13 @@ typedef struct {
     const char *platform, *instrument; /* NULL: none                                     */
     /* CF featureType and ACDD/THREDDS cdm_data_type, set by the domain (NULL: timeSeries,
      * Station; a feature_type "" writes no featureType: the file is no discrete sampling
-     * geometry, e.g. the waiting-list cube) */
+     * geometry, e.g. the waiting-list cube; a cdm_data_type "" writes none) */
     const char *feature_type, *cdm_data_type;
     /* when (same string on every rank) */
     const char *date_created;        /* ISO 8601 UTC; also date_modified, date_issued    */
     const char *history;
-    /* time coverage: ISO 8601 start and end; duration in seconds (< 0: not written);
+    /* time coverage: ISO 8601 start and end (NULL: not written, for outputs in a simulation's
+     * model time); duration in seconds (< 0: not written);
      * resolution an ISO 8601 duration (NULL: not written) */
     const char *time_start, *time_end;
     int64_t duration_s;
