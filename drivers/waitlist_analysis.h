@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "domain.h"
+#include "regia/queue.h"
 #include "waitlist_impl.h"
 
 /* Count measures of the compliance cube: three partitions of one population (the
@@ -200,6 +201,36 @@ int wl_sim_week_offset(const wl_t *w);
 void wl_demand_free(wl_t *w);
 void wl_risk_free(wl_t *w);
 void wl_alloc_free(wl_t *w);
+
+/* waitlist_risk.c: one simulation item (a service in one guarantee area), shared with
+ * waitlist_alloc.c, which reruns it with other capacities on the same streams. */
+typedef struct {
+    int area, weeks;
+    int32_t *slots_week;                /* weeks: the agendas' slots in each week           */
+    int32_t book_ahead, release_days[WL_CLASSES];
+    double weekday[7];                  /* the agendas' share of slots per weekday          */
+    double *arr_mean, *arr_var;         /* [c*weeks + j] forecast arrivals                  */
+    double p_cancel, p_noshow;
+    double limit[WL_CLASSES], target[WL_CLASSES];
+    int64_t n_list;                     /* the current list                                 */
+    int8_t *list_class;
+    int32_t *list_waited, *list_day;
+    int64_t list_n[WL_CLASSES];         /* its entries per class                            */
+    double list_wait_sum[WL_CLASSES];   /* and their days waited at day 0, summed           */
+    uint64_t key;
+} wl_slot_item_t;
+/* Guarantee areas of global service gs (indices into w->areas); returns their count. */
+int wl_guarantee_areas(const wl_t *w, int gs, int *areas);
+int wl_area_has_district(const wl_t *w, int area, int district);
+/* Build the item of shard service k (global gs) in `area` (after wl_demand_compute). */
+regia_status_t wl_risk_item(const wl_t *w, int64_t k, int gs, int area, wl_slot_item_t *it);
+void wl_risk_item_free(wl_slot_item_t *it);
+/* Simulate one item with slots_week (NULL: its own), `extra` slots more every week and
+ * `reserve` (4 per class, or NULL); out as wl_slot_out_alloc makes it. */
+regia_status_t wl_risk_sim(regia_run_t *run, const wl_t *w, const wl_slot_item_t *it, const int32_t *slots_week,
+                           int32_t extra, const int32_t *reserve, regia_slot_out_t *out);
+regia_status_t wl_slot_out_alloc(const wl_t *w, regia_slot_out_t *o);
+void wl_slot_out_free(regia_slot_out_t *o);
 
 void wl_modules_free(wl_t *w);
 
