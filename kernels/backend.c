@@ -27,11 +27,13 @@ static int has_op(const regia_backend_ops_t *ops, int op)
     switch (op) {
     case 0: return ops->ets != NULL;
     case 1: return ops->exceed != NULL;
-    default: return ops->breach != NULL;
+    case 2: return ops->breach != NULL;
+    case 3: return ops->queue_sim != NULL;
+    default: return ops->slot_sim != NULL;
     }
 }
-static const char *const OP_NAMES[] = {"ets", "exceed", "breach"};
-enum { N_OPS = 3 };
+static const char *const OP_NAMES[] = {"ets", "exceed", "breach", "queue_sim", "slot_sim"};
+enum { N_OPS = 5 };
 
 /* Name of the first operation a backend lacks, or NULL when it has them all. */
 static const char *missing_op(const regia_backend_ops_t *ops)
@@ -149,6 +151,16 @@ regia_status_t regia_exceed(regia_backend_t *be, const regia_exceed_batch_t *in,
 regia_status_t regia_breach(regia_backend_t *be, const regia_breach_batch_t *in, regia_breach_out_t *out)
 {
     OP_CALL(breach, in, out);
+}
+
+regia_status_t regia_queue_sim(regia_backend_t *be, const regia_queue_batch_t *in, regia_queue_out_t *out)
+{
+    OP_CALL(queue_sim, in, out);
+}
+
+regia_status_t regia_slot_sim(regia_backend_t *be, const regia_slot_batch_t *in, regia_slot_out_t *out)
+{
+    OP_CALL(slot_sim, in, out);
 }
 
 void regia_backend_stats(const regia_backend_t *be, regia_backend_stats_t *out)

@@ -9,6 +9,7 @@
 #define REGIA_KERNELS_H
 
 #include "regia/ets.h"
+#include "regia/queue.h"
 #include "regia/risk.h"
 #include "regia/status.h"
 
@@ -55,6 +56,10 @@ typedef struct {
                              regia_breach_out_t *out);
     /* Measurements of the last operation (NULL: the backend measures nothing). */
     void (*stats)(const regia_backend_t *be, regia_backend_stats_t *out);
+    /* Monte Carlo queues (regia/queue.h): after `stats` so that positional tables stay
+     * valid. */
+    regia_status_t (*queue_sim)(regia_backend_t *be, const regia_queue_batch_t *in, regia_queue_out_t *out);
+    regia_status_t (*slot_sim)(regia_backend_t *be, const regia_slot_batch_t *in, regia_slot_out_t *out);
 } regia_backend_ops_t;
 
 struct regia_backend {
@@ -85,6 +90,9 @@ regia_status_t regia_ets(regia_backend_t *be, const regia_ets_batch_t *in, regia
 regia_status_t regia_exceed(regia_backend_t *be, const regia_exceed_batch_t *in, double *prob);
 regia_status_t regia_breach(regia_backend_t *be, const regia_breach_batch_t *in,
                             regia_breach_out_t *out);
+/* The continuous-time priority queue and the weekly booking-slot model (regia/queue.h). */
+regia_status_t regia_queue_sim(regia_backend_t *be, const regia_queue_batch_t *in, regia_queue_out_t *out);
+regia_status_t regia_slot_sim(regia_backend_t *be, const regia_slot_batch_t *in, regia_slot_out_t *out);
 /* Measurements of the backend's last operation (zeros when it keeps none). */
 void regia_backend_stats(const regia_backend_t *be, regia_backend_stats_t *out);
 

@@ -30,7 +30,18 @@ typedef enum { REGIA_DISC_PRIORITY = 0, /* non-preemptive priority, FIFO within 
  * times i.i.d. of one distribution per class (mean, cv).  A replication simulates until
  * `horizon` time units or `n_customers` arrivals (whichever is set; both: the first
  * reached); customers arriving before `warmup` are not counted.  Replication r of a batch
- * uses stream (seed, r). */
+ * uses stream (seed, r).
+ * Refinements (kernels/queue_sim_impl.h): the horizon and n_customers end the arrivals;
+ * the customers present are then served to the end, so no counted wait is censored
+ * (`unserved` counts those who had not started service when the arrivals ended).  A
+ * schedule must cover its period (shift_end[n_shifts-1] == period) and have a shift with
+ * a server; shift j of cycle m is on duty during [m period + shift_end[j-1],
+ * m period + shift_end[j]).  Events at one instant: departures, shift changes, arrivals.
+ * Draws are consumed at arrivals only (interarrival, then the customer's service), so the
+ * same replication keeps its customers when servers, schedule or discipline change.
+ * Every backend checks the batch first (REGIA_ERR_INVALID naming the field); the CPU
+ * grows its pool of waiting customers, the CUDA backend fails when a replication has
+ * more waiting at once than its device workspace holds (the message says how many). */
 typedef struct {
     int32_t n_classes;
     const double *arrival_rate;    /* n_classes, or NULL with a trace                       */
@@ -65,7 +76,7 @@ typedef struct {
     double *sum_w, *sum_w2;        /* waiting time in queue (to service start)             */
     int64_t *n_wait_gt;            /* [(r * n_classes + k) * n_t + j]: W > t[j]              */
     int64_t *hist;                 /* [(r * n_classes + k) * n_bins + b]                     */
-    int64_t *unserved;             /* still waiting or in service at the end                 */
+    int64_t *unserved;             /* not yet in service when the arrivals ended             */
 } regia_queue_out_t;
 
 /* Closed forms for the tests and for planners (kernels/queue_formulas.c). */
@@ -93,7 +104,25 @@ void regia_cobham_wq(int c, double mu, int n_classes, const double *lambda, doub
  * before the new requests, oldest first within a class.
  * Outputs per item, class and week w (requests arriving in week w): the share booked
  * within the class limit (days from request to slot <= limit), its distribution over
- * paths, and the probability that the share is below the class target. */
+ * paths, and the probability that the share is below the class target.
+ * Refinements (kernels/slot_sim_impl.h has the details and the stream layout):
+ *  - arr_var < 0: deterministic arrivals, exactly round(mean) requests a week spread over
+ *    the weekdays like the slots; var <= mean (var >= 0): Poisson; var > mean: negative
+ *    binomial (a gamma intensity per week, Poisson counts per day);
+ *  - a week's slots of a pool are spread over its days by cumulative rounding of the
+ *    weekday shares; extra_week adds to the general pool; weeks after the horizon repeat
+ *    the last week's capacity; release_days NULL: reserved slots are never released;
+ *  - day d books slots on days d+1 .. d+book_ahead; each day, class by class (U first),
+ *    the class's waiting requests oldest first (current list, earlier days, re-bookings,
+ *    the day's new ones); among equally early slots its own pool first, then the general
+ *    pool, then released pools;
+ *  - cancellation: the slot is freed on a day uniform in [booking day, slot day - 1];
+ *    no-show: the slot is used and the patient asks again on the slot day (a re-booking,
+ *    not counted in the outputs); list entries have the same fates;
+ *  - the share is ex ante (the date assigned counts, whatever happens later); booking
+ *    goes on after the horizon for floor(max limit) days, so a request still unbooked
+ *    then is beyond its limit; wait_mean counts such requests with their wait up to then
+ *    (a lower bound); unbooked_end is taken at the end of the horizon's last day. */
 enum { REGIA_SLOT_CLASSES = 4, REGIA_SLOT_MAX_Q = 8 };
 
 typedef struct {

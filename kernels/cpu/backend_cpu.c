@@ -31,4 +31,6 @@ const regia_backend_ops_t regia_cpu_backend = {
     .ets = regia_cpu_ets,
     .exceed = regia_cpu_exceed,
     .breach = regia_cpu_breach,
+    .queue_sim = regia_cpu_queue_sim,
+    .slot_sim = regia_cpu_slot_sim,
 };

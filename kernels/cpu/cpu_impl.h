@@ -8,5 +8,7 @@ regia_status_t regia_cpu_ets(regia_backend_t *be, const regia_ets_batch_t *in, r
 regia_status_t regia_cpu_exceed(regia_backend_t *be, const regia_exceed_batch_t *in, double *prob);
 regia_status_t regia_cpu_breach(regia_backend_t *be, const regia_breach_batch_t *in,
                                 regia_breach_out_t *out);
+regia_status_t regia_cpu_queue_sim(regia_backend_t *be, const regia_queue_batch_t *in, regia_queue_out_t *out);
+regia_status_t regia_cpu_slot_sim(regia_backend_t *be, const regia_slot_batch_t *in, regia_slot_out_t *out);
 
 #endif

@@ -1,0 +1,248 @@
+/* queue_sim_impl.h - one replication of the continuous-time priority queue (contract in
+ * regia/queue.h; internal to kernels/).  Host and device code share this function: the
+ * CPU backend runs it per replication under OpenMP, the CUDA backend one thread per
+ * replication, on the same Philox draws, so both give the same sums.
+ *
+ * Draws: replication r (global) uses the stream (seed, r), path 0, read in order.  They are
+ * consumed only at arrivals (the next interarrival time of the arriving class, then the
+ * arriving customer's service time), so the draws of a replication depend on the arrival
+ * process alone: changing the servers, the schedule or the discipline keeps every
+ * customer's arrival and service time (common random numbers).
+ *
+ * Events at the same instant: departures first, then shift changes, then arrivals (a
+ * customer arriving as a server frees starts at once).  After the arrivals end (horizon
+ * or n_customers) no one arrives and the customers present are served to the end, so
+ * every counted wait is complete (none is censored).
+ */
+#ifndef REGIA_QUEUE_SIM_IMPL_H
+#define REGIA_QUEUE_SIM_IMPL_H
+
+#include <math.h>
+#include <stdint.h>
+
+#include "draws_impl.h"
+#include "regia/queue.h"
+
+/* Workspace of one replication: the waiting customers (a pool of nodes in one singly
+ * linked FIFO list per class, with a free list) and the heap of departure times. */
+typedef struct {
+    double *arr_t, *svc;           /* cap nodes: arrival time, service time               */
+    int32_t *next;                 /* cap nodes: next in the class list or the free list  */
+    int64_t cap;
+    double *heap;                  /* max servers on duty                                 */
+} regia_queue_ws_t;
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* Checks of a batch and its outputs, with a message naming the field (host code,
+ * kernels/queue_check.c): every backend validates with these before it simulates. */
+regia_status_t regia_queue_check(const regia_queue_batch_t *in, const regia_queue_out_t *out);
+#ifdef __cplusplus
+}
+#endif
+
+/* What a replication returns besides its sums. */
+enum { REGIA_QUEUE_REP_OK = 0, REGIA_QUEUE_REP_OVERFLOW = 1 };
+
+/* The most servers ever on duty (the heap's size). */
+REGIA_HD static inline int32_t regia_queue_max_servers(const regia_queue_batch_t *in)
+{
+    if (in->n_shifts <= 0) return in->servers;
+    int32_t m = 0;
+    for (int j = 0; j < in->n_shifts; j++)
+        if (in->shift_servers[j] > m) m = in->shift_servers[j];
+    return m;
+}
+
+/* A service time of class k. */
+REGIA_HD static inline double regia_queue_service(const regia_queue_batch_t *in, int k, regia_draws_t *d)
+{
+    const double mean = in->service_mean[k];
+    const double cv = in->service_cv ? in->service_cv[k] : 1.0;
+    switch (in->service_dist) {
+    case REGIA_SVC_DET: return mean;
+    case REGIA_SVC_LOGNORMAL: {
+        if (cv <= 0) return mean;
+        double s2 = log1p(cv * cv);
+        return exp(log(mean) - 0.5 * s2 + sqrt(s2) * regia_draw_normal(d));
+    }
+    case REGIA_SVC_GAMMA: {
+        if (cv <= 0) return mean;
+        double shape = 1.0 / (cv * cv);
+        return mean / shape * regia_draw_gamma(d, shape);
+    }
+    default: return regia_draw_exp(d, mean);
+    }
+}
+
+REGIA_HD static inline void regia_queue_heap_push(double *h, int n, double v)
+{
+    int i = n;
+    while (i > 0) {
+        int p = (i - 1) >> 1;
+        if (h[p] <= v) break;
+        h[i] = h[p];
+        i = p;
+    }
+    h[i] = v;
+}
+
+/* Remove the top of a heap of n > 0 elements. */
+REGIA_HD static inline void regia_queue_heap_pop(double *h, int n)
+{
+    double v = h[--n];
+    int i = 0;
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && h[c + 1] < h[c]) c++;
+        if (v <= h[c]) break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (n > 0) h[i] = v;
+}
+
+/* Counted customers (arrived at or after the warmup) still waiting, per class. */
+REGIA_HD static inline void regia_queue_count_unserved(const regia_queue_batch_t *in, const regia_queue_ws_t *ws,
+                                                       const int32_t *head, int64_t *o_un)
+{
+    for (int k = 0; k < in->n_classes; k++)
+        for (int32_t x = head[k]; x >= 0; x = ws->next[x]) o_un[k] += ws->arr_t[x] >= in->warmup;
+}
+
+/* Replication r of the batch (0 <= r < n_reps; its stream is rep0 + r): fills the sums of
+ * its classes in `out` and returns REGIA_QUEUE_REP_OK, or REGIA_QUEUE_REP_OVERFLOW when
+ * more than ws.cap customers waited at once (the sums are then incomplete). */
+REGIA_HD static inline int regia_queue_rep(const regia_queue_batch_t *in, int r, regia_queue_ws_t ws,
+                                           const regia_queue_out_t *out)
+{
+    const int K = in->n_classes, nt = in->n_t, nb = in->n_bins;
+    const double INF = HUGE_VAL;
+    int64_t *o_n = out->n + (int64_t)r * K, *o_un = out->unserved + (int64_t)r * K;
+    double *o_w = out->sum_w + (int64_t)r * K, *o_w2 = out->sum_w2 + (int64_t)r * K;
+    int64_t *o_gt = nt > 0 ? out->n_wait_gt + (int64_t)r * K * nt : 0;
+    int64_t *o_h = nb > 0 ? out->hist + (int64_t)r * K * nb : 0;
+    for (int k = 0; k < K; k++) { o_n[k] = o_un[k] = 0; o_w[k] = o_w2[k] = 0; }
+    for (int64_t j = 0; j < (int64_t)K * nt; j++) o_gt[j] = 0;
+    for (int64_t j = 0; j < (int64_t)K * nb; j++) o_h[j] = 0;
+
+    regia_draws_t d;
+    regia_draws_init(&d, in->seed, (uint64_t)(in->rep0 + r), 0);
+    int32_t head[REGIA_QUEUE_MAX_CLASSES], tail[REGIA_QUEUE_MAX_CLASSES];
+    double next_arr[REGIA_QUEUE_MAX_CLASSES];
+    const int trace = in->arrival_rate == 0;
+    for (int k = 0; k < K; k++) {
+        head[k] = tail[k] = -1;
+        next_arr[k] = INF;
+        if (!trace && in->arrival_rate[k] > 0) next_arr[k] = regia_draw_exp(&d, 1.0 / in->arrival_rate[k]);
+    }
+    /* free list over the pool, grown lazily: nodes below `fresh` have been used */
+    int32_t free_head = -1;
+    int64_t fresh = 0, waiting = 0, arrived = 0, i_trace = 0;
+    int busy = 0, arrivals_open = 1;
+    /* servers on duty: shift j of cycle `cycle` ends at cycle * period + shift_end[j] */
+    int j_shift = 0;
+    int64_t cycle = 0;
+    int on_duty = in->n_shifts > 0 ? in->shift_servers[0] : in->servers;
+    double t_shift = in->n_shifts > 0 ? in->shift_end[0] : INF;
+
+    for (;;) {
+        double t_dep = busy > 0 ? ws.heap[0] : INF;
+        double t_arr = INF, t_close = INF;
+        int k_arr = -1, closing = 0;
+        if (arrivals_open) {
+            if (trace) {
+                if (i_trace < in->n_trace) { t_arr = in->trace_time[i_trace]; k_arr = in->trace_class[i_trace]; }
+            } else {
+                for (int k = 0; k < K; k++)
+                    if (next_arr[k] < t_arr) { t_arr = next_arr[k]; k_arr = k; }
+            }
+            if (in->horizon > 0) {
+                t_close = in->horizon;
+                if (t_arr >= t_close) { t_arr = INF; k_arr = -1; }
+            } else if (k_arr < 0) {
+                /* no arrival left (a trace read to its end): the arrivals end now */
+                arrivals_open = 0;
+                regia_queue_count_unserved(in, &ws, head, o_un);
+                continue;
+            }
+        } else if (waiting == 0) {
+            break;
+        }
+        if (t_dep == INF && t_shift == INF && t_close == INF && t_arr == INF) break; /* nothing can happen */
+        double t;
+        if (t_dep <= t_shift && t_dep <= t_close && t_dep <= t_arr) {
+            t = t_dep;
+            regia_queue_heap_pop(ws.heap, busy);
+            busy--;
+        } else if (t_shift <= t_close && t_shift <= t_arr) {
+            t = t_shift;
+            if (++j_shift == in->n_shifts) { j_shift = 0; cycle++; }
+            on_duty = in->shift_servers[j_shift];
+            t_shift = (double)cycle * in->period + in->shift_end[j_shift];
+        } else if (t_close <= t_arr) {
+            /* the horizon: everything before it has happened */
+            arrivals_open = 0;
+            regia_queue_count_unserved(in, &ws, head, o_un);
+            continue;
+        } else {
+            t = t_arr;
+            const int k = k_arr;
+            double s = regia_queue_service(in, k, &d);
+            if (trace) i_trace++;
+            else next_arr[k] = t + regia_draw_exp(&d, 1.0 / in->arrival_rate[k]);
+            int32_t x;
+            if (free_head >= 0) { x = free_head; free_head = ws.next[x]; }
+            else if (fresh < ws.cap) x = (int32_t)fresh++;
+            else return REGIA_QUEUE_REP_OVERFLOW;
+            ws.arr_t[x] = t;
+            ws.svc[x] = s;
+            ws.next[x] = -1;
+            if (tail[k] >= 0) ws.next[tail[k]] = x;
+            else head[k] = x;
+            tail[k] = x;
+            waiting++;
+            closing = ++arrived == in->n_customers;
+        }
+        /* start service on every free server on duty */
+        while (busy < on_duty && waiting > 0) {
+            int k = -1;
+            if (in->discipline == REGIA_DISC_FCFS) {
+                double best = INF;
+                for (int c = 0; c < K; c++)
+                    if (head[c] >= 0 && ws.arr_t[head[c]] < best) { best = ws.arr_t[head[c]]; k = c; }
+            } else {
+                for (int c = 0; c < K && k < 0; c++)
+                    if (head[c] >= 0) k = c;
+            }
+            int32_t x = head[k];
+            head[k] = ws.next[x];
+            if (head[k] < 0) tail[k] = -1;
+            ws.next[x] = free_head;
+            free_head = x;
+            waiting--;
+            if (ws.arr_t[x] >= in->warmup) {
+                double w = t - ws.arr_t[x];
+                o_n[k]++;
+                o_w[k] += w;
+                o_w2[k] += w * w;
+                for (int j = 0; j < nt; j++) o_gt[k * nt + j] += w > in->t[j];
+                if (nb > 0) {
+                    double b = floor(w / in->bin_width);
+                    o_h[k * nb + (b < nb - 1 ? (int)b : nb - 1)]++;
+                }
+            }
+            regia_queue_heap_push(ws.heap, busy, t + ws.svc[x]);
+            busy++;
+        }
+        if (closing) {
+            arrivals_open = 0;
+            regia_queue_count_unserved(in, &ws, head, o_un);
+        }
+    }
+    return REGIA_QUEUE_REP_OK;
+}
+
+#endif
