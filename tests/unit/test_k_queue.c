@@ -1,0 +1,387 @@
+/* The continuous-time queue kernel (regia/queue.h) on the CPU backend: the closed forms
+ * against DOMAIN.md's values, the simulation against Erlang C (P(W > t) and Wq), Cobham's
+ * priority class means and Pollaczek-Khinchine for every service distribution, within
+ * Monte Carlo error (z-scores from the replication means); hand-worked traces for the
+ * discipline, schedules, warmup, horizon, n_customers, histogram and unserved counts;
+ * common random numbers, thread and batch invariance; bad input. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "regia/kernels.h"
+
+typedef struct {
+    int R, K, nt, nb;
+    int64_t *n, *gt, *hist, *un;
+    double *w, *w2;
+    regia_queue_out_t out;
+} res_t;
+
+static void res_init(res_t *r, int R, int K, int nt, int nb)
+{
+    r->R = R, r->K = K, r->nt = nt, r->nb = nb;
+    r->n = calloc((size_t)R * K, sizeof(int64_t));
+    r->un = calloc((size_t)R * K, sizeof(int64_t));
+    r->gt = calloc((size_t)R * K * (nt ? nt : 1), sizeof(int64_t));
+    r->hist = calloc((size_t)R * K * (nb ? nb : 1), sizeof(int64_t));
+    r->w = calloc((size_t)R * K, sizeof(double));
+    r->w2 = calloc((size_t)R * K, sizeof(double));
+    r->out = (regia_queue_out_t){r->n, r->w, r->w2, r->gt, r->hist, r->un};
+}
+
+static void res_free(res_t *r)
+{
+    free(r->n); free(r->un); free(r->gt); free(r->hist); free(r->w); free(r->w2);
+}
+
+/* z-score of a per-replication statistic against `want` (mean of R replication values,
+ * standard error from their spread).  j < 0: the mean wait; else P(W > t[j]). */
+static double zscore(const res_t *r, int k, int j, double want, double *mean_out)
+{
+    double s = 0, s2 = 0;
+    for (int i = 0; i < r->R; i++) {
+        const int64_t n = r->n[i * r->K + k];
+        double v = j < 0 ? r->w[i * r->K + k] / n : (double)r->gt[(i * r->K + k) * r->nt + j] / n;
+        s += v;
+        s2 += v * v;
+    }
+    double m = s / r->R, se = sqrt(fmax(s2 / r->R - m * m, 0) / (r->R - 1));
+    if (mean_out) *mean_out = m;
+    return (m - want) / se;
+}
+
+static regia_queue_batch_t poisson_batch(int K, const double *lam, const double *mean, int c, int64_t n_cust, int reps)
+{
+    regia_queue_batch_t in;
+    memset(&in, 0, sizeof in);
+    in.n_classes = K;
+    in.arrival_rate = lam;
+    in.servers = c;
+    in.service_dist = REGIA_SVC_EXP;
+    in.service_mean = mean;
+    in.discipline = REGIA_DISC_PRIORITY;
+    in.n_customers = n_cust;
+    in.warmup = 50;
+    in.n_reps = reps;
+    in.seed = 20261201;
+    return in;
+}
+
+static void closed_forms(void)
+{
+    double c = regia_erlang_c(5, 4.0);
+    CHECK_CLOSE(c, 0.5541125541, 0, 1e-9);
+    CHECK_CLOSE(c * exp(-(5 - 4.0) * 1), 0.2038466168, 0, 1e-9);
+    CHECK_CLOSE(c * exp(-(5 - 4.0) * 2), 0.0749909795, 0, 1e-9);
+    CHECK_CLOSE(log(c / 0.1) / (5 - 4.0), 1.7121976464, 0, 1e-9);
+    double c3 = regia_erlang_c(3, 2.0);
+    CHECK_CLOSE(c3, 4.0 / 9, 0, 1e-12);
+    CHECK_CLOSE(c3 * exp(-(3 - 2.0)), 0.1635019739, 0, 1e-9);
+    CHECK_CLOSE(regia_erlang_c(1, 0.5), 0.5, 0, 1e-15); /* M/M/1: C = rho */
+    /* thousands of servers: no overflow of a^c / c! */
+    double big = regia_erlang_c(2000, 1950.0);
+    CHECK(isfinite(big) && big > 0 && big < 1);
+    CHECK(isnan(regia_erlang_c(5, 5.0)) && isnan(regia_erlang_c(0, 0.1)) && isnan(regia_erlang_c(3, -1)));
+
+    const double lam[4] = {0.4, 1.2, 1.6, 0.8}, want[4] = {0.1204592509, 0.1771459572, 0.4527063351, 1.5392015392};
+    double wq[4];
+    regia_cobham_wq(5, 1.0, 4, lam, wq);
+    double mix = 0;
+    for (int k = 0; k < 4; k++) {
+        CHECK_CLOSE(wq[k], want[k], 0, 1e-9);
+        mix += lam[k] * wq[k] / 4.0;
+    }
+    CHECK_CLOSE(mix, c / (5 - 4.0), 1e-12, 0); /* conservation: the FCFS Wq */
+    const double over[2] = {3, 3};
+    regia_cobham_wq(5, 1.0, 2, over, wq);
+    CHECK(isnan(wq[0]) && isnan(wq[1]));
+}
+
+/* M/M/5 at lambda 4 (FCFS, one class): P(W > t) = C exp(-(c mu - lambda) t), Wq = C. */
+static void erlang_c_sim(regia_backend_t *be)
+{
+    const double lam = 4, mu = 1;
+    const double t[4] = {0, 0.5, 1, 2};
+    regia_queue_batch_t in = poisson_batch(1, &lam, &mu, 5, 150000, 24);
+    in.n_t = 4;
+    in.t = t;
+    in.discipline = REGIA_DISC_FCFS;
+    res_t r;
+    res_init(&r, 24, 1, 4, 0);
+    CHECK_OK(regia_queue_sim(be, &in, &r.out));
+    const double C = regia_erlang_c(5, 4);
+    double m, z = zscore(&r, 0, -1, C, &m);
+    fprintf(stderr, "M/M/5: Wq %.5f (Erlang C %.5f, z %.2f)\n", m, C, z);
+    CHECK_MSG(fabs(z) < 4, "M/M/5 Wq %.5f vs %.5f: z = %.2f", m, C, z);
+    for (int j = 0; j < 4; j++) {
+        double want = C * exp(-(5 * mu - lam) * t[j]);
+        z = zscore(&r, 0, j, want, &m);
+        fprintf(stderr, "M/M/5: P(W > %g) %.5f (Erlang C %.5f, z %.2f)\n", t[j], m, want, z);
+        CHECK_MSG(fabs(z) < 4, "P(W > %g) = %.5f vs %.5f: z = %.2f", t[j], m, want, z);
+    }
+    res_free(&r);
+}
+
+/* Non-preemptive priority M/M/5, classes U, B, D, P at 0.4, 1.2, 1.6, 0.8: Cobham's means;
+ * the top class's P(W > 1) = C(5, 4) exp(-(5 - 0.4)).  FCFS on the same customers: every
+ * class waits the FCFS mean. */
+static void cobham_sim(regia_backend_t *be)
+{
+    const double lam[4] = {0.4, 1.2, 1.6, 0.8}, mu[4] = {1, 1, 1, 1}, t1 = 1;
+    double wq[4];
+    regia_cobham_wq(5, 1.0, 4, lam, wq);
+    regia_queue_batch_t in = poisson_batch(4, lam, mu, 5, 150000, 24);
+    in.n_t = 1;
+    in.t = &t1;
+    res_t r;
+    res_init(&r, 24, 4, 1, 0);
+    CHECK_OK(regia_queue_sim(be, &in, &r.out));
+    for (int k = 0; k < 4; k++) {
+        double m, z = zscore(&r, k, -1, wq[k], &m);
+        fprintf(stderr, "priority M/M/5 class %d: Wq %.5f (Cobham %.5f, z %.2f)\n", k, m, wq[k], z);
+        CHECK_MSG(fabs(z) < 4, "class %d Wq %.5f vs Cobham %.5f: z = %.2f", k, m, wq[k], z);
+    }
+    double m, z = zscore(&r, 0, 0, 0.0055698484, &m);
+    CHECK_MSG(fabs(z) < 4, "top class P(W > 1) = %.6f vs 0.0055698484: z = %.2f", m, z);
+    in.discipline = REGIA_DISC_FCFS;
+    CHECK_OK(regia_queue_sim(be, &in, &r.out));
+    for (int k = 0; k < 4; k++) {
+        z = zscore(&r, k, -1, regia_erlang_c(5, 4), &m);
+        CHECK_MSG(fabs(z) < 4, "FCFS class %d Wq %.5f vs Erlang C: z = %.2f", k, m, z);
+    }
+    res_free(&r);
+}
+
+/* M/G/1 at rho 0.7, service mean 1: Pollaczek-Khinchine Wq = rho (1 + cv^2) / (2 (1 - rho)). */
+static void pollaczek_khinchine(regia_backend_t *be)
+{
+    const double lam = 0.7, mean = 1, cv = 0.5;
+    const int dists[4] = {REGIA_SVC_EXP, REGIA_SVC_DET, REGIA_SVC_LOGNORMAL, REGIA_SVC_GAMMA};
+    const double cvs[4] = {1, 0, cv, cv};
+    const char *names[4] = {"exp", "det", "lognormal", "gamma"};
+    for (int d = 0; d < 4; d++) {
+        regia_queue_batch_t in = poisson_batch(1, &lam, &mean, 1, 100000, 20);
+        in.service_dist = dists[d];
+        in.service_cv = &cv;
+        res_t r;
+        res_init(&r, 20, 1, 0, 0);
+        CHECK_OK(regia_queue_sim(be, &in, &r.out));
+        double want = lam * (1 + cvs[d] * cvs[d]) / (2 * (1 - lam)), m, z = zscore(&r, 0, -1, want, &m);
+        fprintf(stderr, "M/G/1 %s: Wq %.4f (P-K %.4f, z %.2f)\n", names[d], m, want, z);
+        CHECK_MSG(fabs(z) < 4, "M/G/1 %s: Wq %.4f vs %.4f, z = %.2f", names[d], m, want, z);
+        res_free(&r);
+    }
+}
+
+/* Hand-worked traces (deterministic services: no draw matters). */
+static void traces(regia_backend_t *be)
+{
+    res_t r;
+    res_init(&r, 1, 2, 2, 3);
+    const double tt[2] = {0.5, 1.2};
+    /* one server, service 1: arrivals 0, 0, 0.5 of class 0 wait 0, 1, 1.5 */
+    double at[3] = {0, 0, 0.5};
+    int32_t ac[3] = {0, 0, 0};
+    const double means[2] = {1, 1};
+    regia_queue_batch_t in;
+    memset(&in, 0, sizeof in);
+    in.n_classes = 2;
+    in.trace_time = at;
+    in.trace_class = ac;
+    in.n_trace = 3;
+    in.servers = 1;
+    in.service_dist = REGIA_SVC_DET;
+    in.service_mean = means;
+    in.n_t = 2;
+    in.t = tt;
+    in.n_bins = 3;
+    in.bin_width = 1;
+    in.n_reps = 1;
+    CHECK_OK(regia_queue_sim(be, &in, &r.out));
+    CHECK(r.n[0] == 3 && r.n[1] == 0);
+    CHECK_CLOSE(r.w[0], 2.5, 0, 1e-12);
+    CHECK_CLOSE(r.w2[0], 0 + 1 + 2.25, 0, 1e-12);
+    CHECK(r.gt[0] == 2 && r.gt[1] == 1); /* W > 0.5: 1, 1.5; W > 1.2: 1.5 */
+    CHECK(r.hist[0] == 1 && r.hist[1] == 2 && r.hist[2] == 0);
+    /* unserved: counted when the arrivals end (the trace's last arrival, at 0.5): the
+     * second (waiting since 0, starts at 1) and the third */
+    CHECK(r.un[0] == 2);
+
+    /* priority vs FCFS: t 0 class 1 (served at once), t 0.1 class 1, t 0.2 class 0 */
+    double pt[3] = {0, 0.1, 0.2};
+    int32_t pc[3] = {1, 1, 0};
+    in.trace_time = pt;
+    in.trace_class = pc;
+    in.n_bins = 0;
+    in.n_t = 0;
+    CHECK_OK(regia_queue_sim(be, &in, &r.out));
+    CHECK_CLOSE(r.w[0], 0.8, 0, 1e-12);       /* class 0 starts at 1 */
+    CHECK_CLOSE(r.w[1], 0 + 1.9, 0, 1e-12);   /* the second class 1 at 2 */
+    CHECK(r.un[0] == 1 && r.un[1] == 1);      /* both waiting when the trace ended (0.2) */
+    in.discipline = REGIA_DISC_FCFS;
+    CHECK_OK(regia_queue_sim(be, &in, &r.out));
+    CHECK_CLOSE(r.w[0], 1.8, 0, 1e-12);
+    CHECK_CLOSE(r.w[1], 0.9, 0, 1e-12);
+    in.discipline = REGIA_DISC_PRIORITY;
+
+    /* warmup 0.05: the first customer (t 0) is not counted */
+    in.warmup = 0.05;
+    CHECK_OK(regia_queue_sim(be, &in, &r.out));
+    CHECK(r.n[1] == 1 && r.n[0] == 1);
+    CHECK_CLOSE(r.w[1], 1.9, 0, 1e-12);
+    in.warmup = 0;
+    /* n_customers 2: the class-0 arrival never comes; the second class 1 waits 0.9 */
+    in.n_customers = 2;
+    CHECK_OK(regia_queue_sim(be, &in, &r.out));
+    CHECK(r.n[0] == 0 && r.n[1] == 2 && r.un[1] == 1);
+    CHECK_CLOSE(r.w[1], 0.9, 0, 1e-12);
+    /* horizon 0.15: the same two */
+    in.n_customers = 0;
+    in.horizon = 0.15;
+    CHECK_OK(regia_queue_sim(be, &in, &r.out));
+    CHECK(r.n[0] == 0 && r.n[1] == 2);
+    in.horizon = 0;
+
+    /* a schedule, period 10: no server in [0, 2), one in [2, 10).  Service 3: arrivals at
+     * 0 and 1 start at 2 and 5 (waits 2 and 4). */
+    const double ends[2] = {2, 10};
+    const int32_t srv[2] = {0, 1};
+    double st[2] = {0, 1};
+    int32_t sc[2] = {0, 0};
+    const double means3[2] = {3, 3};
+    in.trace_time = st;
+    in.trace_class = sc;
+    in.n_trace = 2;
+    in.service_mean = means3;
+    in.n_shifts = 2;
+    in.shift_end = ends;
+    in.shift_servers = srv;
+    in.period = 10;
+    CHECK_OK(regia_queue_sim(be, &in, &r.out));
+    CHECK(r.n[0] == 2);
+    CHECK_CLOSE(r.w[0], 6, 0, 1e-12);
+    /* non-preemptive: one server in [0, 4), none in [4, 10).  Arrival at 3 (service 3)
+     * runs to 6 past the shift's end; the one at 3.5 waits for the next cycle (10). */
+    const double ends2[2] = {4, 10};
+    const int32_t srv2[2] = {1, 0};
+    st[0] = 3, st[1] = 3.5;
+    in.shift_end = ends2;
+    in.shift_servers = srv2;
+    CHECK_OK(regia_queue_sim(be, &in, &r.out));
+    CHECK_CLOSE(r.w[0], 0 + 6.5, 0, 1e-12);
+    /* zero-length shifts are skipped; two servers from 4 serve both at once */
+    const double ends3[3] = {4, 4, 10};
+    const int32_t srv3[3] = {0, 5, 2};
+    st[0] = 1, st[1] = 2;
+    in.n_shifts = 3;
+    in.shift_end = ends3;
+    in.shift_servers = srv3;
+    CHECK_OK(regia_queue_sim(be, &in, &r.out));
+    CHECK_CLOSE(r.w[0], 3 + 2, 0, 1e-12);
+    res_free(&r);
+}
+
+/* The same replication alone or in a batch, on 1 or 2 threads: the same bits.  A
+ * schedule of one shift of c servers gives the same customers and waits as c servers. */
+static void invariance(void)
+{
+    const double lam[3] = {0.5, 1.0, 1.2}, mean[3] = {1, 1.2, 0.8}, cv[3] = {0.7, 0.7, 0.7}, t[2] = {0.5, 2};
+    regia_queue_batch_t in = poisson_batch(3, lam, mean, 4, 20000, 7);
+    in.service_dist = REGIA_SVC_GAMMA;
+    in.service_cv = cv;
+    in.n_t = 2;
+    in.t = t;
+    in.n_bins = 10;
+    in.bin_width = 0.5;
+    regia_backend_t b1, b2;
+    CHECK_OK(regia_backend_open(&b1, "cpu", 0, 1));
+    CHECK_OK(regia_backend_open(&b2, "cpu", 0, 2));
+    res_t a, b, c;
+    res_init(&a, 7, 3, 2, 10);
+    res_init(&b, 7, 3, 2, 10);
+    res_init(&c, 1, 3, 2, 10);
+    CHECK_OK(regia_queue_sim(&b1, &in, &a.out));
+    CHECK_OK(regia_queue_sim(&b2, &in, &b.out));
+    CHECK(!memcmp(a.w, b.w, sizeof(double) * 21) && !memcmp(a.w2, b.w2, sizeof(double) * 21) &&
+          !memcmp(a.n, b.n, sizeof(int64_t) * 21) && !memcmp(a.gt, b.gt, sizeof(int64_t) * 42) &&
+          !memcmp(a.hist, b.hist, sizeof(int64_t) * 210) && !memcmp(a.un, b.un, sizeof(int64_t) * 21));
+    in.rep0 = 5;
+    in.n_reps = 1;
+    CHECK_OK(regia_queue_sim(&b2, &in, &c.out));
+    CHECK(!memcmp(c.w, a.w + 15, sizeof(double) * 3) && !memcmp(c.n, a.n + 15, sizeof(int64_t) * 3) &&
+          !memcmp(c.hist, a.hist + 150, sizeof(int64_t) * 30));
+    /* a one-shift schedule of 4 servers: the same results */
+    const double end = 8;
+    const int32_t four = 4;
+    in.rep0 = 0;
+    in.n_reps = 7;
+    in.n_shifts = 1;
+    in.shift_end = &end;
+    in.shift_servers = &four;
+    in.period = 8;
+    in.servers = 0;
+    CHECK_OK(regia_queue_sim(&b2, &in, &b.out));
+    CHECK(!memcmp(a.w, b.w, sizeof(double) * 21) && !memcmp(a.n, b.n, sizeof(int64_t) * 21));
+    /* more servers, the same customers: every class waits less */
+    in.n_shifts = 0;
+    in.servers = 5;
+    CHECK_OK(regia_queue_sim(&b2, &in, &b.out));
+    double wa = 0, wb = 0;
+    for (int j = 0; j < 21; j++) wa += a.w[j], wb += b.w[j];
+    CHECK(wb < wa);
+    regia_backend_close(&b1);
+    regia_backend_close(&b2);
+    res_free(&a);
+    res_free(&b);
+    res_free(&c);
+}
+
+static void bad_input(regia_backend_t *be)
+{
+    const double lam[2] = {0.5, 0.5}, mean[2] = {1, 1};
+    res_t r;
+    res_init(&r, 2, 2, 0, 0);
+    regia_queue_batch_t in = poisson_batch(2, lam, mean, 2, 100, 2);
+    in.n_customers = 0;
+    CHECK(regia_queue_sim(be, &in, &r.out) == REGIA_ERR_INVALID && strstr(regia_error_msg(), "horizon"));
+    in.n_customers = 100;
+    in.n_classes = 9;
+    CHECK(regia_queue_sim(be, &in, &r.out) == REGIA_ERR_INVALID && strstr(regia_error_msg(), "n_classes"));
+    in.n_classes = 2;
+    in.service_dist = REGIA_SVC_LOGNORMAL;
+    CHECK(regia_queue_sim(be, &in, &r.out) == REGIA_ERR_INVALID && strstr(regia_error_msg(), "service_cv"));
+    in.service_dist = REGIA_SVC_EXP;
+    const double ends[2] = {5, 9};
+    const int32_t srv[2] = {1, 2};
+    in.n_shifts = 2;
+    in.shift_end = ends;
+    in.shift_servers = srv;
+    in.period = 10;
+    CHECK(regia_queue_sim(be, &in, &r.out) == REGIA_ERR_INVALID && strstr(regia_error_msg(), "period"));
+    in.n_shifts = 0;
+    double tt[2] = {1, 0.5};
+    int32_t tc[2] = {0, 0};
+    in.arrival_rate = NULL;
+    in.trace_time = tt;
+    in.trace_class = tc;
+    in.n_trace = 2;
+    CHECK(regia_queue_sim(be, &in, &r.out) == REGIA_ERR_INVALID && strstr(regia_error_msg(), "trace arrival 1"));
+    res_free(&r);
+}
+
+int main(void)
+{
+    regia_backend_t be;
+    CHECK_OK(regia_backend_open(&be, "cpu", 0, 2));
+    closed_forms();
+    traces(&be);
+    invariance();
+    bad_input(&be);
+    erlang_c_sim(&be);
+    cobham_sim(&be);
+    pollaczek_khinchine(&be);
+    regia_backend_close(&be);
+    return check_done();
+}
