@@ -1,16 +1,451 @@
-/* waitlist_alloc.c - extra slots, reserved slots, moves between districts and NHSRwaitinglist's closed-form queue indicators.
- * Declared in drivers/waitlist_analysis.h (section "waitlist_alloc.c"). */
+/* waitlist_alloc.c - adaptive allocation per service x guarantee area: the smallest extra
+ * weekly slots that bring every class's probability of missing its target under
+ * alloc_level (a binary search on common random numbers), the slots to reserve for U and
+ * B (checked by simulation), the moves of spare slots between the districts of one ASL
+ * (visits), and NHSRwaitinglist's closed-form indicators.  Declared in
+ * drivers/waitlist_analysis.h (section "waitlist_alloc.c"); rules and units in
+ * docs/waitlist-methods.md.
+ *
+ * Common random numbers: the slot kernel draws from streams keyed by (seed, item key,
+ * path) only, so every candidate capacity of one item sees the same arrivals, fates and
+ * current list; the comparison between candidates is not blurred by sampling noise, and
+ * the probability of missing falls with capacity path by path in all but rare
+ * re-ordering cases (the search assumes it is monotone; the unit test checks it). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "regia/kernels.h"
+#include "regia/ncio.h"
+#include "regia/queue.h"
 #include "waitlist_analysis.h"
 
-regia_status_t wl_alloc_alloc(regia_run_t *run, wl_t *w) { return REGIA_OK; }
+enum { NCLS = WL_CLASSES };
+
+/* ---- NHSRwaitinglist's closed forms (demand and capacity per week, waits in weeks) ----- */
+
+double wl_nhsr_target_queue(double demand, double target_wait, double factor)
+{
+    return demand * target_wait / factor;
+}
+
+double wl_nhsr_target_capacity(double demand, double target_wait, double factor, double cv_demand, double cv_capacity)
+{
+    return demand + (cv_demand * cv_demand + cv_capacity * cv_capacity) / 2 * (factor / target_wait);
+}
+
+double wl_nhsr_relief_capacity(double demand, double queue, double target_queue, double weeks_to_target)
+{
+    return demand + (queue - target_queue) / weeks_to_target;
+}
+
+double wl_nhsr_pressure(double mean_wait, double target_wait) { return 2 * mean_wait / target_wait; }
+
+/* ---- the search ------------------------------------------------------------------------ */
+
+/* Worst P(miss) over classes and weeks (weeks without requests of a class do not count). */
+static double worst(const wl_t *w, const regia_slot_out_t *o)
+{
+    double m = 0;
+    for (int j = 0; j < NCLS * w->risk_weeks; j++)
+        if (o->p_miss[j] > m) m = o->p_miss[j];
+    return m;
+}
+
+regia_status_t wl_alloc_worst(regia_run_t *run, const wl_t *w, const wl_slot_item_t *it, const int32_t *slots,
+                              int32_t extra, const int32_t *reserve, regia_slot_out_t *o, double *p)
+{
+    regia_status_t st = wl_risk_sim(run, w, it, slots, extra, reserve, o);
+    *p = st ? NAN : worst(w, o);
+    return st;
+}
+
+regia_status_t wl_alloc_search(regia_run_t *run, const wl_t *w, const wl_slot_item_t *it, regia_slot_out_t *o,
+                               int32_t *extra, int *met)
+{
+    regia_status_t st;
+    double p;
+    const int32_t hi0 = w->alloc_max_extra > 0 ? w->alloc_max_extra : 0;
+    if ((st = wl_alloc_worst(run, w, it, NULL, 0, NULL, o, &p))) return st;
+    if (p <= w->alloc_level) { *extra = 0; *met = 1; return REGIA_OK; }
+    if ((st = wl_alloc_worst(run, w, it, NULL, hi0, NULL, o, &p))) return st;
+    if (p > w->alloc_level) { *extra = hi0; *met = 0; return REGIA_OK; }
+    int32_t lo = 0, hi = hi0; /* lo fails, hi passes */
+    while (hi - lo > 1) {
+        const int32_t mid = lo + (hi - lo) / 2;
+        if ((st = wl_alloc_worst(run, w, it, NULL, mid, NULL, o, &p))) return st;
+        if (p <= w->alloc_level) hi = mid;
+        else lo = mid;
+    }
+    *extra = hi;
+    *met = 1;
+    return REGIA_OK;
+}
+
+/* The largest weekly cut r (the same every week, a week never below 0 slots) after which
+ * the item still meets every target at alloc_level: its spare slots. */
+regia_status_t wl_alloc_spare(regia_run_t *run, const wl_t *w, const wl_slot_item_t *it, regia_slot_out_t *o,
+                              int32_t *spare)
+{
+    regia_status_t st = REGIA_OK;
+    const int W = it->weeks;
+    int32_t top = 0;
+    for (int j = 0; j < W; j++)
+        if (it->slots_week[j] > top) top = it->slots_week[j];
+    int32_t *s = malloc(sizeof(int32_t) * (size_t)(W > 0 ? W : 1));
+    if (!s) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+    int32_t lo = 0, hi = top + 1; /* lo passes (the caller checked), hi fails (no slots at all) */
+    while (hi - lo > 1) {
+        const int32_t mid = lo + (hi - lo) / 2;
+        for (int j = 0; j < W; j++) s[j] = it->slots_week[j] > mid ? it->slots_week[j] - mid : 0;
+        double p;
+        if ((st = wl_alloc_worst(run, w, it, s, 0, NULL, o, &p))) break;
+        if (p <= w->alloc_level) lo = mid;
+        else hi = mid;
+    }
+    free(s);
+    *spare = lo;
+    return st;
+}
+
+/* Smallest v with P(N <= v) >= q for N with mean m, variance v (Poisson when v <= m,
+ * else negative binomial), the kernel's arrival model. */
+static int32_t count_quantile(double m, double var, double q)
+{
+    if (!(m > 0)) return 0;
+    double pmf, cdf;
+    int32_t n = 0;
+    if (var <= m) {
+        pmf = exp(-m);
+        cdf = pmf;
+        while (cdf < q && n < 100000) { n++; pmf *= m / n; cdf += pmf; }
+    } else {
+        const double r = m * m / (var - m), p = m / var; /* P(n) = C(n+r-1, n) p^r (1-p)^n */
+        pmf = exp(r * log(p));
+        cdf = pmf;
+        while (cdf < q && n < 100000) { pmf *= (n + r) / (n + 1) * (1 - p); n++; cdf += pmf; }
+    }
+    return n;
+}
+
+void wl_alloc_reserve_rule(const wl_t *w, const wl_slot_item_t *it, int32_t *reserve)
+{
+    for (int c = 0; c < NCLS; c++) {
+        reserve[c] = 0;
+        if (c != WL_U && c != WL_B) continue;
+        for (int j = 0; j < it->weeks; j++) {
+            const int32_t r = count_quantile(it->arr_mean[c * it->weeks + j], it->arr_var[c * it->weeks + j],
+                                             1 - w->alloc_level);
+            if (r > reserve[c]) reserve[c] = r;
+        }
+    }
+}
+
+/* Greedy moves inside one ASL: the district that needs most takes from the one with most
+ * to spare, until one side is exhausted; every pair of one ASL may trade, so this moves
+ * min(total need, total spare), the most any plan can, and adds the fewest slots. */
+void wl_alloc_moves(int nd, const int *asl, const int32_t *need, const int32_t *spare, int32_t *move)
+{
+    int32_t *n = malloc(sizeof(int32_t) * (size_t)(nd > 0 ? nd : 1));
+    int32_t *s = malloc(sizeof(int32_t) * (size_t)(nd > 0 ? nd : 1));
+    memset(move, 0, sizeof(int32_t) * (size_t)nd * (size_t)nd);
+    if (!n || !s) { free(n); free(s); return; }
+    memcpy(n, need, sizeof(int32_t) * (size_t)nd);
+    memcpy(s, spare, sizeof(int32_t) * (size_t)nd);
+    for (;;) {
+        int j = -1;
+        for (int d = 0; d < nd; d++)
+            if (n[d] > 0 && (j < 0 || n[d] > n[j])) {
+                int any = 0;
+                for (int e = 0; e < nd && !any; e++) any = e != d && asl[e] == asl[d] && s[e] > 0;
+                if (any) j = d;
+            }
+        if (j < 0) break;
+        int i = -1;
+        for (int e = 0; e < nd; e++)
+            if (e != j && asl[e] == asl[j] && s[e] > 0 && (i < 0 || s[e] > s[i])) i = e;
+        const int32_t m = n[j] < s[i] ? n[j] : s[i];
+        move[(size_t)i * nd + j] += m;
+        n[j] -= m;
+        s[i] -= m;
+    }
+    free(n);
+    free(s);
+}
+
+/* ---- the module -------------------------------------------------------------------------- */
+
+enum { N_NHSR = 6 };
+
+regia_status_t wl_alloc_alloc(regia_run_t *run, wl_t *w)
+{
+    const size_t ni = (size_t)run->ni + 1, NA = (size_t)w->areas.n_area, ND = (size_t)w->areas.n_district;
+    w->extra_slots = malloc(sizeof(int32_t) * ni * NA);
+    w->alloc_added = malloc(sizeof(int32_t) * ni * NA);
+    w->alloc_spare = malloc(sizeof(int32_t) * ni * NA);
+    w->alloc_met = malloc(ni * NA);
+    w->reserve_slots = malloc(sizeof(int32_t) * ni * NA * NCLS);
+    w->nhsr = malloc(sizeof(double) * ni * NA * NCLS * N_NHSR);
+    w->move_slots = malloc(sizeof(int32_t) * ni * ND * ND + 1);
+    if (!w->extra_slots || !w->alloc_added || !w->alloc_spare || !w->alloc_met || !w->reserve_slots || !w->nhsr ||
+        !w->move_slots)
+        return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the allocation of %lld services", (long long)run->ni);
+    return REGIA_OK;
+}
+
+static void nhsr_fill(const wl_t *w, const wl_slot_item_t *it, double *out /* 4 * 6 */)
+{
+    const int W = it->weeks;
+    double dem[NCLS], cap = 0, higher = 0;
+    for (int j = 0; j < W; j++) cap += it->slots_week[j];
+    cap = W > 0 ? cap / W : NAN;
+    for (int c = 0; c < NCLS; c++) {
+        double m = 0, v = 0;
+        for (int j = 0; j < W; j++) { m += it->arr_mean[c * W + j]; v += it->arr_var[c * W + j]; }
+        dem[c] = W > 0 ? m / W : NAN;
+        const double tw = it->limit[c] / 7; /* the class limit in weeks */
+        /* cv of the time between arrivals from the weekly counts' index of dispersion (1:
+         * Poisson); the capacity's cv at NHSRwaitinglist's default 1 */
+        const double cvd = m > 0 ? sqrt(v / m) : 1;
+        const double tq = wl_nhsr_target_queue(dem[c], tw, 4);
+        const double q = (double)it->list_n[c];
+        const double mw = it->list_n[c] ? it->list_wait_sum[c] / it->list_n[c] / 7 : 0;
+        double *o = out + c * N_NHSR;
+        o[0] = dem[c];
+        o[1] = cap - higher; /* what the higher classes leave of the capacity (priority booking) */
+        o[2] = tq;
+        o[3] = wl_nhsr_target_capacity(dem[c], tw, 4, cvd, 1);
+        o[4] = wl_nhsr_relief_capacity(dem[c], q, tq, w->weeks_to_target);
+        o[5] = wl_nhsr_pressure(mw, tw);
+        higher += dem[c];
+    }
+}
 
 regia_status_t wl_alloc_compute(regia_run_t *run, wl_t *w, int64_t k)
 {
-    return REGIA_FAIL(REGIA_ERR_UNSUPPORTED, "waitlist_alloc: not implemented yet");
+    regia_status_t st = REGIA_OK;
+    const int NA = w->areas.n_area, ND = w->areas.n_district;
+    const int gs = (int)(run->i0 + k);
+    const wl_service_t *sv = &w->services.s[gs];
+    int32_t *ex = w->extra_slots + (size_t)k * NA, *add = w->alloc_added + (size_t)k * NA;
+    int32_t *spare = w->alloc_spare + (size_t)k * NA, *res = w->reserve_slots + (size_t)k * NA * NCLS;
+    int8_t *met = w->alloc_met + (size_t)k * NA;
+    double *nh = w->nhsr + (size_t)k * NA * NCLS * N_NHSR;
+    int32_t *mv = w->move_slots + (size_t)k * ND * ND;
+    for (int a = 0; a < NA; a++) {
+        ex[a] = add[a] = spare[a] = -1;
+        met[a] = -1;
+    }
+    for (int j = 0; j < NA * NCLS; j++) res[j] = -1;
+    for (int j = 0; j < NA * NCLS * N_NHSR; j++) nh[j] = NAN;
+    memset(mv, 0, sizeof(int32_t) * (size_t)ND * ND);
+    int *areas = malloc(sizeof(int) * (size_t)NA), *asl = calloc((size_t)ND + 1, sizeof(int));
+    int32_t *need = malloc(sizeof(int32_t) * (size_t)(ND + 1)), *give = malloc(sizeof(int32_t) * (size_t)(ND + 1));
+    regia_slot_out_t o;
+    wl_slot_item_t it;
+    memset(&it, 0, sizeof it);
+    memset(&o, 0, sizeof o);
+    if (!areas || !asl || !need || !give) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
+    REGIA_TRY(wl_slot_out_alloc(w, &o));
+    const int n = wl_guarantee_areas(w, gs, areas);
+    /* districts compete for moves only where the guarantee area is the district (visits) */
+    const int moves = sv->kind == 0 && sv->area_level == 0;
+    for (int i = 0; i < n; i++) {
+        const int a = areas[i];
+        REGIA_TRY(wl_risk_item(w, k, gs, a, &it));
+        int m = 0;
+        if ((st = wl_alloc_search(run, w, &it, &o, &ex[a], &m))) goto fail;
+        met[a] = (int8_t)m;
+        spare[a] = 0;
+        if (moves && m && ex[a] == 0 && (st = wl_alloc_spare(run, w, &it, &o, &spare[a]))) goto fail;
+        /* reservation for U and B at the recommended capacity; kept only if the targets
+         * still hold as well as without it (else halved until they do, or none) */
+        int32_t r[NCLS];
+        wl_alloc_reserve_rule(w, &it, r);
+        double p0, p1;
+        if ((st = wl_alloc_worst(run, w, &it, NULL, ex[a], NULL, &o, &p0))) goto fail;
+        const double bar = p0 > w->alloc_level ? p0 : w->alloc_level;
+        while (r[WL_U] + r[WL_B] > 0) {
+            if ((st = wl_alloc_worst(run, w, &it, NULL, ex[a], r, &o, &p1))) goto fail;
+            if (p1 <= bar) break;
+            r[WL_U] /= 2;
+            r[WL_B] /= 2;
+        }
+        memcpy(res + (size_t)a * NCLS, r, sizeof r);
+        nhsr_fill(w, &it, nh + (size_t)a * NCLS * N_NHSR);
+        wl_risk_item_free(&it);
+    }
+    for (int a = 0; a < NA; a++) add[a] = ex[a];
+    if (moves) {
+        for (int d = 0; d < ND; d++) {
+            asl[d] = w->districts.district_asl[d];
+            need[d] = ex[d] > 0 ? ex[d] : 0;
+            give[d] = spare[d] > 0 ? spare[d] : 0;
+        }
+        wl_alloc_moves(ND, asl, need, give, mv);
+        for (int i = 0; i < ND; i++)
+            for (int j = 0; j < ND; j++) add[j] -= mv[(size_t)i * ND + j];
+    }
+    goto err;
+fail:
+    regia_error_prefix("allocation for service %d: ", gs);
+err:
+    wl_risk_item_free(&it);
+    wl_slot_out_free(&o);
+    free(areas);
+    free(asl);
+    free(need);
+    free(give);
+    return st;
 }
 
-regia_status_t wl_alloc_define(regia_run_t *run, wl_t *w, int ncid) { return REGIA_OK; }
+/* ---- output ---------------------------------------------------------------------------- */
 
-regia_status_t wl_alloc_write(regia_run_t *run, wl_t *w, int ncid) { return REGIA_OK; }
+#define ATT(v, key, s) REGIA_NC(nc_put_att_text(ncid, v, key, strlen(s), s))
 
-void wl_alloc_free(wl_t *w) { (void)w; }
+enum { V_EXTRA = 0, V_ADDED, V_SPARE, V_MET, V_RES, V_NHSR0 /* 6 of them */, V_MOVE = V_NHSR0 + N_NHSR };
+
+static const char *const NHSR_NAME[N_NHSR] = {"nhsr_demand", "nhsr_capacity", "nhsr_target_queue",
+                                              "nhsr_target_capacity", "nhsr_relief_capacity", "nhsr_pressure"};
+static const char *const NHSR_LONG[N_NHSR] = {
+    "mean weekly first-access requests forecast over the risk weeks",
+    "weekly slots left to the class after the forecast demand of the classes above it",
+    "target queue size: demand x target wait / 4 (NHSRwaitinglist calc_target_queue_size)",
+    "target capacity: demand + (cv_demand^2 + cv_capacity^2) / 2 x 4 / target wait (calc_target_capacity)",
+    "relief capacity: demand + (queue - target queue) / weeks_to_target (calc_relief_capacity)",
+    "waiting-list pressure: 2 x mean wait of the current list / target wait (calc_waiting_list_pressure)"};
+static const char *const NHSR_UNITS[N_NHSR] = {"1/week", "1/week", "1", "1/week", "1/week", "1"};
+
+static regia_status_t int_var(int ncid, const char *name, int nd, const int *dims, const char *long_name,
+                              const char *units, const char *comment, int *vid)
+{
+    regia_status_t st = REGIA_OK;
+    const int fill = -1;
+    REGIA_TRY(regia_nc_def_data(ncid, name, NC_INT, nd, dims, NULL, vid));
+    REGIA_NC(nc_put_att_int(ncid, *vid, "_FillValue", NC_INT, 1, &fill));
+    ATT(*vid, "long_name", long_name);
+    if (units) ATT(*vid, "units", units);
+    if (comment) ATT(*vid, "comment", comment);
+    ATT(*vid, "coverage_content_type", "modelResult");
+err:
+    return st;
+}
+
+regia_status_t wl_alloc_define(regia_run_t *run, wl_t *w, int ncid)
+{
+    regia_status_t st = REGIA_OK;
+    int *v = w->vid_alloc;
+    const int d2[2] = {w->dim.service, w->dim.area};
+    const int d3[3] = {w->dim.service, w->dim.area, w->dim.cls};
+    const char *ga = "guarantee areas only (-1 elsewhere)";
+    REGIA_TRY(int_var(ncid, "alloc_extra_slots", 2, d2,
+                      "smallest extra weekly slots that bring P(missing the target) to at most alloc_level for every "
+                      "class and risk week", "1/week", ga, &v[V_EXTRA]));
+    REGIA_TRY(int_var(ncid, "alloc_added_slots", 2, d2,
+                      "extra weekly slots still to add after the moves of spare slots between districts of one ASL",
+                      "1/week", ga, &v[V_ADDED]));
+    REGIA_TRY(int_var(ncid, "alloc_spare_slots", 2, d2,
+                      "weekly slots an area that meets its targets could give up and still meet them (visits: "
+                      "districts only)", "1/week", ga, &v[V_SPARE]));
+    REGIA_TRY(regia_nc_def_data(ncid, "alloc_target_met", NC_BYTE, 2, d2, NULL, &v[V_MET]));
+    {
+        const signed char fill = -1, fv[2] = {0, 1};
+        REGIA_NC(nc_put_att_schar(ncid, v[V_MET], "_FillValue", NC_BYTE, 1, &fill));
+        REGIA_NC(nc_put_att_schar(ncid, v[V_MET], "flag_values", NC_BYTE, 2, fv));
+        ATT(v[V_MET], "flag_meanings", "not_within_alloc_max_extra met");
+        ATT(v[V_MET], "long_name", "whether alloc_extra_slots reaches alloc_level (0: even alloc_max_extra does not)");
+        ATT(v[V_MET], "coverage_content_type", "modelResult");
+    }
+    REGIA_TRY(int_var(ncid, "alloc_reserve_slots", 3, d3,
+                      "weekly slots to reserve per class (U and B: the (1 - alloc_level) quantile of the class's "
+                      "weekly arrivals, released 1 (U) and 3 (B) days before their date)", "1/week",
+                      "split over the area's agendas in proportion to their slots; checked by simulation at the "
+                      "recommended capacity", &v[V_RES]));
+    for (int j = 0; j < N_NHSR; j++) {
+        REGIA_TRY(regia_nc_def_data(ncid, NHSR_NAME[j], NC_DOUBLE, 3, d3, NULL, &v[V_NHSR0 + j]));
+        ATT(v[V_NHSR0 + j], "long_name", NHSR_LONG[j]);
+        ATT(v[V_NHSR0 + j], "units", NHSR_UNITS[j]);
+        ATT(v[V_NHSR0 + j], "comment", "NHSRwaitinglist's closed forms in weeks (the class limit in weeks as the "
+                                       "target wait, factor 4); guarantee areas, classes U B D P");
+        ATT(v[V_NHSR0 + j], "coverage_content_type", "modelResult");
+    }
+    {
+        const int d3m[3] = {w->dim.service, w->dim.move, w->dim.move};
+        REGIA_TRY(int_var(ncid, "alloc_move_slots", 3, d3m,
+                          "weekly slots moved from the first district to the second (same ASL, visits)", "1/week",
+                          NULL, &v[V_MOVE]));
+    }
+    {
+        long long tot[2] = {0, 0};
+        const int NA = w->areas.n_area;
+        for (int64_t k = 0; k < run->ni; k++)
+            for (int a = 0; a < NA; a++) {
+                if (w->extra_slots[k * NA + a] > 0) tot[0] += w->extra_slots[k * NA + a];
+                if (w->alloc_added[k * NA + a] > 0) tot[1] += w->alloc_added[k * NA + a];
+            }
+        regia_run_sum(run, tot, 2);
+        const long long t0 = tot[0], t1 = tot[1];
+        REGIA_NC(nc_put_att_longlong(ncid, NC_GLOBAL, "alloc_total_extra_slots", NC_INT64, 1, &t0));
+        REGIA_NC(nc_put_att_longlong(ncid, NC_GLOBAL, "alloc_total_added_slots", NC_INT64, 1, &t1));
+    }
+err:
+    return st;
+}
+
+regia_status_t wl_alloc_write(regia_run_t *run, wl_t *w, int ncid)
+{
+    regia_status_t st = REGIA_OK;
+    const int64_t ni = run->ni;
+    const int NA = w->areas.n_area, ND = w->areas.n_district, C = WL_CLASS_DIM;
+    const size_t cells = (size_t)(ni > 0 ? ni : 1) * NA * C;
+    int32_t *ib = malloc(sizeof(int32_t) * (cells > (size_t)(ni + 1) * ND * ND ? cells : (size_t)(ni + 1) * ND * ND));
+    double *f = malloc(sizeof(double) * cells);
+    if (!ib || !f) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the allocation");
+    if ((st = regia_run_agree(run, st))) goto err;
+    {
+        const size_t in[1] = {(size_t)NA};
+        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_alloc[V_EXTRA], 2, run->i0, ni, in, NC_INT, w->extra_slots));
+        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_alloc[V_ADDED], 2, run->i0, ni, in, NC_INT, w->alloc_added));
+        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_alloc[V_SPARE], 2, run->i0, ni, in, NC_INT, w->alloc_spare));
+        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_alloc[V_MET], 2, run->i0, ni, in, NC_BYTE, w->alloc_met));
+    }
+    {
+        const size_t in[2] = {(size_t)NA, (size_t)C};
+        for (size_t j = 0; j < cells; j++) ib[j] = -1;
+        for (int64_t k = 0; k < ni; k++)
+            for (int a = 0; a < NA; a++)
+                memcpy(ib + ((size_t)k * NA + a) * C, w->reserve_slots + ((size_t)k * NA + a) * NCLS,
+                       sizeof(int32_t) * NCLS);
+        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_alloc[V_RES], 3, run->i0, ni, in, NC_INT, ib));
+        for (int j = 0; j < N_NHSR; j++) {
+            for (size_t x = 0; x < cells; x++) f[x] = NAN;
+            for (int64_t k = 0; k < ni; k++)
+                for (int a = 0; a < NA; a++)
+                    for (int c = 0; c < NCLS; c++)
+                        f[((size_t)k * NA + a) * C + c] = w->nhsr[(((size_t)k * NA + a) * NCLS + c) * N_NHSR + j];
+            REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_alloc[V_NHSR0 + j], 3, run->i0, ni, in, NC_DOUBLE, f));
+        }
+    }
+    {
+        const size_t in[2] = {(size_t)ND, (size_t)ND};
+        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_alloc[V_MOVE], 3, run->i0, ni, in, NC_INT, w->move_slots));
+    }
+err:
+    free(ib);
+    free(f);
+    return st;
+}
+
+void wl_alloc_free(wl_t *w)
+{
+    free(w->extra_slots);
+    free(w->alloc_added);
+    free(w->alloc_spare);
+    free(w->alloc_met);
+    free(w->reserve_slots);
+    free(w->nhsr);
+    free(w->move_slots);
+    w->extra_slots = w->alloc_added = w->alloc_spare = w->reserve_slots = w->move_slots = NULL;
+    w->alloc_met = NULL;
+    w->nhsr = NULL;
+}

@@ -140,6 +140,10 @@ struct wl {
     int32_t *move_slots;                /* n_district * n_district: slots a week moved from
                                            district i to j of the same ASL (visits)       */
     int vid_alloc[12];
+    int32_t *alloc_added;               /* n_area: extra_slots less the slots moved in     */
+    int32_t *alloc_spare;               /* n_area: slots a week an area could give up      */
+    int8_t *alloc_met;                  /* n_area: 1 extra_slots reaches alloc_level, 0 not
+                                           even alloc_max_extra does, -1 no guarantee area  */
 };
 
 
@@ -231,6 +235,30 @@ regia_status_t wl_risk_sim(regia_run_t *run, const wl_t *w, const wl_slot_item_t
                            int32_t extra, const int32_t *reserve, regia_slot_out_t *out);
 regia_status_t wl_slot_out_alloc(const wl_t *w, regia_slot_out_t *o);
 void wl_slot_out_free(regia_slot_out_t *o);
+
+/* waitlist_alloc.c: NHSRwaitinglist's closed forms (calc_target_queue_size,
+ * calc_target_capacity, calc_relief_capacity, calc_waiting_list_pressure): demand and
+ * capacity per unit time, waits in the same unit (regia: weeks); factor 4 by default. */
+double wl_nhsr_target_queue(double demand, double target_wait, double factor);
+double wl_nhsr_target_capacity(double demand, double target_wait, double factor, double cv_demand, double cv_capacity);
+double wl_nhsr_relief_capacity(double demand, double queue, double target_queue, double weeks_to_target);
+double wl_nhsr_pressure(double mean_wait, double target_wait);
+/* The worst P(miss) over classes and weeks of one item with those slots (NULL: its own),
+ * extra slots a week and reservation (NULL: none). */
+regia_status_t wl_alloc_worst(regia_run_t *run, const wl_t *w, const wl_slot_item_t *it, const int32_t *slots,
+                              int32_t extra, const int32_t *reserve, regia_slot_out_t *o, double *p);
+/* Smallest extra in 0..alloc_max_extra with worst P(miss) <= alloc_level (binary search;
+ * met = 0 and extra = alloc_max_extra when even that fails). */
+regia_status_t wl_alloc_search(regia_run_t *run, const wl_t *w, const wl_slot_item_t *it, regia_slot_out_t *o,
+                               int32_t *extra, int *met);
+/* Largest weekly cut an item that meets its targets can take and still meet them. */
+regia_status_t wl_alloc_spare(regia_run_t *run, const wl_t *w, const wl_slot_item_t *it, regia_slot_out_t *o,
+                              int32_t *spare);
+/* Reservation rule: U and B reserve the (1 - alloc_level) quantile of their weekly arrivals. */
+void wl_alloc_reserve_rule(const wl_t *w, const wl_slot_item_t *it, int32_t *reserve);
+/* Moves of spare slots between the nd districts (asl[d] = their ASL): move[i*nd + j] slots
+ * from i to j, only within one ASL, at most spare[i] from i and need[j] to j. */
+void wl_alloc_moves(int nd, const int *asl, const int32_t *need, const int32_t *spare, int32_t *move);
 
 void wl_modules_free(wl_t *w);
 
