@@ -17,19 +17,39 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Sort ascending: insertion sort for the few sizes a weekly series usually has (no
+ * callback per comparison), qsort above. */
+static void sort_sizes(double *z, int32_t n)
+{
+    if (n > 48) {
+        qsort(z, (size_t)n, sizeof(double), cmp_double);
+        return;
+    }
+    for (int32_t i = 1; i < n; i++) {
+        double v = z[i];
+        int32_t j = i;
+        for (; j > 0 && z[j - 1] > v; j--) z[j] = z[j - 1];
+        z[j] = v;
+    }
+}
+
 /* Smallest value v of D with P(D <= v) >= q, for sorted sizes z[0..nz).  The cumulative
  * probabilities are compared with a relative slack of 1e-12, so that a q that equals
  * one of them mathematically (e.g. prob 0.5, q 0.5) takes the smaller value whatever
- * the rounding of either side. */
+ * the rounding of either side.  P(D <= z_j) is increasing in j: bisection finds the
+ * first j that qualifies. */
 static double quantile(const double *z, int32_t nz, double prob, double scale, double q)
 {
     const double slack = 1e-12;
     if (1.0 - prob >= q - slack) return 0.0;
-    for (int32_t j = 0; j < nz; j++) {
-        double cdf = (1.0 - prob) + prob * (double)(j + 1) / (double)nz;
-        if (cdf >= q - slack) return scale * z[j];
+    int32_t lo = 0, hi = nz - 1; /* the answer lies in [lo, hi]: j = nz - 1 has cdf 1 */
+    while (lo < hi) {
+        int32_t mid = lo + (hi - lo) / 2;
+        double cdf = (1.0 - prob) + prob * (double)(mid + 1) / (double)nz;
+        if (cdf >= q - slack) hi = mid;
+        else lo = mid + 1;
     }
-    return scale * z[nz - 1];
+    return scale * z[lo];
 }
 
 void regia_im_predictive(const double *y, int32_t n, const regia_im_fit_t *fit, int32_t n_levels,
@@ -57,7 +77,7 @@ void regia_im_predictive(const double *y, int32_t n, const regia_im_fit_t *fit, 
         *var = v > 0.0 ? v : 0.0;
     }
     if (n_levels <= 0) return;
-    qsort(ws, (size_t)nz, sizeof(double), cmp_double);
+    sort_sizes(ws, nz);
     for (int32_t l = 0; l < n_levels; l++) {
         double a = levels[l] / 100.0;
         double lo = quantile(ws, nz, fit->prob, fit->scale, (1.0 - a) / 2.0);
