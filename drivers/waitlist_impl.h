@@ -152,8 +152,17 @@ int wl_is_holiday(int y, int mo, int d);
  *   service_code, service_code_new, service_name, service_kind, service_area_level,
  *     service_group (service) string/byte; district_code, district_name (district) string,
  *     district_asl(district) int; asl_code, asl_name (asl) string; provider_code,
- *     provider_name(provider) string, provider_district(provider) int; agenda_code(agenda)
- *     string, agenda_provider(agenda) int, agenda_service(agenda) int
+ *     provider_name(provider) string, provider_home_district(provider) int (named so because
+ *     the booking variable is provider_district; -1 when the provider's bookings name
+ *     several districts); agenda_code(agenda) string, agenda_provider(agenda) int,
+ *     agenda_service(agenda) int (-1 when its bookings name several)
+ *   Strings are NC_CHAR arrays, NUL-padded: service_code (service, code_strlen = 16),
+ *     service_code_new (service, code_new_strlen = 24), service_name (service,
+ *     service_name_strlen = 96), service_group (service, code_new_strlen = 24),
+ *     district_code / asl_code (.., code_strlen), district_name / asl_name / provider_name
+ *     (.., name_strlen = 64), provider_code / agenda_code (.., id_strlen = 32).
+ *   service_kind (0 visit, 1 diagnostic) and service_area_level (0 district, 1 asl) byte;
+ *     agenda = -1 for a booking without an agenda; catalogue as written (1996 or 2024)
  * Global attributes: services_table_version, services_table_sha256, pseudonymisation
  * ("HMAC-SHA-256"), pseudonym_key_id (16 hex digits of SHA-256("regia key id" || key)),
  * rows_read, rows_kept, rows_rejected, and the usual ACDD + provenance. */
