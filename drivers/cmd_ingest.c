@@ -1028,10 +1028,15 @@ const regia_domain_t regia_domain_ingest_env = {
 int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "env")) return regia_run_domain(&regia_domain_ingest_env, ctx, argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "waitlist")) {
+        extern const regia_domain_t regia_domain_ingest_waitlist;
+        return regia_run_domain(&regia_domain_ingest_waitlist, ctx, argc - 1, argv + 1);
+    }
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         char *help[] = {"env", "--help", NULL};
-        if (ctx->rank == 0) printf("regia ingest: one command, `regia ingest env` (ARPA Lombardia CSV exports).\n\n");
+        if (ctx->rank == 0) printf("regia ingest: `regia ingest env` (ARPA Lombardia CSV exports, below) and `regia ingest "
+                                   "waitlist` (CUP booking exports: regia ingest waitlist --help).\n\n");
         return regia_run_domain(&regia_domain_ingest_env, ctx, 2, help);
     }
-    return regia_usage_error(ctx, "ingest", "expected `regia ingest env ...`");
+    return regia_usage_error(ctx, "ingest", "expected `regia ingest env ...` or `regia ingest waitlist ...`");
 }

@@ -7,11 +7,13 @@ extern const regia_domain_t regia_domain_env;
 extern const regia_domain_t regia_domain_forecast;
 extern const regia_domain_t regia_domain_queue;
 extern const regia_domain_t regia_domain_ingest_env;
+extern const regia_domain_t regia_domain_ingest_waitlist;
 
 const regia_domain_t *const regia_domains[] = {
     &regia_domain_env,
     &regia_domain_forecast,
     &regia_domain_queue,
     &regia_domain_ingest_env, /* `regia ingest env`: reached through the ingest command */
+    &regia_domain_ingest_waitlist, /* `regia ingest waitlist`: through the ingest command */
     NULL,
 };
