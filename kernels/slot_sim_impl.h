@@ -111,7 +111,8 @@ typedef struct {
     int64_t ev_cap;
 } regia_slot_state_t;
 
-/* The first free slot within [lo, hi] of pool p, or hi + 1 (keeps ff[p]). */
+/* The first free slot within [lo, hi] of pool p, or a day > hi when none is (keeps
+ * ff[p]: the days it skipped are full). */
 REGIA_HD static inline int32_t regia_slot_scan(regia_slot_state_t *S, int p, int32_t lo, int32_t hi)
 {
     int32_t s = S->ff[p] > lo ? S->ff[p] : lo;
@@ -131,7 +132,7 @@ REGIA_HD static inline int32_t regia_slot_book(const regia_slot_batch_t *in, reg
     int32_t best = hi + 1;
     int bp = -1;
     int32_t s = regia_slot_scan(S, k, d + 1, hi);
-    if (s < best) { best = s; bp = k; }
+    if (s <= hi) { best = s; bp = k; }
     s = regia_slot_scan(S, REGIA_SLOT_GENERAL, d + 1, best - 1);
     if (s < best) { best = s; bp = REGIA_SLOT_GENERAL; }
     if (in->release_days)
@@ -141,7 +142,7 @@ REGIA_HD static inline int32_t regia_slot_book(const regia_slot_batch_t *in, reg
             if (h > best - 1) h = best - 1;
             if (h < d + 1) continue;
             s = regia_slot_scan(S, q, d + 1, h);
-            if (s < best) { best = s; bp = q; }
+            if (s <= h) { best = s; bp = q; }
         }
     if (bp < 0) return -1;
     S->free_[(int64_t)bp * S->ds + best]--;
