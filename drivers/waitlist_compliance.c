@@ -228,7 +228,7 @@ regia_status_t wl_compliance_define(regia_run_t *run, wl_t *w, int ncid)
         const size_t c4[4] = {1, (size_t)w->areas.n_area, WL_CLASS_DIM, np};
         const char *tcoord = p ? "month_start" : "week_start";
         int *v = w->vid_compliance + p * N_V;
-        snprintf(co, sizeof co, "service_code service_name area_code area_name area_level class_name %s", tcoord);
+        snprintf(co, sizeof co, "service_code service_code_new service_name area_code area_name area_level class_name %s", tcoord);
         snprintf(name, sizeof name, "count_%s", pname[p]);
         snprintf(ln, sizeof ln, "first-access SSN requests per %s of their clock start (%s), by measure "
                  "(requests = within + beyond + excluded = delivered_within + delivered_beyond + not_delivered); "
@@ -250,12 +250,12 @@ regia_status_t wl_compliance_define(regia_run_t *run, wl_t *w, int ncid)
         snprintf(ln, sizeof ln, "median wait of the in-guarantee first-access requests of the %s, from the %s to "
                  "the booked date", pname[p], WL_CLOCK_NAMES[w->clock]);
         snprintf(cm, sizeof cm, "%s: median", pname[p]);
-        REGIA_TRY(def(ncid, name, NC_DOUBLE, 4, d5, c4, ln, "days", cm, co, &v[V_MED]));
+        REGIA_TRY(def(ncid, name, NC_DOUBLE, 4, d5, c4, ln, "day", cm, co, &v[V_MED]));
         snprintf(name, sizeof name, "wait_p90_%s", pname[p]);
         snprintf(ln, sizeof ln, "90th percentile wait of the in-guarantee first-access requests of the %s, from "
                  "the %s to the booked date", pname[p], WL_CLOCK_NAMES[w->clock]);
         snprintf(cm, sizeof cm, "%s: percentile (90)", pname[p]);
-        REGIA_TRY(def(ncid, name, NC_DOUBLE, 4, d5, c4, ln, "days", NULL, co, &v[V_P90]));
+        REGIA_TRY(def(ncid, name, NC_DOUBLE, 4, d5, c4, ln, "day", NULL, co, &v[V_P90]));
         ATT(v[V_P90], "comment", "linear interpolation between order statistics (numpy's default)");
         snprintf(name, sizeof name, "light_%s", pname[p]);
         snprintf(ln, sizeof ln, "traffic light of the ex ante share of the %s (green >= %g %%, yellow >= %g %%, "
