@@ -210,8 +210,9 @@ regia_status_t wl_demand_compute(regia_run_t *run, wl_t *w, int64_t k)
     double *sm = w->dem_sim_mean + k * S * HR, *sv = w->dem_var + k * S * HR;
     for (int i = 0; i < g; i++) {
         const int s = idx[i];
-        if (!fit[i].ok) { /* ETS could not fit (too short a history): the Croston family */
-            route[s] = wl_demand_route(w, REGIA_DEMAND_INTERMITTENT);
+        if (!fit[i].ok) { /* ETS could not fit (too short or constant): optimised Croston,
+                           * which on a series without zeros is optimised SES, unbiased */
+            route[s] = WL_DEM_CROSTON + REGIA_IM_OPTIMIZED;
             continue;
         }
         for (int h = 0; h < HR; h++) {
