@@ -12,6 +12,7 @@
  * the probability of missing falls with capacity path by path in all but rare
  * re-ordering cases (the search assumes it is monotone; the unit test checks it). */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -262,6 +263,13 @@ regia_status_t wl_alloc_compute(regia_run_t *run, wl_t *w, int64_t k)
          * still hold as well as without it (else halved until they do, or none) */
         int32_t r[NCLS];
         wl_alloc_reserve_rule(w, &it, r);
+        /* never more reserved than the thinnest week offers (B gives way first) */
+        int32_t thin = INT32_MAX;
+        for (int j = 0; j < it.weeks; j++)
+            if (it.slots_week[j] + ex[a] < thin) thin = it.slots_week[j] + ex[a];
+        if (thin < 0) thin = 0;
+        if (r[WL_U] > thin) r[WL_U] = thin;
+        if (r[WL_U] + r[WL_B] > thin) r[WL_B] = thin - r[WL_U];
         double p0, p1;
         if ((st = wl_alloc_worst(run, w, &it, NULL, ex[a], NULL, &o, &p0))) goto fail;
         const double bar = p0 > w->alloc_level ? p0 : w->alloc_level;
@@ -359,8 +367,8 @@ regia_status_t wl_alloc_define(regia_run_t *run, wl_t *w, int ncid)
     REGIA_TRY(int_var(ncid, "alloc_reserve_slots", 3, d3,
                       "weekly slots to reserve per class (U and B: the (1 - alloc_level) quantile of the class's "
                       "weekly arrivals, released 1 (U) and 3 (B) days before their date)", "1/week",
-                      "split over the area's agendas in proportion to their slots; checked by simulation at the "
-                      "recommended capacity", &v[V_RES]));
+                      "the area's total (to split over its agendas in proportion to their slots); checked by "
+                      "simulation at the recommended capacity", &v[V_RES]));
     for (int j = 0; j < N_NHSR; j++) {
         REGIA_TRY(regia_nc_def_data(ncid, NHSR_NAME[j], NC_DOUBLE, 3, d3, NULL, &v[V_NHSR0 + j]));
         ATT(v[V_NHSR0 + j], "long_name", NHSR_LONG[j]);

@@ -451,6 +451,25 @@ static void test_alloc_module(regia_run_t *run, wl_t *w)
         CHECK_CLOSE(nh[2], nh[0] * (120.0 / 7) / 4, 1e-12, 0);
     }
     CHECK_CLOSE(w->nhsr[(2 * 4 + WL_B) * 6 + 0], 4, 1e-12, 0);
+    /* the reservation kept does not break the targets at the recommended capacity */
+    {
+        regia_slot_out_t o;
+        CHECK_OK(wl_slot_out_alloc(w, &o));
+        for (int a = 0; a < ND; a++) {
+            wl_slot_item_t it;
+            const int32_t *r = w->reserve_slots + a * 4;
+            CHECK(r[WL_U] >= 0 && r[WL_B] >= 0 && r[WL_D] == 0 && r[WL_P] == 0);
+            CHECK_OK(wl_risk_item(w, 0, 0, a, &it));
+            double p0, p1;
+            CHECK_OK(wl_alloc_worst(run, w, &it, NULL, w->extra_slots[a], NULL, &o, &p0));
+            CHECK_OK(wl_alloc_worst(run, w, &it, NULL, w->extra_slots[a], r, &o, &p1));
+            CHECK_MSG(p1 <= (p0 > w->alloc_level ? p0 : w->alloc_level), "area %d: %g with, %g without", a, p1, p0);
+            fprintf(stderr, "district %d: extra %d, reserve U %d B %d, worst P(miss) %.3f (without reserve %.3f)\n", a,
+                    w->extra_slots[a], r[WL_U], r[WL_B], p1, p0);
+            wl_risk_item_free(&it);
+        }
+        wl_slot_out_free(&o);
+    }
     wl_alloc_free(w);
     wl_risk_free(w);
 }
