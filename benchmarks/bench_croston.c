@@ -10,8 +10,8 @@
  * Methods (the columns of FORECASTS.csv, as test_k_croston --csv): classic, sba,
  * optimized, tsb_0.2_0.1, tsb_0.5_0.05, adida, imapa.  Each runs on the whole batch
  * twice: the point forecast alone (what statsforecast's models compute) and with the
- * 80/95 % intervals, the variance and the class.  Times are medians of `reps` runs; every
- * repetition must give bit-identical results.
+ * 80/95 % intervals, the variance and the class.  Times (wall and the process's CPU
+ * time) are medians of `reps` runs; every repetition must give bit-identical results.
  * Validation (exit 1): the op returns OK; forecasts finite and >= 0, the same with and
  * without intervals; intervals integers >= 0 and nested (lo95 <= lo80 <= hi80 <= hi95);
  * variances finite and >= 0.  Exit 2: usage or input error.
@@ -31,10 +31,10 @@ static const int METHOD[N_COLS] = {REGIA_IM_CLASSIC, REGIA_IM_SBA,   REGIA_IM_OP
                                    REGIA_IM_TSB,     REGIA_IM_ADIDA, REGIA_IM_IMAPA};
 static const double ALPHA[N_COLS][2] = {{0, 0}, {0, 0}, {0, 0}, {0.2, 0.1}, {0.5, 0.05}, {0, 0}, {0, 0}};
 
-static double now_s(void)
+static double clock_s(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -42,6 +42,15 @@ static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
+}
+
+/* Medians of reps wall (times[0]) and CPU (times[1]) times. */
+static void median2(double times[2][100], int reps, double *out)
+{
+    for (int k = 0; k < 2; k++) {
+        qsort(times[k], (size_t)reps, sizeof(double), cmp_double);
+        out[k] = times[k][reps / 2];
+    }
 }
 
 typedef struct {
@@ -144,7 +153,8 @@ static int alloc_out(outbuf_t *o, int n)
     return o->mean && o->lo && o->hi && o->var && o->prob && o->adi && o->cv2 && o->cls ? 0 : -1;
 }
 
-/* One timed run of one method; intervals: with levels, variance and class. */
+/* One timed run of one method; intervals: with levels, variance and class.  secs[0] wall
+ * time, secs[1] the process's CPU time (on a shared machine the fairer figure). */
 static int run_once(const series_t *S, int col, int intervals, int threads, outbuf_t *o, double *secs)
 {
     static const double levels[2] = {80, 95};
@@ -161,9 +171,10 @@ static int run_once(const series_t *S, int col, int intervals, int threads, outb
         out.cv2 = o->cv2;
         out.demand_class = o->cls;
     }
-    double t0 = now_s();
+    double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
     regia_status_t st = regia_croston(&in, &out, threads);
-    *secs = now_s() - t0;
+    secs[1] = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+    secs[0] = clock_s(CLOCK_MONOTONIC) - t0;
     if (st != REGIA_OK) {
         fprintf(stderr, "bench_croston: %s: %s\n", COL[col], regia_error_msg());
         return -1;
@@ -204,30 +215,32 @@ int main(int argc, char **argv)
 
     outbuf_t best[N_COLS], rep, full;
     if (alloc_out(&rep, S.n) || alloc_out(&full, S.n)) return 2;
-    double t_point[N_COLS], t_full[N_COLS], times[100];
+    double t_point[N_COLS][2], t_full[N_COLS][2], times[2][100], secs[2];
     int bad = 0;
     for (int c = 0; c < N_COLS; c++) {
         if (alloc_out(&best[c], S.n)) return 2;
         /* point forecasts alone */
         for (int r = 0; r < reps; r++) {
-            if (run_once(&S, c, 0, threads, r ? &rep : &best[c], &times[r])) return 1;
+            if (run_once(&S, c, 0, threads, r ? &rep : &best[c], secs)) return 1;
+            times[0][r] = secs[0];
+            times[1][r] = secs[1];
             if (r && memcmp(rep.mean, best[c].mean, sizeof(double) * S.n)) {
                 fprintf(stderr, "bench_croston: %s: repetition %d differs\n", COL[c], r);
                 bad++;
             }
         }
-        qsort(times, (size_t)reps, sizeof(double), cmp_double);
-        t_point[c] = times[reps / 2];
+        median2(times, reps, t_point[c]);
         /* with intervals, variance and class */
         for (int r = 0; r < reps; r++) {
-            if (run_once(&S, c, 1, threads, r ? &rep : &full, &times[r])) return 1;
+            if (run_once(&S, c, 1, threads, r ? &rep : &full, secs)) return 1;
+            times[0][r] = secs[0];
+            times[1][r] = secs[1];
             if (r && !same_out(&rep, &full, S.n)) {
                 fprintf(stderr, "bench_croston: %s with intervals: repetition %d differs\n", COL[c], r);
                 bad++;
             }
         }
-        qsort(times, (size_t)reps, sizeof(double), cmp_double);
-        t_full[c] = times[reps / 2];
+        median2(times, reps, t_full[c]);
         int shown = 0;
         for (int s = 0; s < S.n; s++) {
             double m = best[c].mean[s], *lo = full.lo + 2 * s, *hi = full.hi + 2 * s;
@@ -245,8 +258,9 @@ int main(int argc, char **argv)
                 if (shown++ < 10) fprintf(stderr, "bench_croston: %s, series %s: %s\n", COL[c], S.ids[s], why);
             }
         }
-        printf("%-13s %8d series  %10.0f series/s (point)  %10.0f series/s (with intervals)\n", COL[c], S.n,
-               S.n / t_point[c], S.n / t_full[c]);
+        printf("%-13s %8d series  %10.0f series/s (point; CPU time %10.0f)  %10.0f series/s (with intervals; CPU "
+               "time %10.0f)\n", COL[c], S.n, S.n / t_point[c][0], S.n / t_point[c][1], S.n / t_full[c][0],
+               S.n / t_full[c][1]);
     }
 
     if (out_path) {
@@ -277,9 +291,11 @@ int main(int argc, char **argv)
         fprintf(f, "{\"tool\": \"regia\", \"threads\": %d, \"reps\": %d, \"series\": %d, \"values\": %lld, \"methods\": {",
                 threads, reps, S.n, values);
         for (int c = 0; c < N_COLS; c++)
-            fprintf(f, "%s\"%s\": {\"seconds\": %.9g, \"series_per_s\": %.6g, \"seconds_with_intervals\": %.9g, "
-                       "\"series_per_s_with_intervals\": %.6g}",
-                    c ? ", " : "", COL[c], t_point[c], S.n / t_point[c], t_full[c], S.n / t_full[c]);
+            fprintf(f, "%s\"%s\": {\"seconds\": %.9g, \"cpu_seconds\": %.9g, \"series_per_s\": %.6g, "
+                       "\"cpu_series_per_s\": %.6g, \"seconds_with_intervals\": %.9g, \"cpu_seconds_with_intervals\": "
+                       "%.9g, \"series_per_s_with_intervals\": %.6g, \"cpu_series_per_s_with_intervals\": %.6g}",
+                    c ? ", " : "", COL[c], t_point[c][0], t_point[c][1], S.n / t_point[c][0], S.n / t_point[c][1],
+                    t_full[c][0], t_full[c][1], S.n / t_full[c][0], S.n / t_full[c][1]);
         fprintf(f, "}, \"valid\": %s}\n", bad ? "false" : "true");
         if (fclose(f)) {
             fprintf(stderr, "bench_croston: writing %s failed\n", timing_path);

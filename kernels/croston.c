@@ -109,56 +109,16 @@ static double ses_forecast(const double *x, int64_t n, double alpha)
     return f;
 }
 
-/* In-sample sum of squared one-step errors (0 under two values). */
-static double ses_sse(double alpha, const double *x, int64_t n)
+/* SES with alpha from the golden-section search (kernels/croston_golden.c). */
+static double optimized_ses_forecast(const double *x, int64_t n, regia_im_gs_t *g)
 {
-    if (n < 2) return 0.0;
-    double c = 1.0 - alpha, f = x[0], sse = 0.0;
-    for (int64_t i = 1; i < n; i++) {
-        f = alpha * x[i - 1] + c * f;
-        double e = x[i] - f;
-        sse += e * e;
-    }
-    return sse;
-}
-
-/* Golden-section search for alpha on [lo, hi]: until |b - a| < 1e-12, or at once when the
- * two inner points tie (a flat objective, e.g. fewer than 2 values, ends at the middle). */
-static double golden_section_ses(const double *x, int64_t n, double lo, double hi)
-{
-    const double gr = (sqrt(5.0) + 1.0) / 2.0;
-    double a = lo, b = hi;
-    double c = b - (b - a) / gr, d = a + (b - a) / gr;
-    double fc = ses_sse(c, x, n), fd = ses_sse(d, x, n);
-    while (fabs(b - a) >= 1e-12) {
-        if (fc < fd) {
-            b = d;
-            d = c;
-            fd = fc;
-            c = b - (b - a) / gr;
-            fc = ses_sse(c, x, n);
-        } else if (fd < fc) {
-            a = c;
-            c = d;
-            fc = fd;
-            d = a + (b - a) / gr;
-            fd = ses_sse(d, x, n);
-        } else {
-            break;
-        }
-    }
-    return (b + a) / 2.0;
-}
-
-static double optimized_ses_forecast(const double *x, int64_t n)
-{
-    return ses_forecast(x, n, golden_section_ses(x, n, 0.1, 0.3));
+    return ses_forecast(x, n, regia_im_golden(g, x, n));
 }
 
 /* ADIDA's aggregate forecast (src/ses.cpp chunk_forecast): drop the first n mod k values,
  * sum blocks of k (left to right), optimised SES of the sums; a single block forecasts
  * itself. */
-static double chunk_forecast(const double *y, int64_t n, int64_t k, double *sums)
+static double chunk_forecast(const double *y, int64_t n, int64_t k, double *sums, regia_im_gs_t *g)
 {
     int64_t lost = n % k, n_cut = n - lost;
     if (n_cut < k) return y[n - 1]; /* unreachable for k = round(ADI) <= n; as statsforecast */
@@ -169,13 +129,13 @@ static double chunk_forecast(const double *y, int64_t n, int64_t k, double *sums
         sums[i] = s;
     }
     if (n_chunks <= 1) return sums[0];
-    return optimized_ses_forecast(sums, n_chunks);
+    return optimized_ses_forecast(sums, n_chunks, g);
 }
 
 /* --- the methods ----------------------------------------------------------------------- */
 
 double regia_im_fit_one(const double *y, int32_t n, int method, double alpha_d, double alpha_p, double *ws,
-                        regia_im_fit_t *fit)
+                        regia_im_fit_t *fit, regia_im_gs_t *g)
 {
     double *yd = ws, *yi = ws + n, *tmp = ws + 2 * (size_t)n;
     int64_t nz = 0, last = 0;
@@ -201,8 +161,8 @@ double regia_im_fit_one(const double *y, int32_t n, int method, double alpha_d, 
     case REGIA_IM_OPTIMIZED: {
         double zf, pf;
         if (method == REGIA_IM_OPTIMIZED) {
-            zf = optimized_ses_forecast(yd, nz);
-            pf = optimized_ses_forecast(yi, nz);
+            zf = optimized_ses_forecast(yd, nz, g);
+            pf = optimized_ses_forecast(yi, nz, g);
         } else {
             zf = ses_forecast(yd, nz, 0.1);
             pf = ses_forecast(yi, nz, 0.1);
@@ -225,7 +185,7 @@ double regia_im_fit_one(const double *y, int32_t n, int method, double alpha_d, 
         /* round(mean interval), half to even (numpy/Python round; rint in the default
          * rounding mode); the mean interval is exact: last position / count */
         int64_t k = (int64_t)rint((double)last / (double)nz);
-        mean = chunk_forecast(y, n, k, tmp) / (double)k;
+        mean = chunk_forecast(y, n, k, tmp, g) / (double)k;
         prob = (double)nz / (double)n;
         break;
     }
@@ -235,7 +195,7 @@ double regia_im_fit_one(const double *y, int32_t n, int method, double alpha_d, 
         for (int64_t k = 1; k <= kmax; k++) {
             int64_t lost = n % k, n_chunks = (n - lost) / k;
             for (int64_t i = 0; i < n_chunks; i++) tmp[i] = np_pairwise_sum(y + lost + i * k, k);
-            fc[k - 1] = optimized_ses_forecast(tmp, n_chunks) / (double)k;
+            fc[k - 1] = optimized_ses_forecast(tmp, n_chunks, g) / (double)k;
         }
         mean = np_pairwise_sum(fc, kmax) / (double)kmax;
         prob = (double)nz / (double)n;
@@ -259,6 +219,8 @@ double regia_im_fit_one(const double *y, int32_t n, int method, double alpha_d, 
 
 /* --- entry points ---------------------------------------------------------------------- */
 
+enum { CHUNK = 32 }; /* series per work item: their searches share the lanes */
+
 static int alpha_ok(double a)
 {
     return isfinite(a) && a >= 0.0 && a <= 1.0;
@@ -273,7 +235,7 @@ double regia_croston1(const double *y, int32_t n, int method, double alpha_d, do
     double *ws = malloc(sizeof(double) * REGIA_IM_WS(n));
     if (!ws) return NAN;
     regia_im_fit_t fit;
-    double m = regia_im_fit_one(y, n, method, alpha_d, alpha_p, ws, &fit);
+    double m = regia_im_fit_one(y, n, method, alpha_d, alpha_p, ws, &fit, NULL);
     free(ws);
     return m;
 }
@@ -303,45 +265,73 @@ regia_status_t regia_croston(const regia_croston_batch_t *in, regia_croston_out_
     int nt = threads > 0 ? threads : omp_get_max_threads();
     int nomem = 0;
     int64_t bad = INT64_MAX; /* first bad value, as series * stride + t */
+    /* Optimized, ADIDA and IMAPA: each chunk's golden-section searches are recorded,
+     * solved side by side, then replayed (kernels/croston_golden.c) */
+    int searches = in->method == REGIA_IM_OPTIMIZED || in->method == REGIA_IM_ADIDA || in->method == REGIA_IM_IMAPA;
+    int32_t n_chunks = (in->n_series + CHUNK - 1) / CHUNK;
 #pragma omp parallel num_threads(nt)
     {
         double *ws = malloc(sizeof(double) * REGIA_IM_WS(in->stride));
+        regia_im_gs_t gs;
+        memset(&gs, 0, sizeof gs);
+        unsigned char ok[CHUNK];
         if (!ws) {
 #pragma omp atomic write
             nomem = 1;
         }
-#pragma omp for schedule(dynamic, 16)
-        for (int32_t s = 0; s < in->n_series; s++) {
+#pragma omp for schedule(dynamic, 1)
+        for (int32_t ch = 0; ch < n_chunks; ch++) {
             if (!ws) continue;
-            const double *y = in->y + (size_t)s * (size_t)in->stride;
-            int32_t n = in->len[s];
-            int32_t t;
-            for (t = 0; t < n; t++)
-                if (!(y[t] >= 0.0) || !isfinite(y[t])) break;
-            if (t < n) {
-                int64_t at = (int64_t)s * in->stride + t;
+            int32_t s0 = ch * CHUNK, s1 = s0 + CHUNK < in->n_series ? s0 + CHUNK : in->n_series;
+            for (int32_t s = s0; s < s1; s++) {
+                const double *y = in->y + (size_t)s * (size_t)in->stride;
+                int32_t n = in->len[s], t;
+                for (t = 0; t < n; t++)
+                    if (!(y[t] >= 0.0) || !isfinite(y[t])) break;
+                ok[s - s0] = t == n;
+                if (t < n) {
+                    int64_t at = (int64_t)s * in->stride + t;
 #pragma omp critical(regia_croston_bad)
-                if (at < bad) bad = at;
-                continue;
+                    if (at < bad) bad = at;
+                }
             }
-            regia_im_fit_t fit;
-            out->mean[s] = regia_im_fit_one(y, n, in->method, in->alpha_d, in->alpha_p, ws, &fit);
-            if (in->n_levels > 0 || out->var) {
-                double v;
-                regia_im_predictive(y, n, &fit, in->n_levels, in->levels, ws,
-                                    in->n_levels > 0 ? out->lower + (size_t)s * in->n_levels : NULL,
-                                    in->n_levels > 0 ? out->upper + (size_t)s * in->n_levels : NULL, &v);
-                if (out->var) out->var[s] = v;
+            regia_im_gs_t *g = NULL;
+            if (searches) {
+                regia_im_fit_t fit;
+                regia_im_gs_reset(&gs, REGIA_IM_GS_RECORD);
+                for (int32_t s = s0; s < s1; s++)
+                    if (ok[s - s0])
+                        regia_im_fit_one(in->y + (size_t)s * (size_t)in->stride, in->len[s], in->method, in->alpha_d,
+                                         in->alpha_p, ws, &fit, &gs);
+                /* out of memory: direct searches (the same answers, only slower) */
+                if (regia_im_gs_solve(&gs)) regia_im_gs_reset(&gs, REGIA_IM_GS_DIRECT);
+                else if (gs.mode == REGIA_IM_GS_RECORD) regia_im_gs_reset(&gs, REGIA_IM_GS_REPLAY);
+                g = &gs;
             }
-            if (out->prob) out->prob[s] = fit.prob;
-            if (out->adi || out->cv2 || out->demand_class) {
-                double adi, cv2;
-                int cls = regia_demand_classify(y, n, &adi, &cv2);
-                if (out->adi) out->adi[s] = adi;
-                if (out->cv2) out->cv2[s] = cv2;
-                if (out->demand_class) out->demand_class[s] = cls;
+            for (int32_t s = s0; s < s1; s++) {
+                if (!ok[s - s0]) continue;
+                const double *y = in->y + (size_t)s * (size_t)in->stride;
+                int32_t n = in->len[s];
+                regia_im_fit_t fit;
+                out->mean[s] = regia_im_fit_one(y, n, in->method, in->alpha_d, in->alpha_p, ws, &fit, g);
+                if (in->n_levels > 0 || out->var) {
+                    double v;
+                    regia_im_predictive(y, n, &fit, in->n_levels, in->levels, ws,
+                                        in->n_levels > 0 ? out->lower + (size_t)s * in->n_levels : NULL,
+                                        in->n_levels > 0 ? out->upper + (size_t)s * in->n_levels : NULL, &v);
+                    if (out->var) out->var[s] = v;
+                }
+                if (out->prob) out->prob[s] = fit.prob;
+                if (out->adi || out->cv2 || out->demand_class) {
+                    double adi, cv2;
+                    int cls = regia_demand_classify(y, n, &adi, &cv2);
+                    if (out->adi) out->adi[s] = adi;
+                    if (out->cv2) out->cv2[s] = cv2;
+                    if (out->demand_class) out->demand_class[s] = cls;
+                }
             }
         }
+        regia_im_gs_free(&gs);
         free(ws);
     }
     if (nomem) return REGIA_FAIL(REGIA_ERR_NOMEM, "croston: no memory for a workspace of %d values", in->stride);
