@@ -1,6 +1,7 @@
 /* The CUDA backend: device selection and description, and its operations: ETS
- * (kernels/cuda/ets.cu), exceedance probabilities (here) and the Monte Carlo breach
- * (kernels/cuda/risk_breach.cu).  It has every operation, so `auto` picks it where a
+ * (kernels/cuda/ets.cu), exceedance probabilities (here), the Monte Carlo breach
+ * (kernels/cuda/risk_breach.cu) and the queue and booking-slot simulations
+ * (kernels/cuda/queue_sim.cu, kernels/cuda/slot_sim.cu).  It has every operation, so `auto` picks it where a
  * device is visible. */
 #include <cmath>
 #include <cstdio>
@@ -159,4 +160,6 @@ extern "C" const regia_backend_ops_t regia_cuda_backend = {
     /* exceed */ regia_cuda_exceed,
     /* breach */ regia_cuda_breach,
     /* stats */ regia_cuda_stats,
+    /* queue_sim */ regia_cuda_queue_sim,
+    /* slot_sim */ regia_cuda_slot_sim,
 };

@@ -17,7 +17,16 @@
  *    1/n_paths apart (one borderline path flipped by a last-bit difference in a normal
  *    draw), expected counts within 2/n_paths (a flipped day on each of two paths);
  *  - the streamed path (small chunks over both streams) gives bit-identical results to
- *    a single chunk, and `auto` picks CUDA.
+ *    a single chunk, and `auto` picks CUDA;
+ *  - queue simulation (priority M/M/c, gamma services with a weekly schedule, 64
+ *    replications each): customers counted equal in every replication, waiting-time sums
+ *    within a relative 1e-9, and the same bits when a small device workspace
+ *    (REGIA_CUDA_SIM_BUDGET) splits the replications into sub-batches; a queue that
+ *    outgrows that workspace is an error naming the replication;
+ *  - slot simulation (400 items x 200 paths with reserves, release, a current list,
+ *    cancellations and no-shows): every output within 1e-12 (they are ratios of integer
+ *    counts; a Poisson or gamma draw rounded differently would show as a larger
+ *    difference), and the same bits from sub-batches.
  * It also prints how many fits are identical in every bit (expected: all of them where
  * the host's log() is glibc's, whose rounding the device's logarithm reproduces).
  */
@@ -141,6 +150,136 @@ static void compare_set(const char *tag, int n, int h, int nl, int ss, const dou
             tag, n, same_model, 100.0 * same_model / n, rtol, outside, worst, identical);
     CHECK_MSG(same_model >= 0.999 * n, "%s: same model for %d of %d series (< 99.9 %%)", tag, same_model, n);
     CHECK_MSG(outside == 0, "%s: %d series with the same model differ by more than %g", tag, outside, rtol);
+}
+
+/* ---- queue and slot simulations ---- */
+typedef struct {
+    int64_t n[64 * 4], gt[64 * 4 * 3], hist[64 * 4 * 20], un[64 * 4];
+    double w[64 * 4], w2[64 * 4];
+} qres_t;
+
+static regia_status_t run_queue(regia_backend_t *be, const regia_queue_batch_t *in, qres_t *r)
+{
+    regia_queue_out_t o = {r->n, r->w, r->w2, r->gt, r->hist, r->un};
+    return regia_queue_sim(be, in, &o);
+}
+
+static void compare_queue(regia_backend_t *cpu, regia_backend_t *gpu)
+{
+    static qres_t c, g, g2;
+    const double lam[4] = {0.4, 1.2, 1.6, 0.8}, mean[4] = {1, 1, 1, 1}, cv[4] = {0.6, 0.6, 0.6, 0.6}, t[3] = {0.5, 1, 2};
+    const double ends[4] = {40, 100, 140, 168};
+    const int32_t srv[4] = {5, 7, 5, 6};
+    regia_queue_batch_t in = {.n_classes = 4, .arrival_rate = lam, .servers = 5, .service_dist = REGIA_SVC_EXP,
+                              .service_mean = mean, .service_cv = cv, .n_customers = 50000, .warmup = 20, .n_t = 3,
+                              .t = t, .n_bins = 20, .bin_width = 0.25, .n_reps = 64, .seed = 77};
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            in.service_dist = REGIA_SVC_GAMMA;
+            in.n_shifts = 4, in.shift_end = ends, in.shift_servers = srv, in.period = 168;
+            in.n_customers = 0, in.horizon = 168 * 20;
+        }
+        CHECK_OK(run_queue(cpu, &in, &c));
+        CHECK_OK(run_queue(gpu, &in, &g));
+        int same_n = 1, identical = 0;
+        double worst = 0;
+        for (int j = 0; j < 64 * 4; j++) {
+            same_n &= c.n[j] == g.n[j] && c.un[j] == g.un[j];
+            worst = fmax(worst, fabs(c.w[j] - g.w[j]) / fmax(fabs(c.w[j]), 1e-300));
+            identical += c.w[j] == g.w[j] && c.w2[j] == g.w2[j];
+        }
+        fprintf(stderr, "queue %s: customers %s; largest relative difference of the wait sums %.3g; "
+                        "identical in every bit: %d of 256\n",
+                pass ? "gamma, schedule" : "exp", same_n ? "equal" : "DIFFER", worst, identical);
+        CHECK(same_n && worst <= 1e-9);
+    }
+    /* sub-batches of a small workspace: the same bits */
+    setenv("REGIA_CUDA_SIM_BUDGET", "1048576", 1);
+    CHECK_OK(run_queue(gpu, &in, &g2));
+    CHECK(!memcmp(g.w, g2.w, sizeof g.w) && !memcmp(g.n, g2.n, sizeof g.n) && !memcmp(g.hist, g2.hist, sizeof g.hist));
+    /* an overloaded queue outgrows it: an error, not a truncated answer */
+    const double heavy[4] = {2, 2, 2, 2};
+    in.arrival_rate = heavy;
+    in.n_shifts = 0, in.horizon = 0, in.n_customers = 100000;
+    regia_status_t st = run_queue(gpu, &in, &g2);
+    CHECK_MSG(st != REGIA_OK && strstr(regia_error_msg(), "customers waiting at once"), "status %d: %s", st,
+              regia_error_msg());
+    unsetenv("REGIA_CUDA_SIM_BUDGET");
+}
+
+static void compare_slot(regia_backend_t *cpu, regia_backend_t *gpu)
+{
+    enum { NI = 400, W = 12, NP = 200, LIST = 30 };
+    int32_t *slots = malloc(sizeof(int32_t) * NI * W), *reserve = malloc(sizeof(int32_t) * NI * 4);
+    double *mean = malloc(sizeof(double) * NI * 4 * W), *var = malloc(sizeof(double) * NI * 4 * W);
+    double *pc = malloc(sizeof(double) * NI), *pn = malloc(sizeof(double) * NI), *lim = malloc(sizeof(double) * NI * 4),
+           *tg = malloc(sizeof(double) * NI * 4);
+    int64_t *off = malloc(sizeof(int64_t) * (NI + 1));
+    int8_t *lc = malloc(NI * LIST);
+    int32_t *lw = malloc(sizeof(int32_t) * NI * LIST), *ld = malloc(sizeof(int32_t) * NI * LIST);
+    uint64_t *key = malloc(sizeof(uint64_t) * NI), st = 12345;
+    const double weekday[7] = {0.22, 0.22, 0.22, 0.22, 0.12, 0, 0}, q[3] = {0.05, 0.5, 0.95}, limits[4] = {3, 10, 30, 120};
+    const int32_t release[4] = {2, 5, 10, 20};
+    for (int i = 0; i < NI; i++) {
+        double level = 10 + 200 * unif(&st);
+        for (int w = 0; w < W; w++) slots[i * W + w] = (int32_t)(level * (0.8 + 0.4 * unif(&st)));
+        for (int k = 0; k < 4; k++) {
+            reserve[i * 4 + k] = (int32_t)(0.05 * level * unif(&st));
+            lim[i * 4 + k] = limits[k];
+            tg[i * 4 + k] = 0.9;
+            for (int w = 0; w < W; w++) {
+                double m = level * (k == 3 ? 0.5 : 0.15) * (0.7 + 0.6 * unif(&st));
+                mean[(i * 4 + k) * W + w] = m;
+                var[(i * 4 + k) * W + w] = m * (unif(&st) < 0.5 ? 1 : 2.5);
+            }
+        }
+        pc[i] = 0.1 * unif(&st);
+        pn[i] = 0.05 * unif(&st);
+        key[i] = 900000001ull * (uint64_t)i + 3;
+        off[i] = (int64_t)i * LIST;
+        for (int j = 0; j < LIST; j++) {
+            lc[i * LIST + j] = (int8_t)(splitmix(&st) % 4);
+            lw[i * LIST + j] = (int32_t)(splitmix(&st) % 90);
+            ld[i * LIST + j] = unif(&st) < 0.5 ? -1 : (int32_t)(splitmix(&st) % 60);
+        }
+    }
+    off[NI] = (int64_t)NI * LIST;
+    regia_slot_batch_t in = {.n_items = NI, .weeks = W, .book_ahead = 130, .slots_week = slots, .reserve = reserve,
+                             .release_days = release, .weekday = weekday, .arr_mean = mean, .arr_var = var,
+                             .p_cancel = pc, .p_noshow = pn, .limit_days = lim, .target = tg, .list_off = off,
+                             .list_class = lc, .list_waited = lw, .list_day = ld, .key = key, .n_paths = NP, .n_q = 3,
+                             .q = q, .seed = 31};
+    const size_t n = (size_t)NI * 4 * W;
+    double *buf[3][6];
+    regia_slot_out_t o[3];
+    for (int b = 0; b < 3; b++) {
+        for (int a = 0; a < 6; a++) buf[b][a] = malloc(sizeof(double) * n * 3);
+        o[b] = (regia_slot_out_t){buf[b][0], buf[b][1], buf[b][2], buf[b][3], buf[b][4], buf[b][5]};
+    }
+    CHECK_OK(regia_slot_sim(cpu, &in, &o[0]));
+    CHECK_OK(regia_slot_sim(gpu, &in, &o[1]));
+    const size_t len[6] = {n, 3 * n, n, n, n, (size_t)NI * 4};
+    double worst = 0;
+    size_t identical = 0, total = 0, nan_mismatch = 0;
+    for (int a = 0; a < 6; a++)
+        for (size_t j = 0; j < len[a]; j++) {
+            double x = buf[0][a][j], y = buf[1][a][j];
+            total++;
+            if (isnan(x) || isnan(y)) { nan_mismatch += isnan(x) != isnan(y); identical += isnan(x) && isnan(y); continue; }
+            identical += x == y;
+            worst = fmax(worst, fabs(x - y));
+        }
+    fprintf(stderr, "slot: %d items x %d paths; largest difference %.3g; identical %zu of %zu\n", NI, NP, worst,
+            identical, total);
+    CHECK(worst <= 1e-12 && nan_mismatch == 0);
+    setenv("REGIA_CUDA_SIM_BUDGET", "67108864", 1);
+    CHECK_OK(regia_slot_sim(gpu, &in, &o[2]));
+    unsetenv("REGIA_CUDA_SIM_BUDGET");
+    for (int a = 0; a < 6; a++) CHECK(!memcmp(buf[1][a], buf[2][a], sizeof(double) * len[a]));
+    for (int b = 0; b < 3; b++)
+        for (int a = 0; a < 6; a++) free(buf[b][a]);
+    free(slots); free(reserve); free(mean); free(var); free(pc); free(pn); free(lim); free(tg); free(off); free(lc);
+    free(lw); free(ld); free(key);
 }
 
 int main(void)
@@ -275,6 +414,9 @@ int main(void)
         free(y2);
         free(len2);
     }
+
+    compare_queue(&cpu, &gpu);
+    compare_slot(&cpu, &gpu);
 
     regia_backend_close(&cpu);
     regia_backend_close(&gpu);
