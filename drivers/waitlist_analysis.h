@@ -210,7 +210,10 @@ void wl_alloc_free(wl_t *w);
  * waitlist_alloc.c, which reruns it with other capacities on the same streams. */
 typedef struct {
     int area, weeks;
-    int32_t *slots_week;                /* weeks: the agendas' slots in each week           */
+    int32_t *slots_week;                /* weeks: the agendas' slots in each week, times
+                                           first_share                                    */
+    double first_share;                 /* share of the area's slots first-access SSN
+                                           bookings took in the history's last 8 weeks   */
     int32_t book_ahead, release_days[WL_CLASSES];
     double weekday[7];                  /* the agendas' share of slots per weekday          */
     double *arr_mean, *arr_var;         /* [c*weeks + j] forecast arrivals                  */

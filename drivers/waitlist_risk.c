@@ -104,6 +104,24 @@ regia_status_t wl_risk_item(const wl_t *w, int64_t k, int gs, int area, wl_slot_
         it->slots_week[wk] = (int32_t)floor(tot + 0.5);
     }
     for (int dd = 0; dd < 7; dd++) it->weekday[dd] = ptot > 0 ? prof[dd] / ptot : (dd < 5 ? 0.2 : 0);
+    /* the agendas also serve follow-ups and intramoenia: first-access SSN requests get the
+     * share of the area's slots they took in the history's last 8 weeks (all when none) */
+    {
+        const int64_t b0 = w->bk_off[k], nb = w->bk_off[k + 1] - b0, lo = w->as_of_day - 56;
+        int64_t n_first = 0, n_all = 0;
+        for (int64_t i = 0; i < nb; i++) {
+            const wl_booking_t *b = &w->bk[b0 + i];
+            if (b->t_booked == WL_NOTIME || b->prov_district < 0 || b->prov_district >= ND ||
+                !wl_area_has_district(w, area, b->prov_district))
+                continue;
+            const int64_t bd = wl_rome_day(b->t_booked);
+            if (bd < lo || bd >= w->as_of_day) continue;
+            n_all++;
+            n_first += b->access == WL_ACCESS_FIRST && b->regime == WL_REGIME_SSN;
+        }
+        it->first_share = n_all ? (double)n_first / n_all : 1;
+        for (int wk = 0; wk < W; wk++) it->slots_week[wk] = (int32_t)floor(it->slots_week[wk] * it->first_share + 0.5);
+    }
 
     /* arrivals: the area's districts' forecasts summed (independent series) */
     for (int d = 0; d < ND; d++) {

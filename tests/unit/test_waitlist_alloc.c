@@ -296,7 +296,26 @@ static void test_item(regia_run_t *run, wl_t *w)
     CHECK(wl_sim_day0(w) == w->as_of_day);
     CHECK_OK(wl_risk_item(w, 0, 0, 0, &it));
     CHECK(it.slots_week[0] == 8 && it.slots_week[1] == 10);
+    CHECK(it.first_share == 1);
     wl_risk_item_free(&it);
+    /* district 2's agendas also served a follow-up and an intramoenia visit in the last 8
+     * weeks of history: first access gets its share of the slots */
+    {
+        int n_first = 0, n_all = 0;
+        for (int i = 0; i < nbk; i++) {
+            const wl_booking_t *x = &bk[i];
+            if (x->prov_district != 2 || x->t_booked == WL_NOTIME) continue;
+            const int64_t d = wl_rome_day(x->t_booked);
+            if (d < w->as_of_day - 56 || d >= w->as_of_day) continue;
+            n_all++;
+            n_first += x->access == WL_ACCESS_FIRST && x->regime == WL_REGIME_SSN;
+        }
+        CHECK(n_all - n_first == 2);
+        CHECK_OK(wl_risk_item(w, 0, 0, 2, &it));
+        CHECK_CLOSE(it.first_share, (double)n_first / n_all, 1e-15, 0);
+        CHECK(it.slots_week[1] == (int)floor(10.0 * n_first / n_all + 0.5));
+        wl_risk_item_free(&it);
+    }
     /* day 0 of an as_of on a Wednesday is the next Monday */
     w->as_of_day = regia_days_from_civil(2024, 8, 14);
     CHECK(wl_sim_day0(w) == regia_days_from_civil(2024, 8, 19));
