@@ -435,11 +435,21 @@ static int parse_day(const char *s, int64_t *days)
     return 1;
 }
 
+/* qsort_r order: by agenda code, then row */
+static int cmp_agenda_rows(const void *x, const void *y, void *arg)
+{
+    const wl_agendas_t *sa = arg;
+    int i = *(const int *)x, j = *(const int *)y;
+    int c = strcmp(sa->agenda[i], sa->agenda[j]);
+    return c ? c : (i > j) - (i < j);
+}
+
 regia_status_t wl_agendas_load(const char *path, const wl_services_t *s, const wl_districts_t *d, wl_agendas_t *a)
 {
     regia_status_t st = REGIA_OK;
     table_t T;
-    int cap = 0, got = 0;
+    int cap = 0, got = 0, cap_lines = 0, *order = NULL;
+    int64_t *lines = NULL;
     memset(a, 0, sizeof *a);
     if ((st = table_open(&T, path, A_COLS, A_NCOL, A_NCOL, NULL)) != REGIA_OK) return st;
     for (;;) {
@@ -513,23 +523,47 @@ regia_status_t wl_agendas_load(const char *path, const wl_services_t *s, const w
             to += 1; /* the file gives the last day; the struct holds the exclusive end */
         a->valid_from[i] = from * 86400;
         a->valid_to[i] = to >= INT64_MAX / 86400 ? INT64_MAX : to * 86400;
-        /* one agenda code may have several rows (capacity changes) that agree on who and
-         * what, and do not overlap in time */
-        for (int j = 0; j < i; j++) {
-            if (strcmp(a->agenda[j], a->agenda[i]) != 0) continue;
-            if (strcmp(a->provider[j], a->provider[i]) || a->service[j] != a->service[i] ||
-                a->district[j] != a->district[i]) {
-                st = TFAIL(&T, A_AGENDA, "agenda '%s' was given before (data line %d) with another provider, "
-                                         "service or district", a->agenda[i], j + 1);
-                goto err;
-            }
-            if (a->valid_from[i] < a->valid_to[j] && a->valid_from[j] < a->valid_to[i]) {
-                st = TFAIL(&T, A_FROM, "agenda '%s' overlaps in time its row of data line %d", a->agenda[i], j + 1);
-                goto err;
-            }
+        if (!grow((void **)&lines, &cap_lines, a->n + 1, sizeof *lines)) {
+            st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: out of memory", path);
+            goto err;
         }
+        lines[a->n] = T.line;
         a->n++;
     }
+    /* one agenda code may have several rows (capacity changes) that agree on who and what,
+     * and do not overlap in time: rows sorted by code, each group checked pair by pair */
+    if (a->n > 0) {
+        order = malloc((size_t)a->n * sizeof *order);
+        if (!order) {
+            st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: out of memory", path);
+            goto err;
+        }
+        for (int i = 0; i < a->n; i++) order[i] = i;
+        qsort_r(order, (size_t)a->n, sizeof *order, cmp_agenda_rows, a);
+        for (int g0 = 0, g1; g0 < a->n; g0 = g1) {
+            for (g1 = g0 + 1; g1 < a->n && !strcmp(a->agenda[order[g1]], a->agenda[order[g0]]); g1++) {}
+            for (int x = g0 + 1; x < g1; x++)
+                for (int y = g0; y < x; y++) {
+                    int i = order[x], j = order[y]; /* j < i: the later row is reported */
+                    T.line = lines[i];
+                    if (strcmp(a->provider[j], a->provider[i]) || a->service[j] != a->service[i] ||
+                        a->district[j] != a->district[i]) {
+                        st = TFAIL(&T, A_AGENDA, "agenda '%s' was given before (data line %d) with another provider, "
+                                                 "service or district", a->agenda[i], j + 1);
+                        goto err;
+                    }
+                    if (a->valid_from[i] < a->valid_to[j] && a->valid_from[j] < a->valid_to[i]) {
+                        st = TFAIL(&T, A_FROM, "agenda '%s' overlaps in time its row of data line %d", a->agenda[i],
+                                   j + 1);
+                        goto err;
+                    }
+                }
+        }
+    }
+    free(order);
+    free(lines);
+    order = NULL;
+    lines = NULL;
     if (a->n == 0) {
         st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: no agendas (only a header)", path);
         goto err;
@@ -538,6 +572,8 @@ regia_status_t wl_agendas_load(const char *path, const wl_services_t *s, const w
     return REGIA_OK;
 err:
     table_close(&T);
+    free(order);
+    free(lines);
     wl_agendas_free(a);
     return st;
 }
