@@ -4,9 +4,10 @@
  * bounds, nested levels, exact variance, coverage on series simulated from the stated
  * model), batch = single series, thread invariance and bad requests.
  *
- * `test_k_croston --csv IN OUT` instead writes every method's forecast for the series
- * of IN (lines "id,y0,y1,..."; an id alone is an empty series) to OUT, for
- * tests/cli/test_croston_statsforecast.sh to compare with statsforecast. */
+ * `test_k_croston --csv IN OUT` instead writes every method's forecast (through the batch
+ * entry point) for the series of IN (lines "id,y0,y1,..."; an id alone is an empty
+ * series) to OUT, for tests/cli/test_croston_statsforecast.sh to compare with
+ * statsforecast. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +24,8 @@ static const double S[16] = {0, 0, 3, 0, 0, 1, 0, 0, 0, 4, 0, 2, 0, 0, 5, 0};
 /* The TSB parameter pairs the statsforecast comparison uses (tests/reference/croston_statsforecast.py). */
 static const double TSB_PAIRS[2][2] = {{0.2, 0.1}, {0.5, 0.05}};
 
+/* Every method through the batch entry point (regia_croston, 2 threads: the path the
+ * domains use, lanes included), series padded to the longest. */
 static int csv_mode(const char *in_path, const char *out_path)
 {
     FILE *in = fopen(in_path, "r");
@@ -30,16 +33,14 @@ static int csv_mode(const char *in_path, const char *out_path)
         fprintf(stderr, "test_k_croston: cannot open %s\n", in_path);
         return 2;
     }
-    FILE *out = fopen(out_path, "w");
-    if (!out) {
-        fprintf(stderr, "test_k_croston: cannot create %s\n", out_path);
-        fclose(in);
-        return 2;
-    }
-    fprintf(out, "id,classic,sba,optimized,tsb_0.2_0.1,tsb_0.5_0.05,adida,imapa,adi,cv2,class\n");
+    enum { MAX_SERIES = 1 << 16, MAX_LEN = 4096 };
     static char line[1 << 20];
-    static double y[1 << 16];
-    int lineno = 0;
+    static char *ids[MAX_SERIES];
+    static int32_t len[MAX_SERIES];
+    size_t cap = (size_t)1 << 20; /* values; grown below */
+    double *y = malloc(cap * sizeof(double));
+    int ns = 0, lineno = 0, stride = 0;
+    static double row[MAX_LEN];
     while (fgets(line, sizeof line, in)) {
         lineno++;
         char *p = strchr(line, ','), *nl = strchr(line, '\n');
@@ -50,31 +51,69 @@ static int csv_mode(const char *in_path, const char *out_path)
             while (*p) {
                 char *end;
                 double v = strtod(p, &end);
-                if (end == p || (*end && *end != ',') || n == (int)(sizeof y / sizeof y[0])) {
-                    fprintf(stderr, "%s:%d: field %d: not a number: %.20s\n", in_path, lineno, n + 2, p);
+                if (end == p || (*end && *end != ',') || n == MAX_LEN) {
+                    fprintf(stderr, "%s:%d: field %d: not a number (or over %d values): %.20s\n", in_path, lineno,
+                            n + 2, MAX_LEN, p);
                     fclose(in);
-                    fclose(out);
                     return 2;
                 }
-                y[n++] = v;
+                row[n++] = v;
                 p = *end ? end + 1 : end;
             }
         }
-        double f[7];
-        f[0] = regia_croston1(y, n, REGIA_IM_CLASSIC, 0, 0);
-        f[1] = regia_croston1(y, n, REGIA_IM_SBA, 0, 0);
-        f[2] = regia_croston1(y, n, REGIA_IM_OPTIMIZED, 0, 0);
-        f[3] = regia_croston1(y, n, REGIA_IM_TSB, TSB_PAIRS[0][0], TSB_PAIRS[0][1]);
-        f[4] = regia_croston1(y, n, REGIA_IM_TSB, TSB_PAIRS[1][0], TSB_PAIRS[1][1]);
-        f[5] = regia_croston1(y, n, REGIA_IM_ADIDA, 0, 0);
-        f[6] = regia_croston1(y, n, REGIA_IM_IMAPA, 0, 0);
-        double adi, cv2;
-        int cls = regia_demand_classify(y, n, &adi, &cv2);
-        fprintf(out, "%s", line);
-        for (int k = 0; k < 7; k++) fprintf(out, ",%.17g", f[k]);
-        fprintf(out, ",%.17g,%.17g,%s\n", adi, cv2, regia_demand_class_name(cls));
+        if (ns == MAX_SERIES || !y) {
+            fprintf(stderr, "%s:%d: more than %d series\n", in_path, lineno, MAX_SERIES);
+            fclose(in);
+            return 2;
+        }
+        while ((size_t)(ns + 1) * MAX_LEN > cap) {
+            cap *= 2;
+            y = realloc(y, cap * sizeof(double));
+            if (!y) {
+                fprintf(stderr, "test_k_croston: out of memory\n");
+                return 2;
+            }
+        }
+        memcpy(y + (size_t)ns * MAX_LEN, row, sizeof(double) * (size_t)n);
+        len[ns] = n;
+        ids[ns] = strdup(line);
+        if (n > stride) stride = n;
+        ns++;
     }
     fclose(in);
+    /* repack at the longest length */
+    for (int s = 0; s < ns; s++) memmove(y + (size_t)s * stride, y + (size_t)s * MAX_LEN, sizeof(double) * len[s]);
+    static const int method[7] = {REGIA_IM_CLASSIC, REGIA_IM_SBA,   REGIA_IM_OPTIMIZED, REGIA_IM_TSB,
+                                  REGIA_IM_TSB,     REGIA_IM_ADIDA, REGIA_IM_IMAPA};
+    double *f = calloc((size_t)ns * 7 + 1, sizeof(double)), *adi = calloc((size_t)ns + 1, sizeof(double)),
+           *cv2 = calloc((size_t)ns + 1, sizeof(double)), *mean = calloc((size_t)ns + 1, sizeof(double));
+    int32_t *cls = calloc((size_t)ns + 1, sizeof(int32_t));
+    if (!f || !adi || !cv2 || !mean || !cls) {
+        fprintf(stderr, "test_k_croston: out of memory\n");
+        return 2;
+    }
+    for (int k = 0; k < 7; k++) {
+        double ad = k == 4 ? TSB_PAIRS[1][0] : TSB_PAIRS[0][0], ap = k == 4 ? TSB_PAIRS[1][1] : TSB_PAIRS[0][1];
+        regia_croston_batch_t bin = {.n_series = ns, .stride = stride, .y = y, .len = len, .method = method[k],
+                                     .alpha_d = ad, .alpha_p = ap, .horizon = 1};
+        regia_croston_out_t bout = {.mean = mean, .adi = adi, .cv2 = cv2, .demand_class = cls};
+        if (regia_croston(&bin, &bout, 2)) {
+            fprintf(stderr, "%s: %s\n", in_path, regia_error_msg());
+            return 2;
+        }
+        for (int s = 0; s < ns; s++) f[(size_t)s * 7 + k] = mean[s];
+    }
+    FILE *out = fopen(out_path, "w");
+    if (!out) {
+        fprintf(stderr, "test_k_croston: cannot create %s\n", out_path);
+        return 2;
+    }
+    fprintf(out, "id,classic,sba,optimized,tsb_0.2_0.1,tsb_0.5_0.05,adida,imapa,adi,cv2,class\n");
+    for (int s = 0; s < ns; s++) {
+        fprintf(out, "%s", ids[s]);
+        for (int k = 0; k < 7; k++) fprintf(out, ",%.17g", f[(size_t)s * 7 + k]);
+        fprintf(out, ",%.17g,%.17g,%s\n", adi[s], cv2[s], regia_demand_class_name(cls[s]));
+    }
     if (fclose(out)) {
         fprintf(stderr, "test_k_croston: writing %s failed\n", out_path);
         return 2;
