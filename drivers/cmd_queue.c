@@ -119,7 +119,7 @@ static const regia_job_key_t queue_schema[] = {
     {"queue", "classes", REGIA_KEY_LIST, 0, NULL, 0, 0, NULL,
      "priority classes, highest priority first, e.g. U,B,D,P (at most 8; names of up to 31 bytes) "
      "[default: 1, 2, ... one per rate]"},
-    {"queue", "rates", REGIA_KEY_DOUBLE_LIST, 0, NULL, 0, 0, NULL,
+    {"queue", "rates", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL,
      "Poisson arrival rate of each class, per time unit (> 0), in the order of classes"},
     {"queue", "arrivals", REGIA_KEY_PATH, 0, NULL, 0, 0, NULL,
      "instead of rates: a CSV of arrivals with the columns time (time units from the start, >= 0) and class "
@@ -134,9 +134,9 @@ static const regia_job_key_t queue_schema[] = {
      "the unit of rates (per unit), service means, t, horizon, warmup, bin_width, trace times and the waits reported"},
     {"queue", "service", REGIA_KEY_ENUM, 0, "exp", 0, 0, "exp|det|lognormal|gamma",
      "service-time distribution: exponential, deterministic, lognormal or gamma (the last two need service_cv)"},
-    {"queue", "service_mean", REGIA_KEY_DOUBLE_LIST, 1, NULL, 0, 0, NULL,
+    {"queue", "service_mean", REGIA_KEY_STRING, 1, NULL, 0, 0, NULL,
      "mean service time (> 0), one value for every class or one per class"},
-    {"queue", "service_cv", REGIA_KEY_DOUBLE_LIST, 0, NULL, 0, 0, NULL,
+    {"queue", "service_cv", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL,
      "coefficient of variation of the service time (> 0) for lognormal and gamma, one value or one per class"},
     {"queue", "discipline", REGIA_KEY_ENUM, 0, "priority", 0, 0, "priority|fcfs",
      "priority: non-preemptive priority, first come first served within a class; fcfs: one queue in arrival order"},
@@ -185,14 +185,40 @@ static const regia_opt_meta_t queue_meta[] = {
         return REGIA_ERR_INVALID;                                                 \
     } while (0)
 
+/* The comma-separated numbers of a key into v[0..max) (*n of them; 0 when the key is
+ * absent).  A string key, not a number list: job-file lists refuse a repeated item, and
+ * two classes may well share a rate or a service mean. */
+static regia_status_t num_list(regia_run_t *run, const char *key, double *v, int max, int *n)
+{
+    const char *s = regia_job_str(run->job, "queue", key);
+    *n = 0;
+    if (!s) return REGIA_OK;
+    for (const char *p = s;;) {
+        char *end = NULL;
+        errno = 0;
+        const double x = strtod(p, &end);
+        while (end && end > p && (*end == ' ' || *end == '\t')) end++;
+        if (end == p || errno || !isfinite(x) || (*end && *end != ','))
+            BAD(key, "'%s': expected comma-separated numbers, e.g. 0.4,1.2", s);
+        if (*n == max) BAD(key, "'%s': more than %d values", s, max);
+        v[(*n)++] = x;
+        if (!*end) break;
+        p = end + 1;
+    }
+    return REGIA_OK;
+}
+
 /* A per-class list: one value for every class, or one per class; each > 0. */
 static regia_status_t class_list(regia_run_t *run, const char *key, int K, double *out)
 {
-    const int n = regia_job_list_len(run->job, "queue", key);
+    double v[MAX_K];
+    int n;
+    regia_status_t st = num_list(run, key, v, MAX_K, &n);
+    if (st) return st;
     if (n != 1 && n != K) BAD(key, "'%s': expected one value for every class or %d values, one per class, got %d",
                              regia_job_str(run->job, "queue", key), K, n);
     for (int k = 0; k < K; k++) {
-        out[k] = regia_job_list_double(run->job, "queue", key, n == 1 ? 0 : k);
+        out[k] = v[n == 1 ? 0 : k];
         if (!(out[k] > 0) || !isfinite(out[k]))
             BAD(key, "'%s': every value must be a number > 0 (value %d is %g)", regia_job_str(run->job, "queue", key),
                 (n == 1 ? 0 : k) + 1, out[k]);
@@ -211,8 +237,8 @@ static regia_status_t check_stability(regia_run_t *run, q_t *q, const char *serv
         char where[512];
         regia_run_where(run, "queue", servers_key, where, sizeof where);
         return REGIA_FAIL(REGIA_ERR_INVALID,
-                          "%s: the system is unstable: utilisation rho = %.6g >= 1 (offered load %.6g servers' worth "
-                          "of work on %s%.6g server%s): waits grow without bound, so no number of customers gives a "
+                          "%s: the system is unstable: utilisation rho = %.6g >= 1 (offered load %.6g Erlang on "
+                          "%s%.6g server%s): waits grow without bound, so no number of customers gives a "
                           "steady-state answer; add servers, lower the rates, or give a horizon to study a finite "
                           "period", where, q->rho, q->load, q->has_sched ? "an average of " : "", cap,
                           cap == 1 ? "" : "s");
@@ -234,7 +260,9 @@ static regia_status_t q_configure(regia_run_t *run, void *self)
     else if (!strcmp(q->unit, "day")) q->ud_unit = "d", q->rate_unit = "d-1", q->min_per_unit = 1440;
     else q->ud_unit = "h", q->rate_unit = "h-1", q->min_per_unit = 60;
     /* arrivals: rates or a trace */
-    const int n_rates = regia_job_list_len(j, "queue", "rates"), n_cls = regia_job_list_len(j, "queue", "classes");
+    const int n_cls = regia_job_list_len(j, "queue", "classes");
+    int n_rates = 0;
+    if ((st = num_list(run, "rates", q->rate, MAX_K, &n_rates))) return st;
     q->trace = regia_job_path(j, "queue", "arrivals");
     if (q->trace && n_rates) BAD("arrivals", "give either rates or arrivals (a trace), not both");
     if (!q->trace && !n_rates) {
@@ -266,7 +294,6 @@ static regia_status_t q_configure(regia_run_t *run, void *self)
             if (!strcmp(q->name[i], q->name[k])) BAD("classes", "class '%s' is listed twice", q->name[k]);
     }
     for (int k = 0; k < n_rates; k++) {
-        q->rate[k] = regia_job_list_double(j, "queue", "rates", k);
         if (!(q->rate[k] > 0) || !isfinite(q->rate[k]))
             BAD("rates", "'%s': rate %d (class %s) is %g: every arrival rate must be > 0 (leave out a class that "
                 "has no arrivals)", regia_job_str(j, "queue", "rates"), k + 1, q->name[k], q->rate[k]);

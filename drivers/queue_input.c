@@ -1,6 +1,7 @@
 /* queue_input.c - weekly shift schedules and arrival traces for `regia queue`
  * (queue_input.h).  Host only, no MPI: the caller reads on one rank and broadcasts. */
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,8 +35,8 @@ static int clock_of(const char *s, size_t n)
     return h * 60 + m;
 }
 
-/* Days of DAYS into on[7]; 0 or -1 with the message set. */
-static regia_status_t parse_days(const char *s, size_t n, int on[7], const char *where, const char *text)
+/* Days of DAYS into on[7]; messages start with `what` ("--schedule: shift 'TEXT'"). */
+static regia_status_t parse_days(const char *s, size_t n, int on[7], const char *what)
 {
     memset(on, 0, 7 * sizeof *on);
     if ((n == 5 && !strncasecmp(s, "daily", 5))) {
@@ -56,8 +57,8 @@ static regia_status_t parse_days(const char *s, size_t n, int on[7], const char 
             a = b = day_of(s + i, j - i);
         }
         if (a < 0 || b < 0)
-            return REGIA_FAIL(REGIA_ERR_INVALID, "%s: shift '%s': '%.*s' is not a day, a range of days or daily "
-                              "(expected e.g. Mon, Mon-Fri, Mon+Wed+Fri, Sat-Sun)", where, text, (int)(j - i), s + i);
+            return REGIA_FAIL(REGIA_ERR_INVALID, "%s: '%.*s' is not a day, a range of days or daily (expected e.g. "
+                              "Mon, Mon-Fri, Mon+Wed+Fri, Sat-Sun)", what, (int)(j - i), s + i);
         for (int d = a;; d = (d + 1) % 7) { /* Sat-Mon wraps over Sunday */
             on[d] = 1;
             if (d == b) break;
@@ -67,8 +68,28 @@ static regia_status_t parse_days(const char *s, size_t n, int on[7], const char 
     return REGIA_OK;
 }
 
+/* Add n servers on the days on[] from minute t0 to t1 (t1 > t0, at most a day later). */
+static regia_status_t add_shift(queue_week_t *w, const int on[7], int t0, int t1, long n, const char *what)
+{
+    for (int d = 0; d < 7; d++) {
+        if (!on[d]) continue;
+        for (int m = d * 1440 + t0; m < d * 1440 + t1; m++) {
+            int32_t *c = &w->on[m % QUEUE_WEEK_MIN]; /* Sunday night wraps to Monday */
+            if (*c + n > QUEUE_MAX_SERVERS)
+                return REGIA_FAIL(REGIA_ERR_INVALID, "%s: more than %d servers on duty at %s %02d:%02d", what,
+                                  QUEUE_MAX_SERVERS, DAY3[(m / 1440) % 7], m % 1440 / 60, m % 60);
+            *c += (int32_t)n;
+        }
+    }
+    return REGIA_OK;
+}
+
+static const char TIME_HELP[] = "HH:MM (00:00 to 24:00, e.g. 08:00; an end at or before the start runs past midnight)";
+
 regia_status_t queue_shift_add(queue_week_t *w, const char *text, const char *where)
 {
+    char what[600];
+    snprintf(what, sizeof what, "%.400s: shift '%.160s'", where, text);
     /* split into blank-separated words: DAYS, HH:MM-HH:MM, [xN] */
     const char *word[4];
     size_t len[4];
@@ -93,14 +114,14 @@ regia_status_t queue_shift_add(queue_week_t *w, const char *text, const char *wh
         return REGIA_FAIL(REGIA_ERR_INVALID, "%s: shift '%s' is not of the form 'DAYS HH:MM-HH:MM xN' "
                           "(e.g. 'Mon-Fri 08:00-16:00 x3')", where, text);
     int on[7];
-    regia_status_t st = parse_days(word[0], len[0], on, where, text);
+    regia_status_t st = parse_days(word[0], len[0], on, what);
     if (st) return st;
     const char *dash = memchr(word[1], '-', len[1]);
     int t0 = dash ? clock_of(word[1], (size_t)(dash - word[1])) : -1;
     int t1 = dash ? clock_of(dash + 1, (size_t)(word[1] + len[1] - dash - 1)) : -1;
     if (t0 < 0 || t1 < 0 || t0 == 1440)
-        return REGIA_FAIL(REGIA_ERR_INVALID, "%s: shift '%s': '%.*s' is not a time range HH:MM-HH:MM (00:00 to "
-                          "24:00, e.g. 08:00-16:00; 22:00-06:00 runs past midnight)", where, text, (int)len[1], word[1]);
+        return REGIA_FAIL(REGIA_ERR_INVALID, "%s: '%.*s' is not a time range HH:MM-HH:MM (00:00 to 24:00, e.g. "
+                          "08:00-16:00; 22:00-06:00 runs past midnight)", what, (int)len[1], word[1]);
     if (t1 <= t0) t1 += 1440; /* past midnight (00:00-00:00: the whole day) */
     long n = 1;
     if (nw == 3) {
@@ -113,20 +134,10 @@ regia_status_t queue_shift_add(queue_week_t *w, const char *text, const char *wh
         snprintf(buf, sizeof buf, "%.*s", (int)(k < sizeof buf - 1 ? k : sizeof buf - 1), s);
         n = k && k < sizeof buf - 1 && isdigit((unsigned char)buf[0]) ? strtol(buf, &end, 10) : 0;
         if (!end || *end || n < 1 || n > QUEUE_MAX_SERVERS)
-            return REGIA_FAIL(REGIA_ERR_INVALID, "%s: shift '%s': '%.*s' is not a server count xN with N in 1..%d",
-                              where, text, (int)len[2], word[2], QUEUE_MAX_SERVERS);
+            return REGIA_FAIL(REGIA_ERR_INVALID, "%s: '%.*s' is not a server count xN with N in 1..%d", what,
+                              (int)len[2], word[2], QUEUE_MAX_SERVERS);
     }
-    for (int d = 0; d < 7; d++) {
-        if (!on[d]) continue;
-        for (int m = d * 1440 + t0; m < d * 1440 + t1; m++) {
-            int32_t *c = &w->on[m % QUEUE_WEEK_MIN]; /* Sunday night wraps to Monday */
-            if (*c + n > QUEUE_MAX_SERVERS)
-                return REGIA_FAIL(REGIA_ERR_INVALID, "%s: shift '%s': more than %d servers on duty at %s %02d:%02d",
-                                  where, text, QUEUE_MAX_SERVERS, DAY3[(m / 1440) % 7], m % 1440 / 60, m % 60);
-            *c += (int32_t)n;
-        }
-    }
-    return REGIA_OK;
+    return add_shift(w, on, t0, t1, n, what);
 }
 
 regia_status_t queue_sched_build(const queue_week_t *w, double minutes_per_unit, queue_sched_t *s,
@@ -186,7 +197,7 @@ regia_status_t queue_sched_read_csv(const char *path, queue_week_t *w)
         if (L.n == 0) continue;
         int nf = regia_csv_fields_split(&F, L.text, L.n, H.sep);
         REGIA_TRY(regia_csv_check_fields(&H, path, L.line, nf));
-        char where[4200], shift[512];
+        char where[4200];
         snprintf(where, sizeof where, "%s: line %lld", path, (long long)L.line);
         const char *d = regia_csv_trim(F.field[c[0]]), *a = regia_csv_trim(F.field[c[1]]);
         const char *b = regia_csv_trim(F.field[c[2]]), *n = regia_csv_trim(F.field[c[3]]);
@@ -195,12 +206,27 @@ regia_status_t queue_sched_read_csv(const char *path, queue_week_t *w)
                 st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: column '%s' is empty", where, col[i]);
                 goto err;
             }
-        if (strchr(d, ' ') || strchr(a, ' ') || strchr(b, ' ') || strchr(n, ' ')) {
-            st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: blanks inside a field ('%s,%s,%s,%s')", where, d, a, b, n);
+        char what[4300];
+        int on[7];
+        snprintf(what, sizeof what, "%s: column 'days'", where);
+        REGIA_TRY(parse_days(d, strlen(d), on, what));
+        int t0 = clock_of(a, strlen(a)), t1 = clock_of(b, strlen(b));
+        if (t0 < 0 || t0 == 1440 || t1 < 0) {
+            st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: column '%s': '%s' is not a time %s", where, t0 < 0 || t0 == 1440 ? "start" : "end",
+                            t0 < 0 || t0 == 1440 ? a : b, TIME_HELP);
             goto err;
         }
-        snprintf(shift, sizeof shift, "%.100s %.20s-%.20s x%.20s", d, a, b, n);
-        REGIA_TRY(queue_shift_add(w, shift, where));
+        if (t1 <= t0) t1 += 1440;
+        char *end = NULL;
+        errno = 0;
+        long k = strtol(n, &end, 10);
+        if (!isdigit((unsigned char)n[0]) || *end || errno || k < 1 || k > QUEUE_MAX_SERVERS) {
+            st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: column 'servers': '%s' is not an integer in 1..%d", where, n,
+                            QUEUE_MAX_SERVERS);
+            goto err;
+        }
+        snprintf(what, sizeof what, "%s", where);
+        REGIA_TRY(add_shift(w, on, t0, t1, k, what));
         rows++;
     }
     if (rows == 0) st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: no shifts (only a header)", path);
