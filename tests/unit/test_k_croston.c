@@ -114,11 +114,19 @@ static int csv_mode(const char *in_path, const char *out_path)
         for (int k = 0; k < 7; k++) fprintf(out, ",%.17g", f[(size_t)s * 7 + k]);
         fprintf(out, ",%.17g,%.17g,%s\n", adi[s], cv2[s], regia_demand_class_name(cls[s]));
     }
+    int rc = 0;
     if (fclose(out)) {
         fprintf(stderr, "test_k_croston: writing %s failed\n", out_path);
-        return 2;
+        rc = 2;
     }
-    return 0;
+    for (int s = 0; s < ns; s++) free(ids[s]);
+    free(y);
+    free(f);
+    free(adi);
+    free(cv2);
+    free(mean);
+    free(cls);
+    return rc;
 }
 
 /* --- the worked example ---------------------------------------------------------------- */
