@@ -425,13 +425,12 @@ static void test_coverage(void)
             regia_croston_out_t out = {.mean = mean, .lower = lo, .upper = hi, .var = var, .prob = prob};
             CHECK_OK(regia_croston(&in, &out, 0));
             for (int l = 0; l < 2; l++) {
-                double hit = 0, claim = 0, sq = 0;
+                double hit = 0, claim = 0;
                 for (int s = 0; s < NS; s++) {
                     const double *ys = y + (size_t)s * (N + 1);
                     double next = ys[N];
                     hit += next >= lo[s * 2 + l] && next <= hi[s * 2 + l];
                     claim += model_coverage(ys, N, mean[s], prob[s], lo[s * 2 + l], hi[s * 2 + l]);
-                    sq += (next - mean[s]) * (next - mean[s]);
                 }
                 hit /= NS;
                 claim /= NS;
