@@ -174,6 +174,29 @@ void wl_alloc_moves(int nd, const int *asl, const int32_t *need, const int32_t *
     free(s);
 }
 
+void wl_alloc_split(int n, const double *weight, int32_t total, int32_t *out)
+{
+    double wsum = 0;
+    for (int i = 0; i < n; i++) wsum += weight[i] > 0 ? weight[i] : 0;
+    int32_t given = 0;
+    for (int i = 0; i < n; i++) {
+        const double x = wsum > 0 ? total * (weight[i] > 0 ? weight[i] : 0) / wsum : (double)total / n;
+        out[i] = (int32_t)floor(x);
+        given += out[i];
+    }
+    while (given < total && n > 0) { /* the largest remainder next, lower index on ties */
+        int best = -1;
+        double br = -1;
+        for (int i = 0; i < n; i++) {
+            const double x = wsum > 0 ? total * (weight[i] > 0 ? weight[i] : 0) / wsum : (double)total / n;
+            const double r = x - out[i];
+            if (r > br + 1e-12) { br = r; best = i; }
+        }
+        out[best]++;
+        given++;
+    }
+}
+
 /* ---- the module -------------------------------------------------------------------------- */
 
 enum { N_NHSR = 6 };
@@ -188,8 +211,9 @@ regia_status_t wl_alloc_alloc(regia_run_t *run, wl_t *w)
     w->reserve_slots = malloc(sizeof(int32_t) * ni * NA * NCLS);
     w->nhsr = malloc(sizeof(double) * ni * NA * NCLS * N_NHSR);
     w->move_slots = malloc(sizeof(int32_t) * ni * ND * ND + 1);
+    w->alloc_agenda_res = calloc((size_t)w->agendas.n * NCLS + 1, sizeof(long long));
     if (!w->extra_slots || !w->alloc_added || !w->alloc_spare || !w->alloc_met || !w->reserve_slots || !w->nhsr ||
-        !w->move_slots)
+        !w->move_slots || !w->alloc_agenda_res)
         return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the allocation of %lld services", (long long)run->ni);
     return REGIA_OK;
 }
@@ -222,6 +246,38 @@ static void nhsr_fill(const wl_t *w, const wl_slot_item_t *it, double *out /* 4 
     }
 }
 
+/* The area's reservation over its agenda rows, by their slots in the risk weeks. */
+static regia_status_t split_agendas(wl_t *w, int gs, int area, int64_t day0, const int32_t *r)
+{
+    const wl_agendas_t *ag = &w->agendas;
+    int n = 0;
+    for (int j = 0; j < ag->n; j++)
+        n += ag->service[j] == gs && ag->district[j] >= 0 && wl_area_has_district(w, area, ag->district[j]);
+    if (!n) return REGIA_OK;
+    int *row = malloc(sizeof(int) * (size_t)n);
+    double *wt = malloc(sizeof(double) * (size_t)n);
+    int32_t *part = malloc(sizeof(int32_t) * (size_t)n);
+    if (!row || !wt || !part) {
+        free(row); free(wt); free(part);
+        return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+    }
+    n = 0;
+    for (int j = 0; j < ag->n; j++)
+        if (ag->service[j] == gs && ag->district[j] >= 0 && wl_area_has_district(w, area, ag->district[j])) {
+            row[n] = j;
+            wt[n] = 0;
+            for (int64_t d = 0; d < 7 * (int64_t)w->risk_weeks; d++) wt[n] += wl_agenda_day_slots(ag, j, day0 + d);
+            n++;
+        }
+    for (int c = 0; c < NCLS; c++) {
+        wl_alloc_split(n, wt, r[c], part);
+        for (int i = 0; i < n; i++)
+            w->alloc_agenda_res[(size_t)row[i] * NCLS + c] = wt[i] > 0 || r[c] == 0 ? part[i] + 1 : 1;
+    }
+    free(row); free(wt); free(part);
+    return REGIA_OK;
+}
+
 regia_status_t wl_alloc_compute(regia_run_t *run, wl_t *w, int64_t k)
 {
     regia_status_t st = REGIA_OK;
@@ -249,6 +305,7 @@ regia_status_t wl_alloc_compute(regia_run_t *run, wl_t *w, int64_t k)
     if (!areas || !asl || !need || !give) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
     REGIA_TRY(wl_slot_out_alloc(w, &o));
     const int n = wl_guarantee_areas(w, gs, areas);
+    const int64_t day0 = wl_sim_day0(w);
     /* districts compete for moves only where the guarantee area is the district (visits) */
     const int moves = sv->kind == 0 && sv->area_level == 0;
     for (int i = 0; i < n; i++) {
@@ -280,6 +337,7 @@ regia_status_t wl_alloc_compute(regia_run_t *run, wl_t *w, int64_t k)
             r[WL_B] /= 2;
         }
         memcpy(res + (size_t)a * NCLS, r, sizeof r);
+        REGIA_TRY(split_agendas(w, gs, a, day0, r));
         nhsr_fill(w, &it, nh + (size_t)a * NCLS * N_NHSR);
         wl_risk_item_free(&it);
     }
@@ -336,6 +394,78 @@ static regia_status_t int_var(int ncid, const char *name, int nd, const int *dim
     if (comment) ATT(*vid, "comment", comment);
     ATT(*vid, "coverage_content_type", "modelResult");
 err:
+    return st;
+}
+
+/* The reservation per agenda row: an agenda dimension (reused when the output has one of
+ * the same length) with the rows' codes, services and districts unless already there. */
+enum { AG_STRLEN = 32 };
+static regia_status_t define_agendas(regia_run_t *run, wl_t *w, int ncid)
+{
+    regia_status_t st = REGIA_OK;
+    const int NG = w->agendas.n;
+    int *v = w->vid_alloc2, d_ag, d_len;
+    size_t len;
+    regia_run_sum(run, w->alloc_agenda_res, NG * NCLS);
+    for (int j = 0; j < NG * NCLS; j++) w->alloc_agenda_res[j] -= 1;
+    if (nc_inq_dimid(ncid, "agenda", &d_ag) == NC_NOERR) {
+        REGIA_NC(nc_inq_dimlen(ncid, d_ag, &len));
+        if (len != (size_t)NG)
+            return REGIA_FAIL(REGIA_ERR_INVALID, "the output's agenda dimension has %zu entries, the agendas table %d",
+                              len, NG);
+    } else
+        REGIA_NC(nc_def_dim(ncid, "agenda", (size_t)(NG > 0 ? NG : 1), &d_ag));
+    if (nc_inq_dimid(ncid, "agenda_strlen", &d_len) != NC_NOERR) REGIA_NC(nc_def_dim(ncid, "agenda_strlen", AG_STRLEN, &d_len));
+    v[0] = v[1] = v[2] = -1;
+    if (nc_inq_varid(ncid, "agenda_code", &v[0]) != NC_NOERR) {
+        const int d[2] = {d_ag, d_len};
+        REGIA_TRY(regia_nc_def_data(ncid, "agenda_code", NC_CHAR, 2, d, NULL, &v[0]));
+        ATT(v[0], "long_name", "agenda code (one entry per row of the agendas table: a capacity period)");
+        REGIA_TRY(int_var(ncid, "agenda_service", 1, &d_ag, "index of the agenda's service on the service dimension",
+                          NULL, NULL, &v[1]));
+        ATT(v[1], "coverage_content_type", "auxiliaryInformation");
+        REGIA_TRY(int_var(ncid, "agenda_district", 1, &d_ag, "index of the agenda's district on the area dimension",
+                          NULL, NULL, &v[2]));
+        ATT(v[2], "coverage_content_type", "auxiliaryInformation");
+    } else
+        v[0] = -1; /* someone else writes the agendas' coordinates */
+    {
+        const int d[2] = {d_ag, w->dim.cls};
+        REGIA_TRY(int_var(ncid, "alloc_agenda_reserve_slots", 2, d,
+                          "weekly slots to reserve per class in the agenda: its area's alloc_reserve_slots split over "
+                          "the area's agendas in proportion to their slots in the risk weeks (largest remainder)",
+                          "1/week", "-1: not an agenda of a guarantee area's service, or class 'all'", &v[3]));
+    }
+err:
+    return st;
+}
+
+static regia_status_t write_agendas(regia_run_t *run, wl_t *w, int ncid)
+{
+    regia_status_t st = REGIA_OK;
+    const int NG = w->agendas.n, C = WL_CLASS_DIM, mine = run->ctx->rank == 0;
+    const int *v = w->vid_alloc2;
+    const int64_t ns = mine ? NG : 0;
+    char *chr = calloc((size_t)NG + 1, AG_STRLEN);
+    int32_t *ib = malloc(sizeof(int32_t) * ((size_t)NG * C + 1));
+    if (!chr || !ib) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the agendas");
+    if ((st = regia_run_agree(run, st))) goto err;
+    if (v[0] >= 0) {
+        const size_t in[1] = {AG_STRLEN};
+        for (int j = 0; j < NG; j++) strncpy(chr + (size_t)j * AG_STRLEN, w->agendas.agenda[j], AG_STRLEN);
+        REGIA_TRY(regia_run_put_rows(run, ncid, v[0], 2, 0, ns, in, NC_CHAR, chr));
+        REGIA_TRY(regia_run_put_rows(run, ncid, v[1], 1, 0, ns, NULL, NC_INT, w->agendas.service));
+        REGIA_TRY(regia_run_put_rows(run, ncid, v[2], 1, 0, ns, NULL, NC_INT, w->agendas.district));
+    }
+    for (int j = 0; j < NG; j++)
+        for (int c = 0; c < C; c++) ib[(size_t)j * C + c] = c < NCLS ? (int32_t)w->alloc_agenda_res[(size_t)j * NCLS + c] : -1;
+    {
+        const size_t in[1] = {(size_t)C};
+        REGIA_TRY(regia_run_put_rows(run, ncid, v[3], 2, 0, ns, in, NC_INT, ib));
+    }
+err:
+    free(chr);
+    free(ib);
     return st;
 }
 
@@ -396,6 +526,7 @@ regia_status_t wl_alloc_define(regia_run_t *run, wl_t *w, int ncid)
         REGIA_NC(nc_put_att_longlong(ncid, NC_GLOBAL, "alloc_total_extra_slots", NC_INT64, 1, &t0));
         REGIA_NC(nc_put_att_longlong(ncid, NC_GLOBAL, "alloc_total_added_slots", NC_INT64, 1, &t1));
     }
+    REGIA_TRY(define_agendas(run, w, ncid));
 err:
     return st;
 }
@@ -438,6 +569,7 @@ regia_status_t wl_alloc_write(regia_run_t *run, wl_t *w, int ncid)
         const size_t in[2] = {(size_t)ND, (size_t)ND};
         REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_alloc[V_MOVE], 3, run->i0, ni, in, NC_INT, w->move_slots));
     }
+    REGIA_TRY(write_agendas(run, w, ncid));
 err:
     free(ib);
     free(f);
@@ -453,6 +585,8 @@ void wl_alloc_free(wl_t *w)
     free(w->reserve_slots);
     free(w->nhsr);
     free(w->move_slots);
+    free(w->alloc_agenda_res);
+    w->alloc_agenda_res = NULL;
     w->extra_slots = w->alloc_added = w->alloc_spare = w->reserve_slots = w->move_slots = NULL;
     w->alloc_met = NULL;
     w->nhsr = NULL;

@@ -144,6 +144,11 @@ struct wl {
     int32_t *alloc_spare;               /* n_area: slots a week an area could give up      */
     int8_t *alloc_met;                  /* n_area: 1 extra_slots reaches alloc_level, 0 not
                                            even alloc_max_extra does, -1 no guarantee area  */
+    long long *alloc_agenda_res;        /* agendas.n * 4, whole table on every rank: the
+                                           area's reservation split over its agenda rows
+                                           (value + 1 on the rank that set it, 0 elsewhere;
+                                           summed over ranks in define, then -1 = none)    */
+    int vid_alloc2[8];
 };
 
 
@@ -229,6 +234,9 @@ typedef struct {
 /* Guarantee areas of global service gs (indices into w->areas); returns their count. */
 int wl_guarantee_areas(const wl_t *w, int gs, int *areas);
 int wl_area_has_district(const wl_t *w, int area, int district);
+/* Slots agenda row j offers on Rome day `day` (its weekly slots over its working days;
+ * none outside its validity or on a public holiday). */
+double wl_agenda_day_slots(const wl_agendas_t *ag, int j, int64_t day);
 /* Build the item of shard service k (global gs) in `area` (after wl_demand_compute). */
 regia_status_t wl_risk_item(const wl_t *w, int64_t k, int gs, int area, wl_slot_item_t *it);
 void wl_risk_item_free(wl_slot_item_t *it);
@@ -262,6 +270,9 @@ void wl_alloc_reserve_rule(const wl_t *w, const wl_slot_item_t *it, int32_t *res
 /* Moves of spare slots between the nd districts (asl[d] = their ASL): move[i*nd + j] slots
  * from i to j, only within one ASL, at most spare[i] from i and need[j] to j. */
 void wl_alloc_moves(int nd, const int *asl, const int32_t *need, const int32_t *spare, int32_t *move);
+/* Split total over n parts in proportion to weight (largest remainder, ties to the lower
+ * index; all weights 0: equal parts). */
+void wl_alloc_split(int n, const double *weight, int32_t total, int32_t *out);
 
 void wl_modules_free(wl_t *w);
 

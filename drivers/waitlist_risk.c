@@ -52,7 +52,7 @@ static int is_holiday_day(int64_t day)
 
 /* Slots an agenda offers on Rome day `day`: its weekly slots spread evenly over its
  * working days; none on a public holiday, outside its validity, or for another service. */
-static double agenda_day_slots(const wl_agendas_t *ag, int j, int64_t day)
+double wl_agenda_day_slots(const wl_agendas_t *ag, int j, int64_t day)
 {
     const int64_t from = ag->valid_from[j] / 86400;
     const int64_t to = ag->valid_to[j] == INT64_MAX ? INT64_MAX : ag->valid_to[j] / 86400;
@@ -95,7 +95,7 @@ regia_status_t wl_risk_item(const wl_t *w, int64_t k, int gs, int area, wl_slot_
         for (int j = 0; j < ag->n; j++) {
             if (ag->service[j] != gs || ag->district[j] < 0 || !wl_area_has_district(w, area, ag->district[j])) continue;
             for (int dd = 0; dd < 7; dd++) {
-                const double sl = agenda_day_slots(ag, j, day0 + 7 * wk + dd);
+                const double sl = wl_agenda_day_slots(ag, j, day0 + 7 * wk + dd);
                 tot += sl;
                 prof[dd] += sl;
                 ptot += sl;

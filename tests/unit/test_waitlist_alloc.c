@@ -440,6 +440,14 @@ static void test_moves(void)
     int32_t bal[2] = {0, 0};
     for (int d = 0; d < N; d++) bal[asl[d]] += in[d] - out[d];
     CHECK(bal[0] == 0 && bal[1] == 0);
+    /* the split of an area's reservation over its agendas */
+    int32_t part[3];
+    wl_alloc_split(3, (const double[3]){1, 1, 2}, 5, part);
+    CHECK(part[0] == 1 && part[1] == 1 && part[2] == 3);
+    wl_alloc_split(2, (const double[2]){0, 0}, 3, part);
+    CHECK(part[0] == 2 && part[1] == 1);
+    wl_alloc_split(3, (const double[3]){3, 0, 1}, 0, part);
+    CHECK(part[0] == 0 && part[1] == 0 && part[2] == 0);
 }
 
 /* ---- 6. the whole allocation of the hand-made service ------------------------------------ */
@@ -478,6 +486,8 @@ static void test_alloc_module(regia_run_t *run, wl_t *w)
             wl_slot_item_t it;
             const int32_t *r = w->reserve_slots + a * 4;
             CHECK(r[WL_U] >= 0 && r[WL_B] >= 0 && r[WL_D] == 0 && r[WL_P] == 0);
+            for (int c = 0; c < 4; c++) /* one agenda per district: it holds the whole reservation */
+                CHECK(w->alloc_agenda_res[a * 4 + c] == r[c] + 1);
             CHECK_OK(wl_risk_item(w, 0, 0, a, &it));
             double p0, p1;
             CHECK_OK(wl_alloc_worst(run, w, &it, NULL, w->extra_slots[a], NULL, &o, &p0));
