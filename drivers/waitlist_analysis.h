@@ -95,7 +95,8 @@ struct wl {
     int64_t *bk_off;                    /* run->ni + 1 offsets into bk                     */
     /* output dims (define) */
     struct { int service, area, cls, week, month, horizon, level, quantile, risk_week,
-             move, nv, strlen_, measure; } dim;
+             move, nv, strlen_, measure, move_to; } dim;  /* move: from_district, move_to:
+                                           to_district (CF: no dimension twice in a variable) */
 
     /* ---- section: waitlist_compliance.c ---- per shard service, sizes per service:
      * cube: n_area * 5 * n_periods * WL_MEASURES; stats: n_area * 5 * n_periods */
