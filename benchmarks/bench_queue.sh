@@ -11,9 +11,10 @@
 # QUEUE_SERVERS servers on duty on weekdays 08:00-16:00 (none at night or at weekends: a
 # weekly schedule of 11 shifts), a load of 0.8 of the week's capacity.  Each replication
 # simulates QUEUE_WEEKS weeks, the first one a warmup; arrivals stop at the horizon and
-# everyone present is served.
+# everyone present is served.  Times are CPU seconds of the simulation itself (regia's op;
+# Ciw's simulate_until_max_time), so that other load on the machine does not count.
 #
-# Environment: QUEUE_WEEKS (27), QUEUE_REGIA_REPS (400), QUEUE_CIW_REPS (10), QUEUE_RATIO
+# Environment: QUEUE_WEEKS (27), QUEUE_REGIA_REPS (400), QUEUE_CIW_REPS (20), QUEUE_RATIO
 # (target, 1000), QUEUE_SEED (1), QUEUE_RATES (0.19,0.38,0.57,0.76), QUEUE_SERVERS (10),
 # REGIA_PEER_VENV (build/peer-venv), RESULTS (the report's path without extension).
 # Exit status: 0 agree and the target is met; 1 a failure or disagreement; 3 target missed.
@@ -22,7 +23,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-${BUILD:-build}}
 BIN=$(cd "$ROOT" && realpath -m "$BUILD/benchmarks/bench_queue")
 VENV=${REGIA_PEER_VENV:-$ROOT/build/peer-venv}
-: "${QUEUE_WEEKS:=27}" "${QUEUE_REGIA_REPS:=400}" "${QUEUE_CIW_REPS:=10}" "${QUEUE_RATIO:=1000}" "${QUEUE_SEED:=1}"
+: "${QUEUE_WEEKS:=27}" "${QUEUE_REGIA_REPS:=400}" "${QUEUE_CIW_REPS:=20}" "${QUEUE_RATIO:=1000}" "${QUEUE_SEED:=1}"
 : "${QUEUE_RATES:=0.19,0.38,0.57,0.76}" "${QUEUE_SERVERS:=10}"
 RESULTS=${RESULTS:-$ROOT/benchmarks/results/queue_$(date +%Y-%m-%d)}
 die() { echo "bench_queue: $*" >&2; exit 1; }

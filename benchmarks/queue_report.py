@@ -55,8 +55,9 @@ def main():
         for r in rows:
             f.write(f"| {r['class']} | {r['regia_mean']:.3f} ({r['regia_se']:.3f}) | {r['ciw_mean']:.3f} ({r['ciw_se']:.3f}) "
                     f"| {r['z']:+.2f}{'' if r['agree'] else ' DISAGREE'} | {r['regia_customers']:,} / {r['ciw_customers']:,} |\n")
-        f.write("\nBoth tools simulate the same model in one run on one core each; Ciw's time is that of "
-                "simulate_until_max_time alone (building its network is not counted).\n")
+        f.write("\nBoth tools simulate the same model in one run on one core each.  Times are CPU seconds: regia's "
+                "op (best of 3 bit-identical runs), Ciw's simulate_until_max_time (building its network is not "
+                "counted).\n")
     print(open(out_md).read())
     if not agree:
         print("queue_report: regia and Ciw disagree on a class mean wait", file=sys.stderr)

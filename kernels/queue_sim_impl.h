@@ -3,9 +3,10 @@
  * CPU backend runs it per replication under OpenMP, the CUDA backend one thread per
  * replication, on the same Philox draws, so both give the same sums.
  *
- * Draws: replication r (global) uses the stream (seed, r), path 0, read in order.  They are
- * consumed only at arrivals (the next interarrival time of the arriving class, then the
- * arriving customer's service time), so the draws of a replication depend on the arrival
+ * Draws: replication r (global) uses the stream (seed, r), path 0, read in order.  The
+ * Poisson classes are one stream of the total rate whose arrivals pick their class with
+ * probability rate_k / total (the superposition theorem).  Draws are consumed only at
+ * arrivals (the arrival's class, its service time, the next interarrival time), so the draws of a replication depend on the arrival
  * process alone: changing the servers, the schedule or the discipline keeps every
  * customer's arrival and service time (common random numbers).
  *
@@ -88,20 +89,35 @@ REGIA_HD static inline void regia_queue_heap_push(double *h, int n, double v)
     h[i] = v;
 }
 
-/* Remove the top of a heap of n > 0 elements. */
-REGIA_HD static inline void regia_queue_heap_pop(double *h, int n)
+/* Replace the top of a heap of n > 0 elements by v (a server that finishes and starts
+ * the next customer: one sift-down instead of a pop and a push). */
+REGIA_HD static inline void regia_queue_heap_replace(double *h, int n, double v)
 {
-    double v = h[--n];
     int i = 0;
     for (;;) {
         int c = 2 * i + 1;
         if (c >= n) break;
-        if (c + 1 < n && h[c + 1] < h[c]) c++;
+        c += c + 1 < n && h[c + 1] < h[c];
         if (v <= h[c]) break;
         h[i] = h[c];
         i = c;
     }
-    if (n > 0) h[i] = v;
+    h[i] = v;
+}
+
+/* Remove the top of a heap of n > 0 elements. */
+REGIA_HD static inline void regia_queue_heap_pop(double *h, int n)
+{
+    if (n > 1) regia_queue_heap_replace(h, n - 1, h[n - 1]);
+}
+
+REGIA_HD static inline int regia_queue_lowest_bit(unsigned x)
+{
+#if defined(__CUDA_ARCH__)
+    return __ffs((int)x) - 1;
+#else
+    return __builtin_ctz(x);
+#endif
 }
 
 /* Counted customers (arrived at or after the warmup) still waiting, per class. */
@@ -131,13 +147,17 @@ REGIA_HD static inline int regia_queue_rep(const regia_queue_batch_t *in, int r,
     regia_draws_t d;
     regia_draws_init(&d, in->seed, (uint64_t)(in->rep0 + r), 0);
     int32_t head[REGIA_QUEUE_MAX_CLASSES], tail[REGIA_QUEUE_MAX_CLASSES];
-    double next_arr[REGIA_QUEUE_MAX_CLASSES];
+    /* Poisson arrivals as one stream of the total rate, each arrival's class drawn with
+     * probability rate_k / total (the superposition of the classes' streams) */
+    double cum[REGIA_QUEUE_MAX_CLASSES], total = 0, next_arr = INF;
     const int trace = in->arrival_rate == 0;
+    unsigned nonempty = 0; /* bit k: class k has someone waiting */
     for (int k = 0; k < K; k++) {
         head[k] = tail[k] = -1;
-        next_arr[k] = INF;
-        if (!trace && in->arrival_rate[k] > 0) next_arr[k] = regia_draw_exp(&d, 1.0 / in->arrival_rate[k]);
+        total += trace ? 0 : in->arrival_rate[k];
+        cum[k] = total;
     }
+    if (total > 0) next_arr = regia_draw_exp(&d, 1.0 / total);
     /* free list over the pool, grown lazily: nodes below `fresh` have been used */
     int32_t free_head = -1;
     int64_t fresh = 0, waiting = 0, arrived = 0, i_trace = 0;
@@ -148,51 +168,57 @@ REGIA_HD static inline int regia_queue_rep(const regia_queue_batch_t *in, int r,
     int on_duty = in->n_shifts > 0 ? in->shift_servers[0] : in->servers;
     double t_shift = in->n_shifts > 0 ? in->shift_end[0] : INF;
 
+    const double t_hor = in->horizon > 0 ? in->horizon : INF;
+    const double inv_total = total > 0 ? 1.0 / total : 0;
     for (;;) {
-        double t_dep = busy > 0 ? ws.heap[0] : INF;
-        double t_arr = INF, t_close = INF;
-        int k_arr = -1, closing = 0;
+        const double t_dep = busy > 0 ? ws.heap[0] : INF;
+        /* the next input: an arrival, or the horizon that ends the arrivals */
+        double t_in = INF;
+        int k_arr = 0, closing = 0, is_close = 0;
         if (arrivals_open) {
+            double ta = next_arr;
             if (trace) {
-                if (i_trace < in->n_trace) { t_arr = in->trace_time[i_trace]; k_arr = in->trace_class[i_trace]; }
-            } else {
-                for (int k = 0; k < K; k++)
-                    if (next_arr[k] < t_arr) { t_arr = next_arr[k]; k_arr = k; }
+                ta = INF;
+                if (i_trace < in->n_trace) { ta = in->trace_time[i_trace]; k_arr = in->trace_class[i_trace]; }
             }
-            if (in->horizon > 0) {
-                t_close = in->horizon;
-                if (t_arr >= t_close) { t_arr = INF; k_arr = -1; }
-            } else if (k_arr < 0) {
-                /* no arrival left (a trace read to its end): the arrivals end now */
+            if (ta >= t_hor) { t_in = t_hor; is_close = 1; }
+            else t_in = ta;
+            if (t_in == INF) {
+                /* no arrival left and no horizon (a trace read to its end): they end now */
                 arrivals_open = 0;
                 regia_queue_count_unserved(in, &ws, head, o_un);
                 continue;
             }
-        } else if (waiting == 0) {
-            break;
+        } else if (waiting == 0 || (t_dep == INF && t_shift == INF)) {
+            break; /* everyone served (or, defensively, nothing can happen any more) */
         }
-        if (t_dep == INF && t_shift == INF && t_close == INF && t_arr == INF) break; /* nothing can happen */
         double t;
-        if (t_dep <= t_shift && t_dep <= t_close && t_dep <= t_arr) {
+        int freed = 0; /* the heap's top is a server that just finished */
+        if (t_dep <= t_shift && t_dep <= t_in) {
             t = t_dep;
-            regia_queue_heap_pop(ws.heap, busy);
+            freed = 1;
             busy--;
-        } else if (t_shift <= t_close && t_shift <= t_arr) {
+        } else if (t_shift <= t_in) {
             t = t_shift;
             if (++j_shift == in->n_shifts) { j_shift = 0; cycle++; }
             on_duty = in->shift_servers[j_shift];
             t_shift = (double)cycle * in->period + in->shift_end[j_shift];
-        } else if (t_close <= t_arr) {
+        } else if (is_close) {
             /* the horizon: everything before it has happened */
             arrivals_open = 0;
             regia_queue_count_unserved(in, &ws, head, o_un);
             continue;
         } else {
-            t = t_arr;
-            const int k = k_arr;
+            t = t_in;
+            int k = k_arr;
+            if (!trace) {
+                const double u = regia_draw_u(&d) * total;
+                k = 0;
+                for (int c = 0; c < K - 1; c++) k += u >= cum[c];
+            }
             double s = regia_queue_service(in, k, &d);
             if (trace) i_trace++;
-            else next_arr[k] = t + regia_draw_exp(&d, 1.0 / in->arrival_rate[k]);
+            else next_arr = t + regia_draw_exp(&d, inv_total);
             int32_t x;
             if (free_head >= 0) { x = free_head; free_head = ws.next[x]; }
             else if (fresh < ws.cap) x = (int32_t)fresh++;
@@ -201,7 +227,7 @@ REGIA_HD static inline int regia_queue_rep(const regia_queue_batch_t *in, int r,
             ws.svc[x] = s;
             ws.next[x] = -1;
             if (tail[k] >= 0) ws.next[tail[k]] = x;
-            else head[k] = x;
+            else { head[k] = x; nonempty |= 1u << k; }
             tail[k] = x;
             waiting++;
             closing = ++arrived == in->n_customers;
@@ -214,12 +240,11 @@ REGIA_HD static inline int regia_queue_rep(const regia_queue_batch_t *in, int r,
                 for (int c = 0; c < K; c++)
                     if (head[c] >= 0 && ws.arr_t[head[c]] < best) { best = ws.arr_t[head[c]]; k = c; }
             } else {
-                for (int c = 0; c < K && k < 0; c++)
-                    if (head[c] >= 0) k = c;
+                k = regia_queue_lowest_bit(nonempty);
             }
             int32_t x = head[k];
             head[k] = ws.next[x];
-            if (head[k] < 0) tail[k] = -1;
+            if (head[k] < 0) { tail[k] = -1; nonempty &= ~(1u << k); }
             ws.next[x] = free_head;
             free_head = x;
             waiting--;
@@ -234,9 +259,12 @@ REGIA_HD static inline int regia_queue_rep(const regia_queue_batch_t *in, int r,
                     o_h[k * nb + (b < nb - 1 ? (int)b : nb - 1)]++;
                 }
             }
-            regia_queue_heap_push(ws.heap, busy, t + ws.svc[x]);
+            if (freed) regia_queue_heap_replace(ws.heap, busy + 1, t + ws.svc[x]);
+            else regia_queue_heap_push(ws.heap, busy, t + ws.svc[x]);
+            freed = 0;
             busy++;
         }
+        if (freed) regia_queue_heap_pop(ws.heap, busy + 1);
         if (closing) {
             arrivals_open = 0;
             regia_queue_count_unserved(in, &ws, head, o_un);
