@@ -113,9 +113,10 @@ void regia_cobham_wq(int c, double mu, int n_classes, const double *lambda, doub
  *    weekday shares; extra_week adds to the general pool; weeks after the horizon repeat
  *    the last week's capacity; release_days NULL: reserved slots are never released;
  *  - day d books slots on days d+1 .. d+book_ahead; each day, class by class (U first),
- *    the class's waiting requests oldest first (current list, earlier days, re-bookings,
- *    the day's new ones); among equally early slots its own pool first, then the general
- *    pool, then released pools;
+ *    the class's waiting requests oldest first (the current list's unbooked entries, most
+ *    days waited first, then by request day, re-bookings before new requests of a day);
+ *    a class stops for the day at its first request without a free slot; among equally
+ *    early slots its own pool first, then the general pool, then released pools;
  *  - cancellation: the slot is freed on a day uniform in [booking day, slot day - 1];
  *    no-show: the slot is used and the patient asks again on the slot day (a re-booking,
  *    not counted in the outputs); list entries have the same fates;
