@@ -93,8 +93,8 @@ static const regia_job_key_t wli_schema[] = {
      "monitored services table [default: data/waitlist/pngla_services.csv shipped with regia]"},
     {"input", "districts", REGIA_KEY_PATH, 1, NULL, 0, 0, NULL,
      "districts CSV (asl_code, asl_name, district_code, district_name, population)"},
-    {"input", "separator", REGIA_KEY_ENUM, 0, "auto", 0, 0, "auto|,|;|tab",
-     "field separator of the data files (auto: from the header)"},
+    {"input", "separator", REGIA_KEY_ENUM, 0, "auto", 0, 0, "auto|,|;|tab|comma|semicolon",
+     "field separator of the data files (auto: from the header; in a job file write ';' as semicolon or 'separator =;')"},
     {"input", "date_format", REGIA_KEY_ENUM, 0, "dmy", 0, 0, "dmy|mdy|iso",
      "order of slash dates: dmy (dd/mm/yyyy, the Italian default), mdy (mm/dd/yyyy: only when stated), iso (only "
      "yyyy-mm-dd); ISO dates are always accepted; a date that contradicts the order is rejected, never guessed"},
@@ -121,7 +121,7 @@ static const regia_job_key_t wli_schema[] = {
 
 static const regia_opt_meta_t wli_meta[] = {
     {"data", "FILE"}, {"key_file", "KEY"}, {"services", "FILE.csv"}, {"districts", "FILE.csv"},
-    {"output", "OUT.nc"}, {"rejects", "FILE.csv"}, {"separator", "auto|,|;|tab"}, {"date_format", "dmy|mdy|iso"},
+    {"output", "OUT.nc"}, {"rejects", "FILE.csv"}, {"separator", "auto|,|;|tab|semicolon"}, {"date_format", "dmy|mdy|iso"},
     {"run_date", "YYYY-MM-DD"}, {"max_rejected", "PERCENT"}, {"name", "NAME"}, {"progress_interval", "S"},
 #define X(c) {#c, "HEADER"},
     WL_COLUMNS
@@ -153,7 +153,8 @@ static regia_status_t wli_configure(regia_run_t *run, void *self)
     for (int k = 0; k < nd; k++) o->io.data[k] = regia_job_list_item(j, "input", "data", k);
     o->io.ndata = nd;
     const char *sep = regia_job_str(j, "input", "separator"), *df = regia_job_str(j, "input", "date_format");
-    o->sep = !strcasecmp(sep, "tab") ? '\t' : !strcasecmp(sep, "auto") ? 0 : sep[0];
+    o->sep = !strcasecmp(sep, "tab") ? '\t' : !strcasecmp(sep, "auto") ? 0 : !strcasecmp(sep, "comma") ? ','
+             : !strcasecmp(sep, "semicolon") ? ';' : sep[0];
     o->date_order = !strcasecmp(df, "mdy") ? WLI_MDY : !strcasecmp(df, "iso") ? WLI_ISO : WLI_DMY;
     o->date_order_stated = regia_job_line(j, "input", "date_format") > 0;
     o->max_rejected = regia_job_double(j, "limits", "max_rejected") / 100;
@@ -740,7 +741,7 @@ static void wli_acdd(regia_run_t *run, void *self, void *acdd)
         .license = "Restricted: pseudonymised personal health data (GDPR art. 9); same terms as the input data",
         .acknowledgement = "Booking data: the regional health service's CUP. Converted with regia.",
         .feature_type = "", /* booking records, not a discrete sampling geometry */
-        .cdm_data_type = "Point",
+        .cdm_data_type = "", /* none of the THREDDS data types fits a list of records */
         .date_created = created,
         .history = hist,
         .time_start = g->t0,

@@ -589,7 +589,9 @@ static regia_status_t header_cols(const wli_opts_t *o, const char *path, const c
         col[c] = regia_csv_header_col(&H, name);
         if (col[c] >= 0 || !REQUIRED[c]) continue;
         /* the ASL columns are optional: the district gives its ASL */
-        char have[512], mapped[160] = "";
+        char have[512], mapped[160] = "", opt[64];
+        snprintf(opt, sizeof opt, "%s", WL_COLUMN_NAMES[c]);
+        for (char *q = opt; *q; q++) if (*q == '_') *q = '-';
         regia_csv_header_join(&H, have, sizeof have);
         if (strcmp(name, WL_COLUMN_NAMES[c]))
             snprintf(mapped, sizeof mapped, " ([columns] %s = %s)", WL_COLUMN_NAMES[c], name);
@@ -601,7 +603,7 @@ static regia_status_t header_cols(const wli_opts_t *o, const char *path, const c
         else
             st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line 1: the header lacks the column '%s'%s of the canonical bookings "
                             "layout (it has: %s); map the export's own names in the job's [columns] section or with "
-                            "--%s HEADER", path, name, mapped, have, WL_COLUMN_NAMES[c]);
+                            "--%s HEADER", path, name, mapped, have, opt);
     }
     *nf = H.n;
     regia_csv_header_free(&H);
