@@ -141,9 +141,10 @@ static const regia_job_key_t queue_schema[] = {
     {"queue", "discipline", REGIA_KEY_ENUM, 0, "priority", 0, 0, "priority|fcfs",
      "priority: non-preemptive priority, first come first served within a class; fcfs: one queue in arrival order"},
     {"queue", "horizon", REGIA_KEY_DOUBLE, 0, "0", 0, 1e15, NULL,
-     "simulated time per replication (time units; 0: none, stop after customers arrivals)"},
+     "arrivals stop at this time (time units; 0: none); the customers present are then served to the end"},
     {"queue", "customers", REGIA_KEY_INT, 0, "0", 0, 1e12, NULL,
-     "arrivals per replication, warm-up arrivals included (0: none, stop at the horizon or the trace's end)"},
+     "arrivals per replication, warm-up arrivals included (0: none); then arrivals stop and the customers present "
+     "are served to the end (with a horizon too: whichever comes first)"},
     {"queue", "warmup", REGIA_KEY_DOUBLE, 0, "0", 0, 1e15, NULL,
      "customers arriving before this time are simulated but not counted (time units)"},
     {"queue", "reps", REGIA_KEY_INT, 0, "20", 2, MAX_REPS, NULL,
@@ -1028,7 +1029,7 @@ static void q_report(regia_run_t *run, void *self)
         for (int j = 0; j < q->n_q && o < sizeof qs; j++)
             o += (size_t)snprintf(qs + o, sizeof qs - o, ", q%g %.4g", 100 * q->q[j], s->q[j]);
         regia_info(&run->ctx->log, "class %s: %lld customers, mean wait %.6g +- %.2g %s, P(W > 0) %.4g%s",
-                   q->name[k], s->n, s->mean, s->mean_se, q->unit, s->p0, qs);
+                   q->name[k], s->n, s->mean, s->mean_se, q->ud_unit, s->p0, qs);
         for (int j = 0; j < q->n_q; j++)
             if (s->q_beyond[j])
                 regia_warn(&run->ctx->log, "class %s: the %g quantile lies beyond the histogram (%d bins of %g %s): "
