@@ -36,7 +36,6 @@
 
 #define SDC_TOL 1e-6          /* counts are integers; LP round-off is far below this     */
 #define SDC_MOVE_EPS 1e-7     /* a defender move smaller than this is no move            */
-#define SDC_ROUNDS 20         /* defender rounds per cell before giving up               */
 
 typedef struct {
     const regia_sdc_problem_t *p;
@@ -50,6 +49,13 @@ typedef struct {
     double protection;
     int64_t lps, max_lps;
     int it_lim;
+    /* the local attacker's scratch (n cells, n constraints) */
+    int64_t *stamp, *cstamp, stamp_now, *vars, *rows, *col_of;
+    /* witnesses: the least and greatest value of each cell over the attacker's solutions
+     * found so far (every LP solution, and v + d of every defender move, is one).  Hiding
+     * more cells only adds solutions, so these stay valid; a cell whose witnesses are
+     * `protection` apart needs no LP of its own. */
+    double *wmin, *wmax;
 } sdc_t;
 
 static double now_s(void)
@@ -72,6 +78,8 @@ static void sdc_free(sdc_t *s)
 {
     free(s->inc_off); free(s->inc); free(s->comp); free(s->loc);
     free(s->cell_off); free(s->cells); free(s->con_off); free(s->cons);
+    free(s->stamp); free(s->cstamp); free(s->vars); free(s->rows); free(s->col_of);
+    free(s->wmin); free(s->wmax);
     memset(s, 0, sizeof *s);
 }
 
@@ -243,6 +251,18 @@ static regia_status_t sdc_build(sdc_t *s, const regia_sdc_problem_t *p)
     for (int64_t c = 0; c < s->nc; c++) s->cons[cfill[s->comp[p->cons_total[c]]]++] = c;
     free(cfill);
     s->it_lim = 0;
+    s->stamp = calloc(n1, sizeof *s->stamp);
+    s->col_of = calloc(n1, sizeof *s->col_of);
+    s->vars = malloc(n1 * sizeof *s->vars);
+    s->cstamp = calloc((size_t)s->nc + 1, sizeof *s->cstamp);
+    s->rows = malloc(((size_t)s->nc + 1) * sizeof *s->rows);
+    s->wmin = malloc(n1 * sizeof *s->wmin);
+    s->wmax = malloc(n1 * sizeof *s->wmax);
+    if (!s->stamp || !s->col_of || !s->vars || !s->cstamp || !s->rows || !s->wmin || !s->wmax) {
+        sdc_free(s);
+        return REGIA_FAIL(REGIA_ERR_NOMEM, "disclosure control: out of memory (%lld cells)", (long long)s->n);
+    }
+    for (int64_t i = 0; i < s->n; i++) s->wmin[i] = s->wmax[i] = p->value[i];
     return REGIA_OK;
 }
 
@@ -386,9 +406,32 @@ static regia_status_t lp_solve(sdc_t *s, glp_prob *lp, int meth, int *status)
     return REGIA_OK;
 }
 
-/* The attacker's interval of the cell in column l (value v).  With `full` = 0 the
- * minimum is skipped when the maximum alone proves the width (lo is then NaN). */
-static regia_status_t attack(sdc_t *s, glp_prob *lp, int l, double v, int full, double *lo, double *hi)
+/* Record the attacker's solution in lp (columns 1..ncols are the cells colcell[]).  The
+ * primal simplex keeps its point feasible, so an unbounded stop gives a witness too. */
+static void witness(sdc_t *s, glp_prob *lp, const int64_t *colcell, int64_t ncols)
+{
+    for (int64_t a = 0; a < ncols; a++) {
+        int64_t j = colcell[a];
+        double x = glp_get_col_prim(lp, (int)a + 1);
+        if (x < s->wmin[j]) s->wmin[j] = x;
+        if (x > s->wmax[j]) s->wmax[j] = x;
+    }
+}
+
+static void witness_move(sdc_t *s, int64_t j, double d)
+{
+    double x = s->p->value[j] + d;
+    if (x < s->wmin[j]) s->wmin[j] = x;
+    if (x > s->wmax[j]) s->wmax[j] = x;
+}
+
+static int wide(const sdc_t *s, int64_t i) { return s->wmax[i] - s->wmin[i] >= s->protection - SDC_TOL; }
+
+/* The attacker's interval of the cell in column l (value v; columns are the cells
+ * colcell[0 .. ncols)).  With `full` = 0 the minimum is skipped when the maximum and the
+ * witnesses already prove the width (lo is then NaN). */
+static regia_status_t attack(sdc_t *s, glp_prob *lp, int l, double v, int full, double *lo, double *hi,
+                             const int64_t *colcell, int64_t ncols)
 {
     regia_status_t st = REGIA_OK;
     int stat;
@@ -400,11 +443,13 @@ static regia_status_t attack(sdc_t *s, glp_prob *lp, int l, double v, int full, 
     if (stat == GLP_UNBND) *hi = INFINITY;
     else if (stat == GLP_OPT) *hi = glp_get_col_prim(lp, l);
     else goto infeasible;
-    if (full || *hi - v < s->protection - SDC_TOL) {
+    if (!full) witness(s, lp, colcell, ncols);
+    if (full || (*hi - v < s->protection - SDC_TOL && !wide(s, colcell[l - 1]))) {
         glp_set_obj_dir(lp, GLP_MIN);
         REGIA_TRY(lp_solve(s, lp, GLP_PRIMAL, &stat));
         if (stat != GLP_OPT) goto infeasible;
         *lo = glp_get_col_prim(lp, l);
+        if (!full) witness(s, lp, colcell, ncols);
     }
     glp_set_obj_coef(lp, l, 0.0);
     return REGIA_OK;
@@ -413,6 +458,100 @@ infeasible:
                     stat);
 err:
     glp_set_obj_coef(lp, l, 0.0);
+    return st;
+}
+
+/* The attacker on the suppressed cells within `depth` sums of cell i (linked through
+ * suppressed cells only: published ones are constants), every other cell held at its
+ * value.  Its feasible set is a subset of the full attacker's, so its interval is never
+ * wider: a width it proves is a width the full attacker concedes.  With depth large
+ * enough to hold i's whole suppressed component it is the full attacker, exactly.
+ * *complete = 1 when it was (nothing reachable was left out). */
+static regia_status_t attack_local(sdc_t *s, int64_t i, int depth, double *lo, double *hi, int *complete)
+{
+    const regia_sdc_problem_t *p = s->p;
+    regia_status_t st = REGIA_OK;
+    int64_t stamp = ++s->stamp_now, nv = 0, nr = 0, frontier = 0;
+    s->vars[nv++] = i;
+    s->stamp[i] = stamp;
+    *complete = 1;
+    for (int d = 0; d < depth && frontier < nv; d++) {
+        int64_t end = nv;
+        for (; frontier < end; frontier++) {
+            int64_t u = s->vars[frontier];
+            for (int64_t r = s->inc_off[u]; r < s->inc_off[u + 1]; r++) {
+                int64_t c = s->inc[r];
+                for (int64_t q = p->cons_off[c] - 1; q < p->cons_off[c + 1]; q++) {
+                    int64_t j = q < p->cons_off[c] ? p->cons_total[c] : p->cons_part[q];
+                    if (s->stamp[j] == stamp || p->status[j] == REGIA_SDC_PUBLISHED) continue;
+                    s->stamp[j] = stamp;
+                    s->vars[nv++] = j;
+                }
+            }
+        }
+    }
+    /* cells reached at the last depth may link to more: the result is then a bound */
+    for (int64_t a = frontier; a < nv && *complete; a++) {
+        int64_t u = s->vars[a];
+        for (int64_t r = s->inc_off[u]; r < s->inc_off[u + 1] && *complete; r++) {
+            int64_t c = s->inc[r];
+            for (int64_t q = p->cons_off[c] - 1; q < p->cons_off[c + 1]; q++) {
+                int64_t j = q < p->cons_off[c] ? p->cons_total[c] : p->cons_part[q];
+                if (s->stamp[j] != stamp && p->status[j] != REGIA_SDC_PUBLISHED) {
+                    *complete = 0;
+                    break;
+                }
+            }
+        }
+    }
+    for (int64_t a = 0; a < nv; a++) {
+        int64_t u = s->vars[a];
+        s->col_of[u] = a + 1;
+        for (int64_t r = s->inc_off[u]; r < s->inc_off[u + 1]; r++) {
+            int64_t c = s->inc[r];
+            if (s->cstamp[c] == stamp) continue;
+            s->cstamp[c] = stamp;
+            s->rows[nr++] = c;
+        }
+    }
+    if (nv >= INT_MAX / 4 || nr >= INT_MAX / 4)
+        return REGIA_FAIL(REGIA_ERR_INVALID, "disclosure control: %lld linked suppressed cells, too many for one linear program",
+                          (long long)nv);
+    int64_t ml = 1;
+    for (int64_t r = 0; r < nr; r++) {
+        int64_t c = s->rows[r], len = p->cons_off[c + 1] - p->cons_off[c] + 1;
+        if (len > ml) ml = len;
+    }
+    int *ind = malloc((size_t)(ml + 1) * sizeof *ind);
+    double *val = malloc((size_t)(ml + 1) * sizeof *val);
+    if (!ind || !val) {
+        free(ind); free(val);
+        return REGIA_FAIL(REGIA_ERR_NOMEM, "disclosure control: out of memory");
+    }
+    glp_prob *lp = glp_create_prob();
+    glp_add_cols(lp, (int)nv);
+    glp_add_rows(lp, (int)nr);
+    for (int64_t a = 0; a < nv; a++) glp_set_col_bnds(lp, (int)a + 1, GLP_LO, 0.0, 0.0);
+    for (int64_t r = 0; r < nr; r++) {
+        int64_t c = s->rows[r];
+        int len = 0;
+        double rhs = 0.0;
+        for (int64_t q = p->cons_off[c] - 1; q < p->cons_off[c + 1]; q++) {
+            int64_t j = q < p->cons_off[c] ? p->cons_total[c] : p->cons_part[q];
+            double a = q < p->cons_off[c] ? 1.0 : -1.0;
+            if (s->stamp[j] == stamp) {
+                ind[++len] = (int)s->col_of[j];
+                val[len] = a;
+            } else rhs -= a * p->value[j];
+        }
+        glp_set_mat_row(lp, (int)r + 1, len, ind, val);
+        glp_set_row_bnds(lp, (int)r + 1, GLP_FX, rhs, rhs);
+    }
+    free(ind); free(val);
+    glp_adv_basis(lp, 0);
+    /* a local solution, with every other cell at its value, is a solution of the whole */
+    st = attack(s, lp, 1, p->value[i], 0, lo, hi, s->vars, nv);
+    glp_delete_prob(lp);
     return st;
 }
 
@@ -449,6 +588,27 @@ static regia_status_t defend(sdc_t *s, glp_prob *lp, int64_t l, double v, double
 
 static void defend_reset(glp_prob *lp, int64_t l, double v) { set_move_bounds(lp, l, v); }
 
+/* Two attacker solutions that pull the suppressed cells apart (random signs, maximised
+ * and minimised): in a dense pattern most cells then need no LP of their own. */
+static regia_status_t seed_witnesses(sdc_t *s, glp_prob *att, const int64_t *cells, int64_t nq)
+{
+    regia_status_t st = REGIA_OK;
+    int stat;
+    uint64_t h = 0x2545f4914f6cdd1dull;
+    for (int64_t a = 0; a < nq; a++) {
+        h ^= h << 13; h ^= h >> 7; h ^= h << 17;    /* xorshift: deterministic signs */
+        if (s->p->status[cells[a]] != REGIA_SDC_PUBLISHED) glp_set_obj_coef(att, (int)a + 1, (h & 1) ? 1.0 : -1.0);
+    }
+    for (int dir = 0; dir < 2; dir++) {
+        glp_set_obj_dir(att, dir ? GLP_MIN : GLP_MAX);
+        REGIA_TRY(lp_solve(s, att, GLP_PRIMAL, &stat));
+        if (stat == GLP_OPT || stat == GLP_UNBND) witness(s, att, cells, nq);
+    }
+err:
+    for (int64_t a = 0; a < nq; a++) glp_set_obj_coef(att, (int)a + 1, 0.0);
+    return st;
+}
+
 /* Protect every suppressed cell of block q. */
 static regia_status_t protect_block(sdc_t *s, int64_t q, regia_sdc_problem_t *p, int64_t *secondary)
 {
@@ -457,70 +617,81 @@ static regia_status_t protect_block(sdc_t *s, int64_t q, regia_sdc_problem_t *p,
     const int64_t *cells = s->cells + s->cell_off[q];
     glp_prob *att = NULL, *def = NULL;
     int64_t *queue = malloc((size_t)nq * sizeof *queue), head = 0, tail = 0;
-    if (!queue) return REGIA_FAIL(REGIA_ERR_NOMEM, "disclosure control: out of memory");
+    double *move = malloc((size_t)nq * sizeof *move);
+    if (!queue || !move) {
+        free(queue); free(move);
+        return REGIA_FAIL(REGIA_ERR_NOMEM, "disclosure control: out of memory");
+    }
     for (int64_t a = 0; a < nq; a++)
         if (p->status[cells[a]] != REGIA_SDC_PUBLISHED) queue[tail++] = a + 1;
     if (tail == 0) goto done;
     REGIA_TRY(build_attacker(s, q, &att));
     REGIA_TRY(build_defender(s, q, &def));
+    REGIA_TRY(seed_witnesses(s, att, cells, nq));
     while (head < tail) {
         int64_t l = queue[head++], i = cells[l - 1];
         double v = p->value[i];
-        int round = 0;
-        for (;; round++) {
-            double lo, hi;
-            if (determined(s, i)) lo = hi = v;
-            else {
-                REGIA_TRY(attack(s, att, (int)l, v, 0, &lo, &hi));
-                if (isnan(lo) || hi - lo >= s->protection - SDC_TOL) break;
+        double lo, hi;
+        if (wide(s, i)) continue;
+        if (determined(s, i)) lo = hi = v;
+        else {
+            /* the suppressed cells two sums away first (a rectangle's corners are): small
+             * and usually enough; the whole block only when it is not */
+            int complete;
+            REGIA_TRY(attack_local(s, i, 2, &lo, &hi, &complete));
+            if (isnan(lo) || hi - lo >= s->protection - SDC_TOL || wide(s, i)) continue;
+            if (!complete) {
+                REGIA_TRY(attack(s, att, (int)l, v, 0, &lo, &hi, cells, nq));
+                if (isnan(lo) || hi - lo >= s->protection - SDC_TOL || wide(s, i)) continue;
             }
-            if (round >= SDC_ROUNDS) {
-                st = REGIA_FAIL(REGIA_ERR_NUMERIC,
-                                "disclosure control: cell %lld (value %g) still lies in [%g, %g] after %d rounds of "
-                                "secondary suppression, narrower than the protection %g",
-                                (long long)i, v, lo, hi, round, s->protection);
-                goto err;
-            }
-            /* Move the cell up to lo + protection, or down to hi - protection (when that
-             * stays >= 0), whichever hides fewer published counts. */
-            double up = lo + s->protection - v, cost_up = INFINITY, cost_dn = INFINITY;
-            REGIA_TRY(defend(s, def, l, v, up, &cost_up));
-            if (hi - s->protection >= 0.0) {
-                defend_reset(def, l, v);
-                REGIA_TRY(defend(s, def, l, v, -(v - (hi - s->protection)), &cost_dn));
-                if (cost_up <= cost_dn) {
-                    defend_reset(def, l, v);
-                    REGIA_TRY(defend(s, def, l, v, up, &cost_up));
-                }
-            }
-            if (!isfinite(cost_up) && !isfinite(cost_dn)) {
-                st = REGIA_FAIL(REGIA_ERR_NUMERIC,
-                                "disclosure control: cell %lld (value %g) cannot be protected: no change of the table "
-                                "that keeps its sums moves it by the protection %g",
-                                (long long)i, v, s->protection);
-                goto err;
-            }
-            int64_t added = 0;
-            for (int64_t a = 0; a < nq; a++) {
-                int64_t j = cells[a];
-                if (p->status[j] != REGIA_SDC_PUBLISHED) continue;
-                double d = glp_get_col_prim(def, (int)(2 * a + 1)) - glp_get_col_prim(def, (int)(2 * a + 2));
-                if (fabs(d) <= SDC_MOVE_EPS) continue;
-                p->status[j] = REGIA_SDC_SECONDARY;
-                glp_set_col_bnds(att, (int)a + 1, GLP_LO, 0.0, 0.0);
-                glp_set_obj_coef(def, (int)(2 * a + 1), 0.0);
-                glp_set_obj_coef(def, (int)(2 * a + 2), 0.0);
-                queue[tail++] = a + 1;
-                added++;
-            }
+        }
+        /* [lo, hi] is the exact interval here.  Move the cell up to lo + protection, or
+         * down to hi - protection (when that stays >= 0), whichever hides less; after
+         * hiding the cells the move changes, v + d is a solution the attacker cannot
+         * exclude, so the interval spans the protection without another check. */
+        double up = lo + s->protection - v, cost_up = INFINITY, cost_dn = INFINITY;
+        REGIA_TRY(defend(s, def, l, v, up, &cost_up));
+        for (int64_t a = 0; a < nq; a++)
+            move[a] = glp_get_col_prim(def, (int)(2 * a + 1)) - glp_get_col_prim(def, (int)(2 * a + 2));
+        defend_reset(def, l, v);
+        if (hi - s->protection >= 0.0) {
+            REGIA_TRY(defend(s, def, l, v, -(v - (hi - s->protection)), &cost_dn));
+            if (cost_dn < cost_up)
+                for (int64_t a = 0; a < nq; a++)
+                    move[a] = glp_get_col_prim(def, (int)(2 * a + 1)) - glp_get_col_prim(def, (int)(2 * a + 2));
             defend_reset(def, l, v);
-            (*secondary) += added;
-            if (added == 0 && determined(s, i)) {
-                st = REGIA_FAIL(REGIA_ERR_NUMERIC,
-                                "disclosure control: cell %lld (value %g): the defender's move hid no further cell",
-                                (long long)i, v);
-                goto err;
-            }
+        }
+        if (!isfinite(cost_up) && !isfinite(cost_dn)) {
+            st = REGIA_FAIL(REGIA_ERR_NUMERIC,
+                            "disclosure control: cell %lld (value %g) cannot be protected: no change of the table that "
+                            "keeps its sums moves it by the protection %g",
+                            (long long)i, v, s->protection);
+            goto err;
+        }
+        int64_t added = 0;
+        for (int64_t a = 0; a < nq; a++) {
+            int64_t j = cells[a];
+            if (p->status[j] != REGIA_SDC_PUBLISHED) continue;
+            double d = move[a];
+            if (fabs(d) <= SDC_MOVE_EPS) continue;
+            p->status[j] = REGIA_SDC_SECONDARY;
+            glp_set_col_bnds(att, (int)a + 1, GLP_LO, 0.0, 0.0);
+            glp_set_obj_coef(def, (int)(2 * a + 1), 0.0);
+            glp_set_obj_coef(def, (int)(2 * a + 2), 0.0);
+            queue[tail++] = a + 1;
+            added++;
+        }
+        for (int64_t a = 0; a < nq; a++) {   /* v + d: a solution once the moved cells are hidden */
+            int64_t j = cells[a];
+            if (p->status[j] != REGIA_SDC_PUBLISHED) witness_move(s, j, move[a]);
+        }
+        (*secondary) += added;
+        if (added == 0) {
+            st = REGIA_FAIL(REGIA_ERR_NUMERIC,
+                            "disclosure control: cell %lld (value %g) lies in [%g, %g], narrower than the protection %g, "
+                            "but the defender's move hid no further cell (numerical trouble)",
+                            (long long)i, v, lo, hi, s->protection);
+            goto err;
         }
     }
 done:
@@ -528,6 +699,7 @@ err:
     if (att) glp_delete_prob(att);
     if (def) glp_delete_prob(def);
     free(queue);
+    free(move);
     return st;
 }
 
@@ -584,7 +756,7 @@ regia_status_t regia_sdc_audit(const regia_sdc_problem_t *p, double *lo, double 
         for (int64_t a = s.cell_off[q]; a < s.cell_off[q + 1] && st == REGIA_OK; a++) {
             int64_t i = s.cells[a];
             if (p->status[i] == REGIA_SDC_PUBLISHED) continue;
-            st = attack(&s, att, (int)s.loc[i], p->value[i], 1, &lo[i], &hi[i]);
+            st = attack(&s, att, (int)s.loc[i], p->value[i], 1, &lo[i], &hi[i], NULL, 0);
         }
         if (att) glp_delete_prob(att);
     }
