@@ -410,6 +410,10 @@ static regia_status_t build(gen_t *g)
             if ((sv->area_level == 0) != (area < N)) continue;
             draw_t r;
             draw_init(&r, g->seed, ST_AGENDA, (uint64_t)s << 20 | (uint64_t)area, 0);
+            double weekly = 0; /* expected requests a week: a small area has one agenda */
+            for (int d = 0; d < N; d++)
+                if (area_of(g, s, d) == area) weekly += g->rate[s * N + d] / 52.18;
+            const int most = weekly < 12 ? 1 : weekly < 30 ? 2 : 4;
             int cand[4], nc = 0;
             double w[4];
             if (area < N) {
@@ -428,6 +432,7 @@ static regia_status_t build(gen_t *g)
                         break;
                     }
             }
+            if (nc > most) nc = most;
             for (int j = 0; j < nc; j++) {
                 agenda_t *ag = &g->ag[g->nag];
                 ag->provider = cand[j];
@@ -512,6 +517,9 @@ static regia_status_t capacity(gen_t *g)
             draw_t r;
             draw_init(&r, g->seed, ST_CAP, (uint64_t)s << 20 | (uint64_t)area, 0);
             double f = unif(&r) < 0.17 ? 0.82 + 0.15 * unif(&r) : 1.04 + 0.26 * unif(&r);
+            /* planned capacity covers the variability of small demand (2 standard
+             * deviations of a Poisson week), except in the short areas */
+            if (f > 1 && weekly > 0 && f < 1 + 2 / sqrt(weekly)) f = 1 + 2 / sqrt(weekly);
             double wsum = 0;
             for (int j = 0; j < g->area_n[ai]; j++) wsum += g->ag[g->area_ag[g->area_first[ai] + j]].weight;
             for (int j = 0; j < g->area_n[ai]; j++) {
@@ -625,7 +633,8 @@ static void outcome(gen_t *g, draw_t *r, booking_t *b)
         b->outcome = u < P_CANCEL ? WL_OUT_CANCELLED : WL_OUT_WITHDRAWN;
         b->o_day = od;
         b->o_min = 8 * 60 + (int)(unif(r) * 600);
-        if (od == b->c_day && b->o_min < b->c_min) b->o_min = b->c_min;
+        if (od == b->c_day && b->o_min <= b->c_min) b->o_min = b->c_min + 5 + (int)(unif(r) * 120);
+        if (b->o_min >= 24 * 60) b->o_min = 24 * 60 - 1;
         if (od > end) b->outcome = WL_OUT_PENDING;
         return;
     }
@@ -1029,6 +1038,7 @@ int regia_gen_waitlist(regia_ctx_t *ctx, int argc, char **argv)
     regia_opts_free(&o);
     if (regia_opts_parse(gen_wl_schema, gen_wl_meta, 1, argc, argv, &o) != REGIA_OK)
         return regia_usage_error(ctx, "gen waitlist", "%s", regia_error_msg());
+    if (o.quiet) ctx->log.quiet = 1;
     if (o.n_pos) {
         regia_opts_free(&o);
         return regia_usage_error(ctx, "gen waitlist", "unexpected argument '%s'", o.pos[0]);
