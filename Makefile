@@ -139,6 +139,7 @@ install: $(REGIA)
 	install -m 644 jobs/*.ini $(DESTDIR)$(PREFIX)/share/regia/jobs/
 	install -m 644 slurm/leonardo.env $(DESTDIR)$(PREFIX)/share/regia/slurm/
 	install -m 644 slurm/templates/*.in $(DESTDIR)$(PREFIX)/share/regia/slurm/templates/
+	install -D -m 644 data/waitlist/pngla_services.csv $(DESTDIR)$(PREFIX)/share/regia/data/waitlist/pngla_services.csv
 
 clean:
 	rm -rf $(BUILD)
