@@ -872,7 +872,8 @@ static void q_acdd(regia_run_t *run, void *self, void *acdd)
                   "streams keyed by replication)",
         .processing_level = "model output: Monte Carlo estimates of waiting-time statistics of a user-specified "
                             "queueing model",
-        .comment = "Simulated model time, not calendar time: time_coverage_* give the run's creation time only. "
+        .comment = "Times are simulated model time from the start of a replication (with a schedule: from Monday "
+                   "00:00), not calendar time, so the file has no time coverage. "
                    "Standard errors (the *_se variables) are those of the Monte Carlo estimate, from the spread of "
                    "the per-replication estimates. After the arrivals end (horizon or customer count) the "
                    "customers present are served to the end, so every counted wait is complete. Quantiles are interpolated linearly within histogram bins.",
