@@ -112,6 +112,10 @@ struct wl {
     double *persons;                    /* distinct patients per cube cell                 */
     int64_t sdc_primary, sdc_secondary, sdc_lps;
     int vid_sdc[4];
+    int8_t *sdc_done;                   /* per shard service: 1 once disclosure control ran
+                                           on it (checkpointed with sdc_status, count and
+                                           the statistics when a domain restores items)   */
+    double sdc_seconds;
 
     /* ---- section: waitlist_demand.c ---- per shard service: n_district * 4 series */
     double *dem_mean;                   /* [(d*4 + c)*horizon + h]                         */
@@ -175,6 +179,11 @@ regia_status_t wl_sdc_alloc(regia_run_t *run, wl_t *w);
 regia_status_t wl_sdc_compute(regia_run_t *run, wl_t *w, int64_t k);  /* after compliance */
 regia_status_t wl_sdc_define(regia_run_t *run, wl_t *w, int ncid);
 regia_status_t wl_sdc_write(regia_run_t *run, wl_t *w, int ncid);
+/* The guard of every writer of counts or statistics built from them (local, then agree):
+ * REGIA_OK only when disclosure control ran on every shard service and no published count
+ * of the cube is below k (0 < n < k); else an error that names the service and cell. */
+regia_status_t wl_sdc_require(const regia_run_t *run, const wl_t *w);
+void wl_sdc_free(wl_t *w);
 
 regia_status_t wl_demand_alloc(regia_run_t *run, wl_t *w);
 regia_status_t wl_demand_compute(regia_run_t *run, wl_t *w, int64_t k);
