@@ -212,7 +212,8 @@ REGIA_HD static inline int regia_slot_path(const regia_slot_batch_t *in, const r
     for (int32_t x = 0; x < S.db; x++) S.ev_head[x] = -1;
     const uint64_t key = in->key[i];
     const uint32_t pw = (uint32_t)path;
-    double u[4];
+    double u[4] = {1, 1, 1, 1}; /* no fate when both probabilities are 0: no draw needed */
+    const int fates = in->p_cancel[i] > 0 || in->p_noshow[i] > 0;
     int overflow = 0;
 
     /* the current list: booked entries take their slot (their class's pool, else the
@@ -227,7 +228,7 @@ REGIA_HD static inline int regia_slot_path(const regia_slot_batch_t *in, const r
         else
             for (int q = 0; q < 4 && p < 0; q++)
                 if (S.free_[(int64_t)q * S.ds + s] > 0) p = q;
-        regia_rng_uniform4(in->seed, key, pw | (256u << 24), (uint32_t)(e - l0), u);
+        if (fates) regia_rng_uniform4(in->seed, key, pw | (256u << 24), (uint32_t)(e - l0), u);
         if (p < 0) {
             if (u[0] >= in->p_cancel[i] && u[2] < in->p_noshow[i] && s < S.db) S.rb[(int64_t)k * S.db + s]++;
             continue;
@@ -285,7 +286,7 @@ REGIA_HD static inline int regia_slot_path(const regia_slot_batch_t *in, const r
                 int32_t s = regia_slot_book(in, &S, k, d, &p);
                 if (s < 0) { full = 1; break; }
                 int64_t e = plan->ord[lp[k]++];
-                regia_rng_uniform4(in->seed, key, pw | (256u << 24), (uint32_t)(e - l0), u);
+                if (fates) regia_rng_uniform4(in->seed, key, pw | (256u << 24), (uint32_t)(e - l0), u);
                 overflow |= regia_slot_fate(in, i, &S, u, k, d, s, p);
             }
             for (int32_t r = hd[k]; !full && r <= d; r++) {
@@ -306,8 +307,9 @@ REGIA_HD static inline int regia_slot_path(const regia_slot_batch_t *in, const r
                     res[4 * W + k * W + w] += wait <= in->limit_days[i * 4 + k];
                     res[8 * W + k * W + w] += wait;
                     waiting_counted--;
-                    regia_rng_uniform4(in->seed, key, pw | ((1u + ((uint32_t)jj >> 14)) << 24),
-                                       ((uint32_t)r << 16) | ((uint32_t)k << 14) | ((uint32_t)jj & 16383u), u);
+                    if (fates)
+                        regia_rng_uniform4(in->seed, key, pw | ((1u + ((uint32_t)jj >> 14)) << 24),
+                                           ((uint32_t)r << 16) | ((uint32_t)k << 14) | ((uint32_t)jj & 16383u), u);
                     overflow |= regia_slot_fate(in, i, &S, u, k, d, s, p);
                 }
                 if (!full && r == hd[k]) hd[k] = r + 1;
