@@ -996,7 +996,8 @@ static regia_status_t q_write_extra(regia_run_t *run, void *self, int i, const c
 {
     (void)i;
     q_t *q = self;
-    if (run->ctx->rank != 0) return REGIA_OK;
+    regia_status_t st = regia_run_fault(run, "summary"); /* REGIA_FAULT=summary:R (tests) */
+    if (st || run->ctx->rank != 0) return st;
     FILE *f = fopen(tmp, "w");
     if (!f) return REGIA_FAIL(REGIA_ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
     const char *u = q->ud_unit;
