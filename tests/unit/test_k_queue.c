@@ -280,6 +280,22 @@ static void traces(regia_backend_t *be)
     in.shift_servers = srv3;
     CHECK_OK(regia_queue_sim(be, &in, &r.out));
     CHECK_CLOSE(r.w[0], 3 + 2, 0, 1e-12);
+    /* 10,000 customers at time 0 on one server (service 1): the CPU pool grows past its
+     * first 4,096 nodes and the replication is run again; waits 0, 1, ..., 9999 */
+    enum { NBIG = 10000 };
+    double *bt = calloc(NBIG, sizeof(double));
+    int32_t *bc = calloc(NBIG, sizeof(int32_t));
+    in.n_shifts = 0;
+    in.service_mean = means;
+    in.trace_time = bt;
+    in.trace_class = bc;
+    in.n_trace = NBIG;
+    in.warmup = 0;
+    CHECK_OK(regia_queue_sim(be, &in, &r.out));
+    CHECK(r.n[0] == NBIG && r.un[0] == NBIG - 1);
+    CHECK_CLOSE(r.w[0], 0.5 * NBIG * (NBIG - 1.0), 0, 1e-6);
+    free(bt);
+    free(bc);
     res_free(&r);
 }
 

@@ -204,6 +204,23 @@ static void current_list(regia_backend_t *be)
     CHECK(c.unb[P] == 22);
 }
 
+static void agenda_window(regia_backend_t *be)
+{
+    /* an agenda open 7 days ahead: of 20 P requests on day 0, 10 get day 7 and 10 wait
+     * unbooked until day 7 opens day 14 (their wait counts from their request day) */
+    case_t c;
+    setup(&c, 1, 1, 10);
+    demand(&c, 0, P, 20, -1);
+    CHECK_OK(run(be, &c));
+    CHECK(c.unb[P] == 0);
+    CHECK_CLOSE(AT(&c, wait, 0, P, 0), 10.5, 0, 1e-12);
+    c.in.book_ahead = 7;
+    CHECK_OK(run(be, &c));
+    CHECK(c.unb[P] == 10);
+    CHECK_CLOSE(AT(&c, wait, 0, P, 0), 10.5, 0, 1e-12);
+    CHECK(AT(&c, share, 0, P, 0) == 0.5);
+}
+
 static void fates(regia_backend_t *be)
 {
     /* no-shows re-book on the slot day: P 6 a week, 10 Monday slots.  Day 7 books the 6
@@ -366,6 +383,7 @@ int main(void)
     capacity_extremes(&be);
     reserved_pools(&be);
     current_list(&be);
+    agenda_window(&be);
     fates(&be);
     arrival_distributions();
     invariance();
