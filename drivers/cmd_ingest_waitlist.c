@@ -226,6 +226,20 @@ static int cmp_rx(const void *a, const void *b)
     return (x->line > y->line) - (x->line < y->line);
 }
 
+/* The duplicate check's sort key: the first 8 bytes of the prescription pseudonym, then the
+ * rows themselves (cmp_rx) when those are equal. */
+typedef struct {
+    uint64_t h;
+    uint32_t i, dup;
+} wkey_t;
+static const wli_row_t *g_rows; /* the rows cmp_key looks at (qsort has no context) */
+static int cmp_key(const void *a, const void *b)
+{
+    const wkey_t *x = a, *y = b;
+    if (x->h != y->h) return x->h < y->h ? -1 : 1;
+    return cmp_rx(&g_rows[x->i], &g_rows[y->i]);
+}
+
 static int cmp_rej(const void *a, const void *b)
 {
     const ingest_reject_t *x = a, *y = b;
@@ -275,37 +289,54 @@ static regia_status_t dedup(regia_run_t *run, wli_t *g)
     /* one array of this rank's prescriptions */
     size_t n = 0;
     for (int p = 0; p < P; p++) n += (size_t)nrecv[p];
-    g->hold.r = malloc((n + 1) * sizeof *g->hold.r);
-    if (!g->hold.r) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory: %zu bookings on this rank", n);
+    /* this rank's own rows stay where they are; the others' are appended */
+    g->hold.r = realloc(PR->to[me].r, (n + 1) * sizeof *g->hold.r);
+    if (g->hold.r) PR->to[me].r = NULL, PR->to[me].n = PR->to[me].cap = 0; /* moved into hold */
+    wkey_t *key = g->hold.r ? malloc((n + 1) * sizeof *key) : NULL;
+    if (!g->hold.r || !key) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory: %zu bookings on this rank", n);
+    else if (n >= UINT32_MAX) st = REGIA_FAIL(REGIA_ERR_INVALID, "%zu bookings on one rank: run on more ranks", n);
     if (!st) {
-        size_t k = 0;
+        size_t k = (size_t)nrecv[me];
         for (int p = 0; p < P; p++) {
+            if (p == me) continue;
             if (nrecv[p]) memcpy(g->hold.r + k, recv[p], (size_t)nrecv[p] * sizeof *g->hold.r);
             k += (size_t)nrecv[p];
-            if (p != me) free(recv[p]);
+            free(recv[p]);
             recv[p] = NULL;
         }
-        free(PR->to[me].r);
-        PR->to[me].r = NULL;
-        PR->to[me].n = PR->to[me].cap = 0;
-        qsort(g->hold.r, n, sizeof *g->hold.r, cmp_rx);
-        size_t w = 0;
-        for (size_t i = 0; i < n && !st; i++) {
-            const wli_row_t *r = &g->hold.r[i];
-            if (w == 0 || memcmp(r->b.rx, g->hold.r[w - 1].b.rx, 32) || r->b.rx_line != g->hold.r[w - 1].b.rx_line) {
-                g->hold.r[w++] = *r;
-                continue;
-            }
+        recv[me] = NULL;
+        /* sort small keys (the pseudonym's first 8 bytes and the row), not the rows */
+        for (size_t i = 0; i < n; i++) {
+            uint64_t h = 0;
+            for (int j = 0; j < 8; j++) h = h << 8 | g->hold.r[i].b.rx[j];
+            key[i] = (wkey_t){h, (uint32_t)i, 0};
+        }
+        g_rows = g->hold.r;
+        qsort(key, n, sizeof *key, cmp_key);
+        /* the first of each (prescription, line) by (file, line) is kept; the others are
+         * flagged (their rx_line set to 0, which no kept row has) and sent back */
+        for (size_t i = 1; i < n && !st; i++) {
+            wli_row_t *r = &g->hold.r[key[i].i];
+            const wli_row_t *q = &g->hold.r[key[i - 1].i];
+            if (key[i].h != key[i - 1].h || memcmp(r->b.rx, q->b.rx, 32) || r->b.rx_line != q->b.rx_line) continue;
             int o = r->origin;
             if (ndup[o] % 1024 == 0) {
-                void *q = realloc(dsend[o], ((size_t)ndup[o] + 1024) * sizeof(dup_t));
-                if (!q) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); break; }
-                dsend[o] = q;
+                void *nq = realloc(dsend[o], ((size_t)ndup[o] + 1024) * sizeof(dup_t));
+                if (!nq) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); break; }
+                dsend[o] = nq;
             }
             ((dup_t *)dsend[o])[ndup[o]++] = (dup_t){r->file, 0, r->line, r->off};
+            key[i].dup = 1;
         }
+        /* compact: the flagged rows out (after the scan, which compares flagged rows too) */
+        for (size_t i = 1; i < n && !st; i++)
+            if (key[i].dup) g->hold.r[key[i].i].b.rx_line = 0;
+        size_t w = 0;
+        for (size_t i = 0; i < n; i++)
+            if (g->hold.r[i].b.rx_line) g->hold.r[w++] = g->hold.r[i];
         g->hold.n = w;
     }
+    free(key);
     if ((st = regia_run_agree(run, st))) goto out;
     if ((st = ingest_exchange(run, sizeof(dup_t), dsend, ndup, drecv, ndupr))) goto out;
     for (int p = 0; p < P && !st; p++)

@@ -403,18 +403,18 @@ static const char *check_row(const range_t *R, char **f, wli_row_t *r)
     if (s < 0) return why[WLR_SERVICE][WL_COL_service_code];
     b->service = s;
     {
+        /* which nomenclator the code is of: the 2024 code, the 1996 one ("89.7/08" is the
+         * 1996 code with its discipline), or both when they are written alike (89.13) */
         const wl_service_t *sv = &C->svc->s[s];
-        const char *code = v[WL_COL_service_code], *cat = v[WL_COL_catalogue];
-        int is_new = sv->code_new[0] && !strcasecmp(sv->code_new, code) && strcmp(sv->code, code) != 0;
-        if (!*cat) b->catalogue = is_new ? 2024 : 1996;
-        else if (!strcmp(cat, "2024")) {
-            if (!is_new) return why[WLR_SERVICE][WL_COL_service_code]; /* not a 2024 code */
-            b->catalogue = 2024;
-        } else if (!strcmp(cat, "1996")) {
-            if (is_new) return why[WLR_SERVICE][WL_COL_service_code]; /* a 2024-only code */
-            b->catalogue = 1996;
-        } else
-            return why[WLR_VALUE][WL_COL_catalogue];
+        const char *code = v[WL_COL_service_code], *cat = v[WL_COL_catalogue], *sl = strchr(code, '/');
+        size_t cl = sl ? (size_t)(sl - code) : strlen(code);
+        int is_new = sv->code_new[0] && !strcasecmp(sv->code_new, code);
+        int is_old = strlen(sv->code) == cl && !strncmp(sv->code, code, cl);
+        if (!*cat) b->catalogue = is_new && !is_old ? 2024 : 1996;
+        else if (!strcmp(cat, "2024") && is_new) b->catalogue = 2024;
+        else if (!strcmp(cat, "1996") && is_old) b->catalogue = 1996;
+        else if (!strcmp(cat, "2024") || !strcmp(cat, "1996")) return why[WLR_SERVICE][WL_COL_service_code];
+        else return why[WLR_VALUE][WL_COL_catalogue];
     }
     /* districts and their ASLs */
     static const int dcol[2] = {WL_COL_residence_district, WL_COL_provider_district},
