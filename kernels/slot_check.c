@@ -122,11 +122,28 @@ regia_status_t regia_slot_plan(const regia_slot_batch_t *in, const regia_slot_ou
         int32_t db = regia_slot_d_book(in, i), ds = db + in->book_ahead;
         if (db > plan->d_book_max) plan->d_book_max = db;
         if (ds > plan->d_slots_max) plan->d_slots_max = ds;
-        /* pending cancellations never exceed the slots occupied at once */
-        int64_t cap = 1;
-        for (int p = 0; p < REGIA_SLOT_POOLS; p++)
-            for (int32_t d = 0; d < ds; d++) cap += regia_slot_capacity(in, i, p, d);
-        if (cap > plan->ev_cap) plan->ev_cap = cap;
+        /* A pending cancellation holds an occupied slot after the current day d: one
+         * booked on a day <= d, so within (d, d + book_ahead], or a current-list entry's.
+         * So the events pending at once are at most the most slots of any such window
+         * plus the list's booked entries. */
+        int64_t *sum = malloc(sizeof *sum * ((size_t)ds + 1)), cap = 0;
+        if (!sum) {
+            free(off); free(ord); free(ent); free(tmp);
+            return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory planning the slot simulation");
+        }
+        sum[0] = 0;
+        for (int32_t x = 0; x < ds; x++) {
+            int64_t c = 0;
+            for (int p = 0; p < REGIA_SLOT_POOLS; p++) c += regia_slot_capacity(in, i, p, x);
+            sum[x + 1] = sum[x] + c;
+        }
+        for (int32_t d = 0; d < db; d++) {
+            int32_t hi = d + in->book_ahead < ds - 1 ? d + in->book_ahead : ds - 1;
+            if (sum[hi + 1] - sum[d + 1] > cap) cap = sum[hi + 1] - sum[d + 1];
+        }
+        free(sum);
+        for (int64_t e = in->list_off[i]; e < in->list_off[i + 1]; e++) cap += in->list_day[e] >= 0;
+        if (cap + 1 > plan->ev_cap) plan->ev_cap = cap + 1;
         for (int k = 0; k < 4; k++) {
             off[i * 4 + k] = o;
             int64_t m = 0;
