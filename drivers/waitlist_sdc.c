@@ -1,0 +1,534 @@
+/* waitlist_sdc.c - disclosure control of the compliance cube (regia/sdc.h; docs/privacy.md).
+ *
+ * Per shard service: the distinct patients (32-byte pseudonyms) behind every cube cell,
+ * the cube's sums as constraints, primary and secondary suppression (regia_sdc_protect),
+ * then the cube and its statistics are blanked where they could disclose:
+ *   counts     NaN where suppressed (primary: 0 < bookings < k or 0 < patients < k;
+ *              secondary: chosen so that no suppressed count can be recomputed);
+ *   ex ante    share, median and p90 wait (all of the in-guarantee bookings) and the
+ *              light blanked when the requests, within or beyond count is suppressed or
+ *              the in-guarantee bookings come from 0 < patients < k (a share and one
+ *              published part would give back the other part: within / (within + beyond));
+ *   ex post    share blanked when the requests, delivered_within or delivered_beyond
+ *              count is suppressed or the delivered bookings come from 0 < patients < k.
+ *
+ * The sums of one service (its linked tables, protected together):
+ *   class    all = U + B + D + P                       (every area, period, measure)
+ *   area     ASL = sum of its districts, region = sum of the ASLs   (every class, ...)
+ *   period   month = sum of its weeks (the ISO weeks whose Thursday falls in it)
+ *   measure  requests = within + beyond + excluded
+ *            requests = delivered_within + delivered_beyond + not_delivered
+ * Months share no cell, so regia_sdc_protect solves each (service, month) block apart.
+ *
+ * The cells a booking counts in are the compliance module's (waitlist_compliance.c); this
+ * file recomputes them to know whose patients are behind each cell, and checks its booking
+ * counts against the compliance cube cell by cell, so the two can never drift apart
+ * silently.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "waitlist_analysis.h"
+#include "regia/ncio.h"
+#include "regia/sdc.h"
+#include "regia/timeutil.h"
+
+static int64_t cube_size(const wl_t *w)
+{
+    return (int64_t)w->areas.n_area * WL_CLASS_DIM * w->n_periods * WL_MEASURES;
+}
+static int64_t stat_size(const wl_t *w)
+{
+    return (int64_t)w->areas.n_area * WL_CLASS_DIM * w->n_periods;
+}
+
+static double protection_of(const wl_t *w) { return w->protection > 0 ? w->protection : w->k; }
+
+static regia_status_t check_k(const wl_t *w)
+{
+    if (!(w->k >= 3.0) || !isfinite(w->k))
+        return REGIA_FAIL(REGIA_ERR_INVALID,
+                          "disclosure control: threshold k = %g; it must be at least 3 (the ISTAT/SISTAN minimum "
+                          "frequency; the default is 10)", w->k);
+    if (!(w->protection >= 0.0) || !isfinite(w->protection))
+        return REGIA_FAIL(REGIA_ERR_INVALID, "disclosure control: protection level %g; it must be >= 0 (0: k)",
+                          w->protection);
+    return REGIA_OK;
+}
+
+regia_status_t wl_sdc_alloc(regia_run_t *run, wl_t *w)
+{
+    regia_status_t st = check_k(w);
+    if (st) return st;
+    const size_t n = (size_t)run->ni + 1, C = (size_t)cube_size(w);
+    wl_sdc_free(w);
+    w->sdc_status = calloc(n * C, 1);
+    w->persons = calloc(n * C, sizeof *w->persons);
+    w->sdc_done = calloc(n, 1);
+    if (!w->sdc_status || !w->persons || !w->sdc_done)
+        return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for disclosure control of %lld services (%lld cells each)",
+                          (long long)run->ni, (long long)C);
+    w->sdc_primary = w->sdc_secondary = w->sdc_lps = 0;
+    w->sdc_seconds = 0;
+    return REGIA_OK;
+}
+
+void wl_sdc_free(wl_t *w)
+{
+    free(w->sdc_status);
+    free(w->persons);
+    free(w->sdc_done);
+    w->sdc_status = NULL;
+    w->persons = NULL;
+    w->sdc_done = NULL;
+}
+
+/* ---- the cells of a booking (the compliance module's rules) --------------------------- */
+
+static int64_t rome_day(int64_t t)
+{
+    int y, mo, d, h, mi, s;
+    wl_utc_to_rome(t, &y, &mo, &d, &h, &mi, &s);
+    return regia_days_from_civil(y, mo, d);
+}
+
+static int within_limit(int klass, double limit, int64_t t0, int64_t t1)
+{
+    if (klass == WL_U) return (double)(t1 - t0) <= limit * 86400.0 + 1e-6;
+    return (double)(rome_day(t1) - rome_day(t0)) <= limit + 1e-9;
+}
+
+static int64_t clock_start(const wl_booking_t *b, wl_clock_t c)
+{
+    return c == WL_CLOCK_PRESCRIPTION ? b->t_rx : c == WL_CLOCK_FIRST_AVAILABLE ? b->t_first : b->t_contact;
+}
+
+enum { CELLS_PER_BOOKING = 3 * 2 * 2 * 3, STATS_PER_BOOKING = 3 * 2 * 2 };
+
+/* The cube cells booking b counts in (36, or 0 when it is not in the cube), and its
+ * statistics cells with whether it is in guarantee / delivered. */
+static int booking_cells(const wl_t *w, const double *limit, const wl_booking_t *b, int64_t *cells, int64_t *stats,
+                         int *in_g, int *delivered)
+{
+    if (b->access != WL_ACCESS_FIRST || b->regime != WL_REGIME_SSN) return 0;
+    const int c = b->klass == WL_CLASS_NONE ? WL_P : b->klass;
+    if (c < 0 || c >= WL_CLASSES) return 0;
+    const int64_t t0 = clock_start(b, w->clock);
+    if (t0 == WL_NOTIME || b->t_booked == WL_NOTIME) return 0;
+    const int64_t wk = regia_floordiv(rome_day(t0) - w->week0_day, 7);
+    if (wk < 0 || wk >= w->hist_weeks || wk >= w->n_weeks || t0 >= w->as_of) return 0;
+    if (b->res_district < 0 || b->res_district >= w->areas.n_district) return 0;
+    const int booked_ok = within_limit(c, limit[c], t0, b->t_booked);
+    const int first_beyond = b->t_first != WL_NOTIME && !within_limit(c, limit[c], t0, b->t_first);
+    int g = 0;
+    if (b->reason == WL_REASON_NONE) g = 1;                              /* (a) */
+    else if (b->reason == WL_REASON_PERSONAL && booked_ok) g = 1;        /* (b) */
+    else if (first_beyond) g = 1;                                        /* (c) */
+    const int m_ante = !g ? WL_M_EXCLUDED : booked_ok ? WL_M_WITHIN : WL_M_BEYOND;
+    int m_post = WL_M_NOT_DELIVERED;
+    if (b->outcome == WL_OUT_DELIVERED && b->t_outcome != WL_NOTIME)
+        m_post = within_limit(c, limit[c], t0, b->t_outcome) ? WL_M_DELIV_WITHIN : WL_M_DELIV_BEYOND;
+    const int d = b->res_district;
+    const int area[3] = {d, w->areas.n_district + w->districts.district_asl[d], w->areas.n_area - 1};
+    const int cls[2] = {c, WL_CLASS_ALL};
+    const int per[2] = {(int)wk, w->n_weeks + w->week_month[wk]};
+    int n = 0, ns = 0;
+    for (int a = 0; a < 3; a++)
+        for (int q = 0; q < 2; q++)
+            for (int p = 0; p < 2; p++) {
+                cells[n++] = wl_cell(w, area[a], cls[q], per[p], WL_M_REQUESTS);
+                cells[n++] = wl_cell(w, area[a], cls[q], per[p], m_ante);
+                cells[n++] = wl_cell(w, area[a], cls[q], per[p], m_post);
+                stats[ns++] = wl_stat(w, area[a], cls[q], per[p]);
+            }
+    *in_g = g;
+    *delivered = m_post != WL_M_NOT_DELIVERED;
+    return n;
+}
+
+/* ---- distinct patients per cell -------------------------------------------------------- */
+
+static const wl_booking_t *sort_bk; /* qsort has no context argument; compute is serial per rank */
+
+static int cmp_patient(const void *a, const void *b)
+{
+    const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    int c = memcmp(sort_bk[x].patient, sort_bk[y].patient, 32);
+    return c ? c : (x > y) - (x < y);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* count[C] (bookings, the check against the compliance cube), persons[C] and, per
+ * statistics cell, the patients in guarantee (pg) and delivered (pd). */
+static regia_status_t count_patients(const wl_t *w, int64_t s, const wl_booking_t *bk, int64_t nb, double *count,
+                                     double *persons, double *pg, double *pd)
+{
+    const int64_t C = cube_size(w), S = stat_size(w);
+    const double *limit = w->svc_limit ? w->svc_limit[s] : w->limit_days[w->services.s[s].kind];
+    memset(count, 0, sizeof(double) * (size_t)C);
+    memset(persons, 0, sizeof(double) * (size_t)C);
+    memset(pg, 0, sizeof(double) * (size_t)S);
+    memset(pd, 0, sizeof(double) * (size_t)S);
+    int64_t *order = malloc(sizeof *order * (size_t)(nb + 1));
+    int64_t cap = 64 * (CELLS_PER_BOOKING + 2 * STATS_PER_BOOKING), *buf = malloc(sizeof *buf * (size_t)cap);
+    if (!order || !buf) {
+        free(order); free(buf);
+        return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory counting the patients of service %s (%lld bookings)",
+                          w->services.s[s].code, (long long)nb);
+    }
+    for (int64_t i = 0; i < nb; i++) order[i] = i;
+    sort_bk = bk;
+    qsort(order, (size_t)nb, sizeof *order, cmp_patient);
+    for (int64_t i = 0; i < nb;) {
+        int64_t e = i, n = 0;
+        while (e < nb && !memcmp(bk[order[e]].patient, bk[order[i]].patient, 32)) e++;
+        for (int64_t r = i; r < e; r++) {
+            if (n + CELLS_PER_BOOKING + 2 * STATS_PER_BOOKING > cap) {
+                int64_t *nbuf = realloc(buf, sizeof *buf * (size_t)(cap *= 2));
+                if (!nbuf) {
+                    free(order); free(buf);
+                    return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory counting the patients of service %s",
+                                      w->services.s[s].code);
+                }
+                buf = nbuf;
+            }
+            int64_t stats[STATS_PER_BOOKING];
+            int g, dl;
+            int nc = booking_cells(w, limit, &bk[order[r]], buf + n, stats, &g, &dl);
+            if (!nc) continue;
+            for (int q = 0; q < nc; q++) count[buf[n + q]] += 1;
+            n += nc;
+            /* the in-guarantee and delivered populations of a statistics cell, as cells
+             * C + stat and C + S + stat of the same distinct count */
+            for (int q = 0; q < STATS_PER_BOOKING; q++) {
+                if (g) buf[n++] = C + stats[q];
+                if (dl) buf[n++] = C + S + stats[q];
+            }
+        }
+        qsort(buf, (size_t)n, sizeof *buf, cmp_i64);
+        for (int64_t q = 0; q < n; q++) {
+            if (q > 0 && buf[q] == buf[q - 1]) continue;
+            if (buf[q] < C) persons[buf[q]] += 1;
+            else if (buf[q] < C + S) pg[buf[q] - C] += 1;
+            else pd[buf[q] - C - S] += 1;
+        }
+        i = e;
+    }
+    free(order);
+    free(buf);
+    return REGIA_OK;
+}
+
+/* ---- the cube's sums ------------------------------------------------------------------- */
+
+typedef struct {
+    int64_t nc, np, cap_c, cap_p;
+    int64_t *total, *off, *part;
+} cons_t;
+
+static int cons_add(cons_t *c, int64_t total, const int64_t *parts, int64_t n)
+{
+    if (n <= 0) return 1; /* an empty group (a month without weeks): its cells are zero */
+    if (c->nc + 2 > c->cap_c) {
+        int64_t cap = c->cap_c ? 2 * c->cap_c : 1024;
+        int64_t *t = realloc(c->total, sizeof *t * (size_t)cap), *o;
+        if (!t) return 0;
+        c->total = t;
+        if (!(o = realloc(c->off, sizeof *o * (size_t)(cap + 1)))) return 0;
+        c->off = o;
+        c->cap_c = cap;
+    }
+    if (c->np + n > c->cap_p) {
+        int64_t cap = c->cap_p ? 2 * c->cap_p : 4096;
+        while (cap < c->np + n) cap *= 2;
+        int64_t *p = realloc(c->part, sizeof *p * (size_t)cap);
+        if (!p) return 0;
+        c->part = p;
+        c->cap_p = cap;
+    }
+    if (c->nc == 0) c->off[0] = 0;
+    c->total[c->nc] = total;
+    memcpy(c->part + c->np, parts, sizeof *parts * (size_t)n);
+    c->np += n;
+    c->off[++c->nc] = c->np;
+    return 1;
+}
+
+static void cons_free(cons_t *c)
+{
+    free(c->total); free(c->off); free(c->part);
+    memset(c, 0, sizeof *c);
+}
+
+static regia_status_t build_cons(const wl_t *w, cons_t *c)
+{
+    const int A = w->areas.n_area, NP = w->n_periods;
+    int64_t parts[512];
+    int max_group = w->n_weeks > A ? w->n_weeks : A;
+    int64_t *big = max_group > 512 ? malloc(sizeof *big * (size_t)max_group) : parts;
+    int ok = big != NULL;
+    memset(c, 0, sizeof *c);
+    /* class: all = U + B + D + P */
+    for (int a = 0; a < A && ok; a++)
+        for (int p = 0; p < NP && ok; p++)
+            for (int m = 0; m < WL_MEASURES && ok; m++) {
+                for (int q = 0; q < WL_CLASSES; q++) big[q] = wl_cell(w, a, q, p, m);
+                ok = cons_add(c, wl_cell(w, a, WL_CLASS_ALL, p, m), big, WL_CLASSES);
+            }
+    /* area: an ASL (the region) = the sum of the areas whose parent it is */
+    for (int top = 0; top < A && ok; top++) {
+        int n = 0;
+        for (int a = 0; a < A; a++) n += w->areas.parent[a] == top;
+        if (!n) continue;
+        for (int q = 0; q < WL_CLASS_DIM && ok; q++)
+            for (int p = 0; p < NP && ok; p++)
+                for (int m = 0; m < WL_MEASURES && ok; m++) {
+                    int j = 0;
+                    for (int a = 0; a < A; a++)
+                        if (w->areas.parent[a] == top) big[j++] = wl_cell(w, a, q, p, m);
+                    ok = cons_add(c, wl_cell(w, top, q, p, m), big, j);
+                }
+    }
+    /* period: a month = the sum of its weeks */
+    for (int mo = 0; mo < w->n_months && ok; mo++)
+        for (int a = 0; a < A && ok; a++)
+            for (int q = 0; q < WL_CLASS_DIM && ok; q++)
+                for (int m = 0; m < WL_MEASURES && ok; m++) {
+                    int j = 0;
+                    for (int wk = 0; wk < w->n_weeks; wk++)
+                        if (w->week_month[wk] == mo) big[j++] = wl_cell(w, a, q, wk, m);
+                    ok = cons_add(c, wl_cell(w, a, q, w->n_weeks + mo, m), big, j);
+                }
+    /* measure: the ex ante and the ex post partitions of the requests */
+    for (int a = 0; a < A && ok; a++)
+        for (int q = 0; q < WL_CLASS_DIM && ok; q++)
+            for (int p = 0; p < NP && ok; p++) {
+                const int64_t r = wl_cell(w, a, q, p, WL_M_REQUESTS);
+                int64_t ante[3] = {r + WL_M_WITHIN, r + WL_M_BEYOND, r + WL_M_EXCLUDED};
+                int64_t post[3] = {r + WL_M_DELIV_WITHIN, r + WL_M_DELIV_BEYOND, r + WL_M_NOT_DELIVERED};
+                ok = cons_add(c, r, ante, 3) && cons_add(c, r, post, 3);
+            }
+    if (big != parts) free(big);
+    if (!ok) {
+        cons_free(c);
+        return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the sums of the compliance cube");
+    }
+    return REGIA_OK;
+}
+
+/* ---- compute --------------------------------------------------------------------------- */
+
+regia_status_t wl_sdc_compute(regia_run_t *run, wl_t *w, int64_t k)
+{
+    regia_status_t st = check_k(w);
+    if (st) return st;
+    const int64_t C = cube_size(w), S = stat_size(w), s = run->i0 + k;
+    const wl_booking_t *bk = w->bk + w->bk_off[k];
+    const int64_t nb = w->bk_off[k + 1] - w->bk_off[k];
+    double *cube = w->count + k * C, *persons = w->persons + k * C;
+    int8_t *status = w->sdc_status + k * C;
+    double *recount = malloc(sizeof(double) * (size_t)(C + 2 * S + 1)), *pg = recount + C, *pd = pg + S;
+    cons_t cons = {0};
+    if (!recount) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for disclosure control of service %s",
+                                    w->services.s[s].code);
+    w->sdc_done[k] = 0;
+    REGIA_TRY(count_patients(w, s, bk, nb, recount, persons, pg, pd));
+    for (int64_t i = 0; i < C; i++)
+        if (recount[i] != cube[i]) {
+            st = REGIA_FAIL(REGIA_ERR_INVALID,
+                            "internal error: disclosure control counts %g bookings in cell %lld of service %s, the "
+                            "compliance cube %g (the two modules' cell rules differ)",
+                            recount[i], (long long)i, w->services.s[s].code, cube[i]);
+            goto err;
+        }
+    REGIA_TRY(build_cons(w, &cons));
+    regia_sdc_problem_t p = {.n_cells = C, .value = cube, .persons = persons, .n_cons = cons.nc,
+                             .cons_total = cons.total, .cons_off = cons.off, .cons_part = cons.part,
+                             .k = w->k, .protection = protection_of(w), .status = status};
+    regia_sdc_report_t rep;
+    st = regia_sdc_protect(&p, &rep);
+    if (st) {
+        regia_error_prefix("service %s: ", w->services.s[s].code);
+        goto err;
+    }
+    w->sdc_primary += rep.primary;
+    w->sdc_secondary += rep.secondary;
+    w->sdc_lps += rep.lps;
+    w->sdc_seconds += rep.seconds;
+    for (int64_t i = 0; i < C; i++)
+        if (status[i] != REGIA_SDC_PUBLISHED) cube[i] = NAN;
+    /* statistics of suppressed or small populations */
+    const double kk = w->k;
+    for (int64_t j = 0; j < S; j++) {
+        const int8_t *x = status + j * WL_MEASURES;
+        const int req = x[WL_M_REQUESTS] != REGIA_SDC_PUBLISHED;
+        const int ante = req || x[WL_M_WITHIN] != REGIA_SDC_PUBLISHED || x[WL_M_BEYOND] != REGIA_SDC_PUBLISHED ||
+                         (pg[j] > 0 && pg[j] < kk);
+        const int post = req || x[WL_M_DELIV_WITHIN] != REGIA_SDC_PUBLISHED ||
+                         x[WL_M_DELIV_BEYOND] != REGIA_SDC_PUBLISHED || (pd[j] > 0 && pd[j] < kk);
+        if (ante) {
+            w->share_ex_ante[k * S + j] = NAN;
+            w->wait_median[k * S + j] = NAN;
+            w->wait_p90[k * S + j] = NAN;
+        }
+        if (post) w->share_ex_post[k * S + j] = NAN;
+    }
+    wl_compliance_lights(w, k);
+    w->sdc_done[k] = 1;
+err:
+    cons_free(&cons);
+    free(recount);
+    return st;
+}
+
+regia_status_t wl_sdc_require(const regia_run_t *run, const wl_t *w)
+{
+    if (!w->sdc_status || !w->sdc_done || !w->count)
+        return REGIA_FAIL(REGIA_ERR_INVALID,
+                          "internal error: counts would be written without disclosure control (it never ran)");
+    const int64_t C = cube_size(w);
+    for (int64_t k = 0; k < run->ni; k++) {
+        const char *code = w->services.s[run->i0 + k].code;
+        if (w->sdc_done[k] != 1)
+            return REGIA_FAIL(REGIA_ERR_INVALID,
+                              "internal error: the counts of service %s would be written without disclosure control",
+                              code);
+        for (int64_t i = 0; i < C; i++) {
+            double n = w->count[k * C + i], pp = w->persons[k * C + i];
+            if (isnan(n)) continue;
+            if ((n > 0 && n < w->k) || (pp > 0 && pp < w->k) || w->sdc_status[k * C + i] != REGIA_SDC_PUBLISHED)
+                return REGIA_FAIL(REGIA_ERR_INVALID,
+                                  "internal error: service %s, cube cell %lld: %g bookings of %g patients would be "
+                                  "published below the threshold k = %g",
+                                  code, (long long)i, n, pp, w->k);
+        }
+    }
+    return REGIA_OK;
+}
+
+/* ---- output ---------------------------------------------------------------------------- */
+
+#define ATT(v, key, s) REGIA_NC(nc_put_att_text(ncid, v, key, strlen(s), s))
+
+enum { V_STATUS_WEEK, V_STATUS_MONTH, V_AREA_PARENT, V_WEEK_MONTH };
+
+static regia_status_t def_status(wl_t *w, int ncid, int p, int *vid)
+{
+    regia_status_t st = REGIA_OK;
+    const int dper = p ? w->dim.month : w->dim.week;
+    const int d5[5] = {w->dim.service, w->dim.area, w->dim.cls, dper, w->dim.measure};
+    const size_t np = (size_t)(p ? w->n_months : w->n_weeks);
+    const size_t c5[5] = {1, (size_t)w->areas.n_area, WL_CLASS_DIM, np, WL_MEASURES};
+    const char *pname = p ? "month" : "week";
+    char name[64], ln[256], co[300];
+    snprintf(name, sizeof name, "sdc_status_%s", pname);
+    REGIA_TRY(regia_nc_def_data(ncid, name, NC_BYTE, 5, d5, c5, vid));
+    const signed char fv[3] = {0, 1, 2};
+    REGIA_NC(nc_put_att_schar(ncid, *vid, "flag_values", NC_BYTE, 3, fv));
+    ATT(*vid, "flag_meanings", "published primary_suppressed secondary_suppressed");
+    snprintf(ln, sizeof ln, "disclosure control status of count_%s", pname);
+    ATT(*vid, "long_name", ln);
+    snprintf(co, sizeof co, "service_code service_name area_code area_name area_level class_name %s measure_name",
+             p ? "month_start" : "week_start");
+    ATT(*vid, "coordinates", co);
+    ATT(*vid, "coverage_content_type", "qualityInformation");
+    ATT(*vid, "comment",
+        "primary_suppressed: fewer than sdc_threshold_k bookings or patients (zeros are published); "
+        "secondary_suppressed: hidden so that no suppressed count can be recomputed from the published counts "
+        "and the sums of the cube (docs/privacy.md)");
+    /* the counts point at their status */
+    int cv;
+    snprintf(name, sizeof name, "count_%s", pname);
+    if (nc_inq_varid(ncid, name, &cv) == NC_NOERR) ATT(cv, "ancillary_variables", p ? "sdc_status_month" : "sdc_status_week");
+err:
+    return st;
+}
+
+regia_status_t wl_sdc_define(regia_run_t *run, wl_t *w, int ncid)
+{
+    regia_status_t st = REGIA_OK;
+    int *v = w->vid_sdc;
+    REGIA_TRY(def_status(w, ncid, 0, &v[V_STATUS_WEEK]));
+    REGIA_TRY(def_status(w, ncid, 1, &v[V_STATUS_MONTH]));
+    /* The sums an attacker (and the attacker test) knows: an area's parent and a week's
+     * month, unless the axes already carry them. */
+    v[V_AREA_PARENT] = v[V_WEEK_MONTH] = -1;
+    int x;
+    if (nc_inq_varid(ncid, "area_parent", &x) != NC_NOERR) {
+        REGIA_TRY(regia_nc_def_data(ncid, "area_parent", NC_INT, 1, &w->dim.area, NULL, &v[V_AREA_PARENT]));
+        ATT(v[V_AREA_PARENT], "long_name", "index of the area this area sums into (an ASL for a district, the region "
+                                           "for an ASL; -1 for the region)");
+        ATT(v[V_AREA_PARENT], "comment", "the counts of an area are the sums of those of the areas whose parent it is");
+    }
+    if (nc_inq_varid(ncid, "week_month", &x) != NC_NOERR) {
+        REGIA_TRY(regia_nc_def_data(ncid, "week_month", NC_INT, 1, &w->dim.week, NULL, &v[V_WEEK_MONTH]));
+        ATT(v[V_WEEK_MONTH], "long_name", "index of the month a week belongs to (the month of its Thursday)");
+        ATT(v[V_WEEK_MONTH], "comment", "the counts of a month are the sums of those of its weeks");
+    }
+    /* global attributes: the run's totals */
+    long long tot[3] = {w->sdc_primary, w->sdc_secondary, w->sdc_lps};
+    regia_run_sum(run, tot, 3);
+    char buf[512];
+    snprintf(buf, sizeof buf,
+             "primary suppression of counts below k bookings or k patients (zeros published); secondary suppression "
+             "by linear programming (the cheapest sum-preserving change of each suppressed count, GLPK), protecting "
+             "the linked tables of each service together (classes, district > ASL > region, weeks > month, the ex "
+             "ante and ex post partitions of the requests); every suppressed count has an attacker interval at least "
+             "sdc_protection_level wide; statistics of suppressed or small populations blanked");
+    REGIA_NC(nc_put_att_text(ncid, NC_GLOBAL, "sdc_method", strlen(buf), buf));
+    const double kk = w->k, prot = protection_of(w);
+    REGIA_NC(nc_put_att_double(ncid, NC_GLOBAL, "sdc_threshold_k", NC_DOUBLE, 1, &kk));
+    REGIA_NC(nc_put_att_double(ncid, NC_GLOBAL, "sdc_protection_level", NC_DOUBLE, 1, &prot));
+    REGIA_NC(nc_put_att_longlong(ncid, NC_GLOBAL, "sdc_primary_cells", NC_INT64, 1, &tot[0]));
+    REGIA_NC(nc_put_att_longlong(ncid, NC_GLOBAL, "sdc_secondary_cells", NC_INT64, 1, &tot[1]));
+    REGIA_NC(nc_put_att_longlong(ncid, NC_GLOBAL, "sdc_linear_programs", NC_INT64, 1, &tot[2]));
+err:
+    return st;
+}
+
+/* Collective: the shard's status, weeks then months; the axes' parents on rank 0. */
+regia_status_t wl_sdc_write(regia_run_t *run, wl_t *w, int ncid)
+{
+    regia_status_t st = wl_sdc_require(run, w);
+    const int64_t ns = run->ni, C = cube_size(w);
+    const int A = w->areas.n_area;
+    const int root = run->ctx->rank == 0;   /* rank 0 writes the axes' maps */
+    signed char *b8 = st ? NULL : malloc((size_t)(ns * C + 1));
+    int32_t *map = st ? NULL : malloc(sizeof *map * (size_t)(A + w->n_weeks + 1));
+    if (!st && (!b8 || !map)) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the disclosure control status");
+    if ((st = regia_run_agree(run, st))) goto err;
+    for (int p = 0; p < 2; p++) {
+        const int P0 = p ? w->n_weeks : 0, NP = p ? w->n_months : w->n_weeks;
+        size_t in5[4] = {(size_t)A, WL_CLASS_DIM, (size_t)NP, WL_MEASURES};
+        int64_t n = 0;
+        for (int64_t k = 0; k < ns; k++)
+            for (int a = 0; a < A; a++)
+                for (int q = 0; q < WL_CLASS_DIM; q++)
+                    for (int t = 0; t < NP; t++)
+                        for (int m = 0; m < WL_MEASURES; m++) b8[n++] = w->sdc_status[k * C + wl_cell(w, a, q, P0 + t, m)];
+        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_sdc[p ? V_STATUS_MONTH : V_STATUS_WEEK], 5, run->i0, ns, in5,
+                                     NC_BYTE, b8));
+    }
+    /* every rank takes part (collective); rank 0 writes the whole map */
+    if (w->vid_sdc[V_AREA_PARENT] >= 0) {
+        for (int a = 0; a < A; a++) map[a] = w->areas.parent[a];
+        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_sdc[V_AREA_PARENT], 1, 0, root ? A : 0, NULL, NC_INT, map));
+    }
+    if (w->vid_sdc[V_WEEK_MONTH] >= 0) {
+        for (int t = 0; t < w->n_weeks; t++) map[t] = w->week_month[t];
+        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_sdc[V_WEEK_MONTH], 1, 0, root ? w->n_weeks : 0, NULL, NC_INT,
+                                     map));
+    }
+err:
+    free(b8);
+    free(map);
+    return st;
+}
