@@ -80,13 +80,14 @@ int regia_node_local_rank(regia_ctx_t *ctx)
 
 /* ---- the watchdog of a failing rank ------------------------------------------------------
  * Process-wide state, as signal handlers need: one armed watchdog at a time. */
-static char wd_msg[2600], wd_unlink[2][4400];
+static char wd_msg[2600], wd_unlink[2][4400], wd_rmdir[4400];
 
 static void wd_fire(int sig)
 {
     (void)sig;
     for (int i = 0; i < 2; i++)
         if (wd_unlink[i][0]) unlink(wd_unlink[i]);
+    if (wd_rmdir[0]) rmdir(wd_rmdir); /* only when empty (async-signal-safe) */
     if (write(2, wd_msg, strlen(wd_msg)) < 0) { /* nothing more to do */ }
     _exit(REGIA_EXIT_FAIL);
 }
@@ -116,6 +117,8 @@ void regia_watchdog_arm(regia_ctx_t *ctx, const char *tmp1, const char *tmp2)
 }
 
 void regia_watchdog_disarm(void) { alarm(0); }
+
+void regia_watchdog_dir(const char *dir) { snprintf(wd_rmdir, sizeof wd_rmdir, "%s", dir ? dir : ""); }
 
 /* ---- a crash inside the I/O library while closing a file that could not be flushed ---- */
 static struct sigaction crash_old_segv, crash_old_bus;

@@ -41,6 +41,9 @@ regia_status_t regia_agree_quiet(regia_ctx_t *ctx, regia_status_t st);
  * Disarm after the agreement returned. */
 void regia_watchdog_arm(regia_ctx_t *ctx, const char *tmp1, const char *tmp2);
 void regia_watchdog_disarm(void);
+/* A directory the watchdog (and the crash guard) also removes when it fires, if it is
+ * empty: the run's checkpoint directory, made for this run (NULL: none). */
+void regia_watchdog_dir(const char *dir);
 /* Not collective.  Around the close of an output: NetCDF-C 4.9 can crash (SIGSEGV in its
  * report of open objects) when HDF5 fails to flush a file on a full file system; the
  * guard turns that crash into an error message naming `tmp` (removed) and exit 1. */

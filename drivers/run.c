@@ -417,6 +417,7 @@ static regia_status_t open_checkpoint(regia_run_t *run)
     regia_status_t st = regia_run_fault(run, "checkpoint");
     if (!st && ctx->rank == 0) st = regia_mkdir_p(run->ckpt_dir);
     if ((st = regia_agree(ctx, st))) return st;
+    regia_watchdog_dir(run->ckpt_dir); /* a rank ended by the watchdog removes it when empty */
     int stale = 0;
     st = regia_agree(ctx, regia_ckpt_open(&run->ckpt, run->ckpt_dir, run->fingerprint, ctx->rank, run->i0,
                                           run->i0 + run->ni, &stale));
