@@ -62,24 +62,46 @@ regia_status_t wl_alloc_worst(regia_run_t *run, const wl_t *w, const wl_slot_ite
 }
 
 regia_status_t wl_alloc_search(regia_run_t *run, const wl_t *w, const wl_slot_item_t *it, regia_slot_out_t *o,
-                               int32_t *extra, int *met)
+                               double p0, int32_t *extra, int *met, double *p_at)
 {
     regia_status_t st;
-    double p;
+    double p = p0, phi = NAN;
     const int32_t hi0 = w->alloc_max_extra > 0 ? w->alloc_max_extra : 0;
-    if ((st = wl_alloc_worst(run, w, it, NULL, 0, NULL, o, &p))) return st;
-    if (p <= w->alloc_level) { *extra = 0; *met = 1; return REGIA_OK; }
-    if ((st = wl_alloc_worst(run, w, it, NULL, hi0, NULL, o, &p))) return st;
-    if (p > w->alloc_level) { *extra = hi0; *met = 0; return REGIA_OK; }
-    int32_t lo = 0, hi = hi0; /* lo fails, hi passes */
-    while (hi - lo > 1) {
+    const double L = w->alloc_level;
+    if (isnan(p) && (st = wl_alloc_worst(run, w, it, NULL, 0, NULL, o, &p))) return st;
+    if (p <= L || hi0 == 0) {
+        *extra = 0;
+        *met = p <= L;
+        *p_at = p;
+        return REGIA_OK;
+    }
+    /* galloping: 1, 2, 4, ... until a candidate passes (most areas need few slots), then
+     * bisection between the last failing and the first passing one */
+    int32_t lo = 0, hi = 1;
+    for (;;) {
+        if ((st = wl_alloc_worst(run, w, it, NULL, hi, NULL, o, &phi))) return st;
+        if (phi <= L) break;
+        lo = hi;
+        if (hi == hi0) {
+            *extra = hi0;
+            *met = 0;
+            *p_at = phi;
+            return REGIA_OK;
+        }
+        hi = 2 * hi > hi0 ? hi0 : 2 * hi;
+    }
+    while (hi - lo > 1) { /* lo fails, hi passes */
         const int32_t mid = lo + (hi - lo) / 2;
         if ((st = wl_alloc_worst(run, w, it, NULL, mid, NULL, o, &p))) return st;
-        if (p <= w->alloc_level) hi = mid;
-        else lo = mid;
+        if (p <= L) {
+            hi = mid;
+            phi = p;
+        } else
+            lo = mid;
     }
     *extra = hi;
     *met = 1;
+    *p_at = phi;
     return REGIA_OK;
 }
 
@@ -312,7 +334,9 @@ regia_status_t wl_alloc_compute(regia_run_t *run, wl_t *w, int64_t k)
         const int a = areas[i];
         REGIA_TRY(wl_risk_item(w, k, gs, a, &it));
         int m = 0;
-        if ((st = wl_alloc_search(run, w, &it, &o, &ex[a], &m))) goto fail;
+        double p0;
+        const double pb = w->risk_worst ? w->risk_worst[(size_t)k * NA + a] : NAN; /* the baseline's */
+        if ((st = wl_alloc_search(run, w, &it, &o, pb, &ex[a], &m, &p0))) goto fail;
         met[a] = (int8_t)m;
         spare[a] = 0;
         if (moves && m && ex[a] == 0 && (st = wl_alloc_spare(run, w, &it, &o, &spare[a]))) goto fail;
@@ -327,8 +351,7 @@ regia_status_t wl_alloc_compute(regia_run_t *run, wl_t *w, int64_t k)
         if (thin < 0) thin = 0;
         if (r[WL_U] > thin) r[WL_U] = thin;
         if (r[WL_U] + r[WL_B] > thin) r[WL_B] = thin - r[WL_U];
-        double p0, p1;
-        if ((st = wl_alloc_worst(run, w, &it, NULL, ex[a], NULL, &o, &p0))) goto fail;
+        double p1;
         const double bar = p0 > w->alloc_level ? p0 : w->alloc_level;
         while (r[WL_U] + r[WL_B] > 0) {
             if ((st = wl_alloc_worst(run, w, &it, NULL, ex[a], r, &o, &p1))) goto fail;

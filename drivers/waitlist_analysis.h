@@ -136,6 +136,8 @@ struct wl {
     /* ---- section: waitlist_risk.c ---- per shard service: n_area * 4 * risk_weeks */
     double *risk_share_mean, *risk_share_q, *risk_p_miss, *risk_requests;
     int vid_risk[8];
+    double *risk_worst;                 /* n_area: the baseline's worst P(miss) over classes
+                                           and weeks (the allocation's 0 extra), NaN elsewhere */
 
     /* ---- section: waitlist_alloc.c ---- per shard service */
     int32_t *extra_slots;               /* n_area (guarantee areas; -1 elsewhere)          */
@@ -174,6 +176,7 @@ regia_status_t wl_compliance_write(regia_run_t *run, wl_t *w, int ncid);
 /* After wl_sdc_compute: the traffic lights again from the shares disclosure control left
  * (a blanked share has no light). */
 void wl_compliance_lights(wl_t *w, int64_t k);
+void wl_compliance_free(wl_t *w);
 
 regia_status_t wl_sdc_alloc(regia_run_t *run, wl_t *w);
 regia_status_t wl_sdc_compute(regia_run_t *run, wl_t *w, int64_t k);  /* after compliance */
@@ -268,10 +271,11 @@ double wl_nhsr_pressure(double mean_wait, double target_wait);
  * extra slots a week and reservation (NULL: none). */
 regia_status_t wl_alloc_worst(regia_run_t *run, const wl_t *w, const wl_slot_item_t *it, const int32_t *slots,
                               int32_t extra, const int32_t *reserve, regia_slot_out_t *o, double *p);
-/* Smallest extra in 0..alloc_max_extra with worst P(miss) <= alloc_level (binary search;
- * met = 0 and extra = alloc_max_extra when even that fails). */
+/* Smallest extra in 0..alloc_max_extra with worst P(miss) <= alloc_level (galloping, then
+ * bisection; met = 0 and extra = alloc_max_extra when even that fails).  p0: the worst
+ * P(miss) at 0 extra when known (NaN: simulated); *p_at: the worst at *extra. */
 regia_status_t wl_alloc_search(regia_run_t *run, const wl_t *w, const wl_slot_item_t *it, regia_slot_out_t *o,
-                               int32_t *extra, int *met);
+                               double p0, int32_t *extra, int *met, double *p_at);
 /* Largest weekly cut an item that meets its targets can take and still meet them. */
 regia_status_t wl_alloc_spare(regia_run_t *run, const wl_t *w, const wl_slot_item_t *it, regia_slot_out_t *o,
                               int32_t *spare);

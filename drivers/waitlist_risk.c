@@ -251,7 +251,8 @@ regia_status_t wl_risk_alloc(regia_run_t *run, wl_t *w)
     w->risk_share_q = malloc(sizeof(double) * n * (size_t)(w->n_q > 0 ? w->n_q : 1));
     w->risk_p_miss = malloc(sizeof(double) * n);
     w->risk_requests = malloc(sizeof(double) * n);
-    if (!w->risk_share_mean || !w->risk_share_q || !w->risk_p_miss || !w->risk_requests)
+    w->risk_worst = malloc(sizeof(double) * ((size_t)run->ni * (size_t)w->areas.n_area + 1));
+    if (!w->risk_share_mean || !w->risk_share_q || !w->risk_p_miss || !w->risk_requests || !w->risk_worst)
         return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the queue risk of %lld services", (long long)run->ni);
     return REGIA_OK;
 }
@@ -264,6 +265,7 @@ regia_status_t wl_risk_compute(regia_run_t *run, wl_t *w, int64_t k)
     for (size_t j = 0; j < per; j++)
         w->risk_share_mean[base + j] = w->risk_p_miss[base + j] = w->risk_requests[base + j] = NAN;
     for (size_t j = 0; j < per * (size_t)Q; j++) w->risk_share_q[base * Q + j] = NAN;
+    for (int a = 0; a < NA; a++) w->risk_worst[(size_t)k * NA + a] = NAN;
     int *areas = malloc(sizeof(int) * (size_t)NA);
     regia_slot_out_t o;
     wl_slot_item_t it;
@@ -284,6 +286,10 @@ regia_status_t wl_risk_compute(regia_run_t *run, wl_t *w, int64_t k)
         memcpy(w->risk_p_miss + o0, o.p_miss, sizeof(double) * NCLS * W);
         memcpy(w->risk_requests + o0, o.requests_mean, sizeof(double) * NCLS * W);
         memcpy(w->risk_share_q + o0 * Q, o.share_q, sizeof(double) * NCLS * W * Q);
+        double worst = 0;
+        for (int j = 0; j < NCLS * W; j++)
+            if (o.p_miss[j] > worst) worst = o.p_miss[j];
+        w->risk_worst[(size_t)k * NA + a] = worst;
         wl_risk_item_free(&it);
     }
 err:
@@ -377,5 +383,7 @@ void wl_risk_free(wl_t *w)
     free(w->risk_share_q);
     free(w->risk_p_miss);
     free(w->risk_requests);
+    free(w->risk_worst);
+    w->risk_worst = NULL;
     w->risk_share_mean = w->risk_share_q = w->risk_p_miss = w->risk_requests = NULL;
 }

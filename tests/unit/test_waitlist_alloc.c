@@ -362,12 +362,20 @@ static void test_search(regia_run_t *run, wl_t *w)
     hand_item(&it, W, slots, mean, var, 20, (const double[4]){1, 3, 6, 18});
     int32_t e = -1;
     int met = -1;
-    CHECK_OK(wl_alloc_search(run, w, &it, &o, &e, &met));
+    double pat = -1;
+    CHECK_OK(wl_alloc_search(run, w, &it, &o, NAN, &e, &met, &pat));
     CHECK(met == 1 && e > 0 && e < w->alloc_max_extra);
     double p_e, p_e1;
     CHECK_OK(wl_alloc_worst(run, w, &it, NULL, e, NULL, &o, &p_e));
     CHECK_OK(wl_alloc_worst(run, w, &it, NULL, e - 1, NULL, &o, &p_e1));
     CHECK_MSG(p_e <= w->alloc_level && p_e1 > w->alloc_level, "e %d: P %g, e-1: P %g", e, p_e, p_e1);
+    CHECK(pat == p_e);
+    /* a known P at 0 extra is taken, not simulated again: the same answer */
+    int32_t e2 = -1;
+    double p0;
+    CHECK_OK(wl_alloc_worst(run, w, &it, NULL, 0, NULL, &o, &p0));
+    CHECK_OK(wl_alloc_search(run, w, &it, &o, p0, &e2, &met, &pat));
+    CHECK(e2 == e && met == 1);
     fprintf(stderr, "search: 28 requests a week on 20 slots need %d more (worst P(miss) %.4f; %d: %.4f)\n", e, p_e,
             e - 1, p_e1);
     /* common random numbers: the same candidate twice gives the same figure, and more
@@ -386,12 +394,12 @@ static void test_search(regia_run_t *run, wl_t *w)
     CHECK(mono);
     /* out of reach: 100 requests against 20 + 40 slots */
     hand_item(&it, W, slots, mean, var, 20, (const double[4]){5, 10, 25, 60});
-    CHECK_OK(wl_alloc_search(run, w, &it, &o, &e, &met));
+    CHECK_OK(wl_alloc_search(run, w, &it, &o, NAN, &e, &met, &pat));
     CHECK(met == 0 && e == w->alloc_max_extra);
 
     /* spare: 10 requests a week against 30 slots */
     hand_item(&it, W, slots, mean, var, 30, (const double[4]){0.5, 1.5, 3, 5});
-    CHECK_OK(wl_alloc_search(run, w, &it, &o, &e, &met));
+    CHECK_OK(wl_alloc_search(run, w, &it, &o, NAN, &e, &met, &pat));
     CHECK(met == 1 && e == 0);
     int32_t r = -1;
     CHECK_OK(wl_alloc_spare(run, w, &it, &o, &r));
