@@ -7,6 +7,9 @@
 #   ETS_N (series for regia, 200), ETS_K (series for R and statsmodels, 200; the first K),
 #   ETS_REPS (regia repetitions, median reported, 3), ETS_RATIO (speed target vs R, 30),
 #   ETS_TOL (MASE tolerance vs R, 0: no worse), PYTHON (/usr/bin/python3), RSCRIPT (Rscript).
+# Then the weak-scaling run (bench_scaling.sh) and the waiting-list benchmarks:
+# bench_croston.sh (Croston family vs statsforecast 2.1.1), bench_queue.sh (queue simulation
+# vs Ciw 3.2.7), bench_ingest_waitlist.sh (5 M bookings at 1 and 2 ranks).
 # Exit status: 0 all valid and targets met; 1 a wrong or missing result; 3 valid results
 # but a target missed (the results file is written in every case it can be).
 set -uo pipefail
@@ -62,4 +65,20 @@ esac
 # --- weak scaling of regia forecast: bench_scaling.sh (results/scaling_<date>.*, docs/scaling.md)
 echo "== weak scaling: regia forecast at 1, 2 ranks (4, 8 oversubscribed: correctness only)"
 "$here/bench_scaling.sh" "$BUILD" || { echo "bench: scaling: INVALID results" >&2; rc=1; }
+
+# --- waiting lists: each script checks its own results; exit 1 = wrong, 3 = target missed
+"$root/scripts/install-peers.sh" || { echo "bench: the peer tools could not be installed" >&2; rc=1; }
+wl_bench() { # NAME SCRIPT: run one, fold its verdict into rc (1 wins over 3)
+  local name=$1 r=0; shift
+  echo "== $name"
+  "$@" || r=$?
+  case $r in
+    0) echo "bench: $name: PASS" ;;
+    3) echo "bench: $name: valid results, target MISSED" >&2; ((rc == 0)) && rc=3 ;;
+    *) echo "bench: $name: INVALID results" >&2; rc=1 ;;
+  esac
+}
+wl_bench "Croston family vs statsforecast" "$here/bench_croston.sh" "$BUILD"
+wl_bench "queue simulation vs Ciw" "$here/bench_queue.sh" "$BUILD"
+wl_bench "ingest waitlist (5 M bookings)" "$here/bench_ingest_waitlist.sh" "$BUILD"
 exit $rc
