@@ -327,7 +327,6 @@ regia_status_t wl_alloc_compute(regia_run_t *run, wl_t *w, int64_t k)
     if (!areas || !asl || !need || !give) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
     REGIA_TRY(wl_slot_out_alloc(w, &o));
     const int n = wl_guarantee_areas(w, gs, areas);
-    const int64_t day0 = wl_sim_day0(w);
     /* districts compete for moves only where the guarantee area is the district (visits) */
     const int moves = sv->kind == 0 && sv->area_level == 0;
     for (int i = 0; i < n; i++) {
@@ -360,7 +359,6 @@ regia_status_t wl_alloc_compute(regia_run_t *run, wl_t *w, int64_t k)
             r[WL_B] /= 2;
         }
         memcpy(res + (size_t)a * NCLS, r, sizeof r);
-        REGIA_TRY(split_agendas(w, gs, a, day0, r));
         nhsr_fill(w, &it, nh + (size_t)a * NCLS * N_NHSR);
         wl_risk_item_free(&it);
     }
@@ -420,6 +418,22 @@ err:
     return st;
 }
 
+regia_status_t wl_alloc_agenda_split(const regia_run_t *run, wl_t *w)
+{
+    regia_status_t st = REGIA_OK;
+    memset(w->alloc_agenda_res, 0, sizeof(long long) * (size_t)w->agendas.n * NCLS);
+    int *areas = malloc(sizeof(int) * (size_t)(w->areas.n_area + 1));
+    if (!areas) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+    for (int64_t k = 0; k < run->ni && !st; k++) {
+        const int gs = (int)(run->i0 + k), n = wl_guarantee_areas(w, gs, areas);
+        for (int i = 0; i < n && !st; i++)
+            st = split_agendas(w, gs, areas[i], wl_sim_day0(w),
+                               w->reserve_slots + ((size_t)k * w->areas.n_area + areas[i]) * NCLS);
+    }
+    free(areas);
+    return st;
+}
+
 /* The reservation per agenda row: an agenda dimension (reused when the output has one of
  * the same length) with the rows' codes, services and districts unless already there. */
 enum { AG_STRLEN = 32 };
@@ -429,6 +443,7 @@ static regia_status_t define_agendas(regia_run_t *run, wl_t *w, int ncid)
     const int NG = w->agendas.n;
     int *v = w->vid_alloc2, d_ag, d_len;
     size_t len;
+    if ((st = regia_run_agree(run, wl_alloc_agenda_split(run, w)))) return st;
     regia_run_sum(run, w->alloc_agenda_res, NG * NCLS);
     for (int j = 0; j < NG * NCLS; j++) w->alloc_agenda_res[j] -= 1;
     if (nc_inq_dimid(ncid, "agenda", &d_ag) == NC_NOERR) {
@@ -531,7 +546,7 @@ regia_status_t wl_alloc_define(regia_run_t *run, wl_t *w, int ncid)
         ATT(v[V_NHSR0 + j], "coverage_content_type", "modelResult");
     }
     {
-        const int d3m[3] = {w->dim.service, w->dim.move, w->dim.move};
+        const int d3m[3] = {w->dim.service, w->dim.move, w->dim.move_to};
         REGIA_TRY(int_var(ncid, "alloc_move_slots", 3, d3m,
                           "weekly slots moved from the first district to the second (same ASL, visits)", "1/week",
                           NULL, &v[V_MOVE]));

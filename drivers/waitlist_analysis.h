@@ -152,9 +152,10 @@ struct wl {
     int8_t *alloc_met;                  /* n_area: 1 extra_slots reaches alloc_level, 0 not
                                            even alloc_max_extra does, -1 no guarantee area  */
     long long *alloc_agenda_res;        /* agendas.n * 4, whole table on every rank: the
-                                           area's reservation split over its agenda rows
-                                           (value + 1 on the rank that set it, 0 elsewhere;
-                                           summed over ranks in define, then -1 = none)    */
+                                           area's reservation split over its agenda rows,
+                                           made in define from reserve_slots (value + 1 on
+                                           the rank of the service, 0 elsewhere; summed over
+                                           ranks, then -1 = none)                         */
     int vid_alloc2[8];
 };
 
@@ -208,8 +209,11 @@ enum { WL_DEM_SUPPRESSED = -1, WL_DEM_ETS = 0, WL_DEM_CROSTON = 1 /* + regia_im_
 int64_t wl_rome_day(int64_t t);                 /* Rome civil day (days since 1970-01-01) */
 int wl_demand_counts(const wl_booking_t *b);    /* a first-access SSN request with a contact */
 int wl_demand_class(const wl_booking_t *b);     /* 0..3 (no class = P)                       */
-/* History of one service: y[(d*4 + c)*hist_weeks + t] = requests whose CUP contact lies in
- * week t (before as_of), persons[d*4 + c] = their distinct patients. */
+/* Weeks of demand history: the complete weeks before the week of as_of (hist_weeks less
+ * a partial last week); forecast step 1 is the week of as_of. */
+int wl_demand_weeks(const wl_t *w);
+/* History of one service: y[(d*4 + c)*wl_demand_weeks + t] = requests whose CUP contact
+ * lies in week t, persons[d*4 + c] = their distinct patients. */
 regia_status_t wl_demand_series(const wl_t *w, const wl_booking_t *bk, int64_t n, double *y, int32_t *persons);
 int wl_demand_period(const wl_t *w);            /* 52 or 1                                  */
 int wl_demand_route(const wl_t *w, int demand_class); /* WL_DEM_ETS or WL_DEM_CROSTON + method */
@@ -287,6 +291,8 @@ void wl_alloc_moves(int nd, const int *asl, const int32_t *need, const int32_t *
 /* Split total over n parts in proportion to weight (largest remainder, ties to the lower
  * index; all weights 0: equal parts). */
 void wl_alloc_split(int n, const double *weight, int32_t total, int32_t *out);
+/* Local: alloc_agenda_res of the shard's services from reserve_slots (define sums it). */
+regia_status_t wl_alloc_agenda_split(const regia_run_t *run, wl_t *w);
 
 void wl_modules_free(wl_t *w);
 

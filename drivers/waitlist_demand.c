@@ -5,7 +5,8 @@
  *
  * A series is the count, week by week, of the first-access SSN requests (every one, also
  * those that later left the guarantee) whose CUP contact falls in the week, by district
- * of residence and class (no class = P), over the hist_weeks complete weeks before as_of.
+ * of residence and class (no class = P), over the complete weeks before the week of as_of
+ * (wl_demand_weeks; forecast step 1 is the week of as_of, as the horizon coordinate says).
  * Every series is forecast; those with fewer than k distinct patients in their history
  * are not published (method -1, NaN) but their forecasts still feed the queue risk. */
 #include <math.h>
@@ -59,7 +60,7 @@ static int pat_cmp(const void *a, const void *b)
 
 regia_status_t wl_demand_series(const wl_t *w, const wl_booking_t *bk, int64_t n, double *y, int32_t *persons)
 {
-    const int ND = w->areas.n_district, T = w->hist_weeks;
+    const int ND = w->areas.n_district, T = wl_demand_weeks(w);
     const int64_t S = (int64_t)ND * NCLS;
     const int64_t day0 = w->week0_day;
     memset(y, 0, sizeof(double) * (size_t)(S * (T > 0 ? T : 0)));
@@ -86,7 +87,13 @@ regia_status_t wl_demand_series(const wl_t *w, const wl_booking_t *bk, int64_t n
     return REGIA_OK;
 }
 
-int wl_demand_period(const wl_t *w) { return w->hist_weeks >= 104 ? 52 : 1; }
+int wl_demand_weeks(const wl_t *w)
+{
+    const int64_t d = w->as_of_day - w->week0_day;
+    return d > 0 ? (int)(d / 7) : 0;
+}
+
+int wl_demand_period(const wl_t *w) { return wl_demand_weeks(w) >= 104 ? 52 : 1; }
 
 int64_t wl_sim_day0(const wl_t *w)
 {
@@ -96,7 +103,7 @@ int64_t wl_sim_day0(const wl_t *w)
 
 int wl_sim_week_offset(const wl_t *w)
 {
-    const int64_t off = (wl_sim_day0(w) - w->week0_day) / 7 - w->hist_weeks;
+    const int64_t off = (wl_sim_day0(w) - w->week0_day) / 7 - wl_demand_weeks(w);
     return off > 0 ? (int)off : 0;
 }
 
@@ -163,9 +170,11 @@ regia_status_t wl_demand_alloc(regia_run_t *run, wl_t *w)
 regia_status_t wl_demand_compute(regia_run_t *run, wl_t *w, int64_t k)
 {
     regia_status_t st = REGIA_OK;
-    const int ND = w->areas.n_district, T = w->hist_weeks, H = w->horizon, L = w->n_levels;
+    const int ND = w->areas.n_district, T = wl_demand_weeks(w), H = w->horizon, L = w->n_levels;
     const int HR = w->dem_sim_weeks, S = ND * NCLS, m = w->dem_period;
-    if (T < 1) return REGIA_FAIL(REGIA_ERR_INVALID, "demand forecasts need at least one week of history before as_of");
+    if (T < 1)
+        return REGIA_FAIL(REGIA_ERR_INVALID, "demand forecasts need at least one complete week of data before the week "
+                          "of as_of");
     double *y = malloc(sizeof(double) * (size_t)S * (size_t)T);
     int32_t *len = malloc(sizeof(int32_t) * (size_t)S), *idx = malloc(sizeof(int32_t) * (size_t)S);
     int32_t *route = malloc(sizeof(int32_t) * (size_t)S);

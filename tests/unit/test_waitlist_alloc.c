@@ -199,10 +199,14 @@ static void test_route(regia_run_t *run, wl_t *w)
     CHECK(wl_demand_route(w, REGIA_DEMAND_LUMPY) == WL_DEM_CROSTON + REGIA_IM_IMAPA);
     CHECK(wl_demand_route(w, REGIA_DEMAND_SMOOTH) == WL_DEM_ETS);
     w->intermittent_method = -1;
+    CHECK(wl_demand_weeks(w) == T);
     CHECK(wl_demand_period(w) == 1);
-    w->hist_weeks = 104;
+    const int64_t aod = w->as_of_day;
+    w->as_of_day = w->week0_day + 7 * 104;
     CHECK(wl_demand_period(w) == 52);
-    w->hist_weeks = T;
+    w->as_of_day = w->week0_day + 7 * 104 - 1; /* 103 complete weeks and a partial one */
+    CHECK(wl_demand_weeks(w) == 103 && wl_demand_period(w) == 1);
+    w->as_of_day = aod;
 
     /* the whole module on the bookings above */
     CHECK_OK(wl_demand_alloc(run, w));
@@ -316,9 +320,11 @@ static void test_item(regia_run_t *run, wl_t *w)
         CHECK(it.slots_week[1] == (int)floor(10.0 * n_first / n_all + 0.5));
         wl_risk_item_free(&it);
     }
-    /* day 0 of an as_of on a Wednesday is the next Monday */
+    /* day 0 of an as_of on a Wednesday is the next Monday: the history ends with the week
+     * before as_of's, forecast step 1 is as_of's week, the simulation starts at step 2 */
     w->as_of_day = regia_days_from_civil(2024, 8, 14);
     CHECK(wl_sim_day0(w) == regia_days_from_civil(2024, 8, 19));
+    CHECK(wl_demand_weeks(w) == 6 && wl_sim_week_offset(w) == 1);
     w->as_of = as_of;
     w->as_of_day = as_of_day;
     nbk -= 3;
@@ -490,6 +496,7 @@ static void test_alloc_module(regia_run_t *run, wl_t *w)
     {
         regia_slot_out_t o;
         CHECK_OK(wl_slot_out_alloc(w, &o));
+        CHECK_OK(wl_alloc_agenda_split(run, w));
         for (int a = 0; a < ND; a++) {
             wl_slot_item_t it;
             const int32_t *r = w->reserve_slots + a * 4;
