@@ -37,8 +37,9 @@ typedef enum { REGIA_DISC_PRIORITY = 0, /* non-preemptive priority, FIFO within 
  * schedule must cover its period (shift_end[n_shifts-1] == period) and have a shift with
  * a server; shift j of cycle m is on duty during [m period + shift_end[j-1],
  * m period + shift_end[j]).  Events at one instant: departures, shift changes, arrivals.
- * Draws are consumed at arrivals only (interarrival, then the customer's service), so the
- * same replication keeps its customers when servers, schedule or discipline change.
+ * Poisson classes are simulated as one stream of the total rate whose arrivals draw their
+ * class; draws are consumed at arrivals only (class, service time, next interarrival), so
+ * the same replication keeps its customers when servers, schedule or discipline change.
  * Every backend checks the batch first (REGIA_ERR_INVALID naming the field); the CPU
  * grows its pool of waiting customers, the CUDA backend fails when a replication has
  * more waiting at once than its device workspace holds (the message says how many). */
