@@ -3,12 +3,14 @@
  * priority class means and Pollaczek-Khinchine for every service distribution, within
  * Monte Carlo error (z-scores from the replication means); hand-worked traces for the
  * discipline, schedules, warmup, horizon, n_customers, histogram and unserved counts;
- * common random numbers, thread and batch invariance; bad input. */
+ * common random numbers, thread and batch invariance; the per-replication function with
+ * a fixed pool, as a device thread runs it (overflow reported, not truncated); bad input. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../kernels/queue_sim_impl.h"
 #include "check.h"
 #include "regia/kernels.h"
 
@@ -354,6 +356,38 @@ static void invariance(void)
     res_free(&c);
 }
 
+/* regia_queue_rep with a fixed pool, as the CUDA backend runs it: 100 customers at once
+ * overflow a pool of 64 (reported), and a pool of 128 gives the op's own result. */
+static void fixed_pool(regia_backend_t *be)
+{
+    double at[100] = {0}, mean = 1;
+    int32_t ac[100] = {0};
+    regia_queue_batch_t in;
+    memset(&in, 0, sizeof in);
+    in.n_classes = 1;
+    in.trace_time = at;
+    in.trace_class = ac;
+    in.n_trace = 100;
+    in.servers = 2;
+    in.service_dist = REGIA_SVC_EXP;
+    in.service_mean = &mean;
+    in.n_reps = 1;
+    in.seed = 5;
+    res_t a, b;
+    res_init(&a, 1, 1, 0, 0);
+    res_init(&b, 1, 1, 0, 0);
+    double arr[128], svc[128], heap[2];
+    int32_t next[128];
+    regia_queue_ws_t ws = {arr, svc, next, 64, heap};
+    CHECK(regia_queue_rep(&in, 0, ws, &a.out) == REGIA_QUEUE_REP_OVERFLOW);
+    ws.cap = 128;
+    CHECK(regia_queue_rep(&in, 0, ws, &a.out) == REGIA_QUEUE_REP_OK);
+    CHECK_OK(regia_queue_sim(be, &in, &b.out));
+    CHECK(a.n[0] == 100 && a.n[0] == b.n[0] && a.w[0] == b.w[0] && a.w2[0] == b.w2[0] && a.un[0] == b.un[0]);
+    res_free(&a);
+    res_free(&b);
+}
+
 static void bad_input(regia_backend_t *be)
 {
     const double lam[2] = {0.5, 0.5}, mean[2] = {1, 1};
@@ -394,6 +428,7 @@ int main(void)
     closed_forms();
     traces(&be);
     invariance();
+    fixed_pool(&be);
     bad_input(&be);
     erlang_c_sim(&be);
     cobham_sim(&be);
