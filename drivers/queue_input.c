@@ -71,16 +71,18 @@ static regia_status_t parse_days(const char *s, size_t n, int on[7], const char 
 /* Add n servers on the days on[] from minute t0 to t1 (t1 > t0, at most a day later). */
 static regia_status_t add_shift(queue_week_t *w, const int on[7], int t0, int t1, long n, const char *what)
 {
-    for (int d = 0; d < 7; d++) {
-        if (!on[d]) continue;
-        for (int m = d * 1440 + t0; m < d * 1440 + t1; m++) {
-            int32_t *c = &w->on[m % QUEUE_WEEK_MIN]; /* Sunday night wraps to Monday */
-            if (*c + n > QUEUE_MAX_SERVERS)
-                return REGIA_FAIL(REGIA_ERR_INVALID, "%s: more than %d servers on duty at %s %02d:%02d", what,
-                                  QUEUE_MAX_SERVERS, DAY3[(m / 1440) % 7], m % 1440 / 60, m % 60);
-            *c += (int32_t)n;
+    static const char *const NAME[7] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+    for (int pass = 0; pass < 2; pass++) /* check every minute first: a refused shift adds nothing */
+        for (int d = 0; d < 7; d++) {
+            if (!on[d]) continue;
+            for (int m = d * 1440 + t0; m < d * 1440 + t1; m++) {
+                int32_t *c = &w->on[m % QUEUE_WEEK_MIN]; /* Sunday night wraps to Monday */
+                if (pass == 1) *c += (int32_t)n;
+                else if (*c + n > QUEUE_MAX_SERVERS)
+                    return REGIA_FAIL(REGIA_ERR_INVALID, "%s: more than %d servers on duty on %s at %02d:%02d", what,
+                                      QUEUE_MAX_SERVERS, NAME[(m / 1440) % 7], m % 1440 / 60, m % 60);
+            }
         }
-    }
     return REGIA_OK;
 }
 
