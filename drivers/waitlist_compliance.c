@@ -87,6 +87,14 @@ regia_status_t wl_compliance_alloc(regia_run_t *run, wl_t *w)
     return REGIA_OK;
 }
 
+void wl_compliance_free(wl_t *w)
+{
+    free(w->count); free(w->share_ex_ante); free(w->share_ex_post); free(w->wait_median); free(w->wait_p90);
+    free(w->light);
+    w->count = w->share_ex_ante = w->share_ex_post = w->wait_median = w->wait_p90 = NULL;
+    w->light = NULL;
+}
+
 /* A wait of one in-guarantee booking in one statistics cell (for the median and p90). */
 typedef struct {
     int64_t cell;
@@ -284,9 +292,7 @@ regia_status_t wl_compliance_write(regia_run_t *run, wl_t *w, int ncid)
     const int64_t ns = run->ni, C = cube_size(w), S = stat_size(w);
     const int A = w->areas.n_area;
     /* counts are published only after disclosure control (waitlist_sdc.c) has run on them */
-    if (!w->sdc_status)
-        st = REGIA_FAIL(REGIA_ERR_INVALID, "internal error: the compliance counts would be written without "
-                        "disclosure control");
+    st = wl_sdc_require(run, w); /* every shard service went through waitlist_sdc.c */
     double *buf = st ? NULL : malloc(sizeof(double) * (size_t)(ns * C + 1));
     signed char *b8 = st ? NULL : malloc((size_t)(ns * S + 1));
     if (!st && (!buf || !b8)) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the compliance variables");
