@@ -80,6 +80,7 @@ typedef struct {
     double min_per_unit;
     double load, rho;                  /* offered load (Erlang), utilisation; NaN for a trace */
     const char *output, *csv, *trace;
+    char csv_default[4200];            /* OUT with .nc replaced by .csv                      */
     const char *cmdline;
     /* the trace (every rank) */
     double *tr_time;
@@ -380,12 +381,11 @@ static regia_status_t q_configure(regia_run_t *run, void *self)
     /* outputs */
     q->csv = regia_job_path(j, "queue", "csv");
     if (!q->csv) {
-        static _Thread_local char csv[4200];
         size_t n = strlen(q->output);
         const char *dot = strrchr(q->output, '.'), *slash = strrchr(q->output, '/');
         if (dot && (!slash || dot > slash)) n = (size_t)(dot - q->output);
-        snprintf(csv, sizeof csv, "%.*s.csv", (int)n, q->output);
-        q->csv = csv;
+        snprintf(q->csv_default, sizeof q->csv_default, "%.*s.csv", (int)n, q->output);
+        q->csv = q->csv_default;
     }
     if (!strcmp(q->csv, q->output)) BAD("csv", "'%s' is the output itself", q->csv);
     if (q->trace && !strcmp(q->csv, q->trace)) BAD("csv", "'%s' is the arrivals input", q->csv);
