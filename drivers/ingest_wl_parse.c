@@ -616,11 +616,24 @@ static struct { int col_pid, col_rid, nf; char sep; } file_hdr[WLI_MAX_FILES];
 
 char *wli_reject_text(const wli_parse_ctx_t *C, int file, int64_t off)
 {
-    char *t = ingest_line_text(C->o->io.data[file], off);
-    if (!t) return NULL;
-    size_t n = strlen(t);
-    char *work = malloc(n + MAXF + 8), *out = malloc(2 * n + 3 * MAXF + 8), *f[MAXF];
-    if (!work || !out) { OPENSSL_cleanse(t, n); free(t); free(work); free(out); return NULL; }
+    /* the line read into a buffer of its own, wiped whole: it may hold the next lines too */
+    const size_t cap = MAX_LINE + 2;
+    char *t = malloc(cap), *work = malloc(cap + MAXF + 8), *out = malloc(2 * cap + 3 * MAXF + 8), *f[MAXF];
+    int fd = t && work && out ? open(C->o->io.data[file], O_RDONLY) : -1;
+    size_t got = 0;
+    if (fd >= 0) {
+        if (read_at(fd, C->o->io.data[file], t, cap - 1, off, &got) != REGIA_OK) regia_error_clear(), got = 0;
+        close(fd);
+    }
+    if (!t || !work || !out) {
+        free(t);
+        free(work);
+        free(out);
+        return NULL;
+    }
+    char *e = memchr(t, '\n', got);
+    size_t n = e ? (size_t)(e - t) : got;
+    if (n && t[n - 1] == '\r') n--;
     range_t R;
     memset(&R, 0, sizeof R);
     R.sep = file_hdr[file].sep;
@@ -630,8 +643,8 @@ char *wli_reject_text(const wli_parse_ctx_t *C, int file, int64_t off)
     int nf = regia_csv_split_sep(t, n, R.sep, work, f, MAXF);
     if (nf == file_hdr[file].nf) blanked(&R, f, nf, out);
     else out[0] = 0;
-    OPENSSL_cleanse(t, n);
-    OPENSSL_cleanse(work, n + MAXF + 8);
+    OPENSSL_cleanse(t, cap);
+    OPENSSL_cleanse(work, cap + MAXF + 8);
     free(t);
     free(work);
     return out;

@@ -27,7 +27,10 @@ void regia_key_wipe(regia_key_t *key);
 /* HMAC-SHA-256 of msg under key (RFC 2104); out: 32 bytes. */
 regia_status_t regia_hmac_sha256(const unsigned char *key, size_t key_len, const void *msg, size_t msg_len,
                                  unsigned char out[32]);
-/* Reusable context for many MACs under one key (ingest: millions of rows). */
+/* Reusable context for many MACs under one key (ingest: millions of rows).  One context per
+ * thread (it is not thread-safe).  regia_mac restarts a keyed context (EVP_MAC_init without
+ * a key), which measured faster than an EVP_MAC_CTX_dup per MAC (2.9 vs 1.7 M MACs/s);
+ * the results equal regia_hmac_sha256's (tests/unit/test_pseudonym.c). */
 typedef struct regia_mac regia_mac_t;
 regia_status_t regia_mac_new(const regia_key_t *key, regia_mac_t **mac);
 regia_status_t regia_mac(regia_mac_t *mac, const void *msg, size_t msg_len, unsigned char out[32]);
