@@ -178,7 +178,6 @@ regia_status_t wl_compliance_write(regia_run_t *run, wl_t *w, int ncid);
  * (a blanked share has no light). */
 void wl_compliance_lights(wl_t *w, int64_t k);
 void wl_compliance_free(wl_t *w);
-void wl_compliance_free(wl_t *w);
 
 regia_status_t wl_sdc_alloc(regia_run_t *run, wl_t *w);
 regia_status_t wl_sdc_compute(regia_run_t *run, wl_t *w, int64_t k);  /* after compliance */

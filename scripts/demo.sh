@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# make demo: the environmental job end to end on embedded (generated) demo data.
+# make demo: the environmental and the waiting-list jobs end to end on generated demo data.
 #   1. regia gen env     -> demo-out/data/{sensors,measurements}.csv (ARPA Lombardia layout)
 #   2. regia ingest env  -> demo-out/lombardia.nc   (analysis-ready CF timeSeries, 2 ranks)
 #   3. regia env         -> demo-out/env_forecast.nc (forecasts + EU-limit risk, 2 ranks)
+#   4. regia gen waitlist    -> demo-out/waitlist-data/{bookings,districts,agendas}.csv (synthetic)
+#   5. a pseudonym key       -> demo-out/wl.key (openssl rand -hex 32, mode 600)
+#   6. regia ingest waitlist -> demo-out/bookings.nc (pseudonymised bookings, 2 ranks)
+#   7. regia waitlist        -> demo-out/waitlist.nc (PNGLA compliance, demand, queue risk,
+#                               capacity; jobs/waitlist_demo.ini, 2 ranks)
 # Environment: NP (ranks, default 2), REGIA (binary).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,15 +18,28 @@ if [[ $(id -u) -eq 0 ]]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} REGIA_PROGRESS_INTERVAL=${REGIA_PROGRESS_INTERVAL:-5}
 mpi=(mpirun -np "$NP" --oversubscribe)
 
-echo "== 1/3 generating demo data (8 stations, 2023-01-01 .. 2024-09-30)"
+echo "== 1/7 generating demo data (8 stations, 2023-01-01 .. 2024-09-30)"
 "$REGIA" gen env --stations 8 --years 2 --seed 2024 --end-date 2024-09-30 --output-dir "$out/data"
-echo "== 2/3 ingesting on $NP ranks"
+echo "== 2/7 ingesting on $NP ranks"
 "${mpi[@]}" "$REGIA" ingest env --registry "$out/data/sensors.csv" --data "$out/data/measurements.csv" \
     --output "$out/lombardia.nc"
-echo "== 3/3 environmental job on $NP ranks (jobs/demo_env.ini)"
+echo "== 3/7 environmental job on $NP ranks (jobs/demo_env.ini)"
 "${mpi[@]}" "$REGIA" env "$root/jobs/demo_env.ini"
+echo "== 4/7 generating a synthetic region's bookings (4 districts, 2024-07-01 .. 2025-06-30)"
+"$REGIA" gen waitlist --districts 4 --years 1 --seed 2025 --end-date 2025-06-30 --output-dir "$out/waitlist-data"
+echo "== 5/7 a pseudonym key (kept apart from the data in real use; never in an output or log)"
+command -v openssl >/dev/null || { echo "demo: openssl not found (it makes the pseudonym key)" >&2; exit 1; }
+rm -f "$out/wl.key"
+(umask 077; openssl rand -hex 32 >"$out/wl.key")
+chmod 600 "$out/wl.key"
+echo "== 6/7 ingesting the bookings on $NP ranks (HMAC-SHA-256 pseudonyms)"
+"${mpi[@]}" "$REGIA" ingest waitlist --data "$out/waitlist-data/bookings.csv" --key-file "$out/wl.key" \
+    --districts "$out/waitlist-data/districts.csv" --run-date 2025-07-01 --output "$out/bookings.nc"
+echo "== 7/7 waiting-list analysis on $NP ranks (jobs/waitlist_demo.ini)"
+"${mpi[@]}" "$REGIA" waitlist "$root/jobs/waitlist_demo.ini"
 echo
 echo "Outputs:"
 ls -l "$out"/*.nc "$out"/*.json "$out"/*.csv 2>/dev/null | sed 's/^/  /'
-echo "Inspect with:  ncdump -h demo-out/env_forecast.nc"
+echo "Inspect with:  ncdump -h demo-out/env_forecast.nc; ncdump -h demo-out/waitlist.nc"
 echo "               /usr/bin/python3 -c \"import xarray as xr; print(xr.open_dataset('demo-out/env_forecast.nc'))\""
+echo "               /usr/bin/python3 -c \"import xarray as xr; print(xr.open_dataset('demo-out/waitlist.nc').share_ex_ante_month.set_xindex('service_code').sel(service_code='89.7/08'))\""

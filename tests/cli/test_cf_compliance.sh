@@ -75,6 +75,14 @@ ACCEPT = {
         (r"n_obs|step|step_months|season", "standard_name",
          "per-series bookkeeping (observation count, grid step, seasonal period): no CF standard name"),
     ],
+    "waitlist": [
+        (r"count_(week|month)|share_ex_(ante|post)_(week|month)|wait_(median|p90)_(week|month)|limit|target",
+         "standard_name",
+         "the CF standard name table (v93) has no names for health-service bookings, compliance shares or waits"),
+        (r"(demand|risk|alloc|nhsr|sdc|agenda)_.*", "standard_name",
+         "forecasts of bookings, queue-risk probabilities, slots and disclosure-control flags: no CF standard name"),
+        (r"area_parent|week_month", "standard_name", "index variables tying areas and weeks together: no CF standard name"),
+    ],
 }
 try:
     with open(path, encoding="utf-8") as fh:
@@ -173,9 +181,25 @@ INI
 run_np 2 env "$TMP/job.ini"
 "$REGIA" forecast --input "$REGIA_ROOT/examples/forecast_demo.csv" --season 7 --horizon 14 --output "$TMP/fc.nc"
 [[ -f $TMP/in.nc && -f $TMP/out.nc && -f $TMP/fc.nc ]] || fail "outputs missing"
+# regia waitlist on the hand-worked bookings of test_waitlist.sh (a grid of health-service
+# statistics: no featureType, cdm_data_type Grid)
+/usr/bin/python3 "$REGIA_ROOT/tests/cli/waitlist_fixture.py" "$TMP/wl_bookings.nc" 60 ||
+  fail "tests/cli/waitlist_fixture.py (needs /usr/bin/python3 with netCDF4)"
+printf '%s\n' 'provider,provider_name,agenda,service,district,slots_per_week,weekdays,valid_from,valid_to' \
+  'PR1,Ospedale,AG1,89.7A.3,D1,40,12345,2024-01-01,' 'PR1,Ospedale,AG2,89.13,D2,30,12345,2024-01-01,' \
+  'PR1,Ospedale,AG3,87.41,D3,20,135,2024-01-01,' >"$TMP/wl_agendas.csv"
+printf '%s\n' '[job]' 'domain = waitlist' 'output = wl.nc' '[waitlist]' 'input = wl_bookings.nc' \
+  'agendas = wl_agendas.csv' 'as_of = 2025-04-01' '[privacy]' 'k = 5' '[risk]' 'paths = 100' >"$TMP/wl.ini"
+run_np 2 waitlist "$TMP/wl.ini" || fail "regia waitlist"
+ncdump -h "$TMP/wl.nc" >"$TMP/wl.nc.cdl" || fail "ncdump -h wl.nc"
+grep -qF ':cdm_data_type = "Grid" ;' "$TMP/wl.nc.cdl" && ! grep -qF ':featureType' "$TMP/wl.nc.cdl" ||
+  fail "wl.nc: expected cdm_data_type Grid and no featureType"
+for a in ':Conventions = "CF-1.10, ACDD-1.3" ;' ':clock_start = "contact" ;' ':time_coverage_resolution = "P7D" ;'; do
+  grep -qF -- "$a" "$TMP/wl.nc.cdl" || fail "wl.nc: no global attribute $a"
+done
 
 failed=()
-for kf in ingest:"$TMP/in.nc" env:"$TMP/out.nc" forecast:"$TMP/fc.nc"; do
+for kf in ingest:"$TMP/in.nc" env:"$TMP/out.nc" forecast:"$TMP/fc.nc" waitlist:"$TMP/wl.nc"; do
   kind=${kf%%:*} f=${kf#*:}
   echo "--- cf:1.10 + acdd:1.3: $(basename "$f") (regia $kind)"
   if check "$f" "$kind"; then echo "ok: no CF-1.10 errors and no unaccepted ACDD-1.3 high-priority findings in $(basename "$f")"
@@ -225,4 +249,4 @@ if ((${#failed[@]})); then
   printf 'FAILED: %s\n' "${failed[@]}" >&2
   fail "${#failed[@]} problem(s): ${failed[*]}"
 fi
-echo "ok: ingest, env and forecast outputs are CF-1.10 clean and ACDD-1.3 complete (accepted findings above); ncdump -h and cdo read them"
+echo "ok: ingest, env, forecast and waitlist outputs are CF-1.10 clean and ACDD-1.3 complete (accepted findings above); ncdump -h and cdo read them"
