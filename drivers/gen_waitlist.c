@@ -134,8 +134,12 @@ static int poisson(draw_t *r, double lambda)
     return x < 0 ? 0 : (int)x;
 }
 
-/* exponential with mean m, rounded down to whole days */
-static int exp_days(draw_t *r, double m) { return (int)(-m * log(unif(r))); }
+/* exponential with mean m, rounded down to whole days, cut at 5 m */
+static int exp_days(draw_t *r, double m)
+{
+    double x = -m * log(unif(r));
+    return (int)(x < 5 * m ? x : 5 * m);
+}
 
 /* ---- the region ----------------------------------------------------------------------- */
 typedef struct {
@@ -516,10 +520,12 @@ static regia_status_t capacity(gen_t *g)
             double weekly = yearly * (1 - P_INTRAMOENIA) * (1 + (companion ? 0.6 * P_COMPANION : 0)) / 52.18 / 0.96;
             draw_t r;
             draw_init(&r, g->seed, ST_CAP, (uint64_t)s << 20 | (uint64_t)area, 0);
-            double f = unif(&r) < 0.17 ? 0.82 + 0.15 * unif(&r) : 1.04 + 0.26 * unif(&r);
+            double f = unif(&r) < 0.17 ? 0.86 + 0.11 * unif(&r) : 1.04 + 0.26 * unif(&r);
             /* planned capacity covers the variability of small demand (2 standard
              * deviations of a Poisson week), except in the short areas */
-            if (f > 1 && weekly > 0 && f < 1 + 2 / sqrt(weekly)) f = 1 + 2 / sqrt(weekly);
+            const double safe = weekly > 0 ? 1 + 2 / sqrt(weekly) : 1;
+            if (f > 1 && f < safe) f = safe;
+            const double target = safe > 1.12 ? safe : 1.12; /* of a recovery plan */
             double wsum = 0;
             for (int j = 0; j < g->area_n[ai]; j++) wsum += g->ag[g->area_ag[g->area_first[ai] + j]].weight;
             for (int j = 0; j < g->area_n[ai]; j++) {
@@ -535,9 +541,9 @@ static regia_status_t capacity(gen_t *g)
                     int i0 = g->seg_start[k], y, m, dd;
                     regia_civil_from_days(g->day0 + i0, &y, &m, &dd);
                     double yrs = (double)(i0 - WARMUP_DAYS) / 365.25, grow = pow(1 + TREND, yrs);
-                    /* a short area gets a recovery plan: its capacity closes a third of
-                     * the gap to 1.06 x demand each year of the period */
-                    double fk = f < 1 && yrs > 0 ? f + (1.06 - f) * (yrs / 3 < 1 ? yrs / 3 : 1) : f;
+                    /* a short area gets a recovery plan: its capacity rises linearly to
+                     * `target` x demand over the first two years of the period */
+                    double fk = f < 1 && yrs > 0 ? f + (target - f) * (yrs / 2 < 1 ? yrs / 2 : 1) : f;
                     double x = weekly * fk * grow * a->weight / wsum * (m == 8 ? AUGUST_CAPACITY : 1.0);
                     a->slots[k] = x < 1 ? 1 : (int)floor(x + 0.5);
                 }
@@ -658,6 +664,42 @@ static void outcome(gen_t *g, draw_t *r, booking_t *b)
     if (b->o_min >= 24 * 60) b->o_min = 24 * 60 - 1;
 }
 
+/* An agenda of service s chosen in proportion to its weekly slots on `day`, among those of
+ * the residence district's guarantee area (scope 0), of its ASL (1) or of the region (2). */
+static int pick_agenda(gen_t *g, draw_t *r, int s, int scope, int d, int day)
+{
+    const int asl = g->dist_asl[d], area = area_of(g, s, d), seg = g->seg_of_day[day];
+    double tot = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        double x = pass ? unif(r) * tot : 0, acc = 0;
+        int last = -1;
+        for (int j = 0; j < g->svc_ag_n[s]; j++) {
+            int a = g->svc_ag_first[s] + j;
+            const agenda_t *ag = &g->ag[a];
+            int in = scope == 2 || (scope == 1 && g->dist_asl[ag->district] == asl) ||
+                     (scope == 0 && area_of(g, s, ag->district) == area &&
+                      (area >= g->n_dist || ag->district == d));
+            if (!in) continue;
+            acc += ag->slots[seg] + 1;
+            last = a;
+            if (pass && acc > x) return a;
+        }
+        if (pass) return last;
+        tot = acc;
+    }
+    return g->svc_ag_first[s];
+}
+
+/* The last day before the horizon agenda a works (where a request that finds no free slot
+ * in the whole horizon is put: agendas are never closed). */
+static int last_workday(const gen_t *g, const agenda_t *a)
+{
+    int res;
+    for (int i = g->H - 1; i > 0; i--)
+        if (day_cap(g, a, i, &res) > 0) return i;
+    return g->H - 1;
+}
+
 /* Book one request (first access SSN, follow-up or intramoenia), fill and write it. */
 static void book(gen_t *g, out_t *o, draw_t *r, booking_t *b, int write)
 {
@@ -676,17 +718,21 @@ static void book(gen_t *g, out_t *o, draw_t *r, booking_t *b, int write)
     } else if (b->access == WL_ACCESS_FOLLOWUP) {
         int s0 = b->c_day + 20 + exp_days(r, 60);
         d = area_first(g, b->s, area, 5, s0, &a, &pool);
-        if (d < 0) { d = g->H - 1; a = g->area_ag[g->area_first[area_index(g, b->s, area)]]; pool = 0; b->b_min = 8 * 60; }
-        else b->b_min = agenda_take(g, &g->ag[a], d, pool);
+        if (d < 0) {
+            a = g->area_ag[g->area_first[area_index(g, b->s, area)]];
+            d = last_workday(g, &g->ag[a]);
+            b->b_min = 8 * 60;
+        } else
+            b->b_min = agenda_take(g, &g->ag[a], d, pool);
         b->agenda = a;
         b->b_day = b->f_day = d;
         b->f_min = b->b_min;
     } else {
         const int c = b->klass;
         d = area_first(g, b->s, area, c, b->c_day + 1, &a, &pool);
-        if (d < 0) { /* no slot in the whole horizon: the last day (agendas are never closed) */
-            d = g->H - 1;
+        if (d < 0) { /* no slot in the whole horizon: its last working day */
             a = g->area_ag[g->area_first[area_index(g, b->s, area)]];
+            d = last_workday(g, &g->ag[a]);
             pool = -1;
         }
         b->f_day = d;
@@ -699,27 +745,26 @@ static void book(gen_t *g, out_t *o, draw_t *r, booking_t *b, int write)
             b->reason = WL_REASON_PERSONAL;
             int delay = c == WL_U ? 1 : c == WL_B ? 2 + (int)(unif(r) * 5) : 5 + (int)(unif(r) * 35);
             int d2 = area_first(g, b->s, area, c, d + delay, &a, &pool);
-            if (d2 < 0) { d2 = g->H - 1; pool = -1; a = b->agenda = g->area_ag[g->area_first[area_index(g, b->s, area)]]; }
+            if (d2 < 0) {
+                a = g->area_ag[g->area_first[area_index(g, b->s, area)]];
+                d2 = last_workday(g, &g->ag[a]);
+                pool = -1;
+            }
             b->agenda = a;
             b->b_day = d2;
             b->b_min = pool >= 0 ? agenda_take(g, &g->ag[a], d2, pool) : 8 * 60;
         } else { /* by choice: a provider of the patient's choosing */
             b->reason = WL_REASON_CHOICE;
             double v = unif(r);
-            int pick;
-            const int s = b->s, na = g->svc_ag_n[s];
-            if (v < 0.5) { /* another agenda of the area (or the same one, later) */
-                int ai = area_index(g, s, area);
-                pick = g->area_ag[g->area_first[ai] + (int)(unif(r) * g->area_n[ai])];
-            } else if (v < 0.85) { /* an agenda of the same ASL */
-                int tries = 0;
-                do pick = g->svc_ag_first[s] + (int)(unif(r) * na);
-                while (g->dist_asl[g->ag[pick].district] != g->dist_asl[b->d] && ++tries < 8);
-            } else
-                pick = g->svc_ag_first[s] + (int)(unif(r) * na);
+            /* another agenda of the area (or the same one, later), of the ASL, or of the
+             * region; providers are chosen in proportion to their capacity */
+            int pick = pick_agenda(g, r, b->s, v < 0.5 ? 0 : v < 0.85 ? 1 : 2, b->d, b->c_day);
             int s0 = b->c_day + 1 + exp_days(r, 10);
             int d2 = agenda_first(g, &g->ag[pick], 6, s0, &pool);
-            if (d2 < 0) { d2 = g->H - 1; pool = -1; }
+            if (d2 < 0) {
+                d2 = last_workday(g, &g->ag[pick]);
+                pool = -1;
+            }
             b->agenda = pick;
             b->b_day = d2;
             b->b_min = pool >= 0 ? agenda_take(g, &g->ag[pick], d2, pool) : 8 * 60;

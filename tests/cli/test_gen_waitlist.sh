@@ -86,7 +86,7 @@ for r in rows:
     if r["guarantee"] != ("0" if r["guarantee_reason"] == "choice" else "1"): fail(f"guarantee flag: {r}")
     visit = "/" in r["service_code"] or r["service_code"].startswith(("89.7", "95.02", "89.13", "89.26"))
     lim = {"U": 3, "B": 10, "D": 30 if visit else 60, "P": 120}[k]
-    waits[(r["service_code"].split("/")[0], k)].append((fa - c).total_seconds() / 86400 <= lim)
+    waits[(r["service_code"].split("/")[0], r["residence_district"], k)].append((fa - c).total_seconds() / 86400 <= lim)
 others = sum(month[m] for m in range(1, 13) if m != 8) / 11
 print(f"rows {n}; August {month[8]} contacts, other months' mean {others:.0f}")
 if not month[8] < 0.8 * others: fail("August has not fewer contacts than the other months")
@@ -106,11 +106,12 @@ rep = sum(1 for v in patients.values() if v > 1); multi = sum(1 for v in lines.v
 print(f"repeat patients {rep}, prescriptions with several lines {multi}")
 if rep < 1000 or multi < 100: fail("too few repeat patients or multi-line prescriptions")
 if new_before or not new_after or old_after: fail(f"catalogue: 2024 codes before 30/12/2024 {new_before}, after {new_after}; 1996 visit codes after {old_after}")
-# breaches: some services have D or P first offers beyond the limit for many requests
-bad = sorted((sum(v) / len(v), s, k) for (s, k), v in waits.items() if k in "DP" and len(v) >= 50)
-print("lowest D/P shares within the limit:", [(s, k, round(x, 2)) for x, s, k in bad[:4]])
-if not bad or bad[0][0] > 0.7: fail("no service breaches for D or P")
-if sum(1 for x, s, k in bad if x >= 0.9) < len(bad) // 3: fail("too few services within the limits")
+# breaches: in some service x district the first offers of D or P requests are beyond the
+# limit for many; most are within it
+bad = sorted((sum(v) / len(v), s, d, k) for (s, d, k), v in waits.items() if k in "DP" and len(v) >= 40)
+print("lowest D/P shares within the limit:", [(s, d, k, round(x, 2)) for x, s, d, k in bad[:4]])
+if not bad or bad[0][0] > 0.6: fail("no service x district breaches for D or P")
+if sum(1 for x, *_ in bad if x >= 0.9) < len(bad) // 2: fail("too few service x district cells within the limits")
 # districts and agendas
 ds = list(csv.DictReader(open(D + "/districts.csv")))
 if len(ds) != 4 or list(ds[0]) != ["asl_code", "asl_name", "district_code", "district_name", "population"]: fail("districts.csv")
