@@ -23,6 +23,7 @@
  * No MPI call here.  User's reference: docs/waitlist-ingest.md.
  */
 #include <limits.h>
+#include <math.h>
 #include <netcdf.h>
 #include <netcdf_par.h>
 #include <stdint.h>
@@ -48,7 +49,7 @@ typedef struct { int32_t file, pad; int64_t line, off; } dup_t;
 enum { V_PAT, V_RX, V_LINE, V_TRX, V_TCON, V_TFIRST, V_TBOOK, V_TOUT, V_OUTCOME, V_PRIO, V_ACCESS, V_REGIME, V_GUAR,
        V_REASON, V_CAT, V_SVC, V_PROV, V_AGENDA, V_RDIST, V_PDIST, V_SFIRST, V_SCOUNT, V_SCODE, V_SCODE_NEW, V_SNAME,
        V_SKIND, V_SAREA, V_SGROUP, V_DCODE, V_DNAME, V_DASL, V_ACODE, V_ANAME, V_PCODE, V_PNAME, V_PDISTRICT,
-       V_GCODE, V_GPROV, V_GSVC, NV };
+       V_GCODE, V_GPROV, V_GSVC, V_SDISC, V_DPOP, NV };
 
 typedef struct {
     wli_opts_t o;
@@ -696,11 +697,24 @@ static regia_status_t wli_define(regia_run_t *run, void *self, int ncid)
     }
     REGIA_TRY(def(ncid, "service_group", NC_CHAR, 2, s24g, "service group (limits and targets may be set per group)",
                   "auxiliaryInformation", &v[V_SGROUP]));
+    {
+        int d8, s8[2] = {ds, 0};
+        REGIA_NC(nc_def_dim(ncid, "discipline_strlen", 8, &d8));
+        s8[1] = d8;
+        REGIA_TRY(def(ncid, "service_discipline", NC_CHAR, 2, s8, "discipline (branca) of a visit, empty for tests",
+                      "auxiliaryInformation", &v[V_SDISC]));
+    }
     int dcode[2] = {dd, d16}, dname[2] = {dd, d64}, acode[2] = {da, d16}, aname[2] = {da, d64};
     REGIA_TRY(def(ncid, "district_code", NC_CHAR, 2, dcode, "district code", "auxiliaryInformation", &v[V_DCODE]));
     REGIA_TRY(def(ncid, "district_name", NC_CHAR, 2, dname, "district name", "auxiliaryInformation", &v[V_DNAME]));
     REGIA_TRY(def(ncid, "district_asl", NC_INT, 1, &dd, "index of the district's ASL (dimension asl)",
                   "auxiliaryInformation", &v[V_DASL]));
+    REGIA_TRY(def(ncid, "district_population", NC_DOUBLE, 1, &dd, "residents of the district (NaN: not given)",
+                  "auxiliaryInformation", &v[V_DPOP]));
+    {
+        double nan = NAN;
+        REGIA_NC(nc_def_var_fill(ncid, v[V_DPOP], 0, &nan));
+    }
     REGIA_TRY(def(ncid, "asl_code", NC_CHAR, 2, acode, "ASL code", "auxiliaryInformation", &v[V_ACODE]));
     REGIA_TRY(def(ncid, "asl_name", NC_CHAR, 2, aname, "ASL name", "auxiliaryInformation", &v[V_ANAME]));
     int pcode[2] = {dp, d32}, pname[2] = {dp, d64}, gcode[2] = {dg, d32};
@@ -866,6 +880,7 @@ static regia_status_t wli_write(regia_run_t *run, void *self, int ncid)
     REGIA_TRY(put_text_rows(run, ncid, v[V_SCODE_NEW], nsv, 24, sv->code_new, sizeof *sv));
     REGIA_TRY(put_text_rows(run, ncid, v[V_SNAME], nsv, 96, sv->name, sizeof *sv));
     REGIA_TRY(put_text_rows(run, ncid, v[V_SGROUP], nsv, 24, sv->group, sizeof *sv));
+    REGIA_TRY(put_text_rows(run, ncid, v[V_SDISC], nsv, 8, sv->discipline, sizeof *sv));
     for (int s = 0; s < nsv; s++) i8[s] = (signed char)sv[s].kind;
     REGIA_TRY(regia_run_put_rows(run, ncid, v[V_SKIND], 1, 0, r0 ? nsv : 0, NULL, NC_BYTE, i8));
     for (int s = 0; s < nsv; s++) i8[s] = (signed char)sv[s].area_level;
@@ -874,6 +889,7 @@ static regia_status_t wli_write(regia_run_t *run, void *self, int ncid)
     REGIA_TRY(put_text_rows(run, ncid, v[V_DCODE], D->n_district, 16, D->district_code[0], sizeof D->district_code[0]));
     REGIA_TRY(put_text_rows(run, ncid, v[V_DNAME], D->n_district, 64, D->district_name[0], sizeof D->district_name[0]));
     REGIA_TRY(regia_run_put_rows(run, ncid, v[V_DASL], 1, 0, r0 ? D->n_district : 0, NULL, NC_INT, D->district_asl));
+    REGIA_TRY(regia_run_put_rows(run, ncid, v[V_DPOP], 1, 0, r0 ? D->n_district : 0, NULL, NC_DOUBLE, D->population));
     REGIA_TRY(put_text_rows(run, ncid, v[V_ACODE], D->n_asl, 16, D->asl_code[0], sizeof D->asl_code[0]));
     REGIA_TRY(put_text_rows(run, ncid, v[V_ANAME], D->n_asl, 64, D->asl_name[0], sizeof D->asl_name[0]));
     if (g->prov.n) {

@@ -161,6 +161,8 @@ int wl_is_holiday(int y, int mo, int d);
  *     service_name_strlen = 96), service_group (service, code_new_strlen = 24),
  *     district_code / asl_code (.., code_strlen), district_name / asl_name / provider_name
  *     (.., name_strlen = 64), provider_code / agenda_code (.., id_strlen = 32).
+ *   service_discipline (service, discipline_strlen = 8) char, empty for diagnostics;
+ *     district_population(district) double (NaN when the districts file has none);
  *   service_kind (0 visit, 1 diagnostic) and service_area_level (0 district, 1 asl) byte;
  *     agenda = -1 for a booking without an agenda; catalogue as written (1996 or 2024)
  * Global attributes: services_table_version, services_table_sha256, pseudonymisation

@@ -211,6 +211,7 @@ code = lambda v, j: "".join(c.decode() for c in nc[v][j].compressed())
 assert code("provider_code", nc["provider"][i]) == "OSP03" and nc["agenda"][i] == -1  # row 7: no agenda
 assert code("agenda_code", nc["agenda"][rx.index(mac("rx:RXID00009QW"))]) == "AG02"
 assert code("district_code", nc["residence_district"][i]) == "D2"
+assert list(nc["district_population"][:]) == [60000, 70000, 65000] and code("service_discipline", s[i]) == "08"
 # no first available time for i % 4 == 0: the fill value
 j = rx.index(mac("rx:RXID00008QW"))
 assert np.ma.is_masked(nc["first_available_time"][j]) or nc["first_available_time"][j] == -2**63
