@@ -130,7 +130,7 @@ open(f"{D}/m.csv", "w").write("\n".join(ml) + "\n")
 with open(f"{D}/region.ini", "w") as f:
     f.write("[input]\ndata = r.csv\nkey_file = wl.key\ndistricts = districts.csv\nseparator = semicolon\nrun_date = 2025-06-30\n")
     f.write("[columns]\n" + "".join(f"{c} = {names[c]}\n" for c in H))
-    f.write("[job]\noutput = region.nc\n")
+    f.write("[job]\ndomain = ingest waitlist\noutput = region.nc\n")
 PY
 read -r N_READ N_KEPT N_REJ <"$D/counts.txt"
 ING=(ingest waitlist --key-file "$D/wl.key" --districts "$D/districts.csv" --run-date 2025-06-30)
@@ -267,5 +267,11 @@ R1 "${ING[@]}" --data "$D/m.csv" --max-rejected 100 --output "$D/mu.nc" >/dev/nu
 grep -q 'contradicts the default format dd/mm/yyyy (month > 12): an mm/dd/yyyy export? state date_format = mdy' \
   "$D/mu.rejects.csv" || fail "mdy unstated: no per-row reason"
 echo "ok: mm/dd/yyyy not stated: its rows with a day > 12 are rejected with the reason, never guessed"
+# a job file of this domain submits as `regia ingest waitlist JOBFILE`
+printf '[slurm]\nprofile = local\nlog_dir = logs\n' >>"$D/region.ini"
+out=$("$REGIA" submit --dry-run "$D/region.ini" 2>&1) || { echo "$out"; fail "submit of an ingest waitlist job file"; }
+grep -qE "^srun .*regia' ingest waitlist '$D/region.ini'" "$D/logs/region-ingest-waitlist.sbatch" ||
+  fail "the batch script does not run regia ingest waitlist JOBFILE"
+echo "ok: a job file of ingest waitlist submits as regia ingest waitlist JOBFILE"
 compare_all || fail "bookings differ"
 [[ -z $(ls "$D" | grep 'tmp$') ]] || fail "temporary files left: $(ls "$D")"
