@@ -1,4 +1,4 @@
-/* test_waitlist_sdc.c - disclosure control of the compliance cube (drivers/waitlist_sdc.c)
+/* test_waitlist_sdc_cube.c - disclosure control of the compliance cube (drivers/waitlist_sdc.c)
  * on seeded bookings of one service in three districts of one ASL over four weeks: the
  * cube cannot be written before disclosure control ran (wl_sdc_require), distinct patients
  * are counted by pseudonym, no published count or patient count is 0 < n < k, the audit
