@@ -645,6 +645,7 @@ static regia_status_t wli_define(regia_run_t *run, void *self, int ncid)
         REGIA_TRY(def(ncid, tn[i], NC_INT64, 1, &db, tl[i], "auxiliaryInformation", &v[V_TRX + i]));
         NCA_TXT(v[V_TRX + i], "units", "seconds since 1970-01-01 00:00:00");
         NCA_TXT(v[V_TRX + i], "calendar", "standard");
+        NCA_TXT(v[V_TRX + i], "standard_name", "time");
         REGIA_NC(nc_def_var_fill(ncid, v[V_TRX + i], 0, &fill));
     }
     {
@@ -681,6 +682,7 @@ static regia_status_t wli_define(regia_run_t *run, void *self, int ncid)
                   "auxiliaryInformation", &v[V_SFIRST]));
     REGIA_TRY(def(ncid, "service_count", NC_INT64, 1, &ds, "bookings of the service", "auxiliaryInformation",
                   &v[V_SCOUNT]));
+    NCA_TXT(v[V_SCOUNT], "units", "1");
     int s16[2] = {ds, d16}, s24[2] = {ds, d24}, s96[2] = {ds, d96}, s24g[2] = {ds, d24};
     REGIA_TRY(def(ncid, "service_code", NC_CHAR, 2, s16, "1996 nomenclator code", "auxiliaryInformation", &v[V_SCODE]));
     REGIA_TRY(def(ncid, "service_code_new", NC_CHAR, 2, s24, "LEA nomenclator code in force since 30/12/2024",
@@ -715,6 +717,7 @@ static regia_status_t wli_define(regia_run_t *run, void *self, int ncid)
         double nan = NAN;
         REGIA_NC(nc_def_var_fill(ncid, v[V_DPOP], 0, &nan));
     }
+    NCA_TXT(v[V_DPOP], "units", "1");
     REGIA_TRY(def(ncid, "asl_code", NC_CHAR, 2, acode, "ASL code", "auxiliaryInformation", &v[V_ACODE]));
     REGIA_TRY(def(ncid, "asl_name", NC_CHAR, 2, aname, "ASL name", "auxiliaryInformation", &v[V_ANAME]));
     int pcode[2] = {dp, d32}, pname[2] = {dp, d64}, gcode[2] = {dg, d32};
