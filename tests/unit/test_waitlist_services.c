@@ -60,7 +60,7 @@ static void rome_is(int64_t t, int y, int mo, int d, int h, int mi)
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/test_waitlist_services.%d", (int)getpid());
-    char cmd[300];
+    char cmd[1600];
     snprintf(cmd, sizeof cmd, "mkdir -p %s", dir);
     if (system(cmd) != 0) return 1;
 
@@ -233,6 +233,29 @@ int main(void)
     CHECK(!wl_is_holiday(2024, 6, 29));  /* Sts Peter and Paul, Rome's patrons */
     CHECK(!wl_is_holiday(2025, 10, 4) && wl_is_holiday(2026, 10, 4)); /* L. 151/2025, from 2026 */
     CHECK(!wl_is_holiday(2024, 3, 19) && !wl_is_holiday(2024, 11, 4));
+
+    /* --- where the shipped table is found ---------------------------------------------------- */
+    {
+        char data_dir[400], want[600];
+        snprintf(data_dir, sizeof data_dir, "%s/share", dir);
+        snprintf(cmd, sizeof cmd, "mkdir -p %s/waitlist && cp %s %s/waitlist/", data_dir, shipped, data_dir);
+        CHECK(system(cmd) == 0);
+        setenv("REGIA_DATA_DIR", data_dir, 1);
+        snprintf(want, sizeof want, "%s/waitlist/pngla_services.csv", data_dir);
+        CHECK_MSG(strcmp(wl_services_default_path(), want) == 0, "%s", wl_services_default_path());
+        unsetenv("REGIA_DATA_DIR");
+        if (root) { /* REGIA_ROOT: the source tree's data/ */
+            const char *p = wl_services_default_path();
+            CHECK_MSG(strstr(p, "/data/waitlist/pngla_services.csv") != NULL, "%s", p);
+            wl_services_t u;
+            CHECK_OK(wl_services_load(p, &u));
+            CHECK(u.n == t.n && !strcmp(u.sha, t.sha));
+            wl_services_free(&u);
+        }
+        setenv("REGIA_DATA_DIR", "/nonexistent", 1);
+        CHECK(strstr(wl_services_default_path(), "pngla_services.csv") != NULL); /* falls through */
+        unsetenv("REGIA_DATA_DIR");
+    }
 
     /* --- names ------------------------------------------------------------------------------ */
     CHECK(!strcmp(WL_CLASS_NAMES[WL_P], "P") && !strcmp(WL_CLASS_NAMES[WL_CLASS_ALL], "all"));
