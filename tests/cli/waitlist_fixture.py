@@ -1,13 +1,15 @@
-# waitlist_fixture.py OUT.nc [random bookings per service]: a bookings NetCDF in the layout
+# waitlist_fixture.py OUT.nc [random bookings per service] [services]: a bookings NetCDF in the layout
 # of drivers/waitlist_impl.h (what regia ingest waitlist writes), built directly so that
 # the compliance rules are tested apart from the ingest: service 0 (89.7A.3, a visit) holds
 # the hand-worked cases of tests/cli/test_waitlist.sh, each for REP patients; services 1
-# and 2 hold seeded random bookings in three districts of two ASLs.
+# and 2 (and 3 .. services-1, test visits 99.NN, when asked for) hold seeded random bookings
+# in three districts of two ASLs.
 import sys, hashlib, datetime as dt
 from zoneinfo import ZoneInfo
 import numpy as np, netCDF4
 out = sys.argv[1]
 NRAND = int(sys.argv[2]) if len(sys.argv) > 2 else 400
+NSERV = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 ROME = ZoneInfo("Europe/Rome")
 NOTIME = np.iinfo(np.int64).min
 def T(s):
@@ -16,6 +18,7 @@ def T(s):
 services = [("89.7", "89.7A.3", "Prima visita cardiologica", 0, 0, "visit"),
             ("89.13", "89.13", "Prima visita neurologica", 0, 0, "visit"),
             ("87.41", "87.41", "TC del torace", 1, 1, "imaging")]
+services += [("99.%02d" % i, "99.%02d" % i, "Visita di prova %d" % i, 0, 0, "visit") for i in range(3, NSERV)]
 districts = [("D1", "Distretto Uno", 0), ("D2", "Distretto Due", 0), ("D3", "Distretto Tre", 1)]
 asls = [("A1", "ASL Uno"), ("A2", "ASL Due")]
 # name, class (0 U 1 B 2 D 3 P 4 none), access, regime, rx, contact, first, booked, reason, outcome, outcome time
@@ -41,7 +44,7 @@ for name, c, acc, reg, rx, co, fa, bo, rs, oc, ot in H:
                          rs=rs, oc=oc, ot=T(ot)))
 rng = np.random.default_rng(7)
 t0 = T("2025-01-06 08:00")
-for s in (1, 2):
+for s in range(1, NSERV):
     for i in range(NRAND):
         pid += 1
         co = t0 + int(rng.integers(0, 84 * 86400))
@@ -60,7 +63,7 @@ import hmac
 nc = netCDF4.Dataset(out, "w", format="NETCDF4")
 nc.title = "test bookings (synthetic)"; nc.synthetic = "yes"
 nc.services_table_version = "test-1"; nc.pseudonymisation = "HMAC-SHA-256"
-for dn, L in (("booking", n), ("service", 3), ("district", 3), ("asl", 2), ("provider", 1), ("agenda", 1), ("pseudonym", 32)):
+for dn, L in (("booking", n), ("service", NSERV), ("district", 3), ("asl", 2), ("provider", 1), ("agenda", 1), ("pseudonym", 32)):
     nc.createDimension(dn, L)
 def V(name, typ, dims, data, **att):
     v = nc.createVariable(name, typ, dims, fill_value=att.pop("fill", None))
@@ -84,7 +87,7 @@ V("residence_district", "i4", ("booking",), np.array([r["d"] for r in rows], dty
 V("provider_district", "i4", ("booking",), np.array([r["d"] for r in rows], dtype=np.int32))
 V("provider", "i4", ("booking",), np.zeros(n, dtype=np.int32))
 V("agenda", "i4", ("booking",), np.zeros(n, dtype=np.int32))
-cnt = np.bincount([r["s"] for r in rows], minlength=3).astype(np.int64)
+cnt = np.bincount([r["s"] for r in rows], minlength=NSERV).astype(np.int64)
 V("service_first", "i8", ("service",), np.concatenate([[0], np.cumsum(cnt)[:-1]]).astype(np.int64))
 V("service_count", "i8", ("service",), cnt)
 def S(name, dim, vals):
