@@ -459,12 +459,14 @@ static regia_status_t define_agendas(regia_run_t *run, wl_t *w, int ncid)
         const int d[2] = {d_ag, d_len};
         REGIA_TRY(regia_nc_def_data(ncid, "agenda_code", NC_CHAR, 2, d, NULL, &v[0]));
         ATT(v[0], "long_name", "agenda code (one entry per row of the agendas table: a capacity period)");
-        REGIA_TRY(int_var(ncid, "agenda_service", 1, &d_ag, "index of the agenda's service on the service dimension",
-                          NULL, NULL, &v[1]));
-        ATT(v[1], "coverage_content_type", "auxiliaryInformation");
-        REGIA_TRY(int_var(ncid, "agenda_district", 1, &d_ag, "index of the agenda's district on the area dimension",
-                          NULL, NULL, &v[2]));
-        ATT(v[2], "coverage_content_type", "auxiliaryInformation");
+        ATT(v[0], "_Encoding", "utf-8"); /* xarray, netCDF4: read as strings */
+        ATT(v[0], "coverage_content_type", "coordinate");
+        REGIA_TRY(regia_nc_def_data(ncid, "agenda_service", NC_INT, 1, &d_ag, NULL, &v[1]));
+        ATT(v[1], "long_name", "index of the agenda's service on the service dimension");
+        ATT(v[1], "coverage_content_type", "coordinate");
+        REGIA_TRY(regia_nc_def_data(ncid, "agenda_district", NC_INT, 1, &d_ag, NULL, &v[2]));
+        ATT(v[2], "long_name", "index of the agenda's district on the area dimension");
+        ATT(v[2], "coverage_content_type", "coordinate");
     } else
         v[0] = -1; /* someone else writes the agendas' coordinates */
     {
@@ -473,6 +475,7 @@ static regia_status_t define_agendas(regia_run_t *run, wl_t *w, int ncid)
                           "weekly slots to reserve per class in the agenda: its area's alloc_reserve_slots split over "
                           "the area's agendas in proportion to their slots in the risk weeks (largest remainder)",
                           "1/week", "-1: not an agenda of a guarantee area's service, or class 'all'", &v[3]));
+        if (v[0] >= 0) ATT(v[3], "coordinates", "agenda_code agenda_service agenda_district");
     }
 err:
     return st;
@@ -517,12 +520,15 @@ regia_status_t wl_alloc_define(regia_run_t *run, wl_t *w, int ncid)
     REGIA_TRY(int_var(ncid, "alloc_extra_slots", 2, d2,
                       "smallest extra weekly slots that bring P(missing the target) to at most alloc_level for every "
                       "class and risk week", "1/week", ga, &v[V_EXTRA]));
+    ATT(v[V_EXTRA], "coordinates", "service_code service_code_new service_name area_code area_name area_level");
     REGIA_TRY(int_var(ncid, "alloc_added_slots", 2, d2,
                       "extra weekly slots still to add after the moves of spare slots between districts of one ASL",
                       "1/week", ga, &v[V_ADDED]));
+    ATT(v[V_ADDED], "coordinates", "service_code service_code_new service_name area_code area_name area_level");
     REGIA_TRY(int_var(ncid, "alloc_spare_slots", 2, d2,
                       "weekly slots an area that meets its targets could give up and still meet them (visits: "
                       "districts only)", "1/week", ga, &v[V_SPARE]));
+    ATT(v[V_SPARE], "coordinates", "service_code service_code_new service_name area_code area_name area_level");
     REGIA_TRY(regia_nc_def_data(ncid, "alloc_target_met", NC_BYTE, 2, d2, NULL, &v[V_MET]));
     {
         const signed char fill = -1, fv[2] = {0, 1};
@@ -531,12 +537,14 @@ regia_status_t wl_alloc_define(regia_run_t *run, wl_t *w, int ncid)
         ATT(v[V_MET], "flag_meanings", "not_within_alloc_max_extra met");
         ATT(v[V_MET], "long_name", "whether alloc_extra_slots reaches alloc_level (0: even alloc_max_extra does not)");
         ATT(v[V_MET], "coverage_content_type", "modelResult");
+        ATT(v[V_MET], "coordinates", "service_code service_code_new service_name area_code area_name area_level");
     }
     REGIA_TRY(int_var(ncid, "alloc_reserve_slots", 3, d3,
                       "weekly slots to reserve per class (U and B: the (1 - alloc_level) quantile of the class's "
                       "weekly arrivals, released 1 (U) and 3 (B) days before their date)", "1/week",
                       "the area's total (to split over its agendas in proportion to their slots); checked by "
                       "simulation at the recommended capacity", &v[V_RES]));
+    ATT(v[V_RES], "coordinates", "service_code service_code_new service_name area_code area_name area_level class_name");
     for (int j = 0; j < N_NHSR; j++) {
         REGIA_TRY(regia_nc_def_data(ncid, NHSR_NAME[j], NC_DOUBLE, 3, d3, NULL, &v[V_NHSR0 + j]));
         ATT(v[V_NHSR0 + j], "long_name", NHSR_LONG[j]);
@@ -544,12 +552,14 @@ regia_status_t wl_alloc_define(regia_run_t *run, wl_t *w, int ncid)
         ATT(v[V_NHSR0 + j], "comment", "NHSRwaitinglist's closed forms in weeks (the class limit in weeks as the "
                                        "target wait, factor 4); guarantee areas, classes U B D P");
         ATT(v[V_NHSR0 + j], "coverage_content_type", "modelResult");
+        ATT(v[V_NHSR0 + j], "coordinates", "service_code service_code_new service_name area_code area_name area_level class_name");
     }
     {
         const int d3m[3] = {w->dim.service, w->dim.move, w->dim.move_to};
         REGIA_TRY(int_var(ncid, "alloc_move_slots", 3, d3m,
                           "weekly slots moved from the first district to the second (same ASL, visits)", "1/week",
                           NULL, &v[V_MOVE]));
+        ATT(v[V_MOVE], "coordinates", "service_code service_code_new service_name district_code to_district_code");
     }
     {
         long long tot[2] = {0, 0};

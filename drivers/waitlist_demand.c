@@ -294,6 +294,8 @@ err:
 
 #define ATT(v, key, s) REGIA_NC(nc_put_att_text(ncid, v, key, strlen(s), s))
 
+#define WL_COORDS_SAC "service_code service_code_new service_name area_code area_name area_level class_name"
+
 enum { V_FC = 0, V_LO, V_UP, V_METHOD, V_ADI, V_CV2 };
 
 static const char DEM_FLAG_MEANINGS[] =
@@ -309,6 +311,7 @@ regia_status_t wl_demand_define(regia_run_t *run, wl_t *w, int ncid)
         REGIA_TRY(regia_nc_def_data(ncid, "demand_forecast", NC_DOUBLE, 4, dims, NULL, &v[V_FC]));
         ATT(v[V_FC], "long_name", "forecast weekly first-access SSN requests (mean of the predictive distribution)");
         ATT(v[V_FC], "units", "1/week");
+        ATT(v[V_FC], "coordinates", WL_COORDS_SAC);
         ATT(v[V_FC], "coverage_content_type", "modelResult");
         ATT(v[V_FC], "comment",
             "districts of residence and classes U B D P only (NaN for ASLs, the region, class 'all', and series "
@@ -320,10 +323,12 @@ regia_status_t wl_demand_define(regia_run_t *run, wl_t *w, int ncid)
         REGIA_TRY(regia_nc_def_data(ncid, "demand_lower", NC_DOUBLE, 5, dims, NULL, &v[V_LO]));
         ATT(v[V_LO], "long_name", "lower bound of the prediction interval of weekly first-access SSN requests");
         ATT(v[V_LO], "units", "1/week");
+        ATT(v[V_LO], "coordinates", WL_COORDS_SAC);
         ATT(v[V_LO], "coverage_content_type", "modelResult");
         REGIA_TRY(regia_nc_def_data(ncid, "demand_upper", NC_DOUBLE, 5, dims, NULL, &v[V_UP]));
         ATT(v[V_UP], "long_name", "upper bound of the prediction interval of weekly first-access SSN requests");
         ATT(v[V_UP], "units", "1/week");
+        ATT(v[V_UP], "coordinates", WL_COORDS_SAC);
         ATT(v[V_UP], "coverage_content_type", "modelResult");
         const char *c = "ETS: the Gaussian interval of the kernel clipped at 0 (the quantiles of the forecast "
                         "distribution censored at 0); Croston family: the kernel's intervals, the same at every step";
@@ -338,6 +343,7 @@ regia_status_t wl_demand_define(regia_run_t *run, wl_t *w, int ncid)
         REGIA_NC(nc_put_att_schar(ncid, v[V_METHOD], "_FillValue", NC_BYTE, 1, &fill));
         REGIA_NC(nc_put_att_schar(ncid, v[V_METHOD], "flag_values", NC_BYTE, 8, fv));
         ATT(v[V_METHOD], "flag_meanings", DEM_FLAG_MEANINGS);
+        ATT(v[V_METHOD], "coordinates", WL_COORDS_SAC);
         ATT(v[V_METHOD], "coverage_content_type", "auxiliaryInformation");
         ATT(v[V_METHOD], "comment", w->dem_period == 52
                                         ? "ETS with a 52-week season (at least two years of history)"
@@ -345,10 +351,12 @@ regia_status_t wl_demand_define(regia_run_t *run, wl_t *w, int ncid)
         REGIA_TRY(regia_nc_def_data(ncid, "demand_adi", NC_DOUBLE, 3, dims, NULL, &v[V_ADI]));
         ATT(v[V_ADI], "long_name", "average inter-demand interval of the demand history (Syntetos-Boylan)");
         ATT(v[V_ADI], "units", "week");
+        ATT(v[V_ADI], "coordinates", WL_COORDS_SAC);
         ATT(v[V_ADI], "coverage_content_type", "auxiliaryInformation");
         REGIA_TRY(regia_nc_def_data(ncid, "demand_cv2", NC_DOUBLE, 3, dims, NULL, &v[V_CV2]));
         ATT(v[V_CV2], "long_name", "squared coefficient of variation of the non-zero weekly demands (Syntetos-Boylan)");
         ATT(v[V_CV2], "units", "1");
+        ATT(v[V_CV2], "coordinates", WL_COORDS_SAC);
         ATT(v[V_CV2], "coverage_content_type", "auxiliaryInformation");
     }
     {

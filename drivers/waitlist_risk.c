@@ -318,21 +318,25 @@ regia_status_t wl_risk_define(regia_run_t *run, wl_t *w, int ncid)
     ATT(v[V_MEAN], "long_name", "expected share of the week's requests booked within the class limit");
     ATT(v[V_MEAN], "units", "1");
     ATT(v[V_MEAN], "comment", cm);
+    ATT(v[V_MEAN], "coordinates", "service_code service_code_new service_name area_code area_name area_level class_name");
     ATT(v[V_MEAN], "coverage_content_type", "modelResult");
     REGIA_TRY(regia_nc_def_data(ncid, "risk_share_q", NC_DOUBLE, 5, d5, NULL, &v[V_Q]));
     ATT(v[V_Q], "long_name", "quantiles over the simulated paths of the share booked within the class limit");
     ATT(v[V_Q], "units", "1");
     ATT(v[V_Q], "comment", cm);
+    ATT(v[V_Q], "coordinates", "service_code service_code_new service_name area_code area_name area_level class_name");
     ATT(v[V_Q], "coverage_content_type", "modelResult");
     REGIA_TRY(regia_nc_def_data(ncid, "risk_p_miss", NC_DOUBLE, 4, d4, NULL, &v[V_PMISS]));
     ATT(v[V_PMISS], "long_name", "probability that the share booked within the class limit is below the target");
     ATT(v[V_PMISS], "units", "1");
     ATT(v[V_PMISS], "comment", cm);
+    ATT(v[V_PMISS], "coordinates", "service_code service_code_new service_name area_code area_name area_level class_name");
     ATT(v[V_PMISS], "coverage_content_type", "modelResult");
     REGIA_TRY(regia_nc_def_data(ncid, "risk_requests", NC_DOUBLE, 4, d4, NULL, &v[V_REQ]));
     ATT(v[V_REQ], "long_name", "expected first-access requests arriving in the week (simulated)");
     ATT(v[V_REQ], "units", "1/week");
     ATT(v[V_REQ], "comment", cm);
+    ATT(v[V_REQ], "coordinates", "service_code service_code_new service_name area_code area_name area_level class_name");
     ATT(v[V_REQ], "coverage_content_type", "modelResult");
 err:
     return st;
