@@ -101,6 +101,8 @@ static const regia_job_key_t wli_schema[] = {
      "yyyy-mm-dd); ISO dates are always accepted; a date that contradicts the order is rejected, never guessed"},
     {"input", "run_date", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL,
      "date the plausibility window ends from: dates after it + 2 years are rejected [default: today, UTC]"},
+    {"input", "synthetic", REGIA_KEY_BOOL, 0, "no", 0, 0, NULL,
+     "the bookings are synthetic (regia gen waitlist): the output's title, source and 'synthetic' attribute say so"},
     {"limits", "max_rejected", REGIA_KEY_DOUBLE, 0, "5", 0, 100, NULL,
      "largest share of rejected rows that is not an error, in %"},
 #define X(c) COLKEY(c),
@@ -159,6 +161,7 @@ static regia_status_t wli_configure(regia_run_t *run, void *self)
     o->date_order = !strcasecmp(df, "mdy") ? WLI_MDY : !strcasecmp(df, "iso") ? WLI_ISO : WLI_DMY;
     o->date_order_stated = regia_job_line(j, "input", "date_format") > 0;
     o->max_rejected = regia_job_double(j, "limits", "max_rejected") / 100;
+    o->synthetic = regia_job_bool(j, "input", "synthetic");
     o->verbose = run->ctx->log.verbose;
     /* the plausible window: from 2000-01-01 (Rome) to the run date + 2 years */
     {
@@ -742,6 +745,7 @@ static regia_status_t wli_define(regia_run_t *run, void *self, int ncid)
     REGIA_NC(nc_put_att_longlong(ncid, NC_GLOBAL, "rows_kept", NC_INT64, 1, &g->rows[1]));
     REGIA_NC(nc_put_att_longlong(ncid, NC_GLOBAL, "rows_rejected", NC_INT64, 1, &g->rows[2]));
     NCA_TXT(NC_GLOBAL, "run_date", g->o.run_date);
+    NCA_TXT(NC_GLOBAL, "synthetic", g->o.synthetic ? "yes" : "no");
     {
         static const char *const dn[3] = {"dmy", "mdy", "iso"};
         NCA_TXT(NC_GLOBAL, "date_format", dn[g->o.date_order]);
@@ -776,14 +780,16 @@ static void wli_acdd(regia_run_t *run, void *self, void *acdd)
              "%lld + rejected %lld (see the rejects file).", g->key.id, g->rows[0], g->rows[1], g->rows[2]);
     const char *created = a->date_created, *hist = a->history, *id = a->id;
     *a = (regia_acdd_t){
-        .title = "Outpatient bookings, pseudonymised",
+        .title = g->o.synthetic ? "Outpatient bookings, pseudonymised (synthetic data)"
+                                : "Outpatient bookings, pseudonymised",
         .summary = "Outpatient booking records (prescription, CUP contact, first available date, booked date, "
                    "outcome, priority class, service, provider, districts) of the national waiting-list monitoring "
                    "(PNGLA), with keyed pseudonyms in place of patient and prescription identifiers; converted by "
                    "regia ingest waitlist",
         .keywords = "waiting lists, outpatient bookings, CUP, PNGLA, priority classes, pseudonymisation",
         .id = id ? id : g->id,
-        .source = "regional CUP booking exports (bookings CSV)",
+        .source = g->o.synthetic ? "synthetic bookings made by regia gen waitlist (no real patients, CUP or agency)"
+                                 : "regional CUP booking exports (bookings CSV)",
         .processing_level = "booking records as exported, checked, pseudonymised and reformatted",
         .comment = g->comment,
         .license = "Restricted: pseudonymised personal health data (GDPR art. 9); same terms as the input data",

@@ -70,6 +70,7 @@ typedef struct {
     double max_rejected;       /* largest share of rejected rows that is not an error   */
     int64_t t_min, t_max;      /* plausible times: [2000-01-01 Rome, run date + 2 years) */
     char run_date[16];
+    int synthetic;              /* [input] synthetic: the title and attributes say so */
     const char *header[WL_NCOL]; /* the export's header name of each canonical column   */
     int verbose;
 } wli_opts_t;

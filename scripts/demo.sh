@@ -34,7 +34,7 @@ rm -f "$out/wl.key"
 chmod 600 "$out/wl.key"
 echo "== 6/7 ingesting the bookings on $NP ranks (HMAC-SHA-256 pseudonyms)"
 "${mpi[@]}" "$REGIA" ingest waitlist --data "$out/waitlist-data/bookings.csv" --key-file "$out/wl.key" \
-    --districts "$out/waitlist-data/districts.csv" --run-date 2025-07-01 --output "$out/bookings.nc"
+    --districts "$out/waitlist-data/districts.csv" --run-date 2025-07-01 --synthetic --output "$out/bookings.nc"
 echo "== 7/7 waiting-list analysis on $NP ranks (jobs/waitlist_demo.ini)"
 "${mpi[@]}" "$REGIA" waitlist "$root/jobs/waitlist_demo.ini"
 echo
