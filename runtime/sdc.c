@@ -18,6 +18,11 @@
  *                  2000), solved for one cell at a time: a greedy heuristic, not the
  *                  optimal pattern, but every cell it returns is proved safe.
  *
+ * First pattern: no sum may hold exactly one suppressed cell (that cell would be given
+ * back exactly), so the cheapest published member of such a sum is hidden too, until none
+ * does (close_singletons).  Small blocks are also solved from the primaries by the LPs
+ * alone, and the cheaper of the two patterns is kept.
+ *
  * Every suppressed cell (primary or secondary) is processed from a queue: the attacker's
  * interval is computed; while it is narrower than the protection, the defender's LP adds
  * cells; cells it adds join the queue.  Suppressing more cells only widens intervals, so a
@@ -35,6 +40,7 @@
 #include <time.h>
 
 #define SDC_TOL 1e-6          /* counts are integers; LP round-off is far below this     */
+#define SDC_BOTH_MAX 600       /* blocks up to this many cells are solved both ways      */
 #define SDC_MOVE_EPS 1e-7     /* a defender move smaller than this is no move            */
 
 typedef struct {
@@ -609,8 +615,63 @@ err:
     return st;
 }
 
+/* No sum of block q may hold exactly one suppressed cell (it would give that cell back
+ * exactly): until none does, the cheapest published member of such a sum is suppressed
+ * too, preferring a part that can absorb a move of the protection (value >= protection).
+ * A cheap first pattern that closes most cycles; the LPs then check every cell and add
+ * what it still lacks. */
+static regia_status_t close_singletons(sdc_t *s, int64_t q, regia_sdc_problem_t *p)
+{
+    int64_t m = s->con_off[q + 1] - s->con_off[q], head = 0, tail = 0;
+    int64_t *work = malloc(sizeof *work * (size_t)(m + 1));
+    int8_t *queued = calloc((size_t)s->nc + 1, 1);
+    if (!work || !queued) {
+        free(work); free(queued);
+        return REGIA_FAIL(REGIA_ERR_NOMEM, "disclosure control: out of memory");
+    }
+    for (int64_t r = s->con_off[q]; r < s->con_off[q + 1]; r++) {
+        work[tail++] = s->cons[r];
+        queued[s->cons[r]] = 1;
+    }
+    while (head != tail) {
+        int64_t c = work[head];
+        head = (head + 1) % (m + 1);
+        queued[c] = 0;
+        int hidden = 0;
+        int64_t best = -1;
+        double best_cost = INFINITY;
+        for (int64_t x = p->cons_off[c] - 1; x < p->cons_off[c + 1]; x++) {
+            int64_t j = x < p->cons_off[c] ? p->cons_total[c] : p->cons_part[x];
+            if (p->status[j] != REGIA_SDC_PUBLISHED) {
+                hidden++;
+                continue;
+            }
+            /* a part that can move by the protection first, then any non-zero, then any */
+            double tier = p->value[j] >= s->protection ? 0.0 : p->value[j] > 0 ? 1.0 : 2.0;
+            if (x < p->cons_off[c]) tier += 0.5;   /* the total after a part of the same tier */
+            double cost = tier * 1e15 + cell_cost(p, j);
+            if (cost < best_cost) {
+                best_cost = cost;
+                best = j;
+            }
+        }
+        if (hidden != 1 || best < 0) continue;
+        p->status[best] = REGIA_SDC_SECONDARY;
+        for (int64_t r = s->inc_off[best]; r < s->inc_off[best + 1]; r++) {
+            int64_t c2 = s->inc[r];
+            if (queued[c2]) continue;
+            queued[c2] = 1;
+            work[tail] = c2;
+            tail = (tail + 1) % (m + 1);
+        }
+    }
+    free(work);
+    free(queued);
+    return REGIA_OK;
+}
+
 /* Protect every suppressed cell of block q. */
-static regia_status_t protect_block(sdc_t *s, int64_t q, regia_sdc_problem_t *p, int64_t *secondary)
+static regia_status_t protect_block(sdc_t *s, int64_t q, regia_sdc_problem_t *p, int singletons)
 {
     regia_status_t st = REGIA_OK;
     int64_t nq = s->cell_off[q + 1] - s->cell_off[q];
@@ -622,9 +683,12 @@ static regia_status_t protect_block(sdc_t *s, int64_t q, regia_sdc_problem_t *p,
         free(queue); free(move);
         return REGIA_FAIL(REGIA_ERR_NOMEM, "disclosure control: out of memory");
     }
+    int any = 0;
+    for (int64_t a = 0; a < nq && !any; a++) any = p->status[cells[a]] != REGIA_SDC_PUBLISHED;
+    if (!any) goto done;
+    if (singletons) REGIA_TRY(close_singletons(s, q, p));
     for (int64_t a = 0; a < nq; a++)
         if (p->status[cells[a]] != REGIA_SDC_PUBLISHED) queue[tail++] = a + 1;
-    if (tail == 0) goto done;
     REGIA_TRY(build_attacker(s, q, &att));
     REGIA_TRY(build_defender(s, q, &def));
     REGIA_TRY(seed_witnesses(s, att, cells, nq));
@@ -685,7 +749,6 @@ static regia_status_t protect_block(sdc_t *s, int64_t q, regia_sdc_problem_t *p,
             int64_t j = cells[a];
             if (p->status[j] != REGIA_SDC_PUBLISHED) witness_move(s, j, move[a]);
         }
-        (*secondary) += added;
         if (added == 0) {
             st = REGIA_FAIL(REGIA_ERR_NUMERIC,
                             "disclosure control: cell %lld (value %g) lies in [%g, %g], narrower than the protection %g, "
@@ -700,6 +763,43 @@ err:
     if (def) glp_delete_prob(def);
     free(queue);
     free(move);
+    return st;
+}
+
+/* Block q two ways when it is small: the singleton pattern first, then the LPs alone from
+ * the primaries; the pattern whose secondary cells cost less is kept (neither way is
+ * always better: on the hand case the LPs alone find the cheapest rectangle, on dense
+ * cubes the singleton pattern hides fewer cells and needs a third of the LPs).  Large
+ * blocks get the singleton pattern only. */
+static regia_status_t protect_best(sdc_t *s, int64_t q, regia_sdc_problem_t *p)
+{
+    regia_status_t st = REGIA_OK;
+    const int64_t nq = s->cell_off[q + 1] - s->cell_off[q], *cells = s->cells + s->cell_off[q];
+    int any = 0;
+    for (int64_t a = 0; a < nq && !any; a++) any = p->status[cells[a]] != REGIA_SDC_PUBLISHED;
+    if (!any) return REGIA_OK;
+    if (nq > SDC_BOTH_MAX) return protect_block(s, q, p, 1);
+    int8_t *first = malloc((size_t)nq);
+    if (!first) return REGIA_FAIL(REGIA_ERR_NOMEM, "disclosure control: out of memory");
+    for (int64_t a = 0; a < nq; a++) first[a] = p->status[cells[a]];
+    double cost[2] = {0, 0};
+    for (int way = 0; way < 2 && st == REGIA_OK; way++) {
+        if (way == 1) {   /* the other way starts again from the primaries and no witnesses */
+            for (int64_t a = 0; a < nq; a++) {
+                int64_t i = cells[a];
+                int8_t keep = p->status[i];
+                p->status[i] = first[a] == REGIA_SDC_PRIMARY ? REGIA_SDC_PRIMARY : REGIA_SDC_PUBLISHED;
+                first[a] = keep;  /* now: way 0's pattern */
+                s->wmin[i] = s->wmax[i] = p->value[i];
+            }
+        }
+        st = protect_block(s, q, p, way == 0);
+        for (int64_t a = 0; a < nq && st == REGIA_OK; a++)
+            if (p->status[cells[a]] == REGIA_SDC_SECONDARY) cost[way] += cell_cost(p, cells[a]);
+    }
+    if (st == REGIA_OK && cost[0] <= cost[1])
+        for (int64_t a = 0; a < nq; a++) p->status[cells[a]] = first[a];
+    free(first);
     return st;
 }
 
@@ -718,7 +818,8 @@ regia_status_t regia_sdc_protect(regia_sdc_problem_t *p, regia_sdc_report_t *rep
     sdc_t s;
     REGIA_TRY(sdc_build(&s, p));
     glp_term_out(GLP_OFF);
-    for (int64_t q = 0; q < s.ncomp && st == REGIA_OK; q++) st = protect_block(&s, q, p, &secondary);
+    for (int64_t q = 0; q < s.ncomp && st == REGIA_OK; q++) st = protect_best(&s, q, p);
+    for (int64_t i = 0; i < p->n_cells; i++) secondary += p->status[i] == REGIA_SDC_SECONDARY;
     if (rep) {
         rep->primary = primary;
         rep->secondary = secondary;
