@@ -113,6 +113,8 @@ static const regia_job_key_t waitlist_schema[] = {
     {"waitlist", "as_of", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL,
      "date of the analysis, YYYY-MM-DD (Europe/Rome): requests whose clock starts before it are measured, forecasts "
      "start at its week [default: the day after the last CUP contact]"},
+    {"waitlist", "ingest_job", REGIA_KEY_PATH, 0, NULL, 0, 0, NULL,
+     "regia submit: a job file of regia ingest waitlist that writes [waitlist] input, run first (afterok) on a CPU partition"},
     {"waitlist", "clock_start", REGIA_KEY_ENUM, 0, "contact", 0, 0, "prescription|contact|first_available",
      "when a wait starts: the prescription date, the CUP contact (PNGLA ex ante, the default) or the first available "
      "slot offered; named in the output and the log"},
@@ -1448,6 +1450,8 @@ static void wl_release(regia_run_t *run, void *self)
     free(w->bk_off);
 }
 
+int wl_prestep(const regia_job_t *job, void (*add)(void *arg, const char *word), void *arg);
+
 const regia_domain_t regia_domain_waitlist = {
     .name = "waitlist",
     .summary = "outpatient waiting lists: PNGLA compliance, demand, queue risk, capacity",
@@ -1463,7 +1467,8 @@ const regia_domain_t regia_domain_waitlist = {
     .unit = "services",
     .stage = "waitlist",
     .output_role = "waitlist analysis",
-    .not_in_results = "job.threads job.progress_interval job.checkpoint_dir job.checkpoint_interval job.chunk job.name",
+    .not_in_results = "job.threads job.progress_interval job.checkpoint_dir job.checkpoint_interval job.chunk job.name "
+                      "waitlist.ingest_job",
     .configure = wl_configure,
     .index = wl_index,
     .read = wl_read,
@@ -1476,4 +1481,6 @@ const regia_domain_t regia_domain_waitlist = {
     .report = wl_report,
     .manifest = wl_manifest,
     .release = wl_release,
+    .prestep = wl_prestep,      /* [waitlist] ingest_job -> regia ingest waitlist (waitlist_submit_step.c) */
+    .prestep_cpu_only = 1,
 };
