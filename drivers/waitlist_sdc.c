@@ -474,8 +474,10 @@ regia_status_t wl_sdc_define(regia_run_t *run, wl_t *w, int ncid)
         ATT(v[V_WEEK_MONTH], "comment", "the counts of a month are the sums of those of its weeks");
     }
     /* global attributes: the run's totals */
-    long long tot[3] = {w->sdc_primary, w->sdc_secondary, w->sdc_lps};
-    regia_run_sum(run, tot, 3);
+    long long tot[4] = {w->sdc_primary, w->sdc_secondary, w->sdc_lps, (long long)(w->sdc_seconds * 1000.0)};
+    regia_run_sum(run, tot, 4);
+    regia_info(&run->ctx->log, "disclosure control: %lld primary and %lld secondary suppressions, %lld linear "
+               "programs, %.1f s (summed over ranks)", tot[0], tot[1], tot[2], 1e-3 * (double)tot[3]);
     char buf[512];
     snprintf(buf, sizeof buf,
              "primary suppression of counts below k bookings or k patients (zeros published); secondary suppression "
