@@ -126,13 +126,13 @@ static const regia_job_key_t waitlist_schema[] = {
     {"limits", "P", REGIA_KEY_DOUBLE, 0, "120", 1, 3650, NULL,
      "maximum wait of class P (programmabile; also requests without a class), in days"},
     {"limits", "groups", REGIA_KEY_LIST, 0, NULL, 0, 0, NULL,
-     "per service group: GROUP:CLASS:LIMIT items (U in hours, others in days), e.g. imaging:D:40 (groups of "
+     "per service group: GROUP:CLASS:LIMIT items (U in hours, others in days), e.g. mri:D:40 (groups of "
      "data/waitlist/pngla_services.csv)"},
     {"targets", "U", REGIA_KEY_DOUBLE, 0, "90", 1, 100, NULL, "percent of class U requests to be seen within the limit"},
     {"targets", "B", REGIA_KEY_DOUBLE, 0, "90", 1, 100, NULL, "percent of class B requests within the limit (FVG: 95)"},
     {"targets", "D", REGIA_KEY_DOUBLE, 0, "90", 1, 100, NULL, "percent of class D requests within the limit (FVG: 90)"},
     {"targets", "P", REGIA_KEY_DOUBLE, 0, "90", 1, 100, NULL, "percent of class P requests within the limit (FVG: 85)"},
-    {"targets", "groups", REGIA_KEY_LIST, 0, NULL, 0, 0, NULL, "per service group: GROUP:CLASS:PERCENT items, e.g. imaging:B:95"},
+    {"targets", "groups", REGIA_KEY_LIST, 0, NULL, 0, 0, NULL, "per service group: GROUP:CLASS:PERCENT items, e.g. mammography:B:95"},
     {"lights", "green", REGIA_KEY_DOUBLE, 0, "90", 0, 100, NULL, "ex ante share (percent) at or above which a cell is green"},
     {"lights", "yellow", REGIA_KEY_DOUBLE, 0, "60", 0, 100, NULL,
      "share at or above which a cell is yellow (below: red); at most green"},
