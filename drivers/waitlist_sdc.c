@@ -151,12 +151,11 @@ static int booking_cells(const wl_t *w, const double *limit, const wl_booking_t 
 
 /* ---- distinct patients per cell -------------------------------------------------------- */
 
-static const wl_booking_t *sort_bk; /* qsort has no context argument; compute is serial per rank */
-
-static int cmp_patient(const void *a, const void *b)
+static int cmp_patient(const void *a, const void *b, void *ctx)
 {
+    const wl_booking_t *bk = ctx;
     const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    int c = memcmp(sort_bk[x].patient, sort_bk[y].patient, 32);
+    int c = memcmp(bk[x].patient, bk[y].patient, 32);
     return c ? c : (x > y) - (x < y);
 }
 
@@ -185,8 +184,7 @@ static regia_status_t count_patients(const wl_t *w, int64_t s, const wl_booking_
                           w->services.s[s].code, (long long)nb);
     }
     for (int64_t i = 0; i < nb; i++) order[i] = i;
-    sort_bk = bk;
-    qsort(order, (size_t)nb, sizeof *order, cmp_patient);
+    qsort_r(order, (size_t)nb, sizeof *order, cmp_patient, (void *)bk);
     for (int64_t i = 0; i < nb;) {
         int64_t e = i, n = 0;
         while (e < nb && !memcmp(bk[order[e]].patient, bk[order[i]].patient, 32)) e++;
