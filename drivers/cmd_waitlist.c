@@ -49,18 +49,6 @@ enum {
         if (st_ != REGIA_OK) return st_;                \
     } while (0)
 
-/* The output's name of a service: its 1996 code, with "/discipline" where several visits
- * share the code (89.7/08 cardiology; the form agendas files and the ingest accept). */
-static const char *service_label(const wl_t *w, int s, char *buf, size_t cap)
-{
-    const wl_service_t *v = &w->services.s[s];
-    int shared = 0;
-    for (int i = 0; i < w->services.n && !shared; i++) shared = i != s && !strcmp(w->services.s[i].code, v->code);
-    if (shared && v->discipline[0]) snprintf(buf, cap, "%s/%s", v->code, v->discipline);
-    else snprintf(buf, cap, "%s", v->code);
-    return buf;
-}
-
 /* A [limits] / [targets] per-group override: GROUP:CLASS:VALUE. */
 typedef struct {
     char group[24];
@@ -75,6 +63,7 @@ typedef struct {
     wl_override_t lim_over[MAX_GROUP_ITEMS], tgt_over[MAX_GROUP_ITEMS];
     char lim_where[512], tgt_where[512];
     int64_t n_booking;
+    char (*label)[48];         /* per service: the output's service_code (see service_labels) */
     int synthetic;             /* the input says its data are synthetic                     */
     char input_title[512], input_version[64];
     char t0[32], t1[32];       /* time coverage: the first week's Monday, as_of + horizon    */
@@ -491,20 +480,32 @@ static regia_status_t read_tables(regia_run_t *run, wls_t *S, int ncid)
     /* the discipline of visits sharing a 1996 code (89.7/08), which the agendas file may name:
      * from the file when it has it, else from the services table shipped with regia (same
      * 2024 codes) */
+    /* The output's service_code: the 1996 code, with "/discipline" for a visit whose code
+     * other visits share, in this file or in the shipped table (89.7/08 cardiology, the form
+     * agendas files and the ingest accept), so the label does not change with a subset. */
     {
-        int need = 0, vid;
-        for (size_t i = 0; i < ns; i++) need |= !sv->s[i].discipline[0] && sv->s[i].kind == 0;
-        if (need && nc_inq_varid(ncid, "service_discipline", &vid) != NC_NOERR) {
-            wl_services_t tab;
-            memset(&tab, 0, sizeof tab);
-            if (wl_services_load(wl_services_default_path(), &tab) == REGIA_OK)
-                for (size_t i = 0; i < ns; i++)
-                    for (int k = 0; k < tab.n && !sv->s[i].discipline[0]; k++)
-                        if (sv->s[i].code_new[0] && !strcmp(tab.s[k].code_new, sv->s[i].code_new))
-                            memcpy(sv->s[i].discipline, tab.s[k].discipline, sizeof sv->s[i].discipline);
-            regia_error_clear(); /* a table that cannot be read only leaves the disciplines empty */
-            wl_services_free(&tab);
+        wl_services_t tab;
+        memset(&tab, 0, sizeof tab);
+        int have_tab = wl_services_load(wl_services_default_path(), &tab) == REGIA_OK, vid;
+        regia_error_clear(); /* without the shipped table: the file's own disciplines and codes */
+        if (nc_inq_varid(ncid, "service_discipline", &vid) != NC_NOERR && have_tab)
+            for (size_t i = 0; i < ns; i++)
+                for (int k = 0; k < tab.n && !sv->s[i].discipline[0]; k++)
+                    if (sv->s[i].code_new[0] && !strcmp(tab.s[k].code_new, sv->s[i].code_new))
+                        memcpy(sv->s[i].discipline, tab.s[k].discipline, sizeof sv->s[i].discipline);
+        S->label = calloc(ns, sizeof *S->label);
+        if (!S->label) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; i < ns && !st; i++) {
+            const wl_service_t *v = &sv->s[i];
+            int shared = 0;
+            for (size_t j = 0; j < ns && !shared; j++) shared = j != i && !strcmp(sv->s[j].code, v->code);
+            for (int k = 0; have_tab && k < tab.n && !shared; k++)
+                shared = !strcmp(tab.s[k].code, v->code) && strcmp(tab.s[k].code_new, v->code_new);
+            if (shared && v->discipline[0]) snprintf(S->label[i], sizeof S->label[i], "%s/%s", v->code, v->discipline);
+            else snprintf(S->label[i], sizeof S->label[i], "%s", v->code);
         }
+        wl_services_free(&tab);
+        if (st) goto done;
     }
     get_att(ncid, "services_table_version", sv->version, sizeof sv->version);
     get_att(ncid, "services_table_sha256", sv->sha, sizeof sv->sha);
@@ -1216,10 +1217,7 @@ static regia_status_t wl_write(regia_run_t *run, void *self, int ncid)
     } while (0)
     const wl_service_t *sv = w->services.s;
     const wl_districts_t *D = &w->districts;
-    {
-        char lab[48];
-        PUT_TXT(S->v_scode, "service_code", NSV, service_label(w, (int)i, lab, sizeof lab));
-    }
+    PUT_TXT(S->v_scode, "service_code", NSV, S->label[i]);
     PUT_TXT(S->v_scode_new, "service_code_new", NSV, sv[i].code_new);
     PUT_TXT(S->v_sname, "service_name", NSV, sv[i].name);
     PUT_TXT(S->v_sgroup, "service_group", NSV, sv[i].group);
@@ -1389,9 +1387,8 @@ static void wl_report(regia_run_t *run, void *self)
         for (int i = 0; i < SHOW && listed < SHOW; i++) {
             const long long *x = all + ((size_t)p * SHOW + (size_t)i) * 3;
             if (x[0] < 0) continue;
-            char lab[48];
-            n += (size_t)snprintf(text + n, sizeof text - n, "%s%s %s %.1f %%", listed ? ", " : "",
-                                  service_label(w, (int)x[0], lab, sizeof lab), WL_CLASS_NAMES[x[1]], (double)x[2] / 10.0);
+            n += (size_t)snprintf(text + n, sizeof text - n, "%s%s %s %.1f %%", listed ? ", " : "", S->label[x[0]],
+                                  WL_CLASS_NAMES[x[1]], (double)x[2] / 10.0);
             if (n >= sizeof text) n = sizeof text - 1;
             listed++;
         }
@@ -1434,6 +1431,7 @@ void wl_modules_free(wl_t *w)
 static void wl_release(regia_run_t *run, void *self)
 {
     wl_t *w = &((wls_t *)self)->w;
+    free(((wls_t *)self)->label);
     wl_modules_free(w);
     free(w->services.s);
     w->services.s = NULL;

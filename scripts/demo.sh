@@ -3,7 +3,8 @@
 #   1. regia gen env     -> demo-out/data/{sensors,measurements}.csv (ARPA Lombardia layout)
 #   2. regia ingest env  -> demo-out/lombardia.nc   (analysis-ready CF timeSeries, 2 ranks)
 #   3. regia env         -> demo-out/env_forecast.nc (forecasts + EU-limit risk, 2 ranks)
-#   4. regia gen waitlist    -> demo-out/waitlist-data/{bookings,districts,agendas}.csv (synthetic)
+#   4. regia gen waitlist    -> demo-out/waitlist-data/{bookings,districts,agendas}.csv (synthetic;
+#                               6 of the PNGLA services, so that the demo takes a few minutes)
 #   5. a pseudonym key       -> demo-out/wl.key (openssl rand -hex 32, mode 600)
 #   6. regia ingest waitlist -> demo-out/bookings.nc (pseudonymised bookings, 2 ranks)
 #   7. regia waitlist        -> demo-out/waitlist.nc (PNGLA compliance, demand, queue risk,
@@ -25,8 +26,12 @@ echo "== 2/7 ingesting on $NP ranks"
     --output "$out/lombardia.nc"
 echo "== 3/7 environmental job on $NP ranks (jobs/demo_env.ini)"
 "${mpi[@]}" "$REGIA" env "$root/jobs/demo_env.ini"
-echo "== 4/7 generating a synthetic region's bookings (4 districts, 2024-07-01 .. 2025-06-30)"
-"$REGIA" gen waitlist --districts 4 --years 1 --seed 2025 --end-date 2025-06-30 --output-dir "$out/waitlist-data"
+echo "== 4/7 generating a synthetic region's bookings (3 districts, 6 services, 2024-07-01 .. 2025-06-30)"
+# cardiology, neurology and eye visits; mammography, chest CT, colonoscopy (rows of the shipped table)
+awk -F, 'NR == 1 || $3 == "89.7A.3" || $2 == "89.13" || $2 == "95.02" || $2 == "87.37.1" || $2 == "87.41" ||
+         $2 == "45.23"' "$root/data/waitlist/pngla_services.csv" >"$out/waitlist-services.csv"
+"$REGIA" gen waitlist --districts 3 --years 1 --seed 2025 --end-date 2025-06-30 \
+    --services "$out/waitlist-services.csv" --output-dir "$out/waitlist-data"
 echo "== 5/7 a pseudonym key (kept apart from the data in real use; never in an output or log)"
 command -v openssl >/dev/null || { echo "demo: openssl not found (it makes the pseudonym key)" >&2; exit 1; }
 rm -f "$out/wl.key"
@@ -34,7 +39,8 @@ rm -f "$out/wl.key"
 chmod 600 "$out/wl.key"
 echo "== 6/7 ingesting the bookings on $NP ranks (HMAC-SHA-256 pseudonyms)"
 "${mpi[@]}" "$REGIA" ingest waitlist --data "$out/waitlist-data/bookings.csv" --key-file "$out/wl.key" \
-    --districts "$out/waitlist-data/districts.csv" --run-date 2025-07-01 --synthetic --output "$out/bookings.nc"
+    --districts "$out/waitlist-data/districts.csv" --services "$out/waitlist-services.csv" --run-date 2025-07-01 \
+    --synthetic --output "$out/bookings.nc"
 echo "== 7/7 waiting-list analysis on $NP ranks (jobs/waitlist_demo.ini)"
 "${mpi[@]}" "$REGIA" waitlist "$root/jobs/waitlist_demo.ini"
 echo

@@ -64,7 +64,7 @@ EXPECT = {
 def opened(path):
     ds = xr.open_dataset(path)
     # the names are coordinates (the data variables' coordinates attribute), as strings
-    for n in ("service_code_new", "service_name", "area_name", "class_name", "measure_name"):
+    for n in ("service_code", "service_code_new", "service_name", "area_name", "class_name", "measure_name"):
         assert n in ds.count_month.coords and isinstance(ds[n].values[0], str), (n, ds[n].dtype)
         ds = ds.set_xindex(n)
     return ds
@@ -80,6 +80,10 @@ for clock, exp in EXPECT.items():
             got = [float(x.sel(class_name=cls, measure_name=m)) for m in M]
             assert got == [10.0 * e for e in v], (clock, area, cls, got, v)
             assert [float(w.sel(class_name=cls, measure_name=m)) for m in M] == got, "weeks and months disagree"
+    # the same cells by the 1996 code (89.7 is shared by several visits: with its discipline) and the name
+    same = ds.count_month.sel(service_code="89.7/08", area_name="region").sum("month")  # shared code: /discipline
+    assert (same == ds.count_month.sel(service_name="Prima visita cardiologica", area_name="region").sum("month")).all()
+    assert float(same.sel(class_name="all", measure_name="requests")) == 10.0 * exp["all"][0]
     # nothing in the other districts for this service
     other = ds.count_month.sel(service_code_new="89.7A.3", area_name="Distretto Tre").sum()
     assert float(other) == 0, float(other)
