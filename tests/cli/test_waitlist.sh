@@ -177,7 +177,18 @@ expect_fail "yellow above green" "bad6.ini:[0-9]+.*yellow.*at most green" run_np
 printf 'not a netcdf file\n' > junk.nc
 job bad7 contact; sed -i 's/^input = bookings.nc/input = junk.nc/' bad7.ini
 expect_fail "input not NetCDF" "junk.nc" run_np 1 waitlist bad7.ini
-for i in 1 2 3 4 5 6 7; do
+# damaged bookings files: a code out of range, services out of order
+cp bookings.nc bad_prio.nc; cp bookings.nc bad_order.nc
+$PY - <<'PY'
+import netCDF4
+with netCDF4.Dataset("bad_prio.nc", "a") as d: d["priority"][5] = 9
+with netCDF4.Dataset("bad_order.nc", "a") as d: d["service_first"][1] = d["service_first"][1] + 1
+PY
+job bad8 contact; sed -i 's/^input = bookings.nc/input = bad_prio.nc/' bad8.ini
+expect_fail "priority out of range" "bad_prio.nc: booking 5 \(service 0, '89.7'\): priority = 9 is out of range" run_np 2 waitlist bad8.ini
+job bad9 contact; sed -i 's/^input = bookings.nc/input = bad_order.nc/' bad9.ini
+expect_fail "services out of order" "bad_order.nc: service 1 .*not sorted by service" run_np 1 waitlist bad9.ini
+for i in 1 2 3 4 5 6 7 8 9; do
   [[ ! -e bad$i.nc && ! -e bad$i.manifest.json ]] || fail "bad$i left an output"
   ls bad$i.nc.* 2>/dev/null && fail "bad$i left a temporary file"
 done
