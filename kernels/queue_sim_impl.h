@@ -111,6 +111,27 @@ REGIA_HD static inline void regia_queue_heap_pop(double *h, int n)
     if (n > 1) regia_queue_heap_replace(h, n - 1, h[n - 1]);
 }
 
+/* For a few servers the departure times sit in an unordered array of the busy servers'
+ * finish times with the index of the earliest: a branch-free scan of <= 16 doubles costs
+ * less than a heap's sift with its mispredicted comparisons.  Either structure yields
+ * the same earliest time, so the choice never changes a result. */
+enum { REGIA_QUEUE_LINEAR_MAX = 16 };
+
+/* The index of the smallest of h[0..n-1], n > 0 (any of equal ones: they are the same
+ * time, and servers are interchangeable). */
+REGIA_HD static inline int regia_queue_argmin(const double *h, int n)
+{
+    int b = 0;
+    double m = h[0];
+    for (int i = 1; i < n; i++) {
+        const double v = h[i];
+        const int lt = v < m;
+        b = lt ? i : b;
+        m = lt ? v : m;
+    }
+    return b;
+}
+
 REGIA_HD static inline int regia_queue_lowest_bit(unsigned x)
 {
 #if defined(__CUDA_ARCH__)
@@ -170,8 +191,12 @@ REGIA_HD static inline int regia_queue_rep(const regia_queue_batch_t *in, int r,
 
     const double t_hor = in->horizon > 0 ? in->horizon : INF;
     const double inv_total = total > 0 ? 1.0 / total : 0;
+    /* departures: a heap (top at 0), or for a few servers an array with its earliest at
+     * `top` (see REGIA_QUEUE_LINEAR_MAX) */
+    const int linear = regia_queue_max_servers(in) <= REGIA_QUEUE_LINEAR_MAX;
+    int top = 0;
     for (;;) {
-        const double t_dep = busy > 0 ? ws.heap[0] : INF;
+        const double t_dep = busy > 0 ? ws.heap[top] : INF;
         /* the next input: an arrival, or the horizon that ends the arrivals */
         double t_in = INF;
         int k_arr = 0, closing = 0, is_close = 0;
@@ -259,12 +284,30 @@ REGIA_HD static inline int regia_queue_rep(const regia_queue_batch_t *in, int r,
                     o_h[k * nb + (b < nb - 1 ? (int)b : nb - 1)]++;
                 }
             }
-            if (freed) regia_queue_heap_replace(ws.heap, busy + 1, t + ws.svc[x]);
-            else regia_queue_heap_push(ws.heap, busy, t + ws.svc[x]);
+            const double t_fin = t + ws.svc[x];
+            if (linear) {
+                if (freed) {
+                    ws.heap[top] = t_fin;
+                    top = regia_queue_argmin(ws.heap, busy + 1);
+                } else {
+                    ws.heap[busy] = t_fin;
+                    if (busy == 0 || t_fin < ws.heap[top]) top = busy;
+                }
+            } else if (freed) {
+                regia_queue_heap_replace(ws.heap, busy + 1, t_fin);
+            } else {
+                regia_queue_heap_push(ws.heap, busy, t_fin);
+            }
             freed = 0;
             busy++;
         }
-        if (freed) regia_queue_heap_pop(ws.heap, busy + 1);
+        if (freed) {
+            if (!linear) regia_queue_heap_pop(ws.heap, busy + 1);
+            else if (busy > 0) {
+                ws.heap[top] = ws.heap[busy];
+                top = regia_queue_argmin(ws.heap, busy);
+            }
+        }
         if (closing) {
             arrivals_open = 0;
             regia_queue_count_unserved(in, &ws, head, o_un);
