@@ -495,37 +495,6 @@ static regia_status_t do_line(range_t *R, const char *l, size_t n, int64_t k, in
 
 /* ---- byte ranges ----------------------------------------------------------------------- */
 
-static regia_status_t read_at(int fd, const char *path, char *buf, size_t n, int64_t off, size_t *got)
-{
-    size_t k = 0;
-    while (k < n) {
-        ssize_t r = pread(fd, buf + k, n - k, (off_t)(off + (int64_t)k));
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) return REGIA_FAIL(REGIA_ERR_IO, "%s: read error at byte %lld: %s", path, (long long)(off + (int64_t)k), strerror(errno));
-        if (r == 0) break;
-        k += (size_t)r;
-    }
-    *got = k;
-    return REGIA_OK;
-}
-
-/* The first line start at or after pos (> 0): one past the first '\n' at or after pos - 1. */
-static regia_status_t align_line(int fd, const char *path, int64_t size, int64_t pos, int64_t *out)
-{
-    char b[1 << 16];
-    int64_t p = pos - 1;
-    while (p < size) {
-        size_t got = 0;
-        regia_status_t st = read_at(fd, path, b, sizeof b, p, &got);
-        if (st) return st;
-        if (!got) break;
-        char *e = memchr(b, '\n', got);
-        if (e) { *out = p + (e - b) + 1; return REGIA_OK; }
-        p += (int64_t)got;
-    }
-    *out = size;
-    return REGIA_OK;
-}
 
 /* The lines of [a, b), read in blocks through the shared line reader. */
 static regia_status_t parse_range(range_t *R, int fd, const char *path, int64_t a, int64_t b, int64_t *nlines,
@@ -541,7 +510,7 @@ static regia_status_t parse_range(range_t *R, int fd, const char *path, int64_t 
         size_t want = WLI_BLOCK;
         if ((int64_t)want > b - pos) want = (size_t)(b - pos);
         size_t got = 0;
-        if (want) REGIA_TRY(read_at(fd, path, buf + have, want, pos, &got));
+        if (want) REGIA_TRY(regia_read_at(fd, path, buf + have, want, pos, &got));
         pos += (int64_t)got;
         have += got;
         if (prog && got) regia_progress_add(prog, (int64_t)got);
@@ -622,7 +591,7 @@ char *wli_reject_text(const wli_parse_ctx_t *C, int file, int64_t off)
     int fd = t && work && out ? open(C->o->io.data[file], O_RDONLY) : -1;
     size_t got = 0;
     if (fd >= 0) {
-        if (read_at(fd, C->o->io.data[file], t, cap - 1, off, &got) != REGIA_OK) regia_error_clear(), got = 0;
+        if (regia_read_at(fd, C->o->io.data[file], t, cap - 1, off, &got) != REGIA_OK) regia_error_clear(), got = 0;
         close(fd);
     }
     if (!t || !work || !out) {
@@ -672,7 +641,7 @@ regia_status_t wli_parse_file(regia_run_t *run, const wli_parse_ctx_t *C, int fi
         st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
     if (st == REGIA_OK) {
         size_t got = 0;
-        st = read_at(fd, path, hdr, MAX_LINE + 2, 0, &got);
+        st = regia_read_at(fd, path, hdr, MAX_LINE + 2, 0, &got);
         char *e = st ? NULL : memchr(hdr, '\n', got);
         size_t n = e ? (size_t)(e - hdr) : got;
         long bad = 0;
@@ -705,8 +674,8 @@ regia_status_t wli_parse_file(regia_run_t *run, const wli_parse_ctx_t *C, int fi
     if (ctx->rank == ctx->size - 1) rb = size;
     a = ra;
     b = rb;
-    if (ra > hs) st = align_line(fd, path, size, ra, &a);
-    if (!st && rb > hs && rb < size) st = align_line(fd, path, size, rb, &b);
+    if (ra > hs) st = regia_align_line(fd, path, size, ra, &a);
+    if (!st && rb > hs && rb < size) st = regia_align_line(fd, path, size, rb, &b);
     if (a > b) a = b;
     P->range[file][0] = a;
     P->range[file][1] = b;

@@ -121,3 +121,36 @@ void regia_sibling_path(const char *output, const char *suffix, char *buf, size_
     if (n > 3 && !strcmp(output + n - 3, ".nc")) n -= 3;
     snprintf(buf, cap, "%.*s%s", (int)n, output, suffix);
 }
+
+regia_status_t regia_read_at(int fd, const char *path, char *buf, size_t n, int64_t off, size_t *got)
+{
+    size_t k = 0;
+    while (k < n) {
+        ssize_t r = pread(fd, buf + k, n - k, (off_t)(off + (int64_t)k));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0)
+            return REGIA_FAIL(REGIA_ERR_IO, "%s: read error at byte %lld: %s", path, (long long)(off + (int64_t)k),
+                              strerror(errno));
+        if (r == 0) break;
+        k += (size_t)r;
+    }
+    *got = k;
+    return REGIA_OK;
+}
+
+regia_status_t regia_align_line(int fd, const char *path, int64_t size, int64_t pos, int64_t *out)
+{
+    char b[1 << 16];
+    int64_t p = pos - 1;
+    while (p < size) {
+        size_t got = 0;
+        regia_status_t st = regia_read_at(fd, path, b, sizeof b, p, &got);
+        if (st) return st;
+        if (!got) break;
+        char *e = memchr(b, '\n', got);
+        if (e) { *out = p + (e - b) + 1; return REGIA_OK; }
+        p += (int64_t)got;
+    }
+    *out = size;
+    return REGIA_OK;
+}

@@ -22,6 +22,15 @@ regia_status_t regia_mkdir_p(const char *path);
  * `suffix` (".manifest.json", ".ckpt", ".rejects.csv"), or OUTPUT + suffix otherwise. */
 void regia_sibling_path(const char *output, const char *suffix, char *buf, size_t cap);
 
+/* ---- byte ranges of text files (the parallel CSV readers) ---------------------------
+ * Read up to n bytes at offset off (pread, retried on EINTR); *got < n only at the end of
+ * the file.  Errors name the file and the byte. */
+regia_status_t regia_read_at(int fd, const char *path, char *buf, size_t n, int64_t off, size_t *got);
+/* The first line start at or after pos (> 0): one past the first '\n' at or after
+ * pos - 1, or size when there is none.  Splitting a file at the line starts of P equal
+ * byte offsets gives each rank whole lines, and every line to exactly one rank. */
+regia_status_t regia_align_line(int fd, const char *path, int64_t size, int64_t pos, int64_t *out);
+
 /* ---- atomic outputs ----------------------------------------------------------------
  * An output is written as "<final>.tmp" in the same directory, then fsync'ed, renamed
  * over the final name and the directory fsync'ed.  An aborted output leaves nothing under
