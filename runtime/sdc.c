@@ -38,6 +38,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #define SDC_TOL 1e-6          /* counts are integers; LP round-off is far below this     */
 #define SDC_BOTH_MAX 600       /* blocks up to this many cells are solved both ways      */
@@ -55,6 +58,7 @@ typedef struct {
     double protection;
     int64_t lps, max_lps;
     int it_lim;
+    int hit_limit;                    /* lp_solve refused an LP: max_lps reached         */
     /* the local attacker's scratch (n cells, n constraints) */
     int64_t *stamp, *cstamp, stamp_now, *vars, *rows, *col_of;
     /* witnesses: the least and greatest value of each cell over the attacker's solutions
@@ -386,11 +390,13 @@ static regia_status_t build_defender(const sdc_t *s, int64_t q, glp_prob **out)
 /* One simplex solve from the current basis; a lost basis is rebuilt once. */
 static regia_status_t lp_solve(sdc_t *s, glp_prob *lp, int meth, int *status)
 {
-    if (s->lps >= s->max_lps)
+    if (s->lps >= s->max_lps) {
+        s->hit_limit = 1;
         return REGIA_FAIL(REGIA_ERR_NUMERIC,
                           "disclosure control: stopped after %lld linear programs (the limit for %lld cells) before every "
                           "suppressed cell was protected; nothing may be published from these tables",
                           (long long)s->lps, (long long)s->n);
+    }
     s->lps++;
     glp_smcp parm;
     glp_init_smcp(&parm);
@@ -803,6 +809,151 @@ static regia_status_t protect_best(sdc_t *s, int64_t q, regia_sdc_problem_t *p)
     return st;
 }
 
+/* One thread's copy of the solver state: the shared, read-only structure (incidence,
+ * blocks) and the per-cell witnesses (a block owns its cells) by pointer, the local
+ * attacker's scratch and the LP count its own. */
+static regia_status_t worker_init(sdc_t *w, const sdc_t *s)
+{
+    *w = *s;
+    size_t n1 = (size_t)s->n + 1;
+    w->stamp_now = 0;
+    w->stamp = calloc(n1, sizeof *w->stamp);
+    w->col_of = calloc(n1, sizeof *w->col_of);
+    w->vars = malloc(n1 * sizeof *w->vars);
+    w->cstamp = calloc((size_t)s->nc + 1, sizeof *w->cstamp);
+    w->rows = malloc(((size_t)s->nc + 1) * sizeof *w->rows);
+    if (!w->stamp || !w->col_of || !w->vars || !w->cstamp || !w->rows)
+        return REGIA_FAIL(REGIA_ERR_NOMEM, "disclosure control: out of memory (%lld cells)", (long long)s->n);
+    return REGIA_OK;
+}
+
+static void worker_free(sdc_t *w)
+{
+    free(w->stamp); free(w->col_of); free(w->vars); free(w->cstamp); free(w->rows);
+}
+
+typedef struct {
+    regia_status_t st;
+    int64_t lps;     /* LPs the block solved (its own count, limit = the whole problem's) */
+    int limit;       /* it stopped at that limit                                          */
+    char *msg;       /* the worker thread's error message (messages are per thread)      */
+} block_out_t;
+
+/* Block q alone, as if it were the first: the LP limit and count are the block's own, so
+ * the outcome does not depend on which thread ran it or when. */
+static void run_block(sdc_t *w, int64_t q, regia_sdc_problem_t *p, block_out_t *out)
+{
+    w->lps = 0;
+    w->hit_limit = 0;
+    out->st = protect_best(w, q, p);
+    out->lps = w->lps;
+    out->limit = w->hit_limit;
+    out->msg = NULL;
+    if (out->st != REGIA_OK) {
+        const char *m = regia_error_msg();
+        size_t len = strlen(m) + 1;
+        out->msg = malloc(len);
+        if (out->msg) memcpy(out->msg, m, len);
+    }
+}
+
+/* Threads for the blocks: OpenMP's, when GLPK keeps its state per thread (GLPK 5.0 is
+ * reentrant only when built with thread-local storage: glp_config("TLS") says so at run
+ * time); one otherwise. */
+static int block_threads(int64_t busy)
+{
+#ifdef _OPENMP
+    if (busy < 2 || !glp_config("TLS")) return 1;
+    int t = omp_get_max_threads();
+    if (omp_in_parallel()) return 1;
+    return t < 1 ? 1 : (int64_t)t > busy ? (int)busy : t;
+#else
+    (void)busy;
+    return 1;
+#endif
+}
+
+/* Protect every block.  Blocks share no cell and no constraint, and each is protected from
+ * its own primaries with its own state (witnesses, LPs, scratch), so the pattern chosen in
+ * one never depends on another: they are solved in parallel and merged in block order,
+ * which gives exactly the serial result, error and LP count included (the serial run stops
+ * at the first block that fails or that would take the count past the limit). */
+static regia_status_t protect_blocks(sdc_t *s, regia_sdc_problem_t *p)
+{
+    regia_status_t st = REGIA_OK;
+    int64_t nb = 0, *busy = malloc(sizeof *busy * (size_t)(s->ncomp + 1));
+    block_out_t *out = calloc((size_t)s->ncomp + 1, sizeof *out);
+    if (!busy || !out) {
+        free(busy); free(out);
+        return REGIA_FAIL(REGIA_ERR_NOMEM, "disclosure control: out of memory (%lld blocks)", (long long)s->ncomp);
+    }
+    for (int64_t q = 0; q < s->ncomp; q++) {   /* blocks with a primary cell: the others need nothing */
+        int any = 0;
+        for (int64_t a = s->cell_off[q]; a < s->cell_off[q + 1] && !any; a++)
+            any = p->status[s->cells[a]] != REGIA_SDC_PUBLISHED;
+        if (any) busy[nb++] = q;
+    }
+    int nt = block_threads(nb);
+    if (nt <= 1) {
+        /* serial: the same per-block accounting, stopping at the first failure */
+        for (int64_t b = 0; b < nb; b++) {
+            int64_t q = busy[b];
+            run_block(s, q, p, &out[q]);
+            if (out[q].st != REGIA_OK) break;
+        }
+    } else {
+#ifdef _OPENMP
+        int64_t next = 0;
+        int nomem = 0;
+#pragma omp parallel num_threads(nt) default(none) shared(s, p, busy, nb, out, next, nomem)
+        {
+            sdc_t w;
+            int ok = worker_init(&w, s) == REGIA_OK;
+            if (!ok) {
+#pragma omp atomic write
+                nomem = 1;
+            }
+            glp_term_out(GLP_OFF);   /* GLPK's environment is per thread */
+            for (;;) {
+                int64_t b;
+#pragma omp atomic capture
+                b = next++;
+                if (b >= nb || !ok) break;
+                run_block(&w, busy[b], p, &out[busy[b]]);
+            }
+            worker_free(&w);
+            if (omp_get_thread_num() != 0) glp_free_env();   /* the pool's threads live on */
+        }
+        if (nomem) {
+            for (int64_t q = 0; q < s->ncomp; q++) free(out[q].msg);
+            free(busy); free(out);
+            return REGIA_FAIL(REGIA_ERR_NOMEM, "disclosure control: out of memory for the threads' scratch");
+        }
+#endif
+    }
+    /* merge in block order */
+    int64_t total = 0;
+    for (int64_t b = 0; b < nb && st == REGIA_OK; b++) {
+        const block_out_t *o = &out[busy[b]];
+        int over = total + o->lps > s->max_lps || (o->st != REGIA_OK && o->limit);
+        if (over) {
+            total = s->max_lps;
+            st = REGIA_FAIL(REGIA_ERR_NUMERIC,
+                            "disclosure control: stopped after %lld linear programs (the limit for %lld cells) before every "
+                            "suppressed cell was protected; nothing may be published from these tables",
+                            (long long)total, (long long)s->n);
+        } else {
+            total += o->lps;
+            if (o->st != REGIA_OK) st = regia_error_set(o->st, __FILE__, __LINE__, "%s", o->msg ? o->msg : "disclosure control failed");
+        }
+    }
+    s->lps = total;
+    for (int64_t q = 0; q < s->ncomp; q++) free(out[q].msg);
+    free(busy);
+    free(out);
+    return st;
+}
+
 regia_status_t regia_sdc_protect(regia_sdc_problem_t *p, regia_sdc_report_t *rep)
 {
     double t0 = now_s();
@@ -818,7 +969,7 @@ regia_status_t regia_sdc_protect(regia_sdc_problem_t *p, regia_sdc_report_t *rep
     sdc_t s;
     REGIA_TRY(sdc_build(&s, p));
     glp_term_out(GLP_OFF);
-    for (int64_t q = 0; q < s.ncomp && st == REGIA_OK; q++) st = protect_best(&s, q, p);
+    st = protect_blocks(&s, p);
     for (int64_t i = 0; i < p->n_cells; i++) secondary += p->status[i] == REGIA_SDC_SECONDARY;
     if (rep) {
         rep->primary = primary;
