@@ -41,6 +41,16 @@ REGIA_HD static inline double regia_draw_u(regia_draws_t *d)
     return d->u[d->idx++];
 }
 
+/* The next n uniforms of the stream into out: the same numbers as n calls of
+ * regia_draw_u, with whole counters written straight to out (no per-draw branch). */
+REGIA_HD static inline void regia_draws_fill(regia_draws_t *d, int n, double *out)
+{
+    int i = 0;
+    while (i < n && d->idx < 4) out[i++] = d->u[d->idx++];
+    for (; i + 4 <= n; i += 4) regia_rng_uniform4(d->seed, d->stream, d->path, d->ctr++, out + i);
+    while (i < n) out[i++] = regia_draw_u(d);
+}
+
 REGIA_HD static inline double regia_draw_exp(regia_draws_t *d, double mean) { return -mean * log(regia_draw_u(d)); }
 
 /* A standard normal (Box-Muller on two uniforms; the second normal of the pair is not

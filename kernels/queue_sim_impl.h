@@ -132,6 +132,58 @@ REGIA_HD static inline int regia_queue_argmin(const double *h, int n)
     return b;
 }
 
+/* Arrivals drawn ahead in blocks: a replication's draws depend on the arrival process
+ * alone (class, service time, next interarrival time per arrival, in that order), so
+ * they can be made before the events that use them, in a tight loop whose Philox calls
+ * and logs overlap, instead of one at a time inside the event loop.  The same draws in
+ * the same order and the same arithmetic: the same bits.  (One at a time on the device,
+ * where a thread's buffer would live in slow local memory.) */
+#if defined(__CUDA_ARCH__)
+#define REGIA_QUEUE_ARR_BLOCK 1
+#else
+#define REGIA_QUEUE_ARR_BLOCK 32
+#endif
+typedef struct {
+    double t[REGIA_QUEUE_ARR_BLOCK], s[REGIA_QUEUE_ARR_BLOCK]; /* arrival time, service time */
+    int k[REGIA_QUEUE_ARR_BLOCK];                              /* class */
+    double t_next;                                             /* the arrival after the block */
+} regia_queue_arrivals_t;
+
+/* The next block of Poisson arrivals (total rate `total`, cumulative class rates cum). */
+REGIA_HD static inline void regia_queue_draw_arrivals(const regia_queue_batch_t *in, const double *cum,
+                                                      double total, double inv_total, regia_draws_t *d,
+                                                      regia_queue_arrivals_t *a)
+{
+    const int K = in->n_classes;
+    double t = a->t_next;
+    if (in->service_dist == REGIA_SVC_EXP) {
+        /* three uniforms an arrival: read them first, then the logs without a branch */
+        double u[3 * REGIA_QUEUE_ARR_BLOCK];
+        regia_draws_fill(d, 3 * REGIA_QUEUE_ARR_BLOCK, u);
+        for (int i = 0; i < REGIA_QUEUE_ARR_BLOCK; i++) {
+            const double uc = u[3 * i] * total;
+            int k = 0;
+            for (int c = 0; c < K - 1; c++) k += uc >= cum[c];
+            a->k[i] = k;
+            a->s[i] = -in->service_mean[k] * log(u[3 * i + 1]);
+            a->t[i] = t;
+            t = t + -inv_total * log(u[3 * i + 2]);
+        }
+        a->t_next = t;
+        return;
+    }
+    for (int i = 0; i < REGIA_QUEUE_ARR_BLOCK; i++) {
+        const double u = regia_draw_u(d) * total;
+        int k = 0;
+        for (int c = 0; c < K - 1; c++) k += u >= cum[c];
+        a->t[i] = t;
+        a->k[i] = k;
+        a->s[i] = regia_queue_service(in, k, d);
+        t = t + regia_draw_exp(d, inv_total);
+    }
+    a->t_next = t;
+}
+
 REGIA_HD static inline int regia_queue_lowest_bit(unsigned x)
 {
 #if defined(__CUDA_ARCH__)
@@ -178,7 +230,14 @@ REGIA_HD static inline int regia_queue_rep(const regia_queue_batch_t *in, int r,
         total += trace ? 0 : in->arrival_rate[k];
         cum[k] = total;
     }
-    if (total > 0) next_arr = regia_draw_exp(&d, 1.0 / total);
+    const double inv_total = total > 0 ? 1.0 / total : 0;
+    regia_queue_arrivals_t ab;
+    int i_ab = 0;
+    if (total > 0) {
+        ab.t_next = regia_draw_exp(&d, 1.0 / total);
+        regia_queue_draw_arrivals(in, cum, total, inv_total, &d, &ab);
+        next_arr = ab.t[0];
+    }
     /* free list over the pool, grown lazily: nodes below `fresh` have been used */
     int32_t free_head = -1;
     int64_t fresh = 0, waiting = 0, arrived = 0, i_trace = 0;
@@ -190,7 +249,6 @@ REGIA_HD static inline int regia_queue_rep(const regia_queue_batch_t *in, int r,
     double t_shift = in->n_shifts > 0 ? in->shift_end[0] : INF;
 
     const double t_hor = in->horizon > 0 ? in->horizon : INF;
-    const double inv_total = total > 0 ? 1.0 / total : 0;
     /* departures: a heap (top at 0), or for a few servers an array with its earliest at
      * `top` (see REGIA_QUEUE_LINEAR_MAX) */
     const int linear = regia_queue_max_servers(in) <= REGIA_QUEUE_LINEAR_MAX;
@@ -236,14 +294,20 @@ REGIA_HD static inline int regia_queue_rep(const regia_queue_batch_t *in, int r,
         } else {
             t = t_in;
             int k = k_arr;
-            if (!trace) {
-                const double u = regia_draw_u(&d) * total;
-                k = 0;
-                for (int c = 0; c < K - 1; c++) k += u >= cum[c];
+            double s;
+            if (trace) {
+                s = regia_queue_service(in, k, &d);
+                i_trace++;
+            } else {
+                /* total > 0 here: next_arr < INF */
+                k = ab.k[i_ab];
+                s = ab.s[i_ab];
+                if (++i_ab == REGIA_QUEUE_ARR_BLOCK) {
+                    regia_queue_draw_arrivals(in, cum, total, inv_total, &d, &ab);
+                    i_ab = 0;
+                }
+                next_arr = ab.t[i_ab];
             }
-            double s = regia_queue_service(in, k, &d);
-            if (trace) i_trace++;
-            else next_arr = t + regia_draw_exp(&d, inv_total);
             int32_t x;
             if (free_head >= 0) { x = free_head; free_head = ws.next[x]; }
             else if (fresh < ws.cap) x = (int32_t)fresh++;
