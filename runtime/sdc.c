@@ -888,10 +888,12 @@ static regia_status_t protect_blocks(sdc_t *s, regia_sdc_problem_t *p)
         return REGIA_FAIL(REGIA_ERR_NOMEM, "disclosure control: out of memory (%lld blocks)", (long long)s->ncomp);
     }
     for (int64_t q = 0; q < s->ncomp; q++) {   /* blocks with a primary cell: the others need nothing */
-        int any = 0;
-        for (int64_t a = s->cell_off[q]; a < s->cell_off[q + 1] && !any; a++)
-            any = p->status[s->cells[a]] != REGIA_SDC_PUBLISHED;
-        if (any) busy[nb++] = q;
+        int64_t hidden = 0;
+        for (int64_t a = s->cell_off[q]; a < s->cell_off[q + 1]; a++) hidden += p->status[s->cells[a]] != REGIA_SDC_PUBLISHED;
+        if (hidden) {
+            busy[nb++] = q;
+            out[q].lps = hidden;   /* until the block runs: its primaries, the weight it is dispatched by */
+        }
     }
     int nt = block_threads(nb);
     if (nt <= 1) {
@@ -903,9 +905,22 @@ static regia_status_t protect_blocks(sdc_t *s, regia_sdc_problem_t *p)
         }
     } else {
 #ifdef _OPENMP
+        /* the blocks with the most primaries first, so that no thread is left with a big one
+         * at the end (the order a block runs in changes nothing of its result) */
+        int64_t *order = malloc(sizeof *order * (size_t)nb);
+        if (!order) {
+            free(busy); free(out);
+            return REGIA_FAIL(REGIA_ERR_NOMEM, "disclosure control: out of memory (%lld blocks)", (long long)s->ncomp);
+        }
+        memcpy(order, busy, sizeof *order * (size_t)nb);
+        for (int64_t b = 1; b < nb; b++) {   /* insertion sort, stable: ties in block order */
+            int64_t q = order[b], x = b;
+            for (; x > 0 && out[order[x - 1]].lps < out[q].lps; x--) order[x] = order[x - 1];
+            order[x] = q;
+        }
         int64_t next = 0;
         int nomem = 0;
-#pragma omp parallel num_threads(nt) default(none) shared(s, p, busy, nb, out, next, nomem)
+#pragma omp parallel num_threads(nt) default(none) shared(s, p, order, nb, out, next, nomem)
         {
             sdc_t w;
             int ok = worker_init(&w, s) == REGIA_OK;
@@ -919,11 +934,12 @@ static regia_status_t protect_blocks(sdc_t *s, regia_sdc_problem_t *p)
 #pragma omp atomic capture
                 b = next++;
                 if (b >= nb || !ok) break;
-                run_block(&w, busy[b], p, &out[busy[b]]);
+                run_block(&w, order[b], p, &out[order[b]]);
             }
             worker_free(&w);
             if (omp_get_thread_num() != 0) glp_free_env();   /* the pool's threads live on */
         }
+        free(order);
         if (nomem) {
             for (int64_t q = 0; q < s->ncomp; q++) free(out[q].msg);
             free(busy); free(out);
