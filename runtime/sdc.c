@@ -29,6 +29,10 @@
  * cell that passed stays safe.  One GLPK problem object per block and per role is reused:
  * only an objective coefficient or a bound changes between solves, so the simplex starts
  * from the previous basis.
+ *
+ * Blocks are protected in parallel (OpenMP threads, when GLPK keeps its state per
+ * thread); each block's pattern depends on its own cells only, and the results are merged
+ * in block order, so the output is the serial one at any thread count (protect_blocks).
  */
 #include "regia/sdc.h"
 

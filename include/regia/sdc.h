@@ -43,7 +43,10 @@ typedef struct {
     double seconds;
 } regia_sdc_report_t;
 
-/* Primary and secondary suppression; afterwards every primary cell passes the audit. */
+/* Primary and secondary suppression; afterwards every primary cell passes the audit.
+ * The blocks (cells linked through sums) are solved on OpenMP threads when GLPK is built
+ * with thread-local storage (glp_config("TLS")), serially otherwise or when called inside
+ * a parallel region; status, report and errors do not depend on the thread count. */
 regia_status_t regia_sdc_protect(regia_sdc_problem_t *p, regia_sdc_report_t *rep);
 /* The attacker: for every suppressed cell (status as given), lo[i] and hi[i] (NaN for
  * published cells, hi = INFINITY when unbounded).  *unsafe = the number of suppressed
