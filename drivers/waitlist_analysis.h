@@ -170,6 +170,20 @@ static inline int64_t wl_stat(const wl_t *w, int area, int cls, int period)
 }
 
 /* Module entry points: k = shard service index (0 .. run->ni-1), global run->i0 + k. */
+/* The cells one booking counts in, by the compliance rules (waitlist_compliance.c): its
+ * district, ASL and region x its class and "all" x its week and month, each for REQUESTS,
+ * its ex ante and its ex post measure (WL_BOOKING_CELLS cube cells, in that order), and the
+ * statistics cells (WL_BOOKING_STATS).  Returns 1 when the booking is measured, 0 when it
+ * is not (follow-up, intramoenia, clock starting outside the history), -1 when it lacks a
+ * clock start or a booked date.  The disclosure-control module counts with the same rules. */
+enum { WL_BOOKING_CELLS = 3 * 2 * 2 * 3, WL_BOOKING_STATS = 3 * 2 * 2 };
+typedef struct {
+    int64_t cell[WL_BOOKING_CELLS], stat[WL_BOOKING_STATS];
+    int in_g, delivered;      /* in guarantee (ex ante); delivered (ex post)               */
+    double days;              /* days from the clock start to the booked slot               */
+} wl_booking_cells_t;
+int wl_booking_cells(const wl_t *w, const double *limit, const wl_booking_t *b, wl_booking_cells_t *bc);
+
 regia_status_t wl_compliance_alloc(regia_run_t *run, wl_t *w);
 regia_status_t wl_compliance_compute(regia_run_t *run, wl_t *w, int64_t k);
 regia_status_t wl_compliance_define(regia_run_t *run, wl_t *w, int ncid);

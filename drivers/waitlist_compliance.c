@@ -60,6 +60,45 @@ static int64_t clock_start(const wl_booking_t *b, wl_clock_t c)
     return c == WL_CLOCK_PRESCRIPTION ? b->t_rx : c == WL_CLOCK_FIRST_AVAILABLE ? b->t_first : b->t_contact;
 }
 
+int wl_booking_cells(const wl_t *w, const double *limit, const wl_booking_t *b, wl_booking_cells_t *bc)
+{
+    if (b->access != WL_ACCESS_FIRST || b->regime != WL_REGIME_SSN) return 0;
+    const int c = b->klass == WL_CLASS_NONE ? WL_P : b->klass;
+    if (c < 0 || c >= WL_CLASSES) return 0;
+    const int64_t t0 = clock_start(b, w->clock);
+    if (t0 == WL_NOTIME || b->t_booked == WL_NOTIME) return -1;
+    const int64_t wk = regia_floordiv(rome_day(t0) - w->week0_day, 7);
+    if (wk < 0 || wk >= w->hist_weeks || wk >= w->n_weeks || t0 >= w->as_of) return 0; /* starts after as_of */
+    if (b->res_district < 0 || b->res_district >= w->areas.n_district) return 0;
+    const int booked_ok = within_limit(c, limit[c], t0, b->t_booked);
+    const int first_beyond = b->t_first != WL_NOTIME && !within_limit(c, limit[c], t0, b->t_first);
+    int g = 0;
+    if (b->reason == WL_REASON_NONE) g = 1;                              /* (a) */
+    else if (b->reason == WL_REASON_PERSONAL && booked_ok) g = 1;        /* (b) */
+    else if (first_beyond) g = 1;                                        /* (c) */
+    const int m_ante = !g ? WL_M_EXCLUDED : booked_ok ? WL_M_WITHIN : WL_M_BEYOND;
+    int m_post = WL_M_NOT_DELIVERED;
+    if (b->outcome == WL_OUT_DELIVERED && b->t_outcome != WL_NOTIME)
+        m_post = within_limit(c, limit[c], t0, b->t_outcome) ? WL_M_DELIV_WITHIN : WL_M_DELIV_BEYOND;
+    const int d = b->res_district;
+    const int area[3] = {d, w->areas.n_district + w->districts.district_asl[d], w->areas.n_area - 1};
+    const int cls[2] = {c, WL_CLASS_ALL};
+    const int per[2] = {(int)wk, w->n_weeks + w->week_month[wk]};
+    int n = 0, ns = 0;
+    for (int a = 0; a < 3; a++)
+        for (int q = 0; q < 2; q++)
+            for (int p = 0; p < 2; p++) {
+                bc->cell[n++] = wl_cell(w, area[a], cls[q], per[p], WL_M_REQUESTS);
+                bc->cell[n++] = wl_cell(w, area[a], cls[q], per[p], m_ante);
+                bc->cell[n++] = wl_cell(w, area[a], cls[q], per[p], m_post);
+                bc->stat[ns++] = wl_stat(w, area[a], cls[q], per[p]);
+            }
+    bc->in_g = g;
+    bc->delivered = m_post != WL_M_NOT_DELIVERED;
+    bc->days = (double)(b->t_booked - t0) / 86400.0;
+    return 1;
+}
+
 static int64_t cube_size(const wl_t *w)
 {
     return (int64_t)w->areas.n_area * WL_CLASS_DIM * w->n_periods * WL_MEASURES;
@@ -144,36 +183,13 @@ regia_status_t wl_compliance_compute(regia_run_t *run, wl_t *w, int64_t k)
                                w->services.s[s].code, (long long)nb);
     int64_t ncw = 0, no_clock = 0;
     for (int64_t i = 0; i < nb; i++) {
-        const wl_booking_t *b = &bk[i];
-        if (b->access != WL_ACCESS_FIRST || b->regime != WL_REGIME_SSN) continue;
-        const int c = b->klass == WL_CLASS_NONE ? WL_P : b->klass;
-        const int64_t t0 = clock_start(b, w->clock);
-        if (t0 == WL_NOTIME || b->t_booked == WL_NOTIME) { no_clock++; continue; }
-        const int64_t wk = regia_floordiv(rome_day(t0) - w->week0_day, 7);
-        if (wk < 0 || wk >= w->hist_weeks || t0 >= w->as_of) continue; /* the clock starts after as_of */
-        int m_ante, in_g = 0;
-        const int booked_ok = within_limit(c, limit[c], t0, b->t_booked);
-        const int first_beyond = b->t_first != WL_NOTIME && !within_limit(c, limit[c], t0, b->t_first);
-        if (b->reason == WL_REASON_NONE) in_g = 1;                                   /* (a) */
-        else if (b->reason == WL_REASON_PERSONAL && booked_ok) in_g = 1;             /* (b) */
-        else if (first_beyond) in_g = 1;                                             /* (c) */
-        m_ante = !in_g ? WL_M_EXCLUDED : booked_ok ? WL_M_WITHIN : WL_M_BEYOND;
-        int m_post = WL_M_NOT_DELIVERED;
-        if (b->outcome == WL_OUT_DELIVERED && b->t_outcome != WL_NOTIME)
-            m_post = within_limit(c, limit[c], t0, b->t_outcome) ? WL_M_DELIV_WITHIN : WL_M_DELIV_BEYOND;
-        const int d = b->res_district;
-        const int area[3] = {d, w->areas.n_district + w->districts.district_asl[d], w->areas.n_area - 1};
-        const int cls[2] = {c, WL_CLASS_ALL};
-        const int per[2] = {(int)wk, w->n_weeks + w->week_month[wk]};
-        const double days = (double)(b->t_booked - t0) / 86400.0;
-        for (int a = 0; a < 3; a++)
-            for (int q = 0; q < 2; q++)
-                for (int p = 0; p < 2; p++) {
-                    cube[wl_cell(w, area[a], cls[q], per[p], WL_M_REQUESTS)] += 1;
-                    cube[wl_cell(w, area[a], cls[q], per[p], m_ante)] += 1;
-                    cube[wl_cell(w, area[a], cls[q], per[p], m_post)] += 1;
-                    if (in_g) cw[ncw++] = (cw_t){wl_stat(w, area[a], cls[q], per[p]), days};
-                }
+        wl_booking_cells_t bc;
+        const int r = wl_booking_cells(w, limit, &bk[i], &bc);
+        if (r < 0) no_clock++;
+        if (r <= 0) continue;
+        for (int q = 0; q < WL_BOOKING_CELLS; q++) cube[bc.cell[q]] += 1;
+        if (bc.in_g)
+            for (int q = 0; q < WL_BOOKING_STATS; q++) cw[ncw++] = (cw_t){bc.stat[q], bc.days};
     }
     w->n_no_clock += no_clock;
     /* shares, lights */

@@ -88,66 +88,8 @@ void wl_sdc_free(wl_t *w)
 
 /* ---- the cells of a booking (the compliance module's rules) --------------------------- */
 
-static int64_t rome_day(int64_t t)
-{
-    int y, mo, d, h, mi, s;
-    wl_utc_to_rome(t, &y, &mo, &d, &h, &mi, &s);
-    return regia_days_from_civil(y, mo, d);
-}
-
-static int within_limit(int klass, double limit, int64_t t0, int64_t t1)
-{
-    if (klass == WL_U) return (double)(t1 - t0) <= limit * 86400.0 + 1e-6;
-    return (double)(rome_day(t1) - rome_day(t0)) <= limit + 1e-9;
-}
-
-static int64_t clock_start(const wl_booking_t *b, wl_clock_t c)
-{
-    return c == WL_CLOCK_PRESCRIPTION ? b->t_rx : c == WL_CLOCK_FIRST_AVAILABLE ? b->t_first : b->t_contact;
-}
-
-enum { CELLS_PER_BOOKING = 3 * 2 * 2 * 3, STATS_PER_BOOKING = 3 * 2 * 2 };
-
-/* The cube cells booking b counts in (36, or 0 when it is not in the cube), and its
- * statistics cells with whether it is in guarantee / delivered. */
-static int booking_cells(const wl_t *w, const double *limit, const wl_booking_t *b, int64_t *cells, int64_t *stats,
-                         int *in_g, int *delivered)
-{
-    if (b->access != WL_ACCESS_FIRST || b->regime != WL_REGIME_SSN) return 0;
-    const int c = b->klass == WL_CLASS_NONE ? WL_P : b->klass;
-    if (c < 0 || c >= WL_CLASSES) return 0;
-    const int64_t t0 = clock_start(b, w->clock);
-    if (t0 == WL_NOTIME || b->t_booked == WL_NOTIME) return 0;
-    const int64_t wk = regia_floordiv(rome_day(t0) - w->week0_day, 7);
-    if (wk < 0 || wk >= w->hist_weeks || wk >= w->n_weeks || t0 >= w->as_of) return 0;
-    if (b->res_district < 0 || b->res_district >= w->areas.n_district) return 0;
-    const int booked_ok = within_limit(c, limit[c], t0, b->t_booked);
-    const int first_beyond = b->t_first != WL_NOTIME && !within_limit(c, limit[c], t0, b->t_first);
-    int g = 0;
-    if (b->reason == WL_REASON_NONE) g = 1;                              /* (a) */
-    else if (b->reason == WL_REASON_PERSONAL && booked_ok) g = 1;        /* (b) */
-    else if (first_beyond) g = 1;                                        /* (c) */
-    const int m_ante = !g ? WL_M_EXCLUDED : booked_ok ? WL_M_WITHIN : WL_M_BEYOND;
-    int m_post = WL_M_NOT_DELIVERED;
-    if (b->outcome == WL_OUT_DELIVERED && b->t_outcome != WL_NOTIME)
-        m_post = within_limit(c, limit[c], t0, b->t_outcome) ? WL_M_DELIV_WITHIN : WL_M_DELIV_BEYOND;
-    const int d = b->res_district;
-    const int area[3] = {d, w->areas.n_district + w->districts.district_asl[d], w->areas.n_area - 1};
-    const int cls[2] = {c, WL_CLASS_ALL};
-    const int per[2] = {(int)wk, w->n_weeks + w->week_month[wk]};
-    int n = 0, ns = 0;
-    for (int a = 0; a < 3; a++)
-        for (int q = 0; q < 2; q++)
-            for (int p = 0; p < 2; p++) {
-                cells[n++] = wl_cell(w, area[a], cls[q], per[p], WL_M_REQUESTS);
-                cells[n++] = wl_cell(w, area[a], cls[q], per[p], m_ante);
-                cells[n++] = wl_cell(w, area[a], cls[q], per[p], m_post);
-                stats[ns++] = wl_stat(w, area[a], cls[q], per[p]);
-            }
-    *in_g = g;
-    *delivered = m_post != WL_M_NOT_DELIVERED;
-    return n;
-}
+/* A booking's cells: wl_booking_cells (waitlist_compliance.c), the rules the cube is
+ * counted by, so the two modules cannot disagree on them. */
 
 /* ---- distinct patients per cell -------------------------------------------------------- */
 
@@ -177,7 +119,7 @@ static regia_status_t count_patients(const wl_t *w, int64_t s, const wl_booking_
     memset(pg, 0, sizeof(double) * (size_t)S);
     memset(pd, 0, sizeof(double) * (size_t)S);
     int64_t *order = malloc(sizeof *order * (size_t)(nb + 1));
-    int64_t cap = 64 * (CELLS_PER_BOOKING + 2 * STATS_PER_BOOKING), *buf = malloc(sizeof *buf * (size_t)cap);
+    int64_t cap = 64 * (WL_BOOKING_CELLS + 2 * WL_BOOKING_STATS), *buf = malloc(sizeof *buf * (size_t)cap);
     if (!order || !buf) {
         free(order); free(buf);
         return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory counting the patients of service %s (%lld bookings)",
@@ -189,7 +131,7 @@ static regia_status_t count_patients(const wl_t *w, int64_t s, const wl_booking_
         int64_t e = i, n = 0;
         while (e < nb && !memcmp(bk[order[e]].patient, bk[order[i]].patient, 32)) e++;
         for (int64_t r = i; r < e; r++) {
-            if (n + CELLS_PER_BOOKING + 2 * STATS_PER_BOOKING > cap) {
+            if (n + WL_BOOKING_CELLS + 2 * WL_BOOKING_STATS > cap) {
                 int64_t *nbuf = realloc(buf, sizeof *buf * (size_t)(cap *= 2));
                 if (!nbuf) {
                     free(order); free(buf);
@@ -198,15 +140,15 @@ static regia_status_t count_patients(const wl_t *w, int64_t s, const wl_booking_
                 }
                 buf = nbuf;
             }
-            int64_t stats[STATS_PER_BOOKING];
-            int g, dl;
-            int nc = booking_cells(w, limit, &bk[order[r]], buf + n, stats, &g, &dl);
-            if (!nc) continue;
-            for (int q = 0; q < nc; q++) count[buf[n + q]] += 1;
-            n += nc;
+            wl_booking_cells_t bc;
+            if (wl_booking_cells(w, limit, &bk[order[r]], &bc) <= 0) continue;
+            const int64_t *stats = bc.stat;
+            const int g = bc.in_g, dl = bc.delivered;
+            for (int q = 0; q < WL_BOOKING_CELLS; q++) count[buf[n + q] = bc.cell[q]] += 1;
+            n += WL_BOOKING_CELLS;
             /* the in-guarantee and delivered populations of a statistics cell, as cells
              * C + stat and C + S + stat of the same distinct count */
-            for (int q = 0; q < STATS_PER_BOOKING; q++) {
+            for (int q = 0; q < WL_BOOKING_STATS; q++) {
                 if (g) buf[n++] = C + stats[q];
                 if (dl) buf[n++] = C + S + stats[q];
             }
