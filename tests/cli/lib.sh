@@ -19,3 +19,10 @@ expect_fail() {
 }
 TMP=$(mktemp -d /tmp/regia-test.XXXXXX)
 trap "${KEEP_TMP:+:} rm -rf $TMP" EXIT
+# umount_retry DIR: unmount a test's tmpfs; a rank that has just exited (or the launcher
+# reaping it) can hold the mount for a moment, so retry for up to 10 s before failing.
+umount_retry() {
+  local i
+  for i in $(seq 1 20); do umount "$1" 2>/dev/null && return 0; sleep 0.5; done
+  umount "$1" || fail "cannot unmount $1: $(fuser -vm "$1" 2>&1 | tail -n +2)"
+}

@@ -21,7 +21,7 @@ for size in 8k $((nc / 2 / 1024))k $((p_nc * 4))k $(((p_nc + p_csv) * 4))k; do
     REGIA_FAIL_WAIT=10 timeout 120 mpirun -np $np --oversubscribe "$REGIA" "${args[@]}" --output "$M/o.nc" \
       >"$TMP/log" 2>&1 || rc=$?
     took=$((SECONDS - start)); left=$(ls -A "$M")
-    umount "$M"
+    umount_retry "$M"
     ((rc != 0)) || { cat "$TMP/log"; fail "size $size np=$np: exit status 0 on a full file system"; }
     ((rc != 124)) || fail "size $size np=$np: hung (killed after 120 s)"
     grep -Eq 'error.*(No space|full|cannot|HDF error|failed)' "$TMP/log" || { cat "$TMP/log"; fail "size $size np=$np: no clear error"; }
