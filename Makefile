@@ -38,7 +38,7 @@ CPPFLAGS   += -DREGIA_USE_CUDA=1
 NVFLAGS    := -O3 -std=c++17 -fmad=false -Iinclude -DREGIA_USE_CUDA=1 -Xcompiler -fPIC,-Wall \
               $(foreach a,$(CUDA_ARCHS),-gencode arch=compute_$(a),code=sm_$(a)) \
               -gencode arch=compute_$(lastword $(CUDA_ARCHS)),code=compute_$(lastword $(CUDA_ARCHS))
-CUDA_LIBS  := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart -lcublas -lcurand
+CUDA_LIBS  := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart -lcublas -lcurand -lcufft -lcusolver
 endif
 
 WARN       := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2
@@ -47,7 +47,10 @@ CSTD       := -std=c17 -D_GNU_SOURCE
 CPPFLAGS   += -Iinclude -DREGIA_VERSION=\"$(VERSION)\" -DREGIA_GIT_REV=\"$(GIT_REV)\"
 KFLAGS     := $(CSTD) $(OPT) $(WARN) -fopenmp $(CPPFLAGS)
 HFLAGS     := $(CSTD) $(OPT) $(WARN) -fopenmp $(CPPFLAGS) -I$(NETCDF_INC) -I$(HDF5_INC)
-LDLIBS     := $(NETCDF_LIB) $(HDF5_LIB) -lcrypto -lglpk -lopenblas -lm -fopenmp
+# The kernels library needs FFTW (Welch spectra) and LAPACK/OpenBLAS (SSI, compensation) and
+# nothing else of the host's: it links alone on a machine with CUDA (test_k_*, bench_*).
+KLIB_LIBS  := -lfftw3 -llapacke -lopenblas -lm -fopenmp
+LDLIBS     := $(NETCDF_LIB) $(HDF5_LIB) -lmseed -lcrypto -lglpk $(KLIB_LIBS)
 
 
 # --- sources: every .c file of a layer is part of it (no lists to forget) ---------------
@@ -111,7 +114,7 @@ $(REGIA): $(BUILD)/drivers/main.o $(HLIB) $(KLIB)
 
 $(BUILD)/tests/test_k_%: tests/unit/test_k_%.c tests/unit/check.h $(KLIB)
 	@mkdir -p $(dir $@)
-	@$(CC_PLAIN) $(KFLAGS) -Itests/unit -o $@ $< $(KLIB) -lm -fopenmp $(CUDA_LIBS) -lstdc++
+	@$(CC_PLAIN) $(KFLAGS) -Itests/unit -o $@ $< $(KLIB) $(KLIB_LIBS) $(CUDA_LIBS) -lstdc++
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check.h $(HLIB) $(KLIB)
 	@mkdir -p $(dir $@)
@@ -119,7 +122,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check.h $(HLIB) $(KLIB)
 
 $(BUILD)/benchmarks/bench_%: benchmarks/bench_%.c $(KLIB)
 	@mkdir -p $(dir $@)
-	@$(CC_PLAIN) $(KFLAGS) -O3 -o $@ $< $(KLIB) -lm -fopenmp $(CUDA_LIBS) -lstdc++
+	@$(CC_PLAIN) $(KFLAGS) -O3 -o $@ $< $(KLIB) $(KLIB_LIBS) $(CUDA_LIBS) -lstdc++
 
 check: $(if $(filter 1,$(DEPS)),deps-test) $(REGIA) $(UNIT_BIN)
 	@REGIA=$(abspath $(REGIA)) BUILD=$(abspath $(BUILD)) tests/run.sh
