@@ -52,34 +52,13 @@ done
 REG=$D/time/y2018/sensors.csv
 rows_of() { local n=0 f; for f in "$@"; do n=$((n + $(wc -l <"$f") - 1)); done; echo $n; }
 
-# run NP OUT FILES...: ingest with /usr/bin/time per rank; prints "wall_s"
+source "$(dirname "$0")/lib.sh"   # timed_ranks, rss, cpu, rate, digest
+# run NP OUT FILES...: ingest with /usr/bin/time per rank; prints the wall seconds
 run() {
   local np=$1 out=$2; shift 2
   local args=() f
   for f in "$@"; do args+=(--data "$f"); done
-  rm -f "$out" "$out".* "${out%.nc}".*
-  local t0 t1
-  t0=$(date +%s.%N)
-  mpirun -np "$np" --oversubscribe bash -c 'exec /usr/bin/time -f "rank_rss_kb %M cpu_s %U %S cpu_pct %P" -o "$0.time.$OMPI_COMM_WORLD_RANK" "$@"' \
-    "$out" "$REGIA" ingest env -v --registry "$REG" "${args[@]}" --output "$out" 2>"$out.log" || { tail -20 "$out.log"; fail "ingest np=$np"; }
-  t1=$(date +%s.%N)
-  echo "$t1 - $t0" | bc
-}
-# peak RSS per rank (MB), from /usr/bin/time -o files
-rss() { cat "$1".time.* 2>/dev/null | awk '/rank_rss_kb/ {printf "%s%.0f", s, $2/1024; s=", "}'; }
-# CPU seconds (user + sys) and share of a core per rank
-cpu() { cat "$1".time.* 2>/dev/null | awk '/rank_rss_kb/ {printf "%s%.1f s (%s)", s, $4 + $5, $7; s=", "}'; }
-rate() { grep -o 'rows parsed in [0-9.]* s ([0-9]* rows/s), peak memory [0-9]* MB' "$1.log" | awk '{printf "%s%s", s, $6; s=", "}' | tr -d '('; }
-# checksum of every variable's values (not attributes: history and date_created differ)
-digest() {
-  /usr/bin/python3 - "$1" <<'PY'
-import hashlib, sys, netCDF4
-d = netCDF4.Dataset(sys.argv[1]); d.set_auto_mask(False)
-h = hashlib.sha256()
-for n in sorted(d.variables):
-    h.update(n.encode()); h.update(d.variables[n][:].tobytes())
-print(h.hexdigest())
-PY
+  timed_ranks "$np" "$out" "$REGIA" ingest env -v --registry "$REG" "${args[@]}" --output "$out"
 }
 kept() { /usr/bin/python3 -c "import json,sys; m=json.load(open(sys.argv[1])); print(m['rows_read'], m['rows_kept'], m['rows_rejected'])" "${1%.nc}.manifest.json"; }
 

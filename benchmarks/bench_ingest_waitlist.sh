@@ -53,31 +53,11 @@ n_bad=$(($(wc -l <"$D/bad.csv") - 1))
 openssl rand -hex 32 >"$D/wl.key"
 chmod 600 "$D/wl.key"
 
+source "$(dirname "$0")/lib.sh"   # timed_ranks, rss, cpu, rate, digest
 # run NP OUT: ingest with /usr/bin/time per rank; prints the wall seconds
 run() {
-  local np=$1 out=$2
-  rm -f "$out" "${out%.nc}".*
-  local t0 t1
-  t0=$(date +%s.%N)
-  mpirun -np "$np" --oversubscribe bash -c 'exec /usr/bin/time -f "rank_rss_kb %M cpu_s %U %S cpu_pct %P" -o "$0.time.$OMPI_COMM_WORLD_RANK" "$@"' \
-    "$out" "$REGIA" ingest waitlist -v --data "$G/bookings.csv" --data "$D/bad.csv" --key-file "$D/wl.key" \
-    --districts "$G/districts.csv" --run-date 2026-01-01 --output "$out" 2>"$out.log" ||
-    { tail -20 "$out.log"; fail "ingest np=$np"; }
-  t1=$(date +%s.%N)
-  echo "$t1 - $t0" | bc
-}
-rss() { cat "$1".time.* 2>/dev/null | awk '/rank_rss_kb/ {printf "%s%.0f", s, $2/1024; s=", "}'; }
-cpu() { cat "$1".time.* 2>/dev/null | awk '/rank_rss_kb/ {printf "%s%.1f s (%s)", s, $4 + $5, $7; s=", "}'; }
-rate() { grep -o 'rows parsed in [0-9.]* s ([0-9]* rows/s)' "$1.log" | awk '{printf "%s%s", s, $6; s=", "}' | tr -d '('; }
-digest() {
-  /usr/bin/python3 - "$1" <<'PY'
-import hashlib, sys, netCDF4
-d = netCDF4.Dataset(sys.argv[1]); d.set_auto_mask(False)
-h = hashlib.sha256()
-for n in sorted(d.variables):
-    h.update(n.encode()); h.update(d.variables[n][:].tobytes())
-print(h.hexdigest())
-PY
+  timed_ranks "$1" "$2" "$REGIA" ingest waitlist -v --data "$G/bookings.csv" --data "$D/bad.csv" --key-file "$D/wl.key" \
+    --districts "$G/districts.csv" --run-date 2026-01-01 --output "$2"
 }
 counts() { /usr/bin/python3 -c "import json,sys; m=json.load(open(sys.argv[1])); print(int(m['rows_read']), int(m['rows_kept']), int(m['rows_rejected']))" "${1%.nc}.manifest.json"; }
 check() {

@@ -26,3 +26,35 @@ umount_retry() {
   for i in $(seq 1 20); do umount "$1" 2>/dev/null && return 0; sleep 0.5; done
   umount "$1" || fail "cannot unmount $1: $(fuser -vm "$1" 2>&1 | tail -n +2)"
 }
+# cf_checker_find: set $cc to an IOOS compliance-checker with the cf:1.10 and acdd:1.3
+# suites ($REGIA_CF_CHECKER, build/cf-venv from scripts/install-cf-checker.sh, or PATH) and
+# $cc_py to its Python; skip the test (exit 77) when there is none.
+cf_checker_find() {
+  local c suites
+  cc=
+  for c in "${REGIA_CF_CHECKER:-}" "${BUILD:-$REGIA_ROOT/build}/cf-venv/bin/compliance-checker" \
+           "$REGIA_ROOT/build/cf-venv/bin/compliance-checker" "$(command -v compliance-checker || true)"; do
+    [[ -n $c && -x $c ]] || continue
+    suites=$("$c" -l 2>/dev/null) || continue
+    [[ $suites == *"cf:1.10"* && $suites == *"acdd:1.3"* ]] && { cc=$c; break; }
+  done
+  [[ -n $cc ]] || skip "no checker with cf:1.10 and acdd:1.3 suites (IOOS compliance-checker); install it with scripts/install-cf-checker.sh (as root; as another user it prints the commands)"
+  cc_py=$(dirname "$cc")/python; [[ -x $cc_py ]] || cc_py=python3
+  echo "checker: $cc ($("$cc_py" -c 'import importlib.metadata as m; print("compliance-checker", m.version("compliance-checker"))' 2>/dev/null || echo '?'))"
+}
+# cf_check FILE KIND: run cf:1.10 and acdd:1.3 (-c strict, so the ACDD "Suggested" tier is
+# reported too) on FILE and print every finding (tests/reference/cf_report.py); exit status
+# 0 clean, 1 on a CF ERROR, an ACDD high-priority finding not accepted for KIND (env,
+# forecast, waitlist, queue ...; canary accepts nothing) or a crashed check.
+cf_check() {
+  local f=$1 kind=$2 b; b=$(basename "$1")
+  local json=$TMP/cc_$b.json err=$TMP/cc_$b.err rc=0
+  [[ -n ${cc:-} ]] || cf_checker_find
+  rm -f "$json"
+  "$cc" -c strict -t cf:1.10 -t acdd:1.3 -f json_new -o "$json" "$f" 2>"$err" || rc=$?
+  grep -Ev '^(Running Compliance Checker|Using packaged standard name table)' "$err" | sed "s|^|  checker stderr ($b): |" || true
+  if [[ $kind != canary ]] && ! grep -q '^Using packaged standard name table' "$err"; then
+    echo "NOTE  $b: the checker did not use its packaged standard-name table (standard_name_vocabulary?)"
+  fi
+  "$cc_py" "$REGIA_ROOT/tests/reference/cf_report.py" "$json" "$b" "$kind" "$rc"
+}

@@ -5,7 +5,8 @@
 #
 # Runs with -c strict so that the ACDD "Suggested" tier is reported too.
 # Fails on: any CF ERROR (the checker's "high priority": a CF "shall"), any ACDD "Highly
-# Recommended" finding not in the ACCEPT list below, or a check that crashed (FATAL).
+# Recommended" finding not in the ACCEPT list of tests/reference/cf_report.py, or a check
+# that crashed (FATAL).
 # Prints: every other finding (WARN = medium / ACDD "Recommended", NOTE = low /
 # "Suggested") and the accepted ones (ACCEPT, with the reason).  The ACCEPT list holds the
 # only HR findings that honest metadata cannot remove: variables for which the CF standard
@@ -20,111 +21,10 @@
 # reach the attributes.
 source "$(dirname "$0")/lib.sh"
 
-# --- the checker ---------------------------------------------------------------------
-install_hint="install it with scripts/install-cf-checker.sh (as root; as another user it prints the commands)"
-cc=
-for c in "${REGIA_CF_CHECKER:-}" "${BUILD:-$REGIA_ROOT/build}/cf-venv/bin/compliance-checker" \
-         "$REGIA_ROOT/build/cf-venv/bin/compliance-checker" "$(command -v compliance-checker || true)"; do
-  [[ -n $c && -x $c ]] || continue
-  suites=$("$c" -l 2>/dev/null) || continue
-  [[ $suites == *"cf:1.10"* && $suites == *"acdd:1.3"* ]] && { cc=$c; break; }
-done
-[[ -n $cc ]] || skip "no checker with cf:1.10 and acdd:1.3 suites (IOOS compliance-checker); $install_hint"
-py=$(dirname "$cc")/python; [[ -x $py ]] || py=python3
-echo "checker: $cc ($("$py" -c 'import importlib.metadata as m; print("compliance-checker", m.version("compliance-checker"))' 2>/dev/null || echo '?'))"
+# --- the checker (cf_checker_find, cf_check: tests/cli/lib.sh) -----------------------
+cf_checker_find
 command -v cdo >/dev/null || fail "cdo not found: install the test packages (scripts/install-deps.sh test)"
 command -v ncdump >/dev/null || fail "ncdump not found: install the test packages (scripts/install-deps.sh test)"
-
-# check FILE KIND: run cf:1.10 and acdd:1.3 on FILE; print every finding as ERROR / ACCEPT /
-# WARN / NOTE; exit status 0 clean, 1 some ERROR or FATAL.  KIND (ingest, env, forecast,
-# canary) selects the accepted ACDD findings.
-check() {
-  local f=$1 kind=$2 b; b=$(basename "$1")
-  local json=$TMP/cc_$b.json err=$TMP/cc_$b.err rc=0
-  rm -f "$json"
-  "$cc" -c strict -t cf:1.10 -t acdd:1.3 -f json_new -o "$json" "$f" 2>"$err" || rc=$?
-  grep -Ev '^(Running Compliance Checker|Using packaged standard name table)' "$err" | sed "s|^|  checker stderr ($b): |" || true
-  if [[ $kind != canary ]] && ! grep -q '^Using packaged standard name table' "$err"; then
-    echo "NOTE  $b: the checker did not use its packaged standard-name table (standard_name_vocabulary?)"
-  fi
-  "$py" - "$json" "$b" "$kind" "$rc" <<'PY'
-import json, re, sys
-path, name, kind, rc = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-P = r"(pm10|pm2p5|no2|o3|so2)_"
-# ACDD "Highly Recommended" findings that honest metadata cannot remove:
-# (variable regex, missing attribute, reason)
-ACCEPT = {
-    "env": [
-        (P + r"(p_exceed|p_breach)", "standard_name",
-         "the CF standard name table (v93) has no name for a probability of exceeding an air-quality limit"),
-        (P + r"exceed_days_(observed|expected)", "standard_name",
-         "the CF standard name table has no name for a count of days above an air-quality limit"),
-        (P + r"(alpha|beta|gamma|phi|sigma2|aicc)", "standard_name",
-         "ETS model parameters are not geophysical quantities: no CF standard name"),
-        (P + r"sigma2", "units",
-         "the unit depends on each station's model: (ug m-3)^2 for additive, 1 for multiplicative errors (see comment)"),
-    ],
-    "forecast": [
-        (r"forecast|lower|upper|observed", "standard_name",
-         "the input CSV (series_id,time,value) does not say which quantity it holds"),
-        (r"forecast|lower|upper|observed", "units",
-         "the input CSV states no units: values are in the input's units (see comment)"),
-        (r"alpha|beta|gamma|phi|sigma2|loglik|aicc", "standard_name",
-         "ETS model parameters are not geophysical quantities: no CF standard name"),
-        (r"sigma2", "units", "squared input units for additive, 1 for multiplicative errors"),
-        (r"n_obs|step|step_months|season", "standard_name",
-         "per-series bookkeeping (observation count, grid step, seasonal period): no CF standard name"),
-    ],
-    "waitlist": [
-        (r"count_(week|month)|share_ex_(ante|post)_(week|month)|wait_(median|p90)_(week|month)|limit|target",
-         "standard_name",
-         "the CF standard name table (v93) has no names for health-service bookings, compliance shares or waits"),
-        (r"(demand|risk|alloc|nhsr|sdc|agenda)_.*", "standard_name",
-         "forecasts of bookings, queue-risk probabilities, slots and disclosure-control flags: no CF standard name"),
-        (r"area_parent|week_month", "standard_name", "index variables tying areas and weeks together: no CF standard name"),
-    ],
-}
-try:
-    with open(path, encoding="utf-8") as fh:
-        doc = json.load(fh)
-except (OSError, ValueError) as e:
-    print(f"FATAL {name}: the checker wrote no report ({e}); exit status {rc}")
-    sys.exit(1)
-bad = 0
-if rc == 2:  # a check raised an exception: that part of the file went unchecked
-    print(f"FATAL {name}: some checks crashed (see the checker's stderr above)")
-    bad = 1
-reports = {suite: r for ds in doc.values() for suite, r in ds.items()}
-accepted = {}
-for suite in ("cf:1.10", "acdd:1.3"):
-    r = reports.get(suite)
-    if not r or not r.get("possible_points"):
-        print(f"FATAL {name}: no {suite} results in the report")
-        bad = 1
-        continue
-    n = {"ERROR": 0, "ACCEPT": 0, "WARN ": 0, "NOTE ": 0}
-    for key, level in (("high_priorities", "ERROR"), ("medium_priorities", "WARN "), ("low_priorities", "NOTE ")):
-        for check in r.get(key, []):
-            for msg in check.get("msgs", []):
-                lv = level
-                if level == "ERROR" and suite == "acdd:1.3":
-                    m = re.fullmatch(r'variable "(.+)" missing the following attributes:', check["name"])
-                    for rx, attr, why in ACCEPT.get(kind, []):
-                        if m and msg == attr and re.fullmatch(rx, m.group(1)):
-                            accepted.setdefault((attr, why), []).append(m.group(1))
-                            lv = "ACCEPT"
-                            break
-                n[lv] += 1
-                if lv != "ACCEPT":
-                    print(f"{lv} {name} {suite}: {check['name']}: {msg}")
-                bad |= lv == "ERROR"
-    print(f"{name}: {suite} score {r['scored_points']}/{r['possible_points']}; findings: {n['ERROR']} error, "
-          f"{n['ACCEPT']} accepted high, {n['WARN ']} medium, {n['NOTE ']} low")
-for (attr, why), names in accepted.items():
-    print(f"ACCEPT {name} acdd:1.3: {attr} missing on {', '.join(names)}: {why}")
-sys.exit(bad)
-PY
-}
 
 # --- the checker must be able to fail: a unit UDUNITS does not know, no ACDD metadata ---
 cat >"$TMP/canary.cdl" <<'CDL'
@@ -146,7 +46,7 @@ data:
 }
 CDL
 ncgen -4 -o "$TMP/canary.nc" "$TMP/canary.cdl" || fail "ncgen canary"
-if out=$(check "$TMP/canary.nc" canary); then
+if out=$(cf_check "$TMP/canary.nc" canary); then
   echo "$out"; fail "the checker reports no ERROR on a file with an unknown unit and no ACDD metadata: it cannot catch errors"
 fi
 grep -q '^ERROR canary.nc cf:1.10: .*furlongs per fortnight or 1.*UDUNITS' <<<"$out" ||
@@ -202,7 +102,7 @@ failed=()
 for kf in ingest:"$TMP/in.nc" env:"$TMP/out.nc" forecast:"$TMP/fc.nc" waitlist:"$TMP/wl.nc"; do
   kind=${kf%%:*} f=${kf#*:}
   echo "--- cf:1.10 + acdd:1.3: $(basename "$f") (regia $kind)"
-  if check "$f" "$kind"; then echo "ok: no CF-1.10 errors and no unaccepted ACDD-1.3 high-priority findings in $(basename "$f")"
+  if cf_check "$f" "$kind"; then echo "ok: no CF-1.10 errors and no unaccepted ACDD-1.3 high-priority findings in $(basename "$f")"
   else failed+=("$(basename "$f"): CF-1.10 errors or ACDD-1.3 high-priority findings (ERROR/FATAL lines above)"); fi
 done
 

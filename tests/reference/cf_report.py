@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Report of the IOOS compliance-checker (cf:1.10 + acdd:1.3) on one file, for the CLI tests.
+
+Usage: cf_report.py REPORT.json NAME KIND RC   (run by cf_check in tests/cli/lib.sh)
+
+Prints every finding as ERROR / ACCEPT / WARN / NOTE and exits 1 on any CF ERROR, any
+ACDD "Highly Recommended" finding not in the ACCEPT list of KIND, or a crashed check
+(RC 2 or no report).  The ACCEPT lists hold the only high-priority findings that honest
+metadata cannot remove: variables for which the CF standard name table has no name, and
+units the input does not state.  A new product adds its KIND here, with the reasons.
+"""
+import json, re, sys
+path, name, kind, rc = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+P = r"(pm10|pm2p5|no2|o3|so2)_"
+# ACDD "Highly Recommended" findings that honest metadata cannot remove:
+# (variable regex, missing attribute, reason)
+ACCEPT = {
+    "env": [
+        (P + r"(p_exceed|p_breach)", "standard_name",
+         "the CF standard name table (v93) has no name for a probability of exceeding an air-quality limit"),
+        (P + r"exceed_days_(observed|expected)", "standard_name",
+         "the CF standard name table has no name for a count of days above an air-quality limit"),
+        (P + r"(alpha|beta|gamma|phi|sigma2|aicc)", "standard_name",
+         "ETS model parameters are not geophysical quantities: no CF standard name"),
+        (P + r"sigma2", "units",
+         "the unit depends on each station's model: (ug m-3)^2 for additive, 1 for multiplicative errors (see comment)"),
+    ],
+    "forecast": [
+        (r"forecast|lower|upper|observed", "standard_name",
+         "the input CSV (series_id,time,value) does not say which quantity it holds"),
+        (r"forecast|lower|upper|observed", "units",
+         "the input CSV states no units: values are in the input's units (see comment)"),
+        (r"alpha|beta|gamma|phi|sigma2|loglik|aicc", "standard_name",
+         "ETS model parameters are not geophysical quantities: no CF standard name"),
+        (r"sigma2", "units", "squared input units for additive, 1 for multiplicative errors"),
+        (r"n_obs|step|step_months|season", "standard_name",
+         "per-series bookkeeping (observation count, grid step, seasonal period): no CF standard name"),
+    ],
+    "waitlist": [
+        (r"count_(week|month)|share_ex_(ante|post)_(week|month)|wait_(median|p90)_(week|month)|limit|target",
+         "standard_name",
+         "the CF standard name table (v93) has no names for health-service bookings, compliance shares or waits"),
+        (r"(demand|risk|alloc|nhsr|sdc|agenda)_.*", "standard_name",
+         "forecasts of bookings, queue-risk probabilities, slots and disclosure-control flags: no CF standard name"),
+        (r"area_parent|week_month", "standard_name", "index variables tying areas and weeks together: no CF standard name"),
+    ],
+    "queue": [
+        (r"wait_(mean|mean_se|sd|quantile|quantile_se)|replication_wait_mean", "standard_name",
+         "the CF standard name table (v93) has no name for a waiting time in a queue"),
+        (r"p_wait(_se|_gt|_gt_se)?", "standard_name",
+         "the CF standard name table has no name for a probability of waiting"),
+        (r"customers|unserved|replications_counted|replication_customers", "standard_name",
+         "counts of simulated customers and replications: no CF standard name"),
+        (r"arrival_rate|service_mean|service_cv|shift_end|shift_servers", "standard_name",
+         "parameters of the queueing model (rates, service times, servers on duty): no CF standard name"),
+    ],
+}
+try:
+    with open(path, encoding="utf-8") as fh:
+        doc = json.load(fh)
+except (OSError, ValueError) as e:
+    print(f"FATAL {name}: the checker wrote no report ({e}); exit status {rc}")
+    sys.exit(1)
+bad = 0
+if rc == 2:  # a check raised an exception: that part of the file went unchecked
+    print(f"FATAL {name}: some checks crashed (see the checker's stderr above)")
+    bad = 1
+reports = {suite: r for ds in doc.values() for suite, r in ds.items()}
+accepted = {}
+for suite in ("cf:1.10", "acdd:1.3"):
+    r = reports.get(suite)
+    if not r or not r.get("possible_points"):
+        print(f"FATAL {name}: no {suite} results in the report")
+        bad = 1
+        continue
+    n = {"ERROR": 0, "ACCEPT": 0, "WARN ": 0, "NOTE ": 0}
+    for key, level in (("high_priorities", "ERROR"), ("medium_priorities", "WARN "), ("low_priorities", "NOTE ")):
+        for check in r.get(key, []):
+            for msg in check.get("msgs", []):
+                lv = level
+                if level == "ERROR" and suite == "acdd:1.3":
+                    m = re.fullmatch(r'variable "(.+)" missing the following attributes:', check["name"])
+                    for rx, attr, why in ACCEPT.get(kind, []):
+                        if m and msg == attr and re.fullmatch(rx, m.group(1)):
+                            accepted.setdefault((attr, why), []).append(m.group(1))
+                            lv = "ACCEPT"
+                            break
+                n[lv] += 1
+                if lv != "ACCEPT":
+                    print(f"{lv} {name} {suite}: {check['name']}: {msg}")
+                bad |= lv == "ERROR"
+    print(f"{name}: {suite} score {r['scored_points']}/{r['possible_points']}; findings: {n['ERROR']} error, "
+          f"{n['ACCEPT']} accepted high, {n['WARN ']} medium, {n['NOTE ']} low")
+for (attr, why), names in accepted.items():
+    print(f"ACCEPT {name} acdd:1.3: {attr} missing on {', '.join(names)}: {why}")
+sys.exit(bad)
