@@ -1,0 +1,141 @@
+/* regia/novelty.h - environmental compensation of tracked modal frequencies, Mahalanobis
+ * novelty score with a stated false-alarm rate, and EWMA / CUSUM control charts
+ * (kernels/novelty.c, kernels/novelty_stats.c, kernels/control_chart.c).
+ *
+ * Kernel layer: no MPI, no file I/O, no globals; host pointers; thread-safe (one model per
+ * caller; a fitted model is read-only for regia_novelty_score).
+ *
+ * Data of one structure: n_rec records in time order on a regular record grid, p tracked
+ * frequencies per record, f[r*p + j] (Hz, NaN = mode not seen in that record), and one
+ * temperature per record temp[r] (deg C, NaN = missing).  Lags are in records.
+ *
+ * Compensation models (the residual e = f - fhat is the damage-sensitive feature):
+ *   LINEAR   (ARX-like, Peeters & De Roeck 2001 on Z24): for every frequency j
+ *            f_j(r) = c_0 + sum_{l=0..L} c_{1+l} T(r - l) + e
+ *   BILINEAR two slopes meeting at the break Tb (0 deg C by default), per lag l:
+ *            c_{.} min(T(r-l) - Tb, 0) + c_{.} max(T(r-l) - Tb, 0)
+ *            [+ c_{.} 1{T(r-l) < Tb} when bilinear_step: a jump at freezing]
+ *   PCA      (Yan et al. 2005): the frequency vectors of training are standardised (mean,
+ *            std per frequency), SVD (LAPACKE dgesvd); the first q principal components
+ *            carry the environmental variation (q = cfg.pca_keep, or when 0 the smallest q
+ *            with cumulative variance >= pca_var_frac, at most p - 1).  Residual =
+ *            f - reconstruction from the first q scores (in Hz); the novelty feature is the
+ *            vector of the last p - q scores.  No temperature needed (temp may be NULL).
+ * LINEAR / BILINEAR are fitted by least squares (LAPACKE dgels, all p frequencies at
+ * once) on the training records; design columns in the order
+ *   [1, basis(T(r)), basis(T(r-1)), ..., basis(T(r-L))]
+ * with basis = {T} (LINEAR) or {min(T-Tb,0), max(T-Tb,0)[, 1{T<Tb}]} (BILINEAR); the
+ * feature is the residual vector (dimension p).
+ * Training records: use[r] != 0, all p frequencies finite and (regression) T(r-l) finite
+ * for l = 0..L (so r >= L).  Records left out of training are still scored when they
+ * have what the model needs; else their outputs are NaN.
+ *
+ * Novelty: D^2 = (e - m)^T S^-1 (e - m), m and S (unbiased) the mean and covariance of the
+ * feature over the n training records (Cholesky, LAPACKE dpotrf).  Threshold for a new
+ * record at false-alarm rate alpha (Hotelling/Mahalanobis of a new observation from a
+ * normal population with estimated m, S; Tracy, Young & Mason 1992):
+ *     D^2 * n/(n+1) ~ p(n-1)/(n-p) F(p, n-p)
+ *     threshold = (n+1)/n * p(n-1)/(n-p) * F^{-1}(1 - alpha; p, n-p)
+ * with p the feature dimension (needs n > p + 1); as n -> infinity it tends to the
+ * chi^2_p quantile (p = 3, 99 %: 11.345).  The training records' own D^2 are not
+ * independent new points: the rate applies to records after training.
+ */
+#ifndef REGIA_NOVELTY_H
+#define REGIA_NOVELTY_H
+
+#include <stdint.h>
+
+#include "regia/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { REGIA_COMP_LINEAR = 0, REGIA_COMP_BILINEAR = 1, REGIA_COMP_PCA = 2 } regia_comp_model_t;
+
+typedef struct {
+    int32_t model;          /* regia_comp_model_t (LINEAR)                                 */
+    int32_t n_lags;         /* L >= 0: temperature lags in records (0)                     */
+    double t_break;         /* BILINEAR break, deg C (0)                                   */
+    int32_t bilinear_step;  /* BILINEAR: add the jump column (0)                           */
+    int32_t pca_keep;       /* PCA: components removed (0 = by pca_var_frac)               */
+    double pca_var_frac;    /* PCA: variance fraction of the kept components (0.9)         */
+    double alpha;           /* false-alarm rate of the threshold (0.01)                    */
+} regia_comp_cfg_t;
+
+void regia_comp_defaults(regia_comp_cfg_t *cfg);
+/* "linear", "bilinear", "pca" -> model, -1 when unknown. */
+int regia_comp_model_parse(const char *name);
+const char *regia_comp_model_name(int32_t model);
+
+typedef struct {
+    regia_comp_cfg_t cfg;
+    int32_t p;              /* frequencies                                                 */
+    int32_t ncol;           /* regression: design columns (see above); PCA: 0              */
+    double *coef;           /* regression: coef[j*ncol + c] for frequency j, column c      */
+    double *col_mean, *col_std; /* PCA: p standardisation values                           */
+    int32_t pca_q;          /* PCA: components removed                                    */
+    double *pca_v;          /* PCA: p x p loadings, column k = component k: v[j*p + k]     */
+    double *pca_var;        /* PCA: p component variances (descending)                     */
+    int32_t dim;            /* feature dimension (p for regression, p - q for PCA)         */
+    int64_t n_train;        /* training records used                                       */
+    double *feat_mean;      /* dim                                                         */
+    double *feat_chol;      /* dim x dim lower Cholesky factor of S (row-major)            */
+    double *resid_std;      /* p: std of the residual of each frequency over training      */
+    double threshold;       /* D^2 threshold at cfg.alpha                                  */
+} regia_novelty_model_t;
+
+/* Fit the compensation model and the novelty statistics on the training records (use[r] !=
+ * 0; use NULL = all records).  f: n_rec*p, temp: n_rec (NULL allowed only for PCA).
+ * REGIA_ERR_INVALID with a message for bad sizes or settings, for too few training
+ * records (regression: n_train > ncol and n_train > dim + 1; PCA: n_train > p + 1) and
+ * for a degenerate fit (singular design, zero-variance frequency or covariance);
+ * REGIA_ERR_NOMEM.  On failure m holds nothing to free. */
+regia_status_t regia_novelty_fit(const double *f, const double *temp, int64_t n_rec, int32_t p,
+                                 const uint8_t *use, const regia_comp_cfg_t *cfg,
+                                 regia_novelty_model_t *m);
+
+/* Score records with a fitted model.  Outputs (each may be NULL): resid[r*p + j] the
+ * residual in Hz, zres[r*p + j] = resid / resid_std[j], d2[r].  A record lacking a
+ * frequency or a needed temperature gets NaN in all its outputs. */
+regia_status_t regia_novelty_score(const regia_novelty_model_t *m, const double *f, const double *temp,
+                                   int64_t n_rec, double *resid, double *zres, double *d2);
+
+void regia_novelty_free(regia_novelty_model_t *m);
+
+/* Threshold for D^2 of a new point, dimension p, n training points, false-alarm rate
+ * alpha (formula above). NaN when n <= p + 1 or alpha outside (0, 1). */
+double regia_mahal_threshold(double alpha, int32_t p, int64_t n);
+
+/* Distributions (novelty_stats.c): regularized incomplete beta I_x(a, b) (continued
+ * fraction, Lentz; relative accuracy ~1e-14), its inverse in x (Newton safeguarded by
+ * bisection), the F(d1, d2) cdf and quantile, the chi^2_k quantile.  NaN on bad
+ * arguments (a, b, d1, d2, k <= 0; x or prob outside [0, 1]). */
+double regia_betainc(double a, double b, double x);
+double regia_betainc_inv(double a, double b, double prob);
+double regia_f_cdf(double x, double d1, double d2);
+double regia_f_ppf(double prob, double d1, double d2);
+double regia_chi2_ppf(double prob, double k);
+
+/* EWMA chart (Roberts 1959; Lucas & Saccucci 1990) of x[0..n-1] in control mean mu0 and
+ * std sigma (from training): z_t = lambda x_t + (1 - lambda) z_{t-1}, z_{-1} = mu0;
+ * limits mu0 +/- L sigma sqrt(lambda/(2-lambda) (1 - (1-lambda)^(2(i+1)))) with i the
+ * number of finite points before (the exact time-varying variance).  A NaN x_t is skipped:
+ * z carries over, its outputs are NaN and signal 0.  signal[t] = 1 when z_t is outside the
+ * limits (above when upper_only).  Each output may be NULL.  REGIA_ERR_INVALID for lambda
+ * outside (0, 1], L <= 0, sigma <= 0 or a non-finite mu0. */
+regia_status_t regia_ewma(const double *x, int64_t n, double mu0, double sigma, double lambda, double L,
+                          int32_t upper_only, double *z, double *ucl, double *lcl, uint8_t *signal);
+
+/* Tabular CUSUM (Page 1954; Montgomery) on u_t = (x_t - mu0)/sigma:
+ * C+_t = max(0, C+_{t-1} + u_t - k), C-_t = max(0, C-_{t-1} - u_t - k), C_{-1} = 0;
+ * signal[t] = 1 when C+ > h (upper) or C- > h (lower, unless upper_only).  No restart
+ * after a signal.  NaN x_t skipped (sums carry over, signal 0).  Outputs may be NULL.
+ * REGIA_ERR_INVALID for k < 0, h <= 0, sigma <= 0, non-finite mu0. */
+regia_status_t regia_cusum(const double *x, int64_t n, double mu0, double sigma, double k, double h,
+                           int32_t upper_only, double *cplus, double *cminus, uint8_t *signal);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
