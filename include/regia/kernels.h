@@ -12,6 +12,7 @@
 #include "regia/queue.h"
 #include "regia/risk.h"
 #include "regia/status.h"
+#include "regia/welch.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -60,6 +61,8 @@ typedef struct {
      * valid. */
     regia_status_t (*queue_sim)(regia_backend_t *be, const regia_queue_batch_t *in, regia_queue_out_t *out);
     regia_status_t (*slot_sim)(regia_backend_t *be, const regia_slot_batch_t *in, regia_slot_out_t *out);
+    /* Welch PSD / cross-spectral matrices of batches of records (regia/welch.h). */
+    regia_status_t (*welch)(regia_backend_t *be, const regia_welch_batch_t *in, regia_welch_out_t *out);
 } regia_backend_ops_t;
 
 struct regia_backend {
@@ -93,6 +96,8 @@ regia_status_t regia_breach(regia_backend_t *be, const regia_breach_batch_t *in,
 /* The continuous-time priority queue and the weekly booking-slot model (regia/queue.h). */
 regia_status_t regia_queue_sim(regia_backend_t *be, const regia_queue_batch_t *in, regia_queue_out_t *out);
 regia_status_t regia_slot_sim(regia_backend_t *be, const regia_slot_batch_t *in, regia_slot_out_t *out);
+/* Welch spectra of a batch (regia/welch.h): host arrays in and out, blocking. */
+regia_status_t regia_welch(regia_backend_t *be, const regia_welch_batch_t *in, regia_welch_out_t *out);
 /* Measurements of the backend's last operation (zeros when it keeps none). */
 void regia_backend_stats(const regia_backend_t *be, regia_backend_stats_t *out);
 

@@ -33,4 +33,5 @@ const regia_backend_ops_t regia_cpu_backend = {
     .breach = regia_cpu_breach,
     .queue_sim = regia_cpu_queue_sim,
     .slot_sim = regia_cpu_slot_sim,
+    .welch = regia_cpu_welch,
 };
