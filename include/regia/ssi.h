@@ -124,7 +124,7 @@ typedef struct {
     int32_t mode;            /* index into modes, -1 when none                              */
     int32_t reason;          /* regia_pole_reason_t                                         */
     uint32_t flags;          /* REGIA_POLE_* bits                                           */
-    double f;                /* Hz (NaN for a real pole on the negative axis: f = fs/2)     */
+    double f;                /* Hz, |lambda_c| / 2 pi (also for real poles)                 */
     double xi;               /* damping ratio                                               */
     double lambda_re, lambda_im; /* continuous-time pole, rad/s                             */
     double mpc, mpd;         /* of the shape (mpd radians)                                  */

@@ -1,0 +1,464 @@
+/* ssi.c - covariance-driven SSI: configuration, block Hankel matrices (pyOMA2's fixed
+ * window and KOMA's unbiased one), SVD, the fast multi-order state matrices from one QR
+ * (Doehler & Mevel 2012) and the poles of every order.  Pole selection (hard criteria,
+ * stability, modes) is in ssi_cluster.c, shape indicators in ssi_shape.c. */
+#include <cblas.h>
+#include <complex.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "regia/ssi.h"
+
+void regia_ssi_defaults(regia_ssi_cfg_t *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->block_rows = 20;
+    cfg->ord_min = 1;
+    cfg->ord_max = 0;
+    cfg->ord_step = 1;
+    cfg->window = REGIA_SSI_FIXED;
+    cfg->detrend = 1;
+    cfg->f_min = 0.0;
+    cfg->f_max = 0.0;
+    cfg->xi_min = 0.0;
+    cfg->xi_max = 0.2;
+    cfg->mpc_min = 0.5;
+    cfg->mpd_max = 0.5;
+    cfg->stab_df = 0.05;
+    cfg->stab_dxi = 0.1;
+    cfg->stab_dmac = 0.05;
+    cfg->stab_orders = 1;
+    cfg->clus_df = 0.01;
+    cfg->clus_dmac = 0.05;
+    cfg->clus_min_poles = 3;
+    cfg->clus_min_frac = 0.2;
+}
+
+/* The highest order a configuration asks for with nref references. */
+static int32_t ord_max_of(const regia_ssi_cfg_t *cfg, int32_t nref)
+{
+    if (cfg->ord_max > 0) return cfg->ord_max;
+    int64_t cap = (int64_t)cfg->block_rows * nref;
+    return cap < 60 ? (int32_t)cap : 60;
+}
+
+static regia_status_t bad(char *msg, int cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static regia_status_t bad(char *msg, int cap, const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (msg && cap > 0) snprintf(msg, (size_t)cap, "%s", buf);
+    return REGIA_FAIL(REGIA_ERR_INVALID, "%s", buf);
+}
+
+/* What the Hankel matrix alone needs (the orders are checked by regia_ssi_check). */
+static regia_status_t check_hankel(const regia_ssi_cfg_t *cfg, int64_t n, int32_t nch,
+                                   int32_t nref)
+{
+    if (nch < 1) return bad(NULL, 0, "SSI: %d channels (need >= 1)", nch);
+    if (nref < 1 || nref > nch)
+        return bad(NULL, 0, "SSI: %d reference channels (need 1..%d)", nref, nch);
+    if (cfg->block_rows < 1) return bad(NULL, 0, "SSI: block_rows = %d (need >= 1)", cfg->block_rows);
+    if (n < 3 * (int64_t)cfg->block_rows)
+        return bad(NULL, 0, "SSI: %lld samples for block_rows = %d (need >= 3 x block_rows)",
+                   (long long)n, cfg->block_rows);
+    if (cfg->window != REGIA_SSI_FIXED && cfg->window != REGIA_SSI_UNBIASED)
+        return bad(NULL, 0, "SSI: window = %d (fixed 0 or unbiased 1)", cfg->window);
+    return REGIA_OK;
+}
+
+regia_status_t regia_ssi_check(const regia_ssi_cfg_t *cfg, int64_t n, int32_t nch,
+                               int32_t nref, char *msg, int cap)
+{
+    int32_t i = cfg->block_rows;
+    if (nch < 1) return bad(msg, cap, "SSI: %d channels (need >= 1)", nch);
+    if (nref < 1 || nref > nch)
+        return bad(msg, cap, "SSI: %d reference channels (need 1..%d)", nref, nch);
+    if (i < 1) return bad(msg, cap, "SSI: block_rows = %d (need >= 1)", i);
+    if (cfg->ord_step < 1) return bad(msg, cap, "SSI: ord_step = %d (need >= 1)", cfg->ord_step);
+    if (cfg->ord_min < 1) return bad(msg, cap, "SSI: ord_min = %d (need >= 1)", cfg->ord_min);
+    int32_t omax = ord_max_of(cfg, nref);
+    if (omax < cfg->ord_min)
+        return bad(msg, cap, "SSI: ord_max = %d below ord_min = %d", omax, cfg->ord_min);
+    if ((int64_t)omax > (int64_t)i * nref)
+        return bad(msg, cap,
+                   "SSI: ord_max = %d exceeds block_rows x references = %d x %d (the rank "
+                   "of the Hankel matrix)", omax, i, nref);
+    if ((int64_t)omax > (int64_t)(i - 1) * nch)
+        return bad(msg, cap,
+                   "SSI: ord_max = %d exceeds (block_rows - 1) x channels = %d x %d (the "
+                   "rows of the shifted observability matrix)", omax, i - 1, nch);
+    if (n > 0 && n < 3 * (int64_t)i)
+        return bad(msg, cap, "SSI: %lld samples for block_rows = %d (need >= 3 x block_rows)",
+                   (long long)n, i);
+    if (cfg->window != REGIA_SSI_FIXED && cfg->window != REGIA_SSI_UNBIASED)
+        return bad(msg, cap, "SSI: window = %d (fixed 0 or unbiased 1)", cfg->window);
+    if (!(cfg->xi_min < cfg->xi_max) || !isfinite(cfg->xi_min) || !isfinite(cfg->xi_max))
+        return bad(msg, cap, "SSI: damping range xi_min = %g, xi_max = %g (need xi_min < xi_max)",
+                   cfg->xi_min, cfg->xi_max);
+    if (!(cfg->f_min >= 0.0) || !(cfg->f_max >= 0.0) ||
+        (cfg->f_max > 0.0 && cfg->f_max <= cfg->f_min))
+        return bad(msg, cap, "SSI: frequency range f_min = %g, f_max = %g Hz", cfg->f_min,
+                   cfg->f_max);
+    if (!(cfg->mpc_min >= 0.0 && cfg->mpc_min <= 1.0))
+        return bad(msg, cap, "SSI: mpc_min = %g (need 0..1)", cfg->mpc_min);
+    if (!isfinite(cfg->mpd_max)) return bad(msg, cap, "SSI: mpd_max = %g", cfg->mpd_max);
+    if (!(cfg->stab_df > 0.0) || !(cfg->stab_dxi > 0.0) || !(cfg->stab_dmac > 0.0))
+        return bad(msg, cap, "SSI: stability limits df = %g, dxi = %g, dmac = %g (need > 0)",
+                   cfg->stab_df, cfg->stab_dxi, cfg->stab_dmac);
+    if (cfg->stab_orders < 1)
+        return bad(msg, cap, "SSI: stab_orders = %d (need >= 1)", cfg->stab_orders);
+    if (!(cfg->clus_df > 0.0) || !(cfg->clus_dmac > 0.0) || cfg->clus_min_poles < 1 ||
+        !(cfg->clus_min_frac >= 0.0 && cfg->clus_min_frac <= 1.0))
+        return bad(msg, cap,
+                   "SSI: grouping clus_df = %g, clus_dmac = %g, clus_min_poles = %d, "
+                   "clus_min_frac = %g", cfg->clus_df, cfg->clus_dmac, cfg->clus_min_poles,
+                   cfg->clus_min_frac);
+    return REGIA_OK;
+}
+
+void regia_ssi_result_init(regia_ssi_result_t *res) { memset(res, 0, sizeof *res); }
+
+void regia_ssi_result_free(regia_ssi_result_t *res)
+{
+    if (!res) return;
+    free(res->orders);
+    free(res->sv);
+    free(res->poles);
+    free(res->pole_shapes);
+    free(res->modes);
+    free(res->mode_shapes);
+    regia_ssi_result_init(res);
+}
+
+/* acc[c][d] += y_c(s + k) yref_d(s): one term of a lag-k covariance sum. */
+static void add_term(double *acc, const double *yc, const double *yr, int64_t n, int32_t nch,
+                     int32_t nref, int64_t s, int32_t k)
+{
+    for (int32_t c = 0; c < nch; c++) {
+        double a = yc[c * n + s + k];
+        for (int32_t d = 0; d < nref; d++) acc[c * nref + d] += a * yr[d * n + s];
+    }
+}
+
+/* pyOMA2's H = Yf Yp^T / N, block (a, b) = sum over reference times s from i-1-b to
+ * i-1-b+N-1 of y(s + a+b+1) yref(s)^T / N.  Per lag k = a+b+1: one product over the
+ * reference times all its blocks share (dgemm), plus the few head and tail terms each
+ * block adds, accumulated in order so no term is subtracted. */
+static void hankel_fixed(const double *yc, const double *yr, int64_t n, int32_t nch,
+                         int32_t nref, int32_t i, double *H, double *core, double *acc)
+{
+    int64_t N = n - 2 * (int64_t)i + 1;
+    int64_t ncol = (int64_t)i * nref, lr = (int64_t)nch * nref;
+    for (int32_t k = 1; k <= 2 * i - 1; k++) {
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nch, nref, (int)(N - i + 1),
+                    1.0, yc + (i - 1) + k, (int)n, yr + (i - 1), (int)n, 0.0, core, nref);
+        int32_t bmin = k - i > 0 ? k - i : 0, bmax = k - 1 < i - 1 ? k - 1 : i - 1;
+        /* tails: block b has the i-1-b reference times N .. N+i-2-b after the core */
+        memset(acc, 0, (size_t)lr * sizeof *acc);
+        int32_t m = 0;
+        for (int32_t b = bmax; b >= bmin; b--) {
+            for (; m < i - 1 - b; m++) add_term(acc, yc, yr, n, nch, nref, N + m, k);
+            int32_t a = k - 1 - b;
+            for (int32_t c = 0; c < nch; c++)
+                for (int32_t d = 0; d < nref; d++)
+                    H[(a * nch + c) * ncol + b * nref + d] = core[c * nref + d] + acc[c * nref + d];
+        }
+        /* heads: block b has the b reference times i-1-b .. i-2 before the core */
+        memset(acc, 0, (size_t)lr * sizeof *acc);
+        int32_t h = 0;
+        for (int32_t b = bmin; b <= bmax; b++) {
+            for (; h < b; h++) add_term(acc, yc, yr, n, nch, nref, i - 2 - h, k);
+            int32_t a = k - 1 - b;
+            for (int32_t c = 0; c < nch; c++)
+                for (int32_t d = 0; d < nref; d++)
+                    H[(a * nch + c) * ncol + b * nref + d] =
+                        (H[(a * nch + c) * ncol + b * nref + d] + acc[c * nref + d]) / (double)N;
+        }
+    }
+}
+
+/* Block (a, b) = R_{a+b+1} with R[(k*nch + c)*nref + d] (k = lag). */
+static void hankel_from_lags(const double *R, int32_t nch, int32_t nref, int32_t i, double *H)
+{
+    int64_t ncol = (int64_t)i * nref;
+    for (int32_t a = 0; a < i; a++)
+        for (int32_t b = 0; b < i; b++) {
+            const double *Rk = R + (int64_t)(a + b + 1) * nch * nref;
+            for (int32_t c = 0; c < nch; c++)
+                memcpy(H + (int64_t)(a * nch + c) * ncol + b * nref, Rk + c * nref,
+                       (size_t)nref * sizeof *H);
+        }
+}
+
+regia_status_t regia_ssi_hankel(const double *y, int64_t n, int32_t nch, const int32_t *ref,
+                                int32_t nref, const regia_ssi_cfg_t *cfg, double *H)
+{
+    regia_status_t st = REGIA_OK;
+    double *yc = NULL, *yr = NULL, *R = NULL;
+    if (!ref) nref = nch;
+    REGIA_TRY(check_hankel(cfg, n, nch, nref));
+    for (int32_t d = 0; ref && d < nref; d++)
+        if (ref[d] < 0 || ref[d] >= nch) {
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "SSI: reference %d is channel %d (have 0..%d)",
+                            d, ref[d], nch - 1);
+            goto err;
+        }
+    int32_t i = cfg->block_rows;
+    yc = malloc((size_t)nch * (size_t)n * sizeof *yc);
+    yr = malloc((size_t)nref * (size_t)n * sizeof *yr);
+    R = malloc((size_t)(2 * i + 1) * (size_t)nch * (size_t)nref * sizeof *R);
+    if (!yc || !yr || !R) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "SSI: no memory for a record of %lld x %d",
+                        (long long)n, nch);
+        goto err;
+    }
+    for (int32_t c = 0; c < nch; c++) {
+        const double *x = y + (int64_t)c * n;
+        double mean = 0.0;
+        if (cfg->detrend) {
+            for (int64_t t = 0; t < n; t++) mean += x[t];
+            mean /= (double)n;
+        }
+        for (int64_t t = 0; t < n; t++) yc[c * n + t] = x[t] - mean;
+    }
+    for (int32_t d = 0; d < nref; d++)
+        memcpy(yr + d * n, yc + (int64_t)(ref ? ref[d] : d) * n, (size_t)n * sizeof *yr);
+    if (cfg->window == REGIA_SSI_FIXED) {
+        /* R's space holds the per-lag core and accumulator */
+        hankel_fixed(yc, yr, n, nch, nref, i, H, R, R + (int64_t)nch * nref);
+    } else {
+        for (int32_t k = 1; k <= 2 * i - 1; k++)
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nch, nref, (int)(n - k),
+                        1.0 / (double)(n - k), yc + k, (int)n, yr, (int)n, 0.0,
+                        R + (int64_t)k * nch * nref, nref);
+        hankel_from_lags(R, nch, nref, i, H);
+    }
+err:
+    free(yc);
+    free(yr);
+    free(R);
+    return st;
+}
+
+regia_status_t regia_ssi_cov(const double *y, int64_t n, int32_t nch, const int32_t *ref,
+                             int32_t nref, double fs, const regia_ssi_cfg_t *cfg,
+                             regia_ssi_result_t *res)
+{
+    regia_status_t st = REGIA_OK;
+    double *H = NULL;
+    regia_ssi_result_init(res);
+    if (!ref) nref = nch;
+    REGIA_TRY(regia_ssi_check(cfg, n, nch, nref, NULL, 0));
+    int64_t i = cfg->block_rows;
+    H = malloc((size_t)(i * nch) * (size_t)(i * nref) * sizeof *H);
+    if (!H) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "SSI: no memory for a %lld x %lld Hankel matrix",
+                        (long long)(i * nch), (long long)(i * nref));
+        goto err;
+    }
+    REGIA_TRY(regia_ssi_hankel(y, n, nch, ref, nref, cfg, H));
+    REGIA_TRY(regia_ssi_from_hankel(H, nch, nref, fs, cfg, res));
+err:
+    free(H);
+    return st;
+}
+
+regia_status_t regia_ssi_from_cov(const double *R, int32_t n_lags, int32_t nch,
+                                  int32_t nref, double fs, const regia_ssi_cfg_t *cfg,
+                                  regia_ssi_result_t *res)
+{
+    regia_status_t st = REGIA_OK;
+    double *H = NULL;
+    regia_ssi_result_init(res);
+    REGIA_TRY(regia_ssi_check(cfg, 0, nch, nref, NULL, 0));
+    int64_t i = cfg->block_rows;
+    if (n_lags < 2 * i) {
+        st = REGIA_FAIL(REGIA_ERR_INVALID,
+                        "SSI: %d covariance lags for block_rows = %lld (need >= 2 x block_rows)",
+                        n_lags, (long long)i);
+        goto err;
+    }
+    H = malloc((size_t)(i * nch) * (size_t)(i * nref) * sizeof *H);
+    if (!H) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "SSI: no memory for the Hankel matrix");
+        goto err;
+    }
+    hankel_from_lags(R, nch, nref, (int32_t)i, H);
+    REGIA_TRY(regia_ssi_from_hankel(H, nch, nref, fs, cfg, res));
+err:
+    free(H);
+    return st;
+}
+
+/* Pole and normalised shape from an eigenvalue and C psi (pr + i pi). */
+static void make_pole(double wr, double wi, const double *pr, const double *pim, int32_t nch,
+                      double fs, int32_t order, regia_ssi_pole_t *p, double *shape)
+{
+    double complex lc = clog(CMPLX(wr, wi)) * fs;
+    double mag = cabs(lc);
+    memset(p, 0, sizeof *p);
+    p->order = order;
+    p->mode = -1;
+    p->lambda_re = creal(lc);
+    p->lambda_im = cimag(lc);
+    p->f = mag / (2.0 * M_PI);
+    p->xi = mag > 0.0 ? -creal(lc) / mag : NAN;
+    p->reason = wi > 0.0 ? REGIA_POLE_MODE : wi < 0.0 ? REGIA_POLE_CONJUGATE : REGIA_POLE_REAL;
+    int32_t kmax = 0;
+    double amax = -1.0;
+    for (int32_t c = 0; c < nch; c++) {
+        double a = hypot(pr[c], pim ? pim[c] : 0.0);
+        if (a > amax) {
+            amax = a;
+            kmax = c;
+        }
+    }
+    double complex den = CMPLX(pr[kmax], pim ? pim[kmax] : 0.0);
+    if (cabs(den) == 0.0) den = 1.0;
+    for (int32_t c = 0; c < nch; c++) {
+        double complex v = CMPLX(pr[c], pim ? pim[c] : 0.0) / den;
+        shape[2 * c] = creal(v);
+        shape[2 * c + 1] = cimag(v);
+    }
+    p->mpc = regia_mpc(shape, nch);
+    p->mpd = regia_mpd(shape, nch);
+}
+
+regia_status_t regia_ssi_from_hankel(const double *H, int32_t nch, int32_t nref, double fs,
+                                     const regia_ssi_cfg_t *cfg, regia_ssi_result_t *res)
+{
+    regia_status_t st = REGIA_OK;
+    double *A = NULL, *U = NULL, *VT = NULL, *Oq = NULL, *Td = NULL, *tau = NULL;
+    double *An = NULL, *wr = NULL, *wi = NULL, *VR = NULL, *P = NULL, *neg = NULL, *Cn = NULL;
+    regia_ssi_result_init(res);
+    REGIA_TRY(regia_ssi_check(cfg, 0, nch, nref, NULL, 0));
+    if (!(fs > 0.0) || !isfinite(fs)) {
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "SSI: sampling rate %g Hz (need > 0)", fs);
+        goto err;
+    }
+    int32_t i = cfg->block_rows, omax = ord_max_of(cfg, nref);
+    int32_t m = i * nch, nc = i * nref, mn = m < nc ? m : nc, mo = m - nch;
+    int32_t n_orders = (omax - cfg->ord_min) / cfg->ord_step + 1;
+    int64_t n_poles = 0;
+    for (int32_t o = 0; o < n_orders; o++) n_poles += cfg->ord_min + o * cfg->ord_step;
+    A = malloc((size_t)m * nc * sizeof *A);
+    U = malloc((size_t)m * mn * sizeof *U);
+    VT = malloc((size_t)mn * nc * sizeof *VT);
+    Oq = malloc((size_t)mo * omax * sizeof *Oq);
+    Td = malloc((size_t)mo * omax * sizeof *Td);
+    tau = malloc((size_t)omax * sizeof *tau);
+    An = malloc((size_t)omax * omax * sizeof *An);
+    wr = malloc((size_t)omax * sizeof *wr);
+    wi = malloc((size_t)omax * sizeof *wi);
+    VR = malloc((size_t)omax * omax * sizeof *VR);
+    P = malloc((size_t)nch * omax * sizeof *P);
+    neg = malloc((size_t)nch * sizeof *neg);
+    Cn = malloc((size_t)nch * omax * sizeof *Cn);
+    res->orders = malloc((size_t)n_orders * sizeof *res->orders);
+    res->sv = malloc((size_t)mn * sizeof *res->sv);
+    res->poles = malloc((size_t)n_poles * sizeof *res->poles);
+    res->pole_shapes = malloc((size_t)n_poles * nch * 2 * sizeof *res->pole_shapes);
+    if (!A || !U || !VT || !Oq || !Td || !tau || !An || !wr || !wi || !VR || !P || !neg || !Cn ||
+        !res->orders || !res->sv || !res->poles || !res->pole_shapes) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "SSI: no memory for a %d x %d Hankel matrix", m, nc);
+        goto err;
+    }
+    res->nch = nch;
+    res->nref = nref;
+    res->n_sv = mn;
+    /* column-major copy of H for LAPACK */
+    for (int32_t r = 0; r < m; r++)
+        for (int32_t c = 0; c < nc; c++) A[r + (int64_t)c * m] = H[(int64_t)r * nc + c];
+    for (int64_t k = 0; k < (int64_t)m * nc; k++)
+        if (!isfinite(A[k])) {
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "SSI: the Hankel matrix has a non-finite entry "
+                            "(row %lld, column %lld)", (long long)(k % m), (long long)(k / m));
+            goto err;
+        }
+    lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', m, nc, A, m, res->sv, U, m, VT, mn);
+    if (info != 0) {
+        st = REGIA_FAIL(REGIA_ERR_NUMERIC, "SSI: SVD of the %d x %d Hankel matrix failed "
+                        "(dgesdd info %d)", m, nc, (int)info);
+        goto err;
+    }
+    /* O = U[:, :omax] S^(1/2): Oup (rows 0..mo-1) into Oq, Odown (rows nch..m-1) into Td */
+    for (int32_t j = 0; j < omax; j++) {
+        double s = sqrt(res->sv[j]);
+        for (int32_t r = 0; r < mo; r++) {
+            Oq[r + (int64_t)j * mo] = U[r + (int64_t)j * m] * s;
+            Td[r + (int64_t)j * mo] = U[nch + r + (int64_t)j * m] * s;
+        }
+    }
+    info = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, mo, omax, Oq, mo, tau);
+    if (info == 0)
+        info = LAPACKE_dormqr(LAPACK_COL_MAJOR, 'L', 'T', mo, omax, omax, Oq, mo, tau, Td, mo);
+    if (info != 0) {
+        st = REGIA_FAIL(REGIA_ERR_NUMERIC, "SSI: QR of the observability matrix failed "
+                        "(info %d)", (int)info);
+        goto err;
+    }
+    int64_t np = 0;
+    for (int32_t o = 0; o < n_orders; o++) {
+        int32_t n = cfg->ord_min + o * cfg->ord_step;
+        res->orders[o] = n;
+        /* A_n = R[:n, :n]^-1 T[:n, :n] */
+        for (int32_t c = 0; c < n; c++)
+            memcpy(An + (int64_t)c * n, Td + (int64_t)c * mo, (size_t)n * sizeof *An);
+        info = LAPACKE_dtrtrs(LAPACK_COL_MAJOR, 'U', 'N', 'N', n, n, Oq, mo, An, n);
+        if (info > 0) continue; /* R singular: H has rank < n, this order has no poles */
+        if (info == 0)
+            info = LAPACKE_dgeev(LAPACK_COL_MAJOR, 'N', 'V', n, An, n, wr, wi, NULL, 1, VR, n);
+        if (info != 0) {
+            st = REGIA_FAIL(REGIA_ERR_NUMERIC, "SSI: eigenvalues of the order-%d state matrix "
+                            "failed (info %d)", n, (int)info);
+            goto err;
+        }
+        /* C psi: P (nch x n) = O[:nch, :n] VR; O[:nch, j] = U[:nch, j] sqrt(s_j) */
+        for (int32_t j = 0; j < n; j++) {
+            double s = sqrt(res->sv[j]);
+            for (int32_t c = 0; c < nch; c++) Cn[c + (int64_t)j * nch] = U[c + (int64_t)j * m] * s;
+        }
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, nch, n, n, 1.0, Cn, nch, VR, n,
+                    0.0, P, nch);
+        for (int32_t j = 0; j < n; j++) {
+            const double *pr = P + (int64_t)j * nch, *pim = NULL;
+            if (wi[j] > 0.0 && j + 1 < n) pim = P + (int64_t)(j + 1) * nch;
+            else if (wi[j] < 0.0 && j > 0) {
+                pr = P + (int64_t)(j - 1) * nch;
+                for (int32_t c = 0; c < nch; c++) neg[c] = -P[(int64_t)j * nch + c];
+                pim = neg;
+            }
+            make_pole(wr[j], wi[j], pr, pim, nch, fs, n, res->poles + np,
+                      res->pole_shapes + np * nch * 2);
+            np++;
+        }
+    }
+    res->n_orders = n_orders;
+    res->n_poles = np;
+    REGIA_TRY(regia_ssi_select(cfg, res));
+err:
+    if (st != REGIA_OK) regia_ssi_result_free(res);
+    free(A);
+    free(U);
+    free(VT);
+    free(Oq);
+    free(Td);
+    free(tau);
+    free(An);
+    free(wr);
+    free(wi);
+    free(VR);
+    free(P);
+    free(neg);
+    free(Cn);
+    return st;
+}
