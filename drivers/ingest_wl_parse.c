@@ -8,8 +8,8 @@
  * ranges' line counts gives the offset.
  *
  * The raw patient and prescription ids exist only in the block buffer and the field
- * buffer while their MACs are computed; both buffers are wiped (OPENSSL_cleanse) before
- * they are freed.  Rejects keep the line with those two fields blanked.
+ * buffer while their MACs are computed; both buffers are wiped (OPENSSL_cleanse here, explicit_bzero in
+ * regia_csv_range) before they are freed.  Rejects keep the line with those two fields blanked.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -496,50 +496,24 @@ static regia_status_t do_line(range_t *R, const char *l, size_t n, int64_t k, in
 /* ---- byte ranges ----------------------------------------------------------------------- */
 
 
-/* The lines of [a, b), read in blocks through the shared line reader. */
+/* One line of the range (regia_csv_range's callback). */
+static regia_status_t range_line(void *arg, const char *l, size_t n, int64_t k, int64_t off, int *stop)
+{
+    range_t *R = arg;
+    regia_status_t st = do_line(R, l, n, k, off);
+    *stop = R->fatal != 0;
+    return st;
+}
+
+/* The lines of [a, b), read in blocks through the shared range reader (regia_csv_range:
+ * CR, BOM, maximum length).  *nlines: lines in the range. */
 static regia_status_t parse_range(range_t *R, int fd, const char *path, int64_t a, int64_t b, int64_t *nlines,
                                   regia_progress_t *prog)
 {
-    regia_status_t st = REGIA_OK;
-    const size_t cap = WLI_BLOCK + MAX_LINE + 2;
-    char *buf = malloc(cap);
-    if (!buf) return REGIA_FAIL(REGIA_ERR_NOMEM, "%s: out of memory", path);
-    size_t have = 0;
-    int64_t bufoff = a, k = 0, pos = a;
-    while (!R->fatal) {
-        size_t want = WLI_BLOCK;
-        if ((int64_t)want > b - pos) want = (size_t)(b - pos);
-        size_t got = 0;
-        if (want) REGIA_TRY(regia_read_at(fd, path, buf + have, want, pos, &got));
-        pos += (int64_t)got;
-        have += got;
-        if (prog && got) regia_progress_add(prog, (int64_t)got);
-        int last = pos >= b || got == 0;
-        size_t done = have;
-        if (!last) {
-            const char *e = memrchr(buf, '\n', have);
-            done = e ? (size_t)(e - buf) + 1 : 0;
-        }
-        regia_csv_lines_t L;
-        regia_csv_lines_init(&L, path, buf, done, k, 0, MAX_LINE);
-        for (;;) {
-            int more = 0;
-            if (regia_csv_lines_next(&L, &more) != REGIA_OK) { regia_error_clear(); R->fatal = F_LONG; R->fatal_line = L.line; break; }
-            if (!more) break;
-            REGIA_TRY(do_line(R, L.text, L.n, L.line, bufoff + (int64_t)L.off));
-            if (R->fatal) break;
-            k = L.line + 1;
-        }
-        if (R->fatal || last) break;
-        if (have - done > MAX_LINE) { R->fatal = F_LONG; R->fatal_line = k; break; }
-        memmove(buf, buf + done, have - done);
-        have -= done;
-        bufoff += (int64_t)done;
-    }
-err:
-    *nlines = k;
-    OPENSSL_cleanse(buf, cap); /* raw identifiers */
-    free(buf);
+    int64_t long_line = -1;
+    regia_status_t st = regia_csv_range(fd, path, a, b, WLI_BLOCK, MAX_LINE, prog, 1, range_line, R, nlines,
+                                        &long_line);
+    if (!st && long_line >= 0 && !R->fatal) { R->fatal = F_LONG; R->fatal_line = long_line; }
     return st;
 }
 

@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "regia/status.h"
+#include "regia/log.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -98,6 +99,22 @@ void regia_csv_lines_init(regia_csv_lines_t *L, const char *name, const char *bu
  * N is longer than M bytes ..."); L->line then names that line and L->pos is past it, so a
  * caller that collects rejects may go on. */
 regia_status_t regia_csv_lines_next(regia_csv_lines_t *L, int *got);
+
+/* ---- byte ranges ------------------------------------------------------------------------
+ * A callback gets each line of a range: text (no newline, CR or BOM; not NUL-terminated),
+ * its length, its number (0 = the range's first line) and its file offset; it sets *stop
+ * to end the range early.  A status other than REGIA_OK ends the range with that status. */
+typedef regia_status_t (*regia_csv_line_fn)(void *arg, const char *text, size_t n, int64_t line, int64_t off,
+                                            int *stop);
+
+/* Not collective.  Read the lines of [a, b) of the open file fd (a and b at line starts)
+ * in blocks of `block` bytes and pass each to fn.  prog (may be NULL) counts the bytes
+ * read; wipe = 1 clears the buffer before it is freed (raw identifiers).  *nlines: the
+ * lines handled before the end or the stop; *long_line: the number of a line longer than
+ * max_line bytes, which ended the range (-1 when none). */
+regia_status_t regia_csv_range(int fd, const char *path, int64_t a, int64_t b, size_t block, size_t max_line,
+                               regia_progress_t *prog, int wipe, regia_csv_line_fn fn, void *arg,
+                               int64_t *nlines, int64_t *long_line);
 
 /* ---- fields ---------------------------------------------------------------------------
  * Scratch space for splitting lines of up to max_line bytes into up to maxf fields. */
