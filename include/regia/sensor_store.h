@@ -238,9 +238,11 @@ regia_status_t regia_ss_def_structure(regia_ss_writer_t *w, const char *structur
 regia_status_t regia_ss_def_trace(regia_ss_writer_t *w, const regia_trace_meta_t *m, int *id);
 
 /* Define mode, collective.  The truth variables of `structure` with these sizes (the
- * group /truth/STRUCTURE).  *id: the truth's number in this writer. */
+ * group /truth/STRUCTURE) and its damage (damage_ns = INT64_MIN: none; damage_loss:
+ * stiffness loss, fraction), which every rank passes alike.  *id: the truth's number in
+ * this writer. */
 regia_status_t regia_ss_def_truth(regia_ss_writer_t *w, const char *structure, int nrec, int nmodes, int nch,
-                                  int nfaults, int *id);
+                                  int nfaults, int64_t damage_ns, double damage_loss, int *id);
 
 /* Leave define mode (collective). */
 regia_status_t regia_ss_enddef(regia_ss_writer_t *w);
