@@ -10,6 +10,7 @@ regia_status_t regia_cuda_breach(regia_backend_t *be, const regia_breach_batch_t
 regia_status_t regia_cuda_ets(regia_backend_t *be, const regia_ets_batch_t *in, regia_ets_out_t *out);
 regia_status_t regia_cuda_queue_sim(regia_backend_t *be, const regia_queue_batch_t *in, regia_queue_out_t *out);
 regia_status_t regia_cuda_slot_sim(regia_backend_t *be, const regia_slot_batch_t *in, regia_slot_out_t *out);
+regia_status_t regia_cuda_welch(regia_backend_t *be, const regia_welch_batch_t *in, regia_welch_out_t *out);
 
 /* Per-handle state (be->impl, kernels/cuda/backend_cuda.cu): the measurements of the last
  * op, and each op's own state (buffers kept between calls), owned by the op's file and
