@@ -68,13 +68,16 @@ REGIA      := $(BUILD)/regia
 # (they run on a GPU machine that has nothing but CUDA).
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Test tools (fixture writers the command-line tests call): tests/tools/*.c -> $(BUILD)/tools/
+TOOL_SRC   := $(wildcard tests/tools/*.c)
+TOOL_BIN   := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 BENCH_SRC  := $(wildcard benchmarks/bench_*.c)
 BENCH_BIN  := $(BENCH_SRC:benchmarks/%.c=$(BUILD)/benchmarks/%)
 
 .PHONY: all deps deps-test deps-bench check demo bench install clean kernels tests
 all: $(if $(filter 1,$(DEPS)),deps) $(REGIA) kernels
 kernels: $(KLIB)
-tests: $(UNIT_BIN)
+tests: $(UNIT_BIN) $(TOOL_BIN)
 
 deps:
 	@scripts/install-deps.sh build
@@ -120,11 +123,15 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check.h $(HLIB) $(KLIB)
 	@mkdir -p $(dir $@)
 	@$(MPICC) $(HFLAGS) -Itests/unit -o $@ $< $(HLIB) $(KLIB) $(LDLIBS) $(CUDA_LIBS) -lstdc++
 
+$(BUILD)/tools/%: tests/tools/%.c $(HLIB) $(KLIB)
+	@mkdir -p $(dir $@)
+	@$(MPICC) $(HFLAGS) -o $@ $< $(HLIB) $(KLIB) $(LDLIBS) $(CUDA_LIBS) -lstdc++
+
 $(BUILD)/benchmarks/bench_%: benchmarks/bench_%.c $(KLIB)
 	@mkdir -p $(dir $@)
 	@$(CC_PLAIN) $(KFLAGS) -O3 -o $@ $< $(KLIB) $(KLIB_LIBS) $(CUDA_LIBS) -lstdc++
 
-check: $(if $(filter 1,$(DEPS)),deps-test) $(REGIA) $(UNIT_BIN)
+check: $(if $(filter 1,$(DEPS)),deps-test) $(REGIA) $(UNIT_BIN) $(TOOL_BIN)
 	@REGIA=$(abspath $(REGIA)) BUILD=$(abspath $(BUILD)) tests/run.sh
 
 demo: $(if $(filter 1,$(DEPS)),deps) $(REGIA)
