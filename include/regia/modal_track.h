@@ -10,7 +10,8 @@
  * Matching (per record): mode m and track k are admissible when
  *     |f_m - f_k| / f_k <= df_tol   and   MAC(phi_m, phi_k) >= mac_min
  * where f_k, phi_k are the track's last matched frequency and shape (so a track follows
- * slow temperature drifts) and MAC(a, b) = |a^H b|^2 / ((a^H a)(b^H b)) on complex shapes.
+ * slow temperature drifts) and MAC(a, b) = |a^H b|^2 / ((a^H a)(b^H b)) on complex shapes
+ * (regia_mac of regia/ssi.h).
  * Cost of an admissible pair = (|df|/f_k) / df_tol + (1 - MAC) / (1 - mac_min) (each term
  * in [0, 1]); the assignment minimising the total cost over admissible pairs is found by
  * the Hungarian algorithm (Kuhn-Munkres, O(n^3) on the square padded matrix; inadmissible
@@ -104,9 +105,6 @@ regia_status_t regia_track_init(regia_tracker_t *tr, int32_t nch, const regia_tr
  * REGIA_ERR_NOMEM.  On error the tracker is unchanged. */
 regia_status_t regia_track_update(regia_tracker_t *tr, int64_t record, int32_t n_modes, const double *f,
                                   const double *xi, const double *shape, int32_t *track_of_mode);
-
-/* MAC of two complex shapes of nch channels (interleaved); 0 when either is zero. */
-double regia_track_mac(const double *a, const double *b, int32_t nch);
 
 /* "new", "lost", "split", "found". */
 const char *regia_track_event_name(int32_t kind);

@@ -15,8 +15,9 @@
  *           consecutive trace boundaries (regia_qc_gaps_traces); a step <= 0 is an overlap.
  *   spike   Hampel filter: window of 2*hampel_half+1 samples centred on each sample
  *           (truncated at the ends), spike when |x - median| > hampel_k * 1.4826 * MAD
- *           (MAD = median |x_i - median| of the window; a window with MAD = 0 flags a
- *           sample only when |x - median| > spike_min_abs).  Optional replacement of each
+ *           (MAD = median |x_i - median| of the window; where the MAD is 0 the scale is
+ *           unknown and a sample is a spike only when spike_min_abs > 0 and
+ *           |x - median| > spike_min_abs).  Optional replacement of each
  *           spike by its window median (in place, cfg->hampel_replace).
  *   flat    windows of flat_win samples at steps of flat_win/2 whose standard deviation
  *           is < flat_eps; consecutive flat windows form a run; flagged when a run covers
@@ -79,7 +80,7 @@ typedef struct {
     double gap_factor;       /* gap when a step > gap_factor / fs (1.5)                   */
     int32_t hampel_half;     /* Hampel half-width, samples (25); 0 disables spikes        */
     double hampel_k;         /* Hampel threshold in robust sigmas (5)                     */
-    double spike_min_abs;    /* deviation needed where the window MAD is 0 (0)            */
+    double spike_min_abs;    /* deviation needed where the window MAD is 0 (0 = none)     */
     int32_t hampel_replace;  /* 1: replace spikes in x by the window median (1)           */
     int64_t spike_tolerance; /* spikes tolerated without REGIA_QC_SPIKE (0)              */
     double spike_max_frac;   /* most spikes (fraction of n) still SPIKE_FIXED (1e-3)      */

@@ -1,0 +1,413 @@
+/* Environmental compensation of tracked frequencies and the Mahalanobis novelty score
+ * (contract and formulas: include/regia/novelty.h).
+ *
+ * Regression models: least squares by LAPACKE dgelsd (SVD, rank checked, so a degenerate
+ * design is an error rather than noise); PCA: LAPACKE dgesvd of the standardised training
+ * matrix; the feature covariance is factored by LAPACKE dpotrf and D^2 is the squared norm
+ * of L^-1 (e - m) (cblas_dtrsv). */
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "regia/novelty.h"
+
+static const char *const model_names[] = {"linear", "bilinear", "pca"};
+
+void regia_comp_defaults(regia_comp_cfg_t *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->model = REGIA_COMP_LINEAR;
+    cfg->n_lags = 0;
+    cfg->t_break = 0.0;
+    cfg->bilinear_step = 0;
+    cfg->pca_keep = 0;
+    cfg->pca_var_frac = 0.9;
+    cfg->alpha = 0.01;
+}
+
+int regia_comp_model_parse(const char *name)
+{
+    if (!name) return -1;
+    for (int i = 0; i < 3; i++)
+        if (!strcasecmp(name, model_names[i])) return i;
+    return -1;
+}
+
+const char *regia_comp_model_name(int32_t model)
+{
+    return model >= 0 && model < 3 ? model_names[model] : "unknown";
+}
+
+void regia_novelty_free(regia_novelty_model_t *m)
+{
+    if (!m) return;
+    free(m->coef);
+    free(m->col_mean);
+    free(m->col_std);
+    free(m->pca_v);
+    free(m->pca_var);
+    free(m->feat_mean);
+    free(m->feat_chol);
+    free(m->resid_std);
+    memset(m, 0, sizeof *m);
+}
+
+static int basis_size(const regia_comp_cfg_t *cfg)
+{
+    return cfg->model == REGIA_COMP_LINEAR ? 1 : (cfg->bilinear_step ? 3 : 2);
+}
+
+/* Design row of record r into row[ncol]; 0 when a temperature it needs is missing. */
+static int design_row(const regia_comp_cfg_t *cfg, const double *temp, int64_t r, double *row)
+{
+    int nb = basis_size(cfg), c = 0;
+    if (r < cfg->n_lags) return 0;
+    row[c++] = 1.0;
+    for (int l = 0; l <= cfg->n_lags; l++) {
+        double T = temp[r - l];
+        if (!isfinite(T)) return 0;
+        if (cfg->model == REGIA_COMP_LINEAR) {
+            row[c++] = T;
+        } else {
+            double d = T - cfg->t_break;
+            row[c++] = d < 0 ? d : 0.0;
+            row[c++] = d > 0 ? d : 0.0;
+            if (nb == 3) row[c++] = d < 0 ? 1.0 : 0.0;
+        }
+    }
+    return 1;
+}
+
+static int all_finite(const double *v, int32_t p)
+{
+    for (int32_t j = 0; j < p; j++)
+        if (!isfinite(v[j])) return 0;
+    return 1;
+}
+
+/* Feature and residual (Hz) of one record; 0 when the record lacks what the model needs.
+ * work: max(ncol, p) doubles. */
+static int record_feature(const regia_novelty_model_t *m, const double *fr, const double *temp, int64_t r,
+                          double *feat, double *res, double *work)
+{
+    int32_t p = m->p;
+    if (!all_finite(fr, p)) return 0;
+    if (m->cfg.model == REGIA_COMP_PCA) {
+        for (int32_t j = 0; j < p; j++) work[j] = (fr[j] - m->col_mean[j]) / m->col_std[j];
+        for (int32_t j = 0; j < p; j++) res[j] = work[j];
+        for (int32_t k = 0; k < p; k++) {
+            double s = 0;
+            for (int32_t j = 0; j < p; j++) s += work[j] * m->pca_v[j * p + k];
+            if (k < m->pca_q)
+                for (int32_t j = 0; j < p; j++) res[j] -= s * m->pca_v[j * p + k];
+            else
+                feat[k - m->pca_q] = s;
+        }
+        for (int32_t j = 0; j < p; j++) res[j] *= m->col_std[j];
+        return 1;
+    }
+    if (!temp || !design_row(&m->cfg, temp, r, work)) return 0;
+    for (int32_t j = 0; j < p; j++) {
+        double fh = 0;
+        for (int32_t c = 0; c < m->ncol; c++) fh += m->coef[j * m->ncol + c] * work[c];
+        res[j] = fr[j] - fh;
+        feat[j] = res[j];
+    }
+    return 1;
+}
+
+static regia_status_t check_cfg(const regia_comp_cfg_t *cfg, int32_t p)
+{
+    if (cfg->model < 0 || cfg->model > 2)
+        return REGIA_FAIL(REGIA_ERR_INVALID, "compensation: unknown model %d", (int)cfg->model);
+    if (cfg->n_lags < 0 || cfg->n_lags > 1000)
+        return REGIA_FAIL(REGIA_ERR_INVALID, "compensation: n_lags = %d outside 0..1000", (int)cfg->n_lags);
+    if (!isfinite(cfg->t_break)) return REGIA_FAIL(REGIA_ERR_INVALID, "compensation: break temperature not finite");
+    if (!(cfg->alpha > 0 && cfg->alpha < 1))
+        return REGIA_FAIL(REGIA_ERR_INVALID, "novelty: false-alarm rate %g outside (0, 1)", cfg->alpha);
+    if (cfg->model == REGIA_COMP_PCA) {
+        if (p < 2) return REGIA_FAIL(REGIA_ERR_INVALID, "PCA compensation needs >= 2 frequencies (got %d)", (int)p);
+        if (cfg->pca_keep < 0 || cfg->pca_keep >= p)
+            return REGIA_FAIL(REGIA_ERR_INVALID, "PCA: pca_keep = %d outside 0..%d", (int)cfg->pca_keep, (int)p - 1);
+        if (cfg->pca_keep == 0 && !(cfg->pca_var_frac > 0 && cfg->pca_var_frac <= 1))
+            return REGIA_FAIL(REGIA_ERR_INVALID, "PCA: pca_var_frac = %g outside (0, 1]", cfg->pca_var_frac);
+    }
+    return REGIA_OK;
+}
+
+/* Regression fit: coef, and the training residuals into feat (n_train x p). */
+static regia_status_t fit_regression(const double *f, const double *temp, int64_t n_rec, int32_t p,
+                                     const uint8_t *use, regia_novelty_model_t *m, double **feat_out,
+                                     int64_t *n_out)
+{
+    regia_status_t st = REGIA_OK;
+    int32_t ncol = 1 + (m->cfg.n_lags + 1) * basis_size(&m->cfg);
+    double *A = NULL, *B = NULL, *s = NULL, *feat = NULL, *row = NULL;
+    int64_t *idx = NULL;
+    m->ncol = ncol;
+    row = malloc(sizeof(double) * (size_t)ncol);
+    idx = malloc(sizeof(int64_t) * (size_t)(n_rec > 0 ? n_rec : 1));
+    if (!row || !idx) REGIA_TRY(REGIA_FAIL(REGIA_ERR_NOMEM, "compensation: out of memory"));
+    int64_t n = 0, below = 0, above = 0;
+    for (int64_t r = 0; r < n_rec; r++) {
+        if ((use && !use[r]) || !all_finite(f + r * p, p) || !design_row(&m->cfg, temp, r, row)) continue;
+        idx[n++] = r;
+        if (temp[r] < m->cfg.t_break) below++; else above++;
+    }
+    if (n <= ncol || n <= (int64_t)p + 1)
+        REGIA_TRY(REGIA_FAIL(REGIA_ERR_INVALID,
+                             "compensation (%s, %d lags): %lld usable training records, need more than %d",
+                             regia_comp_model_name(m->cfg.model), (int)m->cfg.n_lags, (long long)n,
+                             (int)(ncol > p + 1 ? ncol : p + 1)));
+    if (m->cfg.model == REGIA_COMP_BILINEAR && (below < 2 || above < 2))
+        REGIA_TRY(REGIA_FAIL(REGIA_ERR_INVALID,
+                             "bilinear compensation: %lld training records below and %lld above the break %g C;"
+                             " need >= 2 on each side (use the linear model or a longer training period)",
+                             (long long)below, (long long)above, m->cfg.t_break));
+    size_t ldb = (size_t)(p > ncol ? p : ncol);
+    A = malloc(sizeof(double) * (size_t)n * (size_t)ncol);
+    B = calloc((size_t)n * ldb, sizeof(double));
+    s = malloc(sizeof(double) * (size_t)ncol);
+    feat = malloc(sizeof(double) * (size_t)n * (size_t)p);
+    m->coef = malloc(sizeof(double) * (size_t)ncol * (size_t)p);
+    if (!A || !B || !s || !feat || !m->coef) REGIA_TRY(REGIA_FAIL(REGIA_ERR_NOMEM, "compensation: out of memory"));
+    for (int64_t i = 0; i < n; i++) {
+        design_row(&m->cfg, temp, idx[i], A + i * ncol);
+        for (int32_t j = 0; j < p; j++) B[i * ldb + j] = f[idx[i] * p + j];
+    }
+    /* n >= ldb rows hold B; the solution overwrites its first ncol rows */
+    double *A2 = malloc(sizeof(double) * (size_t)n * (size_t)ncol);
+    if (!A2) REGIA_TRY(REGIA_FAIL(REGIA_ERR_NOMEM, "compensation: out of memory"));
+    memcpy(A2, A, sizeof(double) * (size_t)n * (size_t)ncol);
+    lapack_int rank = 0;
+    lapack_int info = LAPACKE_dgelsd(LAPACK_ROW_MAJOR, (lapack_int)n, ncol, p, A2, ncol, B, (lapack_int)ldb, s,
+                                     1e-10, &rank);
+    free(A2);
+    if (info != 0) REGIA_TRY(REGIA_FAIL(REGIA_ERR_NUMERIC, "compensation: LAPACKE_dgelsd failed (info %d)", (int)info));
+    if (rank < ncol)
+        REGIA_TRY(REGIA_FAIL(REGIA_ERR_INVALID,
+                             "compensation (%s, %d lags): the temperature design has rank %d < %d columns over the"
+                             " %lld training records (constant temperature?)",
+                             regia_comp_model_name(m->cfg.model), (int)m->cfg.n_lags, (int)rank, (int)ncol,
+                             (long long)n));
+    for (int32_t j = 0; j < p; j++)
+        for (int32_t c = 0; c < ncol; c++) m->coef[j * ncol + c] = B[(size_t)c * ldb + j];
+    for (int64_t i = 0; i < n; i++)
+        for (int32_t j = 0; j < p; j++) {
+            double fh = 0;
+            for (int32_t c = 0; c < ncol; c++) fh += m->coef[j * ncol + c] * A[i * ncol + c];
+            feat[i * p + j] = f[idx[i] * p + j] - fh;
+        }
+    *feat_out = feat;
+    feat = NULL;
+    *n_out = n;
+err:
+    free(A);
+    free(B);
+    free(s);
+    free(feat);
+    free(row);
+    free(idx);
+    return st;
+}
+
+/* PCA fit: standardisation, loadings, q, and the training features (n_train x (p - q)). */
+static regia_status_t fit_pca(const double *f, int64_t n_rec, int32_t p, const uint8_t *use,
+                              regia_novelty_model_t *m, double **feat_out, int64_t *n_out)
+{
+    regia_status_t st = REGIA_OK;
+    double *Z = NULL, *s = NULL, *vt = NULL, *superb = NULL, *feat = NULL, *res = NULL;
+    int64_t *idx = malloc(sizeof(int64_t) * (size_t)(n_rec > 0 ? n_rec : 1));
+    m->col_mean = calloc((size_t)p, sizeof(double));
+    m->col_std = calloc((size_t)p, sizeof(double));
+    m->pca_v = malloc(sizeof(double) * (size_t)p * (size_t)p);
+    m->pca_var = malloc(sizeof(double) * (size_t)p);
+    if (!idx || !m->col_mean || !m->col_std || !m->pca_v || !m->pca_var)
+        REGIA_TRY(REGIA_FAIL(REGIA_ERR_NOMEM, "PCA: out of memory"));
+    int64_t n = 0;
+    for (int64_t r = 0; r < n_rec; r++)
+        if ((!use || use[r]) && all_finite(f + r * p, p)) idx[n++] = r;
+    if (n <= (int64_t)p + 1)
+        REGIA_TRY(REGIA_FAIL(REGIA_ERR_INVALID, "PCA compensation: %lld usable training records, need more than %d",
+                             (long long)n, (int)p + 1));
+    for (int64_t i = 0; i < n; i++)
+        for (int32_t j = 0; j < p; j++) m->col_mean[j] += f[idx[i] * p + j];
+    for (int32_t j = 0; j < p; j++) m->col_mean[j] /= (double)n;
+    for (int64_t i = 0; i < n; i++)
+        for (int32_t j = 0; j < p; j++) {
+            double d = f[idx[i] * p + j] - m->col_mean[j];
+            m->col_std[j] += d * d;
+        }
+    for (int32_t j = 0; j < p; j++) {
+        m->col_std[j] = sqrt(m->col_std[j] / (double)(n - 1));
+        if (!(m->col_std[j] > 0))
+            REGIA_TRY(REGIA_FAIL(REGIA_ERR_INVALID, "PCA compensation: frequency %d is constant over training",
+                                 (int)j));
+    }
+    Z = malloc(sizeof(double) * (size_t)n * (size_t)p);
+    s = malloc(sizeof(double) * (size_t)p);
+    vt = malloc(sizeof(double) * (size_t)p * (size_t)p);
+    superb = malloc(sizeof(double) * (size_t)p);
+    if (!Z || !s || !vt || !superb) REGIA_TRY(REGIA_FAIL(REGIA_ERR_NOMEM, "PCA: out of memory"));
+    for (int64_t i = 0; i < n; i++)
+        for (int32_t j = 0; j < p; j++) Z[i * p + j] = (f[idx[i] * p + j] - m->col_mean[j]) / m->col_std[j];
+    lapack_int info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'N', 'A', (lapack_int)n, p, Z, p, s, NULL, 1, vt, p, superb);
+    if (info != 0) REGIA_TRY(REGIA_FAIL(REGIA_ERR_NUMERIC, "PCA: LAPACKE_dgesvd failed (info %d)", (int)info));
+    double total = 0;
+    for (int32_t k = 0; k < p; k++) {
+        m->pca_var[k] = s[k] * s[k] / (double)(n - 1);
+        total += m->pca_var[k];
+        for (int32_t j = 0; j < p; j++) m->pca_v[j * p + k] = vt[k * p + j];
+    }
+    int32_t q = m->cfg.pca_keep;
+    if (q == 0) {
+        double cum = 0;
+        for (q = 0; q < p - 1;) {
+            cum += m->pca_var[q++];
+            if (cum >= m->cfg.pca_var_frac * total) break;
+        }
+    }
+    m->pca_q = q;
+    m->dim = p - q;
+    feat = malloc(sizeof(double) * (size_t)n * (size_t)m->dim);
+    res = malloc(sizeof(double) * (size_t)p * 2);
+    if (!feat || !res) REGIA_TRY(REGIA_FAIL(REGIA_ERR_NOMEM, "PCA: out of memory"));
+    for (int64_t i = 0; i < n; i++) record_feature(m, f + idx[i] * p, NULL, idx[i], feat + i * m->dim, res, res + p);
+    *feat_out = feat;
+    feat = NULL;
+    *n_out = n;
+err:
+    free(idx);
+    free(Z);
+    free(s);
+    free(vt);
+    free(superb);
+    free(feat);
+    free(res);
+    return st;
+}
+
+regia_status_t regia_novelty_fit(const double *f, const double *temp, int64_t n_rec, int32_t p,
+                                 const uint8_t *use, const regia_comp_cfg_t *cfg, regia_novelty_model_t *m)
+{
+    regia_status_t st = REGIA_OK;
+    double *feat = NULL, *res = NULL, *work = NULL;
+    int64_t n = 0;
+    memset(m, 0, sizeof *m);
+    if (cfg) m->cfg = *cfg; else regia_comp_defaults(&m->cfg);
+    if (p < 1 || n_rec < 0 || (n_rec > 0 && !f))
+        REGIA_TRY(REGIA_FAIL(REGIA_ERR_INVALID, "novelty: bad sizes (p = %d, records = %lld)", (int)p,
+                             (long long)n_rec));
+    REGIA_TRY(check_cfg(&m->cfg, p));
+    if (m->cfg.model != REGIA_COMP_PCA && !temp)
+        REGIA_TRY(REGIA_FAIL(REGIA_ERR_INVALID, "compensation (%s): no temperature given",
+                             regia_comp_model_name(m->cfg.model)));
+    m->p = p;
+    if (m->cfg.model == REGIA_COMP_PCA) {
+        REGIA_TRY(fit_pca(f, n_rec, p, use, m, &feat, &n));
+    } else {
+        m->dim = p;
+        REGIA_TRY(fit_regression(f, temp, n_rec, p, use, m, &feat, &n));
+    }
+    int32_t d = m->dim;
+    m->n_train = n;
+    m->feat_mean = calloc((size_t)d, sizeof(double));
+    m->feat_chol = calloc((size_t)d * (size_t)d, sizeof(double));
+    m->resid_std = calloc((size_t)p, sizeof(double));
+    int32_t wn = (m->ncol > p ? m->ncol : p);
+    res = malloc(sizeof(double) * (size_t)p);
+    work = malloc(sizeof(double) * (size_t)(wn + d));
+    if (!m->feat_mean || !m->feat_chol || !m->resid_std || !res || !work)
+        REGIA_TRY(REGIA_FAIL(REGIA_ERR_NOMEM, "novelty: out of memory"));
+    for (int64_t i = 0; i < n; i++)
+        for (int32_t a = 0; a < d; a++) m->feat_mean[a] += feat[i * d + a];
+    for (int32_t a = 0; a < d; a++) m->feat_mean[a] /= (double)n;
+    for (int64_t i = 0; i < n; i++)
+        for (int32_t a = 0; a < d; a++)
+            for (int32_t b = 0; b <= a; b++)
+                m->feat_chol[a * d + b] +=
+                    (feat[i * d + a] - m->feat_mean[a]) * (feat[i * d + b] - m->feat_mean[b]);
+    for (int32_t a = 0; a < d; a++)
+        for (int32_t b = 0; b <= a; b++) m->feat_chol[a * d + b] /= (double)(n - 1);
+    lapack_int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', d, m->feat_chol, d);
+    if (info != 0)
+        REGIA_TRY(REGIA_FAIL(REGIA_ERR_INVALID,
+                             "novelty: the covariance of the %d residual features over %lld training records is"
+                             " singular (dpotrf info %d): identical or collinear frequency tracks?",
+                             (int)d, (long long)n, (int)info));
+    /* residual std per frequency over the training records, through the scoring path */
+    int64_t nres = 0;
+    {
+        double *acc = calloc((size_t)p * 2, sizeof(double));
+        double *ft = malloc(sizeof(double) * (size_t)d);
+        if (!acc || !ft) {
+            free(acc);
+            free(ft);
+            REGIA_TRY(REGIA_FAIL(REGIA_ERR_NOMEM, "novelty: out of memory"));
+        }
+        for (int64_t r = 0; r < n_rec; r++) {
+            if (use && !use[r]) continue;
+            if (!record_feature(m, f + r * p, temp, r, ft, res, work)) continue;
+            nres++;
+            for (int32_t j = 0; j < p; j++) acc[j] += res[j], acc[p + j] += res[j] * res[j];
+        }
+        for (int32_t j = 0; j < p; j++) {
+            double mu = acc[j] / (double)nres;
+            double var = (acc[p + j] - (double)nres * mu * mu) / (double)(nres - 1);
+            m->resid_std[j] = sqrt(var > 0 ? var : 0);
+        }
+        free(acc);
+        free(ft);
+    }
+    m->threshold = regia_mahal_threshold(m->cfg.alpha, d, n);
+err:
+    free(feat);
+    free(res);
+    free(work);
+    if (st != REGIA_OK) regia_novelty_free(m);
+    return st;
+}
+
+regia_status_t regia_novelty_score(const regia_novelty_model_t *m, const double *f, const double *temp,
+                                   int64_t n_rec, double *resid, double *zres, double *d2)
+{
+    regia_status_t st = REGIA_OK;
+    if (!m || m->p < 1 || m->dim < 1 || !m->feat_chol)
+        return REGIA_FAIL(REGIA_ERR_INVALID, "novelty score: the model is not fitted");
+    if (n_rec < 0 || (n_rec > 0 && !f))
+        return REGIA_FAIL(REGIA_ERR_INVALID, "novelty score: bad record count %lld", (long long)n_rec);
+    if (m->cfg.model != REGIA_COMP_PCA && !temp)
+        return REGIA_FAIL(REGIA_ERR_INVALID, "novelty score (%s): no temperature given",
+                          regia_comp_model_name(m->cfg.model));
+    int32_t p = m->p, d = m->dim, wn = (m->ncol > p ? m->ncol : p);
+    double *buf = malloc(sizeof(double) * (size_t)(wn + d + p));
+    if (!buf) return REGIA_FAIL(REGIA_ERR_NOMEM, "novelty score: out of memory");
+    double *work = buf, *feat = buf + wn, *res = buf + wn + d;
+    for (int64_t r = 0; r < n_rec; r++) {
+        int ok = record_feature(m, f + r * p, temp, r, feat, res, work);
+        if (!ok) {
+            for (int32_t j = 0; j < p; j++) {
+                if (resid) resid[r * p + j] = NAN;
+                if (zres) zres[r * p + j] = NAN;
+            }
+            if (d2) d2[r] = NAN;
+            continue;
+        }
+        for (int32_t j = 0; j < p; j++) {
+            if (resid) resid[r * p + j] = res[j];
+            if (zres) zres[r * p + j] = m->resid_std[j] > 0 ? res[j] / m->resid_std[j] : NAN;
+        }
+        if (d2) {
+            for (int32_t a = 0; a < d; a++) feat[a] -= m->feat_mean[a];
+            cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, d, m->feat_chol, d, feat, 1);
+            double s = 0;
+            for (int32_t a = 0; a < d; a++) s += feat[a] * feat[a];
+            d2[r] = s;
+        }
+    }
+    free(buf);
+    return st;
+}
