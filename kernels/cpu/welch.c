@@ -5,22 +5,16 @@
  * segment of every channel (kernels/welch.c) and transforms them with one FFTW plan of
  * nch real-to-complex transforms, executed on the item's own arrays
  * (fftw_execute_dft_r2c: FFTW's executor is thread-safe, its planner is not, so the plan
- * is made once per call under a lock).  Then the (record, line) sums are spread over the
- * threads, each adding its line's segments in segment order, so a result depends only on
- * its record: not on the thread count, nor on G and B. */
+ * is made once per call under the planner lock of kernels/welch.c).  Then the (record,
+ * line) sums are spread over the threads, each adding its line's segments in segment
+ * order, so a result depends only on its record: not on the thread count, nor on G and B. */
 #include <complex.h>
 #include <fftw3.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../welch_impl.h"
 #include "cpu_impl.h"
-
-/* FFTW's planner keeps global state: every plan of this file is made and destroyed under
- * this lock (other code in the process that plans with FFTW must not run at the same
- * time; kernels/ has no other planner). */
-static pthread_mutex_t fftw_planner_lock = PTHREAD_MUTEX_INITIALIZER;
 
 enum { STEP_TRANSFORMS = 4096, ALIGN_COMPLEX = 4 /* 64 bytes */ };
 
@@ -49,10 +43,10 @@ regia_status_t regia_cpu_welch(regia_backend_t *be, const regia_welch_batch_t *i
                         (long long)(G * B * nch), (int)nf);
         goto err;
     }
-    pthread_mutex_lock(&fftw_planner_lock);
+    regia_fftw_plan_lock();
     plan = fftw_plan_many_dft_r2c(1, &p.c.nfft, nch, tmpl, NULL, 1, nfft, X, NULL, 1, nf,
                                   FFTW_ESTIMATE | FFTW_DESTROY_INPUT);
-    pthread_mutex_unlock(&fftw_planner_lock);
+    regia_fftw_plan_unlock();
     if (!plan) {
         st = REGIA_FAIL(REGIA_ERR_NUMERIC, "welch: FFTW made no plan for %d transforms of length %d", (int)nch, (int)nfft);
         goto err;
@@ -138,9 +132,9 @@ regia_status_t regia_cpu_welch(regia_backend_t *be, const regia_welch_batch_t *i
     if (failed) st = REGIA_FAIL(REGIA_ERR_NOMEM, "welch: out of memory for a thread's segment buffer");
 err:
     if (plan) {
-        pthread_mutex_lock(&fftw_planner_lock);
+        regia_fftw_plan_lock();
         fftw_destroy_plan(plan);
-        pthread_mutex_unlock(&fftw_planner_lock);
+        regia_fftw_plan_unlock();
     }
     fftw_free(X);
     fftw_free(tmpl);
