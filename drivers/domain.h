@@ -183,6 +183,15 @@ const regia_domain_t *regia_domain_find(const char *name);
  * unknown domain. */
 const regia_domain_t *regia_domain_of_jobfile(const char *path);
 
+/* Not collective, no MPI (drivers/ingest_job_step.c).  A pre-step given as another job
+ * file: `[section] ingest_job = FILE`, a job file of domain `ingest_domain` ("ingest
+ * waitlist") whose [job] output must be this job's [input_section] input_key, becomes the
+ * words `ingest_domain FILE` (after "regia"), each passed to add(arg, word).  Returns 1;
+ * 0 when the job has no ingest_job; -1 with the error set (naming the job file and line). */
+int regia_ingest_job_prestep(const regia_job_t *job, const char *section, const char *input_section,
+                             const char *input_key, const char *ingest_domain,
+                             void (*add)(void *arg, const char *word), void *arg);
+
 /* Run `dom` with argv (argv[0] = its name): the whole protocol; returns the exit status. */
 int regia_run_domain(const regia_domain_t *dom, regia_ctx_t *ctx, int argc, char **argv);
 

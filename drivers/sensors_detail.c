@@ -1,0 +1,276 @@
+/* sensors_detail.c - the extra output of `regia sensors`: the HDF5 detail per record
+ * (NetCDF-4 written collectively with netcdf-c, so h5py, h5dump and ncdump read it):
+ * quality flags, spectra, the first singular value of the CSD matrix, the poles of the
+ * stabilisation diagram with their flags and reasons, the modes with their spreads and
+ * shapes, the FDD peaks, the track of each mode and the novelty score.  Each rank writes
+ * its own records' rows; the per-structure tables are written by rank 0.  Layout:
+ * docs/sensors-run.md, "Detail". */
+#include <math.h>
+#include <netcdf.h>
+#include <netcdf_par.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "regia/ncio.h"
+#include "sensors_impl.h"
+
+#define ATT(v, k, s) REGIA_NC(nc_put_att_text(ncid, v, k, strlen(s), s))
+
+enum {
+    D_SNAME, D_SFS, D_SNCH, D_CHNAME, D_FREQ, D_STRACK, D_NTRACK, D_EVENTS, D_THR,
+    D_RSTRUCT, D_RTIME, D_RSTATUS, D_RFLAGS, D_RRMS, D_RPEAK, D_RTEMP, D_RCOV, D_RNOK,
+    D_CFLAGS, D_CRMS, D_CPEAK, D_CLAG, D_PSD, D_S1,
+    D_MF, D_MFSD, D_MXI, D_MXISD, D_MMAC, D_MNP, D_MSHAPE, D_MTRACK, D_MNUM, D_FDD,
+    D_PORD, D_PF, D_PXI, D_PMPC, D_PMPD, D_PFLAGS, D_PMODE, D_PREASON, D_NOV, D_CHART, D_N
+};
+
+typedef struct {
+    const char *name, *long_name, *units;
+    nc_type type;
+    int nd, dims[4];         /* indices into the dimension table below */
+    int chunked;
+} dvar_t;
+
+enum { DM_S, DM_R, DM_C, DM_F, DM_K, DM_P, DM_NAME, DM_EV, DM_CPLX, DM_N };
+
+static const dvar_t VARS[D_N] = {
+    [D_SNAME] = {"structure_name", "structure name", NULL, NC_CHAR, 2, {DM_S, DM_NAME}, 0},
+    [D_SFS] = {"structure_sampling_rate", "sampling rate of the acceleration channels", "Hz", NC_DOUBLE, 1, {DM_S}, 0},
+    [D_SNCH] = {"structure_channels", "acceleration channels of the structure", "1", NC_INT, 1, {DM_S}, 0},
+    [D_CHNAME] = {"channel_name", "SENSOR/CHANNEL of each acceleration channel slot", NULL, NC_CHAR, 3,
+                  {DM_S, DM_C, DM_NAME}, 0},
+    [D_FREQ] = {"frequency", "frequency of the spectral lines", "Hz", NC_DOUBLE, 2, {DM_S, DM_F}, 0},
+    [D_STRACK] = {"summary_track", "tracker id of each summary mode (-1: none)", "1", NC_INT, 2, {DM_S, DM_K}, 0},
+    [D_NTRACK] = {"tracks", "tracks the tracker started", "1", NC_INT, 1, {DM_S}, 0},
+    [D_EVENTS] = {"track_events", "track events: new, lost, split, found", "1", NC_INT, 2, {DM_S, DM_EV}, 0},
+    [D_THR] = {"novelty_threshold", "D^2 threshold at the false-alarm rate", "1", NC_DOUBLE, 1, {DM_S}, 0},
+    [D_RSTRUCT] = {"record_structure", "structure of the record (index into structure)", "1", NC_INT, 1, {DM_R}, 0},
+    [D_RTIME] = {"record_time", "start of the record", "seconds since 1970-01-01 00:00:00", NC_DOUBLE, 1, {DM_R}, 0},
+    [D_RSTATUS] = {"record_status", "outcome of the record", NULL, NC_BYTE, 1, {DM_R}, 0},
+    [D_RFLAGS] = {"record_flags", "quality flags of any channel of the record", NULL, NC_INT, 1, {DM_R}, 0},
+    [D_RRMS] = {"record_rms", "RMS acceleration over the channels fit for spectra", "m s-2", NC_DOUBLE, 1, {DM_R}, 0},
+    [D_RPEAK] = {"record_peak", "largest absolute acceleration (about the mean)", "m s-2", NC_DOUBLE, 1, {DM_R}, 0},
+    [D_RTEMP] = {"record_temperature", "mean temperature over the record", "degC", NC_DOUBLE, 1, {DM_R}, 0},
+    [D_RCOV] = {"record_coverage", "share of the record's acceleration samples present", "1", NC_DOUBLE, 1, {DM_R}, 0},
+    [D_RNOK] = {"record_channels_used", "channels fit for modal identification", "1", NC_INT, 1, {DM_R}, 0},
+    [D_CFLAGS] = {"channel_flags", "quality flags of the channel in the record", NULL, NC_INT, 2, {DM_R, DM_C}, 1},
+    [D_CRMS] = {"channel_rms", "RMS of the channel about its mean", "m s-2", NC_FLOAT, 2, {DM_R, DM_C}, 1},
+    [D_CPEAK] = {"channel_peak", "largest absolute value of the channel about its mean", "m s-2", NC_FLOAT, 2,
+                 {DM_R, DM_C}, 1},
+    [D_CLAG] = {"clock_offset", "delay of the channel behind the same channel of the reference sensor", "s", NC_FLOAT,
+                2, {DM_R, DM_C}, 1},
+    [D_PSD] = {"psd", "Welch power spectral density (scipy.signal.welch)", NULL, NC_FLOAT, 3, {DM_R, DM_C, DM_F}, 1},
+    [D_S1] = {"csd_s1", "first singular value of the cross-spectral matrix (FDD)", NULL, NC_FLOAT, 2, {DM_R, DM_F}, 1},
+    [D_MF] = {"mode_frequency", "natural frequency of the mode (mean over its poles)", "Hz", NC_DOUBLE, 2,
+              {DM_R, DM_K}, 1},
+    [D_MFSD] = {"mode_frequency_std", "standard deviation of the frequency over the mode's poles", "Hz", NC_DOUBLE, 2,
+                {DM_R, DM_K}, 1},
+    [D_MXI] = {"mode_damping", "damping ratio of the mode (mean over its poles)", "1", NC_DOUBLE, 2, {DM_R, DM_K}, 1},
+    [D_MXISD] = {"mode_damping_std", "standard deviation of the damping ratio over the mode's poles", "1", NC_DOUBLE,
+                 2, {DM_R, DM_K}, 1},
+    [D_MMAC] = {"mode_mac_spread", "1 - the smallest MAC of a member pole with the mean shape", "1", NC_DOUBLE, 2,
+                {DM_R, DM_K}, 1},
+    [D_MNP] = {"mode_poles", "stable poles grouped into the mode", "1", NC_DOUBLE, 2, {DM_R, DM_K}, 1},
+    [D_MSHAPE] = {"mode_shape", "mean mode shape (re, im) per channel slot, largest component 1", "1", NC_DOUBLE, 4,
+                  {DM_R, DM_K, DM_C, DM_CPLX}, 1},
+    [D_MTRACK] = {"mode_track", "tracker id of the mode (-1: no mode in the slot)", "1", NC_INT, 2, {DM_R, DM_K}, 1},
+    [D_MNUM] = {"mode_number", "summary mode of the mode (1 ..; 0: not a summary mode)", "1", NC_INT, 2,
+                {DM_R, DM_K}, 1},
+    [D_FDD] = {"fdd_frequency", "frequency of the FDD peaks of the first singular value", "Hz", NC_DOUBLE, 2,
+               {DM_R, DM_K}, 1},
+    [D_PORD] = {"pole_order", "model order of the pole (stabilisation diagram)", "1", NC_FLOAT, 2, {DM_R, DM_P}, 1},
+    [D_PF] = {"pole_frequency", "frequency of the pole", "Hz", NC_FLOAT, 2, {DM_R, DM_P}, 1},
+    [D_PXI] = {"pole_damping", "damping ratio of the pole", "1", NC_FLOAT, 2, {DM_R, DM_P}, 1},
+    [D_PMPC] = {"pole_mpc", "modal phase collinearity of the pole's shape", "1", NC_FLOAT, 2, {DM_R, DM_P}, 1},
+    [D_PMPD] = {"pole_mpd", "mean phase deviation of the pole's shape", "rad", NC_FLOAT, 2, {DM_R, DM_P}, 1},
+    [D_PFLAGS] = {"pole_flags", "pole flags (bits: 1 hard criteria, 2 stable f, 4 stable xi, 8 stable MAC, 16 stable, "
+                  "32 in a mode)", NULL, NC_INT, 2, {DM_R, DM_P}, 1},
+    [D_PMODE] = {"pole_mode", "mode slot the pole belongs to (-1: none)", "1", NC_INT, 2, {DM_R, DM_P}, 1},
+    [D_PREASON] = {"pole_reason", "why the pole was kept or dropped", NULL, NC_INT, 2, {DM_R, DM_P}, 1},
+    [D_NOV] = {"novelty", "Mahalanobis squared distance of the record's residuals", "1", NC_DOUBLE, 1, {DM_R}, 0},
+    [D_CHART] = {"control_chart", "control-chart statistic after the record", "1", NC_DOUBLE, 1, {DM_R}, 0},
+};
+
+static regia_status_t define(sn_t *s, int ncid, int *vid)
+{
+    regia_status_t st = REGIA_OK;
+    const size_t len[DM_N] = {(size_t)s->n_struct, (size_t)s->n_rec, (size_t)s->C, (size_t)s->NF, (size_t)s->K,
+                              (size_t)(s->P > 0 ? s->P : 1), SN_NAME, 4, 2};
+    const char *dn[DM_N] = {"structure", "record", "channel", "frequency", "mode_slot", "pole", "name_strlen",
+                            "event", "complex"};
+    int dim[DM_N];
+    for (int d = 0; d < DM_N; d++) REGIA_NC(nc_def_dim(ncid, dn[d], len[d], &dim[d]));
+    for (int v = 0; v < D_N; v++) {
+        const dvar_t *x = &VARS[v];
+        int dims[4];
+        size_t chunk[4];
+        for (int k = 0; k < x->nd; k++) {
+            dims[k] = dim[x->dims[k]];
+            chunk[k] = k == 0 ? 1 : len[x->dims[k]];
+        }
+        REGIA_TRY(regia_nc_def_data(ncid, x->name, x->type, x->nd, dims, x->chunked ? chunk : NULL, &vid[v]));
+        ATT(vid[v], "long_name", x->long_name);
+        if (x->units) ATT(vid[v], "units", x->units);
+    }
+    ATT(vid[D_PSD], "units", s->welch.scaling == REGIA_SCALING_DENSITY ? "m2 s-4 Hz-1" : "m2 s-4");
+    ATT(vid[D_S1], "units", s->welch.scaling == REGIA_SCALING_DENSITY ? "m2 s-4 Hz-1" : "m2 s-4");
+    ATT(vid[D_RTIME], "calendar", "standard");
+    {
+        signed char fv[4] = {SN_REC_OK, SN_REC_NO_MODES, SN_REC_QC, SN_REC_NO_DATA};
+        REGIA_NC(nc_put_att_schar(ncid, vid[D_RSTATUS], "flag_values", NC_BYTE, 4, fv));
+        ATT(vid[D_RSTATUS], "flag_meanings", "identified no_stable_mode left_out_by_quality_flags no_data");
+    }
+    REGIA_TRY(sn_qc_flag_atts(ncid, vid[D_RFLAGS]));
+    REGIA_TRY(sn_qc_flag_atts(ncid, vid[D_CFLAGS]));
+    {
+        int fv[REGIA_POLE_N];
+        char m[1024] = "";
+        size_t n = 0;
+        for (int r = 0; r < REGIA_POLE_N; r++) {
+            fv[r] = r;
+            n += (size_t)snprintf(m + n, sizeof m - n, "%s%s", r ? " " : "", regia_pole_reason_name(r));
+        }
+        REGIA_NC(nc_put_att_int(ncid, vid[D_PREASON], "flag_values", NC_INT, REGIA_POLE_N, fv));
+        ATT(vid[D_PREASON], "flag_meanings", m);
+    }
+    ATT(NC_GLOBAL, "title", "regia sensors: per-record detail (spectra, stabilisation diagrams, modes, tracks)");
+    ATT(NC_GLOBAL, "summary_file", s->output);
+    ATT(NC_GLOBAL, "sensor_store", s->store);
+    ATT(NC_GLOBAL, "synthetic", s->synthetic ? "true" : "false");
+    {
+        double v[4] = {s->rec_s, (double)s->welch.nperseg, (double)s->welch.noverlap, (double)s->welch.nfft};
+        REGIA_NC(nc_put_att_double(ncid, NC_GLOBAL, "record_length_s", NC_DOUBLE, 1, &v[0]));
+        REGIA_NC(nc_put_att_double(ncid, NC_GLOBAL, "welch_nperseg_noverlap_nfft", NC_DOUBLE, 3, &v[1]));
+        int o[4] = {s->ssi.block_rows, s->ssi.ord_min, s->ssi.ord_max, s->ssi.ord_step};
+        REGIA_NC(nc_put_att_int(ncid, NC_GLOBAL, "ssi_block_rows_orders", NC_INT, 4, o));
+    }
+err:
+    return st;
+}
+
+/* Collective: rank 0 writes the per-structure tables, every rank its records. */
+static regia_status_t write_rows(regia_run_t *run, sn_t *s, int ncid, const int *vid)
+{
+    regia_status_t st = REGIA_OK;
+    const int64_t S = s->n_struct, r0 = s->r0, nr = s->nr;
+    const int C = s->C, NF = s->NF, K = s->K, P = s->P > 0 ? s->P : 1;
+    const int64_t ns = run->ctx->rank == 0 ? S : 0;
+    size_t big = (size_t)((nr + 1) * (C > K ? C : K) * 2 + S * C * SN_NAME + S * NF + S * 4 * K + 64);
+    if ((size_t)(nr + 1) * P > big) big = (size_t)(nr + 1) * P;
+    double *g = malloc(sizeof(double) * big);
+    int *iv = malloc(sizeof(int) * big);
+    char *c = calloc(big, 1);
+    if (!g || !iv || !c) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the detail");
+    if ((st = regia_run_agree(run, st))) goto err;
+    size_t in_n[1] = {SN_NAME}, in_cn[2] = {(size_t)C, SN_NAME}, in_f[1] = {(size_t)NF}, in_k[1] = {(size_t)K};
+    size_t in_ev[1] = {4}, in_c[1] = {(size_t)C}, in_cf[2] = {(size_t)C, (size_t)NF}, in_p[1] = {(size_t)P};
+    size_t in_kc[3] = {(size_t)K, (size_t)C, 2};
+    /* per structure */
+    for (int64_t i = 0; i < S; i++) snprintf(c + i * SN_NAME, SN_NAME, "%s", s->st[i].name);
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_SNAME], 2, 0, ns, in_n, NC_CHAR, c));
+    for (int64_t i = 0; i < S; i++) g[i] = s->st[i].fs;
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_SFS], 1, 0, ns, NULL, NC_DOUBLE, g));
+    for (int64_t i = 0; i < S; i++) iv[i] = s->st[i].nch;
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_SNCH], 1, 0, ns, NULL, NC_INT, iv));
+    memset(c, 0, big);
+    for (int64_t i = 0; i < S; i++)
+        for (int k = 0; k < s->st[i].nch; k++) {
+            const sn_chan_t *ch = &s->ch[s->st[i].ch0 + k];
+            snprintf(c + (i * C + k) * SN_NAME, SN_NAME, "%.40s/%.40s", ch->sensor, ch->channel);
+        }
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_CHNAME], 3, 0, ns, in_cn, NC_CHAR, c));
+    for (int64_t i = 0; i < S; i++)
+        for (int f = 0; f < NF; f++) g[i * NF + f] = f * s->st[i].fs / s->welch.nfft;
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_FREQ], 2, 0, ns, in_f, NC_DOUBLE, g));
+    for (int64_t i = 0; i < S; i++)
+        for (int j = 0; j < K; j++) iv[i * K + j] = j < s->n_features[i] ? s->summary_track[i * K + j] : -1;
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_STRACK], 2, 0, ns, in_k, NC_INT, iv));
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_NTRACK], 1, 0, ns, NULL, NC_INT, s->n_tracks_all));
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_EVENTS], 2, 0, ns, in_ev, NC_INT, s->n_ev));
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_THR], 1, 0, ns, NULL, NC_DOUBLE, s->threshold));
+    /* per record: this rank's rows */
+    for (int64_t k = 0; k < nr; k++) iv[k] = s->rec[k].structure;
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_RSTRUCT], 1, r0, nr, NULL, NC_INT, iv));
+    for (int64_t k = 0; k < nr; k++) g[k] = (double)s->rec[k].start_ns * 1e-9;
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_RTIME], 1, r0, nr, NULL, NC_DOUBLE, g));
+    for (int64_t k = 0; k < nr; k++) c[k] = (char)s->rec[k].status;
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_RSTATUS], 1, r0, nr, NULL, NC_BYTE, c));
+    for (int64_t k = 0; k < nr; k++) iv[k] = s->rec[k].flags;
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_RFLAGS], 1, r0, nr, NULL, NC_INT, iv));
+    for (int64_t k = 0; k < nr; k++) iv[k] = s->rec[k].n_ch_ok;
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_RNOK], 1, r0, nr, NULL, NC_INT, iv));
+    for (int q = 0; q < 4; q++) {
+        const int vv[4] = {D_RRMS, D_RPEAK, D_RTEMP, D_RCOV};
+        for (int64_t k = 0; k < nr; k++) {
+            const sn_rec_t *rc = &s->rec[k];
+            g[k] = q == 0 ? rc->rms : q == 1 ? rc->peak : q == 2 ? rc->temperature : rc->coverage;
+        }
+        REGIA_TRY(regia_run_put_rows(run, ncid, vid[vv[q]], 1, r0, nr, NULL, NC_DOUBLE, g));
+    }
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_CFLAGS], 2, r0, nr, in_c, NC_INT, s->ch_flags));
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_CRMS], 2, r0, nr, in_c, NC_FLOAT, s->ch_rms));
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_CPEAK], 2, r0, nr, in_c, NC_FLOAT, s->ch_peak));
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_CLAG], 2, r0, nr, in_c, NC_FLOAT, s->ch_lag));
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_PSD], 3, r0, nr, in_cf, NC_FLOAT, s->psd));
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_S1], 2, r0, nr, in_f, NC_FLOAT, s->s1));
+    for (int q = 0; q < 6; q++) {
+        const int vv[6] = {D_MF, D_MFSD, D_MXI, D_MXISD, D_MMAC, D_MNP};
+        for (int64_t k = 0; k < nr * K; k++) g[k] = s->mode[k * 6 + q];
+        REGIA_TRY(regia_run_put_rows(run, ncid, vid[vv[q]], 2, r0, nr, in_k, NC_DOUBLE, g));
+    }
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_MSHAPE], 4, r0, nr, in_kc, NC_DOUBLE, s->shape));
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_MTRACK], 2, r0, nr, in_k, NC_INT, s->track + r0 * K));
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_MNUM], 2, r0, nr, in_k, NC_INT, s->mode_number + r0 * K));
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_FDD], 2, r0, nr, in_k, NC_DOUBLE, s->fdd_f));
+    {
+        float *f = (float *)g;
+        for (int q = 0; q < 5; q++) {
+            const int vv[5] = {D_PORD, D_PF, D_PXI, D_PMPC, D_PMPD};
+            for (int64_t k = 0; k < nr * P; k++) f[k] = s->P > 0 ? s->pole[k * 5 + q] : NAN;
+            REGIA_TRY(regia_run_put_rows(run, ncid, vid[vv[q]], 2, r0, nr, in_p, NC_FLOAT, f));
+        }
+    }
+    for (int q = 0; q < 3; q++) {
+        const int vv[3] = {D_PFLAGS, D_PMODE, D_PREASON};
+        for (int64_t k = 0; k < nr * P; k++) iv[k] = s->P > 0 ? s->pole_i[k * 3 + q] : -1;
+        REGIA_TRY(regia_run_put_rows(run, ncid, vid[vv[q]], 2, r0, nr, in_p, NC_INT, iv));
+    }
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_NOV], 1, r0, nr, NULL, NC_DOUBLE, s->novelty + r0));
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_CHART], 1, r0, nr, NULL, NC_DOUBLE, s->chart_stat + r0));
+err:
+    free(g);
+    free(iv);
+    free(c);
+    return st;
+}
+
+regia_status_t sn_write_detail(regia_run_t *run, void *self, int i, const char *tmp_path)
+{
+    (void)i;
+    sn_t *s = self;
+    regia_status_t st = regia_run_fault(run, "detail"); /* REGIA_FAULT=detail:R (tests) */
+    int ncid = -1, vid[D_N];
+    if (!st) {
+        int rc = nc_create_par(tmp_path, NC_NETCDF4 | NC_CLOBBER, run->ctx->comm, MPI_INFO_NULL, &ncid);
+        if (rc != NC_NOERR) {
+            ncid = -1;
+            st = REGIA_FAIL(REGIA_ERR_IO, "%s: cannot create the detail: %s", tmp_path, nc_strerror(rc));
+        }
+    }
+    if ((st = regia_run_agree_io(run, st))) goto out;
+    st = regia_run_agree_io(run, define(s, ncid, vid));
+    if (st) goto out;
+    {
+        int rc = nc_enddef(ncid);
+        st = rc == NC_NOERR ? REGIA_OK : REGIA_FAIL(REGIA_ERR_IO, "%s: end of define mode: %s", tmp_path, nc_strerror(rc));
+    }
+    if ((st = regia_run_agree_io(run, st))) goto out;
+    st = write_rows(run, s, ncid, vid);
+out:
+    if (ncid >= 0) {
+        int rc = nc_close(ncid);
+        if (rc != NC_NOERR && !st) st = REGIA_FAIL(REGIA_ERR_IO, "%s: closing the detail: %s", tmp_path, nc_strerror(rc));
+    }
+    return st;
+}

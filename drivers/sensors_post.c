@@ -1,0 +1,373 @@
+/* sensors_post.c - the per-structure analysis of `regia sensors`, after the block loop:
+ * the per-record results are gathered on every rank (in global record order), then each
+ * structure's records are, in time order: tracked (regia_track_update), the persistent
+ * tracks of the training period become the features of the environmental model and the
+ * Mahalanobis novelty score (regia_novelty_fit / _score), a control chart watches the
+ * score, the daily alert rule runs (regia_alerts_daily), the day aggregates are formed,
+ * and the GEV is fitted to the block maxima of the daily peaks.  Every rank computes
+ * the same numbers from the same gathered data, so the outputs do not depend on the rank
+ * count.  The rules: docs/sensors-run.md. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "regia/gev.h"
+#include "sensors_impl.h"
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Median of the finite values of v[0..n) (reordered); NaN when none. */
+static double median(double *v, int n)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (isfinite(v[i])) v[k++] = v[i];
+    if (k == 0) return NAN;
+    qsort(v, (size_t)k, sizeof *v, cmp_dbl);
+    return k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
+}
+
+typedef struct {
+    double f;
+    int id;
+} sn_trk_t;
+
+static int cmp_trk(const void *a, const void *b)
+{
+    const sn_trk_t *x = a, *y = b;
+    return x->f < y->f ? -1 : x->f > y->f ? 1 : x->id - y->id;
+}
+
+/* Tracking, features, novelty, chart, alerts and day aggregates of structure i. */
+static regia_status_t post_structure(sn_t *s, int i, double *buf, uint8_t *ubuf, int32_t *ibuf)
+{
+    regia_status_t st = REGIA_OK;
+    const sn_struct_t *S = &s->st[i];
+    const int K = s->K, C = s->C;
+    const int64_t R = S->nrec, g0 = S->rec0, D = s->n_day;
+    regia_tracker_t tr;
+    regia_novelty_model_t nm;
+    memset(&nm, 0, sizeof nm);
+    int nm_ok = 0;
+    st = regia_track_init(&tr, C, &s->track_cfg);
+    if (st) return st;
+    int32_t tom[64];
+    double f[64], xi[64];
+    sn_trk_t *sel = NULL;
+    int64_t *hits = NULL;
+    for (int64_t r = 0; r < R; r++) {
+        const int64_t g = g0 + r;
+        const sn_rec_t *rc = &s->all_rec[g];
+        int n = rc->status == SN_REC_OK ? rc->n_modes : 0;
+        for (int m = 0; m < n; m++) {
+            f[m] = s->all_mode[(g * K + m) * 6];
+            xi[m] = s->all_mode[(g * K + m) * 6 + 2];
+        }
+        REGIA_TRY(regia_track_update(&tr, r, n, f, xi, s->all_shape + g * K * C * 2, tom));
+        for (int m = 0; m < K; m++) s->track[g * K + m] = m < n ? tom[m] : -1;
+        for (int e = 0; e < tr.n_events; e++) {
+            int kind = tr.events[e].kind;
+            if (kind == REGIA_TRACK_EV_NEW) s->n_ev[i * 4 + 0]++;
+            else if (kind == REGIA_TRACK_EV_LOST) s->n_ev[i * 4 + 1]++;
+            else if (kind == REGIA_TRACK_EV_SPLIT) s->n_ev[i * 4 + 2]++;
+            else s->n_ev[i * 4 + 3]++;
+        }
+    }
+    /* training records and the tracks seen in enough of them */
+    const int64_t train_end = s->day0 + s->training_days;
+    uint8_t *use = ubuf;
+    int64_t n_train = 0;
+    for (int64_t r = 0; r < R; r++) {
+        const sn_rec_t *rc = &s->all_rec[g0 + r];
+        use[r] = rc->status == SN_REC_OK && sn_day_of(rc->start_ns) < train_end;
+        n_train += use[r];
+    }
+    int nt = tr.n_tracks;
+    sel = calloc((size_t)nt + 1, sizeof *sel);
+    hits = calloc((size_t)nt + 1, sizeof *hits);
+    if (!sel || !hits) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory tracking %s", S->name); goto err; }
+    for (int64_t r = 0; r < R; r++)
+        if (use[r])
+            for (int m = 0; m < K; m++) {
+                int t = s->track[(g0 + r) * K + m];
+                if (t >= 0) hits[t]++;
+            }
+    int p = 0;
+    for (int t = 0; t < nt; t++)
+        if (n_train > 0 && hits[t] >= 3 && (double)hits[t] >= s->min_share * (double)n_train)
+            sel[p++] = (sn_trk_t){tr.tracks[t].f_ref, t};
+    qsort(sel, (size_t)p, sizeof *sel, cmp_trk);
+    if (p > K) p = K;
+    s->n_features[i] = p;
+    for (int j = 0; j < p; j++) s->summary_track[i * K + j] = sel[j].id;
+    for (int64_t r = 0; r < R; r++)
+        for (int m = 0; m < K; m++) {
+            int t = s->track[(g0 + r) * K + m], num = 0;
+            for (int j = 0; j < p && !num; j++)
+                if (sel[j].id == t) num = j + 1;
+            s->mode_number[(g0 + r) * K + m] = t >= 0 ? num : 0;
+        }
+    /* the features: frequency of each selected track per record, and the temperature */
+    double *F = buf, *T = F + R * K, *d2 = T + R, *zres = d2 + R, *z = zres + R * K, *tmp = z + R;
+    for (int64_t r = 0; r < R; r++) {
+        const int64_t g = g0 + r;
+        T[r] = s->all_rec[g].temperature;
+        for (int j = 0; j < p; j++) {
+            F[r * p + j] = NAN;
+            for (int m = 0; m < K; m++)
+                if (s->track[g * K + m] == sel[j].id) F[r * p + j] = s->all_mode[(g * K + m) * 6];
+        }
+        d2[r] = NAN;
+        z[r] = NAN;
+    }
+    s->threshold[i] = NAN;
+    snprintf(s->why[i], sizeof s->why[i], "%s", "");
+    if (p == 0) {
+        snprintf(s->why[i], sizeof s->why[i], "no mode tracked in %g%% of the %lld training records", 100 * s->min_share,
+                 (long long)n_train);
+    } else {
+        int needs_t = s->comp.model != REGIA_COMP_PCA;
+        regia_status_t fs = regia_novelty_fit(F, needs_t ? T : NULL, R, p, use, &s->comp, &nm);
+        if (fs == REGIA_ERR_INVALID) {
+            snprintf(s->why[i], sizeof s->why[i], "novelty model not fitted: %s", regia_error_msg());
+            regia_error_clear();
+        } else if (fs) {
+            st = fs;
+            goto err;
+        } else {
+            nm_ok = 1;
+            REGIA_TRY(regia_novelty_score(&nm, F, needs_t ? T : NULL, R, NULL, zres, d2));
+            s->threshold[i] = nm.threshold;
+        }
+    }
+    for (int64_t r = 0; r < R; r++) s->novelty[g0 + r] = d2[r];
+    /* control chart of D^2 with the training mean and spread */
+    uint8_t *sig = use + R, *valid = sig + R;
+    for (int64_t r = 0; r < R; r++) sig[r] = 0;
+    if (nm_ok && s->chart > 0) {
+        double sum = 0, sq = 0;
+        int64_t n = 0;
+        for (int64_t r = 0; r < R; r++)
+            if (use[r] && isfinite(d2[r])) sum += d2[r], sq += d2[r] * d2[r], n++;
+        double mu = n ? sum / n : NAN, sd = n > 1 ? sqrt((sq - n * mu * mu) / (n - 1)) : NAN;
+        if (n > 1 && sd > 0) {
+            if (s->chart == 1)
+                REGIA_TRY(regia_ewma(d2, R, mu, sd, s->ewma_lambda, s->ewma_L, 1, z, NULL, NULL, sig));
+            else
+                REGIA_TRY(regia_cusum(d2, R, mu, sd, s->cusum_k, s->cusum_h, 1, z, NULL, sig));
+        }
+    }
+    for (int64_t r = 0; r < R; r++) s->chart_stat[g0 + r] = z[r];
+    /* the daily alerts */
+    int32_t *day = ibuf;
+    for (int64_t r = 0; r < R; r++) {
+        day[r] = (int32_t)sn_day_of(s->all_rec[g0 + r].start_ns);
+        valid[r] = s->all_rec[g0 + r].status == SN_REC_OK && isfinite(d2[r]);
+    }
+    regia_alert_day_t *ad = s->alert_days;
+    if (nm_ok) {
+        REGIA_TRY(regia_alerts_daily(day, valid, d2, R, nm.threshold, s->chart == 1 ? sig : NULL,
+                                     s->chart == 2 ? sig : NULL, zres, p, (int32_t)s->day0, (int32_t)D, &s->alert, ad));
+    }
+    /* day aggregates */
+    for (int64_t d = 0; d < D; d++) {
+        const int64_t o = i * D + d;
+        s->d_rms[o] = s->d_peak[o] = s->d_temp[o] = s->d_nov[o] = s->d_chart[o] = NAN;
+        s->d_nrec[o] = s->d_nleft[o] = s->d_flags[o] = 0;
+        for (int j = 0; j < K; j++) s->d_freq[o * K + j] = s->d_damp[o * K + j] = NAN;
+        if (nm_ok) {
+            s->d_alert[o] = (signed char)ad[d].level;
+            snprintf(s->d_reason + o * SN_REASON, SN_REASON, "%s", ad[d].reason);
+        } else {
+            s->d_alert[o] = -1;
+            snprintf(s->d_reason + o * SN_REASON, SN_REASON, "not scored: %s", s->why[i]);
+        }
+    }
+    {
+        int64_t r = 0;
+        while (r < R) {
+            const int64_t d = day[r] - s->day0, o = i * D + d;
+            int64_t r1 = r;
+            while (r1 < R && day[r1] == day[r]) r1++;
+            double ss = 0, pk = -1, ts = 0;
+            int nrms = 0, nt_ = 0;
+            for (int64_t q = r; q < r1; q++) {
+                const sn_rec_t *rc = &s->all_rec[g0 + q];
+                s->d_flags[o] |= rc->flags;
+                if (rc->status == SN_REC_OK || rc->status == SN_REC_NO_MODES) s->d_nrec[o]++;
+                else s->d_nleft[o]++;
+                if (isfinite(rc->rms)) ss += rc->rms * rc->rms, nrms++;
+                if (isfinite(rc->peak) && rc->peak > pk) pk = rc->peak;
+                if (isfinite(rc->temperature)) ts += rc->temperature, nt_++;
+                if (isfinite(d2[q]) && !(s->d_nov[o] >= d2[q])) s->d_nov[o] = d2[q];
+                if (isfinite(z[q])) s->d_chart[o] = z[q];
+            }
+            if (nrms) s->d_rms[o] = sqrt(ss / nrms);
+            if (pk >= 0) s->d_peak[o] = pk;
+            if (nt_) s->d_temp[o] = ts / nt_;
+            for (int j = 0; j < p; j++) {
+                int n = 0;
+                for (int64_t q = r; q < r1; q++) tmp[n++] = F[q * p + j];
+                s->d_freq[o * K + j] = median(tmp, n);
+                n = 0;
+                for (int64_t q = r; q < r1; q++) {
+                    tmp[n] = NAN;
+                    for (int m = 0; m < K; m++)
+                        if (s->track[(g0 + q) * K + m] == sel[j].id) tmp[n] = s->all_mode[((g0 + q) * K + m) * 6 + 2];
+                    n++;
+                }
+                s->d_damp[o * K + j] = median(tmp, n);
+            }
+            r = r1;
+        }
+    }
+    for (int j = 0; j < K; j++) {
+        double sum = 0;
+        int n = 0;
+        for (int64_t r = 0; r < R && j < p; r++)
+            if (isfinite(F[r * p + j])) sum += F[r * p + j], n++;
+        s->track_f[i * K + j] = n ? sum / n : NAN;
+    }
+    s->n_tracks_all[i] = nt;
+err:
+    free(sel);
+    free(hits);
+    if (nm_ok) regia_novelty_free(&nm);
+    regia_track_free(&tr);
+    if (st) regia_error_prefix("structure %s: ", S->name);
+    return st;
+}
+
+/* GEV of the block maxima of the daily peaks of structure i. */
+static regia_status_t post_gev(sn_t *s, int i, double *x)
+{
+    const int64_t D = s->n_day, B = s->block_days;
+    const int R = s->n_periods > 0 ? s->n_periods : 1;
+    int32_t n = 0;
+    for (int64_t b0 = 0; b0 < D; b0 += B) {
+        double m = NAN;
+        for (int64_t d = b0; d < b0 + B && d < D; d++) {
+            double v = s->d_peak[i * D + d];
+            if (isfinite(v) && !(m >= v)) m = v;
+        }
+        if (isfinite(m)) x[n++] = m;
+    }
+    regia_gev_fit_t fit;
+    regia_status_t st = regia_gev_fit(x, n, &fit);
+    if (st) return st;
+    s->gev_n[i] = n;
+    s->gev_status[i] = fit.status;
+    int usable = fit.status == REGIA_GEV_OK || fit.status == REGIA_GEV_SINGULAR;
+    for (int k = 0; k < 3; k++) {
+        s->gev[i * 6 + k] = usable ? fit.par[k] : NAN;
+        s->gev[i * 6 + 3 + k] = fit.status == REGIA_GEV_OK ? fit.se[k] : NAN;
+    }
+    for (int j = 0; j < R; j++) {
+        double lo = NAN, hi = NAN, T = s->n_periods > 0 ? s->periods[j] / (double)B : NAN;
+        s->rl[i * R + j] = usable && isfinite(T) ? regia_gev_return_level(&fit, T, s->level, NULL, &lo, &hi) : NAN;
+        s->rl_lo[i * R + j] = usable ? lo : NAN;
+        s->rl_hi[i * R + j] = usable ? hi : NAN;
+    }
+    return REGIA_OK;
+}
+
+/* Collective: gather the per-record results, then every structure (on every rank). */
+regia_status_t sn_post(regia_run_t *run, void *self)
+{
+    sn_t *s = self;
+    regia_status_t st = REGIA_OK;
+    const int64_t N = s->n_rec, S = s->n_struct, D = s->n_day;
+    const int K = s->K, C = s->C, R = s->n_periods > 0 ? s->n_periods : 1;
+    int64_t maxR = 1;
+    for (int i = 0; i < S; i++)
+        if (s->st[i].nrec > maxR) maxR = s->st[i].nrec;
+    double *buf = malloc(sizeof(double) * (size_t)(maxR * (3 * K + 6) + D + 16));
+    uint8_t *ubuf = malloc((size_t)(3 * maxR + 16));
+    int32_t *ibuf = malloc(sizeof(int32_t) * (size_t)(maxR + 16));
+#define ALLOC(p, n) ((p) = calloc((size_t)(n) + 1, sizeof *(p)))
+    ALLOC(s->all_rec, N);
+    ALLOC(s->all_mode, N * K * 6);
+    ALLOC(s->all_shape, N * K * C * 2);
+    ALLOC(s->track, N * K);
+    ALLOC(s->mode_number, N * K);
+    ALLOC(s->novelty, N);
+    ALLOC(s->chart_stat, N);
+    ALLOC(s->threshold, S);
+    ALLOC(s->n_features, S);
+    ALLOC(s->n_tracks_all, S);
+    ALLOC(s->n_ev, S * 4);
+    ALLOC(s->summary_track, S * K);
+    ALLOC(s->why, S);
+    ALLOC(s->track_f, S * K);
+    ALLOC(s->alert_days, D);
+    ALLOC(s->d_rms, S * D);
+    ALLOC(s->d_peak, S * D);
+    ALLOC(s->d_temp, S * D);
+    ALLOC(s->d_nov, S * D);
+    ALLOC(s->d_chart, S * D);
+    ALLOC(s->d_freq, S * D * K);
+    ALLOC(s->d_damp, S * D * K);
+    ALLOC(s->d_nrec, S * D);
+    ALLOC(s->d_nleft, S * D);
+    ALLOC(s->d_flags, S * D);
+    ALLOC(s->d_alert, S * D);
+    ALLOC(s->d_reason, S * D * SN_REASON);
+    ALLOC(s->gev, S * 6);
+    ALLOC(s->gev_n, S);
+    ALLOC(s->gev_status, S);
+    ALLOC(s->rl, S * R);
+    ALLOC(s->rl_lo, S * R);
+    ALLOC(s->rl_hi, S * R);
+#undef ALLOC
+    if (!buf || !ubuf || !ibuf || !s->all_rec || !s->all_mode || !s->all_shape || !s->track || !s->mode_number ||
+        !s->novelty || !s->chart_stat || !s->threshold || !s->n_features || !s->n_tracks_all || !s->n_ev ||
+        !s->summary_track || !s->why || !s->track_f || !s->alert_days || !s->d_rms || !s->d_peak || !s->d_temp ||
+        !s->d_nov || !s->d_chart || !s->d_freq || !s->d_damp || !s->d_nrec || !s->d_nleft || !s->d_flags ||
+        !s->d_alert || !s->d_reason || !s->gev || !s->gev_n || !s->gev_status || !s->rl || !s->rl_lo || !s->rl_hi)
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the analysis of %lld records", (long long)N);
+    if ((st = regia_run_agree(run, st))) goto err;
+    memcpy(s->all_rec + s->r0, s->rec, sizeof *s->rec * (size_t)s->nr);
+    memcpy(s->all_mode + s->r0 * K * 6, s->mode, sizeof(double) * (size_t)(s->nr * K * 6));
+    memcpy(s->all_shape + s->r0 * K * C * 2, s->shape, sizeof(double) * (size_t)(s->nr * K * C * 2));
+    REGIA_TRY(regia_run_allgather_items(run, s->all_rec, sizeof *s->all_rec));
+    REGIA_TRY(regia_run_allgather_items(run, s->all_mode, sizeof(double) * (size_t)K * 6));
+    REGIA_TRY(regia_run_allgather_items(run, s->all_shape, sizeof(double) * (size_t)K * C * 2));
+    long long n_ok = 0;
+    for (int64_t g = 0; g < N; g++) n_ok += s->all_rec[g].status == SN_REC_OK;
+    if (n_ok == 0) {
+        st = REGIA_FAIL(REGIA_ERR_NUMERIC, "no record of %s gave a mode (%lld records; see the quality flags in a "
+                        "run with fewer structures, or the [ssi] and [qc] settings)", s->store, (long long)N);
+        goto err;
+    }
+    /* every rank, every structure: local and deterministic */
+    for (int i = 0; i < S && !st; i++) st = post_structure(s, i, buf, ubuf, ibuf);
+    for (int i = 0; i < S && !st; i++) st = post_gev(s, i, buf);
+    if (st) goto err;
+    /* the summary's mode dimension: the most features of a structure; repack from K */
+    int M = 1;
+    for (int i = 0; i < S; i++)
+        if (s->n_features[i] > M) M = s->n_features[i];
+    s->n_track_max = M;
+    for (int64_t o = 0; o < S * D; o++)
+        for (int j = 0; j < M; j++) {
+            s->d_freq[o * M + j] = s->d_freq[o * K + j];
+            s->d_damp[o * M + j] = s->d_damp[o * K + j];
+        }
+    for (int64_t i = 0; i < S; i++)
+        for (int j = 0; j < M; j++) s->track_f[i * M + j] = s->track_f[i * K + j];
+    /* the first red day, for the report */
+    s->first_red = -1;
+    for (int64_t d = 0; d < D && s->first_red < 0; d++)
+        for (int64_t i = 0; i < S; i++)
+            if (s->d_alert[i * D + d] == REGIA_ALERT_RED) { s->first_red = s->day0 + d; break; }
+err:
+    free(buf);
+    free(ubuf);
+    free(ibuf);
+    return regia_run_agree(run, st);
+}

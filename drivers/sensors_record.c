@@ -1,0 +1,369 @@
+/* sensors_record.c - one record of `regia sensors`: read its channels from the store,
+ * quality flags per channel (regia_qc_channel; spikes replaced by the window median when
+ * few), clock offsets between sensors (cross-correlation), then on the channels that are
+ * fit for modal identification: the Welch cross-spectral matrix (backend op), FDD of it,
+ * and covariance-driven SSI with automatic modes.  The per-record results are the
+ * checkpointed arrays (sn_result_arrays); a record depends only on its own samples. */
+#include <math.h>
+#include <netcdf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "regia/io.h"
+#include "regia/kernels.h"
+#include "regia/sensor_store.h"
+#include "sensors_impl.h"
+
+#define ATT(v, k, s) REGIA_NC(nc_put_att_text(ncid, v, k, strlen(s), s))
+
+/* The CF flag attributes of the quality-flag bits (regia/sensor_qc.h). */
+regia_status_t sn_qc_flag_atts(int ncid, int vid)
+{
+    regia_status_t st = REGIA_OK;
+    int masks[REGIA_QC_NFLAGS];
+    char meanings[512] = "";
+    size_t n = 0;
+    for (int b = 0; b < REGIA_QC_NFLAGS; b++) {
+        masks[b] = 1 << b;
+        char name[64];
+        regia_qc_flags_str((uint32_t)masks[b], name, sizeof name);
+        for (char *c = name; *c; c++)
+            if (*c == ' ' || *c == ',') *c = '_';
+        n += (size_t)snprintf(meanings + n, sizeof meanings - n, "%s%s", b ? " " : "", name);
+    }
+    REGIA_NC(nc_put_att_int(ncid, vid, "flag_masks", NC_INT, REGIA_QC_NFLAGS, masks));
+    ATT(vid, "flag_meanings", meanings);
+err:
+    return st;
+}
+
+int sn_result_arrays(void *self, regia_item_array_t *a)
+{
+    sn_t *s = self;
+    const size_t C = (size_t)s->C, NF = (size_t)s->NF, K = (size_t)s->K, P = (size_t)s->P;
+    regia_item_array_t r[12] = {
+        {(void **)&s->rec, sizeof(sn_rec_t)},
+        {(void **)&s->ch_flags, sizeof(int32_t) * C},
+        {(void **)&s->ch_rms, sizeof(float) * C},
+        {(void **)&s->ch_peak, sizeof(float) * C},
+        {(void **)&s->ch_lag, sizeof(float) * C},
+        {(void **)&s->psd, sizeof(float) * C * NF},
+        {(void **)&s->s1, sizeof(float) * NF},
+        {(void **)&s->mode, sizeof(double) * K * 6},
+        {(void **)&s->shape, sizeof(double) * K * C * 2},
+        {(void **)&s->fdd_f, sizeof(double) * K},
+        {(void **)&s->pole, sizeof(float) * P * 5},
+        {(void **)&s->pole_i, sizeof(int32_t) * P * 3},
+    };
+    memcpy(a, r, sizeof r);
+    return 12;
+}
+
+regia_status_t sn_prepare(regia_run_t *run, void *self)
+{
+    sn_t *s = self;
+    s->r0 = run->i0;
+    s->nr = run->ni;
+    s->be = &run->be;
+    regia_item_array_t a[REGIA_MAX_ITEM_ARRAYS];
+    int na = sn_result_arrays(s, a);
+    for (int i = 0; i < na; i++) {
+        *a[i].p = calloc((size_t)s->nr + 1, a[i].item_bytes);
+        if (!*a[i].p) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the results of %lld records", (long long)s->nr);
+    }
+    return REGIA_OK;
+}
+
+/* Work arrays of one record (the largest structure's sizes). */
+typedef struct {
+    double *x;      /* C x ns samples as read                                            */
+    double *y;      /* nok x ns: the channels fit for modal identification                */
+    double *csd;    /* NF x C x C complex                                                 */
+    double *tbuf;   /* temperature samples                                                */
+    int64_t tcap;
+} sn_work_t;
+
+static void work_free(sn_work_t *w)
+{
+    free(w->x);
+    free(w->y);
+    free(w->csd);
+    free(w->tbuf);
+}
+
+static regia_status_t work_alloc(const sn_t *s, sn_work_t *w)
+{
+    const size_t C = (size_t)s->C, ns = (size_t)s->max_samples, NF = (size_t)s->NF;
+    memset(w, 0, sizeof *w);
+    w->x = malloc(sizeof(double) * C * ns);
+    w->y = malloc(sizeof(double) * C * ns);
+    w->csd = malloc(sizeof(double) * NF * C * C * 2);
+    w->tcap = 4096;
+    w->tbuf = malloc(sizeof(double) * (size_t)w->tcap);
+    if (!w->x || !w->y || !w->csd || !w->tbuf) {
+        work_free(w);
+        return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for a record of %d channels x %lld samples", s->C,
+                          (long long)s->max_samples);
+    }
+    return REGIA_OK;
+}
+
+/* Mean temperature of the structure's first temperature channel over the record (NaN
+ * when it has none or no sample there). */
+static regia_status_t record_temperature(sn_t *s, const sn_struct_t *S, int64_t t0, sn_work_t *w, double *out)
+{
+    *out = NAN;
+    if (S->temp_ch < 0) return REGIA_OK;
+    const sn_chan_t *c = &s->ch[S->temp_ch];
+    int64_t n = llround(s->rec_s * c->fs);
+    if (n < 1) n = 1;
+    if (n > w->tcap) {
+        double *t = realloc(w->tbuf, sizeof(double) * (size_t)n);
+        if (!t) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory reading a temperature channel");
+        w->tbuf = t;
+        w->tcap = n;
+    }
+    int64_t covered = 0;
+    regia_status_t st = regia_ss_read_channel(s->store_h, S->name, c->sensor, c->channel, t0, c->fs, n, w->tbuf,
+                                              &covered);
+    if (st) return st;
+    double sum = 0;
+    int64_t k = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (isfinite(w->tbuf[i])) sum += w->tbuf[i], k++;
+    if (k > 0) *out = sum / (double)k;
+    return REGIA_OK;
+}
+
+/* Clock offsets: each sensor's first usable channel against the channel of the same name
+ * of the structure's first sensor with one; an offset beyond the tolerance (with a
+ * correlation that can be trusted) flags every channel of the sensor. */
+static regia_status_t clock_offsets(sn_t *s, const sn_struct_t *S, const double *x, int32_t *flags, float *lag)
+{
+    const int nch = S->nch;
+    const int64_t ns = S->ns;
+    const sn_chan_t *ch = s->ch + S->ch0;
+    for (int c = 0; c < nch; c++) lag[c] = NAN;
+    for (int c = 0; c < nch; c++) {
+        if (!regia_qc_fit_modal((uint32_t)flags[c])) continue;
+        /* the reference: the first sensor with a usable channel of this name */
+        int ref = -1;
+        for (int r = 0; r < nch && ref < 0; r++)
+            if (!strcmp(ch[r].channel, ch[c].channel) && regia_qc_fit_modal((uint32_t)flags[r])) ref = r;
+        if (ref < 0 || !strcmp(ch[ref].sensor, ch[c].sensor)) continue;
+        double l = 0, corr = 0;
+        regia_status_t st = regia_qc_clock_offset(x + (int64_t)ref * ns, x + (int64_t)c * ns, ns, llround(S->fs), &l, &corr);
+        if (st == REGIA_ERR_INVALID) { regia_error_clear(); continue; }
+        if (st) return st;
+        lag[c] = (float)(l / S->fs);
+        if (corr >= s->clock_corr && fabs(l / S->fs) > s->clock_tol)
+            for (int k = 0; k < nch; k++)
+                if (!strcmp(ch[k].sensor, ch[c].sensor)) flags[k] |= REGIA_QC_CLOCK;
+    }
+    return REGIA_OK;
+}
+
+/* Keep at most K modes: the ones with the most poles, then by frequency. */
+static int pick_modes(const regia_ssi_result_t *res, int K, int *pick)
+{
+    int n = 0;
+    char used[4096] = {0};
+    int nm = res->n_modes < 4096 ? res->n_modes : 4096;
+    while (n < K) {
+        int best = -1;
+        for (int m = 0; m < nm; m++) {
+            if (used[m]) continue;
+            if (best < 0 || res->modes[m].n_poles > res->modes[best].n_poles) best = m;
+        }
+        if (best < 0) break;
+        used[best] = 1;
+        pick[n++] = best;
+    }
+    /* ascending frequency */
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && res->modes[pick[j]].f < res->modes[pick[j - 1]].f; j--) {
+            int t = pick[j];
+            pick[j] = pick[j - 1];
+            pick[j - 1] = t;
+        }
+    return n;
+}
+
+/* One record (shard position k). */
+static regia_status_t analyse(sn_t *s, int64_t k, sn_work_t *w)
+{
+    regia_status_t st = REGIA_OK;
+    const int64_t g = s->r0 + k;
+    const sn_struct_t *S = &s->st[s->rec_struct[g]];
+    const int C = s->C, NF = s->NF, K = s->K, P = s->P, nch = S->nch;
+    const int64_t ns = S->ns, t0 = s->rec_start[g];
+    sn_rec_t *rec = &s->rec[k];
+    int32_t *flags = s->ch_flags + k * C;
+    float *rms = s->ch_rms + k * C, *peak = s->ch_peak + k * C, *lag = s->ch_lag + k * C;
+    float *psd = s->psd + k * C * NF, *s1 = s->s1 + k * NF, *pole = s->pole + k * P * 5;
+    int32_t *pole_i = s->pole_i + k * P * 3;
+    double *mode = s->mode + k * K * 6, *shape = s->shape + k * K * C * 2, *fdd_f = s->fdd_f + k * K;
+    regia_fdd_result_t fr;
+    regia_ssi_result_t sr;
+    memset(&fr, 0, sizeof fr);
+    regia_ssi_result_init(&sr);
+    memset(rec, 0, sizeof *rec);
+    rec->start_ns = t0;
+    rec->structure = s->rec_struct[g];
+    rec->n_ch = nch;
+    rec->rms = rec->peak = NAN;
+    for (int c = 0; c < C; c++) { flags[c] = 0; rms[c] = peak[c] = lag[c] = NAN; }
+    for (int i = 0; i < C * NF; i++) psd[i] = NAN;
+    for (int i = 0; i < NF; i++) s1[i] = NAN;
+    for (int i = 0; i < K * 6; i++) mode[i] = NAN;
+    memset(shape, 0, sizeof(double) * (size_t)(K * C * 2));
+    for (int i = 0; i < K; i++) fdd_f[i] = NAN;
+    for (int i = 0; i < P * 5; i++) pole[i] = NAN;
+    for (int i = 0; i < P * 3; i++) pole_i[i] = -1;
+    REGIA_TRY(record_temperature(s, S, t0, w, &rec->temperature));
+    /* read and check every channel */
+    regia_qc_cfg_t qc = s->qc;
+    {
+        regia_qc_cfg_t d;
+        regia_qc_defaults(&d, S->fs); /* the rate-dependent settings for this structure */
+        qc.fs = S->fs;
+        qc.flat_win = d.flat_win;
+        qc.flat_min = d.flat_min;
+    }
+    int64_t covered_all = 0;
+    int any = 0;
+    for (int c = 0; c < nch; c++) {
+        const sn_chan_t *ch = &s->ch[S->ch0 + c];
+        int64_t covered = 0;
+        double *xc = w->x + (int64_t)c * ns;
+        REGIA_TRY(regia_ss_read_channel(s->store_h, S->name, ch->sensor, ch->channel, t0, S->fs, ns, xc, &covered));
+        covered_all += covered;
+        if ((double)covered < s->min_coverage * (double)ns) {
+            flags[c] = REGIA_QC_SHORT | (covered < ns ? REGIA_QC_GAP : 0);
+            continue;
+        }
+        any = 1;
+        regia_qc_result_t qr;
+        memset(&qr, 0, sizeof qr);
+        REGIA_TRY(regia_qc_channel(xc, NULL, ns, &qc, &qr));
+        flags[c] = (int32_t)qr.flags;
+        if (covered < ns) flags[c] |= REGIA_QC_GAP;
+        rms[c] = (float)qr.rms;
+        peak[c] = (float)qr.peak;
+    }
+    rec->coverage = (double)covered_all / (double)(ns * nch);
+    if (!any) {
+        rec->status = SN_REC_NO_DATA;
+        for (int c = 0; c < nch; c++) rec->flags |= flags[c];
+        goto err;
+    }
+    REGIA_TRY(clock_offsets(s, S, w->x, flags, lag));
+    /* record scalars over the channels fit for spectra; the modal set */
+    int ok[SN_MAX_CH], nok = 0;
+    double ss = 0, pk = 0;
+    int nspec = 0;
+    for (int c = 0; c < nch; c++) {
+        rec->flags |= flags[c];
+        if (regia_qc_fit_spectra((uint32_t)flags[c])) {
+            ss += (double)rms[c] * rms[c];
+            if (peak[c] > pk) pk = peak[c];
+            nspec++;
+        }
+        if (regia_qc_fit_modal((uint32_t)flags[c])) ok[nok++] = c;
+    }
+    if (nspec) {
+        rec->rms = sqrt(ss / nspec);
+        rec->peak = pk;
+    }
+    rec->n_ch_ok = nok;
+    int need = (int)ceil(s->min_channels_ok * nch - 1e-9);
+    if (need < 1) need = 1;
+    if (nok < need || regia_ssi_check(&s->ssi, ns, nok, nok, NULL, 0) != REGIA_OK) {
+        regia_error_clear();
+        rec->status = SN_REC_QC;
+        goto err;
+    }
+    for (int i = 0; i < nok; i++) memcpy(w->y + (int64_t)i * ns, w->x + (int64_t)ok[i] * ns, sizeof(double) * (size_t)ns);
+    /* Welch cross-spectral matrix of the usable channels */
+    regia_welch_cfg_t wc = s->welch;
+    wc.fs = S->fs;
+    regia_welch_batch_t wb = {.x = w->y, .n_rec = 1, .nch = nok, .n = ns, .cfg = wc, .kind = REGIA_WELCH_CSD};
+    regia_welch_out_t wo = {.psd = NULL, .csd = w->csd};
+    REGIA_TRY(regia_welch(s->be, &wb, &wo));
+    for (int i = 0; i < nok; i++)
+        for (int f = 0; f < NF; f++) psd[ok[i] * NF + f] = (float)w->csd[(((int64_t)f * nok + i) * nok + i) * 2];
+    /* FDD: the first singular value and its peaks */
+    st = regia_fdd(w->csd, nok, &wc, &s->fdd, &fr);
+    if (st == REGIA_ERR_NUMERIC) {
+        regia_error_clear();
+        st = REGIA_OK;
+    } else if (st) {
+        goto err;
+    } else {
+        for (int f = 0; f < NF && f < fr.nf; f++) s1[f] = (float)fr.sv[(int64_t)f * nok];
+        rec->n_fdd = fr.n_modes < K ? fr.n_modes : K;
+        for (int m = 0; m < rec->n_fdd; m++) fdd_f[m] = fr.modes[m].f_hz;
+    }
+    /* SSI with automatic modes */
+    st = regia_ssi_cov(w->y, ns, nok, NULL, nok, S->fs, &s->ssi, &sr);
+    if (st == REGIA_ERR_NUMERIC) {
+        regia_error_clear();
+        st = REGIA_OK;
+        rec->status = SN_REC_NO_MODES;
+        goto err;
+    }
+    if (st) goto err;
+    int pick[64];
+    int nm = pick_modes(&sr, K < 64 ? K : 64, pick);
+    for (int i = 0; i < nm; i++) {
+        const regia_ssi_mode_t *m = &sr.modes[pick[i]];
+        double *o = mode + i * 6;
+        o[0] = m->f;
+        o[1] = m->f_std;
+        o[2] = m->xi;
+        o[3] = m->xi_std;
+        o[4] = 1 - m->mac_min;
+        o[5] = m->n_poles;
+        const double *sh = sr.mode_shapes + (int64_t)pick[i] * nok * 2;
+        for (int j = 0; j < nok; j++) {
+            shape[(i * C + ok[j]) * 2] = sh[2 * j];
+            shape[(i * C + ok[j]) * 2 + 1] = sh[2 * j + 1];
+        }
+    }
+    rec->n_modes = nm;
+    /* the stabilisation diagram; pole_i mode = the kept mode slot (-1: not kept) */
+    int64_t np = sr.n_poles < P ? sr.n_poles : P;
+    for (int64_t i = 0; i < np; i++) {
+        const regia_ssi_pole_t *p = &sr.poles[i];
+        pole[i * 5] = (float)p->order;
+        pole[i * 5 + 1] = (float)p->f;
+        pole[i * 5 + 2] = (float)p->xi;
+        pole[i * 5 + 3] = (float)p->mpc;
+        pole[i * 5 + 4] = (float)p->mpd;
+        pole_i[i * 3] = (int32_t)p->flags;
+        int slot = -1;
+        for (int j = 0; j < nm && slot < 0; j++)
+            if (pick[j] == p->mode) slot = j;
+        pole_i[i * 3 + 1] = slot;
+        pole_i[i * 3 + 2] = p->reason;
+    }
+    rec->n_poles = (int32_t)np;
+    rec->status = nm > 0 ? SN_REC_OK : SN_REC_NO_MODES;
+err:
+    regia_fdd_result_free(&fr);
+    regia_ssi_result_free(&sr);
+    if (st) regia_error_prefix("structure %s, record at %lld ns: ", S->name, (long long)t0);
+    return st;
+}
+
+regia_status_t sn_compute(regia_run_t *run, void *self, int64_t k0, int64_t n)
+{
+    (void)run;
+    sn_t *s = self;
+    sn_work_t w;
+    regia_status_t st = work_alloc(s, &w);
+    for (int64_t k = k0; k < k0 + n && !st; k++) st = analyse(s, k, &w);
+    work_free(&w);
+    return st;
+}
