@@ -18,8 +18,8 @@ void regia_qc_defaults(regia_qc_cfg_t *cfg, double fs)
     memset(cfg, 0, sizeof *cfg);
     cfg->fs = fs;
     cfg->gap_factor = 1.5;
-    cfg->hampel_half = 25;
-    cfg->hampel_k = 5.0;
+    cfg->hampel_half = 50;
+    cfg->hampel_k = 6.0;
     cfg->spike_min_abs = 0.0;
     cfg->hampel_replace = 1;
     cfg->spike_tolerance = 0;

@@ -78,8 +78,8 @@ typedef enum {
 typedef struct {
     double fs;               /* sampling rate, Hz (> 0)                                   */
     double gap_factor;       /* gap when a step > gap_factor / fs (1.5)                   */
-    int32_t hampel_half;     /* Hampel half-width, samples (25); 0 disables spikes        */
-    double hampel_k;         /* Hampel threshold in robust sigmas (5)                     */
+    int32_t hampel_half;     /* Hampel half-width, samples (50); 0 disables spikes        */
+    double hampel_k;         /* Hampel threshold in robust sigmas (6)                     */
     double spike_min_abs;    /* deviation needed where the window MAD is 0 (0 = none)     */
     int32_t hampel_replace;  /* 1: replace spikes in x by the window median (1)           */
     int64_t spike_tolerance; /* spikes tolerated without REGIA_QC_SPIKE (0)              */

@@ -1,0 +1,332 @@
+/* Quality flags of sensor channels (kernels/sensor_qc.c, kernels/sensor_clock.c): each
+ * detector on hand-made signals (injected faults found where they are, clean signals not
+ * flagged), the fitness rules, trace gaps, and the clock offset of a known (fractional)
+ * delay recovered by the FFT cross-correlation. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "regia/rng.h"
+#include "regia/sensor_qc.h"
+
+#define FS 100.0
+#define N 60000 /* 10 minutes at 100 Hz */
+
+static void normals(double *x, int64_t n, double sd, uint64_t stream)
+{
+    for (int64_t i = 0; i < n; i += 4) {
+        double z[4];
+        regia_rng_normal4(42, stream, 0, (uint32_t)(i / 4), z);
+        for (int k = 0; k < 4 && i + k < n; k++) x[i + k] = sd * z[k];
+    }
+}
+
+/* Structural-looking response: three modes plus sensor noise. */
+static void response(double *x, int64_t n, uint64_t stream)
+{
+    normals(x, n, 0.002, stream);
+    for (int64_t i = 0; i < n; i++) {
+        double t = (double)i / FS;
+        x[i] += 0.02 * sin(2 * M_PI * 1.37 * t + 0.3) + 0.012 * sin(2 * M_PI * 4.11 * t + 1.1) +
+                0.006 * sin(2 * M_PI * 9.6 * t + 2.0);
+    }
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* numpy.median of w values, by sorting a copy */
+static double window_median(const double *v, int64_t w)
+{
+    double *s = malloc(sizeof(double) * (size_t)w);
+    memcpy(s, v, sizeof(double) * (size_t)w);
+    qsort(s, (size_t)w, sizeof(double), cmp_d);
+    double m = (w % 2) ? s[w / 2] : 0.5 * (s[w / 2 - 1] + s[w / 2]);
+    free(s);
+    return m;
+}
+
+static regia_qc_result_t run(double *x, const double *t, int64_t n, const regia_qc_cfg_t *cfg, int64_t *pos,
+                             int64_t cap)
+{
+    regia_qc_result_t r;
+    memset(&r, 0, sizeof r);
+    r.spike_pos = pos, r.spike_cap = cap;
+    CHECK_OK(regia_qc_channel(x, t, n, cfg, &r));
+    return r;
+}
+
+static void test_clean(void)
+{
+    regia_qc_cfg_t cfg;
+    regia_qc_defaults(&cfg, FS);
+    double *x = malloc(sizeof(double) * N);
+    normals(x, N, 0.01, 1);
+    regia_qc_result_t r = run(x, NULL, N, &cfg, NULL, 0);
+    CHECK_MSG(r.flags == 0, "white noise flagged 0x%x (spikes %lld, clip %lld, drift %g/%g)", r.flags,
+              (long long)r.n_spikes, (long long)r.clip_samples, r.drift, r.drift_limit);
+    CHECK_CLOSE(r.rms, 0.01, 0.02, 0);
+    CHECK(r.peak > 3 * r.rms && r.peak < 6 * r.rms);
+    CHECK(r.n_finite == N && r.n_nan == 0);
+    CHECK(regia_qc_fit_modal(r.flags) && regia_qc_fit_spectra(r.flags));
+    response(x, N, 2);
+    r = run(x, NULL, N, &cfg, NULL, 0);
+    CHECK_MSG(r.flags == 0, "modal response flagged 0x%x (spikes %lld, clip %lld, flat %lld, drift %g/%g)",
+              r.flags, (long long)r.n_spikes, (long long)r.clip_samples, (long long)r.flat_longest, r.drift,
+              r.drift_limit);
+    char buf[64];
+    regia_qc_flags_str(r.flags, buf, sizeof buf);
+    CHECK(!strcmp(buf, "ok"));
+    free(x);
+}
+
+static void test_spikes(void)
+{
+    regia_qc_cfg_t cfg;
+    regia_qc_defaults(&cfg, FS);
+    double *x = malloc(sizeof(double) * N), *orig = malloc(sizeof(double) * N);
+    response(x, N, 3);
+    memcpy(orig, x, sizeof(double) * N);
+    const int64_t at[7] = {5, 1000, 1001, 20000, 33333, 45000, N - 1};
+    for (int k = 0; k < 7; k++) x[at[k]] += (k % 2 ? -1 : 1) * 0.25; /* ~ 10 signal sigmas */
+    /* the Hampel replacement: the median of the (truncated) window around the spike */
+    double want[7];
+    for (int k = 0; k < 7; k++) {
+        int64_t lo = at[k] - cfg.hampel_half, hi = at[k] + cfg.hampel_half;
+        lo = lo < 0 ? 0 : lo, hi = hi >= N ? N - 1 : hi;
+        want[k] = window_median(x + lo, hi - lo + 1);
+    }
+    int64_t pos[16];
+    regia_qc_result_t r = run(x, NULL, N, &cfg, pos, 16);
+    CHECK_MSG(r.n_spikes == 7, "found %lld spikes, injected 7", (long long)r.n_spikes);
+    for (int k = 0; k < 7 && k < r.n_spikes; k++) CHECK_MSG(pos[k] == at[k], "spike %d at %lld, injected at %lld", k, (long long)pos[k], (long long)at[k]);
+    CHECK((r.flags & (REGIA_QC_SPIKE | REGIA_QC_SPIKE_FIXED)) == (REGIA_QC_SPIKE | REGIA_QC_SPIKE_FIXED));
+    CHECK(regia_qc_fit_modal(r.flags));
+    for (int k = 0; k < 7; k++) CHECK_MSG(x[at[k]] == want[k], "spike %d replaced by %.17g, window median %.17g", k, x[at[k]], want[k]);
+    CHECK(x[at[2] + 1] == orig[at[2] + 1]); /* other samples untouched */
+    CHECK(r.peak_raw > 0.25 && r.peak < 0.05);
+    char buf[64];
+    regia_qc_flags_str(r.flags, buf, sizeof buf);
+    CHECK(!strcmp(buf, "spike,spike_fixed"));
+    /* no replacement: still found, not repairable, the data untouched */
+    response(x, N, 3);
+    for (int k = 0; k < 7; k++) x[at[k]] += 0.25;
+    cfg.hampel_replace = 0;
+    r = run(x, NULL, N, &cfg, NULL, 0);
+    CHECK(r.n_spikes == 7 && (r.flags & REGIA_QC_SPIKE) && !(r.flags & REGIA_QC_SPIKE_FIXED));
+    CHECK(x[at[3]] - orig[at[3]] == 0.25);
+    CHECK(!regia_qc_fit_modal(r.flags) && !regia_qc_fit_spectra(r.flags));
+    /* too many spikes to repair */
+    cfg.hampel_replace = 1;
+    response(x, N, 3);
+    for (int64_t i = 100; i < N; i += 500) x[i] += 0.3; /* 120 spikes > 1e-3 * N */
+    r = run(x, NULL, N, &cfg, NULL, 0);
+    CHECK(r.n_spikes == 120);
+    CHECK((r.flags & REGIA_QC_SPIKE) && !(r.flags & REGIA_QC_SPIKE_FIXED) && !regia_qc_fit_modal(r.flags));
+    /* tolerance */
+    response(x, N, 3);
+    x[777] += 0.3;
+    cfg.spike_tolerance = 1;
+    r = run(x, NULL, N, &cfg, NULL, 0);
+    CHECK(r.n_spikes == 1 && !(r.flags & REGIA_QC_SPIKE));
+    free(x);
+    free(orig);
+}
+
+static void test_nan_and_gaps(void)
+{
+    regia_qc_cfg_t cfg;
+    regia_qc_defaults(&cfg, FS);
+    double *x = malloc(sizeof(double) * N), *t = malloc(sizeof(double) * N);
+    response(x, N, 4);
+    for (int64_t i = 1000; i < 1050; i++) x[i] = NAN;
+    x[7000] = INFINITY;
+    x[2000] += 0.3;
+    int64_t pos[4];
+    regia_qc_result_t r = run(x, NULL, N, &cfg, pos, 4);
+    CHECK(r.n_nan == 51 && r.nan_longest == 50 && r.n_finite == N - 51);
+    CHECK(r.flags & REGIA_QC_NAN);
+    CHECK(!regia_qc_fit_modal(r.flags));
+    CHECK(r.n_spikes == 1 && pos[0] == 2000);
+    CHECK(isfinite(r.rms) && isfinite(r.peak));
+    CHECK(isnan(x[1010])); /* NaN stays NaN */
+
+    /* time vector: jitter of 0.4/fs is no gap, one 0.5 s gap, one overlap */
+    response(x, N, 4);
+    for (int64_t i = 0; i < N; i++) t[i] = (double)i / FS + ((i % 3) ? 0.2 / FS : -0.2 / FS);
+    regia_qc_result_t r0 = run(x, t, N, &cfg, NULL, 0);
+    CHECK(r0.n_gaps == 0 && r0.n_overlaps == 0 && !(r0.flags & (REGIA_QC_GAP | REGIA_QC_OVERLAP)));
+    for (int64_t i = 0; i < N; i++) t[i] = (double)i / FS + (i >= 3000 ? 0.5 : 0.0) - (i >= 40000 ? 0.02 : 0.0);
+    r = run(x, t, N, &cfg, NULL, 0);
+    CHECK(r.n_gaps == 1 && r.n_overlaps == 1);
+    CHECK_CLOSE(r.gap_max_s, 0.5, 1e-9, 1e-9);
+    CHECK((r.flags & REGIA_QC_GAP) && (r.flags & REGIA_QC_OVERLAP) && !regia_qc_fit_spectra(r.flags));
+
+    /* trace boundaries: 3 traces at 100 Hz, contiguous, then a 2 s hole */
+    int64_t start[3] = {0, 10000000000LL, 20000000000LL + 2000000000LL}, len[3] = {1000, 1000, 500};
+    regia_qc_result_t rt;
+    memset(&rt, 0, sizeof rt);
+    CHECK_OK(regia_qc_gaps_traces(start, len, 3, FS, 1.5, &rt));
+    CHECK(rt.n_gaps == 1 && rt.n_overlaps == 0 && (rt.flags & REGIA_QC_GAP));
+    CHECK_CLOSE(rt.gap_total_s, 2.0, 1e-9, 1e-9);
+    int64_t start2[2] = {0, 9000000000LL}; /* starts before the first ends: overlap */
+    memset(&rt, 0, sizeof rt);
+    CHECK_OK(regia_qc_gaps_traces(start2, len, 2, FS, 1.5, &rt));
+    CHECK(rt.n_overlaps == 1 && (rt.flags & REGIA_QC_OVERLAP));
+    int64_t bad[2] = {10, 0};
+    CHECK(regia_qc_gaps_traces(bad, len, 2, FS, 1.5, &rt) == REGIA_ERR_INVALID);
+
+    /* SHORT */
+    r = run(x, NULL, 10, &cfg, NULL, 0);
+    CHECK(r.flags & REGIA_QC_SHORT);
+    r = run(x, NULL, 0, &cfg, NULL, 0);
+    CHECK((r.flags & REGIA_QC_SHORT) && isnan(r.rms));
+    free(x);
+    free(t);
+}
+
+static void test_flat_clip_drift_dead(void)
+{
+    regia_qc_cfg_t cfg;
+    regia_qc_defaults(&cfg, FS);
+    double *x = malloc(sizeof(double) * N);
+    /* stuck for 5 s */
+    response(x, N, 5);
+    for (int64_t i = 30000; i < 30500; i++) x[i] = x[29999];
+    regia_qc_result_t r = run(x, NULL, N, &cfg, NULL, 0);
+    CHECK(r.flags & REGIA_QC_FLAT);
+    CHECK_MSG(r.flat_longest >= 450 && r.flat_longest <= 500, "flat run %lld samples of 500", (long long)r.flat_longest);
+    CHECK(!regia_qc_fit_modal(r.flags));
+    /* stuck for 1 s: shorter than flat_min (2 s) */
+    response(x, N, 5);
+    for (int64_t i = 30000; i < 30100; i++) x[i] = x[29999];
+    r = run(x, NULL, N, &cfg, NULL, 0);
+    CHECK(!(r.flags & REGIA_QC_FLAT) && r.flat_longest > 0);
+
+    /* clipping at 0.025 of a response peaking near 0.04 */
+    response(x, N, 6);
+    for (int64_t i = 0; i < N; i++) x[i] = fmin(0.025, fmax(-0.025, x[i]));
+    r = run(x, NULL, N, &cfg, NULL, 0);
+    CHECK((r.flags & REGIA_QC_CLIP) && r.clip_runs > 10 && !regia_qc_fit_modal(r.flags));
+    regia_qc_cfg_t fsc = cfg;
+    fsc.full_scale = 0.025;
+    r = run(x, NULL, N, &fsc, NULL, 0);
+    CHECK((r.flags & REGIA_QC_CLIP) && r.clip_runs > 10);
+    fsc.full_scale = 0.05; /* the stated full scale is not reached */
+    r = run(x, NULL, N, &fsc, NULL, 0);
+    CHECK(!(r.flags & REGIA_QC_CLIP));
+
+    /* drift: a ramp of 3 noise sigmas over the record */
+    normals(x, N, 1.0, 7);
+    for (int64_t i = 0; i < N; i++) x[i] += 3.0 * (double)i / N;
+    r = run(x, NULL, N, &cfg, NULL, 0);
+    CHECK(r.flags & REGIA_QC_DRIFT);
+    CHECK_CLOSE(r.drift, 3.0, 0.1, 0);
+    CHECK(regia_qc_fit_modal(r.flags)); /* drift alone does not spoil modal analysis */
+    normals(x, N, 1.0, 7);
+    r = run(x, NULL, N, &cfg, NULL, 0);
+    CHECK(!(r.flags & REGIA_QC_DRIFT) && fabs(r.drift) < 0.1);
+
+    /* dead: noise far below the floor; all zeros: dead and flat, never clipped */
+    normals(x, N, 1e-7, 8);
+    r = run(x, NULL, N, &cfg, NULL, 0);
+    CHECK((r.flags & REGIA_QC_DEAD) && !regia_qc_fit_modal(r.flags));
+    memset(x, 0, sizeof(double) * N);
+    r = run(x, NULL, N, &cfg, NULL, 0);
+    CHECK((r.flags & REGIA_QC_DEAD) && (r.flags & REGIA_QC_FLAT) && !(r.flags & REGIA_QC_CLIP));
+    CHECK(r.n_spikes == 0);
+
+    /* fitness masks */
+    CHECK(!regia_qc_fit_modal(REGIA_QC_CLOCK) && regia_qc_fit_spectra(REGIA_QC_CLOCK));
+    CHECK(regia_qc_fit_modal(REGIA_QC_DRIFT));
+    CHECK(!regia_qc_fit_modal(REGIA_QC_SPIKE_FIXED | REGIA_QC_SPIKE | REGIA_QC_GAP));
+    char buf[80];
+    regia_qc_flags_str(REGIA_QC_NAN | REGIA_QC_CLIP | REGIA_QC_SHORT, buf, sizeof buf);
+    CHECK(!strcmp(buf, "nan,clip,short"));
+
+    /* bad settings */
+    regia_qc_cfg_t bad = cfg;
+    bad.hampel_k = 0;
+    regia_qc_result_t rb;
+    memset(&rb, 0, sizeof rb);
+    CHECK(regia_qc_channel(x, NULL, N, &bad, &rb) == REGIA_ERR_INVALID);
+    CHECK(strstr(regia_error_msg(), "hampel_k") != NULL);
+    bad = cfg;
+    bad.fs = 0;
+    CHECK(regia_qc_channel(x, NULL, N, &bad, &rb) == REGIA_ERR_INVALID);
+    free(x);
+}
+
+/* a delayed by d samples, exactly: a band-limited sum of sinusoids evaluated at t - d. */
+static void delayed(double *x, int64_t n, double d, uint64_t seed)
+{
+    double f[12], ph[12], am[12];
+    for (int k = 0; k < 12; k += 4) {
+        double u[4], v[4], w[4];
+        regia_rng_uniform4(seed, 1, 0, (uint32_t)k, u);
+        regia_rng_uniform4(seed, 2, 0, (uint32_t)k, v);
+        regia_rng_uniform4(seed, 3, 0, (uint32_t)k, w);
+        for (int j = 0; j < 4; j++) f[k + j] = 0.5 + 9.5 * u[j], ph[k + j] = 2 * M_PI * v[j], am[k + j] = 0.5 + w[j];
+    }
+    for (int64_t i = 0; i < n; i++) {
+        double t = ((double)i - d) / FS, s = 0;
+        for (int k = 0; k < 12; k++) s += am[k] * sin(2 * M_PI * f[k] * t + ph[k]);
+        x[i] = s;
+    }
+}
+
+static void test_clock(void)
+{
+    const int64_t n = 12000;
+    double *a = malloc(sizeof(double) * n), *b = malloc(sizeof(double) * n), *e = malloc(sizeof(double) * n);
+    const double delays[4] = {3.3, -7.25, 0.0, 41.6};
+    for (int k = 0; k < 4; k++) {
+        delayed(a, n, 0.0, 11);
+        delayed(b, n, delays[k], 11);
+        double lag = NAN, corr = NAN;
+        CHECK_OK(regia_qc_clock_offset(a, b, n, 200, &lag, &corr));
+        CHECK_MSG(fabs(lag - delays[k]) < 0.05, "delay %g samples estimated %g", delays[k], lag);
+        CHECK_MSG(corr > 0.95 && corr <= 1.0 + 1e-12, "correlation %g", corr);
+    }
+    /* with independent sensor noise on both (SNR about 3): still within a tenth of a sample */
+    delayed(a, n, 0.0, 12);
+    delayed(b, n, 12.4, 12);
+    normals(e, n, 0.7, 20);
+    for (int64_t i = 0; i < n; i++) a[i] += e[i];
+    normals(e, n, 0.7, 21);
+    for (int64_t i = 0; i < n; i++) b[i] += e[i];
+    double lag, corr;
+    CHECK_OK(regia_qc_clock_offset(a, b, n, 0, &lag, &corr));
+    CHECK_MSG(fabs(lag - 12.4) < 0.1, "noisy delay 12.4 estimated %g", lag);
+    CHECK(corr > 0.5 && corr < 0.95);
+    /* unrelated channels: low correlation */
+    normals(a, n, 1.0, 30);
+    normals(b, n, 1.0, 31);
+    CHECK_OK(regia_qc_clock_offset(a, b, n, 100, &lag, &corr));
+    CHECK(corr < 0.1);
+    /* bad input */
+    memset(b, 0, sizeof(double) * n);
+    CHECK(regia_qc_clock_offset(a, b, n, 100, &lag, &corr) == REGIA_ERR_INVALID);
+    b[5] = NAN;
+    CHECK(regia_qc_clock_offset(a, b, n, 100, &lag, &corr) == REGIA_ERR_INVALID);
+    CHECK(regia_qc_clock_offset(a, b, 3, 1, &lag, &corr) == REGIA_ERR_INVALID);
+    free(a);
+    free(b);
+    free(e);
+}
+
+int main(void)
+{
+    test_clean();
+    test_spikes();
+    test_nan_and_gaps();
+    test_flat_clip_drift_dead();
+    test_clock();
+    return check_done();
+}
