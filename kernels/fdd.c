@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fftw_lock_impl.h"
 #include "regia/fdd.h"
 #include "welch_impl.h"
 
@@ -187,9 +188,9 @@ static regia_status_t efdd(const regia_fdd_result_t *r, const regia_welch_cfg_t 
         st = REGIA_FAIL(REGIA_ERR_NOMEM, "fdd: out of memory for the EFDD of %d lines", (int)nfp);
         goto err;
     }
-    regia_fftw_plan_lock();
+    regia_fftw_planner_lock();
     plan = fftw_plan_dft_c2r_1d(M, spec, corr, FFTW_ESTIMATE);
-    regia_fftw_plan_unlock();
+    regia_fftw_planner_unlock();
     if (!plan) {
         st = REGIA_FAIL(REGIA_ERR_NUMERIC, "fdd: FFTW made no plan for an inverse transform of %d", (int)M);
         goto err;
@@ -230,9 +231,9 @@ static regia_status_t efdd(const regia_fdd_result_t *r, const regia_welch_cfg_t 
     md->efdd_status = REGIA_EFDD_OK;
 err:
     if (plan) {
-        regia_fftw_plan_lock();
+        regia_fftw_planner_lock();
         fftw_destroy_plan(plan);
-        regia_fftw_plan_unlock();
+        regia_fftw_planner_unlock();
     }
     fftw_free(spec);
     fftw_free(corr);

@@ -3,7 +3,6 @@
  * and kernels/cuda/welch.cu).  Definitions follow scipy.signal.welch / csd (SciPy 1.14.1,
  * scipy/signal/_spectral_py.py: _spectral_helper and _fft_helper). */
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,8 +163,3 @@ void regia_welch_segment(const regia_welch_plan_t *p, const double *x, int64_t s
     for (int32_t t = 0; t < m; t++) out[t] = p->w[t] * (seg[t] - a - b * (t - tc));
     for (int32_t t = m; t < p->c.nfft; t++) out[t] = 0;
 }
-
-/* The one lock of FFTW's planner (the planner's own state is global to the process). */
-static pthread_mutex_t fftw_planner = PTHREAD_MUTEX_INITIALIZER;
-void regia_fftw_plan_lock(void) { pthread_mutex_lock(&fftw_planner); }
-void regia_fftw_plan_unlock(void) { pthread_mutex_unlock(&fftw_planner); }

@@ -29,12 +29,6 @@ void regia_welch_plan_free(regia_welch_plan_t *p);
  * out[0..nfft-1]. */
 void regia_welch_segment(const regia_welch_plan_t *p, const double *x, int64_t s, double *out);
 
-/* FFTW's planner keeps global state and is not thread-safe: every FFTW plan of kernels/
- * (Welch on the CPU, EFDD's inverse transform) is made and destroyed between these two
- * calls (its executor is thread-safe). */
-void regia_fftw_plan_lock(void);
-void regia_fftw_plan_unlock(void);
-
 #ifdef __cplusplus
 }
 #endif

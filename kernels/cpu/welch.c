@@ -5,14 +5,16 @@
  * segment of every channel (kernels/welch.c) and transforms them with one FFTW plan of
  * nch real-to-complex transforms, executed on the item's own arrays
  * (fftw_execute_dft_r2c: FFTW's executor is thread-safe, its planner is not, so the plan
- * is made once per call under the planner lock of kernels/welch.c).  Then the (record,
- * line) sums are spread over the threads, each adding its line's segments in segment
- * order, so a result depends only on its record: not on the thread count, nor on G and B. */
+ * is made once per call under the library's planner lock, kernels/fftw_lock_impl.h).
+ * Then the (record, line) sums are spread over the threads, each adding its line's
+ * segments in segment order, so a result depends only on its record: not on the thread
+ * count, nor on G and B. */
 #include <complex.h>
 #include <fftw3.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../fftw_lock_impl.h"
 #include "../welch_impl.h"
 #include "cpu_impl.h"
 
@@ -43,10 +45,10 @@ regia_status_t regia_cpu_welch(regia_backend_t *be, const regia_welch_batch_t *i
                         (long long)(G * B * nch), (int)nf);
         goto err;
     }
-    regia_fftw_plan_lock();
+    regia_fftw_planner_lock();
     plan = fftw_plan_many_dft_r2c(1, &p.c.nfft, nch, tmpl, NULL, 1, nfft, X, NULL, 1, nf,
                                   FFTW_ESTIMATE | FFTW_DESTROY_INPUT);
-    regia_fftw_plan_unlock();
+    regia_fftw_planner_unlock();
     if (!plan) {
         st = REGIA_FAIL(REGIA_ERR_NUMERIC, "welch: FFTW made no plan for %d transforms of length %d", (int)nch, (int)nfft);
         goto err;
@@ -132,9 +134,9 @@ regia_status_t regia_cpu_welch(regia_backend_t *be, const regia_welch_batch_t *i
     if (failed) st = REGIA_FAIL(REGIA_ERR_NOMEM, "welch: out of memory for a thread's segment buffer");
 err:
     if (plan) {
-        regia_fftw_plan_lock();
+        regia_fftw_planner_lock();
         fftw_destroy_plan(plan);
-        regia_fftw_plan_unlock();
+        regia_fftw_planner_unlock();
     }
     fftw_free(X);
     fftw_free(tmpl);
