@@ -4,7 +4,9 @@
  * Regression models: least squares by LAPACKE dgelsd (SVD, rank checked, so a degenerate
  * design is an error rather than noise); PCA: LAPACKE dgesvd of the standardised training
  * matrix; the feature covariance is factored by LAPACKE dpotrf and D^2 is the squared norm
- * of L^-1 (e - m) (cblas_dtrsv). */
+ * of L^-1 (e - m) (cblas_dtrsv), divided for the regression models by 1 + h, h the leverage
+ * x^T (X^T X)^-1 x of the record's design row (the variance of a prediction residual is
+ * Sigma (1 + h)), so that a new record's D^2 follows exactly the T^2 law of the threshold. */
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
@@ -52,6 +54,7 @@ void regia_novelty_free(regia_novelty_model_t *m)
     free(m->feat_mean);
     free(m->feat_chol);
     free(m->resid_std);
+    free(m->xtx_inv);
     memset(m, 0, sizeof *m);
 }
 
@@ -195,6 +198,17 @@ static regia_status_t fit_regression(const double *f, const double *temp, int64_
                              (long long)n));
     for (int32_t j = 0; j < p; j++)
         for (int32_t c = 0; c < ncol; c++) m->coef[j * ncol + c] = B[(size_t)c * ldb + j];
+    /* (X^T X)^-1 for the leverage of scored records */
+    m->xtx_inv = calloc((size_t)ncol * (size_t)ncol, sizeof(double));
+    if (!m->xtx_inv) REGIA_TRY(REGIA_FAIL(REGIA_ERR_NOMEM, "compensation: out of memory"));
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, ncol, (int)n, 1.0, A, ncol, 0.0, m->xtx_inv, ncol);
+    info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', ncol, m->xtx_inv, ncol);
+    if (info == 0) info = LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'L', ncol, m->xtx_inv, ncol);
+    if (info != 0)
+        REGIA_TRY(REGIA_FAIL(REGIA_ERR_INVALID, "compensation: X^T X of the temperature design is singular (info %d)",
+                             (int)info));
+    for (int32_t a = 0; a < ncol; a++)
+        for (int32_t b = a + 1; b < ncol; b++) m->xtx_inv[a * ncol + b] = m->xtx_inv[b * ncol + a];
     for (int64_t i = 0; i < n; i++)
         for (int32_t j = 0; j < p; j++) {
             double fh = 0;
@@ -314,6 +328,12 @@ regia_status_t regia_novelty_fit(const double *f, const double *temp, int64_t n_
     }
     int32_t d = m->dim;
     m->n_train = n;
+    /* degrees of freedom of the feature covariance: n - 1 (PCA), n - ncol (regression) */
+    m->dof = m->cfg.model == REGIA_COMP_PCA ? n - 1 : n - m->ncol;
+    if (m->dof < d)
+        REGIA_TRY(REGIA_FAIL(REGIA_ERR_INVALID,
+                             "novelty: %lld training records leave %lld degrees of freedom for %d residual features;"
+                             " need at least %d", (long long)n, (long long)m->dof, (int)d, (int)d));
     m->feat_mean = calloc((size_t)d, sizeof(double));
     m->feat_chol = calloc((size_t)d * (size_t)d, sizeof(double));
     m->resid_std = calloc((size_t)p, sizeof(double));
@@ -331,7 +351,7 @@ regia_status_t regia_novelty_fit(const double *f, const double *temp, int64_t n_
                 m->feat_chol[a * d + b] +=
                     (feat[i * d + a] - m->feat_mean[a]) * (feat[i * d + b] - m->feat_mean[b]);
     for (int32_t a = 0; a < d; a++)
-        for (int32_t b = 0; b <= a; b++) m->feat_chol[a * d + b] /= (double)(n - 1);
+        for (int32_t b = 0; b <= a; b++) m->feat_chol[a * d + b] /= (double)m->dof;
     lapack_int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', d, m->feat_chol, d);
     if (info != 0)
         REGIA_TRY(REGIA_FAIL(REGIA_ERR_INVALID,
@@ -356,13 +376,19 @@ regia_status_t regia_novelty_fit(const double *f, const double *temp, int64_t n_
         }
         for (int32_t j = 0; j < p; j++) {
             double mu = acc[j] / (double)nres;
-            double var = (acc[p + j] - (double)nres * mu * mu) / (double)(nres - 1);
+            double var = (acc[p + j] - (double)nres * mu * mu) / (double)(nres - (m->ncol > 1 ? m->ncol : 1));
             m->resid_std[j] = sqrt(var > 0 ? var : 0);
         }
         free(acc);
         free(ft);
     }
-    m->threshold = regia_mahal_threshold(m->cfg.alpha, d, n);
+    if (m->cfg.model == REGIA_COMP_PCA) {
+        m->threshold = regia_mahal_threshold(m->cfg.alpha, d, n);
+    } else {
+        /* e S^-1 e / (1 + h) = T^2 with nu = n - ncol: p nu / (nu - p + 1) F(p, nu - p + 1) */
+        double nu = (double)m->dof, dp = (double)d;
+        m->threshold = dp * nu / (nu - dp + 1.0) * regia_f_ppf(1.0 - m->cfg.alpha, dp, nu - dp + 1.0);
+    }
 err:
     free(feat);
     free(res);
@@ -405,6 +431,13 @@ regia_status_t regia_novelty_score(const regia_novelty_model_t *m, const double 
             cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, d, m->feat_chol, d, feat, 1);
             double s = 0;
             for (int32_t a = 0; a < d; a++) s += feat[a] * feat[a];
+            if (m->xtx_inv) { /* regression: divide by 1 + h, h = x^T (X^T X)^-1 x */
+                design_row(&m->cfg, temp, r, work);
+                double h = 0;
+                for (int32_t a = 0; a < m->ncol; a++)
+                    for (int32_t b = 0; b < m->ncol; b++) h += work[a] * m->xtx_inv[a * m->ncol + b] * work[b];
+                s /= 1.0 + h;
+            }
             d2[r] = s;
         }
     }

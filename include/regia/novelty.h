@@ -30,15 +30,22 @@
  * for l = 0..L (so r >= L).  Records left out of training are still scored when they
  * have what the model needs; else their outputs are NaN.
  *
- * Novelty: D^2 = (e - m)^T S^-1 (e - m), m and S (unbiased) the mean and covariance of the
- * feature over the n training records (Cholesky, LAPACKE dpotrf).  Threshold for a new
- * record at false-alarm rate alpha (Hotelling/Mahalanobis of a new observation from a
- * normal population with estimated m, S; Tracy, Young & Mason 1992):
- *     D^2 * n/(n+1) ~ p(n-1)/(n-p) F(p, n-p)
- *     threshold = (n+1)/n * p(n-1)/(n-p) * F^{-1}(1 - alpha; p, n-p)
+ * Novelty: D^2 = (e - m)^T S^-1 (e - m), m and S the mean and covariance of the feature
+ * over the n training records (Cholesky, LAPACKE dpotrf).  Threshold for a new record at
+ * false-alarm rate alpha (Mahalanobis distance of a new observation from a normal
+ * population with estimated m, S; Tracy, Young & Mason 1992):
+ *     D^2 * n/(n+1) ~ p(n-1)/(n-p) F(p, n-p),
+ *     threshold = (n+1)/n * p(n-1)/(n-p) * F^{-1}(1 - alpha; p, n-p)   (regia_mahal_threshold)
  * with p the feature dimension (needs n > p + 1); as n -> infinity it tends to the
- * chi^2_p quantile (p = 3, 99 %: 11.345).  The training records' own D^2 are not
- * independent new points: the rate applies to records after training.
+ * chi^2_p quantile (p = 3, 99 %: 11.345).  PCA uses exactly this (S with divisor n - 1).
+ * Regression models generalise it to estimated coefficients: S = E^T E / nu with nu =
+ * n - ncol (unbiased), and the record's D^2 is divided by 1 + h, h = x^T (X^T X)^-1 x the
+ * leverage of its design row x (a prediction residual has covariance Sigma (1 + h)); then
+ * for a new record D^2 ~ p nu/(nu - p + 1) F(p, nu - p + 1) exactly under normal errors,
+ *     threshold = p nu/(nu - p + 1) * F^{-1}(1 - alpha; p, nu - p + 1),
+ * which is the formula above when the design is the intercept alone (ncol = 1, h = 1/n).
+ * The training records' own D^2 are not independent new points: the rate applies to
+ * records after training.
  */
 #ifndef REGIA_NOVELTY_H
 #define REGIA_NOVELTY_H
@@ -79,16 +86,19 @@ typedef struct {
     double *pca_var;        /* PCA: p component variances (descending)                     */
     int32_t dim;            /* feature dimension (p for regression, p - q for PCA)         */
     int64_t n_train;        /* training records used                                       */
+    int64_t dof;            /* divisor of S: n_train - 1 (PCA), n_train - ncol (regression)  */
+    double *xtx_inv;        /* regression: (X^T X)^-1, ncol x ncol row-major; PCA: NULL      */
     double *feat_mean;      /* dim                                                         */
     double *feat_chol;      /* dim x dim lower Cholesky factor of S (row-major)            */
-    double *resid_std;      /* p: std of the residual of each frequency over training      */
+    double *resid_std;      /* p: std of the residual of each frequency over training
+                             * (divisor n_train - ncol for regression, n_train - 1 for PCA) */
     double threshold;       /* D^2 threshold at cfg.alpha                                  */
 } regia_novelty_model_t;
 
 /* Fit the compensation model and the novelty statistics on the training records (use[r] !=
  * 0; use NULL = all records).  f: n_rec*p, temp: n_rec (NULL allowed only for PCA).
  * REGIA_ERR_INVALID with a message for bad sizes or settings, for too few training
- * records (regression: n_train > ncol and n_train > dim + 1; PCA: n_train > p + 1) and
+ * records (regression: n_train - ncol >= p; PCA: n_train > p + 1) and
  * for a degenerate fit (singular design, zero-variance frequency or covariance);
  * REGIA_ERR_NOMEM.  On failure m holds nothing to free. */
 regia_status_t regia_novelty_fit(const double *f, const double *temp, int64_t n_rec, int32_t p,
@@ -96,7 +106,8 @@ regia_status_t regia_novelty_fit(const double *f, const double *temp, int64_t n_
                                  regia_novelty_model_t *m);
 
 /* Score records with a fitted model.  Outputs (each may be NULL): resid[r*p + j] the
- * residual in Hz, zres[r*p + j] = resid / resid_std[j], d2[r].  A record lacking a
+ * residual in Hz, zres[r*p + j] = resid / resid_std[j], d2[r] (regression: divided by
+ * 1 + h, see above; compare with m->threshold).  A record lacking a
  * frequency or a needed temperature gets NaN in all its outputs. */
 regia_status_t regia_novelty_score(const regia_novelty_model_t *m, const double *f, const double *temp,
                                    int64_t n_rec, double *resid, double *zres, double *d2);
