@@ -182,7 +182,7 @@ regia_status_t regia_track_update(regia_tracker_t *tr, int64_t record, int32_t n
         for (int32_t k = 0; k < nt; k++) {
             const regia_track_t *t = &tr->tracks[k];
             double df = fabs(f[m] - t->f_last) / t->f_last;
-            double mac = regia_mac(shp + (size_t)m * 2 * nch, t->shape_last, nch);
+            double mac = regia_ssi_mac(shp + (size_t)m * 2 * nch, t->shape_last, nch);
             if (df <= c->df_tol && mac >= c->mac_min)
                 cost[(size_t)m * N + k] = df / c->df_tol + (1.0 - mac) / (1.0 - c->mac_min);
         }

@@ -35,7 +35,7 @@ void regia_ssi_defaults(regia_ssi_cfg_t *cfg)
     cfg->clus_df = 0.01;
     cfg->clus_dmac = 0.05;
     cfg->clus_min_poles = 3;
-    cfg->clus_min_frac = 0.2;
+    cfg->clus_min_frac = 0.3;
 }
 
 /* The highest order a configuration asks for with nref references. */

@@ -51,7 +51,7 @@ static int stab_reason(const regia_ssi_cfg_t *cfg, const regia_ssi_result_t *res
     int32_t nch = res->nch;
     if (fabs(p->f - b->f) / p->f < cfg->stab_df) *bits |= REGIA_POLE_STABLE_F;
     if (fabs(p->xi - b->xi) / p->xi < cfg->stab_dxi) *bits |= REGIA_POLE_STABLE_XI;
-    if (1.0 - regia_mac(res->pole_shapes + k * nch * 2, res->pole_shapes + best * nch * 2, nch) <
+    if (1.0 - regia_ssi_mac(res->pole_shapes + k * nch * 2, res->pole_shapes + best * nch * 2, nch) <
         cfg->stab_dmac)
         *bits |= REGIA_POLE_STABLE_MAC;
     if (!(*bits & REGIA_POLE_STABLE_F)) return REGIA_POLE_UNSTABLE_F;
@@ -162,7 +162,7 @@ static void mode_stats(const regia_ssi_result_t *res, const member_t *m, int64_t
     double mmin = 1.0, msum = 0.0;
     for (int64_t k = 0; k < g; k++) {
         if (res->poles[m[k].pole].mode != tmp_id) continue;
-        double mac = regia_mac(shape, res->pole_shapes + m[k].pole * nch * 2, nch);
+        double mac = regia_ssi_mac(shape, res->pole_shapes + m[k].pole * nch * 2, nch);
         if (mac < mmin) mmin = mac;
         msum += mac;
     }
@@ -247,7 +247,7 @@ regia_status_t regia_ssi_select(const regia_ssi_cfg_t *cfg, regia_ssi_result_t *
     for (int64_t a = 0; a < ns; a++) parent[a] = a;
     for (int64_t a = 0; a < ns; a++)
         for (int64_t b = a + 1; b < ns && mem[b].f - mem[a].f <= cfg->clus_df * mem[b].f; b++) {
-            double mac = regia_mac(res->pole_shapes + mem[a].pole * nch * 2,
+            double mac = regia_ssi_mac(res->pole_shapes + mem[a].pole * nch * 2,
                                    res->pole_shapes + mem[b].pole * nch * 2, nch);
             if (1.0 - mac <= cfg->clus_dmac) {
                 int64_t ra = uf_find(parent, a), rb = uf_find(parent, b);

@@ -4,7 +4,7 @@
 
 #include "regia/ssi.h"
 
-double regia_mac(const double *a, const double *b, int32_t n)
+double regia_ssi_mac(const double *a, const double *b, int32_t n)
 {
     double re = 0.0, im = 0.0, aa = 0.0, bb = 0.0;
     for (int32_t k = 0; k < n; k++) {

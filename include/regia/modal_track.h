@@ -11,7 +11,7 @@
  *     |f_m - f_k| / f_k <= df_tol   and   MAC(phi_m, phi_k) >= mac_min
  * where f_k, phi_k are the track's last matched frequency and shape (so a track follows
  * slow temperature drifts) and MAC(a, b) = |a^H b|^2 / ((a^H a)(b^H b)) on complex shapes
- * (regia_mac of regia/ssi.h).
+ * (regia_ssi_mac of regia/ssi.h).
  * Cost of an admissible pair = (|df|/f_k) / df_tol + (1 - MAC) / (1 - mac_min) (each term
  * in [0, 1]); the assignment minimising the total cost over admissible pairs is found by
  * the Hungarian algorithm (Kuhn-Munkres, O(n^3) on the square padded matrix; inadmissible

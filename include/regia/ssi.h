@@ -73,7 +73,7 @@ typedef struct {
     double clus_df;          /* relative frequency distance for a link (default 0.01)      */
     double clus_dmac;        /* 1 - MAC for a link (default 0.05)                           */
     int32_t clus_min_poles;  /* smallest group that makes a mode (default 3)                */
-    double clus_min_frac;    /* ... and at least this fraction of the orders (default 0.2)  */
+    double clus_min_frac;    /* ... and at least this fraction of the orders (default 0.3)  */
 } regia_ssi_cfg_t;
 
 /* pyOMA2 1.4.3's SSIcov defaults (br 20, step 1, hard criteria xi < 0.2, MPC >= 0.5,
@@ -190,8 +190,9 @@ regia_status_t regia_ssi_from_hankel(const double *H, int32_t nch, int32_t nref,
  * and mode shapes are recomputed; poles, shapes and orders are kept. */
 regia_status_t regia_ssi_select(const regia_ssi_cfg_t *cfg, regia_ssi_result_t *res);
 
-/* MAC of two complex shapes a, b (interleaved, n components); 0 when either is zero. */
-double regia_mac(const double *a, const double *b, int32_t n);
+/* MAC of two complex shapes a, b (interleaved, n components); 0 when either is zero.
+ * (regia_mac is the HMAC of regia/pseudonym.h.) */
+double regia_ssi_mac(const double *a, const double *b, int32_t n);
 /* MPC and MPD (radians) of a complex shape (interleaved, n components). */
 double regia_mpc(const double *phi, int32_t n);
 double regia_mpd(const double *phi, int32_t n);
