@@ -123,7 +123,8 @@ regia_status_t regia_alerts_daily(const int32_t *day, const uint8_t *valid, cons
         int32_t wdays = 0, wsum = 0, wfirst = i - cfg->red_window + 1;
         for (int32_t k = wfirst < 0 ? 0 : wfirst; k <= i; k++)
             if (out[k].n_exceed >= cfg->yellow_records) wdays++, wsum += out[k].n_exceed;
-        if (wdays >= cfg->red_days && wsum >= cfg->red_records) code |= REGIA_ALERT_C_PERSIST;
+        if ((code & REGIA_ALERT_C_EXCEED) && wdays >= cfg->red_days && wsum >= cfg->red_records)
+            code |= REGIA_ALERT_C_PERSIST;
         if (p > 0 && o->n_modes_agree >= cfg->modes_records) code |= REGIA_ALERT_C_MODES;
         o->code = code;
         o->level = (code & (REGIA_ALERT_C_PERSIST | REGIA_ALERT_C_MODES)) ? REGIA_ALERT_RED

@@ -18,10 +18,10 @@
  *   NONE   (level -1) when V(d) < min_valid (code NODATA);
  *   YELLOW when E(d) >= yellow_records (code EXCEED), or an EWMA signal on a valid record
  *          of the day (code EWMA), or a CUSUM signal (code CUSUM);
- *   RED    when, over the window of the last red_window days (d - red_window + 1 .. d),
- *          at least red_days days have E >= yellow_records and their E sum to at least
- *          red_records (code PERSIST), or A(d) >= modes_records (code MODES; needs
- *          zres);
+ *   RED    when E(d) >= yellow_records and, over the window of the last red_window days
+ *          (d - red_window + 1 .. d, days before day0 unseen), at least red_days days have
+ *          E >= yellow_records and their E sum to at least red_records (code PERSIST), or
+ *          when A(d) >= modes_records (code MODES; needs zres);
  *   GREEN  otherwise.
  * code = OR of every condition that held (so a red day also says EXCEED etc.); reason =
  * one English sentence with the counts, e.g.
