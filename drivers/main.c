@@ -17,6 +17,7 @@ static const command_t commands[] = {
     {"gen", regia_cmd_gen, "generate synthetic data sets (gen env: ARPA-layout station data)"},
     {"ingest", regia_cmd_ingest, "convert raw CSV to analysis-ready NetCDF (ingest env, ingest waitlist)"},
     {"submit", regia_cmd_submit, "write the sbatch script(s) of a job file and submit them (SLURM)"},
+    {"modal", regia_cmd_modal, "modes of one record (.npy, CSV, sensor store, miniSEED) by SSI and FDD"},
     {"stage", regia_cmd_stage, "copy a finished job's outputs to [slurm] stage_to, checked by SHA-256"},
     {NULL, NULL, NULL},
 };

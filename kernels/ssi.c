@@ -39,7 +39,7 @@ void regia_ssi_defaults(regia_ssi_cfg_t *cfg)
 }
 
 /* The highest order a configuration asks for with nref references. */
-static int32_t ord_max_of(const regia_ssi_cfg_t *cfg, int32_t nref)
+static int32_t ord_max_of(const regia_ssi_cfg_t *cfg, int32_t nch, int32_t nref)
 {
     if (cfg->ord_max > 0) return cfg->ord_max;
     int64_t cap = (int64_t)cfg->block_rows * nref;
@@ -85,7 +85,7 @@ regia_status_t regia_ssi_check(const regia_ssi_cfg_t *cfg, int64_t n, int32_t nc
     if (i < 1) return bad(msg, cap, "SSI: block_rows = %d (need >= 1)", i);
     if (cfg->ord_step < 1) return bad(msg, cap, "SSI: ord_step = %d (need >= 1)", cfg->ord_step);
     if (cfg->ord_min < 1) return bad(msg, cap, "SSI: ord_min = %d (need >= 1)", cfg->ord_min);
-    int32_t omax = ord_max_of(cfg, nref);
+    int32_t omax = ord_max_of(cfg, nch, nref);
     if (omax < cfg->ord_min)
         return bad(msg, cap, "SSI: ord_max = %d below ord_min = %d", omax, cfg->ord_min);
     if ((int64_t)omax > (int64_t)i * nref)
@@ -345,7 +345,7 @@ regia_status_t regia_ssi_from_hankel(const double *H, int32_t nch, int32_t nref,
         st = REGIA_FAIL(REGIA_ERR_INVALID, "SSI: sampling rate %g Hz (need > 0)", fs);
         goto err;
     }
-    int32_t i = cfg->block_rows, omax = ord_max_of(cfg, nref);
+    int32_t i = cfg->block_rows, omax = ord_max_of(cfg, nch, nref);
     int32_t m = i * nch, nc = i * nref, mn = m < nc ? m : nc, mo = m - nch;
     int32_t n_orders = (omax - cfg->ord_min) / cfg->ord_step + 1;
     int64_t n_poles = 0;

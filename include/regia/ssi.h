@@ -57,7 +57,7 @@ typedef enum {
 typedef struct {
     int32_t block_rows;      /* i (pyOMA2 default 20)                                        */
     int32_t ord_min;         /* lowest model order (>= 1; pyOMA2: 0, which has no poles)     */
-    int32_t ord_max;         /* highest order; 0: min(60, i * nref)                          */
+    int32_t ord_max;         /* highest order; 0: min(60, i nref, (i - 1) nch)               */
     int32_t ord_step;        /* order step (>= 1)                                            */
     int32_t window;          /* regia_ssi_window_t                                           */
     int32_t detrend;         /* 1: remove each channel's mean first (default), 0: as given   */

@@ -1,0 +1,266 @@
+/* cmd_modal.c - `regia modal`: automatic operational modal analysis of one record from a
+ * researcher's own file (NumPy .npy, CSV, a sensor-store trace window, miniSEED):
+ * covariance-driven SSI with automatic modes (regia/ssi.h), FDD peaks (regia/fdd.h), one
+ * NetCDF-4 / HDF5 output with the modes and their spreads, the stabilisation diagram (every
+ * pole of every order with its flags and the reason it was kept or dropped) and the FDD
+ * spectrum.  A plain command, not a domain of the run protocol: one record is one item,
+ * with nothing to shard, checkpoint or gather; rank 0 does the work and every rank ends
+ * with its status.  User guide: docs/modal.md.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver_impl.h"
+#include "modal_impl.h"
+#include "regia/job.h"
+#include "regia/log.h"
+#include "regia/options.h"
+#include "regia/ssi.h"
+
+static const regia_job_key_t modal_schema[] = {
+    {"modal", "input", REGIA_KEY_PATH, 1, NULL, 0, 0, NULL,
+     "the record: .npy (2-D float64, samples x channels), .csv/.txt (channel columns, optional header; or a "
+     "sensor export with a time column), .h5/.nc (a sensor store), .mseed (miniSEED)"},
+    {"modal", "output", REGIA_KEY_PATH, 1, NULL, 0, 0, NULL, "output NetCDF-4/HDF5 file (.nc or .h5)"},
+    {"modal", "fs", REGIA_KEY_DOUBLE, 0, "0", 0, 1e9, NULL,
+     "sampling rate, Hz (required for .npy and plain CSV; checked against the file otherwise)"},
+    {"modal", "channels", REGIA_KEY_LIST, 0, NULL, 0, 0, NULL,
+     "channels to use, by name or 0-based index [default: all; a store: every acceleration channel]"},
+    {"modal", "references", REGIA_KEY_LIST, 0, NULL, 0, 0, NULL,
+     "reference channels of SSI-cov/ref, among the channels used [default: all]"},
+    {"modal", "structure", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL, "sensor store: the structure [default: the only one]"},
+    {"modal", "sensor", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL, "sensor store: only this sensor's channels"},
+    {"modal", "start", REGIA_KEY_DOUBLE, 0, "0", 0, 1e12, NULL, "start of the record, seconds after the first sample"},
+    {"modal", "duration", REGIA_KEY_DOUBLE, 0, "0", 0, 1e12, NULL, "length of the record, seconds (0: to the end)"},
+    {"modal", "orders", REGIA_KEY_STRING, 0, "2:60:2", 0, 0, NULL,
+     "model orders MIN:MAX:STEP (MAX is capped at block_rows x references and (block_rows - 1) x channels)"},
+    {"modal", "block_rows", REGIA_KEY_INT, 0, "20", 1, 100000, NULL, "block rows i of the Hankel matrix (pyOMA2: 20)"},
+    {"modal", "window", REGIA_KEY_ENUM, 0, "fixed", 0, 0, "fixed|unbiased",
+     "covariance estimate: fixed (pyOMA2, N - 2i + 1 samples per block) or unbiased (KOMA, 1/(N - k) per lag)"},
+    {"modal", "detrend", REGIA_KEY_BOOL, 0, "yes", 0, 0, NULL, "remove each channel's mean first"},
+    {"modal", "f_min", REGIA_KEY_DOUBLE, 0, "0", 0, 1e9, NULL, "hard criterion: lowest frequency, Hz"},
+    {"modal", "f_max", REGIA_KEY_DOUBLE, 0, "0", 0, 1e9, NULL, "hard criterion: highest frequency, Hz (0: Nyquist)"},
+    {"modal", "xi_max", REGIA_KEY_DOUBLE, 0, "0.2", 0, 1, NULL, "hard criterion: damping ratio below this (and above 0)"},
+    {"modal", "mpc_min", REGIA_KEY_DOUBLE, 0, "0.5", 0, 1, NULL, "hard criterion: MPC at least this"},
+    {"modal", "mpd_max", REGIA_KEY_DOUBLE, 0, "0.5", 0, 4, NULL, "hard criterion: MPD at most this, rad (0: off)"},
+    {"modal", "stab_df", REGIA_KEY_DOUBLE, 0, "0.05", 0, 1, NULL, "stability: relative frequency change below this"},
+    {"modal", "stab_dxi", REGIA_KEY_DOUBLE, 0, "0.1", 0, 10, NULL, "stability: relative damping change below this"},
+    {"modal", "stab_dmac", REGIA_KEY_DOUBLE, 0, "0.05", 0, 1, NULL, "stability: 1 - MAC below this"},
+    {"modal", "stab_orders", REGIA_KEY_INT, 0, "1", 1, 100, NULL, "stability: lower orders that must agree"},
+    {"modal", "group_df", REGIA_KEY_DOUBLE, 0, "0.01", 0, 1, NULL, "grouping: relative frequency distance of a link"},
+    {"modal", "group_dmac", REGIA_KEY_DOUBLE, 0, "0.05", 0, 1, NULL, "grouping: 1 - MAC of a link"},
+    {"modal", "min_poles", REGIA_KEY_INT, 0, "3", 1, 100000, NULL, "grouping: fewest poles of a mode"},
+    {"modal", "min_fraction", REGIA_KEY_DOUBLE, 0, "0.3", 0, 1, NULL,
+     "grouping: a mode has poles in at least this fraction of the orders"},
+    {"modal", "fdd", REGIA_KEY_BOOL, 0, "yes", 0, 0, NULL, "also frequency-domain decomposition (FDD) peaks"},
+    {"modal", "nperseg", REGIA_KEY_INT, 0, "0", 0, 1 << 24, NULL,
+     "FDD: Welch segment length (0: the power of 2 nearest fs x 20 s, at most a quarter of the record)"},
+    {NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL},
+};
+
+static const regia_opt_meta_t modal_meta[] = {
+    {"input", "FILE"}, {"output", "OUT.h5"}, {"fs", "HZ"}, {"channels", "a,b,..."}, {"references", "a,b,..."},
+    {"orders", "MIN:MAX:STEP"}, {"block_rows", "N"}, {"start", "S"}, {"duration", "S"}, {NULL, NULL},
+};
+
+static int usage(regia_ctx_t *ctx)
+{
+    if (ctx->rank == 0) {
+        printf("usage: regia modal --input FILE --output OUT.h5|OUT.nc [--fs HZ] [--channels a,b,...]\n"
+               "                   [--orders 2:60:2] [--block-rows N] [OPTIONS]\n\n"
+               "Identifies the modes of one record without hand-picking: covariance-driven SSI over the\n"
+               "model orders, hard criteria, stability between orders, automatic grouping of the stable\n"
+               "poles into modes with their spread, and FDD peaks.  docs/modal.md.\n\nOptions:\n");
+        regia_opts_print_help(modal_schema, modal_meta, stdout);
+    }
+    return REGIA_EXIT_OK;
+}
+
+static regia_status_t parse_orders(const char *s, regia_ssi_cfg_t *cfg)
+{
+    int a, b, c = 1, used = 0;
+    int k = sscanf(s, "%d:%d%n", &a, &b, &used);
+    if (k == 2 && s[used] == ':') {
+        int u2 = 0;
+        if (sscanf(s + used + 1, "%d%n", &c, &u2) != 1) used = -1;
+        else used += 1 + u2;
+    }
+    if (k != 2 || used < 0 || s[used] != 0 || a < 1 || b < a || c < 1)
+        return REGIA_FAIL(REGIA_ERR_INVALID, "--orders '%s': expected MIN:MAX[:STEP] with 1 <= MIN <= MAX, STEP >= 1", s);
+    cfg->ord_min = a;
+    cfg->ord_max = b;
+    cfg->ord_step = c;
+    return REGIA_OK;
+}
+
+/* Cap ord_max at what the Hankel matrix of nch channels and nref references can give. */
+static void cap_orders(regia_ssi_cfg_t *cfg, int32_t nch, int32_t nref, regia_log_t *log)
+{
+    int64_t cap = (int64_t)cfg->block_rows * nref, cap2 = (int64_t)(cfg->block_rows - 1) * nch;
+    if (cap2 < cap) cap = cap2;
+    if (cfg->ord_max > cap && cap >= cfg->ord_min) {
+        int32_t m = cfg->ord_min + (int32_t)((cap - cfg->ord_min) / cfg->ord_step) * cfg->ord_step;
+        regia_warn(log, "modal: --orders up to %d exceed what %d block rows of %d channels (%d references) give; "
+                   "using orders up to %d", cfg->ord_max, cfg->block_rows, nch, nref, m);
+        cfg->ord_max = m;
+    }
+}
+
+static regia_status_t run_modal(regia_ctx_t *ctx, regia_job_t *job, const char *cmdline)
+{
+    regia_status_t st = REGIA_OK;
+    modal_record_t rec;
+    regia_ssi_result_t res;
+    modal_fdd_t fdd;
+    int32_t *ref = NULL;
+    const char **chans = NULL;
+    memset(&rec, 0, sizeof rec);
+    memset(&fdd, 0, sizeof fdd);
+    regia_ssi_result_init(&res);
+    const char *input = regia_job_path(job, "modal", "input"), *output = regia_job_path(job, "modal", "output");
+    {
+        const char *e = strrchr(output, '.');
+        if (!e || (strcmp(e, ".nc") && strcmp(e, ".h5") && strcmp(e, ".hdf5"))) {
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "--output %s: expected a .nc or .h5 file name", output);
+            goto err;
+        }
+    }
+    modal_read_opts_t ro = {0};
+    ro.fs = regia_job_double(job, "modal", "fs");
+    ro.structure = regia_job_str(job, "modal", "structure");
+    ro.sensor = regia_job_str(job, "modal", "sensor");
+    ro.start_s = regia_job_double(job, "modal", "start");
+    ro.duration_s = regia_job_double(job, "modal", "duration");
+    ro.n_channels = regia_job_list_len(job, "modal", "channels");
+    if (ro.n_channels > 0) {
+        chans = calloc((size_t)ro.n_channels, sizeof *chans);
+        if (!chans) {
+            st = REGIA_FAIL(REGIA_ERR_NOMEM, "no memory");
+            goto err;
+        }
+        for (int k = 0; k < ro.n_channels; k++) chans[k] = regia_job_list_item(job, "modal", "channels", k);
+        ro.channels = chans;
+    }
+    double t0 = regia_now();
+    REGIA_TRY(modal_read(input, &ro, &rec));
+    double t_read = regia_now() - t0;
+    regia_info(&ctx->log, "modal: %s (%s): %d channels x %lld samples at %g Hz (%.1f s)", input, rec.format,
+               rec.nch, (long long)rec.n, rec.fs, (double)rec.n / rec.fs);
+    /* references */
+    int32_t nref = regia_job_list_len(job, "modal", "references");
+    ref = malloc((size_t)(nref > 0 ? nref : rec.nch) * sizeof *ref);
+    if (!ref) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "no memory");
+        goto err;
+    }
+    if (nref == 0) {
+        nref = rec.nch;
+        for (int32_t k = 0; k < nref; k++) ref[k] = k;
+    }
+    for (int32_t j = 0; j < nref && ref != NULL && regia_job_list_len(job, "modal", "references") > 0; j++) {
+        const char *c = regia_job_list_item(job, "modal", "references", j);
+        int k = -1;
+        for (int32_t q = 0; q < rec.nch && k < 0; q++)
+            if (!strcmp(rec.name[q], c)) k = q;
+        if (k < 0) {
+            char *e;
+            long v = strtol(c, &e, 10);
+            if (*c && !*e && v >= 0 && v < rec.nch) k = (int)v;
+        }
+        if (k < 0) {
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "--references: '%s' is not one of the channels used (a name or a "
+                            "0-based index among them)", c);
+            goto err;
+        }
+        for (int32_t q = 0; q < j; q++)
+            if (ref[q] == k) {
+                st = REGIA_FAIL(REGIA_ERR_INVALID, "--references: channel '%s' given twice", c);
+                goto err;
+            }
+        ref[j] = k;
+    }
+    /* configuration */
+    regia_ssi_cfg_t cfg;
+    regia_ssi_defaults(&cfg);
+    REGIA_TRY(parse_orders(regia_job_str(job, "modal", "orders"), &cfg));
+    cfg.block_rows = (int32_t)regia_job_int(job, "modal", "block_rows");
+    cfg.window = !strcmp(regia_job_str(job, "modal", "window"), "unbiased") ? REGIA_SSI_UNBIASED : REGIA_SSI_FIXED;
+    cfg.detrend = regia_job_bool(job, "modal", "detrend");
+    cfg.f_min = regia_job_double(job, "modal", "f_min");
+    cfg.f_max = regia_job_double(job, "modal", "f_max");
+    cfg.xi_max = regia_job_double(job, "modal", "xi_max");
+    cfg.mpc_min = regia_job_double(job, "modal", "mpc_min");
+    cfg.mpd_max = regia_job_double(job, "modal", "mpd_max");
+    cfg.stab_df = regia_job_double(job, "modal", "stab_df");
+    cfg.stab_dxi = regia_job_double(job, "modal", "stab_dxi");
+    cfg.stab_dmac = regia_job_double(job, "modal", "stab_dmac");
+    cfg.stab_orders = (int32_t)regia_job_int(job, "modal", "stab_orders");
+    cfg.clus_df = regia_job_double(job, "modal", "group_df");
+    cfg.clus_dmac = regia_job_double(job, "modal", "group_dmac");
+    cfg.clus_min_poles = (int32_t)regia_job_int(job, "modal", "min_poles");
+    cfg.clus_min_frac = regia_job_double(job, "modal", "min_fraction");
+    cap_orders(&cfg, rec.nch, nref, &ctx->log);
+    {
+        char msg[300];
+        if (regia_ssi_check(&cfg, rec.n, rec.nch, nref, msg, sizeof msg) != REGIA_OK) {
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: %s", input, msg);
+            goto err;
+        }
+    }
+    t0 = regia_now();
+    REGIA_TRY(regia_ssi_cov(rec.y, rec.n, rec.nch, ref, nref, rec.fs, &cfg, &res));
+    double t_ssi = regia_now() - t0;
+    if (regia_job_bool(job, "modal", "fdd"))
+        REGIA_TRY(modal_fdd(&rec, (int32_t)regia_job_int(job, "modal", "nperseg"), &fdd));
+    REGIA_TRY(modal_write(output, &rec, ref, nref, &cfg, &res, &fdd, input, cmdline));
+    regia_info(&ctx->log, "modal: orders %d..%d step %d, %lld poles, %d modes (SSI %.3f s, read %.3f s)%s%s",
+               cfg.ord_min, cfg.ord_max, cfg.ord_step, (long long)res.n_poles, res.n_modes, t_ssi, t_read,
+               fdd.have ? ", FDD peaks " : "", fdd.have ? "computed" : "");
+    for (int32_t j = 0; j < res.n_modes; j++) {
+        const regia_ssi_mode_t *m = res.modes + j;
+        regia_info(&ctx->log, "  mode %d: f %.5f Hz (sd %.2g), xi %.4f (sd %.2g), %d poles (orders %d..%d), MAC "
+                   "min %.4f", j + 1, m->f, m->f_std, m->xi, m->xi_std, m->n_poles, m->order_min, m->order_max,
+                   m->mac_min);
+    }
+    regia_info(&ctx->log, "modal: wrote %s", output);
+err:
+    free(chans);
+    free(ref);
+    modal_record_free(&rec);
+    modal_fdd_free(&fdd);
+    regia_ssi_result_free(&res);
+    return st;
+}
+
+int regia_cmd_modal(regia_ctx_t *ctx, int argc, char **argv)
+{
+    regia_opts_t o;
+    regia_job_t *job = NULL;
+    if (regia_opts_parse(modal_schema, modal_meta, 0, argc, argv, &o) != REGIA_OK)
+        return regia_usage_error(ctx, "modal", "%s", regia_error_msg());
+    if (o.help) {
+        regia_opts_free(&o);
+        return usage(ctx);
+    }
+    regia_opts_free(&o);
+    if (regia_opts_parse(modal_schema, modal_meta, 1, argc, argv, &o) != REGIA_OK)
+        return regia_usage_error(ctx, "modal", "%s", regia_error_msg());
+    if (o.n_pos) {
+        int rc = regia_usage_error(ctx, "modal", "unexpected argument '%s'", o.pos[0]);
+        regia_opts_free(&o);
+        return rc;
+    }
+    regia_status_t pst = regia_job_parse(o.text ? o.text : "", "command line", modal_schema, &job);
+    regia_opts_free(&o);
+    if (pst) return regia_usage_error(ctx, "modal", "%s", regia_error_msg());
+    char cmdline[4096] = "regia";
+    for (int k = 0; k < argc; k++)
+        snprintf(cmdline + strlen(cmdline), sizeof cmdline - strlen(cmdline), " %s", argv[k]);
+    regia_status_t st = REGIA_OK;
+    if (ctx->rank == 0) st = run_modal(ctx, job, cmdline);
+    regia_job_free(job);
+    st = regia_agree(ctx, st);
+    return st == REGIA_OK ? REGIA_EXIT_OK : REGIA_EXIT_FAIL;
+}

@@ -1,0 +1,463 @@
+/* modal_input.c - the readers of `regia modal`: NumPy .npy (samples x channels float64),
+ * CSV (a plain table of channel columns, or a sensor export with a time column read by
+ * regia_sensor_csv_read), a trace window of the sensor store (regia_ss_*) and miniSEED
+ * (regia_mseed_read).  Every reader ends in one record: gap-free channels on one grid. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "modal_impl.h"
+#include "regia/csv.h"
+#include "regia/fileutil.h"
+#include "regia/npy.h"
+#include "regia/sensor_read.h"
+#include "regia/sensor_store.h"
+
+void modal_record_free(modal_record_t *rec)
+{
+    free(rec->name);
+    free(rec->units);
+    free(rec->y);
+    memset(rec, 0, sizeof *rec);
+}
+
+static regia_status_t rec_alloc(modal_record_t *rec, int32_t nch, int64_t n, const char *path)
+{
+    rec->nch = nch;
+    rec->n = n;
+    rec->name = calloc((size_t)nch, sizeof *rec->name);
+    rec->units = calloc((size_t)nch, sizeof *rec->units);
+    rec->y = malloc((size_t)nch * (size_t)n * sizeof *rec->y);
+    if (!rec->name || !rec->units || !rec->y)
+        return REGIA_FAIL(REGIA_ERR_NOMEM, "%s: no memory for %d channels x %lld samples", path, nch,
+                          (long long)n);
+    return REGIA_OK;
+}
+
+static const char *ext_of(const char *path)
+{
+    const char *s = strrchr(path, '/'), *d = strrchr(path, '.');
+    return d && (!s || d > s) ? d + 1 : "";
+}
+
+static regia_status_t read_npy(const char *path, const modal_read_opts_t *o, modal_record_t *rec)
+{
+    regia_status_t st = REGIA_OK;
+    int64_t r, c;
+    double *x = NULL;
+    REGIA_TRY(regia_npy_read_f64_2d(path, &r, &c, &x));
+    if (c > 100000) {
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: %lld columns: expected samples x channels", path, (long long)c);
+        goto err;
+    }
+    REGIA_TRY(rec_alloc(rec, (int32_t)c, r, path));
+    for (int64_t t = 0; t < r; t++)
+        for (int64_t k = 0; k < c; k++) rec->y[k * r + t] = x[t * c + k];
+    for (int64_t k = 0; k < c; k++) snprintf(rec->name[k], MODAL_NAME, "ch%lld", (long long)k);
+    rec->fs = o->fs;
+    snprintf(rec->format, sizeof rec->format, "npy");
+err:
+    free(x);
+    return st;
+}
+
+/* A plain CSV table: an optional header line of channel names, then one line per sample. */
+static regia_status_t read_csv_table(const char *path, const char *buf, size_t len, const modal_read_opts_t *o,
+                                     modal_record_t *rec)
+{
+    regia_status_t st = REGIA_OK;
+    regia_csv_lines_t L;
+    regia_csv_header_t H = {0};
+    regia_csv_fields_t F = {0};
+    double *v = NULL;
+    size_t nv = 0, cap = 0;
+    int got = 0, header = 0;
+    regia_csv_lines_init(&L, path, buf, len, 1, 1, 0);
+    do {
+        REGIA_TRY(regia_csv_lines_next(&L, &got));
+    } while (got && (L.n == 0 || L.text[0] == '#'));
+    if (!got) {
+        st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: no data lines", path);
+        goto err;
+    }
+    REGIA_TRY(regia_csv_header_parse(&H, path, L.text, L.n, 0));
+    REGIA_TRY(regia_csv_fields_init(&F, 0, 0));
+    for (int k = 0; k < H.n; k++) {
+        double x;
+        if (regia_csv_number(H.name[k], H.decimal, &x) != 1) header = 1;
+    }
+    int nch = H.n;
+    int64_t first_line = L.line;
+    for (int pass_header = header;;) {
+        if (pass_header) {
+            pass_header = 0;
+            REGIA_TRY(regia_csv_lines_next(&L, &got));
+            if (!got) break;
+        }
+        if (L.n == 0 || L.text[0] == '#') {
+            REGIA_TRY(regia_csv_lines_next(&L, &got));
+            if (!got) break;
+            continue;
+        }
+        int nf = regia_csv_fields_split(&F, L.text, L.n, H.sep);
+        REGIA_TRY(regia_csv_check_fields(&H, path, L.line, nf));
+        if (nv + (size_t)nch > cap) {
+            cap = cap ? 2 * cap : 65536;
+            double *nvp = realloc(v, cap * sizeof *v);
+            if (!nvp) {
+                st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: no memory at line %lld", path, (long long)L.line);
+                goto err;
+            }
+            v = nvp;
+        }
+        for (int k = 0; k < nch; k++) {
+            double x;
+            int rc = regia_csv_number(F.field[k], H.decimal, &x);
+            if (rc != 1) {
+                st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld, column %d (%s): %s '%s' (a gap-free record of "
+                                "numbers is needed)", path, (long long)L.line, k + 1,
+                                header ? H.name[k] : "no header", rc == 0 ? "missing value" : "not a number",
+                                F.field[k]);
+                goto err;
+            }
+            v[nv++] = x;
+        }
+        REGIA_TRY(regia_csv_lines_next(&L, &got));
+        if (!got) break;
+    }
+    int64_t n = (int64_t)(nv / (size_t)nch);
+    if (n == 0) {
+        st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: no data lines after line %lld", path, (long long)first_line);
+        goto err;
+    }
+    REGIA_TRY(rec_alloc(rec, nch, n, path));
+    for (int64_t t = 0; t < n; t++)
+        for (int k = 0; k < nch; k++) rec->y[(int64_t)k * n + t] = v[t * nch + k];
+    for (int k = 0; k < nch; k++) {
+        if (header) snprintf(rec->name[k], MODAL_NAME, "%s", H.name[k]);
+        else snprintf(rec->name[k], MODAL_NAME, "ch%d", k);
+    }
+    rec->fs = o->fs;
+    snprintf(rec->format, sizeof rec->format, "csv");
+err:
+    regia_csv_header_free(&H);
+    regia_csv_fields_free(&F);
+    free(v);
+    return st;
+}
+
+/* Traces of several channels (one gap-free trace each) onto the grid of their overlap. */
+typedef struct {
+    const char *name, *units;
+    double fs;
+    int64_t start_ns, n;
+    const double *x;
+} chan_t;
+
+static regia_status_t from_channels(const char *path, const chan_t *ch, int nch, modal_record_t *rec)
+{
+    regia_status_t st = REGIA_OK;
+    if (nch < 1) return REGIA_FAIL(REGIA_ERR_INVALID, "%s: no channels to analyse", path);
+    double fs = ch[0].fs;
+    int64_t t0 = ch[0].start_ns, t1 = INT64_MAX;
+    for (int k = 0; k < nch; k++) {
+        if (fabs(ch[k].fs - fs) > 1e-9 * fs)
+            return REGIA_FAIL(REGIA_ERR_INVALID, "%s: channel %s is sampled at %g Hz, channel %s at %g Hz "
+                              "(one rate is needed)", path, ch[k].name, ch[k].fs, ch[0].name, fs);
+        if (ch[k].start_ns > t0) t0 = ch[k].start_ns;
+        int64_t e = ch[k].start_ns + (int64_t)llround((double)ch[k].n * 1e9 / fs);
+        if (e < t1) t1 = e;
+    }
+    int64_t n = (int64_t)floor((double)(t1 - t0) * fs / 1e9 + 1e-6);
+    if (n <= 0) return REGIA_FAIL(REGIA_ERR_INVALID, "%s: the channels do not overlap in time", path);
+    REGIA_TRY(rec_alloc(rec, nch, n, path));
+    for (int k = 0; k < nch; k++) {
+        int64_t k0 = (int64_t)llround((double)(t0 - ch[k].start_ns) * fs / 1e9);
+        if (k0 < 0 || k0 + n > ch[k].n) k0 = ch[k].n - n < 0 ? 0 : ch[k].n - n;
+        memcpy(rec->y + (int64_t)k * n, ch[k].x + k0, (size_t)n * sizeof *rec->y);
+        snprintf(rec->name[k], MODAL_NAME, "%s", ch[k].name);
+        snprintf(rec->units[k], MODAL_NAME, "%s", ch[k].units ? ch[k].units : "");
+    }
+    rec->fs = fs;
+    rec->start_ns = t0;
+err:
+    return st;
+}
+
+/* Sensor files read by regia_sensor_csv_read / regia_mseed_read: one trace per channel. */
+static regia_status_t from_sensor_file(const char *path, const regia_sensor_file_t *F, modal_record_t *rec)
+{
+    regia_status_t st = REGIA_OK;
+    chan_t *ch = calloc(F->n ? F->n : 1, sizeof *ch);
+    if (!ch) return REGIA_FAIL(REGIA_ERR_NOMEM, "%s: no memory", path);
+    int any_accel = 0, nch = 0;
+    for (size_t i = 0; i < F->n; i++) any_accel |= F->t[i].qty == REGIA_QTY_ACCEL;
+    for (size_t i = 0; i < F->n; i++) {
+        const regia_sensor_trace_t *t = F->t + i;
+        if (any_accel && t->qty != REGIA_QTY_ACCEL) continue;
+        for (int k = 0; k < nch; k++)
+            if (!strcmp(ch[k].name, t->source)) {
+                st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: channel %s has a gap or an overlap (it is in several "
+                                "traces); regia modal needs one gap-free record", path, t->source);
+                goto err;
+            }
+        if (t->n_nan > 0) {
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: channel %s has %lld missing samples; regia modal needs a "
+                            "gap-free record", path, t->source, (long long)t->n_nan);
+            goto err;
+        }
+        ch[nch++] = (chan_t){t->source, t->units, t->fs, t->start_ns, t->n, t->x};
+    }
+    st = from_channels(path, ch, nch, rec);
+err:
+    free(ch);
+    return st;
+}
+
+static regia_status_t read_store(const char *path, const modal_read_opts_t *o, modal_record_t *rec)
+{
+    regia_status_t st = REGIA_OK;
+    regia_sensor_store_t *s = NULL;
+    chan_t *ch = NULL;
+    double **bufs = NULL;
+    char (*names)[2 * REGIA_SS_NAME + 2] = NULL;
+    int nch = 0;
+    REGIA_TRY(regia_ss_open(path, &s));
+    const char *structure = o->structure;
+    int nst = regia_ss_nstructures(s);
+    if (!structure) {
+        if (nst != 1) {
+            char list[512] = "";
+            for (int i = 0; i < nst; i++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+                         regia_ss_structure(s, i));
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: the store holds %d structures (%s): choose one with "
+                            "--structure", path, nst, list);
+            goto err;
+        }
+        structure = regia_ss_structure(s, 0);
+    } else if (regia_ss_nsensors(s, structure) == 0) {
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: no structure '%s' in the store", path, structure);
+        goto err;
+    }
+    size_t nt = regia_ss_ntraces(s);
+    ch = calloc(nt ? nt : 1, sizeof *ch);
+    names = calloc(nt ? nt : 1, sizeof *names);
+    bufs = calloc(nt ? nt : 1, sizeof *bufs);
+    if (!ch || !names || !bufs) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: no memory", path);
+        goto err;
+    }
+    /* acceleration channels: first and last sample over their traces */
+    for (size_t i = 0; i < nt; i++) {
+        const regia_trace_meta_t *m = regia_ss_trace(s, i);
+        if (strcmp(m->structure, structure) || m->kind != REGIA_SENSOR_ACCEL) continue;
+        if (o->sensor && strcmp(m->sensor, o->sensor)) continue;
+        int k = 0;
+        char nm[2 * REGIA_SS_NAME + 2];
+        snprintf(nm, sizeof nm, "%s.%s", m->sensor, m->channel);
+        while (k < nch && strcmp(names[k], nm)) k++;
+        if (k == nch) {
+            snprintf(names[nch], sizeof names[nch], "%s", nm);
+            ch[nch] = (chan_t){names[nch], m->units, m->fs, m->start_ns, 0, NULL};
+            ch[nch].n = regia_trace_end_ns(m); /* end time for now */
+            nch++;
+        } else {
+            if (fabs(m->fs - ch[k].fs) > 1e-9 * m->fs) {
+                st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: channel %s has traces at %g and %g Hz", path, nm,
+                                ch[k].fs, m->fs);
+                goto err;
+            }
+            if (regia_trace_end_ns(m) > ch[k].n) ch[k].n = regia_trace_end_ns(m);
+        }
+    }
+    if (nch == 0) {
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: structure %s has no acceleration traces%s%s", path, structure,
+                        o->sensor ? " of sensor " : "", o->sensor ? o->sensor : "");
+        goto err;
+    }
+    int64_t t0 = ch[0].start_ns, t1 = ch[0].n;
+    for (int k = 1; k < nch; k++) {
+        if (ch[k].start_ns > t0) t0 = ch[k].start_ns;
+        if (ch[k].n < t1) t1 = ch[k].n;
+    }
+    double fs = ch[0].fs;
+    int64_t n = (int64_t)floor((double)(t1 - t0) * fs / 1e9 + 1e-6);
+    if (n <= 0) {
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: the acceleration channels of %s do not overlap in time", path,
+                        structure);
+        goto err;
+    }
+    /* read only the window asked for */
+    int64_t k0 = (int64_t)llround(o->start_s * fs), nn = o->duration_s > 0 ? (int64_t)llround(o->duration_s * fs) : n - k0;
+    if (k0 < 0 || k0 >= n || nn <= 0 || k0 + nn > n) {
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: window --start %g s --duration %g s outside the %.3f s the "
+                        "channels of %s share", path, o->start_s, o->duration_s, (double)n / fs, structure);
+        goto err;
+    }
+    t0 += (int64_t)llround((double)k0 * 1e9 / fs);
+    for (int k = 0; k < nch; k++) {
+        const char *dot = strchr(names[k], '.');
+        char sen[REGIA_SS_NAME];
+        snprintf(sen, sizeof sen, "%.*s", (int)(dot - names[k]), names[k]);
+        bufs[k] = malloc((size_t)nn * sizeof **bufs);
+        if (!bufs[k]) {
+            st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: no memory", path);
+            goto err;
+        }
+        int64_t covered = 0;
+        REGIA_TRY(regia_ss_read_channel(s, structure, sen, dot + 1, t0, fs, nn, bufs[k], &covered));
+        if (covered != nn) {
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: channel %s of %s has %lld missing samples (gaps) in the "
+                            "record; regia modal needs a gap-free record (--start, --duration)", path, names[k],
+                            structure, (long long)(nn - covered));
+            goto err;
+        }
+        ch[k].start_ns = t0;
+        ch[k].n = nn;
+        ch[k].x = bufs[k];
+    }
+    REGIA_TRY(from_channels(path, ch, nch, rec));
+    snprintf(rec->format, sizeof rec->format, "store");
+err:
+    for (int k = 0; bufs && k < nch; k++) free(bufs[k]);
+    free(bufs);
+    free(ch);
+    free(names);
+    if (s) regia_ss_close(s);
+    return st;
+}
+
+/* Channels by name or 0-based index, then the time window. */
+static regia_status_t select_channels(const char *path, const modal_read_opts_t *o, modal_record_t *rec, int windowed)
+{
+    regia_status_t st = REGIA_OK;
+    int32_t nsel = o->n_channels > 0 ? o->n_channels : rec->nch;
+    int32_t *idx = malloc((size_t)nsel * sizeof *idx);
+    modal_record_t out = {0};
+    if (!idx) return REGIA_FAIL(REGIA_ERR_NOMEM, "no memory");
+    for (int32_t j = 0; j < nsel; j++) {
+        if (o->n_channels <= 0) {
+            idx[j] = j;
+            continue;
+        }
+        const char *c = o->channels[j];
+        int k = -1;
+        for (int32_t q = 0; q < rec->nch && k < 0; q++)
+            if (!strcmp(rec->name[q], c)) k = q;
+        if (k < 0) {
+            char *e;
+            long v = strtol(c, &e, 10);
+            if (*c && !*e && v >= 0 && v < rec->nch) k = (int)v;
+        }
+        if (k < 0) {
+            char list[600] = "";
+            for (int32_t q = 0; q < rec->nch && strlen(list) < 500; q++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", q ? ", " : "", rec->name[q]);
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: --channels: no channel '%s' (channels: %s; or 0-based "
+                            "indices)", path, c, list);
+            goto err;
+        }
+        for (int32_t q = 0; q < j; q++)
+            if (idx[q] == k) {
+                st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: --channels: channel '%s' given twice", path, c);
+                goto err;
+            }
+        idx[j] = k;
+    }
+    int64_t k0 = 0, n = rec->n;
+    if (windowed) {
+        k0 = (int64_t)llround(o->start_s * rec->fs);
+        n = o->duration_s > 0 ? (int64_t)llround(o->duration_s * rec->fs) : rec->n - k0;
+        if (o->start_s < 0 || k0 >= rec->n || n <= 0 || k0 + n > rec->n) {
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: window --start %g s --duration %g s outside the record "
+                            "(%.3f s)", path, o->start_s, o->duration_s, (double)rec->n / rec->fs);
+            goto err;
+        }
+    }
+    REGIA_TRY(rec_alloc(&out, nsel, n, path));
+    for (int32_t j = 0; j < nsel; j++) {
+        memcpy(out.y + (int64_t)j * n, rec->y + (int64_t)idx[j] * rec->n + k0, (size_t)n * sizeof *out.y);
+        memcpy(out.name[j], rec->name[idx[j]], MODAL_NAME);
+        memcpy(out.units[j], rec->units[idx[j]], MODAL_NAME);
+    }
+    out.fs = rec->fs;
+    out.start_ns = rec->start_ns + (rec->start_ns ? (int64_t)llround((double)k0 * 1e9 / rec->fs) : 0);
+    memcpy(out.format, rec->format, sizeof out.format);
+    modal_record_free(rec);
+    *rec = out;
+    memset(&out, 0, sizeof out);
+err:
+    modal_record_free(&out);
+    free(idx);
+    return st;
+}
+
+regia_status_t modal_read(const char *path, const modal_read_opts_t *o, modal_record_t *rec)
+{
+    regia_status_t st = REGIA_OK;
+    char *buf = NULL;
+    size_t len = 0;
+    regia_sensor_file_t F;
+    memset(&F, 0, sizeof F);
+    memset(rec, 0, sizeof *rec);
+    const char *ext = ext_of(path);
+    int windowed = 1;
+    if (!strcasecmp(ext, "npy")) {
+        REGIA_TRY(read_npy(path, o, rec));
+    } else if (!strcasecmp(ext, "csv") || !strcasecmp(ext, "txt")) {
+        REGIA_TRY(regia_read_file(path, (size_t)1 << 34, &buf, &len));
+        /* a sensor export starts (after its comment lines) with a time column */
+        const char *p = buf;
+        while (p < buf + len && *p == '#') {
+            const char *e = memchr(p, '\n', (size_t)(buf + len - p));
+            p = e ? e + 1 : buf + len;
+        }
+        if (buf + len - p >= 4 && !strncasecmp(p, "time", 4) && (p[4] == ',' || p[4] == ';' || p[4] == '\t')) {
+            regia_sensor_csv_opts_t co;
+            regia_sensor_csv_defaults(&co);
+            co.fs = o->fs;
+            REGIA_TRY(regia_sensor_csv_parse(path, buf, len, &co, &F));
+            REGIA_TRY(from_sensor_file(path, &F, rec));
+            snprintf(rec->format, sizeof rec->format, "sensor-csv");
+        } else {
+            REGIA_TRY(read_csv_table(path, buf, len, o, rec));
+        }
+    } else if (!strcasecmp(ext, "h5") || !strcasecmp(ext, "nc") || !strcasecmp(ext, "hdf5")) {
+        REGIA_TRY(read_store(path, o, rec));
+        windowed = 0; /* read_store read the window */
+    } else if (!strcasecmp(ext, "mseed") || !strcasecmp(ext, "miniseed") || !strcasecmp(ext, "msd") ||
+               !strcasecmp(ext, "seed")) {
+        REGIA_TRY(regia_mseed_read(path, &F));
+        REGIA_TRY(from_sensor_file(path, &F, rec));
+        snprintf(rec->format, sizeof rec->format, "miniseed");
+    } else {
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: unknown input format '.%s' (.npy, .csv, .txt, .h5, .nc, .mseed)",
+                        path, ext);
+        goto err;
+    }
+    if (o->fs > 0 && rec->fs > 0 && fabs(o->fs - rec->fs) > 1e-9 * rec->fs) {
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: --fs %g Hz, but the file is sampled at %g Hz", path, o->fs, rec->fs);
+        goto err;
+    }
+    if (!(rec->fs > 0)) {
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: the %s file does not state its sampling rate: give --fs HZ", path,
+                        rec->format);
+        goto err;
+    }
+    REGIA_TRY(select_channels(path, o, rec, windowed));
+    for (int32_t k = 0; k < rec->nch; k++)
+        for (int64_t t = 0; t < rec->n; t++)
+            if (!isfinite(rec->y[(int64_t)k * rec->n + t])) {
+                st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: channel %s, sample %lld is %g (a finite, gap-free record "
+                                "is needed)", path, rec->name[k], (long long)t, rec->y[(int64_t)k * rec->n + t]);
+                goto err;
+            }
+err:
+    regia_sensor_file_free(&F);
+    free(buf);
+    return st;
+}

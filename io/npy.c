@@ -1,0 +1,169 @@
+/* npy.c - the NumPy .npy reader of regia/npy.h (2-D float64). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "regia/npy.h"
+
+/* The value text after 'key': in the header dict (NULL when absent). */
+static const char *dict_value(const char *hdr, const char *key)
+{
+    char pat[32];
+    snprintf(pat, sizeof pat, "'%s'", key);
+    const char *p = strstr(hdr, pat);
+    if (!p) {
+        snprintf(pat, sizeof pat, "\"%s\"", key);
+        p = strstr(hdr, pat);
+    }
+    if (!p) return NULL;
+    p += strlen(pat);
+    while (*p == ' ') p++;
+    if (*p != ':') return NULL;
+    p++;
+    while (*p == ' ') p++;
+    return p;
+}
+
+regia_status_t regia_npy_read_f64_2d(const char *path, int64_t *rows, int64_t *cols, double **data)
+{
+    regia_status_t st = REGIA_OK;
+    FILE *f = NULL;
+    char *hdr = NULL;
+    double *x = NULL, *t = NULL;
+    *data = NULL;
+    *rows = *cols = 0;
+    f = fopen(path, "rb");
+    if (!f) {
+        st = REGIA_FAIL(REGIA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        goto err;
+    }
+    unsigned char pre[12];
+    size_t got = fread(pre, 1, 10, f);
+    if (got < 10 || memcmp(pre, "\x93NUMPY", 6) != 0) {
+        st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: not a NumPy .npy file (no \\x93NUMPY magic)", path);
+        goto err;
+    }
+    int major = pre[6];
+    uint32_t hlen;
+    if (major == 1) {
+        hlen = (uint32_t)pre[8] | (uint32_t)pre[9] << 8;
+    } else if (major == 2 || major == 3) {
+        if (fread(pre + 10, 1, 2, f) != 2) {
+            st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: .npy header truncated", path);
+            goto err;
+        }
+        hlen = (uint32_t)pre[8] | (uint32_t)pre[9] << 8 | (uint32_t)pre[10] << 16 |
+               (uint32_t)pre[11] << 24;
+    } else {
+        st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: .npy format version %d.%d not supported (1, 2, 3)",
+                        path, major, pre[7]);
+        goto err;
+    }
+    if (hlen > (1u << 20)) {
+        st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: .npy header of %u bytes (corrupt?)", path, hlen);
+        goto err;
+    }
+    hdr = malloc(hlen + 1);
+    if (!hdr) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: no memory", path);
+        goto err;
+    }
+    if (fread(hdr, 1, hlen, f) != hlen) {
+        st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: .npy header truncated (%u bytes announced)", path, hlen);
+        goto err;
+    }
+    hdr[hlen] = 0;
+    const char *d = dict_value(hdr, "descr"), *fo = dict_value(hdr, "fortran_order"),
+               *sh = dict_value(hdr, "shape");
+    if (!d || !fo || !sh) {
+        st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: .npy header lacks %s: %.200s", path,
+                        !d ? "'descr'" : !fo ? "'fortran_order'" : "'shape'", hdr);
+        goto err;
+    }
+    int swap = 0;
+    if (!strncmp(d, "'<f8'", 5) || !strncmp(d, "'=f8'", 5) || !strncmp(d, "'|f8'", 5)) swap = 0;
+    else if (!strncmp(d, "'>f8'", 5)) swap = 1;
+    else {
+        char dt[24] = "";
+        sscanf(d, "%23[^,}]", dt);
+        st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: dtype %s not supported (float64 '<f8' only)", path, dt);
+        goto err;
+    }
+    int fortran = !strncmp(fo, "True", 4);
+    if (!fortran && strncmp(fo, "False", 5)) {
+        st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: fortran_order is neither True nor False", path);
+        goto err;
+    }
+    long long r = -1, c = -1;
+    char close = 0;
+    int nf = sscanf(sh, "(%lld , %lld %c", &r, &c, &close);
+    if (nf < 2 || r < 0 || c < 0 || (nf == 3 && close != ')' && close != ',')) {
+        char s[40] = "";
+        sscanf(sh, "%39[^)]", s);
+        st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: shape %s) is not 2-D (samples x channels expected)",
+                        path, s);
+        goto err;
+    }
+    {   /* a third dimension after the second comma? */
+        const char *p = strchr(sh, ',');
+        p = p ? strchr(p + 1, ',') : NULL;
+        const char *e = strchr(sh, ')');
+        if (p && e && p < e) {
+            const char *q = p + 1;
+            while (*q == ' ') q++;
+            if (*q != ')') {
+                st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: the array has more than 2 dimensions "
+                                "(samples x channels expected)", path);
+                goto err;
+            }
+        }
+    }
+    if (r == 0 || c == 0) {
+        st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: empty array (%lld x %lld)", path, r, c);
+        goto err;
+    }
+    size_t n = (size_t)r * (size_t)c;
+    x = malloc(n * sizeof *x);
+    if (!x) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: no memory for %lld x %lld values", path, r, c);
+        goto err;
+    }
+    got = fread(x, sizeof *x, n, f);
+    if (got != n) {
+        st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: data truncated: %zu of %lld x %lld values", path, got,
+                        r, c);
+        goto err;
+    }
+    if (swap)
+        for (size_t k = 0; k < n; k++) {
+            unsigned char *b = (unsigned char *)(x + k);
+            for (int q = 0; q < 4; q++) {
+                unsigned char tmp = b[q];
+                b[q] = b[7 - q];
+                b[7 - q] = tmp;
+            }
+        }
+    if (fortran) {
+        t = malloc(n * sizeof *t);
+        if (!t) {
+            st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: no memory", path);
+            goto err;
+        }
+        for (long long i = 0; i < r; i++)
+            for (long long j = 0; j < c; j++) t[i * c + j] = x[j * r + i];
+        free(x);
+        x = t;
+        t = NULL;
+    }
+    *rows = r;
+    *cols = c;
+    *data = x;
+    x = NULL;
+err:
+    if (f) fclose(f);
+    free(hdr);
+    free(x);
+    free(t);
+    return st;
+}
