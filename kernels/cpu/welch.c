@@ -1,14 +1,15 @@
 /* Welch spectra on the CPU with FFTW 3 (contract in regia/welch.h).
  *
- * A batch is processed in steps of G records x B segments (about 4096 transforms).  In a
- * step the (record, segment) items are spread over the threads: each prepares its
- * segment of every channel (kernels/welch.c) and transforms them with one FFTW plan of
- * nch real-to-complex transforms, executed on the item's own arrays
- * (fftw_execute_dft_r2c: FFTW's executor is thread-safe, its planner is not, so the plan
- * is made once per call under the library's planner lock, kernels/fftw_lock_impl.h).
- * Then the (record, line) sums are spread over the threads, each adding its line's
- * segments in segment order, so a result depends only on its record: not on the thread
- * count, nor on G and B. */
+ * A batch is processed in steps of G records x B segments (about 512 transforms, so that
+ * a step's spectra stay in the L2 cache between the FFTs and the sums).  In a step the
+ * (record, segment) items are spread over the threads: each prepares its segment of
+ * every channel (kernels/welch.c) and transforms them with one FFTW plan of nch
+ * real-to-complex transforms, executed on the item's own arrays (fftw_execute_dft_r2c:
+ * FFTW's executor is thread-safe, its planner is not, so the plan is made once per call
+ * under the library's planner lock, kernels/fftw_lock_impl.h).  Then the (record, block
+ * of 16 lines) sums are spread over the threads, each adding its lines' segments in
+ * segment order, so a result depends only on its record: not on the thread count, nor
+ * on G and B. */
 #include <complex.h>
 #include <fftw3.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 #include "../welch_impl.h"
 #include "cpu_impl.h"
 
-enum { STEP_TRANSFORMS = 4096, ALIGN_COMPLEX = 4 /* 64 bytes */ };
+enum { STEP_TRANSFORMS = 512, ALIGN_COMPLEX = 4 /* 64 bytes */, LINE_BLOCK = 16 };
 
 regia_status_t regia_cpu_welch(regia_backend_t *be, const regia_welch_batch_t *in, regia_welch_out_t *out)
 {
@@ -54,6 +55,7 @@ regia_status_t regia_cpu_welch(regia_backend_t *be, const regia_welch_batch_t *i
         goto err;
     }
     /* Zero the sums. */
+    const int64_t nfb = (nf + LINE_BLOCK - 1) / LINE_BLOCK; /* blocks of lines summed by one thread */
     const int64_t per_rec = csd ? (int64_t)nf * nch * nch * 2 : (int64_t)nch * nf;
     double *acc = csd ? out->csd : out->psd;
     memset(acc, 0, sizeof(double) * (size_t)(per_rec * in->n_rec));
@@ -80,27 +82,34 @@ regia_status_t regia_cpu_welch(regia_backend_t *be, const regia_welch_batch_t *i
                 }
                 /* implicit barrier: the step's spectra are complete */
 #pragma omp for schedule(static)
-                for (int64_t it = 0; it < g_n * nf; it++) {
-                    const int64_t g = it / nf, f = it % nf;
+                for (int64_t it = 0; it < g_n * nfb; it++) {
+                    const int64_t g = it / nfb, f0 = it % nfb * LINE_BLOCK;
+                    const int64_t f1 = f0 + LINE_BLOCK < nf ? f0 + LINE_BLOCK : nf;
                     double *a = acc + (r0 + g) * per_rec;
                     for (int64_t s = 0; s < s_n; s++) {
-                        const fftw_complex *Xs = X + (g * B + s) * istride + f;
+                        const fftw_complex *Xs = X + (g * B + s) * istride;
                         if (!csd) {
                             for (int32_t c = 0; c < nch; c++) {
-                                const double re = creal(Xs[c * nf]), im = cimag(Xs[c * nf]);
-                                a[c * nf + f] += re * re + im * im;
+                                const fftw_complex *z = Xs + (int64_t)c * nf;
+                                double *ac = a + (int64_t)c * nf;
+                                for (int64_t f = f0; f < f1; f++) {
+                                    const double re = creal(z[f]), im = cimag(z[f]);
+                                    ac[f] += re * re + im * im;
+                                }
                             }
                             continue;
                         }
-                        double *m = a + f * nch * nch * 2;
-                        for (int32_t i = 0; i < nch; i++) {
-                            const double ar = creal(Xs[i * nf]), ai = cimag(Xs[i * nf]);
-                            m[(i * nch + i) * 2] += ar * ar + ai * ai;
-                            for (int32_t j = i + 1; j < nch; j++) {
-                                const double br = creal(Xs[j * nf]), bi = cimag(Xs[j * nf]);
-                                /* conj(a) b */
-                                m[(i * nch + j) * 2] += ar * br + ai * bi;
-                                m[(i * nch + j) * 2 + 1] += ar * bi - ai * br;
+                        for (int64_t f = f0; f < f1; f++) {
+                            double *m = a + f * nch * nch * 2;
+                            for (int32_t i = 0; i < nch; i++) {
+                                const double ar = creal(Xs[i * nf + f]), ai = cimag(Xs[i * nf + f]);
+                                m[(i * nch + i) * 2] += ar * ar + ai * ai;
+                                for (int32_t j = i + 1; j < nch; j++) {
+                                    const double br = creal(Xs[j * nf + f]), bi = cimag(Xs[j * nf + f]);
+                                    /* conj(a) b */
+                                    m[(i * nch + j) * 2] += ar * br + ai * bi;
+                                    m[(i * nch + j) * 2 + 1] += ar * bi - ai * br;
+                                }
                             }
                         }
                     }
