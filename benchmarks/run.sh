@@ -9,7 +9,8 @@
 #   ETS_TOL (MASE tolerance vs R, 0: no worse), PYTHON (/usr/bin/python3), RSCRIPT (Rscript).
 # Then the weak-scaling run (bench_scaling.sh) and the waiting-list benchmarks:
 # bench_croston.sh (Croston family vs statsforecast 2.1.1), bench_queue.sh (queue simulation
-# vs Ciw 3.2.7), bench_ingest_waitlist.sh (5 M bookings at 1 and 2 ranks).
+# vs Ciw 3.2.7), bench_ingest_waitlist.sh (5 M bookings at 1 and 2 ranks); structural
+# sensors: bench_welch.sh (QC + Welch PSD and CSD vs scipy.signal 1.14.1).
 # Exit status: 0 all valid and targets met; 1 a wrong or missing result; 3 valid results
 # but a target missed (the results file is written in every case it can be).
 set -uo pipefail
@@ -81,4 +82,5 @@ wl_bench() { # NAME SCRIPT: run one, fold its verdict into rc (1 wins over 3)
 wl_bench "Croston family vs statsforecast" "$here/bench_croston.sh" "$BUILD"
 wl_bench "queue simulation vs Ciw" "$here/bench_queue.sh" "$BUILD"
 wl_bench "ingest waitlist (5 M bookings)" "$here/bench_ingest_waitlist.sh" "$BUILD"
+wl_bench "Welch spectra (QC + PSD, CSD) vs scipy" "$here/bench_welch.sh" "$BUILD"
 exit $rc
