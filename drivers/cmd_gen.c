@@ -160,20 +160,23 @@ static int usage(regia_ctx_t *ctx)
     if (ctx->rank == 0) {
         printf("usage: regia gen env --stations N --years Y --seed S --output-dir DIR [OPTIONS]\n\n"
                "Writes DIR/sensors.csv and DIR/measurements.csv (ARPA Lombardia layout), synthetic and\n"
-               "deterministic by seed.  `regia gen waitlist --help`: synthetic outpatient bookings.\n\nOptions:\n");
+               "deterministic by seed.  `regia gen waitlist --help`: synthetic outpatient bookings.\n"
+               "`regia gen sensors --help`: synthetic structural-monitoring records.\n\nOptions:\n");
         regia_opts_print_help(gen_env_schema, gen_env_meta, stdout);
     }
     return REGIA_EXIT_OK;
 }
 
 int regia_gen_waitlist(regia_ctx_t *ctx, int argc, char **argv); /* gen_waitlist.c */
+int regia_gen_sensors(regia_ctx_t *ctx, int argc, char **argv);  /* gen_sensors.c */
 
 int regia_cmd_gen(regia_ctx_t *ctx, int argc, char **argv)
 {
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) return usage(ctx);
     if (argc >= 2 && !strcmp(argv[1], "waitlist")) return regia_gen_waitlist(ctx, argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "sensors")) return regia_gen_sensors(ctx, argc - 1, argv + 1);
     if (argc < 2 || strcmp(argv[1], "env") != 0)
-        return regia_usage_error(ctx, "gen", "expected `regia gen env ...` or `regia gen waitlist ...`");
+        return regia_usage_error(ctx, "gen", "expected `regia gen env ...`, `regia gen waitlist ...` or `regia gen sensors ...`");
     regia_opts_t o;
     regia_job_t *job = NULL;
     if (regia_opts_parse(gen_env_schema, gen_env_meta, 0, argc - 1, argv + 1, &o) != REGIA_OK)
