@@ -54,6 +54,16 @@ ACCEPT = {
         (r"arrival_rate|service_mean|service_cv|shift_end|shift_servers", "standard_name",
          "parameters of the queueing model (rates, service times, servers on duty): no CF standard name"),
     ],
+    "evt": [
+        (r"(location|scale|shape)(_se)?|(location_scale|location_shape|scale_shape)_covariance|"
+         r"return_level(_se|_lower|_upper)?|negative_log_likelihood", "standard_name",
+         "GEV parameters, their covariances and return levels are statistics of a fitted model: no CF standard name"),
+        (r"block_maximum", "standard_name", "the input CSV (series_id,time,value) does not say which quantity it holds"),
+        (r"n_blocks|block_values", "standard_name", "counts of blocks and values: no CF standard name"),
+        (r"location|location_se|scale|scale_se|(location_scale|location_shape|scale_shape)_covariance|"
+         r"return_level(_se|_lower|_upper)?|block_maximum", "units",
+         "the input CSV states no units and none were given with --units: values are in the input's units (comment)"),
+    ],
 }
 try:
     with open(path, encoding="utf-8") as fh:
