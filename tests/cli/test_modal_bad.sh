@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# regia modal refuses bad inputs with a message naming the file and what is wrong (and the
+# line, column or channel), writes no output then; a CSV of the same record gives the same
+# modes as its .npy; the window and channel options select what they say.
+source "$(dirname "$0")/lib.sh"
+/usr/bin/python3 -c 'import numpy, h5py' 2>/dev/null || skip "Debian python3 without numpy/h5py"
+D=$TMP
+/usr/bin/python3 - "$D" <<'PY' || fail "fixtures"
+import sys, numpy as np
+d = sys.argv[1]
+rng = np.random.default_rng(7)
+# two modes (1.1 and 2.9 Hz, 2 %) seen by 3 channels at 20 Hz, 200 s
+fs, n = 20.0, 4000
+t = np.arange(n) / fs
+y = np.zeros((n, 3))
+for f, xi, shp in ((1.1, 0.02, (1.0, 0.6, -0.3)), (2.9, 0.02, (0.4, -1.0, 0.8))):
+    w = 2 * np.pi * f
+    a, b = np.exp(-xi * w / fs) * np.cos(w * np.sqrt(1 - xi * xi) / fs), np.exp(-xi * w / fs)
+    q = np.zeros(n); e = rng.standard_normal(n)
+    for k in range(2, n):  # AR(2) with the mode's pole pair
+        q[k] = 2 * a * q[k - 1] - b * b * q[k - 2] + e[k]
+    y += np.outer(q, shp)
+y += 0.05 * y.std() * rng.standard_normal(y.shape)
+np.save(f"{d}/good.npy", y)
+with open(f"{d}/good.csv", "w") as f:
+    f.write("a,b,c\n")
+    for r in y: f.write(",".join(repr(float(v)) for v in r) + "\n")
+np.save(f"{d}/f4.npy", y.astype(np.float32))
+np.save(f"{d}/three.npy", np.zeros((10, 2, 2)))
+z = y.copy(); z[100, 1] = np.nan; np.save(f"{d}/nan.npy", z)
+raw = open(f"{d}/good.npy", "rb").read(); open(f"{d}/trunc.npy", "wb").write(raw[: len(raw) // 2])
+open(f"{d}/text.npy", "w").write("not numpy\n")
+open(f"{d}/bad.csv", "w").write("a,b\n1,2\n3,x\n")
+open(f"{d}/gap.csv", "w").write("a,b\n1,2\n3,\n")
+open(f"{d}/short.csv", "w").write("a,b\n" + "".join(f"{k},{k % 3}\n" for k in range(20)))
+open(f"{d}/rec.dat", "w").write("1\n")
+open(f"{d}/junk.h5", "w").write("not HDF5\n")
+PY
+m() { run_np 1 modal "$@"; }
+expect_fail "no input" "--input FILE is required" m --output "$D/o.h5"
+expect_fail "missing file" "nothing.npy: cannot open" m --input "$D/nothing.npy" --fs 20 --output "$D/o.h5"
+expect_fail "text as npy" "text.npy: not a NumPy .npy file" m --input "$D/text.npy" --fs 20 --output "$D/o.h5"
+expect_fail "float32 npy" "f4.npy: dtype '<f4' not supported" m --input "$D/f4.npy" --fs 20 --output "$D/o.h5"
+expect_fail "3-D npy" "three.npy: .*not 2-D|three.npy: the array has more than 2 dimensions" \
+  m --input "$D/three.npy" --fs 20 --output "$D/o.h5"
+expect_fail "truncated npy" "trunc.npy: data truncated" m --input "$D/trunc.npy" --fs 20 --output "$D/o.h5"
+expect_fail "npy without fs" "good.npy: the npy file does not state its sampling rate: give --fs" \
+  m --input "$D/good.npy" --output "$D/o.h5"
+expect_fail "NaN sample" "nan.npy: channel ch1, sample 100 is nan" m --input "$D/nan.npy" --fs 20 --output "$D/o.h5"
+expect_fail "CSV word" "bad.csv: line 3, column 2 \(b\): not a number 'x'" m --input "$D/bad.csv" --fs 20 --output "$D/o.h5"
+expect_fail "CSV gap" "gap.csv: line 3, column 2 \(b\): missing value" m --input "$D/gap.csv" --fs 20 --output "$D/o.h5"
+expect_fail "short record" "short.csv: SSI: 20 samples for block_rows = 20" \
+  m --input "$D/short.csv" --fs 20 --output "$D/o.h5"
+expect_fail "unknown format" "rec.dat: unknown input format '.dat'" m --input "$D/rec.dat" --fs 20 --output "$D/o.h5"
+expect_fail "output name" "--output .*o.txt: expected a .nc or .h5" m --input "$D/good.npy" --fs 20 --output "$D/o.txt"
+expect_fail "orders syntax" "--orders '2-40': expected MIN:MAX" m --input "$D/good.npy" --fs 20 --orders 2-40 --output "$D/o.h5"
+expect_fail "unknown channel" "--channels: no channel 'zz' \(channels: ch0, ch1, ch2" \
+  m --input "$D/good.npy" --fs 20 --channels ch0,zz --output "$D/o.h5"
+expect_fail "reference not used" "--references: 'ch2' is not one of the channels used" \
+  m --input "$D/good.npy" --fs 20 --channels ch0,ch1 --references ch2 --output "$D/o.h5"
+expect_fail "window outside" "window --start 150 s --duration 100 s outside the record \(200.000 s\)" \
+  m --input "$D/good.npy" --fs 20 --start 150 --duration 100 --output "$D/o.h5"
+expect_fail "negative fs" "--fs '-3': expected a number" m --input "$D/good.csv" --fs -3 --output "$D/o.h5"
+expect_fail "bad window name" "window" m --input "$D/good.npy" --fs 20 --window biased --output "$D/o.h5"
+expect_fail "not a store" "junk.h5" m --input "$D/junk.h5" --output "$D/o.h5"
+[[ ! -e $D/o.h5 ]] || fail "an output was written by a failed run"
+echo "ok: no output after the failures"
+# the same record as .npy and as CSV: the same modes; the two modes are found
+m --input "$D/good.npy" --fs 20 --output "$D/a.h5" >"$D/log_a" 2>&1 || { cat "$D/log_a"; fail "npy run"; }
+m --input "$D/good.csv" --fs 20 --output "$D/b.h5" >"$D/log_b" 2>&1 || { cat "$D/log_b"; fail "csv run"; }
+m --input "$D/good.npy" --fs 20 --channels 2,ch0 --references ch0 --start 10 --duration 150 --output "$D/c.h5" \
+  >"$D/log_c" 2>&1 || { cat "$D/log_c"; fail "selection run"; }
+/usr/bin/python3 - "$D" <<'PY' || fail "npy and CSV runs"
+import sys, h5py, numpy as np
+d = sys.argv[1]
+a, b, c = (h5py.File(f"{d}/{x}.h5", "r") for x in "abc")
+fa, fb = a["mode_frequency"][()], b["mode_frequency"][()]
+print("npy modes:", fa, "csv modes:", fb)
+assert np.array_equal(fa, fb) and np.array_equal(a["pole_frequency"][()], b["pole_frequency"][()])
+assert len(fa) == 2 and abs(fa[0] - 1.1) < 0.02 and abs(fa[1] - 2.9) < 0.05, fa
+names = [bytes(x).rstrip(b"\0").decode() for x in b["channel_name"][()]]
+assert names == ["a", "b", "c"], names
+names = [bytes(x).rstrip(b"\0").decode() for x in c["channel_name"][()]]
+assert names == ["ch2", "ch0"], names
+assert list(c["reference_channel"][()]) == [1]
+assert c.attrs["record_samples"] == 3000 and c["hankel_singular_value"].shape[0] == 20
+print("selection:", names, c["mode_frequency"][()])
+PY
+echo "ok: npy and CSV give the same modes; channel, reference and window selection"
