@@ -6,6 +6,7 @@
 extern const regia_domain_t regia_domain_env;
 extern const regia_domain_t regia_domain_forecast;
 extern const regia_domain_t regia_domain_queue;
+extern const regia_domain_t regia_domain_evt;
 extern const regia_domain_t regia_domain_waitlist;
 extern const regia_domain_t regia_domain_ingest_env;
 extern const regia_domain_t regia_domain_ingest_waitlist;
@@ -14,6 +15,7 @@ const regia_domain_t *const regia_domains[] = {
     &regia_domain_env,
     &regia_domain_forecast,
     &regia_domain_queue,
+    &regia_domain_evt,
     &regia_domain_waitlist,
     &regia_domain_ingest_env, /* `regia ingest env`: reached through the ingest command */
     &regia_domain_ingest_waitlist, /* `regia ingest waitlist`: through the ingest command */
