@@ -1032,11 +1032,16 @@ int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv)
         extern const regia_domain_t regia_domain_ingest_waitlist;
         return regia_run_domain(&regia_domain_ingest_waitlist, ctx, argc - 1, argv + 1);
     }
+    if (argc >= 2 && !strcmp(argv[1], "sensors")) {
+        extern const regia_domain_t regia_domain_ingest_sensors;
+        return regia_run_domain(&regia_domain_ingest_sensors, ctx, argc - 1, argv + 1);
+    }
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         char *help[] = {"env", "--help", NULL};
         if (ctx->rank == 0) printf("regia ingest: `regia ingest env` (ARPA Lombardia CSV exports, below) and `regia ingest "
-                                   "waitlist` (CUP booking exports: regia ingest waitlist --help).\n\n");
+                                   "waitlist` (CUP booking exports: regia ingest waitlist --help), `regia ingest sensors` (structural-sensor CSV "
+                                   "and miniSEED: regia ingest sensors --help).\n\n");
         return regia_run_domain(&regia_domain_ingest_env, ctx, 2, help);
     }
-    return regia_usage_error(ctx, "ingest", "expected `regia ingest env ...` or `regia ingest waitlist ...`");
+    return regia_usage_error(ctx, "ingest", "expected `regia ingest env ...`, `regia ingest waitlist ...` or `regia ingest sensors ...`");
 }

@@ -10,6 +10,7 @@ extern const regia_domain_t regia_domain_evt;
 extern const regia_domain_t regia_domain_waitlist;
 extern const regia_domain_t regia_domain_ingest_env;
 extern const regia_domain_t regia_domain_ingest_waitlist;
+extern const regia_domain_t regia_domain_ingest_sensors;
 
 const regia_domain_t *const regia_domains[] = {
     &regia_domain_env,
@@ -19,5 +20,6 @@ const regia_domain_t *const regia_domains[] = {
     &regia_domain_waitlist,
     &regia_domain_ingest_env, /* `regia ingest env`: reached through the ingest command */
     &regia_domain_ingest_waitlist, /* `regia ingest waitlist`: through the ingest command */
+    &regia_domain_ingest_sensors, /* `regia ingest sensors`: through the ingest command */
     NULL,
 };

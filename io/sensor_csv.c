@@ -298,9 +298,8 @@ static regia_status_t resample(const char *name, const row_t *r, const double *v
     *sum2 += s2;
     *nst += (int64_t)(i1 - i0);
     if (mx > F->jitter_max_s * 1e9) F->jitter_max_s = mx * 1e-9;
-    int64_t k0 = (int64_t)ceil((REL(i0) - t0) / dt - 1e-9);
-    int64_t k1 = (int64_t)floor((REL(i1 - 1) - t0) / dt + 1e-9);
-    if (k0 > 0) k0 = 0;
+    /* the grid points nearest the first and last stamps (within max_jitter of them) */
+    int64_t k0 = (int64_t)nearbyint((REL(i0) - t0) / dt), k1 = (int64_t)nearbyint((REL(i1 - 1) - t0) / dt);
     int64_t n = k1 - k0 + 1;
     if (n < 1) n = 1;
     for (int c = 0; c < nch; c++) {

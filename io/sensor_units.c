@@ -1,5 +1,6 @@
 /* sensor_units.c - the fixed table of units accepted in sensor exports and their
- * conversion to the stored unit of each quantity (regia/sensor_read.h).  Standard gravity
+ * conversion to the stored unit of each quantity (regia/sensor_read.h), the units of the
+ * sensor store (regia/sensor_store.h: m s-2, degC, mrad, percent).  Standard gravity
  * g = 9.80665 m s-2 (CGPM 1901); 1 Gal = 0.01 m s-2. */
 #include <math.h>
 #include <string.h>
@@ -26,14 +27,15 @@ static const regia_unit_t UNITS[] = {
     {"C", "degC", 1, 0, REGIA_QTY_TEMPERATURE},
     {"K", "degC", 1, -273.15, REGIA_QTY_TEMPERATURE},
     {"degF", "degC", 5.0 / 9.0, -32.0 * 5.0 / 9.0, REGIA_QTY_TEMPERATURE},
-    {"rad", "rad", 1, 0, REGIA_QTY_INCLINATION},
-    {"mrad", "rad", 1e-3, 0, REGIA_QTY_INCLINATION},
-    {"urad", "rad", 1e-6, 0, REGIA_QTY_INCLINATION},
-    {"\xc2\xb5rad", "rad", 1e-6, 0, REGIA_QTY_INCLINATION},
-    {"deg", "rad", PI / 180, 0, REGIA_QTY_INCLINATION},
-    {"\xc2\xb0", "rad", PI / 180, 0, REGIA_QTY_INCLINATION},
-    {"%RH", "%", 1, 0, REGIA_QTY_HUMIDITY},
-    {"%", "%", 1, 0, REGIA_QTY_HUMIDITY},
+    {"rad", "mrad", 1e3, 0, REGIA_QTY_INCLINATION},
+    {"mrad", "mrad", 1, 0, REGIA_QTY_INCLINATION},
+    {"urad", "mrad", 1e-3, 0, REGIA_QTY_INCLINATION},
+    {"\xc2\xb5rad", "mrad", 1e-3, 0, REGIA_QTY_INCLINATION},
+    {"deg", "mrad", 1e3 * PI / 180, 0, REGIA_QTY_INCLINATION},
+    {"\xc2\xb0", "mrad", 1e3 * PI / 180, 0, REGIA_QTY_INCLINATION},
+    {"%RH", "percent", 1, 0, REGIA_QTY_HUMIDITY},
+    {"%", "percent", 1, 0, REGIA_QTY_HUMIDITY},
+    {"percent", "percent", 1, 0, REGIA_QTY_HUMIDITY},
     {"m", "m", 1, 0, REGIA_QTY_DISPLACEMENT},
     {"mm", "m", 1e-3, 0, REGIA_QTY_DISPLACEMENT},
     {"um", "m", 1e-6, 0, REGIA_QTY_DISPLACEMENT},
@@ -60,7 +62,7 @@ int regia_sensor_unit(const char *name, regia_unit_t *u)
 const char *regia_sensor_unit_names(void)
 {
     return "m/s2, m/s^2, m s-2, mm/s2, cm/s2, gal, g, mg, ug (acceleration); degC, C, K, degF (temperature); "
-           "rad, mrad, urad, deg (inclination); %RH, % (humidity); m, mm, um (displacement); m/s, mm/s "
+           "rad, mrad, urad, deg (inclination); %RH, %, percent (humidity); m, mm, um (displacement); m/s, mm/s "
            "(velocity); ue, microstrain (strain); counts";
 }
 

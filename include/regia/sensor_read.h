@@ -28,8 +28,8 @@ extern "C" {
 typedef enum {
     REGIA_QTY_ACCEL,        /* acceleration, stored in m s-2                            */
     REGIA_QTY_TEMPERATURE,  /* temperature, stored in degC                              */
-    REGIA_QTY_INCLINATION,  /* inclination (tilt), stored in rad                        */
-    REGIA_QTY_HUMIDITY,     /* relative humidity, stored in %                           */
+    REGIA_QTY_INCLINATION,  /* inclination (tilt), stored in mrad                       */
+    REGIA_QTY_HUMIDITY,     /* relative humidity, stored in percent                     */
     REGIA_QTY_DISPLACEMENT, /* displacement, stored in m                                */
     REGIA_QTY_VELOCITY,     /* velocity, stored in m s-1                                */
     REGIA_QTY_STRAIN,       /* strain, stored as 1 (dimensionless)                      */
@@ -119,8 +119,10 @@ void regia_sensor_file_free(regia_sensor_file_t *F);
  *     error giving both; without a stated rate, the mean step's, rounded to a whole number
  *     of Hz when within rate_tol of it;
  *   - a step longer than gap_factor / fs starts a new trace (a gap);
- *   - each piece is resampled onto the uniform grid t0 + k / fs by linear interpolation
- *     between the two nearest stamps; the deviation of each stamp from its nearest grid
+ *   - each piece is resampled onto the uniform grid t0 + k / fs (t0: the phase that makes
+ *     the mean deviation of the stamps zero; k from the grid point nearest the first stamp
+ *     to the one nearest the last) by linear interpolation between the two stamps around
+ *     each grid time (the nearest stamp beyond the ends); the deviation of each stamp from its nearest grid
  *     point is the jitter (rms and max, per trace and per file); a max above
  *     max_jitter / fs is an error (the stamps are too irregular to resample);
  *   - missing values (empty, NA, NaN) stay NaN; a run longer than max_nan_run samples in a

@@ -63,7 +63,7 @@ static void test_units(void)
     CHECK(regia_sensor_unit("g", &u) && u.qty == REGIA_QTY_ACCEL && u.scale == 9.80665 && !strcmp(u.si, "m s-2"));
     CHECK(regia_sensor_unit(" mg ", &u) && fabs(u.scale - 9.80665e-3) < 1e-18);
     CHECK(regia_sensor_unit("K", &u) && u.qty == REGIA_QTY_TEMPERATURE && u.offset == -273.15);
-    CHECK(regia_sensor_unit("deg", &u) && fabs(u.scale - M_PI / 180) < 1e-18 && !strcmp(u.si, "rad"));
+    CHECK(regia_sensor_unit("deg", &u) && fabs(u.scale - 1e3 * M_PI / 180) < 1e-15 && !strcmp(u.si, "mrad"));
     CHECK(regia_sensor_unit("%RH", &u) && u.qty == REGIA_QTY_HUMIDITY);
     CHECK(!regia_sensor_unit("Mg", &u) && !regia_sensor_unit("furlong", &u) && !regia_sensor_unit("", &u));
 }
