@@ -27,6 +27,7 @@ void regia_fdd_defaults(regia_fdd_cfg_t *cfg)
     cfg->efdd_skip = 3;
     cfg->efdd_extrema = 20;
     cfg->efdd_pad = 5;
+    cfg->efdd_min_halfpower = 4;
 }
 
 regia_status_t regia_fdd_svd(const double *csd, int32_t nf, int32_t nch, double *sv, double *u1)
@@ -157,7 +158,29 @@ static double mac(const double *a, const double *b, int32_t n)
     return aa > 0 && bb > 0 ? (re * re + im * im) / (aa * bb) : 0;
 }
 
-/* EFDD of the mode at line L: the SDOF bell (s_1 at the contiguous lines around L whose
+/* Half-power width of y around its peak at L, in lines: the distance between the points
+ * where the straight lines between neighbouring lines cross y(L) / 2 (at the ends of
+ * y[lo..hi-1] when it does not fall that far). */
+static double halfpower_width(const double *y, int32_t stride, int32_t lo, int32_t hi, int32_t L)
+{
+    const double h = 0.5 * y[(size_t)L * stride];
+    int32_t a = L, b = L;
+    while (a - 1 >= lo && y[(size_t)(a - 1) * stride] >= h) a--;
+    while (b + 1 < hi && y[(size_t)(b + 1) * stride] >= h) b++;
+    double left = a, right = b;
+    if (a - 1 >= lo) {
+        const double ya = y[(size_t)a * stride], yb = y[(size_t)(a - 1) * stride];
+        left = a - (ya - h) / (ya - yb);
+    }
+    if (b + 1 < hi) {
+        const double ya = y[(size_t)b * stride], yb = y[(size_t)(b + 1) * stride];
+        right = b + (ya - h) / (ya - yb);
+    }
+    return right - left;
+}
+
+/* EFDD of the mode at line L (not tried when s_1's half-power width spans fewer than
+ * efdd_min_halfpower lines): the SDOF bell (s_1 at the contiguous lines around L whose
  * u_1 has MAC > efdd_mac with u_1(L), within +- efdd_band_hz), its inverse FFT (the
  * correlation function of the mode, zero padded efdd_pad times), its extrema (skip the
  * first efdd_skip, use up to efdd_extrema), the log decrement by a least-squares line
@@ -174,7 +197,7 @@ static regia_status_t efdd(const regia_fdd_result_t *r, const regia_welch_cfg_t 
     while (a - 1 >= 1 && L - (a - 1) <= band && mac(uL, r->u1 + (size_t)(a - 1) * nch * 2, nch) > cfg->efdd_mac) a--;
     while (b + 1 < nf && (b + 1) - L <= band && mac(uL, r->u1 + (size_t)(b + 1) * nch * 2, nch) > cfg->efdd_mac) b++;
     md->efdd_lines = b - a + 1;
-    if (md->efdd_lines < 3) {
+    if (md->efdd_lines < 3 || md->halfpower_lines < cfg->efdd_min_halfpower) {
         md->efdd_status = REGIA_EFDD_NARROW_BELL;
         return REGIA_OK;
     }
@@ -321,6 +344,7 @@ regia_status_t regia_fdd(const double *csd, int32_t nch, const regia_welch_cfg_t
         md->s1 = res->sv[(size_t)L * nch];
         md->s1_s2 = nch > 1 && res->sv[(size_t)L * nch + 1] > 0 ? md->s1 / res->sv[(size_t)L * nch + 1] : 0;
         md->efdd_f_hz = md->efdd_xi = NAN;
+        md->halfpower_lines = halfpower_width(res->sv, nch, 1, nf, L);
         /* shape: conj(u_1) divided by its largest-modulus component */
         const double *u = res->u1 + (size_t)L * nch * 2;
         int32_t big = 0;

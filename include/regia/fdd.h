@@ -38,12 +38,17 @@ typedef struct {
     int32_t efdd_skip;         /* 3: extrema of the correlation skipped (pyOMA2 sppk)     */
     int32_t efdd_extrema;      /* 20: extrema used for the log decrement (pyOMA2 npmax)   */
     int32_t efdd_pad;          /* 5: zero padding factor of the inverse FFT               */
+    double efdd_min_halfpower; /* 4: the fewest lines the half-power width of s_1 around
+                                  the peak may span for EFDD (narrower: the window's own
+                                  width dominates the bell and the damping comes out too
+                                  high: NARROW_BELL)                                      */
 } regia_fdd_cfg_t;
 
 typedef enum {
     REGIA_EFDD_OK = 0,
     REGIA_EFDD_OFF,            /* not asked for                                           */
-    REGIA_EFDD_NARROW_BELL,    /* fewer than 3 lines in the bell                          */
+    REGIA_EFDD_NARROW_BELL,    /* fewer than 3 lines in the bell, or a half-power width
+                                  below efdd_min_halfpower lines: resolution too coarse   */
     REGIA_EFDD_FEW_EXTREMA,    /* the correlation has too few extrema after the skipped   */
     REGIA_EFDD_NOT_DECAYING    /* the fitted decrement is not positive                    */
 } regia_efdd_status_t;
@@ -59,6 +64,8 @@ typedef struct {
     double efdd_xi;            /* EFDD damping ratio (NaN unless OK)                      */
     int32_t efdd_lines;        /* lines in the SDOF bell                                  */
     int32_t efdd_used;         /* extrema used in the fit                                 */
+    double halfpower_lines;    /* half-power width of s_1 around the peak, in lines
+                                  (linear interpolation between lines)                    */
 } regia_fdd_mode_t;
 
 typedef struct {

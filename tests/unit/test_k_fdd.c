@@ -5,7 +5,9 @@
  * measurement noise; FDD must find both frequencies within the half-power half-width
  * xi fn (the peak line of a noisy estimate moves within the bell), shapes with
  * MAC > 0.99 to the true ones, and EFDD frequencies within 0.5 % and damping within 25 %
- * of the truth. */
+ * of the truth; with lines coarser than a mode's half-power band EFDD must refuse
+ * (NARROW_BELL).  With --pyoma2 DIR it runs the FDD of tests/reference/fdd_pyoma2.py's
+ * frame for tests/cli/test_fdd_pyoma2.sh. */
 #include <complex.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -140,6 +142,7 @@ static void test_two_modes(void)
         double big = 0;
         for (int c = 0; c < NC; c++) big = fmax(big, hypot(res.shapes[(k * NC + c) * 2], res.shapes[(k * NC + c) * 2 + 1]));
         CHECK_CLOSE(big, 1, 1e-15, 0);
+        CHECK(md->halfpower_lines > cfg.efdd_min_halfpower);
         CHECK(md->efdd_status == REGIA_EFDD_OK);
         CHECK_CLOSE(md->efdd_f_hz, fn[k], 5e-3, 0);
         CHECK_CLOSE(md->efdd_xi, xi[k], 0.25, 0);
@@ -151,13 +154,93 @@ static void test_two_modes(void)
     CHECK_OK(regia_fdd(csd, NC, &wc, &cfg, &res));
     CHECK(res.n_modes == 1 && res.modes[0].efdd_status == REGIA_EFDD_OFF && isnan(res.modes[0].efdd_xi));
     regia_fdd_result_free(&res);
+    /* nperseg 512: 0.078 Hz lines, wider than mode 1's half-power band (0.06 Hz): EFDD
+     * refuses it (NARROW_BELL, NaN) instead of returning an inflated damping */
+    wc.nperseg = 512;
+    in.cfg = wc;
+    CHECK_OK(regia_welch(&be, &in, &out));
+    cfg.efdd = 1;
+    cfg.max_modes = 0;
+    CHECK_OK(regia_fdd(csd, NC, &wc, &cfg, &res));
+    CHECK(res.n_modes >= 1 && fabs(res.modes[0].f_hz - fn[0]) < 0.1);
+    CHECK(res.n_modes >= 1 && res.modes[0].efdd_status == REGIA_EFDD_NARROW_BELL && isnan(res.modes[0].efdd_xi));
+    fprintf(stderr, "nperseg 512: mode 1 half-power width %.2f lines, EFDD status %d\n",
+            res.n_modes ? res.modes[0].halfpower_lines : 0.0, res.n_modes ? res.modes[0].efdd_status : -1);
+    regia_fdd_result_free(&res);
     regia_backend_close(&be);
     free(x);
     free(csd);
 }
 
-int main(void)
+/* --pyoma2 DIR: the CSD (scipy's defaults, nperseg from DIR/meta.txt) and FDD of
+ * DIR/x.f64, written as DIR/sv.f64 and DIR/modes.txt ("line f_hz efdd_status efdd_f
+ * efdd_xi re0 im0 re1 im1 ..." per mode) for tests/reference/fdd_pyoma2.py compare. */
+static int pyoma2_mode(const char *dir)
 {
+    char path[4096];
+    int nch = 0, nperseg = 0;
+    long long n = 0;
+    double fs = 0;
+    snprintf(path, sizeof path, "%s/meta.txt", dir);
+    FILE *f = fopen(path, "r");
+    if (!f || fscanf(f, "%d %lld %lf %d", &nch, &n, &fs, &nperseg) != 4) {
+        fprintf(stderr, "cannot read %s\n", path);
+        return 2;
+    }
+    fclose(f);
+    double *x = malloc(sizeof(double) * (size_t)(nch * n));
+    snprintf(path, sizeof path, "%s/x.f64", dir);
+    f = fopen(path, "rb");
+    if (!x || !f || fread(x, sizeof(double), (size_t)(nch * n), f) != (size_t)(nch * n)) {
+        fprintf(stderr, "cannot read %s\n", path);
+        return 2;
+    }
+    fclose(f);
+    regia_welch_cfg_t wc;
+    regia_welch_defaults(&wc, fs);
+    wc.nperseg = nperseg;
+    const int nf = regia_welch_nfreq(&wc);
+    double *csd = malloc(sizeof(double) * (size_t)nf * nch * nch * 2);
+    regia_backend_t be;
+    regia_fdd_cfg_t cfg;
+    regia_fdd_result_t res;
+    regia_fdd_defaults(&cfg);
+    cfg.fmin_hz = 0.3;
+    regia_welch_batch_t in = {.x = x, .n_rec = 1, .nch = nch, .n = n, .cfg = wc, .kind = REGIA_WELCH_CSD};
+    regia_welch_out_t out = {.csd = csd};
+    if (regia_backend_open(&be, "cpu", 0, 0) || regia_welch(&be, &in, &out) || regia_fdd(csd, nch, &wc, &cfg, &res)) {
+        fprintf(stderr, "%s\n", regia_error_msg());
+        return 1;
+    }
+    snprintf(path, sizeof path, "%s/sv.f64", dir);
+    f = fopen(path, "wb");
+    if (!f || fwrite(res.sv, sizeof(double), (size_t)nf * nch, f) != (size_t)nf * nch) return 1;
+    fclose(f);
+    snprintf(path, sizeof path, "%s/modes.txt", dir);
+    f = fopen(path, "w");
+    if (!f) return 1;
+    for (int k = 0; k < res.n_modes; k++) {
+        const regia_fdd_mode_t *md = &res.modes[k];
+        fprintf(f, "%d %.17g %d %.17g %.17g", md->line, md->f_hz, md->efdd_status, md->efdd_f_hz, md->efdd_xi);
+        for (int c = 0; c < nch; c++)
+            fprintf(f, " %.17g %.17g", res.shapes[((size_t)k * nch + c) * 2], res.shapes[((size_t)k * nch + c) * 2 + 1]);
+        fputc('\n', f);
+    }
+    fclose(f);
+    regia_fdd_result_free(&res);
+    regia_backend_close(&be);
+    free(x);
+    free(csd);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && !strcmp(argv[1], "--pyoma2")) return pyoma2_mode(argv[2]);
+    if (argc != 1) {
+        fprintf(stderr, "usage: %s [--pyoma2 DIR]\n", argv[0]);
+        return 2;
+    }
     test_peaks();
     test_svd_rank_one();
     test_two_modes();
