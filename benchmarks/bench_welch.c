@@ -12,7 +12,8 @@
  *          replacement, so the PSD sees the same samples as SciPy) on every channel of
  *          every record - only when this build has regia/sensor_qc.h;
  *   csd    regia_welch, kind CSD (the full nch x nch matrix per record).
- * Writes DIR/regia_psd.f64, DIR/regia_csd.f64 and DIR/regia_timing.json.
+ * Writes DIR/regia_psd.f64, DIR/regia_csd.f64 and DIR/regia_timing.json (with the
+ * number of channels carrying each QC flag).
  * Validation (exit 1): every op returns OK, every repetition gives the same bits, the
  * values are finite, the CSD's diagonal equals the PSD.  Exit 2: usage or input error.
  */
@@ -131,7 +132,7 @@ int main(int argc, char **argv)
         t_csd[1][r] = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
         if (r && memcmp(csd, csd2, sizeof(double) * ncsd)) bad = fprintf(stderr, "bench_welch: csd repetition %d differs\n", r);
     }
-    long long qc_flagged = 0;
+    long long qc_flagged = 0, qc_bits[32] = {0};
 #if HAVE_QC
     regia_qc_cfg_t qcfg;
     regia_qc_defaults(&qcfg, fs);
@@ -147,6 +148,7 @@ int main(int argc, char **argv)
                 return 1;
             }
             qc_flagged += res.flags != 0;
+            for (int b = 0; b < 32 && r == 0; b++) qc_bits[b] += (res.flags >> b) & 1u;
         }
         t_qc[0][r] = clock_s(CLOCK_MONOTONIC) - w0;
         t_qc[1][r] = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
@@ -170,6 +172,17 @@ int main(int argc, char **argv)
     fprintf(f, " \"psd_wall_s\": %.6g, \"psd_cpu_s\": %.6g, \"csd_wall_s\": %.6g, \"csd_cpu_s\": %.6g", median(t_psd[0], reps),
             median(t_psd[1], reps), median(t_csd[0], reps), median(t_csd[1], reps));
     if (HAVE_QC) fprintf(f, ", \"qc_wall_s\": %.6g, \"qc_cpu_s\": %.6g", median(t_qc[0], reps), median(t_qc[1], reps));
+#if HAVE_QC
+    fprintf(f, ", \"qc_flag_channels\": {");
+    for (int b = 0, first = 1; b < REGIA_QC_NFLAGS; b++) {
+        if (!qc_bits[b]) continue;
+        char name[64];
+        regia_qc_flags_str(1u << b, name, sizeof name);
+        fprintf(f, "%s\"%s\": %lld", first ? "" : ", ", name, qc_bits[b]);
+        first = 0;
+    }
+    fprintf(f, "}");
+#endif
     fprintf(f, "}\n");
     fclose(f);
     regia_backend_close(&be);

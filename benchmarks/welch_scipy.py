@@ -110,7 +110,8 @@ def report(a):
         rows.append(("CSD matrix %dx%d per record" % (C, C), clock, S / rt["csd_%s_s" % clock],
                      S / st["csd_%s_s" % clock]))
         if rt.get("qc"):
-            rows.append(("QC + PSD", clock, S / (rt["qc_%s_s" % clock] + rt["psd_%s_s" % clock]), None))
+            rows.append(("QC + PSD (SciPy: PSD only, it has no QC)", clock,
+                         S / (rt["qc_%s_s" % clock] + rt["psd_%s_s" % clock]), S / st["psd_%s_s" % clock]))
     res = {"date": time.strftime("%Y-%m-%d", time.gmtime()), "records": R, "channels": C, "samples_per_channel": n,
            "fs": fs, "nperseg": nperseg, "samples": S, "regia": rt, "scipy": st, "max_rel_psd": e_psd,
            "max_rel_csd": e_csd, "tolerance": TOL, "qc_included": bool(rt.get("qc")), "valid": not problems,
@@ -133,8 +134,9 @@ def report(a):
     if rt.get("qc"):
         L += ["", "QC: regia_qc_channel (include/regia/sensor_qc.h) with its defaults at %g Hz, detection only "
               "(no spike replacement, so the PSD sees SciPy's samples): %.3g s of CPU for all channels; %d of %d channels "
-              "flagged. SciPy has no QC step: the QC + PSD row has no SciPy figure." % (fs, rt["qc_cpu_s"],
-              rt["qc_flagged_channels"], R * C)]
+              "flagged (channels per flag: %s). SciPy has no QC step: the QC + PSD row compares regia's QC + PSD with "
+              "SciPy's PSD alone." % (fs, rt["qc_cpu_s"], rt["qc_flagged_channels"], R * C,
+                                      ", ".join("%s %d" % kv for kv in rt.get("qc_flag_channels", {}).items()) or "none")]
     else:
         L += ["", "QC: not included - this build has no include/regia/sensor_qc.h, so the figures are PSD only."]
     L += ["", "SciPy side: one vectorised scipy.signal.welch call on the (records, channels, samples) array; the CSD "
