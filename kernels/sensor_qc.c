@@ -3,8 +3,9 @@
  *
  * The Hampel filter (Hampel 1974; Pearson et al. 2016, "Generalized Hampel filters")
  * keeps the window sorted while it slides (one binary-search insert and one delete per
- * sample) and takes the MAD as the k-th smallest of the two sorted deviation sequences on
- * either side of the median, so a sample costs O(w) moves instead of a sort.  Medians of
+ * sample, a memmove of at most w values each) and takes the MAD as the k-th smallest of
+ * the two sorted deviation sequences on either side of the median by binary search, so a
+ * sample costs O(w) moves and O(log w) comparisons instead of a sort.  Medians of
  * even-length windows are the mean of the two middle values (numpy.median's convention). */
 #include <math.h>
 #include <stdio.h>
@@ -131,40 +132,84 @@ static void win_remove(double *s, int64_t *n, double v)
     (*n)--;
 }
 
-/* Median and MAD of the sorted window s[0..w-1]. */
+/* Median and MAD of the sorted window s[0..w-1] in O(log w).  The deviations from the
+ * median m are two ascending sequences, left L_i = m - s[c-1-i] (i < c) and right R_j =
+ * s[c+j] - m (j < w - c), c the first index with s >= m; the MAD is the K-th smallest
+ * (K = w/2 + 1) of their union (the mean of the (K-1)-th and K-th for even w), found by
+ * binary search on how many of the K smallest come from the left. */
 static void win_med_mad(const double *s, int64_t w, double *med, double *mad)
 {
     double m = (w % 2) ? s[w / 2] : 0.5 * (s[w / 2 - 1] + s[w / 2]);
-    /* deviations: left L_k = m - s[c-1-k], right R_k = s[c+k] - m, both ascending */
-    int64_t c = lower_bound(s, w, m);
-    int64_t il = 0, ir = 0, need = w / 2; /* need-th (0-based) and, for even w, need-1-th */
-    double prev = 0, cur = 0;
-    for (int64_t k = 0; k <= need; k++) {
-        double l = (c - 1 - il >= 0) ? m - s[c - 1 - il] : INFINITY;
-        double r = (c + ir < w) ? s[c + ir] - m : INFINITY;
-        prev = cur;
-        if (l <= r) cur = l, il++; else cur = r, ir++;
+    int64_t c = lower_bound(s, w, m), nL = c, nR = w - c, K = w / 2 + 1;
+#define LDEV(i) (m - s[c - 1 - (i)])
+#define RDEV(j) (s[c + (j)] - m)
+    int64_t lo = K - nR > 0 ? K - nR : 0, hi = K < nL ? K : nL;
+    while (lo < hi) { /* smallest i with not (R_{K-i-1} > L_i) */
+        int64_t i = (lo + hi) / 2;
+        if (K - i > 0 && RDEV(K - i - 1) > LDEV(i)) lo = i + 1;
+        else hi = i;
     }
+    int64_t i = lo, j = K - lo;
+    double topL = i > 0 ? LDEV(i - 1) : -INFINITY, topR = j > 0 ? RDEV(j - 1) : -INFINITY;
+    double kth = topL >= topR ? topL : topR;
     *med = m;
-    *mad = (w % 2) ? cur : 0.5 * (prev + cur);
+    if (w % 2) {
+        *mad = kth;
+        return;
+    }
+    double second; /* the (K-1)-th: the largest of the taken ones without the K-th */
+    if (topL >= topR) second = fmax(i > 1 ? LDEV(i - 2) : -INFINITY, topR);
+    else second = fmax(topL, j > 1 ? RDEV(j - 2) : -INFINITY);
+    *mad = 0.5 * (second + kth);
+#undef LDEV
+#undef RDEV
+}
+
+/* Replace the value old (present) of the sorted window by new, moving only the values
+ * between their two positions. */
+static void win_replace(double *s, int64_t w, double old, double new)
+{
+    int64_t p = lower_bound(s, w, old), q = lower_bound(s, w, new);
+    if (q > p) {
+        memmove(s + p, s + p + 1, sizeof(double) * (size_t)(q - 1 - p));
+        s[q - 1] = new;
+    } else {
+        memmove(s + q + 1, s + q, sizeof(double) * (size_t)(p - q));
+        s[q] = new;
+    }
 }
 
 /* Hampel spikes of y[0..m-1]: flags spike[i], window medians into medv[i] (for the
- * spikes only). Returns the count. */
+ * spikes only). Returns the count.  Most samples are cleared without the exact MAD: the
+ * MAD is at least the K-th smallest deviation, K = (w + 1)/2 (the median of the
+ * deviations for odd w, the lower of the two middle ones for even w); with window indices
+ * lo < hi, hi - lo = K, s[lo] <= median <= s[hi], an interval [med - d, med + d] with
+ * d < min(med - s[lo], s[hi] - med) holds at most K - 1 values, so that minimum is a lower
+ * bound of the MAD, and a deviation within k 1.4826 times it is no spike. */
 static int64_t hampel(const double *y, int64_t m, int32_t h, double k, double min_abs, uint8_t *spike,
                       double *medv, double *win)
 {
     int64_t w = 0, count = 0;
+    const double kk = k * 1.4826;
     for (int64_t i = 0; i <= (int64_t)h && i < m; i++) win_insert(win, &w, y[i]);
     for (int64_t i = 0; i < m; i++) {
         if (i > 0) {
-            if (i + h < m) win_insert(win, &w, y[i + h]);
-            if (i - h - 1 >= 0) win_remove(win, &w, y[i - h - 1]);
+            int add = i + h < m, drop = i - h - 1 >= 0;
+            if (add && drop) win_replace(win, w, y[i - h - 1], y[i + h]);
+            else if (add) win_insert(win, &w, y[i + h]);
+            else if (drop) win_remove(win, &w, y[i - h - 1]);
         }
-        double med, mad;
-        win_med_mad(win, w, &med, &mad);
+        spike[i] = 0;
+        double med = (w % 2) ? win[w / 2] : 0.5 * (win[w / 2 - 1] + win[w / 2]);
         double dev = fabs(y[i] - med);
-        int is = mad > 0 ? dev > k * 1.4826 * mad : (min_abs > 0 && dev > min_abs);
+        if (w >= 3) {
+            int64_t K = (w + 1) / 2, lo = (w - 1 - K) / 2, hi = lo + K;
+            double lb = fmin(med - win[lo], win[hi] - med);
+            if (dev <= kk * lb) continue;
+        }
+        double mad;
+        win_med_mad(win, w, &med, &mad);
+        int is = mad > 0 ? dev > kk * mad : (min_abs > 0 && dev > min_abs);
         spike[i] = (uint8_t)is;
         if (is) medv[i] = med, count++;
     }

@@ -139,6 +139,49 @@ static void test_spikes(void)
     free(orig);
 }
 
+/* The sliding Hampel filter against a brute-force one (sort every window and its
+ * deviations), on quantised data full of ties and on smooth data, for odd and even
+ * (truncated) windows: the same spikes and the same replacements. */
+static void test_hampel_brute_force(void)
+{
+    enum { NB = 3000 };
+    double *x = malloc(sizeof(double) * NB), *y = malloc(sizeof(double) * NB), *dev = malloc(sizeof(double) * 64);
+    const int32_t halves[4] = {1, 2, 3, 7};
+    for (int q = 0; q < 2; q++)
+        for (int hh = 0; hh < 4; hh++) {
+            int32_t h = halves[hh];
+            normals(x, NB, 1.0, 40 + q);
+            for (int64_t i = 0; i < NB; i++) {
+                if (q == 0) x[i] = round(2 * x[i]) / 2; /* few distinct values: ties, MAD 0 */
+                else x[i] = sin(0.01 * (double)i) + 0.01 * x[i];
+                if (i % 97 == 5) x[i] += 8;
+            }
+            memcpy(y, x, sizeof(double) * NB);
+            regia_qc_cfg_t cfg;
+            regia_qc_defaults(&cfg, FS);
+            cfg.hampel_half = h;
+            cfg.hampel_k = 3;
+            cfg.spike_max_frac = 1;
+            regia_qc_result_t r = run(y, NULL, NB, &cfg, NULL, 0);
+            int64_t want = 0, mismatch = 0;
+            for (int64_t i = 0; i < NB; i++) {
+                int64_t lo = i - h < 0 ? 0 : i - h, hi = i + h >= NB ? NB - 1 : i + h, w = hi - lo + 1;
+                double med = window_median(x + lo, w);
+                for (int64_t j = 0; j < w; j++) dev[j] = fabs(x[lo + j] - med);
+                double mad = window_median(dev, w);
+                int is = mad > 0 && fabs(x[i] - med) > 3 * 1.4826 * mad;
+                want += is;
+                if ((is && y[i] != med) || (!is && y[i] != x[i])) mismatch++;
+            }
+            CHECK_MSG(r.n_spikes == want && mismatch == 0, "half-width %d, %s data: %lld spikes, brute force %lld, %lld samples differ",
+                      (int)h, q ? "smooth" : "quantised", (long long)r.n_spikes, (long long)want, (long long)mismatch);
+            CHECK(want > 25);
+        }
+    free(x);
+    free(y);
+    free(dev);
+}
+
 static void test_nan_and_gaps(void)
 {
     regia_qc_cfg_t cfg;
@@ -325,6 +368,7 @@ int main(void)
 {
     test_clean();
     test_spikes();
+    test_hampel_brute_force();
     test_nan_and_gaps();
     test_flat_clip_drift_dead();
     test_clock();
