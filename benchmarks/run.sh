@@ -11,7 +11,8 @@
 # bench_croston.sh (Croston family vs statsforecast 2.1.1), bench_queue.sh (queue simulation
 # vs Ciw 3.2.7), bench_ingest_waitlist.sh (5 M bookings at 1 and 2 ranks); structural
 # sensors: bench_welch.sh (QC + Welch PSD and CSD vs scipy.signal 1.14.1), bench_ssi.sh (SSI with
-# automatic modes per record vs pyOMA-2 1.4.3 and koma-python 1.3.6).
+# automatic modes per record vs pyOMA-2 1.4.3 and koma-python 1.3.6), bench_gev.sh (GEV fits vs
+# evd::fgev 2.3.6.1).
 # Exit status: 0 all valid and targets met; 1 a wrong or missing result; 3 valid results
 # but a target missed (the results file is written in every case it can be).
 set -uo pipefail
@@ -85,4 +86,5 @@ wl_bench "queue simulation vs Ciw" "$here/bench_queue.sh" "$BUILD"
 wl_bench "ingest waitlist (5 M bookings)" "$here/bench_ingest_waitlist.sh" "$BUILD"
 wl_bench "Welch spectra (QC + PSD, CSD) vs scipy" "$here/bench_welch.sh" "$BUILD"
 wl_bench "SSI per record vs pyOMA-2 and KOMA" "$here/bench_ssi.sh" "$BUILD"
+wl_bench "GEV fits vs evd::fgev" "$here/bench_gev.sh" "$BUILD"
 exit $rc
