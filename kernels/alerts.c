@@ -137,7 +137,7 @@ regia_status_t regia_alerts_daily(const int32_t *day, const uint8_t *valid, cons
         if (code & REGIA_ALERT_C_MODES)
             append(rs, REGIA_ALERT_REASON_LEN, "; %d with >= %d modes agreeing beyond %g sigma", (int)o->n_modes_agree,
                    (int)cfg->modes_min, cfg->z_mode);
-        if (code & REGIA_ALERT_C_EXCEED && !(code & REGIA_ALERT_C_PERSIST))
+        if ((code & REGIA_ALERT_C_EXCEED) && o->level == REGIA_ALERT_YELLOW)
             append(rs, REGIA_ALERT_REASON_LEN, " (yellow at >= %d)", (int)cfg->yellow_records);
         if (code & REGIA_ALERT_C_EWMA) append(rs, REGIA_ALERT_REASON_LEN, "; EWMA signal on %d", (int)o->ewma_signals);
         if (code & REGIA_ALERT_C_CUSUM) append(rs, REGIA_ALERT_REASON_LEN, "; CUSUM signal on %d", (int)o->cusum_signals);

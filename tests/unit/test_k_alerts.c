@@ -9,6 +9,8 @@
 
 #include "check.h"
 #include "regia/alerts.h"
+#include "regia/novelty.h"
+#include "regia/rng.h"
 
 enum { MAXR = 128 };
 
@@ -132,9 +134,70 @@ static void test_modes(void)
     CHECK(!strcmp(regia_alert_level_name(REGIA_ALERT_RED), "red") && !strcmp(regia_alert_level_name(7), "?"));
 }
 
+/* The chain as a run uses it: 60 days of 144 records, three modes following a bilinear
+ * temperature law with freezing nights in the first weeks, 5 % of the records flagged by
+ * QC, a bilinear model fitted on days 0-29, EWMA on D^2, daily alerts; damage (-1.5 % on
+ * every mode, -3 % on mode 1) from day 45: no red before it, red within 2 days. */
+static void test_chain(void)
+{
+    enum { DAYS = 60, PER = 144, NR = DAYS * PER, P = 3, DAMAGE_DAY = 45 };
+    static double f[NR * P], T[NR], d2[NR], z[NR * P];
+    static int32_t day[NR];
+    static uint8_t valid[NR], train[NR], ew[NR];
+    const double f0[P] = {2.3, 5.1, 8.7}, below[P] = {-0.05, -0.12, -0.2}, above[P] = {-0.003, -0.008, -0.012};
+    for (int64_t r = 0; r < NR; r++) {
+        double u[4], g[4];
+        regia_rng_uniform4(3, 1, 0, (uint32_t)r, u);
+        regia_rng_normal4(3, 2, 0, (uint32_t)r, g);
+        double d = (double)r / PER;
+        T[r] = 8 - 10 * cos(2 * M_PI * d / 120.0) - 5 * cos(2 * M_PI * d) + 0.5 * g[3]; /* cold start */
+        day[r] = (int32_t)(r / PER);
+        valid[r] = u[0] > 0.05;
+        train[r] = day[r] < 30 && valid[r];
+        for (int j = 0; j < P; j++) {
+            double v = f0[j] + (T[r] < 0 ? below[j] * T[r] : above[j] * T[r]) + 0.002 * (j + 1) * g[j];
+            if (day[r] >= DAMAGE_DAY) v *= j == 1 ? 0.97 : 0.985;
+            f[r * P + j] = v;
+        }
+        if (!valid[r]) f[r * P + 1] = NAN; /* what a flagged record may hold */
+    }
+    regia_comp_cfg_t cc;
+    regia_comp_defaults(&cc);
+    cc.model = REGIA_COMP_BILINEAR;
+    cc.alpha = 0.001;
+    regia_novelty_model_t m;
+    CHECK_OK(regia_novelty_fit(f, T, NR, P, train, &cc, &m));
+    CHECK_OK(regia_novelty_score(&m, f, T, NR, NULL, z, d2));
+    /* EWMA of D^2 with the training mean and std of D^2 */
+    double s1 = 0, s2 = 0;
+    int64_t nt = 0;
+    for (int64_t r = 0; r < NR; r++)
+        if (train[r] && isfinite(d2[r])) s1 += d2[r], s2 += d2[r] * d2[r], nt++;
+    double mu = s1 / (double)nt, sd = sqrt(s2 / (double)nt - mu * mu);
+    CHECK_OK(regia_ewma(d2, NR, mu, sd, 0.05, 3.5, 1, NULL, NULL, NULL, ew));
+    regia_alert_cfg_t cfg;
+    regia_alert_defaults(&cfg);
+    regia_alert_day_t out[DAYS];
+    CHECK_OK(regia_alerts_daily(day, valid, d2, NR, m.threshold, ew, NULL, z, P, 0, DAYS, &cfg, out));
+    int first_red = -1, red_before = 0, yellow_before = 0;
+    for (int i = 0; i < DAYS; i++) {
+        if (out[i].level == REGIA_ALERT_RED && i < DAMAGE_DAY) red_before++;
+        if (out[i].level == REGIA_ALERT_YELLOW && i < DAMAGE_DAY) yellow_before++;
+        if (out[i].level == REGIA_ALERT_RED && i >= DAMAGE_DAY && first_red < 0) first_red = i;
+    }
+    fprintf(stderr, "chain: %d yellow days before the damage; day %d: %s\n", yellow_before, DAMAGE_DAY, out[DAMAGE_DAY].reason);
+    CHECK_MSG(red_before == 0, "%d red days before the damage", red_before);
+    CHECK_MSG(yellow_before <= 3, "%d yellow days before the damage", yellow_before);
+    CHECK_MSG(first_red >= DAMAGE_DAY && first_red <= DAMAGE_DAY + 1, "first red on day %d (damage on day %d): %s",
+              first_red, DAMAGE_DAY, first_red >= 0 ? out[first_red].reason : out[DAMAGE_DAY].reason);
+    for (int i = DAMAGE_DAY + 1; i < DAYS; i++) CHECK(out[i].level == REGIA_ALERT_RED);
+    regia_novelty_free(&m);
+}
+
 int main(void)
 {
     test_rule();
     test_modes();
+    test_chain();
     return check_done();
 }
