@@ -179,15 +179,16 @@ static void win_replace(double *s, int64_t w, double old, double new)
     }
 }
 
-/* Hampel spikes of y[0..m-1]: flags spike[i], window medians into medv[i] (for the
- * spikes only). Returns the count.  Most samples are cleared without the exact MAD: the
+/* Hampel spikes of y[0..m-1]: clean[i] = the window median where y[i] is a spike (a spike
+ * deviates from its median, so clean[i] != y[i] exactly there; clean holds a copy of y on
+ * entry). Returns the count.  Most samples are cleared without the exact MAD: the
  * MAD is at least the K-th smallest deviation, K = (w + 1)/2 (the median of the
  * deviations for odd w, the lower of the two middle ones for even w); with window indices
  * lo < hi, hi - lo = K, s[lo] <= median <= s[hi], an interval [med - d, med + d] with
  * d < min(med - s[lo], s[hi] - med) holds at most K - 1 values, so that minimum is a lower
  * bound of the MAD, and a deviation within k 1.4826 times it is no spike. */
-static int64_t hampel(const double *y, int64_t m, int32_t h, double k, double min_abs, uint8_t *spike,
-                      double *medv, double *win)
+static int64_t hampel(const double *y, int64_t m, int32_t h, double k, double min_abs, double *clean,
+                      double *win)
 {
     int64_t w = 0, count = 0;
     const double kk = k * 1.4826;
@@ -199,7 +200,6 @@ static int64_t hampel(const double *y, int64_t m, int32_t h, double k, double mi
             else if (add) win_insert(win, &w, y[i + h]);
             else if (drop) win_remove(win, &w, y[i - h - 1]);
         }
-        spike[i] = 0;
         double med = (w % 2) ? win[w / 2] : 0.5 * (win[w / 2 - 1] + win[w / 2]);
         double dev = fabs(y[i] - med);
         if (w >= 3) {
@@ -210,8 +210,7 @@ static int64_t hampel(const double *y, int64_t m, int32_t h, double k, double mi
         double mad;
         win_med_mad(win, w, &med, &mad);
         int is = mad > 0 ? dev > kk * mad : (min_abs > 0 && dev > min_abs);
-        spike[i] = (uint8_t)is;
-        if (is) medv[i] = med, count++;
+        if (is) clean[i] = med, count++;
     }
     return count;
 }
@@ -293,9 +292,8 @@ regia_status_t regia_qc_channel(double *x, const double *t, int64_t n, const reg
                                 regia_qc_result_t *res)
 {
     regia_status_t st = REGIA_OK;
-    double *y = NULL, *clean = NULL, *medv = NULL, *scratch = NULL;
+    double *ybuf = NULL, *clean = NULL, *scratch = NULL;
     int64_t *pos = NULL;
-    uint8_t *spike = NULL;
     int64_t *keep_pos = res->spike_pos, keep_cap = res->spike_cap;
     memset(res, 0, sizeof *res);
     res->spike_pos = keep_pos, res->spike_cap = keep_pos ? keep_cap : 0;
@@ -306,26 +304,31 @@ regia_status_t regia_qc_channel(double *x, const double *t, int64_t n, const reg
     res->n = n;
     size_t nn = (size_t)(n > 0 ? n : 1);
     int32_t S = cfg->drift_segments;
-    y = malloc(sizeof(double) * nn);
     clean = malloc(sizeof(double) * nn);
-    pos = malloc(sizeof(int64_t) * nn);
-    spike = calloc(nn, 1);
-    medv = malloc(sizeof(double) * nn);
     size_t nscr = nn + (size_t)S * (size_t)(S + 1) + 2 * (size_t)cfg->hampel_half + 2;
     scratch = malloc(sizeof(double) * nscr);
-    if (!y || !clean || !pos || !spike || !medv || !scratch)
-        REGIA_TRY(REGIA_FAIL(REGIA_ERR_NOMEM, "sensor QC: out of memory (%lld samples)", (long long)n));
+    if (!clean || !scratch) REGIA_TRY(REGIA_FAIL(REGIA_ERR_NOMEM, "sensor QC: out of memory (%lld samples)", (long long)n));
 
-    /* NaN runs, compaction */
+    /* NaN runs; with any, the finite samples are compacted into y with their positions */
     int64_t m = 0, run = 0;
     for (int64_t i = 0; i < n; i++) {
         if (isfinite(x[i])) {
-            y[m] = x[i], pos[m] = i, m++;
             run = 0;
         } else {
             res->n_nan++;
             if (++run > res->nan_longest) res->nan_longest = run;
         }
+    }
+    const double *y = x;
+    if (res->n_nan) {
+        ybuf = malloc(sizeof(double) * nn);
+        pos = malloc(sizeof(int64_t) * nn);
+        if (!ybuf || !pos) REGIA_TRY(REGIA_FAIL(REGIA_ERR_NOMEM, "sensor QC: out of memory (%lld samples)", (long long)n));
+        for (int64_t i = 0; i < n; i++)
+            if (isfinite(x[i])) ybuf[m] = x[i], pos[m] = i, m++;
+        y = ybuf;
+    } else {
+        m = n;
     }
     res->n_finite = m;
     if (res->n_nan) res->flags |= REGIA_QC_NAN;
@@ -354,14 +357,10 @@ regia_status_t regia_qc_channel(double *x, const double *t, int64_t n, const reg
     /* spikes */
     memcpy(clean, y, sizeof(double) * (size_t)m);
     if (cfg->hampel_half > 0 && m >= 3) {
-        res->n_spikes = hampel(y, m, cfg->hampel_half, cfg->hampel_k, cfg->spike_min_abs, spike, medv, scratch);
+        res->n_spikes = hampel(y, m, cfg->hampel_half, cfg->hampel_k, cfg->spike_min_abs, clean, scratch);
         int64_t stored = 0;
-        for (int64_t i = 0; i < m; i++) {
-            if (!spike[i]) continue;
-            clean[i] = medv[i];
-            if (stored < res->spike_cap) res->spike_pos[stored++] = pos[i];
-            if (cfg->hampel_replace) x[pos[i]] = medv[i];
-        }
+        for (int64_t i = 0; i < m && stored < res->spike_cap; i++)
+            if (clean[i] != y[i]) res->spike_pos[stored++] = pos ? pos[i] : i;
         if (res->n_spikes > cfg->spike_tolerance) {
             res->flags |= REGIA_QC_SPIKE;
             if (cfg->hampel_replace && (double)res->n_spikes <= cfg->spike_max_frac * (double)n)
@@ -402,12 +401,14 @@ regia_status_t regia_qc_channel(double *x, const double *t, int64_t n, const reg
         res->drift_limit = fmax(cfg->drift_abs, cfg->drift_rel * 1.4826 * mad);
         if (fabs(res->drift) > res->drift_limit) res->flags |= REGIA_QC_DRIFT;
     }
+    /* last: the replacement in the caller's array (y may be that array) */
+    if (cfg->hampel_replace && res->n_spikes > 0)
+        for (int64_t i = 0; i < m; i++)
+            if (clean[i] != y[i]) x[pos ? pos[i] : i] = clean[i];
 err:
-    free(y);
+    free(ybuf);
     free(clean);
     free(pos);
-    free(spike);
-    free(medv);
     free(scratch);
     return st;
 }
