@@ -21,8 +21,8 @@
  *            with cumulative variance >= pca_var_frac, at most p - 1).  Residual =
  *            f - reconstruction from the first q scores (in Hz); the novelty feature is the
  *            vector of the last p - q scores.  No temperature needed (temp may be NULL).
- * LINEAR / BILINEAR are fitted by least squares (LAPACKE dgels, all p frequencies at
- * once) on the training records; design columns in the order
+ * LINEAR / BILINEAR are fitted by least squares (LAPACKE dgelsd, SVD with a rank check,
+ * all p frequencies at once) on the training records; design columns in the order
  *   [1, basis(T(r)), basis(T(r-1)), ..., basis(T(r-L))]
  * with basis = {T} (LINEAR) or {min(T-Tb,0), max(T-Tb,0)[, 1{T<Tb}]} (BILINEAR); the
  * feature is the residual vector (dimension p).
