@@ -278,28 +278,37 @@ static regia_status_t resample(const char *name, const row_t *r, const double *v
     const double dt = 1e9 / fs; /* ns */
     const int64_t ta = r[i0].t;   /* times below are relative to it, in ns (doubles hold them exactly) */
 #define REL(i) ((double)(r[i].t - ta))
-    /* the grid's phase: the mean deviation of the stamps from the grid anchored at the first */
-    double mean = 0;
-    for (size_t i = i0; i < i1; i++) mean += REL(i) - dt * nearbyint(REL(i) / dt);
-    mean /= (double)(i1 - i0);
-    const double t0 = mean;
+    /* the stamps' own clock: a straight line through them by least squares (time against
+     * the stamp's number in the piece); the jitter is the deviation from it, and the grid
+     * starts at the line's time of the first stamp */
+    const size_t m = i1 - i0;
+    double xb = (double)(m - 1) / 2, yb = 0, sxy = 0, sxx = 0;
+    for (size_t i = i0; i < i1; i++) yb += REL(i);
+    yb /= (double)m;
+    for (size_t i = i0; i < i1; i++) {
+        double x = (double)(i - i0) - xb;
+        sxy += x * (REL(i) - yb);
+        sxx += x * x;
+    }
+    const double slope = sxx > 0 ? sxy / sxx : dt, t0 = yb - slope * xb;
     double s2 = 0, mx = 0;
     size_t worst = i0;
     for (size_t i = i0; i < i1; i++) {
-        double x = REL(i) - t0, dv = fabs(x - dt * nearbyint(x / dt));
+        double dv = fabs(REL(i) - (t0 + slope * (double)(i - i0)));
         s2 += dv * dv;
         if (dv > mx) mx = dv, worst = i;
     }
     if (mx > o->max_jitter * dt)
         return REGIA_FAIL(REGIA_ERR_INVALID, "%s: line %lld: time stamps too irregular to resample: this stamp is "
-                          "%.3g ms off the %g Hz grid (more than %g sample intervals; rms of the deviations %.3g ms)",
-                          name, (long long)r[worst].line, mx * 1e-6, fs, o->max_jitter,
+                          "%.3g ms off the straight line through the stamps (more than %g sample intervals of %g Hz; rms of the "
+                          "deviations %.3g ms)",
+                          name, (long long)r[worst].line, mx * 1e-6, o->max_jitter, fs,
                           sqrt(s2 / (double)(i1 - i0)) * 1e-6);
     *sum2 += s2;
     *nst += (int64_t)(i1 - i0);
     if (mx > F->jitter_max_s * 1e9) F->jitter_max_s = mx * 1e-9;
-    /* the grid points nearest the first and last stamps (within max_jitter of them) */
-    int64_t k0 = (int64_t)nearbyint((REL(i0) - t0) / dt), k1 = (int64_t)nearbyint((REL(i1 - 1) - t0) / dt);
+    /* from the line's first stamp to the grid point nearest the last stamp */
+    int64_t k0 = 0, k1 = (int64_t)nearbyint((REL(i1 - 1) - t0) / dt);
     int64_t n = k1 - k0 + 1;
     if (n < 1) n = 1;
     for (int c = 0; c < nch; c++) {
@@ -565,8 +574,18 @@ regia_status_t regia_sensor_csv_parse(const char *name, const char *buf, size_t 
         double s2 = 0;
         int64_t nst = 0;
         size_t i0 = 0;
+        const double dt = 1e9 / fs;
         for (size_t i = 1; i <= nr; i++) {
             if (i < nr && r[i].t - r[i - 1].t <= gap) continue;
+            /* a long step followed by a short one is a stamp off its place, not a gap */
+            if (i + 1 < nr && (double)(r[i + 1].t - r[i].t) < (1 - 2 * o->max_jitter) * dt) {
+                st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: line %lld: time stamps too irregular to resample: a step of "
+                                "%.3g ms (%.2f sample intervals of %g Hz) and then one of %.3g ms: a stamp more than %g "
+                                "sample intervals off its place, not a gap", name, (long long)r[i].line,
+                                (double)(r[i].t - r[i - 1].t) * 1e-6, (double)(r[i].t - r[i - 1].t) / dt, fs,
+                                (double)(r[i + 1].t - r[i].t) * 1e-6, o->max_jitter);
+                goto err;
+            }
             if ((st = resample(name, r, val, nch, i0, i, fs, col, o, F, &s2, &nst))) goto err;
             i0 = i;
         }

@@ -118,13 +118,15 @@ void regia_sensor_file_free(regia_sensor_file_t *F);
  *     time stamps (steps over 3 times the median left out as gaps) within rate_tol, else an
  *     error giving both; without a stated rate, the mean step's, rounded to a whole number
  *     of Hz when within rate_tol of it;
- *   - a step longer than gap_factor / fs starts a new trace (a gap);
- *   - each piece is resampled onto the uniform grid t0 + k / fs (t0: the phase that makes
- *     the mean deviation of the stamps zero; k from the grid point nearest the first stamp
- *     to the one nearest the last) by linear interpolation between the two stamps around
- *     each grid time (the nearest stamp beyond the ends); the deviation of each stamp from its nearest grid
- *     point is the jitter (rms and max, per trace and per file); a max above
- *     max_jitter / fs is an error (the stamps are too irregular to resample);
+ *   - a step longer than gap_factor / fs starts a new trace (a gap), unless the next step
+ *     is shorter than (1 - 2 max_jitter) / fs: a stamp off its place, an error;
+ *   - each piece is resampled onto the uniform grid t0 + k / fs by linear interpolation
+ *     between the two stamps around each grid time (the nearest stamp beyond the ends);
+ *     t0 is the time of the first stamp on the straight line fitted through the stamps by
+ *     least squares (time against the stamp's number), k runs to the grid point nearest
+ *     the last stamp; the deviation of each stamp from that line is the jitter (rms and
+ *     max, per trace and per file); a max above max_jitter / fs is an error (the stamps
+ *     are too irregular to resample);
  *   - missing values (empty, NA, NaN) stay NaN; a run longer than max_nan_run samples in a
  *     channel is an error naming the channel and the lines. */
 typedef enum { REGIA_DATE_DMY, REGIA_DATE_MDY, REGIA_DATE_ISO } regia_date_order_t;
