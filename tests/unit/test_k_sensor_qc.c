@@ -197,6 +197,7 @@ static void test_nan_and_gaps(void)
     CHECK(r.flags & REGIA_QC_NAN);
     CHECK(!regia_qc_fit_modal(r.flags));
     CHECK(r.n_spikes == 1 && pos[0] == 2000);
+    CHECK(fabs(x[2000]) < 0.1); /* replaced at its own position, past the NaN run */
     CHECK(isfinite(r.rms) && isfinite(r.peak));
     CHECK(isnan(x[1010])); /* NaN stays NaN */
 
@@ -348,6 +349,24 @@ static void test_clock(void)
     CHECK_OK(regia_qc_clock_offset(a, b, n, 0, &lag, &corr));
     CHECK_MSG(fabs(lag - 12.4) < 0.1, "noisy delay 12.4 estimated %g", lag);
     CHECK(corr > 0.5 && corr < 0.95);
+    /* from OpenMP threads (plans under the library's FFTW planner lock): the serial answers */
+    {
+        enum { NT = 8 };
+        static double aa[NT][4000], bb[NT][4000];
+        double lag_s[NT], lag_p[NT], c_s[NT], c_p[NT];
+        int okp[NT];
+        for (int k = 0; k < NT; k++) {
+            delayed(aa[k], 4000, 0.0, 50 + k);
+            delayed(bb[k], 4000, 0.7 * k - 2.0, 50 + k);
+            CHECK_OK(regia_qc_clock_offset(aa[k], bb[k], 4000, 64, &lag_s[k], &c_s[k]));
+        }
+#pragma omp parallel for num_threads(4)
+        for (int k = 0; k < NT; k++) okp[k] = regia_qc_clock_offset(aa[k], bb[k], 4000, 64, &lag_p[k], &c_p[k]);
+        for (int k = 0; k < NT; k++) {
+            CHECK(okp[k] == REGIA_OK && lag_p[k] == lag_s[k] && c_p[k] == c_s[k]);
+            CHECK_MSG(fabs(lag_s[k] - (0.7 * k - 2.0)) < 0.05, "delay %g estimated %g", 0.7 * k - 2.0, lag_s[k]);
+        }
+    }
     /* unrelated channels: low correlation */
     normals(a, n, 1.0, 30);
     normals(b, n, 1.0, 31);
