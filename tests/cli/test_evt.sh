@@ -51,6 +51,21 @@ sys.exit(1 if bad else 0)
 PY
 echo "ok: Port Pirie = Coles (2001): $(grep '^portpirie,return_level,100' "$D/pp.csv")"
 
+# --- a job file gives the same run as the options ---------------------------------------------
+cat >"$D/pp.ini" <<INI
+[job]
+domain = evt
+output = $D/ppjob.nc
+[evt]
+input = $REF
+block = none
+return_periods = 10, 100
+units = m
+INI
+"$REGIA" evt "$D/pp.ini" -q || fail "regia evt JOBFILE"
+cmp -s "$D/pp.csv" "$D/ppjob.csv" || fail "the job file's CSV differs from the options' run"
+echo "ok: regia evt JOBFILE = regia evt --options"
+
 # --- block maxima of a daily series: years and months in UTC, missing values skipped ---------
 $PY - "$D/daily.csv" "$D/expect.csv" <<'PY'
 import csv, datetime, math, random, sys
