@@ -9,6 +9,8 @@
 
 #include "check.h"
 #include "regia/modal_track.h"
+#include "regia/rng.h"
+#include "regia/ssi.h"
 
 #define NCH 3
 
@@ -157,9 +159,88 @@ static void test_optimal_assignment(void)
     CHECK(!strcmp(regia_track_event_name(REGIA_TRACK_EV_SPLIT), "split"));
 }
 
+/* Random cases against brute force: every permutation of the padded cost matrix (as the
+ * header defines the cost; inadmissible pairs cost BIG), the cheapest one's admissible
+ * pairs are the matches. */
+static int perm_next(int *a, int n)
+{
+    int i = n - 2;
+    while (i >= 0 && a[i] >= a[i + 1]) i--;
+    if (i < 0) return 0;
+    int j = n - 1;
+    while (a[j] <= a[i]) j--;
+    int t = a[i];
+    a[i] = a[j], a[j] = t;
+    for (int l = i + 1, r = n - 1; l < r; l++, r--) t = a[l], a[l] = a[r], a[r] = t;
+    return 1;
+}
+
+static void test_random_vs_brute_force(void)
+{
+    const double BIGC = 1e9;
+    int bad = 0, matched_total = 0;
+    for (uint32_t trial = 0; trial < 300; trial++) {
+        double u[4 * 16], g[4 * 16];
+        for (uint32_t q = 0; q < 16; q++) {
+            regia_rng_uniform4(5, trial, 0, q, u + 4 * q);
+            regia_rng_normal4(5, trial, 1, q, g + 4 * q);
+        }
+        int nt = 1 + (int)(u[0] * 5), nm = 1 + (int)(u[1] * 5), ui = 2, gi = 0;
+        regia_track_cfg_t cfg;
+        regia_track_defaults(&cfg);
+        regia_tracker_t tr;
+        CHECK_OK(regia_track_init(&tr, 2, &cfg));
+        double f[5], sh[5 * 2 * 2];
+        for (int k = 0; k < nt; k++) {
+            f[k] = 2.0 + 0.25 * k + 0.05 * u[ui++]; /* close tracks: many admissible pairs */
+            for (int c = 0; c < 4; c++) sh[k * 4 + c] = g[gi++];
+        }
+        CHECK_OK(regia_track_update(&tr, 0, nt, f, NULL, sh, NULL));
+        for (int m = 0; m < nm; m++) {
+            int k = (int)(u[ui++] * nt);
+            f[m] = tr.tracks[k].f_last * (1 + 0.12 * (u[ui++] - 0.5));
+            for (int c = 0; c < 4; c++) sh[m * 4 + c] = tr.tracks[k].shape_last[c] + 0.25 * g[gi++];
+        }
+        int32_t tk[5];
+        int N = nt > nm ? nt : nm, perm[5], best_perm[5];
+        double cost[5][5];
+        for (int m = 0; m < N; m++)
+            for (int k = 0; k < N; k++) {
+                cost[m][k] = BIGC;
+                if (m >= nm || k >= nt) continue;
+                double df = fabs(f[m] - tr.tracks[k].f_last) / tr.tracks[k].f_last;
+                double nrm = 0;
+                double s2[4];
+                for (int c = 0; c < 4; c++) nrm += sh[m * 4 + c] * sh[m * 4 + c];
+                for (int c = 0; c < 4; c++) s2[c] = sh[m * 4 + c] / sqrt(nrm);
+                double mac = regia_ssi_mac(s2, tr.tracks[k].shape_last, 2);
+                if (df <= cfg.df_tol && mac >= cfg.mac_min)
+                    cost[m][k] = df / cfg.df_tol + (1 - mac) / (1 - cfg.mac_min);
+            }
+        for (int i = 0; i < N; i++) perm[i] = i;
+        double best = INFINITY;
+        do {
+            double c = 0;
+            for (int m = 0; m < N; m++) c += cost[m][perm[m]];
+            if (c < best) best = c, memcpy(best_perm, perm, sizeof perm);
+        } while (perm_next(perm, N));
+        CHECK_OK(regia_track_update(&tr, 1, nm, f, NULL, sh, tk));
+        for (int m = 0; m < nm; m++) {
+            int want = cost[m][best_perm[m]] < BIGC ? best_perm[m] : -1;
+            int got = tk[m] < nt ? tk[m] : -1;
+            if (want != got) bad++;
+            matched_total += want >= 0;
+        }
+        regia_track_free(&tr);
+    }
+    CHECK_MSG(bad == 0, "%d modes assigned unlike the brute-force optimum", bad);
+    CHECK(matched_total > 300);
+}
+
 int main(void)
 {
     test_sequence();
     test_optimal_assignment();
+    test_random_vs_brute_force();
     return check_done();
 }
