@@ -26,6 +26,11 @@ with open(f"{d}/good.csv", "w") as f:
     f.write("a,b,c\n")
     for r in y: f.write(",".join(repr(float(v)) for v in r) + "\n")
 np.save(f"{d}/f4.npy", y.astype(np.float32))
+with open(f"{d}/export.csv", "w") as f:  # a sensor export: time column, units, comments
+    f.write("# structure: bridge_a\n# sensor: s01\ntime,acc_x [m/s2],acc_y [m/s2],acc_z [m/s2],temp [degC]\n")
+    t0 = np.datetime64("2024-03-01T00:00:00.000")
+    for k, r in enumerate(y):
+        f.write(str(t0 + np.timedelta64(50 * k, "ms")) + "Z," + ",".join(repr(float(v)) for v in r) + ",12.5\n")
 np.save(f"{d}/three.npy", np.zeros((10, 2, 2)))
 z = y.copy(); z[100, 1] = np.nan; np.save(f"{d}/nan.npy", z)
 raw = open(f"{d}/good.npy", "rb").read(); open(f"{d}/trunc.npy", "wb").write(raw[: len(raw) // 2])
@@ -70,6 +75,9 @@ m --input "$D/good.npy" --fs 20 --output "$D/a.h5" >"$D/log_a" 2>&1 || { cat "$D
 m --input "$D/good.csv" --fs 20 --output "$D/b.h5" >"$D/log_b" 2>&1 || { cat "$D/log_b"; fail "csv run"; }
 m --input "$D/good.npy" --fs 20 --channels 2,ch0 --references ch0 --start 10 --duration 150 --output "$D/c.h5" \
   >"$D/log_c" 2>&1 || { cat "$D/log_c"; fail "selection run"; }
+m --input "$D/export.csv" --output "$D/e.h5" >"$D/log_e" 2>&1 || { cat "$D/log_e"; fail "sensor-export run"; }
+grep -q "(sensor-csv): 3 channels x 4000 samples at 20 Hz" "$D/log_e" || { cat "$D/log_e"; fail "sensor export: channels"; }
+expect_fail "export fs disagrees" "export.csv" m --input "$D/export.csv" --fs 25 --output "$D/o.h5"
 /usr/bin/python3 - "$D" <<'PY' || fail "npy and CSV runs"
 import sys, h5py, numpy as np
 d = sys.argv[1]
@@ -84,6 +92,11 @@ names = [bytes(x).rstrip(b"\0").decode() for x in c["channel_name"][()]]
 assert names == ["ch2", "ch0"], names
 assert list(c["reference_channel"][()]) == [1]
 assert c.attrs["record_samples"] == 3000 and c["hankel_singular_value"].shape[0] == 20
+e = h5py.File(f"{d}/e.h5", "r")
+assert np.allclose(e["mode_frequency"][()], fa, rtol=1e-9), (e["mode_frequency"][()], fa)
+enames = [bytes(x).rstrip(b"\0").decode() for x in e["channel_name"][()]]
+assert enames == ["acc_x", "acc_y", "acc_z"], enames
+print("sensor export:", enames, e["mode_frequency"][()])
 print("selection:", names, c["mode_frequency"][()])
 PY
 echo "ok: npy and CSV give the same modes; channel, reference and window selection"
