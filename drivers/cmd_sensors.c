@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "regia/sensor_store.h"
 #include "regia/timeutil.h"
 #include "sensors_impl.h"
 
@@ -18,7 +19,7 @@ static void sn_release(regia_run_t *run, void *self)
     }
     void *p[] = {s->all_rec, s->all_mode, s->all_shape, s->track, s->mode_number, s->novelty, s->chart_stat,
                  s->threshold, s->n_features, s->n_tracks_all, s->n_ev, s->summary_track, s->why, s->track_f,
-                 s->alert_days, s->d_rms, s->d_peak, s->d_temp, s->d_nov, s->d_chart, s->d_freq, s->d_damp,
+                 s->alert_days, s->model_used, s->d_rms, s->d_peak, s->d_temp, s->d_nov, s->d_chart, s->d_freq, s->d_damp,
                  s->d_nrec, s->d_nleft, s->d_flags, s->d_alert, s->d_reason, s->gev, s->gev_n, s->gev_status,
                  s->rl, s->rl_lo, s->rl_hi};
     for (size_t i = 0; i < sizeof p / sizeof *p; i++) free(p[i]);
@@ -47,9 +48,10 @@ static void sn_report(regia_run_t *run, void *self)
         }
         char fr[16] = "-";
         if (first >= 0) regia_format_date(s->day0 + first, fr, sizeof fr);
-        regia_info(&run->ctx->log, "%-12s %d modes tracked (%d tracks), D2 threshold %.3g; %d yellow and %d red days "
-                   "(first red %s)%s%s", s->st[i].name, s->n_features[i], s->n_tracks_all[i], s->threshold[i], yellow,
-                   red, fr, s->why[i][0] ? "; " : "", s->why[i]);
+        regia_info(&run->ctx->log, "%-12s %d modes tracked (%d tracks), %s model, D2 threshold %.3g; %d yellow and %d "
+                   "red days (first red %s)%s%s", s->st[i].name, s->n_features[i], s->n_tracks_all[i],
+                   regia_comp_model_name(s->model_used[i]), s->threshold[i], yellow, red, fr, s->why[i][0] ? "; " : "",
+                   s->why[i]);
     }
 }
 
@@ -60,6 +62,9 @@ static void sn_manifest(regia_run_t *run, void *self, regia_manifest_t *m)
     regia_manifest_num(m, "structures", s->n_struct);
     regia_manifest_num(m, "records", (double)s->n_rec);
     regia_manifest_str(m, "novelty_model", s->comp_model);
+    if (s->n_files > 1)
+        for (int i = 0; i < s->n_files; i++)
+            regia_manifest_file_sha(m, "inputs", "sensor store file", regia_ss_file(s->store_h, i), s->file_sha[i]);
 }
 
 const regia_domain_t regia_domain_sensors = {

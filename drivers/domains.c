@@ -8,6 +8,7 @@ extern const regia_domain_t regia_domain_forecast;
 extern const regia_domain_t regia_domain_queue;
 extern const regia_domain_t regia_domain_evt;
 extern const regia_domain_t regia_domain_waitlist;
+extern const regia_domain_t regia_domain_sensors;
 extern const regia_domain_t regia_domain_ingest_env;
 extern const regia_domain_t regia_domain_ingest_waitlist;
 extern const regia_domain_t regia_domain_ingest_sensors;
@@ -18,6 +19,7 @@ const regia_domain_t *const regia_domains[] = {
     &regia_domain_queue,
     &regia_domain_evt,
     &regia_domain_waitlist,
+    &regia_domain_sensors,
     &regia_domain_ingest_env, /* `regia ingest env`: reached through the ingest command */
     &regia_domain_ingest_waitlist, /* `regia ingest waitlist`: through the ingest command */
     &regia_domain_ingest_sensors, /* `regia ingest sensors`: through the ingest command */

@@ -107,6 +107,8 @@ typedef struct sn {
     sn_chan_t *ch;
     void *trace;              /* store trace metadata (sensors_index.c)                     */
     void *store_h;            /* the open store (sensors_index.c)                           */
+    int n_files;              /* files of the store                                         */
+    char (*file_sha)[65];     /* their SHA-256                                              */
     int C;                    /* most acceleration channels of one structure                */
     int NF;                   /* frequency lines of the spectra (nfft / 2 + 1)              */
     int K;                    /* mode slots per record (max_modes)                          */
@@ -159,7 +161,8 @@ typedef struct sn {
     int32_t *n_ev;            /* n_struct x 4: track events new, lost, split, found          */
     int32_t *summary_track;   /* n_struct x K: the tracker's id of summary mode j            */
     char (*why)[256];         /* n_struct: why a structure was not scored ("" when it was)   */
-    regia_alert_day_t *alert_days; /* n_day: one structure's alerts (scratch)                */
+    regia_alert_day_t *alert_days; /* 2 x n_day: one structure's alerts (scratch)            */
+    int32_t *model_used;      /* n_struct: the compensation model fitted (regia_comp_model_t) */
     /* output ids */
     int v[64];
     char t0[32], t1[32];

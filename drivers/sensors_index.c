@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "regia/fileutil.h"
 #include "regia/sensor_store.h"
 #include "regia/timeutil.h"
 #include "sensors_impl.h"
@@ -125,6 +126,33 @@ static regia_status_t windows(sn_t *s, regia_sensor_store_t *h, int si, int64_t 
     return REGIA_OK;
 }
 
+/* Rank 0: the SHA-256 of every file of the store (s->file_sha) and of the store as a whole
+ * (run->input_sha: of the lines "NAME SHA\n" of its files, in the store's order; for a
+ * one-file store the file's own), broadcast. */
+static regia_status_t hash_store(regia_run_t *run, sn_t *s, regia_sensor_store_t *h)
+{
+    regia_status_t st = REGIA_OK;
+    int nf = regia_ss_nfiles(h);
+    s->n_files = nf;
+    s->file_sha = calloc((size_t)nf + 1, sizeof *s->file_sha);
+    char *lines = calloc((size_t)nf + 1, 4200 + 80);
+    if (!s->file_sha || !lines) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory hashing the store");
+    size_t n = 0;
+    for (int i = 0; i < nf && !st && run->ctx->rank == 0; i++) {
+        st = regia_sha256_file(regia_ss_file(h, i), s->file_sha[i]);
+        if (!st) n += (size_t)snprintf(lines + n, 4200 + 80, "%s %s\n", regia_ss_file(h, i), s->file_sha[i]);
+    }
+    if (!st && run->ctx->rank == 0) {
+        if (nf == 1) snprintf(run->input_sha, sizeof run->input_sha, "%s", s->file_sha[0]);
+        else regia_sha256_buf(lines, n, run->input_sha);
+    }
+    free(lines);
+    if ((st = regia_run_agree(run, st))) return st;
+    regia_run_bcast(run, run->input_sha, sizeof run->input_sha);
+    regia_run_bcast(run, s->file_sha, sizeof *s->file_sha * (size_t)nf);
+    return REGIA_OK;
+}
+
 /* Are the Welch and SSI settings usable on this structure's records? */
 static regia_status_t check_structure(sn_t *s, const sn_struct_t *S)
 {
@@ -153,6 +181,7 @@ regia_status_t sn_index(regia_run_t *run, void *self)
     if ((st = regia_run_agree(run, st))) goto err;
     s->store_h = h;
     s->synthetic = regia_ss_synthetic(h);
+    REGIA_TRY(hash_store(run, s, h));
     ns_all = regia_ss_nstructures(h);
     /* structures named in [input] structures must exist */
     for (int i = 0; i < regia_job_list_len(s->job, "input", "structures"); i++) {
@@ -265,4 +294,5 @@ void sn_index_release(sn_t *s)
     free(s->ch);
     free(s->rec_start);
     free(s->rec_struct);
+    free(s->file_sha);
 }

@@ -43,6 +43,21 @@ static int cmp_trk(const void *a, const void *b)
     return x->f < y->f ? -1 : x->f > y->f ? 1 : x->id - y->id;
 }
 
+/* The mode slot of record g that gives summary mode j: the slot of its own track `id`,
+ * else the slot whose mode_number is j + 1 nearest to the reference frequency; -1. */
+static int feature_slot(const sn_t *s, int64_t g, int j, int id, double f_ref)
+{
+    int best = -1;
+    double bd = INFINITY;
+    for (int m = 0; m < s->K; m++) {
+        if (s->track[g * s->K + m] == id) return m;
+        if (s->mode_number[g * s->K + m] != j + 1) continue;
+        double d = fabs(s->all_mode[(g * s->K + m) * 6] - f_ref);
+        if (d < bd) bd = d, best = m;
+    }
+    return best;
+}
+
 /* Tracking, features, novelty, chart, alerts and day aggregates of structure i. */
 static regia_status_t post_structure(sn_t *s, int i, double *buf, uint8_t *ubuf, int32_t *ibuf)
 {
@@ -60,6 +75,7 @@ static regia_status_t post_structure(sn_t *s, int i, double *buf, uint8_t *ubuf,
     double f[64], xi[64];
     sn_trk_t *sel = NULL;
     int64_t *hits = NULL;
+    int *alias = NULL;
     for (int64_t r = 0; r < R; r++) {
         const int64_t g = g0 + r;
         const sn_rec_t *rc = &s->all_rec[g];
@@ -90,7 +106,8 @@ static regia_status_t post_structure(sn_t *s, int i, double *buf, uint8_t *ubuf,
     int nt = tr.n_tracks;
     sel = calloc((size_t)nt + 1, sizeof *sel);
     hits = calloc((size_t)nt + 1, sizeof *hits);
-    if (!sel || !hits) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory tracking %s", S->name); goto err; }
+    alias = calloc((size_t)nt + 1, sizeof *alias);
+    if (!sel || !hits || !alias) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory tracking %s", S->name); goto err; }
     for (int64_t r = 0; r < R; r++)
         if (use[r])
             for (int m = 0; m < K; m++) {
@@ -105,12 +122,26 @@ static regia_status_t post_structure(sn_t *s, int i, double *buf, uint8_t *ubuf,
     if (p > K) p = K;
     s->n_features[i] = p;
     for (int j = 0; j < p; j++) s->summary_track[i * K + j] = sel[j].id;
+    /* tracks that stand for a summary mode where its own track has no mode: admissible to
+     * its reference (frequency within df_tol, MAC of the reference shapes >= mac_min), the
+     * nearest in frequency (a split or a restart of the same physical mode) */
+    for (int t = 0; t < nt; t++) {
+        alias[t] = -1;
+        double best = INFINITY;
+        for (int j = 0; j < p; j++) {
+            const regia_track_t *a = &tr.tracks[t], *b = &tr.tracks[sel[j].id];
+            double df = fabs(a->f_ref - b->f_ref) / b->f_ref;
+            if (t == sel[j].id) { alias[t] = j; best = -1; break; }
+            if (df <= s->track_cfg.df_tol && df < best && regia_ssi_mac(a->shape_ref, b->shape_ref, C) >= s->track_cfg.mac_min) {
+                best = df;
+                alias[t] = j;
+            }
+        }
+    }
     for (int64_t r = 0; r < R; r++)
         for (int m = 0; m < K; m++) {
-            int t = s->track[(g0 + r) * K + m], num = 0;
-            for (int j = 0; j < p && !num; j++)
-                if (sel[j].id == t) num = j + 1;
-            s->mode_number[(g0 + r) * K + m] = t >= 0 ? num : 0;
+            int t = s->track[(g0 + r) * K + m];
+            s->mode_number[(g0 + r) * K + m] = t >= 0 ? alias[t] + 1 : 0;
         }
     /* the features: frequency of each selected track per record, and the temperature */
     double *F = buf, *T = F + R * K, *d2 = T + R, *zres = d2 + R, *z = zres + R * K, *tmp = z + R;
@@ -118,9 +149,8 @@ static regia_status_t post_structure(sn_t *s, int i, double *buf, uint8_t *ubuf,
         const int64_t g = g0 + r;
         T[r] = s->all_rec[g].temperature;
         for (int j = 0; j < p; j++) {
-            F[r * p + j] = NAN;
-            for (int m = 0; m < K; m++)
-                if (s->track[g * K + m] == sel[j].id) F[r * p + j] = s->all_mode[(g * K + m) * 6];
+            int m = feature_slot(s, g, j, sel[j].id, tr.tracks[sel[j].id].f_ref);
+            F[r * p + j] = m >= 0 ? s->all_mode[(g * K + m) * 6] : NAN;
         }
         d2[r] = NAN;
         z[r] = NAN;
@@ -132,7 +162,21 @@ static regia_status_t post_structure(sn_t *s, int i, double *buf, uint8_t *ubuf,
                  (long long)n_train);
     } else {
         int needs_t = s->comp.model != REGIA_COMP_PCA;
-        regia_status_t fs = regia_novelty_fit(F, needs_t ? T : NULL, R, p, use, &s->comp, &nm);
+        regia_comp_cfg_t cc = s->comp;
+        if (cc.model == REGIA_COMP_BILINEAR) {
+            /* two slopes need training records on both sides of the break; else one slope */
+            int64_t below = 0, above = 0;
+            for (int64_t r = 0; r < R; r++)
+                if (use[r] && isfinite(T[r])) {
+                    int all = 1;
+                    for (int j = 0; j < p; j++) all &= isfinite(F[r * p + j]) != 0;
+                    if (all && T[r] < cc.t_break) below++;
+                    else if (all) above++;
+                }
+            if (below < 2 || above < 2) cc.model = REGIA_COMP_LINEAR;
+        }
+        s->model_used[i] = cc.model;
+        regia_status_t fs = regia_novelty_fit(F, needs_t ? T : NULL, R, p, use, &cc, &nm);
         if (fs == REGIA_ERR_INVALID) {
             snprintf(s->why[i], sizeof s->why[i], "novelty model not fitted: %s", regia_error_msg());
             regia_error_clear();
@@ -169,10 +213,35 @@ static regia_status_t post_structure(sn_t *s, int i, double *buf, uint8_t *ubuf,
         day[r] = (int32_t)sn_day_of(s->all_rec[g0 + r].start_ns);
         valid[r] = s->all_rec[g0 + r].status == SN_REC_OK && isfinite(d2[r]);
     }
-    regia_alert_day_t *ad = s->alert_days;
+    /* Two passes of the daily rule: every scored record (up to yellow), and only the records
+     * whose frequencies fell below the model (mean standardised residual < 0: a stiffness
+     * loss; frost outside the training range, or another stiffening, raises them), which
+     * alone can make a day red. */
+    regia_alert_day_t *ad = s->alert_days, *ad2 = s->alert_days + D;
     if (nm_ok) {
+        uint8_t *fell = valid + R;
+        for (int64_t r = 0; r < R; r++) {
+            double zs = 0;
+            int nz = 0;
+            for (int j = 0; j < p; j++)
+                if (isfinite(zres[r * p + j])) zs += zres[r * p + j], nz++;
+            fell[r] = valid[r] && nz > 0 && zs < 0;
+        }
         REGIA_TRY(regia_alerts_daily(day, valid, d2, R, nm.threshold, s->chart == 1 ? sig : NULL,
                                      s->chart == 2 ? sig : NULL, zres, p, (int32_t)s->day0, (int32_t)D, &s->alert, ad));
+        REGIA_TRY(regia_alerts_daily(day, fell, d2, R, nm.threshold, s->chart == 1 ? sig : NULL,
+                                     s->chart == 2 ? sig : NULL, zres, p, (int32_t)s->day0, (int32_t)D, &s->alert, ad2));
+        for (int64_t d = 0; d < D; d++) {
+            if (ad2[d].level == REGIA_ALERT_RED) {
+                ad[d] = ad2[d];
+            } else if (ad[d].level == REGIA_ALERT_RED) {
+                char why[REGIA_ALERT_REASON_LEN - 64];
+                snprintf(why, sizeof why, "%s", ad[d].reason + (strncmp(ad[d].reason, "red: ", 5) ? 0 : 5));
+                ad[d].level = REGIA_ALERT_YELLOW;
+                snprintf(ad[d].reason, sizeof ad[d].reason, "yellow, frequencies above the model (stiffening, not "
+                         "damage): %s", why);
+            }
+        }
     }
     /* day aggregates */
     for (int64_t d = 0; d < D; d++) {
@@ -216,10 +285,8 @@ static regia_status_t post_structure(sn_t *s, int i, double *buf, uint8_t *ubuf,
                 s->d_freq[o * K + j] = median(tmp, n);
                 n = 0;
                 for (int64_t q = r; q < r1; q++) {
-                    tmp[n] = NAN;
-                    for (int m = 0; m < K; m++)
-                        if (s->track[(g0 + q) * K + m] == sel[j].id) tmp[n] = s->all_mode[((g0 + q) * K + m) * 6 + 2];
-                    n++;
+                    int m = feature_slot(s, g0 + q, j, sel[j].id, tr.tracks[sel[j].id].f_ref);
+                    tmp[n++] = m >= 0 ? s->all_mode[((g0 + q) * K + m) * 6 + 2] : NAN;
                 }
                 s->d_damp[o * K + j] = median(tmp, n);
             }
@@ -237,6 +304,7 @@ static regia_status_t post_structure(sn_t *s, int i, double *buf, uint8_t *ubuf,
 err:
     free(sel);
     free(hits);
+    free(alias);
     if (nm_ok) regia_novelty_free(&nm);
     regia_track_free(&tr);
     if (st) regia_error_prefix("structure %s: ", S->name);
@@ -287,7 +355,7 @@ regia_status_t sn_post(regia_run_t *run, void *self)
     for (int i = 0; i < S; i++)
         if (s->st[i].nrec > maxR) maxR = s->st[i].nrec;
     double *buf = malloc(sizeof(double) * (size_t)(maxR * (3 * K + 6) + D + 16));
-    uint8_t *ubuf = malloc((size_t)(3 * maxR + 16));
+    uint8_t *ubuf = malloc((size_t)(4 * maxR + 16));
     int32_t *ibuf = malloc(sizeof(int32_t) * (size_t)(maxR + 16));
 #define ALLOC(p, n) ((p) = calloc((size_t)(n) + 1, sizeof *(p)))
     ALLOC(s->all_rec, N);
@@ -304,7 +372,8 @@ regia_status_t sn_post(regia_run_t *run, void *self)
     ALLOC(s->summary_track, S * K);
     ALLOC(s->why, S);
     ALLOC(s->track_f, S * K);
-    ALLOC(s->alert_days, D);
+    ALLOC(s->alert_days, 2 * D);
+    ALLOC(s->model_used, S);
     ALLOC(s->d_rms, S * D);
     ALLOC(s->d_peak, S * D);
     ALLOC(s->d_temp, S * D);
@@ -326,7 +395,7 @@ regia_status_t sn_post(regia_run_t *run, void *self)
 #undef ALLOC
     if (!buf || !ubuf || !ibuf || !s->all_rec || !s->all_mode || !s->all_shape || !s->track || !s->mode_number ||
         !s->novelty || !s->chart_stat || !s->threshold || !s->n_features || !s->n_tracks_all || !s->n_ev ||
-        !s->summary_track || !s->why || !s->track_f || !s->alert_days || !s->d_rms || !s->d_peak || !s->d_temp ||
+        !s->summary_track || !s->why || !s->track_f || !s->alert_days || !s->model_used || !s->d_rms || !s->d_peak || !s->d_temp ||
         !s->d_nov || !s->d_chart || !s->d_freq || !s->d_damp || !s->d_nrec || !s->d_nleft || !s->d_flags ||
         !s->d_alert || !s->d_reason || !s->gev || !s->gev_n || !s->gev_status || !s->rl || !s->rl_lo || !s->rl_hi)
         st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the analysis of %lld records", (long long)N);

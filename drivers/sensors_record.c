@@ -136,30 +136,58 @@ static regia_status_t record_temperature(sn_t *s, const sn_struct_t *S, int64_t 
     return REGIA_OK;
 }
 
-/* Clock offsets: each sensor's first usable channel against the channel of the same name
- * of the structure's first sensor with one; an offset beyond the tolerance (with a
- * correlation that can be trusted) flags every channel of the sensor. */
-static regia_status_t clock_offsets(sn_t *s, const sn_struct_t *S, const double *x, int32_t *flags, float *lag)
+/* Clock offsets between sensors (regia_qc_clock_offset): each usable channel against the
+ * channel of the same name of the first other sensor with one, both with that channel and
+ * with its negative (motions in antiphase put the positive peak half a period away); the
+ * sign with the larger correlation gives the channel's delay.  A sensor's offset is the
+ * mean delay of its channels with correlation >= [qc] clock_min_corr when at least two
+ * agree within 1.5 samples (one alone needs a correlation of 0.9): a clock shifts every
+ * channel of a sensor alike, mode-shape phases do not.  An offset beyond [qc]
+ * clock_tolerance flags every channel of the sensor (CLOCK). */
+static regia_status_t clock_offsets(sn_t *s, const sn_struct_t *S, const double *x, double *neg, int32_t *flags,
+                                    float *lag)
 {
     const int nch = S->nch;
     const int64_t ns = S->ns;
     const sn_chan_t *ch = s->ch + S->ch0;
-    for (int c = 0; c < nch; c++) lag[c] = NAN;
+    double dl[SN_MAX_CH], dc[SN_MAX_CH];
     for (int c = 0; c < nch; c++) {
+        lag[c] = NAN;
+        dl[c] = NAN;
+        dc[c] = -2;
         if (!regia_qc_fit_modal((uint32_t)flags[c])) continue;
-        /* the reference: the first sensor with a usable channel of this name */
         int ref = -1;
         for (int r = 0; r < nch && ref < 0; r++)
-            if (!strcmp(ch[r].channel, ch[c].channel) && regia_qc_fit_modal((uint32_t)flags[r])) ref = r;
-        if (ref < 0 || !strcmp(ch[ref].sensor, ch[c].sensor)) continue;
-        double l = 0, corr = 0;
-        regia_status_t st = regia_qc_clock_offset(x + (int64_t)ref * ns, x + (int64_t)c * ns, ns, llround(S->fs), &l, &corr);
+            if (strcmp(ch[r].sensor, ch[c].sensor) && !strcmp(ch[r].channel, ch[c].channel) &&
+                regia_qc_fit_modal((uint32_t)flags[r]))
+                ref = r;
+        if (ref < 0 || ref > c) continue; /* the reference sensor itself (the first) has no offset */
+        const double *a = x + (int64_t)ref * ns, *b = x + (int64_t)c * ns;
+        for (int64_t t = 0; t < ns; t++) neg[t] = -b[t];
+        double l1 = 0, c1 = -2, l2 = 0, c2 = -2;
+        regia_status_t st = regia_qc_clock_offset(a, b, ns, llround(S->fs), &l1, &c1);
+        if (st == REGIA_OK) st = regia_qc_clock_offset(a, neg, ns, llround(S->fs), &l2, &c2);
         if (st == REGIA_ERR_INVALID) { regia_error_clear(); continue; }
         if (st) return st;
-        lag[c] = (float)(l / S->fs);
-        if (corr >= s->clock_corr && fabs(l / S->fs) > s->clock_tol)
-            for (int k = 0; k < nch; k++)
-                if (!strcmp(ch[k].sensor, ch[c].sensor)) flags[k] |= REGIA_QC_CLOCK;
+        dl[c] = (c1 >= c2 ? l1 : l2) / S->fs;
+        dc[c] = c1 >= c2 ? c1 : c2;
+        lag[c] = (float)dl[c];
+    }
+    for (int c = 0; c < nch; c++) {
+        if (c > 0 && !strcmp(ch[c].sensor, ch[c - 1].sensor)) continue; /* once per sensor (channels are grouped) */
+        double lo = INFINITY, hi = -INFINITY, sum = 0, best = -2;
+        int n = 0;
+        for (int k = c; k < nch && !strcmp(ch[k].sensor, ch[c].sensor); k++)
+            if (isfinite(dl[k]) && dc[k] >= s->clock_corr) {
+                lo = fmin(lo, dl[k]);
+                hi = fmax(hi, dl[k]);
+                sum += dl[k];
+                best = fmax(best, dc[k]);
+                n++;
+            }
+        int decided = (n >= 2 && hi - lo <= 1.5 / S->fs) || (n == 1 && best >= 0.9);
+        if (decided && fabs(sum / n) > s->clock_tol)
+            for (int k = c; k < nch && !strcmp(ch[k].sensor, ch[c].sensor); k++) flags[k] |= REGIA_QC_CLOCK;
     }
     return REGIA_OK;
 }
@@ -258,7 +286,7 @@ static regia_status_t analyse(sn_t *s, int64_t k, sn_work_t *w)
         for (int c = 0; c < nch; c++) rec->flags |= flags[c];
         goto err;
     }
-    REGIA_TRY(clock_offsets(s, S, w->x, flags, lag));
+    REGIA_TRY(clock_offsets(s, S, w->x, w->y, flags, lag));
     /* record scalars over the channels fit for spectra; the modal set */
     int ok[SN_MAX_CH], nok = 0;
     double ss = 0, pk = 0;
