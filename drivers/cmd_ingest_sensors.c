@@ -549,6 +549,7 @@ static regia_status_t write_store(regia_run_t *run, isn_t *g, const char *tmp_pa
     regia_ss_file_info_t info = {.title = "Structural monitoring records", .source = source, .history = run->cmdline,
                                  .synthetic = 0};
     if ((st = regia_run_agree_io(run, regia_ss_create(tmp_path, run->ctx->comm, &info, &w)))) goto out;
+    if ((st = regia_run_agree(run, regia_run_fault(run, "store")))) goto out; /* tests: REGIA_FAULT=store:R */
     /* the structures, sorted, once each */
     for (int64_t i = 0; i < g->nall; i++) names[i] = g->all[i].m.structure;
     qsort(names, (size_t)g->nall, sizeof *names, cmp_str);

@@ -141,3 +141,13 @@ printf 'XX.* = b1/s1 units=furlong calibration=2\n' >bad2.map
 expect_fail "map units" "bad2.map:1: unknown units 'furlong'" ingest --data m.mseed --map bad2.map --output bm.nc
 nothing_left bm.nc
 echo "ok: truncated store, duplicated data and bad map files refused with the file named"
+
+# 5 a failure on one of 3 ranks at every phase: the same error on every rank, nothing left
+for phase in index read compute define write rejects store commit manifest; do
+  expect_fail "fault at $phase" "fault injected at $phase on rank 1" \
+    env REGIA_FAULT=$phase:1 mpirun -np 3 --oversubscribe "$REGIA" ingest sensors --data good.csv --data m.mseed \
+    --data header.mseed --output fault.nc
+  b=fault; [[ ! -e $b.nc && ! -e $b.ingest.nc && ! -e $b.ingest.manifest.json && ! -e $b.rejects.csv && -z $(ls $b.*tmp 2>/dev/null) ]] \
+    || { ls -la; fail "files left after a fault at $phase"; }
+done
+echo "ok: a fault at any phase on one rank ends every rank with its error and leaves no file"
