@@ -1048,6 +1048,7 @@ REGIA_HD static inline int regia_ets_candidates(const regia_ets_spec_t *sp, cons
                 if (se && !seasonal_possible) continue;
                 if (se == REGIA_ETS_MULT && !positive) continue;
                 if (sp->restrict_models && e == REGIA_ETS_ADD && (tr == REGIA_ETS_MULT || se == REGIA_ETS_MULT)) continue;
+                if (sp->additive_only && (e == REGIA_ETS_MULT || tr == REGIA_ETS_MULT || se == REGIA_ETS_MULT)) continue;
                 for (int dm = 0; dm <= 1; dm++) {
                     if (dm && !tr) continue;
                     if (tr && sp->damped >= 0 && dm != sp->damped) continue;
@@ -1087,15 +1088,38 @@ REGIA_HD static inline void regia_ets_clear_out(regia_ets_fit_t *fit, int n_obs,
     fit->n_obs = n_obs;
 }
 
+/* One-step-ahead in-sample fits of candidate p (laid out, seasonal figure in use) with the
+ * parameters and initial states par: fv[t] = the forecast of y[t] from the data before t
+ * (when fv is not NULL; element t at fv[t], host layout).  Missing values are propagated
+ * with their forecast.  Returns the sum of squared one-step errors on the data scale. */
+REGIA_HD static inline double regia_ets_one_step_fits(regia_ets_problem_t *p, const double *par, double *fv)
+{
+    const int64_t rs = REGIA_ETS_RS(p->ws);
+    const double *y = p->y;
+    double l, b, dummy = 0, acc = 0;
+    regia_ets_load_states(p, par, &l, &b);
+    int pos = 0, mm = p->season ? p->m : 1;
+    double alpha = par[p->ia], beta = p->ib >= 0 ? par[p->ib] : 0, gamma = p->ig >= 0 ? par[p->ig] : 0;
+    double phi = p->ip >= 0 ? par[p->ip] : 1.0;
+    for (int t = 0; t < p->n; t++) {
+        double *sc = p->season ? &p->ring[pos * rs] : &dummy, q, phib;
+        double f = regia_ets_onestep(p->trend, p->season, phi, l, b, *sc, &q, &phib);
+        if (fv) fv[t] = f;
+        double yt = isnan(y[t * rs]) ? f : y[t * rs];
+        acc += (yt - f) * (yt - f);
+        regia_ets_update(p->trend, p->season, alpha, beta, gamma, q, phib, yt, &l, &b, sc);
+        if (++pos == mm) pos = 0;
+    }
+    return acc;
+}
+
 /* Outputs of the chosen candidate p (laid out, with its fitted par and lik): the fit
  * record, final state, point forecasts, variances and intervals. */
 REGIA_HD static inline void regia_ets_finish(regia_ets_problem_t *p, const double *best_par, double best_lik,
                                              int h, int nl, const double *levels, regia_ets_fit_t *fit,
                                              double *mean, double *var, double *lo, double *up, double *st)
 {
-    const int64_t rs = REGIA_ETS_RS(p->ws);
-    const int m = p->m, n = p->n, n_obs = p->n_obs;
-    const double *y = p->y;
+    const int m = p->m, n_obs = p->n_obs;
     if (p->season) regia_ets_use_figure(p); /* s_init of the season type (m > 24) */
     double sse = 0;
     regia_ets_final_state(p, best_par, st, &sse);
@@ -1118,22 +1142,7 @@ REGIA_HD static inline void regia_ets_finish(regia_ets_problem_t *p, const doubl
     fit->aicc = regia_ets_aicc_of(p, best_lik, m);
     fit->bic = fit->aic + k * (regia_ets_log((double)n_obs) - 2.0);
     /* mse of the one-step errors on the data scale */
-    {
-        double l, b, dummy = 0, acc = 0;
-        regia_ets_load_states(p, best_par, &l, &b);
-        int pos = 0, mm = p->season ? m : 1;
-        double alpha = fit->alpha, beta = p->ib >= 0 ? fit->beta : 0, gamma = p->ig >= 0 ? fit->gamma : 0;
-        double phi = p->ip >= 0 ? fit->phi : 1.0;
-        for (int t = 0; t < n; t++) {
-            double *sc = p->season ? &p->ring[pos * rs] : &dummy, q, phib;
-            double f = regia_ets_onestep(p->trend, p->season, phi, l, b, *sc, &q, &phib);
-            double yt = isnan(y[t * rs]) ? f : y[t * rs];
-            acc += (yt - f) * (yt - f);
-            regia_ets_update(p->trend, p->season, alpha, beta, gamma, q, phib, yt, &l, &b, sc);
-            if (++pos == mm) pos = 0;
-        }
-        fit->mse = acc / n_obs;
-    }
+    fit->mse = regia_ets_one_step_fits(p, best_par, NULL) / n_obs;
     regia_ets_point_forecast(p, best_par, st, h, mean);
     regia_ets_forecast_var(p, best_par, st, fit->sigma2, h, mean, var);
     for (int li = 0; li < nl; li++) {

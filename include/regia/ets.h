@@ -47,6 +47,8 @@ typedef struct {
     int allow_multiplicative_trend;   /* R's default: 0                               */
     int restrict_models;              /* R's restrict = TRUE: 1                       */
     int period;                       /* seasonal period m >= 1 (1: no season)        */
+    int additive_only;                /* R's additive.only (forced by ets(lambda=)): 1
+                                         leaves out every M component; default 0      */
 } regia_ets_spec_t;
 
 /* Fitted model of one series (the chosen one when the spec lets several compete). */
@@ -105,6 +107,16 @@ regia_ets_spec_t regia_ets_default_spec(int period);
 
 /* Write the model's code ("MAdM", "ANN") into buf (at least 5 bytes). */
 void regia_ets_model_code(regia_ets_model_t m, char buf[5]);
+
+/* Host only, not collective, no global state.  One-step-ahead in-sample fits of the
+ * fitted model `fit` (as regia_ets gave it for y[0 .. n), seasonal period `period`):
+ * fitted[t] = the forecast of y[t] from y[0 .. t) with the fitted parameters and initial
+ * states (missing y[t] are propagated with their forecast, as in the fit).  y and fitted
+ * are the caller's (n doubles each).  The model is refitted on y to recover its initial
+ * seasonal states, so a call costs one model fit; REGIA_ERR_NUMERIC if that refit does
+ * not reproduce fit's parameters (y is not the data fit came from).  fit->ok == 0:
+ * fitted is all NaN. */
+regia_status_t regia_ets_fitted(int period, const double *y, int32_t n, const regia_ets_fit_t *fit, double *fitted);
 
 #ifdef __cplusplus
 }
