@@ -164,12 +164,14 @@ static regia_status_t define(regia_ss_writer_t *w, const gs_cfg_t *c, const gs_s
         snprintf(desc, sizeof desc, "synthetic %d-storey shear-frame building, %d triaxial accelerometers on "
                  "the floors and an environment station E01 on the roof", g->storeys, g->nsens);
     REGIA_TRY(regia_ss_def_structure(w, g->name, g->bridge ? "bridge" : "building", desc));
-    for (int r = 0; r < c->nrec; r++)
+    /* continuous: one trace per gap-free piece of the run, chunks of one record */
+    if (c->continuous) regia_ss_set_chunk(w, c->rec_n);
+    for (int r = c->continuous ? -1 : 0; r < (c->continuous ? 0 : c->nrec); r++)
         for (int ch = 0; ch < g->nch; ch++) {
-            int64_t k0[3], k1[3];
+            int64_t k0[GS_MAX_PIECES], k1[GS_MAX_PIECES];
             int np = gs_pieces(c, g, r, ch, k0, k1);
             for (int p = 0; p < np; p++) {
-                regia_trace_meta_t m = acc_meta(c, g, r, ch, k0[p], k1[p]);
+                regia_trace_meta_t m = acc_meta(c, g, r < 0 ? 0 : r, ch, k0[p], k1[p]);
                 REGIA_TRY(regia_ss_def_trace(w, &m, &id));
             }
         }
@@ -217,11 +219,14 @@ static regia_status_t write_structure(regia_ss_writer_t *w, const gs_cfg_t *c, g
     for (int r = 0; r < c->nrec; r++) {
         gs_record(c, g, r, tr.temperature[r], &state, work, x, tr.freq + (size_t)r * g->nmodes,
                   tr.damping + (size_t)r * g->nmodes);
+        if (c->continuous) id = 0; /* the same traces for every record */
         for (int ch = 0; ch < g->nch; ch++) {
-            int64_t k0[3], k1[3];
-            int np = gs_pieces(c, g, r, ch, k0, k1);
-            for (int p = 0; p < np; p++)
-                REGIA_TRY(regia_ss_write(w, id++, 0, k1[p] - k0[p], x + (size_t)ch * c->rec_n + k0[p]));
+            int64_t k0[GS_MAX_PIECES], k1[GS_MAX_PIECES], n = c->rec_n, o = c->continuous ? r * n : 0;
+            int np = gs_pieces(c, g, c->continuous ? -1 : r, ch, k0, k1);
+            for (int p = 0; p < np; p++, id++) { /* the part of piece p in this record */
+                int64_t a = k0[p] > o ? k0[p] : o, b = k1[p] < o + n ? k1[p] : o + n;
+                if (b > a) REGIA_TRY(regia_ss_write(w, id, a - k0[p], b - a, x + (size_t)ch * n + (a - o)));
+            }
         }
     }
     gs_slow(c, g, t_air, t_eff, n_slow, slow);

@@ -10,7 +10,7 @@
 #include "regia/sensor_store.h"
 
 enum { GS_MAX_MODES = 6, GS_MAX_SENSORS = 32, GS_MAX_CH = 3 * GS_MAX_SENSORS, GS_MAX_FAULTS = 16,
-       GS_MAX_CLOCK_SAMPLES = 4 };
+       GS_MAX_CLOCK_SAMPLES = 4, GS_MAX_PIECES = 4 };
 
 /* What a random stream is for (bits 32..39 of the Philox stream id). */
 enum { GS_RNG_PLAN = 1, GS_RNG_WIND, GS_RNG_NOISE, GS_RNG_TRAFFIC, GS_RNG_WEATHER, GS_RNG_LEVEL, GS_RNG_SLOW };
@@ -103,7 +103,9 @@ void gs_record(const gs_cfg_t *c, gs_struct_t *g, int r, double temp, gs_state_t
 void gs_slow(const gs_cfg_t *c, const gs_struct_t *g, const double *t_air, const double *t_eff, int64_t n_slow,
              double *y);
 
-/* The gap-free pieces [k0[i], k1[i]) of acceleration channel ch in record r (at most 3). */
+/* The gap-free pieces [k0[i], k1[i]) of acceleration channel ch in record r, or with
+ * r = -1 over the whole run (sample indices r * rec_n + k; continuous recording).  At
+ * most GS_MAX_PIECES (the plan has two gaps per structure). */
 int gs_pieces(const gs_cfg_t *c, const gs_struct_t *g, int r, int ch, int64_t *k0, int64_t *k1);
 
 #endif

@@ -303,19 +303,21 @@ void gs_temperature(const gs_cfg_t *c, const gs_struct_t *g, int64_t n_slow, dou
 int gs_pieces(const gs_cfg_t *c, const gs_struct_t *g, int r, int ch, int64_t *k0, int64_t *k1)
 {
     int np = 1;
+    const int64_t n = c->rec_n;
     k0[0] = 0;
-    k1[0] = c->rec_n;
+    k1[0] = r < 0 ? (int64_t)c->nrec * n : n;
     for (int i = 0; i < g->nfaults; i++) {
         const gs_fault_t *f = &g->faults[i];
-        if (f->kind != REGIA_FAULT_GAP || f->rec0 != r || !(f->ch == ch || (f->ch < 0 && f->sensor == ch / 3)))
+        if (f->kind != REGIA_FAULT_GAP || (r >= 0 && f->rec0 != r) || !(f->ch == ch || (f->ch < 0 && f->sensor == ch / 3)))
             continue;
-        int64_t a0[3], a1[3];
+        int64_t g0 = r < 0 ? f->rec0 * n + f->k0 : f->k0, g1 = r < 0 ? f->rec1 * n + f->k1 : f->k1;
+        int64_t a0[GS_MAX_PIECES + 1], a1[GS_MAX_PIECES + 1];
         int nn = 0;
-        for (int p = 0; p < np; p++) { /* subtract [f->k0, f->k1) from each piece */
-            if (f->k0 > k0[p]) { a0[nn] = k0[p]; a1[nn] = f->k0 < k1[p] ? f->k0 : k1[p]; if (a1[nn] > a0[nn]) nn++; }
-            if (f->k1 < k1[p]) { a0[nn] = f->k1 > k0[p] ? f->k1 : k0[p]; a1[nn] = k1[p]; if (a1[nn] > a0[nn]) nn++; }
+        for (int p = 0; p < np && nn < GS_MAX_PIECES; p++) { /* subtract [g0, g1) from each piece */
+            if (g0 > k0[p]) { a0[nn] = k0[p]; a1[nn] = g0 < k1[p] ? g0 : k1[p]; if (a1[nn] > a0[nn]) nn++; }
+            if (g1 < k1[p]) { a0[nn] = g1 > k0[p] ? g1 : k0[p]; a1[nn] = k1[p]; if (a1[nn] > a0[nn]) nn++; }
         }
-        np = nn < 3 ? nn : 3;
+        np = nn < GS_MAX_PIECES ? nn : GS_MAX_PIECES;
         for (int p = 0; p < np; p++) { k0[p] = a0[p]; k1[p] = a1[p]; }
     }
     return np;

@@ -271,6 +271,9 @@ static regia_status_t scan_sensor(regia_sensor_store_t *s, int fi, int gid, cons
         snprintf(t.m.sensor, sizeof t.m.sensor, "%s", sens);
         t.gid = gid;
         t.vid = vids[i];
+        /* no chunk cache: NetCDF-C keeps every variable open, so per-variable caches would
+         * grow with the number of traces read; a read decompresses its chunks once */
+        REGIA_NC(nc_set_var_chunk_cache(gid, vids[i], 0, 0, 0.75f));
         if (len == 0) continue; /* an empty trace holds nothing to read */
         REGIA_TRY(push_trace(s, &t));
     }

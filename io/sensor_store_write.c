@@ -28,6 +28,7 @@ typedef struct {
 typedef struct {
     int gid, vid;
     int64_t n;
+    int uncached;
 } w_trace_t;
 
 enum { TV_TIME, TV_TEMP, TV_FREQ, TV_DAMP, TV_CHAN, TV_SHAPE, TV_FSENS, TV_FCHAN, TV_FKIND, TV_FSTART, TV_FEND,
@@ -52,6 +53,7 @@ struct regia_ss_writer {
     int ntt, captt;
     float *buf;
     size_t bcap;
+    int64_t chunk;
 };
 
 #define ATT_TEXT(g, v, k, s) REGIA_NC(nc_put_att_text((g), (v), (k), strlen(s), (s)))
@@ -151,6 +153,8 @@ err:
     return st;
 }
 
+void regia_ss_set_chunk(regia_ss_writer_t *w, int64_t samples) { w->chunk = samples > 0 ? samples : 0; }
+
 regia_status_t regia_ss_def_trace(regia_ss_writer_t *w, const regia_trace_meta_t *m, int *id)
 {
     regia_status_t st = REGIA_OK;
@@ -172,7 +176,8 @@ regia_status_t regia_ss_def_trace(regia_ss_writer_t *w, const regia_trace_meta_t
                           m->sensor);
     REGIA_TRY(grow((void **)&w->tr, w->ntr, &w->captr, sizeof *w->tr, w->path));
     REGIA_NC(nc_def_dim(gid, name, (size_t)m->n, &did));
-    size_t chunk = m->n < SS_CHUNK ? (size_t)m->n : SS_CHUNK;
+    int64_t cl = w->chunk > 0 ? w->chunk : SS_CHUNK;
+    size_t chunk = (size_t)(m->n < cl ? m->n : cl);
     REGIA_TRY(regia_nc_def_data(gid, name, NC_FLOAT, 1, &did, &chunk, &vid));
     {
         long long t0 = m->start_ns;
@@ -186,7 +191,7 @@ regia_status_t regia_ss_def_trace(regia_ss_writer_t *w, const regia_trace_meta_t
         REGIA_NC(nc_put_att_double(gid, vid, "position", NC_DOUBLE, 3, m->position));
         REGIA_NC(nc_put_att_double(gid, vid, "orientation", NC_DOUBLE, 3, m->orientation));
     }
-    w->tr[w->ntr] = (w_trace_t){gid, vid, m->n};
+    w->tr[w->ntr] = (w_trace_t){gid, vid, m->n, 0};
     *id = w->ntr++;
 err:
     return st;
@@ -309,6 +314,13 @@ regia_status_t regia_ss_write(regia_ss_writer_t *w, int id, int64_t k0, int64_t 
         w->bcap = (size_t)n;
     }
     for (int64_t k = 0; k < n; k++) w->buf[k] = (float)x[k];
+    if (n > 0 && !t->uncached) {
+        /* no chunk cache (set once the dataset exists): NetCDF-C keeps every variable open
+         * to the close, and a cache per variable would hold every chunk of a long run */
+        int rc = nc_set_var_chunk_cache(t->gid, t->vid, 0, 0, 0.75f);
+        if (rc != NC_NOERR) return REGIA_FAIL(REGIA_ERR_NETCDF, "%s: trace %d: chunk cache: %s", w->path, id, nc_strerror(rc));
+        w->tr[id].uncached = 1;
+    }
     st = put(w, t->gid, t->vid, 1, n ? k0 : 0, n, NULL, NC_FLOAT, w->buf);
     if (st != REGIA_OK) {
         char name[NC_MAX_NAME + 1] = "";

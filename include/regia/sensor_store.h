@@ -232,10 +232,17 @@ regia_status_t regia_ss_def_structure(regia_ss_writer_t *w, const char *structur
 /* Define mode, collective.  A trace variable from m (structure, sensor, channel, tag,
  * kind, units, fs, start_ns, n, calibration, position, orientation; name and file are
  * ignored): the sensor group is created on first use; float32, chunked (at most 65536
- * samples a chunk), deflate level 1 with shuffle.  *id: the trace's number in this
+ * samples a chunk, or regia_ss_set_chunk's), deflate level 1 with shuffle, no chunk
+ * cache (each write compresses its chunks at once).  *id: the trace's number in this
  * writer (0, 1, ...).  Errors: an undefined structure, fs or n not positive, a name that
  * clashes with a trace already defined. */
 regia_status_t regia_ss_def_trace(regia_ss_writer_t *w, const regia_trace_meta_t *m, int *id);
+
+/* Not collective (every rank passes the same).  Chunk length (samples) of the traces
+ * defined from now on: at most this many samples a chunk (default 65536; 0 restores the
+ * default).  A writer that writes a long trace record by record passes the record
+ * length, so that each write fills whole chunks. */
+void regia_ss_set_chunk(regia_ss_writer_t *w, int64_t samples);
 
 /* Define mode, collective.  The truth variables of `structure` with these sizes (the
  * group /truth/STRUCTURE) and its damage (damage_ns = INT64_MIN: none; damage_loss:

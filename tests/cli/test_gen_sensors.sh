@@ -211,6 +211,33 @@ if seen != set(KIND.values()): fail("fault kinds missing: %s" % (set(KIND.values
 print("ok: faults where the truth says")
 PY
 
+# continuous recording: one trace per gap-free piece of the run, every sample written
+"$REGIA" gen sensors --structures 1 --days 1 --rate 20 --record-minutes 10 --interval-minutes 10 -q \
+  --output-dir "$TMP/k"
+$PY - "$TMP/k/B01.h5" <<'PY'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1]); T = f["truth/B01"]
+def fail(m): sys.exit("FAIL: continuous: " + m)
+gaps = {}
+for i, k in enumerate(T["fault_kind"][:]):
+    if k != 4: continue
+    sen = T["fault_sensor"][i].tobytes().rstrip(b"\0").decode(); ch = T["fault_channel"][i].tobytes().rstrip(b"\0").decode()
+    for c in ([ch] if ch else ["x", "y", "z"]):
+        gaps.setdefault(sen + "/" + c, []).append((int(T["fault_start"][i]), int(T["fault_end"][i])))
+total = 86400 * 20
+for sen in f["B01"]:
+    if sen == "E01": continue
+    for c in ("x", "y", "z"):
+        tr = sorted((int(d.attrs["starttime"][0]), d) for d in f["B01"][sen].values() if d.attrs["channel"].decode() == c)
+        g = gaps.get(sen + "/" + c, [])
+        if len(tr) != len(g) + 1: fail(f"{sen}/{c}: {len(tr)} traces for {len(g)} gaps")
+        n = sum(d.shape[0] for _, d in tr)
+        missing = sum(round((b - a) * 20 / 1e9) for a, b in g)
+        if abs(n + missing - total) > len(g): fail(f"{sen}/{c}: {n} samples + {missing} missing != {total}")
+        if any(np.isnan(d[:]).any() for _, d in tr): fail(f"{sen}/{c}: unwritten samples")
+PY
+echo "ok: continuous recording"
+
 # bad options
 expect_bad() { local want=$1; shift; local out
   if out=$("$REGIA" gen sensors "$@" 2>&1); then fail "accepted: $*"; fi
