@@ -37,7 +37,7 @@
 
 #define NCA_TXT(v, k, s) REGIA_NC(nc_put_att_text(ncid, v, k, strlen(s), s))
 
-enum { FS_FORMAT, FS_READ, FS_KEPT, FS_REJ, FS_NT, FS_JRMS, FS_JMAX, FS_N }; /* per-file counts */
+enum { FS_FORMAT, FS_READ, FS_KEPT, FS_REJ, FS_NT, FS_JRMS, FS_JMAX, FS_SYN, FS_N }; /* per-file counts */
 enum { X_REJECTS, X_STORE };                                                  /* extra outputs   */
 enum { V_TST, V_TSE, V_TCH, V_TVAR, V_TSRC, V_TFILE, V_FS, V_START, V_N, V_NST, V_JRMS, V_JMAX, V_NAN, V_LNAN,
        V_OVL, V_UNITS, V_KIND, V_FPATH, V_FFMT, V_FREAD, V_FKEPT, V_FREJ, V_FNT, V_FJRMS, V_FJMAX, NV };
@@ -59,6 +59,7 @@ typedef struct {
     long long rows[3];               /* read, kept, rejected (lines and records)              */
     int64_t t_lo, t_hi;
     double jit_max;
+    int synthetic;                   /* every input is a store of synthetic data              */
     int vid[NV];
     size_t pathlen;
     char id[256], t0[40], t1[40], comment[1024];
@@ -278,6 +279,7 @@ static regia_status_t isn_check(regia_run_t *run, void *self)
         s[FS_NT] = f->nt;
         s[FS_JRMS] = llround(f->jitter_rms_s * 1e12); /* ps: integers add exactly */
         s[FS_JMAX] = llround(f->jitter_max_s * 1e12);
+        s[FS_SYN] = f->synthetic;
     }
     regia_run_sum(run, g->fstat, nd * FS_N);
     for (int k = 0; k < nd; k++) {
@@ -289,6 +291,8 @@ static regia_status_t isn_check(regia_run_t *run, void *self)
         if (s[FS_JMAX] * 1e-12 > g->jit_max) g->jit_max = (double)s[FS_JMAX] * 1e-12;
     }
     g->nall = g->tfirst[nd];
+    g->synthetic = 1;
+    for (int k = 0; k < nd; k++) g->synthetic &= g->fstat[k * FS_N + FS_SYN] != 0;
     if (g->rows[2] > 0 && (double)g->rows[2] > o->max_rejected * (double)g->rows[0]) {
         run->n_extra = 1; /* the rejects file alone explains the failure (X_REJECTS is first) */
         run->extras_explain_failure = 1;
@@ -547,7 +551,7 @@ static regia_status_t write_store(regia_run_t *run, isn_t *g, const char *tmp_pa
     snprintf(source, sizeof source, "regia ingest sensors %s: %d input file%s (see %s)", REGIA_VERSION, g->o.ndata,
              g->o.ndata == 1 ? "" : "s", rb ? rb + 1 : g->reportpath);
     regia_ss_file_info_t info = {.title = "Structural monitoring records", .source = source, .history = run->cmdline,
-                                 .synthetic = 0};
+                                 .synthetic = g->synthetic}; /* the truth group is not copied */
     if ((st = regia_run_agree_io(run, regia_ss_create(tmp_path, run->ctx->comm, &info, &w)))) goto out;
     if ((st = regia_run_agree(run, regia_run_fault(run, "store")))) goto out; /* tests: REGIA_FAULT=store:R */
     /* the structures, sorted, once each */

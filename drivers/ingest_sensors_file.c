@@ -195,6 +195,7 @@ static regia_status_t from_store(const char *path, int k, isn_file_t *f)
     if (st) return st;
     int cap = 0;
     size_t n = regia_ss_ntraces(s);
+    f->synthetic = regia_ss_synthetic(s);
     for (size_t i = 0; i < n && !st; i++) {
         if ((st = grow(f, &cap))) break;
         const regia_trace_meta_t *m = regia_ss_trace(s, i);

@@ -63,6 +63,7 @@ typedef struct {
     double **x;                        /* t[i]'s samples (SI), n = t[i].m.n               */
     int nt;
     int format;                        /* ISN_*                                           */
+    int synthetic;                     /* a store that says its data are synthetic        */
     regia_sensor_reject_t *rej;
     size_t nrej;
     int64_t read, kept;

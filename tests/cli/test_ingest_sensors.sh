@@ -123,3 +123,10 @@ echo "ok: rejects name the file, the line or record and the reason"
 run_np 2 ingest sensors --data r1/store.nc --output again.nc 2>again.log || { cat again.log; fail "re-ingest of a store"; }
 cmp -s <(ncdump r1/store.nc | sed -n '/^group/,$p') <(ncdump again.nc | sed -n '/^group/,$p') || fail "a store ingested again differs"
 echo "ok: a store ingested again holds the same traces"
+# a store that says synthetic stays synthetic (and one input that does not: not)
+cp r1/store.nc syn.nc
+$PY -c "import netCDF4; d = netCDF4.Dataset('syn.nc', 'a'); d.synthetic = 1; d.close()"
+run_np 1 ingest sensors --data syn.nc --output syn2.nc 2>/dev/null || fail "re-ingest of a synthetic store"
+[[ $(ncdump -h syn2.nc | grep -c ':synthetic = 1 ;') == 1 && $(ncdump -h again.nc | grep -c ':synthetic = 0 ;') == 1 ]] \
+  || fail "the synthetic flag of ingested stores"
+echo "ok: the synthetic flag kept from synthetic stores"
