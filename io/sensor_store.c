@@ -74,6 +74,7 @@ regia_status_t regia_trace_varname(const regia_trace_meta_t *m, char *out, size_
 typedef struct {
     regia_trace_meta_t m;
     int gid, vid;
+    int uncached;
 } ss_trace_t;
 
 typedef struct {
@@ -271,9 +272,6 @@ static regia_status_t scan_sensor(regia_sensor_store_t *s, int fi, int gid, cons
         snprintf(t.m.sensor, sizeof t.m.sensor, "%s", sens);
         t.gid = gid;
         t.vid = vids[i];
-        /* no chunk cache: NetCDF-C keeps every variable open, so per-variable caches would
-         * grow with the number of traces read; a read decompresses its chunks once */
-        REGIA_NC(nc_set_var_chunk_cache(gid, vids[i], 0, 0, 0.75f));
         if (len == 0) continue; /* an empty trace holds nothing to read */
         REGIA_TRY(push_trace(s, &t));
     }
@@ -522,7 +520,14 @@ regia_status_t regia_ss_read(regia_sensor_store_t *s, size_t i, int64_t k0, int6
                           (long long)(k0 + n - 1), (long long)t->m.n);
     if (n == 0) return REGIA_OK;
     size_t start = (size_t)k0, count = (size_t)n;
-    int rc = nc_get_vara_double(t->gid, t->vid, &start, &count, out);
+    int rc = NC_NOERR;
+    if (!t->uncached) {
+        /* no chunk cache: NetCDF-C keeps every variable open, so per-variable caches would
+         * grow with the number of traces read; a read decompresses its chunks once */
+        rc = nc_set_var_chunk_cache(t->gid, t->vid, 0, 0, 0.75f);
+        s->tr[i].uncached = 1;
+    }
+    if (rc == NC_NOERR) rc = nc_get_vara_double(t->gid, t->vid, &start, &count, out);
     if (rc != NC_NOERR)
         st = REGIA_FAIL(REGIA_ERR_NETCDF, "%s: trace /%s/%s/%s: reading samples %lld..%lld: %s (truncated file?)",
                         s->files[t->m.file], t->m.structure, t->m.sensor, t->m.name, (long long)k0,
