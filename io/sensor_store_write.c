@@ -314,7 +314,7 @@ regia_status_t regia_ss_write(regia_ss_writer_t *w, int id, int64_t k0, int64_t 
         w->bcap = (size_t)n;
     }
     for (int64_t k = 0; k < n; k++) w->buf[k] = (float)x[k];
-    if (n > 0 && !t->uncached) {
+    if ((n > 0 || w->par) && !t->uncached) { /* parallel: every rank (it reopens the dataset) */
         /* no chunk cache (set once the dataset exists): NetCDF-C keeps every variable open
          * to the close, and a cache per variable would hold every chunk of a long run */
         int rc = nc_set_var_chunk_cache(t->gid, t->vid, 0, 0, 0.75f);

@@ -65,12 +65,19 @@ static void write_store(const char *path, const char *st, MPI_Comm comm)
     CHECK(strstr(regia_error_msg(), "defined twice") != NULL);
     CHECK_OK(regia_ss_def_truth(w, st, 2, 3, 2, 2, T0 + 86400000000000LL, 0.04, &tid));
     CHECK_OK(regia_ss_enddef(w));
+    int me = 0, np = 1;
+    if (comm != MPI_COMM_NULL) {
+        MPI_Comm_rank(comm, &me);
+        MPI_Comm_size(comm, &np);
+    }
     for (int i = 0; i < 4; i++) {
         double *x = malloc((size_t)m[i].n * sizeof *x);
         for (int64_t k = 0; k < m[i].n; k++) x[k] = sig(i, k);
-        /* in two pieces */
-        CHECK_OK(regia_ss_write(w, id[i], 0, m[i].n / 2, x));
-        CHECK_OK(regia_ss_write(w, id[i], m[i].n / 2, m[i].n - m[i].n / 2, x + m[i].n / 2));
+        /* in two pieces; with several ranks trace i is rank i % size's, the others write
+         * nothing (and still take part) */
+        int own = i % np == me;
+        CHECK_OK(regia_ss_write(w, id[i], 0, own ? m[i].n / 2 : 0, own ? x : NULL));
+        CHECK_OK(regia_ss_write(w, id[i], m[i].n / 2, own ? m[i].n - m[i].n / 2 : 0, own ? x + m[i].n / 2 : NULL));
         free(x);
     }
     regia_ss_truth_t t;
@@ -88,8 +95,6 @@ static void write_store(const char *path, const char *st, MPI_Comm comm)
     for (int i = 0; i < 6; i++) t.shape[i] = 0.1 * i;
     t.faults[0] = (regia_ss_fault_t){"A01", "z", REGIA_FAULT_GAP, T0 + 30000000000LL, T0 + 31000000000LL, 0};
     t.faults[1] = (regia_ss_fault_t){"A01", "", REGIA_FAULT_CLOCK, T0, T0 + 86400000000000LL, 0.003};
-    int me = 0;
-    if (comm != MPI_COMM_NULL) MPI_Comm_rank(comm, &me);
     CHECK_OK(regia_ss_put_truth(w, tid, me == 0 ? &t : NULL));
     regia_ss_truth_free(&t);
     CHECK_OK(regia_ss_writer_close(w, 0));
@@ -222,6 +227,21 @@ int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
     char p1[300], p2[300], p3[400], sub[300];
+    int size, rank;
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (size > 1) { /* under mpirun (tests/cli/test_sensor_store_mpi.sh): the collective writer */
+        if (argc < 2) SKIP("give the directory for the parallel file");
+        snprintf(p2, sizeof p2, "%s/par.nc", argv[1]);
+        write_store(p2, "B02", MPI_COMM_WORLD);
+        MPI_Barrier(MPI_COMM_WORLD);
+        if (rank == 0) check_store(p2, "B02");
+        int bad = check_failures_, any;
+        MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+        MPI_Finalize();
+        if (rank == 0) fprintf(stderr, "%d ranks: %d failed checks\n", size, any);
+        return any ? 1 : 0;
+    }
     snprintf(dir, sizeof dir, "/tmp/test_sensor_store.%d", (int)getpid());
     mkdir(dir, 0700);
     snprintf(p1, sizeof p1, "%s/serial.h5", dir);
