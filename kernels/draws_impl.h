@@ -5,14 +5,19 @@
  * uniforms per counter, used in order.  The distributions below consume a number of
  * uniforms that depends only on the values drawn (rejection samplers), so a simulation
  * that draws in an order fixed by its inputs gets the same numbers on every backend.
- * Host and device code share these functions.
+ * Host and device code share these functions.  regia_draws_fill computes whole counters
+ * on the host 8 at a time in vector registers (SSE4.1, or AVX2 where the CPU has it): the
+ * same integer arithmetic, so the same numbers.  Exponential draws use regia_draw_log
+ * (draw_log_impl.h), which rounds the same on the host and the device.
  */
 #ifndef REGIA_DRAWS_IMPL_H
 #define REGIA_DRAWS_IMPL_H
 
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "draw_log_impl.h"
 #include "regia/rng.h"
 
 typedef struct {
@@ -41,17 +46,152 @@ REGIA_HD static inline double regia_draw_u(regia_draws_t *d)
     return d->u[d->idx++];
 }
 
+#if defined(__SSE4_1__) && !defined(__CUDACC__)
+#include <smmintrin.h>
+/* The uniforms of 8 consecutive counters ctr .. ctr + 7 of the stream into out (4 per
+ * counter, in counter order) on the host's SSE4.1 vector unit: Philox4x32-10 as
+ * Random123's philox4x32 computes it (the same rounds, multipliers and key schedule, in
+ * exact integer arithmetic), so the same bits as 8 calls of regia_rng_uniform4.  The 32 x
+ * 32 -> 64-bit products are pmuludq's, two vectors of 4 counters interleaved. */
+enum { REGIA_DRAWS_LANES = 8 };
+static inline void regia_draws_mulhilo4(__m128i x, __m128i m, __m128i *hi, __m128i *lo)
+{
+    const __m128i p02 = _mm_mul_epu32(x, m), p13 = _mm_mul_epu32(_mm_srli_epi64(x, 32), m);
+    *lo = _mm_blend_epi16(p02, _mm_slli_epi64(p13, 32), 0xCC);
+    *hi = _mm_blend_epi16(_mm_srli_epi64(p02, 32), p13, 0xCC);
+}
+
+static inline void regia_draws_lanes(const regia_draws_t *d, uint32_t ctr, double *out)
+{
+    const __m128i m0 = _mm_set1_epi32((int)PHILOX_M4x32_0), m1 = _mm_set1_epi32((int)PHILOX_M4x32_1);
+    __m128i x[2][4];
+    for (int g = 0; g < 2; g++) {
+        const uint32_t c = ctr + 4u * (uint32_t)g;
+        x[g][0] = _mm_setr_epi32((int)c, (int)(c + 1), (int)(c + 2), (int)(c + 3));
+        x[g][1] = _mm_set1_epi32((int)d->path);
+        x[g][2] = _mm_set1_epi32((int)(uint32_t)d->stream);
+        x[g][3] = _mm_set1_epi32((int)(uint32_t)(d->stream >> 32));
+    }
+    uint32_t k0 = (uint32_t)d->seed, k1 = (uint32_t)(d->seed >> 32);
+    for (int round = 0; round < 10; round++) {
+        const __m128i vk0 = _mm_set1_epi32((int)k0), vk1 = _mm_set1_epi32((int)k1);
+        for (int g = 0; g < 2; g++) {
+            __m128i hi0, lo0, hi1, lo1;
+            regia_draws_mulhilo4(x[g][0], m0, &hi0, &lo0);
+            regia_draws_mulhilo4(x[g][2], m1, &hi1, &lo1);
+            x[g][0] = _mm_xor_si128(_mm_xor_si128(hi1, x[g][1]), vk0);
+            x[g][2] = _mm_xor_si128(_mm_xor_si128(hi0, x[g][3]), vk1);
+            x[g][1] = lo1;
+            x[g][3] = lo0;
+        }
+        k0 += PHILOX_W32_0;
+        k1 += PHILOX_W32_1;
+    }
+    /* u = (x + 0.5) / 2^32: x as a signed int + 2^31 + 0.5 (exact), times 2^-32 (exact) */
+    const __m128i flip = _mm_set1_epi32((int)0x80000000u);
+    const __m128d off = _mm_set1_pd(2147483648.5), scale = _mm_set1_pd(1.0 / 4294967296.0);
+    for (int g = 0; g < 2; g++) {
+        /* transpose: row j = the four words of counter ctr + 4g + j */
+        const __m128i t0 = _mm_unpacklo_epi32(x[g][0], x[g][1]), t1 = _mm_unpacklo_epi32(x[g][2], x[g][3]);
+        const __m128i t2 = _mm_unpackhi_epi32(x[g][0], x[g][1]), t3 = _mm_unpackhi_epi32(x[g][2], x[g][3]);
+        __m128i row[4] = {_mm_unpacklo_epi64(t0, t1), _mm_unpackhi_epi64(t0, t1), _mm_unpacklo_epi64(t2, t3),
+                          _mm_unpackhi_epi64(t2, t3)};
+        for (int j = 0; j < 4; j++) {
+            const __m128i s = _mm_xor_si128(row[j], flip);
+            double *o = out + 16 * g + 4 * j;
+            _mm_storeu_pd(o, _mm_mul_pd(_mm_add_pd(_mm_cvtepi32_pd(s), off), scale));
+            _mm_storeu_pd(o + 2, _mm_mul_pd(_mm_add_pd(_mm_cvtepi32_pd(_mm_srli_si128(s, 8)), off), scale));
+        }
+    }
+}
+#define REGIA_DRAWS_HAVE_LANES 1
+#endif
+
+#if defined(REGIA_DRAWS_HAVE_LANES) && defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+/* The same 8 counters with AVX2 (256-bit lanes), for hosts that have it (checked at run
+ * time with regia_draws_avx2()): the same integer arithmetic, so the same bits. */
+__attribute__((target("avx2"))) static inline void regia_draws_lanes_avx2(const regia_draws_t *d, uint32_t ctr,
+                                                                          double *out)
+{
+    const __m256i m0 = _mm256_set1_epi32((int)PHILOX_M4x32_0), m1 = _mm256_set1_epi32((int)PHILOX_M4x32_1);
+    __m256i x0 = _mm256_add_epi32(_mm256_set1_epi32((int)ctr), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    __m256i x1 = _mm256_set1_epi32((int)d->path), x2 = _mm256_set1_epi32((int)(uint32_t)d->stream);
+    __m256i x3 = _mm256_set1_epi32((int)(uint32_t)(d->stream >> 32));
+    uint32_t k0 = (uint32_t)d->seed, k1 = (uint32_t)(d->seed >> 32);
+    for (int round = 0; round < 10; round++) {
+        const __m256i p02a = _mm256_mul_epu32(x0, m0), p13a = _mm256_mul_epu32(_mm256_srli_epi64(x0, 32), m0);
+        const __m256i p02b = _mm256_mul_epu32(x2, m1), p13b = _mm256_mul_epu32(_mm256_srli_epi64(x2, 32), m1);
+        const __m256i lo0 = _mm256_blend_epi32(p02a, _mm256_slli_epi64(p13a, 32), 0xAA);
+        const __m256i hi0 = _mm256_blend_epi32(_mm256_srli_epi64(p02a, 32), p13a, 0xAA);
+        const __m256i lo1 = _mm256_blend_epi32(p02b, _mm256_slli_epi64(p13b, 32), 0xAA);
+        const __m256i hi1 = _mm256_blend_epi32(_mm256_srli_epi64(p02b, 32), p13b, 0xAA);
+        x0 = _mm256_xor_si256(_mm256_xor_si256(hi1, x1), _mm256_set1_epi32((int)k0));
+        x2 = _mm256_xor_si256(_mm256_xor_si256(hi0, x3), _mm256_set1_epi32((int)k1));
+        x1 = lo1;
+        x3 = lo0;
+        k0 += PHILOX_W32_0;
+        k1 += PHILOX_W32_1;
+    }
+    const __m256i flip = _mm256_set1_epi32((int)0x80000000u);
+    const __m256d off = _mm256_set1_pd(2147483648.5), scale = _mm256_set1_pd(1.0 / 4294967296.0);
+    /* transpose within each 128-bit half: rows = counters (j, j + 4 in the two halves) */
+    const __m256i t0 = _mm256_unpacklo_epi32(x0, x1), t1 = _mm256_unpacklo_epi32(x2, x3);
+    const __m256i t2 = _mm256_unpackhi_epi32(x0, x1), t3 = _mm256_unpackhi_epi32(x2, x3);
+    const __m256i row[4] = {_mm256_unpacklo_epi64(t0, t1), _mm256_unpackhi_epi64(t0, t1),
+                            _mm256_unpacklo_epi64(t2, t3), _mm256_unpackhi_epi64(t2, t3)};
+    for (int j = 0; j < 4; j++) {
+        const __m256i s = _mm256_xor_si256(row[j], flip);
+        _mm256_storeu_pd(out + 4 * j,
+                         _mm256_mul_pd(_mm256_add_pd(_mm256_cvtepi32_pd(_mm256_castsi256_si128(s)), off), scale));
+        _mm256_storeu_pd(out + 16 + 4 * j,
+                         _mm256_mul_pd(_mm256_add_pd(_mm256_cvtepi32_pd(_mm256_extracti128_si256(s, 1)), off), scale));
+    }
+}
+#define REGIA_DRAWS_HAVE_AVX2 1
+#endif
+
 /* The next n uniforms of the stream into out: the same numbers as n calls of
- * regia_draw_u, with whole counters written straight to out (no per-draw branch). */
+ * regia_draw_u, with whole counters written straight to out (no per-draw branch), on a
+ * host with SSE4.1 REGIA_DRAWS_LANES counters at a time. */
 REGIA_HD static inline void regia_draws_fill(regia_draws_t *d, int n, double *out)
 {
     int i = 0;
     while (i < n && d->idx < 4) out[i++] = d->u[d->idx++];
+#if defined(REGIA_DRAWS_HAVE_LANES)
+#if defined(REGIA_DRAWS_HAVE_AVX2)
+    const int avx2 = __builtin_cpu_supports("avx2");
+#define REGIA_DRAWS_LANES_CALL(ctr, o) (avx2 ? regia_draws_lanes_avx2(d, ctr, o) : regia_draws_lanes(d, ctr, o))
+#else
+#define REGIA_DRAWS_LANES_CALL(ctr, o) regia_draws_lanes(d, ctr, o)
+#endif
+    for (; i + 4 * REGIA_DRAWS_LANES <= n; i += 4 * REGIA_DRAWS_LANES) {
+        REGIA_DRAWS_LANES_CALL(d->ctr, out + i);
+        d->ctr += REGIA_DRAWS_LANES;
+    }
+    if (i + 4 < n) {
+        /* the rest from one more set of lanes: the counters used, the last one's unused
+         * uniforms kept for the next draws (counters beyond it are not consumed) */
+        double tmp[4 * REGIA_DRAWS_LANES];
+        REGIA_DRAWS_LANES_CALL(d->ctr, tmp);
+        const int m = n - i, used = (m + 3) / 4;
+        for (int j = 0; j < m; j++) out[i + j] = tmp[j];
+        for (int j = 0; j < 4; j++) d->u[j] = tmp[4 * (used - 1) + j];
+        d->ctr += (uint32_t)used;
+        d->idx = m - 4 * (used - 1);
+        return;
+    }
+#undef REGIA_DRAWS_LANES_CALL
+#endif
     for (; i + 4 <= n; i += 4) regia_rng_uniform4(d->seed, d->stream, d->path, d->ctr++, out + i);
     while (i < n) out[i++] = regia_draw_u(d);
 }
 
-REGIA_HD static inline double regia_draw_exp(regia_draws_t *d, double mean) { return -mean * log(regia_draw_u(d)); }
+/* An exponential of the given mean: -mean log(u) with the logarithm above. */
+REGIA_HD static inline double regia_draw_exp(regia_draws_t *d, double mean)
+{
+    return -mean * regia_draw_log(regia_draw_u(d));
+}
 
 /* A standard normal (Box-Muller on two uniforms; the second normal of the pair is not
  * kept, so that a draw never carries state beyond the stream position). */

@@ -6,14 +6,20 @@
  * Draws: replication r (global) uses the stream (seed, r), path 0, read in order.  The
  * Poisson classes are one stream of the total rate whose arrivals pick their class with
  * probability rate_k / total (the superposition theorem).  Draws are consumed only at
- * arrivals (the arrival's class, its service time, the next interarrival time), so the draws of a replication depend on the arrival
- * process alone: changing the servers, the schedule or the discipline keeps every
+ * arrivals (the arrival's class, its service time, the next interarrival time), so the
+ * draws of a replication depend on the arrival process alone: changing the servers, the schedule or the discipline keeps every
  * customer's arrival and service time (common random numbers).
  *
  * Events at the same instant: departures first, then shift changes, then arrivals (a
  * customer arriving as a server frees starts at once).  After the arrivals end (horizon
  * or n_customers) no one arrives and the customers present are served to the end, so
  * every counted wait is complete (none is censored).
+ *
+ * Structure (docs/queue.md, "Tests and benchmark", says what each part saved): waiting
+ * customers in one FIFO ring per class; departures in a tournament tree up to 16 servers
+ * (a heap above); an event loop that starts an arriving customer at once when a server is
+ * free and, while every server is busy, only queues the arrivals before the next
+ * departure or shift change; arrivals drawn ahead in blocks on the host.
  */
 #ifndef REGIA_QUEUE_SIM_IMPL_H
 #define REGIA_QUEUE_SIM_IMPL_H
@@ -24,13 +30,18 @@
 #include "draws_impl.h"
 #include "regia/queue.h"
 
-/* Workspace of one replication: the waiting customers (a pool of nodes in one singly
- * linked FIFO list per class, with a free list) and the heap of departure times. */
+/* A waiting customer: arrival time and service time. */
 typedef struct {
-    double *arr_t, *svc;           /* cap nodes: arrival time, service time               */
-    int32_t *next;                 /* cap nodes: next in the class list or the free list  */
-    int64_t cap;
-    double *heap;                  /* max servers on duty                                 */
+    double t, s;
+} regia_queue_cust_t;
+
+/* Workspace of one replication: the waiting customers, one FIFO ring of `cap` entries per
+ * class (class k at cust + k * cap; cap a power of two), and for more than
+ * REGIA_QUEUE_TREE_MAX servers the heap of departure times (max servers on duty). */
+typedef struct {
+    regia_queue_cust_t *cust;      /* n_classes * cap                                      */
+    int64_t cap;                   /* a power of two, at most 2^31                         */
+    double *heap;                  /* max servers on duty (unused up to TREE_MAX servers)  */
 } regia_queue_ws_t;
 
 #ifdef __cplusplus
@@ -111,25 +122,62 @@ REGIA_HD static inline void regia_queue_heap_pop(double *h, int n)
     if (n > 1) regia_queue_heap_replace(h, n - 1, h[n - 1]);
 }
 
-/* For a few servers the departure times sit in an unordered array of the busy servers'
- * finish times with the index of the earliest: a branch-free scan of <= 16 doubles costs
- * less than a heap's sift with its mispredicted comparisons.  Either structure yields
- * the same earliest time, so the choice never changes a result. */
-enum { REGIA_QUEUE_LINEAR_MAX = 16 };
+/* For up to REGIA_QUEUE_TREE_MAX servers the departure times sit in a tournament tree
+ * over 2^D leaves (one per server, +inf when it is idle; D the smallest depth that has a
+ * leaf for every server ever on duty): node p holds the earliest time below it and the
+ * leaf it comes from, the root (node 1) the next departure.  Setting one leaf walks up its
+ * D ancestors, each a comparison with a sibling whose address is known in advance, so
+ * the chain of dependent steps is D long instead of a scan over every busy server, and
+ * no comparison is a branch.  Above that many servers a binary heap.  Any structure
+ * yields the same earliest time (ties are the same time, and servers are
+ * interchangeable), so the choice never changes a result. */
+enum { REGIA_QUEUE_TREE_DEPTH_MAX = 4, REGIA_QUEUE_TREE_MAX = 1 << REGIA_QUEUE_TREE_DEPTH_MAX };
 
-/* The index of the smallest of h[0..n-1], n > 0 (any of equal ones: they are the same
- * time, and servers are interchangeable). */
-REGIA_HD static inline int regia_queue_argmin(const double *h, int n)
+typedef struct {
+    double v[2 * REGIA_QUEUE_TREE_MAX]; /* node p: the earliest time below it (leaves at 2^D + i) */
+    int id[2 * REGIA_QUEUE_TREE_MAX];   /* node p: the leaf (server) it comes from                */
+    int idle[REGIA_QUEUE_TREE_MAX];     /* a stack of the idle leaves                             */
+    int n_idle;
+} regia_queue_tree_t;
+
+/* The depth of the tree for `servers` servers, or -1 for the heap. */
+REGIA_HD static inline int regia_queue_tree_depth(int32_t servers)
 {
-    int b = 0;
-    double m = h[0];
-    for (int i = 1; i < n; i++) {
-        const double v = h[i];
-        const int lt = v < m;
-        b = lt ? i : b;
-        m = lt ? v : m;
+    for (int d = 0; d <= REGIA_QUEUE_TREE_DEPTH_MAX; d++)
+        if (servers <= (1 << d)) return d;
+    return -1;
+}
+
+REGIA_HD static inline void regia_queue_tree_init(regia_queue_tree_t *q, int D)
+{
+    const int L = 1 << D;
+    for (int i = 0; i < L; i++) {
+        q->v[L + i] = HUGE_VAL;
+        q->id[L + i] = i;
+        q->idle[i] = L - 1 - i;
     }
-    return b;
+    for (int p = L - 1; p >= 1; p--) {
+        q->v[p] = HUGE_VAL;
+        q->id[p] = q->id[2 * p];
+    }
+    q->n_idle = L;
+}
+
+/* Leaf `leaf` of a tree of depth D takes the time v; its ancestors are brought up to date. */
+REGIA_HD static inline void regia_queue_tree_set(regia_queue_tree_t *q, const int D, int leaf, double v)
+{
+    int p = (1 << D) + leaf, id = leaf;
+    q->v[p] = v;
+    for (int l = 0; l < D; l++) {
+        const double sv = q->v[p ^ 1];
+        const int sid = q->id[p ^ 1];
+        const int lt = sv < v;
+        v = lt ? sv : v;
+        id = lt ? sid : id;
+        p >>= 1;
+        q->v[p] = v;
+        q->id[p] = id;
+    }
 }
 
 /* Arrivals drawn ahead in blocks: a replication's draws depend on the arrival process
@@ -141,7 +189,7 @@ REGIA_HD static inline int regia_queue_argmin(const double *h, int n)
 #if defined(__CUDA_ARCH__)
 #define REGIA_QUEUE_ARR_BLOCK 1
 #else
-#define REGIA_QUEUE_ARR_BLOCK 32
+#define REGIA_QUEUE_ARR_BLOCK 64
 #endif
 typedef struct {
     double t[REGIA_QUEUE_ARR_BLOCK], s[REGIA_QUEUE_ARR_BLOCK]; /* arrival time, service time */
@@ -160,14 +208,28 @@ REGIA_HD static inline void regia_queue_draw_arrivals(const regia_queue_batch_t 
         /* three uniforms an arrival: read them first, then the logs without a branch */
         double u[3 * REGIA_QUEUE_ARR_BLOCK];
         regia_draws_fill(d, 3 * REGIA_QUEUE_ARR_BLOCK, u);
+        double lg[2 * REGIA_QUEUE_ARR_BLOCK];
+#if defined(REGIA_DRAW_LOG_HAVE_AVX2)
+        if (__builtin_cpu_supports("avx2")) regia_draw_log_pairs_avx2(u, REGIA_QUEUE_ARR_BLOCK, lg);
+        else
+#endif
+            for (int i = 0; i < REGIA_QUEUE_ARR_BLOCK; i++) {
+                lg[2 * i] = regia_draw_log(u[3 * i + 1]);
+                lg[2 * i + 1] = regia_draw_log(u[3 * i + 2]);
+            }
+        /* the class: the number of cumulative rates at or below, over a fixed 7 (the unused +inf) */
+        double cb[REGIA_QUEUE_MAX_CLASSES - 1];
+        for (int c = 0; c < REGIA_QUEUE_MAX_CLASSES - 1; c++) cb[c] = c < K - 1 ? cum[c] : HUGE_VAL;
         for (int i = 0; i < REGIA_QUEUE_ARR_BLOCK; i++) {
             const double uc = u[3 * i] * total;
-            int k = 0;
-            for (int c = 0; c < K - 1; c++) k += uc >= cum[c];
+            /* branch-free binary search: k = the number of cb[c] <= uc (cb ascending) */
+            int k = (uc >= cb[3]) << 2;
+            k += (uc >= cb[k + 1]) << 1;
+            k += uc >= cb[k];
             a->k[i] = k;
-            a->s[i] = -in->service_mean[k] * log(u[3 * i + 1]);
+            a->s[i] = -in->service_mean[k] * lg[2 * i];
             a->t[i] = t;
-            t = t + -inv_total * log(u[3 * i + 2]);
+            t = t + -inv_total * lg[2 * i + 1];
         }
         a->t_next = t;
         return;
@@ -195,17 +257,51 @@ REGIA_HD static inline int regia_queue_lowest_bit(unsigned x)
 
 /* Counted customers (arrived at or after the warmup) still waiting, per class. */
 REGIA_HD static inline void regia_queue_count_unserved(const regia_queue_batch_t *in, const regia_queue_ws_t *ws,
-                                                       const int32_t *head, int64_t *o_un)
+                                                       const uint32_t *qh, const uint32_t *qt, int64_t *o_un)
 {
-    for (int k = 0; k < in->n_classes; k++)
-        for (int32_t x = head[k]; x >= 0; x = ws->next[x]) o_un[k] += ws->arr_t[x] >= in->warmup;
+    const uint32_t mask = (uint32_t)(ws->cap - 1);
+    for (int k = 0; k < in->n_classes; k++) {
+        const regia_queue_cust_t *q = ws->cust + (int64_t)k * ws->cap;
+        for (uint32_t x = qh[k]; x != qt[k]; x++) o_un[k] += q[x & mask].t >= in->warmup;
+    }
 }
 
-/* Replication r of the batch (0 <= r < n_reps; its stream is rep0 + r): fills the sums of
- * its classes in `out` and returns REGIA_QUEUE_REP_OK, or REGIA_QUEUE_REP_OVERFLOW when
- * more than ws.cap customers waited at once (the sums are then incomplete). */
-REGIA_HD static inline int regia_queue_rep(const regia_queue_batch_t *in, int r, regia_queue_ws_t ws,
-                                           const regia_queue_out_t *out)
+#if defined(__CUDACC__)
+#define REGIA_QUEUE_INLINE __forceinline__
+#else
+#define REGIA_QUEUE_INLINE inline __attribute__((always_inline))
+#endif
+
+/* The next customer to serve (someone waits): the head of the first non-empty class, or
+ * under FCFS the earliest head (the first class among equal times); *k is its class.
+ * ring[j] is class j's ring in the workspace, mask its size - 1. */
+REGIA_HD static REGIA_QUEUE_INLINE regia_queue_cust_t regia_queue_pop(regia_queue_cust_t *const *ring, uint32_t mask,
+                                                                      int K, int fcfs, unsigned *nonempty,
+                                                                      uint32_t *qh, const uint32_t *qt, int *k)
+{
+    int c = regia_queue_lowest_bit(*nonempty);
+    if (fcfs) {
+        double best = HUGE_VAL;
+        for (int j = 0; j < K; j++) {
+            if (qh[j] == qt[j]) continue;
+            const double tj = ring[j][qh[j] & mask].t;
+            if (tj < best) { best = tj; c = j; }
+        }
+    }
+    const regia_queue_cust_t x = ring[c][qh[c]++ & mask];
+    *nonempty &= ~((unsigned)(qh[c] == qt[c]) << c); /* without a branch: unpredictable */
+    *k = c;
+    return x;
+}
+
+/* The body of regia_queue_rep for departures in a tree of depth D (0..TREE_DEPTH_MAX) or
+ * a heap (D = -1); D is a constant at every call, so each depth gets its own loop.
+ *
+ * Every event keeps this invariant: a server on duty is idle only when no one waits.  So
+ * an arrival that finds a free server starts at once (a wait of 0, never queued), and a
+ * departure starts at most one customer, on the server just freed. */
+REGIA_HD static REGIA_QUEUE_INLINE int regia_queue_rep_d(const regia_queue_batch_t *in, int r, regia_queue_ws_t ws,
+                                                         const regia_queue_out_t *out, const int D)
 {
     const int K = in->n_classes, nt = in->n_t, nb = in->n_bins;
     const double INF = HUGE_VAL;
@@ -213,171 +309,210 @@ REGIA_HD static inline int regia_queue_rep(const regia_queue_batch_t *in, int r,
     double *o_w = out->sum_w + (int64_t)r * K, *o_w2 = out->sum_w2 + (int64_t)r * K;
     int64_t *o_gt = nt > 0 ? out->n_wait_gt + (int64_t)r * K * nt : 0;
     int64_t *o_h = nb > 0 ? out->hist + (int64_t)r * K * nb : 0;
-    for (int k = 0; k < K; k++) { o_n[k] = o_un[k] = 0; o_w[k] = o_w2[k] = 0; }
+    /* the sums in local arrays (no aliasing with the workspace), stored at the end */
+    int64_t n_k[REGIA_QUEUE_MAX_CLASSES];
+    double w_k[REGIA_QUEUE_MAX_CLASSES], w2_k[REGIA_QUEUE_MAX_CLASSES];
+    for (int k = 0; k < K; k++) { n_k[k] = o_un[k] = 0; w_k[k] = w2_k[k] = 0; }
     for (int64_t j = 0; j < (int64_t)K * nt; j++) o_gt[j] = 0;
     for (int64_t j = 0; j < (int64_t)K * nb; j++) o_h[j] = 0;
+    const double warmup = in->warmup;
+    const int fcfs = in->discipline == REGIA_DISC_FCFS, tails = nt > 0;
+    /* arrivals left before n_customers ends them (-1: no such end) */
+    int64_t left = in->n_customers > 0 ? in->n_customers : -1;
 
     regia_draws_t d;
     regia_draws_init(&d, in->seed, (uint64_t)(in->rep0 + r), 0);
-    int32_t head[REGIA_QUEUE_MAX_CLASSES], tail[REGIA_QUEUE_MAX_CLASSES];
+    /* the waiting lines: ring k holds entries qh[k] .. qt[k] - 1 (mod cap) */
+    uint32_t qh[REGIA_QUEUE_MAX_CLASSES], qt[REGIA_QUEUE_MAX_CLASSES];
+    const uint32_t mask = (uint32_t)(ws.cap - 1), cap = (uint32_t)ws.cap;
     /* Poisson arrivals as one stream of the total rate, each arrival's class drawn with
      * probability rate_k / total (the superposition of the classes' streams) */
     double cum[REGIA_QUEUE_MAX_CLASSES], total = 0, next_arr = INF;
     const int trace = in->arrival_rate == 0;
     unsigned nonempty = 0; /* bit k: class k has someone waiting */
+    regia_queue_cust_t *ring[REGIA_QUEUE_MAX_CLASSES];
     for (int k = 0; k < K; k++) {
-        head[k] = tail[k] = -1;
+        ring[k] = ws.cust + (int64_t)k * ws.cap;
+        qh[k] = qt[k] = 0;
         total += trace ? 0 : in->arrival_rate[k];
         cum[k] = total;
     }
     const double inv_total = total > 0 ? 1.0 / total : 0;
     regia_queue_arrivals_t ab;
     int i_ab = 0;
-    if (total > 0) {
+    int64_t i_trace = 0, waiting = 0;
+    if (trace) {
+        if (in->n_trace > 0) next_arr = in->trace_time[0];
+    } else if (total > 0) {
         ab.t_next = regia_draw_exp(&d, 1.0 / total);
         regia_queue_draw_arrivals(in, cum, total, inv_total, &d, &ab);
         next_arr = ab.t[0];
     }
-    /* free list over the pool, grown lazily: nodes below `fresh` have been used */
-    int32_t free_head = -1;
-    int64_t fresh = 0, waiting = 0, arrived = 0, i_trace = 0;
-    int busy = 0, arrivals_open = 1;
     /* servers on duty: shift j of cycle `cycle` ends at cycle * period + shift_end[j] */
-    int j_shift = 0;
+    int j_shift = 0, busy = 0;
     int64_t cycle = 0;
     int on_duty = in->n_shifts > 0 ? in->shift_servers[0] : in->servers;
     double t_shift = in->n_shifts > 0 ? in->shift_end[0] : INF;
-
     const double t_hor = in->horizon > 0 ? in->horizon : INF;
-    /* departures: a heap (top at 0), or for a few servers an array with its earliest at
-     * `top` (see REGIA_QUEUE_LINEAR_MAX) */
-    const int linear = regia_queue_max_servers(in) <= REGIA_QUEUE_LINEAR_MAX;
-    int top = 0;
+    const int trace_end = trace && t_hor == INF; /* the end of the trace ends the arrivals */
+    /* the end of the arrivals: at the horizon, after n_customers, or (no horizon) when a
+     * trace is read to its end */
+    double t_close = t_hor;
+    int open = 1;
+    if (next_arr == INF && t_hor == INF) { open = 0; t_close = INF; }
+    regia_queue_tree_t tree;
+    if (D >= 0) regia_queue_tree_init(&tree, D);
+
+/* a counted customer of class k who arrived at ta starts service at t */
+#define REGIA_QUEUE_SERVE(k, ta, t)                                                           \
+    do {                                                                                   \
+        if ((ta) >= warmup) {                                                              \
+            const double w_ = (t) - (ta);                                                  \
+            n_k[k]++;                                                                      \
+            w_k[k] += w_;                                                                  \
+            w2_k[k] += w_ * w_;                                                            \
+            if (tails) {                                                                   \
+                for (int j_ = 0; j_ < nt; j_++) o_gt[(k) * nt + j_] += w_ > in->t[j_];     \
+            }                                                                              \
+            if (nb > 0) {                                                                  \
+                const double b_ = floor(w_ / in->bin_width);                               \
+                o_h[(k) * nb + (b_ < nb - 1 ? (int)b_ : nb - 1)]++;                        \
+            }                                                                              \
+        }                                                                                  \
+    } while (0)
+
+/* the next arrival: class k, service time s, at time next_arr, which moves on to the one after */
+#define REGIA_QUEUE_TAKE_ARRIVAL(k, s)                                                      \
+    do {                                                                                   \
+        if (trace) {                                                                       \
+            k = in->trace_class[i_trace];                                                  \
+            s = regia_queue_service(in, k, &d);                                            \
+            next_arr = ++i_trace < in->n_trace ? in->trace_time[i_trace] : INF;            \
+        } else {                                                                           \
+            k = ab.k[i_ab];                                                                \
+            s = ab.s[i_ab];                                                                \
+            if (++i_ab == REGIA_QUEUE_ARR_BLOCK) {                                         \
+                regia_queue_draw_arrivals(in, cum, total, inv_total, &d, &ab);             \
+                i_ab = 0;                                                                  \
+            }                                                                              \
+            next_arr = ab.t[i_ab];                                                         \
+        }                                                                                  \
+    } while (0)
+/* after an arrival: the n_customers-th, or (no horizon) a trace's last, ends the arrivals */
+#define REGIA_QUEUE_LAST_ARRIVAL() (--left == 0 || (trace_end && next_arr == INF))
+
     for (;;) {
-        const double t_dep = busy > 0 ? ws.heap[top] : INF;
-        /* the next input: an arrival, or the horizon that ends the arrivals */
-        double t_in = INF;
-        int k_arr = 0, closing = 0, is_close = 0;
-        if (arrivals_open) {
-            double ta = next_arr;
-            if (trace) {
-                ta = INF;
-                if (i_trace < in->n_trace) { ta = in->trace_time[i_trace]; k_arr = in->trace_class[i_trace]; }
-            }
-            if (ta >= t_hor) { t_in = t_hor; is_close = 1; }
-            else t_in = ta;
-            if (t_in == INF) {
-                /* no arrival left and no horizon (a trace read to its end): they end now */
-                arrivals_open = 0;
-                regia_queue_count_unserved(in, &ws, head, o_un);
-                continue;
-            }
-        } else if (waiting == 0 || (t_dep == INF && t_shift == INF)) {
-            break; /* everyone served (or, defensively, nothing can happen any more) */
-        }
-        double t;
-        int freed = 0; /* the heap's top is a server that just finished */
-        if (t_dep <= t_shift && t_dep <= t_in) {
-            t = t_dep;
-            freed = 1;
-            busy--;
-        } else if (t_shift <= t_in) {
-            t = t_shift;
-            if (++j_shift == in->n_shifts) { j_shift = 0; cycle++; }
-            on_duty = in->shift_servers[j_shift];
-            t_shift = (double)cycle * in->period + in->shift_end[j_shift];
-        } else if (is_close) {
-            /* the horizon: everything before it has happened */
-            arrivals_open = 0;
-            regia_queue_count_unserved(in, &ws, head, o_un);
-            continue;
-        } else {
-            t = t_in;
-            int k = k_arr;
-            double s;
-            if (trace) {
-                s = regia_queue_service(in, k, &d);
-                i_trace++;
-            } else {
-                /* total > 0 here: next_arr < INF */
-                k = ab.k[i_ab];
-                s = ab.s[i_ab];
-                if (++i_ab == REGIA_QUEUE_ARR_BLOCK) {
-                    regia_queue_draw_arrivals(in, cum, total, inv_total, &d, &ab);
-                    i_ab = 0;
-                }
-                next_arr = ab.t[i_ab];
-            }
-            int32_t x;
-            if (free_head >= 0) { x = free_head; free_head = ws.next[x]; }
-            else if (fresh < ws.cap) x = (int32_t)fresh++;
-            else return REGIA_QUEUE_REP_OVERFLOW;
-            ws.arr_t[x] = t;
-            ws.svc[x] = s;
-            ws.next[x] = -1;
-            if (tail[k] >= 0) ws.next[tail[k]] = x;
-            else { head[k] = x; nonempty |= 1u << k; }
-            tail[k] = x;
-            waiting++;
-            closing = ++arrived == in->n_customers;
-        }
-        /* start service on every free server on duty */
-        while (busy < on_duty && waiting > 0) {
-            int k = -1;
-            if (in->discipline == REGIA_DISC_FCFS) {
-                double best = INF;
-                for (int c = 0; c < K; c++)
-                    if (head[c] >= 0 && ws.arr_t[head[c]] < best) { best = ws.arr_t[head[c]]; k = c; }
-            } else {
-                k = regia_queue_lowest_bit(nonempty);
-            }
-            int32_t x = head[k];
-            head[k] = ws.next[x];
-            if (head[k] < 0) { tail[k] = -1; nonempty &= ~(1u << k); }
-            ws.next[x] = free_head;
-            free_head = x;
-            waiting--;
-            if (ws.arr_t[x] >= in->warmup) {
-                double w = t - ws.arr_t[x];
-                o_n[k]++;
-                o_w[k] += w;
-                o_w2[k] += w * w;
-                for (int j = 0; j < nt; j++) o_gt[k * nt + j] += w > in->t[j];
-                if (nb > 0) {
-                    double b = floor(w / in->bin_width);
-                    o_h[k * nb + (b < nb - 1 ? (int)b : nb - 1)]++;
+        if (!open && waiting == 0) break; /* everyone served */
+        const double t_dep = D >= 0 ? tree.v[1] : busy > 0 ? ws.heap[0] : INF;
+        const double t_ctl = t_shift <= t_close ? t_shift : t_close;
+        if (busy >= on_duty) {
+            /* no free server: the arrivals before the next departure and the next shift change
+             * or horizon (which come first at one instant) only join their class's line */
+            const double t_stop = t_dep < t_ctl ? t_dep : t_ctl;
+            const int was_open = open;
+            while (next_arr < t_stop) {
+                const double t = next_arr;
+                int k;
+                double s;
+                REGIA_QUEUE_TAKE_ARRIVAL(k, s);
+                if (qt[k] - qh[k] == cap) return REGIA_QUEUE_REP_OVERFLOW;
+                regia_queue_cust_t *x = ring[k] + (qt[k]++ & mask);
+                x->t = t;
+                x->s = s;
+                nonempty |= 1u << k;
+                waiting++;
+                if (REGIA_QUEUE_LAST_ARRIVAL()) {
+                    open = 0;
+                    t_close = next_arr = INF;
+                    regia_queue_count_unserved(in, &ws, qh, qt, o_un);
                 }
             }
-            const double t_fin = t + ws.svc[x];
-            if (linear) {
-                if (freed) {
-                    ws.heap[top] = t_fin;
-                    top = regia_queue_argmin(ws.heap, busy + 1);
+            if (open != was_open) continue; /* the arrivals ended: t_ctl is stale */
+        }
+        if (t_dep <= t_ctl && t_dep <= next_arr) {
+            /* a departure (first at any instant) */
+            if (t_dep == INF) break; /* defensive: nothing can happen any more */
+            const double t = t_dep;
+            if (waiting > 0 && busy <= on_duty) {
+                /* the server goes on with the next customer */
+                int k;
+                const regia_queue_cust_t x = regia_queue_pop(ring, mask, K, fcfs, &nonempty, qh, qt, &k);
+                waiting--;
+                REGIA_QUEUE_SERVE(k, x.t, t);
+                if (D >= 0) regia_queue_tree_set(&tree, D, tree.id[1], t + x.s);
+                else regia_queue_heap_replace(ws.heap, busy, t + x.s);
+            } else {
+                if (D >= 0) {
+                    const int leaf = tree.id[1];
+                    regia_queue_tree_set(&tree, D, leaf, INF);
+                    tree.idle[tree.n_idle++] = leaf;
                 } else {
-                    ws.heap[busy] = t_fin;
-                    if (busy == 0 || t_fin < ws.heap[top]) top = busy;
+                    regia_queue_heap_pop(ws.heap, busy);
                 }
-            } else if (freed) {
-                regia_queue_heap_replace(ws.heap, busy + 1, t_fin);
+                busy--;
+            }
+        } else if (t_ctl <= next_arr) {
+            if (t_shift <= t_close) {
+                /* a shift change: the servers now on duty start on whoever waits */
+                const double t = t_shift;
+                if (++j_shift == in->n_shifts) { j_shift = 0; cycle++; }
+                on_duty = in->shift_servers[j_shift];
+                t_shift = (double)cycle * in->period + in->shift_end[j_shift];
+                while (busy < on_duty && waiting > 0) {
+                    int k;
+                    const regia_queue_cust_t x = regia_queue_pop(ring, mask, K, fcfs, &nonempty, qh, qt, &k);
+                    waiting--;
+                    REGIA_QUEUE_SERVE(k, x.t, t);
+                    if (D >= 0) regia_queue_tree_set(&tree, D, tree.idle[--tree.n_idle], t + x.s);
+                    else regia_queue_heap_push(ws.heap, busy, t + x.s);
+                    busy++;
+                }
             } else {
-                regia_queue_heap_push(ws.heap, busy, t_fin);
+                /* the horizon: everything before it has happened, no arrival at or after it */
+                open = 0;
+                t_close = next_arr = INF;
+                regia_queue_count_unserved(in, &ws, qh, qt, o_un);
             }
-            freed = 0;
+        } else {
+            /* an arrival, with a free server (the loop above takes the others), so no one
+             * waits: service starts at once */
+            const double t = next_arr;
+            int k;
+            double s;
+            REGIA_QUEUE_TAKE_ARRIVAL(k, s);
+            REGIA_QUEUE_SERVE(k, t, t);
+            if (D >= 0) regia_queue_tree_set(&tree, D, tree.idle[--tree.n_idle], t + s);
+            else regia_queue_heap_push(ws.heap, busy, t + s);
             busy++;
-        }
-        if (freed) {
-            if (!linear) regia_queue_heap_pop(ws.heap, busy + 1);
-            else if (busy > 0) {
-                ws.heap[top] = ws.heap[busy];
-                top = regia_queue_argmin(ws.heap, busy);
+            if (REGIA_QUEUE_LAST_ARRIVAL()) {
+                open = 0;
+                t_close = next_arr = INF;
+                regia_queue_count_unserved(in, &ws, qh, qt, o_un);
             }
-        }
-        if (closing) {
-            arrivals_open = 0;
-            regia_queue_count_unserved(in, &ws, head, o_un);
         }
     }
+#undef REGIA_QUEUE_TAKE_ARRIVAL
+#undef REGIA_QUEUE_LAST_ARRIVAL
+#undef REGIA_QUEUE_SERVE
+    for (int k = 0; k < K; k++) { o_n[k] = n_k[k]; o_w[k] = w_k[k]; o_w2[k] = w2_k[k]; }
     return REGIA_QUEUE_REP_OK;
+}
+
+/* Replication r of the batch (0 <= r < n_reps; its stream is rep0 + r): fills the sums of
+ * its classes in `out` and returns REGIA_QUEUE_REP_OK, or REGIA_QUEUE_REP_OVERFLOW when
+ * more than ws.cap customers of one class waited at once (the sums are then incomplete).
+ * ws.heap is needed only above REGIA_QUEUE_TREE_MAX servers. */
+REGIA_HD static inline int regia_queue_rep(const regia_queue_batch_t *in, int r, regia_queue_ws_t ws,
+                                           const regia_queue_out_t *out)
+{
+    switch (regia_queue_tree_depth(regia_queue_max_servers(in))) {
+    case 0: return regia_queue_rep_d(in, r, ws, out, 0);
+    case 1: return regia_queue_rep_d(in, r, ws, out, 1);
+    case 2: return regia_queue_rep_d(in, r, ws, out, 2);
+    case 3: return regia_queue_rep_d(in, r, ws, out, 3);
+    case 4: return regia_queue_rep_d(in, r, ws, out, 4);
+    default: return regia_queue_rep_d(in, r, ws, out, -1);
+    }
 }
 
 #endif

@@ -1,25 +1,24 @@
 /* The continuous-time priority queue on the CPU (contract in regia/queue.h): replications
  * spread over the threads; each runs regia_queue_rep() (kernels/queue_sim_impl.h, shared
  * with CUDA) on its own stream, so the thread count never changes a result.  A thread's
- * pool of waiting customers starts small and doubles when a replication overflows it (the
- * replication is then run again from its start: the same draws, the same result). */
+ * rings of waiting customers (one per class) start small and double when a replication
+ * overflows one (the replication is then run again from its start: the same draws, the
+ * same result). */
 #include <stdlib.h>
 
 #include "../queue_sim_impl.h"
 #include "cpu_impl.h"
 
 enum { POOL0 = 4096 };
-static const int64_t POOL_MAX = (int64_t)1 << 30; /* int32 node indices */
+static const int64_t POOL_MAX = (int64_t)1 << 27; /* customers of one class waiting at once */
 
-static int ws_alloc(regia_queue_ws_t *ws, int64_t cap, int32_t servers)
+static int ws_alloc(regia_queue_ws_t *ws, int64_t cap, int32_t classes, int32_t servers)
 {
-    free(ws->arr_t); free(ws->svc); free(ws->next); free(ws->heap);
+    free(ws->cust); free(ws->heap);
     ws->cap = cap;
-    ws->arr_t = malloc(sizeof(double) * (size_t)cap);
-    ws->svc = malloc(sizeof(double) * (size_t)cap);
-    ws->next = malloc(sizeof(int32_t) * (size_t)cap);
+    ws->cust = malloc(sizeof(regia_queue_cust_t) * (size_t)cap * (size_t)classes);
     ws->heap = malloc(sizeof(double) * (size_t)(servers > 0 ? servers : 1));
-    return ws->arr_t && ws->svc && ws->next && ws->heap;
+    return ws->cust && ws->heap;
 }
 
 regia_status_t regia_cpu_queue_sim(regia_backend_t *be, const regia_queue_batch_t *in, regia_queue_out_t *out)
@@ -31,7 +30,7 @@ regia_status_t regia_cpu_queue_sim(regia_backend_t *be, const regia_queue_batch_
 #pragma omp parallel num_threads(be->threads)
     {
         regia_queue_ws_t ws = {0};
-        int ok = ws_alloc(&ws, POOL0, servers);
+        int ok = ws_alloc(&ws, POOL0, in->n_classes, servers);
 #pragma omp for schedule(dynamic, 1)
         for (int r = 0; r < in->n_reps; r++) {
             int rc;
@@ -41,20 +40,20 @@ regia_status_t regia_cpu_queue_sim(regia_backend_t *be, const regia_queue_batch_
                     { failed = 2; bad_rep = r; }
                     break;
                 }
-                ok = ws_alloc(&ws, ws.cap * 2, servers);
+                ok = ws_alloc(&ws, ws.cap * 2, in->n_classes, servers);
             }
             if (!ok) {
 #pragma omp atomic write
                 failed = 1;
             }
         }
-        free(ws.arr_t); free(ws.svc); free(ws.next); free(ws.heap);
+        free(ws.cust); free(ws.heap);
     }
     if (failed == 1) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory in the queue simulation");
     if (failed == 2)
         return REGIA_FAIL(REGIA_ERR_INVALID,
-                          "queue simulation: replication %lld had more than %lld customers waiting at once "
-                          "(is the queue unstable? lower the load, the horizon or n_customers)",
+                          "queue simulation: replication %lld had more customers waiting at once than the pool "
+                          "holds (%lld of one class; is the queue unstable? lower the load, the horizon or n_customers)",
                           (long long)(in->rep0 + bad_rep), (long long)POOL_MAX);
     return REGIA_OK;
 }

@@ -1,11 +1,12 @@
 /* The continuous-time priority queue on CUDA (contract in regia/queue.h).
  *
  * One thread per replication runs regia_queue_rep() (kernels/queue_sim_impl.h), the
- * function the CPU backend runs, on the same Philox stream.  Each thread's pool of waiting
- * customers and its heap of departures live in device global memory, sized from the batch
- * and the free device memory: a replication that has more customers waiting at once than
- * its pool holds is reported as an error (with the pool size), never cut short.  When the
- * workspace of every replication does not fit at once, the batch runs in sub-batches. */
+ * function the CPU backend runs, on the same Philox stream.  Each thread's rings of waiting
+ * customers (one per class, a power of two each) and its heap of departures (used above
+ * REGIA_QUEUE_TREE_MAX servers) live in device global memory, sized from the batch and the
+ * free device memory: a replication that has more customers of one class waiting at once
+ * than its ring holds is reported as an error (with the ring size), never cut short.  When
+ * the workspace of every replication does not fit at once, the batch runs in sub-batches. */
 #include <cstdio>
 #include <cstdlib>
 
@@ -19,14 +20,12 @@ constexpr size_t BUDGET_MAX = size_t(4) << 30;
 constexpr int64_t POOL_MIN = 4096, POOL_MAX = int64_t(1) << 22;
 
 __global__ void queue_rep_kernel(regia_queue_batch_t in, regia_queue_out_t out, int64_t cap, int32_t servers,
-                                 double *d_arr, double *d_svc, int32_t *d_next, double *d_heap, int *overflow)
+                                 regia_queue_cust_t *d_cust, double *d_heap, int *overflow)
 {
     const int r = (int)((int64_t)blockIdx.x * blockDim.x + threadIdx.x);
     if (r >= in.n_reps) return;
     regia_queue_ws_t ws;
-    ws.arr_t = d_arr + (int64_t)r * cap;
-    ws.svc = d_svc + (int64_t)r * cap;
-    ws.next = d_next + (int64_t)r * cap;
+    ws.cust = d_cust + (int64_t)r * in.n_classes * cap;
     ws.cap = cap;
     ws.heap = d_heap + (int64_t)r * servers;
     overflow[r] = regia_queue_rep(&in, r, ws, &out);
@@ -63,8 +62,8 @@ extern "C" regia_status_t regia_cuda_queue_sim(regia_backend_t *be, const regia_
     regia_queue_batch_t d = *in;
     double *d_rate = NULL, *d_tt = NULL, *d_end = NULL, *d_mean = NULL, *d_cv = NULL, *d_t = NULL;
     int32_t *d_tc = NULL, *d_srv = NULL;
-    double *d_arr = NULL, *d_svc = NULL, *d_heap = NULL, *d_w = NULL, *d_w2 = NULL;
-    int32_t *d_next = NULL;
+    regia_queue_cust_t *d_cust = NULL;
+    double *d_heap = NULL, *d_w = NULL, *d_w2 = NULL;
     int64_t *d_n = NULL, *d_gt = NULL, *d_hist = NULL, *d_un = NULL;
     int *d_over = NULL, *h_over = NULL;
     size_t free_b = 0, total_b = 0;
@@ -87,10 +86,11 @@ extern "C" regia_status_t regia_cuda_queue_sim(regia_backend_t *be, const regia_
     {
         REGIA_CUDA(cudaMemGetInfo(&free_b, &total_b));
         const size_t budget = workspace_budget(free_b);
-        const size_t node = 2 * sizeof(double) + sizeof(int32_t);
-        int64_t cap = (int64_t)(budget / ((size_t)in->n_reps * node));
-        if (cap < POOL_MIN) cap = POOL_MIN;
-        if (cap > POOL_MAX) cap = POOL_MAX;
+        /* one ring entry per class for each unit of cap; cap a power of two */
+        const size_t node = sizeof(regia_queue_cust_t) * (size_t)K;
+        const int64_t fit = (int64_t)(budget / ((size_t)in->n_reps * node));
+        int64_t cap = POOL_MIN;
+        while (cap * 2 <= fit && cap * 2 <= POOL_MAX) cap *= 2;
         const size_t per_rep = (size_t)cap * node + (size_t)servers * sizeof(double);
         int sub = (int)(budget / per_rep);
         if (sub < 1) {
@@ -99,9 +99,7 @@ extern "C" regia_status_t regia_cuda_queue_sim(regia_backend_t *be, const regia_
             goto err;
         }
         if (sub > in->n_reps) sub = in->n_reps;
-        REGIA_CUDA(cudaMalloc(&d_arr, sizeof(double) * (size_t)cap * sub));
-        REGIA_CUDA(cudaMalloc(&d_svc, sizeof(double) * (size_t)cap * sub));
-        REGIA_CUDA(cudaMalloc(&d_next, sizeof(int32_t) * (size_t)cap * sub));
+        REGIA_CUDA(cudaMalloc(&d_cust, node * (size_t)cap * sub));
         REGIA_CUDA(cudaMalloc(&d_heap, sizeof(double) * (size_t)servers * sub));
         REGIA_CUDA(cudaMalloc(&d_n, sizeof(int64_t) * (size_t)sub * K));
         REGIA_CUDA(cudaMalloc(&d_un, sizeof(int64_t) * (size_t)sub * K));
@@ -117,15 +115,14 @@ extern "C" regia_status_t regia_cuda_queue_sim(regia_backend_t *be, const regia_
             const int cnt = in->n_reps - r0 < sub ? in->n_reps - r0 : sub;
             d.rep0 = in->rep0 + r0;
             d.n_reps = cnt;
-            queue_rep_kernel<<<(unsigned)((cnt + 127) / 128), 128>>>(d, dout, cap, servers, d_arr, d_svc, d_next, d_heap,
-                                                                    d_over);
+            queue_rep_kernel<<<(unsigned)((cnt + 127) / 128), 128>>>(d, dout, cap, servers, d_cust, d_heap, d_over);
             REGIA_CUDA_LAUNCH("queue_rep_kernel");
             REGIA_CUDA(cudaMemcpy(h_over, d_over, sizeof(int) * (size_t)cnt, cudaMemcpyDeviceToHost));
             for (int j = 0; j < cnt; j++)
                 if (h_over[j]) {
                     st = REGIA_FAIL(REGIA_ERR_NOMEM,
-                                    "queue simulation: replication %lld had more than %lld customers waiting at once, "
-                                    "the most the device workspace holds for %d replications per call (is the queue "
+                                    "queue simulation: replication %lld had more customers waiting at once than the "
+                                    "device workspace holds (%lld of one class, for %d replications per call; is the queue "
                                     "unstable? run fewer replications per call, or use backend cpu, which grows its pool)",
                                     (long long)(in->rep0 + r0 + j), (long long)cap, sub);
                     goto err;
@@ -145,7 +142,7 @@ extern "C" regia_status_t regia_cuda_queue_sim(regia_backend_t *be, const regia_
     }
 err:
     cudaFree(d_rate); cudaFree(d_tt); cudaFree(d_tc); cudaFree(d_end); cudaFree(d_srv); cudaFree(d_mean);
-    cudaFree(d_cv); cudaFree(d_t); cudaFree(d_arr); cudaFree(d_svc); cudaFree(d_next); cudaFree(d_heap);
+    cudaFree(d_cv); cudaFree(d_t); cudaFree(d_cust); cudaFree(d_heap);
     cudaFree(d_n); cudaFree(d_un); cudaFree(d_w); cudaFree(d_w2); cudaFree(d_gt); cudaFree(d_hist); cudaFree(d_over);
     free(h_over);
     return st;
