@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "domain.h"
+#include "forecast_impl.h"
 #include "regia/acdd.h"
 #include "regia/csv.h"
 #include "regia/io.h"
@@ -32,7 +33,7 @@
 #include "regia/timeutil.h"
 
 enum {
-    MODEL_LEN = 8,        /* model_strlen                                               */
+    MODEL_LEN = FC_MODEL_LEN, /* model_strlen                                           */
     MAXF = 256,           /* CSV fields per line                                        */
     N_CODES = 36,         /* error(2) x trend(3) x damped(2) x season(3)                */
     MAX_HORIZON = 1000000,
@@ -42,55 +43,7 @@ enum {
 };
 
 
-/* One series of the index (every rank holds all of them, sorted by id). */
-typedef struct {
-    int64_t t0;     /* time of the first row (s since 1970)                                */
-    int64_t step;   /* grid step: seconds, or calendar months when monthly; 0: one row     */
-    int64_t r0;     /* first row in this rank's row table (own series only)               */
-    int32_t len;    /* time steps from the first to the last row                           */
-    int32_t nrows;  /* rows in the CSV                                                     */
-    int8_t monthly; /* 1: step counts calendar months                                      */
-    int8_t eom;     /* monthly, at the last day of each month                              */
-} series_t;
-
 typedef regia_series_row_t row_t;
-
-typedef struct {
-    /* options */
-    const char *input, *output, *model_code;
-    int season, horizon, n_levels;
-    double levels[REGIA_ETS_MAX_LEVELS];
-    regia_ets_spec_t spec;
-    const char *cmdline;
-    char stdin_copy[4300];  /* --input -: standard input copied here by rank 0             */
-    regia_series_opts_t ropt;
-    int n_table;            /* [forecast] seasons: series ids and their periods           */
-    const char **table_id;
-    int *table_m;
-    int64_t max_steps_per_row;
-    double max_cells;       /* [forecast] max_observed_cells                               */
-    /* index (all ranks) */
-    regia_series_t sr;      /* what the byte-range reader gave this rank                  */
-    int64_t n_series, n_rows, n_missing, n_gaps, max_len, t_min, t_max;
-    int64_t *times, n_times; /* the output's time axis: every grid time of every series  */
-    char **id;      /* n_series ids, sorted (strcmp) (the reader's)                        */
-    series_t *ser;  /* every series' grid (gathered after each rank inferred its own)      */
-    int idlen;      /* longest id + 1                                                      */
-    char sha[65];
-    int32_t *m_of;  /* this rank's series: seasonal period fitted                          */
-    int v_season;
-    /* this rank's block */
-    int64_t s0, ns;
-    int64_t *off;   /* ns + 1 offsets into y                                               */
-    double *y;
-    /* results of the block */
-    regia_ets_fit_t *fit;
-    double *mean, *var, *lo, *up, *state;
-    regia_backend_t *be;
-    int64_t n_fitted;
-    /* output variable ids (define -> write) */
-    int v_id, v_lev, v_time, v_fc, v_lo, v_up, v_ft, v_obs, v_step, v_stepm, v_model, v_nobs, v_par[8];
-} fc_t;
 
 /* ---- schema: options and job-file keys ------------------------------------------------- */
 
@@ -136,6 +89,18 @@ const regia_job_key_t regia_forecast_schema[] = {
      "prediction-interval levels in percent, each in (0, 100), at most 8"},
     {"forecast", "model", REGIA_KEY_STRING, 0, "auto", 0, 0, NULL,
      "auto (choose by AICc) or an ETS code: error A|M|Z, trend N|A|Ad|M|Md|Z, season N|A|M|Z, e.g. ANN, AAdA, MNM"},
+    {"forecast", "csv", REGIA_KEY_PATH, 0, NULL, 0, 0, NULL,
+     "the forecasts as CSV in statsforecast's long layout (unique_id,ds,model,forecast,lo-L,hi-L ...) "
+     "[default: OUT minus .nc, plus .csv]"},
+    {"forecast", "fitted", REGIA_KEY_BOOL, 0, "no", 0, 0, NULL,
+     "also write the one-step-ahead in-sample fits and residuals (CSV unique_id,ds,y,fitted,residual, and the "
+     "variable fitted of the output)"},
+    {"forecast", "fitted_csv", REGIA_KEY_PATH, 0, NULL, 0, 0, NULL, "the fitted-values CSV [default: OUT minus .nc, plus _fitted.csv]"},
+    {"forecast", "backtest", REGIA_KEY_INT, 0, NULL, 1, 10000, NULL,
+     "rolling-origin backtest over this many windows of --horizon steps each (statsforecast's cross_validation "
+     "with step_size = horizon): MASE, sMAPE and interval coverage per series and overall"},
+    {"forecast", "backtest_csv", REGIA_KEY_PATH, 0, NULL, 0, 0, NULL,
+     "the backtest's forecasts and held-out values as CSV [default: OUT minus .nc, plus _backtest.csv]"},
     REGIA_SUBMIT_SCHEMA,
     {NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL},
 };
@@ -146,6 +111,7 @@ static const regia_opt_meta_t forecast_meta[] = {
     {"chunk", "N"}, {"progress_interval", "S"}, {"name", "NAME"}, {"domain", "forecast"}, {"season_column", "COL"},
     {"seasons", "ID:M,..."}, {"id_column", "COL"}, {"time_column", "COL"}, {"value_column", "COL"},
     {"separator", "auto|comma|semicolon|tab"}, {"decimal", "auto|point|comma"}, {"max_steps_per_row", "N"}, {"max_observed_cells", "N"},
+    {"csv", "FILE.csv"}, {"fitted_csv", "FILE.csv"}, {"backtest", "WINDOWS"}, {"backtest_csv", "FILE.csv"},
     {NULL, NULL},
 };
 
@@ -215,7 +181,7 @@ static regia_status_t fc_configure(regia_run_t *run, void *self)
     run->output = f->output;
     run->input = strcmp(f->input, "-") ? f->input : NULL;
     run->input_role = "series";
-    return REGIA_OK;
+    return fc_csv_configure(run, f);
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -238,8 +204,8 @@ static int64_t month_of(int64_t t, int *day, int64_t *sod, int *last_day)
     return (int64_t)y * 12 + (m - 1);
 }
 
-/* Time of grid point i of series s (i may run past the last row: forecast steps). */
-static int64_t grid_time(const series_t *s, int64_t i)
+/* Time of grid point i of series s (forecast_impl.h). */
+int64_t fc_grid_time(const series_t *s, int64_t i)
 {
     if (!s->monthly) return s->t0 + i * s->step;
     int d, last;
@@ -417,7 +383,7 @@ static regia_status_t fc_read(regia_run_t *run, void *self)
         if (se->len > f->max_len) f->max_len = se->len;
         f->n_gaps += se->len - se->nrows;
         if (se->t0 < f->t_min) f->t_min = se->t0;
-        int64_t last = grid_time(se, se->len - 1);
+        int64_t last = fc_grid_time(se, se->len - 1);
         if (last > f->t_max) f->t_max = last;
     }
     st = build_time_axis(f);
@@ -473,7 +439,7 @@ static regia_status_t build_time_axis(fc_t *f)
         const series_t *se = &f->ser[s];
         if (se->monthly) { n_month += se->len; continue; }
         int64_t step = se->step ? se->step : 1;
-        sp[n_sp++] = (span_t){step, regia_floordiv(se->t0, step) * step - se->t0, se->t0, grid_time(se, se->len - 1)};
+        sp[n_sp++] = (span_t){step, regia_floordiv(se->t0, step) * step - se->t0, se->t0, fc_grid_time(se, se->len - 1)};
     }
     qsort(sp, (size_t)n_sp, sizeof *sp, cmp_span);
     /* merge the intervals of each family, count the times */
@@ -502,7 +468,7 @@ static regia_status_t build_time_axis(fc_t *f)
         for (int64_t t = sp[i].a; t <= sp[i].b; t += sp[i].step) f->times[n++] = t;
     for (int64_t s = 0; s < N; s++)
         if (f->ser[s].monthly)
-            for (int64_t i = 0; i < f->ser[s].len; i++) f->times[n++] = grid_time(&f->ser[s], i);
+            for (int64_t i = 0; i < f->ser[s].len; i++) f->times[n++] = fc_grid_time(&f->ser[s], i);
     if (m > 1 || n_month > 0) { /* one family is already sorted and unique */
         qsort(f->times, (size_t)n, sizeof *f->times, cmp_i64);
         int64_t u = 0;
@@ -580,6 +546,8 @@ static regia_status_t fc_prepare(regia_run_t *run, void *self)
     f->up = malloc(sizeof(double) * (size_t)(ns * L * H + 1));
     if (!f->fit || !f->mean || !f->var || !f->lo || !f->up)
         return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld series x %d steps", (long long)ns, H);
+    regia_status_t st = fc_bt_prepare(f);
+    if (st) return st;
     char lo[32], hi[32];
     regia_format_datetime(f->t_min, lo, sizeof lo);
     regia_format_datetime(f->t_max, hi, sizeof hi);
@@ -597,29 +565,37 @@ static int fc_result_arrays(void *self, regia_item_array_t *a)
     regia_item_array_t r[5] = {{(void **)&f->fit, sizeof(regia_ets_fit_t)}, {(void **)&f->mean, d * H},
                                {(void **)&f->var, d * H}, {(void **)&f->lo, d * LH}, {(void **)&f->up, d * LH}};
     memcpy(a, r, sizeof r);
-    return 5;
+    return 5 + fc_bt_result_arrays(f, a + 5);
 }
 
-/* Local: series [k0, k0 + n) of the shard, one kernel call per seasonal period among them
- * (one call in all when the series share it); the backend spreads a call over its lanes,
- * threads or device. */
-static regia_status_t fc_compute(regia_run_t *run, void *self, int64_t k0, int64_t n)
+/* Local: series [k0, k0 + n) of the shard on their first len - cut steps (forecast_impl.h),
+ * one kernel call per seasonal period among them (one call in all when the series share
+ * it); the backend spreads a call over its lanes, threads or device. */
+regia_status_t fc_fit_range(fc_t *f, int64_t k0, int64_t n, int64_t cut, regia_ets_fit_t *ofit, double *omean,
+                            double *ovar, double *olo, double *oup)
 {
-    fc_t *f = self;
     regia_status_t st = REGIA_OK;
     const int H = f->horizon, L = f->n_levels;
-    int64_t *idx = malloc(sizeof(int64_t) * (size_t)n);
-    int32_t *len = malloc(sizeof(int32_t) * (size_t)n);
-    regia_ets_fit_t *fit = malloc(sizeof *fit * (size_t)n);
-    double *mean = malloc(sizeof(double) * (size_t)(n * H)), *var = malloc(sizeof(double) * (size_t)(n * H));
+    int64_t *idx = malloc(sizeof(int64_t) * (size_t)(n + 1));
+    int32_t *len = malloc(sizeof(int32_t) * (size_t)(n + 1));
+    regia_ets_fit_t *fit = malloc(sizeof *fit * (size_t)(n + 1));
+    double *mean = malloc(sizeof(double) * (size_t)(n * H + 1)), *var = malloc(sizeof(double) * (size_t)(n * H + 1));
     double *lo = malloc(sizeof(double) * (size_t)(n * L * H + 1)), *up = malloc(sizeof(double) * (size_t)(n * L * H + 1));
     double *yb = NULL, *state = NULL;
-    if (!idx || !len || !fit || !mean || !var || !lo || !up) {
+    unsigned char *done = calloc((size_t)n + 1, 1);
+    if (!idx || !len || !fit || !mean || !var || !lo || !up || !done) {
         st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld series", (long long)n);
         goto err;
     }
-    unsigned char *done = calloc((size_t)n, 1);
-    if (!done) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
+    for (int64_t i = 0; i < n; i++) {
+        if (f->ser[f->s0 + k0 + i].len - cut >= 1) continue;
+        done[i] = 1; /* nothing left to fit on */
+        memset(&ofit[i], 0, sizeof ofit[i]);
+        ofit[i].alpha = ofit[i].beta = ofit[i].gamma = ofit[i].phi = ofit[i].l0 = ofit[i].b0 = NAN;
+        ofit[i].sigma2 = ofit[i].loglik = ofit[i].aic = ofit[i].aicc = ofit[i].bic = ofit[i].mse = NAN;
+        for (int j = 0; j < H; j++) omean[i * H + j] = ovar[i * H + j] = NAN;
+        for (int j = 0; j < L * H; j++) olo[i * L * H + j] = oup[i * L * H + j] = NAN;
+    }
     for (int64_t first = 0; first < n && !st; first++) {
         if (done[first]) continue;
         const int m = f->m_of[k0 + first], SS = 2 + m;
@@ -629,7 +605,7 @@ static regia_status_t fc_compute(regia_run_t *run, void *self, int64_t k0, int64
             if (!done[i] && f->m_of[k0 + i] == m) {
                 done[i] = 1;
                 idx[g] = k0 + i;
-                len[g] = f->ser[f->s0 + k0 + i].len;
+                len[g] = (int32_t)(f->ser[f->s0 + k0 + i].len - cut);
                 if (len[g] > stride) stride = len[g];
                 g++;
             }
@@ -652,16 +628,16 @@ static regia_status_t fc_compute(regia_run_t *run, void *self, int64_t k0, int64
             break;
         }
         for (int64_t i = 0; i < g; i++) {
-            const int64_t k = idx[i];
-            f->fit[k] = fit[i];
-            memcpy(f->mean + k * H, mean + i * H, sizeof(double) * (size_t)H);
-            memcpy(f->var + k * H, var + i * H, sizeof(double) * (size_t)H);
-            memcpy(f->lo + k * L * H, lo + i * L * H, sizeof(double) * (size_t)(L * H));
-            memcpy(f->up + k * L * H, up + i * L * H, sizeof(double) * (size_t)(L * H));
+            const int64_t k = idx[i] - k0;
+            ofit[k] = fit[i];
+            memcpy(omean + k * H, mean + i * H, sizeof(double) * (size_t)H);
+            memcpy(ovar + k * H, var + i * H, sizeof(double) * (size_t)H);
+            memcpy(olo + k * L * H, lo + i * L * H, sizeof(double) * (size_t)(L * H));
+            memcpy(oup + k * L * H, up + i * L * H, sizeof(double) * (size_t)(L * H));
         }
     }
-    free(done);
 err:
+    free(done);
     free(idx);
     free(len);
     free(fit);
@@ -674,11 +650,25 @@ err:
     return st;
 }
 
+/* Local: series [k0, k0 + n) of the shard: the forecasts, then the backtest's refits. */
+static regia_status_t fc_compute(regia_run_t *run, void *self, int64_t k0, int64_t n)
+{
+    (void)run;
+    fc_t *f = self;
+    regia_status_t st = REGIA_OK;
+    const int H = f->horizon, L = f->n_levels;
+    REGIA_TRY(fc_fit_range(f, k0, n, 0, f->fit + k0, f->mean + k0 * H, f->var + k0 * H, f->lo + k0 * L * H,
+                           f->up + k0 * L * H));
+    if (f->n_windows > 0) REGIA_TRY(fc_bt_compute(f, k0, n));
+err:
+    return st;
+}
+
 /* ---- output ---------------------------------------------------------------------------- */
 
 #define ATT(v, k, s) REGIA_NC(nc_put_att_text(ncid, v, k, strlen(s), s))
 
-static regia_status_t def_var(int ncid, const char *name, nc_type type, int nd, const int *dims,
+regia_status_t fc_def_var(int ncid, const char *name, nc_type type, int nd, const int *dims,
                               const size_t *chunk, const char *long_name, const char *units, int *vid)
 {
     regia_status_t st = REGIA_OK;
@@ -716,7 +706,7 @@ static void fc_acdd(regia_run_t *run, void *self, void *acdd)
     regia_format_datetime(f->t_min, t0, sizeof t0);
     int64_t tend = f->t_max;
     for (int64_t s = 0; s < f->n_series; s++) {
-        int64_t t = grid_time(&f->ser[s], f->ser[s].len - 1 + (f->ser[s].step ? f->horizon : 0));
+        int64_t t = fc_grid_time(&f->ser[s], f->ser[s].len - 1 + (f->ser[s].step ? f->horizon : 0));
         if (t > tend) tend = t;
     }
     regia_format_datetime(tend, t1, sizeof t1);
@@ -799,40 +789,40 @@ static regia_status_t fc_define(regia_run_t *run, void *self, int ncid)
     size_t c_sh[2] = {1, (size_t)H}, c_slh[3] = {1, (size_t)L, (size_t)H};
     size_t c_st[2] = {1, (size_t)(T < (1 << 16) ? T : (1 << 16))};
     const char *tunits = "seconds since 1970-01-01 00:00:00";
-    REGIA_TRY(def_var(ncid, "series_id", NC_CHAR, 2, dsid, NULL, "series identifier (series_id column of the input)",
+    REGIA_TRY(fc_def_var(ncid, "series_id", NC_CHAR, 2, dsid, NULL, "series identifier (series_id column of the input)",
                       NULL, &v_id));
     ATT(v_id, "cf_role", "timeseries_id");
     ATT(v_id, "coverage_content_type", "auxiliaryInformation");
-    REGIA_TRY(def_var(ncid, "level", NC_DOUBLE, 1, &d_l, NULL, "nominal coverage of the prediction interval",
+    REGIA_TRY(fc_def_var(ncid, "level", NC_DOUBLE, 1, &d_l, NULL, "nominal coverage of the prediction interval",
                       "percent", &v_lev));
     REGIA_NC(nc_del_att(ncid, v_lev, "_FillValue")); /* coordinate variables have no missing values */
     ATT(v_lev, "coverage_content_type", "coordinate");
-    REGIA_TRY(def_var(ncid, "time", NC_DOUBLE, 1, &d_t, NULL,
+    REGIA_TRY(fc_def_var(ncid, "time", NC_DOUBLE, 1, &d_t, NULL,
                       "time of the observations: every grid time of every series", tunits, &v_time));
     REGIA_NC(nc_del_att(ncid, v_time, "_FillValue"));
     ATT(v_time, "standard_name", "time");
     ATT(v_time, "calendar", "standard");
     ATT(v_time, "axis", "T");
     ATT(v_time, "coverage_content_type", "coordinate");
-    REGIA_TRY(def_var(ncid, "forecast_time", NC_DOUBLE, 2, dsh, c_sh,
+    REGIA_TRY(fc_def_var(ncid, "forecast_time", NC_DOUBLE, 2, dsh, c_sh,
                       "time of the forecast step: last time of the series + horizon x step", tunits, &v_ft));
     ATT(v_ft, "standard_name", "time");
     ATT(v_ft, "calendar", "standard");
     ATT(v_ft, "coverage_content_type", "coordinate");
-    REGIA_TRY(def_var(ncid, "forecast", NC_DOUBLE, 2, dsh, c_sh, "ETS point forecast (mean of the forecast "
+    REGIA_TRY(fc_def_var(ncid, "forecast", NC_DOUBLE, 2, dsh, c_sh, "ETS point forecast (mean of the forecast "
                       "distribution)", NULL, &v_fc));
     ATT(v_fc, "coordinates", "series_id forecast_time");
     ATT(v_fc, "comment", "in the units of the input values");
     ATT(v_fc, "coverage_content_type", "modelResult");
-    REGIA_TRY(def_var(ncid, "lower", NC_DOUBLE, 3, dslh, c_slh, "lower bound of the prediction interval", NULL, &v_lo));
+    REGIA_TRY(fc_def_var(ncid, "lower", NC_DOUBLE, 3, dslh, c_slh, "lower bound of the prediction interval", NULL, &v_lo));
     ATT(v_lo, "coordinates", "series_id level forecast_time");
     ATT(v_lo, "comment", "in the units of the input values");
     ATT(v_lo, "coverage_content_type", "modelResult");
-    REGIA_TRY(def_var(ncid, "upper", NC_DOUBLE, 3, dslh, c_slh, "upper bound of the prediction interval", NULL, &v_up));
+    REGIA_TRY(fc_def_var(ncid, "upper", NC_DOUBLE, 3, dslh, c_slh, "upper bound of the prediction interval", NULL, &v_up));
     ATT(v_up, "coordinates", "series_id level forecast_time");
     ATT(v_up, "comment", "in the units of the input values");
     ATT(v_up, "coverage_content_type", "modelResult");
-    REGIA_TRY(def_var(ncid, "model", NC_CHAR, 2, dsm, NULL,
+    REGIA_TRY(fc_def_var(ncid, "model", NC_CHAR, 2, dsm, NULL,
                       "ETS model of the series (error, trend, season; d = damped), e.g. MAdM; empty if none fitted",
                       NULL, &v_model));
     ATT(v_model, "coverage_content_type", "modelResult");
@@ -844,34 +834,43 @@ static regia_status_t fc_define(regia_run_t *run, void *self, int ncid)
         "corrected Akaike information criterion of the fitted model"};
     for (int k = 0; k < N_PAR; k++) {
         /* dimensionless, except sigma2: squared input units, or relative (1) for multiplicative errors */
-        REGIA_TRY(def_var(ncid, pname[k], NC_DOUBLE, 1, &d_s, NULL, plong[k], k != V_SIGMA2 ? "1" : NULL, &v_par[k]));
+        REGIA_TRY(fc_def_var(ncid, pname[k], NC_DOUBLE, 1, &d_s, NULL, plong[k], k != V_SIGMA2 ? "1" : NULL, &v_par[k]));
         ATT(v_par[k], "coordinates", "series_id");
         ATT(v_par[k], "coverage_content_type", "modelResult");
     }
-    REGIA_TRY(def_var(ncid, "n_obs", NC_INT, 1, &d_s, NULL, "non-missing observations the model was fitted on",
+    REGIA_TRY(fc_def_var(ncid, "n_obs", NC_INT, 1, &d_s, NULL, "non-missing observations the model was fitted on",
                       "1", &v_nobs));
     ATT(v_nobs, "coordinates", "series_id");
     ATT(v_nobs, "coverage_content_type", "auxiliaryInformation");
-    REGIA_TRY(def_var(ncid, "step", NC_DOUBLE, 1, &d_s, NULL,
+    REGIA_TRY(fc_def_var(ncid, "step", NC_DOUBLE, 1, &d_s, NULL,
                       "time step of the series (NaN: calendar months, see step_months, or a single time)", "s",
                       &v_step));
     ATT(v_step, "coordinates", "series_id");
     ATT(v_step, "coverage_content_type", "auxiliaryInformation");
-    REGIA_TRY(def_var(ncid, "season", NC_INT, 1, &d_s, NULL,
+    REGIA_TRY(fc_def_var(ncid, "season", NC_INT, 1, &d_s, NULL,
                       "seasonal period the model of the series was fitted with (time steps; 1: none)", "1",
                       &f->v_season));
     ATT(f->v_season, "coordinates", "series_id");
     ATT(f->v_season, "coverage_content_type", "auxiliaryInformation");
-    REGIA_TRY(def_var(ncid, "step_months", NC_INT, 1, &d_s, NULL,
+    REGIA_TRY(fc_def_var(ncid, "step_months", NC_INT, 1, &d_s, NULL,
                       "time step of the series in calendar months (0: fixed step in seconds, see step)", "1",
                       &v_stepm));
     ATT(v_stepm, "coordinates", "series_id");
     ATT(v_stepm, "coverage_content_type", "auxiliaryInformation");
-    REGIA_TRY(def_var(ncid, "observed", NC_DOUBLE, 2, dst, c_st,
+    REGIA_TRY(fc_def_var(ncid, "observed", NC_DOUBLE, 2, dst, c_st,
                       "observed value (NaN: missing, or not a grid time of the series)", NULL, &v_obs));
     ATT(v_obs, "coordinates", "series_id");
     ATT(v_obs, "comment", "in the units of the input values");
     ATT(v_obs, "coverage_content_type", "physicalMeasurement");
+    if (f->want_fitted) {
+        REGIA_TRY(fc_def_var(ncid, "fitted", NC_DOUBLE, 2, dst, c_st, "one-step-ahead in-sample forecast of the "
+                             "observed value by the fitted model (NaN: not a grid time of the series, or no model)",
+                             NULL, &f->v_fitted));
+        ATT(f->v_fitted, "coordinates", "series_id");
+        ATT(f->v_fitted, "comment", "in the units of the input values; residual = observed - fitted");
+        ATT(f->v_fitted, "coverage_content_type", "modelResult");
+    }
+    if (f->n_windows > 0) REGIA_TRY(fc_bt_define(f, ncid, d_s, d_l, d_mod));
     REGIA_TRY(fc_global_atts(f, ncid));
     f->v_id = v_id; f->v_lev = v_lev; f->v_time = v_time; f->v_fc = v_fc; f->v_lo = v_lo; f->v_up = v_up;
     f->v_ft = v_ft; f->v_obs = v_obs; f->v_step = v_step; f->v_stepm = v_stepm; f->v_model = v_model;
@@ -925,7 +924,7 @@ static regia_status_t fc_write(regia_run_t *run, void *self, int ncid)
     for (int64_t k = 0; k < ns; k++) {
         const series_t *se = &f->ser[f->s0 + k];
         for (int h = 1; h <= H; h++)
-            f64[k * H + h - 1] = se->step ? (double)grid_time(se, se->len - 1 + h) : NAN;
+            f64[k * H + h - 1] = se->step ? (double)fc_grid_time(se, se->len - 1 + h) : NAN;
     }
     REGIA_TRY(regia_run_put_rows(run, ncid, v_ft, 2, f->s0, ns, in_h, NC_DOUBLE, f64));
     for (int p = 0; p < N_PAR; p++) {
@@ -947,31 +946,47 @@ static regia_status_t fc_write(regia_run_t *run, void *self, int ncid)
     }
     REGIA_TRY(regia_run_put_rows(run, ncid, v_step, 1, f->s0, ns, NULL, NC_DOUBLE, f64));
     REGIA_TRY(regia_run_put_rows(run, ncid, v_stepm, 1, f->s0, ns, NULL, NC_INT, i32));
-    {
-        long long rounds = (ns + piece - 1) / piece;
-        regia_run_max(run, &rounds, 1);
-        size_t in_t[1] = {(size_t)T};
-        for (int64_t r = 0; r < rounds; r++) {
-            int64_t k0 = r * piece, n = k0 < ns ? (ns - k0 < piece ? ns - k0 : piece) : 0;
-            for (int64_t k = 0; k < n; k++) {
-                const series_t *se = &f->ser[f->s0 + k0 + k];
-                const double *y = f->y + f->off[k0 + k];
-                double *o = obs + k * T;
-                for (int64_t i = 0; i < T; i++) o[i] = NAN;
-                int64_t j = 0; /* times[] is sorted and holds every grid time */
-                for (int64_t i = 0; i < se->len; i++) {
-                    int64_t t = grid_time(se, i);
-                    while (f->times[j] < t) j++;
-                    o[j] = y[i];
-                }
-            }
-            REGIA_TRY(regia_run_put_rows(run, ncid, v_obs, 2, f->s0 + k0, n, in_t, NC_DOUBLE, obs));
-        }
-    }
+    REGIA_TRY(fc_put_on_axis(run, f, ncid, v_obs, f->y));
+    if (f->want_fitted) REGIA_TRY(fc_put_on_axis(run, f, ncid, f->v_fitted, f->fitted));
+    if (f->n_windows > 0) REGIA_TRY(fc_bt_write(run, f, ncid));
 err:
     free(f64);
     free(chr);
     free(i32);
+    free(obs);
+    return st;
+}
+
+/* Collective, data mode (forecast_impl.h): the shard's series onto the time axis, in
+ * pieces of about 4 Mi values. */
+regia_status_t fc_put_on_axis(regia_run_t *run, fc_t *f, int ncid, int vid, const double *vals)
+{
+    regia_status_t st = REGIA_OK;
+    const int64_t ns = f->ns, T = f->n_times;
+    const int64_t piece = T >= (1 << 22) ? 1 : (1 << 22) / T;
+    double *obs = malloc(sizeof(double) * (size_t)(piece * T > T ? piece * T : T));
+    if (!obs) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the output");
+    if ((st = regia_run_agree(run, st))) goto err;
+    long long rounds = (ns + piece - 1) / piece;
+    regia_run_max(run, &rounds, 1);
+    size_t in_t[1] = {(size_t)T};
+    for (int64_t r = 0; r < rounds; r++) {
+        int64_t k0 = r * piece, n = k0 < ns ? (ns - k0 < piece ? ns - k0 : piece) : 0;
+        for (int64_t k = 0; k < n; k++) {
+            const series_t *se = &f->ser[f->s0 + k0 + k];
+            const double *y = vals + f->off[k0 + k];
+            double *o = obs + k * T;
+            for (int64_t i = 0; i < T; i++) o[i] = NAN;
+            int64_t j = 0; /* times[] is sorted and holds every grid time */
+            for (int64_t i = 0; i < se->len; i++) {
+                int64_t t = fc_grid_time(se, i);
+                while (f->times[j] < t) j++;
+                o[j] = y[i];
+            }
+        }
+        REGIA_TRY(regia_run_put_rows(run, ncid, vid, 2, f->s0 + k0, n, in_t, NC_DOUBLE, obs));
+    }
+err:
     free(obs);
     return st;
 }
@@ -1049,6 +1064,14 @@ static void fc_summary(regia_run_t *run, void *self)
                seconds > 0 ? (double)f->n_series / seconds : 0.0);
 }
 
+/* Collective.  The summary, then the backtest's figures. */
+static void fc_report(regia_run_t *run, void *self)
+{
+    fc_t *f = self;
+    fc_summary(run, self);
+    if (f->n_windows > 0) fc_bt_report(run, f);
+}
+
 static void fc_release(regia_run_t *run, void *self)
 {
     fc_t *f = self;
@@ -1068,6 +1091,8 @@ static void fc_release(regia_run_t *run, void *self)
     free(f->lo);
     free(f->up);
     free(f->state);
+    free(f->fitted);
+    fc_bt_free(f);
 }
 
 /* Collective.  Series fitted (for the manifest); a run that fitted none is an error. */
@@ -1082,6 +1107,10 @@ static regia_status_t fc_check(regia_run_t *run, void *self)
         return REGIA_FAIL(REGIA_ERR_NUMERIC, "%s: none of the %lld series could be fitted (too few observations for "
                           "the allowed models, or values <= 0 where --model asks for a multiplicative one)",
                           f->input, (long long)f->n_series);
+    regia_status_t st = REGIA_OK;
+    if (f->want_fitted) st = fc_fitted_compute(f);
+    if ((st = regia_run_agree(run, st))) return st;
+    if (f->n_windows > 0) return fc_bt_check(run, f);
     return REGIA_OK;
 }
 
@@ -1093,6 +1122,12 @@ static void fc_manifest(regia_run_t *run, void *self, regia_manifest_t *m)
     regia_manifest_num(m, "horizon", f->horizon);
     regia_manifest_num(m, "series", (double)f->n_series);
     regia_manifest_num(m, "series_fitted", (double)f->n_fitted);
+    if (f->n_windows > 0) {
+        regia_manifest_num(m, "backtest_windows", f->n_windows);
+        regia_manifest_num(m, "backtest_series_evaluated", (double)f->bt_counts[FC_BT_OK]);
+        if (isfinite(f->bt_overall[0])) regia_manifest_num(m, "backtest_mase", f->bt_overall[0]);
+        if (isfinite(f->bt_overall[1])) regia_manifest_num(m, "backtest_smape", f->bt_overall[1]);
+    }
 }
 
 const regia_domain_t regia_domain_forecast = {
@@ -1104,6 +1139,8 @@ const regia_domain_t regia_domain_forecast = {
              "Series are sorted by series_id and split into contiguous blocks of about equal length\n"
              "over the MPI ranks; the output is the same for any number of ranks.  Series that cannot\n"
              "be fitted (too few observations) get an empty model and NaN forecasts, with a warning.\n"
+             "The forecasts also go to OUT.csv (statsforecast's long layout); --fitted adds the in-sample\n"
+             "one-step fits, --backtest WINDOWS a rolling-origin backtest (MASE, sMAPE, coverage).\n"
              "See docs/forecast.md for the output schema.",
     .schema = regia_forecast_schema,
     .meta = forecast_meta,
@@ -1112,7 +1149,8 @@ const regia_domain_t regia_domain_forecast = {
     .unit = "series",
     .stage = "forecast",
     .output_role = "forecast",
-    .not_in_results = "job.threads job.progress_interval job.checkpoint_dir job.checkpoint_interval job.chunk job.name",
+    .not_in_results = "job.threads job.progress_interval job.checkpoint_dir job.checkpoint_interval job.chunk job.name "
+                      "forecast.csv forecast.fitted forecast.fitted_csv forecast.backtest_csv",
     .configure = fc_configure,
     .index = fc_index,
     .read = fc_read,
@@ -1123,7 +1161,8 @@ const regia_domain_t regia_domain_forecast = {
     .define = fc_define,
     .acdd = fc_acdd,
     .write = fc_write,
-    .report = fc_summary,
+    .write_extra = fc_csv_write,
+    .report = fc_report,
     .manifest = fc_manifest,
     .release = fc_release,
 };
