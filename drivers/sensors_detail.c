@@ -40,7 +40,7 @@ static const dvar_t VARS[D_N] = {
     [D_SNCH] = {"structure_channels", "acceleration channels of the structure", "1", NC_INT, 1, {DM_S}, 0},
     [D_CHNAME] = {"channel_name", "SENSOR/CHANNEL of each acceleration channel slot", NULL, NC_CHAR, 3,
                   {DM_S, DM_C, DM_NAME}, 0},
-    [D_FREQ] = {"frequency", "frequency of the spectral lines", "Hz", NC_DOUBLE, 2, {DM_S, DM_F}, 0},
+    [D_FREQ] = {"spectrum_frequency", "frequency of the spectral lines of psd and csd_s1", "Hz", NC_DOUBLE, 2, {DM_S, DM_F}, 0},
     [D_STRACK] = {"summary_track", "tracker id of each summary mode (-1: none)", "1", NC_INT, 2, {DM_S, DM_K}, 0},
     [D_NTRACK] = {"tracks", "tracks the tracker started", "1", NC_INT, 1, {DM_S}, 0},
     [D_EVENTS] = {"track_events", "track events: new, lost, split, found", "1", NC_INT, 2, {DM_S, DM_EV}, 0},

@@ -140,9 +140,10 @@ static regia_status_t record_temperature(sn_t *s, const sn_struct_t *S, int64_t 
  * channel of the same name of the first other sensor with one, both with that channel and
  * with its negative (motions in antiphase put the positive peak half a period away); the
  * sign with the larger correlation gives the channel's delay.  A sensor's offset is the
- * mean delay of its channels with correlation >= [qc] clock_min_corr when at least two
- * agree within 1.5 samples (one alone needs a correlation of 0.9): a clock shifts every
- * channel of a sensor alike, mode-shape phases do not.  An offset beyond [qc]
+ * mean delay of its channels with correlation >= [qc] clock_min_corr that lie within half
+ * a sample of their median, when at least two agree (one alone needs a correlation of 0.9)
+ * and no channel with a correlation of 0.9 disagrees: a clock shifts every channel of a
+ * sensor alike, mode-shape phases do not.  An offset beyond [qc]
  * clock_tolerance flags every channel of the sensor (CLOCK). */
 static regia_status_t clock_offsets(sn_t *s, const sn_struct_t *S, const double *x, double *neg, int32_t *flags,
                                     float *lag)
@@ -175,18 +176,24 @@ static regia_status_t clock_offsets(sn_t *s, const sn_struct_t *S, const double 
     }
     for (int c = 0; c < nch; c++) {
         if (c > 0 && !strcmp(ch[c].sensor, ch[c - 1].sensor)) continue; /* once per sensor (channels are grouped) */
-        double lo = INFINITY, hi = -INFINITY, sum = 0, best = -2;
+        double cand[SN_MAX_CH], cc[SN_MAX_CH];
         int n = 0;
         for (int k = c; k < nch && !strcmp(ch[k].sensor, ch[c].sensor); k++)
-            if (isfinite(dl[k]) && dc[k] >= s->clock_corr) {
-                lo = fmin(lo, dl[k]);
-                hi = fmax(hi, dl[k]);
-                sum += dl[k];
-                best = fmax(best, dc[k]);
-                n++;
-            }
-        int decided = (n >= 2 && hi - lo <= 1.5 / S->fs) || (n == 1 && best >= 0.9);
-        if (decided && fabs(sum / n) > s->clock_tol)
+            if (isfinite(dl[k]) && dc[k] >= s->clock_corr) cand[n] = dl[k], cc[n++] = dc[k];
+        if (n == 0) continue;
+        /* the delays that agree with their median */
+        double srt[SN_MAX_CH];
+        memcpy(srt, cand, sizeof(double) * (size_t)n);
+        for (int i = 1; i < n; i++)
+            for (int j = i; j > 0 && srt[j] < srt[j - 1]; j--) { double t = srt[j]; srt[j] = srt[j - 1]; srt[j - 1] = t; }
+        double med = n % 2 ? srt[n / 2] : 0.5 * (srt[n / 2 - 1] + srt[n / 2]), sum = 0, best = -2;
+        int agree = 0, strong_out = 0;
+        for (int i = 0; i < n; i++) {
+            if (fabs(cand[i] - med) <= 0.5 / S->fs) sum += cand[i], agree++, best = fmax(best, cc[i]);
+            else strong_out |= cc[i] >= 0.9;
+        }
+        int decided = !strong_out && (agree >= 2 || (agree == 1 && best >= 0.9));
+        if (decided && fabs(sum / agree) > s->clock_tol)
             for (int k = c; k < nch && !strcmp(ch[k].sensor, ch[c].sensor); k++) flags[k] |= REGIA_QC_CLOCK;
     }
     return REGIA_OK;

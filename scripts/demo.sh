@@ -46,9 +46,9 @@ echo "== 6/9 ingesting the bookings on $NP ranks (HMAC-SHA-256 pseudonyms)"
     --synthetic --output "$out/bookings.nc"
 echo "== 7/9 waiting-list analysis on $NP ranks (jobs/waitlist_demo.ini)"
 "${mpi[@]}" "$REGIA" waitlist "$root/jobs/waitlist_demo.ini"
-echo "== 8/9 generating a synthetic sensor store (2 bridges, 2 buildings, 14 days of 5-minute records at 50 Hz)"
+echo "== 8/9 generating a synthetic sensor store (2 bridges, 2 buildings, 21 days of 5-minute records every 4 h at 50 Hz)"
 rm -rf "$out/sensor-store"
-"${mpi[@]}" "$REGIA" gen sensors --structures 4 --days 14 --rate 50 --record-minutes 5 --interval-minutes 240 \
+"${mpi[@]}" "$REGIA" gen sensors --structures 4 --days 21 --rate 50 --record-minutes 5 --interval-minutes 240 \
     --sensors 3 --seed 2026 --output-dir "$out/sensor-store"
 echo "== 9/9 structural monitoring on $NP ranks (jobs/sensors_demo.ini)"
 "${mpi[@]}" "$REGIA" sensors "$root/jobs/sensors_demo.ini"

@@ -64,6 +64,18 @@ ACCEPT = {
          r"return_level(_se|_lower|_upper)?|block_maximum", "units",
          "the input CSV states no units and none were given with --units: values are in the input's units (comment)"),
     ],
+    "sensors": [
+        (r"(rms|peak)_acceleration|return_level(_lower|_upper)?|gev_(location|scale)(_se)?", "standard_name",
+         "the CF standard name table (v93) has no name for the acceleration of a structure (only of the ground or a "
+         "platform's motion in other terms)"),
+        (r"modal_frequency|damping_ratio|track_frequency|gev_shape(_se)?", "standard_name",
+         "modal parameters of a structure and GEV parameters: no CF standard name"),
+        (r"novelty_(score|threshold|features)|control_chart|records_(analysed|left_out)|gev_(blocks|status)",
+         "standard_name", "health-monitoring statistics and counts: no CF standard name"),
+        (r"quality_flags|alert_level|alert_reason", "standard_name",
+         "flags of the analysis (quality bits, alert levels and their reasons): no CF standard name"),
+        (r"quality_flags|alert_level|alert_reason|gev_status", "units", "flags and text carry no units"),
+    ],
 }
 try:
     with open(path, encoding="utf-8") as fh:
