@@ -26,10 +26,14 @@ ACCEPT = {
          "the unit depends on each station's model: (ug m-3)^2 for additive, 1 for multiplicative errors (see comment)"),
     ],
     "forecast": [
-        (r"forecast|lower|upper|observed", "standard_name",
+        (r"forecast|lower|upper|observed|fitted", "standard_name",
          "the input CSV (series_id,time,value) does not say which quantity it holds"),
-        (r"forecast|lower|upper|observed", "units",
+        (r"forecast|lower|upper|observed|fitted", "units",
          "the input CSV states no units: values are in the input's units (see comment)"),
+        (r"backtest_(mase|smape|coverage|series_mase|series_smape|n_points|mase_overall|smape_overall|coverage_overall)",
+         "standard_name",
+         "forecast-accuracy statistics of the backtest (MASE, sMAPE, interval coverage, counts of compared values): "
+         "the CF standard name table (v93) has no names for them"),
         (r"alpha|beta|gamma|phi|sigma2|loglik|aicc", "standard_name",
          "ETS model parameters are not geophysical quantities: no CF standard name"),
         (r"sigma2", "units", "squared input units for additive, 1 for multiplicative errors"),
