@@ -7,7 +7,8 @@
 # series and overall, and compared with the NetCDF variables and the log; a hand series
 # whose seasonal-naive scale is known exactly (3.5); byte-identical outputs at 1, 2 and 3
 # ranks and after a checkpoint resume; a series too short for the windows is reported
-# and skipped; --backtest 0 and windows no series can take are refused.
+# and skipped; --backtest 0 and windows no series can take are refused; the output with
+# the backtest and fitted variables passes the CF-1.10 / ACDD-1.3 checker (when installed).
 source "$(dirname "$0")/lib.sh"
 D=$TMP
 /usr/bin/python3 - "$D/in.csv" <<'PY'
@@ -28,7 +29,7 @@ with open(sys.argv[1], "w") as f:
     for i in range(20):  # too short for 3 windows of 7 (+ m + 1)
         f.write(f"short,{d0 + dt.timedelta(days=i)},{30 + noise(i, 3):.3f}\n")
 PY
-args=(forecast --input "$D/in.csv" --season 7 --horizon 7 --backtest 3)
+args=(forecast --input "$D/in.csv" --season 7 --horizon 7 --backtest 3 --fitted)
 for np in 1 2 3; do
   run_np $np "${args[@]}" --output "$D/b$np.nc" 2>"$D/log$np" || { cat "$D/log$np"; fail "np=$np"; }
   ncdump "$D/b$np.nc" | sed -n '/^data:/,$p' >"$D/data$np.txt"
@@ -117,7 +118,7 @@ PY
 echo "ok: MASE, sMAPE and coverage per window, series and overall = the independent recomputation"
 
 # checkpoint resume: interrupted after the first blocks, resumed at another rank count
-ck=(forecast --input "$D/in.csv" --season 7 --horizon 7 --backtest 3 --chunk 1 --checkpoint-interval 0.0001)
+ck=(forecast --input "$D/in.csv" --season 7 --horizon 7 --backtest 3 --fitted --chunk 1 --checkpoint-interval 0.0001)
 mpirun -np 2 --oversubscribe "$REGIA" "${ck[@]}" --output "$D/c.nc" >"$D/c1.log" 2>&1 & pid=$!
 for _ in $(seq 1 600); do [[ -f $D/c.ckpt/rank-0.ckpt ]] && break; sleep 0.05; done
 kill -USR1 $pid; rc=0; wait $pid || rc=$?
@@ -140,3 +141,13 @@ expect_fail "windows no series can take" "--backtest 20: none of the 8 series ca
   "$REGIA" forecast --input "$D/in.csv" --season 7 --horizon 7 --backtest 20 --output "$D/y.nc"
 [[ ! -e $D/y.nc && ! -e $D/y.csv && ! -e $D/y_backtest.csv && ! -e $D/y.manifest.json ]] || fail "outputs after a failed backtest"
 echo "ok: no output after the refused backtest"
+
+# CF-1.10 and ACDD-1.3 of the output with the backtest and fitted variables
+if (cf_checker_find >/dev/null 2>&1); then
+  cf_checker_find >/dev/null
+  cf_check "$D/b1.nc" forecast >"$D/cf.txt" || { cat "$D/cf.txt"; fail "CF/ACDD checker on the backtest output"; }
+  grep -E '^b1.nc: ' "$D/cf.txt"
+  echo "ok: the backtest output passes the CF-1.10 / ACDD-1.3 checker (accepted findings: tests/reference/cf_report.py)"
+else
+  echo "note: no CF checker (scripts/install-cf-checker.sh): CF/ACDD check of the backtest output not run"
+fi
