@@ -24,6 +24,8 @@ ACCEPT = {
          "ETS model parameters are not geophysical quantities: no CF standard name"),
         (P + r"sigma2", "units",
          "the unit depends on each station's model: (ug m-3)^2 for additive, 1 for multiplicative errors (see comment)"),
+        (P + r"boxcox_lambda", "standard_name",
+         "the Box-Cox parameter of the transform a model was fitted on is not a geophysical quantity: no CF standard name"),
     ],
     "forecast": [
         (r"forecast|lower|upper|observed|fitted", "standard_name",
@@ -37,6 +39,8 @@ ACCEPT = {
         (r"alpha|beta|gamma|phi|sigma2|loglik|aicc", "standard_name",
          "ETS model parameters are not geophysical quantities: no CF standard name"),
         (r"sigma2", "units", "squared input units for additive, 1 for multiplicative errors"),
+        (r"boxcox_lambda", "standard_name",
+         "the Box-Cox parameter of the transform a model was fitted on is not a geophysical quantity: no CF standard name"),
         (r"n_obs|step|step_months|season", "standard_name",
          "per-series bookkeeping (observation count, grid step, seasonal period): no CF standard name"),
     ],
