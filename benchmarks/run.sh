@@ -12,7 +12,8 @@
 # vs Ciw 3.2.7), bench_ingest_waitlist.sh (5 M bookings at 1 and 2 ranks); structural
 # sensors: bench_welch.sh (QC + Welch PSD and CSD vs scipy.signal 1.14.1), bench_ssi.sh (SSI with
 # automatic modes per record vs pyOMA-2 1.4.3 and koma-python 1.3.6), bench_gev.sh (GEV fits vs
-# evd::fgev 2.3.6.1).
+# evd::fgev 2.3.6.1), bench_sensors_day.sh (regia sensors on scaled-down stores, a cost model
+# per stage checked on a held-out size, extrapolated to one day of 1,000 triaxial 200 Hz sensors).
 # Exit status: 0 all valid and targets met; 1 a wrong or missing result; 3 valid results
 # but a target missed (the results file is written in every case it can be).
 set -uo pipefail
@@ -87,4 +88,5 @@ wl_bench "ingest waitlist (5 M bookings)" "$here/bench_ingest_waitlist.sh" "$BUI
 wl_bench "Welch spectra (QC + PSD, CSD) vs scipy" "$here/bench_welch.sh" "$BUILD"
 wl_bench "SSI per record vs pyOMA-2 and KOMA" "$here/bench_ssi.sh" "$BUILD"
 wl_bench "GEV fits vs evd::fgev" "$here/bench_gev.sh" "$BUILD"
+wl_bench "one day of 1,000 sensors: model and extrapolation" "$here/bench_sensors_day.sh" "$BUILD"
 exit $rc
