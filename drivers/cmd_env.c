@@ -22,6 +22,7 @@
 #include "env_impl.h"
 #include "env_input.h"
 #include "regia/acdd.h"
+#include "regia/boxcox.h"
 #include "regia/io.h"
 #include "regia/job.h"
 #include "regia/kernels.h"
@@ -56,7 +57,13 @@ const regia_job_key_t regia_env_schema[] = {
      "limit values: Directive 2008/50/EC, or 2024/2881 as of 2030"},
     {"analysis", "horizon", REGIA_KEY_INT, 0, "14", 1, 366, NULL, "forecast days"},
     {"analysis", "levels", REGIA_KEY_DOUBLE_LIST, 0, "80, 95", 1, 99.9, NULL, "prediction-interval levels (%)"},
-    {"analysis", "model", REGIA_KEY_STRING, 0, "auto", 0, 0, NULL, "ETS model: auto or a code such as MAdM"},
+    {"analysis", "model", REGIA_KEY_STRING, 0, "auto", 0, 0, NULL,
+     "ETS model: auto or a code such as MAdM (with a transform: additive components only, as R's ets(lambda=))"},
+    {"analysis", "transform", REGIA_KEY_STRING, 0, "auto", 0, 0, NULL,
+     "Box-Cox transform the models are fitted on: auto (Guerrero's lambda per series in [0, 1], [0.5, 1] with "
+     "zeros, none with negative values), none, log, or boxcox:LAMBDA"},
+    {"analysis", "biasadj", REGIA_KEY_BOOL, 0, "true", 0, 0, NULL,
+     "with a transform, point forecasts are back-transformed means (R's biasadj = TRUE); false: medians"},
     {"analysis", "season", REGIA_KEY_INT, 0, "7", 1, 366, NULL, "seasonal period of the daily series (days)"},
     {"analysis", "history_days", REGIA_KEY_INT, 0, "730", 28, 36600, NULL, "days of history the models are fitted on"},
     {"analysis", "paths", REGIA_KEY_INT, 0, "2000", 1, 10000000, NULL, "Monte Carlo paths for the annual breach"},
@@ -67,7 +74,7 @@ const regia_job_key_t regia_env_schema[] = {
 };
 
 typedef struct {
-    int daily, fc, lo, up, pex, pbr, obs, expct, model, alpha, beta, gamma, phi, sigma2, aicc;
+    int daily, fc, lo, up, pex, pbr, obs, expct, model, alpha, beta, gamma, phi, sigma2, aicc, lambda;
 } pvars_t;
 
 typedef struct {
@@ -81,6 +88,7 @@ typedef struct {
     double levels[REGIA_ETS_MAX_LEVELS], min_frac;
     uint64_t seed;
     regia_ets_spec_t spec;
+    regia_boxcox_rule_t bc;            /* [analysis] transform, biasadj                    */
     /* input index */
     int ncid;
     int64_t n_station, n_time, n_day, time0, day0;
@@ -102,6 +110,8 @@ typedef struct {
     /* results */
     regia_ets_fit_t *fit;
     double *mean, *var, *lo, *up, *state, *pex, *pbr, *ecount;
+    double *lambda;                     /* per series: Box-Cox lambda used (1: none)        */
+    double *limit_t;                    /* the limit on the transformed scale               */
     double *limit;                      /* per series: the rule's limit, allowance, days    */
     uint64_t *key;                      /* left in the year and Monte Carlo key             */
     int32_t *days_left, *allowed;
@@ -145,6 +155,18 @@ static regia_status_t env_configure(regia_run_t *run, void *self)
         regia_error_prefix("%s:%d: key 'model': ", path, regia_job_line(j, "analysis", "model"));
         return st;
     }
+    st = regia_boxcox_parse(regia_job_str(j, "analysis", "transform"), &e->bc);
+    if (st) {
+        regia_error_prefix("%s:%d: key 'transform': ", path, regia_job_line(j, "analysis", "transform"));
+        return st;
+    }
+    e->bc.biasadj = regia_job_bool(j, "analysis", "biasadj");
+    if (e->bc.kind != REGIA_BOXCOX_NONE &&
+        (e->spec.error == 'M' || e->spec.trend == 'M' || e->spec.season == 'M'))
+        return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: model '%s' has a multiplicative component: with transform '%s' "
+                          "only additive models are fitted (as R's ets(lambda=)); use transform = none or an additive model",
+                          path, regia_job_line(j, "analysis", "model"), regia_job_str(j, "analysis", "model"),
+                          regia_job_str(j, "analysis", "transform"));
     if (e->hist < 2 * e->season + 8)
         return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: history_days %d is too short for season %d (at least %d)",
                           path, regia_job_line(j, "analysis", "history_days"), e->hist, e->season,
@@ -435,15 +457,15 @@ static int env_result_arrays(void *self, regia_item_array_t *a)
     env_t *e = self;
     const size_t np = (size_t)e->np, H = (size_t)e->horizon, LH = (size_t)e->n_levels * H, SS = 2 + (size_t)e->season;
     const size_t d = sizeof(double);
-    regia_item_array_t r[9] = {
+    regia_item_array_t r[10] = {
         {(void **)&e->fit, sizeof(regia_ets_fit_t) * np}, {(void **)&e->mean, d * np * H},
         {(void **)&e->var, d * np * H},                   {(void **)&e->lo, d * np * LH},
         {(void **)&e->up, d * np * LH},                   {(void **)&e->state, d * np * SS},
         {(void **)&e->pex, d * np * H},                   {(void **)&e->pbr, d * np},
-        {(void **)&e->ecount, d * np},
+        {(void **)&e->ecount, d * np},                    {(void **)&e->lambda, d * np},
     };
     memcpy(a, r, sizeof r);
-    return 9;
+    return 10;
 }
 
 /* ---- compute --------------------------------------------------------------------------- */
@@ -467,12 +489,14 @@ static regia_status_t env_prepare(regia_run_t *run, void *self)
     e->pex = malloc(sizeof(double) * (size_t)(nser * H + 1));
     e->pbr = malloc(sizeof(double) * (size_t)(nser + 1));
     e->ecount = malloc(sizeof(double) * (size_t)(nser + 1));
+    e->lambda = malloc(sizeof(double) * (size_t)(nser + 1));
+    e->limit_t = malloc(sizeof(double) * (size_t)(nser + 1));
     double *limit = e->limit = malloc(sizeof(double) * (size_t)(nser + 1));
     uint64_t *key = e->key = malloc(sizeof(uint64_t) * (size_t)(nser + 1));
     int32_t *days_left = e->days_left = malloc(sizeof(int32_t) * (size_t)(nser + 1));
     int32_t *allowed = e->allowed = malloc(sizeof(int32_t) * (size_t)(nser + 1));
     if (!e->fit || !e->mean || !e->var || !e->lo || !e->up || !e->state || !e->pex || !e->pbr || !e->ecount || !limit ||
-        !key || !days_left || !allowed)
+        !e->lambda || !e->limit_t || !key || !days_left || !allowed)
         st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld series", (long long)nser);
     int yy, mm, dd;
     regia_civil_from_days(e->as_of, &yy, &mm, &dd);
@@ -499,17 +523,21 @@ static regia_status_t env_compute(regia_run_t *run, void *self, int64_t k0, int6
                             .horizon = H, .n_levels = L, .levels = e->levels, .spec = e->spec};
     regia_ets_out_t out = {e->fit + c0, e->mean + c0 * H, e->var + c0 * H, e->lo + c0 * L * H,
                            e->up + c0 * L * H, e->state + c0 * SS, SS};
-    REGIA_TRY(regia_ets(e->be, &in, &out));
+    /* the models, exceedances and breaches on the transformed scale (the limit transformed
+     * with the series: P(y > limit) = P(BoxCox(y) > BoxCox(limit))), then back */
+    REGIA_TRY(regia_ets_boxcox_fit(e->be, &in, &out, &e->bc, e->lambda + c0, NULL));
+    for (int64_t k = c0; k < c0 + n; k++) e->limit_t[k] = regia_boxcox(e->limit[k], e->lambda[k]);
     regia_exceed_batch_t ex = {.n_series = (int)n, .horizon = H, .mean = e->mean + c0 * H, .var = e->var + c0 * H,
-                               .limit = e->limit + c0};
+                               .limit = e->limit_t + c0};
     REGIA_TRY(regia_exceed(e->be, &ex, e->pex + c0 * H));
     regia_breach_batch_t bb = {.n_series = (int)n, .fit = e->fit + c0, .state = e->state + c0 * SS,
                                .state_stride = SS, .period = e->season, .key = e->key + c0,
                                .days_left = e->days_left + c0, .count_so_far = e->seen + c0,
-                               .limit = e->limit + c0, .allowed = e->allowed + c0, .n_paths = e->paths,
+                               .limit = e->limit_t + c0, .allowed = e->allowed + c0, .n_paths = e->paths,
                                .seed = e->seed};
     regia_breach_out_t bo = {e->pbr + c0, e->ecount + c0};
     REGIA_TRY(regia_breach(e->be, &bb, &bo));
+    regia_ets_boxcox_back(&in, &out, &e->bc, e->lambda + c0);
 err:
     return st;
 }
@@ -618,10 +646,32 @@ static regia_status_t define_pollutant(env_t *e, int ncid, int p, const int *dim
         ATT(*pv[i], "long_name", text);
         ATT(*pv[i], "coverage_content_type", "modelResult");
         if (i == 4)  /* no single unit: absolute for additive errors, relative for multiplicative */
-            ATT(*pv[i], "comment", "units: (ug m-3)^2 for models with additive errors (A..), 1 (relative "
-                                   "errors) for models with multiplicative errors (M..)");
+            ATT(*pv[i], "comment", "on the scale of the transformed series (<P>_boxcox_lambda): units "
+                                   "(ug m-3)^2 for models with additive errors (A..) when lambda is 1, 1 (relative "
+                                   "errors) for models with multiplicative errors (M..), else the square of the "
+                                   "transformed unit");
         else
             ATT(*pv[i], "units", "1");
+    }
+    NAME("%s_boxcox_lambda");
+    REGIA_TRY(def_var(ncid, name, NC_DOUBLE, 1, dim, NULL, &v->lambda));
+    snprintf(text, sizeof text, "Box-Cox parameter lambda of the transformed %s series the ETS model was fitted on "
+                                "(1: untransformed, 0: log)", r->label);
+    ATT(v->lambda, "long_name", text);
+    ATT(v->lambda, "units", "1");
+    ATT(v->lambda, "coverage_content_type", "auxiliaryInformation");
+    {
+        char rule[64];
+        regia_boxcox_rule_text(&e->bc, rule, sizeof rule);
+        ATT(v->lambda, "transform_rule", rule);
+        int ba = e->bc.biasadj;
+        REGIA_NC(nc_put_att_int(ncid, v->lambda, "biasadj", NC_INT, 1, &ba));
+        ATT(v->lambda, "comment",
+            ba ? "Forecasts are bias-adjusted back-transformed means (R forecast biasadj = TRUE: mean = "
+                 "InvBoxCox(z) * (1 + fvar (1 - lambda) / (2 InvBoxCox(z)^(2 lambda)))); interval bounds are "
+                 "back-transformed quantiles, not below 0 for series without negative values"
+               : "Forecasts are back-transformed medians (no bias adjustment); interval bounds are back-transformed "
+                 "quantiles, not below 0 for series without negative values");
     }
 #undef NAME
 err:
@@ -663,13 +713,17 @@ static void env_acdd(regia_run_t *run, void *self, void *acdd)
     regia_format_date(e->as_of + e->horizon, d1, sizeof d1);
     static _Thread_local char origin[16];
     regia_format_date(e->as_of, origin, sizeof origin);
+    char rule[64];
+    regia_boxcox_rule_text(&e->bc, rule, sizeof rule);
     snprintf(comment, sizeof comment,
              "Forecast origin %s; days are local calendar days (UTC+1). Observed daily statistics (<P>_daily, "
              "<P>_exceed_days_observed) come from the input file %s; forecasts, intervals, probabilities and model "
-             "parameters are model results. <P>_p_exceed uses the forecast's normal predictive distribution; "
+             "parameters are model results. Models are fitted on Box-Cox transformed series (transform %s, lambda per "
+             "series in <P>_boxcox_lambda), forecasts and bounds back-transformed (%s). <P>_p_exceed uses the forecast's normal predictive distribution; "
              "<P>_p_breach is a Monte Carlo estimate (%d paths, seed %llu). time_coverage_end is the last "
              "forecast day (variable forecast_day), after the last observed day.",
-             origin, e->input, e->paths, (unsigned long long)e->seed);
+             origin, e->input, rule, e->bc.biasadj ? "bias-adjusted means" : "medians", e->paths,
+             (unsigned long long)e->seed);
     regia_acdd_t a = {
         .title = "Air-quality forecasts and EU limit-value risk per station",
         .summary = text,
@@ -838,6 +892,8 @@ static regia_status_t env_write(regia_run_t *run, void *self, int ncid)
             if (f->ok) regia_ets_model_code(f->model, chr + s * MODEL_LEN);
         }
         REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].model, 2, e->s0, ns, in_m, NC_CHAR, chr));
+        for (int64_t s = 0; s < ns; s++) f64[s] = e->lambda[s * np + p];
+        REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].lambda, 1, e->s0, ns, NULL, NC_DOUBLE, f64));
         int vids[6] = {pv[p].alpha, pv[p].beta, pv[p].gamma, pv[p].phi, pv[p].sigma2, pv[p].aicc};
         for (int k = 0; k < 6; k++) {
             for (int64_t s = 0; s < ns; s++) {
@@ -865,7 +921,7 @@ static void env_release(regia_run_t *run, void *self)
     env_t *e = self;
     if (e->ncid >= 0) nc_close(e->ncid);
     free_read_buffers(e);
-    free(e->limit); free(e->key); free(e->days_left); free(e->allowed);
+    free(e->lambda); free(e->limit_t); free(e->limit); free(e->key); free(e->days_left); free(e->allowed);
     free(e->station_id); free(e->lat); free(e->lon); free(e->alt); free(e->station_name);
     free(e->y); free(e->len); free(e->seen);
     free(e->fit); free(e->mean); free(e->var); free(e->lo); free(e->up); free(e->state);
@@ -876,7 +932,7 @@ static void env_summary(regia_run_t *run, void *self)
 {
     env_t *e = self;
     for (int p = 0; p < e->np; p++) {
-        long long tot[4] = {0, 0, 0, 0}, *loc = tot;
+        long long tot[6] = {0, 0, 0, 0, 0, 0}, *loc = tot;
         for (int64_t s = 0; s < e->ns; s++) {
             int64_t k = s * e->np + p;
             const double *ys = e->y + k * e->hist;
@@ -886,19 +942,28 @@ static void env_summary(regia_run_t *run, void *self)
             loc[1] += e->pbr[k] >= 0.5;
             loc[2] += e->seen[k] > e->rule[p]->allowed && !isnan(e->rule[p]->limit);
             loc[3] += !any;
+            loc[4] += any && e->lambda[k] != 1;
+            loc[5] += any && e->bc.kind == REGIA_BOXCOX_FIXED && e->bc.lambda != 1 && e->lambda[k] == 1;
         }
-        regia_run_sum(run, tot, 4);
+        regia_run_sum(run, tot, 6);
         char fitted[160];
         snprintf(fitted, sizeof fitted, "%lld/%lld series fitted", tot[0], (long long)e->n_station);
         if (tot[3] || tot[0] + tot[3] < e->n_station)
             snprintf(fitted + strlen(fitted), sizeof fitted - strlen(fitted), " (%lld without data, %lld too short to fit)",
                      tot[3], (long long)e->n_station - tot[0] - tot[3]);
+        char rule[64], tr[128];
+        regia_boxcox_rule_text(&e->bc, rule, sizeof rule);
+        snprintf(tr, sizeof tr, "; transform %s: %lld series transformed", rule, tot[4]);
+        if (tot[5])
+            regia_warn(&run->ctx->log, "%s: transform %s not applicable to %lld series with values <= 0 "
+                       "(fitted untransformed, <P>_boxcox_lambda = 1)", e->rule[p]->label, rule, tot[5]);
         if (isnan(e->rule[p]->limit))
-            regia_info(&run->ctx->log, "%-6s %s; no daily limit under %s (forecast only)", e->rule[p]->label, fitted, e->rules);
+            regia_info(&run->ctx->log, "%-6s %s; no daily limit under %s (forecast only)%s", e->rule[p]->label, fitted,
+                       e->rules, tr);
         else
             regia_info(&run->ctx->log, "%-6s %s; limit %.0f ug/m3 on %d days: %lld stations already over, %lld at risk "
-                       "(P(breach) >= 0.5)", e->rule[p]->label, fitted, e->rule[p]->limit, e->rule[p]->allowed,
-                       tot[2], tot[1]);
+                       "(P(breach) >= 0.5)%s", e->rule[p]->label, fitted, e->rule[p]->limit, e->rule[p]->allowed,
+                       tot[2], tot[1], tr);
     }
 }
 
