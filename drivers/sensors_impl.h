@@ -97,6 +97,7 @@ typedef struct sn {
     int max_modes, chart;      /* chart: 0 none, 1 ewma, 2 cusum                             */
     double clock_tol, clock_corr, min_share, ewma_lambda, ewma_L, cusum_k, cusum_h;
     int training_days;
+    double thermal_lag_h;     /* [novelty] thermal_lag: hours (0: the record's mean)        */
     const char *comp_model;
     /* [risk] */
     int block_days, n_periods;

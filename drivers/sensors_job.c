@@ -74,6 +74,9 @@ const regia_job_key_t regia_sensors_schema[] = {
     {"novelty", "t_break", REGIA_KEY_DOUBLE, 0, "0", -50, 50, NULL, "bilinear break temperature (degC)"},
     {"novelty", "freeze_step", REGIA_KEY_BOOL, 0, "true", 0, 0, NULL, "bilinear: a jump of the frequencies below the break"},
     {"novelty", "lags", REGIA_KEY_INT, 0, "0", 0, 1000, NULL, "lagged temperatures (in records) besides the current one"},
+    {"novelty", "thermal_lag", REGIA_KEY_DOUBLE, 0, "0", 0, 240, NULL,
+     "hours of the structure's thermal lag: its temperature is a first-order lag of the measured one (0: the "
+     "record's mean temperature)"},
     {"novelty", "pca_variance", REGIA_KEY_DOUBLE, 0, "0.9", 0.01, 0.9999, NULL,
      "PCA: variance share of the components taken as environmental"},
     {"novelty", "training_days", REGIA_KEY_INT, 0, "14", 1, 36600, NULL,
@@ -218,6 +221,7 @@ regia_status_t sn_configure(regia_run_t *run, void *self)
     s->comp.pca_var_frac = regia_job_double(j, "novelty", "pca_variance");
     s->comp.alpha = regia_job_double(j, "novelty", "false_alarm_rate");
     s->training_days = (int)regia_job_int(j, "novelty", "training_days");
+    s->thermal_lag_h = regia_job_double(j, "novelty", "thermal_lag");
     s->chart = enum_index(regia_job_str(j, "novelty", "chart"), "none|ewma|cusum");
     s->ewma_lambda = regia_job_double(j, "novelty", "ewma_lambda");
     s->ewma_L = regia_job_double(j, "novelty", "ewma_L");

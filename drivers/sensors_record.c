@@ -109,14 +109,20 @@ static regia_status_t work_alloc(const sn_t *s, sn_work_t *w)
     return REGIA_OK;
 }
 
-/* Mean temperature of the structure's first temperature channel over the record (NaN
- * when it has none or no sample there). */
+/* The record's temperature from the structure's first temperature channel (NaN when it
+ * has none or no sample there): the mean over the record, or with [novelty] thermal_lag
+ * tau > 0 hours the structure's own temperature as a first-order lag of the measured one
+ * (dT/dt = (T_air - T) / tau, Newton's law of heating), the exponential average of the
+ * samples of the 5 tau before the record's middle. */
 static regia_status_t record_temperature(sn_t *s, const sn_struct_t *S, int64_t t0, sn_work_t *w, double *out)
 {
     *out = NAN;
     if (S->temp_ch < 0) return REGIA_OK;
     const sn_chan_t *c = &s->ch[S->temp_ch];
-    int64_t n = llround(s->rec_s * c->fs);
+    const double tau = s->thermal_lag_h * 3600.0;
+    const double span = tau > 0 ? 5 * tau : s->rec_s;
+    const int64_t from = tau > 0 ? t0 + llround(0.5 * s->rec_s * 1e9) - llround(span * 1e9) : t0;
+    int64_t n = llround(span * c->fs);
     if (n < 1) n = 1;
     if (n > w->tcap) {
         double *t = realloc(w->tbuf, sizeof(double) * (size_t)n);
@@ -125,9 +131,19 @@ static regia_status_t record_temperature(sn_t *s, const sn_struct_t *S, int64_t 
         w->tcap = n;
     }
     int64_t covered = 0;
-    regia_status_t st = regia_ss_read_channel(s->store_h, S->name, c->sensor, c->channel, t0, c->fs, n, w->tbuf,
+    regia_status_t st = regia_ss_read_channel(s->store_h, S->name, c->sensor, c->channel, from, c->fs, n, w->tbuf,
                                               &covered);
     if (st) return st;
+    if (tau > 0) {
+        const double a = exp(-1.0 / (c->fs * tau));
+        double te = NAN;
+        for (int64_t i = 0; i < n; i++) {
+            if (!isfinite(w->tbuf[i])) continue; /* a gap: the state carries over */
+            te = isfinite(te) ? a * te + (1 - a) * w->tbuf[i] : w->tbuf[i];
+        }
+        *out = te;
+        return REGIA_OK;
+    }
     double sum = 0;
     int64_t k = 0;
     for (int64_t i = 0; i < n; i++)
@@ -141,9 +157,9 @@ static regia_status_t record_temperature(sn_t *s, const sn_struct_t *S, int64_t 
  * with its negative (motions in antiphase put the positive peak half a period away); the
  * sign with the larger correlation gives the channel's delay.  A sensor's offset is the
  * mean delay of its channels with correlation >= [qc] clock_min_corr that lie within half
- * a sample of their median, when at least two agree (one alone needs a correlation of 0.9)
- * and no channel with a correlation of 0.9 disagrees: a clock shifts every channel of a
- * sensor alike, mode-shape phases do not.  An offset beyond [qc]
+ * a sample of their median, when at least two agree (a sensor with one such channel needs
+ * a correlation of 0.9): a clock shifts every channel of a sensor alike by the same delay,
+ * mode-shape phases shift them by different ones.  An offset beyond [qc]
  * clock_tolerance flags every channel of the sensor (CLOCK). */
 static regia_status_t clock_offsets(sn_t *s, const sn_struct_t *S, const double *x, double *neg, int32_t *flags,
                                     float *lag)
@@ -187,12 +203,10 @@ static regia_status_t clock_offsets(sn_t *s, const sn_struct_t *S, const double 
         for (int i = 1; i < n; i++)
             for (int j = i; j > 0 && srt[j] < srt[j - 1]; j--) { double t = srt[j]; srt[j] = srt[j - 1]; srt[j - 1] = t; }
         double med = n % 2 ? srt[n / 2] : 0.5 * (srt[n / 2 - 1] + srt[n / 2]), sum = 0, best = -2;
-        int agree = 0, strong_out = 0;
-        for (int i = 0; i < n; i++) {
+        int agree = 0;
+        for (int i = 0; i < n; i++)
             if (fabs(cand[i] - med) <= 0.5 / S->fs) sum += cand[i], agree++, best = fmax(best, cc[i]);
-            else strong_out |= cc[i] >= 0.9;
-        }
-        int decided = !strong_out && (agree >= 2 || (agree == 1 && best >= 0.9));
+        int decided = agree >= 2 || (n == 1 && best >= 0.9);
         if (decided && fabs(sum / agree) > s->clock_tol)
             for (int k = c; k < nch && !strcmp(ch[k].sensor, ch[c].sensor); k++) flags[k] |= REGIA_QC_CLOCK;
     }
