@@ -89,9 +89,14 @@ const regia_job_key_t regia_forecast_schema[] = {
      "prediction-interval levels in percent, each in (0, 100), at most 8"},
     {"forecast", "model", REGIA_KEY_STRING, 0, "auto", 0, 0, NULL,
      "auto (choose by AICc) or an ETS code: error A|M|Z, trend N|A|Ad|M|Md|Z, season N|A|M|Z, e.g. ANN, AAdA, MNM"},
+    {"forecast", "transform", REGIA_KEY_STRING, 0, "none", 0, 0, NULL,
+     "Box-Cox transform the models are fitted on (as R's ets(lambda=)): none, auto (Guerrero's lambda per series in "
+     "[0, 1], [0.5, 1] with zeros, none with negative values), log, or boxcox:LAMBDA; additive models only"},
+    {"forecast", "biasadj", REGIA_KEY_BOOL, 0, "true", 0, 0, NULL,
+     "with a transform, point forecasts are back-transformed means (R's biasadj = TRUE); false: medians"},
     {"forecast", "csv", REGIA_KEY_PATH, 0, NULL, 0, 0, NULL,
      "the forecasts as CSV in statsforecast's long layout (unique_id,ds,model,forecast,lo-L,hi-L ...) "
-     "[default: OUT minus .nc, plus .csv]"},
+     "[default: OUT minus .nc, plus _forecast.csv]"},
     {"forecast", "fitted", REGIA_KEY_BOOL, 0, "no", 0, 0, NULL,
      "also write the one-step-ahead in-sample fits and residuals (CSV unique_id,ds,y,fitted,residual, and the "
      "variable fitted of the output)"},
@@ -160,6 +165,22 @@ static regia_status_t fc_configure(regia_run_t *run, void *self)
     }
     f->horizon = (int)regia_job_int(j, "forecast", "horizon");
     f->model_code = regia_job_str(j, "forecast", "model");
+    if (regia_boxcox_parse(regia_job_str(j, "forecast", "transform"), &f->bc)) {
+        regia_run_where(run, "forecast", "transform", where, sizeof where);
+        regia_error_prefix("%s: ", where);
+        return REGIA_ERR_INVALID;
+    }
+    f->bc.biasadj = regia_job_bool(j, "forecast", "biasadj");
+    if (f->bc.kind != REGIA_BOXCOX_NONE) {
+        regia_ets_spec_t sp = regia_ets_default_spec(1);
+        if (!regia_ets_parse_model(f->model_code, &sp) && (sp.error == 'M' || sp.trend == 'M' || sp.season == 'M'))
+            return REGIA_FAIL(REGIA_ERR_INVALID, "model '%s' has a multiplicative component: with transform '%s' only "
+                              "additive models are fitted (as R's ets(lambda=))", f->model_code,
+                              regia_job_str(j, "forecast", "transform"));
+        if (regia_job_bool(j, "forecast", "fitted"))
+            return REGIA_FAIL(REGIA_ERR_INVALID, "--fitted is not available with transform '%s' yet: use transform none",
+                              regia_job_str(j, "forecast", "transform"));
+    }
     f->cmdline = run->cmdline;
     f->n_levels = regia_job_list_len(j, "forecast", "levels");
     int dup = 0;
@@ -544,7 +565,9 @@ static regia_status_t fc_prepare(regia_run_t *run, void *self)
     f->var = malloc(sizeof(double) * (size_t)(ns * H + 1));
     f->lo = malloc(sizeof(double) * (size_t)(ns * L * H + 1));
     f->up = malloc(sizeof(double) * (size_t)(ns * L * H + 1));
-    if (!f->fit || !f->mean || !f->var || !f->lo || !f->up)
+    f->lambda = malloc(sizeof(double) * (size_t)(ns + 1));
+    for (int64_t k = 0; f->lambda && k < ns; k++) f->lambda[k] = NAN;
+    if (!f->fit || !f->mean || !f->var || !f->lo || !f->up || !f->lambda)
         return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld series x %d steps", (long long)ns, H);
     regia_status_t st = fc_bt_prepare(f);
     if (st) return st;
@@ -562,10 +585,11 @@ static int fc_result_arrays(void *self, regia_item_array_t *a)
 {
     fc_t *f = self;
     const size_t d = sizeof(double), H = (size_t)f->horizon, LH = (size_t)f->n_levels * H;
-    regia_item_array_t r[5] = {{(void **)&f->fit, sizeof(regia_ets_fit_t)}, {(void **)&f->mean, d * H},
-                               {(void **)&f->var, d * H}, {(void **)&f->lo, d * LH}, {(void **)&f->up, d * LH}};
+    regia_item_array_t r[6] = {{(void **)&f->fit, sizeof(regia_ets_fit_t)}, {(void **)&f->mean, d * H},
+                               {(void **)&f->var, d * H}, {(void **)&f->lo, d * LH}, {(void **)&f->up, d * LH},
+                               {(void **)&f->lambda, d}};
     memcpy(a, r, sizeof r);
-    return 5 + fc_bt_result_arrays(f, a + 5);
+    return 6 + fc_bt_result_arrays(f, a + 6);
 }
 
 /* Local: series [k0, k0 + n) of the shard on their first len - cut steps (forecast_impl.h),
@@ -581,9 +605,9 @@ regia_status_t fc_fit_range(fc_t *f, int64_t k0, int64_t n, int64_t cut, regia_e
     regia_ets_fit_t *fit = malloc(sizeof *fit * (size_t)(n + 1));
     double *mean = malloc(sizeof(double) * (size_t)(n * H + 1)), *var = malloc(sizeof(double) * (size_t)(n * H + 1));
     double *lo = malloc(sizeof(double) * (size_t)(n * L * H + 1)), *up = malloc(sizeof(double) * (size_t)(n * L * H + 1));
-    double *yb = NULL, *state = NULL;
+    double *yb = NULL, *state = NULL, *lam = malloc(sizeof(double) * (size_t)(n + 1));
     unsigned char *done = calloc((size_t)n + 1, 1);
-    if (!idx || !len || !fit || !mean || !var || !lo || !up || !done) {
+    if (!idx || !len || !fit || !mean || !var || !lo || !up || !done || !lam) {
         st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld series", (long long)n);
         goto err;
     }
@@ -623,13 +647,14 @@ regia_status_t fc_fit_range(fc_t *f, int64_t k0, int64_t n, int64_t cut, regia_e
         regia_ets_batch_t in = {.n_series = (int)g, .stride = stride, .y = yb, .len = len, .horizon = H,
                                 .n_levels = L, .levels = f->levels, .spec = spec};
         regia_ets_out_t out = {fit, mean, var, lo, up, state, SS};
-        if ((st = regia_ets(f->be, &in, &out))) {
+        if ((st = regia_ets_boxcox(f->be, &in, &out, &f->bc, lam, NULL))) {
             regia_error_prefix("series '%s' .. '%s' (season %d): ", f->id[f->s0 + idx[0]], f->id[f->s0 + idx[g - 1]], m);
             break;
         }
         for (int64_t i = 0; i < g; i++) {
             const int64_t k = idx[i] - k0;
             ofit[k] = fit[i];
+            if (cut == 0) f->lambda[idx[i]] = lam[i];
             memcpy(omean + k * H, mean + i * H, sizeof(double) * (size_t)H);
             memcpy(ovar + k * H, var + i * H, sizeof(double) * (size_t)H);
             memcpy(olo + k * L * H, lo + i * L * H, sizeof(double) * (size_t)(L * H));
@@ -637,6 +662,7 @@ regia_status_t fc_fit_range(fc_t *f, int64_t k0, int64_t n, int64_t cut, regia_e
         }
     }
 err:
+    free(lam);
     free(done);
     free(idx);
     free(len);
@@ -838,6 +864,22 @@ static regia_status_t fc_define(regia_run_t *run, void *self, int ncid)
         ATT(v_par[k], "coordinates", "series_id");
         ATT(v_par[k], "coverage_content_type", "modelResult");
     }
+    REGIA_TRY(fc_def_var(ncid, "boxcox_lambda", NC_DOUBLE, 1, &d_s, NULL,
+                         "Box-Cox parameter lambda of the transformed series the ETS model was fitted on (1: "
+                         "untransformed, 0: log)", "1", &f->v_lam));
+    ATT(f->v_lam, "coordinates", "series_id");
+    ATT(f->v_lam, "coverage_content_type", "auxiliaryInformation");
+    {
+        char rule[64];
+        regia_boxcox_rule_text(&f->bc, rule, sizeof rule);
+        ATT(f->v_lam, "transform_rule", rule);
+        int ba = f->bc.biasadj;
+        REGIA_NC(nc_put_att_int(ncid, f->v_lam, "biasadj", NC_INT, 1, &ba));
+        ATT(f->v_lam, "comment", "lambda != 1: the model parameters are those of the transformed series; forecast is "
+                                 "the back-transformed mean (bias-adjusted as R's forecast biasadj = TRUE when biasadj "
+                                 "is 1, else the median), lower and upper the back-transformed bounds, not below 0 "
+                                 "for series without negative values");
+    }
     REGIA_TRY(fc_def_var(ncid, "n_obs", NC_INT, 1, &d_s, NULL, "non-missing observations the model was fitted on",
                       "1", &v_nobs));
     ATT(v_nobs, "coordinates", "series_id");
@@ -935,6 +977,7 @@ static regia_status_t fc_write(regia_run_t *run, void *self, int ncid)
         }
         REGIA_TRY(regia_run_put_rows(run, ncid, v_par[p], 1, f->s0, ns, NULL, NC_DOUBLE, f64));
     }
+    REGIA_TRY(regia_run_put_rows(run, ncid, f->v_lam, 1, f->s0, ns, NULL, NC_DOUBLE, f->lambda));
     for (int64_t k = 0; k < ns; k++) i32[k] = f->fit[k].n_obs;
     REGIA_TRY(regia_run_put_rows(run, ncid, v_nobs, 1, f->s0, ns, NULL, NC_INT, i32));
     for (int64_t k = 0; k < ns; k++) i32[k] = f->m_of[k];
@@ -1087,6 +1130,7 @@ static void fc_release(regia_run_t *run, void *self)
     free(f->y);
     free(f->fit);
     free(f->mean);
+    free(f->lambda);
     free(f->var);
     free(f->lo);
     free(f->up);
@@ -1139,7 +1183,7 @@ const regia_domain_t regia_domain_forecast = {
              "Series are sorted by series_id and split into contiguous blocks of about equal length\n"
              "over the MPI ranks; the output is the same for any number of ranks.  Series that cannot\n"
              "be fitted (too few observations) get an empty model and NaN forecasts, with a warning.\n"
-             "The forecasts also go to OUT.csv (statsforecast's long layout); --fitted adds the in-sample\n"
+             "The forecasts also go to OUT_forecast.csv (statsforecast's long layout); --fitted adds the in-sample\n"
              "one-step fits, --backtest WINDOWS a rolling-origin backtest (MASE, sMAPE, coverage).\n"
              "See docs/forecast.md for the output schema.",
     .schema = regia_forecast_schema,

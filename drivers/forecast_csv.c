@@ -1,7 +1,7 @@
 /* forecast_csv.c - the CSV outputs of `regia forecast` (extra outputs of the run protocol,
  * domain.h), each UTF-8 with one header row, sorted by series id as the NetCDF output:
  *
- *   OUT.csv           unique_id,ds,model,forecast,lo-L1,hi-L1,lo-L2,hi-L2 ...
+ *   OUT_forecast.csv  unique_id,ds,model,forecast,lo-L1,hi-L1,lo-L2,hi-L2 ...
  *                     statsforecast's long layout (one row per series and forecast step,
  *                     one lo/hi pair per level, in the order of --levels)
  *   OUT_fitted.csv    unique_id,ds,y,fitted,residual      (--fitted; residual = y - fitted)
@@ -46,24 +46,30 @@ regia_status_t fc_csv_configure(regia_run_t *run, fc_t *f)
     f->want_fitted = regia_job_bool(j, "forecast", "fitted");
     f->n_windows = regia_job_has(j, "forecast", "backtest") ? (int)regia_job_int(j, "forecast", "backtest") : 0;
     f->csv = regia_job_path(j, "forecast", "csv");
-    if (!f->csv) f->csv = beside(f->output, ".csv", f->csv_buf[0], sizeof f->csv_buf[0]);
+    if (!f->csv) f->csv = beside(f->output, "_forecast.csv", f->csv_buf[0], sizeof f->csv_buf[0]);
     f->fitted_csv = regia_job_path(j, "forecast", "fitted_csv");
     if (!f->fitted_csv) f->fitted_csv = beside(f->output, "_fitted.csv", f->csv_buf[1], sizeof f->csv_buf[1]);
     f->bt_csv = regia_job_path(j, "forecast", "backtest_csv");
     if (!f->bt_csv) f->bt_csv = beside(f->output, "_backtest.csv", f->csv_buf[2], sizeof f->csv_buf[2]);
     const char *key[3] = {"csv", "fitted_csv", "backtest_csv"}, *path[3] = {f->csv, f->fitted_csv, f->bt_csv};
     const int on[3] = {1, f->want_fitted, f->n_windows > 0};
+    const int given[3] = {path[0] != f->csv_buf[0], path[1] != f->csv_buf[1], path[2] != f->csv_buf[2]};
     static const char *const role[3] = {"forecast table", "fitted values", "backtest"};
     f->x_csv = f->x_fitted = f->x_bt = -1;
     run->n_extra = 0;
     for (int i = 0; i < 3; i++) {
         if (!on[i]) continue;
-        int clash = !strcmp(path[i], f->output) || !strcmp(path[i], f->input);
-        for (int k = 0; k < i; k++) clash |= on[k] && !strcmp(path[i], path[k]);
-        if (clash) {
+        /* a default name can equal the output only when the output is not a NetCDF name,
+         * which the output check refuses with its own message */
+        const char *what = given[i] && !strcmp(path[i], f->output) ? "the output"
+                           : !strcmp(path[i], f->input)            ? "the input"
+                                                                    : NULL;
+        for (int k = 0; k < i && !what; k++)
+            if (on[k] && !strcmp(path[i], path[k])) what = "another of the CSV outputs";
+        if (what) {
             regia_run_where(run, "forecast", key[i], where, sizeof where);
-            return REGIA_FAIL(REGIA_ERR_INVALID, "%s: '%s' is the output, the input or another of the CSV outputs; "
-                              "give a name of its own", where, path[i]);
+            return REGIA_FAIL(REGIA_ERR_INVALID, "%s: '%s'%s is %s; give it a name of its own", where, path[i],
+                              given[i] ? "" : " (the default name beside the output)", what);
         }
         int x = run->n_extra++;
         run->extra[x].path = path[i];

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "domain.h"
+#include "regia/boxcox.h"
 #include "regia/kernels.h"
 #include "regia/series_csv.h"
 
@@ -45,6 +46,9 @@ typedef struct {
     int season, horizon, n_levels;
     double levels[REGIA_ETS_MAX_LEVELS];
     regia_ets_spec_t spec;
+    regia_boxcox_rule_t bc; /* [forecast] transform, biasadj (regia/boxcox.h)              */
+    double *lambda;         /* the shard's series: Box-Cox lambda used (1: none)           */
+    int v_lam;              /* output variable boxcox_lambda                               */
     const char *cmdline;
     char stdin_copy[4300];  /* --input -: standard input copied here by rank 0             */
     regia_series_opts_t ropt;
@@ -55,7 +59,7 @@ typedef struct {
     double max_cells;       /* [forecast] max_observed_cells                               */
     /* extra outputs: the forecast CSV, the fitted-values CSV (--fitted), the backtest CSV */
     const char *csv, *fitted_csv, *bt_csv;
-    char csv_buf[3][4200];  /* default names: OUT minus .nc plus .csv, _fitted.csv, _backtest.csv */
+    char csv_buf[3][4200];  /* default names: OUT minus .nc plus _forecast.csv, _fitted.csv, _backtest.csv */
     int want_fitted;        /* --fitted                                                    */
     int n_windows;          /* --backtest WINDOWS (0: no backtest)                         */
     int x_csv, x_fitted, x_bt; /* their indices in run->extra (-1: not written)           */

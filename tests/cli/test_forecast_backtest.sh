@@ -35,7 +35,7 @@ for np in 1 2 3; do
   ncdump "$D/b$np.nc" | sed -n '/^data:/,$p' >"$D/data$np.txt"
 done
 for np in 2 3; do
-  cmp "$D/b1_backtest.csv" "$D/b${np}_backtest.csv" && cmp "$D/b1.csv" "$D/b$np.csv" || fail "CSVs differ at np=$np"
+  cmp "$D/b1_backtest.csv" "$D/b${np}_backtest.csv" && cmp "$D/b1_forecast.csv" "$D/b${np}_forecast.csv" || fail "CSVs differ at np=$np"
   cmp -s "$D/data1.txt" "$D/data$np.txt" || fail "NetCDF data differ at np=$np"
 done
 echo "ok: backtest NetCDF and CSVs identical at 1, 2, 3 ranks"
@@ -131,7 +131,8 @@ else
   echo "note: the run finished before SIGUSR1 reached it"
 fi
 cmp -s "$D/data1.txt" <(ncdump "$D/c.nc" | sed -n '/^data:/,$p') || fail "resumed NetCDF differs"
-cmp "$D/b1_backtest.csv" "$D/c_backtest.csv" && cmp "$D/b1.csv" "$D/c.csv" || fail "resumed CSVs differ"
+cmp "$D/b1_backtest.csv" "$D/c_backtest.csv" && cmp "$D/b1_forecast.csv" "$D/c_forecast.csv" &&
+  cmp "$D/b1_fitted.csv" "$D/c_fitted.csv" || fail "resumed CSVs differ"
 echo "ok: checkpoint resume gives the same NetCDF and CSVs"
 
 # bad options
@@ -139,7 +140,7 @@ expect_fail "--backtest 0" "backtest.*'0'|backtest.*0.*(at least|range|1)" "$REG
   --horizon 7 --backtest 0 --output "$D/x.nc"
 expect_fail "windows no series can take" "--backtest 20: none of the 8 series can be evaluated: 's0' \(91 steps: too short\)" \
   "$REGIA" forecast --input "$D/in.csv" --season 7 --horizon 7 --backtest 20 --output "$D/y.nc"
-[[ ! -e $D/y.nc && ! -e $D/y.csv && ! -e $D/y_backtest.csv && ! -e $D/y.manifest.json ]] || fail "outputs after a failed backtest"
+[[ ! -e $D/y.nc && ! -e $D/y_forecast.csv && ! -e $D/y_backtest.csv && ! -e $D/y.manifest.json ]] || fail "outputs after a failed backtest"
 echo "ok: no output after the refused backtest"
 
 # CF-1.10 and ACDD-1.3 of the output with the backtest and fitted variables

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# regia forecast's CSV outputs: OUT.csv in statsforecast's long layout
+# regia forecast's CSV outputs: OUT_forecast.csv in statsforecast's long layout
 # (unique_id,ds,model,forecast,lo-L,hi-L per level in the order of --levels) equals the
 # NetCDF's forecast, lower, upper, forecast_time and model; --fitted writes
 # OUT_fitted.csv (unique_id,ds,y,fitted,residual) and the variable fitted: y is the input,
@@ -28,16 +28,16 @@ PY
 for np in 1 2 3; do
   run_np $np forecast --input "$D/in.csv" --season 7 --horizon 10 --levels 95,80 --fitted --output "$D/o$np.nc" \
     2>"$D/log$np" || { cat "$D/log$np"; fail "np=$np"; }
-  for x in .csv _fitted.csv; do [[ -f $D/o$np$x && ! -e $D/o$np$x.tmp ]] || fail "np=$np: o$np$x missing"; done
+  for x in _forecast.csv _fitted.csv; do [[ -f $D/o$np$x && ! -e $D/o$np$x.tmp ]] || fail "np=$np: o$np$x missing"; done
 done
-for x in .csv _fitted.csv; do
+for x in _forecast.csv _fitted.csv; do
   cmp "$D/o1$x" "$D/o2$x" && cmp "$D/o1$x" "$D/o3$x" || fail "o*$x differ between 1, 2, 3 ranks"
 done
 cmp -s <(ncdump "$D/o1.nc" | sed -n '/^data:/,$p') <(ncdump "$D/o3.nc" | sed -n '/^data:/,$p') || fail "NetCDF np 1 vs 3"
-echo "ok: OUT.csv and OUT_fitted.csv byte-identical at 1, 2 and 3 ranks"
-grep -q "wrote .*o1.nc, .*o1.csv, .*o1_fitted.csv and .*o1.manifest.json" "$D/log1" || { cat "$D/log1"; fail "log line"; }
+echo "ok: OUT_forecast.csv and OUT_fitted.csv byte-identical at 1, 2 and 3 ranks"
+grep -q "wrote .*o1.nc, .*o1_forecast.csv, .*o1_fitted.csv and .*o1.manifest.json" "$D/log1" || { cat "$D/log1"; fail "log line"; }
 
-/usr/bin/python3 - "$D/o1.nc" "$D/o1.csv" "$D/o1_fitted.csv" "$D/in.csv" "$D/o1.manifest.json" <<'PY' || fail "CSV checks"
+/usr/bin/python3 - "$D/o1.nc" "$D/o1_forecast.csv" "$D/o1_fitted.csv" "$D/in.csv" "$D/o1.manifest.json" <<'PY' || fail "CSV checks"
 import sys, csv, json, hashlib, datetime as dt, numpy as np, netCDF4
 nc, fcsv, fitcsv, incsv, man = sys.argv[1:6]
 d = netCDF4.Dataset(nc)
@@ -113,7 +113,7 @@ echo "ok: CSV columns, values = NetCDF, fitted + residual = y, manifest SHA-256"
 # ANN: the fitted values follow the simple exponential smoothing recursion with alpha
 run_np 2 forecast --input "$D/in.csv" --season 7 --horizon 3 --model ANN --fitted --output "$D/ann.nc" \
   --csv "$D/ann_fc.csv" 2>"$D/ann.log" || { cat "$D/ann.log"; fail "ANN"; }
-[[ -f $D/ann_fc.csv && ! -e $D/ann.csv ]] || fail "--csv did not name the forecast CSV"
+[[ -f $D/ann_fc.csv && ! -e $D/ann_forecast.csv ]] || fail "--csv did not name the forecast CSV"
 /usr/bin/python3 - "$D/ann.nc" "$D/ann_fitted.csv" <<'PY' || fail "ANN recursion"
 import sys, csv, numpy as np, netCDF4
 d = netCDF4.Dataset(sys.argv[1])
@@ -141,8 +141,17 @@ print('unique_id,ds,y')
 for i in range(24 * 6): print('h,2024-03-01T%02d:00:00'.replace('01T', '%02dT' % (1 + i // 24)) % (i % 24) + ',%.3f' % (100 + 10 * math.sin(i / 3.8197)))
 " >"$D/hourly.csv"
 "$REGIA" forecast --input "$D/hourly.csv" --season 24 --horizon 3 --output "$D/h.nc" 2>"$D/h.log" || { cat "$D/h.log"; fail "hourly"; }
-sed -n 2p "$D/h.csv" | grep -Eq '^h,2024-03-07T00:00:00,"ETS\([AM],[NAM]d?,[NAM]\)",' || { head -3 "$D/h.csv"; fail "hourly ds"; }
-echo "ok: hourly ds $(sed -n 2p "$D/h.csv" | cut -d, -f2)"
+sed -n 2p "$D/h_forecast.csv" | grep -Eq '^h,2024-03-07T00:00:00,"ETS\([AM],[NAM]d?,[NAM]\)",' || { head -3 "$D/h_forecast.csv"; fail "hourly ds"; }
+echo "ok: hourly ds $(sed -n 2p "$D/h_forecast.csv" | cut -d, -f2)"
 
 expect_fail "--csv = the output" "csv.*is the output" "$REGIA" forecast --input "$D/in.csv" --season 7 --horizon 3 \
   --output "$D/x.nc" --csv "$D/x.nc"
+cp "$D/in.csv" "$D/y_forecast.csv"
+expect_fail "default CSV name = the input" "csv: '.*y_forecast.csv' \(the default name beside the output\) is the input" \
+  "$REGIA" forecast --input "$D/y_forecast.csv" --season 7 --horizon 3 --output "$D/y.nc"
+[[ ! -e $D/y.nc ]] || fail "y.nc written"
+# the input named like the output (sales.csv -> sales.nc) is fine: the table is sales_forecast.csv
+cp "$D/in.csv" "$D/sales.csv"
+"$REGIA" forecast -q --input "$D/sales.csv" --season 7 --horizon 3 --output "$D/sales.nc" || fail "sales.csv -> sales.nc"
+[[ -f $D/sales_forecast.csv ]] && cmp -s "$D/in.csv" "$D/sales.csv" || fail "sales_forecast.csv missing or the input changed"
+echo "ok: sales.csv -> sales.nc + sales_forecast.csv"

@@ -45,7 +45,7 @@ echo "ok: -q is silent, -v shows where an error was raised ($(grep -o 'raised at
 run_np 2 forecast --input - "${base[@]}" --output "$D/stdin.nc" <"$D/in.csv" >"$D/stdin.log" 2>&1 ||
   { cat "$D/stdin.log"; fail "--input -"; }
 cmp -s <(data "$D/ref.nc") <(data "$D/stdin.nc") || fail "--input - differs from the file"
-[[ -z $(find "$D" -maxdepth 1 -name '*stdin.csv*') ]] || fail "copy of standard input left behind"
+[[ -z $(find "$D" -maxdepth 1 -name '*.tmp.stdin.csv*') ]] || fail "copy of standard input left behind"
 grep -q 'standard input' "$D/stdin.manifest.json" || fail "manifest does not say the input was standard input"
 echo "ok: --input - reads standard input"
 expect_fail "--output x.csv" "writes NetCDF-4; give the output a \.nc name" run_np 1 forecast --input "$D/in.csv" "${base[@]}" --output "$D/x.csv"
