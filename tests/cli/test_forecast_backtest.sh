@@ -6,7 +6,8 @@
 # are recomputed here independently from OUT_backtest.csv and the input, per window, per
 # series and overall, and compared with the NetCDF variables and the log; a hand series
 # whose seasonal-naive scale is known exactly (3.5); byte-identical outputs at 1, 2 and 3
-# ranks and after a checkpoint resume; a series too short for the windows is reported
+# ranks and after a checkpoint resume; the windows' cutoffs equal statsforecast's
+# cross_validation (peer venv, when installed); a series too short for the windows is reported
 # and skipped; --backtest 0 and windows no series can take are refused; the output with
 # the backtest and fitted variables passes the CF-1.10 / ACDD-1.3 checker (when installed).
 source "$(dirname "$0")/lib.sh"
@@ -116,6 +117,29 @@ assert "backtest" in {o["role"] for o in mf["outputs"]}
 print("python: MASE %.4f, sMAPE %.3f%%, coverage 80%% %.3f, 95%% %.3f recomputed from the CSV and the input" % tuple(want))
 PY
 echo "ok: MASE, sMAPE and coverage per window, series and overall = the independent recomputation"
+
+# the windows are statsforecast's: cross_validation(h=7, step_size=7, n_windows=3) has the same cutoffs
+PEER=${BUILD:-$REGIA_ROOT/build}/peer-venv/bin/python; [[ -x $PEER ]] || PEER=$REGIA_ROOT/build/peer-venv/bin/python
+if [[ -x $PEER ]] && "$PEER" -c 'import statsforecast' 2>/dev/null; then
+  "$PEER" - "$D/in.csv" "$D/b1_backtest.csv" <<'PY' || fail "cutoffs differ from statsforecast's cross_validation"
+import sys, pandas as pd
+from statsforecast import StatsForecast
+from statsforecast.models import Naive
+df = pd.read_csv(sys.argv[1]).rename(columns={"series_id": "unique_id", "time": "ds", "value": "y"})
+df["ds"] = pd.to_datetime(df["ds"])
+df = df[df.unique_id != "short"].fillna(0.0)
+cv = StatsForecast(models=[Naive()], freq="D").cross_validation(df=df, h=7, step_size=7, n_windows=3)
+cv = cv.reset_index() if "unique_id" not in cv.columns else cv
+want = sorted(set((u, str(c)[:10], str(d)[:10]) for u, c, d in zip(cv.unique_id, cv.cutoff, cv.ds)))
+bt = pd.read_csv(sys.argv[2])
+got = sorted(set((u, c, d) for u, c, d in zip(bt.unique_id, bt.cutoff, bt.ds)))
+assert got == want, (got[:5], want[:5])
+print("statsforecast: the same %d (series, cutoff, ds) rows" % len(got))
+PY
+  echo "ok: windows and cutoffs = statsforecast cross_validation(h=7, step_size=7, n_windows=3)"
+else
+  echo "note: statsforecast not in build/peer-venv (scripts/install-peers.sh): cutoffs not compared with it"
+fi
 
 # checkpoint resume: interrupted after the first blocks, resumed at another rank count
 ck=(forecast --input "$D/in.csv" --season 7 --horizon 7 --backtest 3 --fitted --chunk 1 --checkpoint-interval 0.0001)
