@@ -1152,8 +1152,7 @@ static regia_status_t fc_check(regia_run_t *run, void *self)
                           "the allowed models, or values <= 0 where --model asks for a multiplicative one)",
                           f->input, (long long)f->n_series);
     regia_status_t st = REGIA_OK;
-    if (f->want_fitted) st = fc_fitted_compute(f);
-    if ((st = regia_run_agree(run, st))) return st;
+    if (f->want_fitted && (st = fc_fitted_compute(run, f))) return st;
     if (f->n_windows > 0) return fc_bt_check(run, f);
     return REGIA_OK;
 }

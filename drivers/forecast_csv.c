@@ -305,15 +305,27 @@ err:
 
 /* ---- fitted values ------------------------------------------------------------------------ */
 
-regia_status_t fc_fitted_compute(fc_t *f)
+regia_status_t fc_fitted_compute(regia_run_t *run, fc_t *f)
 {
     regia_status_t st = REGIA_OK;
+    long long off = 0;
     f->fitted = malloc(sizeof(double) * (size_t)(f->off[f->ns] + 1));
-    if (!f->fitted) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld fitted values", (long long)f->off[f->ns]);
+    if (!f->fitted) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld fitted values", (long long)f->off[f->ns]);
     for (int64_t k = 0; k < f->ns && !st; k++) {
         const series_t *se = &f->ser[f->s0 + k];
         st = regia_ets_fitted(f->m_of[k], f->y + f->off[k], se->len, &f->fit[k], f->fitted + f->off[k]);
+        if (st == REGIA_ERR_NUMERIC) { /* the refit ended elsewhere: no fits rather than fits of another model */
+            regia_error_clear();
+            st = REGIA_OK;
+            off++;
+        }
         if (st) regia_error_prefix("series '%s': fitted values: ", f->id[f->s0 + k]);
     }
-    return st;
+    if ((st = regia_run_agree(run, st))) return st;
+    regia_run_sum(run, &off, 1);
+    if (off > 0 && run->ctx->rank == 0)
+        regia_warn(&run->ctx->log, "--fitted: %lld series have no fitted values (NaN): refitting their model on the "
+                   "CPU did not reproduce the parameters the backend (%s) found; run with --backend cpu for them",
+                   off, run->backend_desc);
+    return REGIA_OK;
 }

@@ -118,8 +118,10 @@ regia_status_t fc_def_var(int ncid, const char *name, nc_type type, int nd, cons
 regia_status_t fc_csv_configure(regia_run_t *run, fc_t *f);
 /* Collective: write extra output i of the run (forecast, fitted or backtest CSV). */
 regia_status_t fc_csv_write(regia_run_t *run, void *self, int i, const char *tmp_path);
-/* Local: the one-step fits of the shard's series (--fitted), into f->fitted. */
-regia_status_t fc_fitted_compute(fc_t *f);
+/* Collective: the one-step fits of the shard's series (--fitted), into f->fitted.  A
+ * series whose refit does not reproduce its fitted parameters (possible when another
+ * backend fitted it) keeps NaN fits, with a warning naming how many. */
+regia_status_t fc_fitted_compute(regia_run_t *run, fc_t *f);
 /* A time as the CSV writes it: YYYY-MM-DD when f->dates_only, else YYYY-MM-DDTHH:MM:SS. */
 void fc_format_time(const fc_t *f, int64_t t, char *buf, int len);
 /* The model as statsforecast names ETS models: ETS(A,Ad,N). */
