@@ -6,11 +6,11 @@
 #include <complex.h>
 #include <lapacke.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kmsg_impl.h"
 #include "regia/ssi.h"
 
 void regia_ssi_defaults(regia_ssi_cfg_t *cfg)
@@ -46,18 +46,7 @@ static int32_t ord_max_of(const regia_ssi_cfg_t *cfg, int32_t nch, int32_t nref)
     return cap < 60 ? (int32_t)cap : 60;
 }
 
-static regia_status_t bad(char *msg, int cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static regia_status_t bad(char *msg, int cap, const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (msg && cap > 0) snprintf(msg, (size_t)cap, "%s", buf);
-    return REGIA_FAIL(REGIA_ERR_INVALID, "%s", buf);
-}
+#define bad(msg, cap, ...) regia_kernel_invalid(msg, cap, "", __VA_ARGS__)
 
 /* What the Hankel matrix alone needs (the orders are checked by regia_ssi_check). */
 static regia_status_t check_hankel(const regia_ssi_cfg_t *cfg, int64_t n, int32_t nch,

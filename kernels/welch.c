@@ -3,11 +3,11 @@
  * and kernels/cuda/welch.cu).  Definitions follow scipy.signal.welch / csd (SciPy 1.14.1,
  * scipy/signal/_spectral_py.py: _spectral_helper and _fft_helper). */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kmsg_impl.h"
 #include "welch_impl.h"
 
 void regia_welch_defaults(regia_welch_cfg_t *cfg, double fs)
@@ -61,17 +61,7 @@ void regia_welch_window(const regia_welch_cfg_t *cfg, double *w)
     for (int32_t k = 0; k < m; k++) w[k] = a1 == 0 ? 1.0 : a0 - a1 * cos(2.0 * M_PI * k / m);
 }
 
-static regia_status_t bad(char *msg, int cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static regia_status_t bad(char *msg, int cap, const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (msg && cap > 0) snprintf(msg, (size_t)cap, "%s", buf);
-    return REGIA_FAIL(REGIA_ERR_INVALID, "welch: %s", buf);
-}
+#define bad(msg, cap, ...) regia_kernel_invalid(msg, cap, "welch: ", __VA_ARGS__)
 
 regia_status_t regia_welch_check(const regia_welch_cfg_t *cfg, int64_t n, char *msg, int cap)
 {

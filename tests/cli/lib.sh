@@ -58,3 +58,20 @@ cf_check() {
   fi
   "$cc_py" "$REGIA_ROOT/tests/reference/cf_report.py" "$json" "$b" "$kind" "$rc"
 }
+# nc_same A.nc B.nc: the two files have the same variables with identical values (NaN =
+# NaN; attributes such as history and date_created are not compared); prints the count, or
+# the variables that differ and returns 1.
+nc_same() {
+  /usr/bin/python3 - "$1" "$2" <<'PY'
+import sys, numpy as np, netCDF4
+def load(p):
+    with netCDF4.Dataset(p) as ds:
+        ds.set_auto_mask(False)
+        return {k: v[...] for k, v in ds.variables.items()}
+a, b = load(sys.argv[1]), load(sys.argv[2])
+bad = sorted(set(a) ^ set(b)) + [k for k in a if k in b and not np.array_equal(a[k], b[k], equal_nan=a[k].dtype.kind == "f")]
+if bad:
+    print("differ:", ", ".join(bad)); sys.exit(1)
+print(f"{len(a)} variables identical")
+PY
+}

@@ -166,20 +166,7 @@ expect_fail "missing file" "nothere.csv: cannot open" "$REGIA" evt --input "$D/n
 [[ ! -e $D/x.nc && ! -e $D/x.csv ]] || fail "a failed run left an output"
 
 # --- identical at 1, 2, 3 ranks and 2 threads ------------------------------------------------------
-same() {
-  $PY - "$1" "$2" <<'PY'
-import sys, numpy as np, netCDF4
-def load(p):
-    with netCDF4.Dataset(p) as ds:
-        ds.set_auto_mask(False)
-        return {k: v[...] for k, v in ds.variables.items()}
-a, b = load(sys.argv[1]), load(sys.argv[2])
-bad = sorted(set(a) ^ set(b)) + [k for k in a if k in b and not np.array_equal(a[k], b[k], equal_nan=a[k].dtype.kind == "f")]
-if bad:
-    print("differ:", ", ".join(bad)); sys.exit(1)
-print(f"{len(a)} variables identical")
-PY
-}
+same() { nc_same "$@"; }   # tests/cli/lib.sh
 cat "$REF" >"$D/all.csv"; tail -n +2 "$D/daily.csv" | cut -d, -f1-3 | awk -F, '{print $3","$1","$2}' | tr -d '"' >>"$D/all.csv"
 for args in "--block none --unfit skip" "--block year --unfit skip --chunk 2"; do
   run_np 1 evt --input "$D/all.csv" $args --output "$D/r1.nc" -q || fail "1 rank ($args)"

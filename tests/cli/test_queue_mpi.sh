@@ -6,21 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 D=$TMP
 PY=/usr/bin/python3
-# same A.nc B.nc: the data variables are identical (NaN = NaN)
-same() {
-  $PY - "$1" "$2" <<'PY'
-import sys, numpy as np, netCDF4
-def load(p):
-    with netCDF4.Dataset(p) as ds:
-        ds.set_auto_mask(False)
-        return {k: v[...] for k, v in ds.variables.items()}
-a, b = load(sys.argv[1]), load(sys.argv[2])
-bad = sorted(set(a) ^ set(b)) + [k for k in a if k in b and not np.array_equal(a[k], b[k], equal_nan=a[k].dtype.kind == "f")]
-if bad:
-    print("differ:", ", ".join(bad)); sys.exit(1)
-print(f"{len(a)} variables identical")
-PY
-}
+same() { nc_same "$@"; }   # tests/cli/lib.sh
 # invariant NAME ARGS...: runs at 1, 2, 3 ranks (and 2 threads at 1 rank) give the same data and CSV
 invariant() {
   local name=$1; shift
