@@ -152,16 +152,16 @@ static regia_status_t record_temperature(sn_t *s, const sn_struct_t *S, int64_t 
     return REGIA_OK;
 }
 
-/* Clock offsets between sensors (regia_qc_clock_offset): each usable channel against the
- * channel of the same name of the first other sensor with one, both with that channel and
- * with its negative (motions in antiphase put the positive peak half a period away); the
- * sign with the larger correlation gives the channel's delay.  A sensor's offset is the
+/* Clock offsets between sensors (regia_qc_clock_offset_any): each usable channel against the
+ * channel of the same name of the first other sensor with one, polarity ignored (motions in
+ * antiphase put the positive peak half a period away): the peak of the larger |r| gives the
+ * channel's delay.  A sensor's offset is the
  * mean delay of its channels with correlation >= [qc] clock_min_corr that lie within half
  * a sample of their median, when at least two agree (a sensor with one such channel needs
  * a correlation of 0.9): a clock shifts every channel of a sensor alike by the same delay,
  * mode-shape phases shift them by different ones.  An offset beyond [qc]
  * clock_tolerance flags every channel of the sensor (CLOCK). */
-static regia_status_t clock_offsets(sn_t *s, const sn_struct_t *S, const double *x, double *neg, int32_t *flags,
+static regia_status_t clock_offsets(sn_t *s, const sn_struct_t *S, const double *x, int32_t *flags,
                                     float *lag)
 {
     const int nch = S->nch;
@@ -180,14 +180,12 @@ static regia_status_t clock_offsets(sn_t *s, const sn_struct_t *S, const double 
                 ref = r;
         if (ref < 0 || ref > c) continue; /* the reference sensor itself (the first) has no offset */
         const double *a = x + (int64_t)ref * ns, *b = x + (int64_t)c * ns;
-        for (int64_t t = 0; t < ns; t++) neg[t] = -b[t];
-        double l1 = 0, c1 = -2, l2 = 0, c2 = -2;
-        regia_status_t st = regia_qc_clock_offset(a, b, ns, llround(S->fs), &l1, &c1);
-        if (st == REGIA_OK) st = regia_qc_clock_offset(a, neg, ns, llround(S->fs), &l2, &c2);
+        double l1 = 0, c1 = -2;
+        regia_status_t st = regia_qc_clock_offset_any(a, b, ns, llround(S->fs), &l1, &c1);
         if (st == REGIA_ERR_INVALID) { regia_error_clear(); continue; }
         if (st) return st;
-        dl[c] = (c1 >= c2 ? l1 : l2) / S->fs;
-        dc[c] = c1 >= c2 ? c1 : c2;
+        dl[c] = l1 / S->fs;
+        dc[c] = c1;
         lag[c] = (float)dl[c];
     }
     for (int c = 0; c < nch; c++) {
@@ -307,7 +305,7 @@ static regia_status_t analyse(sn_t *s, int64_t k, sn_work_t *w)
         for (int c = 0; c < nch; c++) rec->flags |= flags[c];
         goto err;
     }
-    REGIA_TRY(clock_offsets(s, S, w->x, w->y, flags, lag));
+    REGIA_TRY(clock_offsets(s, S, w->x, flags, lag));
     /* record scalars over the channels fit for spectra; the modal set */
     int ok[SN_MAX_CH], nok = 0;
     double ss = 0, pk = 0;

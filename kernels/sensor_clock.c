@@ -26,8 +26,11 @@ static int64_t fft_size(int64_t n)
     }
 }
 
-regia_status_t regia_qc_clock_offset(const double *a, const double *b, int64_t n, int64_t max_lag, double *lag,
-                                     double *corr)
+/* The peak of the largest r (polarity 0), or of the largest |r| (polarity 1: the peak of
+ * -r wins only when it is strictly larger, as a caller comparing (a, b) with (a, -b)
+ * would choose; -r is exactly the cross-correlation with -b). */
+static regia_status_t clock_offset(const double *a, const double *b, int64_t n, int64_t max_lag, int polarity,
+                                   double *lag, double *corr)
 {
     regia_status_t st = REGIA_OK;
     double *xa = NULL, *xb = NULL;
@@ -70,11 +73,16 @@ regia_status_t regia_qc_clock_offset(const double *a, const double *b, int64_t n
         fa[k] = conj(fa[k]) * fb[k]; /* fftw_complex is double complex after complex.h */
     }
     fftw_execute_dft_c2r(pb, fa, xa); /* xa[k mod nfft] = nfft * r[k] */
-    int64_t best = 0;
-    double rbest = -INFINITY;
+    int64_t best = 0, worst = 0;
+    double rbest = -INFINITY, rworst = INFINITY;
     for (int64_t k = -max_lag; k <= max_lag; k++) {
         double r = xa[(k + nfft) % nfft];
         if (r > rbest) rbest = r, best = k;
+        if (r < rworst) rworst = r, worst = k;
+    }
+    if (polarity && -rworst > rbest) { /* antiphase: work on -r */
+        for (int64_t k = 0; k < nfft; k++) xa[k] = -xa[k];
+        rbest = -rworst, best = worst;
     }
     double frac = 0.0;
     if (best > -max_lag && best < max_lag) {
@@ -96,4 +104,16 @@ err:
     fftw_free(fa);
     fftw_free(fb);
     return st;
+}
+
+regia_status_t regia_qc_clock_offset(const double *a, const double *b, int64_t n, int64_t max_lag, double *lag,
+                                     double *corr)
+{
+    return clock_offset(a, b, n, max_lag, 0, lag, corr);
+}
+
+regia_status_t regia_qc_clock_offset_any(const double *a, const double *b, int64_t n, int64_t max_lag,
+                                         double *lag, double *corr)
+{
+    return clock_offset(a, b, n, max_lag, 1, lag, corr);
 }

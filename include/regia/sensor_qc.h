@@ -158,6 +158,12 @@ void regia_qc_flags_str(uint32_t flags, char *buf, int cap);
  * REGIA_ERR_NUMERIC when FFTW cannot plan. */
 regia_status_t regia_qc_clock_offset(const double *a, const double *b, int64_t n, int64_t max_lag,
                                      double *lag, double *corr);
+/* The same, polarity ignored: the peak of the largest |r| (motions in antiphase), with
+ * *corr = |r[peak]| normalised.  Equal to calling regia_qc_clock_offset on (a, b) and on
+ * (a, -b) and keeping the one with the larger correlation (the first on a tie), at the
+ * cost of one call. */
+regia_status_t regia_qc_clock_offset_any(const double *a, const double *b, int64_t n, int64_t max_lag,
+                                         double *lag, double *corr);
 
 #ifdef __cplusplus
 }

@@ -367,6 +367,21 @@ static void test_clock(void)
             CHECK_MSG(fabs(lag_s[k] - (0.7 * k - 2.0)) < 0.05, "delay %g estimated %g", 0.7 * k - 2.0, lag_s[k]);
         }
     }
+    /* polarity ignored (regia_qc_clock_offset_any): the same bits as the two calls on (a, b)
+     * and (a, -b) it replaces, for channels in phase and in antiphase */
+    for (int sgn = -1; sgn <= 1; sgn += 2) {
+        delayed(a, n, 0.0, 13);
+        delayed(b, n, 5.6, 13);
+        for (int64_t i = 0; i < n; i++) b[i] *= sgn, e[i] = -b[i];
+        double l1, c1, l2, c2, la, ca;
+        CHECK_OK(regia_qc_clock_offset(a, b, n, 100, &l1, &c1));
+        CHECK_OK(regia_qc_clock_offset(a, e, n, 100, &l2, &c2));
+        CHECK_OK(regia_qc_clock_offset_any(a, b, n, 100, &la, &ca));
+        CHECK_MSG(la == (c1 >= c2 ? l1 : l2) && ca == (c1 >= c2 ? c1 : c2),
+                  "sign %d: any gives lag %.17g corr %.17g, the two calls %.17g %.17g", sgn, la, ca,
+                  c1 >= c2 ? l1 : l2, c1 >= c2 ? c1 : c2);
+        CHECK_MSG(fabs(la - 5.6) < 0.05 && ca > 0.95, "sign %d: delay 5.6 estimated %g (corr %g)", sgn, la, ca);
+    }
     /* unrelated channels: low correlation */
     normals(a, n, 1.0, 30);
     normals(b, n, 1.0, 31);
