@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: the environmental and the waiting-list jobs end to end on generated demo data.
 #   1. regia gen env     -> demo-out/data/{sensors,measurements}.csv (ARPA Lombardia layout)
-#   2. regia ingest env  -> demo-out/lombardia.nc   (analysis-ready CF timeSeries, 2 ranks)
+#   2. regia ingest env  -> demo-out/lombardia.nc   (analysis-ready CF timeSeries, 2 ranks;
+#                           --synthetic: its title and source say the data are synthetic)
 #   3. regia env         -> demo-out/env_forecast.nc (forecasts + EU-limit risk, 2 ranks)
 #   4. regia gen waitlist    -> demo-out/waitlist-data/{bookings,districts,agendas}.csv (synthetic;
 #                               6 of the PNGLA services, so that the demo takes a few minutes)
@@ -26,7 +27,7 @@ echo "== 1/9 generating demo data (8 stations, 2023-01-01 .. 2024-09-30)"
 "$REGIA" gen env --stations 8 --years 2 --seed 2024 --end-date 2024-09-30 --output-dir "$out/data"
 echo "== 2/9 ingesting on $NP ranks"
 "${mpi[@]}" "$REGIA" ingest env --registry "$out/data/sensors.csv" --data "$out/data/measurements.csv" \
-    --output "$out/lombardia.nc"
+    --synthetic --output "$out/lombardia.nc"
 echo "== 3/9 environmental job on $NP ranks (jobs/demo_env.ini)"
 "${mpi[@]}" "$REGIA" env "$root/jobs/demo_env.ini"
 echo "== 4/9 generating a synthetic region's bookings (3 districts, 6 services, 2024-07-01 .. 2025-06-30)"
