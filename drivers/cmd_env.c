@@ -722,21 +722,27 @@ static void env_acdd(regia_run_t *run, void *self, void *acdd)
              "series in <P>_boxcox_lambda), forecasts and bounds back-transformed (%s). <P>_p_exceed uses the forecast's normal predictive distribution; "
              "<P>_p_breach is a Monte Carlo estimate (%d paths, seed %llu). time_coverage_end is the last "
              "forecast day (variable forecast_day), after the last observed day.",
-             origin, e->input, rule, e->bc.biasadj ? "bias-adjusted means" : "medians", e->paths,
+             origin, regia_file_name(e->input), rule, e->bc.biasadj ? "bias-adjusted means" : "medians", e->paths,
              (unsigned long long)e->seed);
     regia_acdd_t a = {
-        .title = "Air-quality forecasts and EU limit-value risk per station",
+        .title = e->info.synthetic ? "Air-quality forecasts and EU limit-value risk per station, from synthetic data "
+                                     "(not measurements)"
+                                   : "Air-quality forecasts and EU limit-value risk per station",
         .summary = text,
         .keywords = keywords,
         .keywords_vocabulary = "GCMD:GCMD Science Keywords",
         .id = out->id,
-        .source = "regia env; ETS state-space models (Hyndman et al. 2008) fitted by maximum likelihood",
+        .source = e->info.synthetic ? "regia env on synthetic input (regia gen env, ARPA Lombardia layout; not "
+                                      "measurements); ETS state-space models (Hyndman et al. 2008) fitted by maximum "
+                                      "likelihood"
+                                    : "regia env; ETS state-space models (Hyndman et al. 2008) fitted by maximum likelihood",
         .processing_level = "model output: daily statistics of the input station observations, ETS forecasts and "
                             "derived limit-exceedance probabilities",
         .comment = comment,
         .license = "Same terms as the input data",
-        .acknowledgement = "Computed with regia; the observations come from the data provider named in the input "
-                           "file's acknowledgement.",
+        .acknowledgement = e->info.synthetic ? "Computed with regia from synthetic data (regia gen env): no data provider."
+                                             : "Computed with regia; the observations come from the data provider named "
+                                               "in the input file's acknowledgement.",
         .references = !strcmp(e->rules, "eu2030")
                           ? "Hyndman, Koehler, Ord and Snyder (2008), Forecasting with Exponential Smoothing: the State "
                             "Space Approach, Springer; Directive (EU) 2024/2881 on ambient air quality"
@@ -805,6 +811,7 @@ static regia_status_t env_define(regia_run_t *run, void *self, int ncid)
         regia_format_date(e->as_of, origin, sizeof origin);
         ATT(NC_GLOBAL, "forecast_origin", origin);
         ATT(NC_GLOBAL, "rules", e->rules);
+        ATT(NC_GLOBAL, "synthetic", e->info.synthetic ? "yes" : "no");
     }
 err:
     return st;

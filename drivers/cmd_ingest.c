@@ -133,6 +133,9 @@ static const regia_job_key_t ingest_env_schema[] = {
     {"input", "date_format", REGIA_KEY_ENUM, 0, "auto", 0, 0, "auto|mdy|dmy|iso",
      "order of slash dates: mdy (mm/dd/yyyy), dmy (dd/mm/yyyy, Italian exports), iso (only yyyy-mm-dd); "
      "auto: ISO, and mm/dd/yyyy with AM/PM (Socrata); a slash date without AM/PM is ambiguous and an error"},
+    {"input", "synthetic", REGIA_KEY_BOOL, 0, "no", 0, 0, NULL,
+     "the input is synthetic (regia gen env, ARPA Lombardia layout): the output's title, source, acknowledgement "
+     "and 'synthetic' attribute say so, and name no agency as the source"},
     {"limits", "max_rejected", REGIA_KEY_DOUBLE, 0, "5", 0, 100, NULL,
      "largest share of rejected rows that is not an error, in %"},
     {"limits", "from", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL,
@@ -207,19 +210,29 @@ static void ing_acdd(regia_run_t *run, void *self, void *acdd)
              "<var>_qc holds ARPA's validation state (Stato): 0 valid (VA), 1 not validated.", utc_off);
     const char *created = a->date_created, *hist = a->history, *id = a->id;
     *a = (regia_acdd_t){
-        .title = "ARPA Lombardia air quality station data",
-        .summary = "Hourly (NO2, O3, SO2) and daily (PM10, PM2.5) concentrations per station, "
-                   "converted from ARPA Lombardia open-data CSV exports by regia ingest env",
+        .title = g->o.synthetic ? "Synthetic air quality station data in the ARPA Lombardia layout (not measurements)"
+                                : "ARPA Lombardia air quality station data",
+        .summary = g->o.synthetic ? "Hourly (NO2, O3, SO2) and daily (PM10, PM2.5) concentrations per station, "
+                                    "synthetic (made by regia gen env in the ARPA Lombardia open-data CSV layout, not "
+                                    "measurements), converted by regia ingest env"
+                                  : "Hourly (NO2, O3, SO2) and daily (PM10, PM2.5) concentrations per station, "
+                                    "converted from ARPA Lombardia open-data CSV exports by regia ingest env",
         .keywords = g->keywords,
         .keywords_vocabulary = "GCMD:GCMD Science Keywords",
         .id = id ? id : g->id,
-        .source = "ARPA Lombardia open data (dati.lombardia.it) CSV exports",
-        .processing_level = "station observations as published by the data provider, reformatted; not re-validated "
+        .source = g->o.synthetic ? "synthetic data made by regia gen env in the ARPA Lombardia open-data CSV layout; "
+                                   "not measurements, no agency is the source"
+                                 : "ARPA Lombardia open data (dati.lombardia.it) CSV exports",
+        .processing_level = g->o.synthetic ? "synthetic station values (regia gen env), reformatted"
+                                           : "station observations as published by the data provider, reformatted; not re-validated "
                             "(the provider's validation state is in the _qc variables)",
         .comment = g->comment,
-        .license = "Same terms as the input data",
-        .acknowledgement = "Air-quality data: ARPA Lombardia (Agenzia Regionale per la Protezione dell'Ambiente della "
-                           "Lombardia), open data on dati.lombardia.it. Converted with regia.",
+        .license = g->o.synthetic ? "Synthetic data: no terms of a data provider apply" : "Same terms as the input data",
+        .acknowledgement = g->o.synthetic ? "Synthetic data (regia gen env): no data provider; the CSV layout is that "
+                                            "of ARPA Lombardia's open data on dati.lombardia.it. Converted with regia."
+                                          : "Air-quality data: ARPA Lombardia (Agenzia Regionale per la Protezione "
+                                            "dell'Ambiente della Lombardia), open data on dati.lombardia.it. "
+                                            "Converted with regia.",
         .platform = "fixed ground-based air-quality monitoring stations",
         .instrument = "in situ air-quality analysers (NO2, O3, SO2) and particulate-matter samplers (PM10, PM2.5)",
         .date_created = created,
@@ -307,11 +320,12 @@ static regia_status_t define_output(int ncid, layout_t *L, const ingest_opts_t *
     }
     {
         char key[64], val[4400];
-        snprintf(val, sizeof val, "%s sha256:%s", o->registry, hex[o->ndata]);
+        NCA_TXT(NC_GLOBAL, "synthetic", o->synthetic ? "yes" : "no");
+        snprintf(val, sizeof val, "%s sha256:%s", regia_file_name(o->registry), hex[o->ndata]);
         NCA_TXT(NC_GLOBAL, "input_registry", val);
         for (int k = 0; k < o->ndata; k++) {
             snprintf(key, sizeof key, "input_data_%d", k + 1);
-            snprintf(val, sizeof val, "%s sha256:%s", o->data[k], hex[k]);
+            snprintf(val, sizeof val, "%s sha256:%s", regia_file_name(o->data[k]), hex[k]);
             NCA_TXT(NC_GLOBAL, key, val);
         }
     }
@@ -345,6 +359,7 @@ static regia_status_t ing_configure(regia_run_t *run, void *self)
     for (int k = 0; k < nd; k++) o->data[k] = regia_job_list_item(j, "input", "data", k); /* resolved */
     o->ndata = nd;
     o->utc_off = (int)regia_job_int(j, "input", "utc_offset");
+    o->synthetic = regia_job_bool(j, "input", "synthetic");
     const char *sep = regia_job_str(j, "input", "separator"), *dec = regia_job_str(j, "input", "decimal"),
                *df = regia_job_str(j, "input", "date_format");
     o->sep = !strcasecmp(sep, "tab") ? '\t' : !strcasecmp(sep, "auto") ? 0 : sep[0];

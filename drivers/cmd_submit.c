@@ -891,13 +891,50 @@ static int copy_checked(const char *src, const char *dir)
     return 0;
 }
 
+/* The value of the manifest's top-level string "key" (as regia_manifest_write writes it:
+ * `"key": "value"`), copied into buf; 0 when found. */
+static int manifest_value(const char *text, const char *key, char *buf, size_t cap)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\": \"", key);
+    const char *p = strstr(text, pat), *q;
+    if (!p) return -1;
+    p += strlen(pat);
+    if (!(q = strchr(p, '"')) || (size_t)(q - p) >= cap) return -1;
+    snprintf(buf, cap, "%.*s", (int)(q - p), p);
+    return 0;
+}
+
+/* 0 when the manifest records the job file being staged (its SHA-256: the same settings,
+ * wherever the file lies); else a message naming both job files. */
+static int manifest_is_of_job(const char *manifest, const char *jobfile, const regia_job_t *job)
+{
+    char *text = NULL, sha[80], name[PATH_MAX];
+    size_t len = 0;
+    if (regia_read_file(manifest, (size_t)1 << 24, &text, &len) != REGIA_OK)
+        return fail_msg("stage: %s", regia_error_msg());
+    int rc = 0;
+    if (manifest_value(text, "job_sha256", sha, sizeof sha) != 0) {
+        rc = fail_msg("stage: %s records no job file (a run from command-line options?): not the output of %s",
+                      manifest, jobfile);
+    } else if (strcmp(sha, regia_job_sha256(job)) != 0) {
+        if (manifest_value(text, "job_file", name, sizeof name) != 0) snprintf(name, sizeof name, "(no name)");
+        rc = fail_msg("stage: %s was written by job file %s (sha256 %.16s...), not by %s (sha256 %.16s...): "
+                      "refusing to stage another job's output",
+                      manifest, name, sha, jobfile, regia_job_sha256(job));
+    }
+    free(text);
+    return rc;
+}
+
 int regia_cmd_stage(regia_ctx_t *ctx, int argc, char **argv)
 {
     if (ctx->rank != 0) return REGIA_EXIT_OK;
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         printf("usage: regia stage JOBFILE\n\nCopies the job's output and its manifest into [slurm] stage_to (e.g.\n"
                "$WORK or $PUBLIC; outputs on $CINECA_SCRATCH are purged after 40 days), atomically, and checks\n"
-               "the SHA-256 of each copy.  Array tasks copy their own outputs ($SLURM_ARRAY_TASK_ID).\n");
+               "the SHA-256 of each copy.  Array tasks copy their own outputs ($SLURM_ARRAY_TASK_ID).  An output\n"
+               "whose manifest records another job file (its job_sha256) is refused.\n");
         return REGIA_EXIT_OK;
     }
     if (argc != 2) return regia_usage_error(ctx, "stage", "expected exactly one JOBFILE");
@@ -911,7 +948,8 @@ int regia_cmd_stage(regia_ctx_t *ctx, int argc, char **argv)
     if (regia_mkdir_p(dir) != REGIA_OK) { rc = fail_msg("stage: %s", regia_error_msg()); goto done; }
     char manifest[PATH_MAX + 32];
     regia_sibling_path(out, ".manifest.json", manifest, sizeof manifest);
-    rc = copy_checked(out, dir);
+    rc = manifest_is_of_job(manifest, argv[1], job);
+    if (!rc) rc = copy_checked(out, dir);
     if (!rc) rc = copy_checked(manifest, dir);
 done:
     regia_job_free(job);

@@ -156,6 +156,13 @@ regia_status_t env_check_input(int ncid, const char *path, env_input_t *info)
                           path);
     env_input_days(info, 0, &info->first_day, &info->last_day);
 
+    /* ingest's --synthetic: a synthetic input makes a synthetic output */
+    {
+        size_t len;
+        char yes[8] = "";
+        info->synthetic = nc_inq_attlen(ncid, NC_GLOBAL, "synthetic", &len) == NC_NOERR && len == 3 &&
+                          nc_get_att_text(ncid, NC_GLOBAL, "synthetic", yes) == NC_NOERR && !memcmp(yes, "yes", 3);
+    }
     /* ingest's --utc-offset, for the reader to compare with its local days */
     {
         nc_type t;

@@ -60,6 +60,8 @@ typedef struct {
     int name_len;                     /* station_name string length (ENV_INPUT_NAME_LEN)    */
     int utc_offset;                   /* global attribute regia_utc_offset_hours (ingest's
                                          --utc-offset; 1 when absent)                       */
+    int synthetic;                    /* global attribute synthetic = "yes" (regia ingest env
+                                         --synthetic): the env output says so too           */
     int n_present;                    /* pollutants present, >= 1                           */
     env_input_poll_t poll[ENV_INPUT_NPOLL];
     int vid_station_id, vid_station_name, vid_lat, vid_lon, vid_alt;

@@ -46,6 +46,7 @@ typedef struct {
     int max_years;       /* longest time axis                                           */
     double max_cells;    /* most station x time values in the output                    */
     int verbose;         /* -v: per-rank rows/s and peak memory                          */
+    int synthetic;       /* the input is synthetic (regia gen env): the ACDD text says so   */
 } ingest_opts_t;
 
 typedef struct {

@@ -501,7 +501,7 @@ static regia_status_t provenance(regia_run_t *run, void *self, int ncid)
     char hist[4608];
     if (run->job_path)
         snprintf(hist, sizeof hist, "%s: regia %s %s (regia %s, git %s)", run->created, run->dom->name,
-                 run->job_path, REGIA_VERSION, REGIA_GIT_REV);
+                 regia_file_name(run->job_path), REGIA_VERSION, REGIA_GIT_REV);
     else
         snprintf(hist, sizeof hist, "%s: %.4000s (regia %s, git %s)", run->created, run->cmdline, REGIA_VERSION,
                  REGIA_GIT_REV);
@@ -512,13 +512,13 @@ static regia_status_t provenance(regia_run_t *run, void *self, int ncid)
     ATT(NC_GLOBAL, "regia_git_rev", REGIA_GIT_REV);
     ATT(NC_GLOBAL, "regia_domain", run->dom->name);
     if (run->job_path) {
-        ATT(NC_GLOBAL, "job_file", regia_job_file(run->job));
+        ATT(NC_GLOBAL, "job_file", regia_file_name(regia_job_file(run->job)));
         ATT(NC_GLOBAL, "job_sha256", regia_job_sha256(run->job));
     } else {
         ATT(NC_GLOBAL, "job_values_sha256", regia_job_values_sha256(run->job));
     }
     if (run->input) {
-        ATT(NC_GLOBAL, "input_file", run->input);
+        ATT(NC_GLOBAL, "input_file", regia_file_name(run->input));
         ATT(NC_GLOBAL, "input_sha256", run->input_sha);
     }
     REGIA_NC(nc_put_att_int(ncid, NC_GLOBAL, "ranks", NC_INT, 1, &run->ctx->size));
@@ -599,7 +599,7 @@ static regia_status_t write_manifest(regia_run_t *run, void *self, const regia_a
     regia_manifest_str(m, "version", REGIA_VERSION);
     regia_manifest_str(m, "git_rev", REGIA_GIT_REV);
     if (run->job_path) {
-        regia_manifest_str(m, "job_file", regia_job_file(run->job));
+        regia_manifest_str(m, "job_file", regia_file_name(regia_job_file(run->job)));
         regia_manifest_str(m, "job_sha256", regia_job_sha256(run->job));
     } else {
         regia_manifest_str(m, "command_line", run->cmdline);
@@ -676,11 +676,21 @@ static regia_status_t explain_failure(regia_run_t *run, void *self, regia_status
     return failed;
 }
 
+/* The command line for provenance: each argument that holds a path (a '/') is written as
+ * the file's name (`--output=/a/b.nc` as `--output=b.nc`), so that no machine path is
+ * published; the files' SHA-256 are in the manifest. */
 static void join_cmdline(char *buf, size_t cap, const char *name, int argc, char **argv)
 {
     size_t n = (size_t)snprintf(buf, cap, "regia %s", name);
+    char arg[4096];
     for (int i = 1; i < argc && n + 8 < cap; i++) {
-        const char *a = argv[i];
+        const char *a = argv[i], *slash = strrchr(a, '/');
+        if (slash && slash[1]) {
+            const char *eq = strchr(a, '=');
+            int keep = eq && eq < slash ? (int)(eq - a + 1) : 0;
+            snprintf(arg, sizeof arg, "%.*s%s", keep, a, slash + 1);
+            a = arg;
+        }
         int plain = *a != '\0' && !strpbrk(a, " \t\n'\"\\$`;&|<>()*?[]{}!#~");
         if (plain) { n += (size_t)snprintf(buf + n, cap - n, " %s", a); continue; }
         n += (size_t)snprintf(buf + n, cap - n, " '");

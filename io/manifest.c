@@ -41,6 +41,12 @@ static char *json_string(const char *s)
     return out;
 }
 
+const char *regia_file_name(const char *path)
+{
+    const char *b = path ? strrchr(path, '/') : NULL;
+    return b && b[1] ? b + 1 : path;
+}
+
 regia_manifest_t *regia_manifest_new(const char *tool)
 {
     regia_manifest_t *m = calloc(1, sizeof *m);
@@ -116,7 +122,7 @@ regia_status_t regia_manifest_file_sha(regia_manifest_t *m, const char *list, co
     f += m->n_files++;
     f->list = strdup(list);
     f->role = strdup(role);
-    f->path = strdup(path);
+    f->path = strdup(regia_file_name(path)); /* the file's name: no machine path is published */
     memcpy(f->sha, hex, sizeof hex);
     return REGIA_OK;
 }

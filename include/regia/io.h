@@ -58,6 +58,10 @@ void regia_atomic_abort(regia_atomic_t *a);
 /* Write a whole buffer atomically. */
 regia_status_t regia_atomic_write(const char *path, const void *data, size_t len);
 
+/* The last component of `path` (a pointer into it; `path` itself when it has no '/'): what
+ * provenance (manifests, NetCDF attributes, history) names a file by. */
+const char *regia_file_name(const char *path);
+
 /* ---- JSON manifest ------------------------------------------------------------------
  * Built in memory, written atomically.  Values are copied. */
 typedef struct regia_manifest regia_manifest_t;
@@ -66,8 +70,9 @@ void regia_manifest_free(regia_manifest_t *m);
 /* Top-level "key": "value" / number pairs (insertion order kept). */
 void regia_manifest_str(regia_manifest_t *m, const char *key, const char *value);
 void regia_manifest_num(regia_manifest_t *m, const char *key, double value);
-/* Entries of the "inputs" and "outputs" arrays: path, role and SHA-256 (computed now;
- * an unreadable file is an error). */
+/* Entries of the "inputs" and "outputs" arrays: role, the file's name (key "path": the last
+ * component of `path`, no directories, so that a published manifest names no machine path)
+ * and SHA-256 (computed now; an unreadable file is an error). */
 regia_status_t regia_manifest_file(regia_manifest_t *m, const char *list, const char *role,
                                    const char *path);
 /* The same for a file still under its temporary name: the entry says `path`, the SHA-256

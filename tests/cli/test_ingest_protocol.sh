@@ -27,11 +27,11 @@ n=$(grep -c 'duplicate timestamp' "$D/t.rejects.csv")
 ((n == $(($(wc -l <"$DAT") - 1)))) || fail "the same file twice: $n duplicates"
 cmp -s <(data_of "$D/a.nc") <(data_of "$D/t.nc") || fail "the same file twice: data differ"
 /usr/bin/python3 - "$D/t.manifest.json" "$D/t.nc" "$D/t.rejects.csv" <<'PY' || fail "manifest"
-import hashlib, json, sys
+import hashlib, json, os, sys
 m = json.load(open(sys.argv[1]))
 sha = lambda p: hashlib.sha256(open(p, "rb").read()).hexdigest()
 outs = {f["role"]: f for f in m["outputs"]}
-assert outs["ingested"]["sha256"] == sha(sys.argv[2]) and outs["rejects"]["path"] == sys.argv[3], outs
+assert outs["ingested"]["sha256"] == sha(sys.argv[2]) and outs["rejects"]["path"] == os.path.basename(sys.argv[3]), outs
 assert outs["rejects"]["sha256"] == sha(sys.argv[3]), outs
 assert [f["role"] for f in m["inputs"]] == ["registry", "data", "data"], m["inputs"]
 print("ok: manifest lists both outputs with their SHA-256 and the data file twice")

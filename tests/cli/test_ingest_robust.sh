@@ -19,14 +19,15 @@ data_of "$D/ref.nc" >"$D/ref.txt"
 
 # 1 the manifest: inputs with their SHA-256, outputs, rows, ranks, timings
 /usr/bin/python3 - "$D/ref.manifest.json" "$REG" "$DAT" "$D/ref.nc" <<'PY' || fail "manifest"
-import hashlib, json, sys
+import hashlib, json, os, sys
 m = json.load(open(sys.argv[1]))
 sha = lambda p: hashlib.sha256(open(p, "rb").read()).hexdigest()
+name = os.path.basename  # manifests name files, not machine paths
 assert m["tool"] == "regia ingest env" and m["ranks"] == 2, m
 ins = {(f["role"], f["path"]): f["sha256"] for f in m["inputs"]}
-assert ins[("registry", sys.argv[2])] == sha(sys.argv[2]) and ins[("data", sys.argv[3])] == sha(sys.argv[3]), ins
+assert ins[("registry", name(sys.argv[2]))] == sha(sys.argv[2]) and ins[("data", name(sys.argv[3]))] == sha(sys.argv[3]), ins
 outs = {f["role"]: f for f in m["outputs"]}
-assert outs["ingested"]["path"] == sys.argv[4] and outs["ingested"]["sha256"] == sha(sys.argv[4])
+assert outs["ingested"]["path"] == name(sys.argv[4]) and outs["ingested"]["sha256"] == sha(sys.argv[4])
 assert "rejects" in outs and m["rows_read"] == m["rows_kept"] + m["rows_rejected"] and m["rows_kept"] > 0
 assert {"parse", "exchange", "write", "total"} <= set(m["timings_s"]), m["timings_s"]
 print("ok: manifest lists inputs/outputs with SHA-256, rows", m["rows_read"], "ranks", m["ranks"])
