@@ -752,7 +752,7 @@ static regia_status_t wli_define(regia_run_t *run, void *self, int ncid)
         char key[64], val[4400];
         for (int k = 0; k < g->o.io.ndata; k++) {
             snprintf(key, sizeof key, "input_data_%d", k + 1);
-            snprintf(val, sizeof val, "%s sha256:%s", g->o.io.data[k], g->hex[k]);
+            snprintf(val, sizeof val, "%s sha256:%s", regia_file_name(g->o.io.data[k]), g->hex[k]);
             NCA_TXT(NC_GLOBAL, key, val);
         }
     }
