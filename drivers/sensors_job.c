@@ -73,6 +73,8 @@ const regia_job_key_t regia_sensors_schema[] = {
      "environmental model of the tracked frequencies: on temperature (linear, or bilinear with a break) or PCA"},
     {"novelty", "t_break", REGIA_KEY_DOUBLE, 0, "0", -50, 50, NULL, "bilinear break temperature (degC)"},
     {"novelty", "freeze_step", REGIA_KEY_BOOL, 0, "true", 0, 0, NULL, "bilinear: a jump of the frequencies below the break"},
+    {"novelty", "freeze_width", REGIA_KEY_DOUBLE, 0, "0", 0, 20, NULL,
+     "bilinear: degC below the break over which the jump develops, 1 - exp((T - t_break) / width) (0: a step)"},
     {"novelty", "lags", REGIA_KEY_INT, 0, "0", 0, 1000, NULL, "lagged temperatures (in records) besides the current one"},
     {"novelty", "thermal_lag", REGIA_KEY_DOUBLE, 0, "0", 0, 240, NULL,
      "hours of the structure's thermal lag: its temperature is a first-order lag of the measured one (0: the "
@@ -217,6 +219,7 @@ regia_status_t sn_configure(regia_run_t *run, void *self)
     s->comp.model = regia_comp_model_parse(s->comp_model);
     s->comp.t_break = regia_job_double(j, "novelty", "t_break");
     s->comp.bilinear_step = regia_job_bool(j, "novelty", "freeze_step");
+    s->comp.freeze_width = regia_job_double(j, "novelty", "freeze_width");
     s->comp.n_lags = (int32_t)regia_job_int(j, "novelty", "lags");
     s->comp.pca_var_frac = regia_job_double(j, "novelty", "pca_variance");
     s->comp.alpha = regia_job_double(j, "novelty", "false_alarm_rate");

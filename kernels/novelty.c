@@ -25,6 +25,7 @@ void regia_comp_defaults(regia_comp_cfg_t *cfg)
     cfg->n_lags = 0;
     cfg->t_break = 0.0;
     cfg->bilinear_step = 0;
+    cfg->freeze_width = 0.0;
     cfg->pca_keep = 0;
     cfg->pca_var_frac = 0.9;
     cfg->alpha = 0.01;
@@ -78,7 +79,7 @@ static int design_row(const regia_comp_cfg_t *cfg, const double *temp, int64_t r
             double d = T - cfg->t_break;
             row[c++] = d < 0 ? d : 0.0;
             row[c++] = d > 0 ? d : 0.0;
-            if (nb == 3) row[c++] = d < 0 ? 1.0 : 0.0;
+            if (nb == 3) row[c++] = d >= 0 ? 0.0 : cfg->freeze_width > 0 ? -expm1(d / cfg->freeze_width) : 1.0;
         }
     }
     return 1;
@@ -129,6 +130,8 @@ static regia_status_t check_cfg(const regia_comp_cfg_t *cfg, int32_t p)
     if (cfg->n_lags < 0 || cfg->n_lags > 1000)
         return REGIA_FAIL(REGIA_ERR_INVALID, "compensation: n_lags = %d outside 0..1000", (int)cfg->n_lags);
     if (!isfinite(cfg->t_break)) return REGIA_FAIL(REGIA_ERR_INVALID, "compensation: break temperature not finite");
+    if (!(cfg->freeze_width >= 0 && cfg->freeze_width < INFINITY))
+        return REGIA_FAIL(REGIA_ERR_INVALID, "compensation: freeze width %g degC not finite and >= 0", cfg->freeze_width);
     if (!(cfg->alpha > 0 && cfg->alpha < 1))
         return REGIA_FAIL(REGIA_ERR_INVALID, "novelty: false-alarm rate %g outside (0, 1)", cfg->alpha);
     if (cfg->model == REGIA_COMP_PCA) {

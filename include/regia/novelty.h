@@ -14,7 +14,10 @@
  *            f_j(r) = c_0 + sum_{l=0..L} c_{1+l} T(r - l) + e
  *   BILINEAR two slopes meeting at the break Tb (0 deg C by default), per lag l:
  *            c_{.} min(T(r-l) - Tb, 0) + c_{.} max(T(r-l) - Tb, 0)
- *            [+ c_{.} 1{T(r-l) < Tb} when bilinear_step: a jump at freezing]
+ *            [+ c_{.} 1{T(r-l) < Tb} when bilinear_step: a jump at freezing; with
+ *             freeze_width w > 0 the jump develops gradually below the break,
+ *             c_{.} (1 - exp((T(r-l) - Tb) / w)) for T(r-l) < Tb: the stiffening of
+ *             frozen surfacing, ballast or soil grows as more pore water freezes]
  *   PCA      (Yan et al. 2005): the frequency vectors of training are standardised (mean,
  *            std per frequency), SVD (LAPACKE dgesvd); the first q principal components
  *            carry the environmental variation (q = cfg.pca_keep, or when 0 the smallest q
@@ -24,7 +27,7 @@
  * LINEAR / BILINEAR are fitted by least squares (LAPACKE dgelsd, SVD with a rank check,
  * all p frequencies at once) on the training records; design columns in the order
  *   [1, basis(T(r)), basis(T(r-1)), ..., basis(T(r-L))]
- * with basis = {T} (LINEAR) or {min(T-Tb,0), max(T-Tb,0)[, 1{T<Tb}]} (BILINEAR); the
+ * with basis = {T} (LINEAR) or {min(T-Tb,0), max(T-Tb,0)[, jump(T)]} (BILINEAR); the
  * feature is the residual vector (dimension p).
  * Training records: use[r] != 0, all p frequencies finite and (regression) T(r-l) finite
  * for l = 0..L (so r >= L).  Records left out of training are still scored when they
@@ -65,6 +68,7 @@ typedef struct {
     int32_t n_lags;         /* L >= 0: temperature lags in records (0)                     */
     double t_break;         /* BILINEAR break, deg C (0)                                   */
     int32_t bilinear_step;  /* BILINEAR: add the jump column (0)                           */
+    double freeze_width;    /* BILINEAR jump: deg C over which it develops, 0 = a step (0)  */
     int32_t pca_keep;       /* PCA: components removed (0 = by pca_var_frac)               */
     double pca_var_frac;    /* PCA: variance fraction of the kept components (0.9)         */
     double alpha;           /* false-alarm rate of the threshold (0.01)                    */

@@ -137,14 +137,15 @@ static void test_bilinear(void)
     const double below[P] = {-0.060, -0.150, -0.200};      /* Hz per deg C below it (stiffening) */
     const double above[P] = {-0.004, -0.010, -0.016};
     const double jump[P] = {0.10, 0.25, 0.40};             /* extra stiffness when frozen */
-    for (int pass = 0; pass < 3; pass++) {
+    for (int pass = 0; pass < 4; pass++) {
         double tb = pass == 1 ? 2.0 : 0.0; /* pass 1: a configured break at +2 C */
-        int with_jump = pass == 2;
+        int with_jump = pass >= 2;
+        double width = pass == 3 ? 1.5 : 0.0; /* pass 3: a jump graded over 1.5 C below the break */
         for (int64_t r = 0; r < NR; r++) T[r] = temperature(r, 6, 10);
         for (int64_t r = 0; r < NR; r++)
             for (int j = 0; j < P; j++) {
                 double d = T[r] - tb;
-                f[r * P + j] = fb[j] + (d < 0 ? below[j] * d : above[j] * d) + (with_jump && d < 0 ? jump[j] : 0) +
+                f[r * P + j] = fb[j] + (d < 0 ? below[j] * d : above[j] * d) + (with_jump && d < 0 ? jump[j] * (width > 0 ? 1 - exp(d / width) : 1) : 0) +
                                2e-4 * gauss(10 + j, (uint32_t)r);
             }
         regia_comp_cfg_t cfg;
@@ -152,6 +153,7 @@ static void test_bilinear(void)
         cfg.model = REGIA_COMP_BILINEAR;
         cfg.t_break = tb;
         cfg.bilinear_step = with_jump;
+        cfg.freeze_width = width;
         regia_novelty_model_t m;
         CHECK_OK(regia_novelty_fit(f, T, NR, P, NULL, &cfg, &m));
         CHECK(m.ncol == (with_jump ? 4 : 3));
