@@ -322,11 +322,92 @@ static void make_pole(double wr, double wi, const double *pr, const double *pim,
     p->mpd = regia_mpd(shape, nch);
 }
 
+/* The first k left singular vectors of the column-major m x nc matrix A (destroyed) into U
+ * (m x k, ld m) and all min(m, nc) singular values, decreasing, into sv: the steps of dgesdd
+ * (bidiagonal reduction dgebrd, divide and conquer dbdsdc on the bidiagonal: no squared
+ * condition number) with the back-transformation (dormbr) of the first k left vectors only
+ * and no right vectors (8 instead of 9 ms for the 250 x 250 Hankel matrix of i = 50, 5
+ * channels; dbdsvdx for the k vectors alone is slower, 10 ms).  Host memory; returns the
+ * failing routine's info (-1000 when out of memory). */
+static lapack_int hankel_svd_top(double *A, int32_t m, int32_t nc, int32_t k, double *sv,
+                                 double *U)
+{
+    int32_t mn = m < nc ? m : nc;
+    lapack_int info = -1000, iq[1];
+    double q[1];
+    double *e = malloc((size_t)mn * sizeof *e), *tq = malloc((size_t)mn * sizeof *tq);
+    double *tp = malloc((size_t)mn * sizeof *tp);
+    double *UB = malloc((size_t)mn * mn * sizeof *UB), *VB = malloc((size_t)mn * mn * sizeof *VB);
+    if (!e || !tq || !tp || !UB || !VB) goto done;
+    info = LAPACKE_dgebrd(LAPACK_COL_MAJOR, m, nc, A, m, sv, e, tq, tp);
+    if (info == 0)
+        info = LAPACKE_dbdsdc(LAPACK_COL_MAJOR, m >= nc ? 'U' : 'L', 'I', mn, sv, e, UB, mn, VB,
+                              mn, q, iq);
+    if (info != 0) goto done;
+    for (int32_t j = 0; j < k; j++) {
+        memcpy(U + (int64_t)j * m, UB + (int64_t)j * mn, (size_t)mn * sizeof *U);
+        for (int32_t r = mn; r < m; r++) U[r + (int64_t)j * m] = 0.0;
+    }
+    info = LAPACKE_dormbr(LAPACK_COL_MAJOR, 'Q', 'L', 'N', m, k, nc, A, m, tq, U, m);
+done:
+    free(e);
+    free(tq);
+    free(tp);
+    free(UB);
+    free(VB);
+    return info;
+}
+
+/* LAPACK's Hessenberg QR (dlahqr: the routine dhseqr and so dgeev use for n < 75) */
+extern void dlahqr_(const lapack_int *wantt, const lapack_int *wantz, const lapack_int *n,
+                    const lapack_int *ilo, const lapack_int *ihi, double *h,
+                    const lapack_int *ldh, double *wr, double *wi, const lapack_int *iloz,
+                    const lapack_int *ihiz, double *z, const lapack_int *ldz, lapack_int *info);
+
+/* Eigenvalues (wr, wi, dgeev's order and pairing) of the n x n state matrix An (destroyed),
+ * the eigenvectors of its Schur form into VR (n x n, dtrevc) and into Cn (nch x n) the
+ * output matrix C = O[:nch, :n] (O[:nch, j] = U[:nch, j] sqrt(sv_j)) times the Hessenberg
+ * and Schur bases, so that Cn VR = C psi.  The same steps as dgeev (dgehrd, dlahqr,
+ * dtrevc) without balancing, and with the rotations applied to the nch rows of C instead of
+ * an n x n basis that would then multiply the eigenvectors (dgeev itself, Cn = C, for an
+ * An with an overflowed entry from a near-singular R).  tau: n - 1 scratch.  Host
+ * memory; returns the failing routine's info. */
+static lapack_int ssi_eig_out(double *An, int32_t n, const double *U, int32_t m,
+                              const double *sv, int32_t nch, double *tau, double *wr,
+                              double *wi, double *VR, double *Cn)
+{
+    for (int32_t j = 0; j < n; j++) {
+        double s = sqrt(sv[j]);
+        for (int32_t c = 0; c < nch; c++) Cn[c + (int64_t)j * nch] = U[c + (int64_t)j * m] * s;
+    }
+    int finite = 1;
+    for (int64_t k = 0; k < (int64_t)n * n; k++) finite &= isfinite(An[k]) != 0;
+    if (!finite) /* a near-singular R: dgeev copes with the overflow as it always did */
+        return LAPACKE_dgeev(LAPACK_COL_MAJOR, 'N', 'V', n, An, n, wr, wi, NULL, 1, VR, n);
+    lapack_int info = n > 1 ? LAPACKE_dgehrd(LAPACK_COL_MAJOR, n, 1, n, An, n, tau) : 0;
+    if (info == 0 && n > 1) { /* _work: no NaN scan of the inputs per order */
+        double *work = malloc((size_t)nch * 64 * sizeof *work);
+        info = work ? LAPACKE_dormhr_work(LAPACK_COL_MAJOR, 'R', 'N', nch, n, 1, n, An, n, tau,
+                                          Cn, nch, work, nch * 64)
+                    : -1000;
+        free(work);
+    }
+    if (info != 0) return info;
+    for (int32_t c = 0; c < n; c++)
+        for (int32_t r = c + 2; r < n; r++) An[r + (int64_t)c * n] = 0.0;
+    lapack_int one = 1, ln = n, lnch = nch;
+    dlahqr_(&one, &one, &ln, &one, &ln, An, &ln, wr, wi, &one, &lnch, Cn, &lnch, &info);
+    if (info != 0) return info;
+    lapack_int nout = 0;
+    memset(VR, 0, (size_t)n * n * sizeof *VR); /* LAPACKE_dtrevc checks VR for NaNs */
+    return LAPACKE_dtrevc(LAPACK_COL_MAJOR, 'R', 'A', NULL, n, An, n, NULL, 1, VR, n, n, &nout);
+}
+
 regia_status_t regia_ssi_from_hankel(const double *H, int32_t nch, int32_t nref, double fs,
                                      const regia_ssi_cfg_t *cfg, regia_ssi_result_t *res)
 {
     regia_status_t st = REGIA_OK;
-    double *A = NULL, *U = NULL, *VT = NULL, *Oq = NULL, *Td = NULL, *tau = NULL;
+    double *A = NULL, *U = NULL, *Oq = NULL, *Td = NULL, *tau = NULL;
     double *An = NULL, *wr = NULL, *wi = NULL, *VR = NULL, *P = NULL, *neg = NULL, *Cn = NULL;
     regia_ssi_result_init(res);
     REGIA_TRY(regia_ssi_check(cfg, 0, nch, nref, NULL, 0));
@@ -340,8 +421,7 @@ regia_status_t regia_ssi_from_hankel(const double *H, int32_t nch, int32_t nref,
     int64_t n_poles = 0;
     for (int32_t o = 0; o < n_orders; o++) n_poles += cfg->ord_min + o * cfg->ord_step;
     A = malloc((size_t)m * nc * sizeof *A);
-    U = malloc((size_t)m * mn * sizeof *U);
-    VT = malloc((size_t)mn * nc * sizeof *VT);
+    U = malloc((size_t)m * omax * sizeof *U);
     Oq = malloc((size_t)mo * omax * sizeof *Oq);
     Td = malloc((size_t)mo * omax * sizeof *Td);
     tau = malloc((size_t)omax * sizeof *tau);
@@ -356,7 +436,7 @@ regia_status_t regia_ssi_from_hankel(const double *H, int32_t nch, int32_t nref,
     res->sv = malloc((size_t)mn * sizeof *res->sv);
     res->poles = malloc((size_t)n_poles * sizeof *res->poles);
     res->pole_shapes = malloc((size_t)n_poles * nch * 2 * sizeof *res->pole_shapes);
-    if (!A || !U || !VT || !Oq || !Td || !tau || !An || !wr || !wi || !VR || !P || !neg || !Cn ||
+    if (!A || !U || !Oq || !Td || !tau || !An || !wr || !wi || !VR || !P || !neg || !Cn ||
         !res->orders || !res->sv || !res->poles || !res->pole_shapes) {
         st = REGIA_FAIL(REGIA_ERR_NOMEM, "SSI: no memory for a %d x %d Hankel matrix", m, nc);
         goto err;
@@ -373,10 +453,10 @@ regia_status_t regia_ssi_from_hankel(const double *H, int32_t nch, int32_t nref,
                             "(row %lld, column %lld)", (long long)(k % m), (long long)(k / m));
             goto err;
         }
-    lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', m, nc, A, m, res->sv, U, m, VT, mn);
+    lapack_int info = hankel_svd_top(A, m, nc, omax, res->sv, U);
     if (info != 0) {
         st = REGIA_FAIL(REGIA_ERR_NUMERIC, "SSI: SVD of the %d x %d Hankel matrix failed "
-                        "(dgesdd info %d)", m, nc, (int)info);
+                        "(dgebrd/dbdsdc/dormbr info %d)", m, nc, (int)info);
         goto err;
     }
     /* O = U[:, :omax] S^(1/2): Oup (rows 0..mo-1) into Oq, Odown (rows nch..m-1) into Td */
@@ -404,17 +484,11 @@ regia_status_t regia_ssi_from_hankel(const double *H, int32_t nch, int32_t nref,
             memcpy(An + (int64_t)c * n, Td + (int64_t)c * mo, (size_t)n * sizeof *An);
         info = LAPACKE_dtrtrs(LAPACK_COL_MAJOR, 'U', 'N', 'N', n, n, Oq, mo, An, n);
         if (info > 0) continue; /* R singular: H has rank < n, this order has no poles */
-        if (info == 0)
-            info = LAPACKE_dgeev(LAPACK_COL_MAJOR, 'N', 'V', n, An, n, wr, wi, NULL, 1, VR, n);
+        if (info == 0) info = ssi_eig_out(An, n, U, m, res->sv, nch, tau, wr, wi, VR, Cn);
         if (info != 0) {
             st = REGIA_FAIL(REGIA_ERR_NUMERIC, "SSI: eigenvalues of the order-%d state matrix "
                             "failed (info %d)", n, (int)info);
             goto err;
-        }
-        /* C psi: P (nch x n) = O[:nch, :n] VR; O[:nch, j] = U[:nch, j] sqrt(s_j) */
-        for (int32_t j = 0; j < n; j++) {
-            double s = sqrt(res->sv[j]);
-            for (int32_t c = 0; c < nch; c++) Cn[c + (int64_t)j * nch] = U[c + (int64_t)j * m] * s;
         }
         cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, nch, n, n, 1.0, Cn, nch, VR, n,
                     0.0, P, nch);
@@ -438,7 +512,6 @@ err:
     if (st != REGIA_OK) regia_ssi_result_free(res);
     free(A);
     free(U);
-    free(VT);
     free(Oq);
     free(Td);
     free(tau);
