@@ -255,9 +255,8 @@ int regia_cmd_modal(regia_ctx_t *ctx, int argc, char **argv)
     regia_status_t pst = regia_job_parse(o.text ? o.text : "", "command line", modal_schema, &job);
     regia_opts_free(&o);
     if (pst) return regia_usage_error(ctx, "modal", "%s", regia_error_msg());
-    char cmdline[4096] = "regia";
-    for (int k = 0; k < argc; k++)
-        snprintf(cmdline + strlen(cmdline), sizeof cmdline - strlen(cmdline), " %s", argv[k]);
+    char cmdline[4096];
+    regia_provenance_cmdline(cmdline, sizeof cmdline, "modal", argc, argv);
     regia_status_t st = REGIA_OK;
     if (ctx->rank == 0) st = run_modal(ctx, job, cmdline);
     regia_job_free(job);

@@ -29,6 +29,9 @@ enum { REGIA_EXIT_OK = 0, REGIA_EXIT_FAIL = 1, REGIA_EXIT_USAGE = 2, REGIA_EXIT_
  * when there are several ranks) and every rank gets the failure status back.  A real
  * error on any rank wins over a stop request (REGIA_ERR_INTERRUPTED) on a lower one. */
 regia_status_t regia_agree(regia_ctx_t *ctx, regia_status_t st);
+/* Not collective.  "regia NAME ARGS..." (argv[1..]) for provenance attributes, shell-quoted,
+ * every argument that holds a path written as its file name (drivers/run.c). */
+void regia_provenance_cmdline(char *buf, size_t cap, const char *name, int argc, char **argv);
 /* The same without printing (the error is then in regia_error_msg() on every rank). */
 regia_status_t regia_agree_quiet(regia_ctx_t *ctx, regia_status_t st);
 

@@ -193,7 +193,7 @@ regia_status_t modal_write(const char *path, const modal_record_t *rec, const in
     snprintf(buf, sizeof buf, "regia %s (git %s) modal", REGIA_VERSION, REGIA_GIT_REV);
     REGIA_TRY(att_text(&o, NC_GLOBAL, "source", buf));
     REGIA_TRY(att_text(&o, NC_GLOBAL, "history", cmdline));
-    REGIA_TRY(att_text(&o, NC_GLOBAL, "input", input));
+    REGIA_TRY(att_text(&o, NC_GLOBAL, "input", regia_file_name(input)));
     REGIA_TRY(att_text(&o, NC_GLOBAL, "input_format", rec->format));
     {
         char sha[65];

@@ -676,10 +676,10 @@ static regia_status_t explain_failure(regia_run_t *run, void *self, regia_status
     return failed;
 }
 
-/* The command line for provenance: each argument that holds a path (a '/') is written as
+/* The command line for provenance (driver_impl.h): each argument that holds a path (a '/') is written as
  * the file's name (`--output=/a/b.nc` as `--output=b.nc`), so that no machine path is
  * published; the files' SHA-256 are in the manifest. */
-static void join_cmdline(char *buf, size_t cap, const char *name, int argc, char **argv)
+void regia_provenance_cmdline(char *buf, size_t cap, const char *name, int argc, char **argv)
 {
     size_t n = (size_t)snprintf(buf, cap, "regia %s", name);
     char arg[4096];
@@ -716,7 +716,7 @@ int regia_run_domain(const regia_domain_t *dom, regia_ctx_t *ctx, int argc, char
     run.ctx = ctx;
     run.dom = dom;
     run.t0 = regia_now();
-    join_cmdline(run.cmdline, sizeof run.cmdline, dom->name, argc, argv);
+    regia_provenance_cmdline(run.cmdline, sizeof run.cmdline, dom->name, argc, argv);
     int rc = load_job(&run, argc, argv);
     if (rc >= 0) return rc;
     void *self = calloc(1, dom->state_size ? dom->state_size : 1);

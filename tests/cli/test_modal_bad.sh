@@ -98,5 +98,10 @@ enames = [bytes(x).rstrip(b"\0").decode() for x in e["channel_name"][()]]
 assert enames == ["acc_x", "acc_y", "acc_z"], enames
 print("sensor export:", enames, e["mode_frequency"][()])
 print("selection:", names, c["mode_frequency"][()])
+# provenance names files, not machine paths
+for f in (a, b, c, e):
+    for k in ("history", "input"):
+        v = f.attrs[k]; v = v.decode() if isinstance(v, bytes) else str(v)
+        assert d not in v, (k, v)
 PY
-echo "ok: npy and CSV give the same modes; channel, reference and window selection"
+echo "ok: npy and CSV give the same modes; channel, reference and window selection; no machine path in history or input"
