@@ -46,11 +46,13 @@ OPT        ?= -O3 -march=x86-64-v2 -g
 CSTD       := -std=c17 -D_GNU_SOURCE
 CPPFLAGS   += -Iinclude -DREGIA_VERSION=\"$(VERSION)\" -DREGIA_GIT_REV=\"$(GIT_REV)\"
 KFLAGS     := $(CSTD) $(OPT) $(WARN) -fopenmp $(CPPFLAGS)
-HFLAGS     := $(CSTD) $(OPT) $(WARN) -fopenmp $(CPPFLAGS) -I$(NETCDF_INC) -I$(HDF5_INC)
+PLPLOT_INC ?= /usr/include/plplot
+HFLAGS     := $(CSTD) $(OPT) $(WARN) -fopenmp $(CPPFLAGS) -I$(NETCDF_INC) -I$(HDF5_INC) -I$(PLPLOT_INC)
 # The kernels library needs FFTW (Welch spectra) and LAPACK/OpenBLAS (SSI, compensation) and
 # nothing else of the host's: it links alone on a machine with CUDA (test_k_*, bench_*).
 KLIB_LIBS  := -lfftw3 -llapacke -lopenblas -lm -fopenmp
-LDLIBS     := $(NETCDF_LIB) $(HDF5_LIB) -lmseed -lcrypto -lglpk $(KLIB_LIBS)
+# PLplot draws the quicklook figures (io/plot.c); jansson reads and writes the STAC catalog.
+LDLIBS     := $(NETCDF_LIB) $(HDF5_LIB) -lmseed -lcrypto -lglpk -lplplot -ljansson $(KLIB_LIBS)
 
 
 # --- sources: every .c file of a layer is part of it (no lists to forget) ---------------

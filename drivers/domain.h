@@ -41,6 +41,34 @@ typedef struct regia_domain regia_domain_t;
 
 enum { REGIA_MAX_EXTRA = 4 }; /* extra outputs of a domain (run->extra) */
 
+/* The products people read beside an output (issue 12): summary tables (CSV), quicklook
+ * figures (PNG + SVG, regia/plot.h) and points GDAL reads, made by a domain's `products`
+ * hook from the closed output file alone, so `regia quicklook OUTPUT.nc` makes the same
+ * files again from a published output.  The skeleton (drivers/products.c) gives the hook
+ * a temporary directory, lists every file the hook adds in the manifest (role, SHA-256)
+ * and commits the directory as OUTPUT_STEM.products/ together with the output, or
+ * removes it with the output when anything fails.  Rank 0 only, no MPI. */
+typedef struct regia_products regia_products_t;
+struct regia_products {
+    const char *nc_path;       /* the closed output file to read (its temporary name in a run) */
+    const char *output_name;   /* the output's file name ("env_forecast.nc"), for tables       */
+    const char *dir;           /* write the products here (an existing, empty directory)       */
+    const char *caption;       /* the caption line of every figure: data source and run        */
+    int max_figures;           /* at most this many per-item figures ([job] quicklook_max)     */
+    const regia_log_t *log;    /* notes for the log (stations at risk ...)                     */
+    /* The run's extra outputs (run->extra: the sensors' detail file ...), closed, with their
+     * manifest roles: temporary names during a run, final names for regia quicklook. */
+    int n_extra;
+    const char *extra_path[REGIA_MAX_EXTRA];
+    const char *extra_role[REGIA_MAX_EXTRA];
+    /* Register a file the hook wrote in dir (a plain name, no '/'): its role ("summary",
+     * "table", "quicklook", "points") and a one-line title (catalog, HTML index).  A
+     * figure is registered once per file (STEM.png and STEM.svg). */
+    regia_status_t (*add)(regia_products_t *p, const char *file, const char *role, const char *title);
+    void *priv;                /* the skeleton's                                               */
+};
+
+
 /* What the skeleton knows of a run; the domain reads it and fills the fields marked
  * "domain".  One per rank. */
 typedef struct regia_run {
@@ -162,6 +190,16 @@ struct regia_domain {
     void (*manifest)(regia_run_t *run, void *self, regia_manifest_t *m);
     /* Local.  Free the state's arrays (also after a failure at any step). */
     void (*release)(regia_run_t *run, void *self);
+
+    /* Optional, rank 0, no MPI: the products of the closed output (regia_products_t):
+     * summary CSV, quicklook figures, points.  An error fails the run (nothing is
+     * committed), so a run whose products cannot be made never exits 0. */
+    regia_status_t (*products)(regia_products_t *p);
+    /* For per-region extracts (regia publish): the output's item dimension ("station",
+     * "district", "structure") and the variable along it that names each item's region
+     * or province ("province"); NULL: the domain's outputs are not split by region. */
+    const char *item_dim;
+    const char *region_var;
 
     /* Optional, for regia submit (not collective, no MPI): the pre-step that makes this
      * job's input, chained before the run with afterok (env: [ingest] -> regia ingest
