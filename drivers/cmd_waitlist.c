@@ -1481,4 +1481,8 @@ const regia_domain_t regia_domain_waitlist = {
     .release = wl_release,
     .prestep = wl_prestep,      /* [waitlist] ingest_job -> regia ingest waitlist (waitlist_submit_step.c) */
     .prestep_cpu_only = 1,
+    /* per-area extracts (regia publish): one file per district, ASL and the region, each
+     * with its own rows along `area` (a district's office gets its district) */
+    .item_dim = "area",
+    .region_var = "area_name",
 };
