@@ -61,6 +61,7 @@ typedef struct {
     int64_t rec0, nrec;       /* its records [rec0, rec0 + nrec) of the global index        */
     int64_t t0_ns;            /* start of its first record (ns since 1970, UTC)             */
     double lat, lon, alt;     /* position when the store gives it (NaN otherwise)           */
+    char kind[32];            /* the store's structure_kind ("bridge", "building"; "" none) */
 } sn_struct_t;
 
 /* One channel (acceleration or temperature) and the traces that hold it. */

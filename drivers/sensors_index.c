@@ -209,6 +209,10 @@ regia_status_t sn_index(regia_run_t *run, void *self)
         int si = s->n_struct;
         sn_struct_t *S = &s->st[si];
         snprintf(S->name, sizeof S->name, "%s", name);
+        {
+            const char *kind = regia_ss_structure_kind(h, k);
+            snprintf(S->kind, sizeof S->kind, "%s", kind ? kind : "");
+        }
         S->lat = S->lon = S->alt = NAN;
         REGIA_TRY(index_channels(s, h, si, &cap));
         if (S->nch == 0) {

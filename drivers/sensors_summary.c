@@ -19,7 +19,7 @@
 enum {
     V_NAME, V_LAT, V_LON, V_ALT, V_DAY, V_DAY_BNDS, V_MODE, V_RP, V_RMS, V_PEAK, V_TEMP, V_FREQ, V_DAMP, V_TRACKF,
     V_NOV, V_THR, V_CHART, V_NREC, V_NLEFT, V_FLAGS, V_ALERT, V_REASON, V_MU, V_SIGMA, V_XI, V_MU_SE, V_SIGMA_SE,
-    V_XI_SE, V_GEV_N, V_GEV_STATUS, V_RL, V_RL_LO, V_RL_HI, V_NFEAT, V_COUNT
+    V_XI_SE, V_GEV_N, V_GEV_STATUS, V_RL, V_RL_LO, V_RL_HI, V_NFEAT, V_KIND, V_COUNT
 };
 
 /* A data variable; on the structure dimension it names the structure coordinates. */
@@ -57,6 +57,9 @@ regia_status_t sn_define(regia_run_t *run, void *self, int ncid)
     REGIA_NC(nc_def_var(ncid, "structure_name", NC_CHAR, 2, sn, &v[V_NAME]));
     ATT(v[V_NAME], "long_name", "structure name (group of the sensor store)");
     ATT(v[V_NAME], "coverage_content_type", "referenceInformation");
+    REGIA_NC(nc_def_var(ncid, "structure_kind", NC_CHAR, 2, sn, &v[V_KIND]));
+    ATT(v[V_KIND], "long_name", "kind of structure (the sensor store's structure_kind: bridge, building)");
+    ATT(v[V_KIND], "coverage_content_type", "referenceInformation");
     if (s->has_position) {
         ATT(v[V_NAME], "cf_role", "timeseries_id");
         const char *nm[3] = {"lat", "lon", "alt"}, *sn_[3] = {"latitude", "longitude", "height_above_mean_sea_level"};
@@ -272,6 +275,9 @@ regia_status_t sn_write(regia_run_t *run, void *self, int ncid)
     if ((st = regia_run_agree(run, st))) goto err;
     for (int64_t i = 0; i < S; i++) snprintf(names + i * SN_NAME, SN_NAME, "%s", s->st[i].name);
     REGIA_TRY(regia_run_put_rows(run, ncid, v[V_NAME], 2, 0, ns, in_n, NC_CHAR, names));
+    memset(names, 0, (size_t)S * SN_NAME);
+    for (int64_t i = 0; i < S; i++) snprintf(names + i * SN_NAME, SN_NAME, "%s", s->st[i].kind);
+    REGIA_TRY(regia_run_put_rows(run, ncid, v[V_KIND], 2, 0, ns, in_n, NC_CHAR, names));
     if (s->has_position) {
         for (int k = 0; k < 3; k++) {
             for (int64_t i = 0; i < S; i++) g[i] = k == 0 ? s->st[i].lat : k == 1 ? s->st[i].lon : s->st[i].alt;
