@@ -230,6 +230,14 @@ int regia_ingest_job_prestep(const regia_job_t *job, const char *section, const 
                              const char *input_key, const char *ingest_domain,
                              void (*add)(void *arg, const char *word), void *arg);
 
+/* The job-file keys of `dom`: its schema with the keys every batch run shares merged in
+ * (drivers/products_keys.c): [job] products and quicklook_max for a domain with a products
+ * hook, [publish] catalog and title for every domain (job-file only, for regia submit); a
+ * key the domain declares itself wins.  Use it wherever a domain's job is loaded or
+ * checked (run, submit, --help).  Not collective; the array lives until the process ends;
+ * never NULL (out of memory: the domain's own schema). */
+const regia_job_key_t *regia_domain_schema(const regia_domain_t *dom);
+
 /* Run `dom` with argv (argv[0] = its name): the whole protocol; returns the exit status. */
 int regia_run_domain(const regia_domain_t *dom, regia_ctx_t *ctx, int argc, char **argv);
 
