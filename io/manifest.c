@@ -7,7 +7,7 @@
 #include "regia/io.h"
 
 typedef struct {
-    char *list, *role, *path, sha[65];
+    char *list, *role, *path, *title, sha[65]; /* title: NULL unless a product's */
 } file_t;
 
 typedef struct {
@@ -58,7 +58,9 @@ void regia_manifest_free(regia_manifest_t *m)
 {
     if (!m) return;
     for (int i = 0; i < m->n_pairs; i++) { free(m->pairs[i].key); free(m->pairs[i].value); }
-    for (int i = 0; i < m->n_files; i++) { free(m->files[i].list); free(m->files[i].role); free(m->files[i].path); }
+    for (int i = 0; i < m->n_files; i++) {
+        free(m->files[i].list); free(m->files[i].role); free(m->files[i].path); free(m->files[i].title);
+    }
     for (int i = 0; i < m->n_timings; i++) { free(m->timings[i].key); free(m->timings[i].value); }
     free(m->pairs); free(m->files); free(m->timings);
     free(m);
@@ -123,6 +125,28 @@ regia_status_t regia_manifest_file_sha(regia_manifest_t *m, const char *list, co
     f->list = strdup(list);
     f->role = strdup(role);
     f->path = strdup(regia_file_name(path)); /* the file's name: no machine path is published */
+    f->title = NULL;
+    memcpy(f->sha, hex, sizeof hex);
+    return REGIA_OK;
+}
+
+regia_status_t regia_manifest_product(regia_manifest_t *m, const char *role, const char *relpath,
+                                      const char *hash_path, const char *title)
+{
+    if (!relpath || !*relpath || relpath[0] == '/' || strstr(relpath, ".."))
+        return REGIA_FAIL(REGIA_ERR_INVALID, "manifest: a product's path '%s' must be relative, without '..'",
+                          relpath ? relpath : "(null)");
+    char hex[65];
+    regia_status_t st = regia_sha256_file(hash_path, hex);
+    if (st) return st;
+    file_t *f = realloc(m->files, (size_t)(m->n_files + 1) * sizeof *f);
+    if (!f) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
+    m->files = f;
+    f += m->n_files++;
+    f->list = strdup("outputs");
+    f->role = strdup(role);
+    f->path = strdup(relpath);
+    f->title = strdup(title ? title : "");
     memcpy(f->sha, hex, sizeof hex);
     return REGIA_OK;
 }
@@ -146,10 +170,14 @@ regia_status_t regia_manifest_write(const regia_manifest_t *m, const char *path)
         for (int i = 0; i < m->n_files; i++) {
             if (strcmp(m->files[i].list, lists[l]) != 0) continue;
             char *p = json_string(m->files[i].path), *r = json_string(m->files[i].role);
-            fprintf(f, "%s\n    {\"role\": %s, \"path\": %s, \"sha256\": \"%s\"}", first ? "" : ",", r, p,
+            char *t = m->files[i].title ? json_string(m->files[i].title) : NULL;
+            fprintf(f, "%s\n    {\"role\": %s, \"path\": %s, \"sha256\": \"%s\"", first ? "" : ",", r, p,
                     m->files[i].sha);
+            if (t) fprintf(f, ", \"title\": %s", t);
+            fputc('}', f);
             free(p);
             free(r);
+            free(t);
             first = 0;
         }
         fprintf(f, "%s],\n", first ? "" : "\n  ");

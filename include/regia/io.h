@@ -82,6 +82,11 @@ regia_status_t regia_manifest_file_as(regia_manifest_t *m, const char *list, con
 /* The same with a SHA-256 already computed (hex), e.g. by a reader that hashed the file. */
 regia_status_t regia_manifest_file_sha(regia_manifest_t *m, const char *list, const char *role, const char *path,
                                        const char *sha);
+/* An "outputs" entry of a run's product (issue 12): `relpath` is the file's path relative to
+ * the manifest's directory ("env_forecast.products/summary.csv"; relative, no ".."), the
+ * SHA-256 that of `hash_path` (its temporary name), and a one-line `title` (catalogs). */
+regia_status_t regia_manifest_product(regia_manifest_t *m, const char *role, const char *relpath,
+                                      const char *hash_path, const char *title);
 /* Entry of "timings": stage name and seconds. */
 void regia_manifest_timing(regia_manifest_t *m, const char *stage, double seconds);
 regia_status_t regia_manifest_write(const regia_manifest_t *m, const char *path);
