@@ -7,7 +7,8 @@
  *                     dimension (everything else as it is: groups, variables, attributes,
  *                     compression, chunking, fill values, other dimensions);
  *   regia_points_csv  writes a CSV with one row per item (a WKT "POINT (lon lat)" column and
- *                     every 1-D variable along the dimension) that GDAL reads as points.
+ *                     every 1-D variable along the dimension) and its .csvt/.prj, which
+ *                     GDAL reads as points.
  *
  * All three read the file with serial netCDF-C (nc_open NC_NOWRITE): call them on a closed
  * file, from one rank.  None is collective; none uses MPI.  Errors name the file, the
@@ -72,14 +73,22 @@ regia_status_t regia_nc_extract(const char *in_path, const char *out_path, const
                                 const size_t *items, size_t n_items, const char *region_name);
 
 /* Write csv_path (regia/table.h: UTF-8 with BOM, CRLF, written under a temporary name):
- * one row per item along the root-group dimension `dim` of nc_path.  Columns: "WKT"
- * ("POINT (lon lat)", from the 1-D variables along dim with standard_name longitude and
- * latitude, or named lon/longitude and lat/latitude; empty when either is missing), then
- * every root-group variable whose only dimension is dim (numbers; NC_STRING) or whose
- * dimensions are (dim, STRLEN) with type char (text), in the file's order, named as the
- * variable.  Fill values and NaN are empty cells.  GDAL's CSV driver reads the file as
- * points (geometry from the WKT column): `ogrinfo -al -so FILE.csv` says Point.
- * Errors: no such dimension, no longitude/latitude variable along dim. */
+ * one row per item along the root-group dimension `dim` of nc_path, and beside it the two
+ * files GDAL reads with a CSV: STEM.csvt (the column types: Integer, Integer64, Real,
+ * String, and CoordX/CoordY for longitude/latitude, which make the layer's geometry
+ * Point) and STEM.prj (WGS 84), STEM being csv_path without ".csv" (points.csv ->
+ * points.csvt, points.prj).  A caller registering products registers all three.
+ * Columns: "geometry_wkt" ("POINT (lon lat)", empty when either is missing; not named
+ * "WKT", which GDAL would take as a geometry of unknown type), then every root-group
+ * variable whose only dimension is dim (numbers, NC_STRING) or whose dimensions are
+ * (dim, STRLEN) with type char (text), in the file's order, named as the variable.  The
+ * longitude and latitude are the 1-D variables along dim with standard_name longitude
+ * and latitude (else named lon/longitude, lat/latitude).  Numbers are written with the
+ * fewest digits that read back as the same value; fill values and NaN are empty cells.
+ * `ogrinfo -al -so FILE.csv` says "Geometry: Point", one feature per item.
+ * Errors: no such dimension (the message lists the file's), no longitude or latitude
+ * variable along dim.  On error the files this call wrote are removed (an older CSV
+ * under csv_path is kept). */
 regia_status_t regia_points_csv(const char *nc_path, const char *dim, const char *csv_path);
 
 #ifdef __cplusplus
