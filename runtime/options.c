@@ -11,7 +11,8 @@
 
 static int option_key(const regia_job_key_t *k)
 {
-    return strcasecmp(k->section, "slurm") != 0 && strcasecmp(k->section, "ingest") != 0;
+    return strcasecmp(k->section, "slurm") != 0 && strcasecmp(k->section, "ingest") != 0 &&
+           strcasecmp(k->section, "publish") != 0;
 }
 
 static int key_ambiguous(const regia_job_key_t *schema, const regia_job_key_t *k)
@@ -208,15 +209,20 @@ regia_status_t regia_opts_parse(const regia_job_key_t *schema, const regia_opt_m
         if (strncmp(a, "--", 2) != 0) { st = REGIA_FAIL(REGIA_ERR_INVALID, "unknown option '%s'", a); goto err; }
         const char *eq = strchr(a, '=');
         snprintf(opt, sizeof opt, "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
-        int amb = 0;
+        int amb = 0, negated = 0;
         const regia_job_key_t *k = find_key(schema, opt + 2, &amb);
+        if (!k && !amb && !eq && !strncmp(opt, "--no-", 5)) { /* --no-products sets products = no */
+            k = find_key(schema, opt + 5, &amb);
+            if (k && k->type != REGIA_KEY_BOOL) k = NULL;
+            negated = k != NULL;
+        }
         if (!k) {
             st = amb ? REGIA_FAIL(REGIA_ERR_INVALID, "option '%s' is ambiguous: give it as --SECTION.%s", opt, opt + 2)
                      : REGIA_FAIL(REGIA_ERR_INVALID, "unknown option '%s'", opt);
             goto err;
         }
         const char *v = eq ? eq + 1 : NULL;
-        if (!v && k->type == REGIA_KEY_BOOL) v = "yes"; /* a flag: --iso sets iso = yes */
+        if (!v && k->type == REGIA_KEY_BOOL) v = negated ? "no" : "yes"; /* a flag: --iso sets iso = yes */
         if (!v) {
             if (i + 1 >= argc) { st = REGIA_FAIL(REGIA_ERR_INVALID, "option %s needs a value", opt); goto err; }
             v = argv[++i];

@@ -6,8 +6,8 @@
  * The values are checked as job-file values are, with messages that name the
  * option, and the result is INI text that regia_job_parse() reads, so a job file and a
  * command line give the same job.  -q/--quiet and -v/--verbose set the log level,
- * -h/--help asks for the help generated from the schema.  Keys of the [slurm] and
- * [ingest] sections are job-file only.
+ * -h/--help asks for the help generated from the schema.  --no-KEY sets a yes/no key to no.
+ * Keys of the [slurm], [ingest] and [publish] sections are job-file only.
  * Host-only; not collective (every rank parses the same argv).
  */
 #ifndef REGIA_OPTIONS_H
