@@ -1449,6 +1449,7 @@ static void wl_release(regia_run_t *run, void *self)
 }
 
 int wl_prestep(const regia_job_t *job, void (*add)(void *arg, const char *word), void *arg);
+regia_status_t wl_products(regia_products_t *p); /* waitlist_products.c */
 
 const regia_domain_t regia_domain_waitlist = {
     .name = "waitlist",
@@ -1481,6 +1482,7 @@ const regia_domain_t regia_domain_waitlist = {
     .release = wl_release,
     .prestep = wl_prestep,      /* [waitlist] ingest_job -> regia ingest waitlist (waitlist_submit_step.c) */
     .prestep_cpu_only = 1,
+    .products = wl_products,    /* summary.csv and the quicklooks (waitlist_products.c, docs/waitlist-products.md) */
     /* per-area extracts (regia publish): one file per district, ASL and the region, each
      * with its own rows along `area` (a district's office gets its district) */
     .item_dim = "area",
