@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "domain.h"
+#include "products_impl.h"
 #include "regia/acdd.h"
 #include "regia/ncio.h"
 #include "regia/options.h"
@@ -113,7 +114,7 @@ regia_status_t regia_run_put_rows(regia_run_t *run, int ncid, int vid, int nd, i
 void regia_run_where(const regia_run_t *run, const char *section, const char *key, char *buf, size_t cap)
 {
     if (run->from_options) {
-        regia_opts_name(run->dom->schema, section, key, buf, cap);
+        regia_opts_name(regia_domain_schema(run->dom), section, key, buf, cap);
         return;
     }
     snprintf(buf, cap, "%s:%d: key '%s'", regia_job_file(run->job), regia_job_line(run->job, section, key), key);
@@ -220,11 +221,11 @@ static void usage(const regia_domain_t *dom, FILE *f)
     fprintf(f, "%s\n\n", dom->about);
     if (dom->options_usage) {
         fprintf(f, "Options (also job-file keys: --checkpoint-interval is checkpoint_interval):\n");
-        regia_opts_print_help(dom->schema, dom->meta, f);
+        regia_opts_print_help(regia_domain_schema(dom), dom->meta, f);
         fprintf(f, "\n");
     }
     fprintf(f, "Job file keys (INI; '#' or ';' comments; paths relative to the job file):\n");
-    regia_job_print_schema(dom->schema, f);
+    regia_job_print_schema(regia_domain_schema(dom), f);
 }
 
 /* Parse argv into run->job (every rank parses the same argv; a job file is read by rank
@@ -234,7 +235,8 @@ static int load_job(regia_run_t *run, int argc, char **argv)
     regia_ctx_t *ctx = run->ctx;
     const regia_domain_t *dom = run->dom;
     regia_opts_t o;
-    regia_status_t st = regia_opts_parse(dom->schema, dom->meta, 0, argc, argv, &o);
+    const regia_job_key_t *schema = regia_domain_schema(dom); /* with the shared keys */
+    regia_status_t st = regia_opts_parse(schema, dom->meta, 0, argc, argv, &o);
     if (st == REGIA_OK && o.help) {
         if (ctx->rank == 0) usage(dom, stdout);
         regia_opts_free(&o);
@@ -246,7 +248,7 @@ static int load_job(regia_run_t *run, int argc, char **argv)
     int rc = -1;
     if (o.n_pos == 1 && o.n_set == 0) {
         run->job_path = o.pos[0];
-        st = regia_agree(ctx, regia_job_load(o.pos[0], dom->schema, ctx->comm, &run->job));
+        st = regia_agree(ctx, regia_job_load(o.pos[0], schema, ctx->comm, &run->job));
         if (st) rc = REGIA_EXIT_FAIL;
     } else if (o.n_pos > 1 || (o.n_pos == 1 && o.n_set > 0)) {
         rc = regia_usage_error(ctx, dom->name, o.n_pos > 1 ? "expected one JOBFILE, got %d arguments"
@@ -256,10 +258,10 @@ static int load_job(regia_run_t *run, int argc, char **argv)
         rc = regia_usage_error(ctx, dom->name, "expected exactly one JOBFILE");
     } else {
         regia_opts_free(&o);
-        st = regia_opts_parse(dom->schema, dom->meta, 1, argc, argv, &o);
+        st = regia_opts_parse(schema, dom->meta, 1, argc, argv, &o);
         if (st) return regia_usage_error(ctx, dom->name, "%s", regia_error_msg());
         run->from_options = 1;
-        st = regia_job_parse(o.text ? o.text : "", "command line", dom->schema, &run->job);
+        st = regia_job_parse(o.text ? o.text : "", "command line", schema, &run->job);
         if (st) rc = regia_usage_error(ctx, dom->name, "%s", regia_error_msg());
     }
     regia_opts_free(&o);
@@ -588,7 +590,8 @@ out:
 
 /* Rank 0 writes the manifest under its temporary name (at->tmp_path), with the output's
  * SHA-256 taken from the output's temporary file; both are renamed after. */
-static regia_status_t write_manifest(regia_run_t *run, void *self, const regia_atomic_t *at)
+static regia_status_t write_manifest(regia_run_t *run, void *self, const regia_atomic_t *at,
+                                     const regia_products_run_t *pr)
 {
     const char *mpath = at->tmp_path;
     regia_status_t st = regia_run_fault(run, "manifest");
@@ -616,6 +619,7 @@ static regia_status_t write_manifest(regia_run_t *run, void *self, const regia_a
                                          run->output, run->tmp_path);
     for (int i = 0; i < run->n_extra && !st; i++)
         st = regia_manifest_file_as(m, "outputs", run->extra[i].role, run->extra[i].path, run->extra[i].tmp_path);
+    if (!st) st = regia_products_manifest(pr, m);
     regia_manifest_timing(m, "read", run->t_read);
     regia_manifest_timing(m, "compute", run->t_comp);
     regia_manifest_timing(m, "write", run->t_write);
@@ -635,6 +639,39 @@ static regia_status_t write_extras(regia_run_t *run, void *self, regia_atomic_t 
         snprintf(run->extra[i].tmp_path, sizeof run->extra[i].tmp_path, "%s", ax[i].tmp_path);
         st = agree_io2(run, run->dom->write_extra(run, self, i, ax[i].tmp_path), ax[i].tmp_path);
     }
+    return st;
+}
+
+/* The products step (issue 12), after the output and the extras are closed: rank 0 makes
+ * the domain's products from the output's temporary file in a temporary directory of this
+ * run's own (drivers/products.c), committed with the output.  REGIA_FAULT phase
+ * "products".  The caller agrees on the status. */
+static regia_status_t make_products(regia_run_t *run, regia_products_run_t *pr, const char *token)
+{
+    if (!run->dom->products) return REGIA_OK;
+    regia_status_t st = regia_run_fault(run, "products");
+    if (st || run->ctx->rank != 0) return st;
+    char final_dir[4200], tmp_dir[4400];
+    regia_sibling_path(run->output, ".products", final_dir, sizeof final_dir);
+    if (!regia_job_bool(run->job, "job", "products")) {
+        /* no products this time: an older directory no longer matches the output */
+        snprintf(pr->final_dir, sizeof pr->final_dir, "%s", final_dir);
+        pr->remove_old = 1;
+        return REGIA_OK;
+    }
+    snprintf(tmp_dir, sizeof tmp_dir, "%s.tmp-%s", final_dir, token);
+    const char *ep[REGIA_MAX_EXTRA], *er[REGIA_MAX_EXTRA];
+    for (int i = 0; i < run->n_extra && i < REGIA_MAX_EXTRA; i++) {
+        ep[i] = run->extra[i].tmp_path;
+        er[i] = run->extra[i].role;
+    }
+    double t = regia_now();
+    st = regia_products_make(pr, run->dom, run->tmp_path, regia_file_name(run->output), tmp_dir, final_dir,
+                             (int)regia_job_int(run->job, "job", "quicklook_max"), &run->ctx->log, run->n_extra, ep,
+                             er);
+    if (!st)
+        regia_info(&run->ctx->log, "products: %d file%s for %s (%.1f s)", pr->n, pr->n == 1 ? "" : "s",
+                   regia_file_name(final_dir), regia_now() - t);
     return st;
 }
 
@@ -721,6 +758,8 @@ int regia_run_domain(const regia_domain_t *dom, regia_ctx_t *ctx, int argc, char
     if (rc >= 0) return rc;
     void *self = calloc(1, dom->state_size ? dom->state_size : 1);
     regia_atomic_t at, at_m, ax[REGIA_MAX_EXTRA];
+    regia_products_run_t prod;
+    memset(&prod, 0, sizeof prod);
     memset(&at, 0, sizeof at);
     memset(&at_m, 0, sizeof at_m);
     memset(ax, 0, sizeof ax);
@@ -856,16 +895,21 @@ int regia_run_domain(const regia_domain_t *dom, regia_ctx_t *ctx, int argc, char
     MPI_Bcast(run.created, sizeof run.created, MPI_CHAR, 0, ctx->comm);
     if ((st = regia_agree(ctx, write_output(&run, self)))) goto done;
     if ((st = regia_agree(ctx, write_extras(&run, self, ax, token)))) goto done;
+    if ((st = regia_agree(ctx, make_products(&run, &prod, token)))) goto done;
     run.t_write = regia_now() - run.t0 - run.t_read - run.t_comp;
     /* the manifest, then the output and the manifest under their final names */
     regia_sibling_path(run.output, ".manifest.json", mpath, sizeof mpath);
     st = regia_atomic_begin_as(&at_m, mpath, token);
-    if (!st) st = write_manifest(&run, self, &at_m);
+    if (!st) st = write_manifest(&run, self, &at_m, &prod);
     if ((st = regia_agree(ctx, st))) goto done;
     st = regia_agree_quiet(ctx, regia_run_fault(&run, "commit"));
     if (!st && ctx->rank == 0) {
         st = regia_atomic_commit(&at);
         if (!st && (st = commit_extras(&run, ax)) != REGIA_OK) unlink(run.output); /* all or none */
+        if (!st && (st = regia_products_commit(&prod)) != REGIA_OK) {
+            unlink(run.output);
+            for (int i = 0; i < run.n_extra; i++) unlink(ax[i].final_path);
+        }
         if (!st) {
             committed = 1;
             st = regia_atomic_commit(&at_m);
@@ -896,6 +940,7 @@ done:
         if (at_m.tmp_path[0]) regia_atomic_abort(&at_m);
         for (int i = 0; i < run.n_extra && !committed; i++)
             if (ax[i].tmp_path[0]) regia_atomic_abort(&ax[i]);
+        if (!committed) regia_products_abort(&prod);
         if (run.ckpt) rmdir(run.ckpt_dir); /* only when empty: saved blocks stay for a rerun */
     }
     if (run.nc_broken) {
@@ -907,6 +952,7 @@ done:
         fflush(stderr);
         _exit(REGIA_EXIT_FAIL);
     }
+    regia_products_free(&prod);
     if (self && dom->release) dom->release(&run, self);
     free(self);
     free(run.cost);
