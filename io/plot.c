@@ -497,22 +497,35 @@ static double scale01(const op_t *o, double v)
     return t < 0 ? 0 : t > 1 ? 1 : t;
 }
 
+/* Markers first (smaller when there are many), then the names over them. */
 static void draw_scatter(const panel_t *p, const op_t *o, const double w[4])
 {
-    double dx = 0.012 * (w[1] - w[0]);
+    double dx = 0.012 * (w[1] - w[0]), size = o->n <= 30 ? 1.9 : o->n <= 100 ? 1.4 : o->n <= 400 ? 1.0 : 0.7;
     for (size_t j = 0; j < o->n; j++) {
         double x = o->x[j], y = ty(p, o->y[j]);
         if (!isfinite(x) || !isfinite(y)) continue;
-        plschr(0, 1.9);
+        plschr(0, size);
         if (isfinite(o->z[j])) plcol1(scale01(o, o->z[j]));
-        else set_color(REGIA_C_GREY);
+        else set_color(REGIA_C_GREY); /* no value */
         plstring(1, &x, &y, "●");
         set_color(REGIA_C_BLACK);
         plstring(1, &x, &y, "○");
-        plschr(0, 1.0);
-        if (o->names && o->names[j]) plptex(x + dx, y, 1, 0, 0, o->names[j]);
     }
     plschr(0, 1.0);
+    set_color(REGIA_C_BLACK);
+    for (size_t j = 0; o->names && j < o->n; j++) {
+        double x = o->x[j], y = ty(p, o->y[j]);
+        if (isfinite(x) && isfinite(y) && o->names[j]) plptex(x + dx * size / 1.9 + dx * 0.5, y, 1, 0, 0, o->names[j]);
+    }
+}
+
+/* Labels of a log axis spanning less than a decade (PLplot labels decades only): the
+ * values themselves at its ticks. */
+static void log_label(PLINT axis, PLFLT value, char *label, PLINT length, PLPointer data)
+{
+    (void)axis;
+    (void)data;
+    snprintf(label, (size_t)length, "%.3g", pow(10.0, value));
 }
 
 /* The panel's legend entries, drawn at the top of the strip right of the panel (the
@@ -654,7 +667,9 @@ static void draw_panel(const regia_fig_t *fig, int k, const double vp[4], const 
     plvpor(vp[0], vp[1], vp[2], vp[3]);
     plwind(w[0], w[1], w[2], w[3]);
     const char *xopt = p->ax.x_is_date ? "bc" : "bcnst", *xg = p->ax.x_is_date ? "" : "g";
-    const char *yopt = p->ax.ylog ? "bcnstvl" : "bcnstv", *yg = p->ax.ylog ? "gl" : "g";
+    int short_log = p->ax.ylog && w[3] - w[2] < 1.0;
+    const char *yopt = !p->ax.ylog ? "bcnstv" : short_log ? "bcnstvo" : "bcnstvl", *yg = p->ax.ylog && !short_log ? "gl" : "g";
+    if (short_log) plslabelfunc(log_label, NULL);
     /* grid first, in light grey, under the data */
     plscol0(COL_BASE + REGIA_C_N, 225, 225, 225);
     plcol0(COL_BASE + REGIA_C_N);
@@ -729,6 +744,7 @@ static void draw_panel(const regia_fig_t *fig, int k, const double vp[4], const 
     plwidth(1.0);
     set_color(REGIA_C_BLACK);
     plbox(xopt, 0, 0, yopt, 0, 0);
+    if (short_log) plslabelfunc(NULL, NULL);
     if (p->ax.x_is_date) date_axis(w, 0);
     plschr(0, 1.0);
     plmtex("b", 3.0, 0.5, 0.5, p->xlabel ? p->xlabel : "");
