@@ -61,4 +61,8 @@ void regia_products_free(regia_products_run_t *pr);
  * no links followed).  Not collective. */
 regia_status_t regia_products_rmtree(const char *dir);
 
+/* regia quicklook OUTPUT.nc [--out-dir DIR] (drivers/cmd_quicklook.c): the products made
+ * again from a closed output.  Rank 0 works; the status is agreed; returns the exit status. */
+int regia_cmd_quicklook(regia_ctx_t *ctx, int argc, char **argv);
+
 #endif
