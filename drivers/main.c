@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "domain.h"
+#include "products_impl.h"
 #include "regia/kernels.h"
 
 typedef struct {
@@ -19,6 +20,7 @@ static const command_t commands[] = {
     {"submit", regia_cmd_submit, "write the sbatch script(s) of a job file and submit them (SLURM)"},
     {"modal", regia_cmd_modal, "modes of one record (.npy, CSV, sensor store, miniSEED) by SSI and FDD"},
     {"stage", regia_cmd_stage, "copy a finished job's outputs to [slurm] stage_to, checked by SHA-256"},
+    {"quicklook", regia_cmd_quicklook, "make a run's products (summary CSV, figures) again from its output"},
     {NULL, NULL, NULL},
 };
 
