@@ -289,6 +289,17 @@ double wlp_worst_pmiss(const wlp_t *d, size_t s, size_t a)
     return worst;
 }
 
+/* The largest P(miss) of one class over the risk weeks (NaN: none). */
+static double class_worst_pmiss(const wlp_t *d, size_t sac)
+{
+    double worst = NAN;
+    for (size_t r = 0; r < d->nr; r++) {
+        double v = d->r_pmiss[sac * d->nr + r];
+        if (!isnan(v) && (isnan(worst) || v > worst)) worst = v;
+    }
+    return worst;
+}
+
 static const char *flag_name(double v, const char *const *names, int n, int first)
 {
     if (isnan(v)) return NULL;
@@ -380,7 +391,7 @@ static regia_status_t write_summary(const wlp_t *d, const char *file)
                 regia_table_num(t, d->nhsr_demand[sac], 3);
                 regia_table_num(t, d->nr ? 100.0 * d->r_mean[sac * d->nr] : NAN, 2);
                 regia_table_num(t, d->nr ? d->r_pmiss[sac * d->nr] : NAN, 4);
-                regia_table_num(t, wlp_worst_pmiss(d, s, a), 4);
+                regia_table_num(t, class_worst_pmiss(d, sac), 4);
                 regia_table_num(t, d->x_extra[sa], 0);
                 regia_table_num(t, d->x_added[sa], 0);
                 regia_table_num(t, d->x_spare[sa], 0);
