@@ -200,6 +200,9 @@ regia_status_t sn_write(regia_run_t *run, void *self, int ncid);
 /* sensors_detail.c */
 regia_status_t sn_write_detail(regia_run_t *run, void *self, int i, const char *tmp_path);
 
+/* sensors_products.c: the products hook (regia_products_t; rank 0, no MPI) */
+regia_status_t sn_products(regia_products_t *p);
+
 /* sensors_submit_step.c */
 int sn_prestep(const regia_job_t *job, void (*add)(void *arg, const char *word), void *arg);
 

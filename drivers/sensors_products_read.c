@@ -1,0 +1,341 @@
+/* sensors_products_read.c - what the products of `regia sensors` read (sensors_products_impl.h):
+ * the summary's variables (layout: docs/sensors-run.md, "Summary"), and from the detail the
+ * structure names, the records of one structure and single rows (spectra, poles).  Every
+ * variable's dimensions are checked before it is read (regia/ncinput.h), so an output that
+ * is not a regia sensors summary is an error naming the file and the variable.  Serial
+ * NetCDF (nc_open NC_NOWRITE); rank 0, no MPI. */
+#include <math.h>
+#include <netcdf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "regia/io.h"
+#include "regia/ncinput.h"
+#include "sensors_products_impl.h"
+
+/* Variable `name` with dimensions `layout` as n doubles (*out malloc'ed). */
+static regia_status_t rd_num(int ncid, const char *path, const char *name, const char *layout, size_t n,
+                             double **out)
+{
+    regia_status_t st = REGIA_OK;
+    regia_ncin_var_t v;
+    *out = NULL;
+    REGIA_TRY(regia_ncin_check_var(ncid, path, name, REGIA_NCIN_NUMERIC, layout, &v));
+    size_t want = 1;
+    for (int k = 0; k < v.ndims; k++) want *= v.len[k];
+    if (want != n) {
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: variable '%s' has %zu values, expected %zu", path, name, want, n);
+        goto err;
+    }
+    *out = malloc(sizeof(double) * (n ? n : 1));
+    if (!*out) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: out of memory reading '%s'", path, name);
+        goto err;
+    }
+    if (n) REGIA_NC(nc_get_var_double(ncid, v.vid, *out));
+err:
+    return st;
+}
+
+/* The same as ints (byte flags, counts). */
+static regia_status_t rd_int(int ncid, const char *path, const char *name, const char *layout, size_t n, int **out)
+{
+    regia_status_t st = REGIA_OK;
+    regia_ncin_var_t v;
+    *out = NULL;
+    REGIA_TRY(regia_ncin_check_var(ncid, path, name, REGIA_NCIN_INTEGER, layout, &v));
+    size_t want = 1;
+    for (int k = 0; k < v.ndims; k++) want *= v.len[k];
+    if (want != n) {
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: variable '%s' has %zu values, expected %zu", path, name, want, n);
+        goto err;
+    }
+    *out = malloc(sizeof(int) * (n ? n : 1));
+    if (!*out) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: out of memory reading '%s'", path, name);
+        goto err;
+    }
+    if (n) REGIA_NC(nc_get_var_int(ncid, v.vid, *out));
+err:
+    return st;
+}
+
+/* A char variable of `rows` strings of length len as rows x (len + 1), NUL-terminated,
+ * trailing blanks removed. */
+static regia_status_t rd_text(int ncid, const char *path, const char *name, const char *layout, size_t rows,
+                              size_t len, char **out)
+{
+    regia_status_t st = REGIA_OK;
+    regia_ncin_var_t v;
+    char *raw = NULL;
+    *out = NULL;
+    REGIA_TRY(regia_ncin_check_text(ncid, path, name, layout, len, &v));
+    raw = malloc(rows * len + 1);
+    *out = calloc(rows + 1, len + 1);
+    if (!raw || !*out) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: out of memory reading '%s'", path, name);
+        goto err;
+    }
+    if (rows) REGIA_NC(nc_get_var_text(ncid, v.vid, raw));
+    for (size_t r = 0; r < rows; r++) {
+        char *o = *out + r * (len + 1);
+        memcpy(o, raw + r * len, len);
+        o[len] = 0;
+        for (size_t k = strlen(o); k > 0 && (o[k - 1] == ' ' || o[k - 1] == '\r' || o[k - 1] == '\n'); k--) o[k - 1] = 0;
+    }
+err:
+    free(raw);
+    return st;
+}
+
+static void att_text(int ncid, int vid, const char *name, char *buf, size_t cap)
+{
+    size_t len = 0;
+    nc_type t;
+    buf[0] = 0;
+    if (nc_inq_att(ncid, vid, name, &t, &len) != NC_NOERR || t != NC_CHAR || len >= cap) return;
+    if (nc_get_att_text(ncid, vid, name, buf) != NC_NOERR) len = 0;
+    buf[len] = 0;
+}
+
+static double att_num(int ncid, int vid, const char *name)
+{
+    size_t len = 0;
+    nc_type t;
+    double v = NAN;
+    if (nc_inq_att(ncid, vid, name, &t, &len) != NC_NOERR || len != 1 || t == NC_CHAR || t == NC_STRING) return NAN;
+    if (nc_get_att_double(ncid, vid, name, &v) != NC_NOERR) return NAN;
+    return v;
+}
+
+regia_status_t sp_sum_read(sp_sum_t *s, const char *path)
+{
+    regia_status_t st = REGIA_OK;
+    int ncid = -1;
+    memset(s, 0, sizeof *s);
+    s->path = path;
+    s->far = NAN;
+    {
+        int rc = nc_open(path, NC_NOWRITE, &ncid);
+        if (rc != NC_NOERR) {
+            ncid = -1;
+            st = REGIA_FAIL(REGIA_ERR_IO, "%s: cannot open the sensors summary: %s", path, nc_strerror(rc));
+            goto err;
+        }
+    }
+    REGIA_TRY(regia_ncin_dim(ncid, path, "structure", 1, &s->S, NULL));
+    REGIA_TRY(regia_ncin_dim(ncid, path, "day", 1, &s->D, NULL));
+    REGIA_TRY(regia_ncin_dim(ncid, path, "mode", 1, &s->M, NULL));
+    REGIA_TRY(regia_ncin_dim(ncid, path, "return_period", 1, &s->R, NULL));
+    REGIA_TRY(regia_ncin_dim(ncid, path, "name_strlen", 1, &s->L, NULL));
+    REGIA_TRY(regia_ncin_dim(ncid, path, "reason_strlen", 1, &s->RL, NULL));
+    const size_t S = s->S, D = s->D, M = s->M, R = s->R;
+    REGIA_TRY(rd_text(ncid, path, "structure_name", "structure,name_strlen", S, s->L, &s->name));
+    if (regia_ncin_has_var(ncid, "structure_kind", NULL)) {
+        REGIA_TRY(rd_text(ncid, path, "structure_kind", "structure,name_strlen", S, s->L, &s->kind));
+    } else {
+        s->kind = calloc(S + 1, s->L + 1); /* outputs written before structure_kind */
+        if (!s->kind) {
+            st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: out of memory", path);
+            goto err;
+        }
+    }
+    if (regia_ncin_has_var(ncid, "lat", NULL) && regia_ncin_has_var(ncid, "lon", NULL)) {
+        REGIA_TRY(rd_num(ncid, path, "lat", "structure", S, &s->lat));
+        REGIA_TRY(rd_num(ncid, path, "lon", "structure", S, &s->lon));
+    }
+    REGIA_TRY(rd_num(ncid, path, "day", "day", D, &s->day));
+    REGIA_TRY(rd_num(ncid, path, "air_temperature", "structure,day", S * D, &s->temp));
+    REGIA_TRY(rd_num(ncid, path, "novelty_score", "structure,day", S * D, &s->nov));
+    REGIA_TRY(rd_num(ncid, path, "peak_acceleration", "structure,day", S * D, &s->peak));
+    REGIA_TRY(rd_int(ncid, path, "alert_level", "structure,day", S * D, &s->alert));
+    REGIA_TRY(rd_text(ncid, path, "alert_reason", "structure,day,reason_strlen", S * D, s->RL, &s->reason));
+    REGIA_TRY(rd_num(ncid, path, "modal_frequency", "structure,day,mode", S * D * M, &s->freq));
+    REGIA_TRY(rd_num(ncid, path, "damping_ratio", "structure,day,mode", S * D * M, &s->damp));
+    REGIA_TRY(rd_num(ncid, path, "track_frequency", "structure,mode", S * M, &s->trackf));
+    REGIA_TRY(rd_num(ncid, path, "novelty_threshold", "structure", S, &s->thr));
+    REGIA_TRY(rd_int(ncid, path, "novelty_features", "structure", S, &s->nfeat));
+    REGIA_TRY(rd_int(ncid, path, "gev_status", "structure", S, &s->gev_status));
+    REGIA_TRY(rd_num(ncid, path, "return_period", "return_period", R, &s->rp));
+    REGIA_TRY(rd_num(ncid, path, "return_level", "structure,return_period", S * R, &s->rl));
+    REGIA_TRY(rd_num(ncid, path, "return_level_lower", "structure,return_period", S * R, &s->rl_lo));
+    REGIA_TRY(rd_num(ncid, path, "return_level_upper", "structure,return_period", S * R, &s->rl_hi));
+    s->gev = malloc(sizeof(double) * (3 * S + 1));
+    if (!s->gev) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: out of memory", path);
+        goto err;
+    }
+    {
+        const char *gn[3] = {"gev_location", "gev_scale", "gev_shape"};
+        for (int k = 0; k < 3; k++) {
+            double *g = NULL;
+            REGIA_TRY(rd_num(ncid, path, gn[k], "structure", S, &g));
+            for (size_t i = 0; i < S; i++) s->gev[i * 3 + k] = g[i];
+            free(g);
+        }
+    }
+    /* alert_level's _FillValue (-1) reads as -1; any other value out of 0..2 is none */
+    for (size_t k = 0; k < S * D; k++)
+        if (s->alert[k] < 0 || s->alert[k] > 2) s->alert[k] = -1;
+    {
+        double td = att_num(ncid, NC_GLOBAL, "training_days");
+        s->training_days = isfinite(td) && td > 0 && td < 1e6 ? (int)td : 0;
+        int vid;
+        if (regia_ncin_has_var(ncid, "novelty_threshold", &vid)) s->far = att_num(ncid, vid, "false_alarm_rate");
+        att_text(ncid, NC_GLOBAL, "novelty_model", s->model, sizeof s->model);
+    }
+err:
+    if (ncid >= 0) nc_close(ncid);
+    return st;
+}
+
+void sp_sum_free(sp_sum_t *s)
+{
+    void *p[] = {s->name, s->kind, s->lat, s->lon, s->day, s->temp, s->nov, s->peak, s->alert, s->reason, s->freq,
+                 s->damp, s->trackf, s->thr, s->nfeat, s->gev, s->gev_status, s->rp, s->rl, s->rl_lo, s->rl_hi};
+    for (size_t k = 0; k < sizeof p / sizeof *p; k++) free(p[k]);
+    memset(s, 0, sizeof *s);
+}
+
+regia_status_t sp_det_open(sp_det_t *d, const char *path)
+{
+    regia_status_t st = REGIA_OK;
+    memset(d, 0, sizeof *d);
+    d->ncid = -1;
+    d->path = path;
+    if (!path) return REGIA_OK;
+    {
+        int rc = nc_open(path, NC_NOWRITE, &d->ncid);
+        if (rc != NC_NOERR) {
+            d->ncid = -1;
+            st = REGIA_FAIL(REGIA_ERR_IO, "%s: cannot open the sensors detail: %s", path, nc_strerror(rc));
+            goto err;
+        }
+    }
+    REGIA_TRY(regia_ncin_dim(d->ncid, path, "structure", 1, &d->S, NULL));
+    REGIA_TRY(regia_ncin_dim(d->ncid, path, "record", 1, &d->NR, NULL));
+    REGIA_TRY(regia_ncin_dim(d->ncid, path, "mode_slot", 1, &d->K, NULL));
+    REGIA_TRY(regia_ncin_dim(d->ncid, path, "frequency", 1, &d->NF, NULL));
+    REGIA_TRY(regia_ncin_dim(d->ncid, path, "pole", 1, &d->P, NULL));
+    REGIA_TRY(regia_ncin_dim(d->ncid, path, "name_strlen", 1, &d->L, NULL));
+    REGIA_TRY(rd_text(d->ncid, path, "structure_name", "structure,name_strlen", d->S, d->L, &d->name));
+    REGIA_TRY(rd_int(d->ncid, path, "record_structure", "record", d->NR, &d->rs));
+    d->rec_len = att_num(d->ncid, NC_GLOBAL, "record_length_s");
+    if (!isfinite(d->rec_len) || d->rec_len < 0) d->rec_len = 0;
+    {
+        int o[4] = {0, 0, 0, 0};
+        size_t len = 0;
+        nc_type t;
+        if (nc_inq_att(d->ncid, NC_GLOBAL, "ssi_block_rows_orders", &t, &len) == NC_NOERR && len == 4 && t == NC_INT &&
+            nc_get_att_int(d->ncid, NC_GLOBAL, "ssi_block_rows_orders", o) == NC_NOERR)
+            d->ord_max = o[2];
+    }
+err:
+    if (st) sp_det_close(d);
+    return st;
+}
+
+void sp_det_close(sp_det_t *d)
+{
+    if (d->ncid >= 0) nc_close(d->ncid);
+    free(d->name);
+    free(d->rs);
+    d->name = NULL;
+    d->rs = NULL;
+    d->ncid = -1;
+}
+
+int sp_det_find(const sp_det_t *d, const char *name)
+{
+    if (d->ncid < 0) return -1;
+    for (size_t i = 0; i < d->S; i++)
+        if (!strcmp(d->name + i * (d->L + 1), name)) return (int)i;
+    return -1;
+}
+
+/* Rows [r0, r0 + n) of a (record[, X]) variable with `inner` values per row. */
+static regia_status_t rd_rows(const sp_det_t *d, const char *name, const char *layout, size_t r0, size_t n,
+                              size_t inner, int as_int, void *out)
+{
+    regia_status_t st = REGIA_OK;
+    regia_ncin_var_t v;
+    REGIA_TRY(regia_ncin_check_var(d->ncid, d->path, name, REGIA_NCIN_NUMERIC, layout, &v));
+    if (v.len[0] < r0 + n || (v.ndims > 1 && v.len[1] != inner)) {
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: variable '%s' is shorter than the structure's records %zu..%zu",
+                        d->path, name, r0, r0 + n);
+        goto err;
+    }
+    size_t start[2] = {r0, 0}, count[2] = {n, inner};
+    if (as_int) REGIA_NC(nc_get_vara_int(d->ncid, v.vid, start, count, out));
+    else REGIA_NC(nc_get_vara_double(d->ncid, v.vid, start, count, out));
+err:
+    return st;
+}
+
+regia_status_t sp_recs_read(const sp_det_t *d, int di, sp_recs_t *r)
+{
+    regia_status_t st = REGIA_OK;
+    memset(r, 0, sizeof *r);
+    size_t r0 = d->NR, r1 = 0;
+    for (size_t k = 0; k < d->NR; k++)
+        if (d->rs[k] == di) {
+            if (k < r0) r0 = k;
+            r1 = k + 1;
+        }
+    if (r1 == 0) return REGIA_OK;
+    const size_t n = r1 - r0, K = d->K;
+    r->r0 = r0;
+    r->n = n;
+    r->K = K;
+    r->t = malloc(sizeof(double) * n);
+    r->status = malloc(sizeof(int) * n);
+    r->temp = malloc(sizeof(double) * n);
+    r->nov = malloc(sizeof(double) * n);
+    r->mf = malloc(sizeof(double) * n * K);
+    r->mnum = malloc(sizeof(int) * n * K);
+    if (!r->t || !r->status || !r->temp || !r->nov || !r->mf || !r->mnum) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: out of memory reading %zu records", d->path, n);
+        goto err;
+    }
+    REGIA_TRY(rd_rows(d, "record_time", "record", r0, n, 1, 0, r->t));
+    REGIA_TRY(rd_rows(d, "record_status", "record", r0, n, 1, 1, r->status));
+    REGIA_TRY(rd_rows(d, "record_temperature", "record", r0, n, 1, 0, r->temp));
+    REGIA_TRY(rd_rows(d, "novelty", "record", r0, n, 1, 0, r->nov));
+    REGIA_TRY(rd_rows(d, "mode_frequency", "record,mode_slot", r0, n, K, 0, r->mf));
+    REGIA_TRY(rd_rows(d, "mode_number", "record,mode_slot", r0, n, K, 1, r->mnum));
+    for (size_t k = 0; k < n; k++) r->t[k] = (r->t[k] + 0.5 * d->rec_len) / 86400.0;
+    /* records belonging to another structure inside the range (never in a regia detail) */
+    for (size_t k = 0; k < n; k++)
+        if (d->rs[r0 + k] != di) r->status[k] = -1;
+err:
+    if (st) sp_recs_free(r);
+    return st;
+}
+
+void sp_recs_free(sp_recs_t *r)
+{
+    free(r->t);
+    free(r->status);
+    free(r->temp);
+    free(r->nov);
+    free(r->mf);
+    free(r->mnum);
+    memset(r, 0, sizeof *r);
+}
+
+regia_status_t sp_det_row(const sp_det_t *d, const char *name, size_t rec, size_t n, double *out)
+{
+    regia_status_t st = REGIA_OK;
+    regia_ncin_var_t v;
+    REGIA_TRY(regia_ncin_check_var(d->ncid, d->path, name, REGIA_NCIN_NUMERIC,
+                                   "record,frequency|record,pole|structure,frequency", &v));
+    if (v.len[0] <= rec || v.len[1] != n) {
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: variable '%s' has no row %zu of %zu values", d->path, name, rec, n);
+        goto err;
+    }
+    size_t start[2] = {rec, 0}, count[2] = {1, n};
+    REGIA_NC(nc_get_vara_double(d->ncid, v.vid, start, count, out));
+err:
+    return st;
+}
