@@ -97,6 +97,9 @@ const regia_domain_t regia_domain_sensors = {
     .report = sn_report,
     .manifest = sn_manifest,
     .release = sn_release,
+    .products = sn_products,      /* summary.csv and figures: sensors_products.c */
+    .item_dim = "structure",      /* per-structure extracts (regia publish)      */
+    .region_var = "structure_name",
     .prestep = sn_prestep,
     .prestep_cpu_only = 1,
 };
