@@ -212,23 +212,35 @@ static regia_status_t fig_capacity(const wlp_t *d, regia_products_t *p, const si
                      "allocation level%s", nall > ng ? " (the areas needing most)" : "");
         else
             snprintf(ptitle, sizeof ptitle, "Spare weekly slots an area could give up and still meet its targets");
-        regia_axes_t ax = {.title = ptitle, .xlabel = "guarantee area (district or ASL code)",
+        regia_axes_t ax = {.title = ptitle, .xlabel = "guarantee area (district, or ASL for services guaranteed per ASL)",
                            .ylabel = panel == 0 ? "extra slots per week" : "spare slots per week",
                            .xmin = -0.6, .xmax = ng ? (double)ng - 0.4 : 0.4, .ymin = 0,
-                           .ymax = vmax > 0 ? vmax * 1.25 + 0.5 : 1};
+                           .ymax = vmax > 0 ? vmax * 1.35 + 0.5 : 1};
         REGIA_TRY(regia_fig_panel(fig, panel, &ax));
-        double bw = 0.8 / (double)(nsvc ? nsvc : 1);
+        /* in each area only the services guaranteed there, side by side, centred */
+        size_t per[MAX_GROUPS] = {0}, slot[MAX_GROUPS][MAX_LINES];
+        for (size_t i = 0; i < ng; i++)
+            for (size_t k = 0; k < nsvc; k++)
+                slot[i][k] = isnan(v[wlp_sa(d, svc[k], g[i].i)]) ? (size_t)-1 : per[i]++;
         for (size_t k = 0; k < nsvc; k++) {
-            double x[MAX_GROUPS], y[MAX_GROUPS];
+            double x[MAX_GROUPS], y[MAX_GROUPS], bw = 0.8;
+            size_t nb = 0;
             for (size_t i = 0; i < ng; i++) {
-                x[i] = (double)i + ((double)k - ((double)nsvc - 1) / 2.0) * bw;
-                y[i] = v[wlp_sa(d, svc[k], g[i].i)];
+                if (slot[i][k] == (size_t)-1) continue;
+                double w = 0.8 / (double)per[i];
+                if (w < bw) bw = w;
+                x[nb] = (double)i + ((double)slot[i][k] - ((double)per[i] - 1) / 2.0) * w;
+                y[nb++] = v[wlp_sa(d, svc[k], g[i].i)];
             }
             snprintf(label[k], sizeof label[k], "%s %.40s", d->s_code[svc[k]], d->s_name[svc[k]]);
-            REGIA_TRY(regia_fig_bars(fig, x, y, ng, bw * 0.9, panel == 0 ? label[k] : NULL, LINE_COLORS[k]));
+            REGIA_TRY(regia_fig_bars(fig, x, y, nb, bw * 0.9, panel == 0 ? label[k] : NULL, LINE_COLORS[k]));
         }
-        for (size_t i = 0; i < ng; i++)
-            REGIA_TRY(regia_fig_text(fig, (double)i - 0.3, vmax > 0 ? vmax * 1.12 + 0.3 : 0.8, d->a_code[g[i].i]));
+        double ytop = vmax > 0 ? vmax * 1.35 + 0.5 : 1;
+        for (size_t i = 0; i < ng; i++) {
+            char an[WLP_STR];
+            REGIA_TRY(regia_fig_text(fig, (double)i - 0.4, ytop * 0.93, d->a_code[g[i].i]));
+            if (ng <= 5) REGIA_TRY(regia_fig_text(fig, (double)i - 0.4, ytop * 0.86, short_name(d->a_name[g[i].i], 20, an)));
+        }
         if (vmax == 0) {
             char msg[96];
             snprintf(msg, sizeof msg, "no %s slots in any area", what[panel]);
