@@ -117,5 +117,6 @@ int regia_cmd_ingest(regia_ctx_t *ctx, int argc, char **argv);
 int regia_cmd_submit(regia_ctx_t *ctx, int argc, char **argv);
 int regia_cmd_stage(regia_ctx_t *ctx, int argc, char **argv);
 int regia_cmd_modal(regia_ctx_t *ctx, int argc, char **argv); /* cmd_modal.c */
+int regia_cmd_publish(regia_ctx_t *ctx, int argc, char **argv); /* cmd_publish.c */
 
 #endif

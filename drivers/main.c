@@ -19,6 +19,7 @@ static const command_t commands[] = {
     {"ingest", regia_cmd_ingest, "convert raw CSV to analysis-ready NetCDF (ingest env, ingest waitlist)"},
     {"submit", regia_cmd_submit, "write the sbatch script(s) of a job file and submit them (SLURM)"},
     {"modal", regia_cmd_modal, "modes of one record (.npy, CSV, sensor store, miniSEED) by SSI and FDD"},
+    {"publish", regia_cmd_publish, "publish outputs as a STAC catalog with web pages, extracts and checksums"},
     {"stage", regia_cmd_stage, "copy a finished job's outputs to [slurm] stage_to, checked by SHA-256"},
     {"quicklook", regia_cmd_quicklook, "make a run's products (summary CSV, figures) again from its output"},
     {NULL, NULL, NULL},
