@@ -623,6 +623,7 @@ static regia_status_t write_manifest(regia_run_t *run, void *self, const regia_a
     regia_manifest_timing(m, "read", run->t_read);
     regia_manifest_timing(m, "compute", run->t_comp);
     regia_manifest_timing(m, "write", run->t_write);
+    if (pr->made) regia_manifest_timing(m, "products", pr->seconds);
     if (!st) st = regia_manifest_write(m, mpath);
     regia_manifest_free(m);
     return st;
@@ -669,9 +670,10 @@ static regia_status_t make_products(regia_run_t *run, regia_products_run_t *pr, 
     st = regia_products_make(pr, run->dom, run->tmp_path, regia_file_name(run->output), tmp_dir, final_dir,
                              (int)regia_job_int(run->job, "job", "quicklook_max"), &run->ctx->log, run->n_extra, ep,
                              er);
+    pr->seconds = regia_now() - t;
     if (!st)
         regia_info(&run->ctx->log, "products: %d file%s for %s (%.1f s)", pr->n, pr->n == 1 ? "" : "s",
-                   regia_file_name(final_dir), regia_now() - t);
+                   regia_file_name(final_dir), pr->seconds);
     return st;
 }
 
@@ -895,8 +897,8 @@ int regia_run_domain(const regia_domain_t *dom, regia_ctx_t *ctx, int argc, char
     MPI_Bcast(run.created, sizeof run.created, MPI_CHAR, 0, ctx->comm);
     if ((st = regia_agree(ctx, write_output(&run, self)))) goto done;
     if ((st = regia_agree(ctx, write_extras(&run, self, ax, token)))) goto done;
-    if ((st = regia_agree(ctx, make_products(&run, &prod, token)))) goto done;
     run.t_write = regia_now() - run.t0 - run.t_read - run.t_comp;
+    if ((st = regia_agree(ctx, make_products(&run, &prod, token)))) goto done;
     /* the manifest, then the output and the manifest under their final names */
     regia_sibling_path(run.output, ".manifest.json", mpath, sizeof mpath);
     st = regia_atomic_begin_as(&at_m, mpath, token);
@@ -929,8 +931,12 @@ int regia_run_domain(const regia_domain_t *dom, regia_ctx_t *ctx, int argc, char
         size_t n = 0;
         for (int i = 0; i < run.n_extra && n < sizeof extras; i++)
             n += (size_t)snprintf(extras + n, sizeof extras - n, ", %s", run.extra[i].path);
-        regia_info(&ctx->log, "wrote %s%s and %s in %.1f s (read %.1f, compute %.1f, write %.1f)", run.output, extras,
-                   mpath, regia_now() - run.t0, run.t_read, run.t_comp, run.t_write);
+        if (prod.made && n < sizeof extras)
+            n += (size_t)snprintf(extras + n, sizeof extras - n, ", %.900s/", prod.final_dir);
+        char pt[48] = "";
+        if (prod.made) snprintf(pt, sizeof pt, ", products %.1f", prod.seconds);
+        regia_info(&ctx->log, "wrote %s%s and %s in %.1f s (read %.1f, compute %.1f, write %.1f%s)", run.output,
+                   extras, mpath, regia_now() - run.t0, run.t_read, run.t_comp, run.t_write, pt);
     }
     if (ctx->rank == 0 && run.ckpt && regia_ckpt_remove(run.ckpt_dir, run.fingerprint) != REGIA_OK)
         regia_warn(&ctx->log, "%s", regia_error_msg());
