@@ -26,6 +26,7 @@ typedef struct {
     regia_product_file_t *files;
     int made;              /* the hook ran and its files are in dir                          */
     int remove_old;        /* products disabled: an older final_dir is removed at commit     */
+    double seconds;        /* time the hook took (manifest timings "products")               */
 } regia_products_run_t;
 
 /* The caption of every figure, from the output's global attributes: its acknowledgement
