@@ -90,51 +90,88 @@ static int by_key_desc(const void *x, const void *y)
 
 /* ---- compliance overview --------------------------------------------------------------------- */
 
+/* The shares of the compliance overview: weekly (the last COMPLIANCE_WEEKS complete weeks)
+ * or, when disclosure control left more monthly shares than weekly ones (small areas),
+ * monthly (the complete months up to the last complete week).  x: the period's first
+ * Monday; share[(k * WLP_CLASSES + c) * n + i] for the k-th drawn service. */
+typedef struct {
+    int monthly;
+    size_t n;
+    double *x, *share;
+} comp_series_t;
+
+static regia_status_t comp_series(const wlp_t *d, size_t top, const size_t *svc, size_t nsvc, comp_series_t *cs)
+{
+    long w1 = d->w_last >= 0 ? d->w_last : (long)d->nw - 1;
+    long w0 = w1 - COMPLIANCE_WEEKS + 1 < 0 ? 0 : w1 - COMPLIANCE_WEEKS + 1;
+    long m1 = d->m_last, m0 = m1 - COMPLIANCE_WEEKS / 4 + 1 < 0 ? 0 : m1 - COMPLIANCE_WEEKS / 4 + 1;
+    size_t nw = w1 >= 0 ? (size_t)(w1 - w0 + 1) : 0, nm = m1 >= 0 ? (size_t)(m1 - m0 + 1) : 0, pw = 0, pm = 0;
+    for (size_t k = 0; k < nsvc; k++)
+        for (size_t c = 0; c < WLP_CLASSES; c++) {
+            size_t sac = wlp_sac(d, svc[k], top, c);
+            for (size_t i = 0; i < nw; i++) pw += !isnan(d->share_w[sac * d->nw + (size_t)w0 + i]);
+            for (size_t i = 0; i < nm; i++) pm += !isnan(d->share_m[sac * d->nm + (size_t)m0 + i]);
+        }
+    cs->monthly = pm > pw;
+    cs->n = cs->monthly ? nm : nw;
+    size_t n = cs->n ? cs->n : 1;
+    cs->x = malloc(n * sizeof *cs->x);
+    cs->share = malloc(n * nsvc * WLP_CLASSES * sizeof *cs->share);
+    if (!cs->x || !cs->share) return REGIA_FAIL(REGIA_ERR_NOMEM, "compliance figure: no memory");
+    for (size_t i = 0; i < cs->n; i++) {
+        if (!cs->monthly) {
+            cs->x[i] = d->w_start[w0 + (long)i];
+            continue;
+        }
+        cs->x[i] = NAN;
+        for (size_t w = 0; w < d->nw && isnan(cs->x[i]); w++)
+            if ((long)d->w_month[w] == m0 + (long)i) cs->x[i] = d->w_start[w];
+    }
+    for (size_t k = 0; k < nsvc; k++)
+        for (size_t c = 0; c < WLP_CLASSES; c++) {
+            size_t sac = wlp_sac(d, svc[k], top, c);
+            for (size_t i = 0; i < cs->n; i++)
+                cs->share[(k * WLP_CLASSES + c) * cs->n + i] =
+                    cs->monthly ? d->share_m[sac * d->nm + (size_t)m0 + i] : d->share_w[sac * d->nw + (size_t)w0 + i];
+        }
+    return REGIA_OK;
+}
+
 static regia_status_t fig_compliance(const wlp_t *d, regia_products_t *p, const size_t *svc, size_t nsvc)
 {
     regia_status_t st = REGIA_OK;
     regia_fig_t *fig = NULL;
-    double *x = NULL, *y = NULL;
+    comp_series_t cs = {0};
     size_t top = 0;
     for (size_t a = 0; a < d->na; a++)
         if (d->a_level[a] > d->a_level[top]) top = a;
-    long w1 = d->w_last >= 0 ? d->w_last : (long)d->nw - 1;
-    long w0 = w1 - COMPLIANCE_WEEKS + 1 < 0 ? 0 : w1 - COMPLIANCE_WEEKS + 1;
-    size_t n = (size_t)(w1 - w0 + 1);
-    char title[512], ptitle[WLP_CLASSES][256], label[MAX_LINES][160], tl[64], ylabel[64];
-    x = malloc(n * sizeof *x);
-    y = malloc(n * sizeof *y);
-    if (!x || !y) {
-        st = REGIA_FAIL(REGIA_ERR_NOMEM, "compliance figure: no memory");
-        goto err;
-    }
-    for (size_t i = 0; i < n; i++) x[i] = d->w_start[w0 + (long)i];
+    char title[512], ptitle[WLP_CLASSES][256], label[MAX_LINES][160], tl[64], an[WLP_STR];
+    REGIA_TRY(comp_series(d, top, svc, nsvc, &cs));
+    const char *per = cs.monthly ? "month" : "week";
+    double x0 = cs.n ? cs.x[0] : d->as_of_day - 7, x1 = cs.n ? cs.x[cs.n - 1] : d->as_of_day;
     REGIA_TRY(regia_fig_begin(&fig, WLP_CLASSES, 1200, 1500, p->caption));
-    snprintf(ylabel, sizeof ylabel, "booked within limit (%%)");
     for (size_t c = 0; c < WLP_CLASSES; c++) {
         if (c == 0)
-            snprintf(ptitle[c], sizeof ptitle[c], "Ex ante compliance by week, %s (clock start: %s); class %s",
-                     d->a_name[top], d->clock_start[0] ? d->clock_start : "?", CLASS_LONG[c]);
+            snprintf(ptitle[c], sizeof ptitle[c], "Ex ante compliance by %s, %s (clock start: %s); class %s", per,
+                     short_name(d->a_name[top], 26, an), d->clock_start[0] ? d->clock_start : "?", CLASS_LONG[c]);
         else
             snprintf(ptitle[c], sizeof ptitle[c], "Class %s", CLASS_LONG[c]);
-        regia_axes_t ax = {.title = ptitle[c], .xlabel = c + 1 == WLP_CLASSES ? "week (Monday)" : "",
-                           .ylabel = ylabel, .x_is_date = 1, .xmin = x[0] - 3, .xmax = x[n - 1] + 3, .ymin = 0,
-                           .ymax = 105};
+        regia_axes_t ax = {.title = ptitle[c],
+                           .xlabel = c + 1 == WLP_CLASSES ? (cs.monthly ? "month (its first Monday)" : "week (Monday)") : "",
+                           .ylabel = "booked within limit (%)", .x_is_date = 1, .xmin = x0 - 3,
+                           .xmax = x1 + (cs.monthly ? 10 : 3), .ymin = 0, .ymax = 105};
         REGIA_TRY(regia_fig_panel(fig, (int)c, &ax));
-        size_t shown = 0;
+        size_t shown = 0, ntgt = 0;
         double tgt_drawn[MAX_LINES];
-        size_t ntgt = 0;
         for (size_t k = 0; k < nsvc; k++) {
-            size_t s = svc[k], base = wlp_sac(d, s, top, c) * d->nw;
+            size_t s = svc[k];
+            const double *y = cs.share + (k * WLP_CLASSES + c) * cs.n;
             size_t any = 0;
-            for (size_t i = 0; i < n; i++) {
-                y[i] = d->share_w[base + (size_t)w0 + i];
-                any += !isnan(y[i]);
-            }
+            for (size_t i = 0; i < cs.n; i++) any += !isnan(y[i]);
             snprintf(label[k], sizeof label[k], "%s %.40s", d->s_code[s], d->s_name[s]);
             if (any) {
-                REGIA_TRY(regia_fig_line(fig, x, y, n, NULL, LINE_COLORS[k], REGIA_LINE_SOLID));
-                REGIA_TRY(regia_fig_points(fig, x, y, n, label[k], LINE_COLORS[k]));
+                REGIA_TRY(regia_fig_line(fig, cs.x, y, cs.n, NULL, LINE_COLORS[k], REGIA_LINE_SOLID));
+                REGIA_TRY(regia_fig_points(fig, cs.x, y, cs.n, label[k], LINE_COLORS[k]));
                 shown++;
             }
             double tgt = d->target[s * d->nc + c];
@@ -148,19 +185,19 @@ static regia_status_t fig_compliance(const wlp_t *d, regia_products_t *p, const 
         }
         if (!shown) {
             char msg[160];
-            if (isnan(d->k)) snprintf(msg, sizeof msg, "no published weekly share (no request, or suppressed)");
+            if (isnan(d->k)) snprintf(msg, sizeof msg, "no published %sly share (no request, or suppressed)", per);
             else
-                snprintf(msg, sizeof msg, "no published weekly share (no request, or suppressed by disclosure "
-                         "control, k = %g)", d->k);
-            REGIA_TRY(regia_fig_text(fig, x[0] + (x[n - 1] - x[0]) * 0.05, 50, msg));
+                snprintf(msg, sizeof msg, "no published %sly share (no request, or suppressed by disclosure "
+                         "control, k = %g)", per, d->k);
+            REGIA_TRY(regia_fig_text(fig, x0 + (x1 - x0) * 0.05, 50, msg));
         }
     }
-    snprintf(title, sizeof title, "Ex ante compliance by class and week, %s", d->a_name[top]);
+    snprintf(title, sizeof title, "Ex ante compliance by class and %s, %s", per, d->a_name[top]);
     REGIA_TRY(save(fig, p, "compliance", title));
 err:
     regia_fig_free(fig);
-    free(x);
-    free(y);
+    free(cs.x);
+    free(cs.share);
     return st;
 }
 
