@@ -94,7 +94,7 @@ static int submit_domain_of(const char *path, submit_domain_t *d)
 {
     const regia_domain_t *dom = regia_domain_of_jobfile(path);
     if (!dom) return -1;
-    *d = (submit_domain_t){dom->name, dom->schema, dom->prestep, dom->prestep_cpu_only};
+    *d = (submit_domain_t){dom->name, regia_domain_schema(dom), dom->prestep, dom->prestep_cpu_only};
     return 0;
 }
 
