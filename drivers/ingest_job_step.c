@@ -29,7 +29,7 @@ int regia_ingest_job_prestep(const regia_job_t *job, const char *section, const 
         return -1;
     }
     regia_job_t *ing = NULL;
-    if (regia_job_load(ij, dom->schema, MPI_COMM_SELF, &ing) != REGIA_OK) return -1;
+    if (regia_job_load(ij, regia_domain_schema(dom), MPI_COMM_SELF, &ing) != REGIA_OK) return -1;
     const char *made = regia_job_path(ing, "job", "output"), *input = regia_job_path(job, input_section, input_key);
     char a[PATH_MAX], b[PATH_MAX];
     /* the same file? compare the resolved directories and names (the output need not exist yet) */
