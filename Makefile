@@ -87,6 +87,7 @@ deps-test:
 	@scripts/install-deps.sh test
 	@scripts/install-cf-checker.sh
 	@scripts/install-peers.sh
+	@scripts/install-stac-validator.sh
 deps-bench:
 	@scripts/install-deps.sh bench
 
