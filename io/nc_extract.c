@@ -454,11 +454,18 @@ static int find_axis(int ncid, int dimid, const char *standard_name, const char 
 static int axis_range(const ex_t *e, int varid, double *lo, double *hi)
 {
     double fill = NAN;
+    nc_type t = NC_DOUBLE;
+    char text[40];
     int got = 0, has_fill = nc_get_att_double(e->in, varid, "_FillValue", &fill) == NC_NOERR;
+    nc_inq_vartype(e->in, varid, &t);
     for (size_t i = 0; i < e->n; i++) {
         double x;
         size_t at = e->items[i];
         if (nc_get_var1_double(e->in, varid, &at, &x) || isnan(x) || (has_fill && x == fill)) continue;
+        if (t == NC_FLOAT) { /* the float's decimal value (9.08f: 9.08), as a reader sees it */
+            regia_nc_shortest(x, 1, text, sizeof text);
+            x = strtod(text, NULL);
+        }
         if (!got || x < *lo) *lo = x;
         if (!got || x > *hi) *hi = x;
         got = 1;

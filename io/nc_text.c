@@ -102,6 +102,15 @@ err:
     return st;
 }
 
+void regia_nc_shortest(double x, int single, char *buf, size_t cap)
+{
+    for (int p = 1; p <= 17; p++) {
+        snprintf(buf, cap, "%.*g", p, x);
+        double y = strtod(buf, NULL);
+        if (single ? (float)y == (float)x : y == x) return;
+    }
+}
+
 void regia_nc_names(int ncid, char what, char *buf, size_t cap)
 {
     int n = 0, *ids = NULL;

@@ -19,6 +19,10 @@ int regia_nc_is_text(int ncid, int varid, int dimid);
 regia_status_t regia_nc_read_text(int ncid, int varid, int dimid, const char *file, char ***out, size_t *n);
 void regia_nc_text_free(char **s, size_t n);
 
+/* The shortest decimal text of x that reads back as the same value (as a float when
+ * single: 9.08f is "9.08", not "9.07999992370605"). */
+void regia_nc_shortest(double x, int single, char *buf, size_t cap);
+
 /* "a, b, c": the names of the root group's dimensions (what = 'd') or variables ('v') of
  * ncid, for messages that say what the file has. */
 void regia_nc_names(int ncid, char what, char *buf, size_t cap);

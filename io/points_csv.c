@@ -47,16 +47,6 @@ static double default_fill(nc_type t)
     }
 }
 
-/* The shortest decimal text that reads back as x (as a float when single). */
-static void shortest(double x, int single, char *buf, size_t cap)
-{
-    for (int p = 1; p <= 17; p++) {
-        snprintf(buf, cap, "%.*g", p, x);
-        double y = strtod(buf, NULL);
-        if (single ? (float)y == (float)x : y == x) return;
-    }
-}
-
 static int missing(const column_t *c, double x)
 {
     return isnan(x) || (c->has_fill && x == c->fill) || (c->has_missing && x == c->missing);
@@ -209,8 +199,8 @@ regia_status_t regia_points_csv(const char *nc_path, const char *dim, const char
         if (!missing(clon, clon->num[i]) && !missing(clat, clat->num[i]))
         {
             char x[40], y[40];
-            shortest(clon->num[i], clon->single, x, sizeof x);
-            shortest(clat->num[i], clat->single, y, sizeof y);
+            regia_nc_shortest(clon->num[i], clon->single, x, sizeof x);
+            regia_nc_shortest(clat->num[i], clat->single, y, sizeof y);
             snprintf(wkt, sizeof wkt, "POINT (%s %s)", x, y);
         }
         regia_table_str(t, wkt);
@@ -221,7 +211,7 @@ regia_status_t regia_points_csv(const char *nc_path, const char *dim, const char
             else if (c->integer) regia_table_int(t, (long long)c->num[i]);
             else {
                 char num[40];
-                shortest(c->num[i], c->single, num, sizeof num);
+                regia_nc_shortest(c->num[i], c->single, num, sizeof num);
                 regia_table_str(t, num);
             }
         }
