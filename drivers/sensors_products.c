@@ -170,7 +170,11 @@ static regia_status_t write_csv(regia_products_t *p, const sp_sum_t *s, const sp
             regia_table_int(t, x->red_days);
             regia_table_int(t, x->yellow_days);
             for (int k = 0; k < 3; k++) regia_table_num(t, s->gev[i * 3 + (size_t)k], -1);
-            regia_table_int(t, s->gev_status[i]);
+            {
+                char gs[64];
+                sp_gev_status_name(s, s->gev_status[i], gs, sizeof gs);
+                regia_table_str(t, gs);
+            }
             for (size_t r = 0; r < s->R; r++) {
                 regia_table_num(t, s->rl[i * s->R + r], -1);
                 regia_table_num(t, s->rl_lo[i * s->R + r], -1);

@@ -33,6 +33,7 @@ typedef struct {
     int training_days;            /* global attribute (0: absent)                             */
     double far;                   /* novelty_threshold:false_alarm_rate (NaN: absent)         */
     char model[32];               /* global attribute novelty_model ("" absent)               */
+    char gev_meanings[256];       /* gev_status:flag_meanings (blank-separated, by value)     */
 } sp_sum_t;
 
 /* The detail (HDF5 by NetCDF-4), kept open: per-record tables are read for one
@@ -94,5 +95,8 @@ regia_status_t sp_fig_spectrum(regia_products_t *p, const sp_sum_t *s, const sp_
 static inline const char *sp_name(const sp_sum_t *s, size_t i) { return s->name + i * (s->L + 1); }
 static inline const char *sp_kind(const sp_sum_t *s, size_t i) { return s->kind + i * (s->L + 1); }
 const char *sp_level_name(int level);
+/* The name of GEV status v from gev_meanings ("ok", "too_few_values" ...) in buf; the
+ * number when the file names none. */
+void sp_gev_status_name(const sp_sum_t *s, int v, char *buf, size_t cap);
 
 #endif

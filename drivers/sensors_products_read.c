@@ -184,6 +184,8 @@ regia_status_t sp_sum_read(sp_sum_t *s, const char *path)
         int vid;
         if (regia_ncin_has_var(ncid, "novelty_threshold", &vid)) s->far = att_num(ncid, vid, "false_alarm_rate");
         att_text(ncid, NC_GLOBAL, "novelty_model", s->model, sizeof s->model);
+        if (regia_ncin_has_var(ncid, "gev_status", &vid))
+            att_text(ncid, vid, "flag_meanings", s->gev_meanings, sizeof s->gev_meanings);
     }
 err:
     if (ncid >= 0) nc_close(ncid);
@@ -338,4 +340,19 @@ regia_status_t sp_det_row(const sp_det_t *d, const char *name, size_t rec, size_
     REGIA_NC(nc_get_vara_double(d->ncid, v.vid, start, count, out));
 err:
     return st;
+}
+
+void sp_gev_status_name(const sp_sum_t *s, int v, char *buf, size_t cap)
+{
+    const char *w = s->gev_meanings;
+    for (int k = 0; v >= 0 && *w; k++) {
+        while (*w == ' ') w++;
+        size_t n = strcspn(w, " ");
+        if (k == v && n > 0) {
+            snprintf(buf, cap, "%.*s", (int)n, w);
+            return;
+        }
+        w += n;
+    }
+    snprintf(buf, cap, "%d", v);
 }
