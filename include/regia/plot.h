@@ -80,6 +80,9 @@ regia_status_t regia_fig_bars(regia_fig_t *fig, const double *x, const double *y
 regia_status_t regia_fig_scatter_scale(regia_fig_t *fig, const double *x, const double *y, const double *v,
                                        size_t n, double vmin, double vmax, const char *vlabel,
                                        const char *const *names);
+/* Label the current panel's x axis with names instead of numbers: labels[i] under x[i]
+ * (areas, provinces, classes), in two staggered rows when they would overlap. */
+regia_status_t regia_fig_xticks(regia_fig_t *fig, const double *x, const char *const *labels, size_t n);
 /* Text at data coordinates (x, y) of the current panel. */
 regia_status_t regia_fig_text(regia_fig_t *fig, double x, double y, const char *text);
 
