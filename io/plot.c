@@ -40,6 +40,9 @@ typedef struct {
     int set;
     regia_axes_t ax;
     char *title, *xlabel, *ylabel;
+    size_t n_ticks;      /* regia_fig_xticks: names under the x axis */
+    double *tick_x;
+    char **tick_label;
 } panel_t;
 
 struct regia_fig {
@@ -272,6 +275,36 @@ regia_status_t regia_fig_scatter_scale(regia_fig_t *fig, const double *x, const 
     return REGIA_OK;
 }
 
+static void ticks_free(panel_t *p)
+{
+    for (size_t i = 0; i < p->n_ticks; i++) free(p->tick_label[i]);
+    free(p->tick_label);
+    free(p->tick_x);
+    p->tick_label = NULL;
+    p->tick_x = NULL;
+    p->n_ticks = 0;
+}
+
+regia_status_t regia_fig_xticks(regia_fig_t *fig, const double *x, const char *const *labels, size_t n)
+{
+    if (!fig || (n > 0 && (!x || !labels)))
+        return REGIA_FAIL(REGIA_ERR_INVALID, "figure: regia_fig_xticks with a NULL argument");
+    panel_t *p = &fig->p[fig->cur];
+    ticks_free(p);
+    if (n == 0) return REGIA_OK;
+    if (!(p->tick_x = arr_dup(x, n)) || !(p->tick_label = calloc(n, sizeof *p->tick_label))) {
+        ticks_free(p);
+        return REGIA_FAIL(REGIA_ERR_NOMEM, "figure: out of memory copying x labels");
+    }
+    p->n_ticks = n;
+    for (size_t i = 0; i < n; i++)
+        if (!(p->tick_label[i] = text_dup(labels[i] ? labels[i] : ""))) {
+            ticks_free(p);
+            return REGIA_FAIL(REGIA_ERR_NOMEM, "figure: out of memory copying x labels");
+        }
+    return REGIA_OK;
+}
+
 regia_status_t regia_fig_text(regia_fig_t *fig, double x, double y, const char *text)
 {
     regia_status_t st;
@@ -292,6 +325,7 @@ void regia_fig_free(regia_fig_t *fig)
         free(fig->p[k].title);
         free(fig->p[k].xlabel);
         free(fig->p[k].ylabel);
+        ticks_free(&fig->p[k]);
     }
     free(fig->caption);
     free(fig);
@@ -555,7 +589,7 @@ static double draw_legend(const regia_fig_t *fig, int k)
     PLFLT lw = 0, lh = 0;
     plstyl(0, NULL, NULL);
     pllegend(&lw, &lh, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-             PL_POSITION_INSIDE | PL_POSITION_LEFT | PL_POSITION_TOP | PL_POSITION_VIEWPORT, 0.0, 0.0, 0.16, 0,
+             PL_POSITION_INSIDE | PL_POSITION_LEFT | PL_POSITION_TOP | PL_POSITION_VIEWPORT, 0.0, 0.0, 0.10, 0,
              COL_BASE + REGIA_C_GREY, 1, 0, 1, n, opt, 0.8, 0.85, 2.0, 0.0, tcol, (const char *const *)text, bcol,
              bpat, bscale, bwidth, lcol, lsty, lwidth, scol, sscale, snum, (const char *const *)sym);
     return lh;
@@ -658,6 +692,40 @@ static void date_axis(const double w[4], int grid)
     }
 }
 
+/* Names under the x axis (regia_fig_xticks), staggered in two rows when the widest does
+ * not fit between neighbouring ticks.  Returns the line the axis label goes on. */
+static double name_axis(const panel_t *p, const double w[4])
+{
+    PLFLT sx0, sx1, sy0, sy1, vx0, vx1, vy0, vy1, def, ch;
+    plgchr(&def, &ch);
+    plgspa(&sx0, &sx1, &sy0, &sy1);
+    plgvpd(&vx0, &vx1, &vy0, &vy1);
+    double mm_per_x = (vx1 - vx0) * (sx1 - sx0) / (w[1] - w[0]), gap = INFINITY, widest = 0;
+    size_t shown = 0;
+    for (size_t i = 0; i < p->n_ticks; i++) {
+        if (!(p->tick_x[i] >= w[0] && p->tick_x[i] <= w[1])) continue;
+        size_t chars = 0;
+        for (const unsigned char *c = (const unsigned char *)p->tick_label[i]; *c; c++) chars += (*c & 0xC0) != 0x80;
+        double len = 0.65 * ch * (double)chars; /* sans-serif: at most about 0.65 of the height per character */
+        if (len > widest) widest = len;
+        for (size_t j = 0; j < i; j++)
+            if (p->tick_x[j] >= w[0] && p->tick_x[j] <= w[1] && fabs(p->tick_x[i] - p->tick_x[j]) * mm_per_x < gap)
+                gap = fabs(p->tick_x[i] - p->tick_x[j]) * mm_per_x;
+        shown++;
+    }
+    int stagger = shown > 1 && widest > 0.9 * gap;
+    double tl = 0.018 * (w[3] - w[2]);
+    size_t r = 0;
+    for (size_t i = 0; i < p->n_ticks; i++) {
+        double x = p->tick_x[i];
+        if (!(x >= w[0] && x <= w[1])) continue;
+        double xs[2] = {x, x}, ys[2] = {w[2], w[2] + tl};
+        plline(2, xs, ys);
+        plmtex("b", stagger && (r++ % 2) ? 2.7 : 1.5, (x - w[0]) / (w[1] - w[0]), 0.5, p->tick_label[i]);
+    }
+    return stagger ? 4.2 : 3.0;
+}
+
 static void draw_panel(const regia_fig_t *fig, int k, const double vp[4], const double strip[2])
 {
     const panel_t *p = &fig->p[k];
@@ -666,7 +734,8 @@ static void draw_panel(const regia_fig_t *fig, int k, const double vp[4], const 
     map_aspect(fig, k, vp, w);
     plvpor(vp[0], vp[1], vp[2], vp[3]);
     plwind(w[0], w[1], w[2], w[3]);
-    const char *xopt = p->ax.x_is_date ? "bc" : "bcnst", *xg = p->ax.x_is_date ? "" : "g";
+    int named = p->n_ticks > 0;
+    const char *xopt = p->ax.x_is_date || named ? "bc" : "bcnst", *xg = p->ax.x_is_date || named ? "" : "g";
     int short_log = p->ax.ylog && w[3] - w[2] < 1.0;
     const char *yopt = !p->ax.ylog ? "bcnstv" : short_log ? "bcnstvo" : "bcnstvl", *yg = p->ax.ylog && !short_log ? "gl" : "g";
     if (short_log) plslabelfunc(log_label, NULL);
@@ -675,7 +744,7 @@ static void draw_panel(const regia_fig_t *fig, int k, const double vp[4], const 
     plcol0(COL_BASE + REGIA_C_N);
     plwidth(0.8);
     plbox(xg, 0, 0, yg, 0, 0);
-    if (p->ax.x_is_date) date_axis(w, 1);
+    if (p->ax.x_is_date && !named) date_axis(w, 1);
 
     for (size_t i = 0; i < fig->nops; i++) {
         const op_t *o = &fig->ops[i];
@@ -745,9 +814,11 @@ static void draw_panel(const regia_fig_t *fig, int k, const double vp[4], const 
     set_color(REGIA_C_BLACK);
     plbox(xopt, 0, 0, yopt, 0, 0);
     if (short_log) plslabelfunc(NULL, NULL);
-    if (p->ax.x_is_date) date_axis(w, 0);
+    double xl_line = 3.0;
+    if (named) xl_line = name_axis(p, w);
+    else if (p->ax.x_is_date) date_axis(w, 0);
     plschr(0, 1.0);
-    plmtex("b", 3.0, 0.5, 0.5, p->xlabel ? p->xlabel : "");
+    plmtex("b", xl_line, 0.5, 0.5, p->xlabel ? p->xlabel : "");
     plmtex("l", 5.2, 0.5, 0.5, p->ylabel ? p->ylabel : "");
     plschr(0, 1.2);
     plmtex("t", 1.0, 0.0, 0.0, p->title ? p->title : "");

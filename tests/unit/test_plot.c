@@ -88,6 +88,10 @@ static int draw_all(const char *stem, int width, int height)
     regia_axes_t a1 = {"Bars on a log axis", "class (1)", "count (1)", 0, 1, 0, 0, 0, 0};
     st |= regia_fig_panel(f, 1, &a1);
     st |= regia_fig_bars(f, v, hi, 60, 0.01, "count", REGIA_C_GREEN);
+    double tx[5] = {0, 0.25, 0.5, 0.75, 1};
+    const char *tl[5] = {"Distretto Uno (D1)", "Distretto Due (D2)", "Distretto Tre (D3), a long name", "ASL Uno",
+                         NULL}; /* the long one makes two rows */
+    st |= regia_fig_xticks(f, tx, tl, 5);
     regia_axes_t a2 = {"Map", "longitude (degrees east)", "latitude (degrees north)", 0, 0, 0, 0, 0, 0};
     st |= regia_fig_panel(f, 2, &a2);
     double lon[60], lat[60];
@@ -117,6 +121,7 @@ int main(void)
         decode_refs(s);
         CHECK(strstr(s, "Milano Senato") != NULL);
         CHECK(strstr(s, "regia test") != NULL);
+        CHECK(strstr(s, "Distretto Tre (D3)") != NULL);
     }
     free(s);
     /* no temporary file is left */
@@ -146,6 +151,7 @@ int main(void)
     CHECK(regia_fig_bars(f, xs, xs, 2, 0, "b", REGIA_C_BLUE) == REGIA_ERR_INVALID);
     CHECK(regia_fig_scatter_scale(f, xs, xs, xs, 2, 1, 1, "v", NULL) == REGIA_ERR_INVALID);
     CHECK(regia_fig_line(f, NULL, NULL, 2, "l", REGIA_C_BLUE, REGIA_LINE_SOLID) == REGIA_ERR_INVALID);
+    CHECK(regia_fig_xticks(f, NULL, NULL, 2) == REGIA_ERR_INVALID);
     CHECK(regia_fig_save(f, "/nonexistent-dir/x") == REGIA_ERR_IO);
     CHECK_MSG(strstr(regia_error_msg(), "/nonexistent-dir/x") != NULL, "message: %s", regia_error_msg());
     regia_fig_free(f);
