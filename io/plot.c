@@ -470,6 +470,33 @@ static void set_style(regia_line_t s)
     }
 }
 
+/* A round marker of radius `size` x 0.26 character heights at (x, y) of the current
+ * window, as a polygon (a text glyph would take its size from each renderer's font), filled
+ * in the current colour; outlined in black when `outline`. */
+static void marker(double x, double y, double size, int outline)
+{
+    PLFLT def, ht, sx0, sx1, sy0, sy1, vx0, vx1, vy0, vy1, wx0, wx1, wy0, wy1;
+    plgchr(&def, &ht);
+    plgspa(&sx0, &sx1, &sy0, &sy1);
+    plgvpd(&vx0, &vx1, &vy0, &vy1);
+    plgvpw(&wx0, &wx1, &wy0, &wy1);
+    double r = 0.26 * def * size; /* mm */
+    double rx = r * (wx1 - wx0) / ((vx1 - vx0) * (sx1 - sx0)), ry = r * (wy1 - wy0) / ((vy1 - vy0) * (sy1 - sy0));
+    enum { N = 24 };
+    double xs[N + 1], ys[N + 1];
+    for (int i = 0; i <= N; i++) {
+        double a = 2 * M_PI * i / N;
+        xs[i] = x + rx * cos(a);
+        ys[i] = y + ry * sin(a);
+    }
+    plfill(N, xs, ys);
+    if (outline) {
+        plcol0(COL_BASE + REGIA_C_BLACK);
+        plwidth(1.0);
+        plline(N + 1, xs, ys);
+    }
+}
+
 /* The runs of consecutive drawable points [j0, j1) of a line (NaN breaks it). */
 static void draw_line(const panel_t *p, const op_t *o)
 {
@@ -483,7 +510,7 @@ static void draw_line(const panel_t *p, const op_t *o)
             ys[m] = ty(p, o->y[j]);
             m++;
         } else if (m > 0) {
-            if (m == 1) plstring(1, xs, ys, "•"); /* an isolated value between gaps */
+            if (m == 1) marker(xs[0], ys[0], 0.6, 0); /* an isolated value between gaps */
             else plline((PLINT)m, xs, ys);
             m = 0;
         }
@@ -538,14 +565,10 @@ static void draw_scatter(const panel_t *p, const op_t *o, const double w[4])
     for (size_t j = 0; j < o->n; j++) {
         double x = o->x[j], y = ty(p, o->y[j]);
         if (!isfinite(x) || !isfinite(y)) continue;
-        plschr(0, size);
         if (isfinite(o->z[j])) plcol1(scale01(o, o->z[j]));
         else set_color(REGIA_C_GREY); /* no value */
-        plstring(1, &x, &y, "●");
-        set_color(REGIA_C_BLACK);
-        plstring(1, &x, &y, "○");
+        marker(x, y, size, 1);
     }
-    plschr(0, 1.0);
     set_color(REGIA_C_BLACK);
     for (size_t j = 0; o->names && j < o->n; j++) {
         double x = o->x[j], y = ty(p, o->y[j]);
@@ -762,13 +785,11 @@ static void draw_panel(const regia_fig_t *fig, int k, const double vp[4], const 
             draw_line(p, o);
             break;
         case OP_POINTS:
-            set_color(o->c);
-            plschr(0, 1.2);
             for (size_t j = 0; j < o->n; j++) {
                 double x = o->x[j], y = ty(p, o->y[j]);
-                if (isfinite(x) && isfinite(y)) plstring(1, &x, &y, "●");
+                set_color(o->c);
+                if (isfinite(x) && isfinite(y)) marker(x, y, 1.2, 0);
             }
-            plschr(0, 1.0);
             break;
         case OP_BARS:
             set_color(o->c);
@@ -925,6 +946,48 @@ static regia_status_t render(regia_fig_t *fig, const char *dev, const char *path
     return REGIA_OK;
 }
 
+/* PLplot's SVG devices size the page in points (width="1200pt"): a browser then shows it
+ * a third larger than the PNG.  Size it in pixels, as the viewBox already is. */
+static regia_status_t svg_pixels(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return REGIA_FAIL(REGIA_ERR_IO, "figure: cannot read back %s: %s", path, strerror(errno));
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = n > 0 ? malloc((size_t)n + 1) : NULL;
+    if (!s || fread(s, 1, (size_t)n, f) != (size_t)n) {
+        fclose(f);
+        free(s);
+        return REGIA_FAIL(REGIA_ERR_IO, "figure: cannot read back %s", path);
+    }
+    fclose(f);
+    s[n] = '\0';
+    char *end = strstr(s, "<svg");
+    end = end ? strchr(end, '>') : NULL;
+    long drop[2] = {-1, -1};
+    for (int i = 0; i < 2 && end; i++) {
+        const char *key = i ? " height=\"" : " width=\"";
+        char *a = strstr(s, key);
+        if (!a || a > end) continue;
+        char *v = a + strlen(key), *q = strchr(v, '"');
+        if (q && q < end && q - v > 2 && q[-2] == 'p' && q[-1] == 't') drop[i] = (long)(q - 2 - s);
+    }
+    regia_status_t st = REGIA_OK;
+    if (drop[0] >= 0 || drop[1] >= 0) {
+        f = fopen(path, "wb");
+        if (!f) st = REGIA_FAIL(REGIA_ERR_IO, "figure: cannot rewrite %s: %s", path, strerror(errno));
+        for (long i = 0; f && i < n; i++) {
+            int skip = 0; /* the two letters "pt" of each unit dropped */
+            for (int k = 0; k < 2; k++) skip |= drop[k] >= 0 && (i == drop[k] || i == drop[k] + 1);
+            if (!skip) fputc(s[i], f);
+        }
+        if (f && fclose(f) != 0) st = REGIA_FAIL(REGIA_ERR_IO, "figure: cannot write %s: %s", path, strerror(errno));
+    }
+    free(s);
+    return st;
+}
+
 regia_status_t regia_fig_save(regia_fig_t *fig, const char *stem)
 {
     if (!fig || !stem || !*stem) return REGIA_FAIL(REGIA_ERR_INVALID, "figure: regia_fig_save without a file stem");
@@ -955,6 +1018,7 @@ regia_status_t regia_fig_save(regia_fig_t *fig, const char *stem)
     snprintf(svg_t, n, "%s.svg.tmp%ld", stem, (long)getpid());
     REGIA_TRY(render(fig, "pngcairo", png_t));
     REGIA_TRY(render(fig, svg, svg_t));
+    REGIA_TRY(svg_pixels(svg_t));
     if (rename(png_t, png) != 0) {
         st = REGIA_FAIL(REGIA_ERR_IO, "figure: cannot rename %s to %s: %s", png_t, png, strerror(errno));
         goto err;

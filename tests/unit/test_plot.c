@@ -116,6 +116,8 @@ int main(void)
     CHECK_MSG(w == 1000 && h == 900, "PNG size %u x %u, expected 1000 x 900", w, h);
     char *s = slurp(svg);
     CHECK_MSG(s && !strncmp(s, "<?xml", 5) && strstr(s, "<svg") && strstr(s, "</svg>"), "%s is not SVG", svg);
+    /* sized in pixels like the PNG (PLplot writes points) */
+    CHECK_MSG(s && strstr(s, "width=\"1000\"") && strstr(s, "height=\"900\""), "%s is not sized 1000 x 900 px", svg);
     /* the native svg device keeps text as text: the caption and a station name are there */
     if (s && strstr(s, "<text")) {
         decode_refs(s);
