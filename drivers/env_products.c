@@ -846,18 +846,16 @@ static regia_status_t ep_fig_prov_risk(const ep_t *e, regia_products_t *pr)
         }
         snprintf(title, sizeof title, "%s: highest P(more than %d days over %g %s in %.4s) among the province's stations",
                  p->label, p->allowed, p->limit, p->units, e->origin_s);
-        regia_axes_t ax = {.title = title, .xlabel = "province (name above each bar)", .ylabel = "probability (1)",
+        regia_axes_t ax = {.title = title, .xlabel = "province", .ylabel = "probability (1)",
                            .xmin = 0.3, .xmax = (double)n + 0.7, .ymin = 0, .ymax = 1.2};
         REGIA_TRY(regia_fig_panel(fig, a, &ax));
         snprintf(lab, sizeof lab, "highest P(breach), %s", p->label);
         REGIA_TRY(regia_fig_bars(fig, x, y, n, 0.6, lab, ep_cycle[a % EP_NCYCLE]));
         REGIA_TRY(regia_fig_hline(fig, 0.5, "0.5: at risk", REGIA_C_GREY, REGIA_LINE_DOTTED));
-        for (size_t g = 0; g < n; g++) { /* "MI 0.93" above each bar (text starts at x: centre it) */
-            char t[EP_NAME + 16];
-            if (isnan(y[g]))
-                snprintf(t, sizeof t, "%s n/a", nm[g]);
-            else
-                snprintf(t, sizeof t, "%s %.2f", nm[g], y[g]);
+        REGIA_TRY(regia_fig_xticks(fig, x, nm, n));
+        for (size_t g = 0; g < n; g++) { /* the value above each bar (text starts at x: centre it) */
+            char t[16];
+            snprintf(t, sizeof t, isnan(y[g]) ? "n/a" : "%.2f", y[g]);
             REGIA_TRY(regia_fig_text(fig, x[g] - 0.0055 * (double)n * (double)strlen(t), (isnan(y[g]) ? 0 : y[g]) + 0.06, t));
         }
     }
@@ -953,10 +951,10 @@ static regia_status_t ep_figures(const ep_t *e, regia_products_t *pr, int *n_ite
         if (!isnan(e->pol[k].limit)) REGIA_TRY(ep_fig_map(e, pr, &e->pol[k]));
     REGIA_TRY(ep_fig_prov_risk(e, pr));
     REGIA_TRY(ep_fig_prov_daily(e, pr));
-    if (nfig < n)
+    if (nfig < n && nfig > 0)
         regia_info(pr->log, "products: figures of the %zu highest-risk of %zu station x pollutant series "
-                   "([job] quicklook_max), from %s %s",
-                   nfig, n, e->name[it[0].i], e->pol[it[0].k].label);
+                   "([job] quicklook_max), first %s %s (risk %.2f)",
+                   nfig, n, e->name[it[0].i], e->pol[it[0].k].label, it[0].score);
 err:
     free(it);
     return st;
@@ -985,7 +983,9 @@ regia_status_t regia_env_products(regia_products_t *pr)
     regia_info(pr->log, "products: summary.csv (%zu rows, %d at risk of breaching an allowance), provinces.csv "
                "(%zu provinces), points.csv, %d station figures%s",
                e.ns * (size_t)e.np, at_risk, e.npv_used, nfig,
-               e.d_pv < 0 ? "; no provincial aggregates in the file: provincial means computed from the stations" : "");
+               e.npv_used == 0 ? "; no provinces in the file: no provincial figures"
+               : e.d_pv < 0    ? "; no provincial aggregates in the file: provincial means computed from the stations"
+                               : "");
 err:
     ep_free(&e);
     return st;
