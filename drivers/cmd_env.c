@@ -96,6 +96,7 @@ typedef struct {
     int *station_id;
     double *lat, *lon, *alt;
     char (*station_name)[NAME_LEN];
+    char (*province)[NAME_LEN];         /* the input's province (empty when it has none)    */
     /* this rank's shard (the skeleton's i0, ni) */
     int64_t s0, ns;
     int64_t want_max;                   /* largest hyperslab (values) a read takes          */
@@ -119,7 +120,8 @@ typedef struct {
     env_input_t info;                   /* the checked input (env_check_input)              */
     int listed;                         /* [analysis] pollutants names them                 */
     /* output variable ids (define -> write) */
-    int v_day, v_fday, v_lev;
+    int v_day, v_fday, v_lev, v_prov;
+    int gid_model;                      /* the group "model": the ETS internals             */
     regia_nc_station_vars_t sv;
     pvars_t pv[MAX_POLL];
 } env_t;
@@ -178,6 +180,27 @@ static regia_status_t env_configure(regia_run_t *run, void *self)
 }
 
 /* ---- input ----------------------------------------------------------------------------- */
+
+/* The input's province(station, name_strlen) into e->province (regia ingest env writes it;
+ * an input without it leaves empty names).  Every rank reads all of it (small). */
+static regia_status_t read_province(env_t *e, int64_t N)
+{
+    regia_status_t st = REGIA_OK;
+    int vid, nd = 0, dimids[NC_MAX_VAR_DIMS];
+    nc_type t;
+    size_t len[2] = {0, 0};
+    if (nc_inq_varid(e->ncid, "province", &vid) != NC_NOERR) return REGIA_OK;
+    REGIA_NC(nc_inq_var(e->ncid, vid, NULL, &t, &nd, dimids, NULL));
+    for (int i = 0; i < nd && i < 2; i++) REGIA_NC(nc_inq_dimlen(e->ncid, dimids[i], &len[i]));
+    if (t != NC_CHAR || nd != 2 || len[0] != (size_t)N || len[1] != NAME_LEN)
+        return REGIA_FAIL(REGIA_ERR_INVALID, "%s: variable 'province' is not char (station, name_strlen = %d): "
+                          "write the input with regia ingest env", e->input, NAME_LEN);
+    size_t start[2] = {0, 0}, count[2] = {(size_t)N, NAME_LEN};
+    REGIA_NC(nc_get_vara_text(e->ncid, vid, start, count, &e->province[0][0]));
+    for (int64_t s = 0; s < N; s++) e->province[s][NAME_LEN - 1] = 0;
+err:
+    return st;
+}
 
 static regia_status_t env_index(regia_run_t *run, void *self)
 {
@@ -253,7 +276,8 @@ static regia_status_t env_index(regia_run_t *run, void *self)
     e->lon = calloc((size_t)N, sizeof(double));
     e->alt = calloc((size_t)N, sizeof(double));
     e->station_name = calloc((size_t)N, NAME_LEN);
-    if (!e->station_id || !e->lat || !e->lon || !e->alt || !e->station_name)
+    e->province = calloc((size_t)N, NAME_LEN);
+    if (!e->station_id || !e->lat || !e->lon || !e->alt || !e->station_name || !e->province)
         return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld stations", (long long)N);
     REGIA_NC(nc_get_var_int(e->ncid, info.vid_station_id, e->station_id));
     REGIA_NC(nc_get_var_double(e->ncid, info.vid_lat, e->lat));
@@ -263,6 +287,7 @@ static regia_status_t env_index(regia_run_t *run, void *self)
         size_t start[2] = {0, 0}, count[2] = {(size_t)N, NAME_LEN};
         REGIA_NC(nc_get_vara_text(e->ncid, info.vid_station_name, start, count, &e->station_name[0][0]));
     }
+    REGIA_TRY(read_province(e, N));
     e->info = info;
     /* reading takes equal station counts (rebalanced by fitting cost after the read) */
     run->n_items = N;
@@ -547,6 +572,13 @@ err:
 #define ATT(v, k, s) REGIA_NC(nc_put_att_text(ncid, v, k, strlen(s), s))
 
 
+/* The auxiliary coordinates of every variable on `station`: the station's place and name
+ * (xarray: ds.set_xindex("station_name").sel(station_name=NAME)).  station_id, the
+ * timeseries_id, is found by its dimension (CF 9.5) and is not listed: CDO 2.1 cannot
+ * assign it and then opens nothing; station_name last, so CDO takes it as the character
+ * coordinate of the station axis. */
+#define ENV_COORDINATES "lat lon alt station_name"
+
 /* A data variable (regia_nc_def_data) with the station coordinates when on `station`. */
 static regia_status_t def_var(int ncid, const char *name, nc_type type, int nd, const int *dims, const size_t *chunk,
                               int *vid)
@@ -556,14 +588,19 @@ static regia_status_t def_var(int ncid, const char *name, nc_type type, int nd, 
     if (nd >= 1 && dims[0] >= 0) {
         char dn[NC_MAX_NAME + 1];
         REGIA_NC(nc_inq_dimname(ncid, dims[0], dn));
-        if (!strcmp(dn, "station")) ATT(*vid, "coordinates", "station_id lat lon alt");
+        if (!strcmp(dn, "station")) ATT(*vid, "coordinates", ENV_COORDINATES);
     }
 err:
     return st;
 }
 
+#define MODEL_GROUP_COMMENT                                                                                  \
+    "ETS internals per station and pollutant: <P>_model (the model chosen by AICc), its parameters <P>_alpha, "    \
+    "<P>_beta, <P>_gamma, <P>_phi, <P>_sigma2 and <P>_aicc, on the root group's dimensions"
+
 static regia_status_t define_pollutant(env_t *e, int ncid, int p, const int *dim, pvars_t *v)
 {
+    const int gid = e->gid_model;
     regia_status_t st = REGIA_OK;
     const env_rule_t *r = e->rule[p];
     const char *nm = r->name;
@@ -574,6 +611,7 @@ static regia_status_t define_pollutant(env_t *e, int ncid, int p, const int *dim
     size_t c_svl[3] = {1, (size_t)e->n_levels, (size_t)e->horizon};
     const char *stat = env_stat_name(r->stat);
 #define NAME(fmt) snprintf(name, sizeof name, fmt, nm)
+#define ATTG(v, k, s) REGIA_NC(nc_put_att_text(gid, v, k, strlen(s), s))
     NAME("%s_daily");
     REGIA_TRY(def_var(ncid, name, NC_FLOAT, 2, d_sd, c_sd, &v->daily));
     ATT(v->daily, "standard_name", r->standard_name);
@@ -634,24 +672,24 @@ static regia_status_t define_pollutant(env_t *e, int ncid, int p, const int *dim
     ATT(v->expct, "units", "1");
     ATT(v->expct, "coverage_content_type", "modelResult");
     NAME("%s_model");
-    REGIA_TRY(def_var(ncid, name, NC_CHAR, 2, d_sm, NULL, &v->model));
-    ATT(v->model, "long_name", "ETS model chosen by AICc (error, trend, season; d = damped); empty if none fitted");
-    ATT(v->model, "coverage_content_type", "modelResult");
+    REGIA_TRY(def_var(gid, name, NC_CHAR, 2, d_sm, NULL, &v->model));
+    ATTG(v->model, "long_name", "ETS model chosen by AICc (error, trend, season; d = damped); empty if none fitted");
+    ATTG(v->model, "coverage_content_type", "modelResult");
     const char *pn[6] = {"alpha", "beta", "gamma", "phi", "sigma2", "aicc"};
     int *pv[6] = {&v->alpha, &v->beta, &v->gamma, &v->phi, &v->sigma2, &v->aicc};
     for (int i = 0; i < 6; i++) {
         snprintf(name, sizeof name, "%s_%s", nm, pn[i]);
-        REGIA_TRY(def_var(ncid, name, NC_DOUBLE, 1, dim, NULL, pv[i]));
+        REGIA_TRY(def_var(gid, name, NC_DOUBLE, 1, dim, NULL, pv[i]));
         snprintf(text, sizeof text, "ETS %s of the chosen model (NaN: not in the model)", pn[i]);
-        ATT(*pv[i], "long_name", text);
-        ATT(*pv[i], "coverage_content_type", "modelResult");
+        ATTG(*pv[i], "long_name", text);
+        ATTG(*pv[i], "coverage_content_type", "modelResult");
         if (i == 4)  /* no single unit: absolute for additive errors, relative for multiplicative */
-            ATT(*pv[i], "comment", "on the scale of the transformed series (<P>_boxcox_lambda): units "
+            ATTG(*pv[i], "comment", "on the scale of the transformed series (<P>_boxcox_lambda): units "
                                    "(ug m-3)^2 for models with additive errors (A..) when lambda is 1, 1 (relative "
                                    "errors) for models with multiplicative errors (M..), else the square of the "
                                    "transformed unit");
         else
-            ATT(*pv[i], "units", "1");
+            ATTG(*pv[i], "units", "1");
     }
     NAME("%s_boxcox_lambda");
     REGIA_TRY(def_var(ncid, name, NC_DOUBLE, 1, dim, NULL, &v->lambda));
@@ -674,6 +712,7 @@ static regia_status_t define_pollutant(env_t *e, int ncid, int p, const int *dim
                  "quantiles, not below 0 for series without negative values");
     }
 #undef NAME
+#undef ATTG
 err:
     return st;
 }
@@ -718,7 +757,8 @@ static void env_acdd(regia_run_t *run, void *self, void *acdd)
     snprintf(comment, sizeof comment,
              "Forecast origin %s; days are local calendar days (UTC+1). Observed daily statistics (<P>_daily, "
              "<P>_exceed_days_observed) come from the input file %s; forecasts, intervals, probabilities and model "
-             "parameters are model results. Models are fitted on Box-Cox transformed series (transform %s, lambda per "
+             "parameters are model results; the ETS internals (<P>_model, <P>_alpha .. <P>_aicc) are in the group "
+             "model. Models are fitted on Box-Cox transformed series (transform %s, lambda per "
              "series in <P>_boxcox_lambda), forecasts and bounds back-transformed (%s). <P>_p_exceed uses the forecast's normal predictive distribution; "
              "<P>_p_breach is a Monte Carlo estimate (%d paths, seed %llu). time_coverage_end is the last "
              "forecast day (variable forecast_day), after the last observed day.",
@@ -775,14 +815,31 @@ static regia_status_t env_define(regia_run_t *run, void *self, int ncid)
     int d_st, d_day, d_lead, d_lev, d_mod, d_name;
     REGIA_NC(nc_def_dim(ncid, "station", (size_t)N, &d_st));
     REGIA_NC(nc_def_dim(ncid, "day", (size_t)D, &d_day));
-    REGIA_NC(nc_def_dim(ncid, "lead", (size_t)H, &d_lead));
-    REGIA_NC(nc_def_dim(ncid, "level", (size_t)(L > 0 ? L : 1), &d_lev));
+    REGIA_NC(nc_def_dim(ncid, "forecast_day", (size_t)H, &d_lead));
+    REGIA_NC(nc_def_dim(ncid, "interval", (size_t)(L > 0 ? L : 1), &d_lev));
     REGIA_NC(nc_def_dim(ncid, "model_strlen", MODEL_LEN, &d_mod));
     REGIA_NC(nc_def_dim(ncid, "name_strlen", NAME_LEN, &d_name));
     int v_day, v_fday, v_lev;
     regia_nc_station_vars_t sv;
     REGIA_TRY(regia_nc_def_stations(ncid, d_st, d_name, &sv));
     REGIA_TRY(regia_nc_station_sources(ncid, &sv, "ARPA", "Idstazione", "NomeStazione", "Quota"));
+    {
+        int d_sn[2] = {d_st, d_name};
+        REGIA_NC(nc_def_var(ncid, "province", NC_CHAR, 2, d_sn, &e->v_prov));
+        ATT(e->v_prov, "long_name", "province of the station (Provincia), from the input");
+        ATT(e->v_prov, "coverage_content_type", "auxiliaryInformation");
+        /* the names are UTF-8: readers (xarray, netCDF4-python) decode them to strings */
+        ATT(e->v_prov, "_Encoding", "utf-8");
+        ATT(sv.name, "_Encoding", "utf-8");
+        /* alt is station metadata here, not a vertical coordinate: with axis = Z, positive
+         * or standard_name altitude (which the CF checker then wants with positive), CDO
+         * takes the station dimension for a vertical axis and reads no per-station
+         * variable on lat/lon.  Its long name and units say what it is. */
+        REGIA_NC(nc_del_att(ncid, sv.alt, "axis"));
+        REGIA_NC(nc_del_att(ncid, sv.alt, "positive"));
+        REGIA_NC(nc_del_att(ncid, sv.alt, "standard_name"));
+        ATT(sv.alt, "comment", "station altitude above mean sea level (positive up); not a vertical axis of the data");
+    }
     REGIA_NC(nc_def_var(ncid, "day", NC_DOUBLE, 1, &d_day, &v_day));
     e->v_day = v_day;
     ATT(v_day, "standard_name", "time");
@@ -797,13 +854,17 @@ static regia_status_t env_define(regia_run_t *run, void *self, int ncid)
     ATT(v_fday, "calendar", "standard");
     ATT(v_fday, "long_name", "calendar date of the forecast day (local solar time UTC+1)");
     ATT(v_fday, "coverage_content_type", "coordinate");
-    REGIA_NC(nc_def_var(ncid, "level", NC_DOUBLE, 1, &d_lev, &v_lev));
+    REGIA_NC(nc_def_var(ncid, "interval", NC_DOUBLE, 1, &d_lev, &v_lev));
     ATT(v_lev, "long_name", "nominal coverage of the prediction interval");
     ATT(v_lev, "units", "percent");
     ATT(v_lev, "coverage_content_type", "coordinate");
     e->v_fday = v_fday;
     e->v_lev = v_lev;
     e->sv = sv;
+    /* the ETS internals (model code, parameters, AICc) in the group "model", on the root's
+     * dimensions, so the root holds what people read */
+    REGIA_NC(nc_def_grp(ncid, "model", &e->gid_model));
+    REGIA_NC(nc_put_att_text(e->gid_model, NC_GLOBAL, "comment", strlen(MODEL_GROUP_COMMENT), MODEL_GROUP_COMMENT));
     int dims[5] = {d_st, d_day, d_lead, d_lev, d_mod};
     for (int p = 0; p < e->np; p++) REGIA_TRY(define_pollutant(e, ncid, p, dims, &e->pv[p]));
     {
@@ -853,7 +914,7 @@ static regia_status_t env_write(regia_run_t *run, void *self, int ncid)
         double lev0 = NAN;
         REGIA_NC(nc_var_par_access(ncid, v_lev, NC_COLLECTIVE));
         st = regia_run_agree_io(run, nc_put_vara_double(ncid, v_lev, &st0, &cnt, L > 0 ? e->levels : &lev0) == NC_NOERR
-                                 ? REGIA_OK : REGIA_FAIL(REGIA_ERR_NETCDF, "writing variable 'level'"));
+                                 ? REGIA_OK : REGIA_FAIL(REGIA_ERR_NETCDF, "writing variable 'interval'"));
         if (st) goto err;
     }
     size_t in_name[1] = {NAME_LEN};
@@ -862,6 +923,7 @@ static regia_status_t env_write(regia_run_t *run, void *self, int ncid)
     REGIA_TRY(regia_run_put_rows(run, ncid, sv.lat, 1, e->s0, ns, NULL, NC_DOUBLE, e->lat + e->s0));
     REGIA_TRY(regia_run_put_rows(run, ncid, sv.lon, 1, e->s0, ns, NULL, NC_DOUBLE, e->lon + e->s0));
     REGIA_TRY(regia_run_put_rows(run, ncid, sv.alt, 1, e->s0, ns, NULL, NC_DOUBLE, e->alt + e->s0));
+    REGIA_TRY(regia_run_put_rows(run, ncid, e->v_prov, 2, e->s0, ns, in_name, NC_CHAR, e->province[e->s0]));
 
     for (int p = 0; p < e->np; p++) {
         const int np = e->np;
@@ -898,7 +960,7 @@ static regia_status_t env_write(regia_run_t *run, void *self, int ncid)
             const regia_ets_fit_t *f = &e->fit[s * np + p];
             if (f->ok) regia_ets_model_code(f->model, chr + s * MODEL_LEN);
         }
-        REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].model, 2, e->s0, ns, in_m, NC_CHAR, chr));
+        REGIA_TRY(regia_run_put_rows(run, e->gid_model, pv[p].model, 2, e->s0, ns, in_m, NC_CHAR, chr));
         for (int64_t s = 0; s < ns; s++) f64[s] = e->lambda[s * np + p];
         REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].lambda, 1, e->s0, ns, NULL, NC_DOUBLE, f64));
         int vids[6] = {pv[p].alpha, pv[p].beta, pv[p].gamma, pv[p].phi, pv[p].sigma2, pv[p].aicc};
@@ -908,7 +970,7 @@ static regia_status_t env_write(regia_run_t *run, void *self, int ncid)
                 double val[6] = {f->alpha, f->beta, f->gamma, f->phi, f->sigma2, f->aicc};
                 f64[s] = f->ok ? val[k] : NAN;
             }
-            REGIA_TRY(regia_run_put_rows(run, ncid, vids[k], 1, e->s0, ns, NULL, NC_DOUBLE, f64));
+            REGIA_TRY(regia_run_put_rows(run, e->gid_model, vids[k], 1, e->s0, ns, NULL, NC_DOUBLE, f64));
         }
     }
 err:
@@ -929,7 +991,7 @@ static void env_release(regia_run_t *run, void *self)
     if (e->ncid >= 0) nc_close(e->ncid);
     free_read_buffers(e);
     free(e->lambda); free(e->limit_t); free(e->limit); free(e->key); free(e->days_left); free(e->allowed);
-    free(e->station_id); free(e->lat); free(e->lon); free(e->alt); free(e->station_name);
+    free(e->station_id); free(e->lat); free(e->lon); free(e->alt); free(e->station_name); free(e->province);
     free(e->y); free(e->len); free(e->seen);
     free(e->fit); free(e->mean); free(e->var); free(e->lo); free(e->up); free(e->state);
     free(e->pex); free(e->pbr); free(e->ecount);
@@ -1038,4 +1100,6 @@ const regia_domain_t regia_domain_env = {
     .release = env_release,
     .prestep = regia_env_prestep,
     .prestep_cpu_only = 1,
+    .item_dim = "station",
+    .region_var = "province",
 };

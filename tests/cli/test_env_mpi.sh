@@ -57,7 +57,9 @@ src = xr.open_dataset(sys.argv[1], decode_times=False)
 out = xr.open_dataset(sys.argv[2])
 assert str(out.forecast_day.values[0])[:10] == "2024-04-01", out.forecast_day.values[0]
 assert str(out.day.values[-1])[:10] == "2024-03-31" and out.sizes["day"] == 400
-assert list(out.level.values) == [50, 90, 99]
+assert list(out.interval.values) == [50, 90, 99] and out.interval.attrs["units"] == "percent"
+assert out.pm10_lower.dims == ("station", "interval", "forecast_day"), out.pm10_lower.dims
+mdl = xr.open_dataset(sys.argv[2], group="model")
 days = out.day.values.astype("datetime64[D]").astype(np.int64)
 t = src.time.values.astype(np.int64)          # hours since 1970 UTC
 def hourly(var, s):
@@ -92,7 +94,7 @@ for p in ("pm10", "pm2p5", "no2", "o3"):
     assert ok.sum() >= 5, p
     assert (lo[ok, 0] <= f[ok] + 1e-4).all() and (f[ok] <= up[ok, 0] + 1e-4).all(), p
     assert (lo[ok, 2] <= lo[ok, 1] + 1e-4).all() and (lo[ok, 1] <= lo[ok, 0] + 1e-4).all(), p + " nesting"
-    models = [m.decode() if isinstance(m, bytes) else str(m) for m in out[p + "_model"].values]
+    models = [m.decode() if isinstance(m, bytes) else str(m) for m in mdl[p + "_model"].values]
     assert all((m != "") == o for m, o in zip(models, ok)), (p, models)
     if p == "pm2p5": continue
     pe = out[p + "_p_exceed"].values[ok]

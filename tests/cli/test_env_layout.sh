@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The env output's layout for readers (issue 12): forecast_day and interval are coordinate
+# variables (dates, percent); the ETS internals are in the group "model"; station_name is
+# an auxiliary coordinate on every per-station variable, so xarray selects a station by
+# name; province is the input's; CDO opens the file and reads the per-station variables
+# on an unstructured grid of the stations (the values equal the NetCDF's), and prints no
+# warning beyond the kinds a CF station (DSG) file with groups gets from CDO 2.1.
+source "$(dirname "$0")/lib.sh"
+PY=/usr/bin/python3
+"$PY" -c 'import xarray, netCDF4' 2>/dev/null || skip "/usr/bin/python3 lacks xarray or netCDF4"
+D=$TMP/d; mkdir -p "$D"
+run_np 1 gen env --stations 5 --years 2 --seed 33 --end-date 2024-02-29 --output-dir "$D/raw" >/dev/null 2>&1 ||
+  fail "gen env"
+run_np 1 ingest env --synthetic --registry "$D/raw/sensors.csv" --data "$D/raw/measurements.csv" \
+  --output "$D/in.nc" >/dev/null 2>&1 || fail "ingest env"
+cat >"$D/job.ini" <<'INI'
+[job]
+name = test-env-layout
+output = out.nc
+[input]
+file = in.nc
+[analysis]
+pollutants = pm10, no2
+horizon = 7
+levels = 80, 95
+history_days = 300
+paths = 200
+INI
+run_np 2 env "$D/job.ini" >"$D/log" 2>&1 || { cat "$D/log"; fail "regia env"; }
+
+"$PY" - "$D/in.nc" "$D/out.nc" <<'PY' || fail "layout checks (python)"
+import sys, numpy as np, xarray as xr, netCDF4
+src, path = sys.argv[1], sys.argv[2]
+ds = xr.open_dataset(path)
+inp = xr.open_dataset(src)
+# forecast_day: a coordinate variable of dates, the day after the origin on
+assert "forecast_day" in ds.indexes and ds.sizes["forecast_day"] == 7, ds.sizes
+assert str(ds.forecast_day.values[0])[:10] == "2024-03-01", ds.forecast_day.values[0]
+assert ds.pm10_forecast.dims == ("station", "forecast_day"), ds.pm10_forecast.dims
+# interval: a coordinate variable in percent
+assert list(ds.interval.values) == [80, 95] and ds.interval.attrs["units"] == "percent"
+assert ds.pm10_lower.dims == ("station", "interval", "forecast_day"), ds.pm10_lower.dims
+assert "lead" not in ds.dims and "level" not in ds.dims and "level" not in ds.variables
+# the ETS internals only in the group "model", same names and dims; lambda in the root
+nc = netCDF4.Dataset(path)
+g = nc.groups["model"]
+for p in ("pm10", "no2"):
+    for k in ("model", "alpha", "beta", "gamma", "phi", "sigma2", "aicc"):
+        v = p + "_" + k
+        assert v in g.variables and v not in nc.variables, v
+        assert g.variables[v].dimensions[0] == "station", (v, g.variables[v].dimensions)
+    assert p + "_boxcox_lambda" in nc.variables
+m = xr.open_dataset(path, group="model")
+assert m.pm10_alpha.dims == ("station",) and np.isfinite(m.pm10_alpha.values).any()
+# station_name in every per-station variable's coordinates; selection by name
+names = [str(x) for x in ds.station_name.values]
+for v in nc.variables.values():
+    if v.dimensions and v.dimensions[0] == "station" and v.name not in ("station_id", "station_name", "lat", "lon",
+                                                                         "alt", "province"):
+        assert "station_name" in v.coordinates.split(), (v.name, v.coordinates)
+s = 3
+one = ds.set_xindex("station_name").sel(station_name=names[s])
+np.testing.assert_array_equal(one.pm10_forecast.values, ds.pm10_forecast.values[s])
+assert float(one.pm10_p_breach) == float(ds.pm10_p_breach.values[s]) or np.isnan(ds.pm10_p_breach.values[s])
+# province: the input's, per station
+dec = lambda a: [x.decode() if isinstance(x, bytes) else str(x) for x in a]
+assert dec(ds.province.values) == dec(inp.province.values), (ds.province.values, inp.province.values)
+assert all(str(x) for x in ds.province.values)
+print("ok: forecast_day and interval coordinates, group model, selection of", repr(names[s]), "by name, provinces",
+      sorted(set(str(x) for x in ds.province.values)))
+PY
+
+command -v cdo >/dev/null || skip "cdo not installed (scripts/install-deps.sh test)"
+rc=0; cdo sinfo "$D/out.nc" >"$D/cdo.txt" 2>&1 || rc=$?
+((rc == 0)) || { cat "$D/cdo.txt"; fail "cdo sinfo cannot open the env output (exit $rc)"; }
+grep -Eq 'unstructured +: points=5' "$D/cdo.txt" || { cat "$D/cdo.txt"; fail "cdo: no unstructured grid of 5 stations"; }
+# the warnings CDO 2.1 gives every CF station file with groups, and nothing else:
+# the group, (station, day) arrays (CDO wants time first), char variables, station x
+# forecast_day/interval arrays it cannot map, alt (no axis of its own)
+other=$(grep -i 'warn' "$D/cdo.txt" | grep -Ev 'NetCDF4 groups not supported|Time must be the first dimension|Inconsistent variable definition for [a-z0-9]+_daily|Unsupported data type \(char/string\), skipped variable province|cdf_read_xcoord\): Unsupported array structure, skipped variable [a-z0-9]+_(forecast|lower|upper|p_exceed|consecutive_days_forecast|province_forecast)!|Coordinates variable alt can.t be assigned' || true)
+[[ -z $other ]] || { echo "$other"; fail "cdo sinfo: unexpected warnings (above)"; }
+names=$(cdo -s showname "$D/out.nc" 2>/dev/null)
+for v in pm10_p_breach pm10_exceed_days_observed no2_p_breach pm10_boxcox_lambda; do
+  [[ " $names " == *" $v "* ]] || fail "cdo does not read $v (reads:$names)"
+done
+got=$(cdo -s output -selname,pm10_p_breach "$D/out.nc" 2>/dev/null | tr -s ' \n' ' ')
+"$PY" - "$D/out.nc" "$got" <<'PY' || fail "cdo's pm10_p_breach differs from the NetCDF's"
+import sys, numpy as np, netCDF4
+want = netCDF4.Dataset(sys.argv[1])["pm10_p_breach"][:].filled(np.nan)
+got = np.array([float(x) for x in sys.argv[2].split()])
+np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+PY
+echo "ok: cdo sinfo opens the env output and reads the per-station variables ($names )"
