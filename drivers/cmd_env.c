@@ -1067,6 +1067,8 @@ static void env_manifest(regia_run_t *run, void *self, regia_manifest_t *m)
     regia_manifest_str(m, "rules", e->rules);
 }
 
+regia_status_t regia_env_products(regia_products_t *p); /* env_products.c */
+
 const regia_domain_t regia_domain_env = {
     .name = "env",
     .summary = "environmental driver: forecasts and EU-limit risk from a job file",
@@ -1100,6 +1102,7 @@ const regia_domain_t regia_domain_env = {
     .release = env_release,
     .prestep = regia_env_prestep,
     .prestep_cpu_only = 1,
+    .products = regia_env_products, /* summary.csv, provinces.csv, points.csv, figures (env_products.c) */
     .item_dim = "station",
     .region_var = "province",
 };
