@@ -6,7 +6,9 @@
  * script(s) into [slurm] log_dir and runs sbatch (or, with --dry-run, prints them and the
  * sbatch commands it would run).  A job whose domain has a pre-step (env: an [ingest]
  * section) becomes a chain: the pre-step first (on a CPU partition when it needs no GPU),
- * then the run with --dependency=afterok.  [slurm] array makes a job array.
+ * then the run with --dependency=afterok.  [slurm] array makes a job array.  A job with
+ * [publish] catalog = DIR gets a last step, regia publish of the run's output(s) into DIR
+ * (one CPU step like the pre-step, afterok on the run: on an array, after every task).
  * Every job-file value that reaches a script is checked against a strict character set
  * (account, partition, qos, time, mpi, mem) or shell-quoted (paths, command words).
  * Both commands run on one process (a login node); under mpirun only rank 0 works.
@@ -118,7 +120,8 @@ static void submit_usage(FILE *f)
             "Writes the sbatch script(s) for a job into its [slurm] log_dir and submits them with sbatch.\n"
             "A job file with a pre-step (env: an [ingest] section) is submitted as two jobs, pre-step then\n"
             "run (--dependency=afterok); a pre-step that needs no GPU goes to a CPU partition (DCGP).\n"
-            "A [slurm] array list makes a job array (%%A_%%a logs).\n"
+            "A [slurm] array list makes a job array (%%A_%%a logs).  A [publish] catalog = DIR adds a last\n"
+            "step, regia publish of the output(s) into DIR (one rank, CPU partition, afterok on the run).\n"
             "Options override the job file's [slurm] keys:\n"
             "  --profile booster|dcgp|local   Leonardo Booster (4 ranks x 8 cores, --gres=gpu:4 per node),\n"
             "                                 DCGP (8 ranks x 14 cores per node) or a local cluster\n"
@@ -476,7 +479,8 @@ static int run_sbatch(const submit_t *s, const char *script, const char *after, 
     add_word(&cmd, script);
     if (s->dry_run) {
         printf("would submit: %s\n", cmd.text);
-        snprintf(id, idcap, "%s", after && !strcmp(after, "<ID1>") ? "<ID2>" : "<ID1>");
+        static int n_dry = 0; /* the steps' placeholders in order: <ID1>, <ID2>, <ID3> */
+        snprintf(id, idcap, "<ID%d>", ++n_dry);
         return 0;
     }
     fflush(stdout);
@@ -675,7 +679,7 @@ int regia_cmd_submit(regia_ctx_t *ctx, int argc, char **argv)
     regia_job_t *job = NULL;
     submit_domain_t dom = {0};
     int has_prestep = 0, rc = 0;
-    cmd_t pre_cmd = {"", 0}, main_cmd = {"", 0};
+    cmd_t pre_cmd = {"", 0}, main_cmd = {"", 0}, pub_outs = {"", 0}, pub_cmd = {"", 0};
     char stage[PATH_MAX * 3] = ":", jobreal[PATH_MAX];
     const char *stage_to = NULL;
     /* the bash words of ckpt_dirs=(...): one checkpoint directory per array task */
@@ -714,6 +718,8 @@ int regia_cmd_submit(regia_ctx_t *ctx, int argc, char **argv)
                 if (n_tasks < 1) n_tasks = 1;
             }
             char dir[PATH_MAX], q[PATH_MAX * 2 + 2];
+            const char *task_out = regia_job_path(jt, "job", "output");
+            if (task_out && regia_job_path(jt, "publish", "catalog")) add_word(&pub_outs, task_out);
             ckpt_dir_of(jt, dir, sizeof dir);
             shq(q, sizeof q, dir);
             if (ck_len + strlen(q) + 2 > ck_cap) {
@@ -831,7 +837,24 @@ int regia_cmd_submit(regia_ctx_t *ctx, int argc, char **argv)
     } else {
         for (int i = cmd_at; i < argc; i++) add_word(&main_cmd, argv[i]);
     }
-    if (main_cmd.overflow || pre_cmd.overflow) {
+    const char *pub_catalog = job ? regia_job_path(job, "publish", "catalog") : NULL;
+    if (pub_catalog) {
+        /* regia publish --catalog DIR [--title T] OUTPUT... (every array task's output) */
+        const char *pub_title = regia_job_str(job, "publish", "title");
+        add_word(&pub_cmd, "publish");
+        add_word(&pub_cmd, "--catalog");
+        add_word(&pub_cmd, pub_catalog);
+        if (pub_title) { add_word(&pub_cmd, "--title"); add_word(&pub_cmd, pub_title); }
+        if (!pub_outs.text[0]) {
+            rc = fail_msg("%s:%d: [publish] catalog is set, but the job has no [job] output to publish", s.job_file,
+                          regia_job_line(job, "publish", "catalog"));
+            goto done;
+        }
+        size_t n = strlen(pub_cmd.text);
+        if (n + 1 + strlen(pub_outs.text) >= sizeof pub_cmd.text) pub_cmd.overflow = 1;
+        else snprintf(pub_cmd.text + n, sizeof pub_cmd.text - n, " %s", pub_outs.text);
+    }
+    if (main_cmd.overflow || pre_cmd.overflow || pub_outs.overflow || pub_cmd.overflow) {
         rc = fail_msg("the command line of a step is longer than %d bytes (many or long [ingest] data paths?): "
                       "use fewer, larger files or shorter paths", MAXCMD);
         goto done;
@@ -849,6 +872,20 @@ int regia_cmd_submit(regia_ctx_t *ctx, int argc, char **argv)
         if (*c == ' ') *c = '-'; /* script and log names: "ingest-env" */
     rc = write_script(&s, step, title, main_cmd.text, ckpt_words, stage, script2, sizeof script2);
     if (rc) goto done;
+    /* the publish step: one rank on a CPU partition, like a pre-step that needs no GPU */
+    submit_t pub;
+    char script3[PATH_MAX + 64] = "", id3[64] = "";
+    if (pub_catalog) {
+        prestep_settings(&s, job, 1, &pub);
+        pub.nodes = 1;
+        pub.ranks_per_node = 1;
+        pub.mem = NULL;
+        profile_defaults(&pub);
+        if ((rc = check_limits(&pub, "publish"))) goto done;
+        rc = write_script(&pub, "publish", "regia publish (the run's outputs into [publish] catalog)", pub_cmd.text,
+                          "''", ":", script3, sizeof script3);
+        if (rc) goto done;
+    }
     if (has_prestep) {
         if ((rc = run_sbatch(&s, script1, s.after, id1, sizeof id1))) goto done;
         if ((rc = run_sbatch(&s, script2, id1, id2, sizeof id2))) goto done;
@@ -861,6 +898,12 @@ int regia_cmd_submit(regia_ctx_t *ctx, int argc, char **argv)
         if ((rc = run_sbatch(&s, script2, s.after, id2, sizeof id2))) goto done;
         if (s.dry_run) printf("dry run: nothing submitted; would submit one job%s\n", s.n_array ? " (array)" : "");
         else printf("submitted job %s%s\n", id2, s.n_array ? " (array)" : "");
+    }
+    if (pub_catalog) {
+        if ((rc = run_sbatch(&s, script3, id2, id3, sizeof id3))) goto done;
+        if (s.dry_run) printf("dry run: would submit regia publish into %s after the %s job (afterok)\n", pub_catalog,
+                              dom.name);
+        else printf("submitted publish job %s (after %s succeeds): into %s\n", id3, id2, pub_catalog);
     }
     if (!s.dry_run)
         printf("logs: %s/%s-*.log; follow with: squeue -j %s; sacct -j %s; tail -f the log\n", s.log_dir, s.name,

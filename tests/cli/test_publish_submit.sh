@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# regia submit of a job with [publish] catalog: a third batch step runs regia publish of
+# the run's outputs (every array task's) into the catalog, with the catalog's title, on
+# one rank of a CPU partition, afterok on the run; without [publish] there is no such
+# step.  Dry runs: no SLURM needed.
+source "$(dirname "$0")/lib.sh"
+cd "$TMP"
+cat >job.ini <<'INI'
+[job]
+output = out/o_{array}.nc
+[input]
+file = in.nc
+as_of = {array}-09-30
+[slurm]
+account = AIHUB_test
+qos = boost_qos_dbg
+time = 00:20:00
+array = 2023, 2024
+[ingest]
+registry = raw/sensors.csv
+data = raw/a.csv
+[publish]
+catalog = cat
+title = It's "Lombardia"
+INI
+out=$("$REGIA" submit --dry-run job.ini 2>&1) || fail "dry run: $out"
+p=slurm-logs/job-publish.sbatch
+[[ -x $p ]] || fail "no publish script: $(ls slurm-logs)"
+grep -qF "srun --mpi=pmix '$REGIA' 'publish' '--catalog' '$TMP/cat' '--title' 'It'\\''s \"Lombardia\"' '$TMP/out/o_2023.nc' '$TMP/out/o_2024.nc' &" "$p" ||
+  fail "publish step command: $(grep '^srun' "$p")"
+for l in '--partition=dcgp_usr_prod' '--qos=dcgp_qos_dbg' '--nodes=1' '--ntasks-per-node=1'; do
+  grep -qxF -- "#SBATCH $l" "$p" || fail "publish script lacks #SBATCH $l: $(grep '^#SBATCH' "$p")"
+done
+! grep -q -- '--gres\|--array' "$p" || fail "the publish step asks for GPUs or is an array"
+grep -qF "would submit: 'sbatch' '--parsable' '--dependency=afterok:<ID2>' '$TMP/$p'" <<<"$out" ||
+  fail "publish is not chained afterok on the run (<ID2>): $out"
+echo "ok: [publish] catalog chains regia publish of both array outputs after the run (afterok)"
+sed -i '/^\[publish\]/,$d' job.ini
+rm -rf slurm-logs
+out=$("$REGIA" submit --dry-run job.ini 2>&1) || fail "dry run without [publish]: $out"
+[[ ! -e slurm-logs/job-publish.sbatch ]] && ! grep -q publish <<<"$out" || fail "a publish step without [publish]"
+echo "ok: no publish step without [publish] catalog"
+printf '[job]\noutput = o.nc\n[input]\nfile = in.nc\n[slurm]\nprofile = local\n[publish]\ntitle = t\n' >t.ini
+"$REGIA" submit --dry-run t.ini >/dev/null 2>&1 || fail "a [publish] title alone is refused"
+[[ ! -e slurm-logs/t-publish.sbatch ]] || fail "a publish step without [publish] catalog"
+echo "ok: [publish] title without catalog adds no step"
