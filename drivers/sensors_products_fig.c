@@ -82,9 +82,12 @@ regia_status_t sp_fig_overview(regia_products_t *p, const sp_sum_t *s, const sp_
         REGIA_TRY(regia_fig_vline(fig, x0 + s->training_days, "end of training", REGIA_C_GREY, REGIA_LINE_DOTTED));
     /* panel 2: one row of daily alert levels per structure, the highest risk at the top */
     if (nrow < s->S) snprintf(t1, sizeof t1, "Daily alert level of the %zu highest-risk of %zu structures", nrow, s->S);
-    else snprintf(t1, sizeof t1, "Daily alert level (structures by risk, the highest at the top)");
-    regia_axes_t a1 = {t1, "date (UTC)", "structure (highest risk at the top)", 1, 0, x0 - 0.12 * span, x1, 0.3,
-                       (double)nrow + 0.7};
+    else snprintf(t1, sizeof t1, "Daily alert level of each structure, by risk rank");
+    /* row y = the structure's risk rank (1 at the bottom); at least 4 rows of room, so the
+     * y ticks fall on whole ranks */
+    const double top = nrow < 4 ? 4.0 : (double)nrow;
+    regia_axes_t a1 = {t1, "date (UTC)", "risk rank (1 = highest)", 1, 0, x0 - 0.12 * span, x1,
+                       0.5, top + 0.5};
     REGIA_TRY(regia_fig_panel(fig, 1, &a1));
     for (int lv = -1; lv <= 2; lv++) {
         size_t n = 0;
@@ -92,7 +95,7 @@ regia_status_t sp_fig_overview(regia_products_t *p, const sp_sum_t *s, const sp_
             for (size_t d = 0; d < D; d++)
                 if (s->alert[(size_t)order[k] * D + d] == lv) {
                     px[n] = s->day[d] + 0.5;
-                    py[n] = (double)(nrow - k);
+                    py[n] = (double)k + 1;
                     n++;
                 }
         if (!n) continue;
@@ -101,7 +104,7 @@ regia_status_t sp_fig_overview(regia_products_t *p, const sp_sum_t *s, const sp_
     }
     for (size_t k = 0; k < nrow; k++) {
         snprintf(lab, sizeof lab, "%s", sp_name(s, (size_t)order[k]));
-        REGIA_TRY(regia_fig_text(fig, x0 - 0.11 * span, (double)(nrow - k), lab));
+        REGIA_TRY(regia_fig_text(fig, x0 - 0.11 * span, (double)k + 1, lab));
     }
     if (s->training_days > 0)
         REGIA_TRY(regia_fig_vline(fig, x0 + s->training_days, NULL, REGIA_C_GREY, REGIA_LINE_DOTTED));
@@ -186,8 +189,8 @@ regia_status_t sp_fig_tracks(regia_products_t *p, const sp_sum_t *s, const sp_st
     REGIA_TRY(regia_fig_line(fig, x, y, D, "daily mean", REGIA_C_BLUE, REGIA_LINE_SOLID));
     REGIA_TRY(regia_fig_hline(fig, 0.0, "0 degC", REGIA_C_GREY, REGIA_LINE_DOTTED));
     /* 3: novelty score */
-    snprintf(t[2], sizeof t[2], "Novelty: Mahalanobis D^2 of the residuals of the %s temperature model",
-             s->model[0] ? s->model : "environmental");
+    /* the model is the job's novelty_model, or linear where it could not be fitted: not named */
+    snprintf(t[2], sizeof t[2], "Novelty: Mahalanobis D^2 of the frequencies' residuals from the temperature model");
     regia_axes_t a2 = {t[2], "date (UTC)", "D^2 (1)", 1, 1, x0, x1, 0, 0};
     if (isfinite(s->thr[i]) && s->thr[i] > 0) { /* three decades below the threshold: what matters is near it */
         double top = s->thr[i];

@@ -32,7 +32,6 @@ typedef struct {
     double *rl, *rl_lo, *rl_hi;   /* S x R                                                    */
     int training_days;            /* global attribute (0: absent)                             */
     double far;                   /* novelty_threshold:false_alarm_rate (NaN: absent)         */
-    char model[32];               /* global attribute novelty_model ("" absent)               */
     char gev_meanings[256];       /* gev_status:flag_meanings (blank-separated, by value)     */
 } sp_sum_t;
 

@@ -183,7 +183,6 @@ regia_status_t sp_sum_read(sp_sum_t *s, const char *path)
         s->training_days = isfinite(td) && td > 0 && td < 1e6 ? (int)td : 0;
         int vid;
         if (regia_ncin_has_var(ncid, "novelty_threshold", &vid)) s->far = att_num(ncid, vid, "false_alarm_rate");
-        att_text(ncid, NC_GLOBAL, "novelty_model", s->model, sizeof s->model);
         if (regia_ncin_has_var(ncid, "gev_status", &vid))
             att_text(ncid, vid, "flag_meanings", s->gev_meanings, sizeof s->gev_meanings);
     }
