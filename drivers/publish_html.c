@@ -20,7 +20,7 @@ static const char *STYLE =
     "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ccc}"
     "table{border-collapse:collapse;margin:.5em 0;font-size:.85em}"
     "th,td{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}"
-    "th{background:#eef2f7}td.num{text-align:right;font-variant-numeric:tabular-nums}"
+    "th{background:#eef2f7;white-space:nowrap}td.num{text-align:right;font-variant-numeric:tabular-nums}"
     "code{font-size:.8rem;word-break:break-all}.wrap{overflow-x:auto}"
     "figure{display:inline-block;margin:.4em;width:330px;vertical-align:top}"
     "figure img{width:320px;border:1px solid #ccc}figcaption{font-size:.8em}"

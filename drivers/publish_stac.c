@@ -151,9 +151,16 @@ static void now_rfc3339(char *buf, size_t cap)
     strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* A run collection's id, unique in the catalog: DOMAIN-RUN_ID ("env-20261201T162225Z-env_forecast"). */
+static const char *collection_id(const regia_pub_run_t *run, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s-%s", run->domain, run->run_id);
+    return buf;
+}
+
 static json_t *item_json(const regia_pub_run_t *run, const regia_pub_item_t *it)
 {
-    char href[PATH_MAX * 2], root[64] = "";
+    char href[PATH_MAX * 2], root[64] = "", cid[256];
     int up = 2;
     for (const char *c = it->json_path; *c; c++) up += *c == '/';
     for (int i = 0; i < up; i++) strcat(root, "../");
@@ -217,7 +224,7 @@ static json_t *item_json(const regia_pub_run_t *run, const regia_pub_item_t *it)
     rel_href(it->json_path, run->sums.path, href, sizeof href);
     json_object_set_new(assets, "checksums", asset(&run->sums, href, 0));
     json_object_set_new(j, "assets", assets);
-    json_object_set_new(j, "collection", json_string(run->run_id));
+    json_object_set_new(j, "collection", json_string(collection_id(run, cid, sizeof cid)));
     return j;
 }
 
@@ -273,7 +280,8 @@ regia_status_t regia_pub_stac_run(const regia_pub_run_t *run)
     json_object_set_new(c, "type", json_string("Collection"));
     json_object_set_new(c, "stac_version", json_string(STAC_VERSION));
     json_object_set_new(c, "stac_extensions", json_pack("[s]", FILE_EXT));
-    json_object_set_new(c, "id", json_string(run->run_id));
+    char cid[256];
+    json_object_set_new(c, "id", json_string(collection_id(run, cid, sizeof cid)));
     json_object_set_new(c, "title", json_string(run->title));
     json_object_set_new(c, "description", json_string(run->description[0] ? run->description : run->title));
     json_object_set_new(c, "license", json_string(stac_license(it->license)));
