@@ -386,10 +386,10 @@ static regia_status_t fig_demand(const wlp_t *d, regia_products_t *p, size_t s, 
     size_t nhist = w1 >= 0 ? (size_t)(w1 - w0 + 1) : 0, nh = d->nh;
     double *xh = calloc(nhist + 1, sizeof *xh), *yh = calloc(nhist + 1, sizeof *yh),
            *xf = calloc(nh + 1, sizeof *xf), *yf = calloc(nh + 1, sizeof *yf), *lo = calloc(nh + 1, sizeof *lo),
-           *hi = calloc(nh + 1, sizeof *hi);
+           *hi = calloc(nh + 1, sizeof *hi), *ym = calloc(nhist + 1, sizeof *ym);
     char ptitle[WLP_CLASSES][320], stem[256], slug_s[96], slug_a[96], title[400], bl[4][64];
     char sn[WLP_STR], an[WLP_STR];
-    if (!xh || !yh || !xf || !yf || !lo || !hi) {
+    if (!xh || !yh || !xf || !yf || !lo || !hi || !ym) {
         st = REGIA_FAIL(REGIA_ERR_NOMEM, "demand figure: no memory");
         goto err;
     }
@@ -416,6 +416,15 @@ static regia_status_t fig_demand(const wlp_t *d, regia_products_t *p, size_t s, 
                 double u = d->fc_hi[(base * d->ni + i) * nh + h];
                 if (!isnan(u) && u > ymax) ymax = u;
             }
+        /* the month's count over its weeks, drawn across them: months are published more
+         * often than weeks (a published count divided by a week count recovers nothing); complete months only */
+        for (size_t i = 0; i < nhist; i++) {
+            long w = w0 + (long)i, m = (long)d->w_month[w];
+            double nwk = 0;
+            for (size_t u = 0; u < d->nw; u++) nwk += (long)d->w_month[u] == m;
+            ym[i] = m >= 0 && m <= d->m_last && (size_t)m < d->nm && nwk > 0 ? d->req_m[base * d->nm + (size_t)m] / nwk : NAN;
+            if (!isnan(ym[i]) && ym[i] > ymax) ymax = ym[i];
+        }
         regia_axes_t ax = {.title = ptitle[c], .xlabel = c + 1 == WLP_CLASSES ? "week (Monday)" : "",
                            .ylabel = "requests per week", .x_is_date = 1, .xmin = xmin - 3, .xmax = xmax + 3,
                            .ymin = 0, .ymax = ymax > 0 ? ymax * 1.15 : 1};
@@ -447,6 +456,7 @@ static regia_status_t fig_demand(const wlp_t *d, regia_products_t *p, size_t s, 
         }
         size_t hany = 0;
         for (size_t i = 0; i < nhist; i++) hany += !isnan(yh[i]);
+        REGIA_TRY(regia_fig_line(fig, xh, ym, nhist, "month's requests per week", REGIA_C_GREEN, REGIA_LINE_SOLID));
         REGIA_TRY(regia_fig_line(fig, xh, yh, nhist, NULL, REGIA_C_BLACK, REGIA_LINE_SOLID));
         REGIA_TRY(regia_fig_points(fig, xh, yh, nhist, "requests (published weeks)", REGIA_C_BLACK));
         REGIA_TRY(regia_fig_line(fig, xf, yf, nh, "forecast (mean)", REGIA_C_VERMILION, REGIA_LINE_SOLID));
@@ -474,6 +484,7 @@ err:
     free(yf);
     free(lo);
     free(hi);
+    free(ym);
     return st;
 }
 
