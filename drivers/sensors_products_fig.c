@@ -310,12 +310,16 @@ regia_status_t sp_fig_spectrum(regia_products_t *p, const sp_sum_t *s, const sp_
             if (isfinite(s_last[k]) && s_last[k] > top) top = s_last[k];
         }
         int any = 0;
-        for (size_t j = 0; j < K; j++) {
+        double prev_x = -INFINITY, prev_y = top;
+        for (size_t j = 0; j < K; j++) { /* mode slots are by frequency */
             double m = r->mf[(size_t)last * K + j];
             if (!isfinite(m)) continue;
             REGIA_TRY(regia_fig_vline(fig, m, any ? NULL : "modes of the latest", REGIA_C_VERMILION, REGIA_LINE_DASHED));
             snprintf(lab, sizeof lab, "%.3g Hz", m);
-            if (top > 0) REGIA_TRY(regia_fig_text(fig, m + 0.01 * fhi, top, lab));
+            /* a label closer than 10 % of the axis to the previous one goes half a decade lower */
+            double y = m - prev_x < 0.1 * fhi ? prev_y / 3.0 : top;
+            if (top > 0) REGIA_TRY(regia_fig_text(fig, m + 0.01 * fhi, y, lab));
+            prev_x = m, prev_y = y;
             any = 1;
         }
     }
