@@ -252,7 +252,7 @@ static regia_status_t fig_capacity(const wlp_t *d, regia_products_t *p, const si
         regia_axes_t ax = {.title = ptitle, .xlabel = "guarantee area (district, or ASL for services guaranteed per ASL)",
                            .ylabel = panel == 0 ? "extra slots per week" : "spare slots per week",
                            .xmin = -0.6, .xmax = ng ? (double)ng - 0.4 : 0.4, .ymin = 0,
-                           .ymax = vmax > 0 ? vmax * 1.35 + 0.5 : 1};
+                           .ymax = vmax > 0 ? vmax * 1.15 + 0.5 : 1};
         REGIA_TRY(regia_fig_panel(fig, panel, &ax));
         /* in each area only the services guaranteed there, side by side, centred */
         size_t per[MAX_GROUPS] = {0}, slot[MAX_GROUPS][MAX_LINES];
@@ -272,12 +272,30 @@ static regia_status_t fig_capacity(const wlp_t *d, regia_products_t *p, const si
             snprintf(label[k], sizeof label[k], "%s %.40s", d->s_code[svc[k]], d->s_name[svc[k]]);
             REGIA_TRY(regia_fig_bars(fig, x, y, nb, bw * 0.9, panel == 0 ? label[k] : NULL, LINE_COLORS[k]));
         }
-        double ytop = vmax > 0 ? vmax * 1.35 + 0.5 : 1;
+        /* the areas named under the axis: the code, with the name when few areas are drawn */
+        double tx[MAX_GROUPS];
+        const char *tlab[MAX_GROUPS];
+        char tbuf[MAX_GROUPS][2 * WLP_STR];
         for (size_t i = 0; i < ng; i++) {
             char an[WLP_STR];
-            REGIA_TRY(regia_fig_text(fig, (double)i - 0.4, ytop * 0.93, d->a_code[g[i].i]));
-            if (ng <= 5) REGIA_TRY(regia_fig_text(fig, (double)i - 0.4, ytop * 0.86, short_name(d->a_name[g[i].i], 20, an)));
+            tx[i] = (double)i;
+            if (ng <= 5)
+                snprintf(tbuf[i], sizeof tbuf[i], "%s %s", d->a_code[g[i].i], short_name(d->a_name[g[i].i], 22, an));
+            else
+                snprintf(tbuf[i], sizeof tbuf[i], "%s", d->a_code[g[i].i]);
+            tlab[i] = tbuf[i];
         }
+        if (ng) REGIA_TRY(regia_fig_xticks(fig, tx, tlab, ng));
+        /* the value above each bar */
+        for (size_t k = 0; k < nsvc; k++)
+            for (size_t i = 0; i < ng; i++) {
+                if (slot[i][k] == (size_t)-1) continue;
+                double val = v[wlp_sa(d, svc[k], g[i].i)], w = 0.8 / (double)per[i];
+                char vb[32];
+                snprintf(vb, sizeof vb, "%g", val);
+                double xc = (double)i + ((double)slot[i][k] - ((double)per[i] - 1) / 2.0) * w;
+                REGIA_TRY(regia_fig_text(fig, xc - 0.02 * (double)strlen(vb), val + (vmax > 0 ? vmax : 1) * 0.03, vb));
+            }
         if (vmax == 0) {
             char msg[96];
             snprintf(msg, sizeof msg, "no %s slots in any area", what[panel]);
