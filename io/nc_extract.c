@@ -504,11 +504,16 @@ static regia_status_t extract_atts(ex_t *e, const char *in_path, const char *dim
     int la = find_axis(e->in, e->dimid, "latitude", lat_names), lo = find_axis(e->in, e->dimid, "longitude", lon_names);
     int al = find_axis(e->in, e->dimid, "altitude", alt_names);
     double la0 = 0, la1 = 0, lo0 = 0, lo1 = 0, al0 = 0, al1 = 0;
-    if (la >= 0 && lo >= 0 && axis_range(e, la, &la0, &la1) && axis_range(e, lo, &lo0, &lo1)) {
+    int has_la = la >= 0 && axis_range(e, la, &la0, &la1), has_lo = lo >= 0 && axis_range(e, lo, &lo0, &lo1);
+    if (has_la) {
         REGIA_TRY(put_if_present(e, "geospatial_lat_min", la0));
         REGIA_TRY(put_if_present(e, "geospatial_lat_max", la1));
+    }
+    if (has_lo) {
         REGIA_TRY(put_if_present(e, "geospatial_lon_min", lo0));
         REGIA_TRY(put_if_present(e, "geospatial_lon_max", lo1));
+    }
+    if (has_la && has_lo) {
         if (nc_inq_attid(e->in, NC_GLOBAL, "geospatial_bounds", &(int){0}) == NC_NOERR) {
             /* WKT in EPSG:4326 axis order (latitude longitude), as io/acdd.c writes it */
             if (la0 == la1 && lo0 == lo1)

@@ -126,7 +126,7 @@ def check_group(gs, ge):
             bad.append(f"{w}: filters {vs.filters()} vs {ve.filters()}")
         if vs.endian() != ve.endian():
             bad.append(f"{w}: endianness {vs.endian()} vs {ve.endian()}")
-        ca, cb = vs.chunking(), ve.chunking()
+        ca, cb = vs.chunking() or "contiguous", ve.chunking() or "contiguous"  # None: a classic-format file
         if ca == "contiguous" or cb == "contiguous":
             if ca != cb:
                 bad.append(f"{w}: storage {ca} vs {cb}")

@@ -4,7 +4,7 @@
 an unlimited item dimension `site` (6 sites), NC_STRING and char-array region variables (one
 site in no region), names with an accent and a comma, a coordinate with a fill value,
 deflate + shuffle, fletcher32, chunks larger than an extract, big-endian, no-fill, int64,
-a (site, site) matrix, a scalar, a contiguous variable, string and vector attributes, and
+a (site, site) matrix, a dimension `region` beside the variable region(site), a scalar, a contiguous variable, string and vector attributes, and
 nested groups "model" and "model/inner" whose variables use `site`.
 With "compound": the same file plus a compound type (an extract refuses it)."""
 import sys
@@ -37,6 +37,13 @@ with netCDF4.Dataset(out, "w", format="NETCDF4") as ds:
     v.long_name = "site name"
     for i, s in enumerate(names):
         v[i] = s
+    # a dimension named as the per-site region variable (env: province(station, name_strlen)
+    # beside the provincial aggregates along dimension province), untouched by an extract
+    ds.createDimension("region", 3)
+    v = ds.createVariable("region_name", "S1", ("region", "strlen"))
+    v[:] = netCDF4.stringtochar(np.array(["Nord", "Sud", "Est"], dtype="S12"))
+    v = ds.createVariable("region_mean", "f4", ("region", "t"))
+    v[:] = np.arange(15, dtype="f4").reshape(3, 5)
     v = ds.createVariable("region", str, ("site",))
     for i, s in enumerate(regions):
         v[i] = s

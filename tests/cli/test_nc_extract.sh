@@ -127,6 +127,32 @@ grep -q 'y:_Fletcher32 = "true"' "$TMP/fx_503.cdl" || fail "fletcher32 of y lost
 grep -q ':geospatial_lon_min = 9.08 ;' "$TMP/fx_503.cdl" || fail "geospatial_lon_min not the float's 9.08"
 echo "ok: fixture extract keeps the unlimited dimension, chunks (cut to 3), no-fill, big-endian, fletcher32; geospatial_* from the items"
 
+# the other formats (netCDF-4 classic model, classic, 64-bit offset, CDF-5) and a quantized,
+# deflated variable (BitRound): kept as they are
+$PY - "$TMP" <<'PY' || fail "format fixtures"
+import sys, netCDF4, numpy as np
+for fmt in ("NETCDF4_CLASSIC", "NETCDF3_CLASSIC", "NETCDF3_64BIT_OFFSET", "NETCDF3_64BIT_DATA", "NETCDF4"):
+    with netCDF4.Dataset(f"{sys.argv[1]}/k_{fmt}.nc", "w", format=fmt) as ds:
+        ds.createDimension("site", None); ds.createDimension("t", 3); ds.createDimension("s", 5)
+        v = ds.createVariable("x", "f4", ("site", "t"), fill_value=-9.0); v[0:4] = np.arange(12).reshape(4, 3)
+        n = ds.createVariable("name", "S1", ("site", "s")); n[0:4] = netCDF4.stringtochar(np.array(["a", "bb", "c", "dd"], dtype="S5"))
+        la = ds.createVariable("lat", "f8", ("site",)); la.standard_name = "latitude"; la[0:4] = [1, 2, 3, 4]
+        c = ds.createVariable("c", "i2", ("t",)); c[:] = [1, 2, 3]
+        ds.geospatial_lat_min, ds.geospatial_lat_max = 1.0, 4.0
+        if fmt == "NETCDF4":
+            q = ds.createVariable("q", "f4", ("site", "t"), significant_digits=3, quantize_mode="BitRound", zlib=True)
+            q[0:4] = np.arange(12).reshape(4, 3) * np.float32(np.pi)
+PY
+for fmt in NETCDF4_CLASSIC NETCDF3_CLASSIC NETCDF3_64BIT_OFFSET NETCDF3_64BIT_DATA NETCDF4; do
+  "$X" items "$TMP/k_$fmt.nc" "$TMP/k_${fmt}_ex.nc" site 3,1 || fail "extract of a $fmt file"
+  $PY "$check" "$TMP/k_$fmt.nc" "$TMP/k_${fmt}_ex.nc" site 3,1 | tail -1 || fail "extract of a $fmt file"
+  [[ $(ncdump -k "$TMP/k_$fmt.nc") == $(ncdump -k "$TMP/k_${fmt}_ex.nc") ]] || fail "$fmt: the extract's format is $(ncdump -k "$TMP/k_${fmt}_ex.nc")"
+done
+ncdump -hs "$TMP/k_NETCDF4_ex.nc" >"$TMP/k4.cdl"
+grep -q 'q:_QuantizeBitRoundNumberOfSignificantBits = ' "$TMP/k4.cdl" && grep -q 'q:_DeflateLevel = ' "$TMP/k4.cdl" ||
+  fail "the quantized variable lost its quantization or deflate"
+echo "ok: netCDF-4 classic, classic, 64-bit offset and CDF-5 extracts keep their format; a BitRound-quantized variable stays quantized"
+
 # --- 3. errors: a clear message, no file ------------------------------------------------
 echo old >"$TMP/ex/kept.nc"
 expect_fail "bad dimension" "no dimension 'stations' \(the file has: station, " "$X" items "$src" "$TMP/ex/kept.nc" stations 0
