@@ -881,8 +881,8 @@ static regia_status_t ep_fig_prov_daily(const ep_t *e, regia_products_t *pr)
     REGIA_TRY(regia_fig_begin(&fig, np, 1200, 360 * np + 120, pr->caption));
     for (int k = 0; k < np; k++) {
         const ep_pol_t *p = &e->pol[k];
-        snprintf(title, sizeof title, "%s, provincial mean of the stations (solid: observed, dashed: forecast)%s",
-                 p->stat, e->npv_used > EP_NCYCLE ? "; the first provinces only" : "");
+        snprintf(title, sizeof title, "%s: provincial means (solid observed, dashed forecast)%s", p->stat,
+                 e->npv_used > EP_NCYCLE ? "; first 8 provinces" : "");
         snprintf(ylab, sizeof ylab, "%s (%s)", p->label, p->units);
         regia_axes_t ax = {.title = title, .xlabel = "date", .ylabel = ylab, .x_is_date = 1,
                            .xmin = d0 < e->nday ? e->day[d0] - 0.5 : 0, .xmax = nf ? e->fday[nf - 1] + 0.5 : 0};
