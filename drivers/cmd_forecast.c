@@ -82,7 +82,8 @@ const regia_job_key_t regia_forecast_schema[] = {
      "a series may span at most this many grid steps per row it has, plus 1000 (bounds the memory a few "
      "far-apart times would take)"},
     {"forecast", "max_observed_cells", REGIA_KEY_DOUBLE, 0, "4e9", 1, 1e15, NULL,
-     "largest observed(series, time) array the output may hold (series x times of the union of their grids; "
+     "largest observed(time, series) array the output may hold (series x times of the union of their grids and "
+     "forecast steps; "
      "written in pieces, so this bounds the file, not the memory)"},
     {"forecast", "horizon", REGIA_KEY_INT, 1, NULL, 1, MAX_HORIZON, NULL, "forecast steps after each series' last time"},
     {"forecast", "levels", REGIA_KEY_DOUBLE_LIST, 0, "80, 95", 0.0001, 99.9999, NULL,
@@ -431,9 +432,10 @@ err:
     return st;
 }
 
-/* The output's time axis: the sorted union of the grid times of all series (every rank
- * computes the same).  Series on one step and phase share it; for the others it is their
- * union, and `observed` is NaN where a series has no grid time.  Built from intervals, not
+/* The output's time axis: the sorted union of the grid times of all series and of their
+ * forecast steps (every rank computes the same), so that observed, forecast and the
+ * bounds share one time coordinate.  Series on one step and phase share it; for the others
+ * it is their union, and a variable is NaN where a series has no grid or forecast time.  Built from intervals, not
  * by listing every series' times: series of one fixed step and phase cover [first, last]
  * of one grid, so the union is the merged intervals of each such family (O(N log N + T)
  * for N series and T times); calendar-month series are listed one by one. */
@@ -458,9 +460,10 @@ static regia_status_t build_time_axis(fc_t *f)
     if (!sp) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld series", (long long)N);
     for (int64_t s = 0; s < N; s++) {
         const series_t *se = &f->ser[s];
-        if (se->monthly) { n_month += se->len; continue; }
+        if (se->monthly) { n_month += se->len + f->horizon; continue; }
         int64_t step = se->step ? se->step : 1;
-        sp[n_sp++] = (span_t){step, regia_floordiv(se->t0, step) * step - se->t0, se->t0, fc_grid_time(se, se->len - 1)};
+        sp[n_sp++] = (span_t){step, regia_floordiv(se->t0, step) * step - se->t0, se->t0,
+                              fc_grid_time(se, se->len - 1 + (se->step ? f->horizon : 0))};
     }
     qsort(sp, (size_t)n_sp, sizeof *sp, cmp_span);
     /* merge the intervals of each family, count the times */
@@ -477,7 +480,7 @@ static regia_status_t build_time_axis(fc_t *f)
     if (total > MAX_TIMES || total * (double)N > f->max_cells) {
         st = REGIA_FAIL(REGIA_ERR_INVALID,
                         "%s: the time grids of the %lld series do not line up: their union has %.0f time stamps, "
-                        "%.3g cells of the output's observed(series, time) array (at most %.3g: [forecast] "
+                        "%.3g cells of the output's observed(time, series) array (at most %.3g: [forecast] "
                         "max_observed_cells); give series on a common step and phase (e.g. all daily at 00:00), "
                         "or split the file", f->input, (long long)N, total, total * (double)N, f->max_cells);
         goto err;
@@ -489,7 +492,7 @@ static regia_status_t build_time_axis(fc_t *f)
         for (int64_t t = sp[i].a; t <= sp[i].b; t += sp[i].step) f->times[n++] = t;
     for (int64_t s = 0; s < N; s++)
         if (f->ser[s].monthly)
-            for (int64_t i = 0; i < f->ser[s].len; i++) f->times[n++] = fc_grid_time(&f->ser[s], i);
+            for (int64_t i = 0; i < f->ser[s].len + f->horizon; i++) f->times[n++] = fc_grid_time(&f->ser[s], i);
     if (m > 1 || n_month > 0) { /* one family is already sorted and unique */
         qsort(f->times, (size_t)n, sizeof *f->times, cmp_i64);
         int64_t u = 0;
@@ -693,6 +696,7 @@ err:
 /* ---- output ---------------------------------------------------------------------------- */
 
 #define ATT(v, k, s) REGIA_NC(nc_put_att_text(ncid, v, k, strlen(s), s))
+#define ATT_G(v, k, s) REGIA_NC(nc_put_att_text(gid, v, k, strlen(s), s))
 
 regia_status_t fc_def_var(int ncid, const char *name, nc_type type, int nd, const int *dims,
                               const size_t *chunk, const char *long_name, const char *units, int *vid)
@@ -764,7 +768,7 @@ static void fc_acdd(regia_run_t *run, void *self, void *acdd)
         .comment = "The input CSV (series_id,time,value) states neither the quantity nor its units: forecast, "
                    "lower, upper and observed are in the units of the input values and have no units or "
                    "standard_name attribute. The file has no geographic location. time_coverage_end is the last "
-                   "forecast time (variable forecast_time), after the last observed time.",
+                   "forecast step on the time axis, after the last observed time.",
         .license = "Same terms as the input data",
         .acknowledgement = "Computed with regia (ETS models as in R's forecast package).",
         .references = "Hyndman, Koehler, Ord and Snyder (2008), Forecasting with Exponential Smoothing: the State "
@@ -795,75 +799,61 @@ err:
 
 enum { V_ALPHA, V_BETA, V_GAMMA, V_PHI, V_SIGMA2, V_LOGLIK, V_AICC, N_PAR };
 
-/* Collective, define mode: dimensions, variables and the domain's attributes. */
+/* Collective, define mode: dimensions, variables and the domain's attributes.
+ *
+ * Layout (docs/forecast.md): one time axis (every grid time and forecast step of every
+ * series) is the first dimension of observed, forecast, lower, upper and fitted, so that
+ * a series selected by name (series_id is a coordinate) plots against the date and cdo
+ * reads the variables; interval(interval) holds the interval levels (not CF's vertical
+ * `level`); the ETS internals (model code, parameters, likelihood) are in group "model". */
 static regia_status_t fc_define(regia_run_t *run, void *self, int ncid)
 {
     fc_t *f = self;
     regia_status_t st = REGIA_OK;
     const int64_t N = f->n_series, T = f->n_times;
-    const int H = f->horizon, L = f->n_levels;
-    int d_s, d_h, d_l, d_str, d_mod, d_t;
+    const int L = f->n_levels;
+    int d_s, d_l, d_str, d_mod, d_t, gid;
+    (void)run;
+    REGIA_NC(nc_def_dim(ncid, "time", (size_t)T, &d_t));
     REGIA_NC(nc_def_dim(ncid, "series", (size_t)N, &d_s));
-    REGIA_NC(nc_def_dim(ncid, "horizon", (size_t)H, &d_h));
-    REGIA_NC(nc_def_dim(ncid, "level", (size_t)L, &d_l));
+    REGIA_NC(nc_def_dim(ncid, "interval", (size_t)L, &d_l));
     REGIA_NC(nc_def_dim(ncid, "series_strlen", (size_t)f->idlen, &d_str));
     REGIA_NC(nc_def_dim(ncid, "model_strlen", MODEL_LEN, &d_mod));
-    REGIA_NC(nc_def_dim(ncid, "time", (size_t)T, &d_t));
-    int v_id, v_lev, v_time, v_fc, v_lo, v_up, v_ft, v_obs, v_step, v_stepm, v_model, v_nobs, v_par[N_PAR];
-    int dsid[2] = {d_s, d_str}, dsh[2] = {d_s, d_h}, dslh[3] = {d_s, d_l, d_h}, dsm[2] = {d_s, d_mod};
-    int dst[2] = {d_s, d_t};
-    size_t c_sh[2] = {1, (size_t)H}, c_slh[3] = {1, (size_t)L, (size_t)H};
-    size_t c_st[2] = {1, (size_t)(T < (1 << 16) ? T : (1 << 16))};
+    int v_id, v_lev, v_time, v_fc, v_lo, v_up, v_obs, v_step, v_stepm, v_model, v_nobs, v_par[N_PAR];
+    int dsid[2] = {d_s, d_str}, dts[2] = {d_t, d_s}, dtls[3] = {d_t, d_l, d_s}, dsm[2] = {d_s, d_mod};
+    const size_t tc = (size_t)(T < (1 << 16) ? T : (1 << 16));
+    size_t c_ts[2] = {tc, 1}, c_tls[3] = {tc, (size_t)L, 1};
     const char *tunits = "seconds since 1970-01-01 00:00:00";
     REGIA_TRY(fc_def_var(ncid, "series_id", NC_CHAR, 2, dsid, NULL, "series identifier (series_id column of the input)",
                       NULL, &v_id));
     ATT(v_id, "cf_role", "timeseries_id");
+    ATT(v_id, "_Encoding", "utf-8"); /* xarray, netCDF4: read as strings, so ds.sel(series_id=NAME) works */
     ATT(v_id, "coverage_content_type", "auxiliaryInformation");
-    REGIA_TRY(fc_def_var(ncid, "level", NC_DOUBLE, 1, &d_l, NULL, "nominal coverage of the prediction interval",
+    REGIA_TRY(fc_def_var(ncid, "interval", NC_DOUBLE, 1, &d_l, NULL, "nominal coverage of the prediction interval",
                       "percent", &v_lev));
     REGIA_NC(nc_del_att(ncid, v_lev, "_FillValue")); /* coordinate variables have no missing values */
     ATT(v_lev, "coverage_content_type", "coordinate");
     REGIA_TRY(fc_def_var(ncid, "time", NC_DOUBLE, 1, &d_t, NULL,
-                      "time of the observations: every grid time of every series", tunits, &v_time));
+                      "time: every grid time and forecast step of every series", tunits, &v_time));
     REGIA_NC(nc_del_att(ncid, v_time, "_FillValue"));
     ATT(v_time, "standard_name", "time");
     ATT(v_time, "calendar", "standard");
     ATT(v_time, "axis", "T");
     ATT(v_time, "coverage_content_type", "coordinate");
-    REGIA_TRY(fc_def_var(ncid, "forecast_time", NC_DOUBLE, 2, dsh, c_sh,
-                      "time of the forecast step: last time of the series + horizon x step", tunits, &v_ft));
-    ATT(v_ft, "standard_name", "time");
-    ATT(v_ft, "calendar", "standard");
-    ATT(v_ft, "coverage_content_type", "coordinate");
-    REGIA_TRY(fc_def_var(ncid, "forecast", NC_DOUBLE, 2, dsh, c_sh, "ETS point forecast (mean of the forecast "
-                      "distribution)", NULL, &v_fc));
-    ATT(v_fc, "coordinates", "series_id forecast_time");
-    ATT(v_fc, "comment", "in the units of the input values");
+    REGIA_TRY(fc_def_var(ncid, "forecast", NC_DOUBLE, 2, dts, c_ts, "ETS point forecast (mean of the forecast "
+                      "distribution) at the forecast steps of the series (NaN at other times)", NULL, &v_fc));
+    ATT(v_fc, "coordinates", "series_id");
+    ATT(v_fc, "comment", "in the units of the input values; the forecast steps are the horizon grid times after the "
+                         "last time of the series");
     ATT(v_fc, "coverage_content_type", "modelResult");
-    REGIA_TRY(fc_def_var(ncid, "lower", NC_DOUBLE, 3, dslh, c_slh, "lower bound of the prediction interval", NULL, &v_lo));
-    ATT(v_lo, "coordinates", "series_id level forecast_time");
+    REGIA_TRY(fc_def_var(ncid, "lower", NC_DOUBLE, 3, dtls, c_tls, "lower bound of the prediction interval", NULL, &v_lo));
+    ATT(v_lo, "coordinates", "series_id");
     ATT(v_lo, "comment", "in the units of the input values");
     ATT(v_lo, "coverage_content_type", "modelResult");
-    REGIA_TRY(fc_def_var(ncid, "upper", NC_DOUBLE, 3, dslh, c_slh, "upper bound of the prediction interval", NULL, &v_up));
-    ATT(v_up, "coordinates", "series_id level forecast_time");
+    REGIA_TRY(fc_def_var(ncid, "upper", NC_DOUBLE, 3, dtls, c_tls, "upper bound of the prediction interval", NULL, &v_up));
+    ATT(v_up, "coordinates", "series_id");
     ATT(v_up, "comment", "in the units of the input values");
     ATT(v_up, "coverage_content_type", "modelResult");
-    REGIA_TRY(fc_def_var(ncid, "model", NC_CHAR, 2, dsm, NULL,
-                      "ETS model of the series (error, trend, season; d = damped), e.g. MAdM; empty if none fitted",
-                      NULL, &v_model));
-    ATT(v_model, "coverage_content_type", "modelResult");
-    static const char *const pname[N_PAR] = {"alpha", "beta", "gamma", "phi", "sigma2", "loglik", "aicc"};
-    static const char *const plong[N_PAR] = {
-        "ETS smoothing parameter of the level", "ETS smoothing parameter of the trend (NaN: no trend)",
-        "ETS smoothing parameter of the season (NaN: no season)", "ETS damping parameter (NaN: undamped)",
-        "innovation variance (squared input units; relative, unitless, for multiplicative error)", "log-likelihood of the fitted model",
-        "corrected Akaike information criterion of the fitted model"};
-    for (int k = 0; k < N_PAR; k++) {
-        /* dimensionless, except sigma2: squared input units, or relative (1) for multiplicative errors */
-        REGIA_TRY(fc_def_var(ncid, pname[k], NC_DOUBLE, 1, &d_s, NULL, plong[k], k != V_SIGMA2 ? "1" : NULL, &v_par[k]));
-        ATT(v_par[k], "coordinates", "series_id");
-        ATT(v_par[k], "coverage_content_type", "modelResult");
-    }
     REGIA_TRY(fc_def_var(ncid, "boxcox_lambda", NC_DOUBLE, 1, &d_s, NULL,
                          "Box-Cox parameter lambda of the transformed series the ETS model was fitted on (1: "
                          "untransformed, 0: log)", "1", &f->v_lam));
@@ -899,28 +889,54 @@ static regia_status_t fc_define(regia_run_t *run, void *self, int ncid)
                       &v_stepm));
     ATT(v_stepm, "coordinates", "series_id");
     ATT(v_stepm, "coverage_content_type", "auxiliaryInformation");
-    REGIA_TRY(fc_def_var(ncid, "observed", NC_DOUBLE, 2, dst, c_st,
+    REGIA_TRY(fc_def_var(ncid, "observed", NC_DOUBLE, 2, dts, c_ts,
                       "observed value (NaN: missing, or not a grid time of the series)", NULL, &v_obs));
     ATT(v_obs, "coordinates", "series_id");
     ATT(v_obs, "comment", "in the units of the input values");
     ATT(v_obs, "coverage_content_type", "physicalMeasurement");
     if (f->want_fitted) {
-        REGIA_TRY(fc_def_var(ncid, "fitted", NC_DOUBLE, 2, dst, c_st, "one-step-ahead in-sample forecast of the "
+        REGIA_TRY(fc_def_var(ncid, "fitted", NC_DOUBLE, 2, dts, c_ts, "one-step-ahead in-sample forecast of the "
                              "observed value by the fitted model (NaN: not a grid time of the series, or no model)",
                              NULL, &f->v_fitted));
         ATT(f->v_fitted, "coordinates", "series_id");
         ATT(f->v_fitted, "comment", "in the units of the input values; residual = observed - fitted");
         ATT(f->v_fitted, "coverage_content_type", "modelResult");
     }
+    /* the model internals, in their own group (dimensions of the root group) */
+    REGIA_NC(nc_def_grp(ncid, "model", &gid));
+    f->gid = gid;
+    ATT_G(NC_GLOBAL, "description", f->n_windows > 0
+          ? "ETS model of each series of the root group (along its series dimension): the model code, smoothing and "
+            "damping parameters, innovation variance, fit; and the per-window arrays of the rolling-origin backtest"
+          : "ETS model of each series of the root group (along its series dimension): the model code, smoothing and "
+            "damping parameters, innovation variance, fit");
     if (f->n_windows > 0) REGIA_TRY(fc_bt_define(f, ncid, d_s, d_l, d_mod));
+    REGIA_TRY(fc_def_var(gid, "model", NC_CHAR, 2, dsm, NULL,
+                      "ETS model of the series (error, trend, season; d = damped), e.g. MAdM; empty if none fitted",
+                      NULL, &v_model));
+    ATT_G(v_model, "coverage_content_type", "modelResult");
+    ATT_G(v_model, "_Encoding", "utf-8");
+    static const char *const pname[N_PAR] = {"alpha", "beta", "gamma", "phi", "sigma2", "loglik", "aicc"};
+    static const char *const plong[N_PAR] = {
+        "ETS smoothing parameter of the level", "ETS smoothing parameter of the trend (NaN: no trend)",
+        "ETS smoothing parameter of the season (NaN: no season)", "ETS damping parameter (NaN: undamped)",
+        "innovation variance (squared input units; relative, unitless, for multiplicative error)", "log-likelihood of the fitted model",
+        "corrected Akaike information criterion of the fitted model"};
+    for (int k = 0; k < N_PAR; k++) {
+        /* dimensionless, except sigma2: squared input units, or relative (1) for multiplicative errors */
+        REGIA_TRY(fc_def_var(gid, pname[k], NC_DOUBLE, 1, &d_s, NULL, plong[k], k != V_SIGMA2 ? "1" : NULL, &v_par[k]));
+        ATT_G(v_par[k], "coverage_content_type", "modelResult");
+    }
     REGIA_TRY(fc_global_atts(f, ncid));
     f->v_id = v_id; f->v_lev = v_lev; f->v_time = v_time; f->v_fc = v_fc; f->v_lo = v_lo; f->v_up = v_up;
-    f->v_ft = v_ft; f->v_obs = v_obs; f->v_step = v_step; f->v_stepm = v_stepm; f->v_model = v_model;
+    f->v_obs = v_obs; f->v_step = v_step; f->v_stepm = v_stepm; f->v_model = v_model;
     f->v_nobs = v_nobs;
     memcpy(f->v_par, v_par, sizeof v_par);
 err:
     return st;
 }
+
+static regia_status_t fc_put_forecast(regia_run_t *run, fc_t *f, int ncid, int vid, int per, const double *vals);
 
 /* Collective, data mode: rank 0 writes the coordinates, every rank its series' rows. */
 static regia_status_t fc_write(regia_run_t *run, void *self, int ncid)
@@ -928,54 +944,46 @@ static regia_status_t fc_write(regia_run_t *run, void *self, int ncid)
     fc_t *f = self;
     regia_status_t st = REGIA_OK;
     const int64_t ns = f->ns, T = f->n_times;
-    const int H = f->horizon, L = f->n_levels;
-    const int64_t piece = T >= (1 << 22) ? 1 : (1 << 22) / T;
-    const int v_id = f->v_id, v_lev = f->v_lev, v_time = f->v_time, v_fc = f->v_fc, v_lo = f->v_lo, v_up = f->v_up;
-    const int v_ft = f->v_ft, v_obs = f->v_obs, v_step = f->v_step, v_stepm = f->v_stepm, v_model = f->v_model;
+    const int L = f->n_levels, gid = f->gid;
+    const int v_id = f->v_id, v_lev = f->v_lev, v_time = f->v_time;
+    const int v_step = f->v_step, v_stepm = f->v_stepm, v_model = f->v_model;
     const int v_nobs = f->v_nobs, *v_par = f->v_par;
-    double *f64 = malloc(sizeof(double) * (size_t)(ns * H + ns + 1));
+    double *f64 = malloc(sizeof(double) * (size_t)(ns + T + 1));
     char *chr = calloc((size_t)(ns + 1), (size_t)(f->idlen > MODEL_LEN ? f->idlen : MODEL_LEN));
     int *i32 = malloc(sizeof(int) * (size_t)(ns + 1));
-    double *obs = malloc(sizeof(double) * (size_t)(piece * T > T ? piece * T : T));
-    if (!f64 || !chr || !i32 || !obs) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the output");
+    if (!f64 || !chr || !i32) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the output");
     if ((st = regia_run_agree(run, st))) goto err;
-    /* level and time: rank 0 writes, the others take part with empty writes */
+    /* interval and time: rank 0 writes, the others take part with empty writes */
     {
         size_t z = 0, cnt = run->ctx->rank == 0 ? (size_t)L : 0;
         REGIA_NC(nc_var_par_access(ncid, v_lev, NC_COLLECTIVE));
         st = regia_run_agree_io(run, nc_put_vara_double(ncid, v_lev, &z, &cnt, f->levels) == NC_NOERR ? REGIA_OK
-                                 : REGIA_FAIL(REGIA_ERR_NETCDF, "writing variable 'level'"));
+                                 : REGIA_FAIL(REGIA_ERR_NETCDF, "writing variable 'interval'"));
         if (st) goto err;
-        for (int64_t i = 0; i < T; i++) obs[i] = (double)f->times[i];
+        for (int64_t i = 0; i < T; i++) f64[i] = (double)f->times[i];
         cnt = run->ctx->rank == 0 ? (size_t)T : 0;
         REGIA_NC(nc_var_par_access(ncid, v_time, NC_COLLECTIVE));
-        st = regia_run_agree_io(run, nc_put_vara_double(ncid, v_time, &z, &cnt, obs) == NC_NOERR ? REGIA_OK
+        st = regia_run_agree_io(run, nc_put_vara_double(ncid, v_time, &z, &cnt, f64) == NC_NOERR ? REGIA_OK
                                  : REGIA_FAIL(REGIA_ERR_NETCDF, "writing variable 'time'"));
         if (st) goto err;
     }
-    size_t in_id[1] = {(size_t)f->idlen}, in_m[1] = {MODEL_LEN}, in_h[1] = {(size_t)H}, in_lh[2] = {(size_t)L, (size_t)H};
+    size_t in_id[1] = {(size_t)f->idlen}, in_m[1] = {MODEL_LEN};
     for (int64_t k = 0; k < ns; k++) strncpy(chr + k * f->idlen, f->id[f->s0 + k], (size_t)f->idlen);
     REGIA_TRY(regia_run_put_rows(run, ncid, v_id, 2, f->s0, ns, in_id, NC_CHAR, chr));
     memset(chr, 0, (size_t)(ns + 1) * MODEL_LEN);
     for (int64_t k = 0; k < ns; k++)
         if (f->fit[k].ok) regia_ets_model_code(f->fit[k].model, chr + k * MODEL_LEN);
-    REGIA_TRY(regia_run_put_rows(run, ncid, v_model, 2, f->s0, ns, in_m, NC_CHAR, chr));
-    REGIA_TRY(regia_run_put_rows(run, ncid, v_fc, 2, f->s0, ns, in_h, NC_DOUBLE, f->mean));
-    REGIA_TRY(regia_run_put_rows(run, ncid, v_lo, 3, f->s0, ns, in_lh, NC_DOUBLE, f->lo));
-    REGIA_TRY(regia_run_put_rows(run, ncid, v_up, 3, f->s0, ns, in_lh, NC_DOUBLE, f->up));
-    for (int64_t k = 0; k < ns; k++) {
-        const series_t *se = &f->ser[f->s0 + k];
-        for (int h = 1; h <= H; h++)
-            f64[k * H + h - 1] = se->step ? (double)fc_grid_time(se, se->len - 1 + h) : NAN;
-    }
-    REGIA_TRY(regia_run_put_rows(run, ncid, v_ft, 2, f->s0, ns, in_h, NC_DOUBLE, f64));
+    REGIA_TRY(regia_run_put_rows(run, gid, v_model, 2, f->s0, ns, in_m, NC_CHAR, chr));
+    REGIA_TRY(fc_put_forecast(run, f, ncid, f->v_fc, 1, f->mean));
+    REGIA_TRY(fc_put_forecast(run, f, ncid, f->v_lo, L, f->lo));
+    REGIA_TRY(fc_put_forecast(run, f, ncid, f->v_up, L, f->up));
     for (int p = 0; p < N_PAR; p++) {
         for (int64_t k = 0; k < ns; k++) {
             const regia_ets_fit_t *ft = &f->fit[k];
             double val[N_PAR] = {ft->alpha, ft->beta, ft->gamma, ft->phi, ft->sigma2, ft->loglik, ft->aicc};
             f64[k] = ft->ok ? val[p] : NAN;
         }
-        REGIA_TRY(regia_run_put_rows(run, ncid, v_par[p], 1, f->s0, ns, NULL, NC_DOUBLE, f64));
+        REGIA_TRY(regia_run_put_rows(run, gid, v_par[p], 1, f->s0, ns, NULL, NC_DOUBLE, f64));
     }
     REGIA_TRY(regia_run_put_rows(run, ncid, f->v_lam, 1, f->s0, ns, NULL, NC_DOUBLE, f->lambda));
     for (int64_t k = 0; k < ns; k++) i32[k] = f->fit[k].n_obs;
@@ -989,52 +997,116 @@ static regia_status_t fc_write(regia_run_t *run, void *self, int ncid)
     }
     REGIA_TRY(regia_run_put_rows(run, ncid, v_step, 1, f->s0, ns, NULL, NC_DOUBLE, f64));
     REGIA_TRY(regia_run_put_rows(run, ncid, v_stepm, 1, f->s0, ns, NULL, NC_INT, i32));
-    REGIA_TRY(fc_put_on_axis(run, f, ncid, v_obs, f->y));
+    REGIA_TRY(fc_put_on_axis(run, f, ncid, f->v_obs, f->y));
     if (f->want_fitted) REGIA_TRY(fc_put_on_axis(run, f, ncid, f->v_fitted, f->fitted));
     if (f->n_windows > 0) REGIA_TRY(fc_bt_write(run, f, ncid));
 err:
     free(f64);
     free(chr);
     free(i32);
-    free(obs);
     return st;
 }
 
-/* Collective, data mode (forecast_impl.h): the shard's series onto the time axis, in
- * pieces of about 4 Mi values. */
+/* Collective, data mode: columns [k0, k0 + n) of the shard (buf: T x per x n values, time
+ * first) into vid(time, [per,] series). */
+static regia_status_t put_cols(regia_run_t *run, fc_t *f, int ncid, int vid, int per, int64_t k0, int64_t n,
+                               const double *buf)
+{
+    size_t start[3] = {0, 0, (size_t)(f->s0 + k0)}, count[3] = {(size_t)f->n_times, (size_t)per, (size_t)n};
+    if (per == 1) { start[1] = start[2]; count[1] = count[2]; }
+    if (n == 0) count[0] = count[1] = count[2] = 0;
+    int rc = nc_var_par_access(ncid, vid, NC_COLLECTIVE);
+    if (rc == NC_NOERR) rc = nc_put_vara_double(ncid, vid, start, count, buf);
+    char name[NC_MAX_NAME + 1] = "?";
+    if (rc != NC_NOERR) nc_inq_varname(ncid, vid, name);
+    return regia_run_agree_io(run, rc == NC_NOERR ? REGIA_OK
+                              : REGIA_FAIL(REGIA_ERR_NETCDF, "writing variable '%s': %s", name, nc_strerror(rc)));
+}
+
+/* Pieces of about 4 Mi values: how many shard series a piece of T x per values each holds,
+ * and how many rounds every rank makes (the most of any rank). */
+static int64_t piece_of(regia_run_t *run, const fc_t *f, int per, long long *rounds)
+{
+    const int64_t cells = f->n_times * per;
+    const int64_t piece = cells >= (1 << 22) ? 1 : (1 << 22) / (cells ? cells : 1);
+    *rounds = (f->ns + piece - 1) / piece;
+    regia_run_max(run, rounds, 1);
+    return piece;
+}
+
+/* Position of time t on the output's time axis (t is on it). */
+static int64_t axis_pos(const fc_t *f, int64_t t)
+{
+    int64_t lo = 0, hi = f->n_times - 1;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (f->times[mid] < t) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+}
+
+/* Collective, data mode (forecast_impl.h): the shard's series onto the time axis. */
 regia_status_t fc_put_on_axis(regia_run_t *run, fc_t *f, int ncid, int vid, const double *vals)
 {
     regia_status_t st = REGIA_OK;
-    const int64_t ns = f->ns, T = f->n_times;
-    const int64_t piece = T >= (1 << 22) ? 1 : (1 << 22) / T;
-    double *obs = malloc(sizeof(double) * (size_t)(piece * T > T ? piece * T : T));
-    if (!obs) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the output");
+    const int64_t T = f->n_times;
+    long long rounds;
+    const int64_t piece = piece_of(run, f, 1, &rounds);
+    double *buf = malloc(sizeof(double) * (size_t)(piece * T > 0 ? piece * T : 1));
+    if (!buf) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the output");
     if ((st = regia_run_agree(run, st))) goto err;
-    long long rounds = (ns + piece - 1) / piece;
-    regia_run_max(run, &rounds, 1);
-    size_t in_t[1] = {(size_t)T};
     for (int64_t r = 0; r < rounds; r++) {
-        int64_t k0 = r * piece, n = k0 < ns ? (ns - k0 < piece ? ns - k0 : piece) : 0;
+        int64_t k0 = r * piece, n = k0 < f->ns ? (f->ns - k0 < piece ? f->ns - k0 : piece) : 0;
+        for (int64_t i = 0; i < T * n; i++) buf[i] = NAN;
         for (int64_t k = 0; k < n; k++) {
             const series_t *se = &f->ser[f->s0 + k0 + k];
             const double *y = vals + f->off[k0 + k];
-            double *o = obs + k * T;
-            for (int64_t i = 0; i < T; i++) o[i] = NAN;
             int64_t j = 0; /* times[] is sorted and holds every grid time */
             for (int64_t i = 0; i < se->len; i++) {
                 int64_t t = fc_grid_time(se, i);
                 while (f->times[j] < t) j++;
-                o[j] = y[i];
+                buf[j * n + k] = y[i];
             }
         }
-        REGIA_TRY(regia_run_put_rows(run, ncid, vid, 2, f->s0 + k0, n, in_t, NC_DOUBLE, obs));
+        REGIA_TRY(put_cols(run, f, ncid, vid, 1, k0, n, buf));
     }
 err:
-    free(obs);
+    free(buf);
+    return st;
+}
+
+/* Collective, data mode: per-step values of the shard's series (vals: ns x per x H, as
+ * f->mean or f->lo) at their forecast times of vid(time, [per,] series). */
+static regia_status_t fc_put_forecast(regia_run_t *run, fc_t *f, int ncid, int vid, int per, const double *vals)
+{
+    regia_status_t st = REGIA_OK;
+    const int64_t T = f->n_times, H = f->horizon;
+    long long rounds;
+    const int64_t piece = piece_of(run, f, per, &rounds);
+    double *buf = malloc(sizeof(double) * (size_t)(piece * T * per > 0 ? piece * T * per : 1));
+    if (!buf) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the output");
+    if ((st = regia_run_agree(run, st))) goto err;
+    for (int64_t r = 0; r < rounds; r++) {
+        int64_t k0 = r * piece, n = k0 < f->ns ? (f->ns - k0 < piece ? f->ns - k0 : piece) : 0;
+        for (int64_t i = 0; i < T * per * n; i++) buf[i] = NAN;
+        for (int64_t k = 0; k < n; k++) {
+            const series_t *se = &f->ser[f->s0 + k0 + k];
+            if (!se->step) continue; /* a single time: no forecast steps */
+            for (int64_t h = 1; h <= H; h++) {
+                int64_t j = axis_pos(f, fc_grid_time(se, se->len - 1 + h));
+                for (int l = 0; l < per; l++)
+                    buf[(j * per + l) * n + k] = vals[((k0 + k) * per + l) * H + h - 1];
+            }
+        }
+        REGIA_TRY(put_cols(run, f, ncid, vid, per, k0, n, buf));
+    }
+err:
+    free(buf);
     return st;
 }
 
 #undef ATT
+#undef ATT_G
 
 /* ---- reporting ------------------------------------------------------------------------- */
 

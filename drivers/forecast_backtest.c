@@ -199,35 +199,39 @@ enum { B_WIN, B_CUT, B_MODEL, B_MASE_W, B_SMAPE_W, B_MASE, B_SMAPE, B_COV, B_NPT
 regia_status_t fc_bt_define(fc_t *f, int ncid, int d_s, int d_l, int d_mod)
 {
     regia_status_t st = REGIA_OK;
-    int *v = f->v_bt, d_w;
-    REGIA_NC(nc_def_dim(ncid, "window", (size_t)f->n_windows, &d_w));
+    int *v = f->v_bt, d_w, gid;
+    /* the per-window arrays in group "model" with the ETS internals (CDO reads the root
+     * group's 1-D series variables and the scalars, not (series, window) arrays; one group
+     * only: the CF checker 6.1 fails on files with two groups without a time dimension) */
+    gid = f->bt_gid = f->gid;
+    REGIA_NC(nc_def_dim(ncid, "window", (size_t)f->n_windows, &d_w)); /* in the root: the CF checker (6.1) fails on group dimensions */
     int dsw[2] = {d_s, d_w}, dswm[3] = {d_s, d_w, d_mod}, dsl[2] = {d_s, d_l};
     const char *tunits = "seconds since 1970-01-01 00:00:00";
-    REGIA_TRY(fc_def_var(ncid, "window", NC_INT, 1, &d_w, NULL,
+#define GATT(var, k, s) REGIA_NC(nc_put_att_text(gid, var, k, strlen(s), s))
+    REGIA_TRY(fc_def_var(gid, "window", NC_INT, 1, &d_w, NULL,
                          "backtest window: its forecast origin lies window x horizon steps before the end of the series",
                          "1", &v[B_WIN]));
-    (void)nc_del_att(ncid, v[B_WIN], "_FillValue"); /* a coordinate: no missing values (ints have no fill here) */
-    ATT(v[B_WIN], "coverage_content_type", "coordinate");
-    REGIA_TRY(fc_def_var(ncid, "backtest_cutoff", NC_DOUBLE, 2, dsw, NULL,
+    (void)nc_del_att(gid, v[B_WIN], "_FillValue"); /* a coordinate: no missing values (ints have no fill here) */
+    GATT(v[B_WIN], "coverage_content_type", "coordinate");
+    REGIA_TRY(fc_def_var(gid, "backtest_cutoff", NC_DOUBLE, 2, dsw, NULL,
                          "time of the last observation the backtest window's model was fitted on", tunits, &v[B_CUT]));
-    ATT(v[B_CUT], "standard_name", "time");
-    ATT(v[B_CUT], "calendar", "standard");
-    ATT(v[B_CUT], "coordinates", "series_id");
-    ATT(v[B_CUT], "coverage_content_type", "coordinate");
-    REGIA_TRY(fc_def_var(ncid, "backtest_model", NC_CHAR, 3, dswm, NULL,
+    GATT(v[B_CUT], "standard_name", "time");
+    GATT(v[B_CUT], "calendar", "standard");
+    GATT(v[B_CUT], "coverage_content_type", "coordinate");
+    REGIA_TRY(fc_def_var(gid, "backtest_model", NC_CHAR, 3, dswm, NULL,
                          "ETS model fitted on the backtest window's training part; empty if none", NULL, &v[B_MODEL]));
-    ATT(v[B_MODEL], "coverage_content_type", "modelResult");
-    REGIA_TRY(fc_def_var(ncid, "backtest_mase", NC_DOUBLE, 2, dsw, NULL,
+    GATT(v[B_MODEL], "coverage_content_type", "modelResult");
+    REGIA_TRY(fc_def_var(gid, "backtest_mase", NC_DOUBLE, 2, dsw, NULL,
                          "mean absolute scaled error of the backtest window's forecasts (scale: in-sample mean absolute "
                          "seasonal-naive error of the training part; NaN: scale 0, or not evaluated)", "1", &v[B_MASE_W]));
-    REGIA_TRY(fc_def_var(ncid, "backtest_smape", NC_DOUBLE, 2, dsw, NULL,
+    REGIA_TRY(fc_def_var(gid, "backtest_smape", NC_DOUBLE, 2, dsw, NULL,
                          "symmetric mean absolute percentage error 200|y-f|/(|y|+|f|) of the backtest window's "
                          "forecasts (NaN: not evaluated)", "percent", &v[B_SMAPE_W]));
     REGIA_TRY(fc_def_var(ncid, "backtest_series_mase", NC_DOUBLE, 1, &d_s, NULL,
                          "mean over the backtest windows of the series' MASE", "1", &v[B_MASE]));
     REGIA_TRY(fc_def_var(ncid, "backtest_series_smape", NC_DOUBLE, 1, &d_s, NULL,
                          "mean over the backtest windows of the series' sMAPE", "percent", &v[B_SMAPE]));
-    REGIA_TRY(fc_def_var(ncid, "backtest_coverage", NC_DOUBLE, 2, dsl, NULL,
+    REGIA_TRY(fc_def_var(gid, "backtest_coverage", NC_DOUBLE, 2, dsl, NULL,
                          "fraction of the series' held-out values inside the backtest prediction interval of each "
                          "level (all windows)", "1", &v[B_COV]));
     REGIA_TRY(fc_def_var(ncid, "backtest_n_points", NC_INT, 1, &d_s, NULL,
@@ -247,17 +251,18 @@ regia_status_t fc_bt_define(fc_t *f, int ncid, int d_s, int d_l, int d_mod)
                          "fraction of all held-out values of the evaluated series inside the backtest prediction "
                          "interval of each level", "1", &v[B_COV_ALL]));
     for (int i = B_MASE_W; i < N_B; i++) {
-        if (i == B_STATUS) ATT(v[i], "coverage_content_type", "qualityInformation");
-        else ATT(v[i], "coverage_content_type", i == B_NPTS ? "auxiliaryInformation" : "qualityInformation");
-        if (i != B_MASE_ALL && i != B_SMAPE_ALL && i != B_COV_ALL) ATT(v[i], "coordinates", "series_id");
+        const int in_group = i == B_MASE_W || i == B_SMAPE_W || i == B_COV, g = in_group ? gid : ncid;
+        const char *cct = i == B_NPTS ? "auxiliaryInformation" : "qualityInformation";
+        REGIA_NC(nc_put_att_text(g, v[i], "coverage_content_type", strlen(cct), cct));
+        if (!in_group && i != B_MASE_ALL && i != B_SMAPE_ALL && i != B_COV_ALL) ATT(v[i], "coordinates", "series_id");
     }
-    ATT(v[B_MODEL], "coordinates", "series_id");
     {
         char c[256];
         snprintf(c, sizeof c, "rolling origin: %d windows of %d steps (statsforecast cross_validation with "
                  "step_size = h = %d, n_windows = %d)", f->n_windows, f->horizon, f->horizon, f->n_windows);
-        ATT(v[B_WIN], "comment", c);
+        GATT(v[B_WIN], "comment", c);
     }
+#undef GATT
 err:
     return st;
 }
@@ -275,7 +280,7 @@ regia_status_t fc_bt_write(regia_run_t *run, fc_t *f, int ncid)
     if ((st = regia_run_agree(run, st))) goto err;
     const int r0 = run->ctx->rank == 0;
     for (int w = 0; w < W; w++) i32[w] = w + 1;
-    REGIA_TRY(regia_run_put_rows(run, ncid, v[B_WIN], 1, 0, r0 ? W : 0, NULL, NC_INT, i32));
+    REGIA_TRY(regia_run_put_rows(run, f->bt_gid, v[B_WIN], 1, 0, r0 ? W : 0, NULL, NC_INT, i32));
     size_t in_w[1] = {(size_t)W}, in_wm[2] = {(size_t)W, FC_MODEL_LEN}, in_l[1] = {(size_t)L};
     for (int64_t k = 0; k < ns; k++) {
         const series_t *se = &f->ser[f->s0 + k];
@@ -285,10 +290,10 @@ regia_status_t fc_bt_write(regia_run_t *run, fc_t *f, int ncid)
             if (f->bt_fit[k * W + w - 1].ok) regia_ets_model_code(f->bt_fit[k * W + w - 1].model, c + (k * W + w - 1) * FC_MODEL_LEN);
         }
     }
-    REGIA_TRY(regia_run_put_rows(run, ncid, v[B_CUT], 2, f->s0, ns, in_w, NC_DOUBLE, d));
-    REGIA_TRY(regia_run_put_rows(run, ncid, v[B_MODEL], 3, f->s0, ns, in_wm, NC_CHAR, c));
-    REGIA_TRY(regia_run_put_rows(run, ncid, v[B_MASE_W], 2, f->s0, ns, in_w, NC_DOUBLE, f->bt_mase_w));
-    REGIA_TRY(regia_run_put_rows(run, ncid, v[B_SMAPE_W], 2, f->s0, ns, in_w, NC_DOUBLE, f->bt_smape_w));
+    REGIA_TRY(regia_run_put_rows(run, f->bt_gid, v[B_CUT], 2, f->s0, ns, in_w, NC_DOUBLE, d));
+    REGIA_TRY(regia_run_put_rows(run, f->bt_gid, v[B_MODEL], 3, f->s0, ns, in_wm, NC_CHAR, c));
+    REGIA_TRY(regia_run_put_rows(run, f->bt_gid, v[B_MASE_W], 2, f->s0, ns, in_w, NC_DOUBLE, f->bt_mase_w));
+    REGIA_TRY(regia_run_put_rows(run, f->bt_gid, v[B_SMAPE_W], 2, f->s0, ns, in_w, NC_DOUBLE, f->bt_smape_w));
     const fc_bt_sum_t *b = f->bt_sum + f->s0;
     for (int64_t k = 0; k < ns; k++) d[k] = b[k].mase;
     REGIA_TRY(regia_run_put_rows(run, ncid, v[B_MASE], 1, f->s0, ns, NULL, NC_DOUBLE, d));
@@ -296,7 +301,7 @@ regia_status_t fc_bt_write(regia_run_t *run, fc_t *f, int ncid)
     REGIA_TRY(regia_run_put_rows(run, ncid, v[B_SMAPE], 1, f->s0, ns, NULL, NC_DOUBLE, d));
     for (int64_t k = 0; k < ns; k++)
         for (int l = 0; l < L; l++) d[k * L + l] = b[k].n_points > 0 ? b[k].inside[l] / b[k].n_points : NAN;
-    REGIA_TRY(regia_run_put_rows(run, ncid, v[B_COV], 2, f->s0, ns, in_l, NC_DOUBLE, d));
+    REGIA_TRY(regia_run_put_rows(run, f->bt_gid, v[B_COV], 2, f->s0, ns, in_l, NC_DOUBLE, d));
     for (int64_t k = 0; k < ns; k++) i32[k] = (int)b[k].n_points;
     REGIA_TRY(regia_run_put_rows(run, ncid, v[B_NPTS], 1, f->s0, ns, NULL, NC_INT, i32));
     for (int64_t k = 0; k < ns; k++) i8[k] = (signed char)b[k].status;

@@ -93,7 +93,9 @@ typedef struct {
     double bt_overall[2 + REGIA_ETS_MAX_LEVELS]; /* MASE, sMAPE, coverage of each level */
     long long bt_counts[4]; /* series by status                                            */
     /* output variable ids (define -> write) */
-    int v_id, v_lev, v_time, v_fc, v_lo, v_up, v_ft, v_obs, v_step, v_stepm, v_model, v_nobs, v_par[8];
+    int gid;                /* group "model" (the ETS internals)                           */
+    int bt_gid;             /* group "backtest" (its per-window arrays), with --backtest   */
+    int v_id, v_lev, v_time, v_fc, v_lo, v_up, v_obs, v_step, v_stepm, v_model, v_nobs, v_par[8];
     int v_fitted, v_bt[16];
 } fc_t;
 
@@ -107,7 +109,7 @@ int64_t fc_grid_time(const series_t *s, int64_t i);
 regia_status_t fc_fit_range(fc_t *f, int64_t k0, int64_t n, int64_t cut, regia_ets_fit_t *fit, double *mean,
                             double *var, double *lo, double *up);
 /* Collective, data mode: write vals (laid out as f->y) of the shard's series onto the
- * output's time axis as variable vid(series, time) (NaN where a series has no time). */
+ * output's time axis as variable vid(time, series) (NaN where a series has no time). */
 regia_status_t fc_put_on_axis(regia_run_t *run, fc_t *f, int ncid, int vid, const double *vals);
 /* Define a variable with long_name and units (either may be NULL). */
 regia_status_t fc_def_var(int ncid, const char *name, nc_type type, int nd, const int *dims, const size_t *chunk,

@@ -2,8 +2,9 @@
 # regia forecast end to end: a CSV of 12 series (daily with a weekly cycle, with and without
 # trend, constant plus noise, missing values as empty / NaN / absent rows, hourly date-times,
 # monthly, too short, crossing zero), rows shuffled.  Identical data at 1, 2 and 3 ranks; the
-# ANN forecast of a constant series is its mean; intervals nest; forecast_time steps;
-# --model forces the model; xarray decodes the file; manifest and log summary.
+# ANN forecast of a constant series is its mean; intervals nest; forecast steps on the time
+# axis; --model forces the model; xarray decodes the file, selects a series by name and plots
+# its forecast against the date; cdo sinfo reads it; manifest and log summary.
 source "$(dirname "$0")/lib.sh"
 D=$TMP
 /usr/bin/python3 - >"$D/in.csv" <<'PY'
@@ -50,7 +51,7 @@ done
 echo "ok: --help documents every option"
 
 # 1, 2, 3 ranks: identical data
-vars=forecast,lower,upper,model,alpha,series_id
+vars=forecast,lower,upper,series_id,/model/model,/model/alpha
 for np in 1 2 3; do
   run_np $np forecast --input "$D/in.csv" --season 7 --horizon 14 --levels 80,95 --output "$D/out$np.nc" \
     2>"$D/log$np" || { cat "$D/log$np"; fail "forecast np=$np"; }
@@ -74,75 +75,109 @@ echo "ok: log $(grep -o 'summary: .*' "$D/log1")"
 
 # header: dimensions, attributes
 ncdump -h "$D/out1.nc" >"$D/h.txt"
-for a in 'series = 12 ;' 'horizon = 14 ;' 'level = 2 ;' 'series_strlen = 8 ;' 'model_strlen = 8 ;' \
+for a in 'series = 12 ;' 'time = 454 ;' 'interval = 2 ;' 'series_strlen = 8 ;' 'model_strlen = 8 ;' \
          'Conventions = "CF-1.10, ACDD-1.3"' 'featureType = "timeSeries"' ':title = ' ':summary = ' ':id = "out1"' \
          ':history = ' ':date_created = ' ':product_version = ' ':regia_version = ' ':regia_git_rev = ' \
          ':input_file = ' ':input_sha256 = "'"$(sha256sum <"$D/in.csv" | cut -c1-64)"'"' ':ranks = 1' ':backend = "cpu' \
-         ':command_line = "regia forecast --input ' 'series_id:cf_role = "timeseries_id"' 'level:units = "percent"' \
-         'forecast_time:units = "seconds since 1970-01-01 00:00:00"' 'forecast_time:standard_name = "time"' \
-         'forecast:_FillValue = NaN' 'step:units = "s"' 'double lower(series, level, horizon)' \
-         'double upper(series, level, horizon)' 'char model(series, model_strlen)' 'int n_obs(series)' \
+         ':command_line = "regia forecast --input ' 'series_id:cf_role = "timeseries_id"' 'interval:units = "percent"' \
+         'time:units = "seconds since 1970-01-01 00:00:00"' 'time:standard_name = "time"' \
+         'forecast:_FillValue = NaN' 'forecast:coordinates = "series_id"' 'step:units = "s"' \
+         'double forecast(time, series)' 'double lower(time, interval, series)' \
+         'double upper(time, interval, series)' 'group: model {' 'char model(series, model_strlen)' 'int n_obs(series)' \
          'double sigma2(series)' 'double loglik(series)' 'double aicc(series)' 'double phi(series)' \
-         'double observed(series, time)' 'double time(time)'; do
+         'double observed(time, series)' 'double time(time)'; do
   grep -qF -- "$a" "$D/h.txt" || fail "header lacks $a"
 done
 /usr/bin/python3 -c "import json,sys; m=json.load(open(sys.argv[1])); assert 'inputs' in m and 'outputs' in m, m" \
   "$D/out1.manifest.json" || fail "manifest is not JSON with inputs and outputs"
 echo "ok: header and manifest"
 
-# values: xarray with time decoding
-/usr/bin/python3 -W ignore - "$D/out1.nc" <<'PY' || fail "xarray checks"
+# values: xarray with time decoding; a series by name; its forecast against the date
+/usr/bin/python3 -W ignore - "$D/out1.nc" "$D/plot.png" <<'PY' || fail "xarray checks"
 import sys, numpy as np
 try:
     import xarray as xr
 except ImportError:
     print("xarray missing; value checks with netCDF4 only"); sys.exit(0)
 d = xr.open_dataset(sys.argv[1])
-assert dict(d.sizes) == {"series": 12, "horizon": 14, "level": 2, "time": 418}, dict(d.sizes)  # chars -> strings
-assert d.forecast.shape == (12, 14) and d.lower.shape == (12, 2, 14) and d.upper.shape == (12, 2, 14), d
-assert d.forecast.dims == ("series", "horizon") and d.lower.dims == ("series", "level", "horizon")
-assert list(d.level.values) == [80.0, 95.0]
-assert np.issubdtype(d.forecast_time.dtype, np.datetime64), d.forecast_time.dtype
+m = xr.open_dataset(sys.argv[1], group="model")
+assert dict(d.sizes) == {"series": 12, "interval": 2, "time": 454}, dict(d.sizes)  # 418 grid times + 36 forecast steps
+assert d.forecast.dims == ("time", "series") and d.lower.dims == ("time", "interval", "series")
+assert d.observed.dims == ("time", "series") and "level" not in d.variables and "model" not in d.variables
+assert list(d.interval.values) == [80.0, 95.0] and d.interval.attrs["units"] == "percent"
 assert np.issubdtype(d.time.dtype, np.datetime64), d.time.dtype
-ids = [s.decode() if isinstance(s, bytes) else str(s) for s in d.series_id.values]
+ids = [str(s) for s in d.series_id.values]
 assert ids == sorted(ids) and len(ids) == 12, ids
 i = {s: k for k, s in enumerate(ids)}
-models = [m.decode() if isinstance(m, bytes) else str(m) for m in d.model.values]
-assert models[i["short"]] == "" and np.isnan(d.forecast.values[i["short"]]).all() and np.isnan(d.alpha.values[i["short"]])
+models = [str(x) for x in m.model.values]
+s = d.set_xindex("series_id")
+assert models[i["short"]] == "" and s.sel(series_id="short").forecast.isnull().all() and np.isnan(m.alpha.values[i["short"]])
 assert all(models[k] for k in range(12) if k != i["short"]), models
-hr = d.forecast_time.values[i["hourly"]]
+def fc(name):
+    f = s.sel(series_id=name).forecast.dropna("time")
+    assert f.sizes["time"] == 14, (name, f.sizes)
+    return f
+hr = fc("hourly").time.values
 steps = np.diff(hr).astype("timedelta64[s]").astype(int)
 assert (steps == 3600).all(), steps
 assert str(hr[0])[:19] == "2023-03-11T00:00:00", hr[0]          # last time 2023-03-10T23:00 + 1 h
 assert float(d.step.values[i["hourly"]]) == 3600 and float(d.step.values[i["d01"]]) == 86400
-mo = d.forecast_time.values[i["monthly"]]
+mo = fc("monthly").time.values
 assert [str(t)[:10] for t in mo[:3]] == ["2023-01-01", "2023-02-01", "2023-03-01"], mo[:3]
 assert int(d.step_months.values[i["monthly"]]) == 1 and np.isnan(d.step.values[i["monthly"]])
 g = i["gappy"]
 assert int(d.n_obs.values[g]) == 85, int(d.n_obs.values[g])  # 100 days - 4 absent - 11 empty/NaN
-ob = d.observed.isel(series=g)
+ob = s.sel(series_id="gappy").observed
 assert int(ob.notnull().sum()) == 85
-assert str(d.forecast_time.values[g][0])[:10] == "2023-04-12"  # last day 2023-04-11
-lo, up, fc = d.lower.values, d.upper.values, d.forecast.values
-ok = ~np.isnan(fc)
-assert (lo[:, 1][ok] < lo[:, 0][ok]).all() and (lo[:, 0][ok] < fc[ok]).all() and (fc[ok] < up[:, 0][ok]).all() \
+assert str(fc("gappy").time.values[0])[:10] == "2023-04-12"  # last day 2023-04-11
+assert ob.dropna("time").time.values[-1] < fc("gappy").time.values[0]
+lo, up, f = d.lower.values, d.upper.values, d.forecast.values
+ok = ~np.isnan(f)
+assert ok.sum() == 11 * 14, ok.sum()
+assert (lo[:, 1][ok] < lo[:, 0][ok]).all() and (lo[:, 0][ok] < f[ok]).all() and (f[ok] < up[:, 0][ok]).all() \
     and (up[:, 0][ok] < up[:, 1][ok]).all(), "intervals do not nest"
-print("python: dims, shapes, times, steps, missing values, nested intervals ok")
+assert (np.isnan(lo[:, 0]) == ~ok).all() and (np.isnan(up[:, 1]) == ~ok).all(), "bounds where there is no forecast"
+try:
+    import matplotlib
+    matplotlib.use("Agg")
+    ax = s.sel(series_id="d01").forecast.dropna("time").plot()[0].axes
+    assert "time" in ax.get_xlabel(), ax.get_xlabel()
+    ax.figure.savefig(sys.argv[2])
+    print("python: forecast of d01 plotted against the date (x axis: %s)" % ax.get_xlabel())
+except ImportError:
+    print("matplotlib missing: plot not drawn")
+print("python: dims, shapes, series by name, times, steps, missing values, nested intervals ok")
 PY
-echo "ok: xarray decodes forecast_time (hourly steps 3600 s, monthly steps), shapes, intervals"
+echo "ok: xarray decodes time (hourly steps 3600 s, monthly steps), selects series by name, shapes, intervals"
+
+# cdo reads the file: no warning but the one about the "model" group (CDO 2.1 reads no groups)
+if command -v cdo >/dev/null; then
+  cdo sinfo "$D/out1.nc" >"$D/cdo.txt" 2>&1 || { cat "$D/cdo.txt"; fail "cdo sinfo"; }
+  if grep -i 'warning' "$D/cdo.txt" | grep -v 'NetCDF4 groups not supported! Found 1 root group'; then
+    fail "cdo sinfo warns on the output"
+  fi
+  grep -q 'Time coordinate' "$D/cdo.txt" || { cat "$D/cdo.txt"; fail "cdo sees no time axis"; }
+  nv=$(grep -Ec '^ +[0-9]+ : unknown' "$D/cdo.txt") || true
+  ((nv >= 8)) || { cat "$D/cdo.txt"; fail "cdo sees $nv variables, expected at least 8"; }
+  echo "ok: cdo sinfo reads the time axis and $nv variables, no other warning"
+else
+  echo "note: no cdo; cdo check not run"
+fi
 
 # a known case: constant plus noise with ANN forecasts its mean
 run_np 2 forecast --input "$D/in.csv" --season 7 --horizon 5 --model ANN --output "$D/ann.nc" 2>"$D/ann.log" \
   || { cat "$D/ann.log"; fail "--model ANN"; }
 /usr/bin/python3 - "$D/ann.nc" "$D/in.csv" <<'PY' || fail "ANN check"
-import sys, csv, numpy as np, netCDF4
+import os, sys, csv, numpy as np, netCDF4
+sys.path.insert(0, os.environ["REGIA_ROOT"] + "/tests/reference")
+import forecast_nc
 d = netCDF4.Dataset(sys.argv[1])
-ids = ["".join(c.decode() for c in row if c) for row in np.ma.filled(d["series_id"][:], b"")]
-models = ["".join(c.decode() for c in row if c) for row in np.ma.filled(d["model"][:], b"")]
+ids, models = forecast_nc.ids(d), forecast_nc.models(d)
 k = ids.index("const")
 vals = [float(r["value"]) for r in csv.DictReader(open(sys.argv[2])) if r["series_id"] == "const"]
 mean = sum(vals) / len(vals)
-fc = np.ma.filled(d["forecast"][k], np.nan); lo = np.ma.filled(d["lower"][k], np.nan); up = np.ma.filled(d["upper"][k], np.nan)
+_, fc, lo, up = forecast_nc.steps(d, k)
+assert len(fc) == 5, fc
 assert models[k] == "ANN", models[k]
 assert np.all(np.abs(fc - mean) / mean < 0.03), (fc, mean)
 assert np.allclose(fc, fc[0]), fc                        # no trend, no season: flat
@@ -156,8 +191,8 @@ echo "ok: ANN forecast of a constant-plus-noise series is its mean, 95 % interva
 # --model MNM is forced where it can be fitted (positive series), empty elsewhere
 run_np 3 forecast --input "$D/in.csv" --season 7 --horizon 7 --model MNM --output "$D/mnm.nc" 2>"$D/mnm.log" \
   || { cat "$D/mnm.log"; fail "--model MNM"; }
-ncdump -v model,series_id "$D/mnm.nc" | sed -n '/^data:/,$p' | tr -d ' \n' >"$D/mnm.txt"
-want='data:series_id="const","d01","d02","d03","d04","d05","d06","gappy","hourly","monthly","neg","short";model="MNM","MNM","MNM","MNM","MNM","MNM","MNM","MNM","MNM","MNM","","";}'
+/usr/bin/python3 -c 'import sys, os, netCDF4; sys.path.insert(0, os.environ["REGIA_ROOT"] + "/tests/reference"); import forecast_nc as f; d = netCDF4.Dataset(sys.argv[1]); print(",".join(f.ids(d)) + ";" + ",".join(f.models(d)))' "$D/mnm.nc" >"$D/mnm.txt"
+want='const,d01,d02,d03,d04,d05,d06,gappy,hourly,monthly,neg,short;MNM,MNM,MNM,MNM,MNM,MNM,MNM,MNM,MNM,MNM,,'
 [[ $(cat "$D/mnm.txt") == "$want" ]] || fail "--model MNM: $(cat "$D/mnm.txt")"
 grep -Eq "2 of 12 series could not be fitted.*'neg' \(80 observations, some <= 0\)" "$D/mnm.log" || { cat "$D/mnm.log"; fail "MNM warning"; }
 grep -q 'models: MNM 10;' "$D/mnm.log" || fail "MNM summary"

@@ -40,6 +40,14 @@ for np in 2 3; do
   cmp -s "$D/data1.txt" "$D/data$np.txt" || fail "NetCDF data differ at np=$np"
 done
 echo "ok: backtest NetCDF and CSVs identical at 1, 2, 3 ranks"
+# cdo reads it: no warning but the one about groups (the per-window arrays are in group "model")
+if command -v cdo >/dev/null; then
+  cdo sinfo "$D/b1.nc" >"$D/cdo.txt" 2>&1 || { cat "$D/cdo.txt"; fail "cdo sinfo"; }
+  if grep -i 'warning' "$D/cdo.txt" | grep -v 'NetCDF4 groups not supported! Found 1 root group'; then
+    fail "cdo sinfo warns on the backtest output"
+  fi
+  echo "ok: cdo sinfo: no warning but the groups one"
+fi
 grep -Eq "warning: backtest: 1 of 8 series skipped: 'short' \(too short: 20 steps, 3 windows of 7 leave -1 to train on\)" \
   "$D/log1" || { cat "$D/log1"; fail "skipped series warning"; }
 grep -Eo 'backtest: 3 windows of 7 steps, 7 series evaluated: MASE [0-9.]+, sMAPE [0-9.]+%, coverage 80% interval [0-9.]+%, 95% interval [0-9.]+%' \
@@ -47,12 +55,17 @@ grep -Eo 'backtest: 3 windows of 7 steps, 7 series evaluated: MASE [0-9.]+, sMAP
 echo "ok: log: $(cat "$D/overall.txt")"
 
 /usr/bin/python3 - "$D/b1.nc" "$D/b1_backtest.csv" "$D/in.csv" "$D/overall.txt" "$D/b1.manifest.json" <<'PY' || fail "metrics"
-import sys, csv, json, re, datetime as dt, numpy as np, netCDF4
+import os, sys, csv, json, re, datetime as dt, numpy as np, netCDF4
 nc, bcsv, incsv, overall, man = sys.argv[1:6]
 H, W, m = 7, 3, 7
 d = netCDF4.Dataset(nc)
-ids = ["".join(c.decode() for c in row if c) for row in np.ma.filled(d["series_id"][:], b"")]
-get = lambda v: d[v][:].filled(np.nan) if np.ma.isMaskedArray(d[v][:]) else np.asarray(d[v][:])
+sys.path.insert(0, os.environ["REGIA_ROOT"] + "/tests/reference")
+import forecast_nc
+ids = forecast_nc.ids(d)
+# the per-window arrays are in group "model", the per-series and overall figures in the root
+grp = lambda v: d.groups["model"] if v in ("window", "backtest_cutoff", "backtest_model", "backtest_mase",
+                                             "backtest_smape", "backtest_coverage") else d
+get = lambda v: grp(v)[v][:].filled(np.nan) if np.ma.isMaskedArray(grp(v)[v][:]) else np.asarray(grp(v)[v][:])
 series = {}
 for r in csv.DictReader(open(incsv)):
     series.setdefault(r["series_id"], []).append((r["time"], float(r["value"]) if r["value"] else np.nan))
