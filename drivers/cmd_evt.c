@@ -25,6 +25,7 @@
 
 #include "domain.h"
 #include "evt_impl.h"
+#include "generic_products.h"
 #include "regia/acdd.h"
 #include "regia/gev.h"
 #include "regia/io.h"
@@ -870,4 +871,5 @@ const regia_domain_t regia_domain_evt = {
     .report = ev_report,
     .manifest = ev_manifest,
     .release = ev_release,
+    .products = evt_products,
 };

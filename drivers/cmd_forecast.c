@@ -24,6 +24,7 @@
 
 #include "domain.h"
 #include "forecast_impl.h"
+#include "generic_products.h"
 #include "regia/acdd.h"
 #include "regia/csv.h"
 #include "regia/io.h"
@@ -1280,4 +1281,5 @@ const regia_domain_t regia_domain_forecast = {
     .report = fc_report,
     .manifest = fc_manifest,
     .release = fc_release,
+    .products = fc_products,
 };

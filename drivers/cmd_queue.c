@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "domain.h"
+#include "generic_products.h"
 #include "queue_input.h"
 #include "regia/acdd.h"
 #include "regia/fileutil.h"
@@ -1102,4 +1103,5 @@ const regia_domain_t regia_domain_queue = {
     .report = q_report,
     .manifest = q_manifest,
     .release = q_release,
+    .products = queue_products,
 };
