@@ -179,9 +179,6 @@ static regia_status_t fc_configure(regia_run_t *run, void *self)
             return REGIA_FAIL(REGIA_ERR_INVALID, "model '%s' has a multiplicative component: with transform '%s' only "
                               "additive models are fitted (as R's ets(lambda=))", f->model_code,
                               regia_job_str(j, "forecast", "transform"));
-        if (regia_job_bool(j, "forecast", "fitted"))
-            return REGIA_FAIL(REGIA_ERR_INVALID, "--fitted is not available with transform '%s' yet: use transform none",
-                              regia_job_str(j, "forecast", "transform"));
     }
     f->cmdline = run->cmdline;
     f->n_levels = regia_job_list_len(j, "forecast", "levels");

@@ -313,7 +313,20 @@ regia_status_t fc_fitted_compute(regia_run_t *run, fc_t *f)
     if (!f->fitted) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld fitted values", (long long)f->off[f->ns]);
     for (int64_t k = 0; k < f->ns && !st; k++) {
         const series_t *se = &f->ser[f->s0 + k];
-        st = regia_ets_fitted(f->m_of[k], f->y + f->off[k], se->len, &f->fit[k], f->fitted + f->off[k]);
+        const double lam = f->lambda ? f->lambda[k] : 1, *y = f->y + f->off[k];
+        double *fit = f->fitted + f->off[k], *z = NULL;
+        if (lam != 1) { /* fitted on the transformed series: fit it there, back-transform (as R's ets) */
+            z = malloc(sizeof(double) * (size_t)(se->len > 0 ? se->len : 1));
+            if (!z) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the fitted values"); break; }
+            for (int32_t t = 0; t < se->len; t++) z[t] = isnan(y[t]) ? NAN : regia_boxcox(y[t], lam);
+        }
+        st = regia_ets_fitted(f->m_of[k], z ? z : y, se->len, &f->fit[k], fit);
+        if (z && !st)
+            for (int32_t t = 0; t < se->len; t++) {
+                fit[t] = regia_boxcox_inv(fit[t], lam);
+                if (f->bc.biasadj) fit[t] = regia_boxcox_biasadj(fit[t], lam, f->fit[k].sigma2);
+            }
+        free(z);
         if (st == REGIA_ERR_NUMERIC) { /* the refit ended elsewhere: no fits rather than fits of another model */
             regia_error_clear();
             st = REGIA_OK;
