@@ -20,7 +20,7 @@ static const char *STYLE =
     "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ccc}"
     "table{border-collapse:collapse;margin:.5em 0;font-size:.85em}"
     "th,td{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}"
-    "th{background:#eef2f7;white-space:nowrap}td.num{text-align:right;font-variant-numeric:tabular-nums}"
+    "th{background:#eef2f7;white-space:nowrap}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td.long{min-width:24em}"
     "code{font-size:.8rem;word-break:break-all}.wrap{overflow-x:auto}"
     "figure{display:inline-block;margin:.4em;width:330px;vertical-align:top}"
     "figure img{width:320px;border:1px solid #ccc}figcaption{font-size:.8em}"
@@ -149,7 +149,10 @@ static void csv_table(FILE *f, const char *path, const char *href)
             char *v = csv_field(&p, &eol);
             if (!v) break;
             const char *tag = row == 0 ? "th" : "td";
-            fprintf(f, "<%s%s>", tag, row && looks_numeric(v) ? " class=\"num\"" : "");
+            /* numbers right-aligned; a long text gets room (else the table squeezes it into
+             * a narrow column of many lines) */
+            fprintf(f, "<%s%s>", tag,
+                    row && looks_numeric(v) ? " class=\"num\"" : row && strlen(v) > 40 ? " class=\"long\"" : "");
             regia_pub_html_escape(f, v);
             fprintf(f, "</%s>", tag);
             free(v);

@@ -307,11 +307,14 @@ static regia_status_t make_regions(const regia_pub_opts_t *o, const regia_domain
         run->n_items++;
         regia_plot_slug(r.region[k].name, slug, sizeof slug);
         if (!slug[0]) snprintf(slug, sizeof slug, "region-%d", k + 1);
-        /* two names with the same slug ("Monza e Brianza", "Monza-e-Brianza") */
+        /* two names with the same slug ("Monza e Brianza", "Monza-e-Brianza"): the later one gets -K */
+        snprintf(rel, sizeof rel, "regions/%s.item.json", slug);
         for (int j = 1; j < run->n_items - 1; j++)
-            if (run->items[j].json_path && strstr(run->items[j].json_path, slug) &&
-                strlen(run->items[j].json_path) == strlen("regions/") + strlen(slug) + strlen(".item.json"))
-                snprintf(slug + strlen(slug), sizeof slug - strlen(slug), "-%d", k + 1);
+            if (!strcmp(run->items[j].json_path, rel)) {
+                size_t n = strlen(slug);
+                snprintf(slug + n, sizeof slug - n, "-%d", k + 1);
+                break;
+            }
         char id[300], title[1024];
         snprintf(id, sizeof id, "%s-%s", run->items[0].id, slug);
         snprintf(title, sizeof title, "%s - %s", run->items[0].title ? run->items[0].title : run->items[0].id,
@@ -328,8 +331,8 @@ static regia_status_t make_regions(const regia_pub_opts_t *o, const regia_domain
         char sha[65];
         if ((st = regia_sha256_file(pdir, sha))) break;
         char ftitle[1024];
-        snprintf(ftitle, sizeof ftitle, "NetCDF-4 extract of %s: %zu of the output's %zu %s", r.region[k].name,
-                 r.region[k].n_items, r.dim_len, dom->unit ? dom->unit : "items");
+        snprintf(ftitle, sizeof ftitle, "NetCDF-4 extract of %s (%zu of %zu along %s)", r.region[k].name,
+                 r.region[k].n_items, r.dim_len, dom->item_dim);
         if ((st = add_file(it, rel, "extract", ftitle, sha, file_size(pdir)))) break;
         if ((st = item_from_nc(pdir, it))) break;
         if (!dom->products) continue;
@@ -358,8 +361,8 @@ static regia_status_t make_regions(const regia_pub_opts_t *o, const regia_domain
                             prefix, why);
         }
     }
-    if (!st) regia_info(o->log, "%s: %d per-region extracts by %s (%zu %s in no region)", run->items[0].files[0].path,
-                        r.n, dom->region_var, r.n_unassigned, dom->unit ? dom->unit : "items");
+    if (!st) regia_info(o->log, "%s: %d per-region extracts by %s (%zu of %zu along %s in no region)",
+                        run->items[0].files[0].path, r.n, dom->region_var, r.n_unassigned, r.dim_len, dom->item_dim);
 cleanup:
     regia_nc_regions_free(&r);
     return st;
@@ -421,7 +424,8 @@ regia_status_t regia_pub_prepare(const regia_pub_opts_t *o, const char *output, 
     char ddir[PATH_MAX + 80];
     snprintf(ddir, sizeof ddir, "%s/%s", o->catalog, run->domain);
     if ((st = regia_mkdir_p(ddir))) goto cleanup;
-    snprintf(run->dir, sizeof run->dir, "%s/.%s.tmp-%ld", ddir, run->run_id, (long)getpid());
+    static int seq = 0; /* the same output given twice in one command: two temporary names */
+    snprintf(run->dir, sizeof run->dir, "%s/.%s.tmp-%ld-%d", ddir, run->run_id, (long)getpid(), ++seq);
     rm_tree(run->dir);
     if (mkdir(run->dir, 0755) != 0) {
         st = REGIA_FAIL(REGIA_ERR_IO, "%s: cannot create: %s", run->dir, strerror(errno));

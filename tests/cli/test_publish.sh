@@ -125,13 +125,15 @@ if [[ -f $D/run/out1.products/summary.csv ]]; then
   expect_fail "a changed product" "summary.csv: changed since the run" "$REGIA" publish --catalog "$cat" \
     "$D/changed/out1.nc"
 fi
+rm "$D/changed/out1.manifest.json"
+expect_fail "no manifest" "out1.manifest.json: missing" "$REGIA" publish --catalog "$cat" "$D/changed/out1.nc"
 [[ $(cd "$cat" && find . | sort | sha256sum) == "$before" ]] || fail "a refused publish changed the catalog"
 echo "ok: the catalog is unchanged after the refusals (no temporary directories left)"
 
 # publishing again: a second run is added; the same run again replaces it
 run_np 2 env "$D/run/job2.ini" >"$D/env2.log" 2>&1 || fail "env run 2: $(tail -5 "$D/env2.log")"
 "$REGIA" publish -q --catalog "$cat" "$D/run/out2.nc" >/dev/null || fail "publish run 2"
-"$REGIA" publish -q --catalog "$cat" "$D/run/out1.nc" >/dev/null || fail "publish run 1 again"
+"$REGIA" publish -q --catalog "$cat" "$D/run/out1.nc" "$D/run/out1.nc" >/dev/null || fail "publish run 1 again (twice)"
 /usr/bin/python3 - "$cat" <<'PY' || fail "catalog after republishing"
 import json, os, sys
 cat = sys.argv[1]
