@@ -2,6 +2,7 @@
  * directory of the catalog with its manifest, extras and products, and split into
  * per-region extracts with their own products (publish_impl.h).  Rank 0, no MPI. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,49 @@ static void rfc3339(const char *in, int end_of_day, char *out, size_t cap)
     }
 }
 
+/* The range of a root-group 1-D variable with standard_name `sn` (or named one of the
+ * names), fill values and NaN left out; 0 when found with at least one value. */
+static int coord_range(int ncid, const char *sn, const char *const *names, double *lo, double *hi)
+{
+    int nv, vid = -1;
+    if (nc_inq_nvars(ncid, &nv) != NC_NOERR) return -1;
+    for (int v = 0; v < nv && vid < 0; v++) {
+        char att[64];
+        size_t len;
+        int nd;
+        if (nc_inq_varndims(ncid, v, &nd) != NC_NOERR || nd != 1) continue;
+        if (nc_inq_attlen(ncid, v, "standard_name", &len) == NC_NOERR && len < sizeof att &&
+            nc_get_att_text(ncid, v, "standard_name", att) == NC_NOERR) {
+            att[len] = '\0';
+            if (!strcmp(att, sn)) vid = v;
+        }
+    }
+    for (int i = 0; vid < 0 && names[i]; i++) {
+        int nd;
+        if (nc_inq_varid(ncid, names[i], &vid) != NC_NOERR || nc_inq_varndims(ncid, vid, &nd) != NC_NOERR || nd != 1)
+            vid = -1;
+    }
+    int dim;
+    size_t n;
+    nc_type t;
+    if (vid < 0 || nc_inq_vardimid(ncid, vid, &dim) != NC_NOERR || nc_inq_dimlen(ncid, dim, &n) != NC_NOERR || !n ||
+        nc_inq_vartype(ncid, vid, &t) != NC_NOERR || t == NC_CHAR || t == NC_STRING)
+        return -1;
+    double *x = malloc(n * sizeof *x), fill = NC_FILL_DOUBLE;
+    int found = 0;
+    if (x && nc_get_var_double(ncid, vid, x) == NC_NOERR) {
+        if (nc_get_att_double(ncid, vid, "_FillValue", &fill) != NC_NOERR) fill = t == NC_FLOAT ? NC_FILL_FLOAT : NC_FILL_DOUBLE;
+        for (size_t i = 0; i < n; i++) {
+            if (x[i] != x[i] || x[i] == fill || fabs(x[i]) > 360) continue;
+            if (!found || x[i] < *lo) *lo = x[i];
+            if (!found || x[i] > *hi) *hi = x[i];
+            found = 1;
+        }
+    }
+    free(x);
+    return found ? 0 : -1;
+}
+
 /* Title, description, extents, creation time and license of an item from its NetCDF. */
 static regia_status_t item_from_nc(const char *path, regia_pub_item_t *it)
 {
@@ -160,6 +204,14 @@ static regia_status_t item_from_nc(const char *path, regia_pub_item_t *it)
         w >= -180 && e <= 180 && s >= -90 && n <= 90 && w <= e && s <= n) {
         it->has_bbox = 1;
         it->bbox[0] = w; it->bbox[1] = s; it->bbox[2] = e; it->bbox[3] = n;
+    } else {
+        /* no ACDD box: the range of the latitude and longitude variables, when there are */
+        static const char *const lat_names[] = {"lat", "latitude", NULL}, *const lon_names[] = {"lon", "longitude", NULL};
+        if (coord_range(ncid, "latitude", lat_names, &s, &n) == 0 && coord_range(ncid, "longitude", lon_names, &w, &e) == 0 &&
+            w >= -180 && e <= 180 && s >= -90 && n <= 90) {
+            it->has_bbox = 1;
+            it->bbox[0] = w; it->bbox[1] = s; it->bbox[2] = e; it->bbox[3] = n;
+        }
     }
     free(buf);
     nc_close(ncid);

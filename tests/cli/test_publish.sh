@@ -150,6 +150,28 @@ print(f"ok: after publishing run 2 and run 1 again the domain lists {len(runs)} 
 PY
 "$venv/bin/python" "$check" "$cat" | tail -1 || fail "STAC checks after republishing"
 for r in "$cat"/env/*/; do (cd "$r" && sha256sum --quiet -c SHA256SUMS) || fail "sha256sum -c in $r"; done
+# an output without the ACDD geospatial_* attributes: the box from its lat/lon variables
+mkdir -p "$D/nogeo"
+ncatted -h -a geospatial_lat_min,global,d,, -a geospatial_lat_max,global,d,, -a geospatial_lon_min,global,d,, \
+  -a geospatial_lon_max,global,d,, "$D/run/out2.nc" "$D/nogeo/out2.nc" || fail "ncatted"
+/usr/bin/python3 - "$D/run/out2.manifest.json" "$D/nogeo" <<'PY' || fail "manifest of the copy"
+import hashlib, json, sys
+m = json.load(open(sys.argv[1]))
+m["outputs"] = [dict(o, sha256=hashlib.sha256(open(sys.argv[2] + "/out2.nc", "rb").read()).hexdigest())
+                for o in m["outputs"] if o["path"] == "out2.nc"]
+json.dump(m, open(sys.argv[2] + "/out2.manifest.json", "w"))
+PY
+"$REGIA" publish -q --no-regions --catalog "$D/cat3" "$D/nogeo/out2.nc" >/dev/null || fail "publish without geospatial_*"
+/usr/bin/python3 - "$D/nogeo/out2.nc" "$D/cat3" <<'PY' || fail "bbox from lat/lon"
+import glob, json, sys, netCDF4
+with netCDF4.Dataset(sys.argv[1]) as ds:
+    assert "geospatial_lat_min" not in ds.ncattrs()
+    lat, lon = ds["lat"][:], ds["lon"][:]
+want = [float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())]
+item = json.load(open(glob.glob(sys.argv[2] + "/env/*/out2.item.json")[0]))
+assert all(abs(a - b) < 1e-6 for a, b in zip(item["bbox"], want)), (item["bbox"], want)
+print("ok: without geospatial_* the item's bbox is the range of lat/lon:", item["bbox"])
+PY
 expect_fail "no catalog" "--catalog DIR is required" "$REGIA" publish "$D/run/out1.nc"
 expect_fail "not a regia output" "publish takes the NetCDF outputs" "$REGIA" publish --catalog "$D/cat2" "$D/data/sensors.csv"
 echo "PASS: test_publish"
