@@ -163,7 +163,7 @@ static int run_all(regia_backend_t *be, const inputs_t *in, int n, res_t *r, tim
     regia_breach_batch_t br = {.n_series = n, .fit = r->fit, .state = r->st, .state_stride = in->ss, .period = 7,
                                .key = in->key, .days_left = in->days, .count_so_far = in->seen, .limit = in->limit,
                                .allowed = in->allowed, .n_paths = in->paths, .seed = 20261124};
-    regia_breach_out_t bo = {r->p_breach, r->e_breach};
+    regia_breach_out_t bo = {r->p_breach, r->e_breach, NULL, NULL};
     t0 = now_s();
     st = regia_breach(be, &br, &bo);
     tm->t_breach = now_s() - t0;

@@ -39,11 +39,27 @@ typedef struct {
     const int32_t *allowed;      /* allowed exceedance days per calendar year         */
     int32_t n_paths;             /* Monte Carlo sample paths (>= 1)                   */
     uint64_t seed;
+    /* Optional run-length statistics on the same paths (run_days = 0: none): the run on
+     * day d (0-based, d < run_days; the days may go past the end of the year) is the
+     * number of days over the limit in a row ending on day d, continuing run_so_far[s],
+     * the run observed up to the origin (0 when day d is not over the limit). */
+    int32_t run_days;            /* days of run statistics (0..REGIA_BREACH_MAX_RUN_DAYS) */
+    const int32_t *run_so_far;   /* n_series observed runs (>= 0); NULL when run_days = 0 */
+    int32_t trigger_days;        /* the run length that triggers measures (>= 1)      */
 } regia_breach_batch_t;
+
+enum { REGIA_BREACH_MAX_RUN_DAYS = 366 };
 
 typedef struct {
     double *p_breach;            /* n_series: P(total exceedances > allowed)          */
     double *expected_count;      /* n_series: E(total exceedances in the year)        */
+    /* Only when run_days > 0 (NULL otherwise).  NaN for a series that cannot be
+     * simulated (see p_breach). */
+    double *run_median;          /* n_series x run_days: median over the paths of the run
+                                    on day d (the mean of the two middle paths' runs
+                                    for an even path count)                          */
+    double *p_trigger;           /* n_series: share of paths whose run reaches
+                                    trigger_days on some day d < run_days             */
 } regia_breach_out_t;
 
 #ifdef __cplusplus

@@ -430,7 +430,7 @@ int main(void)
     regia_breach_batch_t br = {.n_series = N, .fit = c.fit, .state = c.st, .state_stride = ss, .period = 7,
                                .key = key, .days_left = days, .count_so_far = seen, .limit = limit,
                                .allowed = allowed, .n_paths = paths, .seed = 20260101};
-    regia_breach_out_t oc = {bpc, bec}, og = {bpg, beg};
+    regia_breach_out_t oc = {bpc, bec, NULL, NULL}, og = {bpg, beg, NULL, NULL};
     CHECK_OK(regia_breach(&cpu, &br, &oc));
     CHECK_OK(regia_breach(&gpu, &br, &og));
     int differ_p = 0, differ_e = 0, beyond = 0;

@@ -50,7 +50,7 @@ int main(void)
     regia_breach_batch_t in = {.n_series = NS, .fit = fit, .state = state, .state_stride = 3, .period = 1,
                                .key = key, .days_left = days, .count_so_far = seen, .limit = limit,
                                .allowed = allowed, .n_paths = 20000, .seed = 42};
-    regia_breach_out_t out = {p, e};
+    regia_breach_out_t out = {p, e, NULL, NULL};
     CHECK_OK(regia_breach(&be, &in, &out));
     double pd = 0.15865525393145707, want = binom_tail(100, pd, 25);
     double sd = sqrt(want * (1 - want) / 20000);
@@ -72,13 +72,13 @@ int main(void)
     one.limit = &limit[0];
     one.allowed = &allowed[0];
     double p1, e1;
-    regia_breach_out_t o1 = {&p1, &e1};
+    regia_breach_out_t o1 = {&p1, &e1, NULL, NULL};
     CHECK_OK(regia_breach(&be1, &one, &o1));
     CHECK(p1 == p[0] && e1 == e[0]);
     /* another seed moves the estimate (the draws really depend on it) */
     one.seed = 43;
     double p2, e2;
-    regia_breach_out_t o2 = {&p2, &e2};
+    regia_breach_out_t o2 = {&p2, &e2, NULL, NULL};
     CHECK_OK(regia_breach(&be1, &one, &o2));
     CHECK(e2 != e1);
     in.n_paths = 0;
