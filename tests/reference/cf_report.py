@@ -26,6 +26,11 @@ ACCEPT = {
          "the unit depends on each station's model: (ug m-3)^2 for additive, 1 for multiplicative errors (see comment)"),
         (P + r"boxcox_lambda", "standard_name",
          "the Box-Cox parameter of the transform a model was fitted on is not a geophysical quantity: no CF standard name"),
+        (P + r"(p_trigger|province_max_p_breach)", "standard_name",
+         "the CF standard name table has no name for a probability of a run of days above an air-quality limit"),
+        (P + r"(consecutive_days_observed|consecutive_days_forecast|annual_valid_days|province_stations_at_risk)"
+         r"|o3_hours_over_(information|alert)", "standard_name",
+         "the CF standard name table has no name for counts of days, hours or stations above an air-quality limit"),
     ],
     "forecast": [
         (r"forecast|lower|upper|observed|fitted", "standard_name",
