@@ -37,12 +37,12 @@ static void stats(const sp_sum_t *s, sp_stat_t *stat)
 {
     for (size_t i = 0; i < s->S; i++) {
         sp_stat_t *t = &stat[i];
-        t->latest_day = t->first_red = -1;
+        t->latest_day = t->latest_level = t->first_red = -1;
         t->red_days = t->yellow_days = 0;
         t->max_ratio = NAN;
         for (size_t d = 0; d < s->D; d++) {
             int lv = s->alert[i * s->D + d];
-            if (lv >= 0) t->latest_day = (int)d;
+            if (lv >= 0) t->latest_day = (int)d, t->latest_level = lv;
             if (lv == 2 && t->first_red < 0) t->first_red = (int)d;
             t->red_days += lv == 2;
             t->yellow_days += lv == 1;
@@ -57,8 +57,7 @@ static const sp_stat_t *g_stat; /* for qsort: the statistics being ordered */
 static int by_risk(const void *a, const void *b)
 {
     const sp_stat_t *x = &g_stat[*(const int *)a], *y = &g_stat[*(const int *)b];
-    int lx = x->latest_day >= 0 ? x->rank : -2, ly = y->latest_day >= 0 ? y->rank : -2; /* rank: latest level here */
-    if (lx != ly) return ly - lx;
+    if (x->latest_level != y->latest_level) return y->latest_level - x->latest_level;
     if (x->red_days != y->red_days) return y->red_days - x->red_days;
     if (x->yellow_days != y->yellow_days) return y->yellow_days - x->yellow_days;
     double rx = isfinite(x->max_ratio) ? x->max_ratio : -1, ry = isfinite(y->max_ratio) ? y->max_ratio : -1;
@@ -69,10 +68,7 @@ static int by_risk(const void *a, const void *b)
 /* order[0..S) = the structures by decreasing risk; stat[i].rank = 1 + position. */
 static void risk_order(const sp_sum_t *s, sp_stat_t *stat, int *order)
 {
-    for (size_t i = 0; i < s->S; i++) {
-        order[i] = (int)i;
-        stat[i].rank = stat[i].latest_day >= 0 ? s->alert[i * s->D + (size_t)stat[i].latest_day] : -1;
-    }
+    for (size_t i = 0; i < s->S; i++) order[i] = (int)i;
     g_stat = stat;
     qsort(order, s->S, sizeof *order, by_risk);
     g_stat = NULL;
@@ -164,7 +160,7 @@ static regia_status_t write_csv(regia_products_t *p, const sp_sum_t *s, const sp
             const int ld = x->latest_day;
             regia_table_date(t, ld >= 0 ? s->day[ld] : NAN);
             regia_table_num(t, ld >= 0 ? s->nov[i * s->D + (size_t)ld] : NAN, -1);
-            regia_table_str(t, sp_level_name(ld >= 0 ? s->alert[i * s->D + (size_t)ld] : -1));
+            regia_table_str(t, sp_level_name(x->latest_level));
             regia_table_str(t, ld >= 0 ? s->reason + (i * s->D + (size_t)ld) * (s->RL + 1) : NULL);
             regia_table_date(t, x->first_red >= 0 ? s->day[x->first_red] : NAN);
             regia_table_int(t, x->red_days);
@@ -261,7 +257,7 @@ regia_status_t sn_products(regia_products_t *p)
         for (size_t k = 0; k < s.S; k++) {
             const size_t i = (size_t)order[k];
             const int ld = stat[i].latest_day;
-            if (ld < 0 || s.alert[i * s.D + (size_t)ld] != 2) continue;
+            if (stat[i].latest_level != 2) continue;
             int run_start = ld; /* the first day of the red run that reaches the latest day */
             while (run_start > 0 && s.alert[i * s.D + (size_t)run_start - 1] == 2) run_start--;
             char fr[16];

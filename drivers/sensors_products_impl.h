@@ -60,6 +60,7 @@ typedef struct {
 /* Per-structure statistics for the table, the risk order and the figures. */
 typedef struct {
     int latest_day;               /* index of the last day with an alert level (-1 none)     */
+    int latest_level;             /* the alert level of that day (-1 none)                    */
     int first_red, red_days, yellow_days;
     double max_ratio;             /* largest daily D^2 / threshold                            */
     int rank;                     /* 1 = highest risk                                         */

@@ -308,7 +308,7 @@ regia_status_t sp_recs_read(const sp_det_t *d, int di, sp_recs_t *r)
     for (size_t k = 0; k < n; k++) r->t[k] = (r->t[k] + 0.5 * d->rec_len) / 86400.0;
     /* records belonging to another structure inside the range (never in a regia detail) */
     for (size_t k = 0; k < n; k++)
-        if (d->rs[r0 + k] != di) r->status[k] = -1;
+        if (d->rs[r0 + k] != di) r->status[k] = -1, r->t[k] = r->temp[k] = r->nov[k] = NAN;
 err:
     if (st) sp_recs_free(r);
     return st;
