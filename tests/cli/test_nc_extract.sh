@@ -127,6 +127,18 @@ grep -q 'y:_Fletcher32 = "true"' "$TMP/fx_503.cdl" || fail "fletcher32 of y lost
 grep -q ':geospatial_lon_min = 9.08 ;' "$TMP/fx_503.cdl" || fail "geospatial_lon_min not the float's 9.08"
 echo "ok: fixture extract keeps the unlimited dimension, chunks (cut to 3), no-fill, big-endian, fletcher32; geospatial_* from the items"
 
+# variables over 1 MiB with few items (a slab per item, not read whole): both axis orders
+$PY - "$TMP/slab.nc" <<'PY' || fail "slab fixture"
+import sys, netCDF4, numpy as np
+with netCDF4.Dataset(sys.argv[1], "w") as ds:
+    ds.createDimension("site", 200); ds.createDimension("t", 1400)
+    rng = np.random.default_rng(1)
+    a = ds.createVariable("a", "f4", ("site", "t"), zlib=True, chunksizes=(1, 1400)); a[:] = rng.random((200, 1400))
+    b = ds.createVariable("b", "f8", ("t", "site"), zlib=True, chunksizes=(700, 50)); b[:] = rng.random((1400, 200))
+PY
+"$X" items "$TMP/slab.nc" "$TMP/slab_ex.nc" site 150,3,77,199 || fail "slab extract"
+$PY "$check" "$TMP/slab.nc" "$TMP/slab_ex.nc" site 150,3,77,199 | tail -1 || fail "slab extract"
+
 # the other formats (netCDF-4 classic model, classic, 64-bit offset, CDF-5) and a quantized,
 # deflated variable (BitRound): kept as they are
 $PY - "$TMP" <<'PY' || fail "format fixtures"
