@@ -52,7 +52,11 @@ sha = lambda p: hashlib.sha256(open(p, "rb").read()).hexdigest()
 m = json.load(open(d + "/out.manifest.json"))
 assert m["job_file"] == "job.ini" and m["job_sha256"] == sha(d + "/job.ini"), m
 assert [(f["path"], f["sha256"]) for f in m["inputs"]] == [("l.nc", sha(d + "/l.nc"))], m["inputs"]
-assert [f["path"] for f in m["outputs"]] == ["out.nc"] and m["outputs"][0]["sha256"] == sha(d + "/out.nc")
+# the products (issue 12) are named relative to the manifest: out.products/NAME, nothing more
+prod = [f for f in m["outputs"] if f["path"].startswith("out.products/")]
+assert all(f["path"].count("/") == 1 and f["sha256"] == sha(d + "/" + f["path"]) for f in prod), prod
+rest = [f for f in m["outputs"] if f not in prod]
+assert [f["path"] for f in rest] == ["out.nc"] and rest[0]["sha256"] == sha(d + "/out.nc"), m["outputs"]
 i = json.load(open(d + "/l.manifest.json"))
 assert {f["path"] for f in i["inputs"]} == {"sensors.csv", "measurements.csv"}, i["inputs"]
 assert "/" not in i["command_line"], i["command_line"]
