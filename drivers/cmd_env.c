@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "domain.h"
+#include "env_aq.h"
 #include "env_impl.h"
 #include "env_input.h"
 #include "regia/acdd.h"
@@ -69,12 +70,16 @@ const regia_job_key_t regia_env_schema[] = {
     {"analysis", "paths", REGIA_KEY_INT, 0, "2000", 1, 10000000, NULL, "Monte Carlo paths for the annual breach"},
     {"analysis", "min_valid_fraction", REGIA_KEY_DOUBLE, 0, "0.75", 0.01, 1, NULL,
      "share of valid hours a daily value needs (EU: 0.75)"},
+    {"limits", "trigger_days", REGIA_KEY_INT, 0, "4", 1, 366, NULL,
+     "days over the PM10 daily limit in a row that trigger temporary measures (Lombardy: 4; pm10_p_trigger)"},
     REGIA_SUBMIT_SCHEMA,
     {NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL},
 };
 
 typedef struct {
     int daily, fc, lo, up, pex, pbr, obs, expct, model, alpha, beta, gamma, phi, sigma2, aicc, lambda;
+    int runobs, runfc, ptrig, amean, avalid, o3info, o3alert;   /* -1: not in the output      */
+    int pdaily, pfc, prisk, pmaxp;                               /* provincial aggregates      */
 } pvars_t;
 
 typedef struct {
@@ -97,6 +102,10 @@ typedef struct {
     double *lat, *lon, *alt;
     char (*station_name)[NAME_LEN];
     char (*province)[NAME_LEN];         /* the input's province (empty when it has none)    */
+    int n_prov;                         /* distinct provinces, in order of first appearance */
+    char (*prov_name)[NAME_LEN];
+    int *prov_of;                       /* n_station: each station's province index         */
+    int trigger;                        /* [limits] trigger_days                            */
     /* this rank's shard (the skeleton's i0, ni) */
     int64_t s0, ns;
     int64_t want_max;                   /* largest hyperslab (values) a read takes          */
@@ -108,9 +117,21 @@ typedef struct {
     /* series of this rank: [station][pollutant] */
     double *y;                          /* ns*np*hist                                      */
     int32_t *len, *seen;               /* exceedance days observed in as_of's year         */
+    int32_t *runobs, *avalid;           /* per series: run over the limit ending at as_of,
+                                           valid days from 1 January to as_of              */
+    double *amean;                      /* per series: mean of those days' daily means      */
+    int32_t *o3h;                       /* per station: O3 hours over 180, over 240 (-1: no
+                                           hourly O3)                                       */
+    double *dmean;                      /* read scratch: daily means of one series          */
     /* results */
     regia_ets_fit_t *fit;
     double *mean, *var, *lo, *up, *state, *pex, *pbr, *ecount;
+    double *run_med, *ptrig;            /* per series: median run per forecast day, P(trigger) */
+    /* after the block loop (env_check), on every rank: every station's p_breach and
+     * p_trigger ([pollutant][station]) and the provincial aggregates ([pollutant][province]) */
+    double *all_pbr, *all_ptrig;
+    double *agg_daily, *agg_fc, *agg_maxp;
+    int *agg_risk;
     double *lambda;                     /* per series: Box-Cox lambda used (1: none)        */
     double *limit_t;                    /* the limit on the transformed scale               */
     double *limit;                      /* per series: the rule's limit, allowance, days    */
@@ -120,7 +141,7 @@ typedef struct {
     env_input_t info;                   /* the checked input (env_check_input)              */
     int listed;                         /* [analysis] pollutants names them                 */
     /* output variable ids (define -> write) */
-    int v_day, v_fday, v_lev, v_prov;
+    int v_day, v_fday, v_lev, v_prov, v_prov_name;
     int gid_model;                      /* the group "model": the ETS internals             */
     regia_nc_station_vars_t sv;
     pvars_t pv[MAX_POLL];
@@ -146,6 +167,7 @@ static regia_status_t env_configure(regia_run_t *run, void *self)
     e->threads = (int)regia_job_int(j, "job", "threads");
     e->seed = (uint64_t)regia_job_int(j, "job", "seed");
     e->min_frac = regia_job_double(j, "analysis", "min_valid_fraction");
+    e->trigger = (int)regia_job_int(j, "limits", "trigger_days");
     e->n_levels = regia_job_list_len(j, "analysis", "levels");
     if (e->n_levels > REGIA_ETS_MAX_LEVELS)
         return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: at most %d interval levels", path,
@@ -288,6 +310,10 @@ static regia_status_t env_index(regia_run_t *run, void *self)
         REGIA_NC(nc_get_vara_text(e->ncid, info.vid_station_name, start, count, &e->station_name[0][0]));
     }
     REGIA_TRY(read_province(e, N));
+    e->prov_name = calloc((size_t)N, NAME_LEN);
+    e->prov_of = calloc((size_t)N, sizeof *e->prov_of);
+    if (!e->prov_name || !e->prov_of) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld stations", (long long)N);
+    env_aq_distinct(&e->province[0][0], N, NAME_LEN, &e->prov_name[0][0], &e->n_prov, e->prov_of);
     e->info = info;
     /* reading takes equal station counts (rebalanced by fitting cost after the read) */
     run->n_items = N;
@@ -346,12 +372,18 @@ static regia_status_t env_allocate(regia_run_t *run, void *self)
     e->y = malloc(sizeof(double) * (size_t)(nser * e->hist + 1));
     e->len = malloc(sizeof(int32_t) * (size_t)(nser + 1));
     e->seen = malloc(sizeof(int32_t) * (size_t)(nser + 1));
+    e->runobs = malloc(sizeof(int32_t) * (size_t)(nser + 1));
+    e->avalid = malloc(sizeof(int32_t) * (size_t)(nser + 1));
+    e->amean = malloc(sizeof(double) * (size_t)(nser + 1));
+    e->o3h = malloc(sizeof(int32_t) * (size_t)(2 * ns + 1));
+    e->dmean = malloc(sizeof(double) * (size_t)(e->n_read + 1));
     e->daily = malloc(sizeof(double) * (size_t)(e->n_read + 1));
     e->buf = malloc(sizeof(float) * cells);
     e->qc = malloc(cells);
     e->tmp = malloc(sizeof(float) * cells);
     e->qtmp = malloc(cells);
-    if (!e->y || !e->len || !e->seen || !e->daily || !e->buf || !e->qc || !e->tmp || !e->qtmp)
+    if (!e->y || !e->len || !e->seen || !e->daily || !e->buf || !e->qc || !e->tmp || !e->qtmp || !e->runobs ||
+        !e->avalid || !e->amean || !e->o3h || !e->dmean)
         return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld stations x %lld values", (long long)ns,
                           (long long)e->want_max);
 err:
@@ -360,8 +392,8 @@ err:
 
 static void free_read_buffers(env_t *e)
 {
-    free(e->daily); free(e->buf); free(e->qc); free(e->tmp); free(e->qtmp);
-    e->daily = NULL; e->buf = NULL; e->qc = NULL; e->tmp = NULL; e->qtmp = NULL;
+    free(e->daily); free(e->buf); free(e->qc); free(e->tmp); free(e->qtmp); free(e->dmean);
+    e->daily = NULL; e->buf = NULL; e->qc = NULL; e->tmp = NULL; e->qtmp = NULL; e->dmean = NULL;
 }
 
 /* Read [s0, s0+ns) x [i0, i0+n) of a float variable (and its _qc byte variable) into
@@ -414,6 +446,7 @@ static regia_status_t env_read(regia_run_t *run, void *self)
     int yy, mm, dd;
     regia_civil_from_days(e->as_of, &yy, &mm, &dd);
     const int64_t jan1 = regia_days_from_civil(yy, 1, 1);
+    for (int64_t s = 0; s < 2 * ns; s++) e->o3h[s] = -1;
     for (int p = 0; p < e->np; p++) {
         const char *name = POLLUTANTS[e->pidx[p]];
         int hourly = 0;
@@ -424,11 +457,22 @@ static regia_status_t env_read(regia_run_t *run, void *self)
             if (hourly) {
                 env_daily_from_hourly(buf + s * want, qc + s * want, hour0, want, e->read0, (int)nr, e->rule[p]->stat,
                                       e->min_frac, daily);
+                env_daily_from_hourly(buf + s * want, qc + s * want, hour0, want, e->read0, (int)nr, ENV_DAILY_MEAN,
+                                      e->min_frac, e->dmean);
+                if (!strcmp(name, "o3")) {
+                    /* hours of local 1 January 00:00 (UTC 23:00 the day before) to the origin's end */
+                    int64_t first = jan1 * 24 - 1 - hour0, last = (e->as_of + 1) * 24 - 1 - hour0;
+                    e->o3h[2 * s] = env_aq_hours_over(buf + s * want, qc + s * want, want, first, last,
+                                                      ENV_AQ_O3_INFORMATION);
+                    e->o3h[2 * s + 1] = env_aq_hours_over(buf + s * want, qc + s * want, want, first, last,
+                                                          ENV_AQ_O3_ALERT);
+                }
             } else {
                 for (int64_t d = 0; d < nr; d++) {
                     float v = buf[s * want + d];
                     daily[d] = qc[s * want + d] == 0 ? v : NAN;
                 }
+                memcpy(e->dmean, daily, sizeof(double) * (size_t)nr);
             }
             int64_t k = s * e->np + p;
             double *ys = e->y + k * e->hist;
@@ -438,6 +482,10 @@ static regia_status_t env_read(regia_run_t *run, void *self)
             for (int64_t d = jan1 - e->read0; d < nr; d++)
                 if (!isnan(daily[d]) && daily[d] > e->rule[p]->limit) seen++;
             e->seen[k] = seen;
+            e->runobs[k] = env_aq_run_ending(ys, e->hist, e->rule[p]->limit);
+            int valid = 0;
+            e->amean[k] = env_aq_mean(e->dmean + (jan1 - e->read0), nr - (jan1 - e->read0), &valid);
+            e->avalid[k] = valid;
         }
     }
 err:
@@ -473,7 +521,11 @@ static int env_shard_arrays(void *self, regia_item_array_t *a)
     a[0] = (regia_item_array_t){(void **)&e->y, sizeof(double) * (size_t)(e->np * e->hist)};
     a[1] = (regia_item_array_t){(void **)&e->len, sizeof(int32_t) * (size_t)e->np};
     a[2] = (regia_item_array_t){(void **)&e->seen, sizeof(int32_t) * (size_t)e->np};
-    return 3;
+    a[3] = (regia_item_array_t){(void **)&e->runobs, sizeof(int32_t) * (size_t)e->np};
+    a[4] = (regia_item_array_t){(void **)&e->avalid, sizeof(int32_t) * (size_t)e->np};
+    a[5] = (regia_item_array_t){(void **)&e->amean, sizeof(double) * (size_t)e->np};
+    a[6] = (regia_item_array_t){(void **)&e->o3h, sizeof(int32_t) * 2};
+    return 7;
 }
 
 /* The per-station results: one checkpoint record holds these for a run of stations. */
@@ -482,15 +534,16 @@ static int env_result_arrays(void *self, regia_item_array_t *a)
     env_t *e = self;
     const size_t np = (size_t)e->np, H = (size_t)e->horizon, LH = (size_t)e->n_levels * H, SS = 2 + (size_t)e->season;
     const size_t d = sizeof(double);
-    regia_item_array_t r[10] = {
+    regia_item_array_t r[12] = {
         {(void **)&e->fit, sizeof(regia_ets_fit_t) * np}, {(void **)&e->mean, d * np * H},
         {(void **)&e->var, d * np * H},                   {(void **)&e->lo, d * np * LH},
         {(void **)&e->up, d * np * LH},                   {(void **)&e->state, d * np * SS},
         {(void **)&e->pex, d * np * H},                   {(void **)&e->pbr, d * np},
         {(void **)&e->ecount, d * np},                    {(void **)&e->lambda, d * np},
+        {(void **)&e->run_med, d * np * H},               {(void **)&e->ptrig, d * np},
     };
     memcpy(a, r, sizeof r);
-    return 10;
+    return 12;
 }
 
 /* ---- compute --------------------------------------------------------------------------- */
@@ -515,13 +568,15 @@ static regia_status_t env_prepare(regia_run_t *run, void *self)
     e->pbr = malloc(sizeof(double) * (size_t)(nser + 1));
     e->ecount = malloc(sizeof(double) * (size_t)(nser + 1));
     e->lambda = malloc(sizeof(double) * (size_t)(nser + 1));
+    e->run_med = malloc(sizeof(double) * (size_t)(nser * H + 1));
+    e->ptrig = malloc(sizeof(double) * (size_t)(nser + 1));
     e->limit_t = malloc(sizeof(double) * (size_t)(nser + 1));
     double *limit = e->limit = malloc(sizeof(double) * (size_t)(nser + 1));
     uint64_t *key = e->key = malloc(sizeof(uint64_t) * (size_t)(nser + 1));
     int32_t *days_left = e->days_left = malloc(sizeof(int32_t) * (size_t)(nser + 1));
     int32_t *allowed = e->allowed = malloc(sizeof(int32_t) * (size_t)(nser + 1));
     if (!e->fit || !e->mean || !e->var || !e->lo || !e->up || !e->state || !e->pex || !e->pbr || !e->ecount || !limit ||
-        !e->lambda || !e->limit_t || !key || !days_left || !allowed)
+        !e->lambda || !e->limit_t || !key || !days_left || !allowed || !e->run_med || !e->ptrig)
         st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %lld series", (long long)nser);
     int yy, mm, dd;
     regia_civil_from_days(e->as_of, &yy, &mm, &dd);
@@ -559,8 +614,9 @@ static regia_status_t env_compute(regia_run_t *run, void *self, int64_t k0, int6
                                .state_stride = SS, .period = e->season, .key = e->key + c0,
                                .days_left = e->days_left + c0, .count_so_far = e->seen + c0,
                                .limit = e->limit_t + c0, .allowed = e->allowed + c0, .n_paths = e->paths,
-                               .seed = e->seed};
-    regia_breach_out_t bo = {e->pbr + c0, e->ecount + c0};
+                               .seed = e->seed, .run_days = H, .run_so_far = e->runobs + c0,
+                               .trigger_days = e->trigger};
+    regia_breach_out_t bo = {e->pbr + c0, e->ecount + c0, e->run_med + c0 * H, e->ptrig + c0};
     REGIA_TRY(regia_breach(e->be, &bb, &bo));
     regia_ets_boxcox_back(&in, &out, &e->bc, e->lambda + c0);
 err:
@@ -578,6 +634,10 @@ err:
  * assign it and then opens nothing; station_name last, so CDO takes it as the character
  * coordinate of the station axis. */
 #define ENV_COORDINATES "lat lon alt station_name"
+/* The provinces' dimension: not "province", the name of the stations' variable
+ * province(station) (a dimension of that name would make it a coordinate variable for
+ * CF and xarray). */
+#define ENV_PROVINCE_DIM "province_index"
 
 /* A data variable (regia_nc_def_data) with the station coordinates when on `station`. */
 static regia_status_t def_var(int ncid, const char *name, nc_type type, int nd, const int *dims, const size_t *chunk,
@@ -589,7 +649,128 @@ static regia_status_t def_var(int ncid, const char *name, nc_type type, int nd, 
         char dn[NC_MAX_NAME + 1];
         REGIA_NC(nc_inq_dimname(ncid, dims[0], dn));
         if (!strcmp(dn, "station")) ATT(*vid, "coordinates", ENV_COORDINATES);
+        if (!strcmp(dn, ENV_PROVINCE_DIM)) ATT(*vid, "coordinates", "province_name");
     }
+err:
+    return st;
+}
+
+/* The air-quality indicators of pollutant p (env_aq.h) and its provincial aggregates. */
+static regia_status_t define_aq(env_t *e, int ncid, int p, const int *dim, pvars_t *v)
+{
+    regia_status_t st = REGIA_OK;
+    const env_rule_t *r = e->rule[p];
+    const char *nm = r->name;
+    const int pm10 = !strcmp(nm, "pm10"), o3 = !strcmp(nm, "o3");
+    char name[96], text[320];
+    const int fill = -1;
+    const double lim = r->limit;
+    int d_sl[2] = {dim[0], dim[2]}, d_pd[2] = {dim[5], dim[1]}, d_pl[2] = {dim[5], dim[2]};
+    size_t c_pd[2] = {1, (size_t)e->hist}, c_pl[2] = {1, (size_t)e->horizon};
+    v->runfc = v->ptrig = v->o3info = v->o3alert = -1;
+#define NAME(fmt) snprintf(name, sizeof name, fmt, nm)
+#define INTVAR(id, dims_, nd_)                                                                 \
+    do {                                                                                       \
+        REGIA_TRY(def_var(ncid, name, NC_INT, nd_, dims_, NULL, &(id)));                       \
+        REGIA_NC(nc_put_att_int(ncid, id, "_FillValue", NC_INT, 1, &fill));                    \
+    } while (0)
+    NAME("%s_consecutive_days_observed");
+    INTVAR(v->runobs, dim, 1);
+    snprintf(text, sizeof text, "valid days in a row with the %s %s above the daily limit, ending on the forecast "
+                                "origin (0: the origin is not above it; missing where there is no daily limit)",
+             r->label, env_stat_name(r->stat));
+    ATT(v->runobs, "long_name", text);
+    ATT(v->runobs, "units", "1");
+    ATT(v->runobs, "coverage_content_type", "physicalMeasurement");
+    REGIA_NC(nc_put_att_double(ncid, v->runobs, "limit_value", NC_DOUBLE, 1, &lim));
+    ATT(v->runobs, "limit_units", "ug m-3");
+    if (pm10) {
+        NAME("%s_consecutive_days_forecast");
+        size_t c_sl[2] = {1, (size_t)e->horizon};
+        REGIA_TRY(def_var(ncid, name, NC_FLOAT, 2, d_sl, c_sl, &v->runfc));
+        ATT(v->runfc, "long_name", "median over the Monte Carlo paths of the days in a row above the PM10 daily "
+                                   "limit ending on the forecast day (the observed run continued)");
+        ATT(v->runfc, "units", "1");
+        ATT(v->runfc, "coverage_content_type", "modelResult");
+        REGIA_NC(nc_put_att_double(ncid, v->runfc, "limit_value", NC_DOUBLE, 1, &lim));
+        REGIA_NC(nc_put_att_int(ncid, v->runfc, "monte_carlo_paths", NC_INT, 1, &e->paths));
+        NAME("%s_p_trigger");
+        REGIA_TRY(def_var(ncid, name, NC_DOUBLE, 1, dim, NULL, &v->ptrig));
+        snprintf(text, sizeof text, "probability that the run of days above the PM10 daily limit reaches %d days "
+                                    "on a forecast day within the horizon (Lombardy's first-level temporary "
+                                    "measures)", e->trigger);
+        ATT(v->ptrig, "long_name", text);
+        ATT(v->ptrig, "units", "1");
+        ATT(v->ptrig, "coverage_content_type", "modelResult");
+        REGIA_NC(nc_put_att_int(ncid, v->ptrig, "trigger_days", NC_INT, 1, &e->trigger));
+        REGIA_NC(nc_put_att_double(ncid, v->ptrig, "limit_value", NC_DOUBLE, 1, &lim));
+        REGIA_NC(nc_put_att_int(ncid, v->ptrig, "monte_carlo_paths", NC_INT, 1, &e->paths));
+    }
+    NAME("%s_annual_mean_observed");
+    REGIA_TRY(def_var(ncid, name, NC_DOUBLE, 1, dim, NULL, &v->amean));
+    snprintf(text, sizeof text, "mean of the valid %s daily means from 1 January to the forecast origin", r->label);
+    ATT(v->amean, "long_name", text);
+    ATT(v->amean, "standard_name", r->standard_name);
+    ATT(v->amean, "units", "ug m-3");
+    ATT(v->amean, "cell_methods", "time: mean");
+    ATT(v->amean, "coverage_content_type", "physicalMeasurement");
+    if (!isnan(r->annual)) REGIA_NC(nc_put_att_double(ncid, v->amean, "annual_limit_value", NC_DOUBLE, 1, &r->annual));
+    snprintf(text, sizeof text, "%s_annual_valid_days", nm);
+    ATT(v->amean, "ancillary_variables", text);
+    NAME("%s_annual_valid_days");
+    INTVAR(v->avalid, dim, 1);
+    snprintf(text, sizeof text, "valid days (daily means) from 1 January to the forecast origin in %s_annual_mean_observed",
+             nm);
+    ATT(v->avalid, "long_name", text);
+    ATT(v->avalid, "units", "1");
+    ATT(v->avalid, "coverage_content_type", "qualityInformation");
+    if (o3) {
+        const char *what[2] = {"information", "alert"};
+        const int thr[2] = {ENV_AQ_O3_INFORMATION, ENV_AQ_O3_ALERT};
+        int *ids[2] = {&v->o3info, &v->o3alert};
+        for (int i = 0; i < 2; i++) {
+            snprintf(name, sizeof name, "o3_hours_over_%s", what[i]);
+            INTVAR(*ids[i], dim, 1);
+            snprintf(text, sizeof text, "hours of the calendar year up to the end of the forecast origin with the "
+                                        "validated hourly O3 above the %s threshold (%d ug m-3); missing without "
+                                        "hourly O3", what[i], thr[i]);
+            ATT(*ids[i], "long_name", text);
+            ATT(*ids[i], "units", "1");
+            ATT(*ids[i], "coverage_content_type", "physicalMeasurement");
+            double t = thr[i];
+            REGIA_NC(nc_put_att_double(ncid, *ids[i], "threshold_value", NC_DOUBLE, 1, &t));
+        }
+    }
+    NAME("%s_province_daily");
+    REGIA_TRY(def_var(ncid, name, NC_FLOAT, 2, d_pd, c_pd, &v->pdaily));
+    snprintf(text, sizeof text, "mean over the province's stations of the observed %s %s", r->label,
+             env_stat_name(r->stat));
+    ATT(v->pdaily, "long_name", text);
+    ATT(v->pdaily, "standard_name", r->standard_name);
+    ATT(v->pdaily, "units", "ug m-3");
+    ATT(v->pdaily, "cell_methods", "area: mean");
+    ATT(v->pdaily, "coverage_content_type", "physicalMeasurement");
+    NAME("%s_province_forecast");
+    REGIA_TRY(def_var(ncid, name, NC_FLOAT, 2, d_pl, c_pl, &v->pfc));
+    snprintf(text, sizeof text, "mean over the province's stations of the %s point forecasts", r->label);
+    ATT(v->pfc, "long_name", text);
+    ATT(v->pfc, "standard_name", r->standard_name);
+    ATT(v->pfc, "units", "ug m-3");
+    ATT(v->pfc, "coverage_content_type", "modelResult");
+    NAME("%s_province_stations_at_risk");
+    REGIA_TRY(def_var(ncid, name, NC_INT, 1, &dim[5], NULL, &v->prisk));
+    snprintf(text, sizeof text, "stations of the province with %s_p_breach >= 0.5", nm);
+    ATT(v->prisk, "long_name", text);
+    ATT(v->prisk, "units", "1");
+    ATT(v->prisk, "coverage_content_type", "modelResult");
+    NAME("%s_province_max_p_breach");
+    REGIA_TRY(def_var(ncid, name, NC_DOUBLE, 1, &dim[5], NULL, &v->pmaxp));
+    snprintf(text, sizeof text, "largest %s_p_breach of the province's stations", nm);
+    ATT(v->pmaxp, "long_name", text);
+    ATT(v->pmaxp, "units", "1");
+    ATT(v->pmaxp, "coverage_content_type", "modelResult");
+#undef INTVAR
+#undef NAME
 err:
     return st;
 }
@@ -671,6 +852,7 @@ static regia_status_t define_pollutant(env_t *e, int ncid, int p, const int *dim
     ATT(v->expct, "long_name", "expected days above the daily limit in the calendar year (observed + simulated)");
     ATT(v->expct, "units", "1");
     ATT(v->expct, "coverage_content_type", "modelResult");
+    REGIA_TRY(define_aq(e, ncid, p, dim, v));
     NAME("%s_model");
     REGIA_TRY(def_var(gid, name, NC_CHAR, 2, d_sm, NULL, &v->model));
     ATTG(v->model, "long_name", "ETS model chosen by AICc (error, trend, season; d = damped); empty if none fitted");
@@ -812,13 +994,14 @@ static regia_status_t env_define(regia_run_t *run, void *self, int ncid)
     regia_status_t st = REGIA_OK;
     const int64_t N = e->n_station;
     const int H = e->horizon, L = e->n_levels, D = e->hist;
-    int d_st, d_day, d_lead, d_lev, d_mod, d_name;
+    int d_st, d_day, d_lead, d_lev, d_mod, d_name, d_prov;
     REGIA_NC(nc_def_dim(ncid, "station", (size_t)N, &d_st));
     REGIA_NC(nc_def_dim(ncid, "day", (size_t)D, &d_day));
     REGIA_NC(nc_def_dim(ncid, "forecast_day", (size_t)H, &d_lead));
     REGIA_NC(nc_def_dim(ncid, "interval", (size_t)(L > 0 ? L : 1), &d_lev));
     REGIA_NC(nc_def_dim(ncid, "model_strlen", MODEL_LEN, &d_mod));
     REGIA_NC(nc_def_dim(ncid, "name_strlen", NAME_LEN, &d_name));
+    REGIA_NC(nc_def_dim(ncid, ENV_PROVINCE_DIM, (size_t)e->n_prov, &d_prov));
     int v_day, v_fday, v_lev;
     regia_nc_station_vars_t sv;
     REGIA_TRY(regia_nc_def_stations(ncid, d_st, d_name, &sv));
@@ -831,6 +1014,11 @@ static regia_status_t env_define(regia_run_t *run, void *self, int ncid)
         /* the names are UTF-8: readers (xarray, netCDF4-python) decode them to strings */
         ATT(e->v_prov, "_Encoding", "utf-8");
         ATT(sv.name, "_Encoding", "utf-8");
+        int d_pn[2] = {d_prov, d_name};
+        REGIA_NC(nc_def_var(ncid, "province_name", NC_CHAR, 2, d_pn, &e->v_prov_name));
+        ATT(e->v_prov_name, "long_name", "province of the provincial aggregates (<P>_province_*)");
+        ATT(e->v_prov_name, "coverage_content_type", "auxiliaryInformation");
+        ATT(e->v_prov_name, "_Encoding", "utf-8");
         /* alt is station metadata here, not a vertical coordinate: with axis = Z, positive
          * or standard_name altitude (which the CF checker then wants with positive), CDO
          * takes the station dimension for a vertical axis and reads no per-station
@@ -865,7 +1053,7 @@ static regia_status_t env_define(regia_run_t *run, void *self, int ncid)
      * dimensions, so the root holds what people read */
     REGIA_NC(nc_def_grp(ncid, "model", &e->gid_model));
     REGIA_NC(nc_put_att_text(e->gid_model, NC_GLOBAL, "comment", strlen(MODEL_GROUP_COMMENT), MODEL_GROUP_COMMENT));
-    int dims[5] = {d_st, d_day, d_lead, d_lev, d_mod};
+    int dims[6] = {d_st, d_day, d_lead, d_lev, d_mod, d_prov};
     for (int p = 0; p < e->np; p++) REGIA_TRY(define_pollutant(e, ncid, p, dims, &e->pv[p]));
     {
         char origin[16];
@@ -875,6 +1063,53 @@ static regia_status_t env_define(regia_run_t *run, void *self, int ncid)
         ATT(NC_GLOBAL, "synthetic", e->info.synthetic ? "yes" : "no");
     }
 err:
+    return st;
+}
+
+/* Collective, data mode: the air-quality indicators of pollutant p (this rank's stations)
+ * and, from rank 0, its provincial aggregates.  f32, f64, i32: scratch of the caller's
+ * sizes (env_write). */
+static regia_status_t write_aq(regia_run_t *run, env_t *e, int ncid, int p, float *f32, double *f64, int *i32)
+{
+    regia_status_t st = REGIA_OK;
+    const int64_t ns = e->ns;
+    const int np = e->np, H = e->horizon, D = e->hist, G = e->n_prov;
+    const pvars_t *v = &e->pv[p];
+    const int has_limit = !isnan(e->rule[p]->limit);
+    float *pd = NULL;
+    size_t in_h[1] = {(size_t)H}, in_d[1] = {(size_t)D};
+    for (int64_t s = 0; s < ns; s++) i32[s] = has_limit ? e->runobs[s * np + p] : -1;
+    REGIA_TRY(regia_run_put_rows(run, ncid, v->runobs, 1, e->s0, ns, NULL, NC_INT, i32));
+    if (v->runfc >= 0) {
+        for (int64_t s = 0; s < ns; s++)
+            for (int h = 0; h < H; h++) f32[s * H + h] = (float)e->run_med[(s * np + p) * H + h];
+        REGIA_TRY(regia_run_put_rows(run, ncid, v->runfc, 2, e->s0, ns, in_h, NC_FLOAT, f32));
+        for (int64_t s = 0; s < ns; s++) f64[s] = e->ptrig[s * np + p];
+        REGIA_TRY(regia_run_put_rows(run, ncid, v->ptrig, 1, e->s0, ns, NULL, NC_DOUBLE, f64));
+    }
+    for (int64_t s = 0; s < ns; s++) f64[s] = e->amean[s * np + p];
+    REGIA_TRY(regia_run_put_rows(run, ncid, v->amean, 1, e->s0, ns, NULL, NC_DOUBLE, f64));
+    for (int64_t s = 0; s < ns; s++) i32[s] = e->avalid[s * np + p];
+    REGIA_TRY(regia_run_put_rows(run, ncid, v->avalid, 1, e->s0, ns, NULL, NC_INT, i32));
+    if (v->o3info >= 0) {
+        for (int k = 0; k < 2; k++) {
+            for (int64_t s = 0; s < ns; s++) i32[s] = e->o3h[2 * s + k];
+            REGIA_TRY(regia_run_put_rows(run, ncid, k ? v->o3alert : v->o3info, 1, e->s0, ns, NULL, NC_INT, i32));
+        }
+    }
+    /* provinces: rank 0 writes all of them, the others take part with empty writes */
+    const int64_t rows = run->ctx->rank == 0 ? G : 0;
+    pd = malloc(sizeof(float) * ((size_t)G * (D > H ? D : H) + 1));
+    if (!pd) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the provincial aggregates");
+    if ((st = regia_run_agree(run, st))) goto err;
+    for (int64_t i = 0; i < (int64_t)G * D; i++) pd[i] = (float)e->agg_daily[(size_t)p * G * D + i];
+    REGIA_TRY(regia_run_put_rows(run, ncid, v->pdaily, 2, 0, rows, in_d, NC_FLOAT, pd));
+    for (int64_t i = 0; i < (int64_t)G * H; i++) pd[i] = (float)e->agg_fc[(size_t)p * G * H + i];
+    REGIA_TRY(regia_run_put_rows(run, ncid, v->pfc, 2, 0, rows, in_h, NC_FLOAT, pd));
+    REGIA_TRY(regia_run_put_rows(run, ncid, v->prisk, 1, 0, rows, NULL, NC_INT, e->agg_risk + (size_t)p * G));
+    REGIA_TRY(regia_run_put_rows(run, ncid, v->pmaxp, 1, 0, rows, NULL, NC_DOUBLE, e->agg_maxp + (size_t)p * G));
+err:
+    free(pd);
     return st;
 }
 
@@ -924,6 +1159,9 @@ static regia_status_t env_write(regia_run_t *run, void *self, int ncid)
     REGIA_TRY(regia_run_put_rows(run, ncid, sv.lon, 1, e->s0, ns, NULL, NC_DOUBLE, e->lon + e->s0));
     REGIA_TRY(regia_run_put_rows(run, ncid, sv.alt, 1, e->s0, ns, NULL, NC_DOUBLE, e->alt + e->s0));
     REGIA_TRY(regia_run_put_rows(run, ncid, e->v_prov, 2, e->s0, ns, in_name, NC_CHAR, e->province[e->s0]));
+    const int G = e->n_prov;
+    const int64_t g_rows = run->ctx->rank == 0 ? G : 0;  /* rank 0 writes the provinces */
+    REGIA_TRY(regia_run_put_rows(run, ncid, e->v_prov_name, 2, 0, g_rows, in_name, NC_CHAR, e->prov_name[0]));
 
     for (int p = 0; p < e->np; p++) {
         const int np = e->np;
@@ -963,6 +1201,7 @@ static regia_status_t env_write(regia_run_t *run, void *self, int ncid)
         REGIA_TRY(regia_run_put_rows(run, e->gid_model, pv[p].model, 2, e->s0, ns, in_m, NC_CHAR, chr));
         for (int64_t s = 0; s < ns; s++) f64[s] = e->lambda[s * np + p];
         REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].lambda, 1, e->s0, ns, NULL, NC_DOUBLE, f64));
+        REGIA_TRY(write_aq(run, e, ncid, p, f32, f64, i32));
         int vids[6] = {pv[p].alpha, pv[p].beta, pv[p].gamma, pv[p].phi, pv[p].sigma2, pv[p].aicc};
         for (int k = 0; k < 6; k++) {
             for (int64_t s = 0; s < ns; s++) {
@@ -995,6 +1234,41 @@ static void env_release(regia_run_t *run, void *self)
     free(e->y); free(e->len); free(e->seen);
     free(e->fit); free(e->mean); free(e->var); free(e->lo); free(e->up); free(e->state);
     free(e->pex); free(e->pbr); free(e->ecount);
+    free(e->runobs); free(e->avalid); free(e->amean); free(e->o3h); free(e->dmean);
+    free(e->run_med); free(e->ptrig); free(e->prov_name); free(e->prov_of);
+    free(e->all_pbr); free(e->all_ptrig); free(e->agg_daily); free(e->agg_fc); free(e->agg_maxp); free(e->agg_risk);
+}
+
+/* The stations at risk of pollutant p by name (highest probability first): of breaching
+ * the yearly allowance and, for PM10, of reaching the trigger run.  Every rank holds the
+ * gathered probabilities (env_gather); the log prints rank 0's lines. */
+static void env_log_at_risk(regia_run_t *run, env_t *e, int p)
+{
+    const env_rule_t *r = e->rule[p];
+    const int64_t N = e->n_station;
+    if (isnan(r->limit) || !e->all_pbr) return;
+    int64_t *order = malloc(sizeof *order * (size_t)(N + 1));
+    char *buf = malloc(4096);
+    if (order && buf) {
+        int64_t k = env_aq_list_at_risk(e->all_pbr + p * N, &e->station_name[0][0], N, NAME_LEN, 0.5, 20, order, buf,
+                                        4096);
+        if (k)
+            regia_info(&run->ctx->log, "%s: %lld station%s at risk of breaching the %d-day allowance: %s", r->label,
+                       (long long)k, k == 1 ? "" : "s", r->allowed, buf);
+        if (!strcmp(r->name, "pm10")) {
+            k = env_aq_list_at_risk(e->all_ptrig + p * N, &e->station_name[0][0], N, NAME_LEN, 0.5, 20, order, buf,
+                                    4096);
+            if (k)
+                regia_info(&run->ctx->log, "%s: %lld station%s likely (p >= 0.5) to reach %d days in a row over %.0f "
+                           "ug/m3 within %d days (temporary measures): %s", r->label, (long long)k, k == 1 ? "" : "s",
+                           e->trigger, r->limit, e->horizon, buf);
+            else
+                regia_info(&run->ctx->log, "%s: no station likely (p >= 0.5) to reach %d days in a row over %.0f ug/m3 "
+                           "within %d days", r->label, e->trigger, r->limit, e->horizon);
+        }
+    }
+    free(order);
+    free(buf);
 }
 
 static void env_summary(regia_run_t *run, void *self)
@@ -1033,9 +1307,72 @@ static void env_summary(regia_run_t *run, void *self)
             regia_info(&run->ctx->log, "%-6s %s; limit %.0f ug/m3 on %d days: %lld stations already over, %lld at risk "
                        "(P(breach) >= 0.5)%s", e->rule[p]->label, fitted, e->rule[p]->limit, e->rule[p]->allowed,
                        tot[2], tot[1], tr);
+        env_log_at_risk(run, e, p);
     }
 }
 
+
+/* Collective.  Every station's daily values, forecasts, p_breach and p_trigger on every
+ * rank (allgather in station order, so the aggregates do not depend on the rank count),
+ * then the provincial aggregates: the mean over a province's stations of the daily values
+ * and of the forecasts, the stations at risk (p_breach >= 0.5) and the largest p_breach. */
+static regia_status_t env_gather(regia_run_t *run, env_t *e)
+{
+    regia_status_t st = REGIA_OK;
+    const int np = e->np, D = e->hist, H = e->horizon, G = e->n_prov;
+    const int64_t N = e->n_station;
+    const size_t item = (size_t)np * (size_t)(D + H + 2);
+    const int m = D > H ? D : H;
+    double *all = malloc(sizeof(double) * item * (size_t)N + 1), *x = malloc(sizeof(double) * (size_t)N * m + 1);
+    double *sum = malloc(sizeof(double) * (size_t)G * m + 1);
+    int *cnt = malloc(sizeof(int) * (size_t)G * m + 1);
+    e->all_pbr = malloc(sizeof(double) * (size_t)(np * N) + 1);
+    e->all_ptrig = malloc(sizeof(double) * (size_t)(np * N) + 1);
+    e->agg_daily = malloc(sizeof(double) * (size_t)np * G * D + 1);
+    e->agg_fc = malloc(sizeof(double) * (size_t)np * G * H + 1);
+    e->agg_maxp = malloc(sizeof(double) * (size_t)np * G + 1);
+    e->agg_risk = calloc((size_t)np * G + 1, sizeof(int));
+    if (!all || !x || !sum || !cnt || !e->all_pbr || !e->all_ptrig || !e->agg_daily || !e->agg_fc ||
+        !e->agg_maxp || !e->agg_risk)
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the provincial aggregates of %lld stations", (long long)N);
+    if ((st = regia_run_agree(run, st))) goto err;
+    for (int64_t s = 0; s < e->ns; s++) {
+        double *row = all + (size_t)(e->s0 + s) * item;
+        for (int p = 0; p < np; p++) {
+            int64_t k = s * np + p;
+            double *r = row + (size_t)p * (D + H + 2);
+            memcpy(r, e->y + k * D, sizeof(double) * (size_t)D);
+            memcpy(r + D, e->mean + k * H, sizeof(double) * (size_t)H);
+            r[D + H] = e->pbr[k];
+            r[D + H + 1] = e->ptrig[k];
+        }
+    }
+    REGIA_TRY(regia_run_allgather_items(run, all, item * sizeof(double)));
+    for (int p = 0; p < np; p++) {
+        const double *base = all + (size_t)p * (D + H + 2);
+        for (int64_t s = 0; s < N; s++) {
+            const double *r = base + (size_t)s * item;
+            e->all_pbr[p * N + s] = r[D + H];
+            e->all_ptrig[p * N + s] = r[D + H + 1];
+        }
+        for (int64_t s = 0; s < N; s++) memcpy(x + (size_t)s * D, base + (size_t)s * item, sizeof(double) * (size_t)D);
+        env_aq_group_mean(x, N, D, e->prov_of, G, sum, cnt, e->agg_daily + (size_t)p * G * D);
+        for (int64_t s = 0; s < N; s++)
+            memcpy(x + (size_t)s * H, base + (size_t)s * item + D, sizeof(double) * (size_t)H);
+        env_aq_group_mean(x, N, H, e->prov_of, G, sum, cnt, e->agg_fc + (size_t)p * G * H);
+        for (int g = 0; g < G; g++) e->agg_maxp[p * G + g] = NAN;
+        for (int64_t s = 0; s < N; s++) {
+            double pb = e->all_pbr[p * N + s];
+            int g = e->prov_of[s];
+            if (isnan(pb)) continue;
+            e->agg_risk[p * G + g] += pb >= 0.5;
+            if (isnan(e->agg_maxp[p * G + g]) || pb > e->agg_maxp[p * G + g]) e->agg_maxp[p * G + g] = pb;
+        }
+    }
+err:
+    free(all); free(x); free(sum); free(cnt);
+    return st;
+}
 
 /* Collective.  Inputs that cannot give an answer (a named pollutant without a valid day,
  * no series fitted) are errors; a pollutant without data that was not named, a warning. */
@@ -1058,6 +1395,7 @@ static regia_status_t env_check(regia_run_t *run, void *self)
     char warn[2048] = "";
     regia_status_t st = env_check_series(&e->info, e->pidx, e->np, cnt, e->listed, e->win0, e->as_of, warn, sizeof warn);
     if (!st && warn[0]) regia_warn(&run->ctx->log, "%s", warn);
+    if (!st) st = env_gather(run, e);
     return st;
 }
 

@@ -15,6 +15,7 @@ typedef struct {
     env_stat_t stat;
     double limit;            /* ug m-3                                                    */
     int allowed;             /* exceedance days allowed per calendar year                 */
+    double annual;           /* annual limit value, ug m-3 (NaN: none)                    */
 } env_rule_t;
 
 /* The rule of `pollutant` in rule set `rules` ("eu2008" or "eu2030"); NULL if unknown. */

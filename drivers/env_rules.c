@@ -15,21 +15,21 @@
 #define SO2_SN "mass_concentration_of_sulfur_dioxide_in_air"
 
 static const env_rule_t EU2008[] = {
-    {"pm10", "PM10", PM10_SN, ENV_DAILY_MEAN, 50, 35},
-    {"pm2p5", "PM2.5", PM25_SN, ENV_DAILY_MEAN, NAN, 0}, /* annual limit only */
-    {"no2", "NO2", NO2_SN, ENV_DAILY_MAX_HOUR, 200, 18},
-    {"o3", "O3", O3_SN, ENV_DAILY_MAX_8H, 120, 25},      /* target value, 25 days (3-year mean) */
-    {"so2", "SO2", SO2_SN, ENV_DAILY_MEAN, 125, 3},
-    {NULL, NULL, NULL, 0, 0, 0},
+    {"pm10", "PM10", PM10_SN, ENV_DAILY_MEAN, 50, 35, 40},
+    {"pm2p5", "PM2.5", PM25_SN, ENV_DAILY_MEAN, NAN, 0, 25}, /* annual limit only */
+    {"no2", "NO2", NO2_SN, ENV_DAILY_MAX_HOUR, 200, 18, 40},
+    {"o3", "O3", O3_SN, ENV_DAILY_MAX_8H, 120, 25, NAN}, /* target value, 25 days (3-year mean) */
+    {"so2", "SO2", SO2_SN, ENV_DAILY_MEAN, 125, 3, NAN},
+    {NULL, NULL, NULL, 0, 0, 0, 0},
 };
 
 static const env_rule_t EU2030[] = {
-    {"pm10", "PM10", PM10_SN, ENV_DAILY_MEAN, 45, 18},
-    {"pm2p5", "PM2.5", PM25_SN, ENV_DAILY_MEAN, 25, 18},
-    {"no2", "NO2", NO2_SN, ENV_DAILY_MEAN, 50, 18},
-    {"o3", "O3", O3_SN, ENV_DAILY_MAX_8H, 120, 25},
-    {"so2", "SO2", SO2_SN, ENV_DAILY_MEAN, 50, 18},
-    {NULL, NULL, NULL, 0, 0, 0},
+    {"pm10", "PM10", PM10_SN, ENV_DAILY_MEAN, 45, 18, 20},
+    {"pm2p5", "PM2.5", PM25_SN, ENV_DAILY_MEAN, 25, 18, 10},
+    {"no2", "NO2", NO2_SN, ENV_DAILY_MEAN, 50, 18, 20},
+    {"o3", "O3", O3_SN, ENV_DAILY_MAX_8H, 120, 25, NAN},
+    {"so2", "SO2", SO2_SN, ENV_DAILY_MEAN, 50, 18, 20},
+    {NULL, NULL, NULL, 0, 0, 0, 0},
 };
 
 const env_rule_t *env_rule(const char *rules, const char *pollutant)

@@ -77,7 +77,7 @@ grep -Eq 'unstructured +: points=5' "$D/cdo.txt" || { cat "$D/cdo.txt"; fail "cd
 # the warnings CDO 2.1 gives every CF station file with groups, and nothing else:
 # the group, (station, day) arrays (CDO wants time first), char variables, station x
 # forecast_day/interval arrays it cannot map, alt (no axis of its own)
-other=$(grep -i 'warn' "$D/cdo.txt" | grep -Ev 'NetCDF4 groups not supported|Time must be the first dimension|Inconsistent variable definition for [a-z0-9]+_daily|Unsupported data type \(char/string\), skipped variable province|cdf_read_xcoord\): Unsupported array structure, skipped variable [a-z0-9]+_(forecast|lower|upper|p_exceed|consecutive_days_forecast|province_forecast)!|Coordinates variable alt can.t be assigned' || true)
+other=$(grep -i 'warn' "$D/cdo.txt" | grep -Ev 'NetCDF4 groups not supported|Time must be the first dimension|Inconsistent variable definition for [a-z0-9_]+_daily|Unsupported data type \(char/string\), skipped variable province|cdf_read_xcoord\): Unsupported array structure, skipped variable [a-z0-9]+_(forecast|lower|upper|p_exceed|consecutive_days_forecast|province_forecast)!|Coordinates variable alt can.t be assigned' || true)
 [[ -z $other ]] || { echo "$other"; fail "cdo sinfo: unexpected warnings (above)"; }
 names=$(cdo -s showname "$D/out.nc" 2>/dev/null)
 for v in pm10_p_breach pm10_exceed_days_observed no2_p_breach pm10_boxcox_lambda; do
