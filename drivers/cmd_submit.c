@@ -14,6 +14,7 @@
  * Both commands run on one process (a login node); under mpirun only rank 0 works.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -27,6 +28,7 @@
 
 #include "domain.h"
 #include "driver_impl.h"
+#include "products_impl.h"
 #include "regia/options.h"
 #include "regia/io.h"
 #include "regia/job.h"
@@ -934,6 +936,34 @@ static int copy_checked(const char *src, const char *dir)
     return 0;
 }
 
+/* The products directory beside the output (OUT.products/, issue 12), if any, copied file
+ * by file (each checked by SHA-256) into DIR/OUT.products through a temporary directory
+ * renamed over an older one. */
+static int copy_products(const char *out, const char *dir)
+{
+    char src[PATH_MAX], dst[PATH_MAX + 320], tmp[PATH_MAX + 400], path[PATH_MAX + 300];
+    struct stat sb;
+    regia_sibling_path(out, ".products", src, sizeof src);
+    if (stat(src, &sb) != 0 || !S_ISDIR(sb.st_mode)) return 0;
+    snprintf(dst, sizeof dst, "%s/%.255s", dir, regia_file_name(src));
+    snprintf(tmp, sizeof tmp, "%s.tmp-stage-%ld", dst, (long)getpid());
+    if (regia_products_rmtree(tmp) != REGIA_OK) return fail_msg("stage: %s", regia_error_msg());
+    if (mkdir(tmp, 0777) != 0) return fail_msg("stage: cannot create %s: %s", tmp, strerror(errno));
+    DIR *d = opendir(src);
+    int rc = d ? 0 : fail_msg("stage: cannot read %s: %s", src, strerror(errno));
+    struct dirent *e;
+    while (!rc && (e = readdir(d))) {
+        snprintf(path, sizeof path, "%s/%.255s", src, e->d_name);
+        if (e->d_name[0] == '.' || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) continue;
+        rc = copy_checked(path, tmp);
+    }
+    if (d) closedir(d);
+    if (!rc && regia_products_rmtree(dst) != REGIA_OK) rc = fail_msg("stage: %s", regia_error_msg());
+    if (!rc && rename(tmp, dst) != 0) rc = fail_msg("stage: cannot rename %s to %s: %s", tmp, dst, strerror(errno));
+    if (rc && regia_products_rmtree(tmp) != REGIA_OK) regia_error_clear();
+    return rc;
+}
+
 /* The value of the manifest's top-level string "key" (as regia_manifest_write writes it:
  * `"key": "value"`), copied into buf; 0 when found. */
 static int manifest_value(const char *text, const char *key, char *buf, size_t cap)
@@ -993,6 +1023,7 @@ int regia_cmd_stage(regia_ctx_t *ctx, int argc, char **argv)
     regia_sibling_path(out, ".manifest.json", manifest, sizeof manifest);
     rc = manifest_is_of_job(manifest, argv[1], job);
     if (!rc) rc = copy_checked(out, dir);
+    if (!rc) rc = copy_products(out, dir);
     if (!rc) rc = copy_checked(manifest, dir);
 done:
     regia_job_free(job);
