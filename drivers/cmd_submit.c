@@ -1005,8 +1005,8 @@ int regia_cmd_stage(regia_ctx_t *ctx, int argc, char **argv)
     if (ctx->rank != 0) return REGIA_EXIT_OK;
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         printf("usage: regia stage JOBFILE\n\nCopies the job's output, its products directory and its manifest into\n"
-               "[slurm] stage_to (e.g.\n"
-               "$WORK or $PUBLIC; outputs on $CINECA_SCRATCH are purged after 40 days), atomically, and checks\n"
+               "[slurm] stage_to (e.g. $WORK or $PUBLIC; outputs on $CINECA_SCRATCH are purged after 40 days),\n"
+               "atomically, and checks\n"
                "the SHA-256 of each copy.  Array tasks copy their own outputs ($SLURM_ARRAY_TASK_ID).  An output\n"
                "whose manifest records another job file (its job_sha256) is refused.\n");
         return REGIA_EXIT_OK;
