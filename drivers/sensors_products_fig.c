@@ -128,7 +128,7 @@ regia_status_t sp_fig_tracks(regia_products_t *p, const sp_sum_t *s, const sp_st
     const size_t nm = s->nfeat[i] > 0 ? ((size_t)s->nfeat[i] < M ? (size_t)s->nfeat[i] : M) : 0;
     const size_t cap = (D > nr ? D : nr) + 1;
     double *x = malloc(sizeof(double) * cap), *y = malloc(sizeof(double) * cap);
-    char who[160], t[4][320], lab[400], stem[128];
+    char who[160], t[5][320], lab[400], stem[128];
     if (!x || !y) {
         st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the figure of %s", sp_name(s, (size_t)i));
         goto err;
@@ -137,7 +137,7 @@ regia_status_t sp_fig_tracks(regia_products_t *p, const sp_sum_t *s, const sp_st
     const double x0 = D ? s->day[0] : 0, x1 = last_day(s);
     const double t_end = s->training_days > 0 ? x0 + s->training_days : NAN;
     const double red = stat[i].first_red >= 0 ? s->day[stat[i].first_red] : NAN;
-    REGIA_TRY(regia_fig_begin(&fig, 4, 1400, 1500, p->caption));
+    REGIA_TRY(regia_fig_begin(&fig, 5, 1400, 1850, p->caption));
     /* 1: frequency change of each summary mode from its training mean */
     snprintf(t[0], sizeof t[0], "%s: mode frequencies vs their training mean (dots: records; lines: daily medians)", who);
     regia_axes_t a0 = {t[0], "date (UTC)", "frequency change (%)", 1, 0, x0, x1, 0, 0};
@@ -224,6 +224,55 @@ regia_status_t sp_fig_tracks(regia_products_t *p, const sp_sum_t *s, const sp_st
                 n++;
             }
         if (n) REGIA_TRY(regia_fig_bars(fig, x, y, n, 0.8, sp_level_name(lv), level_c[lv]));
+    }
+    /* 5: mode 1's frequency against temperature: training, later, red days */
+    snprintf(t[4], sizeof t[4], "Mode 1 frequency against temperature (%s)", r ? "records" : "daily medians");
+    regia_axes_t a4 = {t[4], "air temperature (degC)", "mode 1 frequency (Hz)", 0, 0, 0, 0, 0, 0};
+    if (!nm) a4.xmin = -1, a4.xmax = 1, a4.ymin = -1, a4.ymax = 1;
+    else { /* the temperature range with a margin, so no point sits on the frame */
+        double lo = INFINITY, hi = -INFINITY;
+        for (size_t k = 0; k < (r ? nr : D); k++) {
+            double v = r ? r->temp[k] : s->temp[(size_t)i * D + k];
+            if (isfinite(v)) lo = v < lo ? v : lo, hi = v > hi ? v : hi;
+        }
+        if (hi > lo) a4.xmin = lo - 0.04 * (hi - lo), a4.xmax = hi + 0.04 * (hi - lo);
+    }
+    REGIA_TRY(regia_fig_panel(fig, 4, &a4));
+    if (nm) {
+        static const char *const cat_name[3] = {"training period", "after training", "on red days"};
+        static const regia_color_t cat_c[3] = {REGIA_C_GREY, REGIA_C_BLUE, REGIA_C_VERMILION};
+        const size_t n = r ? nr : D;
+        double *tx = malloc(sizeof(double) * (n + 1)), *fy = malloc(sizeof(double) * (n + 1));
+        if (!tx || !fy) {
+            free(tx);
+            free(fy);
+            st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the figure of %s", sp_name(s, (size_t)i));
+            goto err;
+        }
+        for (int c = 0; c < 3 && !st; c++) {
+            size_t m = 0;
+            for (size_t k = 0; k < n; k++) {
+                double tk = r ? r->t[k] : s->day[k] + 0.5, temp = r ? r->temp[k] : s->temp[(size_t)i * D + k];
+                double fk = NAN;
+                if (r) {
+                    for (size_t q = 0; r->status[k] == 0 && q < r->K; q++)
+                        if (r->mnum[k * r->K + q] == 1) fk = r->mf[k * r->K + q];
+                } else {
+                    fk = s->freq[((size_t)i * D + k) * M];
+                }
+                long dd = (long)floor(tk - x0);
+                int lv = dd >= 0 && (size_t)dd < D ? s->alert[(size_t)i * D + (size_t)dd] : -1;
+                int cat = isfinite(t_end) && tk < t_end ? 0 : lv == 2 ? 2 : 1;
+                if (cat != c || !isfinite(fk) || !isfinite(temp)) continue;
+                tx[m] = temp;
+                fy[m] = fk;
+                m++;
+            }
+            if (m) st = regia_fig_points(fig, tx, fy, m, cat_name[c], cat_c[c]);
+        }
+        free(tx);
+        free(fy);
+        if (st) goto err;
     }
     snprintf(stem, sizeof stem, "%s-tracks", slug);
     snprintf(lab, sizeof lab, "%s: modal frequencies, temperature, novelty and alerts", who);
