@@ -419,7 +419,7 @@ static void panel_window(const regia_fig_t *fig, int k, double w[4])
         y0 -= d, y1 += d;
     }
     double mx = scatter ? 0.06 * (x1 - x0) : 0.0, my = 0.06 * (y1 - y0);
-    x0 -= mx, x1 += scatter ? 3 * mx : mx; /* room for the names right of the points */
+    x0 -= mx, x1 += mx; /* names get their room in names_room() */
     if (!(p->ax.ylog) && y0 == 0) y1 += my; /* bars and counts start at zero */
     else y0 -= my, y1 += my;
     if (p->ax.xmax > p->ax.xmin) x0 = p->ax.xmin, x1 = p->ax.xmax;
@@ -428,6 +428,33 @@ static void panel_window(const regia_fig_t *fig, int k, double w[4])
         if (!isfinite(y0) || !(y1 > y0)) y0 = y1 - 1;
     }
     w[0] = x0, w[1] = x1, w[2] = y0, w[3] = y1;
+}
+
+/* Room for the names right of the scatter points: widen the window until the longest
+ * name of a point near the right edge ends inside it (the viewport clips text). */
+static void names_room(const regia_fig_t *fig, int k, const double vp[4], double w[4])
+{
+    PLFLT def, ht, sx0, sx1, sy0, sy1;
+    plgchr(&def, &ht);
+    plgspa(&sx0, &sx1, &sy0, &sy1);
+    double vp_mm = (vp[1] - vp[0]) * (sx1 - sx0);
+    for (int it = 0; it < 4; it++) {
+        double need = w[1];
+        for (size_t i = 0; i < fig->nops; i++) {
+            const op_t *o = &fig->ops[i];
+            if (o->panel != k || o->kind != OP_SCATTER || !o->names) continue;
+            double per_mm = (w[1] - w[0]) / vp_mm, gap = 0.03 * (w[1] - w[0]);
+            for (size_t j = 0; j < o->n; j++) {
+                if (!o->names[j] || !isfinite(o->x[j])) continue;
+                size_t chars = 0;
+                for (const unsigned char *c = (const unsigned char *)o->names[j]; *c; c++) chars += (*c & 0xC0) != 0x80;
+                double end = o->x[j] + gap + 0.72 * def * (double)chars * per_mm; /* cairo sans, measured */
+                if (end > need) need = end;
+            }
+        }
+        if (need <= w[1]) break;
+        w[1] = need + 0.01 * (w[1] - w[0]);
+    }
 }
 
 /* A panel of scatter_scale points in longitude/latitude range is a map: widen the window
@@ -470,7 +497,7 @@ static void set_style(regia_line_t s)
     }
 }
 
-/* A round marker of radius `size` x 0.26 character heights at (x, y) of the current
+/* A round marker of radius `size` x 0.3 character heights at (x, y) of the current
  * window, as a polygon (a text glyph would take its size from each renderer's font), filled
  * in the current colour; outlined in black when `outline`. */
 static void marker(double x, double y, double size, int outline)
@@ -480,7 +507,7 @@ static void marker(double x, double y, double size, int outline)
     plgspa(&sx0, &sx1, &sy0, &sy1);
     plgvpd(&vx0, &vx1, &vy0, &vy1);
     plgvpw(&wx0, &wx1, &wy0, &wy1);
-    double r = 0.26 * def * size; /* mm */
+    double r = 0.3 * def * size; /* mm */
     double rx = r * (wx1 - wx0) / ((vx1 - vx0) * (sx1 - sx0)), ry = r * (wy1 - wy0) / ((vy1 - vy0) * (sy1 - sy0));
     enum { N = 24 };
     double xs[N + 1], ys[N + 1];
@@ -754,6 +781,7 @@ static void draw_panel(const regia_fig_t *fig, int k, const double vp[4], const 
     const panel_t *p = &fig->p[k];
     double w[4];
     panel_window(fig, k, w);
+    names_room(fig, k, vp, w); /* also past a given xmax: a clipped name is unreadable */
     map_aspect(fig, k, vp, w);
     plvpor(vp[0], vp[1], vp[2], vp[3]);
     plwind(w[0], w[1], w[2], w[3]);
