@@ -47,7 +47,7 @@ typedef struct {
     double annual_limit;    /* <P>_annual_mean_observed:annual_limit_value (NaN: none)      */
     /* per station (ns), per station x day, per station x forecast day, ... (NaN: missing) */
     double *daily, *fc, *lo, *hi, *pex;
-    double *pbr, *exo, *exe, *lambda, *consec, *ptrig, *annual, *o3i, *o3a;
+    double *pbr, *exo, *exe, *lambda, *consec, *ptrig, *annual, *avalid, *o3i, *o3a;
     char (*model)[EP_NAME];
     /* per province (npv), from the file; pv_daily_in_file 0: computed from the stations */
     double *pv_daily, *pv_fc, *pv_risk, *pv_maxp;
@@ -287,7 +287,8 @@ static regia_status_t ep_read_pollutant(ep_t *e, ep_pol_t *p)
     const size_t ns = e->ns, npv = e->npv;
     char v[96];
     regia_status_t st = REGIA_OK;
-    double **per_st[] = {&p->pbr, &p->exo, &p->exe, &p->lambda, &p->consec, &p->ptrig, &p->annual, &p->o3i, &p->o3a};
+    double **per_st[] = {&p->pbr,   &p->exo,    &p->exe,    &p->lambda, &p->consec,
+                         &p->ptrig, &p->annual, &p->avalid, &p->o3i,    &p->o3a};
     for (size_t k = 0; k < sizeof per_st / sizeof per_st[0]; k++)
         if (!(*per_st[k] = ep_nan(ns))) goto nomem;
     if (!(p->daily = ep_nan(ns * e->nday)) || !(p->fc = ep_nan(ns * e->nfd)) || !(p->pex = ep_nan(ns * e->nfd)) ||
@@ -315,6 +316,7 @@ static regia_status_t ep_read_pollutant(ep_t *e, ep_pol_t *p)
     EP_GET("consecutive_days_observed", 1, d_s, p->consec, NULL);
     EP_GET("p_trigger", 1, d_s, p->ptrig, NULL);
     EP_GET("annual_mean_observed", 1, d_s, p->annual, NULL);
+    EP_GET("annual_valid_days", 1, d_s, p->avalid, NULL);
     EP_GET("hours_over_information", 1, d_s, p->o3i, NULL);
     EP_GET("hours_over_alert", 1, d_s, p->o3a, NULL);
     if (e->d_pv >= 0) {
@@ -369,7 +371,7 @@ static void ep_free(ep_t *e)
     for (int k = 0; k < e->np; k++) {
         ep_pol_t *p = &e->pol[k];
         double *a[] = {p->daily, p->fc, p->lo,    p->hi,   p->pex,    p->pbr,     p->exe,    p->exo,  p->lambda,
-                       p->consec, p->ptrig, p->annual, p->o3i, p->o3a, p->pv_daily, p->pv_fc, p->pv_risk, p->pv_maxp};
+                       p->consec, p->ptrig, p->annual, p->avalid, p->o3i, p->o3a, p->pv_daily, p->pv_fc, p->pv_risk, p->pv_maxp};
         for (size_t i = 0; i < sizeof a / sizeof a[0]; i++) free(a[i]);
         free(p->model);
     }
@@ -406,7 +408,7 @@ static regia_status_t ep_open(ep_t *e, const char *path)
     e->d_day = ep_dim(e->ncid, "day", NULL);
     e->d_fd = ep_dim(e->ncid, "forecast_day", "lead");
     e->d_int = ep_dim(e->ncid, "interval", "level");
-    e->d_pv = ep_dim(e->ncid, "province", NULL);
+    e->d_pv = ep_dim(e->ncid, "province_index", "province"); /* H2's name, the plan's */
     if (e->d_st < 0 || e->d_day < 0 || e->d_fd < 0 || e->d_int < 0) {
         st = REGIA_FAIL(REGIA_ERR_INVALID,
                         "products: %s lacks one of the dimensions station, day, forecast_day (lead), "
@@ -517,7 +519,7 @@ static regia_status_t ep_summary_csv(const ep_t *e, regia_products_t *pr, int *a
         "lon",                  "pollutant",             "units",             "daily_limit",
         "exceed_days_so_far",   "allowed_days",          "p_breach",          "expected_exceed_days",
         "next_day",             "next_day_forecast",     "next_day_over_limit", "p_next_day_over_limit",
-        "consecutive_days_now", "p_trigger",             "annual_mean_so_far", "annual_limit",
+        "consecutive_days_now", "p_trigger",             "annual_mean_so_far", "annual_valid_days", "annual_limit",
         "o3_hours_over_180",    "o3_hours_over_240",     "model",             "boxcox_lambda",
         "at_risk"};
     char path[4200];
@@ -553,6 +555,7 @@ static regia_status_t ep_summary_csv(const ep_t *e, regia_products_t *pr, int *a
             regia_table_num(t, p->consec[i], 0);
             regia_table_num(t, p->ptrig[i], 4);
             regia_table_num(t, p->annual[i], 2);
+            regia_table_num(t, p->avalid[i], 0);
             regia_table_num(t, p->annual_limit, -1);
             regia_table_num(t, o3 ? p->o3i[i] : NAN, 0);
             regia_table_num(t, o3 ? p->o3a[i] : NAN, 0);
@@ -751,8 +754,8 @@ static regia_status_t ep_fig_station(const ep_t *e, regia_products_t *pr, size_t
         else if (!isnan(p->consec[i]))
             snprintf(l2, sizeof l2, "now %g days over in a row", p->consec[i]);
         if (nf) {
-            REGIA_TRY(regia_fig_text(fig, e->fday[0] - 0.3, 1.2, l1));
-            if (l2[0]) REGIA_TRY(regia_fig_text(fig, e->fday[0] - 0.3, 1.09, l2));
+            REGIA_TRY(regia_fig_text(fig, e->fday[0] - 0.1, 1.2, l1));
+            if (l2[0]) REGIA_TRY(regia_fig_text(fig, e->fday[0] - 0.1, 1.09, l2));
         }
     }
     regia_plot_slug(e->name[i], slug, sizeof slug);

@@ -117,6 +117,7 @@ for r in S:
     same(f"{w} consecutive_days_now", r["consecutive_days_now"], at("consecutive_days_observed", need_limit=True), 0)
     same(f"{w} p_trigger", r["p_trigger"], at("p_trigger", need_limit=True), 1e-4)
     same(f"{w} annual_mean_so_far", r["annual_mean_so_far"], at("annual_mean_observed"), 1e-2)
+    same(f"{w} annual_valid_days", r["annual_valid_days"], at("annual_valid_days"), 0)
     al = None
     if p + "_annual_mean_observed" in ds.variables:
         al = getattr(ds.variables[p + "_annual_mean_observed"], "annual_limit_value", None)
