@@ -983,7 +983,7 @@ regia_status_t regia_env_products(regia_products_t *pr)
     REGIA_TRY(ep_add(pr, "points.csvt", "points-aux", "Column types of points.csv for GDAL"));
     REGIA_TRY(ep_add(pr, "points.prj", "points-aux", "Coordinate reference system of points.csv (WGS 84)"));
     REGIA_TRY(ep_figures(&e, pr, &nfig));
-    regia_info(pr->log, "products: summary.csv (%zu rows, %d at risk of breaching an allowance), provinces.csv "
+    regia_info(pr->log, "products: summary.csv (%zu rows, %d with P(breach) >= 0.5), provinces.csv "
                "(%zu provinces), points.csv, %d station figures%s",
                e.ns * (size_t)e.np, at_risk, e.npv_used, nfig,
                e.npv_used == 0 ? "; no provinces in the file: no provincial figures"
