@@ -42,6 +42,9 @@ static void publish_usage(FILE *f)
             "See docs/publish.md.\n");
 }
 
+/* a is option `name` (exactly, before any '=': kl bytes) */
+static int is_opt(const char *a, size_t kl, const char *name) { return kl == strlen(name) && !strncmp(a, name, kl); }
+
 static int publish_fail(const char *msg)
 {
     fprintf(stderr, "regia publish: %s\n", msg);
@@ -61,19 +64,22 @@ int regia_cmd_publish(regia_ctx_t *ctx, int argc, char **argv)
         const char *val = NULL;
         size_t kl = strcspn(a, "=");
         int has_eq = a[kl] == '=';
-        int takes = !strncmp(a, "--catalog", kl) || !strncmp(a, "--title", kl) || !strncmp(a, "--quicklook-max", kl);
-        if (a[0] == '-' && a[1] == '-' && takes && kl > 2) {
+        int takes = is_opt(a, kl, "--catalog") || is_opt(a, kl, "--title") || is_opt(a, kl, "--quicklook-max");
+        if (takes) {
             if (has_eq) val = a + kl + 1;
             else if (i + 1 < argc) val = argv[++i];
-            else { rc = regia_usage_error(ctx, "publish", "option %s needs a value", a); goto cleanup; }
+            if (!val || !*val) {
+                rc = regia_usage_error(ctx, "publish", "option %.*s needs a value", (int)kl, a);
+                goto cleanup;
+            }
         }
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { publish_usage(stdout); goto cleanup; }
         else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) ctx->log.quiet = 1;
         else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) ctx->log.verbose = 1;
         else if (!strcmp(a, "--no-regions")) o.no_regions = 1;
-        else if (val && !strncmp(a, "--catalog", kl)) o.catalog = val;
-        else if (val && !strncmp(a, "--title", kl)) o.title = val;
-        else if (val && !strncmp(a, "--quicklook-max", kl)) {
+        else if (is_opt(a, kl, "--catalog")) o.catalog = val;
+        else if (is_opt(a, kl, "--title")) o.title = val;
+        else if (is_opt(a, kl, "--quicklook-max")) {
             char *end;
             long v = strtol(val, &end, 10);
             if (*end || v < 0 || v > 10000) {
@@ -114,7 +120,8 @@ int regia_cmd_publish(regia_ctx_t *ctx, int argc, char **argv)
     if (n_done == 0) goto cleanup;
     regia_status_t st = regia_pub_stac_rebuild(o.catalog, o.title);
     if (st) rc = publish_fail(regia_error_msg());
-    else if (rc == REGIA_EXIT_OK) printf("regia publish: catalog %s/catalog.json, pages %s/index.html\n", o.catalog, o.catalog);
+    else if (rc == REGIA_EXIT_OK)
+        printf("regia publish: catalog %s/catalog.json, pages %s/index.html\n", o.catalog, o.catalog);
 cleanup:
     for (int i = 0; i < n_prep; i++) regia_pub_run_free(&runs[i]);
     free(runs);

@@ -20,7 +20,8 @@ static const char *STYLE =
     "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ccc}"
     "table{border-collapse:collapse;margin:.5em 0;font-size:.85em}"
     "th,td{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}"
-    "th{background:#eef2f7;white-space:nowrap}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td.long{min-width:24em}"
+    "th{background:#eef2f7;white-space:nowrap}"
+    "td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td.long{min-width:24em}"
     "code{font-size:.8rem;word-break:break-all}.wrap{overflow-x:auto}"
     "figure{display:inline-block;margin:.4em;width:330px;vertical-align:top}"
     "figure img{width:320px;border:1px solid #ccc}figcaption{font-size:.8em}"
@@ -250,7 +251,8 @@ static void downloads(FILE *f, const regia_pub_item_t *it, const regia_pub_file_
 
 static void period(FILE *f, const regia_pub_item_t *it)
 {
-    if (it->start[0] || it->end[0]) fprintf(f, "%.10s to %.10s", it->start[0] ? it->start : "...", it->end[0] ? it->end : "...");
+    if (it->start[0] || it->end[0])
+        fprintf(f, "%.10s to %.10s", it->start[0] ? it->start : "...", it->end[0] ? it->end : "...");
     if (it->has_bbox)
         fprintf(f, "%s%.4f to %.4f &deg;E, %.4f to %.4f &deg;N", it->start[0] || it->end[0] ? "; " : "", it->bbox[0],
                 it->bbox[2], it->bbox[1], it->bbox[3]);

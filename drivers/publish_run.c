@@ -172,7 +172,8 @@ static int coord_range(int ncid, const char *sn, const char *const *names, doubl
     double *x = malloc(n * sizeof *x), fill = NC_FILL_DOUBLE;
     int found = 0;
     if (x && nc_get_var_double(ncid, vid, x) == NC_NOERR) {
-        if (nc_get_att_double(ncid, vid, "_FillValue", &fill) != NC_NOERR) fill = t == NC_FLOAT ? NC_FILL_FLOAT : NC_FILL_DOUBLE;
+        if (nc_get_att_double(ncid, vid, "_FillValue", &fill) != NC_NOERR)
+            fill = t == NC_FLOAT ? NC_FILL_FLOAT : NC_FILL_DOUBLE;
         for (size_t i = 0; i < n; i++) {
             if (x[i] != x[i] || x[i] == fill || fabs(x[i]) > 360) continue;
             if (!found || x[i] < *lo) *lo = x[i];
@@ -207,7 +208,8 @@ static regia_status_t item_from_nc(const char *path, regia_pub_item_t *it)
     } else {
         /* no ACDD box: the range of the latitude and longitude variables, when there are */
         static const char *const lat_names[] = {"lat", "latitude", NULL}, *const lon_names[] = {"lon", "longitude", NULL};
-        if (coord_range(ncid, "latitude", lat_names, &s, &n) == 0 && coord_range(ncid, "longitude", lon_names, &w, &e) == 0 &&
+        if (coord_range(ncid, "latitude", lat_names, &s, &n) == 0 &&
+            coord_range(ncid, "longitude", lon_names, &w, &e) == 0 &&
             w >= -180 && e <= 180 && s >= -90 && n <= 90) {
             it->has_bbox = 1;
             it->bbox[0] = w; it->bbox[1] = s; it->bbox[2] = e; it->bbox[3] = n;
