@@ -16,6 +16,23 @@
 
 enum { BLOCK_BYTES = 32 << 20 }; /* the most one read/write of the copy holds */
 
+/* In functions with `st`, `rc`, `e` (ex_t *) and `where` (the group or variable): a failed
+ * netCDF call or allocation records the error and jumps to the function's one label. */
+#define NC_TRY(call, what)                                                                          \
+    do {                                                                                            \
+        if ((rc = (call)) != NC_NOERR) {                                                            \
+            st = REGIA_FAIL(REGIA_ERR_NETCDF, "%s: %s: %s: %s", e->file, where, (what), nc_strerror(rc)); \
+            goto err;                                                                               \
+        }                                                                                           \
+    } while (0)
+#define ALLOC_TRY(ok)                                                                   \
+    do {                                                                                \
+        if (!(ok)) {                                                                    \
+            st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: %s: out of memory", e->file, where); \
+            goto err;                                                                   \
+        }                                                                               \
+    } while (0)
+
 /* ---- regions --------------------------------------------------------------------------- */
 
 void regia_nc_regions_free(regia_nc_regions_t *r)
@@ -166,6 +183,7 @@ static regia_status_t copy_atts(ex_t *e, int gin, int vin, int gout, int vout, i
 }
 
 /* The storage of one variable: chunking, filters, fill mode, endianness, quantization. */
+static const char STORAGE[] = "copying the storage settings";
 static regia_status_t copy_storage(ex_t *e, int gin, int vin, int gout, int vout, int ndims, const int *dimids,
                                    int *quantized)
 {
@@ -177,48 +195,45 @@ static regia_status_t copy_storage(ex_t *e, int gin, int vin, int gout, int vout
     unsigned int *ids = NULL, params[64];
     *quantized = 0;
     var_where(gin, vin, where, sizeof where);
-    if ((rc = nc_inq_var_fill(gin, vin, &no_fill, NULL))) goto nc_err;
-    if (no_fill && (rc = nc_def_var_fill(gout, vout, 1, NULL))) goto nc_err;
+    NC_TRY(nc_inq_var_fill(gin, vin, &no_fill, NULL), STORAGE);
+    if (no_fill) NC_TRY(nc_def_var_fill(gout, vout, 1, NULL), STORAGE);
     if (!is_nc4(e)) return REGIA_OK;
-    if ((rc = nc_inq_var_chunking(gin, vin, &storage, chunks))) goto nc_err;
+    NC_TRY(nc_inq_var_chunking(gin, vin, &storage, chunks), STORAGE);
     if (storage == NC_CHUNKED) {
         for (int d = 0; d < ndims; d++)
             if (dimids[d] == e->dimid && chunks[d] > e->n) chunks[d] = e->n;
-        if ((rc = nc_def_var_chunking(gout, vout, NC_CHUNKED, chunks))) goto nc_err;
+        NC_TRY(nc_def_var_chunking(gout, vout, NC_CHUNKED, chunks), STORAGE);
     } else if (storage == NC_CONTIGUOUS || storage == NC_COMPACT) {
-        if (ndims > 0 && (rc = nc_def_var_chunking(gout, vout, storage, NULL))) goto nc_err;
+        if (ndims > 0) NC_TRY(nc_def_var_chunking(gout, vout, storage, NULL), STORAGE);
     }
-    if ((rc = nc_inq_var_deflate(gin, vin, &shuffle, &deflate, &level))) goto nc_err;
-    if ((shuffle || deflate) && (rc = nc_def_var_deflate(gout, vout, shuffle, deflate, level))) goto nc_err;
-    if ((rc = nc_inq_var_fletcher32(gin, vin, &fl32))) goto nc_err;
-    if (fl32 && (rc = nc_def_var_fletcher32(gout, vout, fl32))) goto nc_err;
+    NC_TRY(nc_inq_var_deflate(gin, vin, &shuffle, &deflate, &level), STORAGE);
+    if (shuffle || deflate) NC_TRY(nc_def_var_deflate(gout, vout, shuffle, deflate, level), STORAGE);
+    NC_TRY(nc_inq_var_fletcher32(gin, vin, &fl32), STORAGE);
+    if (fl32) NC_TRY(nc_def_var_fletcher32(gout, vout, fl32), STORAGE);
     /* other filters (szip, zstd, ...) in the source's order after the ones above */
-    if ((rc = nc_inq_var_filter_ids(gin, vin, &nf, NULL))) goto nc_err;
+    NC_TRY(nc_inq_var_filter_ids(gin, vin, &nf, NULL), STORAGE);
     if (nf) {
-        if (!(ids = malloc(nf * sizeof *ids))) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: %s: out of memory", e->file, where); goto err; }
-        if ((rc = nc_inq_var_filter_ids(gin, vin, &nf, ids))) goto nc_err;
+        ALLOC_TRY(ids = malloc(nf * sizeof *ids));
+        NC_TRY(nc_inq_var_filter_ids(gin, vin, &nf, ids), STORAGE);
         for (size_t f = 0; f < nf; f++) {
             size_t np = 0;
             if (ids[f] == 1 || ids[f] == 2 || ids[f] == 3) continue; /* deflate, shuffle, fletcher32 */
-            if ((rc = nc_inq_var_filter_info(gin, vin, ids[f], &np, NULL))) goto nc_err;
+            NC_TRY(nc_inq_var_filter_info(gin, vin, ids[f], &np, NULL), STORAGE);
             if (np > sizeof params / sizeof params[0]) {
                 st = REGIA_FAIL(REGIA_ERR_UNSUPPORTED, "%s: %s: filter %u has %zu parameters (at most 64 copied)", e->file, where, ids[f], np);
                 goto err;
             }
-            if ((rc = nc_inq_var_filter_info(gin, vin, ids[f], &np, params))) goto nc_err;
-            if ((rc = nc_def_var_filter(gout, vout, ids[f], np, params))) goto nc_err;
+            NC_TRY(nc_inq_var_filter_info(gin, vin, ids[f], &np, params), STORAGE);
+            NC_TRY(nc_def_var_filter(gout, vout, ids[f], np, params), STORAGE);
         }
     }
-    if ((rc = nc_inq_var_endian(gin, vin, &endian))) goto nc_err;
-    if (endian != NC_ENDIAN_NATIVE && (rc = nc_def_var_endian(gout, vout, endian))) goto nc_err;
-    if ((rc = nc_inq_var_quantize(gin, vin, &qmode, &nsd))) goto nc_err;
+    NC_TRY(nc_inq_var_endian(gin, vin, &endian), STORAGE);
+    if (endian != NC_ENDIAN_NATIVE) NC_TRY(nc_def_var_endian(gout, vout, endian), STORAGE);
+    NC_TRY(nc_inq_var_quantize(gin, vin, &qmode, &nsd), STORAGE);
     if (qmode != NC_NOQUANTIZE) {
-        if ((rc = nc_def_var_quantize(gout, vout, qmode, nsd))) goto nc_err;
+        NC_TRY(nc_def_var_quantize(gout, vout, qmode, nsd), STORAGE);
         *quantized = 1;
     }
-    goto err;
-nc_err:
-    st = REGIA_FAIL(REGIA_ERR_NETCDF, "%s: %s: copying the storage settings: %s", e->file, where, nc_strerror(rc));
 err:
     free(ids);
     return st;
@@ -232,7 +247,7 @@ static regia_status_t define_group(ex_t *e, int gin, int gout)
     int *dids = NULL, *unl = NULL, *vids = NULL, *gids = NULL;
     char where[1024], nm[NC_MAX_NAME + 1];
     var_where(gin, NC_GLOBAL, where, sizeof where);
-    if ((rc = nc_inq_typeids(gin, &nt, NULL))) goto nc_err;
+    NC_TRY(nc_inq_typeids(gin, &nt, NULL), "reading the group");
     if (nt > 0) {
         st = REGIA_FAIL(REGIA_ERR_UNSUPPORTED,
                         "%s: group %s defines %d user type%s (compound, enum, vlen or opaque): extracts copy atomic "
@@ -240,16 +255,17 @@ static regia_status_t define_group(ex_t *e, int gin, int gout)
         goto err;
     }
     /* dimensions */
-    if ((rc = nc_inq_dimids(gin, &nd, NULL, 0))) goto nc_err;
-    if ((rc = nc_inq_unlimdims(gin, &nu, NULL))) goto nc_err;
+    NC_TRY(nc_inq_dimids(gin, &nd, NULL, 0), "reading the group");
+    NC_TRY(nc_inq_unlimdims(gin, &nu, NULL), "reading the group");
     dids = malloc(((size_t)nd + 1) * sizeof *dids);
     unl = malloc(((size_t)nu + 1) * sizeof *unl);
-    if (!dids || !unl) goto nomem;
-    if ((rc = nc_inq_dimids(gin, &nd, dids, 0)) || (rc = nc_inq_unlimdims(gin, &nu, unl))) goto nc_err;
+    ALLOC_TRY(dids && unl);
+    NC_TRY(nc_inq_dimids(gin, &nd, dids, 0), "reading the group");
+    NC_TRY(nc_inq_unlimdims(gin, &nu, unl), "reading the group");
     for (int i = 0; i < nd; i++) {
         size_t len;
         int is_unl = 0, id;
-        if ((rc = nc_inq_dim(gin, dids[i], nm, &len))) goto nc_err;
+        NC_TRY(nc_inq_dim(gin, dids[i], nm, &len), "reading the group");
         for (int u = 0; u < nu; u++) is_unl |= unl[u] == dids[i];
         if (dids[i] == e->dimid) len = e->n;
         if ((rc = nc_def_dim(gout, nm, is_unl ? NC_UNLIMITED : len, &id))) {
@@ -260,19 +276,19 @@ static regia_status_t define_group(ex_t *e, int gin, int gout)
     }
     REGIA_TRY(copy_atts(e, gin, NC_GLOBAL, gout, NC_GLOBAL, 0));
     /* variables */
-    if ((rc = nc_inq_varids(gin, &nv, NULL))) goto nc_err;
-    if (!(vids = malloc(((size_t)nv + 1) * sizeof *vids))) goto nomem;
-    if ((rc = nc_inq_varids(gin, &nv, vids))) goto nc_err;
+    NC_TRY(nc_inq_varids(gin, &nv, NULL), "reading the group");
+    ALLOC_TRY(vids = malloc(((size_t)nv + 1) * sizeof *vids));
+    NC_TRY(nc_inq_varids(gin, &nv, vids), "reading the group");
     for (int i = 0; i < nv; i++) {
         nc_type t;
         int vnd, vd[NC_MAX_VAR_DIMS], od[NC_MAX_VAR_DIMS], vout, quantized = 0;
-        if ((rc = nc_inq_varndims(gin, vids[i], &vnd))) goto nc_err;
+        NC_TRY(nc_inq_varndims(gin, vids[i], &vnd), "reading the group");
         if (vnd > NC_MAX_VAR_DIMS) {
             var_where(gin, vids[i], where, sizeof where);
             st = REGIA_FAIL(REGIA_ERR_UNSUPPORTED, "%s: %s has %d dimensions (at most %d)", e->file, where, vnd, NC_MAX_VAR_DIMS);
             goto err;
         }
-        if ((rc = nc_inq_var(gin, vids[i], nm, &t, &vnd, vd, NULL))) goto nc_err;
+        NC_TRY(nc_inq_var(gin, vids[i], nm, &t, &vnd, vd, NULL), "reading the group");
         if (t > NC_STRING) {
             var_where(gin, vids[i], where, sizeof where);
             st = REGIA_FAIL(REGIA_ERR_UNSUPPORTED, "%s: %s has a user-defined type: extracts copy atomic types, strings and char arrays only",
@@ -297,32 +313,26 @@ static regia_status_t define_group(ex_t *e, int gin, int gout)
         if (e->nvars == e->capvars) {
             int cap = e->capvars ? 2 * e->capvars : 64;
             var_pair_t *v = realloc(e->vars, (size_t)cap * sizeof *v);
-            if (!v) goto nomem;
+            ALLOC_TRY(v);
             e->vars = v;
             e->capvars = cap;
         }
         e->vars[e->nvars++] = (var_pair_t){gin, vids[i], gout, vout};
     }
     /* subgroups */
-    if (!is_nc4(e)) goto err;
-    if ((rc = nc_inq_grps(gin, &ng, NULL))) goto nc_err;
-    if (!(gids = malloc(((size_t)ng + 1) * sizeof *gids))) goto nomem;
-    if ((rc = nc_inq_grps(gin, &ng, gids))) goto nc_err;
+    if (!is_nc4(e)) goto err; /* the classic formats have no groups: done */
+    NC_TRY(nc_inq_grps(gin, &ng, NULL), "reading the group");
+    ALLOC_TRY(gids = malloc(((size_t)ng + 1) * sizeof *gids));
+    NC_TRY(nc_inq_grps(gin, &ng, gids), "reading the group");
     for (int i = 0; i < ng; i++) {
         int sub;
-        if ((rc = nc_inq_grpname(gids[i], nm))) goto nc_err;
+        NC_TRY(nc_inq_grpname(gids[i], nm), "reading the group");
         if ((rc = nc_def_grp(gout, nm, &sub))) {
             st = REGIA_FAIL(REGIA_ERR_NETCDF, "%s: defining group '%s' in %s: %s", e->file, nm, where, nc_strerror(rc));
             goto err;
         }
         REGIA_TRY(define_group(e, gids[i], sub));
     }
-    goto err;
-nomem:
-    st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: %s: out of memory", e->file, where);
-    goto err;
-nc_err:
-    st = REGIA_FAIL(REGIA_ERR_NETCDF, "%s: group %s: %s", e->file, where, nc_strerror(rc));
 err:
     free(dids);
     free(unl);
