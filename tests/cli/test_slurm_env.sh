@@ -91,7 +91,7 @@ done
 grep -qi 'regia' "$D/arr-${aid}_0.log" || { cat "$D/arr-${aid}_0.log"; fail "array task 0: no version"; }
 for t in 1 2; do
   grep -q 'series fitted' "$D/arr-${aid}_$t.log" || { cat "$D/arr-${aid}_$t.log"; fail "array task $t: no summary"; }
-  [[ $(ncdump -h "$D/arr_$t.nc" | grep -Eo 'lead = [0-9]+') == "lead = $((t + 1))" ]] || fail "array task $t: horizon"
+  [[ $(ncdump -h "$D/arr_$t.nc" | grep -Eo 'forecast_day = [0-9]+') == "forecast_day = $((t + 1))" ]] || fail "array task $t: horizon"
 done
 echo "ok: job array $aid, three tasks, logs arr-${aid}_{0,1,2}.log"
 
