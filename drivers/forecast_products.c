@@ -4,7 +4,8 @@
  * MASE and sMAPE when the run had one), and a figure per series for a sample of at most
  * p->max_figures series, the largest (mean absolute observed value) first: the recent
  * history, the forecast, its intervals and the forecast origin.  Reads only the closed
- * output (docs/forecast.md, "Products").  Not collective, no MPI.
+ * output (docs/forecast.md, "Products"), its (time, series) arrays in blocks of series of
+ * about 4 Mi values, so the memory does not grow with the file.  Not collective, no MPI.
  */
 #include <math.h>
 #include <netcdf.h>
@@ -17,26 +18,37 @@
 #include "regia/timeutil.h"
 
 enum { FC_MAX_L = 8, FC_HISTORY_MIN = 60 };
+#ifndef FCP_BLOCK_CELLS
+#define FCP_BLOCK_CELLS (1u << 22) /* values per block read (a smaller one: tests of the blocking) */
+#endif
 
 typedef struct {
+    const char *path;
+    int ncid, v_obs, v_fc, v_lo, v_up;
     size_t N, T, L;
     char **id, **model;
-    double *time, *obs, *fc, *lo, *up, *lev, *lam, *nobs, *mase, *smape;
+    double *time, *lev, *lam, *nobs, *mase, *smape;
     int dates_only;
+    /* the block of series [k0, k0 + nk) read last: (time, [interval,] column) arrays */
+    size_t k0, nk;
+    double *obs, *fc, *lo, *up;
 } fcp_t;
 
 static void fcp_free(fcp_t *d)
 {
-    free(d->id); free(d->model); free(d->time); free(d->obs); free(d->fc); free(d->lo); free(d->up);
-    free(d->lev); free(d->lam); free(d->nobs); free(d->mase); free(d->smape);
+    if (d->ncid >= 0) nc_close(d->ncid);
+    free(d->id); free(d->model); free(d->time); free(d->lev); free(d->lam); free(d->nobs); free(d->mase);
+    free(d->smape); free(d->obs); free(d->fc); free(d->lo); free(d->up);
 }
 
-static regia_status_t fcp_read(const char *path, fcp_t *d)
+static regia_status_t fcp_open(const char *path, fcp_t *d)
 {
     regia_status_t st = REGIA_OK;
-    int ncid = -1, gid;
+    int gid;
     size_t n;
-    REGIA_NC(nc_open(path, NC_NOWRITE, &ncid));
+    d->path = path;
+    REGIA_NC(nc_open(path, NC_NOWRITE, &d->ncid));
+    const int ncid = d->ncid;
     REGIA_TRY(gp_dim(ncid, path, "series", &d->N));
     REGIA_TRY(gp_dim(ncid, path, "time", &d->T));
     REGIA_TRY(gp_dim(ncid, path, "interval", &d->L));
@@ -44,10 +56,10 @@ static regia_status_t fcp_read(const char *path, fcp_t *d)
     REGIA_TRY(gp_read_text(ncid, path, "series_id", &n, &d->id));
     REGIA_TRY(gp_read(ncid, path, "time", "time", &d->time));
     REGIA_TRY(gp_read(ncid, path, "interval", "interval", &d->lev));
-    REGIA_TRY(gp_read(ncid, path, "observed", "time series", &d->obs));
-    REGIA_TRY(gp_read(ncid, path, "forecast", "time series", &d->fc));
-    REGIA_TRY(gp_read(ncid, path, "lower", "time interval series", &d->lo));
-    REGIA_TRY(gp_read(ncid, path, "upper", "time interval series", &d->up));
+    REGIA_TRY(gp_var(ncid, path, "observed", "time series", &d->v_obs));
+    REGIA_TRY(gp_var(ncid, path, "forecast", "time series", &d->v_fc));
+    REGIA_TRY(gp_var(ncid, path, "lower", "time interval series", &d->v_lo));
+    REGIA_TRY(gp_var(ncid, path, "upper", "time interval series", &d->v_up));
     REGIA_TRY(gp_read(ncid, path, "boxcox_lambda", "series", &d->lam));
     REGIA_TRY(gp_read(ncid, path, "n_obs", "series", &d->nobs));
     if (gp_has(ncid, "backtest_series_mase")) {
@@ -63,12 +75,51 @@ static regia_status_t fcp_read(const char *path, fcp_t *d)
     d->dates_only = 1;
     for (size_t i = 0; i < d->T; i++) d->dates_only &= fmod(d->time[i], 86400.0) == 0;
 err:
-    if (ncid >= 0) nc_close(ncid);
     return st;
 }
 
-/* Value (time i, interval l, series k) of a (time, interval, series) array. */
-#define AT3(a, i, l, k) (a)[((i) * d->L + (l)) * d->N + (k)]
+/* Series per block: about 4 Mi values of the widest array (lower, upper: T x L). */
+static size_t fcp_block(const fcp_t *d)
+{
+    const size_t cells = d->T * (d->L ? d->L : 1);
+    return cells >= FCP_BLOCK_CELLS ? 1 : FCP_BLOCK_CELLS / (cells ? cells : 1);
+}
+
+/* Read series [k0, k0 + nk) of the four (time, ...) arrays (NaN: their _FillValue). */
+static regia_status_t fcp_read_block(fcp_t *d, size_t k0, size_t nk)
+{
+    regia_status_t st = REGIA_OK;
+    const size_t T = d->T, L = d->L;
+    if (!d->obs) {
+        const size_t B = fcp_block(d) < d->N ? fcp_block(d) : (d->N ? d->N : 1);
+        d->obs = malloc(sizeof(double) * (T * B + 1));
+        d->fc = malloc(sizeof(double) * (T * B + 1));
+        d->lo = malloc(sizeof(double) * (T * L * B + 1));
+        d->up = malloc(sizeof(double) * (T * L * B + 1));
+        if (!d->obs || !d->fc || !d->lo || !d->up)
+            return REGIA_FAIL(REGIA_ERR_NOMEM, "%s: out of memory for %zu series x %zu times", d->path, B, T);
+    }
+    size_t s2[2] = {0, k0}, c2[2] = {T, nk}, s3[3] = {0, 0, k0}, c3[3] = {T, L, nk};
+    if (T && nk) {
+        REGIA_NC(nc_get_vara_double(d->ncid, d->v_obs, s2, c2, d->obs));
+        REGIA_NC(nc_get_vara_double(d->ncid, d->v_fc, s2, c2, d->fc));
+        if (L) {
+            REGIA_NC(nc_get_vara_double(d->ncid, d->v_lo, s3, c3, d->lo));
+            REGIA_NC(nc_get_vara_double(d->ncid, d->v_up, s3, c3, d->up));
+        }
+    }
+    d->k0 = k0;
+    d->nk = nk;
+err:
+    if (st) regia_error_prefix("%s: reading series %zu..%zu: ", d->path, k0, k0 + nk);
+    return st;
+}
+
+/* Values of series k (in the block read last) at time index i. */
+#define OBS(d, i, k) (d)->obs[(i) * (d)->nk + (k) - (d)->k0]
+#define FC(d, i, k) (d)->fc[(i) * (d)->nk + (k) - (d)->k0]
+#define LO(d, i, l, k) (d)->lo[((i) * (d)->L + (l)) * (d)->nk + (k) - (d)->k0]
+#define UP(d, i, l, k) (d)->up[((i) * (d)->L + (l)) * (d)->nk + (k) - (d)->k0]
 
 static void fmt_time(const fcp_t *d, double t, char *buf, int cap)
 {
@@ -77,23 +128,52 @@ static void fmt_time(const fcp_t *d, double t, char *buf, int cap)
     else regia_format_datetime((int64_t)t, buf, cap);
 }
 
-/* The first and last time index with a value of series k in a (time, series) array. */
-static void span(const fcp_t *d, const double *a, size_t k, long *first, long *last)
+/* The first and last time index with an observation (obs = 1) or forecast of series k. */
+static void span(const fcp_t *d, int obs, size_t k, long *first, long *last)
 {
     *first = *last = -1;
     for (size_t i = 0; i < d->T; i++)
-        if (!isnan(a[i * d->N + k])) {
+        if (!isnan(obs ? OBS(d, i, k) : FC(d, i, k))) {
             if (*first < 0) *first = (long)i;
             *last = (long)i;
         }
 }
 
-static regia_status_t fcp_summary(regia_products_t *p, const fcp_t *d)
+/* One summary row of series k (in the block read last). */
+static void fcp_row(regia_table_t *t, const fcp_t *d, size_t k)
+{
+    char buf[64];
+    long o0, o1, f0, f1;
+    span(d, 1, k, &o0, &o1);
+    span(d, 0, k, &f0, &f1);
+    regia_table_str(t, d->id[k]);
+    regia_table_str(t, d->model[k]);
+    regia_table_int(t, isnan(d->nobs[k]) ? 0 : (long long)d->nobs[k]);
+    regia_table_num(t, d->lam[k], -1);
+    fmt_time(d, o1 >= 0 ? d->time[o1] : NAN, buf, sizeof buf);
+    regia_table_str(t, buf);
+    regia_table_num(t, o1 >= 0 ? OBS(d, (size_t)o1, k) : NAN, -1);
+    for (int step = 0; step < 2; step++) {
+        long i = step ? f1 : f0;
+        fmt_time(d, i >= 0 ? d->time[i] : NAN, buf, sizeof buf);
+        regia_table_str(t, buf);
+        regia_table_num(t, i >= 0 ? FC(d, (size_t)i, k) : NAN, -1);
+        for (size_t l = 0; l < d->L; l++) {
+            regia_table_num(t, i >= 0 ? LO(d, (size_t)i, l, k) : NAN, -1);
+            regia_table_num(t, i >= 0 ? UP(d, (size_t)i, l, k) : NAN, -1);
+        }
+    }
+    if (d->mase) { regia_table_num(t, d->mase[k], 4); regia_table_num(t, d->smape[k], 3); }
+}
+
+/* summary.csv, and size[k]: the mean absolute observed value of each series with a
+ * forecast (NaN: none), read block by block. */
+static regia_status_t fcp_summary(regia_products_t *p, fcp_t *d, double *size)
 {
     regia_status_t st = REGIA_OK;
     regia_table_t *t = NULL;
     const char *cols[64];
-    char names[2 * FC_MAX_L * 2][48], buf[64];
+    char names[2 * FC_MAX_L * 2][48];
     int nc = 0, nn = 0;
     const char *fixed[] = {"series_id", "model", "n_obs", "boxcox_lambda", "last_observed_time", "last_observed",
                            "first_forecast_time", "forecast_first"};
@@ -107,29 +187,21 @@ static regia_status_t fcp_summary(regia_products_t *p, const fcp_t *d)
     }
     if (d->mase) { cols[nc++] = "backtest_mase"; cols[nc++] = "backtest_smape_percent"; }
     REGIA_TRY(gp_table_open(p, "summary.csv", cols, nc, &t));
-    for (size_t k = 0; k < d->N; k++) {
-        long o0, o1, f0, f1;
-        span(d, d->obs, k, &o0, &o1);
-        span(d, d->fc, k, &f0, &f1);
-        regia_table_str(t, d->id[k]);
-        regia_table_str(t, d->model[k]);
-        regia_table_int(t, isnan(d->nobs[k]) ? 0 : (long long)d->nobs[k]);
-        regia_table_num(t, d->lam[k], -1);
-        fmt_time(d, o1 >= 0 ? d->time[o1] : NAN, buf, sizeof buf);
-        regia_table_str(t, buf);
-        regia_table_num(t, o1 >= 0 ? d->obs[(size_t)o1 * d->N + k] : NAN, -1);
-        for (int step = 0; step < 2; step++) {
-            long i = step ? f1 : f0;
-            fmt_time(d, i >= 0 ? d->time[i] : NAN, buf, sizeof buf);
-            regia_table_str(t, buf);
-            regia_table_num(t, i >= 0 ? d->fc[(size_t)i * d->N + k] : NAN, -1);
-            for (size_t l = 0; l < d->L; l++) {
-                regia_table_num(t, i >= 0 ? AT3(d->lo, (size_t)i, l, k) : NAN, -1);
-                regia_table_num(t, i >= 0 ? AT3(d->up, (size_t)i, l, k) : NAN, -1);
+    const size_t B = fcp_block(d);
+    for (size_t k0 = 0; k0 < d->N; k0 += B) {
+        const size_t nk = d->N - k0 < B ? d->N - k0 : B;
+        REGIA_TRY(fcp_read_block(d, k0, nk));
+        for (size_t k = k0; k < k0 + nk; k++) {
+            double s = 0, c = 0;
+            int has_fc = 0;
+            for (size_t i = 0; i < d->T; i++) {
+                if (!isnan(OBS(d, i, k))) { s += fabs(OBS(d, i, k)); c++; }
+                has_fc |= !isnan(FC(d, i, k));
             }
+            size[k] = has_fc && c > 0 ? s / c : NAN;
+            fcp_row(t, d, k);
+            REGIA_TRY(regia_table_end_row(t));
         }
-        if (d->mase) { regia_table_num(t, d->mase[k], 4); regia_table_num(t, d->smape[k], 3); }
-        REGIA_TRY(regia_table_end_row(t));
     }
     st = gp_table_close(p, t, "summary.csv", "summary", "Forecast summary: one row per series");
     t = NULL;
@@ -140,42 +212,44 @@ err:
 
 /* The figure of series k: the last max(60, 4 H) observations, the intervals (widest
  * first), the forecast and the origin. */
-static regia_status_t fcp_figure(regia_products_t *p, const fcp_t *d, size_t k, char *stem, size_t cap)
+static regia_status_t fcp_figure(regia_products_t *p, fcp_t *d, size_t k)
 {
     regia_status_t st = REGIA_OK;
     regia_fig_t *fig = NULL;
+    double *x = NULL;
     long o0, o1, f0, f1;
-    span(d, d->obs, k, &o0, &o1);
-    span(d, d->fc, k, &f0, &f1);
-    if (f0 < 0 || o1 < 0) return REGIA_OK;
+    REGIA_TRY(fcp_read_block(d, k, 1));
+    span(d, 1, k, &o0, &o1);
+    span(d, 0, k, &f0, &f1);
+    if (f0 < 0 || o1 < 0) goto err;
     size_t H = 0;
-    for (long i = f0; i <= f1; i++) H += !isnan(d->fc[(size_t)i * d->N + k]);
-    /* the history: the last max(60, 4 H) grid times of the series with an observation slot */
+    for (long i = f0; i <= f1; i++) H += !isnan(FC(d, (size_t)i, k));
+    /* the history: back from the last observation to the max(60, 4 H)-th observation */
     long from = o1, seen = 0, want = (long)(4 * H > FC_HISTORY_MIN ? 4 * H : FC_HISTORY_MIN);
     for (long i = o1; i >= o0 && seen < want; i--) {
-        if (!isnan(d->obs[(size_t)i * d->N + k])) seen++;
+        if (!isnan(OBS(d, (size_t)i, k))) seen++;
         from = i;
     }
     size_t nh = (size_t)(o1 - from + 1), nf = (size_t)(f1 - f0 + 1);
-    double *x = malloc(sizeof(double) * (nh + nf) * (3 + 2 * d->L));
-    if (!x) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the figure of series '%s'", d->id[k]);
+    x = malloc(sizeof(double) * (nh + nf) * (3 + 2 * d->L));
+    if (!x) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the figure of series '%s'", d->id[k]); goto err; }
     double *y = x + nh + nf, *xf = y + nh, *yf = xf + nf, *lo = yf + nf, *hi = lo + nf * d->L;
     for (size_t j = 0; j < nh; j++) {
         x[j] = d->time[(size_t)from + j] / 86400.0;
-        y[j] = d->obs[((size_t)from + j) * d->N + k];
+        y[j] = OBS(d, (size_t)from + j, k);
     }
     size_t m = 0;
     for (long i = f0; i <= f1; i++) {
-        if (isnan(d->fc[(size_t)i * d->N + k])) continue;
+        if (isnan(FC(d, (size_t)i, k))) continue;
         xf[m] = d->time[i] / 86400.0;
-        yf[m] = d->fc[(size_t)i * d->N + k];
+        yf[m] = FC(d, (size_t)i, k);
         for (size_t l = 0; l < d->L; l++) {
-            lo[l * nf + m] = AT3(d->lo, (size_t)i, l, k);
-            hi[l * nf + m] = AT3(d->up, (size_t)i, l, k);
+            lo[l * nf + m] = LO(d, (size_t)i, l, k);
+            hi[l * nf + m] = UP(d, (size_t)i, l, k);
         }
         m++;
     }
-    char title[512], lab[8][48];
+    char title[512], lab[FC_MAX_L][48];
     snprintf(title, sizeof title, "%s: ETS(%s) forecast, %zu steps, with prediction intervals", d->id[k],
              d->model[k][0] ? d->model[k] : "?", m);
     regia_axes_t ax = {.title = title, .xlabel = "date (UTC)", .ylabel = "value (units of the input series)",
@@ -198,9 +272,9 @@ static regia_status_t fcp_figure(regia_products_t *p, const fcp_t *d, size_t k, 
     REGIA_TRY(regia_fig_line(fig, xf, yf, m, "forecast (mean)", REGIA_C_VERMILION, REGIA_LINE_SOLID));
     REGIA_TRY(regia_fig_vline(fig, d->time[o1] / 86400.0, "forecast origin (last observation)", REGIA_C_GREY,
                               REGIA_LINE_DASHED));
-    char slug[96], ftitle[600];
+    char slug[96], stem[128], ftitle[600];
     regia_plot_slug(d->id[k], slug, sizeof slug);
-    snprintf(stem, cap, "forecast_%s", slug);
+    snprintf(stem, sizeof stem, "forecast_%s", slug);
     snprintf(ftitle, sizeof ftitle, "Forecast of series %s with prediction intervals", d->id[k]);
     REGIA_TRY(gp_fig_save(p, fig, stem, ftitle));
 err:
@@ -212,30 +286,19 @@ err:
 regia_status_t fc_products(regia_products_t *p)
 {
     regia_status_t st = REGIA_OK;
-    fcp_t d = {0};
+    fcp_t d = {.ncid = -1};
     size_t *ord = NULL;
     double *size = NULL;
-    REGIA_TRY(fcp_read(p->nc_path, &d));
-    REGIA_TRY(fcp_summary(p, &d));
-    /* the sample: the largest series (mean absolute observed value) with a forecast */
+    REGIA_TRY(fcp_open(p->nc_path, &d));
     size = malloc(sizeof(double) * (d.N ? d.N : 1));
-    if (!size) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory"); goto err; }
-    for (size_t k = 0; k < d.N; k++) {
-        double s = 0, c = 0;
-        int has_fc = 0;
-        for (size_t i = 0; i < d.T; i++) {
-            double v = d.obs[i * d.N + k];
-            if (!isnan(v)) { s += fabs(v); c++; }
-            has_fc |= !isnan(d.fc[i * d.N + k]);
-        }
-        size[k] = has_fc && c > 0 ? s / c : NAN;
-    }
+    if (!size) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %zu series", d.N); goto err; }
+    REGIA_TRY(fcp_summary(p, &d, size));
+    /* the sample: the largest series (mean absolute observed value) with a forecast */
     REGIA_TRY(gp_order_desc(size, d.N, &ord));
     int drawn = 0;
-    char stem[160];
     for (size_t r = 0; r < d.N && drawn < p->max_figures; r++) {
         if (isnan(size[ord[r]])) break;
-        REGIA_TRY(fcp_figure(p, &d, ord[r], stem, sizeof stem));
+        REGIA_TRY(fcp_figure(p, &d, ord[r]));
         drawn++;
     }
     regia_info(p->log, "products: summary.csv (%zu series), %d forecast figure%s (the largest series first, at most "

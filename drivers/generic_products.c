@@ -59,6 +59,19 @@ err:
     return st;
 }
 
+regia_status_t gp_var(int ncid, const char *path, const char *name, const char *dims, int *vid)
+{
+    regia_status_t st;
+    int nd;
+    size_t n, len[NC_MAX_VAR_DIMS];
+    char got[512];
+    if ((st = var_shape(ncid, path, name, vid, got, sizeof got, &n, len, &nd))) return st;
+    if (strcmp(got, dims) != 0)
+        return REGIA_FAIL(REGIA_ERR_INVALID, "%s: variable '%s' has dimensions (%s); expected (%s): not an output of "
+                          "this version of regia; make it again", path, name, got, dims);
+    return REGIA_OK;
+}
+
 regia_status_t gp_read(int ncid, const char *path, const char *name, const char *dims, double **out)
 {
     regia_status_t st = REGIA_OK;

@@ -30,6 +30,9 @@ int gp_has(int ncid, const char *name);
  * they differ (an output of another layout or version). */
 regia_status_t gp_read(int ncid, const char *path, const char *name, const char *dims, double **out);
 
+/* The id of variable `name` of group ncid, whose dimensions must be `dims` (as gp_read). */
+regia_status_t gp_var(int ncid, const char *path, const char *name, const char *dims, int *vid);
+
 /* Read char variable `name` (n, strlen) as n NUL-terminated strings: *out[i] (one malloc'ed
  * block, freed by free(*out)). */
 regia_status_t gp_read_text(int ncid, const char *path, const char *name, size_t *n, char ***out);

@@ -115,11 +115,11 @@ expect_fail "job file unknown key" "j3\.ini:5: unknown key 'server'" "$REGIA" qu
 
 # --- a previous output survives a failing run --------------------------------------------------
 "$REGIA" queue --rates 1 "${m[@]}" --reps 2 --output "$D/keep.nc" -q || fail "previous output"
-sum=$(sha256sum "$D/keep.nc" "$D/keep.csv" "$D/keep.manifest.json")
+sum=$(sha256sum "$D/keep.nc" "$D/keep.csv" "$D/keep.manifest.json" "$D/keep.products/summary.csv")
 rc=0; run_np 2 queue --classes A --arrivals "$D/k.csv" "${t[@]:2}" --output "$D/keep.nc" >/dev/null 2>&1 || rc=$?
 ((rc == 1)) || fail "previous output: the failing run exited $rc"
-[[ $(sha256sum "$D/keep.nc" "$D/keep.csv" "$D/keep.manifest.json") == "$sum" ]] || fail "previous output changed by a failing run"
-[[ -z $(cd "$D" && ls -d keep.* | grep -v -e '^keep\.nc$' -e '^keep\.csv$' -e '^keep\.manifest\.json$') ]] ||
+[[ $(sha256sum "$D/keep.nc" "$D/keep.csv" "$D/keep.manifest.json" "$D/keep.products/summary.csv") == "$sum" ]] || fail "previous output changed by a failing run"
+[[ -z $(cd "$D" && ls -d keep.* | grep -v -e '^keep\.nc$' -e '^keep\.csv$' -e '^keep\.manifest\.json$' -e '^keep\.products$') ]] ||
   fail "previous output: temporary files left: $(ls "$D")"
 echo "ok: a failing run leaves the previous output, CSV and manifest as they were"
 echo "ok: $n bad inputs refused with their messages"

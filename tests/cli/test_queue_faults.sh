@@ -22,7 +22,7 @@ for ph in "${phases[@]}" 'compute:*'; do
   grep -q "fault injected at $p on rank $want " <<<"$out" || { echo "$out"; fail "$spec: no error message"; }
   (( $(grep -c "fault injected" <<<"$out") == 1 )) || { echo "$out"; fail "$spec: the error is printed more than once"; }
   [[ $(sha256sum "$D/q.nc" "$D/q.csv" "$D/q.manifest.json") == "$h" ]] || fail "$spec: the previous output, CSV or manifest changed"
-  left=$(cd "$D" && ls -d q.* | grep -v -x -e q.nc -e q.csv -e q.manifest.json || true)
+  left=$(cd "$D" && ls -d q.* | grep -v -x -e q.nc -e q.csv -e q.manifest.json -e q.products || true)
   [[ -z $left ]] || fail "$spec: left behind: $left"
   n=$((n + 1))
 done
