@@ -58,7 +58,7 @@ run() {
   t0=$(date +%s.%N)
   mpirun -np "$np" --oversubscribe --bind-to none \
     bash -c 'exec /usr/bin/time -f "%M %e %U %S" -o "$0.time.$OMPI_COMM_WORLD_RANK" "$@"' "$out" \
-    "$REGIA" forecast --input "$in" --season 7 --horizon 14 --backend cpu --threads 1 --checkpoint-interval 0 \
+    "$REGIA" forecast --input "$in" --season 7 --horizon 14 --backend cpu --threads 1 --checkpoint-interval 0 --no-products \
     --output "$out.nc" >"$out.log" 2>&1
   rc=$?
   t1=$(date +%s.%N)

@@ -103,8 +103,9 @@ def variables(path):
     d = netCDF4.Dataset(path)
     d.set_auto_mask(False)
     out = {}
-    for n, v in d.variables.items():
-        out[n] = (v.dimensions, v[:])
+    for prefix, grp in [("", d)] + [(k + "/", g) for k, g in d.groups.items()]:  # the group "model" too
+        for n, v in grp.variables.items():
+            out[prefix + n] = (v.dimensions, v[:])
     d.close()
     return out
 
@@ -116,8 +117,8 @@ def differ(a_path, b_path, first=None):
     bad = sorted(set(a) ^ set(b))
     for n in sorted(set(a) & set(b)):
         (da, xa), (db, xb) = a[n], b[n]
-        if first is not None and da and da[0] == "series":
-            xa = xa[:first]
+        if first is not None and "series" in da:  # (series, ...) or (time, [interval,] series)
+            xa = xa.take(range(first), axis=da.index("series"))
         if da != db or xa.shape != xb.shape or xa.dtype != xb.dtype or xa.tobytes() != xb.tobytes():
             bad.append(n)
     return bad
