@@ -77,6 +77,12 @@ print(f"python: summary.csv = the NetCDF for {checked} fitted series (+1 unfitte
 PY
 echo "ok: summary.csv values = NetCDF; the 3 largest series drawn; valid PNG/SVG; manifest"
 
+# regia quicklook makes the same files again from the output alone
+"$REGIA" quicklook "$D/f.nc" --out-dir "$D/ql" --quicklook-max 3 -q || fail "regia quicklook"
+[[ $(cd "$D/ql/f.products" && ls) == $(cd "$P" && ls) ]] || fail "quicklook: $(ls "$D/ql/f.products") vs $(ls "$P")"
+cmp "$D/ql/f.products/summary.csv" "$P/summary.csv" || fail "quicklook: another summary.csv"
+echo "ok: regia quicklook remakes the same files (summary.csv byte for byte)"
+
 run_np 1 forecast --input "$D/in.csv" --season 7 --horizon 10 --quicklook-max 0 --output "$D/g.nc" -q \
   || fail "--quicklook-max 0"
 [[ $(ls "$D/g.products") == summary.csv ]] || fail "--quicklook-max 0: $(ls "$D/g.products")"
