@@ -881,21 +881,58 @@ static regia_status_t ep_fig_prov_daily(const ep_t *e, regia_products_t *pr)
     const size_t d0 = ep_recent0(e, EP_PROV_DAYS), d1 = ep_last_obs(e), nf = e->nfd;
     char title[256], ylab[256], lab[160];
     if (e->npv_used == 0) return REGIA_OK;
+    /* At most EP_NCYCLE lines a panel, the same provinces (and colours) in every panel:
+     * those with the most risk (the sum over the pollutants of their highest P(breach)),
+     * in the file's order. */
+    int *pick = ep_alloc(e->npv, sizeof *pick);
+    double *risk = ep_nan(e->npv);
+    size_t npick = 0;
+    if (!pick || !risk) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "products: out of memory drawing the provinces");
+        goto err;
+    }
+    for (size_t g = 0; g < e->npv; g++) {
+        if (!e->pv_n[g]) continue;
+        risk[g] = 0;
+        for (int k = 0; k < e->np; k++)
+            for (size_t i = 0; i < e->ns; i++)
+                if (e->st_pv[i] == (int)g && !isnan(e->pol[k].pbr[i])) risk[g] += e->pol[k].pbr[i] / (double)e->pv_n[g];
+    }
+    while (npick < EP_NCYCLE && npick < e->npv_used) {
+        int best = -1;
+        for (size_t g = 0; g < e->npv; g++) {
+            int taken = 0;
+            for (size_t a = 0; a < npick; a++) taken |= pick[a] == (int)g;
+            if (!taken && !isnan(risk[g]) && (best < 0 || risk[g] > risk[best])) best = (int)g;
+        }
+        pick[npick++] = best;
+    }
+    for (size_t a = 1; a < npick; a++) /* back to the file's order */
+        for (size_t b = a; b > 0 && pick[b] < pick[b - 1]; b--) {
+            int t = pick[b];
+            pick[b] = pick[b - 1];
+            pick[b - 1] = t;
+        }
     REGIA_TRY(regia_fig_begin(&fig, np, 1200, 360 * np + 120, pr->caption));
     for (int k = 0; k < np; k++) {
         const ep_pol_t *p = &e->pol[k];
-        snprintf(title, sizeof title, "%s: provincial means (solid observed, dashed forecast)%s", p->stat,
-                 e->npv_used > EP_NCYCLE ? "; first 8 provinces" : "");
+        char some[64] = "";
+        if (e->npv_used > npick) snprintf(some, sizeof some, "; %zu of %zu provinces", npick, e->npv_used);
+        /* short titles: the panels are narrow beside their legends */
+        const char *stat = strstr(p->stat, "8-hour")   ? "max daily 8-h mean"
+                           : strstr(p->stat, "hourly") ? "daily max 1-h value"
+                           : strstr(p->stat, "mean")   ? "daily mean"
+                                                       : "daily value";
+        snprintf(title, sizeof title, "%s %s by province; dashed: forecast%s", p->label, stat, some);
         snprintf(ylab, sizeof ylab, "%s (%s)", p->label, p->units);
         regia_axes_t ax = {.title = title, .xlabel = "date", .ylabel = ylab, .x_is_date = 1,
                            .xmin = d0 < e->nday ? e->day[d0] - 0.5 : 0, .xmax = nf ? e->fday[nf - 1] + 0.5 : 0};
         REGIA_TRY(regia_fig_panel(fig, k, &ax));
-        for (size_t g = 0, c = 0; g < e->npv && c < EP_NCYCLE; g++) {
-            if (!e->pv_n[g]) continue;
+        for (size_t c = 0; c < npick; c++) {
+            const size_t g = (size_t)pick[c];
             REGIA_TRY(regia_fig_line(fig, e->day + d0, p->pv_daily + g * e->nday + d0, d1 - d0, e->pv_name[g],
                                      ep_cycle[c], REGIA_LINE_SOLID));
             REGIA_TRY(regia_fig_line(fig, e->fday, p->pv_fc + g * nf, nf, NULL, ep_cycle[c], REGIA_LINE_DASHED));
-            c++;
         }
         if (!isnan(p->limit)) {
             snprintf(lab, sizeof lab, "daily limit %g %s", p->limit, p->units);
@@ -905,6 +942,8 @@ static regia_status_t ep_fig_prov_daily(const ep_t *e, regia_products_t *pr)
     }
     REGIA_TRY(ep_save(pr, fig, "provinces_daily", "Provincial daily means per pollutant, observed and forecast"));
 err:
+    free(pick);
+    free(risk);
     regia_fig_free(fig);
     return st;
 }
