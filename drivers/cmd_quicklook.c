@@ -73,7 +73,16 @@ static int manifest_extras(const char *output, const char *manifest, char paths[
     json_array_foreach(outs, i, e) {
         const char *p = json_string_value(json_object_get(e, "path"));
         const char *r = json_string_value(json_object_get(e, "role"));
-        if (!p || !r || strchr(p, '/') || !strcmp(p, regia_file_name(output)) || n == REGIA_MAX_EXTRA) continue;
+        if (p && !strcmp(p, regia_file_name(output))) { /* the output itself: still what the run wrote? */
+            const char *want = json_string_value(json_object_get(e, "sha256"));
+            char got[65];
+            if (want && regia_sha256_file(output, got) == REGIA_OK && strcmp(got, want) != 0)
+                regia_warn(log, "%s differs from the file %s lists (SHA-256 %.12s..., listed %.12s...): the products "
+                           "are made from the file as it is now", output, manifest, got, want);
+            regia_error_clear();
+            continue;
+        }
+        if (!p || !r || strchr(p, '/') || n == REGIA_MAX_EXTRA) continue;
         snprintf(paths[n], PATH_MAX, "%.*s%s", dirlen, output, p);
         snprintf(roles[n], 64, "%s", r);
         if (access(paths[n], R_OK) != 0) {

@@ -6,8 +6,8 @@
 # no products directory (and an older run's files untouched); --no-products / [job]
 # products = no makes none and removes an older directory; --quicklook-max and [job]
 # quicklook_max limit the per-item figures; regia quicklook makes the same file set again
-# (same summary table) beside the output or in --out-dir; a file that is no regia output
-# is refused, naming the attribute.
+# (same summary table) beside the output or in --out-dir, and warns about an output changed
+# since its manifest; a file that is no regia output is refused, naming the attribute.
 source "$(dirname "$0")/lib.sh"
 D=$TMP
 help=$("$REGIA" forecast --help 2>&1) || true
@@ -129,6 +129,12 @@ run_np 1 quicklook "$D/fc.nc" >/dev/null 2>&1 || fail "regia quicklook beside th
 ( cd "$D" && ls fc.products ) | diff "$D/set.run" - || fail "regia quicklook beside the output: another file set"
 ! ls "$D" | grep -q '\.tmp' || fail "regia quicklook left temporary files"
 echo "ok: regia quicklook beside the output"
+# an output changed since the run: quicklook says so (the manifest's SHA-256 no longer matches)
+mkdir -p "$D/chg" && cp "$D/fc.nc" "$D/fc.manifest.json" "$D/fc_forecast.csv" "$D/chg/"
+ncatted -h -a comment,global,o,c,"changed after the run" "$D/chg/fc.nc"
+run_np 1 quicklook "$D/chg/fc.nc" >"$D/chg.log" 2>&1 || { cat "$D/chg.log"; fail "quicklook of a changed output"; }
+grep -q "differs from the file .*fc.manifest.json lists" "$D/chg.log" || fail "no warning for a changed output: $(cat "$D/chg.log")"
+echo "ok: regia quicklook warns about an output changed since its manifest"
 ncgen -k nc4 -o "$D/plain.nc" <<<'netcdf plain { dimensions: x = 2 ; variables: int x(x) ; data: x = 1, 2 ; }'
 expect_fail "quicklook of a file that is no regia output" "no global attribute regia_domain" \
   "$REGIA" quicklook "$D/plain.nc"
