@@ -257,6 +257,11 @@ void regia_run_bcast_from(regia_run_t *run, void *buf, size_t bytes, int root);
 /* Every rank's shard: start[r] = the first item of rank r, start[size] = n_items (start
  * holds size + 1 entries).  For domains that route data to the rank owning an item. */
 void regia_run_shards(regia_run_t *run, int64_t *start);
+/* Collective, define mode: the output's ACDD attributes (dom->acdd) and the provenance
+ * attributes (regia version and git revision, domain, job or option values SHA-256, input
+ * and its SHA-256, ranks, backend) as global attributes of ncid.  The skeleton calls it for
+ * the output; a domain calls it for an extra NetCDF output (then overrides title ...). */
+regia_status_t regia_run_provenance(regia_run_t *run, void *self, int ncid);
 /* Open a NetCDF-4 input for parallel reading on the run's ranks. */
 regia_status_t regia_run_nc_open(regia_run_t *run, const char *path, int *ncid);
 /* regia_nc_put_rows, then agreed: every rank gets the same status, so a failed write on

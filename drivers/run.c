@@ -492,7 +492,7 @@ static regia_status_t block_loop(regia_run_t *run, void *self, int *restored_any
 
 #define ATT(v, k, s) REGIA_NC(nc_put_att_text(ncid, v, k, strlen(s), s))
 
-static regia_status_t provenance(regia_run_t *run, void *self, int ncid)
+regia_status_t regia_run_provenance(regia_run_t *run, void *self, int ncid)
 {
     regia_status_t st = REGIA_OK;
     regia_acdd_t a;
@@ -548,7 +548,7 @@ static regia_status_t write_output(regia_run_t *run, void *self)
     if ((st = agree_io(run, st))) goto out;
     st = regia_agree_quiet(ctx, regia_run_fault(run, "define"));
     if (!st) st = dom->define(run, self, ncid);
-    if (!st) st = provenance(run, self, ncid);
+    if (!st) st = regia_run_provenance(run, self, ncid);
     if ((st = agree_io(run, st))) goto out;
     {
         int rc = nc_enddef(ncid);
