@@ -25,7 +25,11 @@ run_np 3 env "$D/env.ini" >"$D/env0.log" 2>&1 || { cat "$D/env0.log"; fail "refe
 run_np 3 "${fc_args[@]}" --output "$D/fc.nc" >"$D/fc0.log" 2>&1 || { cat "$D/fc0.log"; fail "reference forecast run"; }
 h_env=$(sha256sum <"$D/env.nc"); h_fc=$(sha256sum <"$D/fc.nc")
 m_env=$(sha256sum <"$D/env.manifest.json"); m_fc=$(sha256sum <"$D/fc.manifest.json")
-phases=(configure index allocate read backend prepare checkpoint compute create define write manifest commit)
+# the products directories (issue 12) of the previous runs: names and contents
+prod_sum() { if [[ -d $D/$1.products ]]; then (cd "$D/$1.products" && sha256sum -- *) | sha256sum; else echo none; fi; }
+p_env=$(prod_sum env); p_fc=$(prod_sum fc)
+[[ $p_env != none && $p_fc != none ]] || fail "the reference runs made no products directory"
+phases=(configure index allocate read backend prepare checkpoint compute create define write products manifest commit)
 n=0
 check() {  # check NAME OUTPUT_BASE HASH MANIFEST_HASH PHASE RANK CMD...
   local name=$1 base=$2 h=$3 mh=$4 ph=$5 r=$6; shift 6
@@ -38,6 +42,7 @@ check() {  # check NAME OUTPUT_BASE HASH MANIFEST_HASH PHASE RANK CMD...
   (( $(grep -c "fault injected" <<<"$out") == 1 )) || { echo "$out"; fail "$name $ph:$r: the error is printed more than once"; }
   [[ $(sha256sum <"$D/$base.nc") == "$h" ]] || fail "$name $ph:$r: the previous output was changed"
   [[ $(sha256sum <"$D/$base.manifest.json") == "$mh" ]] || fail "$name $ph:$r: the previous manifest was changed"
+  local ps=p_$base; [[ $(prod_sum "$base") == "${!ps}" ]] || fail "$name $ph:$r: the previous products were changed"
   local left
   left=$(find "$D" -maxdepth 1 -name "$base.*tmp*" | head -3)
   [[ -z $left ]] || fail "$name $ph:$r: left behind: $left"
