@@ -134,7 +134,10 @@ static regia_status_t define(sn_t *s, int ncid, int *vid)
         REGIA_NC(nc_put_att_int(ncid, vid[D_PREASON], "flag_values", NC_INT, REGIA_POLE_N, fv));
         ATT(vid[D_PREASON], "flag_meanings", m);
     }
-    ATT(NC_GLOBAL, "title", "regia sensors: per-record detail (spectra, stabilisation diagrams, modes, tracks)");
+    ATT(NC_GLOBAL, "title", s->synthetic ? "regia sensors: per-record detail (spectra, stabilisation diagrams, modes, "
+                                           "tracks), from synthetic data (regia gen sensors; not measurements)"
+                                         : "regia sensors: per-record detail (spectra, stabilisation diagrams, modes, "
+                                           "tracks)");
     ATT(NC_GLOBAL, "summary_file", s->output);
     ATT(NC_GLOBAL, "sensor_store", s->store);
     ATT(NC_GLOBAL, "synthetic", s->synthetic ? "true" : "false");

@@ -220,7 +220,10 @@ void sn_acdd(regia_run_t *run, void *self, void *acdd)
              s->store, s->synthetic ? " (synthetic data of regia gen sensors)" : "", s->detail, s->comp_model,
              s->training_days);
     regia_acdd_t a = {
-        .title = "Structural health monitoring summary: modes, novelty, alerts and extreme-value risk per structure",
+        .title = s->synthetic ? "Structural health monitoring summary: modes, novelty, alerts and extreme-value risk "
+                                "per structure, from synthetic data (regia gen sensors; not measurements)"
+                              : "Structural health monitoring summary: modes, novelty, alerts and extreme-value risk "
+                                "per structure",
         .summary = summary,
         .keywords = "structural health monitoring, operational modal analysis, stochastic subspace identification, "
                     "natural frequency, damping, novelty detection, bridge, building, extreme value, GEV",
