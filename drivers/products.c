@@ -41,11 +41,13 @@ regia_status_t regia_products_caption(const char *nc_path, char *buf, size_t cap
     gatt(ncid, "id", id, sizeof id);
     gatt(ncid, "date_created", created, sizeof created);
     gatt(ncid, "regia_version", version, sizeof version);
-    gatt(ncid, "synthetic", synth, sizeof synth);
+    gatt(ncid, "synthetic", synth, sizeof synth); /* env, sensors ("yes", "true") */
+    if (!synth[0]) gatt(ncid, "synthetic_data", synth, sizeof synth); /* waitlist */
     nc_close(ncid);
     /* about 170 characters fit under a 1200-pixel figure */
     if (strlen(ack) > 110) snprintf(ack + 104, sizeof ack - 104, " [...]");
-    int synthetic = !strcmp(synth, "yes") && !strstr(ack, "synthetic");
+    int synthetic = (!strcmp(synth, "yes") || !strcmp(synth, "true") || !strcmp(synth, "1")) &&
+                    !strstr(ack, "synthetic");
     snprintf(buf, cap, "%s%s%s | run %s, %s | regia %s", synthetic ? "SYNTHETIC DATA. " : "", ack[0] ? "" : "Data: ",
              ack[0] ? ack : "not stated", id[0] ? id : "(no id)", created[0] ? created : "(no date)",
              version[0] ? version : "?");
