@@ -628,31 +628,65 @@ err:
 #define ATT(v, k, s) REGIA_NC(nc_put_att_text(ncid, v, k, strlen(s), s))
 
 
-/* The auxiliary coordinates of every variable on `station`: the station's place and name
- * (xarray: ds.set_xindex("station_name").sel(station_name=NAME)).  station_id, the
+/* The auxiliary coordinates of every variable on `station`: the station's place, province
+ * and name (xarray: ds.set_xindex("station_name").sel(station_name=NAME)).  station_id, the
  * timeseries_id, is found by its dimension (CF 9.5) and is not listed: CDO 2.1 cannot
- * assign it and then opens nothing; station_name last, so CDO takes it as the character
- * coordinate of the station axis. */
-#define ENV_COORDINATES "lat lon alt station_name"
+ * assign it and then opens nothing; nor is alt (station metadata, CDO 2.1 cannot assign
+ * it either); province listed so that CDO takes it for a coordinate, not for a char data
+ * variable it cannot read; station_name last, so CDO takes it as the character coordinate
+ * of the station axis. */
+#define ENV_COORDINATES "lat lon province station_name"
+/* The coordinates of the (forecast_day, interval, station) bounds: with lat and lon CDO 2.1
+ * takes interval for a y axis and skips the variable; station_name alone, CDO reads them
+ * on a generic grid and xarray still selects a station by name. */
+#define ENV_COORDINATES_INTERVAL "station_name"
 /* The provinces' dimension: not "province", the name of the stations' variable
  * province(station) (a dimension of that name would make it a coordinate variable for
  * CF and xarray). */
 #define ENV_PROVINCE_DIM "province_index"
 
-/* A data variable (regia_nc_def_data) with the station coordinates when on `station`. */
+/* A data variable (regia_nc_def_data) with the station (or province) coordinates when on
+ * `station` (or ENV_PROVINCE_DIM), which is the last dimension of every variable with a
+ * time dimension (time first: what CDO reads). */
 static regia_status_t def_var(int ncid, const char *name, nc_type type, int nd, const int *dims, const size_t *chunk,
                               int *vid)
 {
     regia_status_t st = REGIA_OK;
     REGIA_TRY(regia_nc_def_data(ncid, name, type, nd, dims, chunk, vid));
-    if (nd >= 1 && dims[0] >= 0) {
+    int on_station = 0, on_prov = 0, on_interval = 0;
+    for (int i = 0; i < nd; i++) {
         char dn[NC_MAX_NAME + 1];
-        REGIA_NC(nc_inq_dimname(ncid, dims[0], dn));
-        if (!strcmp(dn, "station")) ATT(*vid, "coordinates", ENV_COORDINATES);
-        if (!strcmp(dn, ENV_PROVINCE_DIM)) ATT(*vid, "coordinates", "province_name");
+        REGIA_NC(nc_inq_dimname(ncid, dims[i], dn));
+        on_station |= !strcmp(dn, "station");
+        on_prov |= !strcmp(dn, ENV_PROVINCE_DIM);
+        on_interval |= !strcmp(dn, "interval");
     }
+    if (on_station) ATT(*vid, "coordinates", on_interval ? ENV_COORDINATES_INTERVAL : ENV_COORDINATES);
+    if (on_prov) ATT(*vid, "coordinates", "province_name");
 err:
     return st;
+}
+
+/* Collective, data mode: a time-first float variable vid(T, [L,] item) from this rank's
+ * items [s0, s0 + n) (rows: n x L x T, item first, as the domain keeps them), transposed in
+ * buf (T x L x n values, the caller's); L = 0 for vid(T, item).  Every rank calls it (n = 0:
+ * an empty write). */
+static regia_status_t put_time_first(regia_run_t *run, int ncid, int vid, int T, int L, int64_t s0, int64_t n,
+                                     const float *rows, float *buf)
+{
+    const int per = L > 0 ? L : 1;
+    for (int64_t s = 0; s < n; s++)
+        for (int l = 0; l < per; l++)
+            for (int t = 0; t < T; t++) buf[((size_t)t * per + l) * n + s] = rows[((size_t)s * per + l) * T + t];
+    size_t start[3] = {0, 0, (size_t)s0}, count[3] = {(size_t)T, (size_t)per, (size_t)n};
+    if (L <= 0) { start[1] = start[2]; count[1] = count[2]; }
+    if (n == 0) start[0] = start[1] = start[2] = count[0] = count[1] = count[2] = 0;
+    int rc = nc_var_par_access(ncid, vid, NC_COLLECTIVE);
+    if (rc == NC_NOERR) rc = nc_put_vara_float(ncid, vid, start, count, buf);
+    char name[NC_MAX_NAME + 1] = "?";
+    if (rc != NC_NOERR) nc_inq_varname(ncid, vid, name);
+    return regia_run_agree_io(run, rc == NC_NOERR ? REGIA_OK
+                              : REGIA_FAIL(REGIA_ERR_NETCDF, "writing variable '%s': %s", name, nc_strerror(rc)));
 }
 
 /* The air-quality indicators of pollutant p (env_aq.h) and its provincial aggregates. */
@@ -665,8 +699,8 @@ static regia_status_t define_aq(env_t *e, int ncid, int p, const int *dim, pvars
     char name[96], text[320];
     const int fill = -1;
     const double lim = r->limit;
-    int d_sl[2] = {dim[0], dim[2]}, d_pd[2] = {dim[5], dim[1]}, d_pl[2] = {dim[5], dim[2]};
-    size_t c_pd[2] = {1, (size_t)e->hist}, c_pl[2] = {1, (size_t)e->horizon};
+    int d_sl[2] = {dim[2], dim[0]}, d_pd[2] = {dim[1], dim[5]}, d_pl[2] = {dim[2], dim[5]};
+    size_t c_pd[2] = {(size_t)e->hist, 1}, c_pl[2] = {(size_t)e->horizon, 1};
     v->runfc = v->ptrig = v->o3info = v->o3alert = -1;
 #define NAME(fmt) snprintf(name, sizeof name, fmt, nm)
 #define INTVAR(id, dims_, nd_)                                                                 \
@@ -686,7 +720,7 @@ static regia_status_t define_aq(env_t *e, int ncid, int p, const int *dim, pvars
     ATT(v->runobs, "limit_units", "ug m-3");
     if (pm10) {
         NAME("%s_consecutive_days_forecast");
-        size_t c_sl[2] = {1, (size_t)e->horizon};
+        size_t c_sl[2] = {(size_t)e->horizon, 1};
         REGIA_TRY(def_var(ncid, name, NC_FLOAT, 2, d_sl, c_sl, &v->runfc));
         ATT(v->runfc, "long_name", "median over the Monte Carlo paths of the days in a row above the PM10 daily "
                                    "limit ending on the forecast day (the observed run continued)");
@@ -786,10 +820,11 @@ static regia_status_t define_pollutant(env_t *e, int ncid, int p, const int *dim
     const env_rule_t *r = e->rule[p];
     const char *nm = r->name;
     char name[96], text[256];
-    int d_sd[2] = {dim[0], dim[1]}, d_sl[2] = {dim[0], dim[2]}, d_svl[3] = {dim[0], dim[3], dim[2]};
+    /* time first (CDO reads nothing else), one chunk per station: all its days */
+    int d_sd[2] = {dim[1], dim[0]}, d_sl[2] = {dim[2], dim[0]}, d_svl[3] = {dim[2], dim[3], dim[0]};
     int d_sm[2] = {dim[0], dim[4]};
-    size_t c_sd[2] = {1, (size_t)e->hist}, c_sl[2] = {1, (size_t)e->horizon};
-    size_t c_svl[3] = {1, (size_t)e->n_levels, (size_t)e->horizon};
+    size_t c_sd[2] = {(size_t)e->hist, 1}, c_sl[2] = {(size_t)e->horizon, 1};
+    size_t c_svl[3] = {(size_t)e->horizon, (size_t)(e->n_levels > 0 ? e->n_levels : 1), 1};
     const char *stat = env_stat_name(r->stat);
 #define NAME(fmt) snprintf(name, sizeof name, fmt, nm)
 #define ATTG(v, k, s) REGIA_NC(nc_put_att_text(gid, v, k, strlen(s), s))
@@ -1022,10 +1057,13 @@ static regia_status_t env_define(regia_run_t *run, void *self, int ncid)
         /* alt is station metadata here, not a vertical coordinate: with axis = Z, positive
          * or standard_name altitude (which the CF checker then wants with positive), CDO
          * takes the station dimension for a vertical axis and reads no per-station
-         * variable on lat/lon.  Its long name and units say what it is. */
+         * variable on lat/lon.  Not in the data variables' coordinates either (CDO 2.1
+         * cannot assign it), so it is a variable of its own: standard_name
+         * height_above_mean_sea_level (ACDD wants one; CDO reads it as a plain variable). */
         REGIA_NC(nc_del_att(ncid, sv.alt, "axis"));
         REGIA_NC(nc_del_att(ncid, sv.alt, "positive"));
         REGIA_NC(nc_del_att(ncid, sv.alt, "standard_name"));
+        ATT(sv.alt, "standard_name", "height_above_mean_sea_level");
         ATT(sv.alt, "comment", "station altitude above mean sea level (positive up); not a vertical axis of the data");
     }
     REGIA_NC(nc_def_var(ncid, "day", NC_DOUBLE, 1, &d_day, &v_day));
@@ -1067,9 +1105,10 @@ err:
 }
 
 /* Collective, data mode: the air-quality indicators of pollutant p (this rank's stations)
- * and, from rank 0, its provincial aggregates.  f32, f64, i32: scratch of the caller's
+ * and, from rank 0, its provincial aggregates.  f32, f64, i32, tb: scratch of the caller's
  * sizes (env_write). */
-static regia_status_t write_aq(regia_run_t *run, env_t *e, int ncid, int p, float *f32, double *f64, int *i32)
+static regia_status_t write_aq(regia_run_t *run, env_t *e, int ncid, int p, float *f32, double *f64, int *i32,
+                               float *tb)
 {
     regia_status_t st = REGIA_OK;
     const int64_t ns = e->ns;
@@ -1077,13 +1116,12 @@ static regia_status_t write_aq(regia_run_t *run, env_t *e, int ncid, int p, floa
     const pvars_t *v = &e->pv[p];
     const int has_limit = !isnan(e->rule[p]->limit);
     float *pd = NULL;
-    size_t in_h[1] = {(size_t)H}, in_d[1] = {(size_t)D};
     for (int64_t s = 0; s < ns; s++) i32[s] = has_limit ? e->runobs[s * np + p] : -1;
     REGIA_TRY(regia_run_put_rows(run, ncid, v->runobs, 1, e->s0, ns, NULL, NC_INT, i32));
     if (v->runfc >= 0) {
         for (int64_t s = 0; s < ns; s++)
             for (int h = 0; h < H; h++) f32[s * H + h] = (float)e->run_med[(s * np + p) * H + h];
-        REGIA_TRY(regia_run_put_rows(run, ncid, v->runfc, 2, e->s0, ns, in_h, NC_FLOAT, f32));
+        REGIA_TRY(put_time_first(run, ncid, v->runfc, H, 0, e->s0, ns, f32, tb));
         for (int64_t s = 0; s < ns; s++) f64[s] = e->ptrig[s * np + p];
         REGIA_TRY(regia_run_put_rows(run, ncid, v->ptrig, 1, e->s0, ns, NULL, NC_DOUBLE, f64));
     }
@@ -1103,9 +1141,9 @@ static regia_status_t write_aq(regia_run_t *run, env_t *e, int ncid, int p, floa
     if (!pd) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the provincial aggregates");
     if ((st = regia_run_agree(run, st))) goto err;
     for (int64_t i = 0; i < (int64_t)G * D; i++) pd[i] = (float)e->agg_daily[(size_t)p * G * D + i];
-    REGIA_TRY(regia_run_put_rows(run, ncid, v->pdaily, 2, 0, rows, in_d, NC_FLOAT, pd));
+    REGIA_TRY(put_time_first(run, ncid, v->pdaily, D, 0, 0, rows, pd, tb));
     for (int64_t i = 0; i < (int64_t)G * H; i++) pd[i] = (float)e->agg_fc[(size_t)p * G * H + i];
-    REGIA_TRY(regia_run_put_rows(run, ncid, v->pfc, 2, 0, rows, in_h, NC_FLOAT, pd));
+    REGIA_TRY(put_time_first(run, ncid, v->pfc, H, 0, 0, rows, pd, tb));
     REGIA_TRY(regia_run_put_rows(run, ncid, v->prisk, 1, 0, rows, NULL, NC_INT, e->agg_risk + (size_t)p * G));
     REGIA_TRY(regia_run_put_rows(run, ncid, v->pmaxp, 1, 0, rows, NULL, NC_DOUBLE, e->agg_maxp + (size_t)p * G));
 err:
@@ -1124,10 +1162,14 @@ static regia_status_t env_write(regia_run_t *run, void *self, int ncid)
     const regia_nc_station_vars_t sv = e->sv;
     const pvars_t *pv = e->pv;
     float *f32 = malloc(sizeof(float) * (size_t)(nser * (D > L * H ? D : L * H) + 1));
+    /* the time-first transpose of one variable's rows: this rank's stations or the provinces */
+    const int64_t t_items = ns > e->n_prov ? ns : e->n_prov;
+    const int64_t t_per = D > L * H ? (D > H ? D : H) : (L * H > H ? L * H : H);
+    float *tb = malloc(sizeof(float) * (size_t)(t_items * t_per + 1));
     double *f64 = malloc(sizeof(double) * (size_t)(ns + 1) * (size_t)(D > H ? D : H));
     char *chr = calloc((size_t)(ns + 1), NAME_LEN);
     int *i32 = malloc(sizeof(int) * (size_t)(ns + 1));
-    if (!f32 || !f64 || !chr || !i32) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the output");
+    if (!f32 || !f64 || !chr || !i32 || !tb) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the output");
     if ((st = regia_run_agree(run, st))) goto err;
 
     /* coordinates: rank 0 writes them, the others take part with empty writes */
@@ -1165,27 +1207,26 @@ static regia_status_t env_write(regia_run_t *run, void *self, int ncid)
 
     for (int p = 0; p < e->np; p++) {
         const int np = e->np;
-        size_t in_d[1] = {(size_t)D}, in_h[1] = {(size_t)H}, in_lh[2] = {(size_t)L, (size_t)H};
         size_t in_m[1] = {MODEL_LEN};
         for (int64_t s = 0; s < ns; s++)
             for (int d = 0; d < D; d++) f32[s * D + d] = (float)e->y[(s * np + p) * D + d];
-        REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].daily, 2, e->s0, ns, in_d, NC_FLOAT, f32));
+        REGIA_TRY(put_time_first(run, ncid, pv[p].daily, D, 0, e->s0, ns, f32, tb));
         for (int64_t s = 0; s < ns; s++)
             for (int h = 0; h < H; h++) f32[s * H + h] = (float)e->mean[(s * np + p) * H + h];
-        REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].fc, 2, e->s0, ns, in_h, NC_FLOAT, f32));
+        REGIA_TRY(put_time_first(run, ncid, pv[p].fc, H, 0, e->s0, ns, f32, tb));
         for (int64_t s = 0; s < ns; s++)
             for (int h = 0; h < H; h++) f32[s * H + h] = (float)e->pex[(s * np + p) * H + h];
-        REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].pex, 2, e->s0, ns, in_h, NC_FLOAT, f32));
+        REGIA_TRY(put_time_first(run, ncid, pv[p].pex, H, 0, e->s0, ns, f32, tb));
         if (L > 0) {
             for (int64_t s = 0; s < ns; s++)
                 for (int i = 0; i < L * H; i++) f32[s * L * H + i] = (float)e->lo[(s * np + p) * L * H + i];
-            REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].lo, 3, e->s0, ns, in_lh, NC_FLOAT, f32));
+            REGIA_TRY(put_time_first(run, ncid, pv[p].lo, H, L, e->s0, ns, f32, tb));
             for (int64_t s = 0; s < ns; s++)
                 for (int i = 0; i < L * H; i++) f32[s * L * H + i] = (float)e->up[(s * np + p) * L * H + i];
-            REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].up, 3, e->s0, ns, in_lh, NC_FLOAT, f32));
+            REGIA_TRY(put_time_first(run, ncid, pv[p].up, H, L, e->s0, ns, f32, tb));
         } else {
-            REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].lo, 3, e->s0, 0, in_lh, NC_FLOAT, f32));
-            REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].up, 3, e->s0, 0, in_lh, NC_FLOAT, f32));
+            REGIA_TRY(put_time_first(run, ncid, pv[p].lo, H, 1, e->s0, 0, f32, tb));
+            REGIA_TRY(put_time_first(run, ncid, pv[p].up, H, 1, e->s0, 0, f32, tb));
         }
         for (int64_t s = 0; s < ns; s++) f64[s] = e->pbr[s * np + p];
         REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].pbr, 1, e->s0, ns, NULL, NC_DOUBLE, f64));
@@ -1201,7 +1242,7 @@ static regia_status_t env_write(regia_run_t *run, void *self, int ncid)
         REGIA_TRY(regia_run_put_rows(run, e->gid_model, pv[p].model, 2, e->s0, ns, in_m, NC_CHAR, chr));
         for (int64_t s = 0; s < ns; s++) f64[s] = e->lambda[s * np + p];
         REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].lambda, 1, e->s0, ns, NULL, NC_DOUBLE, f64));
-        REGIA_TRY(write_aq(run, e, ncid, p, f32, f64, i32));
+        REGIA_TRY(write_aq(run, e, ncid, p, f32, f64, i32, tb));
         int vids[6] = {pv[p].alpha, pv[p].beta, pv[p].gamma, pv[p].phi, pv[p].sigma2, pv[p].aicc};
         for (int k = 0; k < 6; k++) {
             for (int64_t s = 0; s < ns; s++) {
@@ -1217,6 +1258,7 @@ err:
     free(f64);
     free(chr);
     free(i32);
+    free(tb);
     return st;
 }
 

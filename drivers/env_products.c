@@ -95,9 +95,12 @@ static double *ep_nan(size_t n)
 }
 
 /* Read variable `var` of group gid with dimension ids dims[0..nd) as doubles into out (n
- * values); its fill value becomes NaN.  Absent: out stays NaN, *present = 0. */
+ * values); its fill value becomes NaN.  Absent: out stays NaN, *present = 0.  A variable
+ * with a time dimension is time first in the file, its station (province) dimension last,
+ * as CDO reads it: with reverse set, out holds it with the dimensions in reverse order
+ * (station first, day or forecast_day last), as the products use it. */
 static regia_status_t ep_get(const ep_t *e, int gid, const char *var, int nd, const int *dims, double *out,
-                             int *present)
+                             int *present, int reverse)
 {
     int vid, ndv, dv[NC_MAX_VAR_DIMS], nofill = 0;
     nc_type t;
@@ -155,6 +158,17 @@ static regia_status_t ep_get(const ep_t *e, int gid, const char *var, int nd, co
     if (!isnan(fill))
         for (size_t i = 0; i < n; i++)
             if (out[i] == fill) out[i] = NAN;
+    if (reverse && nd >= 2 && nd <= 3 && n > 0) {
+        size_t len[3] = {1, 1, 1};
+        for (int k = 0; k < nd; k++) nc_inq_dimlen(e->ncid, dims[k], &len[3 - nd + k]);
+        double *tmp = malloc(sizeof *tmp * n);
+        if (!tmp) return REGIA_FAIL(REGIA_ERR_NOMEM, "products: out of memory reading %s of %s", var, e->path);
+        memcpy(tmp, out, sizeof *tmp * n);
+        for (size_t a = 0; a < len[0]; a++)
+            for (size_t b = 0; b < len[1]; b++)
+                for (size_t c = 0; c < len[2]; c++) out[(c * len[1] + b) * len[0] + a] = tmp[(a * len[1] + b) * len[2] + c];
+        free(tmp);
+    }
     if (present) *present = 1;
     return REGIA_OK;
 }
@@ -236,7 +250,7 @@ static int ep_rank(const char *name)
     return EP_NKNOWN;
 }
 
-/* Find the pollutants: the variables <P>_daily(station, day). */
+/* Find the pollutants: the variables <P>_daily(day, station). */
 static regia_status_t ep_find_pollutants(ep_t *e)
 {
     int nv, ids[NC_MAX_VARS];
@@ -247,7 +261,7 @@ static regia_status_t ep_find_pollutants(ep_t *e)
         int nd, dv[NC_MAX_VAR_DIMS];
         if (nc_inq_var(e->ncid, ids[i], nm, NULL, &nd, dv, NULL) != NC_NOERR) continue;
         size_t l = strlen(nm);
-        if (nd != 2 || dv[0] != e->d_st || dv[1] != e->d_day || l <= 6 || l - 6 >= 32 ||
+        if (nd != 2 || dv[0] != e->d_day || dv[1] != e->d_st || l <= 6 || l - 6 >= 32 ||
             strcmp(nm + l - 6, "_daily"))
             continue;
         ep_pol_t *p = &e->pol[e->np++];
@@ -277,7 +291,8 @@ static regia_status_t ep_find_pollutants(ep_t *e)
         }
     if (e->np == 0)
         return REGIA_FAIL(REGIA_ERR_INVALID,
-                          "products: %s has no <pollutant>_daily(station, day) variable; is it a regia env output?",
+                          "products: %s has no <pollutant>_daily(day, station) variable; is it a regia env output "
+                          "of this release?",
                           e->path);
     return REGIA_OK;
 }
@@ -296,13 +311,14 @@ static regia_status_t ep_read_pollutant(ep_t *e, ep_pol_t *p)
         !(p->model = ep_alloc(ns, sizeof *p->model)) || !(p->pv_daily = ep_nan(npv * e->nday)) ||
         !(p->pv_fc = ep_nan(npv * e->nfd)) || !(p->pv_risk = ep_nan(npv)) || !(p->pv_maxp = ep_nan(npv)))
         goto nomem;
-    const int d_s[] = {e->d_st}, d_sd[] = {e->d_st, e->d_day}, d_sf[] = {e->d_st, e->d_fd},
-              d_sif[] = {e->d_st, e->d_int, e->d_fd}, d_p[] = {e->d_pv}, d_pd[] = {e->d_pv, e->d_day},
-              d_pf[] = {e->d_pv, e->d_fd};
+    /* the file's order: time first (day, forecast_day), the station (province) last */
+    const int d_s[] = {e->d_st}, d_sd[] = {e->d_day, e->d_st}, d_sf[] = {e->d_fd, e->d_st},
+              d_sif[] = {e->d_fd, e->d_int, e->d_st}, d_p[] = {e->d_pv}, d_pd[] = {e->d_day, e->d_pv},
+              d_pf[] = {e->d_fd, e->d_pv};
 #define EP_GET(suffix, nd, dims, out, pres)                                            \
     do {                                                                               \
         snprintf(v, sizeof v, "%s_%s", p->name, suffix);                               \
-        REGIA_TRY(ep_get(e, e->ncid, v, nd, dims, out, pres));                         \
+        REGIA_TRY(ep_get(e, e->ncid, v, nd, dims, out, pres, nd > 1));                 \
     } while (0)
     EP_GET("daily", 2, d_sd, p->daily, NULL);
     EP_GET("forecast", 2, d_sf, p->fc, NULL);
@@ -434,16 +450,16 @@ static regia_status_t ep_open(ep_t *e, const char *path)
         goto err;
     }
     const int d_s[] = {e->d_st};
-    st = ep_get(e, e->ncid, "station_id", 1, d_s, sid, NULL);
+    st = ep_get(e, e->ncid, "station_id", 1, d_s, sid, NULL, 0);
     for (size_t i = 0; i < ns; i++) e->station_id[i] = isnan(sid[i]) ? -1 : (int)sid[i];
     free(sid);
     if (st) goto err;
     REGIA_TRY(ep_get_text(e, e->ncid, "station_name", e->d_st, ns, e->name, NULL));
     REGIA_TRY(ep_get_text(e, e->ncid, "province", e->d_st, ns, e->prov, NULL));
-    REGIA_TRY(ep_get(e, e->ncid, "lat", 1, d_s, e->lat, NULL));
-    REGIA_TRY(ep_get(e, e->ncid, "lon", 1, d_s, e->lon, NULL));
+    REGIA_TRY(ep_get(e, e->ncid, "lat", 1, d_s, e->lat, NULL, 0));
+    REGIA_TRY(ep_get(e, e->ncid, "lon", 1, d_s, e->lon, NULL, 0));
     const int d_d[] = {e->d_day}, d_f[] = {e->d_fd}, d_i[] = {e->d_int};
-    REGIA_TRY(ep_get(e, e->ncid, "day", 1, d_d, e->day, &pres));
+    REGIA_TRY(ep_get(e, e->ncid, "day", 1, d_d, e->day, &pres, 0));
     if (!pres) {
         st = REGIA_FAIL(REGIA_ERR_INVALID, "products: %s has no coordinate variable day", path);
         goto err;
@@ -458,10 +474,10 @@ static regia_status_t ep_open(ep_t *e, const char *path)
         st = REGIA_FAIL(REGIA_ERR_INVALID, "products: %s: day:units is \"%s\", not days since 1970-01-01", path, units);
         goto err;
     }
-    REGIA_TRY(ep_get(e, e->ncid, "forecast_day", 1, d_f, e->fday, NULL));
+    REGIA_TRY(ep_get(e, e->ncid, "forecast_day", 1, d_f, e->fday, NULL, 0));
     char dn[NC_MAX_NAME + 1];
     REGIA_TRY(ep_nc(nc_inq_dimname(e->ncid, e->d_int, dn), e, "interval"));
-    REGIA_TRY(ep_get(e, e->ncid, dn, 1, d_i, e->interval, NULL));
+    REGIA_TRY(ep_get(e, e->ncid, dn, 1, d_i, e->interval, NULL, 0));
     /* The forecast origin: the global attribute, else the day before the first forecast day. */
     e->origin = e->nfd ? e->fday[0] - 1 : (e->nday ? e->day[e->nday - 1] : NAN);
     char os[64] = "";

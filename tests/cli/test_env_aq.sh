@@ -57,6 +57,11 @@ def local_daily_mean(h, D):                            # local day D: UTC hours 
 checked = 0
 for as_of in ("2024-02-10", "2024-08-20"):
     out = xr.open_dataset(f"{D}/out_{as_of}.nc")
+    # time first in the file (CDO reads it so), station (province) first in the checks below
+    assert out.pm10_consecutive_days_forecast.dims == ("forecast_day", "station")
+    assert out.pm10_province_daily.dims == ("day", "province_index")
+    assert out.pm10_province_forecast.dims == ("forecast_day", "province_index")
+    out = out.transpose("station", "province_index", "interval", ...)
     A = int(np.datetime64(as_of).astype("datetime64[D]").astype(np.int64))
     J = int(np.datetime64(as_of[:4] + "-01-01").astype("datetime64[D]").astype(np.int64))
     N = out.sizes["station"]

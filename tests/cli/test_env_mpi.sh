@@ -58,7 +58,9 @@ out = xr.open_dataset(sys.argv[2])
 assert str(out.forecast_day.values[0])[:10] == "2024-04-01", out.forecast_day.values[0]
 assert str(out.day.values[-1])[:10] == "2024-03-31" and out.sizes["day"] == 400
 assert list(out.interval.values) == [50, 90, 99] and out.interval.attrs["units"] == "percent"
-assert out.pm10_lower.dims == ("station", "interval", "forecast_day"), out.pm10_lower.dims
+assert out.pm10_lower.dims == ("forecast_day", "interval", "station"), out.pm10_lower.dims
+assert out.pm10_daily.dims == ("day", "station") and out.pm10_forecast.dims == ("forecast_day", "station")
+out = out.transpose("station", "province_index", "interval", ...)   # station first in the checks below
 mdl = xr.open_dataset(sys.argv[2], group="model")
 days = out.day.values.astype("datetime64[D]").astype(np.int64)
 t = src.time.values.astype(np.int64)          # hours since 1970 UTC

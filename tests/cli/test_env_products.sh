@@ -107,7 +107,7 @@ for r in S:
         x = var(f"{p}_{name}", grp)
         if x is None or (need_limit and not has):
             return None
-        return float(x[i] if k is None else x[i, k])
+        return float(x[i] if k is None else x[k, i])   # (forecast_day, station): time first
     same(f"{w} lat", r["lat"], float(var("lat")[i]), 1e-5)
     same(f"{w} exceed_days_so_far", r["exceed_days_so_far"], at("exceed_days_observed", need_limit=True), 0)
     same(f"{w} p_breach", r["p_breach"], at("p_breach", need_limit=True), 1e-4)
@@ -152,7 +152,7 @@ for r in R:
     has = not math.isnan(float(ds.variables[p + "_p_exceed"].limit_value))
     def pv(name, k=None):
         x = var(f"{p}_province_{name}")
-        return None if x is None else float(x[g] if k is None else x[g, k])
+        return None if x is None else float(x[g] if k is None else x[k, g])  # (forecast_day, province_index)
     same(f"{w} stations_at_risk", r["stations_at_risk"], pv("stations_at_risk") if has else None, 0)
     same(f"{w} max_p_breach", r["max_p_breach"], pv("max_p_breach") if has else None, 1e-4)
     same(f"{w} next_day_forecast", r["next_day_forecast"], pv("forecast", 0), 1e-2)

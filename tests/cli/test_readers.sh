@@ -32,7 +32,7 @@ import sys, numpy as np, h5py, netCDF4, xarray as xr
 d = sys.argv[1]
 with h5py.File(f"{d}/env.nc", "r") as h:
     a = h["pm10_forecast"][...]
-    assert a.shape[0] == 3 and np.isfinite(a).all(), a.shape
+    assert a.shape[-1] == 3 and np.isfinite(a).all(), a.shape   # (forecast_day, station): 3 stations
 with netCDF4.Dataset(f"{d}/env.nc") as n:
     b = n["pm10_forecast"][...]
     assert n.getncattr("Conventions").startswith("CF-1.10")
