@@ -100,13 +100,15 @@ def parse_run(r, errors):
 
 
 def variables(path):
-    d = netCDF4.Dataset(path)
-    d.set_auto_mask(False)
+    """The variables of the output and of its model file (OUT.model.nc, as model/NAME)."""
     out = {}
-    for prefix, grp in [("", d)] + [(k + "/", g) for k, g in d.groups.items()]:  # the group "model" too
-        for n, v in grp.variables.items():
+    mpath = path[:-3] + ".model.nc" if path.endswith(".nc") else None
+    for prefix, p in [("", path)] + ([("model/", mpath)] if mpath and os.path.exists(mpath) else []):
+        d = netCDF4.Dataset(p)
+        d.set_auto_mask(False)
+        for n, v in d.variables.items():
             out[prefix + n] = (v.dimensions, v[:])
-    d.close()
+        d.close()
     return out
 
 

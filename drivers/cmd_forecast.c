@@ -694,7 +694,6 @@ err:
 /* ---- output ---------------------------------------------------------------------------- */
 
 #define ATT(v, k, s) REGIA_NC(nc_put_att_text(ncid, v, k, strlen(s), s))
-#define ATT_G(v, k, s) REGIA_NC(nc_put_att_text(gid, v, k, strlen(s), s))
 
 regia_status_t fc_def_var(int ncid, const char *name, nc_type type, int nd, const int *dims,
                               const size_t *chunk, const char *long_name, const char *units, int *vid)
@@ -762,7 +761,7 @@ static void fc_acdd(regia_run_t *run, void *self, void *acdd)
         .id = out->id ? out->id : id,
         .source = "regia forecast; ETS state-space models (Hyndman et al. 2008) fitted by maximum likelihood",
         .processing_level = "model output: ETS forecasts and prediction intervals of the input series, with the "
-                            "fitted model parameters and the input values",
+                            "input values; the fitted model parameters are in the model file (model_file)",
         .comment = "The input CSV (series_id,time,value) states neither the quantity nor its units: forecast, "
                    "lower, upper and observed are in the units of the input values and have no units or "
                    "standard_name attribute. The file has no geographic location. time_coverage_end is the last "
@@ -789,13 +788,12 @@ static regia_status_t fc_global_atts(fc_t *f, int ncid)
     regia_status_t st = REGIA_OK;
     ATT(NC_GLOBAL, "command_line", f->cmdline);
     ATT(NC_GLOBAL, "ets_model", f->model_code);
+    ATT(NC_GLOBAL, "model_file", regia_file_name(f->model_path));
     if (f->season) REGIA_NC(nc_put_att_int(ncid, NC_GLOBAL, "seasonal_period", NC_INT, 1, &f->season));
     REGIA_NC(nc_put_att_int(ncid, NC_GLOBAL, "horizon", NC_INT, 1, &f->horizon));
 err:
     return st;
 }
-
-enum { V_ALPHA, V_BETA, V_GAMMA, V_PHI, V_SIGMA2, V_LOGLIK, V_AICC, N_PAR };
 
 /* Collective, define mode: dimensions, variables and the domain's attributes.
  *
@@ -803,22 +801,23 @@ enum { V_ALPHA, V_BETA, V_GAMMA, V_PHI, V_SIGMA2, V_LOGLIK, V_AICC, N_PAR };
  * series) is the first dimension of observed, forecast, lower, upper and fitted, so that
  * a series selected by name (series_id is a coordinate) plots against the date and cdo
  * reads the variables; interval(interval) holds the interval levels (not CF's vertical
- * `level`); the ETS internals (model code, parameters, likelihood) are in group "model". */
+ * `level`); the ETS internals (model code, parameters, likelihood) and the backtest's
+ * per-window arrays are in the model file (forecast_model.c), named by the global
+ * attribute model_file. */
 static regia_status_t fc_define(regia_run_t *run, void *self, int ncid)
 {
     fc_t *f = self;
     regia_status_t st = REGIA_OK;
     const int64_t N = f->n_series, T = f->n_times;
     const int L = f->n_levels;
-    int d_s, d_l, d_str, d_mod, d_t, gid;
+    int d_s, d_l, d_str, d_t;
     (void)run;
     REGIA_NC(nc_def_dim(ncid, "time", (size_t)T, &d_t));
     REGIA_NC(nc_def_dim(ncid, "series", (size_t)N, &d_s));
     REGIA_NC(nc_def_dim(ncid, "interval", (size_t)L, &d_l));
     REGIA_NC(nc_def_dim(ncid, "series_strlen", (size_t)f->idlen, &d_str));
-    REGIA_NC(nc_def_dim(ncid, "model_strlen", MODEL_LEN, &d_mod));
-    int v_id, v_lev, v_time, v_fc, v_lo, v_up, v_obs, v_step, v_stepm, v_model, v_nobs, v_par[N_PAR];
-    int dsid[2] = {d_s, d_str}, dts[2] = {d_t, d_s}, dtls[3] = {d_t, d_l, d_s}, dsm[2] = {d_s, d_mod};
+    int v_id, v_lev, v_time, v_fc, v_lo, v_up, v_obs, v_step, v_stepm, v_nobs;
+    int dsid[2] = {d_s, d_str}, dts[2] = {d_t, d_s}, dtls[3] = {d_t, d_l, d_s};
     const size_t tc = (size_t)(T < (1 << 16) ? T : (1 << 16));
     size_t c_ts[2] = {tc, 1}, c_tls[3] = {tc, (size_t)L, 1};
     const char *tunits = "seconds since 1970-01-01 00:00:00";
@@ -900,36 +899,11 @@ static regia_status_t fc_define(regia_run_t *run, void *self, int ncid)
         ATT(f->v_fitted, "comment", "in the units of the input values; residual = observed - fitted");
         ATT(f->v_fitted, "coverage_content_type", "modelResult");
     }
-    /* the model internals, in their own group (dimensions of the root group) */
-    REGIA_NC(nc_def_grp(ncid, "model", &gid));
-    f->gid = gid;
-    ATT_G(NC_GLOBAL, "description", f->n_windows > 0
-          ? "ETS model of each series of the root group (along its series dimension): the model code, smoothing and "
-            "damping parameters, innovation variance, fit; and the per-window arrays of the rolling-origin backtest"
-          : "ETS model of each series of the root group (along its series dimension): the model code, smoothing and "
-            "damping parameters, innovation variance, fit");
-    if (f->n_windows > 0) REGIA_TRY(fc_bt_define(f, ncid, d_s, d_l, d_mod));
-    REGIA_TRY(fc_def_var(gid, "model", NC_CHAR, 2, dsm, NULL,
-                      "ETS model of the series (error, trend, season; d = damped), e.g. MAdM; empty if none fitted",
-                      NULL, &v_model));
-    ATT_G(v_model, "coverage_content_type", "modelResult");
-    ATT_G(v_model, "_Encoding", "utf-8");
-    static const char *const pname[N_PAR] = {"alpha", "beta", "gamma", "phi", "sigma2", "loglik", "aicc"};
-    static const char *const plong[N_PAR] = {
-        "ETS smoothing parameter of the level", "ETS smoothing parameter of the trend (NaN: no trend)",
-        "ETS smoothing parameter of the season (NaN: no season)", "ETS damping parameter (NaN: undamped)",
-        "innovation variance (squared input units; relative, unitless, for multiplicative error)", "log-likelihood of the fitted model",
-        "corrected Akaike information criterion of the fitted model"};
-    for (int k = 0; k < N_PAR; k++) {
-        /* dimensionless, except sigma2: squared input units, or relative (1) for multiplicative errors */
-        REGIA_TRY(fc_def_var(gid, pname[k], NC_DOUBLE, 1, &d_s, NULL, plong[k], k != V_SIGMA2 ? "1" : NULL, &v_par[k]));
-        ATT_G(v_par[k], "coverage_content_type", "modelResult");
-    }
+    if (f->n_windows > 0) REGIA_TRY(fc_bt_define(f, ncid, 0, d_s, d_l, -1));
     REGIA_TRY(fc_global_atts(f, ncid));
     f->v_id = v_id; f->v_lev = v_lev; f->v_time = v_time; f->v_fc = v_fc; f->v_lo = v_lo; f->v_up = v_up;
-    f->v_obs = v_obs; f->v_step = v_step; f->v_stepm = v_stepm; f->v_model = v_model;
+    f->v_obs = v_obs; f->v_step = v_step; f->v_stepm = v_stepm;
     f->v_nobs = v_nobs;
-    memcpy(f->v_par, v_par, sizeof v_par);
 err:
     return st;
 }
@@ -942,10 +916,9 @@ static regia_status_t fc_write(regia_run_t *run, void *self, int ncid)
     fc_t *f = self;
     regia_status_t st = REGIA_OK;
     const int64_t ns = f->ns, T = f->n_times;
-    const int L = f->n_levels, gid = f->gid;
+    const int L = f->n_levels;
     const int v_id = f->v_id, v_lev = f->v_lev, v_time = f->v_time;
-    const int v_step = f->v_step, v_stepm = f->v_stepm, v_model = f->v_model;
-    const int v_nobs = f->v_nobs, *v_par = f->v_par;
+    const int v_step = f->v_step, v_stepm = f->v_stepm, v_nobs = f->v_nobs;
     double *f64 = malloc(sizeof(double) * (size_t)(ns + T + 1));
     char *chr = calloc((size_t)(ns + 1), (size_t)(f->idlen > MODEL_LEN ? f->idlen : MODEL_LEN));
     int *i32 = malloc(sizeof(int) * (size_t)(ns + 1));
@@ -965,24 +938,12 @@ static regia_status_t fc_write(regia_run_t *run, void *self, int ncid)
                                  : REGIA_FAIL(REGIA_ERR_NETCDF, "writing variable 'time'"));
         if (st) goto err;
     }
-    size_t in_id[1] = {(size_t)f->idlen}, in_m[1] = {MODEL_LEN};
+    size_t in_id[1] = {(size_t)f->idlen};
     for (int64_t k = 0; k < ns; k++) strncpy(chr + k * f->idlen, f->id[f->s0 + k], (size_t)f->idlen);
     REGIA_TRY(regia_run_put_rows(run, ncid, v_id, 2, f->s0, ns, in_id, NC_CHAR, chr));
-    memset(chr, 0, (size_t)(ns + 1) * MODEL_LEN);
-    for (int64_t k = 0; k < ns; k++)
-        if (f->fit[k].ok) regia_ets_model_code(f->fit[k].model, chr + k * MODEL_LEN);
-    REGIA_TRY(regia_run_put_rows(run, gid, v_model, 2, f->s0, ns, in_m, NC_CHAR, chr));
     REGIA_TRY(fc_put_forecast(run, f, ncid, f->v_fc, 1, f->mean));
     REGIA_TRY(fc_put_forecast(run, f, ncid, f->v_lo, L, f->lo));
     REGIA_TRY(fc_put_forecast(run, f, ncid, f->v_up, L, f->up));
-    for (int p = 0; p < N_PAR; p++) {
-        for (int64_t k = 0; k < ns; k++) {
-            const regia_ets_fit_t *ft = &f->fit[k];
-            double val[N_PAR] = {ft->alpha, ft->beta, ft->gamma, ft->phi, ft->sigma2, ft->loglik, ft->aicc};
-            f64[k] = ft->ok ? val[p] : NAN;
-        }
-        REGIA_TRY(regia_run_put_rows(run, gid, v_par[p], 1, f->s0, ns, NULL, NC_DOUBLE, f64));
-    }
     REGIA_TRY(regia_run_put_rows(run, ncid, f->v_lam, 1, f->s0, ns, NULL, NC_DOUBLE, f->lambda));
     for (int64_t k = 0; k < ns; k++) i32[k] = f->fit[k].n_obs;
     REGIA_TRY(regia_run_put_rows(run, ncid, v_nobs, 1, f->s0, ns, NULL, NC_INT, i32));
@@ -997,7 +958,7 @@ static regia_status_t fc_write(regia_run_t *run, void *self, int ncid)
     REGIA_TRY(regia_run_put_rows(run, ncid, v_stepm, 1, f->s0, ns, NULL, NC_INT, i32));
     REGIA_TRY(fc_put_on_axis(run, f, ncid, f->v_obs, f->y));
     if (f->want_fitted) REGIA_TRY(fc_put_on_axis(run, f, ncid, f->v_fitted, f->fitted));
-    if (f->n_windows > 0) REGIA_TRY(fc_bt_write(run, f, ncid));
+    if (f->n_windows > 0) REGIA_TRY(fc_bt_write(run, f, ncid, 0));
 err:
     free(f64);
     free(chr);
@@ -1104,7 +1065,6 @@ err:
 }
 
 #undef ATT
-#undef ATT_G
 
 /* ---- reporting ------------------------------------------------------------------------- */
 

@@ -196,78 +196,121 @@ err:
 enum { B_WIN, B_CUT, B_MODEL, B_MASE_W, B_SMAPE_W, B_MASE, B_SMAPE, B_COV, B_NPTS, B_STATUS, B_MASE_ALL, B_SMAPE_ALL,
        B_COV_ALL, N_B };
 
-regia_status_t fc_bt_define(fc_t *f, int ncid, int d_s, int d_l, int d_mod)
+/* The flag value of an ETS model in backtest_model (0 .. 29, in the order of its
+ * flag_meanings: error A M, trend N A Ad M Md, season N A M), into code (its code, e.g.
+ * "MAdM") when code is not NULL; k >= 0 gives the code of flag value k and returns k, -1
+ * when there is none. */
+static int bt_flag(const regia_ets_model_t *m, int k, char code[5])
+{
+    int i = 0;
+    for (int e = REGIA_ETS_ADD; e <= REGIA_ETS_MULT; e++)
+        for (int t = REGIA_ETS_NONE; t <= REGIA_ETS_MULT; t++)
+            for (int d = 0; d <= (t != REGIA_ETS_NONE); d++)
+                for (int sn = REGIA_ETS_NONE; sn <= REGIA_ETS_MULT; sn++, i++) {
+                    regia_ets_model_t c = {(int8_t)e, (int8_t)t, (int8_t)sn, (int8_t)d};
+                    if (m ? m->error == e && m->trend == t && (m->damped && t) == d && m->season == sn : i == k) {
+                        if (code) regia_ets_model_code(c, code);
+                        return i;
+                    }
+                }
+    return -1;
+}
+
+regia_status_t fc_bt_define(fc_t *f, int ncid, int part, int d_s, int d_l, int d_mod)
 {
     regia_status_t st = REGIA_OK;
-    int *v = f->v_bt, d_w, gid;
-    /* the per-window arrays in group "model" with the ETS internals (CDO reads the root
-     * group's 1-D series variables and the scalars, not (series, window) arrays; one group
-     * only: the CF checker 6.1 fails on files with two groups without a time dimension) */
-    gid = f->bt_gid = f->gid;
-    REGIA_NC(nc_def_dim(ncid, "window", (size_t)f->n_windows, &d_w)); /* in the root: the CF checker (6.1) fails on group dimensions */
-    int dsw[2] = {d_s, d_w}, dswm[3] = {d_s, d_w, d_mod}, dsl[2] = {d_s, d_l};
-    const char *tunits = "seconds since 1970-01-01 00:00:00";
+    int *v = f->v_bt, d_w = -1;
+    /* part 1: the per-window arrays, in the model file with the ETS internals (CDO reads
+     * the output's 1-D series variables and the scalars, not (series, window) arrays) */
+    const int gid = ncid;
+    if (part == 1) {
+        REGIA_NC(nc_def_dim(ncid, "window", (size_t)f->n_windows, &d_w));
+        int dsw[2] = {d_s, d_w}, dsl[2] = {d_s, d_l};
+        const char *tunits = "seconds since 1970-01-01 00:00:00";
 #define GATT(var, k, s) REGIA_NC(nc_put_att_text(gid, var, k, strlen(s), s))
-    REGIA_TRY(fc_def_var(gid, "window", NC_INT, 1, &d_w, NULL,
-                         "backtest window: its forecast origin lies window x horizon steps before the end of the series",
-                         "1", &v[B_WIN]));
-    (void)nc_del_att(gid, v[B_WIN], "_FillValue"); /* a coordinate: no missing values (ints have no fill here) */
-    GATT(v[B_WIN], "coverage_content_type", "coordinate");
-    REGIA_TRY(fc_def_var(gid, "backtest_cutoff", NC_DOUBLE, 2, dsw, NULL,
-                         "time of the last observation the backtest window's model was fitted on", tunits, &v[B_CUT]));
-    GATT(v[B_CUT], "standard_name", "time");
-    GATT(v[B_CUT], "calendar", "standard");
-    GATT(v[B_CUT], "coverage_content_type", "coordinate");
-    REGIA_TRY(fc_def_var(gid, "backtest_model", NC_CHAR, 3, dswm, NULL,
-                         "ETS model fitted on the backtest window's training part; empty if none", NULL, &v[B_MODEL]));
-    GATT(v[B_MODEL], "coverage_content_type", "modelResult");
-    REGIA_TRY(fc_def_var(gid, "backtest_mase", NC_DOUBLE, 2, dsw, NULL,
-                         "mean absolute scaled error of the backtest window's forecasts (scale: in-sample mean absolute "
-                         "seasonal-naive error of the training part; NaN: scale 0, or not evaluated)", "1", &v[B_MASE_W]));
-    REGIA_TRY(fc_def_var(gid, "backtest_smape", NC_DOUBLE, 2, dsw, NULL,
-                         "symmetric mean absolute percentage error 200|y-f|/(|y|+|f|) of the backtest window's "
-                         "forecasts (NaN: not evaluated)", "percent", &v[B_SMAPE_W]));
-    REGIA_TRY(fc_def_var(ncid, "backtest_series_mase", NC_DOUBLE, 1, &d_s, NULL,
-                         "mean over the backtest windows of the series' MASE", "1", &v[B_MASE]));
-    REGIA_TRY(fc_def_var(ncid, "backtest_series_smape", NC_DOUBLE, 1, &d_s, NULL,
-                         "mean over the backtest windows of the series' sMAPE", "percent", &v[B_SMAPE]));
-    REGIA_TRY(fc_def_var(gid, "backtest_coverage", NC_DOUBLE, 2, dsl, NULL,
-                         "fraction of the series' held-out values inside the backtest prediction interval of each "
-                         "level (all windows)", "1", &v[B_COV]));
-    REGIA_TRY(fc_def_var(ncid, "backtest_n_points", NC_INT, 1, &d_s, NULL,
-                         "held-out observations the series' backtest compared", "1", &v[B_NPTS]));
-    REGIA_TRY(fc_def_var(ncid, "backtest_status", NC_BYTE, 1, &d_s, NULL,
-                         "outcome of the series' backtest", NULL, &v[B_STATUS]));
-    {
-        signed char fv[4] = {FC_BT_OK, FC_BT_TOO_SHORT, FC_BT_FIT_FAILED, FC_BT_NO_HELD_OUT};
-        REGIA_NC(nc_put_att_schar(ncid, v[B_STATUS], "flag_values", NC_BYTE, 4, fv));
-        ATT(v[B_STATUS], "flag_meanings", "evaluated too_short fit_failed no_held_out_values");
-    }
-    REGIA_TRY(fc_def_var(ncid, "backtest_mase_overall", NC_DOUBLE, 0, NULL, NULL,
-                         "mean over the evaluated series of their backtest MASE", "1", &v[B_MASE_ALL]));
-    REGIA_TRY(fc_def_var(ncid, "backtest_smape_overall", NC_DOUBLE, 0, NULL, NULL,
-                         "mean over the evaluated series of their backtest sMAPE", "percent", &v[B_SMAPE_ALL]));
-    REGIA_TRY(fc_def_var(ncid, "backtest_coverage_overall", NC_DOUBLE, 1, &d_l, NULL,
-                         "fraction of all held-out values of the evaluated series inside the backtest prediction "
-                         "interval of each level", "1", &v[B_COV_ALL]));
-    for (int i = B_MASE_W; i < N_B; i++) {
-        const int in_group = i == B_MASE_W || i == B_SMAPE_W || i == B_COV, g = in_group ? gid : ncid;
-        const char *cct = i == B_NPTS ? "auxiliaryInformation" : "qualityInformation";
-        REGIA_NC(nc_put_att_text(g, v[i], "coverage_content_type", strlen(cct), cct));
-        if (!in_group && i != B_MASE_ALL && i != B_SMAPE_ALL && i != B_COV_ALL) ATT(v[i], "coordinates", "series_id");
-    }
-    {
-        char c[256];
-        snprintf(c, sizeof c, "rolling origin: %d windows of %d steps (statsforecast cross_validation with "
-                 "step_size = h = %d, n_windows = %d)", f->n_windows, f->horizon, f->horizon, f->n_windows);
-        GATT(v[B_WIN], "comment", c);
+        REGIA_TRY(fc_def_var(gid, "window", NC_INT, 1, &d_w, NULL,
+                             "backtest window: its forecast origin lies window x horizon steps before the end of the series",
+                             "1", &v[B_WIN]));
+        (void)nc_del_att(gid, v[B_WIN], "_FillValue"); /* a coordinate: no missing values (ints have no fill here) */
+        GATT(v[B_WIN], "coverage_content_type", "coordinate");
+        REGIA_TRY(fc_def_var(gid, "backtest_cutoff", NC_DOUBLE, 2, dsw, NULL,
+                             "time of the last observation the backtest window's model was fitted on", tunits, &v[B_CUT]));
+        GATT(v[B_CUT], "standard_name", "time");
+        GATT(v[B_CUT], "calendar", "standard");
+        GATT(v[B_CUT], "coverage_content_type", "coordinate");
+        /* a flag variable, not char(series, window, model_strlen): CDO reads no char data */
+        (void)d_mod;
+        REGIA_TRY(fc_def_var(gid, "backtest_model", NC_BYTE, 2, dsw, NULL,
+                             "ETS model fitted on the backtest window's training part (flag_meanings; _FillValue: "
+                             "none fitted)", NULL, &v[B_MODEL]));
+        GATT(v[B_MODEL], "coverage_content_type", "modelResult");
+        {
+            signed char fv[30], fill = -1;
+            char mean[30 * 6] = "", code[5];
+            int n = 0;
+            for (int k = 0; bt_flag(NULL, k, code) >= 0 && n < 30; k++, n++) {
+                fv[n] = (signed char)k;
+                if (n) strcat(mean, " ");
+                strcat(mean, code);
+            }
+            (void)nc_del_att(gid, v[B_MODEL], "_FillValue");
+            REGIA_NC(nc_put_att_schar(gid, v[B_MODEL], "_FillValue", NC_BYTE, 1, &fill));
+            REGIA_NC(nc_put_att_schar(gid, v[B_MODEL], "flag_values", NC_BYTE, (size_t)n, fv));
+            GATT(v[B_MODEL], "flag_meanings", mean);
+        }
+        REGIA_TRY(fc_def_var(gid, "backtest_mase", NC_DOUBLE, 2, dsw, NULL,
+                             "mean absolute scaled error of the backtest window's forecasts (scale: in-sample mean absolute "
+                             "seasonal-naive error of the training part; NaN: scale 0, or not evaluated)", "1", &v[B_MASE_W]));
+        REGIA_TRY(fc_def_var(gid, "backtest_smape", NC_DOUBLE, 2, dsw, NULL,
+                             "symmetric mean absolute percentage error 200|y-f|/(|y|+|f|) of the backtest window's "
+                             "forecasts (NaN: not evaluated)", "percent", &v[B_SMAPE_W]));
+        REGIA_TRY(fc_def_var(gid, "backtest_coverage", NC_DOUBLE, 2, dsl, NULL,
+                             "fraction of the series' held-out values inside the backtest prediction interval of each "
+                             "level (all windows)", "1", &v[B_COV]));
+        for (int i = B_MASE_W; i <= B_COV; i++) {
+            if (i != B_MASE_W && i != B_SMAPE_W && i != B_COV) continue;
+            GATT(v[i], "coverage_content_type", "qualityInformation");
+        }
+        {
+            char c[256];
+            snprintf(c, sizeof c, "rolling origin: %d windows of %d steps (statsforecast cross_validation with "
+                     "step_size = h = %d, n_windows = %d)", f->n_windows, f->horizon, f->horizon, f->n_windows);
+            GATT(v[B_WIN], "comment", c);
+        }
+    } else {
+        REGIA_TRY(fc_def_var(ncid, "backtest_series_mase", NC_DOUBLE, 1, &d_s, NULL,
+                             "mean over the backtest windows of the series' MASE", "1", &v[B_MASE]));
+        REGIA_TRY(fc_def_var(ncid, "backtest_series_smape", NC_DOUBLE, 1, &d_s, NULL,
+                             "mean over the backtest windows of the series' sMAPE", "percent", &v[B_SMAPE]));
+        REGIA_TRY(fc_def_var(ncid, "backtest_n_points", NC_INT, 1, &d_s, NULL,
+                             "held-out observations the series' backtest compared", "1", &v[B_NPTS]));
+        REGIA_TRY(fc_def_var(ncid, "backtest_status", NC_BYTE, 1, &d_s, NULL,
+                             "outcome of the series' backtest", NULL, &v[B_STATUS]));
+        {
+            signed char fv[4] = {FC_BT_OK, FC_BT_TOO_SHORT, FC_BT_FIT_FAILED, FC_BT_NO_HELD_OUT};
+            REGIA_NC(nc_put_att_schar(ncid, v[B_STATUS], "flag_values", NC_BYTE, 4, fv));
+            ATT(v[B_STATUS], "flag_meanings", "evaluated too_short fit_failed no_held_out_values");
+        }
+        REGIA_TRY(fc_def_var(ncid, "backtest_mase_overall", NC_DOUBLE, 0, NULL, NULL,
+                             "mean over the evaluated series of their backtest MASE", "1", &v[B_MASE_ALL]));
+        REGIA_TRY(fc_def_var(ncid, "backtest_smape_overall", NC_DOUBLE, 0, NULL, NULL,
+                             "mean over the evaluated series of their backtest sMAPE", "percent", &v[B_SMAPE_ALL]));
+        REGIA_TRY(fc_def_var(ncid, "backtest_coverage_overall", NC_DOUBLE, 1, &d_l, NULL,
+                             "fraction of all held-out values of the evaluated series inside the backtest prediction "
+                             "interval of each level", "1", &v[B_COV_ALL]));
+        for (int i = B_MASE_W; i < N_B; i++) {
+            if (i == B_MASE_W || i == B_SMAPE_W || i == B_COV) continue; /* the model file's */
+            const char *cct = i == B_NPTS ? "auxiliaryInformation" : "qualityInformation";
+            ATT(v[i], "coverage_content_type", cct);
+            if (i != B_MASE_ALL && i != B_SMAPE_ALL && i != B_COV_ALL) ATT(v[i], "coordinates", "series_id");
+        }
     }
 #undef GATT
 err:
     return st;
 }
 
-regia_status_t fc_bt_write(regia_run_t *run, fc_t *f, int ncid)
+regia_status_t fc_bt_write(regia_run_t *run, fc_t *f, int ncid, int part)
 {
     regia_status_t st = REGIA_OK;
     const int64_t ns = f->ns;
@@ -279,40 +322,45 @@ regia_status_t fc_bt_write(regia_run_t *run, fc_t *f, int ncid)
     if (!d || !c || !i32 || !i8) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the backtest");
     if ((st = regia_run_agree(run, st))) goto err;
     const int r0 = run->ctx->rank == 0;
-    for (int w = 0; w < W; w++) i32[w] = w + 1;
-    REGIA_TRY(regia_run_put_rows(run, f->bt_gid, v[B_WIN], 1, 0, r0 ? W : 0, NULL, NC_INT, i32));
-    size_t in_w[1] = {(size_t)W}, in_wm[2] = {(size_t)W, FC_MODEL_LEN}, in_l[1] = {(size_t)L};
-    for (int64_t k = 0; k < ns; k++) {
-        const series_t *se = &f->ser[f->s0 + k];
-        for (int w = 1; w <= W; w++) {
-            const int64_t n = fc_bt_train_len(f, k, w);
-            d[k * W + w - 1] = n >= 1 && (se->step || n == 1) ? (double)fc_grid_time(se, n - 1) : NAN;
-            if (f->bt_fit[k * W + w - 1].ok) regia_ets_model_code(f->bt_fit[k * W + w - 1].model, c + (k * W + w - 1) * FC_MODEL_LEN);
-        }
-    }
-    REGIA_TRY(regia_run_put_rows(run, f->bt_gid, v[B_CUT], 2, f->s0, ns, in_w, NC_DOUBLE, d));
-    REGIA_TRY(regia_run_put_rows(run, f->bt_gid, v[B_MODEL], 3, f->s0, ns, in_wm, NC_CHAR, c));
-    REGIA_TRY(regia_run_put_rows(run, f->bt_gid, v[B_MASE_W], 2, f->s0, ns, in_w, NC_DOUBLE, f->bt_mase_w));
-    REGIA_TRY(regia_run_put_rows(run, f->bt_gid, v[B_SMAPE_W], 2, f->s0, ns, in_w, NC_DOUBLE, f->bt_smape_w));
     const fc_bt_sum_t *b = f->bt_sum + f->s0;
-    for (int64_t k = 0; k < ns; k++) d[k] = b[k].mase;
-    REGIA_TRY(regia_run_put_rows(run, ncid, v[B_MASE], 1, f->s0, ns, NULL, NC_DOUBLE, d));
-    for (int64_t k = 0; k < ns; k++) d[k] = b[k].smape;
-    REGIA_TRY(regia_run_put_rows(run, ncid, v[B_SMAPE], 1, f->s0, ns, NULL, NC_DOUBLE, d));
-    for (int64_t k = 0; k < ns; k++)
-        for (int l = 0; l < L; l++) d[k * L + l] = b[k].n_points > 0 ? b[k].inside[l] / b[k].n_points : NAN;
-    REGIA_TRY(regia_run_put_rows(run, f->bt_gid, v[B_COV], 2, f->s0, ns, in_l, NC_DOUBLE, d));
-    for (int64_t k = 0; k < ns; k++) i32[k] = (int)b[k].n_points;
-    REGIA_TRY(regia_run_put_rows(run, ncid, v[B_NPTS], 1, f->s0, ns, NULL, NC_INT, i32));
-    for (int64_t k = 0; k < ns; k++) i8[k] = (signed char)b[k].status;
-    REGIA_TRY(regia_run_put_rows(run, ncid, v[B_STATUS], 1, f->s0, ns, NULL, NC_BYTE, i8));
-    REGIA_TRY(regia_run_put_rows(run, ncid, v[B_COV_ALL], 1, 0, r0 ? L : 0, NULL, NC_DOUBLE, f->bt_overall + 2));
-    for (int i = 0; i < 2; i++) {
-        const int vid = v[i == 0 ? B_MASE_ALL : B_SMAPE_ALL];
-        REGIA_NC(nc_var_par_access(ncid, vid, NC_COLLECTIVE));
-        st = regia_run_agree_io(run, nc_put_var_double(ncid, vid, &f->bt_overall[i]) == NC_NOERR
-                                         ? REGIA_OK : REGIA_FAIL(REGIA_ERR_NETCDF, "writing the backtest's overall figures"));
-        if (st) goto err;
+    if (part == 1) {
+        for (int w = 0; w < W; w++) i32[w] = w + 1;
+        REGIA_TRY(regia_run_put_rows(run, ncid, v[B_WIN], 1, 0, r0 ? W : 0, NULL, NC_INT, i32));
+        size_t in_w[1] = {(size_t)W}, in_l[1] = {(size_t)L};
+        signed char *flag = (signed char *)c;
+        for (int64_t k = 0; k < ns; k++) {
+            const series_t *se = &f->ser[f->s0 + k];
+            for (int w = 1; w <= W; w++) {
+                const int64_t n = fc_bt_train_len(f, k, w);
+                d[k * W + w - 1] = n >= 1 && (se->step || n == 1) ? (double)fc_grid_time(se, n - 1) : NAN;
+                const regia_ets_fit_t *ft = &f->bt_fit[k * W + w - 1];
+                flag[k * W + w - 1] = (signed char)(ft->ok ? bt_flag(&ft->model, 0, NULL) : -1);
+            }
+        }
+        REGIA_TRY(regia_run_put_rows(run, ncid, v[B_CUT], 2, f->s0, ns, in_w, NC_DOUBLE, d));
+        REGIA_TRY(regia_run_put_rows(run, ncid, v[B_MODEL], 2, f->s0, ns, in_w, NC_BYTE, flag));
+        REGIA_TRY(regia_run_put_rows(run, ncid, v[B_MASE_W], 2, f->s0, ns, in_w, NC_DOUBLE, f->bt_mase_w));
+        REGIA_TRY(regia_run_put_rows(run, ncid, v[B_SMAPE_W], 2, f->s0, ns, in_w, NC_DOUBLE, f->bt_smape_w));
+        for (int64_t k = 0; k < ns; k++)
+            for (int l = 0; l < L; l++) d[k * L + l] = b[k].n_points > 0 ? b[k].inside[l] / b[k].n_points : NAN;
+        REGIA_TRY(regia_run_put_rows(run, ncid, v[B_COV], 2, f->s0, ns, in_l, NC_DOUBLE, d));
+    } else {
+        for (int64_t k = 0; k < ns; k++) d[k] = b[k].mase;
+        REGIA_TRY(regia_run_put_rows(run, ncid, v[B_MASE], 1, f->s0, ns, NULL, NC_DOUBLE, d));
+        for (int64_t k = 0; k < ns; k++) d[k] = b[k].smape;
+        REGIA_TRY(regia_run_put_rows(run, ncid, v[B_SMAPE], 1, f->s0, ns, NULL, NC_DOUBLE, d));
+        for (int64_t k = 0; k < ns; k++) i32[k] = (int)b[k].n_points;
+        REGIA_TRY(regia_run_put_rows(run, ncid, v[B_NPTS], 1, f->s0, ns, NULL, NC_INT, i32));
+        for (int64_t k = 0; k < ns; k++) i8[k] = (signed char)b[k].status;
+        REGIA_TRY(regia_run_put_rows(run, ncid, v[B_STATUS], 1, f->s0, ns, NULL, NC_BYTE, i8));
+        REGIA_TRY(regia_run_put_rows(run, ncid, v[B_COV_ALL], 1, 0, r0 ? L : 0, NULL, NC_DOUBLE, f->bt_overall + 2));
+        for (int i = 0; i < 2; i++) {
+            const int vid = v[i == 0 ? B_MASE_ALL : B_SMAPE_ALL];
+            REGIA_NC(nc_var_par_access(ncid, vid, NC_COLLECTIVE));
+            st = regia_run_agree_io(run, nc_put_var_double(ncid, vid, &f->bt_overall[i]) == NC_NOERR
+                                             ? REGIA_OK : REGIA_FAIL(REGIA_ERR_NETCDF, "writing the backtest's overall figures"));
+            if (st) goto err;
+        }
     }
 err:
     free(d);

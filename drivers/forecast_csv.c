@@ -78,6 +78,17 @@ regia_status_t fc_csv_configure(regia_run_t *run, fc_t *f)
         else if (i == 1) f->x_fitted = x;
         else f->x_bt = x;
     }
+    /* the model file: ETS internals and the backtest's per-window arrays (forecast_model.c) */
+    beside(f->output, ".model.nc", f->model_path, sizeof f->model_path);
+    for (int k = 0; k < 3; k++)
+        if (on[k] && !strcmp(path[k], f->model_path)) {
+            regia_run_where(run, "forecast", key[k], where, sizeof where);
+            return REGIA_FAIL(REGIA_ERR_INVALID, "%s: '%s' is the model file beside the output; give it another name",
+                              where, path[k]);
+        }
+    f->x_model = run->n_extra++;
+    run->extra[f->x_model].path = f->model_path;
+    run->extra[f->x_model].role = "model";
     return REGIA_OK;
 }
 
@@ -279,6 +290,7 @@ regia_status_t fc_csv_write(regia_run_t *run, void *self, int i, const char *tmp
     fc_t *f = self;
     regia_status_t st = REGIA_OK;
     text_t hdr = {0}, b = {0};
+    if (i == f->x_model) return fc_model_write(run, f, tmp_path);
     f->dates_only = dates_only(f);
     if (i == f->x_csv) {
         put(&hdr, "unique_id,ds,model,forecast");

@@ -63,6 +63,8 @@ typedef struct {
     int want_fitted;        /* --fitted                                                    */
     int n_windows;          /* --backtest WINDOWS (0: no backtest)                         */
     int x_csv, x_fitted, x_bt; /* their indices in run->extra (-1: not written)           */
+    char model_path[4200];  /* the model file, OUT minus .nc plus .model.nc (always written) */
+    int x_model;            /* its index in run->extra                                     */
     int dates_only;         /* every time is a midnight on a daily or coarser grid         */
     /* index (all ranks) */
     regia_series_t sr;      /* what the byte-range reader gave this rank                  */
@@ -93,9 +95,8 @@ typedef struct {
     double bt_overall[2 + REGIA_ETS_MAX_LEVELS]; /* MASE, sMAPE, coverage of each level */
     long long bt_counts[4]; /* series by status                                            */
     /* output variable ids (define -> write) */
-    int gid;                /* group "model" (the ETS internals)                           */
-    int bt_gid;             /* group "backtest" (its per-window arrays), with --backtest   */
-    int v_id, v_lev, v_time, v_fc, v_lo, v_up, v_obs, v_step, v_stepm, v_model, v_nobs, v_par[8];
+    int v_id, v_lev, v_time, v_fc, v_lo, v_up, v_obs, v_step, v_stepm, v_nobs;
+    int v_mid, v_mlev, v_model, v_par[8]; /* the model file's series_id, interval, model, parameters */
     int v_fitted, v_bt[16];
 } fc_t;
 
@@ -118,7 +119,8 @@ regia_status_t fc_def_var(int ncid, const char *name, nc_type type, int nd, cons
 /* forecast_csv.c */
 /* Local: the extra outputs' names and run->extra entries (after the options are read). */
 regia_status_t fc_csv_configure(regia_run_t *run, fc_t *f);
-/* Collective: write extra output i of the run (forecast, fitted or backtest CSV). */
+/* Collective: write extra output i of the run (forecast, fitted or backtest CSV; the model
+ * file through fc_model_write). */
 regia_status_t fc_csv_write(regia_run_t *run, void *self, int i, const char *tmp_path);
 /* Collective: the one-step fits of the shard's series (--fitted), into f->fitted.  A
  * series whose refit does not reproduce its fitted parameters (possible when another
@@ -140,9 +142,14 @@ regia_status_t fc_bt_compute(fc_t *f, int64_t k0, int64_t n);
  * rank, the overall figures; an error (naming the series) when no series can be
  * evaluated. */
 regia_status_t fc_bt_check(regia_run_t *run, fc_t *f);
-/* Collective, define mode / data mode: the backtest's dimension and variables. */
-regia_status_t fc_bt_define(fc_t *f, int ncid, int d_s, int d_l, int d_mod);
-regia_status_t fc_bt_write(regia_run_t *run, fc_t *f, int ncid);
+/* Collective, define mode / data mode: the backtest's variables; part 0: those of the
+ * output (per series and overall), part 1: those of the model file (its dimension window,
+ * the per-window arrays and the coverage per series and level). */
+regia_status_t fc_bt_define(fc_t *f, int ncid, int part, int d_s, int d_l, int d_mod);
+regia_status_t fc_bt_write(regia_run_t *run, fc_t *f, int ncid, int part);
+/* forecast_model.c.  Collective: the model file (run->extra[f->x_model], OUT_STEM.model.nc):
+ * the ETS internals and the backtest's per-window arrays, written to tmp_path. */
+regia_status_t fc_model_write(regia_run_t *run, fc_t *f, const char *tmp_path);
 /* Rank 0 (called on every rank): the overall figures and the skipped series in the log. */
 void fc_bt_report(regia_run_t *run, fc_t *f);
 /* Held-out window w (1 .. W) of shard series k: training length (len - w H). */

@@ -4,7 +4,7 @@
  * MASE and sMAPE when the run had one), and a figure per series for a sample of at most
  * p->max_figures series, the largest (mean absolute observed value) first: the recent
  * history, the forecast, its intervals and the forecast origin.  Reads only the closed
- * output (docs/forecast.md, "Products"), its (time, series) arrays in blocks of series of
+ * output and its model file (p->extra_path of role "model") (docs/forecast.md, "Products"), its (time, series) arrays in blocks of series of
  * about 4 Mi values, so the memory does not grow with the file.  Not collective, no MPI.
  */
 #include <math.h>
@@ -41,10 +41,18 @@ static void fcp_free(fcp_t *d)
     free(d->smape); free(d->obs); free(d->fc); free(d->lo); free(d->up);
 }
 
-static regia_status_t fcp_open(const char *path, fcp_t *d)
+/* The model file of the run (extra output of role "model"), or NULL. */
+static const char *model_path(const regia_products_t *p)
+{
+    for (int i = 0; i < p->n_extra; i++)
+        if (p->extra_role[i] && !strcmp(p->extra_role[i], "model")) return p->extra_path[i];
+    return NULL;
+}
+
+static regia_status_t fcp_open(const char *path, const char *mpath, fcp_t *d)
 {
     regia_status_t st = REGIA_OK;
-    int gid;
+    int mid = -1;
     size_t n;
     d->path = path;
     REGIA_NC(nc_open(path, NC_NOWRITE, &d->ncid));
@@ -66,15 +74,26 @@ static regia_status_t fcp_open(const char *path, fcp_t *d)
         REGIA_TRY(gp_read(ncid, path, "backtest_series_mase", "series", &d->mase));
         REGIA_TRY(gp_read(ncid, path, "backtest_series_smape", "series", &d->smape));
     }
-    if (nc_inq_grp_ncid(ncid, "model", &gid) != NC_NOERR) {
-        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: no group 'model': not an output of this version of regia forecast; "
-                        "make it again", path);
+    if (!mpath) {
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: no model file (the run's extra output of role \"model\", "
+                        "OUT_STEM.model.nc) among the products' inputs; make the output again", path);
         goto err;
     }
-    REGIA_TRY(gp_read_text(gid, path, "model", &n, &d->model));
+    if (nc_open(mpath, NC_NOWRITE, &mid) != NC_NOERR) {
+        mid = -1;
+        st = REGIA_FAIL(REGIA_ERR_IO, "%s: cannot open the model file of %s", mpath, path);
+        goto err;
+    }
+    REGIA_TRY(gp_read_text(mid, mpath, "model", &n, &d->model));
+    if (n != d->N) {
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: %zu series, its output %s %zu: not the model file of this output",
+                        mpath, n, path, d->N);
+        goto err;
+    }
     d->dates_only = 1;
     for (size_t i = 0; i < d->T; i++) d->dates_only &= fmod(d->time[i], 86400.0) == 0;
 err:
+    if (mid >= 0) nc_close(mid);
     return st;
 }
 
@@ -289,7 +308,7 @@ regia_status_t fc_products(regia_products_t *p)
     fcp_t d = {.ncid = -1};
     size_t *ord = NULL;
     double *size = NULL;
-    REGIA_TRY(fcp_open(p->nc_path, &d));
+    REGIA_TRY(fcp_open(p->nc_path, model_path(p), &d));
     size = malloc(sizeof(double) * (d.N ? d.N : 1));
     if (!size) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for %zu series", d.N); goto err; }
     REGIA_TRY(fcp_summary(p, &d, size));

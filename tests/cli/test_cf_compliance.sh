@@ -79,7 +79,7 @@ history_days = 200
 paths = 200
 INI
 run_np 2 env "$TMP/job.ini"
-"$REGIA" forecast --input "$REGIA_ROOT/examples/forecast_demo.csv" --season 7 --horizon 14 --output "$TMP/fc.nc"
+"$REGIA" forecast --input "$REGIA_ROOT/examples/forecast_demo.csv" --season 7 --horizon 14 --backtest 2 --output "$TMP/fc.nc"
 [[ -f $TMP/in.nc && -f $TMP/out.nc && -f $TMP/fc.nc ]] || fail "outputs missing"
 # regia waitlist on the hand-worked bookings of test_waitlist.sh (a grid of health-service
 # statistics: no featureType, cdm_data_type Grid)
@@ -99,7 +99,7 @@ for a in ':Conventions = "CF-1.10, ACDD-1.3" ;' ':clock_start = "contact" ;' ':t
 done
 
 failed=()
-for kf in ingest:"$TMP/in.nc" env:"$TMP/out.nc" forecast:"$TMP/fc.nc" waitlist:"$TMP/wl.nc"; do
+for kf in ingest:"$TMP/in.nc" env:"$TMP/out.nc" forecast:"$TMP/fc.nc" forecast:"$TMP/fc.model.nc" waitlist:"$TMP/wl.nc"; do
   kind=${kf%%:*} f=${kf#*:}
   echo "--- cf:1.10 + acdd:1.3: $(basename "$f") (regia $kind)"
   if cf_check "$f" "$kind"; then echo "ok: no CF-1.10 errors and no unaccepted ACDD-1.3 high-priority findings in $(basename "$f")"
@@ -134,7 +134,7 @@ grep -qF ':time_coverage_resolution = "P1D" ;' "$TMP/fc.nc.cdl" || failed+=("fc.
 # --- site settings reach the attributes; publisher values default to the creator's ------
 REGIA_CREATOR_NAME="Test Office" REGIA_CREATOR_EMAIL=aq@example.org REGIA_CREATOR_URL=https://example.org/aq \
 REGIA_PUBLISHER_NAME="Test Portal" REGIA_INSTITUTION="Test Agency" REGIA_LICENSE="CC-BY-4.0" \
-  "$REGIA" forecast --input "$REGIA_ROOT/examples/forecast_demo.csv" --season 7 --horizon 14 --output "$TMP/site.nc"
+  "$REGIA" forecast --input "$REGIA_ROOT/examples/forecast_demo.csv" --season 7 --horizon 14 --backtest 2 --output "$TMP/site.nc"
 ncdump -h "$TMP/site.nc" >"$TMP/site.cdl" || fail "ncdump -h site.nc"
 for a in ':creator_name = "Test Office" ;' ':creator_email = "aq@example.org" ;' ':creator_url = "https://example.org/aq" ;' \
          ':publisher_name = "Test Portal" ;' ':publisher_email = "aq@example.org" ;' ':publisher_url = "https://example.org/aq" ;' \

@@ -51,19 +51,20 @@ done
 echo "ok: --help documents every option"
 
 # 1, 2, 3 ranks: identical data
-vars=forecast,lower,upper,series_id,/model/model,/model/alpha
+vars=forecast,lower,upper,series_id
 for np in 1 2 3; do
   run_np $np forecast --input "$D/in.csv" --season 7 --horizon 14 --levels 80,95 --output "$D/out$np.nc" \
     2>"$D/log$np" || { cat "$D/log$np"; fail "forecast np=$np"; }
-  [[ -f $D/out$np.nc && ! -e $D/out$np.nc.tmp && -f $D/out$np.manifest.json ]] || fail "np=$np: output, .tmp or manifest"
-  ncdump -v $vars "$D/out$np.nc" | sed -n '/^data:/,$p' >"$D/data$np.txt"
-  ncdump "$D/out$np.nc" | sed -n '/^data:/,$p' >"$D/all$np.txt"
+  [[ -f $D/out$np.nc && ! -e $D/out$np.nc.tmp && -f $D/out$np.manifest.json && -f $D/out$np.model.nc ]] \
+    || fail "np=$np: output, .tmp, manifest or model file"
+  { ncdump -v $vars "$D/out$np.nc"; ncdump -v model,alpha "$D/out$np.model.nc"; } | sed -n '/^data:/,/^}/p' >"$D/data$np.txt"
+  { ncdump "$D/out$np.nc"; ncdump "$D/out$np.model.nc"; } | sed -n '/^data:/,/^}/p' >"$D/all$np.txt"
 done
 grep -q '"MNM"\|"A' "$D/data1.txt" || fail "no models in the output"
 cmp -s "$D/data1.txt" "$D/data2.txt" || fail "np=1 and np=2 data differ"
 cmp -s "$D/data1.txt" "$D/data3.txt" || fail "np=1 and np=3 data differ"
 cmp -s "$D/all1.txt" "$D/all2.txt" && cmp -s "$D/all1.txt" "$D/all3.txt" || fail "np=1/2/3: other variables differ"
-echo "ok: identical $vars (and every other variable) at 1, 2, 3 ranks"
+echo "ok: identical $vars, the model file's model and alpha (and every other variable of both files) at 1, 2, 3 ranks"
 
 # log: info line, warning for the series that cannot be fitted, summary with model counts
 grep -Eq 'input .*in\.csv: 12 series, 1427 rows .*3 ranks, backend cpu' "$D/log3" || { cat "$D/log3"; fail "info line"; }
@@ -75,7 +76,7 @@ echo "ok: log $(grep -o 'summary: .*' "$D/log1")"
 
 # header: dimensions, attributes
 ncdump -h "$D/out1.nc" >"$D/h.txt"
-for a in 'series = 12 ;' 'time = 454 ;' 'interval = 2 ;' 'series_strlen = 8 ;' 'model_strlen = 8 ;' \
+for a in 'series = 12 ;' 'time = 454 ;' 'interval = 2 ;' 'series_strlen = 8 ;' ':model_file = "out1.model.nc"' \
          'Conventions = "CF-1.10, ACDD-1.3"' 'featureType = "timeSeries"' ':title = ' ':summary = ' ':id = "out1"' \
          ':history = ' ':date_created = ' ':product_version = ' ':regia_version = ' ':regia_git_rev = ' \
          ':input_file = ' ':input_sha256 = "'"$(sha256sum <"$D/in.csv" | cut -c1-64)"'"' ':ranks = 1' ':backend = "cpu' \
@@ -83,11 +84,25 @@ for a in 'series = 12 ;' 'time = 454 ;' 'interval = 2 ;' 'series_strlen = 8 ;' '
          'time:units = "seconds since 1970-01-01 00:00:00"' 'time:standard_name = "time"' \
          'forecast:_FillValue = NaN' 'forecast:coordinates = "series_id"' 'step:units = "s"' \
          'double forecast(time, series)' 'double lower(time, interval, series)' \
-         'double upper(time, interval, series)' 'group: model {' 'char model(series, model_strlen)' 'int n_obs(series)' \
-         'double sigma2(series)' 'double loglik(series)' 'double aicc(series)' 'double phi(series)' \
+         'double upper(time, interval, series)' 'int n_obs(series)' \
          'double observed(time, series)' 'double time(time)'; do
   grep -qF -- "$a" "$D/h.txt" || fail "header lacks $a"
 done
+! grep -qE 'group:|model_strlen|sigma2' "$D/h.txt" || fail "the output holds a group or the model internals"
+# the model internals: the model file beside the output, committed with it
+ncdump -h "$D/out1.model.nc" >"$D/hm.txt" || fail "no model file out1.model.nc"
+for a in 'series = 12 ;' 'model_strlen = 8 ;' 'char series_id(series, series_strlen)' 'char model(series, model_strlen)' \
+         'double alpha(series)' 'double sigma2(series)' 'double loglik(series)' 'double aicc(series)' 'double phi(series)' \
+         'alpha:coordinates = "series_id model"' ':forecast_file = "out1.nc"' 'Conventions = "CF-1.10, ACDD-1.3"' \
+         ':title = "ETS model parameters of the forecasts"' ':regia_version = ' ':input_sha256 = ' ':ranks = 1' \
+         ':history = ' ':date_created = ' ':command_line = "regia forecast --input '; do
+  grep -qF -- "$a" "$D/hm.txt" || fail "model file header lacks $a"
+done
+! grep -q 'group:' "$D/hm.txt" || fail "the model file holds a group"
+/usr/bin/python3 -c "import json,sys; m=json.load(open(sys.argv[1])); r={o['role']: o for o in m['outputs']}; assert r['model']['path'].endswith('out1.model.nc') and len(r['model']['sha256']) == 64, r" \
+  "$D/out1.manifest.json" || fail "manifest does not list the model file with role model"
+ls "$D"/out1.model.nc.*tmp* 2>/dev/null && fail "a temporary model file is left"
+
 /usr/bin/python3 -c "import json,sys; m=json.load(open(sys.argv[1])); assert 'inputs' in m and 'outputs' in m, m" \
   "$D/out1.manifest.json" || fail "manifest is not JSON with inputs and outputs"
 echo "ok: header and manifest"
@@ -100,7 +115,7 @@ try:
 except ImportError:
     print("xarray missing; value checks with netCDF4 only"); sys.exit(0)
 d = xr.open_dataset(sys.argv[1])
-m = xr.open_dataset(sys.argv[1], group="model")
+m = xr.open_dataset(sys.argv[1][:-3] + ".model.nc")
 assert dict(d.sizes) == {"series": 12, "interval": 2, "time": 454}, dict(d.sizes)  # 418 grid times + 36 forecast steps
 assert d.forecast.dims == ("time", "series") and d.lower.dims == ("time", "interval", "series")
 assert d.observed.dims == ("time", "series") and "level" not in d.variables and "model" not in d.variables
@@ -150,16 +165,22 @@ print("python: dims, shapes, series by name, times, steps, missing values, neste
 PY
 echo "ok: xarray decodes time (hourly steps 3600 s, monthly steps), selects series by name, shapes, intervals"
 
-# cdo reads the file: no warning but the one about the "model" group (CDO 2.1 reads no groups)
+# cdo reads the output and the model file without any warning (no groups: CDO 2.1 reads none)
 if command -v cdo >/dev/null; then
   cdo sinfo "$D/out1.nc" >"$D/cdo.txt" 2>&1 || { cat "$D/cdo.txt"; fail "cdo sinfo"; }
-  if grep -i 'warning' "$D/cdo.txt" | grep -v 'NetCDF4 groups not supported! Found 1 root group'; then
+  if grep -i 'warning' "$D/cdo.txt"; then
     fail "cdo sinfo warns on the output"
   fi
+  cdo sinfo "$D/out1.model.nc" >"$D/cdom.txt" 2>&1 || { cat "$D/cdom.txt"; fail "cdo sinfo on the model file"; }
+  if grep -i 'warning' "$D/cdom.txt"; then
+    fail "cdo sinfo warns on the model file"
+  fi
+  nm=$(grep -Ec '^ +[0-9]+ : unknown' "$D/cdom.txt") || true
+  ((nm == 7)) || { cat "$D/cdom.txt"; fail "cdo sees $nm variables in the model file, expected 7 (the parameters)"; }
   grep -q 'Time coordinate' "$D/cdo.txt" || { cat "$D/cdo.txt"; fail "cdo sees no time axis"; }
   nv=$(grep -Ec '^ +[0-9]+ : unknown' "$D/cdo.txt") || true
   ((nv >= 8)) || { cat "$D/cdo.txt"; fail "cdo sees $nv variables, expected at least 8"; }
-  echo "ok: cdo sinfo reads the time axis and $nv variables, no other warning"
+  echo "ok: cdo sinfo reads the time axis and $nv variables, and the model file's $nm parameters, no warning"
 else
   echo "note: no cdo; cdo check not run"
 fi
@@ -206,8 +227,9 @@ for c in "${REGIA_CF_CHECKER:-}" "${BUILD:-$REGIA_ROOT/build}/cf-venv/bin/compli
   [[ -n $c && -x $c ]] && { cc=$c; break; }
 done
 if [[ -n $cc ]]; then
-  "$cc" -t cf:1.10 -f json_new -o "$D/cf.json" "$D/out1.nc" >/dev/null 2>&1 || true
-  "$(dirname "$cc")/python" - "$D/cf.json" <<'PY' || fail "CF-1.10 errors in the forecast output"
+  for cf_f in out1 out1.model; do
+  "$cc" -t cf:1.10 -f json_new -o "$D/cf.json" "$D/$cf_f.nc" >/dev/null 2>&1 || true
+  "$(dirname "$cc")/python" - "$D/cf.json" <<'PY' || fail "CF-1.10 errors in $cf_f.nc"
 import json, sys
 doc = json.load(open(sys.argv[1]))
 r = [r for ds in doc.values() for suite, r in ds.items() if suite == "cf:1.10"][0]
@@ -216,7 +238,8 @@ for e in errs: print("ERROR " + e)
 print(f"cf:1.10 score {r['scored_points']}/{r['possible_points']}, {r['high_count']} error groups")
 sys.exit(1 if errs else 0)
 PY
-  echo "ok: no CF-1.10 errors"
+  done
+  echo "ok: no CF-1.10 errors in the output and the model file"
 else
   echo "note: no CF checker in build/cf-venv (scripts/install-cf-checker.sh); CF check not run"
 fi

@@ -33,20 +33,23 @@ PY
 args=(forecast --input "$D/in.csv" --season 7 --horizon 7 --backtest 3 --fitted)
 for np in 1 2 3; do
   run_np $np "${args[@]}" --output "$D/b$np.nc" 2>"$D/log$np" || { cat "$D/log$np"; fail "np=$np"; }
-  ncdump "$D/b$np.nc" | sed -n '/^data:/,$p' >"$D/data$np.txt"
+  { ncdump "$D/b$np.nc"; ncdump "$D/b$np.model.nc"; } | sed -n '/^data:/,/^}/p' >"$D/data$np.txt"
 done
 for np in 2 3; do
   cmp "$D/b1_backtest.csv" "$D/b${np}_backtest.csv" && cmp "$D/b1_forecast.csv" "$D/b${np}_forecast.csv" || fail "CSVs differ at np=$np"
   cmp -s "$D/data1.txt" "$D/data$np.txt" || fail "NetCDF data differ at np=$np"
 done
-echo "ok: backtest NetCDF and CSVs identical at 1, 2, 3 ranks"
-# cdo reads it: no warning but the one about groups (the per-window arrays are in group "model")
+echo "ok: backtest NetCDF (output and model file) and CSVs identical at 1, 2, 3 ranks"
+# cdo reads both files without a warning (the per-window arrays are in the model file b1.model.nc)
 if command -v cdo >/dev/null; then
-  cdo sinfo "$D/b1.nc" >"$D/cdo.txt" 2>&1 || { cat "$D/cdo.txt"; fail "cdo sinfo"; }
-  if grep -i 'warning' "$D/cdo.txt" | grep -v 'NetCDF4 groups not supported! Found 1 root group'; then
-    fail "cdo sinfo warns on the backtest output"
-  fi
-  echo "ok: cdo sinfo: no warning but the groups one"
+  for f in b1 b1.model; do
+    cdo sinfo "$D/$f.nc" >"$D/cdo.txt" 2>&1 || { cat "$D/cdo.txt"; fail "cdo sinfo $f.nc"; }
+    if grep -i 'warning' "$D/cdo.txt"; then
+      fail "cdo sinfo warns on $f.nc"
+    fi
+  done
+  grep -q 'window : 1 to 3 by 1' "$D/cdo.txt" || { cat "$D/cdo.txt"; fail "cdo does not read the window axis of the model file"; }
+  echo "ok: cdo sinfo: no warning on the output and the model file"
 fi
 grep -Eq "warning: backtest: 1 of 8 series skipped: 'short' \(too short: 20 steps, 3 windows of 7 leave -1 to train on\)" \
   "$D/log1" || { cat "$D/log1"; fail "skipped series warning"; }
@@ -62,9 +65,10 @@ d = netCDF4.Dataset(nc)
 sys.path.insert(0, os.environ["REGIA_ROOT"] + "/tests/reference")
 import forecast_nc
 ids = forecast_nc.ids(d)
-# the per-window arrays are in group "model", the per-series and overall figures in the root
-grp = lambda v: d.groups["model"] if v in ("window", "backtest_cutoff", "backtest_model", "backtest_mase",
-                                             "backtest_smape", "backtest_coverage") else d
+# the per-window arrays are in the model file, the per-series and overall figures in the output
+mf = forecast_nc.model_file(d)
+grp = lambda v: mf if v in ("window", "backtest_cutoff", "backtest_model", "backtest_mase",
+                           "backtest_smape", "backtest_coverage") else d
 get = lambda v: grp(v)[v][:].filled(np.nan) if np.ma.isMaskedArray(grp(v)[v][:]) else np.asarray(grp(v)[v][:])
 series = {}
 for r in csv.DictReader(open(incsv)):
@@ -74,6 +78,15 @@ assert rows[0] == ["unique_id", "ds", "cutoff", "window", "model", "y", "forecas
 bt = {}
 for r in rows[1:]:
     bt.setdefault((r[0], int(r[3])), []).append(r)
+# backtest_model: a flag variable (CDO reads no char data); its meaning is the CSV's model
+bm = mf["backtest_model"]
+codes = dict(zip(bm.flag_values.tolist(), bm.flag_meanings.split()))
+bmv = np.ma.filled(bm[:], -1)
+for (sid, w), rs in bt.items():
+    c = codes[int(bmv[ids.index(sid), w - 1])]
+    want = "ETS(%s,%s,%s)" % (c[0], c[1:-1], c[-1])
+    assert all(r[4] == want for r in rs), (sid, w, c, rs[0][4])
+assert int(bmv[ids.index("short"), W - 1]) == -1  # window 3 leaves nothing to train on
 status = get("backtest_status")
 assert list(d["backtest_status"].flag_meanings.split()) == ["evaluated", "too_short", "fit_failed", "no_held_out_values"]
 assert sorted({k[0] for k in bt}) == sorted(s for s in ids if s != "short"), sorted({k[0] for k in bt})
@@ -167,7 +180,7 @@ else
   ((rc == 0)) || { cat "$D/c1.log"; fail "interrupted run: exit status $rc"; }
   echo "note: the run finished before SIGUSR1 reached it"
 fi
-cmp -s "$D/data1.txt" <(ncdump "$D/c.nc" | sed -n '/^data:/,$p') || fail "resumed NetCDF differs"
+cmp -s "$D/data1.txt" <({ ncdump "$D/c.nc"; ncdump "$D/c.model.nc"; } | sed -n '/^data:/,/^}/p') || fail "resumed NetCDF differs"
 cmp "$D/b1_backtest.csv" "$D/c_backtest.csv" && cmp "$D/b1_forecast.csv" "$D/c_forecast.csv" &&
   cmp "$D/b1_fitted.csv" "$D/c_fitted.csv" || fail "resumed CSVs differ"
 echo "ok: checkpoint resume gives the same NetCDF and CSVs"

@@ -1,11 +1,17 @@
 """Read a `regia forecast` output with netCDF4 in the per-series form the tests compare.
 
 The output puts observed, forecast, lower and upper on one time axis (time first, then
-[interval,] series; NaN where a series has no value) and the ETS internals in group
-"model" (docs/forecast.md).  steps(d, k) gives series k's forecast steps in time order:
+[interval,] series; NaN where a series has no value) and the ETS internals in the model
+file beside it, named by the global attribute model_file (docs/forecast.md); model_file(d)
+opens it.  steps(d, k) gives series k's forecast steps in time order:
 times (s since 1970), forecast (H,), lower and upper (L, H).
 """
+import os
+
+import netCDF4
 import numpy as np
+
+_model = {}
 
 
 def text(var):
@@ -22,12 +28,20 @@ def ids(d):
     return text(d["series_id"])
 
 
+def model_file(d):
+    """The model file of output d (OUT_STEM.model.nc, its global attribute model_file), opened once."""
+    path = os.path.join(os.path.dirname(d.filepath()), d.getncattr("model_file"))
+    if path not in _model:
+        _model[path] = netCDF4.Dataset(path)
+    return _model[path]
+
+
 def models(d):
-    return text(d.groups["model"]["model"])
+    return text(model_file(d)["model"])
 
 
 def param(d, name):
-    return np.ma.filled(d.groups["model"][name][:], np.nan)
+    return np.ma.filled(model_file(d)[name][:], np.nan)
 
 
 def steps(d, k):
