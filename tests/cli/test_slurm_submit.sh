@@ -61,7 +61,9 @@ checkpoint_interval = 0.000001
 file = lombardia.nc
 [analysis]
 history_days = 450
-paths = 400
+# enough Monte Carlo paths that the run is still in its block loop when the test's SIGUSR1
+# arrives (with 400 it could finish first, under load, and then nothing is requeued)
+paths = 20000
 [slurm]
 profile = local
 ranks_per_node = 2
