@@ -18,6 +18,7 @@
 #include <plplot.h>
 
 #include "regia/plot.h"
+#include "regia/timeutil.h"
 
 enum { MAX_PANELS = 6, COL_BASE = 1, COL_ALPHA0 = 16, N_COL0 = 96 };
 
@@ -666,30 +667,6 @@ static void draw_colorbar(const op_t *o, double top)
     plschr(0, 1.0);
 }
 
-/* Civil date of day d since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm). */
-static void civil(long d, int *y, int *m, int *dd)
-{
-    d += 719468;
-    long era = (d >= 0 ? d : d - 146096) / 146097;
-    long doe = d - era * 146097;
-    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long mp = (5 * doy + 2) / 153;
-    *dd = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
-static long days_of(int y, int m, int d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 /* Calendar ticks of a date axis [x0, x1] (days since 1970-01-01): days, weeks, months or
  * years, at most about 8, labelled ISO (days), "Sep 2025" (months) or "2025" (years).
  * Draws grid lines (grid = 1) or tick marks and labels (grid = 0) in the current window. */
@@ -708,7 +685,7 @@ static void date_axis(const double w[4], int grid)
             if (span / (30.44 * month_steps[i]) <= 8) mstep = month_steps[i];
     if (!dstep && !mstep) mstep = 12 * (int)ceil(span / 365.25 / 8 / 10) * 10;
     int y, m, d;
-    civil((long)floor(w[0]), &y, &m, &d);
+    regia_civil_from_days((int64_t)floor(w[0]), &y, &m, &d);
     double tl = 0.018 * (w[3] - w[2]);
     for (int it = 0; it < 400; it++) {
         double x;
@@ -719,12 +696,12 @@ static void date_axis(const double w[4], int grid)
             else if (dstep == 14) t0 += ((4 - t0) % 7 + 7) % 7 + 7 * (((t0 + 3) / 7) % 2);
             x = (double)(t0 + (long)it * dstep);
             int yy, mm, dd;
-            civil((long)x, &yy, &mm, &dd);
+            regia_civil_from_days((int64_t)x, &yy, &mm, &dd);
             snprintf(lab, sizeof lab, "%04d-%02d-%02d", yy, mm, dd);
         } else {
             int mm0 = (y * 12 + (m - 1)) / mstep * mstep + it * mstep; /* months since year 0, aligned */
             int yy = mm0 / 12, mm = mm0 % 12 + 1;
-            x = (double)days_of(yy, mm, 1);
+            x = (double)regia_days_from_civil(yy, mm, 1);
             if (mstep >= 12) snprintf(lab, sizeof lab, "%d", yy);
             else snprintf(lab, sizeof lab, "%s %d", mon[mm - 1], yy);
         }
