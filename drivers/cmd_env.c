@@ -142,7 +142,8 @@ typedef struct {
     int listed;                         /* [analysis] pollutants names them                 */
     /* output variable ids (define -> write) */
     int v_day, v_fday, v_lev, v_prov, v_prov_name;
-    int gid_model;                      /* the group "model": the ETS internals             */
+    char model_path[4200];              /* the model file, OUT minus .nc plus .model.nc      */
+    int v_mid, v_mname, v_mlat, v_mlon, v_malt; /* its station coordinates (define -> write) */
     regia_nc_station_vars_t sv;
     pvars_t pv[MAX_POLL];
 } env_t;
@@ -158,6 +159,15 @@ static regia_status_t env_configure(regia_run_t *run, void *self)
     regia_job_t *j = e->job;
     const char *path = regia_job_file(j);
     e->output = regia_job_path(j, "job", "output");
+    {   /* the model file beside the output: OUT minus .nc plus .model.nc (env_model_write) */
+        size_t n = strlen(e->output);
+        const char *slash = strrchr(e->output, '/'), *dot = strrchr(e->output, '.');
+        if (dot && (!slash || dot > slash)) n = (size_t)(dot - e->output);
+        snprintf(e->model_path, sizeof e->model_path, "%.*s.model.nc", (int)n, e->output);
+        run->n_extra = 1;
+        run->extra[0].path = e->model_path;
+        run->extra[0].role = "model";
+    }
     e->input = regia_job_path(j, "input", "file");
     e->rules = regia_job_str(j, "analysis", "rules");
     e->horizon = (int)regia_job_int(j, "analysis", "horizon");
@@ -811,23 +821,20 @@ err:
 
 #define MODEL_GROUP_COMMENT                                                                                  \
     "ETS internals per station and pollutant: <P>_model (the model chosen by AICc), its parameters <P>_alpha, "    \
-    "<P>_beta, <P>_gamma, <P>_phi, <P>_sigma2 and <P>_aicc, on the root group's dimensions"
+    "<P>_beta, <P>_gamma, <P>_phi, <P>_sigma2 and <P>_aicc, along the station dimension of the output (forecast_file)"
 
 static regia_status_t define_pollutant(env_t *e, int ncid, int p, const int *dim, pvars_t *v)
 {
-    const int gid = e->gid_model;
     regia_status_t st = REGIA_OK;
     const env_rule_t *r = e->rule[p];
     const char *nm = r->name;
     char name[96], text[256];
     /* time first (CDO reads nothing else), one chunk per station: all its days */
     int d_sd[2] = {dim[1], dim[0]}, d_sl[2] = {dim[2], dim[0]}, d_svl[3] = {dim[2], dim[3], dim[0]};
-    int d_sm[2] = {dim[0], dim[4]};
     size_t c_sd[2] = {(size_t)e->hist, 1}, c_sl[2] = {(size_t)e->horizon, 1};
     size_t c_svl[3] = {(size_t)e->horizon, (size_t)(e->n_levels > 0 ? e->n_levels : 1), 1};
     const char *stat = env_stat_name(r->stat);
 #define NAME(fmt) snprintf(name, sizeof name, fmt, nm)
-#define ATTG(v, k, s) REGIA_NC(nc_put_att_text(gid, v, k, strlen(s), s))
     NAME("%s_daily");
     REGIA_TRY(def_var(ncid, name, NC_FLOAT, 2, d_sd, c_sd, &v->daily));
     ATT(v->daily, "standard_name", r->standard_name);
@@ -888,26 +895,6 @@ static regia_status_t define_pollutant(env_t *e, int ncid, int p, const int *dim
     ATT(v->expct, "units", "1");
     ATT(v->expct, "coverage_content_type", "modelResult");
     REGIA_TRY(define_aq(e, ncid, p, dim, v));
-    NAME("%s_model");
-    REGIA_TRY(def_var(gid, name, NC_CHAR, 2, d_sm, NULL, &v->model));
-    ATTG(v->model, "long_name", "ETS model chosen by AICc (error, trend, season; d = damped); empty if none fitted");
-    ATTG(v->model, "coverage_content_type", "modelResult");
-    const char *pn[6] = {"alpha", "beta", "gamma", "phi", "sigma2", "aicc"};
-    int *pv[6] = {&v->alpha, &v->beta, &v->gamma, &v->phi, &v->sigma2, &v->aicc};
-    for (int i = 0; i < 6; i++) {
-        snprintf(name, sizeof name, "%s_%s", nm, pn[i]);
-        REGIA_TRY(def_var(gid, name, NC_DOUBLE, 1, dim, NULL, pv[i]));
-        snprintf(text, sizeof text, "ETS %s of the chosen model (NaN: not in the model)", pn[i]);
-        ATTG(*pv[i], "long_name", text);
-        ATTG(*pv[i], "coverage_content_type", "modelResult");
-        if (i == 4)  /* no single unit: absolute for additive errors, relative for multiplicative */
-            ATTG(*pv[i], "comment", "on the scale of the transformed series (<P>_boxcox_lambda): units "
-                                   "(ug m-3)^2 for models with additive errors (A..) when lambda is 1, 1 (relative "
-                                   "errors) for models with multiplicative errors (M..), else the square of the "
-                                   "transformed unit");
-        else
-            ATTG(*pv[i], "units", "1");
-    }
     NAME("%s_boxcox_lambda");
     REGIA_TRY(def_var(ncid, name, NC_DOUBLE, 1, dim, NULL, &v->lambda));
     snprintf(text, sizeof text, "Box-Cox parameter lambda of the transformed %s series the ETS model was fitted on "
@@ -929,7 +916,6 @@ static regia_status_t define_pollutant(env_t *e, int ncid, int p, const int *dim
                  "quantiles, not below 0 for series without negative values");
     }
 #undef NAME
-#undef ATTG
 err:
     return st;
 }
@@ -974,8 +960,8 @@ static void env_acdd(regia_run_t *run, void *self, void *acdd)
     snprintf(comment, sizeof comment,
              "Forecast origin %s; days are local calendar days (UTC+1). Observed daily statistics (<P>_daily, "
              "<P>_exceed_days_observed) come from the input file %s; forecasts, intervals, probabilities and model "
-             "parameters are model results; the ETS internals (<P>_model, <P>_alpha .. <P>_aicc) are in the group "
-             "model. Models are fitted on Box-Cox transformed series (transform %s, lambda per "
+             "parameters are model results; the ETS internals (<P>_model, <P>_alpha .. <P>_aicc) are in the model "
+             "file (global attribute model_file). Models are fitted on Box-Cox transformed series (transform %s, lambda per "
              "series in <P>_boxcox_lambda), forecasts and bounds back-transformed (%s). <P>_p_exceed uses the forecast's normal predictive distribution; "
              "<P>_p_breach is a Monte Carlo estimate (%d paths, seed %llu). time_coverage_end is the last "
              "forecast day (variable forecast_day), after the last observed day.",
@@ -1087,10 +1073,9 @@ static regia_status_t env_define(regia_run_t *run, void *self, int ncid)
     e->v_fday = v_fday;
     e->v_lev = v_lev;
     e->sv = sv;
-    /* the ETS internals (model code, parameters, AICc) in the group "model", on the root's
-     * dimensions, so the root holds what people read */
-    REGIA_NC(nc_def_grp(ncid, "model", &e->gid_model));
-    REGIA_NC(nc_put_att_text(e->gid_model, NC_GLOBAL, "comment", strlen(MODEL_GROUP_COMMENT), MODEL_GROUP_COMMENT));
+    /* the ETS internals (model code, parameters, AICc) are in the model file (env_model_write),
+     * not in a group: CDO 2.1 warns on any NetCDF-4 group */
+    ATT(NC_GLOBAL, "model_file", regia_file_name(e->model_path));
     int dims[6] = {d_st, d_day, d_lead, d_lev, d_mod, d_prov};
     for (int p = 0; p < e->np; p++) REGIA_TRY(define_pollutant(e, ncid, p, dims, &e->pv[p]));
     {
@@ -1207,7 +1192,6 @@ static regia_status_t env_write(regia_run_t *run, void *self, int ncid)
 
     for (int p = 0; p < e->np; p++) {
         const int np = e->np;
-        size_t in_m[1] = {MODEL_LEN};
         for (int64_t s = 0; s < ns; s++)
             for (int d = 0; d < D; d++) f32[s * D + d] = (float)e->y[(s * np + p) * D + d];
         REGIA_TRY(put_time_first(run, ncid, pv[p].daily, D, 0, e->s0, ns, f32, tb));
@@ -1234,24 +1218,9 @@ static regia_status_t env_write(regia_run_t *run, void *self, int ncid)
         REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].expct, 1, e->s0, ns, NULL, NC_DOUBLE, f64));
         for (int64_t s = 0; s < ns; s++) i32[s] = e->seen[s * np + p];
         REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].obs, 1, e->s0, ns, NULL, NC_INT, i32));
-        memset(chr, 0, (size_t)(ns + 1) * NAME_LEN);
-        for (int64_t s = 0; s < ns; s++) {
-            const regia_ets_fit_t *f = &e->fit[s * np + p];
-            if (f->ok) regia_ets_model_code(f->model, chr + s * MODEL_LEN);
-        }
-        REGIA_TRY(regia_run_put_rows(run, e->gid_model, pv[p].model, 2, e->s0, ns, in_m, NC_CHAR, chr));
         for (int64_t s = 0; s < ns; s++) f64[s] = e->lambda[s * np + p];
         REGIA_TRY(regia_run_put_rows(run, ncid, pv[p].lambda, 1, e->s0, ns, NULL, NC_DOUBLE, f64));
         REGIA_TRY(write_aq(run, e, ncid, p, f32, f64, i32, tb));
-        int vids[6] = {pv[p].alpha, pv[p].beta, pv[p].gamma, pv[p].phi, pv[p].sigma2, pv[p].aicc};
-        for (int k = 0; k < 6; k++) {
-            for (int64_t s = 0; s < ns; s++) {
-                const regia_ets_fit_t *f = &e->fit[s * np + p];
-                double val[6] = {f->alpha, f->beta, f->gamma, f->phi, f->sigma2, f->aicc};
-                f64[s] = f->ok ? val[k] : NAN;
-            }
-            REGIA_TRY(regia_run_put_rows(run, e->gid_model, vids[k], 1, e->s0, ns, NULL, NC_DOUBLE, f64));
-        }
     }
 err:
     free(f32);
@@ -1259,6 +1228,154 @@ err:
     free(chr);
     free(i32);
     free(tb);
+    return st;
+}
+
+/* ---- the model file -------------------------------------------------------------------- */
+
+/* Collective, define mode: the model file's station coordinates, the ETS internals of
+ * each pollutant (the names, dimensions and attributes they had in the output) and its
+ * global attributes (the output's ACDD and provenance, then what differs). */
+static regia_status_t env_model_define(regia_run_t *run, env_t *e, int ncid)
+{
+    regia_status_t st = REGIA_OK;
+    char name[96], text[256];
+    int d_st, d_name, d_mod;
+    REGIA_NC(nc_def_dim(ncid, "station", (size_t)e->n_station, &d_st));
+    REGIA_NC(nc_def_dim(ncid, "model_strlen", MODEL_LEN, &d_mod));
+    REGIA_NC(nc_def_dim(ncid, "name_strlen", NAME_LEN, &d_name));
+    regia_nc_station_vars_t sv;
+    REGIA_TRY(regia_nc_def_stations(ncid, d_st, d_name, &sv));
+    REGIA_TRY(regia_nc_station_sources(ncid, &sv, "ARPA", "Idstazione", "NomeStazione", "Quota"));
+    ATT(sv.name, "_Encoding", "utf-8");
+    /* alt as in the output: station metadata, not a vertical axis (CDO) */
+    REGIA_NC(nc_del_att(ncid, sv.alt, "axis"));
+    REGIA_NC(nc_del_att(ncid, sv.alt, "positive"));
+    REGIA_NC(nc_del_att(ncid, sv.alt, "standard_name"));
+    ATT(sv.alt, "standard_name", "height_above_mean_sea_level");
+    ATT(sv.alt, "comment", "station altitude above mean sea level (positive up); not a vertical axis of the data");
+    e->v_mid = sv.id; e->v_mname = sv.name; e->v_mlat = sv.lat; e->v_mlon = sv.lon; e->v_malt = sv.alt;
+    int d_sm[2] = {d_st, d_mod};
+    for (int p = 0; p < e->np; p++) {
+        pvars_t *v = &e->pv[p];
+        const char *nm = e->rule[p]->name;
+#define NAME(fmt) snprintf(name, sizeof name, fmt, nm)
+        NAME("%s_model");
+        REGIA_TRY(def_var(ncid, name, NC_CHAR, 2, d_sm, NULL, &v->model));
+        ATT(v->model, "long_name", "ETS model chosen by AICc (error, trend, season; d = damped); empty if none fitted");
+        ATT(v->model, "coverage_content_type", "modelResult");
+        REGIA_NC(nc_del_att(ncid, v->model, "coordinates")); /* a label of the parameters (CDO) */
+        const char *pn[6] = {"alpha", "beta", "gamma", "phi", "sigma2", "aicc"};
+        int *pv[6] = {&v->alpha, &v->beta, &v->gamma, &v->phi, &v->sigma2, &v->aicc};
+        for (int i = 0; i < 6; i++) {
+            snprintf(name, sizeof name, "%s_%s", nm, pn[i]);
+            REGIA_TRY(def_var(ncid, name, NC_DOUBLE, 1, &d_st, NULL, pv[i]));
+            snprintf(text, sizeof text, "ETS %s of the chosen model (NaN: not in the model)", pn[i]);
+            ATT(*pv[i], "long_name", text);
+            ATT(*pv[i], "coverage_content_type", "modelResult");
+            /* no province in the model file; <P>_model a label (CDO reads no char data) */
+        snprintf(text, sizeof text, "lat lon station_name %s_model", nm);
+        ATT(*pv[i], "coordinates", text);
+            if (i == 4)  /* no single unit: absolute for additive errors, relative for multiplicative */
+                ATT(*pv[i], "comment", "on the scale of the transformed series (<P>_boxcox_lambda): units "
+                                       "(ug m-3)^2 for models with additive errors (A..) when lambda is 1, 1 (relative "
+                                       "errors) for models with multiplicative errors (M..), else the square of the "
+                                       "transformed unit");
+            else
+                ATT(*pv[i], "units", "1");
+        }
+#undef NAME
+    }
+    REGIA_TRY(regia_run_provenance(run, e, ncid));
+    ATT(NC_GLOBAL, "title", "ETS model parameters of the air-quality forecasts");
+    ATT(NC_GLOBAL, "summary", MODEL_GROUP_COMMENT);
+    ATT(NC_GLOBAL, "processing_level", "model internals: ETS model and parameters of each station and pollutant of "
+                                        "the forecast output");
+    /* no time axis here: no featureType, no time coverage (the output has them) */
+    static const char *const no_time[] = {"featureType", "time_coverage_start", "time_coverage_end",
+                                          "time_coverage_duration", "time_coverage_resolution"};
+    for (size_t k = 0; k < sizeof no_time / sizeof *no_time; k++) (void)nc_del_att(ncid, NC_GLOBAL, no_time[k]);
+    ATT(NC_GLOBAL, "forecast_file", regia_file_name(e->output));
+    {
+        char origin[16];
+        regia_format_date(e->as_of, origin, sizeof origin);
+        ATT(NC_GLOBAL, "forecast_origin", origin);
+        ATT(NC_GLOBAL, "rules", e->rules);
+    }
+err:
+    return st;
+}
+
+/* Collective, data mode: every rank its stations' rows. */
+static regia_status_t env_model_rows(regia_run_t *run, env_t *e, int ncid)
+{
+    regia_status_t st = REGIA_OK;
+    const int64_t ns = e->ns;
+    const int np = e->np;
+    double *f64 = malloc(sizeof(double) * (size_t)(ns + 1));
+    char *chr = calloc((size_t)(ns + 1), MODEL_LEN);
+    if (!f64 || !chr) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the model file");
+    if ((st = regia_run_agree(run, st))) goto err;
+    size_t in_name[1] = {NAME_LEN}, in_m[1] = {MODEL_LEN};
+    REGIA_TRY(regia_run_put_rows(run, ncid, e->v_mid, 1, e->s0, ns, NULL, NC_INT, e->station_id + e->s0));
+    REGIA_TRY(regia_run_put_rows(run, ncid, e->v_mname, 2, e->s0, ns, in_name, NC_CHAR, e->station_name[e->s0]));
+    REGIA_TRY(regia_run_put_rows(run, ncid, e->v_mlat, 1, e->s0, ns, NULL, NC_DOUBLE, e->lat + e->s0));
+    REGIA_TRY(regia_run_put_rows(run, ncid, e->v_mlon, 1, e->s0, ns, NULL, NC_DOUBLE, e->lon + e->s0));
+    REGIA_TRY(regia_run_put_rows(run, ncid, e->v_malt, 1, e->s0, ns, NULL, NC_DOUBLE, e->alt + e->s0));
+    for (int p = 0; p < np; p++) {
+        const pvars_t *v = &e->pv[p];
+        memset(chr, 0, (size_t)(ns + 1) * MODEL_LEN);
+        for (int64_t s = 0; s < ns; s++) {
+            const regia_ets_fit_t *f = &e->fit[s * np + p];
+            if (f->ok) regia_ets_model_code(f->model, chr + s * MODEL_LEN);
+        }
+        REGIA_TRY(regia_run_put_rows(run, ncid, v->model, 2, e->s0, ns, in_m, NC_CHAR, chr));
+        int vids[6] = {v->alpha, v->beta, v->gamma, v->phi, v->sigma2, v->aicc};
+        for (int k = 0; k < 6; k++) {
+            for (int64_t s = 0; s < ns; s++) {
+                const regia_ets_fit_t *f = &e->fit[s * np + p];
+                double val[6] = {f->alpha, f->beta, f->gamma, f->phi, f->sigma2, f->aicc};
+                f64[s] = f->ok ? val[k] : NAN;
+            }
+            REGIA_TRY(regia_run_put_rows(run, ncid, vids[k], 1, e->s0, ns, NULL, NC_DOUBLE, f64));
+        }
+    }
+err:
+    free(f64);
+    free(chr);
+    return st;
+}
+
+/* Collective (write_extra): the model file, run->extra[0] (OUT_STEM.model.nc), to tmp_path:
+ * the ETS internals of every station and pollutant; the output's global attribute
+ * model_file names it, its forecast_file names the output. */
+static regia_status_t env_model_write(regia_run_t *run, void *self, int i, const char *tmp_path)
+{
+    env_t *e = self;
+    regia_status_t st = regia_run_fault(run, "model"); /* REGIA_FAULT=model:R (tests) */
+    int ncid = -1;
+    (void)i;
+    if (!st) {
+        int rc = nc_create_par(tmp_path, NC_NETCDF4 | NC_CLOBBER, run->ctx->comm, MPI_INFO_NULL, &ncid);
+        if (rc != NC_NOERR) {
+            ncid = -1;
+            st = REGIA_FAIL(REGIA_ERR_IO, "%s: cannot create the model file: %s", tmp_path, nc_strerror(rc));
+        }
+    }
+    if ((st = regia_run_agree_io(run, st))) goto out;
+    if ((st = regia_run_agree_io(run, env_model_define(run, e, ncid)))) goto out;
+    {
+        int rc = nc_enddef(ncid);
+        st = rc == NC_NOERR ? REGIA_OK : REGIA_FAIL(REGIA_ERR_IO, "%s: end of define mode: %s", tmp_path, nc_strerror(rc));
+    }
+    if ((st = regia_run_agree_io(run, st))) goto out;
+    st = regia_run_agree_io(run, env_model_rows(run, e, ncid));
+out:
+    if (ncid >= 0) {
+        int rc = nc_close(ncid);
+        if (rc != NC_NOERR && !st)
+            st = REGIA_FAIL(REGIA_ERR_IO, "%s: closing the model file: %s", tmp_path, nc_strerror(rc));
+    }
     return st;
 }
 
@@ -1477,6 +1594,7 @@ const regia_domain_t regia_domain_env = {
     .define = env_define,
     .acdd = env_acdd,
     .write = env_write,
+    .write_extra = env_model_write, /* the model file (run->extra[0]) */
     .report = env_summary,
     .manifest = env_manifest,
     .release = env_release,

@@ -16,8 +16,9 @@
  * lacks (the air-quality additions: <P>_consecutive_days_observed, pm10_p_trigger,
  * <P>_annual_mean_observed, o3_hours_over_*, <P>_province_*) leaves its cells empty; the
  * columns stay, so every table of a release has the same header.  Both layouts are read:
- * forecast_day/interval dimensions (and ETS internals in the group "model") and the older
- * lead/level dimensions (internals in the root group).
+ * forecast_day/interval dimensions with the ETS internals in the model file (the run's extra
+ * output of role "model", OUT_STEM.model.nc), or in the group "model" of earlier outputs,
+ * and the older lead/level dimensions (internals in the root group).
  */
 #include <math.h>
 #include <netcdf.h>
@@ -56,7 +57,11 @@ typedef struct {
 
 typedef struct {
     const char *path;
-    int ncid, gmodel;       /* gmodel: the group "model", or the root group                 */
+    int ncid, gmodel;       /* gmodel: the model file, the group "model", or the root group */
+    int mncid, d_mst;       /* the model file (-1: none) and the station dimension of gmodel */
+    size_t mns;             /* stations of the model file                                   */
+    size_t *mrow;           /* per station: its row in the model file (a regional extract of
+                               the output has a subset of its stations); NULL: the same rows */
     int d_st, d_day, d_fd, d_int, d_pv;
     size_t ns, nday, nfd, nint, npv;
     int *station_id;
@@ -343,7 +348,16 @@ static regia_status_t ep_read_pollutant(ep_t *e, ep_pol_t *p)
     }
 #undef EP_GET
     snprintf(v, sizeof v, "%s_model", p->name);
-    REGIA_TRY(ep_get_text(e, e->gmodel, v, e->d_st, ns, p->model, NULL));
+    if (!e->mrow) {
+        REGIA_TRY(ep_get_text(e, e->gmodel, v, e->d_mst, ns, p->model, NULL));
+    } else {
+        char (*all)[EP_NAME] = ep_alloc(e->mns, sizeof *all);
+        if (!all) goto nomem;
+        st = ep_get_text(e, e->gmodel, v, e->d_mst, e->mns, all, NULL);
+        for (size_t i = 0; i < ns && !st; i++) memcpy(p->model[i], all[e->mrow[i]], EP_NAME);
+        free(all);
+        if (st) goto err;
+    }
     snprintf(v, sizeof v, "%s_p_exceed", p->name);
     p->limit = ep_att(e->ncid, v, "limit_value");
     snprintf(v, sizeof v, "%s_p_breach", p->name);
@@ -403,15 +417,26 @@ static void ep_free(ep_t *e)
     free(e->st_pv);
     free(e->pv_n);
     if (e->ncid >= 0) nc_close(e->ncid);
+    if (e->mncid >= 0) nc_close(e->mncid);
+    free(e->mrow);
 }
 
-static regia_status_t ep_open(ep_t *e, const char *path)
+/* The model file of the run (extra output of role "model"), or NULL. */
+static const char *ep_model_path(const regia_products_t *pr)
+{
+    for (int i = 0; i < pr->n_extra; i++)
+        if (pr->extra_role[i] && !strcmp(pr->extra_role[i], "model")) return pr->extra_path[i];
+    return NULL;
+}
+
+/* Not collective: open the output path and, when mpath is not NULL, its model file. */
+static regia_status_t ep_open(ep_t *e, const char *path, const char *mpath)
 {
     regia_status_t st = REGIA_OK;
     int pres = 0;
     memset(e, 0, sizeof *e);
     e->path = path;
-    e->ncid = -1;
+    e->ncid = e->mncid = -1;
     int rc = nc_open(path, NC_NOWRITE, &e->ncid);
     if (rc != NC_NOERR) {
         e->ncid = -1;
@@ -421,6 +446,20 @@ static regia_status_t ep_open(ep_t *e, const char *path)
     int grp;
     if (nc_inq_grp_ncid(e->ncid, "model", &grp) == NC_NOERR) e->gmodel = grp;
     e->d_st = ep_dim(e->ncid, "station", NULL);
+    e->d_mst = e->d_st; /* a group sees the root's dimensions */
+    if (mpath) {
+        rc = nc_open(mpath, NC_NOWRITE, &e->mncid);
+        if (rc != NC_NOERR) {
+            e->mncid = -1;
+            return REGIA_FAIL(REGIA_ERR_NETCDF, "products: cannot open the model file %s of %s: %s", mpath, path,
+                              nc_strerror(rc));
+        }
+        e->gmodel = e->mncid;
+        e->d_mst = ep_dim(e->mncid, "station", NULL);
+        if (e->d_mst < 0 || nc_inq_dimlen(e->mncid, e->d_mst, &e->mns) != NC_NOERR)
+            return REGIA_FAIL(REGIA_ERR_INVALID, "products: %s: no station dimension: not the model file of %s; "
+                              "make the output again", mpath, path);
+    }
     e->d_day = ep_dim(e->ncid, "day", NULL);
     e->d_fd = ep_dim(e->ncid, "forecast_day", "lead");
     e->d_int = ep_dim(e->ncid, "interval", "level");
@@ -454,6 +493,26 @@ static regia_status_t ep_open(ep_t *e, const char *path)
     for (size_t i = 0; i < ns; i++) e->station_id[i] = isnan(sid[i]) ? -1 : (int)sid[i];
     free(sid);
     if (st) goto err;
+    if (e->mncid >= 0) { /* the output's stations in the model file, by station_id */
+        int vid, *mid = ep_alloc(e->mns + 1, sizeof *mid);
+        int ok = mid && nc_inq_varid(e->mncid, "station_id", &vid) == NC_NOERR &&
+                 nc_get_var_int(e->mncid, vid, mid) == NC_NOERR;
+        int same = ok && e->mns == ns;
+        for (size_t i = 0; i < ns && same; i++) same = mid[i] == e->station_id[i];
+        if (ok && !same && !(e->mrow = ep_alloc(ns, sizeof *e->mrow))) ok = 0;
+        for (size_t i = 0; i < ns && ok && !same; i++) {
+            size_t k = 0;
+            while (k < e->mns && mid[k] != e->station_id[i]) k++;
+            if (k == e->mns) ok = 0;
+            else e->mrow[i] = k;
+        }
+        free(mid);
+        if (!ok) {
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "products: the model file of %s lacks its station_id or one of its "
+                            "stations: not the model file of this output; make the output again", path);
+            goto err;
+        }
+    }
     REGIA_TRY(ep_get_text(e, e->ncid, "station_name", e->d_st, ns, e->name, NULL));
     REGIA_TRY(ep_get_text(e, e->ncid, "province", e->d_st, ns, e->prov, NULL));
     REGIA_TRY(ep_get(e, e->ncid, "lat", 1, d_s, e->lat, NULL, 0));
@@ -1029,7 +1088,7 @@ regia_status_t regia_env_products(regia_products_t *pr)
     regia_status_t st = REGIA_OK;
     int at_risk = 0, nfig = 0;
     char path[4200];
-    REGIA_TRY(ep_open(&e, pr->nc_path));
+    REGIA_TRY(ep_open(&e, pr->nc_path, ep_model_path(pr)));
     REGIA_TRY(ep_summary_csv(&e, pr, &at_risk));
     REGIA_TRY(ep_provinces_csv(&e, pr));
     ep_path(pr, "points.csv", path, sizeof path);

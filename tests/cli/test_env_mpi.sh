@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # regia env at 1, 2 and 3 ranks writes identical data variables; the daily statistics
 # match an independent computation from the hourly input (75 % rule, UTC+1 days, 8-hour
-# O3 means); forecasts, intervals and probabilities are consistent; manifest checksums.
+# O3 means); forecasts, intervals and probabilities are consistent; manifest checksums;
+# the model file out.model.nc (ETS internals) identical too, and in the manifest.
 source "$(dirname "$0")/lib.sh"
 D=$TMP/d; mkdir -p "$D"
 run_np 1 gen env --stations 7 --years 2 --seed 21 --end-date 2024-03-31 --output-dir "$D" >/dev/null
@@ -32,11 +33,16 @@ paths = 500
 INI
   run_np $np env "$D/r$np/job.ini" >"$D/log$np" 2>&1 || { cat "$D/log$np"; fail "env np=$np"; }
   [[ -f $D/r$np/out.nc && ! -e $D/r$np/out.nc.tmp ]] || fail "np=$np: output missing or .tmp left"
+  [[ -f $D/r$np/out.model.nc && ! -e $D/r$np/out.model.nc.tmp ]] || fail "np=$np: model file missing or .tmp left"
   ncdump "$D/r$np/out.nc" | sed -n '/^data:/,$p' >"$D/data$np.txt"
+  ncdump "$D/r$np/out.model.nc" | sed -n '/^data:/,$p' >"$D/mdata$np.txt"
 done
-cmp -s "$D/data1.txt" "$D/data2.txt" || { diff "$D/data1.txt" "$D/data2.txt" | head; fail "np=1 and np=2 data differ"; }
-cmp -s "$D/data1.txt" "$D/data3.txt" || { diff "$D/data1.txt" "$D/data3.txt" | head; fail "np=1 and np=3 data differ"; }
-echo "ok: identical data variables at 1, 2, 3 ranks"
+for f in data mdata; do
+  cmp -s "$D/${f}1.txt" "$D/${f}2.txt" || { diff "$D/${f}1.txt" "$D/${f}2.txt" | head; fail "$f: np=1 and np=2 differ"; }
+  cmp -s "$D/${f}1.txt" "$D/${f}3.txt" || { diff "$D/${f}1.txt" "$D/${f}3.txt" | head; fail "$f: np=1 and np=3 differ"; }
+done
+grep -q 'pm10_alpha = ' "$D/mdata1.txt" || fail "model file lacks pm10_alpha"
+echo "ok: identical data variables at 1, 2, 3 ranks (output and model file)"
 grep -q 'cost-balanced blocks' "$D/log3" || fail "log lacks the cost-balanced partition"
 grep -Eq 'stage forecast and risk: done, 28 series' "$D/log2" || { cat "$D/log2"; fail "progress line"; }
 grep -Eq 'PM10 +7/7 series fitted; limit 50 ug/m3 on 35 days' "$D/log1" || { cat "$D/log1"; fail "summary line"; }
@@ -45,13 +51,14 @@ grep -Eq 'PM2.5 +5/7 series fitted \(2 without data, 0 too short to fit\)' "$D/l
 m=$D/r2/out.manifest.json
 [[ -f $m ]] || fail "no manifest"
 grep -q "$(sha256sum "$D/r2/out.nc" | cut -c1-64)" "$m" || { cat "$m"; fail "manifest sha256 of the output"; }
+grep -q "$(sha256sum "$D/r2/out.model.nc" | cut -c1-64)" "$m" || { cat "$m"; fail "manifest sha256 of the model file"; }
 grep -q "$(sha256sum "$D/in.nc" | cut -c1-64)" "$m" || fail "manifest sha256 of the input"
 ncdump -h "$D/r2/out.nc" >"$D/h.txt"
 grep -q ':ranks = 2' "$D/h.txt" || fail "ranks attribute"
 grep -q "job_sha256 = \"$(sha256sum "$D/r2/job.ini" | cut -c1-64)\"" "$D/h.txt" || fail "job_sha256"
 echo "ok: manifest and provenance"
 
-/usr/bin/python3 - "$D/in.nc" "$D/r2/out.nc" <<'PY' || fail "python checks"
+/usr/bin/python3 - "$D/in.nc" "$D/r2/out.nc" "$D/r2/out.model.nc" <<'PY' || fail "python checks"
 import sys, numpy as np, xarray as xr
 src = xr.open_dataset(sys.argv[1], decode_times=False)
 out = xr.open_dataset(sys.argv[2])
@@ -61,7 +68,7 @@ assert list(out.interval.values) == [50, 90, 99] and out.interval.attrs["units"]
 assert out.pm10_lower.dims == ("forecast_day", "interval", "station"), out.pm10_lower.dims
 assert out.pm10_daily.dims == ("day", "station") and out.pm10_forecast.dims == ("forecast_day", "station")
 out = out.transpose("station", "province_index", "interval", ...)   # station first in the checks below
-mdl = xr.open_dataset(sys.argv[2], group="model")
+mdl = xr.open_dataset(sys.argv[3])
 days = out.day.values.astype("datetime64[D]").astype(np.int64)
 t = src.time.values.astype(np.int64)          # hours since 1970 UTC
 def hourly(var, s):

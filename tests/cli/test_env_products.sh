@@ -41,11 +41,10 @@ import numpy as np, netCDF4
 d = sys.argv[1]
 P = f"{d}/out.products"
 ds = netCDF4.Dataset(f"{d}/out.nc")
+mds = netCDF4.Dataset(f"{d}/out.model.nc")   # the model file: the ETS internals
 bad = []
 def var(name, grp=None):
-    g = ds
-    if grp and grp in ds.groups and name in ds.groups[grp].variables:
-        g = ds.groups[grp]
+    g = mds if grp == "model" else ds
     if name not in g.variables:
         return None
     v = g.variables[name]
@@ -126,7 +125,9 @@ for r in S:
     same(f"{w} o3_hours_over_240", r["o3_hours_over_240"], at("hours_over_alert") if p == "o3" else None, 0)
     same(f"{w} boxcox_lambda", r["boxcox_lambda"], at("boxcox_lambda"), 1e-5)
     m = var(p + "_model", "model")
-    if m is not None and r["model"] != m[i]:
+    if m is None:
+        bad.append(f"{w}: no {p}_model in out.model.nc")
+    elif r["model"] != m[i]:
         bad.append(f"{w}: model '{r['model']}' != '{m[i]}'")
     pb = at("p_breach", need_limit=True)
     want = "" if pb is None or math.isnan(pb) else ("yes" if pb >= 0.5 else "no")

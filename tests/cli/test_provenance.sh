@@ -56,7 +56,8 @@ assert [(f["path"], f["sha256"]) for f in m["inputs"]] == [("l.nc", sha(d + "/l.
 prod = [f for f in m["outputs"] if f["path"].startswith("out.products/")]
 assert all(f["path"].count("/") == 1 and f["sha256"] == sha(d + "/" + f["path"]) for f in prod), prod
 rest = [f for f in m["outputs"] if f not in prod]
-assert [f["path"] for f in rest] == ["out.nc"] and rest[0]["sha256"] == sha(d + "/out.nc"), m["outputs"]
+assert [f["path"] for f in rest] == ["out.nc", "out.model.nc"], m["outputs"]   # the output and its model file
+assert all(f["sha256"] == sha(d + "/" + f["path"]) for f in rest) and rest[1]["role"] == "model", rest
 i = json.load(open(d + "/l.manifest.json"))
 assert {f["path"] for f in i["inputs"]} == {"sensors.csv", "measurements.csv"}, i["inputs"]
 assert "/" not in i["command_line"], i["command_line"]

@@ -24,6 +24,7 @@ fc_args=(forecast --input "$D/fc.csv" --season 7 --horizon 5 --chunk 3)
 run_np 3 env "$D/env.ini" >"$D/env0.log" 2>&1 || { cat "$D/env0.log"; fail "reference env run"; }
 run_np 3 "${fc_args[@]}" --output "$D/fc.nc" >"$D/fc0.log" 2>&1 || { cat "$D/fc0.log"; fail "reference forecast run"; }
 h_env=$(sha256sum <"$D/env.nc"); h_fc=$(sha256sum <"$D/fc.nc"); h_fm=$(sha256sum <"$D/fc.model.nc")
+h_em=$(sha256sum <"$D/env.model.nc")
 m_env=$(sha256sum <"$D/env.manifest.json"); m_fc=$(sha256sum <"$D/fc.manifest.json")
 # the products directories (issue 12) of the previous runs: names and contents
 prod_sum() { if [[ -d $D/$1.products ]]; then (cd "$D/$1.products" && sha256sum -- *) | sha256sum; else echo none; fi; }
@@ -43,6 +44,7 @@ check() {  # check NAME OUTPUT_BASE HASH MANIFEST_HASH PHASE RANK CMD...
   [[ $(sha256sum <"$D/$base.nc") == "$h" ]] || fail "$name $ph:$r: the previous output was changed"
   [[ $(sha256sum <"$D/$base.manifest.json") == "$mh" ]] || fail "$name $ph:$r: the previous manifest was changed"
   [[ $base != fc || $(sha256sum <"$D/fc.model.nc") == "$h_fm" ]] || fail "$name $ph:$r: the previous model file was changed"
+  [[ $base != env || $(sha256sum <"$D/env.model.nc") == "$h_em" ]] || fail "$name $ph:$r: the previous env model file was changed"
   local ps=p_$base; [[ $(prod_sum "$base") == "${!ps}" ]] || fail "$name $ph:$r: the previous products were changed"
   local left
   left=$(find "$D" -maxdepth 1 -name "$base.*tmp*" | head -3)
@@ -57,7 +59,9 @@ for ph in "${phases[@]}"; do
 done
 # the forecast's model file (an extra output) failing on one rank: nothing committed
 check forecast fc "$h_fc" "$m_fc" model 1 "${fc_args[@]}" --output "$D/fc.nc"
-echo "ok: $n runs with one failing rank (${#phases[@]} phases x env, forecast at 3 ranks, and the forecast's model file): all ranks ended with the error, nothing left behind, previous outputs intact"
+# the env model file likewise
+check env env "$h_env" "$m_env" model 2 env "$D/env.ini"
+echo "ok: $n runs with one failing rank (${#phases[@]} phases x env, forecast at 3 ranks, and the model files of both): all ranks ended with the error, nothing left behind, previous outputs intact"
 # every rank failing at once is the same
 check env env "$h_env" "$m_env" compute '*' env "$D/env.ini"
 echo "ok: a fault on every rank at once ends cleanly too"
