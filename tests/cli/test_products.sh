@@ -130,7 +130,7 @@ run_np 1 quicklook "$D/fc.nc" >/dev/null 2>&1 || fail "regia quicklook beside th
 ! ls "$D" | grep -q '\.tmp' || fail "regia quicklook left temporary files"
 echo "ok: regia quicklook beside the output"
 # an output changed since the run: quicklook says so (the manifest's SHA-256 no longer matches)
-mkdir -p "$D/chg" && cp "$D/fc.nc" "$D/fc.manifest.json" "$D/fc_forecast.csv" "$D/chg/"
+mkdir -p "$D/chg" && cp "$D/fc.nc" "$D/fc.model.nc" "$D/fc.manifest.json" "$D/fc_forecast.csv" "$D/chg/"
 ncatted -h -a comment,global,o,c,"changed after the run" "$D/chg/fc.nc"
 run_np 1 quicklook "$D/chg/fc.nc" >"$D/chg.log" 2>&1 || { cat "$D/chg.log"; fail "quicklook of a changed output"; }
 grep -q "differs from the file .*fc.manifest.json lists" "$D/chg.log" || fail "no warning for a changed output: $(cat "$D/chg.log")"
