@@ -22,9 +22,13 @@ run_np 1 gen env --stations 6 --years 2 --seed 17 --end-date 2024-05-31 --output
 data() { ncdump "$1" | sed -n '/^data:/,$p'; }
 state() { scontrol -o show job "$1" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | head -1 | cut -d= -f2; }
 wait_done() {  # wait_done ID...: until every job (and array task) has left the queue
-  local t
+  # one squeue per job: squeue -j A,B prints nothing at all once slurmctld has purged A
+  # (MinJobAge), which would end the wait while B (a requeued job) is still pending
+  local t j busy
   for t in $(seq 1 900); do
-    [[ -z $(squeue -h -j "$(IFS=,; echo "$*")" 2>/dev/null) ]] && return 0
+    busy=0
+    for j in "$@"; do [[ -n $(squeue -h -j "$j" 2>/dev/null) ]] && busy=1; done
+    ((busy)) || return 0
     sleep 0.2
   done
   squeue; fail "jobs $* still queued after 180 s"
@@ -91,7 +95,9 @@ for _ in $(seq 1 300); do
   grep -qs 'checkpoint saved; requeueing' "$D"/slurm-logs/chain-env_"$ana".log && break; sleep 0.2
 done
 for _ in $(seq 1 50); do
-  [[ $(state "$ana") == PENDING ]] && { scontrol update JobId="$ana" StartTime=now 2>/dev/null; break; }
+  # not at once: slurmd refuses a start in the same second as the requeue's revoked
+  # credential ("Killing non-startable batch job: Job credential revoked")
+  [[ $(state "$ana") == PENDING ]] && { scontrol update JobId="$ana" StartTime=now+3 2>/dev/null; break; }
   sleep 0.2
 done
 wait_done "$ing" "$ana"
