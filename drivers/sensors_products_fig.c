@@ -9,6 +9,7 @@
 
 #include "regia/plot.h"
 #include "regia/timeutil.h"
+#include "generic_products.h"
 #include "sensors_products_impl.h"
 
 enum { SP_MAX_LINES = 8, SP_MAX_ROWS = 30 };
@@ -19,18 +20,10 @@ static const regia_color_t series_c[SP_MAX_LINES] = {REGIA_C_BLUE,   REGIA_C_ORA
                                                       REGIA_C_BLACK,  REGIA_C_GREY};
 static const regia_color_t level_c[3] = {REGIA_C_GREEN, REGIA_C_YELLOW, REGIA_C_VERMILION};
 
-/* Save fig as p->dir/STEM.{png,svg} and register both files; frees fig. */
+/* Save fig as p->dir/STEM.{png,svg} and register both files (gp_fig_save); frees fig. */
 static regia_status_t save(regia_products_t *p, regia_fig_t *fig, const char *stem, const char *title)
 {
-    regia_status_t st = REGIA_OK;
-    char path[4200], file[256];
-    snprintf(path, sizeof path, "%s/%s", p->dir, stem);
-    REGIA_TRY(regia_fig_save(fig, path));
-    snprintf(file, sizeof file, "%s.png", stem);
-    REGIA_TRY(p->add(p, file, "quicklook", title));
-    snprintf(file, sizeof file, "%s.svg", stem);
-    REGIA_TRY(p->add(p, file, "quicklook-svg", title));
-err:
+    regia_status_t st = gp_fig_save(p, fig, stem, title);
     regia_fig_free(fig);
     return st;
 }
