@@ -20,7 +20,7 @@ static void sn_release(regia_run_t *run, void *self)
     void *p[] = {s->all_rec, s->all_mode, s->all_shape, s->track, s->mode_number, s->novelty, s->chart_stat,
                  s->threshold, s->n_features, s->n_tracks_all, s->n_ev, s->summary_track, s->why, s->track_f,
                  s->alert_days, s->model_used, s->d_rms, s->d_peak, s->d_temp, s->d_nov, s->d_chart, s->d_freq, s->d_damp,
-                 s->d_nrec, s->d_nleft, s->d_flags, s->d_alert, s->d_reason, s->gev, s->gev_n, s->gev_status,
+                 s->d_nrec, s->d_nleft, s->d_flags, s->d_alert, s->d_reason, s->d_code, s->gev, s->gev_n, s->gev_status,
                  s->rl, s->rl_lo, s->rl_hi};
     for (size_t i = 0; i < sizeof p / sizeof *p; i++) free(p[i]);
     sn_index_release(s);

@@ -38,6 +38,8 @@
 enum {
     SN_NAME = 96,            /* structure, sensor and channel names in the outputs (with NUL) */
     SN_REASON = REGIA_ALERT_REASON_LEN, /* alert reason strings                               */
+    SN_ALERT_C_STIFFENING = 1 << 6, /* alert condition: red demoted, frequencies above the model */
+    SN_ALERT_C_NOT_SCORED = 1 << 7, /* alert condition: no novelty model for the structure     */
     SN_MAX_PERIODS = 8,      /* return periods                                              */
     SN_MAX_CH = 96,          /* acceleration channels of one structure                      */
 };
@@ -153,6 +155,9 @@ typedef struct sn {
     int32_t *d_nrec, *d_nleft, *d_flags;                  /* n_struct x n_day                 */
     signed char *d_alert;                                 /* n_struct x n_day                 */
     char *d_reason;                                       /* n_struct x n_day x SN_REASON     */
+    int32_t *d_code;          /* n_struct x n_day: regia_alert_code_t bits of the day's alert,
+                                 | SN_ALERT_C_STIFFENING | SN_ALERT_C_NOT_SCORED (summary's
+                                 alert_condition)                                          */
     /* GEV of the block maxima of the daily peaks, per structure */
     double *gev;              /* n_struct x 6: mu, sigma, xi and their standard errors       */
     int32_t *gev_n, *gev_status;

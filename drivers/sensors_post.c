@@ -238,6 +238,7 @@ static regia_status_t post_structure(sn_t *s, int i, double *buf, uint8_t *ubuf,
                 char why[REGIA_ALERT_REASON_LEN - 64];
                 snprintf(why, sizeof why, "%s", ad[d].reason + (strncmp(ad[d].reason, "red: ", 5) ? 0 : 5));
                 ad[d].level = REGIA_ALERT_YELLOW;
+                ad[d].code |= SN_ALERT_C_STIFFENING;
                 snprintf(ad[d].reason, sizeof ad[d].reason, "yellow, frequencies above the model (stiffening, not "
                          "damage): %s", why);
             }
@@ -252,9 +253,11 @@ static regia_status_t post_structure(sn_t *s, int i, double *buf, uint8_t *ubuf,
         if (nm_ok) {
             s->d_alert[o] = (signed char)ad[d].level;
             snprintf(s->d_reason + o * SN_REASON, SN_REASON, "%s", ad[d].reason);
+            s->d_code[o] = (int32_t)ad[d].code;
         } else {
             s->d_alert[o] = -1;
             snprintf(s->d_reason + o * SN_REASON, SN_REASON, "not scored: %s", s->why[i]);
+            s->d_code[o] = SN_ALERT_C_NOT_SCORED;
         }
     }
     {
@@ -386,6 +389,7 @@ regia_status_t sn_post(regia_run_t *run, void *self)
     ALLOC(s->d_flags, S * D);
     ALLOC(s->d_alert, S * D);
     ALLOC(s->d_reason, S * D * SN_REASON);
+    ALLOC(s->d_code, S * D);
     ALLOC(s->gev, S * 6);
     ALLOC(s->gev_n, S);
     ALLOC(s->gev_status, S);
@@ -397,7 +401,7 @@ regia_status_t sn_post(regia_run_t *run, void *self)
         !s->novelty || !s->chart_stat || !s->threshold || !s->n_features || !s->n_tracks_all || !s->n_ev ||
         !s->summary_track || !s->why || !s->track_f || !s->alert_days || !s->model_used || !s->d_rms || !s->d_peak || !s->d_temp ||
         !s->d_nov || !s->d_chart || !s->d_freq || !s->d_damp || !s->d_nrec || !s->d_nleft || !s->d_flags ||
-        !s->d_alert || !s->d_reason || !s->gev || !s->gev_n || !s->gev_status || !s->rl || !s->rl_lo || !s->rl_hi)
+        !s->d_alert || !s->d_reason || !s->d_code || !s->gev || !s->gev_n || !s->gev_status || !s->rl || !s->rl_lo || !s->rl_hi)
         st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the analysis of %lld records", (long long)N);
     if ((st = regia_run_agree(run, st))) goto err;
     memcpy(s->all_rec + s->r0, s->rec, sizeof *s->rec * (size_t)s->nr);
