@@ -277,6 +277,19 @@ regia_status_t regia_run_allgather_items(regia_run_t *run, void *all, size_t ite
 /* Agree on the status of a collective NetCDF call of the write phase (a rank whose call
  * failed arms the watchdog first, see regia_watchdog_arm). */
 regia_status_t regia_run_agree_io(regia_run_t *run, regia_status_t st);
+/* A part of an extra NetCDF output for regia_run_write_extra_nc: define (ncid in define
+ * mode: dimensions, variables, attributes) or rows (data mode: this rank's rows, with
+ * regia_run_put_rows).  Collective; self is the domain's state. */
+typedef regia_status_t (*regia_extra_nc_fn)(regia_run_t *run, void *self, int ncid);
+/* Collective (from a domain's write_extra): write extra output i (run->extra[i]) as a
+ * NetCDF-4 file at tmp_path, opened for parallel access on the run's ranks: create,
+ * define(run, self, ncid), nc_enddef, rows(run, self, ncid), close; each step's status is
+ * agreed (regia_run_agree_io) before the next collective call, so every rank stops at the
+ * same step.  REGIA_FAULT=ROLE:R (ROLE = run->extra[i].role) fails rank R before the
+ * create (tests).  A failed close is this rank's status only (the skeleton agrees on
+ * write_extra's result and removes tmp_path).  The file is closed on return. */
+regia_status_t regia_run_write_extra_nc(regia_run_t *run, int i, const char *tmp_path, regia_extra_nc_fn define,
+                                        regia_extra_nc_fn rows, void *self);
 /* Where a key's value came from, for messages: "--levels" (options) or
  * "job.ini:12: key 'levels'" (job file). */
 void regia_run_where(const regia_run_t *run, const char *section, const char *key, char *buf, size_t cap);
