@@ -407,9 +407,11 @@ static void free_read_buffers(env_t *e)
 }
 
 /* Read [s0, s0+ns) x [i0, i0+n) of a float variable (and its _qc byte variable) into
- * buf (ns x want values starting at index want0), NaN where outside the file's range. */
-static regia_status_t read_block(regia_run_t *run, env_t *e, const char *name, int64_t axis_len, int64_t want0,
-                                 int64_t want, float *buf, signed char *qc)
+ * buf (ns x want values starting at index want0), NaN where outside the file's range.
+ * time_first: the variable is (time|day, station) (env_input_poll_t), else the older
+ * (station, time|day). */
+static regia_status_t read_block(regia_run_t *run, env_t *e, const char *name, int time_first, int64_t axis_len,
+                                 int64_t want0, int64_t want, float *buf, signed char *qc)
 {
     regia_status_t st = REGIA_OK;
     int vid, qid;
@@ -424,6 +426,11 @@ static regia_status_t read_block(regia_run_t *run, env_t *e, const char *name, i
     REGIA_NC(nc_var_par_access(e->ncid, vid, NC_COLLECTIVE));
     size_t start[2] = {(size_t)e->s0, (size_t)lo}, count[2] = {(size_t)e->ns, (size_t)n};
     if (e->ns == 0 || n == 0) { start[0] = start[1] = 0; count[0] = count[1] = 0; }
+    if (time_first) {
+        size_t t0 = start[0], t1 = count[0];
+        start[0] = start[1]; count[0] = count[1];
+        start[1] = t0; count[1] = t1;
+    }
     st = nc_get_vara_float(e->ncid, vid, start, count, tmp) == NC_NOERR
              ? REGIA_OK : REGIA_FAIL(REGIA_ERR_NETCDF, "%s: reading variable '%s'", e->input, name);
     if ((st = regia_run_agree(run, st))) goto err;
@@ -437,8 +444,9 @@ static regia_status_t read_block(regia_run_t *run, env_t *e, const char *name, i
         for (int64_t i = 0; i < want; i++) {
             int64_t k = want0 + i - lo;
             int inside = want0 + i >= lo && want0 + i < hi;
-            buf[s * want + i] = inside ? tmp[s * n + k] : NAN;
-            qc[s * want + i] = inside ? (has_qc ? qtmp[s * n + k] : 0) : -1;
+            int64_t at = time_first ? k * e->ns + s : s * n + k;
+            buf[s * want + i] = inside ? tmp[at] : NAN;
+            qc[s * want + i] = inside ? (has_qc ? qtmp[at] : 0) : -1;
         }
 err:
     return st;
@@ -462,7 +470,8 @@ static regia_status_t env_read(regia_run_t *run, void *self)
         int hourly = 0;
         int64_t want0 = 0, want = 0, hour0 = 0;
         REGIA_TRY(window(e, p, &hourly, &want0, &want, &hour0));
-        REGIA_TRY(read_block(run, e, name, hourly ? e->n_time : e->n_day, want0, want, buf, qc));
+        REGIA_TRY(read_block(run, e, name, e->info.poll[e->pidx[p]].time_first, hourly ? e->n_time : e->n_day,
+                             want0, want, buf, qc));
         for (int64_t s = 0; s < ns; s++) {
             if (hourly) {
                 env_daily_from_hourly(buf + s * want, qc + s * want, hour0, want, e->read0, (int)nr, e->rule[p]->stat,
@@ -1236,8 +1245,9 @@ err:
 /* Collective, define mode: the model file's station coordinates, the ETS internals of
  * each pollutant (the names, dimensions and attributes they had in the output) and its
  * global attributes (the output's ACDD and provenance, then what differs). */
-static regia_status_t env_model_define(regia_run_t *run, env_t *e, int ncid)
+static regia_status_t env_model_define(regia_run_t *run, void *self, int ncid)
 {
+    env_t *e = self;
     regia_status_t st = REGIA_OK;
     char name[96], text[256];
     int d_st, d_name, d_mod;
@@ -1307,8 +1317,9 @@ err:
 }
 
 /* Collective, data mode: every rank its stations' rows. */
-static regia_status_t env_model_rows(regia_run_t *run, env_t *e, int ncid)
+static regia_status_t env_model_rows(regia_run_t *run, void *self, int ncid)
 {
+    env_t *e = self;
     regia_status_t st = REGIA_OK;
     const int64_t ns = e->ns;
     const int np = e->np;
@@ -1351,32 +1362,7 @@ err:
  * model_file names it, its forecast_file names the output. */
 static regia_status_t env_model_write(regia_run_t *run, void *self, int i, const char *tmp_path)
 {
-    env_t *e = self;
-    regia_status_t st = regia_run_fault(run, "model"); /* REGIA_FAULT=model:R (tests) */
-    int ncid = -1;
-    (void)i;
-    if (!st) {
-        int rc = nc_create_par(tmp_path, NC_NETCDF4 | NC_CLOBBER, run->ctx->comm, MPI_INFO_NULL, &ncid);
-        if (rc != NC_NOERR) {
-            ncid = -1;
-            st = REGIA_FAIL(REGIA_ERR_IO, "%s: cannot create the model file: %s", tmp_path, nc_strerror(rc));
-        }
-    }
-    if ((st = regia_run_agree_io(run, st))) goto out;
-    if ((st = regia_run_agree_io(run, env_model_define(run, e, ncid)))) goto out;
-    {
-        int rc = nc_enddef(ncid);
-        st = rc == NC_NOERR ? REGIA_OK : REGIA_FAIL(REGIA_ERR_IO, "%s: end of define mode: %s", tmp_path, nc_strerror(rc));
-    }
-    if ((st = regia_run_agree_io(run, st))) goto out;
-    st = regia_run_agree_io(run, env_model_rows(run, e, ncid));
-out:
-    if (ncid >= 0) {
-        int rc = nc_close(ncid);
-        if (rc != NC_NOERR && !st)
-            st = REGIA_FAIL(REGIA_ERR_IO, "%s: closing the model file: %s", tmp_path, nc_strerror(rc));
-    }
-    return st;
+    return regia_run_write_extra_nc(run, i, tmp_path, env_model_define, env_model_rows, self);
 }
 
 #undef ATT

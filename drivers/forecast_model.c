@@ -22,8 +22,9 @@
 enum { V_ALPHA, V_BETA, V_GAMMA, V_PHI, V_SIGMA2, V_LOGLIK, V_AICC, N_PAR };
 
 /* Collective, define mode: dimensions, variables and global attributes of the model file. */
-static regia_status_t model_define(regia_run_t *run, fc_t *f, int ncid)
+static regia_status_t model_define(regia_run_t *run, void *self, int ncid)
 {
+    fc_t *f = self;
     regia_status_t st = REGIA_OK;
     int d_s, d_str, d_mod, d_l = -1, v;
     REGIA_NC(nc_def_dim(ncid, "series", (size_t)f->n_series, &d_s));
@@ -82,8 +83,9 @@ err:
 }
 
 /* Collective, data mode: the shard's rows (rank 0 the interval levels). */
-static regia_status_t model_rows(regia_run_t *run, fc_t *f, int ncid)
+static regia_status_t model_rows(regia_run_t *run, void *self, int ncid)
 {
+    fc_t *f = self;
     regia_status_t st = REGIA_OK;
     const int64_t ns = f->ns;
     const size_t w = (size_t)(f->idlen > FC_MODEL_LEN ? f->idlen : FC_MODEL_LEN);
@@ -118,28 +120,5 @@ err:
 
 regia_status_t fc_model_write(regia_run_t *run, fc_t *f, const char *tmp_path)
 {
-    regia_status_t st = regia_run_fault(run, "model"); /* REGIA_FAULT=model:R (tests) */
-    int ncid = -1;
-    if (!st) {
-        int rc = nc_create_par(tmp_path, NC_NETCDF4 | NC_CLOBBER, run->ctx->comm, MPI_INFO_NULL, &ncid);
-        if (rc != NC_NOERR) {
-            ncid = -1;
-            st = REGIA_FAIL(REGIA_ERR_IO, "%s: cannot create the model file: %s", tmp_path, nc_strerror(rc));
-        }
-    }
-    if ((st = regia_run_agree_io(run, st))) goto out;
-    if ((st = regia_run_agree_io(run, model_define(run, f, ncid)))) goto out;
-    {
-        int rc = nc_enddef(ncid);
-        st = rc == NC_NOERR ? REGIA_OK : REGIA_FAIL(REGIA_ERR_IO, "%s: end of define mode: %s", tmp_path, nc_strerror(rc));
-    }
-    if ((st = regia_run_agree_io(run, st))) goto out;
-    st = regia_run_agree_io(run, model_rows(run, f, ncid));
-out:
-    if (ncid >= 0) {
-        int rc = nc_close(ncid);
-        if (rc != NC_NOERR && !st)
-            st = REGIA_FAIL(REGIA_ERR_IO, "%s: closing the model file: %s", tmp_path, nc_strerror(rc));
-    }
-    return st;
+    return regia_run_write_extra_nc(run, f->x_model, tmp_path, model_define, model_rows, f);
 }
