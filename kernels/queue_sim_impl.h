@@ -16,8 +16,8 @@
  * every counted wait is complete (none is censored).
  *
  * Structure (docs/queue.md, "Tests and benchmark", says what each part saved): waiting
- * customers in one FIFO ring per class; departures in a tournament tree up to 16 servers
- * (a heap above); an event loop that starts an arriving customer at once when a server is
+ * customers in one FIFO ring per class; departures in a sorted array in registers up to
+ * 16 servers (a heap above); an event loop that starts an arriving customer at once when a server is
  * free and, while every server is busy, only queues the arrivals before the next
  * departure or shift change; arrivals drawn ahead in blocks on the host.
  */
@@ -30,6 +30,12 @@
 #include "draws_impl.h"
 #include "regia/queue.h"
 
+#if defined(__CUDACC__)
+#define REGIA_QUEUE_INLINE __forceinline__
+#else
+#define REGIA_QUEUE_INLINE inline __attribute__((always_inline))
+#endif
+
 /* A waiting customer: arrival time and service time. */
 typedef struct {
     double t, s;
@@ -37,11 +43,11 @@ typedef struct {
 
 /* Workspace of one replication: the waiting customers, one FIFO ring of `cap` entries per
  * class (class k at cust + k * cap; cap a power of two), and for more than
- * REGIA_QUEUE_TREE_MAX servers the heap of departure times (max servers on duty). */
+ * REGIA_QUEUE_SORT_MAX servers the heap of departure times (max servers on duty). */
 typedef struct {
     regia_queue_cust_t *cust;      /* n_classes * cap                                      */
     int64_t cap;                   /* a power of two, at most 2^31                         */
-    double *heap;                  /* max servers on duty (unused up to TREE_MAX servers)  */
+    double *heap;                  /* max servers on duty (unused up to SORT_MAX servers)  */
 } regia_queue_ws_t;
 
 #ifdef __cplusplus
@@ -122,62 +128,96 @@ REGIA_HD static inline void regia_queue_heap_pop(double *h, int n)
     if (n > 1) regia_queue_heap_replace(h, n - 1, h[n - 1]);
 }
 
-/* For up to REGIA_QUEUE_TREE_MAX servers the departure times sit in a tournament tree
- * over 2^D leaves (one per server, +inf when it is idle; D the smallest depth that has a
- * leaf for every server ever on duty): node p holds the earliest time below it and the
- * leaf it comes from, the root (node 1) the next departure.  Setting one leaf walks up its
- * D ancestors, each a comparison with a sibling whose address is known in advance, so
- * the chain of dependent steps is D long instead of a scan over every busy server, and
- * no comparison is a branch.  Above that many servers a binary heap.  Any structure
- * yields the same earliest time (ties are the same time, and servers are
- * interchangeable), so the choice never changes a result. */
-enum { REGIA_QUEUE_TREE_DEPTH_MAX = 4, REGIA_QUEUE_TREE_MAX = 1 << REGIA_QUEUE_TREE_DEPTH_MAX };
+/* For up to REGIA_QUEUE_SORT_MAX servers the departure times sit in an ascending array of
+ * N slots (N >= the most servers ever on duty, a constant of each copy of the event loop),
+ * +inf for an idle server: slot 0 is the next departure.  Both updates are a fixed
+ * sequence of minima and maxima over every slot, without a branch (see the two functions
+ * below): the chain of dependent steps from one departure time to the next is one
+ * addition, a maximum and a minimum, whatever N.  On the host the slots are pairs in SSE2
+ * registers (the array never goes to memory, so no load waits on a store), on the device
+ * plain doubles.  Above that many servers a binary heap.  Any structure yields the same
+ * earliest time (ties are the same time, and servers are interchangeable), so the choice
+ * never changes a result. */
+enum { REGIA_QUEUE_SORT_MAX = 16 };
 
+/* (REGIA_QUEUE_SORT_PORTABLE: the device's plain doubles on the host too, for a test.) */
+#if defined(__SSE2__) && !defined(__CUDACC__) && !defined(REGIA_QUEUE_SORT_PORTABLE)
+#include <emmintrin.h>
+#define REGIA_QUEUE_SORT_SSE2 1
 typedef struct {
-    double v[2 * REGIA_QUEUE_TREE_MAX]; /* node p: the earliest time below it (leaves at 2^D + i) */
-    int id[2 * REGIA_QUEUE_TREE_MAX];   /* node p: the leaf (server) it comes from                */
-    int idle[REGIA_QUEUE_TREE_MAX];     /* a stack of the idle leaves                             */
-    int n_idle;
-} regia_queue_tree_t;
+    __m128d p[REGIA_QUEUE_SORT_MAX / 2]; /* slots 2j, 2j + 1 in pair j (N / 2 pairs used) */
+} regia_queue_sorted_t;
+#else
+typedef struct {
+    double a[REGIA_QUEUE_SORT_MAX + 1]; /* slots 0 .. N - 1, and a[N] = +inf */
+} regia_queue_sorted_t;
+#endif
 
-/* The depth of the tree for `servers` servers, or -1 for the heap. */
-REGIA_HD static inline int regia_queue_tree_depth(int32_t servers)
+/* The slots of the array for `servers` servers (an even number up to SORT_MAX), or 0 for
+ * the heap. */
+REGIA_HD static inline int regia_queue_sort_slots(int32_t servers)
 {
-    for (int d = 0; d <= REGIA_QUEUE_TREE_DEPTH_MAX; d++)
-        if (servers <= (1 << d)) return d;
-    return -1;
+    return servers <= 2 ? 2 : servers <= 4 ? 4 : servers <= 8 ? 8 : servers <= 12 ? 12 : servers <= 16 ? 16 : 0;
 }
 
-REGIA_HD static inline void regia_queue_tree_init(regia_queue_tree_t *q, int D)
+REGIA_HD static REGIA_QUEUE_INLINE void regia_queue_sorted_init(regia_queue_sorted_t *q, const int N)
 {
-    const int L = 1 << D;
-    for (int i = 0; i < L; i++) {
-        q->v[L + i] = HUGE_VAL;
-        q->id[L + i] = i;
-        q->idle[i] = L - 1 - i;
-    }
-    for (int p = L - 1; p >= 1; p--) {
-        q->v[p] = HUGE_VAL;
-        q->id[p] = q->id[2 * p];
-    }
-    q->n_idle = L;
+#if defined(REGIA_QUEUE_SORT_SSE2)
+    for (int j = 0; j < N / 2; j++) q->p[j] = _mm_set1_pd(HUGE_VAL);
+#else
+    for (int j = 0; j <= N; j++) q->a[j] = HUGE_VAL;
+#endif
 }
 
-/* Leaf `leaf` of a tree of depth D takes the time v; its ancestors are brought up to date. */
-REGIA_HD static inline void regia_queue_tree_set(regia_queue_tree_t *q, const int D, int leaf, double v)
+/* The next departure time (slot 0; +inf when every server is idle). */
+REGIA_HD static REGIA_QUEUE_INLINE double regia_queue_sorted_first(const regia_queue_sorted_t *q)
 {
-    int p = (1 << D) + leaf, id = leaf;
-    q->v[p] = v;
-    for (int l = 0; l < D; l++) {
-        const double sv = q->v[p ^ 1];
-        const int sid = q->id[p ^ 1];
-        const int lt = sv < v;
-        v = lt ? sv : v;
-        id = lt ? sid : id;
-        p >>= 1;
-        q->v[p] = v;
-        q->id[p] = id;
+#if defined(REGIA_QUEUE_SORT_SSE2)
+    return _mm_cvtsd_f64(q->p[0]);
+#else
+    return q->a[0];
+#endif
+}
+
+/* The server of slot 0 goes on to depart at v >= slot 0's time (+inf: it goes idle): slot 0
+ * leaves and v goes in its place.  With L = slots 1 .. N (slot N = +inf) the new slot j
+ * is min(max(L[j - 1], v), L[j]) (L[-1] = -inf): L[j] below v, v at the first slot whose L
+ * is at or above it, L[j - 1] after it; and max(slot 0, v) = v, so new slot j =
+ * min(max(slot j, v), slot j + 1) for every j. */
+REGIA_HD static REGIA_QUEUE_INLINE void regia_queue_sorted_next(regia_queue_sorted_t *q, const int N, double v)
+{
+#if defined(REGIA_QUEUE_SORT_SSE2)
+    const __m128d vv = _mm_set1_pd(v), inf = _mm_set1_pd(HUGE_VAL);
+    for (int j = 0; j < N / 2; j++) {
+        const __m128d up = _mm_shuffle_pd(q->p[j], j + 1 < N / 2 ? q->p[j + 1] : inf, 1); /* slots 2j+1, 2j+2 */
+        q->p[j] = _mm_min_pd(_mm_max_pd(q->p[j], vv), up);
     }
+#else
+    for (int j = 0; j < N; j++) {
+        const double m = q->a[j] > v ? q->a[j] : v;
+        q->a[j] = m < q->a[j + 1] ? m : q->a[j + 1];
+    }
+#endif
+}
+
+/* An idle server (slot N - 1 is +inf) starts, to depart at v: v goes in among the slots,
+ * the last +inf leaves.  New slot j = max(slot j - 1, min(slot j, v)) (slot -1 = -inf):
+ * slot j below v, v at the first slot above it, slot j - 1 after it. */
+REGIA_HD static REGIA_QUEUE_INLINE void regia_queue_sorted_insert(regia_queue_sorted_t *q, const int N, double v)
+{
+#if defined(REGIA_QUEUE_SORT_SSE2)
+    const __m128d vv = _mm_set1_pd(v);
+    for (int j = N / 2 - 1; j >= 0; j--) {
+        const __m128d down = _mm_shuffle_pd(j > 0 ? q->p[j - 1] : _mm_set1_pd(-HUGE_VAL), q->p[j], 1); /* slots 2j-1, 2j */
+        q->p[j] = _mm_max_pd(down, _mm_min_pd(q->p[j], vv));
+    }
+#else
+    for (int j = N - 1; j > 0; j--) {
+        const double m = q->a[j] < v ? q->a[j] : v;
+        q->a[j] = q->a[j - 1] > m ? q->a[j - 1] : m;
+    }
+    q->a[0] = q->a[0] < v ? q->a[0] : v;
+#endif
 }
 
 /* Arrivals drawn ahead in blocks: a replication's draws depend on the arrival process
@@ -266,11 +306,6 @@ REGIA_HD static inline void regia_queue_count_unserved(const regia_queue_batch_t
     }
 }
 
-#if defined(__CUDACC__)
-#define REGIA_QUEUE_INLINE __forceinline__
-#else
-#define REGIA_QUEUE_INLINE inline __attribute__((always_inline))
-#endif
 
 /* The next customer to serve (someone waits): the head of the first non-empty class, or
  * under FCFS the earliest head (the first class among equal times); *k is its class.
@@ -294,14 +329,14 @@ REGIA_HD static REGIA_QUEUE_INLINE regia_queue_cust_t regia_queue_pop(regia_queu
     return x;
 }
 
-/* The body of regia_queue_rep for departures in a tree of depth D (0..TREE_DEPTH_MAX) or
- * a heap (D = -1); D is a constant at every call, so each depth gets its own loop.
+/* The body of regia_queue_rep for departures in a sorted array of N slots (2 .. SORT_MAX)
+ * or a heap (N = 0); N is a constant at every call, so each size gets its own loop.
  *
  * Every event keeps this invariant: a server on duty is idle only when no one waits.  So
  * an arrival that finds a free server starts at once (a wait of 0, never queued), and a
  * departure starts at most one customer, on the server just freed. */
 REGIA_HD static REGIA_QUEUE_INLINE int regia_queue_rep_d(const regia_queue_batch_t *in, int r, regia_queue_ws_t ws,
-                                                         const regia_queue_out_t *out, const int D)
+                                                         const regia_queue_out_t *out, const int N)
 {
     const int K = in->n_classes, nt = in->n_t, nb = in->n_bins;
     const double INF = HUGE_VAL;
@@ -360,8 +395,8 @@ REGIA_HD static REGIA_QUEUE_INLINE int regia_queue_rep_d(const regia_queue_batch
     double t_close = t_hor;
     int open = 1;
     if (next_arr == INF && t_hor == INF) { open = 0; t_close = INF; }
-    regia_queue_tree_t tree;
-    if (D >= 0) regia_queue_tree_init(&tree, D);
+    regia_queue_sorted_t dep;
+    if (N > 0) regia_queue_sorted_init(&dep, N);
 
 /* a counted customer of class k who arrived at ta starts service at t */
 #define REGIA_QUEUE_SERVE(k, ta, t)                                                           \
@@ -403,7 +438,7 @@ REGIA_HD static REGIA_QUEUE_INLINE int regia_queue_rep_d(const regia_queue_batch
 
     for (;;) {
         if (!open && waiting == 0) break; /* everyone served */
-        const double t_dep = D >= 0 ? tree.v[1] : busy > 0 ? ws.heap[0] : INF;
+        const double t_dep = N > 0 ? regia_queue_sorted_first(&dep) : busy > 0 ? ws.heap[0] : INF;
         const double t_ctl = t_shift <= t_close ? t_shift : t_close;
         if (busy >= on_duty) {
             /* no free server: the arrivals before the next departure and the next shift change
@@ -439,16 +474,11 @@ REGIA_HD static REGIA_QUEUE_INLINE int regia_queue_rep_d(const regia_queue_batch
                 const regia_queue_cust_t x = regia_queue_pop(ring, mask, K, fcfs, &nonempty, qh, qt, &k);
                 waiting--;
                 REGIA_QUEUE_SERVE(k, x.t, t);
-                if (D >= 0) regia_queue_tree_set(&tree, D, tree.id[1], t + x.s);
+                if (N > 0) regia_queue_sorted_next(&dep, N, t + x.s);
                 else regia_queue_heap_replace(ws.heap, busy, t + x.s);
             } else {
-                if (D >= 0) {
-                    const int leaf = tree.id[1];
-                    regia_queue_tree_set(&tree, D, leaf, INF);
-                    tree.idle[tree.n_idle++] = leaf;
-                } else {
-                    regia_queue_heap_pop(ws.heap, busy);
-                }
+                if (N > 0) regia_queue_sorted_next(&dep, N, INF);
+                else regia_queue_heap_pop(ws.heap, busy);
                 busy--;
             }
         } else if (t_ctl <= next_arr) {
@@ -463,7 +493,7 @@ REGIA_HD static REGIA_QUEUE_INLINE int regia_queue_rep_d(const regia_queue_batch
                     const regia_queue_cust_t x = regia_queue_pop(ring, mask, K, fcfs, &nonempty, qh, qt, &k);
                     waiting--;
                     REGIA_QUEUE_SERVE(k, x.t, t);
-                    if (D >= 0) regia_queue_tree_set(&tree, D, tree.idle[--tree.n_idle], t + x.s);
+                    if (N > 0) regia_queue_sorted_insert(&dep, N, t + x.s);
                     else regia_queue_heap_push(ws.heap, busy, t + x.s);
                     busy++;
                 }
@@ -481,7 +511,7 @@ REGIA_HD static REGIA_QUEUE_INLINE int regia_queue_rep_d(const regia_queue_batch
             double s;
             REGIA_QUEUE_TAKE_ARRIVAL(k, s);
             REGIA_QUEUE_SERVE(k, t, t);
-            if (D >= 0) regia_queue_tree_set(&tree, D, tree.idle[--tree.n_idle], t + s);
+            if (N > 0) regia_queue_sorted_insert(&dep, N, t + s);
             else regia_queue_heap_push(ws.heap, busy, t + s);
             busy++;
             if (REGIA_QUEUE_LAST_ARRIVAL()) {
@@ -501,17 +531,17 @@ REGIA_HD static REGIA_QUEUE_INLINE int regia_queue_rep_d(const regia_queue_batch
 /* Replication r of the batch (0 <= r < n_reps; its stream is rep0 + r): fills the sums of
  * its classes in `out` and returns REGIA_QUEUE_REP_OK, or REGIA_QUEUE_REP_OVERFLOW when
  * more than ws.cap customers of one class waited at once (the sums are then incomplete).
- * ws.heap is needed only above REGIA_QUEUE_TREE_MAX servers. */
+ * ws.heap is needed only above REGIA_QUEUE_SORT_MAX servers. */
 REGIA_HD static inline int regia_queue_rep(const regia_queue_batch_t *in, int r, regia_queue_ws_t ws,
                                            const regia_queue_out_t *out)
 {
-    switch (regia_queue_tree_depth(regia_queue_max_servers(in))) {
-    case 0: return regia_queue_rep_d(in, r, ws, out, 0);
-    case 1: return regia_queue_rep_d(in, r, ws, out, 1);
+    switch (regia_queue_sort_slots(regia_queue_max_servers(in))) {
     case 2: return regia_queue_rep_d(in, r, ws, out, 2);
-    case 3: return regia_queue_rep_d(in, r, ws, out, 3);
     case 4: return regia_queue_rep_d(in, r, ws, out, 4);
-    default: return regia_queue_rep_d(in, r, ws, out, -1);
+    case 8: return regia_queue_rep_d(in, r, ws, out, 8);
+    case 12: return regia_queue_rep_d(in, r, ws, out, 12);
+    case 16: return regia_queue_rep_d(in, r, ws, out, 16);
+    default: return regia_queue_rep_d(in, r, ws, out, 0);
     }
 }
 

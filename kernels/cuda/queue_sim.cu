@@ -3,7 +3,7 @@
  * One thread per replication runs regia_queue_rep() (kernels/queue_sim_impl.h), the
  * function the CPU backend runs, on the same Philox stream.  Each thread's rings of waiting
  * customers (one per class, a power of two each) and its heap of departures (used above
- * REGIA_QUEUE_TREE_MAX servers) live in device global memory, sized from the batch and the
+ * REGIA_QUEUE_SORT_MAX servers) live in device global memory, sized from the batch and the
  * free device memory: a replication that has more customers of one class waiting at once
  * than its ring holds is reported as an error (with the ring size), never cut short.  When
  * the workspace of every replication does not fit at once, the batch runs in sub-batches. */
