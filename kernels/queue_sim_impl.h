@@ -395,6 +395,9 @@ REGIA_HD static REGIA_QUEUE_INLINE int regia_queue_rep_d(const regia_queue_batch
     double t_close = t_hor;
     int open = 1;
     if (next_arr == INF && t_hor == INF) { open = 0; t_close = INF; }
+    /* a trace without a horizon ends with its last arrival: count it in `left` (trace
+     * times are finite, so that arrival is the one after which next_arr is INF) */
+    if (trace_end && (left < 0 || left > in->n_trace)) left = in->n_trace;
     regia_queue_sorted_t dep;
     if (N > 0) regia_queue_sorted_init(&dep, N);
 
@@ -434,35 +437,57 @@ REGIA_HD static REGIA_QUEUE_INLINE int regia_queue_rep_d(const regia_queue_batch
         }                                                                                  \
     } while (0)
 /* after an arrival: the n_customers-th, or (no horizon) a trace's last, ends the arrivals */
-#define REGIA_QUEUE_LAST_ARRIVAL() (--left == 0 || (trace_end && next_arr == INF))
+#define REGIA_QUEUE_LAST_ARRIVAL() (--left == 0)
 
     for (;;) {
         if (!open && waiting == 0) break; /* everyone served */
-        const double t_dep = N > 0 ? regia_queue_sorted_first(&dep) : busy > 0 ? ws.heap[0] : INF;
+        double t_dep = N > 0 ? regia_queue_sorted_first(&dep) : busy > 0 ? ws.heap[0] : INF;
         const double t_ctl = t_shift <= t_close ? t_shift : t_close;
         if (busy >= on_duty) {
             /* no free server: the arrivals before the next departure and the next shift change
-             * or horizon (which come first at one instant) only join their class's line */
-            const double t_stop = t_dep < t_ctl ? t_dep : t_ctl;
-            const int was_open = open;
-            while (next_arr < t_stop) {
-                const double t = next_arr;
-                int k;
-                double s;
-                REGIA_QUEUE_TAKE_ARRIVAL(k, s);
-                if (qt[k] - qh[k] == cap) return REGIA_QUEUE_REP_OVERFLOW;
-                regia_queue_cust_t *x = ring[k] + (qt[k]++ & mask);
-                x->t = t;
-                x->s = s;
-                nonempty |= 1u << k;
-                waiting++;
-                if (REGIA_QUEUE_LAST_ARRIVAL()) {
-                    open = 0;
-                    t_close = next_arr = INF;
-                    regia_queue_count_unserved(in, &ws, qh, qt, o_un);
+             * or horizon (which come first at one instant) only join their class's line; then,
+             * while someone waits, a departure before the shift change starts the next customer
+             * on the server just freed (busy, on_duty and t_ctl stay the same meanwhile: the
+             * loop of a busy day, without the other events' checks) */
+            const int was_open = open, more = busy <= on_duty;
+            int served = 0;
+            for (;;) {
+                const double t_stop = t_dep < t_ctl ? t_dep : t_ctl;
+                while (next_arr < t_stop) {
+                    const double t = next_arr;
+                    int k;
+                    double s;
+                    REGIA_QUEUE_TAKE_ARRIVAL(k, s);
+                    if (qt[k] - qh[k] == cap) return REGIA_QUEUE_REP_OVERFLOW;
+                    regia_queue_cust_t *x = ring[k] + (qt[k]++ & mask);
+                    x->t = t;
+                    x->s = s;
+                    nonempty |= 1u << k;
+                    waiting++;
+                    if (REGIA_QUEUE_LAST_ARRIVAL()) {
+                        open = 0;
+                        t_close = next_arr = INF;
+                        regia_queue_count_unserved(in, &ws, qh, qt, o_un);
+                    }
                 }
+                if (open != was_open || !(more & (t_dep <= t_ctl) & (t_dep < INF) & (waiting > 0))) break;
+                /* a departure (next_arr >= t_dep here), and the server goes on with the next customer */
+                int k;
+                const regia_queue_cust_t x = regia_queue_pop(ring, mask, K, fcfs, &nonempty, qh, qt, &k);
+                waiting--;
+                const double t = t_dep;
+                REGIA_QUEUE_SERVE(k, x.t, t);
+                if (N > 0) {
+                    regia_queue_sorted_next(&dep, N, t_dep + x.s);
+                    t_dep = regia_queue_sorted_first(&dep);
+                } else {
+                    regia_queue_heap_replace(ws.heap, busy, t_dep + x.s);
+                    t_dep = ws.heap[0];
+                }
+                served = 1;
             }
-            if (open != was_open) continue; /* the arrivals ended: t_ctl is stale */
+            /* the arrivals ended (t_ctl is stale), or the state changed: look again */
+            if (open != was_open || served) continue;
         }
         if (t_dep <= t_ctl && t_dep <= next_arr) {
             /* a departure (first at any instant) */
