@@ -9,6 +9,7 @@
 #define REGIA_KERNELS_H
 
 #include "regia/ets.h"
+#include "regia/novelty.h"
 #include "regia/queue.h"
 #include "regia/risk.h"
 #include "regia/status.h"
@@ -63,6 +64,8 @@ typedef struct {
     regia_status_t (*slot_sim)(regia_backend_t *be, const regia_slot_batch_t *in, regia_slot_out_t *out);
     /* Welch PSD / cross-spectral matrices of batches of records (regia/welch.h). */
     regia_status_t (*welch)(regia_backend_t *be, const regia_welch_batch_t *in, regia_welch_out_t *out);
+    /* The linear algebra of an environmental-compensation fit (regia/novelty.h). */
+    regia_status_t (*novelty_la)(regia_backend_t *be, const regia_nla_in_t *in, regia_nla_out_t *out);
 } regia_backend_ops_t;
 
 struct regia_backend {
@@ -98,6 +101,9 @@ regia_status_t regia_queue_sim(regia_backend_t *be, const regia_queue_batch_t *i
 regia_status_t regia_slot_sim(regia_backend_t *be, const regia_slot_batch_t *in, regia_slot_out_t *out);
 /* Welch spectra of a batch (regia/welch.h): host arrays in and out, blocking. */
 regia_status_t regia_welch(regia_backend_t *be, const regia_welch_batch_t *in, regia_welch_out_t *out);
+/* One least-squares, SVD or covariance problem of a compensation fit (regia/novelty.h):
+ * host arrays in and out, blocking; LAPACK on the CPU, cuSOLVER/cuBLAS on CUDA. */
+regia_status_t regia_novelty_la(regia_backend_t *be, const regia_nla_in_t *in, regia_nla_out_t *out);
 /* Measurements of the backend's last operation (zeros when it keeps none). */
 void regia_backend_stats(const regia_backend_t *be, regia_backend_stats_t *out);
 
