@@ -2,7 +2,7 @@
  * the per-record results are gathered on every rank (in global record order), then each
  * structure's records are, in time order: tracked (regia_track_update), the persistent
  * tracks of the training period become the features of the environmental model and the
- * Mahalanobis novelty score (regia_novelty_fit / _score), a control chart watches the
+ * Mahalanobis novelty score (regia_novelty_fit_on / _score), a control chart watches the
  * score, the daily alert rule runs (regia_alerts_daily), the day aggregates are formed,
  * and the GEV is fitted to the block maxima of the daily peaks.  Every rank computes
  * the same numbers from the same gathered data, so the outputs do not depend on the rank
@@ -176,7 +176,8 @@ static regia_status_t post_structure(sn_t *s, int i, double *buf, uint8_t *ubuf,
             if (below < 2 || above < 2) cc.model = REGIA_COMP_LINEAR;
         }
         s->model_used[i] = cc.model;
-        regia_status_t fs = regia_novelty_fit(F, needs_t ? T : NULL, R, p, use, &cc, &nm);
+        /* the fit's linear algebra on the run's backend (LAPACK, or cuSOLVER/cuBLAS) */
+        regia_status_t fs = regia_novelty_fit_on(s->be, F, needs_t ? T : NULL, R, p, use, &cc, &nm);
         if (fs == REGIA_ERR_INVALID) {
             snprintf(s->why[i], sizeof s->why[i], "novelty model not fitted: %s", regia_error_msg());
             regia_error_clear();

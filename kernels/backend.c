@@ -30,11 +30,12 @@ static int has_op(const regia_backend_ops_t *ops, int op)
     case 2: return ops->breach != NULL;
     case 3: return ops->queue_sim != NULL;
     case 4: return ops->slot_sim != NULL;
-    default: return ops->welch != NULL;
+    case 5: return ops->welch != NULL;
+    default: return ops->novelty_la != NULL;
     }
 }
-static const char *const OP_NAMES[] = {"ets", "exceed", "breach", "queue_sim", "slot_sim", "welch"};
-enum { N_OPS = 6 };
+static const char *const OP_NAMES[] = {"ets", "exceed", "breach", "queue_sim", "slot_sim", "welch", "novelty_la"};
+enum { N_OPS = 7 };
 
 /* Name of the first operation a backend lacks, or NULL when it has them all. */
 static const char *missing_op(const regia_backend_ops_t *ops)
@@ -167,6 +168,11 @@ regia_status_t regia_slot_sim(regia_backend_t *be, const regia_slot_batch_t *in,
 regia_status_t regia_welch(regia_backend_t *be, const regia_welch_batch_t *in, regia_welch_out_t *out)
 {
     OP_CALL(welch, in, out);
+}
+
+regia_status_t regia_novelty_la(regia_backend_t *be, const regia_nla_in_t *in, regia_nla_out_t *out)
+{
+    OP_CALL(novelty_la, in, out);
 }
 
 void regia_backend_stats(const regia_backend_t *be, regia_backend_stats_t *out)

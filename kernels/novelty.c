@@ -1,20 +1,29 @@
 /* Environmental compensation of tracked frequencies and the Mahalanobis novelty score
  * (contract and formulas: include/regia/novelty.h).
  *
- * Regression models: least squares by LAPACKE dgelsd (SVD, rank checked, so a degenerate
- * design is an error rather than noise); PCA: LAPACKE dgesvd of the standardised training
- * matrix; the feature covariance is factored by LAPACKE dpotrf and D^2 is the squared norm
- * of L^-1 (e - m) (cblas_dtrsv), divided for the regression models by 1 + h, h the leverage
+ * The fit's linear algebra goes through the backend op novelty_la (regia/kernels.h; the
+ * CPU reference kernels/cpu/novelty_la.c when no backend is given): regression models by
+ * least squares with a rank check (LAPACKE dgelsd on the CPU, so a degenerate design is an
+ * error rather than noise); PCA: the SVD of the standardised training matrix; the feature
+ * covariance and its Cholesky factor.  Scoring stays here: D^2 is the squared norm of
+ * L^-1 (e - m) (cblas_dtrsv), divided for the regression models by 1 + h, h the leverage
  * x^T (X^T X)^-1 x of the record's design row (the variance of a prediction residual is
  * Sigma (1 + h)), so that a new record's D^2 follows exactly the T^2 law of the threshold. */
 #include <cblas.h>
-#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "cpu/cpu_impl.h"
+#include "regia/kernels.h"
 #include "regia/novelty.h"
+
+/* The op on `be`, or the CPU reference when be is NULL. */
+static regia_status_t run_la(regia_backend_t *be, const regia_nla_in_t *in, regia_nla_out_t *out)
+{
+    return be ? regia_novelty_la(be, in, out) : regia_cpu_novelty_la(NULL, in, out);
+}
 
 static const char *const model_names[] = {"linear", "bilinear", "pca"};
 
@@ -145,13 +154,13 @@ static regia_status_t check_cfg(const regia_comp_cfg_t *cfg, int32_t p)
 }
 
 /* Regression fit: coef, and the training residuals into feat (n_train x p). */
-static regia_status_t fit_regression(const double *f, const double *temp, int64_t n_rec, int32_t p,
+static regia_status_t fit_regression(regia_backend_t *be, const double *f, const double *temp, int64_t n_rec, int32_t p,
                                      const uint8_t *use, regia_novelty_model_t *m, double **feat_out,
                                      int64_t *n_out)
 {
     regia_status_t st = REGIA_OK;
     int32_t ncol = 1 + (m->cfg.n_lags + 1) * basis_size(&m->cfg);
-    double *A = NULL, *B = NULL, *s = NULL, *feat = NULL, *row = NULL;
+    double *A = NULL, *B = NULL, *feat = NULL, *row = NULL, *sol = NULL;
     int64_t *idx = NULL;
     m->ncol = ncol;
     row = malloc(sizeof(double) * (size_t)ncol);
@@ -173,45 +182,34 @@ static regia_status_t fit_regression(const double *f, const double *temp, int64_
                              "bilinear compensation: %lld training records below and %lld above the break %g C;"
                              " need >= 2 on each side (use the linear model or a longer training period)",
                              (long long)below, (long long)above, m->cfg.t_break));
-    size_t ldb = (size_t)(p > ncol ? p : ncol);
     A = malloc(sizeof(double) * (size_t)n * (size_t)ncol);
-    B = calloc((size_t)n * ldb, sizeof(double));
-    s = malloc(sizeof(double) * (size_t)ncol);
+    B = malloc(sizeof(double) * (size_t)n * (size_t)p);
     feat = malloc(sizeof(double) * (size_t)n * (size_t)p);
     m->coef = malloc(sizeof(double) * (size_t)ncol * (size_t)p);
-    if (!A || !B || !s || !feat || !m->coef) REGIA_TRY(REGIA_FAIL(REGIA_ERR_NOMEM, "compensation: out of memory"));
+    m->xtx_inv = calloc((size_t)ncol * (size_t)ncol, sizeof(double));
+    sol = malloc(sizeof(double) * (size_t)ncol * (size_t)p);
+    if (!A || !B || !feat || !m->coef || !m->xtx_inv || !sol)
+        REGIA_TRY(REGIA_FAIL(REGIA_ERR_NOMEM, "compensation: out of memory"));
     for (int64_t i = 0; i < n; i++) {
         design_row(&m->cfg, temp, idx[i], A + i * ncol);
-        for (int32_t j = 0; j < p; j++) B[i * ldb + j] = f[idx[i] * p + j];
+        for (int32_t j = 0; j < p; j++) B[i * p + j] = f[idx[i] * p + j];
     }
-    /* n >= ldb rows hold B; the solution overwrites its first ncol rows */
-    double *A2 = malloc(sizeof(double) * (size_t)n * (size_t)ncol);
-    if (!A2) REGIA_TRY(REGIA_FAIL(REGIA_ERR_NOMEM, "compensation: out of memory"));
-    memcpy(A2, A, sizeof(double) * (size_t)n * (size_t)ncol);
-    lapack_int rank = 0;
-    lapack_int info = LAPACKE_dgelsd(LAPACK_ROW_MAJOR, (lapack_int)n, ncol, p, A2, ncol, B, (lapack_int)ldb, s,
-                                     1e-10, &rank);
-    free(A2);
-    if (info != 0) REGIA_TRY(REGIA_FAIL(REGIA_ERR_NUMERIC, "compensation: LAPACKE_dgelsd failed (info %d)", (int)info));
-    if (rank < ncol)
+    /* least squares for all p frequencies at once, rank checked, and (X^T X)^-1 for the
+     * leverage of scored records (op); sol[c p + j] -> coef[j ncol + c] */
+    regia_nla_in_t li = {.kind = REGIA_NLA_LSQ, .n = n, .cols = ncol, .nrhs = p, .a = A, .b = B, .rcond = 1e-10};
+    regia_nla_out_t lo = {.x = sol, .xtx_inv = m->xtx_inv};
+    REGIA_TRY(run_la(be, &li, &lo));
+    if (lo.rank < ncol)
         REGIA_TRY(REGIA_FAIL(REGIA_ERR_INVALID,
                              "compensation (%s, %d lags): the temperature design has rank %d < %d columns over the"
                              " %lld training records (constant temperature?)",
-                             regia_comp_model_name(m->cfg.model), (int)m->cfg.n_lags, (int)rank, (int)ncol,
+                             regia_comp_model_name(m->cfg.model), (int)m->cfg.n_lags, (int)lo.rank, (int)ncol,
                              (long long)n));
-    for (int32_t j = 0; j < p; j++)
-        for (int32_t c = 0; c < ncol; c++) m->coef[j * ncol + c] = B[(size_t)c * ldb + j];
-    /* (X^T X)^-1 for the leverage of scored records */
-    m->xtx_inv = calloc((size_t)ncol * (size_t)ncol, sizeof(double));
-    if (!m->xtx_inv) REGIA_TRY(REGIA_FAIL(REGIA_ERR_NOMEM, "compensation: out of memory"));
-    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, ncol, (int)n, 1.0, A, ncol, 0.0, m->xtx_inv, ncol);
-    info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', ncol, m->xtx_inv, ncol);
-    if (info == 0) info = LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'L', ncol, m->xtx_inv, ncol);
-    if (info != 0)
+    if (lo.info != 0)
         REGIA_TRY(REGIA_FAIL(REGIA_ERR_INVALID, "compensation: X^T X of the temperature design is singular (info %d)",
-                             (int)info));
-    for (int32_t a = 0; a < ncol; a++)
-        for (int32_t b = a + 1; b < ncol; b++) m->xtx_inv[a * ncol + b] = m->xtx_inv[b * ncol + a];
+                             (int)lo.info));
+    for (int32_t j = 0; j < p; j++)
+        for (int32_t c = 0; c < ncol; c++) m->coef[j * ncol + c] = sol[c * p + j];
     for (int64_t i = 0; i < n; i++)
         for (int32_t j = 0; j < p; j++) {
             double fh = 0;
@@ -224,19 +222,19 @@ static regia_status_t fit_regression(const double *f, const double *temp, int64_
 err:
     free(A);
     free(B);
-    free(s);
     free(feat);
     free(row);
+    free(sol);
     free(idx);
     return st;
 }
 
 /* PCA fit: standardisation, loadings, q, and the training features (n_train x (p - q)). */
-static regia_status_t fit_pca(const double *f, int64_t n_rec, int32_t p, const uint8_t *use,
+static regia_status_t fit_pca(regia_backend_t *be, const double *f, int64_t n_rec, int32_t p, const uint8_t *use,
                               regia_novelty_model_t *m, double **feat_out, int64_t *n_out)
 {
     regia_status_t st = REGIA_OK;
-    double *Z = NULL, *s = NULL, *vt = NULL, *superb = NULL, *feat = NULL, *res = NULL;
+    double *Z = NULL, *s = NULL, *vt = NULL, *feat = NULL, *res = NULL;
     int64_t *idx = malloc(sizeof(int64_t) * (size_t)(n_rec > 0 ? n_rec : 1));
     m->col_mean = calloc((size_t)p, sizeof(double));
     m->col_std = calloc((size_t)p, sizeof(double));
@@ -267,12 +265,12 @@ static regia_status_t fit_pca(const double *f, int64_t n_rec, int32_t p, const u
     Z = malloc(sizeof(double) * (size_t)n * (size_t)p);
     s = malloc(sizeof(double) * (size_t)p);
     vt = malloc(sizeof(double) * (size_t)p * (size_t)p);
-    superb = malloc(sizeof(double) * (size_t)p);
-    if (!Z || !s || !vt || !superb) REGIA_TRY(REGIA_FAIL(REGIA_ERR_NOMEM, "PCA: out of memory"));
+    if (!Z || !s || !vt) REGIA_TRY(REGIA_FAIL(REGIA_ERR_NOMEM, "PCA: out of memory"));
     for (int64_t i = 0; i < n; i++)
         for (int32_t j = 0; j < p; j++) Z[i * p + j] = (f[idx[i] * p + j] - m->col_mean[j]) / m->col_std[j];
-    lapack_int info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'N', 'A', (lapack_int)n, p, Z, p, s, NULL, 1, vt, p, superb);
-    if (info != 0) REGIA_TRY(REGIA_FAIL(REGIA_ERR_NUMERIC, "PCA: LAPACKE_dgesvd failed (info %d)", (int)info));
+    regia_nla_in_t si = {.kind = REGIA_NLA_SVD, .n = n, .cols = p, .a = Z};
+    regia_nla_out_t so = {.sv = s, .vt = vt};
+    REGIA_TRY(run_la(be, &si, &so));
     double total = 0;
     for (int32_t k = 0; k < p; k++) {
         m->pca_var[k] = s[k] * s[k] / (double)(n - 1);
@@ -301,7 +299,6 @@ err:
     free(Z);
     free(s);
     free(vt);
-    free(superb);
     free(feat);
     free(res);
     return st;
@@ -309,6 +306,13 @@ err:
 
 regia_status_t regia_novelty_fit(const double *f, const double *temp, int64_t n_rec, int32_t p,
                                  const uint8_t *use, const regia_comp_cfg_t *cfg, regia_novelty_model_t *m)
+{
+    return regia_novelty_fit_on(NULL, f, temp, n_rec, p, use, cfg, m);
+}
+
+regia_status_t regia_novelty_fit_on(regia_backend_t *be, const double *f, const double *temp, int64_t n_rec,
+                                    int32_t p, const uint8_t *use, const regia_comp_cfg_t *cfg,
+                                    regia_novelty_model_t *m)
 {
     regia_status_t st = REGIA_OK;
     double *feat = NULL, *res = NULL, *work = NULL;
@@ -324,10 +328,10 @@ regia_status_t regia_novelty_fit(const double *f, const double *temp, int64_t n_
                              regia_comp_model_name(m->cfg.model)));
     m->p = p;
     if (m->cfg.model == REGIA_COMP_PCA) {
-        REGIA_TRY(fit_pca(f, n_rec, p, use, m, &feat, &n));
+        REGIA_TRY(fit_pca(be, f, n_rec, p, use, m, &feat, &n));
     } else {
         m->dim = p;
-        REGIA_TRY(fit_regression(f, temp, n_rec, p, use, m, &feat, &n));
+        REGIA_TRY(fit_regression(be, f, temp, n_rec, p, use, m, &feat, &n));
     }
     int32_t d = m->dim;
     m->n_train = n;
@@ -348,14 +352,13 @@ regia_status_t regia_novelty_fit(const double *f, const double *temp, int64_t n_
     for (int64_t i = 0; i < n; i++)
         for (int32_t a = 0; a < d; a++) m->feat_mean[a] += feat[i * d + a];
     for (int32_t a = 0; a < d; a++) m->feat_mean[a] /= (double)n;
+    /* the features centred in place: the covariance and its Cholesky factor (op) */
     for (int64_t i = 0; i < n; i++)
-        for (int32_t a = 0; a < d; a++)
-            for (int32_t b = 0; b <= a; b++)
-                m->feat_chol[a * d + b] +=
-                    (feat[i * d + a] - m->feat_mean[a]) * (feat[i * d + b] - m->feat_mean[b]);
-    for (int32_t a = 0; a < d; a++)
-        for (int32_t b = 0; b <= a; b++) m->feat_chol[a * d + b] /= (double)m->dof;
-    lapack_int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', d, m->feat_chol, d);
+        for (int32_t a = 0; a < d; a++) feat[i * d + a] -= m->feat_mean[a];
+    regia_nla_in_t ci = {.kind = REGIA_NLA_COV, .n = n, .cols = d, .a = feat, .divisor = (double)m->dof};
+    regia_nla_out_t co = {.chol = m->feat_chol};
+    REGIA_TRY(run_la(be, &ci, &co));
+    const int info = co.info;
     if (info != 0)
         REGIA_TRY(REGIA_FAIL(REGIA_ERR_INVALID,
                              "novelty: the covariance of the %d residual features over %lld training records is"

@@ -19,13 +19,13 @@
  *             c_{.} (1 - exp((T(r-l) - Tb) / w)) for T(r-l) < Tb: the stiffening of
  *             frozen surfacing, ballast or soil grows as more pore water freezes]
  *   PCA      (Yan et al. 2005): the frequency vectors of training are standardised (mean,
- *            std per frequency), SVD (LAPACKE dgesvd); the first q principal components
+ *            std per frequency), SVD (LAPACKE dgesvd; cusolverDnDgesvd on CUDA); the first q principal components
  *            carry the environmental variation (q = cfg.pca_keep, or when 0 the smallest q
  *            with cumulative variance >= pca_var_frac, at most p - 1).  Residual =
  *            f - reconstruction from the first q scores (in Hz); the novelty feature is the
  *            vector of the last p - q scores.  No temperature needed (temp may be NULL).
  * LINEAR / BILINEAR are fitted by least squares (LAPACKE dgelsd, SVD with a rank check,
- * all p frequencies at once) on the training records; design columns in the order
+ * all p frequencies at once; cuSOLVER QR with an SVD rank check on the CUDA backend) on the training records; design columns in the order
  *   [1, basis(T(r)), basis(T(r-1)), ..., basis(T(r-L))]
  * with basis = {T} (LINEAR) or {min(T-Tb,0), max(T-Tb,0)[, jump(T)]} (BILINEAR); the
  * feature is the residual vector (dimension p).
@@ -60,6 +60,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+typedef struct regia_backend regia_backend_t; /* regia/kernels.h */
 
 typedef enum { REGIA_COMP_LINEAR = 0, REGIA_COMP_BILINEAR = 1, REGIA_COMP_PCA = 2 } regia_comp_model_t;
 
@@ -99,6 +101,55 @@ typedef struct {
     double threshold;       /* D^2 threshold at cfg.alpha                                  */
 } regia_novelty_model_t;
 
+/* ---- The fit's linear algebra: a backend op (regia/kernels.h, regia_novelty_la) --------
+ * LAPACK (OpenBLAS) on the CPU backend, cuBLAS/cuSOLVER on the CUDA backend; the same
+ * answers to a relative 1e-10 on well-conditioned problems (tests/unit/test_k_novelty_la.c,
+ * test_k_backend_equiv.c).  One problem per call (a structure's fit: n training records of
+ * at most a few tens of columns); host arrays in and out, blocking. */
+typedef enum {
+    REGIA_NLA_LSQ = 0, /* least squares min |X c - Y| for nrhs right-hand sides at once, the
+                        * numerical rank of X and (X^T X)^-1 (the leverage of new rows)     */
+    REGIA_NLA_SVD = 1, /* singular values and right singular vectors of Z (PCA)            */
+    REGIA_NLA_COV = 2  /* S = E^T E / divisor of centred features E and its Cholesky factor */
+} regia_nla_kind_t;
+
+typedef struct {
+    int32_t kind;      /* regia_nla_kind_t                                                 */
+    int64_t n;         /* rows (training records); n > cols                                */
+    int32_t cols;      /* columns of a: LSQ design columns, SVD frequencies, COV features  */
+    int32_t nrhs;      /* LSQ: right-hand sides (frequencies); else unused                 */
+    const double *a;   /* n x cols, row-major: LSQ the design X, SVD the matrix Z, COV the
+                        * centred features E (caller-owned, not modified)                  */
+    const double *b;   /* LSQ: n x nrhs, row-major, the responses Y; else unused           */
+    double rcond;      /* LSQ: singular values <= rcond s_max count as zero (<= 0: 1e-10)  */
+    double divisor;    /* COV: the divisor of S (degrees of freedom, > 0)                  */
+} regia_nla_in_t;
+
+/* Outputs (caller-owned host arrays; each used only by the kinds named):
+ *   x        LSQ  cols x nrhs, x[c nrhs + j]: the solution for right-hand side j (set when
+ *                 rank == cols);
+ *   xtx_inv  LSQ  cols x cols, (X^T X)^-1, both triangles (set when rank == cols and
+ *                 info == 0);
+ *   sv       LSQ, SVD  cols singular values of a, descending (may be NULL for LSQ);
+ *   vt       SVD  cols x cols, row k = right singular vector k, signed so that its entry of
+ *                 largest magnitude (the first such) is positive, on every backend;
+ *   chol     COV  cols x cols lower Cholesky factor of S, row-major, zero above the
+ *                 diagonal (set when info == 0);
+ *   rank     LSQ  the numerical rank of X;
+ *   info     LSQ: k > 0 when X^T X is not numerically positive definite at column k;
+ *            COV: k > 0 when S is not at its k-th leading minor; else 0.
+ * A singular problem is reported in rank / info with REGIA_OK: the caller words the
+ * error.  REGIA_ERR_INVALID for bad sizes, REGIA_ERR_NUMERIC when a factorization does
+ * not converge, REGIA_ERR_NOMEM, REGIA_ERR_CUDA. */
+typedef struct {
+    double *x, *xtx_inv, *sv, *vt, *chol;
+    int32_t rank, info;
+} regia_nla_out_t;
+
+/* Check a problem's sizes and pointers (every backend calls it first): REGIA_ERR_INVALID
+ * naming what is wrong. */
+regia_status_t regia_nla_check(const regia_nla_in_t *in, const regia_nla_out_t *out);
+
 /* Fit the compensation model and the novelty statistics on the training records (use[r] !=
  * 0; use NULL = all records).  f: n_rec*p, temp: n_rec (NULL allowed only for PCA).
  * REGIA_ERR_INVALID with a message for bad sizes or settings, for too few training
@@ -108,6 +159,14 @@ typedef struct {
 regia_status_t regia_novelty_fit(const double *f, const double *temp, int64_t n_rec, int32_t p,
                                  const uint8_t *use, const regia_comp_cfg_t *cfg,
                                  regia_novelty_model_t *m);
+
+/* The same fit with its linear algebra on backend `be` (regia_novelty_la: LAPACK on the
+ * CPU backend, cuBLAS/cuSOLVER on CUDA); be NULL = the CPU reference, which is what
+ * regia_novelty_fit uses (on the CPU backend the two are bit-identical).  Not collective;
+ * the handle is used by one thread at a time. */
+regia_status_t regia_novelty_fit_on(regia_backend_t *be, const double *f, const double *temp, int64_t n_rec,
+                                    int32_t p, const uint8_t *use, const regia_comp_cfg_t *cfg,
+                                    regia_novelty_model_t *m);
 
 /* Score records with a fitted model.  Outputs (each may be NULL): resid[r*p + j] the
  * residual in Hz, zres[r*p + j] = resid / resid_std[j], d2[r] (regression: divided by

@@ -34,4 +34,5 @@ const regia_backend_ops_t regia_cpu_backend = {
     .queue_sim = regia_cpu_queue_sim,
     .slot_sim = regia_cpu_slot_sim,
     .welch = regia_cpu_welch,
+    .novelty_la = regia_cpu_novelty_la,
 };

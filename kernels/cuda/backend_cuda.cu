@@ -1,8 +1,9 @@
 /* The CUDA backend: device selection and description, and its operations: ETS
  * (kernels/cuda/ets.cu), exceedance probabilities (here), the Monte Carlo breach
  * (kernels/cuda/risk_breach.cu) and the queue and booking-slot simulations
- * (kernels/cuda/queue_sim.cu, kernels/cuda/slot_sim.cu) and the Welch spectra
- * (kernels/cuda/welch.cu).  It has every operation, so `auto` picks it where a
+ * (kernels/cuda/queue_sim.cu, kernels/cuda/slot_sim.cu), the Welch spectra
+ * (kernels/cuda/welch.cu) and the compensation fit's linear algebra (cuSOLVER/cuBLAS,
+ * kernels/cuda/novelty_la.cu).  It has every operation, so `auto` picks it where a
  * device is visible. */
 #include <cmath>
 #include <cstdio>
@@ -164,4 +165,5 @@ extern "C" const regia_backend_ops_t regia_cuda_backend = {
     /* queue_sim */ regia_cuda_queue_sim,
     /* slot_sim */ regia_cuda_slot_sim,
     /* welch */ regia_cuda_welch,
+    /* novelty_la */ regia_cuda_novelty_la,
 };

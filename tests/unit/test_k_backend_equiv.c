@@ -28,7 +28,13 @@
  *    cancellations and no-shows): at least 99 % of the outputs identical in every bit
  *    (they are ratios of integer counts), shares and p_miss within 3/n_paths (a draw
  *    rounded differently changes one path), and the same bits from sub-batches.
- *  - Welch PSD and CSD (6 records x 4 channels, two settings): within a relative 1e-10.
+ *  - Welch PSD and CSD (6 records x 4 channels, two settings): within a relative 1e-10;
+ *  - the compensation fit's linear algebra (novelty_la: cuSOLVER/cuBLAS against LAPACK)
+ *    through regia_novelty_fit_on for the linear, lagged, bilinear with a freezing jump and
+ *    PCA models on 900 records of 4 frequencies: coefficients, (X^T X)^-1, PCA loadings
+ *    and variances, the feature mean and Cholesky factor, the threshold, residuals and
+ *    D^2 within a relative 1e-10 (of the value, or of the largest of its kind where that
+ *    is larger); the rank of a collinear design and a singular covariance reported alike.
  * It also prints how many fits are identical in every bit (expected: all of them where
  * the host's log() is glibc's, whose rounding the device's logarithm reproduces).
  */
@@ -289,6 +295,83 @@ static void compare_slot(regia_backend_t *cpu, regia_backend_t *gpu)
  * a relative 1e-10 (of the value, or of 1e-6 of the record's largest sqrt(P_ii P_jj) where
  * that is larger: lines that are rounding noise), under the defaults and under nfft >
  * nperseg (odd), Hamming, linear detrending and spectrum scaling. */
+/* Largest relative difference of a[0..n) from the reference b (scale: the largest |b|). */
+static double worst_rel(const double *a, const double *b, int64_t n)
+{
+    double big = 0, w = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (isfinite(b[i])) big = fmax(big, fabs(b[i]));
+    for (int64_t i = 0; i < n; i++) {
+        if (isnan(a[i]) || isnan(b[i])) { w = fmax(w, isnan(a[i]) != isnan(b[i]) ? INFINITY : 0); continue; }
+        w = fmax(w, fabs(a[i] - b[i]) / fmax(fabs(b[i]), 1e-9 * big + 1e-300));
+    }
+    return w;
+}
+
+static void compare_novelty(regia_backend_t *cpu, regia_backend_t *gpu)
+{
+    enum { R = 900, P = 4 };
+    static double f[R * P], T[R], rc[R * P], rg[R * P], dc[R], dg[R];
+    static uint8_t use[R];
+    uint64_t sd = 4242;
+    for (int r = 0; r < R; r++) {
+        T[r] = 5 + 12 * sin(6.283185307179586 * r / 144.0) + 6 * sin(6.283185307179586 * r / 700.0) + gauss(&sd);
+        use[r] = r < 600;
+        for (int j = 0; j < P; j++) {
+            double f0 = (j + 1) * 1.7, tl = r > 0 ? T[r - 1] : T[r];
+            f[r * P + j] = f0 * (1 - 0.002 * T[r] - 0.001 * tl + (T[r] < 0 ? 0.01 * (1 - exp(T[r] / 3)) : 0)) +
+                           0.003 * gauss(&sd) + (j == 2 ? 0.004 * gauss(&sd) : 0) + (r > 800 && j == 1 ? -0.02 : 0);
+        }
+        if (r % 97 == 5) f[r * P + 1] = NAN;
+    }
+    double worst = 0;
+    for (int k = 0; k < 6; k++) {
+        regia_comp_cfg_t c;
+        regia_comp_defaults(&c);
+        if (k == 1) c.n_lags = 2;
+        if (k == 2) c.model = REGIA_COMP_BILINEAR;
+        if (k == 3) c.model = REGIA_COMP_BILINEAR, c.bilinear_step = 1, c.freeze_width = 3, c.n_lags = 1;
+        if (k >= 4) c.model = REGIA_COMP_PCA, c.pca_keep = k == 5 ? 2 : 0;
+        const double *t = c.model == REGIA_COMP_PCA ? NULL : T;
+        regia_novelty_model_t a, b;
+        CHECK_OK(regia_novelty_fit_on(cpu, f, t, R, P, use, &c, &a));
+        CHECK_OK(regia_novelty_fit_on(gpu, f, t, R, P, use, &c, &b));
+        CHECK(a.ncol == b.ncol && a.dim == b.dim && a.pca_q == b.pca_q && a.n_train == b.n_train);
+        double w = worst_rel(&b.threshold, &a.threshold, 1);
+        if (a.coef) w = fmax(w, fmax(worst_rel(b.coef, a.coef, a.ncol * P), worst_rel(b.xtx_inv, a.xtx_inv, a.ncol * a.ncol)));
+        if (a.pca_v) w = fmax(w, fmax(worst_rel(b.pca_v, a.pca_v, P * P), worst_rel(b.pca_var, a.pca_var, P)));
+        w = fmax(w, worst_rel(b.feat_mean, a.feat_mean, a.dim));
+        w = fmax(w, worst_rel(b.feat_chol, a.feat_chol, a.dim * a.dim));
+        w = fmax(w, worst_rel(b.resid_std, a.resid_std, P));
+        CHECK_OK(regia_novelty_score(&a, f, T, R, rc, NULL, dc));
+        CHECK_OK(regia_novelty_score(&b, f, T, R, rg, NULL, dg));
+        w = fmax(w, fmax(worst_rel(rg, rc, R * P), worst_rel(dg, dc, R)));
+        fprintf(stderr, "novelty_la %s (lags %d%s): largest relative difference cuda vs cpu %.3g\n",
+                regia_comp_model_name(c.model), (int)c.n_lags, c.bilinear_step ? ", jump" : "", w);
+        worst = fmax(worst, w);
+        regia_novelty_free(&a);
+        regia_novelty_free(&b);
+    }
+    CHECK(worst <= 1e-10);
+    /* singular problems reported alike: a collinear design, a constant feature */
+    {
+        enum { N = 50, NC = 3 };
+        double X[N * NC], Y[N], x[NC], xi[NC * NC], L[NC * NC];
+        for (int i = 0; i < N; i++) X[i * NC] = 1, X[i * NC + 1] = gauss(&sd), X[i * NC + 2] = 3 * X[i * NC + 1], Y[i] = gauss(&sd);
+        regia_nla_in_t in = {.kind = REGIA_NLA_LSQ, .n = N, .cols = NC, .nrhs = 1, .a = X, .b = Y};
+        regia_nla_out_t oc = {.x = x, .xtx_inv = xi}, og = oc;
+        CHECK_OK(regia_novelty_la(cpu, &in, &oc));
+        CHECK_OK(regia_novelty_la(gpu, &in, &og));
+        CHECK(oc.rank == 2 && og.rank == 2);
+        for (int i = 0; i < N; i++) X[i * NC] = 0; /* column 0 constant zero: S singular */
+        regia_nla_in_t ci = {.kind = REGIA_NLA_COV, .n = N, .cols = NC, .a = X, .divisor = N - 1};
+        regia_nla_out_t cc = {.chol = L}, cg = {.chol = L};
+        CHECK_OK(regia_novelty_la(cpu, &ci, &cc));
+        CHECK_OK(regia_novelty_la(gpu, &ci, &cg));
+        CHECK(cc.info > 0 && cg.info > 0);
+    }
+}
+
 static void compare_welch(regia_backend_t *cpu, regia_backend_t *gpu)
 {
     enum { NR = 6, NC = 4 };
@@ -500,6 +583,7 @@ int main(void)
     compare_queue(&cpu, &gpu);
     compare_slot(&cpu, &gpu);
     compare_welch(&cpu, &gpu);
+    compare_novelty(&cpu, &gpu);
 
     regia_backend_close(&cpu);
     regia_backend_close(&gpu);
