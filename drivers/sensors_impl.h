@@ -91,6 +91,7 @@ typedef struct sn {
     double rec_s, min_coverage, min_channels_ok;
     /* the kernels' configurations (fs set per structure) */
     regia_welch_cfg_t welch;
+    int welch_batch;          /* [welch] batch_records: records per Welch op call           */
     regia_ssi_cfg_t ssi;
     regia_fdd_cfg_t fdd;
     regia_qc_cfg_t qc;
