@@ -38,6 +38,9 @@ const regia_job_key_t regia_sensors_schema[] = {
     {"welch", "detrend", REGIA_KEY_ENUM, 0, "constant", 0, 0, "none|constant|linear", "detrending per segment"},
     {"welch", "scaling", REGIA_KEY_ENUM, 0, "density", 0, 0, "density|spectrum",
      "density ((m s-2)^2/Hz) or spectrum ((m s-2)^2), as scipy.signal.welch"},
+    {"welch", "batch_records", REGIA_KEY_INT, 0, "8", 1, 4096, NULL,
+     "records per Welch op call (consecutive records of one structure with the same usable channels; "
+     "the spectra are the same for any value)"},
     {"ssi", "block_rows", REGIA_KEY_INT, 0, "20", 2, 1000, NULL, "block rows i of the block Hankel matrix"},
     {"ssi", "orders", REGIA_KEY_STRING, 0, "2:40:2", 0, 0, NULL, "model orders MIN:MAX:STEP of the stabilisation diagram"},
     {"ssi", "window", REGIA_KEY_ENUM, 0, "fixed", 0, 0, "fixed|unbiased",
@@ -174,6 +177,7 @@ regia_status_t sn_configure(regia_run_t *run, void *self)
     s->welch.window = enum_index(regia_job_str(j, "welch", "window"), "hann|boxcar|hamming");
     s->welch.detrend = enum_index(regia_job_str(j, "welch", "detrend"), "none|constant|linear");
     s->welch.scaling = enum_index(regia_job_str(j, "welch", "scaling"), "density|spectrum");
+    s->welch_batch = (int)regia_job_int(j, "welch", "batch_records");
     /* SSI */
     regia_ssi_defaults(&s->ssi);
     s->ssi.block_rows = (int32_t)regia_job_int(j, "ssi", "block_rows");
