@@ -50,12 +50,13 @@ ACCEPT = {
          "per-series bookkeeping (observation count, grid step, seasonal period): no CF standard name"),
     ],
     "waitlist": [
-        (r"count_(week|month)|share_ex_(ante|post)_(week|month)|wait_(median|p90)_(week|month)|limit|target",
+        (r"count(_[a-z_]+)?_(week|month)|share_ex_(ante|post)_(week|month)|wait_(median|p90)_(week|month)|limit|target",
          "standard_name",
          "the CF standard name table (v93) has no names for health-service bookings, compliance shares or waits"),
         (r"(demand|risk|alloc|nhsr|sdc|agenda)_.*", "standard_name",
          "forecasts of bookings, queue-risk probabilities, slots and disclosure-control flags: no CF standard name"),
-        (r"area_parent|week_month", "standard_name", "index variables tying areas and weeks together: no CF standard name"),
+        (r"area_parent|week_month|forecast_step|risk_step", "standard_name",
+         "index variables tying areas, weeks, forecast steps and risk weeks together: no CF standard name"),
     ],
     "queue": [
         (r"wait_(mean|mean_se|sd|quantile|quantile_se)|replication_wait_mean", "standard_name",
