@@ -2,8 +2,12 @@
  * quality flags per channel (regia_qc_channel; spikes replaced by the window median when
  * few), clock offsets between sensors (cross-correlation), then on the channels that are
  * fit for modal identification: the Welch cross-spectral matrix (backend op), FDD of it,
- * and covariance-driven SSI with automatic modes.  The per-record results are the
- * checkpointed arrays (sn_result_arrays); a record depends only on its own samples. */
+ * and covariance-driven SSI with automatic modes.  Records are taken in batches of
+ * [welch] batch_records: each is read and checked, then the consecutive records of one
+ * structure with the same number of usable channels go to the Welch op in one call, then
+ * each is identified.  The per-record results are the checkpointed arrays
+ * (sn_result_arrays); a record depends only on its own samples, not on its batch (the
+ * Welch op's results do not depend on the records beside them: regia/welch.h). */
 #include <math.h>
 #include <netcdf.h>
 #include <stdio.h>
@@ -75,14 +79,23 @@ regia_status_t sn_prepare(regia_run_t *run, void *self)
     return REGIA_OK;
 }
 
-/* Work arrays of one record (the largest structure's sizes). */
+/* Work arrays of a batch of records (the largest structure's sizes). */
 typedef struct {
-    double *x;      /* C x ns samples as read                                            */
-    double *y;      /* nok x ns: the channels fit for modal identification                */
-    double *csd;    /* NF x C x C complex                                                 */
+    double *x;      /* C x ns samples of one record as read                               */
+    double *y;      /* batch: per record nok x ns, the channels fit for modal identification,
+                     * packed record after record (the Welch op's layout)                 */
+    double *csd;    /* batch: per record NF x nok x nok complex, packed                   */
     double *tbuf;   /* temperature samples                                                */
     int64_t tcap;
+    int64_t batch;  /* records per batch                                                  */
 } sn_work_t;
+
+/* A record of the batch between its checks and its identification. */
+typedef struct {
+    int go;         /* fit for spectra and SSI                                            */
+    int nok, ok[SN_MAX_CH];
+    int64_t y_off, c_off; /* its channels in w->y, its CSD in w->csd                      */
+} sn_pending_t;
 
 static void work_free(sn_work_t *w)
 {
@@ -92,19 +105,30 @@ static void work_free(sn_work_t *w)
     free(w->tbuf);
 }
 
-static regia_status_t work_alloc(const sn_t *s, sn_work_t *w)
+/* Records per batch: [welch] batch_records, fewer when a batch's samples would pass
+ * 512 MiB. */
+static int64_t batch_size(const sn_t *s)
 {
-    const size_t C = (size_t)s->C, ns = (size_t)s->max_samples, NF = (size_t)s->NF;
+    const double rec_bytes = 8.0 * (double)s->C * (double)s->max_samples;
+    int64_t b = s->welch_batch > 0 ? s->welch_batch : 1;
+    while (b > 1 && (double)b * rec_bytes > 512.0 * 1024 * 1024) b--;
+    return b;
+}
+
+static regia_status_t work_alloc(const sn_t *s, sn_work_t *w, int64_t batch)
+{
+    const size_t C = (size_t)s->C, ns = (size_t)s->max_samples, NF = (size_t)s->NF, B = (size_t)batch;
     memset(w, 0, sizeof *w);
+    w->batch = batch;
     w->x = malloc(sizeof(double) * C * ns);
-    w->y = malloc(sizeof(double) * C * ns);
-    w->csd = malloc(sizeof(double) * NF * C * C * 2);
+    w->y = malloc(sizeof(double) * C * ns * B);
+    w->csd = malloc(sizeof(double) * NF * C * C * 2 * B);
     w->tcap = 4096;
     w->tbuf = malloc(sizeof(double) * (size_t)w->tcap);
     if (!w->x || !w->y || !w->csd || !w->tbuf) {
         work_free(w);
-        return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for a record of %d channels x %lld samples", s->C,
-                          (long long)s->max_samples);
+        return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for a batch of %lld records of %d channels x %lld samples",
+                          (long long)batch, s->C, (long long)s->max_samples);
     }
     return REGIA_OK;
 }
@@ -237,8 +261,9 @@ static int pick_modes(const regia_ssi_result_t *res, int K, int *pick)
     return n;
 }
 
-/* One record (shard position k). */
-static regia_status_t analyse(sn_t *s, int64_t k, sn_work_t *w)
+/* The first part of a record (shard position k): read, quality flags, clock offsets, the
+ * channels fit for modal identification copied to y; pd->go when spectra and SSI follow. */
+static regia_status_t record_begin(sn_t *s, int64_t k, sn_work_t *w, double *y, sn_pending_t *pd)
 {
     regia_status_t st = REGIA_OK;
     const int64_t g = s->r0 + k;
@@ -251,10 +276,8 @@ static regia_status_t analyse(sn_t *s, int64_t k, sn_work_t *w)
     float *psd = s->psd + k * C * NF, *s1 = s->s1 + k * NF, *pole = s->pole + k * P * 5;
     int32_t *pole_i = s->pole_i + k * P * 3;
     double *mode = s->mode + k * K * 6, *shape = s->shape + k * K * C * 2, *fdd_f = s->fdd_f + k * K;
-    regia_fdd_result_t fr;
-    regia_ssi_result_t sr;
-    memset(&fr, 0, sizeof fr);
-    regia_ssi_result_init(&sr);
+    pd->go = 0;
+    pd->nok = 0;
     memset(rec, 0, sizeof *rec);
     rec->start_ns = t0;
     rec->structure = s->rec_struct[g];
@@ -307,7 +330,7 @@ static regia_status_t analyse(sn_t *s, int64_t k, sn_work_t *w)
     }
     REGIA_TRY(clock_offsets(s, S, w->x, flags, lag));
     /* record scalars over the channels fit for spectra; the modal set */
-    int ok[SN_MAX_CH], nok = 0;
+    int *ok = pd->ok, nok = 0;
     double ss = 0, pk = 0;
     int nspec = 0;
     for (int c = 0; c < nch; c++) {
@@ -331,17 +354,38 @@ static regia_status_t analyse(sn_t *s, int64_t k, sn_work_t *w)
         rec->status = SN_REC_QC;
         goto err;
     }
-    for (int i = 0; i < nok; i++) memcpy(w->y + (int64_t)i * ns, w->x + (int64_t)ok[i] * ns, sizeof(double) * (size_t)ns);
-    /* Welch cross-spectral matrix of the usable channels */
+    for (int i = 0; i < nok; i++) memcpy(y + (int64_t)i * ns, w->x + (int64_t)ok[i] * ns, sizeof(double) * (size_t)ns);
+    pd->nok = nok;
+    pd->go = 1;
+err:
+    if (st) regia_error_prefix("structure %s, record at %lld ns: ", S->name, (long long)t0);
+    return st;
+}
+
+/* The rest of a record after its Welch CSD matrix (csd, of the channels in y): the PSD,
+ * FDD, SSI with automatic modes, the stabilisation diagram. */
+static regia_status_t record_end(sn_t *s, int64_t k, const double *y, const double *csd, const sn_pending_t *pd)
+{
+    regia_status_t st = REGIA_OK;
+    const int64_t g = s->r0 + k;
+    const sn_struct_t *S = &s->st[s->rec_struct[g]];
+    const int C = s->C, NF = s->NF, K = s->K, P = s->P, nok = pd->nok;
+    const int *ok = pd->ok;
+    const int64_t ns = S->ns, t0 = s->rec_start[g];
+    sn_rec_t *rec = &s->rec[k];
+    float *psd = s->psd + k * C * NF, *s1 = s->s1 + k * NF, *pole = s->pole + k * P * 5;
+    int32_t *pole_i = s->pole_i + k * P * 3;
+    double *mode = s->mode + k * K * 6, *shape = s->shape + k * K * C * 2, *fdd_f = s->fdd_f + k * K;
+    regia_fdd_result_t fr;
+    regia_ssi_result_t sr;
+    memset(&fr, 0, sizeof fr);
+    regia_ssi_result_init(&sr);
     regia_welch_cfg_t wc = s->welch;
     wc.fs = S->fs;
-    regia_welch_batch_t wb = {.x = w->y, .n_rec = 1, .nch = nok, .n = ns, .cfg = wc, .kind = REGIA_WELCH_CSD};
-    regia_welch_out_t wo = {.psd = NULL, .csd = w->csd};
-    REGIA_TRY(regia_welch(s->be, &wb, &wo));
     for (int i = 0; i < nok; i++)
-        for (int f = 0; f < NF; f++) psd[ok[i] * NF + f] = (float)w->csd[(((int64_t)f * nok + i) * nok + i) * 2];
+        for (int f = 0; f < NF; f++) psd[ok[i] * NF + f] = (float)csd[(((int64_t)f * nok + i) * nok + i) * 2];
     /* FDD: the first singular value and its peaks */
-    st = regia_fdd(w->csd, nok, &wc, &s->fdd, &fr);
+    st = regia_fdd(csd, nok, &wc, &s->fdd, &fr);
     if (st == REGIA_ERR_NUMERIC) {
         regia_error_clear();
         st = REGIA_OK;
@@ -353,7 +397,7 @@ static regia_status_t analyse(sn_t *s, int64_t k, sn_work_t *w)
         for (int m = 0; m < rec->n_fdd; m++) fdd_f[m] = fr.modes[m].f_hz;
     }
     /* SSI with automatic modes */
-    st = regia_ssi_cov(w->y, ns, nok, NULL, nok, S->fs, &s->ssi, &sr);
+    st = regia_ssi_cov(y, ns, nok, NULL, nok, S->fs, &s->ssi, &sr);
     if (st == REGIA_ERR_NUMERIC) {
         regia_error_clear();
         st = REGIA_OK;
@@ -404,13 +448,62 @@ err:
     return st;
 }
 
+/* The Welch CSD matrices of batch records [b, e) of one structure and channel count (one
+ * op call), packed at w->csd + c_off. */
+static regia_status_t batch_welch(sn_t *s, int64_t k, sn_work_t *w, sn_pending_t *pd, int64_t b, int64_t e,
+                                  int64_t c_off)
+{
+    const int64_t g = s->r0 + k + b;
+    const sn_struct_t *S = &s->st[s->rec_struct[g]];
+    const int nok = pd[b].nok;
+    regia_welch_cfg_t wc = s->welch;
+    wc.fs = S->fs;
+    regia_welch_batch_t wb = {.x = w->y + pd[b].y_off, .n_rec = (int32_t)(e - b), .nch = nok, .n = S->ns, .cfg = wc,
+                              .kind = REGIA_WELCH_CSD};
+    regia_welch_out_t wo = {.psd = NULL, .csd = w->csd + c_off};
+    regia_status_t st = regia_welch(s->be, &wb, &wo);
+    if (st)
+        regia_error_prefix("structure %s, %lld records from %lld ns: ", S->name, (long long)(e - b),
+                           (long long)s->rec_start[g]);
+    for (int64_t i = b; i < e; i++) pd[i].c_off = c_off + (i - b) * (int64_t)s->NF * nok * nok * 2;
+    return st;
+}
+
 regia_status_t sn_compute(regia_run_t *run, void *self, int64_t k0, int64_t n)
 {
     (void)run;
     sn_t *s = self;
     sn_work_t w;
-    regia_status_t st = work_alloc(s, &w);
-    for (int64_t k = k0; k < k0 + n && !st; k++) st = analyse(s, k, &w);
+    sn_pending_t *pd = NULL;
+    regia_status_t st = work_alloc(s, &w, batch_size(s));
+    if (!st && !(pd = calloc((size_t)w.batch, sizeof *pd)))
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for a batch of %lld records", (long long)w.batch);
+    for (int64_t k = k0; k < k0 + n && !st; k += w.batch) {
+        const int64_t nb = k0 + n - k < w.batch ? k0 + n - k : w.batch;
+        /* read and check every record of the batch, its usable channels packed in w.y */
+        int64_t y_off = 0;
+        for (int64_t b = 0; b < nb && !st; b++) {
+            pd[b].y_off = y_off;
+            st = record_begin(s, k + b, &w, w.y + y_off, &pd[b]);
+            if (pd[b].go) y_off += (int64_t)pd[b].nok * s->st[s->rec_struct[s->r0 + k + b]].ns;
+        }
+        /* one Welch call per run of records of one structure with the same channel count */
+        int64_t c_off = 0;
+        for (int64_t b = 0; b < nb && !st;) {
+            if (!pd[b].go) { b++; continue; }
+            int64_t e = b + 1;
+            while (e < nb && pd[e].go && pd[e].nok == pd[b].nok &&
+                   s->rec_struct[s->r0 + k + e] == s->rec_struct[s->r0 + k + b])
+                e++;
+            st = batch_welch(s, k, &w, pd, b, e, c_off);
+            c_off += (e - b) * (int64_t)s->NF * pd[b].nok * pd[b].nok * 2;
+            b = e;
+        }
+        /* FDD, SSI and the modes of each */
+        for (int64_t b = 0; b < nb && !st; b++)
+            if (pd[b].go) st = record_end(s, k + b, w.y + pd[b].y_off, w.csd + pd[b].c_off, &pd[b]);
+    }
+    free(pd);
     work_free(&w);
     return st;
 }
