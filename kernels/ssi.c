@@ -1,7 +1,8 @@
-/* ssi.c - covariance-driven SSI: configuration, block Hankel matrices (pyOMA2's fixed
- * window and KOMA's unbiased one), SVD, the fast multi-order state matrices from one QR
- * (Doehler & Mevel 2012) and the poles of every order.  Pole selection (hard criteria,
- * stability, modes) is in ssi_cluster.c, shape indicators in ssi_shape.c. */
+/* ssi.c - covariance-driven SSI: configuration, SVD of the block Hankel matrix, the fast
+ * multi-order state matrices from one QR (Doehler & Mevel 2012) and the poles of every
+ * order.  The Hankel matrix itself (pyOMA2's fixed window and KOMA's unbiased one) is in
+ * ssi_hankel.c, pole selection (hard criteria, stability, modes) in ssi_cluster.c, shape
+ * indicators in ssi_shape.c. */
 #include <cblas.h>
 #include <complex.h>
 #include <lapacke.h>
@@ -47,22 +48,6 @@ static int32_t ord_max_of(const regia_ssi_cfg_t *cfg, int32_t nch, int32_t nref)
 }
 
 #define bad(msg, cap, ...) regia_kernel_invalid(msg, cap, "", __VA_ARGS__)
-
-/* What the Hankel matrix alone needs (the orders are checked by regia_ssi_check). */
-static regia_status_t check_hankel(const regia_ssi_cfg_t *cfg, int64_t n, int32_t nch,
-                                   int32_t nref)
-{
-    if (nch < 1) return bad(NULL, 0, "SSI: %d channels (need >= 1)", nch);
-    if (nref < 1 || nref > nch)
-        return bad(NULL, 0, "SSI: %d reference channels (need 1..%d)", nref, nch);
-    if (cfg->block_rows < 1) return bad(NULL, 0, "SSI: block_rows = %d (need >= 1)", cfg->block_rows);
-    if (n < 3 * (int64_t)cfg->block_rows)
-        return bad(NULL, 0, "SSI: %lld samples for block_rows = %d (need >= 3 x block_rows)",
-                   (long long)n, cfg->block_rows);
-    if (cfg->window != REGIA_SSI_FIXED && cfg->window != REGIA_SSI_UNBIASED)
-        return bad(NULL, 0, "SSI: window = %d (fixed 0 or unbiased 1)", cfg->window);
-    return REGIA_OK;
-}
 
 regia_status_t regia_ssi_check(const regia_ssi_cfg_t *cfg, int64_t n, int32_t nch,
                                int32_t nref, char *msg, int cap)
@@ -128,116 +113,6 @@ void regia_ssi_result_free(regia_ssi_result_t *res)
     regia_ssi_result_init(res);
 }
 
-/* acc[c][d] += y_c(s + k) yref_d(s): one term of a lag-k covariance sum. */
-static void add_term(double *acc, const double *yc, const double *yr, int64_t n, int32_t nch,
-                     int32_t nref, int64_t s, int32_t k)
-{
-    for (int32_t c = 0; c < nch; c++) {
-        double a = yc[c * n + s + k];
-        for (int32_t d = 0; d < nref; d++) acc[c * nref + d] += a * yr[d * n + s];
-    }
-}
-
-/* pyOMA2's H = Yf Yp^T / N, block (a, b) = sum over reference times s from i-1-b to
- * i-1-b+N-1 of y(s + a+b+1) yref(s)^T / N.  Per lag k = a+b+1: one product over the
- * reference times all its blocks share (dgemm), plus the few head and tail terms each
- * block adds, accumulated in order so no term is subtracted. */
-static void hankel_fixed(const double *yc, const double *yr, int64_t n, int32_t nch,
-                         int32_t nref, int32_t i, double *H, double *core, double *acc)
-{
-    int64_t N = n - 2 * (int64_t)i + 1;
-    int64_t ncol = (int64_t)i * nref, lr = (int64_t)nch * nref;
-    for (int32_t k = 1; k <= 2 * i - 1; k++) {
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nch, nref, (int)(N - i + 1),
-                    1.0, yc + (i - 1) + k, (int)n, yr + (i - 1), (int)n, 0.0, core, nref);
-        int32_t bmin = k - i > 0 ? k - i : 0, bmax = k - 1 < i - 1 ? k - 1 : i - 1;
-        /* tails: block b has the i-1-b reference times N .. N+i-2-b after the core */
-        memset(acc, 0, (size_t)lr * sizeof *acc);
-        int32_t m = 0;
-        for (int32_t b = bmax; b >= bmin; b--) {
-            for (; m < i - 1 - b; m++) add_term(acc, yc, yr, n, nch, nref, N + m, k);
-            int32_t a = k - 1 - b;
-            for (int32_t c = 0; c < nch; c++)
-                for (int32_t d = 0; d < nref; d++)
-                    H[(a * nch + c) * ncol + b * nref + d] = core[c * nref + d] + acc[c * nref + d];
-        }
-        /* heads: block b has the b reference times i-1-b .. i-2 before the core */
-        memset(acc, 0, (size_t)lr * sizeof *acc);
-        int32_t h = 0;
-        for (int32_t b = bmin; b <= bmax; b++) {
-            for (; h < b; h++) add_term(acc, yc, yr, n, nch, nref, i - 2 - h, k);
-            int32_t a = k - 1 - b;
-            for (int32_t c = 0; c < nch; c++)
-                for (int32_t d = 0; d < nref; d++)
-                    H[(a * nch + c) * ncol + b * nref + d] =
-                        (H[(a * nch + c) * ncol + b * nref + d] + acc[c * nref + d]) / (double)N;
-        }
-    }
-}
-
-/* Block (a, b) = R_{a+b+1} with R[(k*nch + c)*nref + d] (k = lag). */
-static void hankel_from_lags(const double *R, int32_t nch, int32_t nref, int32_t i, double *H)
-{
-    int64_t ncol = (int64_t)i * nref;
-    for (int32_t a = 0; a < i; a++)
-        for (int32_t b = 0; b < i; b++) {
-            const double *Rk = R + (int64_t)(a + b + 1) * nch * nref;
-            for (int32_t c = 0; c < nch; c++)
-                memcpy(H + (int64_t)(a * nch + c) * ncol + b * nref, Rk + c * nref,
-                       (size_t)nref * sizeof *H);
-        }
-}
-
-regia_status_t regia_ssi_hankel(const double *y, int64_t n, int32_t nch, const int32_t *ref,
-                                int32_t nref, const regia_ssi_cfg_t *cfg, double *H)
-{
-    regia_status_t st = REGIA_OK;
-    double *yc = NULL, *yr = NULL, *R = NULL;
-    if (!ref) nref = nch;
-    REGIA_TRY(check_hankel(cfg, n, nch, nref));
-    for (int32_t d = 0; ref && d < nref; d++)
-        if (ref[d] < 0 || ref[d] >= nch) {
-            st = REGIA_FAIL(REGIA_ERR_INVALID, "SSI: reference %d is channel %d (have 0..%d)",
-                            d, ref[d], nch - 1);
-            goto err;
-        }
-    int32_t i = cfg->block_rows;
-    yc = malloc((size_t)nch * (size_t)n * sizeof *yc);
-    yr = malloc((size_t)nref * (size_t)n * sizeof *yr);
-    R = malloc((size_t)(2 * i + 1) * (size_t)nch * (size_t)nref * sizeof *R);
-    if (!yc || !yr || !R) {
-        st = REGIA_FAIL(REGIA_ERR_NOMEM, "SSI: no memory for a record of %lld x %d",
-                        (long long)n, nch);
-        goto err;
-    }
-    for (int32_t c = 0; c < nch; c++) {
-        const double *x = y + (int64_t)c * n;
-        double mean = 0.0;
-        if (cfg->detrend) {
-            for (int64_t t = 0; t < n; t++) mean += x[t];
-            mean /= (double)n;
-        }
-        for (int64_t t = 0; t < n; t++) yc[c * n + t] = x[t] - mean;
-    }
-    for (int32_t d = 0; d < nref; d++)
-        memcpy(yr + d * n, yc + (int64_t)(ref ? ref[d] : d) * n, (size_t)n * sizeof *yr);
-    if (cfg->window == REGIA_SSI_FIXED) {
-        /* R's space holds the per-lag core and accumulator */
-        hankel_fixed(yc, yr, n, nch, nref, i, H, R, R + (int64_t)nch * nref);
-    } else {
-        for (int32_t k = 1; k <= 2 * i - 1; k++)
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nch, nref, (int)(n - k),
-                        1.0 / (double)(n - k), yc + k, (int)n, yr, (int)n, 0.0,
-                        R + (int64_t)k * nch * nref, nref);
-        hankel_from_lags(R, nch, nref, i, H);
-    }
-err:
-    free(yc);
-    free(yr);
-    free(R);
-    return st;
-}
-
 regia_status_t regia_ssi_cov(const double *y, int64_t n, int32_t nch, const int32_t *ref,
                              int32_t nref, double fs, const regia_ssi_cfg_t *cfg,
                              regia_ssi_result_t *res)
@@ -255,33 +130,6 @@ regia_status_t regia_ssi_cov(const double *y, int64_t n, int32_t nch, const int3
         goto err;
     }
     REGIA_TRY(regia_ssi_hankel(y, n, nch, ref, nref, cfg, H));
-    REGIA_TRY(regia_ssi_from_hankel(H, nch, nref, fs, cfg, res));
-err:
-    free(H);
-    return st;
-}
-
-regia_status_t regia_ssi_from_cov(const double *R, int32_t n_lags, int32_t nch,
-                                  int32_t nref, double fs, const regia_ssi_cfg_t *cfg,
-                                  regia_ssi_result_t *res)
-{
-    regia_status_t st = REGIA_OK;
-    double *H = NULL;
-    regia_ssi_result_init(res);
-    REGIA_TRY(regia_ssi_check(cfg, 0, nch, nref, NULL, 0));
-    int64_t i = cfg->block_rows;
-    if (n_lags < 2 * i) {
-        st = REGIA_FAIL(REGIA_ERR_INVALID,
-                        "SSI: %d covariance lags for block_rows = %lld (need >= 2 x block_rows)",
-                        n_lags, (long long)i);
-        goto err;
-    }
-    H = malloc((size_t)(i * nch) * (size_t)(i * nref) * sizeof *H);
-    if (!H) {
-        st = REGIA_FAIL(REGIA_ERR_NOMEM, "SSI: no memory for the Hankel matrix");
-        goto err;
-    }
-    hankel_from_lags(R, nch, nref, (int32_t)i, H);
     REGIA_TRY(regia_ssi_from_hankel(H, nch, nref, fs, cfg, res));
 err:
     free(H);

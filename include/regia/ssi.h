@@ -13,6 +13,8 @@
  *        N = Ndat - 2i + 1 samples for every block (the same H to rounding).
  *      REGIA_SSI_UNBIASED: KOMA's xcorr_lag: R_k = sum_t y(t+k) y_ref(t)^T / (Ndat - k)
  *        (KOMA stacks the transpose; the poles are the same).
+ *      The lag sums: one dgemm per lag, or for records of >= 2048 samples and >= 16 lags
+ *      (2i - 1) blocked FFT cross-correlations (kernels/ssi_hankel.c), equal to rounding.
  *   3. SVD H = U S V^T (LAPACKE dgesdd).  O = U[:, :nmax] S^(1/2); C_n = first l rows of
  *      O[:, :n]; one QR of O without its last block row, Oup = Q R, and T = Q^T Odown give
  *      A_n = R[:n, :n]^-1 T[:n, :n] for every order n (Doehler & Mevel 2012: exactly
