@@ -3,10 +3,13 @@
  * Records are processed in groups of G (as many as a quarter of the free device memory
  * holds).  Per group: the samples are copied to the device, one block per (record,
  * segment, channel) detrends, windows and zero pads its segment (the plan, window and
- * per-line factors are the CPU's: kernels/welch.c), one batched cuFFT D2Z plan
- * transforms all G x K x nch segments, and one thread per (record, channel, line) - PSD -
- * or per (record, line, i, j) - CSD - adds the segments in segment order as the CPU does
- * (kernels/cpu/welch.c), so the two backends differ only by the FFTs' rounding. */
+ * per-line factors are the CPU's: kernels/welch.c), one batched cuFFT D2Z plan of a
+ * record's K x nch segments transforms each record of the group (the same plan whatever
+ * the group's size, so that a record's spectra do not depend on the records beside it:
+ * batching across records, as regia sensors does, gives the bits of one record per call),
+ * and one thread per (record, channel, line) - PSD - or per (record, line, i, j) - CSD -
+ * adds the segments in segment order as the CPU does (kernels/cpu/welch.c), so the two
+ * backends differ only by the FFTs' rounding. */
 #include <cufft.h>
 
 #include <cstdio>
@@ -127,7 +130,7 @@ extern "C" regia_status_t regia_cuda_welch(regia_backend_t *be, const regia_welc
     cufftDoubleComplex *d_X = NULL;
     cufftHandle plan = 0;
     int have_plan = 0;
-    int64_t plan_g = -1, G = 1;
+    int64_t G = 1;
     size_t free_b = 0, total_b = 0;
     double *res = csd ? out->csd : out->psd;
     const size_t rec_bytes = sizeof(double) * (size_t)(nch * n + K * nch * nfft + per_rec) +
@@ -145,22 +148,20 @@ extern "C" regia_status_t regia_cuda_welch(regia_backend_t *be, const regia_welc
     REGIA_CUDA(cudaMalloc(&d_fac, sizeof(double) * (size_t)nf));
     REGIA_CUDA(cudaMemcpy(d_w, p.w, sizeof(double) * (size_t)p.c.nperseg, cudaMemcpyHostToDevice));
     REGIA_CUDA(cudaMemcpy(d_fac, p.fac, sizeof(double) * (size_t)nf, cudaMemcpyHostToDevice));
+    {
+        int len = nfft;
+        REGIA_CUFFT(cufftPlanMany(&plan, 1, &len, NULL, 1, nfft, NULL, 1, nf, CUFFT_D2Z, (int)(K * nch)));
+        have_plan = 1;
+    }
     for (int64_t r0 = 0; r0 < in->n_rec; r0 += G) {
         const int64_t g_n = in->n_rec - r0 < G ? in->n_rec - r0 : G;
-        if (plan_g != g_n) {
-            if (have_plan) cufftDestroy(plan);
-            have_plan = 0;
-            int len = nfft;
-            REGIA_CUFFT(cufftPlanMany(&plan, 1, &len, NULL, 1, nfft, NULL, 1, nf, CUFFT_D2Z, (int)(g_n * K * nch)));
-            have_plan = 1;
-            plan_g = g_n;
-        }
         REGIA_CUDA(cudaMemcpy(d_x, in->x + r0 * nch * n, sizeof(double) * (size_t)(g_n * nch * n),
                               cudaMemcpyHostToDevice));
         segment_kernel<<<(unsigned)(g_n * K * nch), SEG_THREADS>>>(d_x, n, nch, K, p.step, p.c.nperseg, nfft,
                                                                    p.c.detrend, d_w, d_seg);
         REGIA_CUDA_LAUNCH("welch segment_kernel");
-        REGIA_CUFFT(cufftExecD2Z(plan, d_seg, d_X));
+        for (int64_t g = 0; g < g_n; g++)
+            REGIA_CUFFT(cufftExecD2Z(plan, d_seg + g * K * nch * nfft, d_X + g * K * nch * nf));
         const int64_t threads = csd ? g_n * nf * nch * nch : g_n * nch * nf;
         if (csd) csd_kernel<<<(unsigned)((threads + 255) / 256), 256>>>(d_X, g_n, nch, K, nf, d_fac, d_out);
         else psd_kernel<<<(unsigned)((threads + 255) / 256), 256>>>(d_X, g_n, nch, K, nf, d_fac, d_out);

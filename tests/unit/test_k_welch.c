@@ -200,7 +200,8 @@ static void test_csd(regia_backend_t *be)
 }
 
 /* A record's result does not depend on the thread count nor on the records beside it
- * (bitwise), also across the steps of a long record with many channels. */
+ * (bitwise), also across the steps of a long record with many channels, and for short
+ * records batched in any number per call (regia sensors' [welch] batch_records). */
 static void test_invariance(void)
 {
     const int nch = 6, n_rec = 3;
@@ -221,6 +222,35 @@ static void test_invariance(void)
     CHECK(memcmp(a, b, sizeof(double) * (size_t)(n_rec * per)) == 0);
     CHECK_OK(run(&b2, x + nch * n, 1, nch, n, &cfg, REGIA_WELCH_CSD, b));
     CHECK(memcmp(a + per, b, sizeof(double) * (size_t)per) == 0);
+    /* short records, many per step (K nch < 512: a step holds several records, the last
+     * one partly filled): each of 37 records batched as regia sensors does, every batch
+     * size from 1 to 37, against one record per call, PSD and CSD */
+    {
+        const int R2 = 37, c2 = 3;
+        const int64_t n2 = 3000;
+        regia_welch_cfg_t c = cfg;
+        c.nperseg = 256;
+        const int nf2 = regia_welch_nfreq(&c);
+        const int64_t pc = (int64_t)nf2 * c2 * c2 * 2, pp = (int64_t)c2 * nf2;
+        double *one = malloc(sizeof(double) * (size_t)(R2 * pc)), *bat = malloc(sizeof(double) * (size_t)(R2 * pc));
+        double *onep = malloc(sizeof(double) * (size_t)(R2 * pp)), *batp = malloc(sizeof(double) * (size_t)(R2 * pp));
+        for (int r = 0; r < R2; r++) {
+            CHECK_OK(run(&b2, x + (int64_t)r * c2 * n2, 1, c2, n2, &c, REGIA_WELCH_CSD, one + r * pc));
+            CHECK_OK(run(&b2, x + (int64_t)r * c2 * n2, 1, c2, n2, &c, REGIA_WELCH_PSD, onep + r * pp));
+        }
+        int differ = 0;
+        for (int bs = 1; bs <= R2; bs++) {
+            for (int r = 0; r < R2; r += bs) {
+                const int m = R2 - r < bs ? R2 - r : bs;
+                CHECK_OK(run(bs % 2 ? &b1 : &b2, x + (int64_t)r * c2 * n2, m, c2, n2, &c, REGIA_WELCH_CSD, bat + r * pc));
+                CHECK_OK(run(bs % 2 ? &b1 : &b2, x + (int64_t)r * c2 * n2, m, c2, n2, &c, REGIA_WELCH_PSD, batp + r * pp));
+            }
+            differ += memcmp(one, bat, sizeof(double) * (size_t)(R2 * pc)) != 0;
+            differ += memcmp(onep, batp, sizeof(double) * (size_t)(R2 * pp)) != 0;
+        }
+        CHECK_MSG(differ == 0, "%d batch sizes give other bits than one record per call", differ);
+        free(one); free(bat); free(onep); free(batp);
+    }
     regia_backend_close(&b1);
     regia_backend_close(&b2);
     free(x);
