@@ -32,8 +32,10 @@
 
 #if defined(__CUDACC__)
 #define REGIA_QUEUE_INLINE __forceinline__
+#define REGIA_QUEUE_NOINLINE
 #else
 #define REGIA_QUEUE_INLINE inline __attribute__((always_inline))
+#define REGIA_QUEUE_NOINLINE __attribute__((noinline))
 #endif
 
 /* A waiting customer: arrival time and service time. */
@@ -238,7 +240,7 @@ typedef struct {
 } regia_queue_arrivals_t;
 
 /* The next block of Poisson arrivals (total rate `total`, cumulative class rates cum). */
-REGIA_HD static inline void regia_queue_draw_arrivals(const regia_queue_batch_t *in, const double *cum,
+REGIA_HD static REGIA_QUEUE_NOINLINE void regia_queue_draw_arrivals(const regia_queue_batch_t *in, const double *cum,
                                                       double total, double inv_total, regia_draws_t *d,
                                                       regia_queue_arrivals_t *a)
 {
@@ -557,7 +559,7 @@ REGIA_HD static REGIA_QUEUE_INLINE int regia_queue_rep_d(const regia_queue_batch
  * its classes in `out` and returns REGIA_QUEUE_REP_OK, or REGIA_QUEUE_REP_OVERFLOW when
  * more than ws.cap customers of one class waited at once (the sums are then incomplete).
  * ws.heap is needed only above REGIA_QUEUE_SORT_MAX servers. */
-REGIA_HD static inline int regia_queue_rep(const regia_queue_batch_t *in, int r, regia_queue_ws_t ws,
+REGIA_HD static REGIA_QUEUE_INLINE int regia_queue_rep(const regia_queue_batch_t *in, int r, regia_queue_ws_t ws,
                                            const regia_queue_out_t *out)
 {
     switch (regia_queue_sort_slots(regia_queue_max_servers(in))) {

@@ -391,6 +391,66 @@ static void fixed_pool(regia_backend_t *be)
     res_free(&b);
 }
 
+/* The op (on this host perhaps its x86-64-v4 build, kernels/cpu/queue_sim.c) against
+ * regia_queue_rep compiled here for the baseline target, replication by replication: the
+ * same bits for every size of the departures' sorted array (1 .. 16 servers) and the heap
+ * (17, 40), priority and FCFS, constant servers and a weekly schedule that changes the
+ * servers on duty, every service distribution, tails, histogram and n_customers. */
+static void isa_paths(regia_backend_t *be)
+{
+    static const int servers[] = {1, 2, 3, 4, 6, 8, 10, 12, 16, 17, 40};
+    int same = 0, runs = 0;
+    for (size_t si = 0; si < sizeof servers / sizeof *servers; si++)
+        for (int v = 0; v < 8; v++) {
+            const int c = servers[si], K = 1 + v % 4, R = 3;
+            double lam[4], mean[4], cv[4], ends[32];
+            int32_t srv[32];
+            int ns = 0;
+            for (int k = 0; k < K; k++) {
+                lam[k] = (v & 1 ? 0.95 : 0.7) * c / K * (k + 1) * 2.0 / (K + 1);
+                mean[k] = 1.0;
+                cv[k] = 0.7 + 0.2 * k;
+            }
+            if (v & 2) /* weekdays 8-16 h with c, 1.5 c or 2 c servers, none otherwise */
+                for (int d = 0; d < 7; d++) {
+                    const double e[3] = {d * 24 + 8.0, d * 24 + 16.0, (d + 1) * 24.0};
+                    const int32_t n[3] = {0, c + (d % 3) * (c / 2 + 1), 0};
+                    for (int j = d < 5 ? 0 : 2; j < 3; j++) {
+                        if (ns && srv[ns - 1] == n[j]) ends[ns - 1] = e[j];
+                        else { ends[ns] = e[j]; srv[ns] = n[j]; ns++; }
+                    }
+                }
+            const double t[3] = {0.1, 1.0, 5.0};
+            const int32_t dist[4] = {REGIA_SVC_EXP, REGIA_SVC_GAMMA, REGIA_SVC_LOGNORMAL, REGIA_SVC_DET};
+            regia_queue_batch_t in = {.n_classes = K, .arrival_rate = lam, .servers = c, .n_shifts = ns,
+                                      .shift_end = ends, .shift_servers = srv, .period = 168,
+                                      .service_dist = v < 4 ? REGIA_SVC_EXP : dist[v % 4], .service_mean = mean,
+                                      .service_cv = cv, .discipline = v == 2 || v == 5 ? REGIA_DISC_FCFS : REGIA_DISC_PRIORITY,
+                                      .horizon = v & 2 ? 168.0 * 3 : 300.0, .n_customers = v == 3 ? 2000 : 0,
+                                      .warmup = 20, .n_t = 3, .t = t, .n_bins = 10, .bin_width = 0.5, .rep0 = 5,
+                                      .n_reps = R, .seed = 11};
+            res_t a, b;
+            res_init(&a, R, K, 3, 10);
+            res_init(&b, R, K, 3, 10);
+            CHECK_OK(regia_queue_sim(be, &in, &a.out));
+            const int64_t cap = 1 << 14;
+            regia_queue_cust_t *cust = malloc(sizeof *cust * (size_t)(cap * K));
+            double heap[128];
+            regia_queue_ws_t ws = {cust, cap, heap};
+            int ok = 1;
+            for (int r = 0; r < R; r++) ok &= regia_queue_rep(&in, r, ws, &b.out) == REGIA_QUEUE_REP_OK;
+            const size_t nk = (size_t)R * K;
+            same += ok && !memcmp(a.n, b.n, 8 * nk) && !memcmp(a.w, b.w, 8 * nk) && !memcmp(a.w2, b.w2, 8 * nk) &&
+                    !memcmp(a.gt, b.gt, 24 * nk) && !memcmp(a.hist, b.hist, 80 * nk) && !memcmp(a.un, b.un, 8 * nk);
+            runs++;
+            free(cust);
+            res_free(&a);
+            res_free(&b);
+        }
+    printf("op vs the baseline build of regia_queue_rep: %d of %d batches bit-identical\n", same, runs);
+    CHECK(same == runs);
+}
+
 /* The draws behind the simulation: regia_draw_log within 0.51 ulp of logl on 10^6 stream
  * uniforms and at the ends of their range (relative accuracy near 1); its AVX2 form the
  * same bits; regia_draws_fill (vector Philox lanes) the same numbers as regia_draw_u. */
@@ -481,6 +541,7 @@ int main(void)
     traces(&be);
     invariance();
     fixed_pool(&be);
+    isa_paths(&be);
     draws();
     bad_input(&be);
     erlang_c_sim(&be);
