@@ -120,15 +120,18 @@ err:
 
 typedef struct {
     int gin, vin, gout, vout;
+    int remap;               /* an index along the subset dimension (regia_index_dim) */
 } var_pair_t;
 
 typedef struct {
     const char *file;        /* the source's file name, for messages */
     int in, out, format;     /* format: NC_FORMAT_* of the source    */
     int dimid;               /* the subset dimension (source)        */
+    const char *dim;         /* its name                             */
     size_t dim_len;          /* its length in the source             */
     const size_t *items;
     size_t n;
+    long long *imap;         /* source index -> index in the copy, -1: not kept */
     int *dmap, ndmap;        /* source dimid -> copy dimid           */
     var_pair_t *vars;
     int nvars, capvars;
@@ -239,6 +242,35 @@ err:
     return st;
 }
 
+/* *remap = 1 when variable (gin, vin) of type t has the attribute regia_index_dim naming
+ * the subset dimension (its values are 0-based indices along it, -1 = none); an error
+ * when such a variable is not of a signed integer type. */
+static regia_status_t is_index_of_dim(const ex_t *e, int gin, int vin, nc_type t, int *remap)
+{
+    char where[1024], text[NC_MAX_NAME + 1] = "", *str = NULL;
+    nc_type at;
+    size_t len = 0;
+    *remap = 0;
+    if (nc_inq_att(gin, vin, "regia_index_dim", &at, &len) != NC_NOERR) return REGIA_OK;
+    if (at == NC_CHAR && len < sizeof text) {
+        if (nc_get_att_text(gin, vin, "regia_index_dim", text) != NC_NOERR) text[0] = 0;
+        text[len] = 0;
+    } else if (at == NC_STRING && len == 1 && nc_get_att_string(gin, vin, "regia_index_dim", &str) == NC_NOERR) {
+        snprintf(text, sizeof text, "%s", str ? str : "");
+        nc_free_string(1, &str);
+    }
+    if (strcmp(text, e->dim) != 0) return REGIA_OK; /* an index along another dimension: kept as it is */
+    if (t != NC_BYTE && t != NC_SHORT && t != NC_INT && t != NC_INT64) {
+        var_where(gin, vin, where, sizeof where);
+        return REGIA_FAIL(REGIA_ERR_UNSUPPORTED,
+                          "%s: %s has regia_index_dim = \"%s\" but is not of a signed integer type (byte, short, int, "
+                          "int64): indices along '%s' with -1 for none cannot be remapped; fix the file's writer",
+                          e->file, where, text, e->dim);
+    }
+    *remap = 1;
+    return REGIA_OK;
+}
+
 /* Define group gin's dimensions, attributes, variables and subgroups in gout. */
 static regia_status_t define_group(ex_t *e, int gin, int gout)
 {
@@ -310,6 +342,8 @@ static regia_status_t define_group(ex_t *e, int gin, int gout)
         }
         REGIA_TRY(copy_storage(e, gin, vids[i], gout, vout, vnd, vd, &quantized));
         REGIA_TRY(copy_atts(e, gin, vids[i], gout, vout, quantized));
+        int remap = 0;
+        REGIA_TRY(is_index_of_dim(e, gin, vids[i], t, &remap));
         if (e->nvars == e->capvars) {
             int cap = e->capvars ? 2 * e->capvars : 64;
             var_pair_t *v = realloc(e->vars, (size_t)cap * sizeof *v);
@@ -317,7 +351,7 @@ static regia_status_t define_group(ex_t *e, int gin, int gout)
             e->vars = v;
             e->capvars = cap;
         }
-        e->vars[e->nvars++] = (var_pair_t){gin, vids[i], gout, vout};
+        e->vars[e->nvars++] = (var_pair_t){gin, vids[i], gout, vout, remap};
     }
     /* subgroups */
     if (!is_nc4(e)) goto err; /* the classic formats have no groups: done */
@@ -339,6 +373,39 @@ err:
     free(vids);
     free(gids);
     return st;
+}
+
+/* The n values of index variable v (type t) in buf: an index along the subset dimension
+ * becomes its position among the items, -1 when the item is not kept; -1 (none) and the
+ * variable's fill value stay.  Any other value is an error (the file is not what its
+ * regia_index_dim says). */
+static regia_status_t remap_index(const ex_t *e, const var_pair_t *v, nc_type t, void *buf, size_t n)
+{
+    union { signed char b; short s; int i; long long l; } fv = {0};
+    long long fill = 0;
+    int no_fill = 0, has_fill = nc_inq_var_fill(v->gin, v->vin, &no_fill, &fv) == NC_NOERR;
+    char where[1024];
+    if (has_fill) fill = t == NC_BYTE ? fv.b : t == NC_SHORT ? fv.s : t == NC_INT ? fv.i : fv.l;
+    for (size_t k = 0; k < n; k++) {
+        long long x = t == NC_BYTE    ? ((signed char *)buf)[k]
+                      : t == NC_SHORT ? ((short *)buf)[k]
+                      : t == NC_INT   ? ((int *)buf)[k]
+                                      : ((long long *)buf)[k];
+        if (x == -1 || (has_fill && x == fill)) continue;
+        if (x < 0 || (unsigned long long)x >= e->dim_len) {
+            var_where(v->gin, v->vin, where, sizeof where);
+            return REGIA_FAIL(REGIA_ERR_INVALID,
+                              "%s: %s: value %lld is neither -1 (none) nor an index along '%s' (0 to %zu), as its "
+                              "attribute regia_index_dim says; fix the file's writer",
+                              e->file, where, x, e->dim, e->dim_len ? e->dim_len - 1 : 0);
+        }
+        long long y = e->imap[x];
+        if (t == NC_BYTE) ((signed char *)buf)[k] = (signed char)y;
+        else if (t == NC_SHORT) ((short *)buf)[k] = (short)y;
+        else if (t == NC_INT) ((int *)buf)[k] = (int)y;
+        else ((long long *)buf)[k] = y;
+    }
+    return REGIA_OK;
 }
 
 /* Copy the block start_in/count of v to start_out, halving it along its outermost split
@@ -379,6 +446,10 @@ static regia_status_t copy_block(ex_t *e, const var_pair_t *v, nc_type t, size_t
         var_where(v->gin, v->vin, where, sizeof where);
         st = REGIA_FAIL(REGIA_ERR_NETCDF, "%s: reading %s: %s", e->file, where, nc_strerror(rc));
         free(buf);
+        return st;
+    }
+    if (v->remap && (st = remap_index(e, v, t, buf, total))) {
+        free(buf); /* an index type: no strings to free */
         return st;
     }
     if ((rc = nc_put_vara(v->gout, v->vout, start_out, count, buf))) {
@@ -436,6 +507,7 @@ static regia_status_t copy_gather(ex_t *e, const var_pair_t *v, nc_type t, size_
         while (d >= 0 && ++idx[d] == out_len[d]) idx[d--] = 0;
         if (d < 0) break;
     }
+    if (v->remap) REGIA_TRY(remap_index(e, v, t, out, out_total));
     if ((rc = nc_put_vara(v->gout, v->vout, start, out_len, out))) {
         var_where(v->gin, v->vin, where, sizeof where);
         st = REGIA_FAIL(REGIA_ERR_NETCDF, "writing %s of the extract of %s: %s", where, e->file, nc_strerror(rc));
@@ -638,7 +710,7 @@ regia_status_t regia_nc_extract(const char *in_path, const char *out_path, const
                                 size_t n_items, const char *region_name)
 {
     regia_status_t st = REGIA_OK;
-    ex_t e = {.file = regia_file_name(in_path), .in = -1, .out = -1, .items = items, .n = n_items};
+    ex_t e = {.file = regia_file_name(in_path), .dim = dim, .in = -1, .out = -1, .items = items, .n = n_items};
     regia_atomic_t a;
     int begun = 0, rc, mode = 0;
     size_t len = 0;
@@ -667,6 +739,12 @@ regia_status_t regia_nc_extract(const char *in_path, const char *out_path, const
             goto err;
         }
     }
+    if (!(e.imap = malloc((len ? len : 1) * sizeof *e.imap))) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "extract of %s: out of memory", e.file);
+        goto err;
+    }
+    for (size_t i = 0; i < len; i++) e.imap[i] = -1;
+    for (size_t i = 0; i < n_items; i++) e.imap[items[i]] = (long long)i;
     if (same_file(in_path, out_path) || strcmp(in_path, out_path) == 0) {
         st = REGIA_FAIL(REGIA_ERR_INVALID, "extract of %s: the extract %s would replace its source; name another file", e.file,
                         out_path);
@@ -710,6 +788,7 @@ err:
     if (e.in >= 0) nc_close(e.in);
     if (begun) regia_atomic_abort(&a);
     free(seen);
+    free(e.imap);
     free(e.dmap);
     free(e.vars);
     return st;

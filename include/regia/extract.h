@@ -64,6 +64,11 @@ void regia_nc_regions_free(regia_nc_regions_t *r);
  * regia_extract_of (the source's file name, no directories), regia_extract_of_sha256 (its
  * SHA-256), regia_extract_dim (dim) and regia_region (region_name; NULL or "": not
  * written); a line is appended to history.
+ * Index variables: a signed integer variable (byte, short, int, int64; along any
+ * dimensions) whose attribute regia_index_dim names `dim` holds 0-based indices along
+ * dim (-1 = none): each value becomes that item's position in the copy, -1 when the item
+ * is not kept; -1 and the fill value stay.  An error when such a variable is not a signed
+ * integer or holds any other value.
  * The copy is written under a temporary name beside out_path and renamed over it only
  * when complete (an error leaves no file under either name; an old out_path is kept).
  * Errors: no such dimension (the message lists the file's), n_items = 0, an index out of

@@ -6,7 +6,9 @@
   - the same storage per variable: chunking (a chunk along DIM cut to the new length),
     zlib/shuffle/complevel, fletcher32, endianness, fill value / no-fill;
   - every variable's values: along each use of DIM, the extract's j-th row equals the source's
-    ITEMS[j]-th (NaN = NaN, strings equal); variables without DIM identical;
+    ITEMS[j]-th (NaN = NaN, strings equal); variables without DIM identical; an integer variable
+    with regia_index_dim = DIM holds the source's indices remapped (position among ITEMS, -1
+    when not kept; -1 and fill values kept);
   - global attributes: all the source's equal but history (the source's + one line),
     geospatial_lat/lon/vertical_min/max and geospatial_bounds (recomputed from the items);
     regia_extract_of = the source's file name, regia_extract_of_sha256 = its SHA-256,
@@ -57,6 +59,18 @@ def rows(v, axes):
     for ax in axes:
         data = np.take(data, items, axis=ax)
     return data
+
+
+def remap(a, v):
+    """The values of index variable v (regia_index_dim = DIM) as an extract must hold them: an
+    index along DIM becomes its position among ITEMS, -1 when not kept; -1 and fill stay."""
+    fill = getattr(v, "_FillValue", netCDF4.default_fillvals[v.dtype.str[1:]])
+    pos = {old: new for new, old in enumerate(items)}
+    out = a.copy()
+    for k, x in np.ndenumerate(a):
+        if x != -1 and x != fill:
+            out[k] = pos.get(int(x), -1)
+    return out
 
 
 def check_group(gs, ge):
@@ -140,6 +154,8 @@ def check_group(gs, ge):
         ve.set_auto_maskandscale(False)
         axes = [i for i, d in enumerate(vs.get_dims()) if d.name == dim and d.group().path == "/"]
         a = rows(vs, axes)
+        if getattr(vs, "regia_index_dim", None) == dim:  # an index along DIM: remapped
+            a = remap(np.array(a), vs)
         b = ve[...]
         if vs.dtype == str:
             a, b = np.asarray(a, dtype=object), np.asarray(b, dtype=object)

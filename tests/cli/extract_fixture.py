@@ -4,7 +4,7 @@
 an unlimited item dimension `site` (6 sites), NC_STRING and char-array region variables (one
 site in no region), names with an accent and a comma, a coordinate with a fill value,
 deflate + shuffle, fletcher32, chunks larger than an extract, big-endian, no-fill, int64,
-a (site, site) matrix, a dimension `region` beside the variable region(site), a scalar, a contiguous variable, string and vector attributes, and
+a (site, site) matrix, index variables with regia_index_dim (remapped), a dimension `region` beside the variable region(site), a scalar, a contiguous variable, string and vector attributes, and
 nested groups "model" and "model/inner" whose variables use `site`.
 With "compound": the same file plus a compound type (an extract refuses it)."""
 import sys
@@ -75,6 +75,18 @@ with netCDF4.Dataset(out, "w", format="NETCDF4") as ds:
     nf[0:n] = np.arange(n) + 100
     d[0:n, 0:n] = np.add.outer(np.arange(n), 10 * np.arange(n))
     c[:] = np.arange(5) * 0.5
+    # index variables (regia_index_dim): 0-based indices along `site` (-1 none), remapped by
+    # an extract (old site index -> its position in the extract, -1 when not kept); one along
+    # `site` itself, one along `t` with a fill value, one along another dimension (kept)
+    pa = ds.createVariable("parent", "i4", ("site",))
+    pa.regia_index_dim = "site"
+    pa[0:n] = [3, -1, 0, 5, 1, 2]
+    ts = ds.createVariable("t_site", "i2", ("t",), fill_value=np.int16(-999))
+    ts.regia_index_dim = "site"
+    ts[:] = [0, 3, -999, -1, 5]
+    tr = ds.createVariable("t_region", "i8", ("site",))
+    tr.regia_index_dim = "region"
+    tr[0:n] = [0, 1, -1, 0, 1, 2]
     g = ds.createGroup("model")
     g.note = "nested"
     g.createDimension("k", 3)

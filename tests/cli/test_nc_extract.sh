@@ -7,9 +7,11 @@
 #      history, geospatial_* and the new regia_* attributes, xarray's isel of the source
 #      equals the extract, the provinces partition the stations;
 #   2. a fixture with groups, an unlimited item dimension, NC_STRING and char region
-#      variables, names with accents (tests/cli/extract_fixture.py), items in a given order;
+#      variables, names with accents (tests/cli/extract_fixture.py), items in a given order,
+#      index variables (regia_index_dim = the extracted dimension) remapped into the extract;
 #   3. errors: a bad dimension or variable name, a non-text region variable, items out of
-#      range or twice, a compound type, out = in: a clear message and no file (an older
+#      range or twice, a compound type, out = in, an index variable (regia_index_dim) that is
+#      not a signed integer or holds a value that is no index: a clear message and no file (an older
 #      extract under the name is kept);
 #   4. the CF checker (cf:1.10, acdd:1.3, as test_cf_compliance.sh) passes on an extract.
 source "$(dirname "$0")/lib.sh"
@@ -121,6 +123,18 @@ grep -q 'z:_Endianness = "big"' "$TMP/fx_503.cdl" || fail "big-endian z lost"
 grep -q 'y:_Fletcher32 = "true"' "$TMP/fx_503.cdl" || fail "fletcher32 of y lost"
 grep -q ':geospatial_lon_min = 9.08 ;' "$TMP/fx_503.cdl" || fail "geospatial_lon_min not the float's 9.08"
 echo "ok: fixture extract keeps the unlimited dimension, chunks (cut to 3), no-fill, big-endian, fletcher32; geospatial_* from the items"
+# index variables (regia_index_dim = "site"): remapped into the extract's sites 5,0,3
+$PY - "$TMP/fx_503.nc" <<'PY' || fail "index variables of the 5,0,3 extract not remapped"
+import sys, netCDF4
+with netCDF4.Dataset(sys.argv[1]) as ds:
+    ds.set_auto_mask(False)
+    got = {k: ds[k][:].tolist() for k in ("parent", "t_site", "t_region")}
+# parent at sites 5,0,3 is [2, 3, 5]: site 2 not kept -> -1, site 3 is the extract's 2, site 5 its 0
+want = {"parent": [-1, 2, 0], "t_site": [1, 2, -999, -1, 0], "t_region": [2, 0, 0]}
+if got != want:
+    print("got", got, "expected", want); sys.exit(1)
+PY
+echo "ok: index variables along site remapped (parent -> [-1, 2, 0]; t_site keeps -1 and its fill value), one along another dimension kept"
 
 # variables over 1 MiB with few items (a slab per item, not read whole): both axis orders
 $PY - "$TMP/slab.nc" <<'PY' || fail "slab fixture"
@@ -170,6 +184,18 @@ expect_fail "item twice" "station index 1 is selected twice" "$X" items "$src" "
 expect_fail "extract over its source" "would replace its source" "$X" items "$src" "$src" station 0
 $PY "$REGIA_ROOT/tests/cli/extract_fixture.py" "$TMP/fxc.nc" compound >/dev/null
 expect_fail "compound type" "defines 1 user type \(compound, enum, vlen or opaque\)" "$X" items "$TMP/fxc.nc" "$TMP/ex/kept.nc" site 0
+$PY - "$TMP" <<'PY' || fail "index fixtures"
+import sys, netCDF4
+for name, typ, vals in (("float", "f4", [0, 1, 2]), ("range", "i4", [0, 3, -1]), ("neg", "i4", [0, -2, 1])):
+    with netCDF4.Dataset(f"{sys.argv[1]}/ix_{name}.nc", "w") as ds:
+        ds.createDimension("site", 3)
+        v = ds.createVariable("up", typ, ("site",)); v.regia_index_dim = "site"; v[:] = vals
+PY
+expect_fail "float index variable" "up has regia_index_dim = \"site\" but is not of a signed integer type" \
+  "$X" items "$TMP/ix_float.nc" "$TMP/ex/kept.nc" site 0
+expect_fail "index out of range" "up: value 3 is neither -1 \(none\) nor an index along 'site' \(0 to 2\)" \
+  "$X" items "$TMP/ix_range.nc" "$TMP/ex/kept.nc" site 0,1
+expect_fail "negative index" "up: value -2 is neither -1" "$X" items "$TMP/ix_neg.nc" "$TMP/ex/kept.nc" site 1
 [[ $(cat "$TMP/ex/kept.nc") == old ]] || fail "a failed extract replaced the older file under its name"
 [[ -z $(find "$TMP/ex" -name '*.tmp') ]] || fail "temporary files left: $(find "$TMP/ex" -name '*.tmp')"
 for f in "$TMP"/ex/*stations* "$TMP"/fxc_*; do [[ ! -e $f ]] || fail "file left by a failed extract: $f"; done
