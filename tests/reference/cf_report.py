@@ -86,9 +86,9 @@ ACCEPT = {
          "modal parameters of a structure and GEV parameters: no CF standard name"),
         (r"novelty_(score|threshold|features)|control_chart|records_(analysed|left_out)|gev_(blocks|status)",
          "standard_name", "health-monitoring statistics and counts: no CF standard name"),
-        (r"quality_flags|alert_level|alert_reason", "standard_name",
+        (r"quality_flags|alert_level|alert_reason|alert_condition", "standard_name",
          "flags of the analysis (quality bits, alert levels and their reasons): no CF standard name"),
-        (r"quality_flags|alert_level|alert_reason|gev_status", "units", "flags and text carry no units"),
+        (r"quality_flags|alert_level|alert_reason|alert_condition|gev_status", "units", "flags and text carry no units"),
     ],
 }
 try:
