@@ -342,13 +342,7 @@ err:
 /* The hyperslab of pollutant p: first index on its axis, values per station, first hour. */
 static regia_status_t window(env_t *e, int p, int *hourly, int64_t *want0, int64_t *want, int64_t *hour0)
 {
-    regia_status_t st = REGIA_OK;
-    int vid, dimids[2];
-    REGIA_NC(nc_inq_varid(e->ncid, POLLUTANTS[e->pidx[p]], &vid));
-    REGIA_NC(nc_inq_vardimid(e->ncid, vid, dimids));
-    char dname[NC_MAX_NAME + 1];
-    REGIA_NC(nc_inq_dimname(e->ncid, dimids[1], dname));
-    *hourly = !strcmp(dname, "time");
+    *hourly = e->info.poll[e->pidx[p]].hourly; /* from the checked dimensions (env_check_input) */
     /* hourly: 7 hours before the first local day for the 8-hour means */
     if (*hourly) {
         *hour0 = e->read0 * 24 - 1 - 7;
@@ -359,8 +353,7 @@ static regia_status_t window(env_t *e, int p, int *hourly, int64_t *want0, int64
         *want = e->n_read;
         *want0 = e->read0 - e->day0;
     }
-err:
-    return st;
+    return REGIA_OK;
 }
 
 /* Local: the shard's series and read buffers, agreed on before the collective reads. */

@@ -270,6 +270,17 @@ static regia_status_t define_output(int ncid, layout_t *L, const ingest_opts_t *
     REGIA_NC(nc_def_var(ncid, "province", NC_CHAR, 2, d2, &L->vid_prov));
     NCA_TXT(L->vid_prov, "long_name", "province (Provincia)");
     NCA_TXT(L->vid_prov, "coverage_content_type", "auxiliaryInformation");
+    /* the names are UTF-8: xarray and netCDF4-python decode them to strings */
+    NCA_TXT(L->vid_prov, "_Encoding", "utf-8");
+    NCA_TXT(L->vid_name, "_Encoding", "utf-8");
+    /* alt is station metadata, not a vertical axis: with axis = Z, positive or
+     * standard_name altitude CDO takes the station dimension for a vertical axis (as in
+     * the regia env output, docs/env.md) */
+    REGIA_NC(nc_del_att(ncid, L->vid_alt, "axis"));
+    REGIA_NC(nc_del_att(ncid, L->vid_alt, "positive"));
+    REGIA_NC(nc_del_att(ncid, L->vid_alt, "standard_name"));
+    NCA_TXT(L->vid_alt, "standard_name", "height_above_mean_sea_level");
+    NCA_TXT(L->vid_alt, "comment", "station altitude above mean sea level (positive up); not a vertical axis of the data");
     REGIA_NC(nc_def_var(ncid, "time", NC_DOUBLE, 1, &dtime, &L->vid_t));
     NCA_TXT(L->vid_t, "units", "hours since 1970-01-01 00:00:00");
     NCA_TXT(L->vid_t, "calendar", "standard");
@@ -278,6 +289,7 @@ static regia_status_t define_output(int ncid, layout_t *L, const ingest_opts_t *
     NCA_TXT(L->vid_t, "long_name", "start of the hour (UTC)");
     NCA_TXT(L->vid_t, "coverage_content_type", "coordinate");
     REGIA_NC(nc_def_var(ncid, "day", NC_DOUBLE, 1, &dday, &L->vid_d));
+    NCA_TXT(L->vid_d, "standard_name", "time");
     NCA_TXT(L->vid_d, "units", "days since 1970-01-01 00:00:00");
     NCA_TXT(L->vid_d, "calendar", "standard");
     NCA_TXT(L->vid_d, "coverage_content_type", "coordinate");
@@ -291,8 +303,14 @@ static regia_status_t define_output(int ncid, layout_t *L, const ingest_opts_t *
     for (int p = 0; p < NPOL; p++) {
         L->vid_p[p] = L->vid_q[p] = -1;
         if (!L->present[p]) continue;
-        int dims[2] = {dst, PDAILY[p] ? dday : dtime};
-        size_t chunk[2] = {1, PDAILY[p] ? L->nday : L->ntime};
+        /* time first, as CDO reads it; one chunk holds one station's whole series */
+        int dims[2] = {PDAILY[p] ? dday : dtime, dst};
+        size_t chunk[2] = {PDAILY[p] ? L->nday : L->ntime, 1};
+        /* the hourly variables on the file's time axis have the stations' coordinates
+         * (CDO: an unstructured grid of the stations); the daily ones none: CDO 2.1 takes
+         * the second time axis for a y axis of lat/lon and skips them (their station
+         * coordinates are those of the dimension station, docs/ingest.md) */
+        const char *coords = PDAILY[p] ? NULL : "lat lon province station_name";
         char qn[32];
         REGIA_NC(nc_def_var(ncid, PNAME[p], NC_FLOAT, 2, dims, &L->vid_p[p]));
         REGIA_NC(nc_def_var_chunking(ncid, L->vid_p[p], NC_CHUNKED, chunk));
@@ -301,7 +319,7 @@ static regia_status_t define_output(int ncid, layout_t *L, const ingest_opts_t *
         NCA_TXT(L->vid_p[p], "units", "ug m-3");
         NCA_TXT(L->vid_p[p], "standard_name", PSTD[p]);
         NCA_TXT(L->vid_p[p], "long_name", PLONG[p]);
-        NCA_TXT(L->vid_p[p], "coordinates", "station_id lat lon alt");
+        if (coords) NCA_TXT(L->vid_p[p], "coordinates", coords);
         NCA_TXT(L->vid_p[p], "coverage_content_type", "physicalMeasurement");
         snprintf(qn, sizeof qn, "%s_qc", PNAME[p]);
         NCA_TXT(L->vid_p[p], "ancillary_variables", qn);
@@ -315,7 +333,7 @@ static regia_status_t define_output(int ncid, layout_t *L, const ingest_opts_t *
         snprintf(ln, sizeof ln, "quality flag of %s (Stato: VA valid, else not validated)", PNAME[p]);
         NCA_TXT(L->vid_q[p], "long_name", ln);
         NCA_TXT(L->vid_q[p], "standard_name", "quality_flag");
-        NCA_TXT(L->vid_q[p], "coordinates", "station_id lat lon alt");
+        if (coords) NCA_TXT(L->vid_q[p], "coordinates", coords);
         NCA_TXT(L->vid_q[p], "coverage_content_type", "qualityInformation");
     }
     {
@@ -909,19 +927,18 @@ static regia_status_t ing_write(regia_run_t *run, void *self, int ncid)
     for (int p = 0; p < NPOL; p++) {
         if (!L->present[p]) continue;
         size_t Lp = PDAILY[p] ? L->nday : L->ntime;
+        /* (time, station): value i of this rank's station k at vbuf[i * mys + k] */
         for (int64_t k = 0; k < mys; k++) {
             int sl = g->first[k * NPOL + p];
-            float *v = vbuf + (size_t)k * Lp;
-            signed char *q = qbuf + (size_t)k * Lp;
-            if (sl < 0) {
-                for (size_t i = 0; i < Lp; i++) { v[i] = NAN; q[i] = -1; }
-                continue;
+            const float *sv = sl < 0 ? NULL : g->sval + g->sofs[sl];
+            const signed char *sq = sl < 0 ? NULL : g->sqc + g->sofs[sl];
+            for (size_t i = 0; i < Lp; i++) {
+                vbuf[i * (size_t)mys + (size_t)k] = sv ? sv[i] : NAN;
+                qbuf[i * (size_t)mys + (size_t)k] = sq ? sq[i] : -1;
             }
-            memcpy(v, g->sval + g->sofs[sl], Lp * sizeof *v);
-            memcpy(q, g->sqc + g->sofs[sl], Lp);
         }
-        size_t st0[2] = {(size_t)s0, 0}, cn[2] = {(size_t)mys, mys ? Lp : 0};
-        if (!mys) st0[0] = 0;
+        size_t st0[2] = {0, (size_t)s0}, cn[2] = {mys ? Lp : 0, (size_t)mys};
+        if (!mys) st0[1] = 0;
         AGREE(ncs(nc_put_vara_float(ncid, L->vid_p[p], st0, cn, vbuf), "writing data", path));
         AGREE(ncs(nc_put_vara_schar(ncid, L->vid_q[p], st0, cn, qbuf), "writing data", path));
     }

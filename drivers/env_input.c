@@ -132,9 +132,11 @@ regia_status_t env_check_input(int ncid, const char *path, env_input_t *info)
         const char *name = env_input_pollutants[k];
         env_input_poll_t *p = &info->poll[k];
         if (!regia_ncin_has_var(ncid, name, NULL)) continue;
-        REGIA_TRY(regia_ncin_check_var(ncid, path, name, REGIA_NCIN_REAL, "station,time|station,day", &v));
+        REGIA_TRY(regia_ncin_check_var(ncid, path, name, REGIA_NCIN_REAL,
+                                       "time,station|day,station|station,time|station,day", &v));
         p->present = 1;
-        p->hourly = v.layout == 0;
+        p->hourly = v.layout % 2 == 0;
+        p->time_first = v.layout < 2;
         p->vid = v.vid;
         p->len = p->hourly ? info->n_time : info->n_day;
         if (p->len == 0)
@@ -145,7 +147,8 @@ regia_status_t env_check_input(int ncid, const char *path, env_input_t *info)
         if (regia_ncin_has_var(ncid, qn, NULL)) {
             regia_ncin_var_t q;
             /* the flag must lie on the same dimensions as its variable */
-            REGIA_TRY(regia_ncin_check_var(ncid, path, qn, QC_TYPES, p->hourly ? "station,time" : "station,day", &q));
+            static const char *const same[4] = {"time,station", "day,station", "station,time", "station,day"};
+            REGIA_TRY(regia_ncin_check_var(ncid, path, qn, QC_TYPES, same[v.layout], &q));
             p->has_qc = 1;
             p->qc_vid = q.vid;
         }

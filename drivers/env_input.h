@@ -42,7 +42,9 @@ extern const char *const env_input_pollutants[ENV_INPUT_NPOLL];
 
 typedef struct {
     int present;          /* the variable exists (and was checked)                        */
-    int hourly;           /* 1: (station, time); 0: (station, day)                          */
+    int hourly;           /* 1: on time (hourly); 0: on day (daily)                          */
+    int time_first;       /* 1: (time|day, station), regia ingest env since 2026-12;
+                             0: (station, time|day), the files it wrote before             */
     int has_qc;           /* <p>_qc exists, with the same dimensions                        */
     int vid, qc_vid;      /* variable ids, -1 when absent                                   */
     int64_t len;          /* length of its time axis: n_time or n_day                       */

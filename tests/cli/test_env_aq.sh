@@ -39,14 +39,14 @@ done
 import sys, re, warnings, numpy as np, xarray as xr
 warnings.simplefilter("ignore", RuntimeWarning)   # nanmean of days without valid hours
 D = sys.argv[1]
-src = xr.open_dataset(D + "/in.nc", decode_times=False)
+src = xr.open_dataset(D + "/in.nc", decode_times=False).transpose("station", ...)  # the file is time first
 t = src.time.values.astype(np.int64)                  # hours since 1970, UTC
 d0 = int(src.day.values[0])
 dec = lambda a: [x.decode() if isinstance(x, bytes) else str(x) for x in a]
 def valid(var):
     v = src[var].values.astype(float).copy(); v[src[var + "_qc"].values != 0] = np.nan
     return v
-pm10, no2, o3 = valid("pm10"), valid("no2"), valid("o3")       # pm10 (station, day); others hourly
+pm10, no2, o3 = valid("pm10"), valid("no2"), valid("o3")       # pm10 (station, day); others (station, time)
 def local_daily_mean(h, D):                            # local day D: UTC hours 24D-1 .. 24D+22, >= 18 valid
     i = np.searchsorted(t, 24 * D - 1)
     w = h[:, i:i + 24]

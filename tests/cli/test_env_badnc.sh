@@ -47,10 +47,12 @@ def copy(case, dims=None, vars=None):
             if k in vars:
                 continue
             v.set_auto_maskandscale(False)
+            v.set_auto_chartostring(False)   # names have _Encoding: copy them as char arrays
             atts = {a: v.getncattr(a) for a in v.ncattrs()}
             w = d.createVariable(k, v.dtype, v.dimensions, fill_value=atts.pop("_FillValue", None))
             w.setncatts(atts)
             w.set_auto_maskandscale(False)
+            w.set_auto_chartostring(False)
             w[...] = v[...]
         for k, spec in vars.items():
             if spec is None:
@@ -74,6 +76,7 @@ def data(name):
     with nc.Dataset(src) as s:
         v = s.variables[name]
         v.set_auto_maskandscale(False)
+        v.set_auto_chartostring(False)
         return np.array(v[...])
 
 def put(a, i, x):
@@ -82,8 +85,8 @@ def put(a, i, x):
     return a
 
 pm = data("pm10")
-copy("poll3d", dims={"level": 2}, vars={"pm10": ("f4", ("station", "day", "level"), np.stack([pm, pm], -1), {}, None)})
-copy("pollchar", vars={"no2": ("S1", ("station", "time"), np.full((NS, NT), b"x"), {}, None)})
+copy("poll3d", dims={"level": 2}, vars={"pm10": ("f4", ("day", "station", "level"), np.stack([pm, pm], -1), {}, None)})
+copy("pollchar", vars={"no2": ("S1", ("time", "station"), np.full((NT, NS), b"x"), {}, None)})
 copy("latlonger", dims={"station2": NS + 3},
      vars={"lat": ("f8", ("station2",), np.concatenate([data("lat"), [45.0] * 3]), {"units": "degrees_north"}, None)})
 copy("sid2d", vars={"station_id": ("i4", ("station", "name_strlen"), np.zeros((NS, 64), "i4"), {}, None)})
@@ -107,21 +110,22 @@ copy("time10ky", vars={"time": like("time", lambda a: put(a, -1, a[0] + 10000 * 
 H = 10000 * 8766
 big = {"time": ("f8", ("time",), None, {"units": "hours since 1970-01-01 00:00:00"}, (1 << 20,))}
 for k in hourly:
-    big[k] = ("f4", ("station", "time"), None, {}, (1, 1 << 20))
-    big[k + "_qc"] = ("i1", ("station", "time"), None, {}, (1, 1 << 20))
+    big[k] = ("f4", ("time", "station"), None, {}, (1 << 20, 1))
+    big[k + "_qc"] = ("i1", ("time", "station"), None, {}, (1 << 20, 1))
 copy("timedim10ky", dims={"time": H}, vars=big)
 copy("timeunits", vars={"time": like("time", lambda a: a)[:3] + ({"units": "seconds since 1970-01-01"}, None)})
 # inputs that cannot give an answer: a pollutant without any valid value, every pollutant
-# without one, and series too short to fit (valid values only in the last 3 days)
+# without one, and series too short to fit (valid values only in the last 3 days); the
+# pollutants are (time|day, station)
 def nan_except_last(name, keep):
-    return like(name, lambda a: np.concatenate([np.full(a[:, :-keep].shape, np.nan, a.dtype), a[:, -keep:]], 1)
+    return like(name, lambda a: np.concatenate([np.full(a[:-keep].shape, np.nan, a.dtype), a[-keep:]], 0)
                 if keep else np.full(a.shape, np.nan, a.dtype))
 copy("no2nan", vars={"no2": nan_except_last("no2", 0)})
 with nc.Dataset(src) as s:
     polls = [k for k in ("pm10", "pm2p5", "no2", "o3", "so2") if k in s.variables]
 copy("allnan", vars={k: nan_except_last(k, 0) for k in polls})
 copy("short", vars={"pm10": nan_except_last("pm10", 3), "no2": nan_except_last("no2", 80)})
-copy("qcdims", vars={"pm10_qc": ("i1", ("station", "time"), np.zeros((NS, NT), "i1"), {}, None)})
+copy("qcdims", vars={"pm10_qc": ("i1", ("time", "station"), np.zeros((NT, NS), "i1"), {}, None)})
 PY
 "$PY" "$D/corpus.py" "$D/good.nc" "$D" || fail "making the bad-input corpus"
 
@@ -161,7 +165,7 @@ run_np 2 env "$D/job.ini" >"$D/good.log" 2>&1 || { cat "$D/good.log"; fail "the 
 [[ -f $D/out.nc ]] || fail "the good input: no output"
 echo "ok: the unchanged input runs"
 
-refuse poll3d "bad_poll3d\.nc: variable 'pm10' has dimensions \(station, day, level\); expected \(station, time\) or \(station, day\)"
+refuse poll3d "bad_poll3d\.nc: variable 'pm10' has dimensions \(day, station, level\); expected \(time, station\), \(day, station\), \(station, time\) or \(station, day\)"
 refuse pollchar "bad_pollchar\.nc: variable 'no2' has type char; expected float or double"
 refuse latlonger "bad_latlonger\.nc: variable 'lat' has dimensions \(station2\); expected \(station\)"
 refuse sid2d "bad_sid2d\.nc: variable 'station_id' has dimensions \(station, name_strlen\); expected \(station\)"
@@ -180,7 +184,7 @@ refuse timegap "bad_timegap\.nc: variable 'time' is not a regular axis of step 1
 refuse time10ky "bad_time10ky\.nc: variable 'time' (value [0-9]+ .*is outside|spans)"
 refuse timedim10ky "bad_timedim10ky\.nc: dimension 'time' has 87660000 entries; regia env reads at most 878400"
 refuse timeunits "bad_timeunits\.nc: variable 'time' attribute 'units' is 'seconds since 1970-01-01'"
-refuse qcdims "bad_qcdims\.nc: variable 'pm10_qc' has dimensions \(station, time\); expected \(station, day\)"
+refuse qcdims "bad_qcdims\.nc: variable 'pm10_qc' has dimensions \(time, station\); expected \(day, station\)"
 # as_of outside the data (2023-01-01 .. 2023-06-30)
 refuse as_of_after "as_of 2023-07-01 is after the last day with data in .*good\.nc \(2023-06-30\)" 2023-07-01
 refuse as_of_before "as_of 2022-12-31 is before the first day with data in .*good\.nc \(2023-01-01\)" 2022-12-31
