@@ -49,7 +49,7 @@ typedef struct { int32_t file, pad; int64_t line, off; } dup_t;
 enum { V_PAT, V_RX, V_LINE, V_TRX, V_TCON, V_TFIRST, V_TBOOK, V_TOUT, V_OUTCOME, V_PRIO, V_ACCESS, V_REGIME, V_GUAR,
        V_REASON, V_CAT, V_SVC, V_PROV, V_AGENDA, V_RDIST, V_PDIST, V_SFIRST, V_SCOUNT, V_SCODE, V_SCODE_NEW, V_SNAME,
        V_SKIND, V_SAREA, V_SGROUP, V_DCODE, V_DNAME, V_DASL, V_ACODE, V_ANAME, V_PCODE, V_PNAME, V_PDISTRICT,
-       V_GCODE, V_GPROV, V_GSVC, V_SDISC, V_DPOP, NV };
+       V_GCODE, V_GPROV, V_GSVC, V_SDISC, V_DPOP, V_TIME, V_ADIST, NV };
 
 typedef struct {
     wli_opts_t o;
@@ -628,6 +628,21 @@ static regia_status_t wli_define(regia_run_t *run, void *self, int ncid)
     REGIA_NC(nc_def_dim(ncid, "id_strlen", WLI_CODELEN, &d32));
     REGIA_NC(nc_def_dim(ncid, "name_strlen", 64, &d64));
     REGIA_NC(nc_def_dim(ncid, "service_name_strlen", 96, &d96));
+    /* CDO 2.1 takes the dimension named time for the file's time axis; without one it
+     * takes the first variable with time units (prescription_time: the booking dimension)
+     * and skips the four other times ("more than one time variable"). The file's time is
+     * its run date: the day the bookings are known on. */
+    {
+        int dt;
+        REGIA_NC(nc_def_dim(ncid, "time", 1, &dt));
+        REGIA_TRY(def(ncid, "time", NC_DOUBLE, 1, &dt,
+                      "run date of the ingest (--run-date): the bookings and their outcomes as known on this day",
+                      "coordinate", &v[V_TIME]));
+        NCA_TXT(v[V_TIME], "standard_name", "time");
+        NCA_TXT(v[V_TIME], "units", "days since 1970-01-01 00:00:00");
+        NCA_TXT(v[V_TIME], "calendar", "standard");
+        NCA_TXT(v[V_TIME], "axis", "T");
+    }
     int bp[2] = {db, dps};
     REGIA_TRY(def(ncid, "patient_pseudonym", NC_UBYTE, 2, bp,
                   "patient pseudonym: HMAC-SHA-256 of the patient id under the ingest key", "auxiliaryInformation",
@@ -735,6 +750,30 @@ static regia_status_t wli_define(regia_run_t *run, void *self, int ncid)
                   "auxiliaryInformation", &v[V_GPROV]));
     REGIA_TRY(def(ncid, "agenda_service", NC_INT, 1, &dg, "index of the agenda's service (-1: several)",
                   "auxiliaryInformation", &v[V_GSVC]));
+    REGIA_TRY(def(ncid, "asl_districts", NC_INT, 1, &da, "districts of the ASL in the districts table",
+                  "auxiliaryInformation", &v[V_ADIST]));
+    NCA_TXT(v[V_ADIST], "units", "1");
+    /* the code and name tables are the coordinates of their dimension's numeric variables:
+     * CDO 2.1 reads char variables only as coordinates (else "Unsupported data type");
+     * xarray then selects by them (set_xindex("service_code")); UTF-8 strings */
+    {
+        static const struct { int var; const char *coords; } C[] = {
+            {V_SFIRST, "service_code service_code_new service_name service_group service_discipline"},
+            {V_SCOUNT, "service_code service_code_new service_name service_group service_discipline"},
+            {V_SKIND, "service_code service_code_new service_name service_group service_discipline"},
+            {V_SAREA, "service_code service_code_new service_name service_group service_discipline"},
+            {V_DASL, "district_code district_name"},
+            {V_DPOP, "district_code district_name"},
+            {V_ADIST, "asl_code asl_name"},
+            {V_PDISTRICT, "provider_code provider_name"},
+            {V_GPROV, "agenda_code"},
+            {V_GSVC, "agenda_code"},
+        };
+        for (size_t i = 0; i < sizeof C / sizeof *C; i++) NCA_TXT(v[C[i].var], "coordinates", C[i].coords);
+        static const int T[] = {V_SCODE, V_SCODE_NEW, V_SNAME, V_SGROUP, V_SDISC, V_DCODE, V_DNAME,
+                                V_ACODE, V_ANAME, V_PCODE, V_PNAME, V_GCODE};
+        for (size_t i = 0; i < sizeof T / sizeof *T; i++) NCA_TXT(v[T[i]], "_Encoding", "utf-8");
+    }
     /* the domain's global attributes */
     NCA_TXT(NC_GLOBAL, "services_table_version", g->svc.version);
     NCA_TXT(NC_GLOBAL, "services_table_sha256", g->svc.sha);
@@ -901,6 +940,19 @@ static regia_status_t wli_write(regia_run_t *run, void *self, int ncid)
     REGIA_TRY(regia_run_put_rows(run, ncid, v[V_DPOP], 1, 0, r0 ? D->n_district : 0, NULL, NC_DOUBLE, D->population));
     REGIA_TRY(put_text_rows(run, ncid, v[V_ACODE], D->n_asl, 16, D->asl_code[0], sizeof D->asl_code[0]));
     REGIA_TRY(put_text_rows(run, ncid, v[V_ANAME], D->n_asl, 64, D->asl_name[0], sizeof D->asl_name[0]));
+    {
+        int32_t *nd = calloc((size_t)D->n_asl + 1, sizeof *nd);
+        REGIA_TRY(regia_run_agree(run, nd ? REGIA_OK : REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory")));
+        for (int d = 0; d < D->n_district; d++)
+            if (D->district_asl[d] >= 0 && D->district_asl[d] < D->n_asl) nd[D->district_asl[d]]++;
+        st = regia_run_put_rows(run, ncid, v[V_ADIST], 1, 0, r0 ? D->n_asl : 0, NULL, NC_INT, nd);
+        free(nd);
+        if (st) goto err;
+        int y = 1970, m = 1, d = 1;
+        sscanf(g->o.run_date, "%d-%d-%d", &y, &m, &d); /* written by wli_configure: YYYY-MM-DD */
+        double day = (double)regia_days_from_civil(y, m, d);
+        REGIA_TRY(regia_run_put_rows(run, ncid, v[V_TIME], 1, 0, r0 ? 1 : 0, NULL, NC_DOUBLE, &day));
+    }
     if (g->prov.n) {
         REGIA_TRY(put_text_rows(run, ncid, v[V_PCODE], g->prov.n, WLI_CODELEN, g->prov.code[0], WLI_CODELEN));
         static const char none[64] = "";
