@@ -8,7 +8,8 @@
  * section) becomes a chain: the pre-step first (on a CPU partition when it needs no GPU),
  * then the run with --dependency=afterok.  [slurm] array makes a job array.  A job with
  * [publish] catalog = DIR gets a last step, regia publish of the run's output(s) into DIR
- * (one CPU step like the pre-step, afterok on the run: on an array, after every task).
+ * (one task of one core on a CPU partition, never --exclusive, afterok on the run: on an
+ * array, after every task).
  * Every job-file value that reaches a script is checked against a strict character set
  * (account, partition, qos, time, mpi, mem) or shell-quoted (paths, command words).
  * Both commands run on one process (a login node); under mpirun only rank 0 works.
@@ -109,6 +110,7 @@ typedef struct {
     char log_dir[PATH_MAX], name[256], job_file[PATH_MAX], regia[PATH_MAX], root[PATH_MAX];
     char mem_buf[32];
     int n_array;
+    int shared;                       /* 1: never --exclusive (a small serial step: publish) */
     /* where each value came from, for messages: an option, or the job file's line */
     const regia_job_t *job;
     const char *opts_given;           /* " account qos ..." set by options */
@@ -123,7 +125,8 @@ static void submit_usage(FILE *f)
             "A job file with a pre-step (env: an [ingest] section) is submitted as two jobs, pre-step then\n"
             "run (--dependency=afterok); a pre-step that needs no GPU goes to a CPU partition (DCGP).\n"
             "A [slurm] array list makes a job array (%%A_%%a logs).  A [publish] catalog = DIR adds a last\n"
-            "step, regia publish of the output(s) into DIR (one rank, CPU partition, afterok on the run).\n"
+            "step, regia publish of the output(s) into DIR (one task of one core on a CPU partition, the node\n"
+            "shared, afterok on the run).\n"
             "Options override the job file's [slurm] keys:\n"
             "  --profile booster|dcgp|local   Leonardo Booster (4 ranks x 8 cores, --gres=gpu:4 per node),\n"
             "                                 DCGP (8 ranks x 14 cores per node) or a local cluster\n"
@@ -412,7 +415,7 @@ static void sbatch_lines(const submit_t *s, const char *step, char *out, size_t 
            s->ranks_per_node, s->cpus_per_task);
     append(out, cap, "#SBATCH --mem=%s\n", s->mem);
     if (s->gpus) append(out, cap, "#SBATCH --gres=gpu:4                # one GPU per rank (a GPU bills as 8 cores)\n");
-    if (!strcmp(s->profile, "dcgp")) append(out, cap, "#SBATCH --exclusive\n");
+    if (!strcmp(s->profile, "dcgp") && !s->shared) append(out, cap, "#SBATCH --exclusive\n");
     append(out, cap, "#SBATCH --time=%s\n", s->time);
     if (array) append(out, cap, "#SBATCH --array=0-%d\n", s->n_array - 1);
     append(out, cap, "#SBATCH --output=%s/%%x_%s.log\n", logq, array ? "%A_%a" : "%j");
@@ -874,13 +877,17 @@ int regia_cmd_submit(regia_ctx_t *ctx, int argc, char **argv)
         if (*c == ' ') *c = '-'; /* script and log names: "ingest-env" */
     rc = write_script(&s, step, title, main_cmd.text, ckpt_words, stage, script2, sizeof script2);
     if (rc) goto done;
-    /* the publish step: one rank on a CPU partition, like a pre-step that needs no GPU */
+    /* the publish step: serial and small: one task of one core on a CPU partition (as a
+     * pre-step that needs no GPU), that core's share of the node's memory, the node shared
+     * with other jobs (no --exclusive, also on DCGP) */
     submit_t pub;
     char script3[PATH_MAX + 64] = "", id3[64] = "";
     if (pub_catalog) {
         prestep_settings(&s, job, 1, &pub);
         pub.nodes = 1;
         pub.ranks_per_node = 1;
+        pub.cpus_per_task = 1;
+        pub.shared = 1;
         pub.mem = NULL;
         profile_defaults(&pub);
         if ((rc = check_limits(&pub, "publish"))) goto done;
