@@ -90,6 +90,16 @@ ACCEPT = {
          "flags of the analysis (quality bits, alert levels and their reasons): no CF standard name"),
         (r"quality_flags|alert_level|alert_reason|alert_condition|gev_status", "units", "flags and text carry no units"),
     ],
+    "bookings": [  # regia ingest waitlist: booking records and their lookup tables
+        (r"patient_pseudonym|prescription_pseudonym|prescription_line|catalogue|service|provider|agenda|"
+         r"residence_district|provider_district|service_first|service_count|district_asl|district_population|"
+         r"provider_home_district|agenda_provider|agenda_service|asl_districts", "standard_name",
+         "booking records and their tables (pseudonyms, indices, counts, residents): no CF standard name"),
+        (r"patient_pseudonym|prescription_pseudonym|prescription_line|catalogue|service|provider|agenda|"
+         r"residence_district|provider_district|service_first|district_asl|provider_home_district|agenda_provider|"
+         r"agenda_service", "units",
+         "pseudonym bytes, line numbers, nomenclator years and indices into a dimension are labels: no unit"),
+    ],
 }
 try:
     with open(path, encoding="utf-8") as fh:
