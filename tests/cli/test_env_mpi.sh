@@ -60,7 +60,7 @@ echo "ok: manifest and provenance"
 
 /usr/bin/python3 - "$D/in.nc" "$D/r2/out.nc" "$D/r2/out.model.nc" <<'PY' || fail "python checks"
 import sys, numpy as np, xarray as xr
-src = xr.open_dataset(sys.argv[1], decode_times=False)
+src = xr.open_dataset(sys.argv[1], decode_times=False).transpose("station", ...)  # the input is time first
 out = xr.open_dataset(sys.argv[2])
 assert str(out.forecast_day.values[0])[:10] == "2024-04-01", out.forecast_day.values[0]
 assert str(out.day.values[-1])[:10] == "2024-03-31" and out.sizes["day"] == 400
