@@ -165,6 +165,10 @@ int wl_is_holiday(int y, int mo, int d);
  *     district_population(district) double (NaN when the districts file has none);
  *   service_kind (0 visit, 1 diagnostic) and service_area_level (0 district, 1 asl) byte;
  *     agenda = -1 for a booking without an agenda; catalogue as written (1996 or 2024)
+ *   Since 2026-12 (for CDO 2.1, docs/waitlist-ingest.md; regia waitlist needs none of it):
+ *     time(time = 1) double, the run date in days since 1970 (the file's time axis);
+ *     asl_districts(asl) int; the string tables have _Encoding "utf-8" and are the
+ *     `coordinates` of their dimension's numeric variables.
  * Global attributes: services_table_version, services_table_sha256, pseudonymisation
  * ("HMAC-SHA-256"), pseudonym_key_id (16 hex digits of SHA-256("regia key id" || key)),
  * rows_read, rows_kept, rows_rejected, and the usual ACDD + provenance. */
