@@ -15,7 +15,11 @@
  *        (KOMA stacks the transpose; the poles are the same).
  *      The lag sums: one dgemm per lag, or for records of >= 2048 samples and >= 16 lags
  *      (2i - 1) blocked FFT cross-correlations (kernels/ssi_hankel.c), equal to rounding.
- *   3. SVD H = U S V^T (LAPACKE dgesdd).  O = U[:, :nmax] S^(1/2); C_n = first l rows of
+ *   3. SVD H = U S V^T: for a square H whose nmax-th singular value is >= 1e-5 of the
+ *      largest (a record's noise floor), from the eigenpairs of H H^T (dsyrk, dsytrd,
+ *      dstedc, dormtr: singular values below about 1e-7 of the largest are then at rounding
+ *      level), else directly (dgebrd, dbdsdc, dormbr); only U[:, :nmax] is formed.
+ *      O = U[:, :nmax] S^(1/2); C_n = first l rows of
  *      O[:, :n]; one QR of O without its last block row, Oup = Q R, and T = Q^T Odown give
  *      A_n = R[:n, :n]^-1 T[:n, :n] for every order n (Doehler & Mevel 2012: exactly
  *      pinv(Oup_n) Odown_n).
@@ -150,7 +154,7 @@ typedef struct {
     int32_t n_orders;
     int32_t *orders;         /* [n_orders] model orders computed, increasing                */
     int32_t n_sv;
-    double *sv;              /* [n_sv] singular values of H, decreasing                     */
+    double *sv;              /* [n_sv] singular values of H, decreasing (step 3: rounding)  */
     int64_t n_poles;         /* all eigenvalues of all orders (sum of orders)              */
     regia_ssi_pole_t *poles; /* [n_poles], by order then eigenvalue                         */
     double *pole_shapes;     /* [n_poles][nch][2]: phi normalised (largest component 1)     */
