@@ -136,13 +136,13 @@ static void lags_direct(const double *yc, int64_t n, int32_t nch, const double *
     }
 }
 
-/* acc[c][d] += y_c(s + k) yref_d(s): one term of a lag-k covariance sum. */
-static void add_term(double *acc, const double *yc, const double *yr, int64_t n, int32_t nch,
+/* acc[c][d] += y_c(s + k) y_ref[d](s): one term of a lag-k covariance sum. */
+static void add_term(double *acc, const double *yc, const int32_t *ref, int64_t n, int32_t nch,
                      int32_t nref, int64_t s, int32_t k)
 {
     for (int32_t c = 0; c < nch; c++) {
         double a = yc[c * n + s + k];
-        for (int32_t d = 0; d < nref; d++) acc[c * nref + d] += a * yr[d * n + s];
+        for (int32_t d = 0; d < nref; d++) acc[c * nref + d] += a * yc[(int64_t)ref[d] * n + s];
     }
 }
 
@@ -150,7 +150,7 @@ static void add_term(double *acc, const double *yc, const double *yr, int64_t n,
  * i-1-b+N-1 of y(s + a+b+1) yref(s)^T / N.  Per lag k = a+b+1: the sum over the reference
  * times i-1 .. N-1 all its blocks share (core, F[k]), plus the few head and tail terms each
  * block adds, accumulated in order so no term is subtracted.  acc: nch nref scratch. */
-static void hankel_fixed(const double *yc, const double *yr, int64_t n, int32_t nch,
+static void hankel_fixed(const double *yc, const int32_t *ref, int64_t n, int32_t nch,
                          int32_t nref, int32_t i, const double *F, double *H, double *acc)
 {
     int64_t N = n - 2 * (int64_t)i + 1;
@@ -162,7 +162,7 @@ static void hankel_fixed(const double *yc, const double *yr, int64_t n, int32_t 
         memset(acc, 0, (size_t)lr * sizeof *acc);
         int32_t m = 0;
         for (int32_t b = bmax; b >= bmin; b--) {
-            for (; m < i - 1 - b; m++) add_term(acc, yc, yr, n, nch, nref, N + m, k);
+            for (; m < i - 1 - b; m++) add_term(acc, yc, ref, n, nch, nref, N + m, k);
             int32_t a = k - 1 - b;
             for (int32_t c = 0; c < nch; c++)
                 for (int32_t d = 0; d < nref; d++)
@@ -172,7 +172,7 @@ static void hankel_fixed(const double *yc, const double *yr, int64_t n, int32_t 
         memset(acc, 0, (size_t)lr * sizeof *acc);
         int32_t h = 0;
         for (int32_t b = bmin; b <= bmax; b++) {
-            for (; h < b; h++) add_term(acc, yc, yr, n, nch, nref, i - 2 - h, k);
+            for (; h < b; h++) add_term(acc, yc, ref, n, nch, nref, i - 2 - h, k);
             int32_t a = k - 1 - b;
             for (int32_t c = 0; c < nch; c++)
                 for (int32_t d = 0; d < nref; d++)
@@ -212,10 +212,9 @@ regia_status_t regia_ssi_hankel(const double *y, int64_t n, int32_t nch, const i
     int32_t i = cfg->block_rows, K = 2 * i - 1;
     int64_t lr = (int64_t)nch * nref;
     yc = malloc((size_t)nch * (size_t)n * sizeof *yc);
-    yr = malloc((size_t)nref * (size_t)n * sizeof *yr);
     R = malloc(((size_t)(2 * i) * (size_t)lr + (size_t)lr) * sizeof *R);
     rix = malloc((size_t)nref * sizeof *rix);
-    if (!yc || !yr || !R || !rix) {
+    if (!yc || !R || !rix) {
         st = REGIA_FAIL(REGIA_ERR_NOMEM, "SSI: no memory for a record of %lld x %d",
                         (long long)n, nch);
         goto err;
@@ -229,10 +228,7 @@ regia_status_t regia_ssi_hankel(const double *y, int64_t n, int32_t nch, const i
         }
         for (int64_t t = 0; t < n; t++) yc[c * n + t] = x[t] - mean;
     }
-    for (int32_t d = 0; d < nref; d++) {
-        rix[d] = ref ? ref[d] : d;
-        memcpy(yr + d * n, yc + (int64_t)rix[d] * n, (size_t)n * sizeof *yr);
-    }
+    for (int32_t d = 0; d < nref; d++) rix[d] = ref ? ref[d] : d;
     /* R[k] (k = 1..K): the lag products; R + 2i lr: scratch of hankel_fixed */
     int fixed = cfg->window == REGIA_SSI_FIXED;
     int64_t s0 = fixed ? i - 1 : 0, s1 = fixed ? n - 2 * (int64_t)i : n - 1;
@@ -242,9 +238,18 @@ regia_status_t regia_ssi_hankel(const double *y, int64_t n, int32_t nch, const i
             for (int32_t k = 1; k <= K; k++)
                 for (int64_t e = 0; e < lr; e++) R[k * lr + e] /= (double)(n - k);
     } else {
+        /* the references' rows side by side for dgemm */
+        yr = malloc((size_t)nref * (size_t)n * sizeof *yr);
+        if (!yr) {
+            st = REGIA_FAIL(REGIA_ERR_NOMEM, "SSI: no memory for a record of %lld x %d",
+                            (long long)n, nref);
+            goto err;
+        }
+        for (int32_t d = 0; d < nref; d++)
+            memcpy(yr + d * n, yc + (int64_t)rix[d] * n, (size_t)n * sizeof *yr);
         lags_direct(yc, n, nch, yr, nref, s0, s1, K, !fixed, R);
     }
-    if (fixed) hankel_fixed(yc, yr, n, nch, nref, i, R, H, R + (int64_t)(2 * i) * lr);
+    if (fixed) hankel_fixed(yc, rix, n, nch, nref, i, R, H, R + (int64_t)(2 * i) * lr);
     else hankel_from_lags(R, nch, nref, i, H);
 err:
     free(yc);

@@ -154,7 +154,7 @@ typedef struct {
     int32_t n_orders;
     int32_t *orders;         /* [n_orders] model orders computed, increasing                */
     int32_t n_sv;
-    double *sv;              /* [n_sv] singular values of H, decreasing (step 3: rounding)  */
+    double *sv;              /* [n_sv] singular values of H, decreasing (see step 3)        */
     int64_t n_poles;         /* all eigenvalues of all orders (sum of orders)              */
     regia_ssi_pole_t *poles; /* [n_poles], by order then eigenvalue                         */
     double *pole_shapes;     /* [n_poles][nch][2]: phi normalised (largest component 1)     */
