@@ -4,11 +4,11 @@
  * model as benchmarks/queue_ciw.py (Ciw), built from the same options by the same rule.
  *
  *   bench_queue --rates R0,R1,.. --mean M --servers C --shift START,END --weeks W
- *               [--warmup-weeks 1] [--reps N] [--seed S] [--threads 1] [--backend cpu]
+ *               [--warmup-weeks 1] [--reps N] [--seed S] [--threads 1] [--backend cpu] [--runs 5]
  *
  * Prints JSON: per replication and class the customers counted and their mean wait, the
- * CPU seconds of the op (best of 3 runs, all of which must give the same bits) and the
- * simulated weeks.  Exit status: 0 done, 1 the op failed or runs differed, 2 usage. */
+ * CPU seconds of the op (best of --runs runs, all of which must give the same bits) and
+ * the simulated weeks.  Exit status: 0 done, 1 the op failed or runs differed, 2 usage. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,14 +41,14 @@ static double now(void)
 static int usage(void)
 {
     fprintf(stderr, "usage: bench_queue --rates R0,R1,.. --mean M --servers C --shift START,END --weeks W "
-                    "[--warmup-weeks 1] [--reps N] [--seed S] [--threads 1] [--backend cpu]\n");
+                    "[--warmup-weeks 1] [--reps N] [--seed S] [--threads 1] [--backend cpu] [--runs 5]\n");
     return 2;
 }
 
 int main(int argc, char **argv)
 {
     double rates[REGIA_QUEUE_MAX_CLASSES], shift[2] = {8, 16}, mean = 1;
-    int K = 0, servers = 0, weeks = 0, warm = 1, reps = 10, threads = 1;
+    int K = 0, servers = 0, weeks = 0, warm = 1, reps = 10, threads = 1, runs = 5;
     uint64_t seed = 1;
     const char *backend = "cpu";
     for (int i = 1; i < argc; i++) {
@@ -65,9 +65,10 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--seed")) seed = strtoull(v, NULL, 10);
         else if (!strcmp(a, "--threads")) threads = atoi(v);
         else if (!strcmp(a, "--backend")) backend = v;
+        else if (!strcmp(a, "--runs")) runs = atoi(v);
         else return usage();
     }
-    if (K < 1 || servers < 1 || weeks < 1 || reps < 2 || !(mean > 0) || warm < 0 || warm >= weeks) return usage();
+    if (K < 1 || servers < 1 || weeks < 1 || reps < 2 || !(mean > 0) || warm < 0 || warm >= weeks || runs < 1) return usage();
     /* the weekly schedule: on weekdays d = 0..4, 0 servers until d*24 + START, C until
      * d*24 + END, 0 until the next midnight; zero runs merged (as queue_ciw.py does) */
     double ends[32];
@@ -96,7 +97,7 @@ int main(int argc, char **argv)
         return 1;
     }
     double best = HUGE_VAL;
-    for (int run = 0; run < 3; run++) {
+    for (int run = 0; run < runs; run++) {
         int b = run ? 1 : 0;
         regia_queue_out_t out = {n[b], w[b], w2[b], NULL, NULL, un[b]};
         double t0 = now();
@@ -114,7 +115,7 @@ int main(int argc, char **argv)
     char desc[128];
     regia_backend_describe(&be, desc, sizeof desc);
     printf("{\"tool\": \"regia\", \"backend\": \"%s\", \"threads\": %d, \"weeks_per_rep\": %d, \"seconds\": %.6f, "
-           "\"reps\": [", desc, threads, weeks, best);
+           "\"runs\": %d, \"reps\": [", desc, threads, weeks, best, runs);
     for (int r = 0; r < reps; r++) {
         printf("%s{\"n\": [", r ? ", " : "");
         for (int k = 0; k < K; k++) printf("%s%lld", k ? ", " : "", (long long)n[0][r * K + k]);

@@ -38,8 +38,10 @@ def main():
     ratio = wr / wc
     res = {"model": model, "regia": {"backend": rg["backend"], "threads": rg["threads"], "reps": len(rg["reps"]),
                                       "weeks_per_rep": rg["weeks_per_rep"], "seconds": rg["seconds"],
+                                      "runs": rg.get("runs", 3),
                                       "weeks_per_second": wr},
            "ciw": {"version": cw["version"], "reps": len(cw["reps"]), "weeks_per_rep": cw["weeks_per_rep"],
+                   "repeat": cw.get("repeat", 1),
                    "seconds": cw["seconds"], "weeks_per_second": wc},
            "ratio": ratio, "target": target, "agree": agree, "classes": rows}
     json.dump(res, open(out_json, "w"), indent=1)
@@ -56,8 +58,9 @@ def main():
             f.write(f"| {r['class']} | {r['regia_mean']:.3f} ({r['regia_se']:.3f}) | {r['ciw_mean']:.3f} ({r['ciw_se']:.3f}) "
                     f"| {r['z']:+.2f}{'' if r['agree'] else ' DISAGREE'} | {r['regia_customers']:,} / {r['ciw_customers']:,} |\n")
         f.write("\nBoth tools simulate the same model in one run on one core each.  Times are CPU seconds: regia's "
-                "op (best of 3 bit-identical runs), Ciw's simulate_until_max_time (building its network is not "
-                "counted).\n")
+                f"op (best of {rg.get('runs', 3)} bit-identical runs of the whole batch), Ciw's "
+                f"simulate_until_max_time (per replication the best of {cw.get('repeat', 1)} runs from its seed; "
+                "building its network is not counted).\n")
     print(open(out_md).read())
     if not agree:
         print("queue_report: regia and Ciw disagree on a class mean wait", file=sys.stderr)
