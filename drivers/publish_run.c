@@ -241,10 +241,11 @@ static void entry_title(json_t *e, const char *role, const char *name, char *buf
     else snprintf(buf, cap, "%s: %s", role, name);
 }
 
-/* Copy every file of the manifest's outputs (checked by SHA-256) and the manifest. */
+/* Copy every file of the manifest's outputs (checked by SHA-256) and the manifest;
+ * *had_products = 1 when the manifest lists products (the run made them). */
 static regia_status_t copy_outputs(const char *output, const char *manifest, json_t *m, regia_pub_run_t *run,
                                    regia_pub_item_t *it, char *extra_path[REGIA_MAX_EXTRA],
-                                   char *extra_role[REGIA_MAX_EXTRA], int *n_extra)
+                                   char *extra_role[REGIA_MAX_EXTRA], int *n_extra, int *had_products)
 {
     regia_status_t st = REGIA_OK;
     char outdir[PATH_MAX], products[PATH_MAX], src[PATH_MAX * 2], dst[PATH_MAX * 3], rel[PATH_MAX * 2];
@@ -292,6 +293,7 @@ static regia_status_t copy_outputs(const char *output, const char *manifest, jso
                                   "in %s/; rerun the job (or `regia quicklook %s` for its products)",
                                   src, manifest, role, oname, products, output);
             if (where == 1) {
+                *had_products = 1; /* the run made products (its products setting was on) */
                 snprintf(rel, sizeof rel, "%s/%s", pdir_name, regia_file_name(name));
                 if (!made_pdir) {
                     snprintf(dst, sizeof dst, "%s/%s", run->dir, pdir_name);
@@ -330,14 +332,60 @@ static regia_status_t copy_outputs(const char *output, const char *manifest, jso
 
 /* ---- per-region extracts ---------------------------------------------------------------- */
 
+/* 1 when the file at path is a NetCDF file with the root dimension dim of length len
+ * (an extra output along the output's items: cut with it). */
+static int along_items(const char *path, const char *dim, size_t len)
+{
+    int ncid, d;
+    size_t n = 0;
+    if (nc_open(path, NC_NOWRITE, &ncid) != NC_NOERR) return 0;
+    int ok = nc_inq_dimid(ncid, dim, &d) == NC_NOERR && nc_inq_dimlen(ncid, d, &n) == NC_NOERR && n == len;
+    nc_close(ncid);
+    return ok;
+}
+
+/* Global text attributes of the NetCDF file path whose value is `from` (a file name: the
+ * output's model_file, the model file's forecast_file) are set to `to`, so that the files
+ * of a region name each other. */
+static regia_status_t relink(const char *path, const char *from, const char *to)
+{
+    regia_status_t st = REGIA_OK;
+    int ncid, natts = 0, rc, in_define = 0;
+    char name[NC_MAX_NAME + 1], val[1024];
+    if ((rc = nc_open(path, NC_WRITE, &ncid)) != NC_NOERR)
+        return REGIA_FAIL(REGIA_ERR_NETCDF, "%s: cannot open for writing: %s", path, nc_strerror(rc));
+    nc_inq_natts(ncid, &natts);
+    for (int a = 0; a < natts && !st; a++) {
+        nc_type t;
+        size_t len;
+        if (nc_inq_attname(ncid, NC_GLOBAL, a, name) || nc_inq_att(ncid, NC_GLOBAL, name, &t, &len) || t != NC_CHAR ||
+            len != strlen(from) || len >= sizeof val || nc_get_att_text(ncid, NC_GLOBAL, name, val))
+            continue;
+        val[len] = '\0';
+        if (strcmp(val, from) != 0) continue;
+        if (!in_define && (rc = nc_redef(ncid)) == NC_NOERR) in_define = 1;
+        if (!in_define || (rc = nc_put_att_text(ncid, NC_GLOBAL, name, strlen(to), to)) != NC_NOERR)
+            st = REGIA_FAIL(REGIA_ERR_NETCDF, "%s: setting the global attribute %s to %s: %s", path, name, to,
+                            nc_strerror(rc));
+    }
+    if ((rc = nc_close(ncid)) != NC_NOERR && !st)
+        st = REGIA_FAIL(REGIA_ERR_NETCDF, "%s: closing: %s", path, nc_strerror(rc));
+    return st;
+}
+
+/* The per-region extracts of the output (regions/SLUG.nc) and of every extra output along
+ * the same items (the env model file: regions/SLUG.model.nc), an item each; the extract's
+ * products (with the region's extras) when the run made products. */
 static regia_status_t make_regions(const regia_pub_opts_t *o, const regia_domain_t *dom, regia_pub_run_t *run,
-                                   char *const extra_path[], char *const extra_role[], int n_extra)
+                                   char *const extra_path[], char *const extra_role[], int n_extra, int had_products)
 {
     regia_status_t st = REGIA_OK;
     regia_nc_regions_t r;
     memset(&r, 0, sizeof r);
     char nc[PATH_MAX * 2], rdir[PATH_MAX * 2], pdir[PATH_MAX * 3], rel[PATH_MAX], prefix[PATH_MAX];
-    char slug[128];
+    char slug[128], stem[256], suffix[REGIA_MAX_EXTRA][256], xpath[REGIA_MAX_EXTRA][PATH_MAX * 3];
+    const char *rx_path[REGIA_MAX_EXTRA];
+    int cut[REGIA_MAX_EXTRA] = {0};
     snprintf(nc, sizeof nc, "%s/%s", run->dir, run->items[0].files[0].path);
     /* an output written before its domain stored the region variable has no extracts */
     int ncid, vid;
@@ -350,6 +398,20 @@ static regia_status_t make_regions(const regia_pub_opts_t *o, const regia_domain
         return REGIA_OK;
     }
     if ((st = regia_nc_regions(nc, dom->item_dim, dom->region_var, &r))) goto cleanup;
+    /* the extras along the same items are cut too: OUT_STEM.model.nc -> regions/SLUG.model.nc */
+    snprintf(stem, sizeof stem, "%s", regia_file_name(nc));
+    char *dot = strrchr(stem, '.');
+    if (dot && dot != stem) *dot = '\0';
+    for (int i = 0; i < n_extra; i++) {
+        const char *xn = regia_file_name(extra_path[i]);
+        cut[i] = along_items(extra_path[i], dom->item_dim, r.dim_len);
+        size_t ls = strlen(stem);
+        if (!strncmp(xn, stem, ls) && xn[ls] == '.') snprintf(suffix[i], sizeof suffix[i], "%s", xn + ls);
+        else snprintf(suffix[i], sizeof suffix[i], ".%s", xn);
+    }
+    if (!had_products && dom->products && r.n > 0)
+        regia_info(o->log, "%s: the run made no products (products off): its extracts are published without products",
+                   run->items[0].files[0].path);
     snprintf(rdir, sizeof rdir, "%s/regions", run->dir);
     if (r.n > 0 && (st = regia_mkdir_p(rdir))) goto cleanup;
     regia_pub_item_t *items = realloc(run->items, (size_t)(run->n_items + r.n) * sizeof *items);
@@ -388,8 +450,30 @@ static regia_status_t make_regions(const regia_pub_opts_t *o, const regia_domain
         snprintf(ftitle, sizeof ftitle, "NetCDF-4 extract of %s (%zu of %zu along %s)", r.region[k].name,
                  r.region[k].n_items, r.dim_len, dom->item_dim);
         if ((st = add_file(it, rel, "extract", ftitle, sha, file_size(pdir)))) break;
+        /* the extras along the items, cut to the region's; the files name each other */
+        for (int i = 0; i < n_extra && !st; i++) {
+            rx_path[i] = extra_path[i];
+            if (!cut[i]) continue;
+            char xrel[PATH_MAX];
+            snprintf(xrel, sizeof xrel, "regions/%s%s", slug, suffix[i]);
+            snprintf(xpath[i], sizeof xpath[i], "%s/%s", run->dir, xrel);
+            st = regia_nc_extract(extra_path[i], xpath[i], dom->item_dim, r.region[k].items, r.region[k].n_items,
+                                  r.region[k].name);
+            if (!st) st = relink(xpath[i], regia_file_name(nc), regia_file_name(pdir));
+            if (!st) st = relink(pdir, regia_file_name(extra_path[i]), regia_file_name(xpath[i]));
+            if (!st) st = regia_sha256_file(xpath[i], sha);
+            snprintf(ftitle, sizeof ftitle, "NetCDF-4 extract of the %s file for %s (%zu of %zu along %s)",
+                     extra_role[i], r.region[k].name, r.region[k].n_items, r.dim_len, dom->item_dim);
+            if (!st) st = add_file(it, xrel, extra_role[i], ftitle, sha, file_size(xpath[i]));
+            rx_path[i] = xpath[i];
+        }
+        if (st) break;
+        /* the output extract's checksum after relink (files[0]) */
+        if ((st = regia_sha256_file(pdir, sha))) break;
+        snprintf(it->files[0].sha, sizeof it->files[0].sha, "%s", sha);
+        it->files[0].size = file_size(pdir);
         if ((st = item_from_nc(pdir, it))) break;
-        if (!dom->products) continue;
+        if (!dom->products || !had_products) continue;
         /* the extract's products, made by the domain's hook as for a run's output */
         char tmp[PATH_MAX * 3], dir[PATH_MAX * 3], file[PATH_MAX * 4];
         snprintf(prefix, sizeof prefix, "regions/%s.products", slug);
@@ -398,7 +482,7 @@ static regia_status_t make_regions(const regia_pub_opts_t *o, const regia_domain
         regia_products_run_t pr;
         memset(&pr, 0, sizeof pr);
         st = regia_products_make(&pr, dom, pdir, regia_file_name(pdir), tmp, dir, o->max_figures, o->log, n_extra,
-                                 (const char *const *)extra_path, (const char *const *)extra_role);
+                                 rx_path, (const char *const *)extra_role);
         if (!st) st = regia_products_commit(&pr);
         for (int f = 0; f < pr.n && !st; f++) {
             snprintf(file, sizeof file, "%s/%s", dir, pr.files[f].name);
@@ -430,7 +514,7 @@ regia_status_t regia_pub_prepare(const regia_pub_opts_t *o, const char *output, 
     memset(run, 0, sizeof *run);
     json_t *m = NULL;
     char *extra_path[REGIA_MAX_EXTRA] = {0}, *extra_role[REGIA_MAX_EXTRA] = {0};
-    int n_extra = 0, made_dir = 0;
+    int n_extra = 0, made_dir = 0, had_products = 0;
     char manifest[PATH_MAX], dname[128] = "", created[64] = "", stem[256];
     snprintf(run->catalog, sizeof run->catalog, "%s", o->catalog);
     /* the domain: the output's regia_domain attribute */
@@ -493,14 +577,15 @@ regia_status_t regia_pub_prepare(const regia_pub_opts_t *o, const char *output, 
     char jp[300];
     snprintf(jp, sizeof jp, "%s.item.json", stem);
     it->json_path = dup_str(jp);
-    if ((st = copy_outputs(output, manifest, m, run, it, extra_path, extra_role, &n_extra))) goto cleanup;
+    if ((st = copy_outputs(output, manifest, m, run, it, extra_path, extra_role, &n_extra, &had_products)))
+        goto cleanup;
     char copied[PATH_MAX * 2];
     snprintf(copied, sizeof copied, "%s/%s", run->dir, it->files[0].path);
     if ((st = item_from_nc(copied, it))) goto cleanup;
     snprintf(run->title, sizeof run->title, "%s (%s)", it->title ? it->title : stem, created[0] ? created : "undated");
     snprintf(run->description, sizeof run->description, "%s", it->description ? it->description : "");
     if (dom->item_dim && dom->region_var && !o->no_regions)
-        st = make_regions(o, dom, run, extra_path, extra_role, n_extra);
+        st = make_regions(o, dom, run, extra_path, extra_role, n_extra, had_products);
 cleanup:
     for (int i = 0; i < n_extra; i++) { free(extra_path[i]); free(extra_role[i]); }
     json_decref(m);

@@ -8,7 +8,9 @@
 #    external references; headless chromium renders the pages (screenshots under
 #    $BUILD/test-publish/) and its DOM has the downloads table and the summary table;
 #  - SHA256SUMS of every run passes sha256sum -c;
-#  - per-region extracts (one per province) when the output has its province variable;
+#  - per-region extracts (one per province) when the output has its province variable, each
+#    with its model file cut to the region's stations (regions/SLUG.model.nc, the files
+#    naming each other) and products made with them; none when the run made no products;
 #  - a changed output, or a changed product, is refused (named), nothing is added;
 #  - publishing again adds the second run; the same run again replaces it.
 source "$(dirname "$0")/lib.sh"
@@ -38,6 +40,8 @@ history_days = 400
 paths = 100
 EOF
 done
+# run 2 without products: its extracts are published without products either
+sed -i 's/^\[job\]$/[job]\nproducts = no/' "$D/run/job2.ini"
 run_np 2 env "$D/run/job1.ini" >"$D/env1.log" 2>&1 || fail "env run 1: $(tail -5 "$D/env1.log")"
 cat=$D/cat
 out=$("$REGIA" publish --catalog "$cat" --title "Test catalog" "$D/run/out1.nc" 2>&1) || fail "publish: $out"
@@ -77,9 +81,22 @@ for i in items:
         n = ds.dimensions["station"].size
         assert r == j["properties"]["regia:region"], (r, i)
         assert n == prov.count(r), (nc, n, prov.count(r))
+        ids = list(ds["station_id"][:])
+        slug = os.path.basename(nc)[:-3]
+        assert ds.getncattr("model_file") == slug + ".model.nc", ds.getncattr("model_file")
+    # the model file of the region: its stations only, naming the region's output
+    assert j["assets"][slug + ".model.nc"]["roles"][-1] == "model", j["assets"].keys()
+    with netCDF4.Dataset(os.path.join(run, "regions", slug + ".model.nc")) as ms:
+        assert list(ms["station_id"][:]) == ids, (slug, list(ms["station_id"][:]), ids)
+        assert ms.getncattr("forecast_file") == slug + ".nc", ms.getncattr("forecast_file")
+        assert ms.getncattr("regia_region") == r
+    # the run made products: so does each extract
+    prods = [a for a in j["assets"] if ".products/" in j["assets"][a]["href"]]
+    assert prods, (slug, list(j["assets"]))
 coll = json.load(open(run + "/collection.json"))
 assert sum(l["rel"] == "item" for l in coll["links"]) == len(want) + 1, coll["links"]
-print(f"ok: {len(want)} per-region extracts ({', '.join(want)}), each with its stations only, an item each")
+print(f"ok: {len(want)} per-region extracts ({', '.join(want)}), each with its stations only, its model file cut "
+      "to them, its products, an item each")
 PY
 else
   echo "note: out1.nc has no province variable: this env output has no per-region extracts to check"
@@ -133,6 +150,13 @@ echo "ok: the catalog is unchanged after the refusals (no temporary directories 
 # publishing again: a second run is added; the same run again replaces it
 run_np 2 env "$D/run/job2.ini" >"$D/env2.log" 2>&1 || fail "env run 2: $(tail -5 "$D/env2.log")"
 "$REGIA" publish -q --catalog "$cat" "$D/run/out2.nc" >/dev/null || fail "publish run 2"
+[[ ! -d $D/run/out2.products ]] || fail "run 2 (products = no) made products"
+if grep -q "char province(station" <<<"$(ncdump -h "$D/run/out2.nc")"; then
+  run2=$(ls -d "$cat"/env/*-out2)
+  ls "$run2"/regions/*.model.nc >/dev/null || fail "run 2: no regional model files"
+  [[ -z $(find "$run2" -name '*.products') ]] || fail "run 2 made no products, but its publication has: $(find "$run2" -name '*.products')"
+  echo "ok: run 2 (products = no) published with its regional extracts and model files, no products"
+fi
 "$REGIA" publish -q --catalog "$cat" "$D/run/out1.nc" "$D/run/out1.nc" >/dev/null || fail "publish run 1 again (twice)"
 /usr/bin/python3 - "$cat" <<'PY' || fail "catalog after republishing"
 import json, os, sys
