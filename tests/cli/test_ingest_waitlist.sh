@@ -175,6 +175,7 @@ import hashlib, hmac, json, sys, netCDF4, numpy as np
 D = sys.argv[1]
 key = bytes.fromhex(open(f"{D}/wl.key").read().strip())
 nc = netCDF4.Dataset(f"{D}/o2.nc")
+nc.set_auto_chartostring(False)  # the tables as char arrays (they have _Encoding = "utf-8")
 m = json.load(open(f"{D}/o2.manifest.json"))
 n_read, n_kept, n_rej = map(int, open(f"{D}/counts.txt").read().split())
 for src in (nc.__dict__, m):
