@@ -10,7 +10,9 @@
  *                  last EP_RECENT_DAYS observed daily values, the forecast with its intervals,
  *                  the daily limit and the origin, and P(over the limit) per forecast day;
  *                  a station map per pollutant with a daily limit coloured by P(breach); the
- *                  provincial figures (highest P(breach) per province; provincial daily means)
+ *                  provincial figures (highest P(breach) per province; provincial daily means);
+ *                  the days over the PM10 daily limit in a row, observed and the forecast
+ *                  median, against the trigger, for the stations most likely to reach it
  *
  * Variables are read by name (docs/env.md, docs/env-products.md).  A variable an older output
  * lacks (the air-quality additions: <P>_consecutive_days_observed, pm10_p_trigger,
@@ -36,6 +38,8 @@
 /* EP_RECENT_DAYS observed days before the forecast in a station figure, EP_PROV_DAYS in
  * the provincial one (8 provinces' lines: a shorter window keeps them apart). */
 enum { EP_NAME = 128, EP_MAXPOL = 8, EP_RECENT_DAYS = 90, EP_PROV_DAYS = 45 };
+/* The consecutive-days figure: EP_RUN_DAYS observed days, at most EP_RUN_STATIONS panels. */
+enum { EP_RUN_DAYS = 30, EP_RUN_STATIONS = 4 };
 
 typedef struct {
     char name[32];          /* "pm10": prefix of its variables                              */
@@ -48,6 +52,8 @@ typedef struct {
     double annual_limit;    /* <P>_annual_mean_observed:annual_limit_value (NaN: none)      */
     /* per station (ns), per station x day, per station x forecast day, ... (NaN: missing) */
     double *daily, *fc, *lo, *hi, *pex;
+    double *runfc;          /* <P>_consecutive_days_forecast (station x forecast day)       */
+    int runfc_in_file;
     double *pbr, *exo, *exe, *lambda, *consec, *ptrig, *annual, *avalid, *o3i, *o3a;
     char (*model)[EP_NAME];
     /* per province (npv), from the file; pv_daily_in_file 0: computed from the stations */
@@ -312,6 +318,7 @@ static regia_status_t ep_read_pollutant(ep_t *e, ep_pol_t *p)
     for (size_t k = 0; k < sizeof per_st / sizeof per_st[0]; k++)
         if (!(*per_st[k] = ep_nan(ns))) goto nomem;
     if (!(p->daily = ep_nan(ns * e->nday)) || !(p->fc = ep_nan(ns * e->nfd)) || !(p->pex = ep_nan(ns * e->nfd)) ||
+        !(p->runfc = ep_nan(ns * e->nfd)) ||
         !(p->lo = ep_nan(ns * e->nint * e->nfd)) || !(p->hi = ep_nan(ns * e->nint * e->nfd)) ||
         !(p->model = ep_alloc(ns, sizeof *p->model)) || !(p->pv_daily = ep_nan(npv * e->nday)) ||
         !(p->pv_fc = ep_nan(npv * e->nfd)) || !(p->pv_risk = ep_nan(npv)) || !(p->pv_maxp = ep_nan(npv)))
@@ -336,6 +343,7 @@ static regia_status_t ep_read_pollutant(ep_t *e, ep_pol_t *p)
     EP_GET("boxcox_lambda", 1, d_s, p->lambda, NULL);
     EP_GET("consecutive_days_observed", 1, d_s, p->consec, NULL);
     EP_GET("p_trigger", 1, d_s, p->ptrig, NULL);
+    EP_GET("consecutive_days_forecast", 2, d_sf, p->runfc, &p->runfc_in_file);
     EP_GET("annual_mean_observed", 1, d_s, p->annual, NULL);
     EP_GET("annual_valid_days", 1, d_s, p->avalid, NULL);
     EP_GET("hours_over_information", 1, d_s, p->o3i, NULL);
@@ -400,7 +408,7 @@ static void ep_free(ep_t *e)
 {
     for (int k = 0; k < e->np; k++) {
         ep_pol_t *p = &e->pol[k];
-        double *a[] = {p->daily, p->fc, p->lo,    p->hi,   p->pex,    p->pbr,     p->exe,    p->exo,  p->lambda,
+        double *a[] = {p->daily, p->fc, p->runfc, p->lo,    p->hi,   p->pex,    p->pbr,     p->exe,    p->exo,  p->lambda,
                        p->consec, p->ptrig, p->annual, p->avalid, p->o3i, p->o3a, p->pv_daily, p->pv_fc, p->pv_risk, p->pv_maxp};
         for (size_t i = 0; i < sizeof a / sizeof a[0]; i++) free(a[i]);
         free(p->model);
@@ -1023,6 +1031,90 @@ err:
     return st;
 }
 
+/* Steps of a daily count: (x - 0.5, y), (x + 0.5, y) per day, so that a count reads as a
+ * level over its day; NaN stays a gap. */
+static void ep_steps(const double *x, const double *y, size_t n, double *sx, double *sy)
+{
+    for (size_t d = 0; d < n; d++) {
+        sx[2 * d] = x[d] - 0.5, sx[2 * d + 1] = x[d] + 0.5;
+        sy[2 * d] = sy[2 * d + 1] = y[d];
+    }
+}
+
+/* The days over the daily limit in a row of the pollutant with a trigger (PM10): for the
+ * EP_RUN_STATIONS stations with the highest P(trigger) (then the longest run now), one
+ * panel each: the observed run ending on each of the last EP_RUN_DAYS days (a missing day
+ * ends a run, as env_aq_run_ending counts it), the forecast median run per forecast day
+ * (<P>_consecutive_days_forecast), the trigger line with P(trigger) in its label. */
+static regia_status_t ep_fig_runs(const ep_t *e, regia_products_t *pr, const ep_pol_t *p)
+{
+    regia_fig_t *fig = NULL;
+    regia_status_t st = REGIA_OK;
+    const size_t d0 = ep_recent0(e, EP_RUN_DAYS), d1 = ep_last_obs(e), nf = e->nfd, nd = d1 > d0 ? d1 - d0 : 0;
+    size_t pick[EP_RUN_STATIONS], npick = 0;
+    char title[512], lab[256];
+    if (!p->runfc_in_file || p->trigger_days <= 0 || isnan(p->limit) || nf == 0 || nd == 0) return REGIA_OK;
+    double *run = ep_nan(e->nday), *sx = ep_nan(2 * (e->nday + nf)), *sy = ep_nan(2 * (e->nday + nf));
+    if (!run || !sx || !sy) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "products: out of memory drawing the %s runs", p->label);
+        goto err;
+    }
+    while (npick < EP_RUN_STATIONS) {
+        long best = -1;
+        for (size_t i = 0; i < e->ns; i++) {
+            int taken = 0;
+            for (size_t a = 0; a < npick; a++) taken |= pick[a] == i;
+            if (taken || isnan(p->ptrig[i])) continue;
+            const double ci = isnan(p->consec[i]) ? -1 : p->consec[i];
+            if (best < 0 || p->ptrig[i] > p->ptrig[best] ||
+                (p->ptrig[i] == p->ptrig[best] && ci > (isnan(p->consec[best]) ? -1 : p->consec[best])))
+                best = (long)i;
+        }
+        if (best < 0) break;
+        pick[npick++] = (size_t)best;
+    }
+    if (npick == 0) goto err; /* no station with a P(trigger): no figure */
+    REGIA_TRY(regia_fig_begin(&fig, (int)npick, 1200, 300 * (int)npick + 140, pr->caption));
+    for (size_t a = 0; a < npick; a++) {
+        const size_t i = pick[a];
+        const double *y = p->daily + i * e->nday, *rf = p->runfc + i * nf;
+        double top = p->trigger_days + 1;
+        for (size_t d = 0; d < d1; d++) { /* from the first day: a run may begin before the window */
+            run[d] = !isnan(y[d]) && y[d] > p->limit ? (d ? run[d - 1] : 0) + 1 : 0;
+            if (d >= d0) top = fmax(top, run[d]);
+        }
+        for (size_t h = 0; h < nf; h++) top = fmax(top, isnan(rf[h]) ? 0 : rf[h]);
+        if (a == 0)
+            snprintf(title, sizeof title, "%s days in a row over %g %s from %s (P = P(trigger within %zu days)): %s (%s)",
+                     p->label, p->limit, p->units, e->origin_s, nf, e->name[i], e->prov[i][0] ? e->prov[i] : "-");
+        else
+            snprintf(title, sizeof title, "%s (%s)", e->name[i], e->prov[i][0] ? e->prov[i] : "-");
+        regia_axes_t ax = {.title = title, .xlabel = "date", .ylabel = "days in a row (1)", .x_is_date = 1,
+                           .xmin = e->day[d0] - 0.5, .xmax = e->fday[nf - 1] + 0.5, .ymin = -0.3, .ymax = top * 1.15};
+        REGIA_TRY(regia_fig_panel(fig, (int)a, &ax));
+        snprintf(lab, sizeof lab, "trigger %d days: P = %.2f", p->trigger_days, p->ptrig[i]);
+        REGIA_TRY(regia_fig_hline(fig, p->trigger_days, lab, REGIA_C_VERMILION, REGIA_LINE_DASHED));
+        ep_steps(e->day + d0, run + d0, nd, sx, sy);
+        REGIA_TRY(regia_fig_line(fig, sx, sy, 2 * nd, "observed", REGIA_C_BLACK, REGIA_LINE_SOLID));
+        /* the forecast from the origin's level on: the observed run continued */
+        sx[0] = e->origin + 0.5, sy[0] = run[d1 - 1];
+        ep_steps(e->fday, rf, nf, sx + 1, sy + 1);
+        REGIA_TRY(regia_fig_line(fig, sx, sy, 2 * nf + 1, "forecast (median of paths)", REGIA_C_BLUE,
+                                 REGIA_LINE_SOLID));
+        REGIA_TRY(regia_fig_vline(fig, e->origin + 0.5, "forecast origin", REGIA_C_GREY, REGIA_LINE_DOTTED));
+    }
+    snprintf(title, sizeof title, "%s: days over the daily limit in a row, observed and forecast, against the %d-day "
+             "trigger, for the %zu stations most likely to reach it", p->label, p->trigger_days, npick);
+    snprintf(lab, sizeof lab, "%s_consecutive_days", p->name);
+    REGIA_TRY(ep_save(pr, fig, lab, title));
+err:
+    free(run);
+    free(sx);
+    free(sy);
+    regia_fig_free(fig);
+    return st;
+}
+
 /* How interesting a station x pollutant is: its risk first (P(breach), P(trigger), the
  * highest daily P(over)), then the expected exceedance days against the allowance. */
 typedef struct {
@@ -1066,6 +1158,7 @@ static regia_status_t ep_figures(const ep_t *e, regia_products_t *pr, int *n_ite
     *n_items_out = (int)nfig;
     for (int k = 0; k < e->np; k++)
         if (!isnan(e->pol[k].limit)) REGIA_TRY(ep_fig_map(e, pr, &e->pol[k]));
+    for (int k = 0; k < e->np; k++) REGIA_TRY(ep_fig_runs(e, pr, &e->pol[k]));
     REGIA_TRY(ep_fig_prov_risk(e, pr));
     REGIA_TRY(ep_fig_prov_daily(e, pr));
     if (nfig < n && nfig > 0)

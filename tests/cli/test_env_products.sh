@@ -7,7 +7,8 @@
 #   provinces.csv one row per province x pollutant, equal to the provincial aggregates;
 #   points.csv    read by GDAL (ogrinfo) as 6 points with a station_name field;
 #   figures       3 station figures (the highest-risk series), a map per pollutant with a
-#                 daily limit, the two provincial figures: each a valid PNG (header, size)
+#                 daily limit, the two provincial figures, the PM10 days in a row against
+#                 the trigger (pm10_consecutive_days): each a valid PNG (header, size)
 #                 and SVG (XML), registered in the manifest with its role and SHA-256.
 # regia quicklook remakes the same file set from the output alone.
 source "$(dirname "$0")/lib.sh"
@@ -161,15 +162,18 @@ for r in R:
         pb = var(p + "_p_breach")[members]
         if not np.all(np.isnan(pb)) and r["highest_risk_station"] != names[members[int(np.nanargmax(pb))]]:
             bad.append(f"{w}: highest_risk_station '{r['highest_risk_station']}'")
-# figures: 3 station figures, a map per pollutant with a daily limit, two provincial ones
+# figures: 3 station figures, a map per pollutant with a daily limit, two provincial ones,
+# the PM10 consecutive days
 files = sorted(os.listdir(P))
 png = [f for f in files if f.endswith(".png")]
 maps = [f"map_{p}.png" for p in pols if not math.isnan(float(ds.variables[p + "_p_exceed"].limit_value))]
 prov_figs = ["provinces_risk.png", "provinces_daily.png"] if len(pn) else []
-station = [f for f in png if f not in maps and f not in prov_figs]
+# the consecutive days over the PM10 limit against the trigger (pm10_consecutive_days_forecast)
+runs = ["pm10_consecutive_days.png"] if "pm10_consecutive_days_forecast" in ds.variables else []
+station = [f for f in png if f not in maps and f not in prov_figs and f not in runs]
 if len(station) != 3:
     bad.append(f"{len(station)} station figures ({station}), not quicklook_max = 3")
-for f in maps + prov_figs:
+for f in maps + prov_figs + runs:
     if f not in png:
         bad.append(f"no figure {f}")
 import xml.etree.ElementTree as ET
