@@ -3,7 +3,8 @@
  * quality flags, spectra, the first singular value of the CSD matrix, the poles of the
  * stabilisation diagram with their flags and reasons, the modes with their spreads and
  * shapes, the FDD peaks, the track of each mode and the novelty score.  Each rank writes
- * its own records' rows; the per-structure tables are written by rank 0.  Layout:
+ * its own records' rows; the per-structure tables (and the daily alert reasons, the
+ * sentences the summary has as alert_condition flags) are written by rank 0.  Layout:
  * docs/sensors-run.md, "Detail". */
 #include <math.h>
 #include <netcdf.h>
@@ -22,7 +23,7 @@ enum {
     D_RSTRUCT, D_RTIME, D_RSTATUS, D_RFLAGS, D_RRMS, D_RPEAK, D_RTEMP, D_RCOV, D_RNOK,
     D_CFLAGS, D_CRMS, D_CPEAK, D_CLAG, D_PSD, D_S1,
     D_MF, D_MFSD, D_MXI, D_MXISD, D_MMAC, D_MNP, D_MSHAPE, D_MTRACK, D_MNUM, D_FDD,
-    D_PORD, D_PF, D_PXI, D_PMPC, D_PMPD, D_PFLAGS, D_PMODE, D_PREASON, D_NOV, D_CHART, D_N
+    D_PORD, D_PF, D_PXI, D_PMPC, D_PMPD, D_PFLAGS, D_PMODE, D_PREASON, D_NOV, D_CHART, D_AREASON, D_N
 };
 
 typedef struct {
@@ -32,7 +33,7 @@ typedef struct {
     int chunked;
 } dvar_t;
 
-enum { DM_S, DM_R, DM_C, DM_F, DM_K, DM_P, DM_NAME, DM_EV, DM_CPLX, DM_N };
+enum { DM_S, DM_R, DM_C, DM_F, DM_K, DM_P, DM_NAME, DM_EV, DM_CPLX, DM_DAY, DM_REASON, DM_N };
 
 static const dvar_t VARS[D_N] = {
     [D_SNAME] = {"structure_name", "structure name", NULL, NC_CHAR, 2, {DM_S, DM_NAME}, 0},
@@ -90,15 +91,17 @@ static const dvar_t VARS[D_N] = {
     [D_PREASON] = {"pole_reason", "why the pole was kept or dropped", NULL, NC_INT, 2, {DM_R, DM_P}, 1},
     [D_NOV] = {"novelty", "Mahalanobis squared distance of the record's residuals", "1", NC_DOUBLE, 1, {DM_R}, 0},
     [D_CHART] = {"control_chart", "control-chart statistic after the record", "1", NC_DOUBLE, 1, {DM_R}, 0},
+    [D_AREASON] = {"alert_reason", "why the structure's alert level of the day (the summary's alert_level, day i "
+                   "= the summary's day i) is what it is", NULL, NC_CHAR, 3, {DM_S, DM_DAY, DM_REASON}, 0},
 };
 
 static regia_status_t define(sn_t *s, int ncid, int *vid)
 {
     regia_status_t st = REGIA_OK;
     const size_t len[DM_N] = {(size_t)s->n_struct, (size_t)s->n_rec, (size_t)s->C, (size_t)s->NF, (size_t)s->K,
-                              (size_t)(s->P > 0 ? s->P : 1), SN_NAME, 4, 2};
+                              (size_t)(s->P > 0 ? s->P : 1), SN_NAME, 4, 2, (size_t)s->n_day, SN_REASON};
     const char *dn[DM_N] = {"structure", "record", "channel", "frequency", "mode_slot", "pole", "name_strlen",
-                            "event", "complex"};
+                            "event", "complex", "day", "reason_strlen"};
     int dim[DM_N];
     for (int d = 0; d < DM_N; d++) REGIA_NC(nc_def_dim(ncid, dn[d], len[d], &dim[d]));
     for (int v = 0; v < D_N; v++) {
@@ -116,6 +119,7 @@ static regia_status_t define(sn_t *s, int ncid, int *vid)
     ATT(vid[D_PSD], "units", s->welch.scaling == REGIA_SCALING_DENSITY ? "m2 s-4 Hz-1" : "m2 s-4");
     ATT(vid[D_S1], "units", s->welch.scaling == REGIA_SCALING_DENSITY ? "m2 s-4 Hz-1" : "m2 s-4");
     ATT(vid[D_RTIME], "calendar", "standard");
+    ATT(vid[D_AREASON], "_Encoding", "utf-8");
     {
         signed char fv[4] = {SN_REC_OK, SN_REC_NO_MODES, SN_REC_QC, SN_REC_NO_DATA};
         REGIA_NC(nc_put_att_schar(ncid, vid[D_RSTATUS], "flag_values", NC_BYTE, 4, fv));
@@ -192,6 +196,10 @@ static regia_status_t write_rows(regia_run_t *run, sn_t *s, int ncid, const int 
     REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_NTRACK], 1, 0, ns, NULL, NC_INT, s->n_tracks_all));
     REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_EVENTS], 2, 0, ns, in_ev, NC_INT, s->n_ev));
     REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_THR], 1, 0, ns, NULL, NC_DOUBLE, s->threshold));
+    {
+        size_t in_dr[2] = {(size_t)s->n_day, SN_REASON};
+        REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_AREASON], 3, 0, ns, in_dr, NC_CHAR, s->d_reason));
+    }
     /* per record: this rank's rows */
     for (int64_t k = 0; k < nr; k++) iv[k] = s->rec[k].structure;
     REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_RSTRUCT], 1, r0, nr, NULL, NC_INT, iv));

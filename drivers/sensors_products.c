@@ -225,6 +225,7 @@ regia_status_t sn_products(regia_products_t *p)
         if (p->extra_role[k] && !strcmp(p->extra_role[k], "detail")) detail = p->extra_path[k];
     REGIA_TRY(sp_sum_read(&s, p->nc_path));
     REGIA_TRY(sp_det_open(&d, detail));
+    REGIA_TRY(sp_reason_read(&s, &d));
     stat = calloc(s.S + 1, sizeof *stat);
     order = calloc(s.S + 1, sizeof *order);
     slugs = calloc(s.S + 1, sizeof *slugs);

@@ -16,12 +16,14 @@ typedef struct {
     const char *path;
     size_t S, D, M, R;            /* structures, days, summary modes, return periods         */
     size_t L, RL;                 /* name and reason string lengths (+1 in the arrays)        */
+    char cond_meanings[512];      /* alert_condition:flag_meanings (blank-separated, by bit)  */
     char *name, *kind;            /* S x (L + 1); kind "" when the file has no structure_kind */
     double *lat, *lon;            /* S, or NULL when the file has no positions               */
     double *day;                  /* D: days since 1970-01-01                                 */
     double *temp, *nov, *peak;    /* S x D                                                    */
     int *alert;                   /* S x D                                                    */
-    char *reason;                 /* S x D x (RL + 1)                                         */
+    int *cond;                    /* S x D: alert_condition bits                              */
+    char *reason;                 /* S x D x (RL + 1), by sp_reason_read                      */
     double *freq, *damp;          /* S x D x M                                                */
     double *trackf;               /* S x M                                                    */
     double *thr;                  /* S                                                        */
@@ -70,6 +72,11 @@ typedef struct {
  * file and the variable.  sp_sum_free frees what was read (also after an error). */
 regia_status_t sp_sum_read(sp_sum_t *s, const char *path);
 void sp_sum_free(sp_sum_t *s);
+/* The alert reason sentences of every structure and day into s->reason (s->RL set): the
+ * detail's alert_reason (rows matched by structure name) where the detail has one, else
+ * built from alert_condition ("red: records_above_threshold, persistent_exceedances").
+ * Call after sp_det_open (d->ncid may be -1: no detail). */
+regia_status_t sp_reason_read(sp_sum_t *s, const sp_det_t *d);
 /* Open the detail and read its structure names and record_structure; d->ncid = -1 and
  * REGIA_OK when path is NULL.  sp_det_close closes and frees. */
 regia_status_t sp_det_open(sp_det_t *d, const char *path);

@@ -61,6 +61,33 @@ err:
     return st;
 }
 
+/* in[(a * B + b) * S + i] (the file's order: structure last) to out[(i * A + a) * B + b]
+ * (structure-major, as the products index them), in place through a copy. */
+static regia_status_t structure_first(const char *path, const char *name, double *v, size_t S, size_t A, size_t B)
+{
+    const size_t n = S * A * B;
+    double *c = malloc(sizeof(double) * (n ? n : 1));
+    if (!c) return REGIA_FAIL(REGIA_ERR_NOMEM, "%s: out of memory reading '%s'", path, name);
+    memcpy(c, v, sizeof(double) * n);
+    for (size_t i = 0; i < S; i++)
+        for (size_t a = 0; a < A; a++)
+            for (size_t b = 0; b < B; b++) v[(i * A + a) * B + b] = c[(a * B + b) * S + i];
+    free(c);
+    return REGIA_OK;
+}
+
+/* Variable `name` of dimensions `layout` (A, [B,] structure) as S x A x B doubles,
+ * structure-major (*out malloc'ed). */
+static regia_status_t rd_num_sl(int ncid, const char *path, const char *name, const char *layout, size_t S,
+                                size_t A, size_t B, double **out)
+{
+    regia_status_t st = REGIA_OK;
+    REGIA_TRY(rd_num(ncid, path, name, layout, S * A * B, out));
+    REGIA_TRY(structure_first(path, name, *out, S, A, B));
+err:
+    return st;
+}
+
 /* A char variable of `rows` strings of length len as rows x (len + 1), NUL-terminated,
  * trailing blanks removed. */
 static regia_status_t rd_text(int ncid, const char *path, const char *name, const char *layout, size_t rows,
@@ -129,7 +156,6 @@ regia_status_t sp_sum_read(sp_sum_t *s, const char *path)
     REGIA_TRY(regia_ncin_dim(ncid, path, "mode", 1, &s->M, NULL));
     REGIA_TRY(regia_ncin_dim(ncid, path, "return_period", 1, &s->R, NULL));
     REGIA_TRY(regia_ncin_dim(ncid, path, "name_strlen", 1, &s->L, NULL));
-    REGIA_TRY(regia_ncin_dim(ncid, path, "reason_strlen", 1, &s->RL, NULL));
     const size_t S = s->S, D = s->D, M = s->M, R = s->R;
     REGIA_TRY(rd_text(ncid, path, "structure_name", "structure,name_strlen", S, s->L, &s->name));
     if (regia_ncin_has_var(ncid, "structure_kind", NULL)) {
@@ -146,21 +172,34 @@ regia_status_t sp_sum_read(sp_sum_t *s, const char *path)
         REGIA_TRY(rd_num(ncid, path, "lon", "structure", S, &s->lon));
     }
     REGIA_TRY(rd_num(ncid, path, "day", "day", D, &s->day));
-    REGIA_TRY(rd_num(ncid, path, "air_temperature", "structure,day", S * D, &s->temp));
-    REGIA_TRY(rd_num(ncid, path, "novelty_score", "structure,day", S * D, &s->nov));
-    REGIA_TRY(rd_num(ncid, path, "peak_acceleration", "structure,day", S * D, &s->peak));
-    REGIA_TRY(rd_int(ncid, path, "alert_level", "structure,day", S * D, &s->alert));
-    REGIA_TRY(rd_text(ncid, path, "alert_reason", "structure,day,reason_strlen", S * D, s->RL, &s->reason));
-    REGIA_TRY(rd_num(ncid, path, "modal_frequency", "structure,day,mode", S * D * M, &s->freq));
-    REGIA_TRY(rd_num(ncid, path, "damping_ratio", "structure,day,mode", S * D * M, &s->damp));
-    REGIA_TRY(rd_num(ncid, path, "track_frequency", "structure,mode", S * M, &s->trackf));
+    REGIA_TRY(rd_num_sl(ncid, path, "air_temperature", "day,structure", S, D, 1, &s->temp));
+    REGIA_TRY(rd_num_sl(ncid, path, "novelty_score", "day,structure", S, D, 1, &s->nov));
+    REGIA_TRY(rd_num_sl(ncid, path, "peak_acceleration", "day,structure", S, D, 1, &s->peak));
+    {
+        double *a = NULL, *c = NULL;
+        st = rd_num_sl(ncid, path, "alert_level", "day,structure", S, D, 1, &a);
+        if (!st) st = rd_num_sl(ncid, path, "alert_condition", "day,structure", S, D, 1, &c);
+        s->alert = malloc(sizeof(int) * (S * D + 1));
+        s->cond = malloc(sizeof(int) * (S * D + 1));
+        if (!st && (!s->alert || !s->cond)) st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: out of memory", path);
+        for (size_t k = 0; !st && k < S * D; k++) {
+            s->alert[k] = isfinite(a[k]) ? (int)a[k] : -1;
+            s->cond[k] = isfinite(c[k]) ? (int)c[k] : 0;
+        }
+        free(a);
+        free(c);
+        if (st) goto err;
+    }
+    REGIA_TRY(rd_num_sl(ncid, path, "modal_frequency", "day,mode,structure", S, D, M, &s->freq));
+    REGIA_TRY(rd_num_sl(ncid, path, "damping_ratio", "day,mode,structure", S, D, M, &s->damp));
+    REGIA_TRY(rd_num_sl(ncid, path, "track_frequency", "mode,structure", S, M, 1, &s->trackf));
     REGIA_TRY(rd_num(ncid, path, "novelty_threshold", "structure", S, &s->thr));
     REGIA_TRY(rd_int(ncid, path, "novelty_features", "structure", S, &s->nfeat));
     REGIA_TRY(rd_int(ncid, path, "gev_status", "structure", S, &s->gev_status));
     REGIA_TRY(rd_num(ncid, path, "return_period", "return_period", R, &s->rp));
-    REGIA_TRY(rd_num(ncid, path, "return_level", "structure,return_period", S * R, &s->rl));
-    REGIA_TRY(rd_num(ncid, path, "return_level_lower", "structure,return_period", S * R, &s->rl_lo));
-    REGIA_TRY(rd_num(ncid, path, "return_level_upper", "structure,return_period", S * R, &s->rl_hi));
+    REGIA_TRY(rd_num_sl(ncid, path, "return_level", "return_period,structure", S, R, 1, &s->rl));
+    REGIA_TRY(rd_num_sl(ncid, path, "return_level_lower", "return_period,structure", S, R, 1, &s->rl_lo));
+    REGIA_TRY(rd_num_sl(ncid, path, "return_level_upper", "return_period,structure", S, R, 1, &s->rl_hi));
     s->gev = malloc(sizeof(double) * (3 * S + 1));
     if (!s->gev) {
         st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: out of memory", path);
@@ -185,6 +224,8 @@ regia_status_t sp_sum_read(sp_sum_t *s, const char *path)
         if (regia_ncin_has_var(ncid, "novelty_threshold", &vid)) s->far = att_num(ncid, vid, "false_alarm_rate");
         if (regia_ncin_has_var(ncid, "gev_status", &vid))
             att_text(ncid, vid, "flag_meanings", s->gev_meanings, sizeof s->gev_meanings);
+        if (regia_ncin_has_var(ncid, "alert_condition", &vid))
+            att_text(ncid, vid, "flag_meanings", s->cond_meanings, sizeof s->cond_meanings);
     }
 err:
     if (ncid >= 0) nc_close(ncid);
@@ -193,10 +234,67 @@ err:
 
 void sp_sum_free(sp_sum_t *s)
 {
-    void *p[] = {s->name, s->kind, s->lat, s->lon, s->day, s->temp, s->nov, s->peak, s->alert, s->reason, s->freq,
+    void *p[] = {s->name, s->kind, s->lat, s->lon, s->day, s->temp, s->nov, s->peak, s->alert, s->cond, s->reason, s->freq,
                  s->damp, s->trackf, s->thr, s->nfeat, s->gev, s->gev_status, s->rp, s->rl, s->rl_lo, s->rl_hi};
     for (size_t k = 0; k < sizeof p / sizeof *p; k++) free(p[k]);
     memset(s, 0, sizeof *s);
+}
+
+/* "red: a, b" from the condition bits and the flag meanings (word k = bit k). */
+static void reason_of_cond(const sp_sum_t *s, int level, int cond, char *out, size_t cap)
+{
+    size_t n = (size_t)snprintf(out, cap, "%s", level >= 0 ? sp_level_name(level) : "none");
+    const char *w = s->cond_meanings;
+    for (int bit = 0; *w && n < cap; bit++) {
+        size_t len = strcspn(w, " ");
+        if (cond & (1 << bit)) n += (size_t)snprintf(out + n, cap - n, "%s%.*s", strchr(out, ':') ? ", " : ": ",
+                                                     (int)len, w);
+        w += len;
+        while (*w == ' ') w++;
+    }
+}
+
+regia_status_t sp_reason_read(sp_sum_t *s, const sp_det_t *d)
+{
+    regia_status_t st = REGIA_OK;
+    const size_t S = s->S, D = s->D;
+    size_t RL = 240, DR = 0;
+    int vid = -1;
+    char *raw = NULL;
+    regia_ncin_var_t v;
+    if (d->ncid >= 0 && regia_ncin_has_var(d->ncid, "alert_reason", NULL)) {
+        REGIA_TRY(regia_ncin_dim(d->ncid, d->path, "reason_strlen", 1, &RL, NULL));
+        REGIA_TRY(regia_ncin_dim(d->ncid, d->path, "day", 1, &DR, NULL));
+        REGIA_TRY(regia_ncin_check_text(d->ncid, d->path, "alert_reason", "structure,day,reason_strlen", RL, &v));
+        vid = DR == D ? v.vid : -1; /* another day range: not this summary's detail */
+    }
+    s->RL = RL;
+    free(s->reason);
+    s->reason = calloc(S * D + 1, RL + 1);
+    raw = malloc(D * RL + 1);
+    if (!s->reason || !raw) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: out of memory for the alert reasons", s->path);
+        goto err;
+    }
+    for (size_t i = 0; i < S; i++) {
+        const int di = vid >= 0 ? sp_det_find(d, sp_name(s, i)) : -1;
+        if (di >= 0) {
+            size_t st0[3] = {(size_t)di, 0, 0}, cnt[3] = {1, D, RL};
+            REGIA_NC(nc_get_vara_text(d->ncid, vid, st0, cnt, raw));
+        }
+        for (size_t k = 0; k < D; k++) {
+            char *o = s->reason + (i * D + k) * (RL + 1);
+            if (di >= 0) {
+                memcpy(o, raw + k * RL, RL);
+                o[RL] = 0;
+            } else {
+                reason_of_cond(s, s->alert[i * D + k], s->cond[i * D + k], o, RL + 1);
+            }
+        }
+    }
+err:
+    free(raw);
+    return st;
 }
 
 regia_status_t sp_det_open(sp_det_t *d, const char *path)

@@ -1,6 +1,10 @@
 /* sensors_summary.c - the main output of `regia sensors`: a CF-1.10/ACDD-1.3 NetCDF-4
- * summary per structure and day (layout in docs/sensors-run.md, "Summary").  The
- * per-structure analysis is the same on every rank (sensors_post.c), so rank 0 writes
+ * summary per structure and day (layout in docs/sensors-run.md, "Summary").  Laid out as
+ * CDO 2.1 reads it (`cdo sinfo` prints no warning): `day` is the file's one time axis and
+ * the first dimension of every variable over days, `structure` the last dimension of every
+ * data variable, no char data but the structure coordinates; the alert reason sentences
+ * are in the detail file (sensors_detail.c), the summary has their conditions as flags.
+ * The per-structure analysis is the same on every rank (sensors_post.c), so rank 0 writes
  * every row and the other ranks take part in each collective write with none. */
 #include <math.h>
 #include <netcdf.h>
@@ -9,6 +13,7 @@
 #include <string.h>
 
 #include "regia/acdd.h"
+#include "regia/alerts.h"
 #include "regia/ncio.h"
 #include "regia/timeutil.h"
 #include "sensors_impl.h"
@@ -18,22 +23,32 @@
 /* Output variable slots in sn_t.v. */
 enum {
     V_NAME, V_LAT, V_LON, V_ALT, V_DAY, V_DAY_BNDS, V_MODE, V_RP, V_RMS, V_PEAK, V_TEMP, V_FREQ, V_DAMP, V_TRACKF,
-    V_NOV, V_THR, V_CHART, V_NREC, V_NLEFT, V_FLAGS, V_ALERT, V_REASON, V_MU, V_SIGMA, V_XI, V_MU_SE, V_SIGMA_SE,
+    V_NOV, V_THR, V_CHART, V_NREC, V_NLEFT, V_FLAGS, V_ALERT, V_COND, V_MU, V_SIGMA, V_XI, V_MU_SE, V_SIGMA_SE,
     V_XI_SE, V_GEV_N, V_GEV_STATUS, V_RL, V_RL_LO, V_RL_HI, V_NFEAT, V_KIND, V_COUNT
 };
 
-/* A data variable; on the structure dimension it names the structure coordinates. */
+/* A data variable and its `coordinates`, as CDO 2.1 assigns them (tried on its sinfo):
+ * one on structure names every structure coordinate; one on (day, structure) names
+ * structure_kind too only beside lat and lon (two character coordinates alone on a time
+ * series "could not be assigned"); one with another dimension (mode, return_period)
+ * before structure names structure_name only (with more, CDO takes that dimension for a
+ * y axis and skips the variable). */
 static regia_status_t def(sn_t *s, int ncid, int slot, const char *name, nc_type t, int nd, const int *dims,
                           const char *long_name, const char *units, const char *cct)
 {
     regia_status_t st = REGIA_OK;
     int vid;
+    char d0[NC_MAX_NAME + 1] = "";
+    if (nd == 2) REGIA_NC(nc_inq_dimname(ncid, dims[0], d0));
+    const int plain = nd == 1 || (nd == 2 && !strcmp(d0, "day"));
     REGIA_TRY(regia_nc_def_data(ncid, name, t, nd, dims, NULL, &vid));
     s->v[slot] = vid;
     ATT(vid, "long_name", long_name);
     if (units) ATT(vid, "units", units);
     ATT(vid, "coverage_content_type", cct);
-    ATT(vid, "coordinates", s->has_position ? "structure_name lat lon alt" : "structure_name");
+    ATT(vid, "coordinates", s->has_position && plain ? "lat lon structure_name structure_kind"
+                            : nd == 1                ? "structure_name structure_kind"
+                                                     : "structure_name");
 err:
     return st;
 }
@@ -43,23 +58,25 @@ regia_status_t sn_define(regia_run_t *run, void *self, int ncid)
     sn_t *s = self;
     regia_status_t st = REGIA_OK;
     const int M = s->n_track_max > 0 ? s->n_track_max : 1, R = s->n_periods > 0 ? s->n_periods : 1;
-    int d_s, d_d, d_m, d_r, d_n, d_rs, d_nv;
-    REGIA_NC(nc_def_dim(ncid, "structure", (size_t)s->n_struct, &d_s));
+    int d_s, d_d, d_m, d_r, d_n, d_nv;
     REGIA_NC(nc_def_dim(ncid, "day", (size_t)s->n_day, &d_d));
+    REGIA_NC(nc_def_dim(ncid, "structure", (size_t)s->n_struct, &d_s));
     REGIA_NC(nc_def_dim(ncid, "mode", (size_t)M, &d_m));
     REGIA_NC(nc_def_dim(ncid, "return_period", (size_t)R, &d_r));
     REGIA_NC(nc_def_dim(ncid, "nv", 2, &d_nv));
     REGIA_NC(nc_def_dim(ncid, "name_strlen", SN_NAME, &d_n));
-    REGIA_NC(nc_def_dim(ncid, "reason_strlen", SN_REASON, &d_rs));
-    int sn[2] = {d_s, d_n}, sd[2] = {d_s, d_d}, sdm[3] = {d_s, d_d, d_m}, sm[2] = {d_s, d_m}, sr[2] = {d_s, d_r};
-    int sdr[3] = {d_s, d_d, d_rs}, dnv[2] = {d_d, d_nv};
+    /* time first, structure last (CDO 2.1: time, then at most z, y, x) */
+    int sn[2] = {d_s, d_n}, sd[2] = {d_d, d_s}, sdm[3] = {d_d, d_m, d_s}, sm[2] = {d_m, d_s}, sr[2] = {d_r, d_s};
+    int dnv[2] = {d_d, d_nv};
     int *v = s->v;
     REGIA_NC(nc_def_var(ncid, "structure_name", NC_CHAR, 2, sn, &v[V_NAME]));
     ATT(v[V_NAME], "long_name", "structure name (group of the sensor store)");
     ATT(v[V_NAME], "coverage_content_type", "referenceInformation");
+    ATT(v[V_NAME], "_Encoding", "utf-8");
     REGIA_NC(nc_def_var(ncid, "structure_kind", NC_CHAR, 2, sn, &v[V_KIND]));
     ATT(v[V_KIND], "long_name", "kind of structure (the sensor store's structure_kind: bridge, building)");
     ATT(v[V_KIND], "coverage_content_type", "referenceInformation");
+    ATT(v[V_KIND], "_Encoding", "utf-8");
     if (s->has_position) {
         ATT(v[V_NAME], "cf_role", "timeseries_id");
         const char *nm[3] = {"lat", "lon", "alt"}, *sn_[3] = {"latitude", "longitude", "height_above_mean_sea_level"};
@@ -71,10 +88,11 @@ regia_status_t sn_define(regia_run_t *run, void *self, int ncid)
             ATT(v[V_LAT + i], "units", un[i]);
             ATT(v[V_LAT + i], "coverage_content_type", "coordinate");
         }
-        ATT(v[V_ALT], "positive", "up");
-        ATT(v[V_LAT], "axis", "Y");
-        ATT(v[V_LON], "axis", "X");
-        ATT(v[V_ALT], "axis", "Z");
+        /* no axis on lat/lon, no axis or positive on alt: CDO 2.1 would take the structure
+         * dimension for a vertical axis; alt is in no `coordinates` (CDO cannot assign it),
+         * CF finds it by its dimension */
+        ATT(v[V_ALT], "comment", "altitude of the structure above mean sea level (positive up); not a vertical "
+                                 "axis of the data");
     }
     REGIA_NC(nc_def_var(ncid, "day", NC_DOUBLE, 1, &d_d, &v[V_DAY]));
     ATT(v[V_DAY], "standard_name", "time");
@@ -147,11 +165,24 @@ regia_status_t sn_define(regia_run_t *run, void *self, int ncid)
         REGIA_NC(nc_put_att_schar(ncid, v[V_ALERT], "_FillValue", NC_BYTE, 1, &fill));
         REGIA_NC(nc_put_att_schar(ncid, v[V_ALERT], "flag_values", NC_BYTE, 3, fv));
         ATT(v[V_ALERT], "flag_meanings", "green yellow red");
-        ATT(v[V_ALERT], "comment", "rule in docs/sensors-run.md (Alerts); the reason is in alert_reason; "
-                                    "_FillValue: no record of the day could be scored");
+        ATT(v[V_ALERT], "comment", "rule in docs/sensors-run.md (Alerts); the reason is in alert_condition "
+                                    "(and as a sentence in the detail file's alert_reason); _FillValue: no record "
+                                    "of the day could be scored");
     }
-    REGIA_TRY(def(s, ncid, V_REASON, "alert_reason", NC_CHAR, 3, sdr, "why the alert level is what it is", NULL,
+    REGIA_TRY(def(s, ncid, V_COND, "alert_condition", NC_INT, 2, sd,
+                  "conditions of the alert rule that held on the day (the reason of alert_level)", NULL,
                   "qualityInformation"));
+    {
+        int fm[8] = {REGIA_ALERT_C_NODATA, REGIA_ALERT_C_EXCEED,  REGIA_ALERT_C_EWMA,    REGIA_ALERT_C_CUSUM,
+                     REGIA_ALERT_C_PERSIST, REGIA_ALERT_C_MODES, SN_ALERT_C_STIFFENING, SN_ALERT_C_NOT_SCORED};
+        REGIA_NC(nc_put_att_int(ncid, v[V_COND], "flag_masks", NC_INT, 8, fm));
+        ATT(v[V_COND], "flag_meanings",
+            "too_few_valid_records records_above_threshold ewma_signal cusum_signal persistent_exceedances "
+            "modes_agree frequencies_above_model no_novelty_model");
+        ATT(v[V_COND], "comment", "rule in docs/sensors-run.md (Alerts); frequencies_above_model: a red day "
+                                  "lowered to yellow (stiffening, not damage); the reason as a sentence per "
+                                  "structure and day is alert_reason in the detail file (detail_file)");
+    }
     const char *gn[3] = {"gev_location", "gev_scale", "gev_shape"};
     const char *gl[3] = {"GEV location mu of the block maxima of the peak acceleration",
                          "GEV scale sigma of the block maxima of the peak acceleration",
@@ -258,23 +289,33 @@ void sn_acdd(regia_run_t *run, void *self, void *acdd)
     *out = a;
 }
 
-/* Collective: rank 0 writes every row; rows of structure x day (x mode) arrays. */
+/* out[(a * B + b) * S + i] = in[(i * A + a) * B + b]: a structure-major array (as sn_t
+ * holds them) in the file's order, structure last. */
+static void structure_last(const double *in, int64_t S, int64_t A, int64_t B, double *out)
+{
+    for (int64_t i = 0; i < S; i++)
+        for (int64_t a = 0; a < A; a++)
+            for (int64_t b = 0; b < B; b++) out[(a * B + b) * S + i] = in[(i * A + a) * B + b];
+}
+
+/* Collective: rank 0 writes every row (rows along the first dimension: days, modes or
+ * return periods), the other ranks none. */
 regia_status_t sn_write(regia_run_t *run, void *self, int ncid)
 {
     sn_t *s = self;
     regia_status_t st = REGIA_OK;
     const int64_t S = s->n_struct, D = s->n_day;
     const int M = s->n_track_max > 0 ? s->n_track_max : 1, R = s->n_periods > 0 ? s->n_periods : 1;
-    const int64_t ns = run->ctx->rank == 0 ? S : 0;
+    const int root = run->ctx->rank == 0;
+    const int64_t ns = root ? S : 0, nd = root ? D : 0;
     const int *v = s->v;
-    size_t in_n[1] = {SN_NAME}, in_d[1] = {(size_t)D}, in_dm[2] = {(size_t)D, (size_t)M}, in_m[1] = {(size_t)M};
-    size_t in_r[1] = {(size_t)R}, in_dr[2] = {(size_t)D, SN_REASON}, in_2[1] = {2};
-    size_t big = (size_t)(S * D * M + S * D * 2 + S * 6 + S * R + 16);
+    size_t in_n[1] = {SN_NAME}, in_s[1] = {(size_t)S}, in_ms[2] = {(size_t)M, (size_t)S}, in_2[1] = {2};
+    size_t big = (size_t)(S * D * M + S * D * 2 + S * 6 + S * R + D * 2 + 16);
     float *f = malloc(sizeof(float) * big);
-    double *g = malloc(sizeof(double) * big);
+    double *g = malloc(sizeof(double) * big), *t = malloc(sizeof(double) * big);
     int *iv = malloc(sizeof(int) * big);
     char *names = calloc((size_t)S + 1, SN_NAME);
-    if (!f || !g || !iv || !names) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the summary");
+    if (!f || !g || !t || !iv || !names) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the summary");
     if ((st = regia_run_agree(run, st))) goto err;
     for (int64_t i = 0; i < S; i++) snprintf(names + i * SN_NAME, SN_NAME, "%s", s->st[i].name);
     REGIA_TRY(regia_run_put_rows(run, ncid, v[V_NAME], 2, 0, ns, in_n, NC_CHAR, names));
@@ -292,33 +333,45 @@ regia_status_t sn_write(regia_run_t *run, void *self, int ncid)
         g[D + 2 * d] = g[d];
         g[D + 2 * d + 1] = g[d] + 1;
     }
-    REGIA_TRY(regia_run_put_rows(run, ncid, v[V_DAY], 1, 0, run->ctx->rank == 0 ? D : 0, NULL, NC_DOUBLE, g));
-    REGIA_TRY(regia_run_put_rows(run, ncid, v[V_DAY_BNDS], 2, 0, run->ctx->rank == 0 ? D : 0, in_2, NC_DOUBLE, g + D));
+    REGIA_TRY(regia_run_put_rows(run, ncid, v[V_DAY], 1, 0, nd, NULL, NC_DOUBLE, g));
+    REGIA_TRY(regia_run_put_rows(run, ncid, v[V_DAY_BNDS], 2, 0, nd, in_2, NC_DOUBLE, g + D));
     for (int m = 0; m < M; m++) iv[m] = m + 1;
-    REGIA_TRY(regia_run_put_rows(run, ncid, v[V_MODE], 1, 0, run->ctx->rank == 0 ? M : 0, NULL, NC_INT, iv));
+    REGIA_TRY(regia_run_put_rows(run, ncid, v[V_MODE], 1, 0, root ? M : 0, NULL, NC_INT, iv));
     for (int r = 0; r < R; r++) g[r] = s->n_periods > 0 ? s->periods[r] : NAN;
-    REGIA_TRY(regia_run_put_rows(run, ncid, v[V_RP], 1, 0, run->ctx->rank == 0 ? R : 0, NULL, NC_DOUBLE, g));
-    /* structure x day */
+    REGIA_TRY(regia_run_put_rows(run, ncid, v[V_RP], 1, 0, root ? R : 0, NULL, NC_DOUBLE, g));
+    /* day x structure */
     const double *sd[5] = {s->d_rms, s->d_peak, s->d_temp, s->d_nov, s->d_chart};
     const int sd_v[5] = {V_RMS, V_PEAK, V_TEMP, V_NOV, V_CHART};
     for (int k = 0; k < 5; k++) {
-        for (int64_t i = 0; i < S * D; i++) f[i] = (float)sd[k][i];
-        REGIA_TRY(regia_run_put_rows(run, ncid, v[sd_v[k]], 2, 0, ns, in_d, NC_FLOAT, f));
+        structure_last(sd[k], S, D, 1, t);
+        for (int64_t i = 0; i < S * D; i++) f[i] = (float)t[i];
+        REGIA_TRY(regia_run_put_rows(run, ncid, v[sd_v[k]], 2, 0, nd, in_s, NC_FLOAT, f));
     }
-    const int32_t *si[3] = {s->d_nrec, s->d_nleft, s->d_flags};
-    const int si_v[3] = {V_NREC, V_NLEFT, V_FLAGS};
-    for (int k = 0; k < 3; k++) {
-        for (int64_t i = 0; i < S * D; i++) iv[i] = si[k][i];
-        REGIA_TRY(regia_run_put_rows(run, ncid, v[si_v[k]], 2, 0, ns, in_d, NC_INT, iv));
+    const int32_t *si[5] = {s->d_nrec, s->d_nleft, s->d_flags, s->d_code, NULL};
+    const int si_v[5] = {V_NREC, V_NLEFT, V_FLAGS, V_COND, V_ALERT};
+    for (int k = 0; k < 5; k++) {
+        for (int64_t i = 0; i < S * D; i++) g[i] = si[k] ? (double)si[k][i] : (double)s->d_alert[i];
+        structure_last(g, S, D, 1, t);
+        if (si[k]) {
+            for (int64_t i = 0; i < S * D; i++) iv[i] = (int)t[i];
+            REGIA_TRY(regia_run_put_rows(run, ncid, v[si_v[k]], 2, 0, nd, in_s, NC_INT, iv));
+        } else {
+            signed char *b = (signed char *)f;
+            for (int64_t i = 0; i < S * D; i++) b[i] = (signed char)t[i];
+            REGIA_TRY(regia_run_put_rows(run, ncid, v[si_v[k]], 2, 0, nd, in_s, NC_BYTE, b));
+        }
     }
-    REGIA_TRY(regia_run_put_rows(run, ncid, v[V_ALERT], 2, 0, ns, in_d, NC_BYTE, s->d_alert));
-    REGIA_TRY(regia_run_put_rows(run, ncid, v[V_REASON], 3, 0, ns, in_dr, NC_CHAR, s->d_reason));
-    /* structure x day x mode */
-    for (int64_t i = 0; i < S * D * M; i++) f[i] = (float)s->d_freq[i];
-    REGIA_TRY(regia_run_put_rows(run, ncid, v[V_FREQ], 3, 0, ns, in_dm, NC_FLOAT, f));
-    for (int64_t i = 0; i < S * D * M; i++) f[i] = (float)s->d_damp[i];
-    REGIA_TRY(regia_run_put_rows(run, ncid, v[V_DAMP], 3, 0, ns, in_dm, NC_FLOAT, f));
-    REGIA_TRY(regia_run_put_rows(run, ncid, v[V_TRACKF], 2, 0, ns, in_m, NC_DOUBLE, s->track_f));
+    /* day x mode x structure */
+    const double *sdm[2] = {s->d_freq, s->d_damp};
+    const int sdm_v[2] = {V_FREQ, V_DAMP};
+    for (int k = 0; k < 2; k++) {
+        structure_last(sdm[k], S, D, M, t);
+        for (int64_t i = 0; i < S * D * M; i++) f[i] = (float)t[i];
+        REGIA_TRY(regia_run_put_rows(run, ncid, v[sdm_v[k]], 3, 0, nd, in_ms, NC_FLOAT, f));
+    }
+    /* mode x structure */
+    structure_last(s->track_f, S, M, 1, t);
+    REGIA_TRY(regia_run_put_rows(run, ncid, v[V_TRACKF], 2, 0, root ? M : 0, in_s, NC_DOUBLE, t));
     /* structure */
     REGIA_TRY(regia_run_put_rows(run, ncid, v[V_THR], 1, 0, ns, NULL, NC_DOUBLE, s->threshold));
     REGIA_TRY(regia_run_put_rows(run, ncid, v[V_NFEAT], 1, 0, ns, NULL, NC_INT, s->n_features));
@@ -332,12 +385,17 @@ regia_status_t sn_write(regia_run_t *run, void *self, int ncid)
         for (int64_t i = 0; i < S; i++) b[i] = (signed char)s->gev_status[i];
         REGIA_TRY(regia_run_put_rows(run, ncid, v[V_GEV_STATUS], 1, 0, ns, NULL, NC_BYTE, b));
     }
-    REGIA_TRY(regia_run_put_rows(run, ncid, v[V_RL], 2, 0, ns, in_r, NC_DOUBLE, s->rl));
-    REGIA_TRY(regia_run_put_rows(run, ncid, v[V_RL_LO], 2, 0, ns, in_r, NC_DOUBLE, s->rl_lo));
-    REGIA_TRY(regia_run_put_rows(run, ncid, v[V_RL_HI], 2, 0, ns, in_r, NC_DOUBLE, s->rl_hi));
+    /* return_period x structure */
+    const double *rl[3] = {s->rl, s->rl_lo, s->rl_hi};
+    const int rl_v[3] = {V_RL, V_RL_LO, V_RL_HI};
+    for (int k = 0; k < 3; k++) {
+        structure_last(rl[k], S, R, 1, t);
+        REGIA_TRY(regia_run_put_rows(run, ncid, v[rl_v[k]], 2, 0, root ? R : 0, in_s, NC_DOUBLE, t));
+    }
 err:
     free(f);
     free(g);
+    free(t);
     free(iv);
     free(names);
     return st;

@@ -3,8 +3,10 @@
 # structure S1 undamaged, S2 with a 4 % frequency drop from the start of day 5): at 2 ranks
 # the summary, the detail and the manifest are written; S2 turns red on day 5 or 6 and never
 # before, S1 is never red; the three modes are tracked at their frequencies; h5py reads the
-# detail (spectra, poles, modes, tracks) and its rows agree with the summary; the summary
-# passes the CF-1.10/ACDD-1.3 checker (when installed; skipped otherwise, see cf_check).
+# detail (spectra, poles, modes, tracks, the alert reasons) and its rows agree with the
+# summary; `cdo sinfo` reads the summary without a warning and `cdo showname` lists its
+# variables; xarray selects a structure by name; the summary passes the CF-1.10/ACDD-1.3
+# checker (when installed; skipped otherwise, see cf_check).
 source "$(dirname "$0")/lib.sh"
 D=$TMP
 /usr/bin/python3 -c 'import netCDF4, h5py, scipy' 2>/dev/null || skip "/usr/bin/python3 lacks netCDF4, h5py or scipy"
@@ -39,23 +41,27 @@ grep -q '"detail"' "$D/s.manifest.json" || fail "the manifest does not list the 
 import sys, numpy as np, netCDF4, h5py
 d = sys.argv[1]
 s = netCDF4.Dataset(d + "/s.nc")
-names = [str(netCDF4.chartostring(x)) for x in s["structure_name"][:]]
+names = [str(x) for x in s["structure_name"][:]]  # _Encoding utf-8: strings
 assert names == ["S1", "S2"], names
-lv = s["alert_level"][:].filled(-1)
+assert s["alert_level"].dimensions == ("day", "structure"), s["alert_level"].dimensions
+lv = s["alert_level"][:].filled(-1).T  # (day, structure) in the file
 assert s["alert_level"].flag_meanings == "green yellow red"
 assert (lv[0] != 2).all(), "S1 (undamaged) red: %s" % lv[0]
 assert (lv[1, :5] != 2).all(), "S2 red before its damage: %s" % lv[1]
 red = np.where(lv[1] == 2)[0]
 assert red.size and red[0] <= 6, "S2 not red on day 5 or 6: %s" % lv[1]
-reason = str(netCDF4.chartostring(s["alert_reason"][1, red[0]]))
-assert reason.startswith("red"), reason
-f = s["track_frequency"][:]
+cond = s["alert_condition"][:].T
+assert s["alert_condition"].flag_meanings.split()[4] == "persistent_exceedances"
+assert cond[1, red[0]] & 2, cond[1]  # records_above_threshold on a red day
+f = s["track_frequency"][:].T
 for i in range(2):
     got = sorted(x for x in f[i] if np.isfinite(x))
     assert len(got) == 3 and all(abs(a - b) / b < 0.05 for a, b in zip(got, [2.0, 2.6, 6.1])), got
-rl, lo, hi = s["return_level"][:], s["return_level_lower"][:], s["return_level_upper"][:]
+rl, lo, hi = s["return_level"][:].T, s["return_level_lower"][:].T, s["return_level_upper"][:].T
 assert np.all(np.isfinite(rl)) and np.all(lo <= rl) and np.all(rl <= hi) and np.all(rl[:, 1] >= rl[:, 0])
 h = h5py.File(d + "/s_detail.h5", "r")
+reason = h["alert_reason"][1, red[0]].tobytes().decode().rstrip("\0")
+assert reason.startswith("red"), reason
 n = h["record_structure"].shape[0]
 assert n == 2 * 7 * 8, n
 assert h["psd"].shape == (n, 6, 257) and h["pole_frequency"].shape[0] == n
@@ -72,6 +78,23 @@ nov = h["novelty"][:]; thr = h["novelty_threshold"][:]
 assert np.isfinite(thr).all() and np.nanmax(nov[h["record_structure"][:] == 1]) > thr[1]
 PY
 echo "ok: regia sensors at 2 ranks: S2 red from day $(/usr/bin/python3 -c "
-import netCDF4, numpy as np; l = netCDF4.Dataset('$D/s.nc')['alert_level'][:].filled(-1); print(int(np.where(l[1] == 2)[0][0]))"), S1 never red, 3 modes tracked, detail readable by h5py"
+import netCDF4, numpy as np; l = netCDF4.Dataset('$D/s.nc')['alert_level'][:].filled(-1).T; print(int(np.where(l[1] == 2)[0][0]))"), S1 never red, 3 modes tracked, detail readable by h5py"
+command -v cdo >/dev/null || fail "cdo not found: install the test packages (scripts/install-deps.sh test)"
+cdo sinfo "$D/s.nc" >"$D/cdo.txt" 2>&1 || { cat "$D/cdo.txt"; fail "cdo sinfo cannot read the summary"; }
+if grep -i warn "$D/cdo.txt"; then fail "cdo sinfo warns on the summary (above)"; fi
+cdo -s showname "$D/s.nc" >"$D/names.txt" 2>&1 || fail "cdo showname"
+for v in rms_acceleration novelty_score alert_level alert_condition modal_frequency track_frequency \
+         novelty_threshold return_level; do
+  grep -qw "$v" "$D/names.txt" || fail "cdo showname does not list $v: $(cat "$D/names.txt")"
+done
+echo "ok: cdo sinfo reads the summary without a warning; cdo showname lists its variables"
+/usr/bin/python3 - "$D/s.nc" <<'PY' || fail "xarray cannot select a structure by name"
+import sys, xarray as xr
+d = xr.open_dataset(sys.argv[1]).set_xindex("structure_name")
+s2 = d.sel(structure_name="S2")
+assert str(d.structure_kind.sel(structure_name="S2").values) != "" and s2.alert_level.dims == ("day",)
+assert (s2.alert_level == 2).any() and s2.modal_frequency.dims == ("day", "mode")
+print("ok: xarray: S2 red on", str(s2.day[s2.alert_level == 2][0].values)[:10])
+PY
 cf_check "$D/s.nc" sensors || fail "the summary fails the CF/ACDD checker"
 echo "ok: the summary passes cf:1.10 and acdd:1.3"

@@ -17,8 +17,8 @@ run_np 2 sensors "$D/demo.ini" >"$D/s.log" 2>&1 || { cat "$D/s.log"; fail "regia
 import sys, glob, numpy as np, netCDF4, h5py
 d = sys.argv[1]
 s = netCDF4.Dataset(d + "/s.nc")
-names = [str(netCDF4.chartostring(x)) for x in s["structure_name"][:]]
-lv, day0 = s["alert_level"][:].filled(-1), int(s["day"][0])
+names = [str(x) for x in s["structure_name"][:]]  # _Encoding utf-8: strings
+lv, day0 = s["alert_level"][:].filled(-1).T, int(s["day"][0])  # (day, structure) in the file
 # every damaged structure is promised red within 3 days of its damage (docs/sensors-run.md)
 bad = []
 for i, n in enumerate(names):

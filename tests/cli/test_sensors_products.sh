@@ -49,15 +49,26 @@ import csv, datetime as dt, io, json, hashlib, os, sys, xml.etree.ElementTree as
 import numpy as np, netCDF4
 nc, pdir, man, want = sys.argv[1:5]
 s = netCDF4.Dataset(nc)
-txt = lambda v: [str(netCDF4.chartostring(x)).strip() for x in s[v][:]]
+txt = lambda v: [str(x).strip() for x in s[v][:]]      # _Encoding utf-8: strings
+V = lambda v: np.moveaxis(s[v][:], -1, 0)              # structure last in the file: first here
 names, kinds = txt("structure_name"), txt("structure_kind")
 raw = open(os.path.join(pdir, "summary.csv"), "rb").read()
 assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw, "summary.csv: no BOM or CRLF"
 rows = list(csv.DictReader(io.StringIO(raw[3:].decode("utf-8"))))
 nfeat = s["novelty_features"][:]
 assert len(rows) == sum(max(1, int(n)) for n in nfeat), (len(rows), nfeat)
-trk, thr = s["track_frequency"][:], s["novelty_threshold"][:]
-lv = s["alert_level"][:].filled(-1)
+trk, thr = V("track_frequency"), s["novelty_threshold"][:]
+lv = V("alert_level").filled(-1)
+levels = {0: "green", 1: "yellow", 2: "red", -1: "none"}
+cond = V("alert_condition")
+meanings = s["alert_condition"].flag_meanings.split()
+det = pdir[:-len(".products")] + "_detail.h5"          # the reasons: the run's detail, or from the flags
+det = netCDF4.Dataset(det) if os.path.exists(det) else None
+def reason(i, k):
+    if det is not None:
+        return str(det["alert_reason"][i, k]).strip()
+    w = [m for b, m in enumerate(meanings) if int(cond[i, k]) & (1 << b)]
+    return levels[int(lv[i, k])] + (": " + ", ".join(w) if w else "")
 day = s["day"][:]
 rp = s["return_period"][:]
 def close(a, b, what):                                 # an empty cell is a missing value
@@ -67,7 +78,6 @@ def close(a, b, what):                                 # an empty cell is a miss
         return
     a = float(a)
     assert abs(a - b) <= 1e-5 * max(1.0, abs(b)), f"{what}: CSV {a} != file {b}"
-levels = {0: "green", 1: "yellow", 2: "red", -1: "none"}
 seen = set()
 for r in rows:
     i = names.index(r["structure"])                    # every row names a structure of the file
@@ -81,14 +91,14 @@ for r in rows:
     last = ok[-1]
     assert r["latest_day"] == str(dt.date(1970, 1, 1) + dt.timedelta(days=int(day[last]))), r["latest_day"]
     assert r["alert_level"] == levels[int(lv[i, last])], (r["alert_level"], lv[i, last])
-    assert r["alert_reason"] == str(netCDF4.chartostring(s["alert_reason"][i, last])).strip()
-    close(r["latest_novelty_score"], s["novelty_score"][i, last], "latest novelty")
+    assert r["alert_reason"] == reason(i, last), (r["alert_reason"], reason(i, last))
+    close(r["latest_novelty_score"], V("novelty_score")[i, last], "latest novelty")
     assert int(r["red_days"]) == int((lv[i] == 2).sum()) and int(r["yellow_days"]) == int((lv[i] == 1).sum())
     close(r["gev_location_m_s2"], s["gev_location"][i], "GEV location")
     for k, p in enumerate(rp):
-        close(r["return_level_%gd_m_s2" % p], s["return_level"][i, k], "return level")
-        close(r["return_level_%gd_upper_m_s2" % p], s["return_level_upper"][i, k], "return level upper")
-    tf = np.nanmean(s["modal_frequency"][i, :4, j].filled(np.nan))
+        close(r["return_level_%gd_m_s2" % p], V("return_level")[i, k], "return level")
+        close(r["return_level_%gd_upper_m_s2" % p], V("return_level_upper")[i, k], "return level upper")
+    tf = np.nanmean(V("modal_frequency")[i, :4, j].filled(np.nan))  # (structure, day, mode)
     close(r["training_frequency_hz"], tf, "training frequency")
 assert seen == set(names), (seen, names)
 s2 = [r for r in rows if r["structure"] == "S2"][0]
