@@ -10,7 +10,8 @@
  *   the defender   a perturbation d of the table that keeps every sum (A d = 0) and every
  *                  cell non-negative (d_j >= -v_j), moves the cell being protected by a
  *                  given amount, and moves published cells as little as possible:
- *                  min sum_j cost_j |d_j| over published j (suppressed cells move free).
+ *                  min sum_j cost_j |d_j| over published j (suppressed cells move
+ *                  almost free: SDC_HIDDEN_COST per unit).
  *                  The published cells it moves are suppressed next: afterwards v + d is
  *                  a solution the attacker cannot exclude, so the cell's interval reaches
  *                  the moved value.  This is the LP of the classic cell-suppression
@@ -27,8 +28,8 @@
  * interval is computed; while it is narrower than the protection, the defender's LP adds
  * cells; cells it adds join the queue.  Suppressing more cells only widens intervals, so a
  * cell that passed stays safe.  One GLPK problem object per block and per role is reused:
- * only an objective coefficient or a bound changes between solves, so the simplex starts
- * from the previous basis.
+ * only an objective coefficient or a bound changes between solves; the attacker's simplex
+ * starts from the previous basis, the defender's from the slack basis (d = 0: see defend).
  *
  * Blocks are protected in parallel (OpenMP threads, when GLPK keeps its state per
  * thread); each block's pattern depends on its own cells only, and the results are merged
@@ -49,6 +50,11 @@
 #define SDC_TOL 1e-6          /* counts are integers; LP round-off is far below this     */
 #define SDC_BOTH_MAX 600       /* blocks up to this many cells are solved both ways      */
 #define SDC_MOVE_EPS 1e-7     /* a defender move smaller than this is no move            */
+#define SDC_HIDDEN_COST 0.01  /* the defender's cost of moving a suppressed cell by 1: next
+                                 to nothing (a published cell costs >= 1), but not free, so
+                                 that its move stays compact rather than spreading through
+                                 every suppressed cell (a degenerate optimum the dual simplex
+                                 takes thousands of pivots to reach)                       */
 
 typedef struct {
     const regia_sdc_problem_t *p;
@@ -376,7 +382,7 @@ static regia_status_t build_defender(const sdc_t *s, int64_t q, glp_prob **out)
     for (int64_t a = 0; a < nq; a++) {
         int64_t i = s->cells[s->cell_off[q] + a];
         set_move_bounds(lp, a + 1, s->p->value[i]);
-        double c = s->p->status[i] == REGIA_SDC_PUBLISHED ? cell_cost(s->p, i) : 0.0;
+        double c = s->p->status[i] == REGIA_SDC_PUBLISHED ? cell_cost(s->p, i) : SDC_HIDDEN_COST;
         glp_set_obj_coef(lp, (int)(2 * a + 1), c);
         glp_set_obj_coef(lp, (int)(2 * a + 2), c);
     }
@@ -597,6 +603,10 @@ static regia_status_t defend(sdc_t *s, glp_prob *lp, int64_t l, double v, double
         glp_set_col_bnds(lp, up, GLP_FX, 0.0, 0.0);
         glp_set_col_bnds(lp, dn, GLP_FX, -amount, -amount);
     }
+    /* from the slack basis (every move 0), which is dual feasible (costs >= 0): the dual
+     * simplex then reaches the cell's move in a few hundred pivots, where the previous
+     * cell's optimal basis takes thousands (its move must be undone first) */
+    glp_std_basis(lp);
     regia_status_t st = lp_solve(s, lp, GLP_DUALP, &stat);
     if (st == REGIA_OK) *cost = stat == GLP_OPT ? glp_get_obj_val(lp) : INFINITY;
     return st;
@@ -750,8 +760,8 @@ static regia_status_t protect_block(sdc_t *s, int64_t q, regia_sdc_problem_t *p,
             if (fabs(d) <= SDC_MOVE_EPS) continue;
             p->status[j] = REGIA_SDC_SECONDARY;
             glp_set_col_bnds(att, (int)a + 1, GLP_LO, 0.0, 0.0);
-            glp_set_obj_coef(def, (int)(2 * a + 1), 0.0);
-            glp_set_obj_coef(def, (int)(2 * a + 2), 0.0);
+            glp_set_obj_coef(def, (int)(2 * a + 1), SDC_HIDDEN_COST);
+            glp_set_obj_coef(def, (int)(2 * a + 2), SDC_HIDDEN_COST);
             queue[tail++] = a + 1;
             added++;
         }
