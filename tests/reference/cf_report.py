@@ -74,6 +74,11 @@ ACCEPT = {
          "GEV parameters, their covariances and return levels are statistics of a fitted model: no CF standard name"),
         (r"block_maximum", "standard_name", "the input CSV (series_id,time,value) does not say which quantity it holds"),
         (r"n_blocks|block_values", "standard_name", "counts of blocks and values: no CF standard name"),
+        (r"block_start", "standard_name",
+         "times (units 'seconds since ...', calendar) of the first and last block on (first_last, series): no "
+         "standard_name time, since compliance-checker 6.1's ACDD time-extent check crashes on a 2-D time variable "
+         "in a file without a time axis (--block none); one variable, not two on series, so that CDO 2.1 does not "
+         "take it for the file's time axis"),
         (r"location|location_se|scale|scale_se|(location_scale|location_shape|scale_shape)_covariance|"
          r"return_level(_se|_lower|_upper)?|block_maximum", "units",
          "the input CSV states no units and none were given with --units: values are in the input's units (comment)"),
