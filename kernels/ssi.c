@@ -254,22 +254,26 @@ extern void dlahqr_(const lapack_int *wantt, const lapack_int *wantz, const lapa
                     const lapack_int *ldh, double *wr, double *wi, const lapack_int *iloz,
                     const lapack_int *ihiz, double *z, const lapack_int *ldz, lapack_int *info);
 
-/* Eigenvalues (wr, wi, dgeev's order and pairing) of the n x n state matrix An (destroyed),
- * the eigenvectors of its Schur form into VR (n x n, dtrevc) and into Cn (nch x n) the
- * output matrix C = O[:nch, :n] (O[:nch, j] = U[:nch, j] sqrt(sv_j)) times the Hessenberg
- * and Schur bases, so that Cn VR = C psi.  The same steps as dgeev (dgehrd, dlahqr,
+/* Eigenvalues (wr, wi, dgeev's order and pairing) of the n x n state matrix An = R_n A_n
+ * R_n^-1 (destroyed; R: the upper triangle of the QR, leading dimension ldr), the
+ * eigenvectors of its Schur form into VR (n x n, dtrevc) and into Cn (nch x n) the output
+ * matrix C = O[:nch, :n] (O[:nch, j] = U[:nch, j] sqrt(sv_j)) times R_n^-1 and the
+ * Hessenberg and Schur bases, so that Cn VR = C psi.  The same steps as dgeev (dgehrd, dlahqr,
  * dtrevc) without balancing, and with the rotations applied to the nch rows of C instead of
  * an n x n basis that would then multiply the eigenvectors (dgeev itself, Cn = C, for an
  * An with an overflowed entry from a near-singular R).  tau: n - 1 scratch.  Host
  * memory; returns the failing routine's info. */
 static lapack_int ssi_eig_out(double *An, int32_t n, const double *U, int32_t m,
-                              const double *sv, int32_t nch, double *tau, double *wr,
-                              double *wi, double *VR, double *Cn)
+                              const double *sv, int32_t nch, const double *R, int32_t ldr,
+                              double *tau, double *wr, double *wi, double *VR, double *Cn)
 {
     for (int32_t j = 0; j < n; j++) {
         double s = sqrt(sv[j]);
         for (int32_t c = 0; c < nch; c++) Cn[c + (int64_t)j * nch] = U[c + (int64_t)j * m] * s;
     }
+    /* An is R_n A_n R_n^-1: its eigenvectors w = R_n psi, so C psi = (C R_n^-1) w */
+    cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, nch, n, 1.0,
+                R, ldr, Cn, nch);
     int finite = 1;
     for (int64_t k = 0; k < (int64_t)n * n; k++) finite &= isfinite(An[k]) != 0;
     if (!finite) /* a near-singular R: dgeev copes with the overflow as it always did */
@@ -299,6 +303,7 @@ regia_status_t regia_ssi_from_hankel(const double *H, int32_t nch, int32_t nref,
     regia_status_t st = REGIA_OK;
     double *A = NULL, *U = NULL, *Oq = NULL, *Td = NULL, *tau = NULL;
     double *An = NULL, *wr = NULL, *wi = NULL, *VR = NULL, *P = NULL, *neg = NULL, *Cn = NULL;
+    double *Bt = NULL;
     regia_ssi_result_init(res);
     REGIA_TRY(regia_ssi_check(cfg, 0, nch, nref, NULL, 0));
     if (!(fs > 0.0) || !isfinite(fs)) {
@@ -316,6 +321,7 @@ regia_status_t regia_ssi_from_hankel(const double *H, int32_t nch, int32_t nref,
     Td = malloc((size_t)mo * omax * sizeof *Td);
     tau = malloc((size_t)omax * sizeof *tau);
     An = malloc((size_t)omax * omax * sizeof *An);
+    Bt = malloc((size_t)omax * omax * sizeof *Bt);
     wr = malloc((size_t)omax * sizeof *wr);
     wi = malloc((size_t)omax * sizeof *wi);
     VR = malloc((size_t)omax * omax * sizeof *VR);
@@ -326,7 +332,7 @@ regia_status_t regia_ssi_from_hankel(const double *H, int32_t nch, int32_t nref,
     res->sv = malloc((size_t)mn * sizeof *res->sv);
     res->poles = malloc((size_t)n_poles * sizeof *res->poles);
     res->pole_shapes = malloc((size_t)n_poles * nch * 2 * sizeof *res->pole_shapes);
-    if (!A || !U || !Oq || !Td || !tau || !An || !wr || !wi || !VR || !P || !neg || !Cn ||
+    if (!A || !U || !Oq || !Td || !tau || !An || !Bt || !wr || !wi || !VR || !P || !neg || !Cn ||
         !res->orders || !res->sv || !res->poles || !res->pole_shapes) {
         st = REGIA_FAIL(REGIA_ERR_NOMEM, "SSI: no memory for a %d x %d Hankel matrix", m, nc);
         goto err;
@@ -366,16 +372,25 @@ regia_status_t regia_ssi_from_hankel(const double *H, int32_t nch, int32_t nref,
                         "(info %d)", (int)info);
         goto err;
     }
+    /* B = T[:omax, :omax] R^-1 once: its leading n x n block T_n R_n^-1 = R_n A_n R_n^-1 has
+     * A_n's eigenvalues for every n (column c of B needs R's first c + 1 columns only, so
+     * the columns before R's first zero pivot nz are those of every order n <= nz) */
+    int32_t nz = omax;
+    for (int32_t j = 0; j < omax && nz == omax; j++)
+        if (Oq[j + (int64_t)j * mo] == 0.0) nz = j;
+    for (int32_t c = 0; c < omax; c++)
+        memcpy(Bt + (int64_t)c * omax, Td + (int64_t)c * mo, (size_t)omax * sizeof *Bt);
+    if (nz > 0)
+        cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, omax, nz,
+                    1.0, Oq, mo, Bt, omax);
     int64_t np = 0;
     for (int32_t o = 0; o < n_orders; o++) {
         int32_t n = cfg->ord_min + o * cfg->ord_step;
         res->orders[o] = n;
-        /* A_n = R[:n, :n]^-1 T[:n, :n] */
+        if (n > nz) continue; /* R_n singular: H has rank < n, this order has no poles */
         for (int32_t c = 0; c < n; c++)
-            memcpy(An + (int64_t)c * n, Td + (int64_t)c * mo, (size_t)n * sizeof *An);
-        info = LAPACKE_dtrtrs(LAPACK_COL_MAJOR, 'U', 'N', 'N', n, n, Oq, mo, An, n);
-        if (info > 0) continue; /* R singular: H has rank < n, this order has no poles */
-        if (info == 0) info = ssi_eig_out(An, n, U, m, res->sv, nch, tau, wr, wi, VR, Cn);
+            memcpy(An + (int64_t)c * n, Bt + (int64_t)c * omax, (size_t)n * sizeof *An);
+        info = ssi_eig_out(An, n, U, m, res->sv, nch, Oq, mo, tau, wr, wi, VR, Cn);
         if (info != 0) {
             st = REGIA_FAIL(REGIA_ERR_NUMERIC, "SSI: eigenvalues of the order-%d state matrix "
                             "failed (info %d)", n, (int)info);
@@ -407,6 +422,7 @@ err:
     free(Td);
     free(tau);
     free(An);
+    free(Bt);
     free(wr);
     free(wi);
     free(VR);

@@ -22,7 +22,9 @@
  *      O = U[:, :nmax] S^(1/2); C_n = first l rows of
  *      O[:, :n]; one QR of O without its last block row, Oup = Q R, and T = Q^T Odown give
  *      A_n = R[:n, :n]^-1 T[:n, :n] for every order n (Doehler & Mevel 2012: exactly
- *      pinv(Oup_n) Odown_n).
+ *      pinv(Oup_n) Odown_n).  Computed as the similar B_n = (T R^-1)[:n, :n] = R_n A_n
+ *      R_n^-1 from one triangular solve for all orders, with phi = (C_n R_n^-1) w for
+ *      B_n's eigenvectors w.
  *   4. eig(A_n) = lambda_d, psi (dgeev); lambda_c = ln(lambda_d) / dt;
  *      f = |lambda_c| / 2 pi (Hz); xi = -Re(lambda_c) / |lambda_c|; phi = C_n psi,
  *      normalised so that its component of largest modulus is 1 + 0i (pyOMA2).
