@@ -72,9 +72,12 @@ typedef struct {
     long long n_pop, n_red, n_cells_month, n_suppressed, n_cells;
     /* output variable ids of the coordinates */
     int v_scode, v_scode_new, v_sname, v_skind, v_sgroup, v_sarea, v_acode, v_aname, v_alevel, v_aparent;
-    int v_dist_to, v_class, v_measure, v_week, v_week_bnds, v_week_month, v_month, v_month_bnds, v_month_name, v_horizon,
-        v_interval, v_quantile, v_rweek, v_limit, v_target, v_dist;
+    int v_dist_to, v_class, v_week, v_week_bnds, v_week_month, v_month, v_month_bnds, v_fstep, v_rstep, v_limit,
+        v_target, v_dist;
+    char monthly_path[4200];   /* OUT_STEM.monthly.nc: the month tables (run->extra[0])     */
 } wls_t;
+
+static void monthly_path(const char *output, char *buf, size_t cap);
 
 /* ---- schema ---------------------------------------------------------------------------- */
 
@@ -290,6 +293,10 @@ static regia_status_t wl_configure(regia_run_t *run, void *self)
     w->alloc_max_extra = (int)regia_job_int(j, "allocation", "max_extra");
     w->weeks_to_target = regia_job_double(j, "allocation", "weeks_to_target");
     run->output = S->output;
+    monthly_path(S->output, S->monthly_path, sizeof S->monthly_path);
+    run->n_extra = 1;
+    run->extra[0].path = S->monthly_path;
+    run->extra[0].role = "monthly";
     run->input = w->input;
     run->input_role = "bookings";
     return REGIA_OK;
@@ -820,15 +827,23 @@ static regia_status_t build_axes(regia_run_t *run, wls_t *S)
         w->week0 = wl_rome_to_utc(y, m, d, 0, 0, 0);
     }
     const int64_t hist = regia_floordiv(w->as_of_day - 1 - w->week0_day, 7) + 1;
-    if (hist + w->horizon > MAX_WEEKS) {
+    /* the week axis holds the history, the forecast weeks and the risk weeks (the output's
+     * demand and risk variables are on it: CDO reads one time axis per file) */
+    int64_t n_weeks = hist + w->horizon;
+    {
+        const int64_t dow = ((w->as_of_day + 3) % 7 + 7) % 7, sim0 = w->as_of_day + (7 - dow) % 7;
+        const int64_t risk_end = (sim0 - w->week0_day) / 7 + w->risk_weeks;
+        if (risk_end > n_weeks) n_weeks = risk_end;
+    }
+    if (n_weeks > MAX_WEEKS) {
         char f[16];
         regia_format_date(first_day, f, sizeof f);
-        return REGIA_FAIL(REGIA_ERR_INVALID, "%s: the weeks from the first %s (%s) to as_of + horizon are %lld, more "
+        return REGIA_FAIL(REGIA_ERR_INVALID, "%s: the weeks from the first %s (%s) to the last forecast or risk week are %lld, more "
                           "than %d: check the dates of the data (one far in the past?) or set a later as_of",
-                          w->input, WL_CLOCK_NAMES[w->clock], f, (long long)(hist + w->horizon), MAX_WEEKS);
+                          w->input, WL_CLOCK_NAMES[w->clock], f, (long long)n_weeks, MAX_WEEKS);
     }
     w->hist_weeks = (int)hist;
-    w->n_weeks = w->hist_weeks + w->horizon;
+    w->n_weeks = (int)n_weeks;
     free(w->week_month);
     w->week_month = malloc(sizeof(int) * (size_t)w->n_weeks);
     if (!w->week_month) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
@@ -971,41 +986,40 @@ err:
     return st;
 }
 
-static regia_status_t wl_define(regia_run_t *run, void *self, int ncid)
+/* The labels of the service, area and class dimensions and the time axis of one file
+ * (monthly 0: the output, weeks; 1: the monthly file, months).  One label per dimension is
+ * named in every data variable's `coordinates` (service_code, area_name, class_name: CDO
+ * assigns one character coordinate per dimension); the others ride on a 1-D variable of
+ * their dimension (service_kind: service_name, service_area_level: service_code_new,
+ * area_level: area_code; limit and target: service_group, in the output only), so xarray
+ * has every label as a coordinate and CDO skips none. */
+static regia_status_t define_axes(wls_t *S, int ncid, int monthly)
 {
-    wls_t *S = self;
     wl_t *w = &S->w;
     regia_status_t st = REGIA_OK;
     const char *tu = "seconds since 1970-01-01 00:00:00";
     REGIA_NC(nc_def_dim(ncid, "service", (size_t)w->n_services, &w->dim.service));
     REGIA_NC(nc_def_dim(ncid, "area", (size_t)w->areas.n_area, &w->dim.area));
     REGIA_NC(nc_def_dim(ncid, "class", WL_CLASS_DIM, &w->dim.cls));
-    REGIA_NC(nc_def_dim(ncid, "week", (size_t)w->n_weeks, &w->dim.week));
-    REGIA_NC(nc_def_dim(ncid, "month", (size_t)w->n_months, &w->dim.month));
-    REGIA_NC(nc_def_dim(ncid, "horizon", (size_t)w->horizon, &w->dim.horizon));
-    REGIA_NC(nc_def_dim(ncid, "interval", (size_t)(w->n_levels > 0 ? w->n_levels : 1), &w->dim.level));
-    REGIA_NC(nc_def_dim(ncid, "quantile", (size_t)(w->n_q > 0 ? w->n_q : 1), &w->dim.quantile));
-    REGIA_NC(nc_def_dim(ncid, "risk_week", (size_t)w->risk_weeks, &w->dim.risk_week));
-    REGIA_NC(nc_def_dim(ncid, "measure", WL_MEASURES, &w->dim.measure));
-    REGIA_NC(nc_def_dim(ncid, "from_district", (size_t)w->districts.n_district, &w->dim.move));
-    REGIA_NC(nc_def_dim(ncid, "to_district", (size_t)w->districts.n_district, &w->dim.move_to));
+    if (monthly) REGIA_NC(nc_def_dim(ncid, "month", (size_t)w->n_months, &w->dim.month));
+    else REGIA_NC(nc_def_dim(ncid, "week", (size_t)w->n_weeks, &w->dim.week));
     REGIA_NC(nc_def_dim(ncid, "nv", 2, &w->dim.nv));
     REGIA_NC(nc_def_dim(ncid, "strlen", NAME_LEN, &w->dim.strlen_));
     const int ds[2] = {w->dim.service, w->dim.strlen_}, da[2] = {w->dim.area, w->dim.strlen_};
-    const int dc[2] = {w->dim.cls, w->dim.strlen_}, dm[2] = {w->dim.measure, w->dim.strlen_};
-    const int dwb[2] = {w->dim.week, w->dim.nv}, dmb[2] = {w->dim.month, w->dim.nv};
-    const int dmn[2] = {w->dim.month, w->dim.strlen_}, dsc[2] = {w->dim.service, w->dim.cls};
+    const int dc[2] = {w->dim.cls, w->dim.strlen_};
     REGIA_TRY(def_coord(ncid, "service_code", NC_CHAR, 2, ds, "service code, 1996 outpatient nomenclator (PNGLA list); "
                         "CODE/DISCIPLINE where visits share a code (89.7/08: cardiology)",
                         NULL, &S->v_scode));
+    REGIA_TRY(def_coord(ncid, "service_name", NC_CHAR, 2, ds, "service name", NULL, &S->v_sname));
     REGIA_TRY(def_coord(ncid, "service_code_new", NC_CHAR, 2, ds,
                         "service code, LEA nomenclator in force since 30/12/2024", NULL, &S->v_scode_new));
-    REGIA_TRY(def_coord(ncid, "service_name", NC_CHAR, 2, ds, "service name", NULL, &S->v_sname));
-    REGIA_TRY(def_coord(ncid, "service_group", NC_CHAR, 2, ds, "service group (limits and targets may be set per group)",
-                        NULL, &S->v_sgroup));
+    if (!monthly) /* the label of limit and target */
+        REGIA_TRY(def_coord(ncid, "service_group", NC_CHAR, 2, ds,
+                            "service group (limits and targets may be set per group)", NULL, &S->v_sgroup));
     REGIA_TRY(regia_nc_def_data(ncid, "service_kind", NC_BYTE, 1, &w->dim.service, NULL, &S->v_skind));
     ATT(S->v_skind, "long_name", "kind of service");
     ATT(S->v_skind, "coverage_content_type", "auxiliaryInformation");
+    ATT(S->v_skind, "coordinates", "service_name");
     {
         const signed char fv[2] = {0, 1};
         REGIA_NC(nc_put_att_schar(ncid, S->v_skind, "flag_values", NC_BYTE, 2, fv));
@@ -1013,6 +1027,7 @@ static regia_status_t wl_define(regia_run_t *run, void *self, int ncid)
         REGIA_TRY(regia_nc_def_data(ncid, "service_area_level", NC_BYTE, 1, &w->dim.service, NULL, &S->v_sarea));
         ATT(S->v_sarea, "long_name", "guarantee area of the service (area_level of its areas)");
         ATT(S->v_sarea, "coverage_content_type", "auxiliaryInformation");
+        ATT(S->v_sarea, "coordinates", "service_code_new");
         REGIA_NC(nc_put_att_schar(ncid, S->v_sarea, "flag_values", NC_BYTE, 2, fv));
         ATT(S->v_sarea, "flag_meanings", "district asl");
     }
@@ -1021,7 +1036,8 @@ static regia_status_t wl_define(regia_run_t *run, void *self, int ncid)
                         NULL, &S->v_aname));
     REGIA_TRY(regia_nc_def_data(ncid, "area_level", NC_BYTE, 1, &w->dim.area, NULL, &S->v_alevel));
     ATT(S->v_alevel, "long_name", "level of the area");
-    ATT(S->v_alevel, "coverage_content_type", "coordinate");
+    ATT(S->v_alevel, "coverage_content_type", "auxiliaryInformation");
+    ATT(S->v_alevel, "coordinates", "area_code");
     {
         const signed char fv[3] = {0, 1, 2};
         REGIA_NC(nc_put_att_schar(ncid, S->v_alevel, "flag_values", NC_BYTE, 3, fv));
@@ -1031,6 +1047,9 @@ static regia_status_t wl_define(regia_run_t *run, void *self, int ncid)
     ATT(S->v_aparent, "long_name", "index (from 0) of the area this one sums into; -1 for the region");
     ATT(S->v_aparent, "units", "1");
     ATT(S->v_aparent, "coverage_content_type", "auxiliaryInformation");
+    ATT(S->v_aparent, "regia_index_dim", "area");
+    ATT(S->v_aparent, "comment", "the counts of an area are the sums of those of the areas whose parent it is; "
+                                 "an index along the area dimension (a per-region extract renumbers it)");
     {
         const int m1 = -1;
         REGIA_NC(nc_put_att_int(ncid, S->v_aparent, "_FillValue", NC_INT, 1, &(int){-2}));
@@ -1038,57 +1057,82 @@ static regia_status_t wl_define(regia_run_t *run, void *self, int ncid)
     }
     REGIA_TRY(def_coord(ncid, "class_name", NC_CHAR, 2, dc, "priority class: U (urgente), B (breve), D (differibile), "
                         "P (programmabile, also requests without a class), all", NULL, &S->v_class));
-    REGIA_TRY(def_coord(ncid, "measure_name", NC_CHAR, 2, dm, "measure of the compliance cube", NULL, &S->v_measure));
-    ATT(S->v_measure, "comment", "requests = within + beyond + excluded (ex ante) = delivered_within + delivered_beyond "
-                                 "+ not_delivered (ex post); excluded: the first offer refused by choice");
-    REGIA_TRY(def_coord(ncid, "week_start", NC_DOUBLE, 1, &w->dim.week, "start of the week (Monday 00:00 Europe/Rome)",
-                        tu, &S->v_week));
-    ATT(S->v_week, "standard_name", "time");
-    ATT(S->v_week, "calendar", "standard");
-    ATT(S->v_week, "axis", "T");
-    ATT(S->v_week, "bounds", "week_bounds");
-    /* bounds take their units and calendar from week_start (CF 7.1) */
-    REGIA_TRY(regia_nc_def_data(ncid, "week_bounds", NC_DOUBLE, 2, dwb, NULL, &S->v_week_bnds));
-    REGIA_NC(nc_del_att(ncid, S->v_week_bnds, "_FillValue"));
-    REGIA_TRY(regia_nc_def_data(ncid, "week_month", NC_INT, 1, &w->dim.week, NULL, &S->v_week_month));
-    ATT(S->v_week_month, "long_name", "index (from 0) of the month the week belongs to (the month of its Thursday)");
-    ATT(S->v_week_month, "units", "1");
-    ATT(S->v_week_month, "coverage_content_type", "auxiliaryInformation");
-    REGIA_TRY(def_coord(ncid, "month_start", NC_DOUBLE, 1, &w->dim.month,
-                        "start of the month's first week (months are the ISO weeks whose Thursday falls in them)", tu,
-                        &S->v_month));
-    ATT(S->v_month, "standard_name", "time");
-    ATT(S->v_month, "calendar", "standard");
-    ATT(S->v_month, "bounds", "month_bounds");
-    REGIA_TRY(regia_nc_def_data(ncid, "month_bounds", NC_DOUBLE, 2, dmb, NULL, &S->v_month_bnds));
-    REGIA_NC(nc_del_att(ncid, S->v_month_bnds, "_FillValue"));
-    REGIA_TRY(def_coord(ncid, "month_name", NC_CHAR, 2, dmn, "month, YYYY-MM", NULL, &S->v_month_name));
-    REGIA_TRY(regia_nc_def_data(ncid, "horizon", NC_INT, 1, &w->dim.horizon, NULL, &S->v_horizon));
-    ATT(S->v_horizon, "long_name", "weeks after as_of of the forecast week (1 = the week of as_of)");
-    ATT(S->v_horizon, "units", "1");
-    ATT(S->v_horizon, "coverage_content_type", "coordinate");
-    REGIA_TRY(def_coord(ncid, "interval", NC_DOUBLE, 1, &w->dim.level, "nominal coverage of the prediction interval",
-                        "percent", &S->v_interval));
-    REGIA_TRY(def_coord(ncid, "quantile", NC_DOUBLE, 1, &w->dim.quantile,
-                        "probability of the quantile of the simulated share", "1", &S->v_quantile));
-    REGIA_TRY(regia_nc_def_data(ncid, "risk_week", NC_INT, 1, &w->dim.risk_week, NULL, &S->v_rweek));
-    ATT(S->v_rweek, "long_name", "weeks after as_of of the simulated week (1 = the week of as_of)");
-    ATT(S->v_rweek, "units", "1");
-    ATT(S->v_rweek, "coverage_content_type", "coordinate");
+    if (!monthly) {
+        const int dwb[2] = {w->dim.week, w->dim.nv};
+        REGIA_TRY(def_coord(ncid, "week", NC_DOUBLE, 1, &w->dim.week, "start of the week (Monday 00:00 Europe/Rome)",
+                            tu, &S->v_week));
+        ATT(S->v_week, "standard_name", "time");
+        ATT(S->v_week, "calendar", "standard");
+        ATT(S->v_week, "axis", "T");
+        ATT(S->v_week, "bounds", "week_bounds");
+        /* bounds take their units and calendar from week (CF 7.1) */
+        REGIA_TRY(regia_nc_def_data(ncid, "week_bounds", NC_DOUBLE, 2, dwb, NULL, &S->v_week_bnds));
+        REGIA_NC(nc_del_att(ncid, S->v_week_bnds, "_FillValue"));
+        REGIA_TRY(regia_nc_def_data(ncid, "week_month", NC_INT, 1, &w->dim.week, NULL, &S->v_week_month));
+        ATT(S->v_week_month, "long_name", "index (from 0) of the month the week belongs to (the month of its "
+                                          "Thursday) on the month dimension of the monthly file");
+        ATT(S->v_week_month, "units", "1");
+        ATT(S->v_week_month, "coverage_content_type", "auxiliaryInformation");
+        ATT(S->v_week_month, "regia_index_dim", "month");
+        ATT(S->v_week_month, "comment", "the counts of a month (monthly file) are the sums of those of its weeks");
+        REGIA_TRY(regia_nc_def_data(ncid, "forecast_step", NC_INT, 1, &w->dim.week, NULL, &S->v_fstep));
+        ATT(S->v_fstep, "long_name", "step of the demand forecast in the week (1 = the week of as_of; 0: not a forecast "
+                                     "week)");
+        ATT(S->v_fstep, "units", "1");
+        ATT(S->v_fstep, "coverage_content_type", "auxiliaryInformation");
+        REGIA_TRY(regia_nc_def_data(ncid, "risk_step", NC_INT, 1, &w->dim.week, NULL, &S->v_rstep));
+        ATT(S->v_rstep, "long_name", "week of the queue-risk simulation (1 = the week of the first Monday on or after "
+                                     "as_of; 0: not simulated)");
+        ATT(S->v_rstep, "units", "1");
+        ATT(S->v_rstep, "coverage_content_type", "auxiliaryInformation");
+    } else {
+        const int dmb[2] = {w->dim.month, w->dim.nv};
+        REGIA_TRY(def_coord(ncid, "month", NC_DOUBLE, 1, &w->dim.month,
+                            "start of the month's first week (months are the ISO weeks whose Thursday falls in them)",
+                            tu, &S->v_month));
+        ATT(S->v_month, "standard_name", "time");
+        ATT(S->v_month, "calendar", "standard");
+        ATT(S->v_month, "axis", "T");
+        ATT(S->v_month, "bounds", "month_bounds");
+        REGIA_TRY(regia_nc_def_data(ncid, "month_bounds", NC_DOUBLE, 2, dmb, NULL, &S->v_month_bnds));
+        REGIA_NC(nc_del_att(ncid, S->v_month_bnds, "_FillValue"));
+    }
+err:
+    return st;
+}
+
+/* The output's and the monthly file's name parts: "wl.nc" -> "wl.monthly.nc". */
+static void monthly_path(const char *output, char *buf, size_t cap)
+{
+    size_t n = strlen(output);
+    const char *slash = strrchr(output, '/'), *dot = strrchr(output, '.');
+    if (dot && (!slash || dot > slash)) n = (size_t)(dot - output);
+    snprintf(buf, cap, "%.*s.monthly.nc", (int)n, output);
+}
+
+static regia_status_t wl_define(regia_run_t *run, void *self, int ncid)
+{
+    wls_t *S = self;
+    wl_t *w = &S->w;
+    regia_status_t st = REGIA_OK;
+    REGIA_TRY(define_axes(S, ncid, 0));
+    REGIA_NC(nc_def_dim(ncid, "from_district", (size_t)w->districts.n_district, &w->dim.move));
+    REGIA_NC(nc_def_dim(ncid, "to_district", (size_t)w->districts.n_district, &w->dim.move_to));
+    const int dsc[2] = {w->dim.service, w->dim.cls};
     REGIA_TRY(def_coord(ncid, "district_code", NC_CHAR, 2, (int[2]){w->dim.move, w->dim.strlen_},
                         "district code of the from_district dimension (the first areas are the districts, in this "
                         "order)", NULL, &S->v_dist));
     REGIA_TRY(def_coord(ncid, "to_district_code", NC_CHAR, 2, (int[2]){w->dim.move_to, w->dim.strlen_},
                         "district code of the to_district dimension", NULL, &S->v_dist_to));
-    REGIA_TRY(regia_nc_def_data(ncid, "limit", NC_DOUBLE, 2, dsc, NULL, &S->v_limit));
+    REGIA_TRY(wl_def_rev(ncid, "limit", NC_DOUBLE, 2, dsc, 0, NULL, &S->v_limit));
     ATT(S->v_limit, "long_name", "maximum wait of the class for the service (U: 72 hours = 3 days)");
     ATT(S->v_limit, "units", "day");
-    ATT(S->v_limit, "coordinates", "service_code class_name");
+    ATT(S->v_limit, "coordinates", "service_group class_name");
     ATT(S->v_limit, "coverage_content_type", "referenceInformation");
-    REGIA_TRY(regia_nc_def_data(ncid, "target", NC_DOUBLE, 2, dsc, NULL, &S->v_target));
+    REGIA_TRY(wl_def_rev(ncid, "target", NC_DOUBLE, 2, dsc, 0, NULL, &S->v_target));
     ATT(S->v_target, "long_name", "share of the class's requests to be seen within the limit");
     ATT(S->v_target, "units", "percent");
-    ATT(S->v_target, "coordinates", "service_code class_name");
+    ATT(S->v_target, "coordinates", "service_group class_name");
     ATT(S->v_target, "coverage_content_type", "referenceInformation");
     /* the domain's global attributes */
     ATT(NC_GLOBAL, "clock_start", WL_CLOCK_NAMES[w->clock]);
@@ -1106,11 +1150,48 @@ static regia_status_t wl_define(regia_run_t *run, void *self, int ncid)
         const double l[2] = {w->light_green, w->light_yellow};
         REGIA_NC(nc_put_att_double(ncid, NC_GLOBAL, "light_thresholds", NC_DOUBLE, 2, l));
     }
-    REGIA_TRY(wl_compliance_define(run, w, ncid));
-    REGIA_TRY(wl_sdc_define(run, w, ncid));
+    REGIA_NC(nc_put_att_int(ncid, NC_GLOBAL, "demand_horizon_weeks", NC_INT, 1, &w->horizon));
+    REGIA_NC(nc_put_att_double(ncid, NC_GLOBAL, "demand_interval_levels", NC_DOUBLE, (size_t)w->n_levels, w->levels));
+    REGIA_NC(nc_put_att_int(ncid, NC_GLOBAL, "risk_weeks", NC_INT, 1, &w->risk_weeks));
+    REGIA_NC(nc_put_att_double(ncid, NC_GLOBAL, "risk_share_quantiles", NC_DOUBLE, (size_t)w->n_q, w->q));
+    ATT(NC_GLOBAL, "monthly_file", regia_file_name(S->monthly_path));
+    REGIA_TRY(wl_compliance_define(run, w, ncid, 0));
+    REGIA_TRY(wl_sdc_define(run, w, ncid, 0));
     REGIA_TRY(wl_demand_define(run, w, ncid));
     REGIA_TRY(wl_risk_define(run, w, ncid));
     REGIA_TRY(wl_alloc_define(run, w, ncid));
+err:
+    return st;
+}
+
+/* Define mode of the monthly file (run->extra[0], OUT_STEM.monthly.nc): the month tables
+ * of the compliance cube, with month as the file's time axis. */
+static regia_status_t wl_monthly_define(regia_run_t *run, void *self, int ncid)
+{
+    wls_t *S = self;
+    wl_t *w = &S->w;
+    regia_status_t st = REGIA_OK;
+    REGIA_TRY(define_axes(S, ncid, 1));
+    REGIA_TRY(regia_run_provenance(run, S, ncid));
+    ATT(NC_GLOBAL, "title", S->synthetic ? "Outpatient waiting lists: monthly PNGLA compliance (synthetic data)"
+                                          : "Outpatient waiting lists: monthly PNGLA compliance");
+    ATT(NC_GLOBAL, "summary", "The month tables of a regia waitlist output: first-access requests by measure, ex ante "
+                              "and ex post compliance, median and 90th percentile waits and the traffic light per "
+                              "service x area x class x month (months are the ISO weeks whose Thursday falls in "
+                              "them, so a month is the sum of its weeks in the output), after the same disclosure "
+                              "control as the weekly tables (protected together with them).");
+    ATT(NC_GLOBAL, "time_coverage_resolution", "P1M");
+    ATT(NC_GLOBAL, "weekly_file", regia_file_name(S->output));
+    {
+        char a[16];
+        regia_format_date(w->as_of_day, a, sizeof a);
+        ATT(NC_GLOBAL, "as_of", a);
+    }
+    ATT(NC_GLOBAL, "clock_start", WL_CLOCK_NAMES[w->clock]);
+    ATT(NC_GLOBAL, "synthetic_data", S->synthetic ? "yes" : "no");
+    REGIA_NC(nc_put_att_double(ncid, NC_GLOBAL, "disclosure_k", NC_DOUBLE, 1, &w->k));
+    REGIA_TRY(wl_compliance_define(run, w, ncid, 1));
+    REGIA_TRY(wl_sdc_define(run, w, ncid, 1));
 err:
     return st;
 }
@@ -1193,17 +1274,16 @@ static regia_status_t put_all(regia_run_t *run, int ncid, int vid, const char *n
                                       : REGIA_OK);
 }
 
-static regia_status_t wl_write(regia_run_t *run, void *self, int ncid)
+/* Collective: the labels and the time axis of define_axes (monthly 0: weeks, 1: months). */
+static regia_status_t write_axes(regia_run_t *run, wls_t *S, int ncid, int monthly)
 {
-    wls_t *S = self;
     wl_t *w = &S->w;
     regia_status_t st = REGIA_OK;
     const int NSV = w->n_services, A = w->areas.n_area, W = w->n_weeks, M = w->n_months;
     size_t big = (size_t)(NSV > A ? NSV : A);
-    if ((size_t)W * 2 > big) big = (size_t)W * 2;
-    if ((size_t)M * 2 > big) big = (size_t)M * 2;
-    if ((size_t)NSV * WL_CLASS_DIM > big) big = (size_t)NSV * WL_CLASS_DIM;
-    char *txt = calloc(big + WL_MEASURES + WL_CLASS_DIM, NAME_LEN);
+    if ((size_t)W * 2 + 2 > big) big = (size_t)W * 2 + 2;
+    if ((size_t)M * 2 + 2 > big) big = (size_t)M * 2 + 2;
+    char *txt = calloc(big + WL_CLASS_DIM, NAME_LEN);
     double *f64 = malloc(sizeof(double) * (big + 8));
     int *i32 = malloc(sizeof(int) * (big + 8));
     signed char *i8 = malloc(big + 8);
@@ -1218,25 +1298,27 @@ static regia_status_t wl_write(regia_run_t *run, void *self, int ncid)
     const wl_service_t *sv = w->services.s;
     const wl_districts_t *D = &w->districts;
     PUT_TXT(S->v_scode, "service_code", NSV, S->label[i]);
-    PUT_TXT(S->v_scode_new, "service_code_new", NSV, sv[i].code_new);
     PUT_TXT(S->v_sname, "service_name", NSV, sv[i].name);
-    PUT_TXT(S->v_sgroup, "service_group", NSV, sv[i].group);
     for (int s = 0; s < NSV; s++) i8[s] = (signed char)sv[s].kind;
     REGIA_TRY(put_all(run, ncid, S->v_skind, "service_kind", NC_BYTE, (size_t)NSV, 0, i8));
+    PUT_TXT(S->v_scode_new, "service_code_new", NSV, sv[i].code_new);
+    if (!monthly) PUT_TXT(S->v_sgroup, "service_group", NSV, sv[i].group);
     for (int s = 0; s < NSV; s++) i8[s] = (signed char)sv[s].area_level;
     REGIA_TRY(put_all(run, ncid, S->v_sarea, "service_area_level", NC_BYTE, (size_t)NSV, 0, i8));
     {
         const int nd = D->n_district, na = D->n_asl;
         PUT_TXT(S->v_acode, "area_code", A, (int)i < nd ? D->district_code[i] : (int)i < nd + na ? D->asl_code[i - nd] : "REGION");
         PUT_TXT(S->v_aname, "area_name", A, (int)i < nd ? D->district_name[i] : (int)i < nd + na ? D->asl_name[i - nd] : "region");
-        PUT_TXT(S->v_dist, "district_code", nd, D->district_code[i]);
-        PUT_TXT(S->v_dist_to, "to_district_code", nd, D->district_code[i]);
+        if (!monthly) {
+            PUT_TXT(S->v_dist, "district_code", nd, D->district_code[i]);
+            PUT_TXT(S->v_dist_to, "to_district_code", nd, D->district_code[i]);
+        }
     }
     for (int a = 0; a < A; a++) i8[a] = (signed char)w->areas.level[a], i32[a] = w->areas.parent[a];
     REGIA_TRY(put_all(run, ncid, S->v_alevel, "area_level", NC_BYTE, (size_t)A, 0, i8));
     REGIA_TRY(put_all(run, ncid, S->v_aparent, "area_parent", NC_INT, (size_t)A, 0, i32));
     PUT_TXT(S->v_class, "class_name", WL_CLASS_DIM, WL_CLASS_NAMES[i]);
-    PUT_TXT(S->v_measure, "measure_name", WL_MEASURES, WL_MEASURE_NAMES[i]);
+#undef PUT_TXT
     /* weeks and months: Rome midnights as UTC seconds */
     {
         int y, m, d;
@@ -1246,8 +1328,9 @@ static regia_status_t wl_write(regia_run_t *run, void *self, int ncid)
         }
         double *bn = malloc(sizeof(double) * (size_t)(2 * W + 3 * M + 2)); /* week bounds, month starts, month bounds */
         int *first = malloc(sizeof(int) * (size_t)(M + 1)), *last = malloc(sizeof(int) * (size_t)(M + 1));
-        if (!bn || !first || !last) {
-            free(bn); free(first); free(last);
+        int *step = malloc(sizeof(int) * (size_t)(2 * W + 1));
+        if (!bn || !first || !last || !step) {
+            free(bn); free(first); free(last); free(step);
             st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory");
         }
         if ((st = regia_run_agree(run, st))) goto err;
@@ -1258,52 +1341,87 @@ static regia_status_t wl_write(regia_run_t *run, void *self, int ncid)
             last[w->week_month[k]] = k;
         }
         double *ms = bn + 2 * W, *mb = ms + M;
-        memset(txt, 0, (size_t)M * NAME_LEN);
         for (int q = 0; q < M; q++) {
             ms[q] = f64[first[q]];
             mb[2 * q] = f64[first[q]];
             mb[2 * q + 1] = f64[last[q] + 1];
-            int id = w->month0 + q;
-            snprintf(txt + (size_t)q * NAME_LEN, NAME_LEN, "%04d-%02d", id / 12, id % 12 + 1);
+        }
+        const int f0 = wl_forecast_week0(w), r0 = wl_risk_week0(w);
+        for (int k = 0; k < W; k++) {
+            step[k] = k >= f0 && k < f0 + w->horizon ? k - f0 + 1 : 0;
+            step[W + k] = k >= r0 && k < r0 + w->risk_weeks ? k - r0 + 1 : 0;
         }
         free(first);
         free(last);
-        st = put_all(run, ncid, S->v_week, "week_start", NC_DOUBLE, (size_t)W, 0, f64);
-        if (!st) st = put_all(run, ncid, S->v_week_bnds, "week_bounds", NC_DOUBLE, (size_t)W, 2, bn);
-        if (!st) st = put_all(run, ncid, S->v_week_month, "week_month", NC_INT, (size_t)W, 0, w->week_month);
-        if (!st) st = put_all(run, ncid, S->v_month, "month_start", NC_DOUBLE, (size_t)M, 0, ms);
-        if (!st) st = put_all(run, ncid, S->v_month_bnds, "month_bounds", NC_DOUBLE, (size_t)M, 2, mb);
-        if (!st) st = put_all(run, ncid, S->v_month_name, "month_name", NC_CHAR, (size_t)M, NAME_LEN, txt);
+        if (!monthly) {
+            st = put_all(run, ncid, S->v_week, "week", NC_DOUBLE, (size_t)W, 0, f64);
+            if (!st) st = put_all(run, ncid, S->v_week_bnds, "week_bounds", NC_DOUBLE, (size_t)W, 2, bn);
+            if (!st) st = put_all(run, ncid, S->v_week_month, "week_month", NC_INT, (size_t)W, 0, w->week_month);
+            if (!st) st = put_all(run, ncid, S->v_fstep, "forecast_step", NC_INT, (size_t)W, 0, step);
+            if (!st) st = put_all(run, ncid, S->v_rstep, "risk_step", NC_INT, (size_t)W, 0, step + W);
+        } else {
+            st = put_all(run, ncid, S->v_month, "month", NC_DOUBLE, (size_t)M, 0, ms);
+            if (!st) st = put_all(run, ncid, S->v_month_bnds, "month_bounds", NC_DOUBLE, (size_t)M, 2, mb);
+        }
         free(bn);
+        free(step);
         if (st) goto err;
     }
-    for (int h = 0; h < w->horizon; h++) i32[h] = h + 1;
-    REGIA_TRY(put_all(run, ncid, S->v_horizon, "horizon", NC_INT, (size_t)w->horizon, 0, i32));
-    for (int r = 0; r < w->risk_weeks; r++) i32[r] = r + 1;
-    REGIA_TRY(put_all(run, ncid, S->v_rweek, "risk_week", NC_INT, (size_t)w->risk_weeks, 0, i32));
-    REGIA_TRY(put_all(run, ncid, S->v_interval, "interval", NC_DOUBLE, (size_t)w->n_levels, 0, w->levels));
-    REGIA_TRY(put_all(run, ncid, S->v_quantile, "quantile", NC_DOUBLE, (size_t)w->n_q, 0, w->q));
-    for (int s = 0; s < NSV; s++)
-        for (int c = 0; c < WL_CLASS_DIM; c++) {
-            f64[s * WL_CLASS_DIM + c] = c < WL_CLASSES ? w->svc_limit[s][c] : NAN;
-            i32[0] = 0;
-        }
-    REGIA_TRY(put_all(run, ncid, S->v_limit, "limit", NC_DOUBLE, (size_t)NSV, WL_CLASS_DIM, f64));
-    for (int s = 0; s < NSV; s++)
-        for (int c = 0; c < WL_CLASS_DIM; c++) f64[s * WL_CLASS_DIM + c] = c < WL_CLASSES ? 100.0 * w->svc_target[s][c] : NAN;
-    REGIA_TRY(put_all(run, ncid, S->v_target, "target", NC_DOUBLE, (size_t)NSV, WL_CLASS_DIM, f64));
-#undef PUT_TXT
-    REGIA_TRY(wl_compliance_write(run, w, ncid));
-    REGIA_TRY(wl_sdc_write(run, w, ncid));
-    REGIA_TRY(wl_demand_write(run, w, ncid));
-    REGIA_TRY(wl_risk_write(run, w, ncid));
-    REGIA_TRY(wl_alloc_write(run, w, ncid));
 err:
     free(txt);
     free(f64);
     free(i32);
     free(i8);
     return st;
+}
+
+static regia_status_t wl_write(regia_run_t *run, void *self, int ncid)
+{
+    wls_t *S = self;
+    wl_t *w = &S->w;
+    regia_status_t st = REGIA_OK;
+    const int NSV = w->n_services;
+    REGIA_TRY(write_axes(run, S, ncid, 0));
+    double *f64 = malloc(sizeof(double) * (size_t)(NSV * WL_CLASS_DIM + 1));
+    if (!f64) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the output");
+    if ((st = regia_run_agree(run, st))) goto err;
+    const size_t in_c[1] = {WL_CLASS_DIM};
+    const int root = run->ctx->rank == 0;
+    for (int s = 0; s < NSV; s++)
+        for (int c = 0; c < WL_CLASS_DIM; c++) f64[s * WL_CLASS_DIM + c] = c < WL_CLASSES ? w->svc_limit[s][c] : NAN;
+    st = wl_put_rev(run, ncid, S->v_limit, 2, in_c, NC_DOUBLE, f64, 0, root ? NSV : 0);
+    for (int s = 0; s < NSV; s++)
+        for (int c = 0; c < WL_CLASS_DIM; c++) f64[s * WL_CLASS_DIM + c] = c < WL_CLASSES ? 100.0 * w->svc_target[s][c] : NAN;
+    if (!st) st = wl_put_rev(run, ncid, S->v_target, 2, in_c, NC_DOUBLE, f64, 0, root ? NSV : 0);
+    free(f64);
+    if (st) goto err;
+    REGIA_TRY(wl_compliance_write(run, w, ncid, 0));
+    REGIA_TRY(wl_sdc_write(run, w, ncid, 0));
+    REGIA_TRY(wl_demand_write(run, w, ncid));
+    REGIA_TRY(wl_risk_write(run, w, ncid));
+    REGIA_TRY(wl_alloc_write(run, w, ncid));
+err:
+    return st;
+}
+
+/* Data mode of the monthly file: its labels and month axis, then every rank its services'
+ * month tables. */
+static regia_status_t wl_monthly_rows(regia_run_t *run, void *self, int ncid)
+{
+    wls_t *S = self;
+    regia_status_t st = REGIA_OK;
+    REGIA_TRY(write_axes(run, S, ncid, 1));
+    REGIA_TRY(wl_compliance_write(run, &S->w, ncid, 1));
+    REGIA_TRY(wl_sdc_write(run, &S->w, ncid, 1));
+err:
+    return st;
+}
+
+/* Collective (write_extra): the monthly file, run->extra[0] (OUT_STEM.monthly.nc); the
+ * output's global attribute monthly_file names it, its weekly_file names the output. */
+static regia_status_t wl_write_extra(regia_run_t *run, void *self, int i, const char *tmp_path)
+{
+    return regia_run_write_extra_nc(run, i, tmp_path, wl_monthly_define, wl_monthly_rows, self);
 }
 
 #undef ATT
@@ -1477,6 +1595,7 @@ const regia_domain_t regia_domain_waitlist = {
     .define = wl_define,
     .acdd = wl_acdd,
     .write = wl_write,
+    .write_extra = wl_write_extra, /* the monthly file (run->extra[0]) */
     .report = wl_report,
     .manifest = wl_manifest,
     .release = wl_release,

@@ -408,7 +408,7 @@ static regia_status_t int_var(int ncid, const char *name, int nd, const int *dim
 {
     regia_status_t st = REGIA_OK;
     const int fill = -1;
-    REGIA_TRY(regia_nc_def_data(ncid, name, NC_INT, nd, dims, NULL, vid));
+    REGIA_TRY(wl_def_rev(ncid, name, NC_INT, nd, dims, 0, NULL, vid)); /* dims reversed: service last */
     REGIA_NC(nc_put_att_int(ncid, *vid, "_FillValue", NC_INT, 1, &fill));
     ATT(*vid, "long_name", long_name);
     if (units) ATT(*vid, "units", units);
@@ -461,12 +461,20 @@ static regia_status_t define_agendas(regia_run_t *run, wl_t *w, int ncid)
         ATT(v[0], "long_name", "agenda code (one entry per row of the agendas table: a capacity period)");
         ATT(v[0], "_Encoding", "utf-8"); /* xarray, netCDF4: read as strings */
         ATT(v[0], "coverage_content_type", "coordinate");
+        /* indices, not labels: not in `coordinates` (CDO 2.1 cannot assign them); CF finds
+         * them by their dimension.  A per-region extract renumbers regia_index_dim ones. */
         REGIA_TRY(regia_nc_def_data(ncid, "agenda_service", NC_INT, 1, &d_ag, NULL, &v[1]));
-        ATT(v[1], "long_name", "index of the agenda's service on the service dimension");
-        ATT(v[1], "coverage_content_type", "coordinate");
+        ATT(v[1], "long_name", "index (from 0) of the agenda's service on the service dimension");
+        ATT(v[1], "units", "1");
+        ATT(v[1], "coverage_content_type", "auxiliaryInformation");
+        ATT(v[1], "regia_index_dim", "service");
+        REGIA_NC(nc_put_att_int(ncid, v[1], "_FillValue", NC_INT, 1, &(int){-2}));
         REGIA_TRY(regia_nc_def_data(ncid, "agenda_district", NC_INT, 1, &d_ag, NULL, &v[2]));
-        ATT(v[2], "long_name", "index of the agenda's district on the area dimension");
-        ATT(v[2], "coverage_content_type", "coordinate");
+        ATT(v[2], "long_name", "index (from 0) of the agenda's district on the area dimension (-1: not in this file)");
+        ATT(v[2], "units", "1");
+        ATT(v[2], "coverage_content_type", "auxiliaryInformation");
+        ATT(v[2], "regia_index_dim", "area");
+        REGIA_NC(nc_put_att_int(ncid, v[2], "_FillValue", NC_INT, 1, &(int){-2}));
     } else
         v[0] = -1; /* someone else writes the agendas' coordinates */
     {
@@ -475,7 +483,7 @@ static regia_status_t define_agendas(regia_run_t *run, wl_t *w, int ncid)
                           "weekly slots to reserve per class in the agenda: its area's alloc_reserve_slots split over "
                           "the area's agendas in proportion to their slots in the risk weeks (largest remainder)",
                           "1/week", "-1: not an agenda of a guarantee area's service, or class 'all'", &v[3]));
-        if (v[0] >= 0) ATT(v[3], "coordinates", "agenda_code agenda_service agenda_district");
+        if (v[0] >= 0) ATT(v[3], "coordinates", "agenda_code class_name");
     }
 err:
     return st;
@@ -502,7 +510,7 @@ static regia_status_t write_agendas(regia_run_t *run, wl_t *w, int ncid)
         for (int c = 0; c < C; c++) ib[(size_t)j * C + c] = c < NCLS ? (int32_t)w->alloc_agenda_res[(size_t)j * NCLS + c] : -1;
     {
         const size_t in[1] = {(size_t)C};
-        REGIA_TRY(regia_run_put_rows(run, ncid, v[3], 2, 0, ns, in, NC_INT, ib));
+        REGIA_TRY(wl_put_rev(run, ncid, v[3], 2, in, NC_INT, ib, 0, ns));
     }
 err:
     free(chr);
@@ -520,16 +528,16 @@ regia_status_t wl_alloc_define(regia_run_t *run, wl_t *w, int ncid)
     REGIA_TRY(int_var(ncid, "alloc_extra_slots", 2, d2,
                       "smallest extra weekly slots that bring P(missing the target) to at most alloc_level for every "
                       "class and risk week", "1/week", ga, &v[V_EXTRA]));
-    ATT(v[V_EXTRA], "coordinates", "service_code service_code_new service_name area_code area_name area_level");
+    ATT(v[V_EXTRA], "coordinates", WL_COORDS_SA);
     REGIA_TRY(int_var(ncid, "alloc_added_slots", 2, d2,
                       "extra weekly slots still to add after the moves of spare slots between districts of one ASL",
                       "1/week", ga, &v[V_ADDED]));
-    ATT(v[V_ADDED], "coordinates", "service_code service_code_new service_name area_code area_name area_level");
+    ATT(v[V_ADDED], "coordinates", WL_COORDS_SA);
     REGIA_TRY(int_var(ncid, "alloc_spare_slots", 2, d2,
                       "weekly slots an area that meets its targets could give up and still meet them (visits: "
                       "districts only)", "1/week", ga, &v[V_SPARE]));
-    ATT(v[V_SPARE], "coordinates", "service_code service_code_new service_name area_code area_name area_level");
-    REGIA_TRY(regia_nc_def_data(ncid, "alloc_target_met", NC_BYTE, 2, d2, NULL, &v[V_MET]));
+    ATT(v[V_SPARE], "coordinates", WL_COORDS_SA);
+    REGIA_TRY(wl_def_rev(ncid, "alloc_target_met", NC_BYTE, 2, d2, 0, NULL, &v[V_MET]));
     {
         const signed char fill = -1, fv[2] = {0, 1};
         REGIA_NC(nc_put_att_schar(ncid, v[V_MET], "_FillValue", NC_BYTE, 1, &fill));
@@ -537,29 +545,29 @@ regia_status_t wl_alloc_define(regia_run_t *run, wl_t *w, int ncid)
         ATT(v[V_MET], "flag_meanings", "not_within_alloc_max_extra met");
         ATT(v[V_MET], "long_name", "whether alloc_extra_slots reaches alloc_level (0: even alloc_max_extra does not)");
         ATT(v[V_MET], "coverage_content_type", "modelResult");
-        ATT(v[V_MET], "coordinates", "service_code service_code_new service_name area_code area_name area_level");
+        ATT(v[V_MET], "coordinates", WL_COORDS_SA);
     }
     REGIA_TRY(int_var(ncid, "alloc_reserve_slots", 3, d3,
                       "weekly slots to reserve per class (U and B: the (1 - alloc_level) quantile of the class's "
                       "weekly arrivals, released 1 (U) and 3 (B) days before their date)", "1/week",
                       "the area's total (to split over its agendas in proportion to their slots); checked by "
                       "simulation at the recommended capacity", &v[V_RES]));
-    ATT(v[V_RES], "coordinates", "service_code service_code_new service_name area_code area_name area_level class_name");
+    ATT(v[V_RES], "coordinates", WL_COORDS_SAC);
     for (int j = 0; j < N_NHSR; j++) {
-        REGIA_TRY(regia_nc_def_data(ncid, NHSR_NAME[j], NC_DOUBLE, 3, d3, NULL, &v[V_NHSR0 + j]));
+        REGIA_TRY(wl_def_rev(ncid, NHSR_NAME[j], NC_DOUBLE, 3, d3, 0, NULL, &v[V_NHSR0 + j]));
         ATT(v[V_NHSR0 + j], "long_name", NHSR_LONG[j]);
         ATT(v[V_NHSR0 + j], "units", NHSR_UNITS[j]);
         ATT(v[V_NHSR0 + j], "comment", "NHSRwaitinglist's closed forms in weeks (the class limit in weeks as the "
                                        "target wait, factor 4); guarantee areas, classes U B D P");
         ATT(v[V_NHSR0 + j], "coverage_content_type", "modelResult");
-        ATT(v[V_NHSR0 + j], "coordinates", "service_code service_code_new service_name area_code area_name area_level class_name");
+        ATT(v[V_NHSR0 + j], "coordinates", WL_COORDS_SAC);
     }
     {
         const int d3m[3] = {w->dim.service, w->dim.move, w->dim.move_to};
         REGIA_TRY(int_var(ncid, "alloc_move_slots", 3, d3m,
                           "weekly slots moved from the first district to the second (same ASL, visits)", "1/week",
                           NULL, &v[V_MOVE]));
-        ATT(v[V_MOVE], "coordinates", "service_code service_code_new service_name district_code to_district_code");
+        ATT(v[V_MOVE], "coordinates", "service_code district_code to_district_code");
     }
     {
         long long tot[2] = {0, 0};
@@ -591,10 +599,10 @@ regia_status_t wl_alloc_write(regia_run_t *run, wl_t *w, int ncid)
     if ((st = regia_run_agree(run, st))) goto err;
     {
         const size_t in[1] = {(size_t)NA};
-        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_alloc[V_EXTRA], 2, run->i0, ni, in, NC_INT, w->extra_slots));
-        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_alloc[V_ADDED], 2, run->i0, ni, in, NC_INT, w->alloc_added));
-        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_alloc[V_SPARE], 2, run->i0, ni, in, NC_INT, w->alloc_spare));
-        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_alloc[V_MET], 2, run->i0, ni, in, NC_BYTE, w->alloc_met));
+        REGIA_TRY(wl_put_rev(run, ncid, w->vid_alloc[V_EXTRA], 2, in, NC_INT, w->extra_slots, run->i0, ni));
+        REGIA_TRY(wl_put_rev(run, ncid, w->vid_alloc[V_ADDED], 2, in, NC_INT, w->alloc_added, run->i0, ni));
+        REGIA_TRY(wl_put_rev(run, ncid, w->vid_alloc[V_SPARE], 2, in, NC_INT, w->alloc_spare, run->i0, ni));
+        REGIA_TRY(wl_put_rev(run, ncid, w->vid_alloc[V_MET], 2, in, NC_BYTE, w->alloc_met, run->i0, ni));
     }
     {
         const size_t in[2] = {(size_t)NA, (size_t)C};
@@ -603,19 +611,19 @@ regia_status_t wl_alloc_write(regia_run_t *run, wl_t *w, int ncid)
             for (int a = 0; a < NA; a++)
                 memcpy(ib + ((size_t)k * NA + a) * C, w->reserve_slots + ((size_t)k * NA + a) * NCLS,
                        sizeof(int32_t) * NCLS);
-        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_alloc[V_RES], 3, run->i0, ni, in, NC_INT, ib));
+        REGIA_TRY(wl_put_rev(run, ncid, w->vid_alloc[V_RES], 3, in, NC_INT, ib, run->i0, ni));
         for (int j = 0; j < N_NHSR; j++) {
             for (size_t x = 0; x < cells; x++) f[x] = NAN;
             for (int64_t k = 0; k < ni; k++)
                 for (int a = 0; a < NA; a++)
                     for (int c = 0; c < NCLS; c++)
                         f[((size_t)k * NA + a) * C + c] = w->nhsr[(((size_t)k * NA + a) * NCLS + c) * N_NHSR + j];
-            REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_alloc[V_NHSR0 + j], 3, run->i0, ni, in, NC_DOUBLE, f));
+            REGIA_TRY(wl_put_rev(run, ncid, w->vid_alloc[V_NHSR0 + j], 3, in, NC_DOUBLE, f, run->i0, ni));
         }
     }
     {
         const size_t in[2] = {(size_t)ND, (size_t)ND};
-        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_alloc[V_MOVE], 3, run->i0, ni, in, NC_INT, w->move_slots));
+        REGIA_TRY(wl_put_rev(run, ncid, w->vid_alloc[V_MOVE], 3, in, NC_INT, w->move_slots, run->i0, ni));
     }
     REGIA_TRY(write_agendas(run, w, ncid));
 err:

@@ -105,13 +105,13 @@ struct wl {
     int8_t *light;                      /* 0 green 1 yellow 2 red, -1 none                  */
     int64_t n_no_clock;                 /* first-access SSN bookings without a clock start
                                            time (left out of the cube; logged)            */
-    int vid_compliance[16];
+    int vid_compliance[2 * 16];
 
     /* ---- section: waitlist_sdc.c ---- */
     int8_t *sdc_status;                 /* per cube cell (regia_sdc_status_t)              */
     double *persons;                    /* distinct patients per cube cell                 */
     int64_t sdc_primary, sdc_secondary, sdc_lps;
-    int vid_sdc[4];
+    int vid_sdc[2 * WL_MEASURES + 2];
     int8_t *sdc_done;                   /* per shard service: 1 once disclosure control ran
                                            on it (checkpointed with sdc_status, count and
                                            the statistics when a domain restores items)   */
@@ -135,7 +135,7 @@ struct wl {
 
     /* ---- section: waitlist_risk.c ---- per shard service: n_area * 4 * risk_weeks */
     double *risk_share_mean, *risk_share_q, *risk_p_miss, *risk_requests;
-    int vid_risk[8];
+    int vid_risk[3 + 8];
     double *risk_worst;                 /* n_area: the baseline's worst P(miss) over classes
                                            and weeks (the allocation's 0 extra), NaN elsewhere */
 
@@ -159,6 +159,32 @@ struct wl {
     int vid_alloc2[8];
 };
 
+
+/* ---- output layout (waitlist_nc.c) --------------------------------------------------
+ * CDO 2.1 reads a variable as time first and at most three other dimensions, with one
+ * character coordinate per dimension: every variable's dimensions in the files are the
+ * reverse of the modules' array order (service first in memory, last in the file), the
+ * measures and the interval levels and quantiles are separate variables, and the data
+ * variables name one label per dimension in `coordinates` (the other labels ride on a
+ * 1-D variable of their dimension, so xarray has them all as coordinates). */
+#define WL_COORDS_SAC "service_code area_name class_name"
+#define WL_COORDS_SA "service_code area_name"
+/* Define mode: variable `name` with the reverse of mem_dims (nd of them, service first);
+ * chunked one service per chunk (deflated) when chunk_service and mem_len are given. */
+regia_status_t wl_def_rev(int ncid, const char *name, nc_type t, int nd, const int *mem_dims, int chunk_service,
+                          const size_t *mem_len, int *vid);
+/* Collective, data mode: write services [s0, s0 + ns) of variable vid (dims reversed) from
+ * rows (ns x inner[0] x .. x inner[nd-2], service first: the modules' order); a rank with
+ * nothing to write passes ns = 0 and takes part.  t: NC_DOUBLE, NC_INT, NC_BYTE, NC_CHAR.
+ * The status is agreed over the ranks. */
+regia_status_t wl_put_rev(regia_run_t *run, int ncid, int vid, int nd, const size_t *inner, nc_type t,
+                          const void *rows, int64_t s0, int64_t ns);
+/* The week index (on the output's week axis) of demand forecast step 1 (the week of
+ * as_of) and of risk week 1 (the first Monday on or after as_of). */
+int wl_forecast_week0(const wl_t *w);
+int wl_risk_week0(const wl_t *w);
+/* A level or quantile as a name part: 80 -> "80", 97.5 -> "97p5". */
+void wl_level_tag(double v, char *buf, size_t cap);
 
 static inline int64_t wl_cell(const wl_t *w, int area, int cls, int period, int m)
 {
@@ -186,8 +212,9 @@ int wl_booking_cells(const wl_t *w, const double *limit, const wl_booking_t *b, 
 
 regia_status_t wl_compliance_alloc(regia_run_t *run, wl_t *w);
 regia_status_t wl_compliance_compute(regia_run_t *run, wl_t *w, int64_t k);
-regia_status_t wl_compliance_define(regia_run_t *run, wl_t *w, int ncid);
-regia_status_t wl_compliance_write(regia_run_t *run, wl_t *w, int ncid);
+/* p = 0: the weekly tables (the output), 1: the monthly ones (the monthly file) */
+regia_status_t wl_compliance_define(regia_run_t *run, wl_t *w, int ncid, int p);
+regia_status_t wl_compliance_write(regia_run_t *run, wl_t *w, int ncid, int p);
 /* After wl_sdc_compute: the traffic lights again from the shares disclosure control left
  * (a blanked share has no light). */
 void wl_compliance_lights(wl_t *w, int64_t k);
@@ -195,8 +222,9 @@ void wl_compliance_free(wl_t *w);
 
 regia_status_t wl_sdc_alloc(regia_run_t *run, wl_t *w);
 regia_status_t wl_sdc_compute(regia_run_t *run, wl_t *w, int64_t k);  /* after compliance */
-regia_status_t wl_sdc_define(regia_run_t *run, wl_t *w, int ncid);
-regia_status_t wl_sdc_write(regia_run_t *run, wl_t *w, int ncid);
+/* p = 0: the weekly tables (the output), 1: the monthly ones (the monthly file) */
+regia_status_t wl_sdc_define(regia_run_t *run, wl_t *w, int ncid, int p);
+regia_status_t wl_sdc_write(regia_run_t *run, wl_t *w, int ncid, int p);
 /* The guard of every writer of counts or statistics built from them (local, then agree):
  * REGIA_OK only when disclosure control ran on every shard service and no published count
  * of the cube is below k (0 < n < k); else an error that names the service and cell. */

@@ -221,14 +221,14 @@ regia_status_t wl_compliance_compute(regia_run_t *run, wl_t *w, int64_t k)
 
 #define ATT(v, key, s) REGIA_NC(nc_put_att_text(ncid, v, key, strlen(s), s))
 
-enum { V_COUNT, V_ANTE, V_POST, V_MED, V_P90, V_LIGHT, N_V };
+enum { V_COUNT, V_ANTE = V_COUNT + WL_MEASURES, V_POST, V_MED, V_P90, V_LIGHT, N_V };
 
-static regia_status_t def(int ncid, const char *name, nc_type t, int nd, const int *dims, const size_t *chunk,
+static regia_status_t def(int ncid, const char *name, nc_type t, const int *dims, const size_t *len,
                           const char *long_name, const char *units, const char *cell_methods, const char *coords,
                           int *vid)
 {
     regia_status_t st = REGIA_OK;
-    REGIA_TRY(regia_nc_def_data(ncid, name, t, nd, dims, chunk, vid));
+    REGIA_TRY(wl_def_rev(ncid, name, t, 4, dims, 1, len, vid));
     ATT(*vid, "long_name", long_name);
     if (units) ATT(*vid, "units", units);
     if (cell_methods) ATT(*vid, "cell_methods", cell_methods);
@@ -238,106 +238,109 @@ err:
     return st;
 }
 
-regia_status_t wl_compliance_define(regia_run_t *run, wl_t *w, int ncid)
+/* The tables of period p (0 weeks, 1 months) as variables (T, class, area, service): one
+ * count variable per measure, count_MEASURE_week / _month. */
+regia_status_t wl_compliance_define(regia_run_t *run, wl_t *w, int ncid, int p)
 {
     regia_status_t st = REGIA_OK;
     (void)run;
     static const char *const pname[2] = {"week", "month"};
-    char name[64], ln[512], cm[160], co[256];
-    for (int p = 0; p < 2; p++) {
-        const int dper = p ? w->dim.month : w->dim.week;
-        const int d5[5] = {w->dim.service, w->dim.area, w->dim.cls, dper, w->dim.measure};
-        const size_t np = (size_t)(p ? w->n_months : w->n_weeks);
-        const size_t c5[5] = {1, (size_t)w->areas.n_area, WL_CLASS_DIM, np, WL_MEASURES};
-        const size_t c4[4] = {1, (size_t)w->areas.n_area, WL_CLASS_DIM, np};
-        const char *tcoord = p ? "month_start" : "week_start";
-        int *v = w->vid_compliance + p * N_V;
-        snprintf(co, sizeof co, "service_code service_code_new service_name area_code area_name area_level class_name %s", tcoord);
-        snprintf(name, sizeof name, "count_%s", pname[p]);
-        snprintf(ln, sizeof ln, "first-access SSN requests per %s of their clock start (%s), by measure "
-                 "(requests = within + beyond + excluded = delivered_within + delivered_beyond + not_delivered); "
-                 "NaN: suppressed by disclosure control", pname[p], WL_CLOCK_NAMES[w->clock]);
+    static const char *const mdesc[WL_MEASURES] = {
+        "all of them (= within + beyond + excluded = delivered_within + delivered_beyond + not_delivered)",
+        "ex ante: in guarantee, booked within the class limit",
+        "ex ante: in guarantee, booked beyond the class limit",
+        "ex ante: left the guarantee (the first offer refused by choice)",
+        "ex post: delivered within the class limit",
+        "ex post: delivered beyond the class limit",
+        "ex post: not delivered (cancelled, no-show, withdrawn or pending)"};
+    char name[64], ln[512], cm[160];
+    const char *co = WL_COORDS_SAC;
+    const int dper = p ? w->dim.month : w->dim.week;
+    const int d4[4] = {w->dim.service, w->dim.area, w->dim.cls, dper};
+    const size_t np = (size_t)(p ? w->n_months : w->n_weeks);
+    const size_t l4[4] = {(size_t)w->n_services, (size_t)w->areas.n_area, WL_CLASS_DIM, np};
+    int *v = w->vid_compliance + p * 16;
+    for (int m = 0; m < WL_MEASURES; m++) {
+        snprintf(name, sizeof name, "count_%s_%s", WL_MEASURE_NAMES[m], pname[p]);
+        snprintf(ln, sizeof ln, "first-access SSN requests per %s of their clock start (%s), %s; NaN: suppressed by "
+                 "disclosure control", pname[p], WL_CLOCK_NAMES[w->clock], mdesc[m]);
         snprintf(cm, sizeof cm, "%s: sum", pname[p]);
-        char co5[300];
-        snprintf(co5, sizeof co5, "%s measure_name", co);
-        REGIA_TRY(def(ncid, name, NC_DOUBLE, 5, d5, c5, ln, "1", cm, co5, &v[V_COUNT]));
-        snprintf(name, sizeof name, "share_ex_ante_%s", pname[p]);
-        snprintf(ln, sizeof ln, "ex ante compliance: percent of the in-guarantee first-access requests of the %s "
-                 "booked within the class limit (wait from the %s to the booked date)", pname[p],
-                 WL_CLOCK_NAMES[w->clock]);
-        REGIA_TRY(def(ncid, name, NC_DOUBLE, 4, d5, c4, ln, "percent", NULL, co, &v[V_ANTE]));
-        snprintf(name, sizeof name, "share_ex_post_%s", pname[p]);
-        snprintf(ln, sizeof ln, "ex post compliance: percent of the delivered first-access requests of the %s "
-                 "delivered within the class limit (from the %s to delivery)", pname[p], WL_CLOCK_NAMES[w->clock]);
-        REGIA_TRY(def(ncid, name, NC_DOUBLE, 4, d5, c4, ln, "percent", NULL, co, &v[V_POST]));
-        snprintf(name, sizeof name, "wait_median_%s", pname[p]);
-        snprintf(ln, sizeof ln, "median wait of the in-guarantee first-access requests of the %s, from the %s to "
-                 "the booked date", pname[p], WL_CLOCK_NAMES[w->clock]);
-        snprintf(cm, sizeof cm, "%s: median", pname[p]);
-        REGIA_TRY(def(ncid, name, NC_DOUBLE, 4, d5, c4, ln, "day", cm, co, &v[V_MED]));
-        snprintf(name, sizeof name, "wait_p90_%s", pname[p]);
-        snprintf(ln, sizeof ln, "90th percentile wait of the in-guarantee first-access requests of the %s, from "
-                 "the %s to the booked date", pname[p], WL_CLOCK_NAMES[w->clock]);
-        snprintf(cm, sizeof cm, "%s: percentile (90)", pname[p]);
-        REGIA_TRY(def(ncid, name, NC_DOUBLE, 4, d5, c4, ln, "day", NULL, co, &v[V_P90]));
-        ATT(v[V_P90], "comment", "linear interpolation between order statistics (numpy's default)");
-        snprintf(name, sizeof name, "light_%s", pname[p]);
-        snprintf(ln, sizeof ln, "traffic light of the ex ante share of the %s (green >= %g %%, yellow >= %g %%, "
-                 "red below)", pname[p], w->light_green, w->light_yellow);
-        REGIA_TRY(regia_nc_def_data(ncid, name, NC_BYTE, 4, d5, c4, &v[V_LIGHT]));
-        {
-            const signed char fill = -1, fv[3] = {0, 1, 2};
-            REGIA_NC(nc_put_att_schar(ncid, v[V_LIGHT], "_FillValue", NC_BYTE, 1, &fill));
-            REGIA_NC(nc_put_att_schar(ncid, v[V_LIGHT], "flag_values", NC_BYTE, 3, fv));
-        }
-        ATT(v[V_LIGHT], "flag_meanings", "green yellow red");
-        ATT(v[V_LIGHT], "long_name", ln);
-        ATT(v[V_LIGHT], "coordinates", co);
-        ATT(v[V_LIGHT], "coverage_content_type", "qualityInformation");
-        ATT(v[V_LIGHT], "comment", "missing (_FillValue) where the share is missing: no in-guarantee request, or "
-                                   "blanked by disclosure control");
+        REGIA_TRY(def(ncid, name, NC_DOUBLE, d4, l4, ln, "1", cm, co, &v[V_COUNT + m]));
     }
+    snprintf(name, sizeof name, "share_ex_ante_%s", pname[p]);
+    snprintf(ln, sizeof ln, "ex ante compliance: percent of the in-guarantee first-access requests of the %s "
+             "booked within the class limit (wait from the %s to the booked date)", pname[p],
+             WL_CLOCK_NAMES[w->clock]);
+    REGIA_TRY(def(ncid, name, NC_DOUBLE, d4, l4, ln, "percent", NULL, co, &v[V_ANTE]));
+    snprintf(name, sizeof name, "share_ex_post_%s", pname[p]);
+    snprintf(ln, sizeof ln, "ex post compliance: percent of the delivered first-access requests of the %s "
+             "delivered within the class limit (from the %s to delivery)", pname[p], WL_CLOCK_NAMES[w->clock]);
+    REGIA_TRY(def(ncid, name, NC_DOUBLE, d4, l4, ln, "percent", NULL, co, &v[V_POST]));
+    snprintf(name, sizeof name, "wait_median_%s", pname[p]);
+    snprintf(ln, sizeof ln, "median wait of the in-guarantee first-access requests of the %s, from the %s to "
+             "the booked date", pname[p], WL_CLOCK_NAMES[w->clock]);
+    snprintf(cm, sizeof cm, "%s: median", pname[p]);
+    REGIA_TRY(def(ncid, name, NC_DOUBLE, d4, l4, ln, "day", cm, co, &v[V_MED]));
+    snprintf(name, sizeof name, "wait_p90_%s", pname[p]);
+    snprintf(ln, sizeof ln, "90th percentile wait of the in-guarantee first-access requests of the %s, from "
+             "the %s to the booked date", pname[p], WL_CLOCK_NAMES[w->clock]);
+    REGIA_TRY(def(ncid, name, NC_DOUBLE, d4, l4, ln, "day", NULL, co, &v[V_P90]));
+    ATT(v[V_P90], "comment", "linear interpolation between order statistics (numpy's default)");
+    snprintf(name, sizeof name, "light_%s", pname[p]);
+    snprintf(ln, sizeof ln, "traffic light of the ex ante share of the %s (green >= %g %%, yellow >= %g %%, "
+             "red below)", pname[p], w->light_green, w->light_yellow);
+    REGIA_TRY(wl_def_rev(ncid, name, NC_BYTE, 4, d4, 1, l4, &v[V_LIGHT]));
+    {
+        const signed char fill = -1, fv[3] = {0, 1, 2};
+        REGIA_NC(nc_put_att_schar(ncid, v[V_LIGHT], "_FillValue", NC_BYTE, 1, &fill));
+        REGIA_NC(nc_put_att_schar(ncid, v[V_LIGHT], "flag_values", NC_BYTE, 3, fv));
+    }
+    ATT(v[V_LIGHT], "flag_meanings", "green yellow red");
+    ATT(v[V_LIGHT], "long_name", ln);
+    ATT(v[V_LIGHT], "coordinates", co);
+    ATT(v[V_LIGHT], "coverage_content_type", "qualityInformation");
+    ATT(v[V_LIGHT], "comment", "missing (_FillValue) where the share is missing: no in-guarantee request, or "
+                               "blanked by disclosure control");
 err:
     return st;
 }
 
-/* Collective: the shard's services, weeks then months (the periods of the cube). */
-regia_status_t wl_compliance_write(regia_run_t *run, wl_t *w, int ncid)
+/* Collective: the shard's services' tables of period p (0 weeks, 1 months). */
+regia_status_t wl_compliance_write(regia_run_t *run, wl_t *w, int ncid, int p)
 {
     regia_status_t st = REGIA_OK;
     const int64_t ns = run->ni, C = cube_size(w), S = stat_size(w);
     const int A = w->areas.n_area;
     /* counts are published only after disclosure control (waitlist_sdc.c) has run on them */
     st = wl_sdc_require(run, w); /* every shard service went through waitlist_sdc.c */
-    double *buf = st ? NULL : malloc(sizeof(double) * (size_t)(ns * C + 1));
+    double *buf = st ? NULL : malloc(sizeof(double) * (size_t)(ns * S + 1));
     signed char *b8 = st ? NULL : malloc((size_t)(ns * S + 1));
     if (!st && (!buf || !b8)) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the compliance variables");
     if ((st = regia_run_agree(run, st))) goto err;
-    for (int p = 0; p < 2; p++) {
-        const int P0 = p ? w->n_weeks : 0, NP = p ? w->n_months : w->n_weeks;
-        const int *v = w->vid_compliance + p * N_V;
-        size_t in5[4] = {(size_t)A, WL_CLASS_DIM, (size_t)NP, WL_MEASURES}, in4[3] = {(size_t)A, WL_CLASS_DIM, (size_t)NP};
+    const int P0 = p ? w->n_weeks : 0, NP = p ? w->n_months : w->n_weeks;
+    const int *v = w->vid_compliance + p * 16;
+    const size_t in[3] = {(size_t)A, WL_CLASS_DIM, (size_t)NP};
+    for (int m = 0; m < WL_MEASURES; m++) {
         int64_t n = 0;
         for (int64_t k = 0; k < ns; k++)
             for (int a = 0; a < A; a++)
                 for (int q = 0; q < WL_CLASS_DIM; q++)
-                    for (int t = 0; t < NP; t++)
-                        for (int m = 0; m < WL_MEASURES; m++) buf[n++] = w->count[k * C + wl_cell(w, a, q, P0 + t, m)];
-        REGIA_TRY(regia_run_put_rows(run, ncid, v[V_COUNT], 5, run->i0, ns, in5, NC_DOUBLE, buf));
-        const double *src[4] = {w->share_ex_ante, w->share_ex_post, w->wait_median, w->wait_p90};
-        for (int x = 0; x < 5; x++) {
-            n = 0;
-            for (int64_t k = 0; k < ns; k++)
-                for (int a = 0; a < A; a++)
-                    for (int q = 0; q < WL_CLASS_DIM; q++)
-                        for (int t = 0; t < NP; t++) {
-                            const int64_t j = k * S + wl_stat(w, a, q, P0 + t);
-                            if (x < 4) buf[n++] = src[x][j];
-                            else b8[n++] = w->light[j];
-                        }
-            if (x < 4) REGIA_TRY(regia_run_put_rows(run, ncid, v[V_ANTE + x], 4, run->i0, ns, in4, NC_DOUBLE, buf));
-            else REGIA_TRY(regia_run_put_rows(run, ncid, v[V_LIGHT], 4, run->i0, ns, in4, NC_BYTE, b8));
-        }
+                    for (int t = 0; t < NP; t++) buf[n++] = w->count[k * C + wl_cell(w, a, q, P0 + t, m)];
+        REGIA_TRY(wl_put_rev(run, ncid, v[V_COUNT + m], 4, in, NC_DOUBLE, buf, run->i0, ns));
+    }
+    const double *src[4] = {w->share_ex_ante, w->share_ex_post, w->wait_median, w->wait_p90};
+    for (int x = 0; x < 5; x++) {
+        int64_t n = 0;
+        for (int64_t k = 0; k < ns; k++)
+            for (int a = 0; a < A; a++)
+                for (int q = 0; q < WL_CLASS_DIM; q++)
+                    for (int t = 0; t < NP; t++) {
+                        const int64_t j = k * S + wl_stat(w, a, q, P0 + t);
+                        if (x < 4) buf[n++] = src[x][j];
+                        else b8[n++] = w->light[j];
+                    }
+        if (x < 4) REGIA_TRY(wl_put_rev(run, ncid, v[V_ANTE + x], 4, in, NC_DOUBLE, buf, run->i0, ns));
+        else REGIA_TRY(wl_put_rev(run, ncid, v[V_LIGHT], 4, in, NC_BYTE, b8, run->i0, ns));
     }
 err:
     free(buf);

@@ -294,9 +294,7 @@ err:
 
 #define ATT(v, key, s) REGIA_NC(nc_put_att_text(ncid, v, key, strlen(s), s))
 
-#define WL_COORDS_SAC "service_code service_code_new service_name area_code area_name area_level class_name"
-
-enum { V_FC = 0, V_LO, V_UP, V_METHOD, V_ADI, V_CV2 };
+enum { V_FC = 0, V_METHOD, V_ADI, V_CV2, V_LO /* then n_levels lower, n_levels upper */ };
 
 static const char DEM_FLAG_MEANINGS[] =
     "suppressed ets croston_classic croston_sba croston_optimized tsb adida imapa";
@@ -304,40 +302,45 @@ static const char DEM_FLAG_MEANINGS[] =
 regia_status_t wl_demand_define(regia_run_t *run, wl_t *w, int ncid)
 {
     regia_status_t st = REGIA_OK;
-    const int d_s = w->dim.service, d_a = w->dim.area, d_c = w->dim.cls, d_h = w->dim.horizon, d_l = w->dim.level;
+    (void)run;
+    const int d_s = w->dim.service, d_a = w->dim.area, d_c = w->dim.cls, d_w = w->dim.week;
     int *v = w->vid_demand;
+    const int dims4[4] = {d_s, d_a, d_c, d_w};
+    const size_t l4[4] = {(size_t)w->n_services, (size_t)w->areas.n_area, WL_CLASS_DIM, (size_t)w->n_weeks};
     {
-        const int dims[4] = {d_s, d_a, d_c, d_h};
-        REGIA_TRY(regia_nc_def_data(ncid, "demand_forecast", NC_DOUBLE, 4, dims, NULL, &v[V_FC]));
+        REGIA_TRY(wl_def_rev(ncid, "demand_forecast", NC_DOUBLE, 4, dims4, 1, l4, &v[V_FC]));
         ATT(v[V_FC], "long_name", "forecast weekly first-access SSN requests (mean of the predictive distribution)");
         ATT(v[V_FC], "units", "1/week");
         ATT(v[V_FC], "coordinates", WL_COORDS_SAC);
         ATT(v[V_FC], "coverage_content_type", "modelResult");
         ATT(v[V_FC], "comment",
-            "districts of residence and classes U B D P only (NaN for ASLs, the region, class 'all', and series "
-            "with fewer than k distinct patients in their history); horizon step 1 is the week starting at the "
-            "end of the history; methods in docs/waitlist-methods.md");
+            "on the forecast weeks (forecast_step 1 .. demand_horizon_weeks: step 1 is the week of as_of, the first "
+            "after the complete weeks of history), NaN on the others; districts of residence and classes U B D P "
+            "only (NaN for ASLs, the region, class 'all', and series with fewer than k distinct patients in their "
+            "history); methods in docs/waitlist-methods.md");
     }
-    {
-        const int dims[5] = {d_s, d_a, d_c, d_l, d_h};
-        REGIA_TRY(regia_nc_def_data(ncid, "demand_lower", NC_DOUBLE, 5, dims, NULL, &v[V_LO]));
-        ATT(v[V_LO], "long_name", "lower bound of the prediction interval of weekly first-access SSN requests");
-        ATT(v[V_LO], "units", "1/week");
-        ATT(v[V_LO], "coordinates", WL_COORDS_SAC);
-        ATT(v[V_LO], "coverage_content_type", "modelResult");
-        REGIA_TRY(regia_nc_def_data(ncid, "demand_upper", NC_DOUBLE, 5, dims, NULL, &v[V_UP]));
-        ATT(v[V_UP], "long_name", "upper bound of the prediction interval of weekly first-access SSN requests");
-        ATT(v[V_UP], "units", "1/week");
-        ATT(v[V_UP], "coordinates", WL_COORDS_SAC);
-        ATT(v[V_UP], "coverage_content_type", "modelResult");
-        const char *c = "ETS: the Gaussian interval of the kernel clipped at 0 (the quantiles of the forecast "
-                        "distribution censored at 0); Croston family: the kernel's intervals, the same at every step";
-        ATT(v[V_LO], "comment", c);
-        ATT(v[V_UP], "comment", c);
-    }
+    if (w->n_levels > 4) return REGIA_FAIL(REGIA_ERR_INVALID, "more than 4 interval levels");
+    for (int l = 0; l < w->n_levels; l++)
+        for (int up = 0; up < 2; up++) {
+            char tag[32], name[64], ln[256];
+            wl_level_tag(w->levels[l], tag, sizeof tag);
+            snprintf(name, sizeof name, "demand_%s_%s", up ? "upper" : "lower", tag);
+            int *vid = &v[V_LO + up * w->n_levels + l];
+            REGIA_TRY(wl_def_rev(ncid, name, NC_DOUBLE, 4, dims4, 1, l4, vid));
+            snprintf(ln, sizeof ln, "%s bound of the %g %% prediction interval of weekly first-access SSN requests",
+                     up ? "upper" : "lower", w->levels[l]);
+            ATT(*vid, "long_name", ln);
+            ATT(*vid, "units", "1/week");
+            ATT(*vid, "coordinates", WL_COORDS_SAC);
+            ATT(*vid, "coverage_content_type", "modelResult");
+            REGIA_NC(nc_put_att_double(ncid, *vid, "interval", NC_DOUBLE, 1, &w->levels[l]));
+            ATT(*vid, "comment", "nominal coverage in attribute interval (percent); ETS: the Gaussian interval of "
+                                 "the kernel clipped at 0 (the quantiles of the forecast distribution censored at "
+                                 "0); Croston family: the kernel's intervals, the same at every step");
+        }
     {
         const int dims[3] = {d_s, d_a, d_c};
-        REGIA_TRY(regia_nc_def_data(ncid, "demand_method", NC_BYTE, 3, dims, NULL, &v[V_METHOD]));
+        REGIA_TRY(wl_def_rev(ncid, "demand_method", NC_BYTE, 3, dims, 0, NULL, &v[V_METHOD]));
         ATT(v[V_METHOD], "long_name", "forecast method of the demand series");
         const signed char fv[8] = {-1, 0, 1, 2, 3, 4, 5, 6}, fill = -2;
         REGIA_NC(nc_put_att_schar(ncid, v[V_METHOD], "_FillValue", NC_BYTE, 1, &fill));
@@ -348,12 +351,12 @@ regia_status_t wl_demand_define(regia_run_t *run, wl_t *w, int ncid)
         ATT(v[V_METHOD], "comment", w->dem_period == 52
                                         ? "ETS with a 52-week season (at least two years of history)"
                                         : "ETS without a season (less than two years of history)");
-        REGIA_TRY(regia_nc_def_data(ncid, "demand_adi", NC_DOUBLE, 3, dims, NULL, &v[V_ADI]));
+        REGIA_TRY(wl_def_rev(ncid, "demand_adi", NC_DOUBLE, 3, dims, 0, NULL, &v[V_ADI]));
         ATT(v[V_ADI], "long_name", "average inter-demand interval of the demand history (Syntetos-Boylan)");
         ATT(v[V_ADI], "units", "week");
         ATT(v[V_ADI], "coordinates", WL_COORDS_SAC);
         ATT(v[V_ADI], "coverage_content_type", "auxiliaryInformation");
-        REGIA_TRY(regia_nc_def_data(ncid, "demand_cv2", NC_DOUBLE, 3, dims, NULL, &v[V_CV2]));
+        REGIA_TRY(wl_def_rev(ncid, "demand_cv2", NC_DOUBLE, 3, dims, 0, NULL, &v[V_CV2]));
         ATT(v[V_CV2], "long_name", "squared coefficient of variation of the non-zero weekly demands (Syntetos-Boylan)");
         ATT(v[V_CV2], "units", "1");
         ATT(v[V_CV2], "coordinates", WL_COORDS_SAC);
@@ -376,45 +379,49 @@ regia_status_t wl_demand_write(regia_run_t *run, wl_t *w, int ncid)
     regia_status_t st = REGIA_OK;
     const int64_t ni = run->ni;
     const int NA = w->areas.n_area, ND = w->areas.n_district, H = w->horizon, L = w->n_levels, C = WL_CLASS_DIM;
-    const int S = ND * NCLS;
+    const int S = ND * NCLS, W = w->n_weeks, f0 = wl_forecast_week0(w);
     const size_t cells = (size_t)(ni > 0 ? ni : 1) * (size_t)NA * C;
-    double *f = malloc(sizeof(double) * cells * (size_t)(L * H > H ? L * H : H));
+    double *f = malloc(sizeof(double) * cells * (size_t)W);
     signed char *b = malloc(cells);
     if (!f || !b) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the demand forecasts");
     if ((st = regia_run_agree(run, st))) goto err;
-    /* [k][area][class][inner]: districts and classes U..P from the series, NaN elsewhere */
-#define FILL(inner, src)                                                                                         \
+    /* [k][area][class][week]: districts and classes U..P from the series on the forecast
+     * weeks (step h of a series at src[(k*S + s)*stride + off + h]), NaN elsewhere */
+#define FILL(src, stride, off)                                                                                   \
     do {                                                                                                         \
-        for (size_t j = 0; j < cells * (size_t)(inner); j++) f[j] = NAN;                                         \
+        for (size_t j = 0; j < cells * (size_t)W; j++) f[j] = NAN;                                               \
         for (int64_t k = 0; k < ni; k++)                                                                         \
             for (int s = 0; s < S; s++)                                                                          \
-                memcpy(f + (((size_t)k * NA + s / NCLS) * C + s % NCLS) * (size_t)(inner),                       \
-                       (src) + ((size_t)k * S + s) * (size_t)(inner), sizeof(double) * (size_t)(inner));         \
+                for (int h = 0; h < H && f0 + h < W; h++)                                                        \
+                    f[(((size_t)k * NA + s / NCLS) * C + s % NCLS) * (size_t)W + (size_t)(f0 + h)] =             \
+                        (src)[((size_t)k * S + s) * (size_t)(stride) + (size_t)(off) + (size_t)h];               \
     } while (0)
     {
-        const size_t in[3] = {(size_t)NA, (size_t)C, (size_t)H};
-        FILL(H, w->dem_mean);
-        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_demand[V_FC], 4, run->i0, ni, in, NC_DOUBLE, f));
+        const size_t in[3] = {(size_t)NA, (size_t)C, (size_t)W};
+        FILL(w->dem_mean, H, 0);
+        REGIA_TRY(wl_put_rev(run, ncid, w->vid_demand[V_FC], 4, in, NC_DOUBLE, f, run->i0, ni));
+        for (int l = 0; l < L; l++) {
+            FILL(w->dem_lower, L * H, l * H);
+            REGIA_TRY(wl_put_rev(run, ncid, w->vid_demand[V_LO + l], 4, in, NC_DOUBLE, f, run->i0, ni));
+            FILL(w->dem_upper, L * H, l * H);
+            REGIA_TRY(wl_put_rev(run, ncid, w->vid_demand[V_LO + L + l], 4, in, NC_DOUBLE, f, run->i0, ni));
+        }
     }
-    {
-        const size_t in[4] = {(size_t)NA, (size_t)C, (size_t)L, (size_t)H};
-        FILL(L * H, w->dem_lower);
-        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_demand[V_LO], 5, run->i0, ni, in, NC_DOUBLE, f));
-        FILL(L * H, w->dem_upper);
-        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_demand[V_UP], 5, run->i0, ni, in, NC_DOUBLE, f));
-    }
+#undef FILL
     {
         const size_t in[2] = {(size_t)NA, (size_t)C};
-        FILL(1, w->dem_adi);
-        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_demand[V_ADI], 3, run->i0, ni, in, NC_DOUBLE, f));
-        FILL(1, w->dem_cv2);
-        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_demand[V_CV2], 3, run->i0, ni, in, NC_DOUBLE, f));
+        const double *src[2] = {w->dem_adi, w->dem_cv2};
+        for (int x = 0; x < 2; x++) {
+            for (size_t j = 0; j < cells; j++) f[j] = NAN;
+            for (int64_t k = 0; k < ni; k++)
+                for (int s = 0; s < S; s++) f[((size_t)k * NA + s / NCLS) * C + s % NCLS] = src[x][k * S + s];
+            REGIA_TRY(wl_put_rev(run, ncid, w->vid_demand[x ? V_CV2 : V_ADI], 3, in, NC_DOUBLE, f, run->i0, ni));
+        }
         memset(b, -2, cells);
         for (int64_t k = 0; k < ni; k++)
             for (int s = 0; s < S; s++) b[((size_t)k * NA + s / NCLS) * C + s % NCLS] = w->dem_method[k * S + s];
-        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_demand[V_METHOD], 3, run->i0, ni, in, NC_BYTE, b));
+        REGIA_TRY(wl_put_rev(run, ncid, w->vid_demand[V_METHOD], 3, in, NC_BYTE, b, run->i0, ni));
     }
-#undef FILL
 err:
     free(f);
     free(b);

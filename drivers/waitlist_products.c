@@ -17,6 +17,7 @@
 #include "regia/log.h"
 #include "regia/table.h"
 #include "regia/timeutil.h"
+#include "waitlist_analysis.h"
 #include "waitlist_impl.h"
 #include "waitlist_products_impl.h"
 
@@ -33,60 +34,6 @@ static regia_status_t dim_len(int ncid, const char *path, const char *name, size
         return REGIA_FAIL(REGIA_ERR_INVALID, "%s: no dimension '%s' (%s): not an output of regia waitlist", path, name,
                           nc_strerror(rc));
     return REGIA_OK;
-}
-
-/* Read variable `name`, whose dimensions must be `dims` (blank-separated names), as
- * doubles into a new array of the product of their lengths; with `fixed_dim` >= 0 only
- * index `fixed_at` along that dimension is read (the "requests" measure of a count
- * cube).  _FillValue becomes NaN. */
-static regia_status_t read_var(int ncid, const char *path, const char *name, const char *dims, int fixed_dim,
-                               size_t fixed_at, double **out)
-{
-    regia_status_t st = REGIA_OK;
-    double *v = NULL;
-    int vid, nd, dimids[NC_MAX_VAR_DIMS];
-    size_t start[NC_MAX_VAR_DIMS], count[NC_MAX_VAR_DIMS], n = 1;
-    char want[256], got[512] = "";
-    *out = NULL;
-    if (nc_inq_varid(ncid, name, &vid) != NC_NOERR)
-        return REGIA_FAIL(REGIA_ERR_INVALID, "%s: no variable '%s': not an output of regia waitlist (or of an older "
-                          "version; run regia waitlist again)", path, name);
-    REGIA_NC(nc_inq_varndims(ncid, vid, &nd));
-    REGIA_NC(nc_inq_vardimid(ncid, vid, dimids));
-    for (int i = 0; i < nd; i++) {
-        char dn[NC_MAX_NAME + 1];
-        REGIA_NC(nc_inq_dimname(ncid, dimids[i], dn));
-        REGIA_NC(nc_inq_dimlen(ncid, dimids[i], &count[i]));
-        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? " " : "", dn);
-        start[i] = 0;
-        if (i == fixed_dim) {
-            start[i] = fixed_at;
-            count[i] = 1;
-        }
-        n *= count[i];
-    }
-    snprintf(want, sizeof want, "%s", dims);
-    if (strcmp(want, got) != 0) {
-        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: variable '%s' has dimensions (%s); expected (%s)", path, name, got,
-                        want);
-        goto err;
-    }
-    v = malloc((n ? n : 1) * sizeof *v);
-    if (!v) {
-        st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: no memory for variable '%s' (%zu values)", path, name, n);
-        goto err;
-    }
-    if (n) REGIA_NC(nc_get_vara_double(ncid, vid, start, count, v));
-    double fill;
-    if (nc_get_att_double(ncid, vid, "_FillValue", &fill) == NC_NOERR && !isnan(fill))
-        for (size_t i = 0; i < n; i++)
-            if (v[i] == fill) v[i] = NAN;
-    *out = v;
-    return REGIA_OK;
-err:
-    if (st == REGIA_ERR_NETCDF) regia_error_prefix("%s: variable '%s': ", path, name);
-    free(v);
-    return st;
 }
 
 /* Read a text variable (n, strlen) into n NUL-terminated strings of WLP_STR bytes. */
@@ -177,11 +124,192 @@ static regia_status_t find_latest(wlp_t *d)
     return REGIA_OK;
 }
 
-static regia_status_t wlp_read(const char *path, wlp_t *d)
+/* Read variable `name` as doubles into a new array in the modules' order `mem_dims`
+ * (blank-separated dimension names, service first): in the file its dimensions must be the
+ * reverse (time first, service last: waitlist_analysis.h).  _FillValue becomes NaN. */
+static regia_status_t read_rev(int ncid, const char *path, const char *name, const char *mem_dims, double **out)
+{
+    regia_status_t st = REGIA_OK;
+    double *v = NULL, *f = NULL;
+    int vid, nd, dimids[NC_MAX_VAR_DIMS];
+    size_t len[NC_MAX_VAR_DIMS], n = 1;
+    char want[256] = "", got[512] = "", tmp[256], *tok[NC_MAX_VAR_DIMS], *save = NULL;
+    int nt = 0;
+    *out = NULL;
+    if (nc_inq_varid(ncid, name, &vid) != NC_NOERR)
+        return REGIA_FAIL(REGIA_ERR_INVALID, "%s: no variable '%s': not an output of regia waitlist (or of an older "
+                          "version; run regia waitlist again)", path, name);
+    snprintf(tmp, sizeof tmp, "%s", mem_dims);
+    for (char *t = strtok_r(tmp, " ", &save); t && nt < NC_MAX_VAR_DIMS; t = strtok_r(NULL, " ", &save)) tok[nt++] = t;
+    for (int i = nt - 1; i >= 0; i--)
+        snprintf(want + strlen(want), sizeof want - strlen(want), "%s%s", i < nt - 1 ? " " : "", tok[i]);
+    REGIA_NC(nc_inq_varndims(ncid, vid, &nd));
+    REGIA_NC(nc_inq_vardimid(ncid, vid, dimids));
+    for (int i = 0; i < nd; i++) {
+        char dn[NC_MAX_NAME + 1];
+        REGIA_NC(nc_inq_dimname(ncid, dimids[i], dn));
+        REGIA_NC(nc_inq_dimlen(ncid, dimids[i], &len[nd - 1 - i])); /* len[k]: memory dimension k */
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? " " : "", dn);
+        n *= len[nd - 1 - i];
+    }
+    if (strcmp(want, got) != 0) {
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: variable '%s' has dimensions (%s); expected (%s)", path, name, got,
+                        want);
+        goto err;
+    }
+    v = malloc((n ? n : 1) * sizeof *v);
+    f = malloc((n ? n : 1) * sizeof *f);
+    if (!v || !f) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: no memory for variable '%s' (%zu values)", path, name, n);
+        goto err;
+    }
+    if (n) REGIA_NC(nc_get_var_double(ncid, vid, f));
+    double fill;
+    const int has_fill = nc_get_att_double(ncid, vid, "_FillValue", &fill) == NC_NOERR && !isnan(fill);
+    /* memory index (i_0 .. i_{nd-1}) row-major; in the file i_0 varies fastest */
+    for (size_t j = 0; j < n; j++) {
+        size_t r = j, off = 0, stride = 1;
+        size_t idx[NC_MAX_VAR_DIMS];
+        for (int k = nd - 1; k >= 0; k--) idx[k] = r % len[k], r /= len[k];
+        for (int k = 0; k < nd; k++) off += idx[k] * stride, stride *= len[k];
+        v[j] = has_fill && f[off] == fill ? NAN : f[off];
+    }
+    free(f);
+    *out = v;
+    return REGIA_OK;
+err:
+    if (st == REGIA_ERR_NETCDF) regia_error_prefix("%s: variable '%s': ", path, name);
+    free(v);
+    free(f);
+    return st;
+}
+
+/* The weeks whose step variable (forecast_step, risk_step) is 1 .. n: src (rows x nw) ->
+ * a new rows x n array (NaN for a step no week has). */
+static regia_status_t pick_steps(const double *src, size_t rows, size_t nw, const double *step, size_t n,
+                                 double **out)
+{
+    double *v = malloc((rows * n > 0 ? rows * n : 1) * sizeof *v);
+    if (!v) return REGIA_FAIL(REGIA_ERR_NOMEM, "no memory for the forecast weeks");
+    for (size_t j = 0; j < rows * n; j++) v[j] = NAN;
+    for (size_t w = 0; w < nw; w++) {
+        const long h = isnan(step[w]) ? 0 : (long)step[w];
+        if (h < 1 || (size_t)h > n) continue;
+        for (size_t r = 0; r < rows; r++) v[r * n + (size_t)h - 1] = src[r * nw + w];
+    }
+    *out = v;
+    return REGIA_OK;
+}
+
+/* Stack k arrays of rows x n (one per level or quantile) as rows x k x n (inner_last 0) or
+ * rows x n x k (inner_last 1) into a new array; frees the parts. */
+static regia_status_t stack_parts(double **part, size_t k, size_t rows, size_t n, int inner_last, double **out)
+{
+    double *v = malloc((rows * k * n > 0 ? rows * k * n : 1) * sizeof *v);
+    if (!v) return REGIA_FAIL(REGIA_ERR_NOMEM, "no memory for the intervals");
+    for (size_t r = 0; r < rows; r++)
+        for (size_t i = 0; i < k; i++)
+            for (size_t h = 0; h < n; h++)
+                v[inner_last ? (r * n + h) * k + i : (r * k + i) * n + h] = part[i][r * n + h];
+    for (size_t i = 0; i < k; i++) free(part[i]), part[i] = NULL;
+    *out = v;
+    return REGIA_OK;
+}
+
+/* The monthly file of output `path` (OUT_STEM.monthly.nc, its global attribute
+ * monthly_file): the products' extra of role "monthly" when given (a run, regia publish),
+ * else the file of that name beside the output. */
+static void monthly_file(int ncid, const char *path, const regia_products_t *p, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    for (int i = 0; p && i < p->n_extra; i++)
+        if (p->extra_role[i] && !strcmp(p->extra_role[i], "monthly")) {
+            snprintf(buf, cap, "%s", p->extra_path[i]);
+            return;
+        }
+    char name[1024];
+    get_att_text(ncid, "monthly_file", name, sizeof name);
+    if (!name[0]) return;
+    const char *slash = strrchr(path, '/');
+    if (slash) snprintf(buf, cap, "%.*s/%s", (int)(slash - path), path, name);
+    else snprintf(buf, cap, "%s", name);
+}
+
+/* The month tables from the monthly file `mpath`, onto the output's services and areas
+ * (matched by service_code and area_code: a per-region extract has some of the areas). */
+static regia_status_t read_monthly(wlp_t *d, const char *mpath)
 {
     regia_status_t st = REGIA_OK;
     int ncid = -1;
-    double *wb = NULL, *ws = NULL;
+    size_t ns, na, nc;
+    char(*sc)[WLP_STR] = NULL, (*ac)[WLP_STR] = NULL;
+    long *smap = NULL, *amap = NULL;
+    double *raw = NULL;
+    int rc = nc_open(mpath, NC_NOWRITE, &ncid);
+    if (rc != NC_NOERR)
+        return REGIA_FAIL(REGIA_ERR_NETCDF, "%s: the monthly file of %s (its global attribute monthly_file): %s; keep it "
+                          "beside the output", mpath, d->path, nc_strerror(rc));
+    REGIA_TRY(dim_len(ncid, mpath, "service", &ns));
+    REGIA_TRY(dim_len(ncid, mpath, "area", &na));
+    REGIA_TRY(dim_len(ncid, mpath, "class", &nc));
+    REGIA_TRY(dim_len(ncid, mpath, "month", &d->nm));
+    if (nc != d->nc) {
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: %zu classes; the output %s has %zu", mpath, nc, d->path, d->nc);
+        goto err;
+    }
+    REGIA_TRY(read_text(ncid, mpath, "service_code", ns, &sc));
+    REGIA_TRY(read_text(ncid, mpath, "area_code", na, &ac));
+    smap = malloc(sizeof(long) * (d->ns + 1));
+    amap = malloc(sizeof(long) * (d->na + 1));
+    if (!smap || !amap) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: no memory", mpath);
+        goto err;
+    }
+    for (size_t s = 0; s < d->ns; s++) {
+        smap[s] = -1;
+        for (size_t j = 0; j < ns && smap[s] < 0; j++)
+            if (!strcmp(sc[j], d->s_code[s])) smap[s] = (long)j;
+    }
+    for (size_t a = 0; a < d->na; a++) {
+        amap[a] = -1;
+        for (size_t j = 0; j < na && amap[a] < 0; j++)
+            if (!strcmp(ac[j], d->a_code[a])) amap[a] = (long)j;
+    }
+    static const char *const names[] = {"count_requests_month", "sdc_status_requests_month", "share_ex_ante_month",
+                                        "share_ex_post_month", "wait_median_month", "wait_p90_month", "light_month"};
+    double **dst[] = {&d->req_m, &d->sdc_m, &d->share_m, &d->post_m, &d->wmed_m, &d->wp90_m, &d->light_m};
+    const size_t nm = d->nm;
+    for (size_t x = 0; x < sizeof names / sizeof *names; x++) {
+        REGIA_TRY(read_rev(ncid, mpath, names[x], "service area class month", &raw));
+        double *v = malloc((d->ns * d->na * d->nc * nm + 1) * sizeof *v);
+        if (!v) {
+            st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: no memory", mpath);
+            goto err;
+        }
+        for (size_t s = 0; s < d->ns; s++)
+            for (size_t a = 0; a < d->na; a++)
+                for (size_t c = 0; c < d->nc; c++)
+                    for (size_t m = 0; m < nm; m++)
+                        v[(wlp_sac(d, s, a, c)) * nm + m] =
+                            smap[s] < 0 || amap[a] < 0 ? NAN
+                                                       : raw[(((size_t)smap[s] * na + (size_t)amap[a]) * nc + c) * nm + m];
+        *dst[x] = v;
+        free(raw);
+        raw = NULL;
+    }
+err:
+    if (ncid >= 0) nc_close(ncid);
+    free(sc); free(ac); free(smap); free(amap); free(raw);
+    return st;
+}
+
+static regia_status_t wlp_read(const char *path, const regia_products_t *p, wlp_t *d)
+{
+    regia_status_t st = REGIA_OK;
+    int ncid = -1;
+    double *wb = NULL, *ws = NULL, *fstep = NULL, *rstep = NULL, *full = NULL;
+    double *part[8] = {NULL};
+    char mpath[4200];
     memset(d, 0, sizeof *d);
     d->path = path;
     int rc = nc_open(path, NC_NOWRITE, &ncid);
@@ -190,37 +318,50 @@ static regia_status_t wlp_read(const char *path, wlp_t *d)
     REGIA_TRY(dim_len(ncid, path, "area", &d->na));
     REGIA_TRY(dim_len(ncid, path, "class", &d->nc));
     REGIA_TRY(dim_len(ncid, path, "week", &d->nw));
-    REGIA_TRY(dim_len(ncid, path, "month", &d->nm));
-    REGIA_TRY(dim_len(ncid, path, "horizon", &d->nh));
-    REGIA_TRY(dim_len(ncid, path, "interval", &d->ni));
-    REGIA_TRY(dim_len(ncid, path, "quantile", &d->nq));
-    REGIA_TRY(dim_len(ncid, path, "risk_week", &d->nr));
-    size_t nmeas;
-    REGIA_TRY(dim_len(ncid, path, "measure", &nmeas));
+    {
+        int h = 0, r = 0;
+        size_t n;
+        if (nc_get_att_int(ncid, NC_GLOBAL, "demand_horizon_weeks", &h) != NC_NOERR ||
+            nc_get_att_int(ncid, NC_GLOBAL, "risk_weeks", &r) != NC_NOERR || h < 0 || r < 0) {
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: no global attributes demand_horizon_weeks and risk_weeks: not an "
+                            "output of regia waitlist (or of an older version; run regia waitlist again)", path);
+            goto err;
+        }
+        d->nh = (size_t)h;
+        d->nr = (size_t)r;
+        if (nc_inq_attlen(ncid, NC_GLOBAL, "demand_interval_levels", &n) != NC_NOERR) n = 0;
+        d->ni = n;
+        d->interval = malloc((n + 1) * sizeof(double));
+        if (!d->interval) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: no memory", path); goto err; }
+        if (n) REGIA_NC(nc_get_att_double(ncid, NC_GLOBAL, "demand_interval_levels", d->interval));
+        if (nc_inq_attlen(ncid, NC_GLOBAL, "risk_share_quantiles", &n) != NC_NOERR) n = 0;
+        d->nq = n;
+        d->quantile = malloc((n + 1) * sizeof(double));
+        if (!d->quantile) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: no memory", path); goto err; }
+        if (n) REGIA_NC(nc_get_att_double(ncid, NC_GLOBAL, "risk_share_quantiles", d->quantile));
+        if (d->ni > 8 || d->nq > 8) {
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: more than 8 interval levels or quantiles", path);
+            goto err;
+        }
+    }
     REGIA_TRY(read_text(ncid, path, "service_code", d->ns, &d->s_code));
     REGIA_TRY(read_text(ncid, path, "service_name", d->ns, &d->s_name));
     REGIA_TRY(read_text(ncid, path, "service_group", d->ns, &d->s_group));
     REGIA_TRY(read_text(ncid, path, "area_code", d->na, &d->a_code));
     REGIA_TRY(read_text(ncid, path, "area_name", d->na, &d->a_name));
     REGIA_TRY(read_text(ncid, path, "class_name", d->nc, &d->c_name));
-    REGIA_TRY(read_text(ncid, path, "measure_name", nmeas, &d->m_name));
-    size_t mreq = nmeas;
-    for (size_t m = 0; m < nmeas; m++)
-        if (strcmp(d->m_name[m], "requests") == 0) mreq = m;
-    if (mreq == nmeas) {
-        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: variable 'measure_name' has no 'requests' measure", path);
-        goto err;
-    }
     if (d->nc < WLP_CLASSES) {
         st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: dimension 'class' has %zu entries; expected U B D P all", path, d->nc);
         goto err;
     }
-    REGIA_TRY(read_var(ncid, path, "service_kind", "service", -1, 0, &d->s_kind));
-    REGIA_TRY(read_var(ncid, path, "service_area_level", "service", -1, 0, &d->s_alevel));
-    REGIA_TRY(read_var(ncid, path, "area_level", "area", -1, 0, &d->a_level));
-    REGIA_TRY(read_var(ncid, path, "week_start", "week", -1, 0, &ws));
-    REGIA_TRY(read_var(ncid, path, "week_bounds", "week nv", -1, 0, &wb));
-    REGIA_TRY(read_var(ncid, path, "week_month", "week", -1, 0, &d->w_month));
+    REGIA_TRY(read_rev(ncid, path, "service_kind", "service", &d->s_kind));
+    REGIA_TRY(read_rev(ncid, path, "service_area_level", "service", &d->s_alevel));
+    REGIA_TRY(read_rev(ncid, path, "area_level", "area", &d->a_level));
+    REGIA_TRY(read_rev(ncid, path, "week", "week", &ws));
+    REGIA_TRY(read_rev(ncid, path, "week_bounds", "nv week", &wb));
+    REGIA_TRY(read_rev(ncid, path, "week_month", "week", &d->w_month));
+    REGIA_TRY(read_rev(ncid, path, "forecast_step", "week", &fstep));
+    REGIA_TRY(read_rev(ncid, path, "risk_step", "week", &rstep));
     d->w_start = malloc((d->nw ? d->nw : 1) * sizeof(double));
     d->w_end = malloc((d->nw ? d->nw : 1) * sizeof(double));
     if (!d->w_start || !d->w_end) {
@@ -229,49 +370,73 @@ static regia_status_t wlp_read(const char *path, wlp_t *d)
     }
     for (size_t w = 0; w < d->nw; w++) { /* Rome midnights (22:00 or 23:00 UTC): the civil date */
         d->w_start[w] = round(ws[w] / 86400.0);
-        d->w_end[w] = round(wb[2 * w + 1] / 86400.0);
+        d->w_end[w] = round(wb[d->nw + w] / 86400.0); /* wb as (nv, week): the ends */
     }
-    REGIA_TRY(read_var(ncid, path, "interval", "interval", -1, 0, &d->interval));
-    REGIA_TRY(read_var(ncid, path, "quantile", "quantile", -1, 0, &d->quantile));
-    REGIA_TRY(read_var(ncid, path, "limit", "service class", -1, 0, &d->limit));
-    REGIA_TRY(read_var(ncid, path, "target", "service class", -1, 0, &d->target));
-    REGIA_TRY(read_var(ncid, path, "count_week", "service area class week measure", 4, mreq, &d->req_w));
-    REGIA_TRY(read_var(ncid, path, "sdc_status_week", "service area class week measure", 4, mreq, &d->sdc_w));
-    REGIA_TRY(read_var(ncid, path, "share_ex_ante_week", "service area class week", -1, 0, &d->share_w));
-    REGIA_TRY(read_var(ncid, path, "light_week", "service area class week", -1, 0, &d->light_w));
-    REGIA_TRY(read_var(ncid, path, "count_month", "service area class month measure", 4, mreq, &d->req_m));
-    REGIA_TRY(read_var(ncid, path, "sdc_status_month", "service area class month measure", 4, mreq, &d->sdc_m));
-    REGIA_TRY(read_var(ncid, path, "share_ex_ante_month", "service area class month", -1, 0, &d->share_m));
-    REGIA_TRY(read_var(ncid, path, "share_ex_post_month", "service area class month", -1, 0, &d->post_m));
-    REGIA_TRY(read_var(ncid, path, "wait_median_month", "service area class month", -1, 0, &d->wmed_m));
-    REGIA_TRY(read_var(ncid, path, "wait_p90_month", "service area class month", -1, 0, &d->wp90_m));
-    REGIA_TRY(read_var(ncid, path, "light_month", "service area class month", -1, 0, &d->light_m));
-    REGIA_TRY(read_var(ncid, path, "demand_forecast", "service area class horizon", -1, 0, &d->fc));
-    REGIA_TRY(read_var(ncid, path, "demand_lower", "service area class interval horizon", -1, 0, &d->fc_lo));
-    REGIA_TRY(read_var(ncid, path, "demand_upper", "service area class interval horizon", -1, 0, &d->fc_hi));
-    REGIA_TRY(read_var(ncid, path, "demand_method", "service area class", -1, 0, &d->method));
-    REGIA_TRY(read_var(ncid, path, "risk_share_mean", "service area class risk_week", -1, 0, &d->r_mean));
-    REGIA_TRY(read_var(ncid, path, "risk_share_q", "service area class risk_week quantile", -1, 0, &d->r_q));
-    REGIA_TRY(read_var(ncid, path, "risk_p_miss", "service area class risk_week", -1, 0, &d->r_pmiss));
-    REGIA_TRY(read_var(ncid, path, "risk_requests", "service area class risk_week", -1, 0, &d->r_req));
-    REGIA_TRY(read_var(ncid, path, "alloc_extra_slots", "service area", -1, 0, &d->x_extra));
-    REGIA_TRY(read_var(ncid, path, "alloc_added_slots", "service area", -1, 0, &d->x_added));
-    REGIA_TRY(read_var(ncid, path, "alloc_spare_slots", "service area", -1, 0, &d->x_spare));
-    REGIA_TRY(read_var(ncid, path, "alloc_target_met", "service area", -1, 0, &d->x_met));
-    REGIA_TRY(read_var(ncid, path, "alloc_reserve_slots", "service area class", -1, 0, &d->x_reserve));
-    REGIA_TRY(read_var(ncid, path, "nhsr_demand", "service area class", -1, 0, &d->nhsr_demand));
+    REGIA_TRY(read_rev(ncid, path, "limit", "service class", &d->limit));
+    REGIA_TRY(read_rev(ncid, path, "target", "service class", &d->target));
+    const char *sacw = "service area class week";
+    const size_t rows = d->ns * d->na * d->nc;
+    REGIA_TRY(read_rev(ncid, path, "count_requests_week", sacw, &d->req_w));
+    REGIA_TRY(read_rev(ncid, path, "sdc_status_requests_week", sacw, &d->sdc_w));
+    REGIA_TRY(read_rev(ncid, path, "share_ex_ante_week", sacw, &d->share_w));
+    REGIA_TRY(read_rev(ncid, path, "light_week", sacw, &d->light_w));
+    REGIA_TRY(read_rev(ncid, path, "demand_forecast", sacw, &full));
+    REGIA_TRY(pick_steps(full, rows, d->nw, fstep, d->nh, &d->fc));
+    free(full), full = NULL;
+    for (int up = 0; up < 2; up++) {
+        for (size_t i = 0; i < d->ni; i++) {
+            char tag[32], name[64];
+            wl_level_tag(d->interval[i], tag, sizeof tag);
+            snprintf(name, sizeof name, "demand_%s_%s", up ? "upper" : "lower", tag);
+            REGIA_TRY(read_rev(ncid, path, name, sacw, &full));
+            REGIA_TRY(pick_steps(full, rows, d->nw, fstep, d->nh, &part[i]));
+            free(full), full = NULL;
+        }
+        REGIA_TRY(stack_parts(part, d->ni, rows, d->nh, 0, up ? &d->fc_hi : &d->fc_lo));
+    }
+    REGIA_TRY(read_rev(ncid, path, "demand_method", "service area class", &d->method));
+    {
+        static const char *const rn[3] = {"risk_share_mean", "risk_p_miss", "risk_requests"};
+        double **rd[3] = {&d->r_mean, &d->r_pmiss, &d->r_req};
+        for (int x = 0; x < 3; x++) {
+            REGIA_TRY(read_rev(ncid, path, rn[x], sacw, &full));
+            REGIA_TRY(pick_steps(full, rows, d->nw, rstep, d->nr, rd[x]));
+            free(full), full = NULL;
+        }
+        for (size_t q = 0; q < d->nq; q++) {
+            char tag[32], name[64];
+            wl_level_tag(100.0 * d->quantile[q], tag, sizeof tag);
+            snprintf(name, sizeof name, "risk_share_q%s", tag);
+            REGIA_TRY(read_rev(ncid, path, name, sacw, &full));
+            REGIA_TRY(pick_steps(full, rows, d->nw, rstep, d->nr, &part[q]));
+            free(full), full = NULL;
+        }
+        REGIA_TRY(stack_parts(part, d->nq, rows, d->nr, 1, &d->r_q));
+    }
+    REGIA_TRY(read_rev(ncid, path, "alloc_extra_slots", "service area", &d->x_extra));
+    REGIA_TRY(read_rev(ncid, path, "alloc_added_slots", "service area", &d->x_added));
+    REGIA_TRY(read_rev(ncid, path, "alloc_spare_slots", "service area", &d->x_spare));
+    REGIA_TRY(read_rev(ncid, path, "alloc_target_met", "service area", &d->x_met));
+    REGIA_TRY(read_rev(ncid, path, "alloc_reserve_slots", "service area class", &d->x_reserve));
+    REGIA_TRY(read_rev(ncid, path, "nhsr_demand", "service area class", &d->nhsr_demand));
     get_att_text(ncid, "as_of", d->as_of, sizeof d->as_of);
     get_att_text(ncid, "clock_start", d->clock_start, sizeof d->clock_start);
     if (nc_get_att_double(ncid, NC_GLOBAL, "disclosure_k", &d->k) != NC_NOERR) d->k = NAN;
+    monthly_file(ncid, path, p, mpath, sizeof mpath);
+    if (!mpath[0]) {
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: no global attribute monthly_file: not an output of regia waitlist (or "
+                        "of an older version; run regia waitlist again)", path);
+        goto err;
+    }
+    REGIA_TRY(read_monthly(d, mpath));
     REGIA_TRY(find_latest(d));
     nc_close(ncid);
-    free(wb);
-    free(ws);
+    free(wb); free(ws); free(fstep); free(rstep);
     return REGIA_OK;
 err:
     if (ncid >= 0) nc_close(ncid);
-    free(wb);
-    free(ws);
+    free(wb); free(ws); free(fstep); free(rstep); free(full);
+    for (int i = 0; i < 8; i++) free(part[i]);
     wlp_free(d);
     return st;
 }
@@ -440,7 +605,7 @@ regia_status_t wl_products(regia_products_t *p)
     wlp_t d;
     char file[4200];
     memset(&d, 0, sizeof d);
-    REGIA_TRY(wlp_read(p->nc_path, &d));
+    REGIA_TRY(wlp_read(p->nc_path, p, &d));
     snprintf(file, sizeof file, "%s/summary.csv", p->dir);
     REGIA_TRY(write_summary(&d, file));
     REGIA_TRY(p->add(p, "summary.csv", "summary",

@@ -303,41 +303,49 @@ err:
 
 #define ATT(v, key, s) REGIA_NC(nc_put_att_text(ncid, v, key, strlen(s), s))
 
-enum { V_MEAN = 0, V_Q, V_PMISS, V_REQ };
+enum { V_MEAN = 0, V_PMISS, V_REQ, V_Q /* then one per quantile */ };
+
+static regia_status_t def_risk(wl_t *w, int ncid, const char *name, const char *long_name, const char *units,
+                               int *vid)
+{
+    regia_status_t st = REGIA_OK;
+    const int d4[4] = {w->dim.service, w->dim.area, w->dim.cls, w->dim.week};
+    const size_t l4[4] = {(size_t)w->n_services, (size_t)w->areas.n_area, WL_CLASS_DIM, (size_t)w->n_weeks};
+    const char *cm = "on the risk weeks (risk_step 1 .. risk_weeks: week 1 starts on the first Monday on or after "
+                     "as_of), NaN on the others; guarantee areas only (districts, or ASLs for services guaranteed "
+                     "per ASL; NaN elsewhere) and classes U B D P (NaN for 'all'); requests arriving in the week; "
+                     "Monte Carlo over n_paths paths (docs/waitlist-methods.md)";
+    REGIA_TRY(wl_def_rev(ncid, name, NC_DOUBLE, 4, d4, 1, l4, vid));
+    ATT(*vid, "long_name", long_name);
+    ATT(*vid, "units", units);
+    ATT(*vid, "comment", cm);
+    ATT(*vid, "coordinates", WL_COORDS_SAC);
+    ATT(*vid, "coverage_content_type", "modelResult");
+err:
+    return st;
+}
 
 regia_status_t wl_risk_define(regia_run_t *run, wl_t *w, int ncid)
 {
     regia_status_t st = REGIA_OK;
+    (void)run;
     int *v = w->vid_risk;
-    const int d4[4] = {w->dim.service, w->dim.area, w->dim.cls, w->dim.risk_week};
-    const int d5[5] = {w->dim.service, w->dim.area, w->dim.cls, w->dim.risk_week, w->dim.quantile};
-    const char *cm = "guarantee areas only (districts, or ASLs for services guaranteed per ASL; NaN elsewhere) and "
-                     "classes U B D P (NaN for 'all'); risk week 1 starts on the first Monday on or after as_of; "
-                     "requests arriving in the week; Monte Carlo over n_paths paths (docs/waitlist-methods.md)";
-    REGIA_TRY(regia_nc_def_data(ncid, "risk_share_mean", NC_DOUBLE, 4, d4, NULL, &v[V_MEAN]));
-    ATT(v[V_MEAN], "long_name", "expected share of the week's requests booked within the class limit");
-    ATT(v[V_MEAN], "units", "1");
-    ATT(v[V_MEAN], "comment", cm);
-    ATT(v[V_MEAN], "coordinates", "service_code service_code_new service_name area_code area_name area_level class_name");
-    ATT(v[V_MEAN], "coverage_content_type", "modelResult");
-    REGIA_TRY(regia_nc_def_data(ncid, "risk_share_q", NC_DOUBLE, 5, d5, NULL, &v[V_Q]));
-    ATT(v[V_Q], "long_name", "quantiles over the simulated paths of the share booked within the class limit");
-    ATT(v[V_Q], "units", "1");
-    ATT(v[V_Q], "comment", cm);
-    ATT(v[V_Q], "coordinates", "service_code service_code_new service_name area_code area_name area_level class_name");
-    ATT(v[V_Q], "coverage_content_type", "modelResult");
-    REGIA_TRY(regia_nc_def_data(ncid, "risk_p_miss", NC_DOUBLE, 4, d4, NULL, &v[V_PMISS]));
-    ATT(v[V_PMISS], "long_name", "probability that the share booked within the class limit is below the target");
-    ATT(v[V_PMISS], "units", "1");
-    ATT(v[V_PMISS], "comment", cm);
-    ATT(v[V_PMISS], "coordinates", "service_code service_code_new service_name area_code area_name area_level class_name");
-    ATT(v[V_PMISS], "coverage_content_type", "modelResult");
-    REGIA_TRY(regia_nc_def_data(ncid, "risk_requests", NC_DOUBLE, 4, d4, NULL, &v[V_REQ]));
-    ATT(v[V_REQ], "long_name", "expected first-access requests arriving in the week (simulated)");
-    ATT(v[V_REQ], "units", "1/week");
-    ATT(v[V_REQ], "comment", cm);
-    ATT(v[V_REQ], "coordinates", "service_code service_code_new service_name area_code area_name area_level class_name");
-    ATT(v[V_REQ], "coverage_content_type", "modelResult");
+    REGIA_TRY(def_risk(w, ncid, "risk_share_mean", "expected share of the week's requests booked within the class "
+                       "limit", "1", &v[V_MEAN]));
+    REGIA_TRY(def_risk(w, ncid, "risk_p_miss", "probability that the share booked within the class limit is below "
+                       "the target", "1", &v[V_PMISS]));
+    REGIA_TRY(def_risk(w, ncid, "risk_requests", "expected first-access requests arriving in the week (simulated)",
+                       "1/week", &v[V_REQ]));
+    if (w->n_q > 8) return REGIA_FAIL(REGIA_ERR_INVALID, "more than 8 risk quantiles");
+    for (int q = 0; q < w->n_q; q++) {
+        char tag[32], name[64], ln[256];
+        wl_level_tag(100.0 * w->q[q], tag, sizeof tag);
+        snprintf(name, sizeof name, "risk_share_q%s", tag);
+        snprintf(ln, sizeof ln, "%g quantile over the simulated paths of the share booked within the class limit",
+                 w->q[q]);
+        REGIA_TRY(def_risk(w, ncid, name, ln, "1", &v[V_Q + q]));
+        REGIA_NC(nc_put_att_double(ncid, v[V_Q + q], "quantile", NC_DOUBLE, 1, &w->q[q]));
+    }
 err:
     return st;
 }
@@ -346,34 +354,35 @@ regia_status_t wl_risk_write(regia_run_t *run, wl_t *w, int ncid)
 {
     regia_status_t st = REGIA_OK;
     const int64_t ni = run->ni;
-    const int NA = w->areas.n_area, W = w->risk_weeks, Q = w->n_q, C = WL_CLASS_DIM;
-    const size_t cells = (size_t)(ni > 0 ? ni : 1) * NA * C * (size_t)W;
-    double *f = malloc(sizeof(double) * cells * (size_t)(Q > 0 ? Q : 1));
+    const int NA = w->areas.n_area, W = w->risk_weeks, Q = w->n_q, C = WL_CLASS_DIM, NW = w->n_weeks;
+    const int r0 = wl_risk_week0(w);
+    const size_t cells = (size_t)(ni > 0 ? ni : 1) * NA * C * (size_t)NW;
+    double *f = malloc(sizeof(double) * cells);
     if (!f) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the queue risk");
     if ((st = regia_run_agree(run, st))) goto err;
-    /* [k][area][class (U..P, then 'all' = NaN)][week][inner] from [k][area][class][week][inner] */
-#define FILL(inner, src)                                                                                         \
+    /* [k][area][class (U..P, then 'all' = NaN)][output week] from [k][area][class][risk week][inner] */
+#define FILL(inner, src, at)                                                                                     \
     do {                                                                                                         \
-        for (size_t j = 0; j < cells * (size_t)(inner); j++) f[j] = NAN;                                         \
+        for (size_t j = 0; j < cells; j++) f[j] = NAN;                                                           \
         for (int64_t k = 0; k < ni; k++)                                                                         \
             for (int a = 0; a < NA; a++)                                                                         \
-                memcpy(f + (((size_t)k * NA + a) * C) * W * (size_t)(inner),                                     \
-                       (src) + (((size_t)k * NA + a) * NCLS) * W * (size_t)(inner),                              \
-                       sizeof(double) * NCLS * W * (size_t)(inner));                                             \
+                for (int c = 0; c < NCLS; c++)                                                                   \
+                    for (int r = 0; r < W && r0 + r < NW; r++)                                                   \
+                        f[(((size_t)k * NA + a) * C + c) * NW + (size_t)(r0 + r)] =                              \
+                            (src)[((((size_t)k * NA + a) * NCLS + c) * W + r) * (size_t)(inner) + (size_t)(at)]; \
     } while (0)
     {
-        const size_t in[3] = {(size_t)NA, (size_t)C, (size_t)W};
-        FILL(1, w->risk_share_mean);
-        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_risk[V_MEAN], 4, run->i0, ni, in, NC_DOUBLE, f));
-        FILL(1, w->risk_p_miss);
-        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_risk[V_PMISS], 4, run->i0, ni, in, NC_DOUBLE, f));
-        FILL(1, w->risk_requests);
-        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_risk[V_REQ], 4, run->i0, ni, in, NC_DOUBLE, f));
-    }
-    {
-        const size_t in[4] = {(size_t)NA, (size_t)C, (size_t)W, (size_t)Q};
-        FILL(Q, w->risk_share_q);
-        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_risk[V_Q], 5, run->i0, ni, in, NC_DOUBLE, f));
+        const size_t in[3] = {(size_t)NA, (size_t)C, (size_t)NW};
+        FILL(1, w->risk_share_mean, 0);
+        REGIA_TRY(wl_put_rev(run, ncid, w->vid_risk[V_MEAN], 4, in, NC_DOUBLE, f, run->i0, ni));
+        FILL(1, w->risk_p_miss, 0);
+        REGIA_TRY(wl_put_rev(run, ncid, w->vid_risk[V_PMISS], 4, in, NC_DOUBLE, f, run->i0, ni));
+        FILL(1, w->risk_requests, 0);
+        REGIA_TRY(wl_put_rev(run, ncid, w->vid_risk[V_REQ], 4, in, NC_DOUBLE, f, run->i0, ni));
+        for (int q = 0; q < Q; q++) {
+            FILL(Q, w->risk_share_q, q);
+            REGIA_TRY(wl_put_rev(run, ncid, w->vid_risk[V_Q + q], 4, in, NC_DOUBLE, f, run->i0, ni));
+        }
     }
 #undef FILL
 err:

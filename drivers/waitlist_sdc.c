@@ -358,27 +358,27 @@ regia_status_t wl_sdc_require(const regia_run_t *run, const wl_t *w)
 
 #define ATT(v, key, s) REGIA_NC(nc_put_att_text(ncid, v, key, strlen(s), s))
 
-enum { V_STATUS_WEEK, V_STATUS_MONTH, V_AREA_PARENT, V_WEEK_MONTH };
+/* vid_sdc: the status variables of the weeks (0 .. WL_MEASURES-1) and of the months */
 
-static regia_status_t def_status(wl_t *w, int ncid, int p, int *vid)
+/* sdc_status_MEASURE_week / _month (T, class, area, service): the status of count_MEASURE_*. */
+static regia_status_t def_status(wl_t *w, int ncid, int p, int m, int *vid)
 {
     regia_status_t st = REGIA_OK;
     const int dper = p ? w->dim.month : w->dim.week;
-    const int d5[5] = {w->dim.service, w->dim.area, w->dim.cls, dper, w->dim.measure};
+    const int d4[4] = {w->dim.service, w->dim.area, w->dim.cls, dper};
     const size_t np = (size_t)(p ? w->n_months : w->n_weeks);
-    const size_t c5[5] = {1, (size_t)w->areas.n_area, WL_CLASS_DIM, np, WL_MEASURES};
+    const size_t l4[4] = {(size_t)w->n_services, (size_t)w->areas.n_area, WL_CLASS_DIM, np};
     const char *pname = p ? "month" : "week";
-    char name[64], ln[256], co[300];
-    snprintf(name, sizeof name, "sdc_status_%s", pname);
-    REGIA_TRY(regia_nc_def_data(ncid, name, NC_BYTE, 5, d5, c5, vid));
+    char name[96], cname[96], ln[256];
+    snprintf(name, sizeof name, "sdc_status_%s_%s", WL_MEASURE_NAMES[m], pname);
+    snprintf(cname, sizeof cname, "count_%s_%s", WL_MEASURE_NAMES[m], pname);
+    REGIA_TRY(wl_def_rev(ncid, name, NC_BYTE, 4, d4, 1, l4, vid));
     const signed char fv[3] = {0, 1, 2};
     REGIA_NC(nc_put_att_schar(ncid, *vid, "flag_values", NC_BYTE, 3, fv));
     ATT(*vid, "flag_meanings", "published primary_suppressed secondary_suppressed");
-    snprintf(ln, sizeof ln, "disclosure control status of count_%s", pname);
+    snprintf(ln, sizeof ln, "disclosure control status of %s", cname);
     ATT(*vid, "long_name", ln);
-    snprintf(co, sizeof co, "service_code service_name area_code area_name area_level class_name %s measure_name",
-             p ? "month_start" : "week_start");
-    ATT(*vid, "coordinates", co);
+    ATT(*vid, "coordinates", WL_COORDS_SAC);
     ATT(*vid, "coverage_content_type", "qualityInformation");
     ATT(*vid, "comment",
         "primary_suppressed: fewer than sdc_threshold_k bookings or patients (zeros are published); "
@@ -386,38 +386,24 @@ static regia_status_t def_status(wl_t *w, int ncid, int p, int *vid)
         "and the sums of the cube (docs/privacy.md)");
     /* the counts point at their status */
     int cv;
-    snprintf(name, sizeof name, "count_%s", pname);
-    if (nc_inq_varid(ncid, name, &cv) == NC_NOERR) ATT(cv, "ancillary_variables", p ? "sdc_status_month" : "sdc_status_week");
+    if (nc_inq_varid(ncid, cname, &cv) == NC_NOERR) ATT(cv, "ancillary_variables", name);
 err:
     return st;
 }
 
-regia_status_t wl_sdc_define(regia_run_t *run, wl_t *w, int ncid)
+regia_status_t wl_sdc_define(regia_run_t *run, wl_t *w, int ncid, int p)
 {
     regia_status_t st = REGIA_OK;
-    int *v = w->vid_sdc;
-    REGIA_TRY(def_status(w, ncid, 0, &v[V_STATUS_WEEK]));
-    REGIA_TRY(def_status(w, ncid, 1, &v[V_STATUS_MONTH]));
-    /* The sums an attacker (and the attacker test) knows: an area's parent and a week's
-     * month, unless the axes already carry them. */
-    v[V_AREA_PARENT] = v[V_WEEK_MONTH] = -1;
-    int x;
-    if (nc_inq_varid(ncid, "area_parent", &x) != NC_NOERR) {
-        REGIA_TRY(regia_nc_def_data(ncid, "area_parent", NC_INT, 1, &w->dim.area, NULL, &v[V_AREA_PARENT]));
-        ATT(v[V_AREA_PARENT], "long_name", "index of the area this area sums into (an ASL for a district, the region "
-                                           "for an ASL; -1 for the region)");
-        ATT(v[V_AREA_PARENT], "comment", "the counts of an area are the sums of those of the areas whose parent it is");
-    }
-    if (nc_inq_varid(ncid, "week_month", &x) != NC_NOERR) {
-        REGIA_TRY(regia_nc_def_data(ncid, "week_month", NC_INT, 1, &w->dim.week, NULL, &v[V_WEEK_MONTH]));
-        ATT(v[V_WEEK_MONTH], "long_name", "index of the month a week belongs to (the month of its Thursday)");
-        ATT(v[V_WEEK_MONTH], "comment", "the counts of a month are the sums of those of its weeks");
-    }
+    int *v = w->vid_sdc + p * WL_MEASURES;
+    for (int m = 0; m < WL_MEASURES; m++) REGIA_TRY(def_status(w, ncid, p, m, &v[m]));
+    /* The sums an attacker (and the attacker test) knows, an area's parent and a week's
+     * month, are on the axes (cmd_waitlist.c: area_parent, week_month). */
     /* global attributes: the run's totals */
     long long tot[4] = {w->sdc_primary, w->sdc_secondary, w->sdc_lps, (long long)(w->sdc_seconds * 1000.0)};
     regia_run_sum(run, tot, 4);
-    regia_info(&run->ctx->log, "disclosure control: %lld primary and %lld secondary suppressions, %lld linear "
-               "programs, %.1f s (summed over ranks)", tot[0], tot[1], tot[2], 1e-3 * (double)tot[3]);
+    if (p == 0)
+        regia_info(&run->ctx->log, "disclosure control: %lld primary and %lld secondary suppressions, %lld linear "
+                   "programs, %.1f s (summed over ranks)", tot[0], tot[1], tot[2], 1e-3 * (double)tot[3]);
     char buf[512];
     snprintf(buf, sizeof buf,
              "primary suppression of counts below k bookings or k patients (zeros published); secondary suppression "
@@ -436,41 +422,26 @@ err:
     return st;
 }
 
-/* Collective: the shard's status, weeks then months; the axes' parents on rank 0. */
-regia_status_t wl_sdc_write(regia_run_t *run, wl_t *w, int ncid)
+/* Collective: the shard's status of period p (0 weeks, 1 months). */
+regia_status_t wl_sdc_write(regia_run_t *run, wl_t *w, int ncid, int p)
 {
     regia_status_t st = wl_sdc_require(run, w);
     const int64_t ns = run->ni, C = cube_size(w);
     const int A = w->areas.n_area;
-    const int root = run->ctx->rank == 0;   /* rank 0 writes the axes' maps */
-    signed char *b8 = st ? NULL : malloc((size_t)(ns * C + 1));
-    int32_t *map = st ? NULL : malloc(sizeof *map * (size_t)(A + w->n_weeks + 1));
-    if (!st && (!b8 || !map)) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the disclosure control status");
+    const int P0 = p ? w->n_weeks : 0, NP = p ? w->n_months : w->n_weeks;
+    signed char *b8 = st ? NULL : malloc((size_t)(ns * A * WL_CLASS_DIM * NP + 1));
+    if (!st && !b8) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the disclosure control status");
     if ((st = regia_run_agree(run, st))) goto err;
-    for (int p = 0; p < 2; p++) {
-        const int P0 = p ? w->n_weeks : 0, NP = p ? w->n_months : w->n_weeks;
-        size_t in5[4] = {(size_t)A, WL_CLASS_DIM, (size_t)NP, WL_MEASURES};
+    const size_t in[3] = {(size_t)A, WL_CLASS_DIM, (size_t)NP};
+    for (int m = 0; m < WL_MEASURES; m++) {
         int64_t n = 0;
         for (int64_t k = 0; k < ns; k++)
             for (int a = 0; a < A; a++)
                 for (int q = 0; q < WL_CLASS_DIM; q++)
-                    for (int t = 0; t < NP; t++)
-                        for (int m = 0; m < WL_MEASURES; m++) b8[n++] = w->sdc_status[k * C + wl_cell(w, a, q, P0 + t, m)];
-        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_sdc[p ? V_STATUS_MONTH : V_STATUS_WEEK], 5, run->i0, ns, in5,
-                                     NC_BYTE, b8));
-    }
-    /* every rank takes part (collective); rank 0 writes the whole map */
-    if (w->vid_sdc[V_AREA_PARENT] >= 0) {
-        for (int a = 0; a < A; a++) map[a] = w->areas.parent[a];
-        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_sdc[V_AREA_PARENT], 1, 0, root ? A : 0, NULL, NC_INT, map));
-    }
-    if (w->vid_sdc[V_WEEK_MONTH] >= 0) {
-        for (int t = 0; t < w->n_weeks; t++) map[t] = w->week_month[t];
-        REGIA_TRY(regia_run_put_rows(run, ncid, w->vid_sdc[V_WEEK_MONTH], 1, 0, root ? w->n_weeks : 0, NULL, NC_INT,
-                                     map));
+                    for (int t = 0; t < NP; t++) b8[n++] = w->sdc_status[k * C + wl_cell(w, a, q, P0 + t, m)];
+        REGIA_TRY(wl_put_rev(run, ncid, w->vid_sdc[p * WL_MEASURES + m], 4, in, NC_BYTE, b8, run->i0, ns));
     }
 err:
     free(b8);
-    free(map);
     return st;
 }

@@ -65,4 +65,5 @@ ls -l "$out"/*.nc "$out"/*.h5 "$out"/*.json "$out"/*.csv 2>/dev/null | sed 's/^/
 echo "Browse:        demo-out/catalog/index.html (STAC: demo-out/catalog/catalog.json)"
 echo "Inspect with:  ncdump -h demo-out/env_forecast.nc; ncdump -h demo-out/waitlist.nc; ncdump -h demo-out/sensors.nc"
 echo "               /usr/bin/python3 -c \"import xarray as xr; print(xr.open_dataset('demo-out/env_forecast.nc'))\""
-echo "               /usr/bin/python3 -c \"import xarray as xr; print(xr.open_dataset('demo-out/waitlist.nc').share_ex_ante_month.set_xindex('service_code').sel(service_code='89.7/08'))\""
+echo "               /usr/bin/python3 -c \"import xarray as xr; print(xr.open_dataset('demo-out/waitlist.monthly.nc').share_ex_ante_month.set_xindex('service_code').sel(service_code='89.7/08'))\""
+echo "               cdo sinfo demo-out/waitlist.nc; cdo sinfo demo-out/waitlist.monthly.nc   (the month tables)"

@@ -63,34 +63,39 @@ EXPECT = {
 }
 def opened(path):
     ds = xr.open_dataset(path)
-    # the names are coordinates (the data variables' coordinates attribute), as strings
-    for n in ("service_code", "service_code_new", "service_name", "area_name", "class_name", "measure_name"):
-        assert n in ds.count_month.coords and isinstance(ds[n].values[0], str), (n, ds[n].dtype)
+    # the names are coordinates (the 1-D variables' and data variables' coordinates
+    # attributes), as strings; the monthly file (month tables) has them too
+    for n in ("service_code", "service_code_new", "service_name", "area_name", "class_name"):
+        data = ds.count_requests_week if "week" in ds.dims else ds.count_requests_month
+        assert n in data.coords and isinstance(ds[n].values[0], str), (n, ds[n].dtype)
         ds = ds.set_xindex(n)
     return ds
+def monthly(path):
+    assert xr.open_dataset(path).attrs["monthly_file"] == path[:-3] + ".monthly.nc"
+    return opened(path[:-3] + ".monthly.nc")
 for clock, exp in EXPECT.items():
-    ds = opened(clock + ".nc")
+    ds, mo = opened(clock + ".nc"), monthly(clock + ".nc")
     assert ds.attrs["clock_start"] == clock, ds.attrs["clock_start"]
     assert clock in ds.attrs["comment"], "the comment names the clock start"
     assert "synthetic" in ds.attrs["summary"].lower() or "SYNTHETIC" in ds.attrs["summary"]
     for area in ("Distretto Uno", "ASL Uno", "region"):
-        x = ds.count_month.sel(service_code_new="89.7A.3", area_name=area).sum("month")
-        w = ds.count_week.sel(service_code_new="89.7A.3", area_name=area).sum("week")
         for cls, v in exp.items():
-            got = [float(x.sel(class_name=cls, measure_name=m)) for m in M]
+            got = [float(mo[f"count_{m}_month"].sel(service_code_new="89.7A.3", area_name=area, class_name=cls).sum("month"))
+                   for m in M]
             assert got == [10.0 * e for e in v], (clock, area, cls, got, v)
-            assert [float(w.sel(class_name=cls, measure_name=m)) for m in M] == got, "weeks and months disagree"
+            assert [float(ds[f"count_{m}_week"].sel(service_code_new="89.7A.3", area_name=area, class_name=cls).sum("week"))
+                    for m in M] == got, "weeks and months disagree"
     # the same cells by the 1996 code (89.7 is shared by several visits: with its discipline) and the name
-    same = ds.count_month.sel(service_code="89.7/08", area_name="region").sum("month")  # shared code: /discipline
-    assert (same == ds.count_month.sel(service_name="Prima visita cardiologica", area_name="region").sum("month")).all()
-    assert float(same.sel(class_name="all", measure_name="requests")) == 10.0 * exp["all"][0]
+    same = mo.count_requests_month.sel(service_code="89.7/08", area_name="region").sum("month")  # shared code: /discipline
+    assert (same == mo.count_requests_month.sel(service_name="Prima visita cardiologica", area_name="region").sum("month")).all()
+    assert float(same.sel(class_name="all")) == 10.0 * exp["all"][0]
     # nothing in the other districts for this service
-    other = ds.count_month.sel(service_code_new="89.7A.3", area_name="Distretto Tre").sum()
-    assert float(other) == 0, float(other)
+    other = sum(float(mo[f"count_{m}_month"].sel(service_code_new="89.7A.3", area_name="Distretto Tre").sum()) for m in M)
+    assert other == 0, other
     print("ok:", clock, "counts =", {c: v for c, v in exp.items()})
 
 # shares, median and p90 of the in-guarantee waits (contact clock), from the fixture's times
-ds = opened("contact.nc")
+ds = monthly("contact.nc")
 b = netCDF4.Dataset("bookings.nc")
 s0 = b["service"][:] == 0
 t0, tb = np.asarray(b["contact_time"][:][s0], float), np.asarray(b["booked_time"][:][s0], float)
@@ -103,7 +108,8 @@ excl = ((rs == 1) & (days > 10) & ((tf - t0) / 86400 <= 3)) | ((rs == 2) & ((tf 
 keep = (acc == 0) & (reg == 0) & ~excl
 assert keep.sum() == 80, keep.sum()
 cell = ds.sel(service_code_new="89.7A.3", area_name="region", class_name="all")
-m = int(np.argmax(ds.month_name.astype(str).values == "2025-03"))
+# the month's name: the month of its first week's Thursday
+m = int(np.argmax((ds.month + np.timedelta64(3, "D")).dt.strftime("%Y-%m").values == "2025-03"))
 med, p90 = float(cell.wait_median_month[m]), float(cell.wait_p90_month[m])
 assert abs(med - np.median(days[keep])) < 1e-9, (med, np.median(days[keep]))
 assert abs(p90 - np.quantile(days[keep], 0.9)) < 1e-9, (p90, np.quantile(days[keep], 0.9))
@@ -115,6 +121,7 @@ u = ds.sel(service_code_new="89.7A.3", area_name="region", class_name="U")
 assert abs(float(u.share_ex_ante_month[m]) - 50.0) < 1e-9
 print("ok: median %.6f d, p90 %.6f d, share 62.5 %%, yellow light" % (med, p90))
 # the limits the rules used: U 72 h, D visit 30 d, D diagnostic 60 d
+ds = opened("contact.nc")
 lim = ds.limit.sel(class_name="U")
 assert np.allclose(lim.values, 3.0), lim.values
 assert float(ds.limit.sel(service_code_new="87.41", class_name="D")) == 60.0
@@ -128,13 +135,13 @@ run_np 1 waitlist group.ini > group.log 2>&1 || { cat group.log; fail "per-group
 $PY - <<'PY' || fail "per-group limits"
 import netCDF4, numpy as np
 d = netCDF4.Dataset("group.nc")
-lim, tgt = d["limit"][:], d["target"][:]
+lim, tgt = d["limit"][:].T, d["target"][:].T   # (class, service) in the file
 assert lim[2, 2] == 40 and lim[0, 0] == 4 and lim[1, 0] == 4 and lim[2, 0] == 3, lim
 assert tgt[2, 1] == 95 and tgt[0, 1] == 90, tgt
-x = d["count_month"][:]
-c = netCDF4.Dataset("contact.nc")["count_month"][:]
+x = netCDF4.Dataset("group.monthly.nc")["count_within_month"][:]       # (month, class, area, service)
+c = netCDF4.Dataset("contact.monthly.nc")["count_within_month"][:]
 # U 96 h: b8 (73 h) is within now
-assert x[0, :, 0, :, 1].sum() > c[0, :, 0, :, 1].sum()
+assert x[:, 0, :, 0].sum() > c[:, 0, :, 0].sum()
 print("ok: imaging D 40 d, visit U 96 h, imaging B target 95 %")
 PY
 
@@ -145,9 +152,9 @@ for n in 2 3; do
 done
 $PY - <<'PY' || fail "rank invariance"
 import netCDF4, numpy as np
-a = netCDF4.Dataset("contact.nc")
-for f in ("np2.nc", "np3.nc"):
-    b = netCDF4.Dataset(f)
+for f0, f in (("contact.nc", "np2.nc"), ("contact.nc", "np3.nc"),
+              ("contact.monthly.nc", "np2.monthly.nc"), ("contact.monthly.nc", "np3.monthly.nc")):
+    a, b = netCDF4.Dataset(f0), netCDF4.Dataset(f)
     assert set(a.variables) == set(b.variables), f
     for v in a.variables:
         x, y = a[v][:], b[v][:]
@@ -158,7 +165,7 @@ for f in ("np2.nc", "np3.nc"):
             assert np.array_equal(xa, ya, equal_nan=True), (f, v)
         else:
             assert (np.ma.filled(x, b"") == np.ma.filled(y, b"")).all(), (f, v)
-print("ok: identical data variables at 1, 2 and 3 ranks (%d variables)" % len(a.variables))
+print("ok: identical data variables at 1, 2 and 3 ranks (the output and its monthly file, %d variables in the last)" % len(a.variables))
 PY
 
 # --- bad job values -----------------------------------------------------------------------
@@ -189,7 +196,7 @@ expect_fail "priority out of range" "bad_prio.nc: booking 5 \(service 0, '89.7'\
 job bad9 contact; sed -i 's/^input = bookings.nc/input = bad_order.nc/' bad9.ini
 expect_fail "services out of order" "bad_order.nc: service 1 .*not sorted by service" run_np 1 waitlist bad9.ini
 for i in 1 2 3 4 5 6 7 8 9; do
-  [[ ! -e bad$i.nc && ! -e bad$i.manifest.json ]] || fail "bad$i left an output"
+  [[ ! -e bad$i.nc && ! -e bad$i.monthly.nc && ! -e bad$i.manifest.json ]] || fail "bad$i left an output"
   ls bad$i.nc.* 2>/dev/null && fail "bad$i left a temporary file"
 done
 echo "ok: bad job values refused, nothing left behind"

@@ -13,8 +13,9 @@ printf '%s\n' 'provider,provider_name,agenda,service,district,slots_per_week,wee
 printf '%s\n' '[job]' 'domain = waitlist' 'output = wl.nc' 'chunk = 1' '[waitlist]' 'input = bookings.nc' \
   'agendas = agendas.csv' 'as_of = 2025-04-01' '[privacy]' 'k = 5' '[risk]' 'paths = 50' 'weeks = 2' >"$D/wl.ini"
 run_np 3 waitlist "$D/wl.ini" >"$D/wl0.log" 2>&1 || { cat "$D/wl0.log"; fail "reference run"; }
-h=$(sha256sum <"$D/wl.nc"); mh=$(sha256sum <"$D/wl.manifest.json")
-phases=(configure index allocate read read-bookings backend prepare checkpoint compute create define write manifest commit)
+h=$(sha256sum <"$D/wl.nc"); mh=$(sha256sum <"$D/wl.manifest.json"); xh=$(sha256sum <"$D/wl.monthly.nc")
+# monthly: the write of the monthly file (run->extra[0], role monthly), after the output's
+phases=(configure index allocate read read-bookings backend prepare checkpoint compute create define write monthly manifest commit)
 n=0 i=0
 for ph in "${phases[@]}" compute:'*'; do
   r=$((i % 3)); i=$((i + 1))
@@ -26,7 +27,8 @@ for ph in "${phases[@]}" compute:'*'; do
   want=$r; [[ $r == '*' ]] && want=0
   grep -q "fault injected at $ph on rank $want" <<<"$out" || { echo "$out"; fail "$ph:$r: no error message"; }
   (( $(grep -c "fault injected" <<<"$out") == 1 )) || { echo "$out"; fail "$ph:$r: the error is printed more than once"; }
-  [[ $(sha256sum <"$D/wl.nc") == "$h" && $(sha256sum <"$D/wl.manifest.json") == "$mh" ]] ||
+  [[ $(sha256sum <"$D/wl.nc") == "$h" && $(sha256sum <"$D/wl.manifest.json") == "$mh" &&
+     $(sha256sum <"$D/wl.monthly.nc") == "$xh" ]] ||
     fail "$ph:$r: the previous output or manifest was changed"
   left=$(find "$D" -maxdepth 1 -name "wl.*tmp*" | head -3)
   [[ -z $left ]] || fail "$ph:$r: left behind: $left"

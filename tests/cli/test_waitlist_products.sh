@@ -54,24 +54,17 @@ else
   EXTRACT=
 fi
 
-EXTRACT=$EXTRACT $PY - <<'PY' || fail "summary and figure checks"
-import csv, json, math, os, xml.etree.ElementTree as ET
-import numpy as np, netCDF4
+EXTRACT=$EXTRACT REGIA_ROOT=$REGIA_ROOT $PY - <<'PY' || fail "summary and figure checks"
+import csv, json, math, os, sys, xml.etree.ElementTree as ET
+import numpy as np
+sys.path.insert(0, os.environ["REGIA_ROOT"] + "/tests/cli")
+from waitlist_layout import Output
 
 def check(nc, pdir, max_items, manifest):
-  d = netCDF4.Dataset(nc)
-  d.set_auto_mask(False)
-  def text(name):  # char arrays with _Encoding come back as strings
-      return [r if isinstance(r, str) else bytes(r).rstrip(b"\0").decode("utf-8") for r in d[name][...]]
-  def val(name):
-      v = d[name]
-      x = np.asarray(v[...], dtype=float)
-      fill = getattr(v, "_FillValue", None)
-      if fill is not None and not (isinstance(fill, float) and math.isnan(fill)):
-          x[x == float(fill)] = np.nan
-      return x
+  d = Output(nc)
+  text, val = d.text, d.val
   scode, sname, acode, aname, cname = (text(n) for n in ("service_code", "service_name", "area_code", "area_name", "class_name"))
-  meas = text("measure_name"); mreq = meas.index("requests")
+  mreq = 0  # count_requests_* is measure 0 of val("count_week")
 
   raw = open(f"{pdir}/summary.csv", "rb").read()
   assert raw.startswith(b"\xef\xbb\xbf"), "summary.csv has no UTF-8 byte-order mark"
@@ -82,14 +75,14 @@ def check(nc, pdir, max_items, manifest):
   print(f"ok: {len(rows)} rows = {ns} services x {na} areas x 4 classes")
 
   # the latest complete week before as_of and its month
-  ws = val("week_start"); wb = val("week_bounds"); wm = val("week_month").astype(int)
+  ws = val("week"); wb = val("week_bounds").T; wm = val("week_month").astype(int)
   import datetime as dt
   from zoneinfo import ZoneInfo
-  as_of = dt.datetime.strptime(d.as_of, "%Y-%m-%d").replace(tzinfo=ZoneInfo("Europe/Rome")).timestamp()
+  as_of = dt.datetime.strptime(d.attrs["as_of"], "%Y-%m-%d").replace(tzinfo=ZoneInfo("Europe/Rome")).timestamp()
   w = max(i for i in range(len(ws)) if wb[i, 1] <= as_of)
   m = wm[w] if w + 1 >= len(ws) or wm[w + 1] != wm[w] else wm[w] - 1
   wk = dt.datetime.fromtimestamp(ws[w], ZoneInfo("Europe/Rome")).strftime("%Y-%m-%d")
-  mo = text("month_name")[m]
+  mo = d.month_names()[m]
 
   LIGHT = ["green", "yellow", "red"]
   SDC = ["published", "primary_suppressed", "secondary_suppressed"]

@@ -35,25 +35,29 @@ run_np 1 waitlist one.ini > one.log 2>&1 || { cat one.log; fail "regia waitlist 
 run_np 3 waitlist three.ini > three.log 2>&1 || { cat three.log; fail "regia waitlist at 3 ranks failed"; }
 run_np 3 waitlist more.ini > more.log 2>&1 || { cat more.log; fail "regia waitlist with more capacity failed"; }
 
-$PY - <<'PY' || fail "demand, risk and allocation checks"
-import numpy as np, xarray as xr, netCDF4
-def opened(p):
-    return xr.open_dataset(p).set_xindex("service_code_new").set_xindex("area_name").set_xindex("class_name")
-one, three, more = opened("one.nc"), opened("three.nc"), opened("more.nc")
-MINE = [v for v in one.data_vars if v.split("_")[0] in ("demand", "risk", "alloc", "nhsr")] + ["agenda_code"]
+REGIA_ROOT=$REGIA_ROOT $PY - <<'PY' || fail "demand, risk and allocation checks"
+import os, sys
+import numpy as np, xarray as xr
+sys.path.insert(0, os.environ["REGIA_ROOT"] + "/tests/cli")
+from waitlist_layout import Output
+one, three, more = Output("one.nc"), Output("three.nc"), Output("more.nc")
+MINE = [v for v in one.d.variables if v.split("_")[0] in ("demand", "risk", "alloc", "nhsr")] + ["agenda_code"]
 assert len(MINE) >= 20, MINE
 # 1 and 3 ranks: identical values (NaN where NaN)
 for v in MINE:
-    a, b = one[v].values, three[v].values
+    a, b = one.var(v, raw=True), three.var(v, raw=True)
     same = np.array_equal(a, b) if a.dtype.kind in "OSU" else np.array_equal(a, b, equal_nan=True)
     assert same, f"{v} differs between 1 and 3 ranks"
 print(f"ok: {len(MINE)} variables identical at 1 and 3 ranks")
-
-area_level = one.area_level.values            # 0 district, 1 ASL, 2 region
-svc_level = one.service_area_level.values      # guarantee area of each service
+# a planner selects by name, the forecast weeks by date
+x = xr.open_dataset("one.nc").set_xindex("service_code_new").set_xindex("area_name").set_xindex("class_name")
+fc1 = x.demand_forecast.sel(service_code_new="89.13", area_name="Distretto Uno", class_name="B").dropna("week")
+assert fc1.sizes["week"] == int(x.attrs["demand_horizon_weeks"]) and str(fc1.week.values[0])[:10] >= "2025-03-30", fc1
+area_level = one.val("area_level")            # 0 district, 1 ASL, 2 region
+svc_level = one.val("service_area_level")      # guarantee area of each service
 guar = area_level[None, :] == svc_level[:, None]   # (service, area)
 cls4 = slice(0, 4)
-p, sh, q = one.risk_p_miss.values, one.risk_share_mean.values, one.risk_share_q.values
+p, sh, q = one.val("risk_p_miss"), one.val("risk_share_mean"), one.val("risk_share_q")
 for x, name in ((p, "risk_p_miss"), (sh, "risk_share_mean"), (q, "risk_share_q")):
     f = x[np.isfinite(x)]
     assert f.size > 0 and (f >= 0).all() and (f <= 1).all(), f"{name} outside [0, 1]"
@@ -62,12 +66,12 @@ for x, name in ((p, "risk_p_miss"), (sh, "risk_share_mean"), (q, "risk_share_q")
 assert np.isfinite(p[guar][:, cls4]).any()
 qq = q[np.isfinite(q).all(axis=-1)]
 assert (np.diff(qq, axis=-1) >= 0).all(), "quantiles of the share not ordered"
-req = one.risk_requests.values
+req = one.val("risk_requests")
 assert (req[guar][:, cls4] >= 0).all()
 print("ok: probabilities and shares in [0, 1], NaN outside the guarantee areas")
 
 # demand: forecasts >= 0 and inside their intervals; suppressed series are NaN
-fc, lo, up, m = (one[v].values for v in ("demand_forecast", "demand_lower", "demand_upper", "demand_method"))
+fc, lo, up, m = (one.val(v) for v in ("demand_forecast", "demand_lower", "demand_upper", "demand_method"))
 nd = int((area_level == 0).sum())
 pub = m[:, :nd, :4] >= 0
 assert pub.any() and (~pub).any(), "the fixture should have published and suppressed series"
@@ -82,25 +86,25 @@ assert (l[ets] <= f[ets][:, None, :] + 1e-9).all() and (u[ets] >= f[ets][:, None
 print(f"ok: {pub.sum()} demand series published ({ets.sum()} on ETS), {(~pub).sum()} suppressed")
 
 # allocation
-ex, add, met = one.alloc_extra_slots.values, one.alloc_added_slots.values, one.alloc_target_met.values
-mv = one.alloc_move_slots.values                  # (service, from, to)
+ex, add, met = one.val("alloc_extra_slots"), one.val("alloc_added_slots"), one.val("alloc_target_met")
+mv = one.val("alloc_move_slots")                  # (service, from, to)
 assert np.isnan(ex[~guar]).all() and (ex[guar] >= 0).all() and (ex[guar] <= 40).all()
 assert set(np.unique(met[guar])) <= {0.0, 1.0}
-asl = one.area_parent.values[:nd]
+asl = one.val("area_parent")[:nd].astype(int)
 for s in range(ex.shape[0]):
     moved_in = mv[s].sum(axis=0)
     if svc_level[s] == 0:
         assert np.array_equal(add[s, :nd], ex[s, :nd] - moved_in), "added != extra - moved in"
-        spare = one.alloc_spare_slots.values[s, :nd]
+        spare = one.val("alloc_spare_slots")[s, :nd]
         assert (mv[s].sum(axis=1) <= spare).all(), "a district gave more than its spare slots"
     for i in range(nd):
         for j in range(nd):
             assert mv[s, i, j] == 0 or (asl[i] == asl[j] and i != j), "a move across ASLs"
-ar, res = one.alloc_agenda_reserve_slots.values, one.alloc_reserve_slots.values
+ar, res = one.val("alloc_agenda_reserve_slots"), one.val("alloc_reserve_slots")
 for s in range(ex.shape[0]):
     for a in np.nonzero(guar[s])[0]:
-        rows = [g for g in range(ar.shape[0]) if one.agenda_service.values[g] == s and
-                (one.agenda_district.values[g] == a or asl[one.agenda_district.values[g]] == a)]
+        rows = [g for g in range(ar.shape[0]) if int(one.val("agenda_service")[g]) == s and
+                (int(one.val("agenda_district")[g]) == a or asl[int(one.val("agenda_district")[g])] == a)]
         if rows:
             assert np.array_equal(ar[rows, :4].sum(axis=0), res[s, a, :4]), "agenda reservations do not add up"
 tot = np.nansum(ex[guar])
@@ -108,13 +112,13 @@ assert one.attrs["alloc_total_extra_slots"] == tot, (one.attrs["alloc_total_extr
 print(f"ok: allocation ({int(tot)} extra slots a week in the region, moves within ASLs)")
 
 # more capacity never raises P(miss) (same streams), nor the extra slots needed
-pm = more.risk_p_miss.values
+pm = more.val("risk_p_miss")
 both = np.isfinite(p) & np.isfinite(pm)
 assert both.sum() > 10
 worse = pm[both] > p[both] + 1e-12
 assert not worse.any(), f"P(miss) rose with capacity in {worse.sum()} cells: {pm[both][worse]} vs {p[both][worse]}"
 assert (pm[both] < p[both]).any(), "10 more slots a week changed no P(miss)"
-assert (more.alloc_extra_slots.values[guar] <= ex[guar]).all(), "more capacity needs more extra slots"
+assert (more.val("alloc_extra_slots")[guar] <= ex[guar]).all(), "more capacity needs more extra slots"
 print(f"ok: +10 slots a week never raise P(miss) ({(pm[both] < p[both]).sum()} of {both.sum()} cells lower)")
 PY
 echo "ok: test_waitlist_risk"

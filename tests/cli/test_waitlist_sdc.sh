@@ -28,8 +28,11 @@ cd "$TMP"
 # measure but requests, within and delivered_within is 0, so the cube holds the table
 #   rows (2 7 9 | 18) (6 8 10 | 24) (5 12 4 | 21), column totals 13 27 23 | 63
 # three times over (the measure sums tie the copies together).
-$PY - <<'PY' || fail "building the hand-case outputs"
-import numpy as np, netCDF4
+REGIA_ROOT=$REGIA_ROOT $PY - <<'PY' || fail "building the hand-case outputs"
+import os, sys
+import numpy as np
+sys.path.insert(0, os.environ["REGIA_ROOT"] + "/tests/cli")
+from waitlist_layout import write_cube  # the output's layout: OUT.nc (weeks) + OUT.monthly.nc (months)
 T = np.array([[2, 7, 9], [6, 8, 10], [5, 12, 4]], float)
 def build(path, hidden):
     c = np.zeros((1, 5, 5, 1, 7))
@@ -41,29 +44,10 @@ def build(path, hidden):
     for (a, q) in hidden:
         st[0, a, q, 0, [0, 1, 4]] = 1 if (a, q) == (0, 0) else 2
     c[st != 0] = np.nan
-    nc = netCDF4.Dataset(path, "w")
-    for d, n in (("service", 1), ("area", 5), ("class", 5), ("week", 1), ("month", 1), ("measure", 7), ("strlen", 24)):
-        nc.createDimension(d, n)
-    def chars(name, dim, vals):
-        v = nc.createVariable(name, "S1", (dim, "strlen"))
-        v[:] = netCDF4.stringtochar(np.array(vals, "S24"))
-    chars("service_code", "service", ["89.7"])
-    chars("class_name", "class", ["U", "B", "D", "P", "all"])
-    chars("measure_name", "measure", ["requests", "within", "beyond", "excluded", "delivered_within",
-                                      "delivered_beyond", "not_delivered"])
-    nc.createVariable("area_parent", "i4", ("area",))[:] = [3, 3, 3, 4, -1]
-    nc.createVariable("week_month", "i4", ("week",))[:] = [0]
-    for p in ("week", "month"):
-        d5 = ("service", "area", "class", p, "measure")
-        nc.createVariable("count_" + p, "f8", d5)[:] = c
-        nc.createVariable("sdc_status_" + p, "i1", d5)[:] = st
-        for v in ("share_ex_ante", "share_ex_post", "wait_median", "wait_p90"):
-            nc.createVariable(v + "_" + p, "f8", d5[:4])[:] = np.nan
-        nc.createVariable("light_" + p, "i1", d5[:4])[:] = -1
-    nc.sdc_threshold_k = 3.0; nc.sdc_protection_level = 3.0
     n = int((st != 0).sum()) * 2
-    nc.sdc_primary_cells = np.int64(6); nc.sdc_secondary_cells = np.int64(n - 6)
-    nc.close()
+    write_cube(path, c, st, ["89.7"], ["U", "B", "D", "P", "all"], [3, 3, 3, 4, -1], [0],
+               attrs={"sdc_threshold_k": 3.0, "sdc_protection_level": 3.0, "sdc_primary_cells": np.int64(6),
+                      "sdc_secondary_cells": np.int64(n - 6)})
 build("hand_unsafe.nc", [(0, 0), (0, 1)])
 build("hand_safe.nc", [(0, 0), (0, 1), (1, 0), (1, 1)])
 PY
@@ -97,13 +81,15 @@ $PY "$ATTACK" dump out.nc out.npz || fail "sdc_attack.py dump out.nc"
 echo "ok: $(head -1 attack.txt)"
 $PY - <<'PY' || fail "the disclosure-control variables and attributes"
 import netCDF4, numpy as np
-ds = netCDF4.Dataset("out.nc")
+ds, mo = netCDF4.Dataset("out.nc"), netCDF4.Dataset("out.monthly.nc")
 assert ds.sdc_threshold_k == 5 and ds.sdc_protection_level == 5, (ds.sdc_threshold_k, ds.sdc_protection_level)
-assert "linear programming" in ds.sdc_method
-st = ds["sdc_status_week"]
+assert "linear programming" in ds.sdc_method and mo.sdc_method == ds.sdc_method
+M = ["requests", "within", "beyond", "excluded", "delivered_within", "delivered_beyond", "not_delivered"]
+st = ds["sdc_status_requests_week"]
 assert list(st.flag_values) == [0, 1, 2] and st.flag_meanings == "published primary_suppressed secondary_suppressed"
-n1 = sum(int((ds["sdc_status_" + p][:] == 1).sum()) for p in ("week", "month"))
-n2 = sum(int((ds["sdc_status_" + p][:] == 2).sum()) for p in ("week", "month"))
+assert ds["count_requests_week"].ancillary_variables == "sdc_status_requests_week"
+n1 = sum(int((f[f"sdc_status_{m}_{p}"][:] == 1).sum()) for f, p in ((ds, "week"), (mo, "month")) for m in M)
+n2 = sum(int((f[f"sdc_status_{m}_{p}"][:] == 2).sum()) for f, p in ((ds, "week"), (mo, "month")) for m in M)
 assert (n1, n2) == (ds.sdc_primary_cells, ds.sdc_secondary_cells), (n1, n2)
 assert n1 > 0 and n2 > 0, "the run should need primary and secondary suppression"
 print("ok: %d primary and %d secondary suppressions, status and attributes agree" % (n1, n2))
@@ -112,7 +98,7 @@ PY
 # --- 3. k below 3 is refused -----------------------------------------------------------
 job low 2 > low.ini
 expect_fail "k = 2" "below 3|at least 3" run_np 1 waitlist low.ini
-[[ ! -e low.nc ]] || fail "an output was written at k = 2"
+[[ ! -e low.nc && ! -e low.monthly.nc ]] || fail "an output was written at k = 2"
 
 # --- 4. no identifier, pseudonym or key in what the analysis wrote -----------------------
 key=$(tr -d '\n' < wl.key)
@@ -128,7 +114,7 @@ done < ids.txt
 while read -r rx; do
   printf %s "rx:$rx" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key" | awk '{print $NF}' >> macs.txt
 done < rx.txt
-files=(out.nc out.manifest.json wl.log)
+files=(out.nc out.monthly.nc out.manifest.json wl.log)
 $PY - "$key" "${files[@]}" <<'PY' || fail "identifiers or pseudonyms in the analysis's files"
 import sys
 key = sys.argv[1]

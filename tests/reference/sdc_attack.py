@@ -8,7 +8,8 @@ these intervals is at least sdc_protection_level wide.
 Two steps, because the peer venv (scipy) has no netCDF4 and Debian's python (netCDF4)
 has no scipy:
 
-  /usr/bin/python3 sdc_attack.py dump OUT.nc CUBE.npz     read the output (netCDF4)
+  /usr/bin/python3 sdc_attack.py dump OUT.nc CUBE.npz     read the output and its monthly
+                                                           file OUT_STEM.monthly.nc (netCDF4)
   $VENV/bin/python sdc_attack.py attack CUBE.npz           the LPs (scipy), exit 1 if unsafe
 
 The sums are rebuilt from the output's own coordinates, not from regia's code:
@@ -31,36 +32,35 @@ import numpy as np
 MEASURES = ["requests", "within", "beyond", "excluded", "delivered_within", "delivered_beyond", "not_delivered"]
 
 
-def names(var):
-    """A char(n, strlen) coordinate as a list of str."""
-    a = var[:]
-    if a.dtype.kind == "S":
-        return ["".join(c.decode() for c in row if c != b"").strip("\x00").strip() for row in a]
-    return [str(x) for x in a]
-
-
 def dump(path, out):
-    import netCDF4
+    """Read OUT.nc and its monthly file (the global attribute monthly_file, beside it) through
+    tests/cli/waitlist_layout.py, back in the order (service, area, class, period, measure)."""
+    import os
 
-    ds = netCDF4.Dataset(path)
-    ds.set_auto_mask(False)
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
+    from waitlist_layout import Output
+
+    ds = Output(path)
+    if ds.m is None:
+        sys.exit("%s: its monthly file %s is missing: the month tables are published there" % (path, ds.monthly_path))
     arrays = {}
     for p in ("week", "month"):
-        arrays["count_" + p] = np.asarray(ds["count_" + p][:], dtype=float)
-        arrays["status_" + p] = np.asarray(ds["sdc_status_" + p][:], dtype=np.int8)
+        arrays["count_" + p] = np.asarray(ds.val("count_" + p), dtype=float)
+        arrays["status_" + p] = np.asarray(ds.val("sdc_status_" + p, raw=True), dtype=np.int8)
         for v in ("share_ex_ante", "share_ex_post", "wait_median", "wait_p90"):
-            arrays[v + "_" + p] = np.asarray(ds[v + "_" + p][:], dtype=float)
-        arrays["light_" + p] = np.asarray(ds["light_" + p][:], dtype=np.int8)
-    arrays["area_parent"] = np.asarray(ds["area_parent"][:], dtype=np.int64)
-    arrays["week_month"] = np.asarray(ds["week_month"][:], dtype=np.int64)
+            arrays[v + "_" + p] = np.asarray(ds.val(v + "_" + p), dtype=float)
+        arrays["light_" + p] = np.asarray(ds.val("light_" + p, raw=True), dtype=np.int8)
+    arrays["area_parent"] = np.asarray(ds.val("area_parent", raw=True), dtype=np.int64)
+    arrays["week_month"] = np.asarray(ds.val("week_month", raw=True), dtype=np.int64)
+    a = ds.attrs
     meta = {
-        "class_name": names(ds["class_name"]),
-        "measure_name": names(ds["measure_name"]),
-        "service_code": names(ds["service_code"]),
-        "k": float(ds.getncattr("sdc_threshold_k")),
-        "protection": float(ds.getncattr("sdc_protection_level")),
-        "primary": int(ds.getncattr("sdc_primary_cells")),
-        "secondary": int(ds.getncattr("sdc_secondary_cells")),
+        "class_name": ds.text("class_name"),
+        "measure_name": list(MEASURES),
+        "service_code": ds.text("service_code"),
+        "k": float(a["sdc_threshold_k"]),
+        "protection": float(a["sdc_protection_level"]),
+        "primary": int(a["sdc_primary_cells"]),
+        "secondary": int(a["sdc_secondary_cells"]),
     }
     arrays["meta"] = np.array(json.dumps(meta))
     np.savez_compressed(out, **arrays)
