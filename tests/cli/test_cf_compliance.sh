@@ -99,7 +99,7 @@ for a in ':Conventions = "CF-1.10, ACDD-1.3" ;' ':clock_start = "contact" ;' ':t
 done
 
 failed=()
-for kf in ingest:"$TMP/in.nc" env:"$TMP/out.nc" env:"$TMP/out.model.nc" forecast:"$TMP/fc.nc" forecast:"$TMP/fc.model.nc" waitlist:"$TMP/wl.nc"; do
+for kf in ingest:"$TMP/in.nc" env:"$TMP/out.nc" env:"$TMP/out.model.nc" forecast:"$TMP/fc.nc" forecast:"$TMP/fc.model.nc" waitlist:"$TMP/wl.nc" waitlist:"$TMP/wl.monthly.nc"; do
   kind=${kf%%:*} f=${kf#*:}
   echo "--- cf:1.10 + acdd:1.3: $(basename "$f") (regia $kind)"
   if cf_check "$f" "$kind"; then echo "ok: no CF-1.10 errors and no unaccepted ACDD-1.3 high-priority findings in $(basename "$f")"
