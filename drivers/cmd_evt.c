@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <math.h>
 #include <netcdf.h>
+#include <netcdf_par.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -434,7 +435,7 @@ static regia_status_t ev_check(regia_run_t *run, void *self)
 
 enum {
     V_ID, V_T, V_LOC, V_LOC_SE, V_SCALE, V_SCALE_SE, V_SHAPE, V_SHAPE_SE, V_C_LS, V_C_LX, V_C_SX, V_RL, V_RL_SE,
-    V_RL_LO, V_RL_HI, V_NLL, V_NB, V_FIRST, V_LAST, V_STATUS, V_TIME, V_BMAX, V_BCOUNT, N_V
+    V_RL_LO, V_RL_HI, V_NLL, V_NB, V_FIRST, V_STATUS, V_TIME, V_BMAX, V_BCOUNT, N_V
 };
 
 #define ATT(v, k, s) REGIA_NC(nc_put_att_text(ncid, v, k, strlen(s), s))
@@ -454,18 +455,22 @@ err:
 
 /* Collective, define mode.  Year and month blocks: the block maxima on a time axis of
  * every block from the first to the last (a CF timeSeries, orthogonal multidimensional
- * representation); --block none: the estimates only (the maxima are the input). */
+ * representation); --block none: the estimates only (the maxima are the input).  Laid
+ * out as CDO 2.1 reads it (`cdo sinfo` prints no warning): `time` first, `series` last
+ * in every variable with another dimension, return_period not in `coordinates` (CDO
+ * cannot assign it; CF finds it as the coordinate variable of its dimension). */
 static regia_status_t ev_define(regia_run_t *run, void *self, int ncid)
 {
     ev_t *e = self;
     regia_status_t st = REGIA_OK;
-    int *v = e->v, d_s, d_str, d_t, d_time = -1;
+    int *v = e->v, d_s, d_str, d_t, d_fl, d_time = -1;
     for (int i = 0; i < N_V; i++) v[i] = -1;
     REGIA_NC(nc_def_dim(ncid, "series", (size_t)e->n_series, &d_s));
     REGIA_NC(nc_def_dim(ncid, "series_strlen", (size_t)e->sr.idlen, &d_str));
     REGIA_NC(nc_def_dim(ncid, "return_period", (size_t)e->n_T, &d_t));
+    REGIA_NC(nc_def_dim(ncid, "first_last", 2, &d_fl));
     if (e->n_times > 0) REGIA_NC(nc_def_dim(ncid, "time", (size_t)e->n_times, &d_time));
-    const int dss[2] = {d_s, d_str}, dst[2] = {d_s, d_t}, dsb[2] = {d_s, d_time};
+    const int dss[2] = {d_s, d_str}, dst[2] = {d_t, d_s}, dsb[2] = {d_time, d_s};
     const char *u = e->units, *tu = "seconds since 1970-01-01 00:00:00", *S = "series_id";
     const char *per = e->block == EVT_BLOCK_NONE ? "block (each value of the input)" : block_unit(e->block);
     char text[512], u2[300], *uu = NULL;
@@ -506,29 +511,30 @@ static regia_status_t ev_define(regia_run_t *run, void *self, int ncid)
                       "covariance of the scale and shape estimates (inverse observed information)", u,
                       "qualityInformation", S, &v[V_C_SX]));
     snprintf(text, sizeof text, "return level: the level exceeded with probability 1/T per %s", per);
-    REGIA_TRY(def_var(ncid, "return_level", NC_DOUBLE, 2, dst, text, u, "modelResult", "series_id return_period",
-                      &v[V_RL]));
+    REGIA_TRY(def_var(ncid, "return_level", NC_DOUBLE, 2, dst, text, u, "modelResult", S, &v[V_RL]));
     ATT(v[V_RL], "ancillary_variables", "return_level_se return_level_lower return_level_upper");
     REGIA_TRY(def_var(ncid, "return_level_se", NC_DOUBLE, 2, dst, "standard error of return_level (delta method)", u,
-                      "qualityInformation", "series_id return_period", &v[V_RL_SE]));
+                      "qualityInformation", S, &v[V_RL_SE]));
     snprintf(text, sizeof text, "lower end of the %g%% delta-method interval of return_level", 100 * e->level);
-    REGIA_TRY(def_var(ncid, "return_level_lower", NC_DOUBLE, 2, dst, text, u, "qualityInformation",
-                      "series_id return_period", &v[V_RL_LO]));
+    REGIA_TRY(def_var(ncid, "return_level_lower", NC_DOUBLE, 2, dst, text, u, "qualityInformation", S,
+                      &v[V_RL_LO]));
     snprintf(text, sizeof text, "upper end of the %g%% delta-method interval of return_level", 100 * e->level);
-    REGIA_TRY(def_var(ncid, "return_level_upper", NC_DOUBLE, 2, dst, text, u, "qualityInformation",
-                      "series_id return_period", &v[V_RL_HI]));
+    REGIA_TRY(def_var(ncid, "return_level_upper", NC_DOUBLE, 2, dst, text, u, "qualityInformation", S,
+                      &v[V_RL_HI]));
     REGIA_TRY(def_var(ncid, "negative_log_likelihood", NC_DOUBLE, 1, &d_s,
                       "negative log-likelihood of the GEV at the estimates", "1", "qualityInformation", S, &v[V_NLL]));
     REGIA_TRY(def_var(ncid, "n_blocks", NC_INT, 1, &d_s, "blocks with a value: the maxima fitted", "1",
                       "auxiliaryInformation", S, &v[V_NB]));
-    REGIA_TRY(def_var(ncid, "first_block", NC_DOUBLE, 1, &d_s, "start of the first block of the series", tu,
-                      "auxiliaryInformation", S, &v[V_FIRST]));
-    ATT(v[V_FIRST], "standard_name", "time");
-    ATT(v[V_FIRST], "calendar", "standard");
-    REGIA_TRY(def_var(ncid, "last_block", NC_DOUBLE, 1, &d_s, "start of the last block of the series", tu,
-                      "auxiliaryInformation", S, &v[V_LAST]));
-    ATT(v[V_LAST], "standard_name", "time");
-    ATT(v[V_LAST], "calendar", "standard");
+    /* one variable (first_last, series), not two on series: CDO 2.1 takes a 1-D variable in
+     * time units for the file's time axis when it has none (--block none) and warns of
+     * "more than one time variable" */
+    {
+        const int dfs[2] = {d_fl, d_s};
+        REGIA_TRY(def_var(ncid, "block_start", NC_DOUBLE, 2, dfs,
+                          "start of the first (first_last = 0) and of the last (first_last = 1) block of the series",
+                          tu, "auxiliaryInformation", S, &v[V_FIRST]));
+        ATT(v[V_FIRST], "calendar", "standard"); /* no standard_name: tests/reference/cf_report.py (evt) */
+    }
     REGIA_NC(nc_def_var(ncid, "fit_status", NC_BYTE, 1, &d_s, &v[V_STATUS]));
     ATT(v[V_STATUS], "long_name", "outcome of the GEV fit of the series");
     ATT(v[V_STATUS], "coverage_content_type", "qualityInformation");
@@ -563,6 +569,22 @@ static regia_status_t ev_define(regia_run_t *run, void *self, int ncid)
     }
 err:
     return st;
+}
+
+/* Collective, data mode: this rank's series [s0, s0 + n) of a variable vid(A, series)
+ * from cols (A x n values, series last), NC_DOUBLE or NC_INT.  Every rank calls it (n = 0:
+ * an empty write). */
+static regia_status_t put_series_last(regia_run_t *run, int ncid, int vid, int64_t A, int64_t s0, int64_t n,
+                                      nc_type t, const void *cols)
+{
+    size_t start[2] = {0, n ? (size_t)s0 : 0}, count[2] = {n ? (size_t)A : 0, (size_t)n};
+    int rc = nc_var_par_access(ncid, vid, NC_COLLECTIVE);
+    if (rc == NC_NOERR)
+        rc = t == NC_INT ? nc_put_vara_int(ncid, vid, start, count, cols) : nc_put_vara_double(ncid, vid, start, count, cols);
+    char name[NC_MAX_NAME + 1] = "?";
+    if (rc != NC_NOERR) nc_inq_varname(ncid, vid, name);
+    return regia_run_agree_io(run, rc == NC_NOERR ? REGIA_OK
+                              : REGIA_FAIL(REGIA_ERR_NETCDF, "writing variable '%s': %s", name, nc_strerror(rc)));
 }
 
 /* Collective, data mode: rank 0 the coordinates, every rank its series' rows. */
@@ -603,12 +625,15 @@ static regia_status_t ev_write(regia_run_t *run, void *self, int ncid)
     PER_SERIES(V_C_LX, e->fit[k].cov[2]);
     PER_SERIES(V_C_SX, e->fit[k].cov[5]);
     PER_SERIES(V_NLL, e->fit[k].nll);
-    PER_SERIES(V_FIRST, e->info[k].n_blocks ? (double)e->info[k].first : NAN);
-    PER_SERIES(V_LAST, e->info[k].n_blocks ? (double)e->info[k].last : NAN);
+    for (int64_t k = 0; k < ns; k++) {
+        d[k] = e->info[k].n_blocks ? (double)e->info[k].first : NAN;
+        d[ns + k] = e->info[k].n_blocks ? (double)e->info[k].last : NAN;
+    }
+    REGIA_TRY(put_series_last(run, ncid, v[V_FIRST], 2, s0, ns, NC_DOUBLE, d));
     for (int w = 0; w < RL_W; w++) {
         for (int64_t k = 0; k < ns; k++)
-            for (int p = 0; p < P; p++) d[k * P + p] = e->rl[(k * P + p) * RL_W + w];
-        ROWS2(V_RL + w, ns, P, NC_DOUBLE, d);
+            for (int p = 0; p < P; p++) d[p * ns + k] = e->rl[(k * P + p) * RL_W + w];
+        REGIA_TRY(put_series_last(run, ncid, v[V_RL + w], P, s0, ns, NC_DOUBLE, d));
     }
     for (int64_t k = 0; k < ns; k++) iv[k] = (int)e->info[k].n_blocks;
     ROWS(V_NB, s0, ns, NC_INT, iv);
@@ -625,12 +650,12 @@ static regia_status_t ev_write(regia_run_t *run, void *self, int ncid)
             const evt_block_max_t *b = e->blk + e->boff[k];
             for (int64_t i = 0; i < e->info[k].n_blocks; i++) {
                 const int64_t j = time_index(e, b[i].start);
-                d[k * NT + j] = b[i].max;
-                iv[k * NT + j] = b[i].count;
+                d[j * ns + k] = b[i].max;
+                iv[j * ns + k] = b[i].count;
             }
         }
-        ROWS2(V_BMAX, ns, NT, NC_DOUBLE, d);
-        ROWS2(V_BCOUNT, ns, NT, NC_INT, iv);
+        REGIA_TRY(put_series_last(run, ncid, v[V_BMAX], NT, s0, ns, NC_DOUBLE, d));
+        REGIA_TRY(put_series_last(run, ncid, v[V_BCOUNT], NT, s0, ns, NC_INT, iv));
     }
 #undef PER_SERIES
 #undef ROWS

@@ -23,7 +23,7 @@ enum { EVT_CURVE = 120, EVT_OVERVIEW_MAX = 24 };
 typedef struct {
     size_t N, P, B;          /* series, return periods, blocks (0: --block none)           */
     char **id;
-    double *T, *rl, *rlo, *rhi, *par[3], *se[3], *cov[3], *nblk, *status, *bmax, *first, *last;
+    double *T, *rl, *rlo, *rhi, *par[3], *se[3], *cov[3], *nblk, *status, *bmax, *first; /* first: N x 2 (first, last block start) */
     double level;            /* interval level, percent                                    */
     char units[64], per[64], block[32];
 } evp_t;
@@ -31,7 +31,7 @@ typedef struct {
 static void evp_free(evp_t *d)
 {
     free(d->id); free(d->T); free(d->rl); free(d->rlo); free(d->rhi); free(d->nblk); free(d->status);
-    free(d->bmax); free(d->first); free(d->last);
+    free(d->bmax); free(d->first);
     for (int i = 0; i < 3; i++) { free(d->par[i]); free(d->se[i]); free(d->cov[i]); }
 }
 
@@ -48,9 +48,9 @@ static regia_status_t evp_read(const char *path, evp_t *d)
     REGIA_TRY(gp_dim(ncid, path, "return_period", &d->P));
     REGIA_TRY(gp_read_text(ncid, path, "series_id", &n, &d->id));
     REGIA_TRY(gp_read(ncid, path, "return_period", "return_period", &d->T));
-    REGIA_TRY(gp_read(ncid, path, "return_level", "series return_period", &d->rl));
-    REGIA_TRY(gp_read(ncid, path, "return_level_lower", "series return_period", &d->rlo));
-    REGIA_TRY(gp_read(ncid, path, "return_level_upper", "series return_period", &d->rhi));
+    REGIA_TRY(gp_read_item_first(ncid, path, "return_level", "return_period series", &d->rl));
+    REGIA_TRY(gp_read_item_first(ncid, path, "return_level_lower", "return_period series", &d->rlo));
+    REGIA_TRY(gp_read_item_first(ncid, path, "return_level_upper", "return_period series", &d->rhi));
     for (int i = 0; i < 3; i++) {
         REGIA_TRY(gp_read(ncid, path, pn[i], "series", &d->par[i]));
         REGIA_TRY(gp_read(ncid, path, sn[i], "series", &d->se[i]));
@@ -58,11 +58,10 @@ static regia_status_t evp_read(const char *path, evp_t *d)
     }
     REGIA_TRY(gp_read(ncid, path, "n_blocks", "series", &d->nblk));
     REGIA_TRY(gp_read(ncid, path, "fit_status", "series", &d->status));
-    REGIA_TRY(gp_read(ncid, path, "first_block", "series", &d->first));
-    REGIA_TRY(gp_read(ncid, path, "last_block", "series", &d->last));
+    REGIA_TRY(gp_read_item_first(ncid, path, "block_start", "first_last series", &d->first)); /* N x 2 */
     if (gp_has(ncid, "block_maximum")) {
         REGIA_TRY(gp_dim(ncid, path, "time", &d->B));
-        REGIA_TRY(gp_read(ncid, path, "block_maximum", "series time", &d->bmax));
+        REGIA_TRY(gp_read_item_first(ncid, path, "block_maximum", "time series", &d->bmax));
     }
     d->level = 95;
     if (nc_get_att_double(ncid, NC_GLOBAL, "evt_interval_level_percent", &d->level) != NC_NOERR) d->level = 95;
@@ -114,8 +113,8 @@ static regia_status_t evp_summary(regia_products_t *p, const evp_t *d)
         regia_table_str(t, d->id[k]);
         regia_table_str(t, regia_gev_status_name((int)d->status[k]));
         regia_table_int(t, isnan(d->nblk[k]) ? 0 : (long long)d->nblk[k]);
-        regia_table_date(t, floor(d->first[k] / 86400.0));
-        regia_table_date(t, floor(d->last[k] / 86400.0));
+        regia_table_date(t, floor(d->first[2 * k] / 86400.0));
+        regia_table_date(t, floor(d->first[2 * k + 1] / 86400.0));
         for (int i = 0; i < 3; i++) { regia_table_num(t, d->par[i][k], -1); regia_table_num(t, d->se[i][k], -1); }
         for (size_t j = 0; j < P; j++) {
             regia_table_num(t, d->rl[k * d->P + j], -1);

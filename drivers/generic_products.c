@@ -99,6 +99,38 @@ err:
     return st;
 }
 
+regia_status_t gp_read_item_first(int ncid, const char *path, const char *name, const char *dims, double **out)
+{
+    regia_status_t st = REGIA_OK;
+    int vid, nd;
+    size_t n, len[NC_MAX_VAR_DIMS];
+    char got[512];
+    double *t = NULL;
+    REGIA_TRY(gp_read(ncid, path, name, dims, out));
+    REGIA_TRY(var_shape(ncid, path, name, &vid, got, sizeof got, &n, len, &nd));
+    if (nd != 2) {
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: variable '%s' has %d dimensions; expected 2", path, name, nd);
+        goto err;
+    }
+    t = malloc((n ? n : 1) * sizeof *t);
+    if (!t) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: out of memory for variable '%s' (%zu values)", path, name, n);
+        goto err;
+    }
+    for (size_t a = 0; a < len[0]; a++)
+        for (size_t i = 0; i < len[1]; i++) t[i * len[0] + a] = (*out)[a * len[1] + i];
+    free(*out);
+    *out = t;
+    t = NULL;
+err:
+    if (st) {
+        free(*out);
+        *out = NULL;
+    }
+    free(t);
+    return st;
+}
+
 regia_status_t gp_read_text(int ncid, const char *path, const char *name, size_t *n, char ***out)
 {
     regia_status_t st = REGIA_OK;

@@ -30,6 +30,10 @@ int gp_has(int ncid, const char *name);
  * they differ (an output of another layout or version). */
 regia_status_t gp_read(int ncid, const char *path, const char *name, const char *dims, double **out);
 
+/* As gp_read, for a 2-D variable (A, N) whose item dimension N is last (time or another
+ * axis first, as CDO reads it): *out holds it item-major, out[i * A + a] = var[a][i]. */
+regia_status_t gp_read_item_first(int ncid, const char *path, const char *name, const char *dims, double **out);
+
 /* The id of variable `name` of group ncid, whose dimensions must be `dims` (as gp_read). */
 regia_status_t gp_var(int ncid, const char *path, const char *name, const char *dims, int *vid);
 

@@ -41,7 +41,7 @@ with netCDF4.Dataset(sys.argv[2]) as ds:
     k = ids.index("portpirie")
     if ds["n_blocks"][k] != 65: bad.append(f"n_blocks {ds['n_blocks'][k]}, expected 65")
     if abs(ds["location"][k] - get("location")[0]) > 1e-10: bad.append("NetCDF location differs from the CSV")
-    if abs(ds["return_level_upper"][k, 1] - float(get("return_level", "100")[3])) > 1e-9: bad.append("NetCDF z100 upper")
+    if abs(ds["return_level_upper"][1, k] - float(get("return_level", "100")[3])) > 1e-9: bad.append("NetCDF z100 upper")
     if ds["location"].units != "m" or ds["shape"].units != "1": bad.append("units")
     if ds["return_period"][:].tolist() != [10.0, 100.0]: bad.append("return_period")
     if "time" in ds.dimensions or "block_maximum" in ds.variables: bad.append("--block none has no block axis")
@@ -114,7 +114,8 @@ for path, kind in ((sys.argv[1], "year"), (sys.argv[2], "month")):
         if len(set(keys)) != len(keys) or keys != sorted(keys): bad.append(f"{kind}: time axis not increasing")
         for k, sid in enumerate(ids):
             w = want[kind][sid]
-            got = {keys[j]: ds["block_maximum"][k, j] for j in range(len(keys)) if not np.isnan(ds["block_maximum"][k, j])}
+            bm = ds["block_maximum"][:].T  # (time, series) in the file
+            got = {keys[j]: bm[k, j] for j in range(len(keys)) if not np.isnan(bm[k, j])}
             if got != w: bad.append(f"{kind} {sid}: {len(got)} maxima, expected {len(w)}; first diff "
                                     f"{next(((x, got.get(x), w.get(x)) for x in sorted(set(got) | set(w)) if got.get(x) != w.get(x)), None)}")
             if ds["n_blocks"][k] != len(w): bad.append(f"{kind} {sid}: n_blocks {ds['n_blocks'][k]} != {len(w)}")

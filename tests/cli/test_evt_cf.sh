@@ -5,7 +5,8 @@
 # acdd:1.3, -c strict) from build/cf-venv, the accepted findings (kind evt) in
 # tests/reference/cf_report.py.  Then ncdump -h reads the files, the block outputs are
 # timeSeries with a time axis and the --block none output is no discrete sampling
-# geometry, and xarray selects return levels by series and return period.
+# geometry, xarray selects return levels by series and return period, and `cdo sinfo`
+# reads every output without a warning (`cdo showname` lists the main variables).
 source "$(dirname "$0")/lib.sh"
 cf_checker_find
 command -v ncdump >/dev/null || fail "ncdump not found: install the test packages (scripts/install-deps.sh test)"
@@ -36,6 +37,18 @@ for f in "$TMP/none.nc" "$TMP/year.nc" "$TMP/month.nc"; do
            ':time_coverage_start = ' ':license = ' 'series_id:cf_role = "timeseries_id" ;' 'fit_status:flag_meanings'; do
     grep -qF -- "$a" "$TMP/$b.cdl" || failed+=("$b: no attribute $a")
   done
+done
+# CDO 2.1 reads every output without a warning, with the main variables
+command -v cdo >/dev/null || fail "cdo not found: install the test packages (scripts/install-deps.sh test)"
+for f in "$TMP/none.nc" "$TMP/year.nc" "$TMP/month.nc"; do
+  b=$(basename "$f")
+  cdo sinfo "$f" >"$TMP/$b.cdo" 2>&1 || failed+=("$b: cdo sinfo cannot read it: $(tail -3 "$TMP/$b.cdo")")
+  if grep -i warn "$TMP/$b.cdo"; then failed+=("$b: cdo sinfo warns (above)"); fi
+  names=$(cdo -s showname "$f" 2>&1)
+  for v in location scale shape return_level return_level_upper block_start fit_status; do
+    grep -qw "$v" <<<"$names" || failed+=("$b: cdo showname does not list $v: $names")
+  done
+  [[ $b == none.nc ]] || grep -qw block_maximum <<<"$names" || failed+=("$b: cdo showname does not list block_maximum")
 done
 grep -qF ':featureType = "timeSeries" ;' "$TMP/year.nc.cdl" || failed+=("year.nc: not a timeSeries")
 grep -qF 'time = 15 ;' "$TMP/year.nc.cdl" || failed+=("year.nc: no time axis of 15 years")

@@ -32,6 +32,7 @@ nc, pdir, man = sys.argv[1:4]
 d = netCDF4.Dataset(nc)
 ids = forecast_nc.text(d["series_id"])
 g = lambda v: np.ma.filled(d[v][:], np.nan)
+gs = lambda v: g(v).T                                  # (return_period, series) in the file: series first
 rows = pc.table(f"{pdir}/summary.csv")
 assert [r["series_id"] for r in rows] == ids and len(ids) == 4 and "Ponte é" in ids, [r["series_id"] for r in rows]
 T = g("return_period")
@@ -43,9 +44,9 @@ for k, r in enumerate(rows):
         assert close(pc.num(r[v]), g(v)[k]), (v, r[v], g(v)[k])
     for j, t in enumerate(T):
         tt = f"{t:g}"
-        assert close(pc.num(r[f"return_level_{tt}"]), g("return_level")[k, j])
-        assert close(pc.num(r[f"lower95_{tt}"]), g("return_level_lower")[k, j])
-        assert close(pc.num(r[f"upper95_{tt}"]), g("return_level_upper")[k, j])
+        assert close(pc.num(r[f"return_level_{tt}"]), gs("return_level")[k, j])
+        assert close(pc.num(r[f"lower95_{tt}"]), gs("return_level_lower")[k, j])
+        assert close(pc.num(r[f"upper95_{tt}"]), gs("return_level_upper")[k, j])
     # the delta-method interval from the stored parameters and covariances = the stored one
     mu, sg, xi = g("location")[k], g("scale")[k], g("shape")[k]
     V = np.diag([g("location_se")[k], g("scale_se")[k], g("shape_se")[k]]) ** 2
@@ -57,9 +58,9 @@ for k, r in enumerate(rows):
         z = mu - sg / xi * (1 - y ** -xi)
         grad = np.array([1, -(1 - y ** -xi) / xi, sg / xi ** 2 * (1 - y ** -xi) - sg / xi * y ** -xi * math.log(y)])
         se = math.sqrt(grad @ V @ grad)
-        assert close(z, g("return_level")[k, j]) and abs(z - 1.959964 * se - g("return_level_lower")[k, j]) < 1e-4, \
-            (ids[k], t, z, se, g("return_level_lower")[k, j])
-order = sorted(range(4), key=lambda k: -g("return_level")[k, -1])
+        assert close(z, gs("return_level")[k, j]) and abs(z - 1.959964 * se - gs("return_level_lower")[k, j]) < 1e-4, \
+            (ids[k], t, z, se, gs("return_level_lower")[k, j])
+order = sorted(range(4), key=lambda k: -gs("return_level")[k, -1])
 slug = lambda s: "-".join("".join(c.lower() if c.isalnum() and c.isascii() else " " for c in s).split())
 stems = sorted([f"return_levels_{slug(ids[k])}" for k in order[:2]] + ["return_levels_overview"])
 files = sorted(os.listdir(pdir))
