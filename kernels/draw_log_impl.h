@@ -16,7 +16,8 @@
  * log(1/invc) is tabulated as hi + lo with hi a multiple of 2^-42 (k ln2hi + hi is
  * exact); log1p(r), |r| < 2^-7, is the Taylor polynomial to r^8, and the sum k ln2hi + hi
  * + r is formed with its rounding error kept (Fast2Sum).  The table is made by
- * scripts/gen_draw_log_table.py. */
+ * scripts/gen_draw_log_table.py.  The argument reduction and ln 2 are log_impl.h's
+ * (regia_log_split), whose comment says why the two logarithms are not one. */
 #ifndef REGIA_DRAW_LOG_IMPL_H
 #define REGIA_DRAW_LOG_IMPL_H
 
@@ -24,6 +25,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "log_impl.h" /* regia_log_split, REGIA_LN2_HI/LO: the reduction both logarithms share */
 #include "regia/rng.h" /* REGIA_HD */
 
 #define REGIA_DRAW_LOG_TAB_VALUES \
@@ -164,15 +166,10 @@ __device__ static const double regia_draw_log_tab_dev[128][3] = REGIA_DRAW_LOG_T
 
 REGIA_HD static inline double regia_draw_log(double u)
 {
-    const double ln2hi = 0x1.62e42fefa3800p-1, ln2lo = 0x1.ef35793c76730p-45;
-    uint64_t ix;
-    memcpy(&ix, &u, sizeof ix);
-    const uint64_t tmp = ix - 0x3fe6000000000000ull; /* 0x1.6p-1 */
-    const int i = (int)((tmp >> 45) & 127);
-    const double kd = (double)((int64_t)tmp >> 52);
-    const uint64_t iz = ix - (tmp & (0xfffull << 52));
-    double z;
-    memcpy(&z, &iz, sizeof z);
+    const double ln2hi = REGIA_LN2_HI, ln2lo = REGIA_LN2_LO;
+    int i;
+    double kd, z;
+    regia_log_split(regia_log_bits(u), &i, &kd, &z);
 #ifdef __CUDA_ARCH__
     const double *c = regia_draw_log_tab_dev[i];
 #else
@@ -217,10 +214,10 @@ __attribute__((target("avx2"))) static inline __m256d regia_draw_log4_avx2(__m25
     const __m256d invc = _mm256_permute2f128_pd(t0, t2, 0x20), logclo = _mm256_permute2f128_pd(t0, t2, 0x31);
     const __m256d logc = _mm256_permute2f128_pd(t1, t3, 0x20);
     const __m256d r = _mm256_sub_pd(_mm256_mul_pd(z, invc), _mm256_set1_pd(1.0));
-    const __m256d w = _mm256_add_pd(_mm256_mul_pd(kd, _mm256_set1_pd(0x1.62e42fefa3800p-1)), logc);
+    const __m256d w = _mm256_add_pd(_mm256_mul_pd(kd, _mm256_set1_pd(REGIA_LN2_HI)), logc);
     const __m256d hi = _mm256_add_pd(w, r);
     const __m256d lo = _mm256_add_pd(_mm256_add_pd(_mm256_sub_pd(w, hi), r),
-                                     _mm256_add_pd(_mm256_mul_pd(kd, _mm256_set1_pd(0x1.ef35793c76730p-45)), logclo));
+                                     _mm256_add_pd(_mm256_mul_pd(kd, _mm256_set1_pd(REGIA_LN2_LO)), logclo));
     const __m256d r2 = _mm256_mul_pd(r, r);
 #define REGIA_DL_MA(a, x, b) _mm256_add_pd(_mm256_set1_pd(a), _mm256_mul_pd(x, _mm256_set1_pd(b)))
     const __m256d q1 = REGIA_DL_MA(-0.5, r, 0x1.5555555555555p-2);

@@ -17,6 +17,16 @@
  *
  * The CPU backend keeps calling the C library's log() (so its results are those of the
  * library in use); the CUDA backend calls regia_log_portable() through regia_ets_log().
+ *
+ * The queue simulation's draws have a logarithm of their own, regia_draw_log
+ * (draw_log_impl.h), which shares this file's argument reduction and ln 2 but not its
+ * polynomial: it takes only the stream's uniforms (at most 33 significant bits), needs no
+ * fused multiply-add (the x86-64-v2 host build has none in hardware: fma() there is a
+ * library call a time, ~20 per logarithm) and has an AVX2 form.  One cannot stand for the
+ * other: regia_log_portable in the draws would change 0.08 % of their bits (and the
+ * simulations' results) and slow them; regia_draw_log is wrong for a general argument
+ * (z * invc is exact only for 33-bit z) and differs from glibc's log, which the ETS
+ * objective must equal on both backends.
  */
 #ifndef REGIA_LOG_IMPL_H
 #define REGIA_LOG_IMPL_H
@@ -178,9 +188,25 @@ REGIA_HD static inline double regia_log_double(uint64_t u)
     return x;
 }
 
+/* ln 2 as hi + lo, hi with trailing zero bits (k * hi exact for |k| < 2^11). */
+#define REGIA_LN2_HI 0x1.62e42fefa3800p-1
+#define REGIA_LN2_LO 0x1.ef35793c76730p-45
+
+/* The argument reduction of both logarithms (this one and regia_draw_log,
+ * draw_log_impl.h): ix, the bits of a positive normal x, as x = 2^k z with z in
+ * [0x1.6p-1, 0x1.6p0); *i is z's subinterval of the 128 (its leading mantissa bits),
+ * *kd = k.  Integer operations only: the same bits on the host and the device. */
+REGIA_HD static inline void regia_log_split(uint64_t ix, int *i, double *kd, double *z)
+{
+    const uint64_t tmp = ix - 0x3fe6000000000000ull; /* 0x1.6p-1 */
+    *i = (int)((tmp >> 45) % 128);
+    *kd = (double)((int64_t)tmp >> 52);
+    *z = regia_log_double(ix - (tmp & (0xfffull << 52)));
+}
+
 REGIA_HD static inline double regia_log_portable(double x)
 {
-    const double ln2hi = 0x1.62e42fefa3800p-1, ln2lo = 0x1.ef35793c76730p-45;
+    const double ln2hi = REGIA_LN2_HI, ln2lo = REGIA_LN2_LO;
     const double A0 = -0x1.0000000000001p-1, A1 = 0x1.555555551305bp-2, A2 = -0x1.fffffffeb4590p-3,
                  A3 = 0x1.999b324f10111p-3, A4 = -0x1.55575e506c89fp-3;
     uint64_t ix = regia_log_bits(x);
@@ -218,16 +244,15 @@ REGIA_HD static inline double regia_log_portable(double x)
         ix -= 52ull << 52;
     }
     /* x = 2^k z, z in [0x1.6p-1, 0x1.6p0); log(x) = log1p(z/c - 1) + log(c) + k ln2 */
-    uint64_t tmp = ix - 0x3fe6000000000000ull;
-    int i = (int)((tmp >> 45) % 128);
-    int k = (int)((int64_t)tmp >> 52);
-    uint64_t iz = ix - (tmp & (0xfffull << 52));
+    int i;
+    double kd, z;
+    regia_log_split(ix, &i, &kd, &z);
 #ifdef __CUDA_ARCH__
     const double(*tab)[2] = regia_log_tab_dev;
 #else
     const double(*tab)[2] = regia_log_tab_host;
 #endif
-    double invc = tab[i][0], logc = tab[i][1], z = regia_log_double(iz), kd = (double)k;
+    double invc = tab[i][0], logc = tab[i][1];
     double w = fma(kd, ln2hi, logc);
     double r = fma(z, invc, -1.0);
     double t1 = fma(r, A2, A1);
