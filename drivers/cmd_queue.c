@@ -736,7 +736,7 @@ static regia_status_t q_define(regia_run_t *run, void *self, int ncid)
     if (q->n_t) REGIA_NC(nc_def_dim(ncid, "threshold", (size_t)q->n_t, &d_t));
     REGIA_NC(nc_def_dim(ncid, "replication", (size_t)q->reps, &d_r));
     if (q->has_sched) REGIA_NC(nc_def_dim(ncid, "shift", (size_t)q->sched.n, &d_sh));
-    const int dkl[2] = {d_k, d_len}, dkq[2] = {d_k, d_q}, dkt[2] = {d_k, d_t}, drk[2] = {d_r, d_k};
+    const int dkl[2] = {d_k, d_len}, dkq[2] = {d_q, d_k}, dkt[2] = {d_t, d_k}, drk[2] = {d_r, d_k};
     const char *u = q->ud_unit;
     /* coordinates */
     REGIA_TRY(def_var(ncid, "class", NC_INT, 1, &d_k, "priority rank of the class (1: served first)", "1",
@@ -946,17 +946,25 @@ static regia_status_t q_write(regia_run_t *run, void *self, int ncid)
     PER_CLASS(V_SD, sd);
     PER_CLASS(V_P0, p0);
     PER_CLASS(V_P0_SE, p0_se);
+    /* (threshold, class) and (quantile, class): class last, as CDO 2.1 reads them (with the
+     * class first it takes the threshold for an x axis and skips the variable) */
     if (q->n_t) {
-        for (int k = 0; k < K; k++) memcpy(d + k * q->n_t, cs[k].p, sizeof(double) * (size_t)q->n_t);
-        ROWS2(V_P, nk, q->n_t, NC_DOUBLE, d);
-        for (int k = 0; k < K; k++) memcpy(d + k * q->n_t, cs[k].p_se, sizeof(double) * (size_t)q->n_t);
-        ROWS2(V_P_SE, nk, q->n_t, NC_DOUBLE, d);
+        const int64_t nt = run->ctx->rank == 0 ? q->n_t : 0;
+        for (int k = 0; k < K; k++)
+            for (int j = 0; j < q->n_t; j++) d[j * K + k] = cs[k].p[j];
+        ROWS2(V_P, nt, K, NC_DOUBLE, d);
+        for (int k = 0; k < K; k++)
+            for (int j = 0; j < q->n_t; j++) d[j * K + k] = cs[k].p_se[j];
+        ROWS2(V_P_SE, nt, K, NC_DOUBLE, d);
     }
     if (q->n_q) {
-        for (int k = 0; k < K; k++) memcpy(d + k * q->n_q, cs[k].q, sizeof(double) * (size_t)q->n_q);
-        ROWS2(V_Q, nk, q->n_q, NC_DOUBLE, d);
-        for (int k = 0; k < K; k++) memcpy(d + k * q->n_q, cs[k].q_se, sizeof(double) * (size_t)q->n_q);
-        ROWS2(V_Q_SE, nk, q->n_q, NC_DOUBLE, d);
+        const int64_t nq = run->ctx->rank == 0 ? q->n_q : 0;
+        for (int k = 0; k < K; k++)
+            for (int j = 0; j < q->n_q; j++) d[j * K + k] = cs[k].q[j];
+        ROWS2(V_Q, nq, K, NC_DOUBLE, d);
+        for (int k = 0; k < K; k++)
+            for (int j = 0; j < q->n_q; j++) d[j * K + k] = cs[k].q_se[j];
+        ROWS2(V_Q_SE, nq, K, NC_DOUBLE, d);
     }
     ROWS2(V_REP_N, nr, K, NC_INT64, q->rep_n);
     ROWS2(V_REP_MEAN, nr, K, NC_DOUBLE, q->rep_mean);

@@ -54,14 +54,14 @@ static regia_status_t qp_read(const char *path, qp_t *d)
     if (gp_has(ncid, "threshold")) {
         REGIA_TRY(gp_dim(ncid, path, "threshold", &d->T));
         REGIA_TRY(gp_read(ncid, path, "threshold", "threshold", &d->thr));
-        REGIA_TRY(gp_read(ncid, path, "p_wait_gt", "class threshold", &d->pgt));
-        REGIA_TRY(gp_read(ncid, path, "p_wait_gt_se", "class threshold", &d->pgt_se));
+        REGIA_TRY(gp_read_item_first(ncid, path, "p_wait_gt", "threshold class", &d->pgt));
+        REGIA_TRY(gp_read_item_first(ncid, path, "p_wait_gt_se", "threshold class", &d->pgt_se));
     }
     if (gp_has(ncid, "quantile")) {
         REGIA_TRY(gp_dim(ncid, path, "quantile", &d->Q));
         REGIA_TRY(gp_read(ncid, path, "quantile", "quantile", &d->qp));
-        REGIA_TRY(gp_read(ncid, path, "wait_quantile", "class quantile", &d->wq));
-        REGIA_TRY(gp_read(ncid, path, "wait_quantile_se", "class quantile", &d->wq_se));
+        REGIA_TRY(gp_read_item_first(ncid, path, "wait_quantile", "quantile class", &d->wq));
+        REGIA_TRY(gp_read_item_first(ncid, path, "wait_quantile_se", "quantile class", &d->wq_se));
     }
     gp_att_text(ncid, NC_GLOBAL, "queue_time_unit", d->unit, sizeof d->unit);
     gp_att_text(ncid, NC_GLOBAL, "queue_discipline", d->disc, sizeof d->disc);

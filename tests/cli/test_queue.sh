@@ -21,6 +21,8 @@ def load(path):
     ds = netCDF4.Dataset(path)
     ds.set_auto_mask(False)
     out = {k: v[...] for k, v in ds.variables.items()}
+    for k in ("p_wait_gt", "p_wait_gt_se", "wait_quantile", "wait_quantile_se"):  # (threshold|quantile, class)
+        if k in out: out[k] = out[k].T                                               # in the file: class first here
     out["_att"] = {k: ds.getncattr(k) for k in ds.ncattrs()}
     ds.close()
     return out

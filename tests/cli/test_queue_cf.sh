@@ -57,6 +57,15 @@ m = ds["wait_mean"].sel(class_name="U").item()
 assert 0 < p < 1 and 0 < m < 1 and ds["wait_mean"].attrs["units"] == "h"
 print(f"ok: xarray: wait_mean(U) = {m:.4f} h, P(W > 1 | P) = {p:.4f}")
 PY
+for f in "$TMP/q.nc" "$TMP/qs.nc"; do  # CDO 2.1 reads them without a warning
+  b=$(basename "$f")
+  cdo sinfo "$f" >"$TMP/$b.cdo" 2>&1 || failed+=("$b: cdo sinfo cannot read it")
+  if grep -i warn "$TMP/$b.cdo"; then failed+=("$b: cdo sinfo warns (above)"); fi
+  names=$(cdo -s showname "$f" 2>&1)
+  for v in wait_mean p_wait wait_quantile customers; do
+    grep -qw "$v" <<<"$names" || failed+=("$b: cdo showname does not list $v: $names")
+  done
+done
 if ((${#failed[@]})); then
   printf 'FAILED: %s\n' "${failed[@]}" >&2
   fail "${#failed[@]} problem(s): ${failed[*]}"

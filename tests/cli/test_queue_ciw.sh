@@ -90,8 +90,8 @@ def load(f):
     with netCDF4.Dataset(f"{D}/{f}.nc") as ds:
         ds.set_auto_mask(False)
         names = ["".join(ch.decode() for ch in row if ch) for row in ds["class_name"][...]]
-        return {c: {"mean": ds["wait_mean"][k], "mean_se": ds["wait_mean_se"][k], "p1": ds["p_wait_gt"][k, 0],
-                    "p1_se": ds["p_wait_gt_se"][k, 0], "n": ds["customers"][k]} for k, c in enumerate(names)}
+        return {c: {"mean": ds["wait_mean"][k], "mean_se": ds["wait_mean_se"][k], "p1": ds["p_wait_gt"][0, k],
+                    "p1_se": ds["p_wait_gt_se"][0, k], "n": ds["customers"][k]} for k, c in enumerate(names)}
 def compare(model, f, expect_agree=True):
     r, c = load(f), ciw[model]
     worst = 0.0

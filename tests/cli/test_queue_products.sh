@@ -27,10 +27,10 @@ for k, r in enumerate(rows):
     for v in ("arrival_rate", "service_mean", "service_cv", "wait_mean", "wait_mean_se", "wait_sd", "p_wait", "p_wait_se"):
         assert close(pc.num(r[v]), g(v)[k]), (v, r[v], g(v)[k])
     for j, t in enumerate((0.5, 1, 2)):
-        assert close(pc.num(r[f"p_wait_gt_{t:g}"]), g("p_wait_gt")[k, j]), (t, r)
-        assert close(pc.num(r[f"p_wait_gt_{t:g}_se"]), g("p_wait_gt_se")[k, j]), (t, r)
+        assert close(pc.num(r[f"p_wait_gt_{t:g}"]), g("p_wait_gt")[j, k]), (t, r)
+        assert close(pc.num(r[f"p_wait_gt_{t:g}_se"]), g("p_wait_gt_se")[j, k]), (t, r)
     for j, q in enumerate((50, 90)):
-        assert close(pc.num(r[f"wait_q{q}"]), g("wait_quantile")[k, j]), (q, r)
+        assert close(pc.num(r[f"wait_q{q}"]), g("wait_quantile")[j, k]), (q, r)
 # priority: lower classes wait longer (the figure's story)
 w = [pc.num(r["wait_mean"]) for r in rows]
 assert w == sorted(w), w
