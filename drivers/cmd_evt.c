@@ -690,7 +690,7 @@ static void ev_acdd(regia_run_t *run, void *self, void *acdd)
              "with %g%% delta-method intervals.  The block maxima fitted are included.",
              e->block == EVT_BLOCK_YEAR ? "calendar-year (UTC)" : e->block == EVT_BLOCK_MONTH ? "calendar-month (UTC)"
                                                                                        : "given (already block)",
-             (long long)e->n_series, e->input, periods, block_unit(e->block), 100 * e->level);
+             (long long)e->n_series, regia_file_name(e->input), periods, block_unit(e->block), 100 * e->level);
     const int has_t = e->t_min <= e->t_max;
     if (has_t) {
         regia_format_datetime(e->t_min, t0, sizeof t0);

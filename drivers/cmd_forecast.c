@@ -721,7 +721,7 @@ static void fc_acdd(regia_run_t *run, void *self, void *acdd)
              "Point forecasts and prediction intervals for %d steps after the last time of each of %lld series "
              "from %s, with exponential smoothing state-space (ETS) models fitted by maximum likelihood "
              "(model %s, seasonal period %d steps; automatic choice by AICc).  The observed series on their "
-             "regular grids are included.", f->horizon, (long long)f->n_series, f->input, f->model_code,
+             "regular grids are included.", f->horizon, (long long)f->n_series, regia_file_name(f->input), f->model_code,
              f->season);
     {
         const char *b = strrchr(f->output, '/');

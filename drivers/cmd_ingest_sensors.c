@@ -397,7 +397,7 @@ static regia_status_t isn_define(regia_run_t *run, void *self, int ncid)
         "(overlapping miniSEED records)", none);
     DEF(V_UNITS, "trace_units", NC_CHAR, dt, dn, "units of the stored samples", none);
     DEF(V_KIND, "kind", NC_CHAR, dt, dn, "what the channel measures", none);
-    DEF(V_FPATH, "file_path", NC_CHAR, df, dp, "input file as given", none);
+    DEF(V_FPATH, "file_path", NC_CHAR, df, dp, "input file name (no directory)", none);
     DEF(V_FFMT, "file_format", NC_CHAR, df, d8, "format found from its first bytes: csv, miniseed, store", none);
     DEF(V_FREAD, "file_read", NC_INT64, df, -1, "CSV data lines, miniSEED records or store traces read", none);
     DEF(V_FKEPT, "file_kept", NC_INT64, df, -1, "of them kept", none);
@@ -410,7 +410,7 @@ static regia_status_t isn_define(regia_run_t *run, void *self, int ncid)
     REGIA_NC(nc_put_att_longlong(ncid, NC_GLOBAL, "rows_read", NC_INT64, 1, &g->rows[0]));
     REGIA_NC(nc_put_att_longlong(ncid, NC_GLOBAL, "rows_kept", NC_INT64, 1, &g->rows[1]));
     REGIA_NC(nc_put_att_longlong(ncid, NC_GLOBAL, "rows_rejected", NC_INT64, 1, &g->rows[2]));
-    NCA_TXT(NC_GLOBAL, "sensor_store", g->o.output);
+    NCA_TXT(NC_GLOBAL, "sensor_store", regia_file_name(g->o.output));
 err:
     return st;
 }
@@ -431,7 +431,7 @@ static void isn_acdd(regia_run_t *run, void *self, void *acdd)
              "The ingest report of the sensor store %s: one row per trace (its source, samples, the jitter of CSV time "
              "stamps around the uniform grid they were resampled on by linear interpolation, missing values, "
              "miniSEED overlaps) and per input file. Lines and records read %lld = kept %lld + rejected %lld (see the "
-             "rejects file).", g->o.output, g->rows[0], g->rows[1], g->rows[2]);
+             "rejects file).", regia_file_name(g->o.output), g->rows[0], g->rows[1], g->rows[2]);
     const char *created = a->date_created, *hist = a->history, *id = a->id;
     *a = (regia_acdd_t){
         .title = "Structural monitoring records: ingest report",
@@ -513,7 +513,7 @@ static regia_status_t isn_write(regia_run_t *run, void *self, int ncid)
     for (int64_t i = 0; i < n; i++) i8[i] = (signed char)t[i].overlap;
     PUT(V_OVL, NC_BYTE, i8, n);
     /* files */
-    for (int64_t k = 0; k < nd; k++) snprintf(txt + k * 4096, 4096, "%s", g->o.data[k]);
+    for (int64_t k = 0; k < nd; k++) snprintf(txt + k * 4096, 4096, "%s", regia_file_name(g->o.data[k]));
     REGIA_TRY(put_text(run, ncid, v[V_FPATH], nd, g->pathlen, txt, 4096));
     static const char *const fmt[3] = {"csv", "miniseed", "store"};
     for (int64_t k = 0; k < nd; k++) snprintf(txt + k * 8, 8, "%s", fmt[g->fstat[k * FS_N + FS_FORMAT]]);

@@ -348,8 +348,8 @@ int regia_gen_sensors(regia_ctx_t *ctx, int argc, char **argv)
     if (st != REGIA_OK) { free(g); goto done; }
     {
         int k = snprintf(hist, sizeof hist, "regia gen sensors");
-        for (int i = 1; i < argc && k < (int)sizeof hist - 2; i++)
-            k += snprintf(hist + k, sizeof hist - (size_t)k, " %s", argv[i]);
+        for (int i = 1; i < argc && k < (int)sizeof hist - 2; i++) /* paths as file names (issue 12) */
+            k += snprintf(hist + k, sizeof hist - (size_t)k, " %s", argv[i][0] == '-' ? argv[i] : regia_file_name(argv[i]));
     }
     regia_ss_file_info_t info = {"Synthetic structural monitoring records (regia gen sensors)",
                                  "regia gen sensors " REGIA_VERSION " (synthetic data, not measurements)", hist, 1};

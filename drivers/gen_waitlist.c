@@ -1052,7 +1052,7 @@ static regia_status_t generate(regia_ctx_t *ctx, gen_t *g, int years, const char
                "reasons %.1f %%, by choice %.1f %%, no class %.1f %%); follow-ups %lld; intramoenia %lld;\n"
                "outcomes: pending %lld, delivered %lld, cancelled %lld, no-show %lld, withdrawn %lld.\n",
            REGIA_VERSION, (unsigned long long)g->seed, g->n_dist, g->n_asl, years, from, to,
-           g->bookings_per_year > 0 ? "as given" : "from the populations", g->svc.path, g->svc.version, g->svc.sha,
+           g->bookings_per_year > 0 ? "as given" : "from the populations", regia_file_name(g->svc.path), g->svc.version, g->svc.sha,
            (long long)o.rows, (long long)o.first_ssn, 100.0 * o.accepted / (o.first_ssn ? o.first_ssn : 1),
            100.0 * o.personal / (o.first_ssn ? o.first_ssn : 1), 100.0 * o.choice / (o.first_ssn ? o.first_ssn : 1),
            100.0 * o.noclass / (o.first_ssn ? o.first_ssn : 1), (long long)o.followup, (long long)o.lp,

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "regia/io.h"
 #include "regia/ncio.h"
 #include "sensors_impl.h"
 
@@ -142,8 +143,8 @@ static regia_status_t define(sn_t *s, int ncid, int *vid)
                                            "tracks), from synthetic data (regia gen sensors; not measurements)"
                                          : "regia sensors: per-record detail (spectra, stabilisation diagrams, modes, "
                                            "tracks)");
-    ATT(NC_GLOBAL, "summary_file", s->output);
-    ATT(NC_GLOBAL, "sensor_store", s->store);
+    ATT(NC_GLOBAL, "summary_file", regia_file_name(s->output));
+    ATT(NC_GLOBAL, "sensor_store", regia_file_name(s->store));
     ATT(NC_GLOBAL, "synthetic", s->synthetic ? "true" : "false");
     {
         double v[4] = {s->rec_s, (double)s->welch.nperseg, (double)s->welch.noverlap, (double)s->welch.nfft};

@@ -14,6 +14,7 @@
 
 #include "regia/acdd.h"
 #include "regia/alerts.h"
+#include "regia/io.h"
 #include "regia/ncio.h"
 #include "regia/timeutil.h"
 #include "sensors_impl.h"
@@ -227,7 +228,7 @@ regia_status_t sn_define(regia_run_t *run, void *self, int ncid)
         ATT(NC_GLOBAL, "novelty_model", s->comp_model);
         int td = s->training_days;
         REGIA_NC(nc_put_att_int(ncid, NC_GLOBAL, "training_days", NC_INT, 1, &td));
-        ATT(NC_GLOBAL, "detail_file", s->detail);
+        ATT(NC_GLOBAL, "detail_file", regia_file_name(s->detail));
         ATT(NC_GLOBAL, "synthetic", s->synthetic ? "true" : "false");
     }
 err:
@@ -248,7 +249,8 @@ void sn_acdd(regia_run_t *run, void *self, void *acdd)
     snprintf(comment, sizeof comment,
              "Sensor store %s%s. Per-record spectra, poles (stabilisation diagram), modes and tracks are in the "
              "detail file %s. Novelty model '%s' fitted on each structure's first %d days.",
-             s->store, s->synthetic ? " (synthetic data of regia gen sensors)" : "", s->detail, s->comp_model,
+             regia_file_name(s->store), s->synthetic ? " (synthetic data of regia gen sensors)" : "",
+             regia_file_name(s->detail), s->comp_model,
              s->training_days);
     regia_acdd_t a = {
         .title = s->synthetic ? "Structural health monitoring summary: modes, novelty, alerts and extreme-value risk "
