@@ -95,6 +95,20 @@ ACCEPT = {
          "flags of the analysis (quality bits, alert levels and their reasons): no CF standard name"),
         (r"quality_flags|alert_level|alert_reason|alert_condition|gev_status", "units", "flags and text carry no units"),
     ],
+    "modal": [  # regia modal --output X.nc: operational modal analysis of one record
+        (r"(mode|pole)_(frequency|frequency_std|damping|damping_std|mac_min|mac_mean|mpc|mpd|lambda|shape)|"
+         r"fdd_(frequency|peak_frequency|peak_damping|peak_shape)", "standard_name",
+         "modal parameters of a structure (natural frequencies, damping ratios, mode shapes, their spread and "
+         "quality indices) and the frequencies of spectral lines: the CF standard name table (v93) has no names"),
+        (r"hankel_singular_value|fdd_singular_value|fdd_peak_s1", "standard_name",
+         "singular values of the Hankel matrix of output covariances and of cross-spectral density matrices: no CF "
+         "standard name"),
+        (r"hankel_singular_value|fdd_singular_value|fdd_peak_s1", "units",
+         "the unit is the product of two channels' units (per Hz for spectra), and the channels of a record may "
+         "state different units (channel_units) or none: no single unit holds"),
+        (r"model_order|reference_channel|mode_n_poles|mode_order_(min|max)|pole_order|pole_mode", "standard_name",
+         "model orders, counts of poles and indices into the channel and mode dimensions: no CF standard name"),
+    ],
     "bookings": [  # regia ingest waitlist: booking records and their lookup tables
         (r"patient_pseudonym|prescription_pseudonym|prescription_line|catalogue|service|provider|agenda|"
          r"residence_district|provider_district|service_first|service_count|district_asl|district_population|"
