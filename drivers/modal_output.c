@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "modal_impl.h"
+#include "regia/acdd.h"
 #include "regia/fileutil.h"
 #include "regia/io.h"
 
@@ -33,6 +34,8 @@ static regia_status_t def(out_t *o, const char *name, nc_type t, int nd, const i
     if (nd > 0 && dims) NC(nc_def_var_deflate(o->ncid, *vid, 1, 1, 4));
     NC(nc_put_att_text(o->ncid, *vid, "long_name", strlen(long_name), long_name));
     if (units) NC(nc_put_att_text(o->ncid, *vid, "units", strlen(units), units));
+    /* ACDD: the kind of content (labels and indices say otherwise after def) */
+    NC(nc_put_att_text(o->ncid, *vid, "coverage_content_type", strlen("modelResult"), "modelResult"));
 err:
     return st;
 }
@@ -64,6 +67,16 @@ err:
     return st;
 }
 
+/* ISO 8601 UTC with microseconds of a time in ns since 1970. */
+static void iso_us(int64_t ns, char *buf, size_t len)
+{
+    struct tm tm;
+    time_t s = (time_t)(ns / 1000000000);
+    gmtime_r(&s, &tm);
+    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, len - n, ".%06lldZ", (long long)((ns % 1000000000) / 1000));
+}
+
 regia_status_t modal_write(const char *path, const modal_record_t *rec, const int32_t *ref, int32_t nref,
                            const regia_ssi_cfg_t *cfg, const regia_ssi_result_t *res, const modal_fdd_t *fdd,
                            const char *input, const char *cmdline)
@@ -81,37 +94,63 @@ regia_status_t modal_write(const char *path, const modal_record_t *rec, const in
     tmp = o.tmp = at.tmp_path;
     NC(nc_create(tmp, NC_NETCDF4 | NC_CLOBBER, &o.ncid));
     open = 1;
-    int d_ch, d_str, d_cx, d_mode, d_pole, d_order, d_sv, d_ref, d_line = -1, d_peak = -1;
+    /* No unlimited dimension (CDO 2.1 takes one for the time axis) and no empty one: a record
+     * without modes, poles or FDD peaks has no such dimension and no variables on it (the
+     * global attributes mode_count, pole_count and fdd_peak_count say how many). */
+    int d_ch, d_str, d_cx, d_mode = -1, d_pole = -1, d_order, d_sv, d_ref, d_line = -1, d_peak = -1;
+    int have_peaks = fdd && fdd->have && fdd->n_peaks > 0;
     NC(nc_def_dim(o.ncid, "channel", (size_t)nch, &d_ch));
     NC(nc_def_dim(o.ncid, "name_strlen", MODAL_NAME, &d_str));
     NC(nc_def_dim(o.ncid, "complex", 2, &d_cx));
     NC(nc_def_dim(o.ncid, "reference", (size_t)nref, &d_ref));
-    NC(nc_def_dim(o.ncid, "mode", nm > 0 ? (size_t)nm : NC_UNLIMITED, &d_mode));
-    NC(nc_def_dim(o.ncid, "pole", (size_t)np, &d_pole));
+    if (nm > 0) NC(nc_def_dim(o.ncid, "mode", (size_t)nm, &d_mode));
+    if (np > 0) NC(nc_def_dim(o.ncid, "pole", (size_t)np, &d_pole));
     NC(nc_def_dim(o.ncid, "order", (size_t)res->n_orders, &d_order));
     NC(nc_def_dim(o.ncid, "hankel_sv", (size_t)res->n_sv, &d_sv));
     if (fdd && fdd->have) {
         NC(nc_def_dim(o.ncid, "fdd_line", (size_t)fdd->nf, &d_line));
-        NC(nc_def_dim(o.ncid, "fdd_peak", fdd->n_peaks > 0 ? (size_t)fdd->n_peaks : NC_UNLIMITED, &d_peak));
+        if (have_peaks) NC(nc_def_dim(o.ncid, "fdd_peak", (size_t)fdd->n_peaks, &d_peak));
     }
     enum {
-        V_CHNAME, V_CHUNITS, V_REF, V_ORDER, V_SV,
+        V_CH, V_CHNAME, V_CHUNITS, V_CHREF, V_REF, V_ORDER, V_SV,
         V_MF, V_MFS, V_MX, V_MXS, V_MMACMIN, V_MMACMEAN, V_MMPC, V_MMPD, V_MN, V_MOMIN, V_MOMAX, V_MSHAPE,
         V_PO, V_PF, V_PX, V_PL, V_PMPC, V_PMPD, V_PFLAGS, V_PREASON, V_PMODE, V_PSHAPE,
         V_FF, V_FSV, V_KF, V_KS1, V_KX, V_KSHAPE, V_N
     };
     int v[V_N];
+    for (int i = 0; i < V_N; i++) v[i] = -1;
     int d2[3];
+    /* the channels: an index coordinate, the names and units as auxiliary coordinates
+     * (CDO 2.1 reads char variables only as coordinates of a variable whose last dimension
+     * is theirs, and on 1-D variables only: channel_reference) */
+    REGIA_TRY(def(&o, "channel", NC_INT, 1, &d_ch, "0-based index of the channel in the output", "1", &v[V_CH]));
+    REGIA_TRY(att_text(&o, v[V_CH], "coverage_content_type", "coordinate"));
     d2[0] = d_ch, d2[1] = d_str;
     REGIA_TRY(def(&o, "channel_name", NC_CHAR, 2, d2, "channel name in the input", NULL, &v[V_CHNAME]));
     REGIA_TRY(def(&o, "channel_units", NC_CHAR, 2, d2, "units of the channel's samples as the input states them",
                   NULL, &v[V_CHUNITS]));
-    REGIA_TRY(def(&o, "reference_channel", NC_INT, 1, &d_ref, "0-based index of a reference channel", NULL,
+    for (int i = V_CHNAME; i <= V_CHUNITS; i++) {
+        REGIA_TRY(att_text(&o, v[i], "_Encoding", "utf-8"));
+        REGIA_TRY(att_text(&o, v[i], "coverage_content_type", "auxiliaryInformation"));
+    }
+    REGIA_TRY(def(&o, "channel_reference", NC_BYTE, 1, &d_ch, "whether the channel is a reference channel of the SSI",
+                  NULL, &v[V_CHREF]));
+    {
+        signed char fv[2] = {0, 1};
+        NC(nc_put_att_schar(o.ncid, v[V_CHREF], "flag_values", NC_BYTE, 2, fv));
+        REGIA_TRY(att_text(&o, v[V_CHREF], "flag_meanings", "output_only reference"));
+        REGIA_TRY(att_text(&o, v[V_CHREF], "coordinates", "channel_name channel_units"));
+        REGIA_TRY(att_text(&o, v[V_CHREF], "coverage_content_type", "auxiliaryInformation"));
+    }
+    REGIA_TRY(def(&o, "reference_channel", NC_INT, 1, &d_ref, "0-based index of a reference channel", "1",
                   &v[V_REF]));
-    REGIA_TRY(def(&o, "model_order", NC_INT, 1, &d_order, "model orders of the stabilisation diagram", NULL,
+    REGIA_TRY(att_text(&o, v[V_REF], "coverage_content_type", "auxiliaryInformation"));
+    REGIA_TRY(def(&o, "model_order", NC_INT, 1, &d_order, "model orders of the stabilisation diagram", "1",
                   &v[V_ORDER]));
+    REGIA_TRY(att_text(&o, v[V_ORDER], "coverage_content_type", "auxiliaryInformation"));
     REGIA_TRY(def(&o, "hankel_singular_value", NC_DOUBLE, 1, &d_sv,
                   "singular values of the block Hankel matrix of output covariances", NULL, &v[V_SV]));
+    if (nm > 0) {
     REGIA_TRY(def(&o, "mode_frequency", NC_DOUBLE, 1, &d_mode, "natural frequency: mean over the mode's poles",
                   "Hz", &v[V_MF]));
     REGIA_TRY(def(&o, "mode_frequency_std", NC_DOUBLE, 1, &d_mode,
@@ -128,16 +167,18 @@ regia_status_t modal_write(const char *path, const modal_record_t *rec, const in
                   &v[V_MMPC]));
     REGIA_TRY(def(&o, "mode_mpd", NC_DOUBLE, 1, &d_mode, "mean phase deviation of the mean shape", "rad",
                   &v[V_MMPD]));
-    REGIA_TRY(def(&o, "mode_n_poles", NC_INT, 1, &d_mode, "poles grouped into the mode (one per order)", NULL,
+    REGIA_TRY(def(&o, "mode_n_poles", NC_INT, 1, &d_mode, "poles grouped into the mode (one per order)", "1",
                   &v[V_MN]));
-    REGIA_TRY(def(&o, "mode_order_min", NC_INT, 1, &d_mode, "lowest model order with a pole of the mode", NULL,
+    REGIA_TRY(def(&o, "mode_order_min", NC_INT, 1, &d_mode, "lowest model order with a pole of the mode", "1",
                   &v[V_MOMIN]));
-    REGIA_TRY(def(&o, "mode_order_max", NC_INT, 1, &d_mode, "highest model order with a pole of the mode", NULL,
+    REGIA_TRY(def(&o, "mode_order_max", NC_INT, 1, &d_mode, "highest model order with a pole of the mode", "1",
                   &v[V_MOMAX]));
     d2[0] = d_mode, d2[1] = d_ch, d2[2] = d_cx;
     REGIA_TRY(def(&o, "mode_shape", NC_DOUBLE, 3, d2,
                   "mean mode shape (real, imaginary), largest component 1 + 0i", "1", &v[V_MSHAPE]));
-    REGIA_TRY(def(&o, "pole_order", NC_INT, 1, &d_pole, "model order of the pole", NULL, &v[V_PO]));
+    }
+    if (np > 0) {
+    REGIA_TRY(def(&o, "pole_order", NC_INT, 1, &d_pole, "model order of the pole", "1", &v[V_PO]));
     REGIA_TRY(def(&o, "pole_frequency", NC_DOUBLE, 1, &d_pole, "frequency |lambda_c| / 2 pi", "Hz", &v[V_PF]));
     REGIA_TRY(def(&o, "pole_damping", NC_DOUBLE, 1, &d_pole, "damping ratio -Re(lambda_c) / |lambda_c|", "1",
                   &v[V_PX]));
@@ -169,15 +210,18 @@ regia_status_t modal_write(const char *path, const modal_record_t *rec, const in
         NC(nc_put_att_schar(o.ncid, v[V_PREASON], "flag_values", NC_BYTE, REGIA_POLE_N, vals));
         REGIA_TRY(att_text(&o, v[V_PREASON], "flag_meanings", meanings));
     }
-    REGIA_TRY(def(&o, "pole_mode", NC_INT, 1, &d_pole, "index of the pole's mode, -1 when none", NULL, &v[V_PMODE]));
+    REGIA_TRY(def(&o, "pole_mode", NC_INT, 1, &d_pole, "index of the pole's mode, -1 when none", "1", &v[V_PMODE]));
     d2[0] = d_pole, d2[1] = d_ch, d2[2] = d_cx;
     REGIA_TRY(def(&o, "pole_shape", NC_DOUBLE, 3, d2, "mode shape C psi of the pole, largest component 1 + 0i",
                   "1", &v[V_PSHAPE]));
+    }
     if (fdd && fdd->have) {
         REGIA_TRY(def(&o, "fdd_frequency", NC_DOUBLE, 1, &d_line, "frequency of the spectral line", "Hz", &v[V_FF]));
         d2[0] = d_line, d2[1] = d_ch;
         REGIA_TRY(def(&o, "fdd_singular_value", NC_DOUBLE, 2, d2,
                       "singular values of the cross-spectral density matrix per line, decreasing", NULL, &v[V_FSV]));
+    }
+    if (have_peaks) {
         REGIA_TRY(def(&o, "fdd_peak_frequency", NC_DOUBLE, 1, &d_peak, "FDD peak of the first singular value",
                       "Hz", &v[V_KF]));
         REGIA_TRY(def(&o, "fdd_peak_s1", NC_DOUBLE, 1, &d_peak, "first singular value at the peak", NULL, &v[V_KS1]));
@@ -187,32 +231,81 @@ regia_status_t modal_write(const char *path, const modal_record_t *rec, const in
         REGIA_TRY(def(&o, "fdd_peak_shape", NC_DOUBLE, 3, d2, "FDD mode shape, largest component 1 + 0i", "1",
                       &v[V_KSHAPE]));
     }
-    /* global attributes */
-    char buf[512];
-    REGIA_TRY(att_text(&o, NC_GLOBAL, "title", "regia modal: operational modal analysis of one record"));
-    snprintf(buf, sizeof buf, "regia %s (git %s) modal", REGIA_VERSION, REGIA_GIT_REV);
-    REGIA_TRY(att_text(&o, NC_GLOBAL, "source", buf));
-    REGIA_TRY(att_text(&o, NC_GLOBAL, "history", cmdline));
+    /* global attributes: the ACDD-1.3 set every regia output has (regia/acdd.h), the
+     * provenance (file names and checksums, no machine paths), then the method's */
+    char created[32], t0s[40], t1s[40], id[256], hist[4608], summary[1024];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    {
+        const char *b = regia_file_name(path);
+        size_t n = strlen(b);
+        if (n > 3 && (!strcmp(b + n - 3, ".nc") || !strcmp(b + n - 3, ".h5"))) n -= 3;
+        snprintf(id, sizeof id, "%.*s", (int)n, b);
+    }
+    snprintf(hist, sizeof hist, "%s: %.4000s (regia %s, git %s)", created, cmdline, REGIA_VERSION, REGIA_GIT_REV);
+    snprintf(summary, sizeof summary,
+             "Operational modal analysis of one vibration record (%s, %d channels, %lld samples at %g Hz): "
+             "covariance-driven stochastic subspace identification over model orders %d..%d, the poles of the "
+             "stabilisation diagram with their tests, %d mode%s grouped automatically from stable poles (natural "
+             "frequency, damping ratio, mode shape and their spread)%s.",
+             regia_file_name(input), nch, (long long)rec->n, rec->fs, res->n_orders ? res->orders[0] : 0, res->n_orders ? res->orders[res->n_orders - 1] : 0, nm,
+             nm == 1 ? "" : "s",
+             fdd && fdd->have ? ", and the singular values and peaks of frequency domain decomposition (FDD)" : "");
+    regia_acdd_t a = {
+        .title = "Operational modal analysis of one vibration record (regia modal)",
+        .summary = summary,
+        .keywords = "operational modal analysis, stochastic subspace identification, SSI, frequency domain "
+                    "decomposition, natural frequency, damping ratio, mode shape, structural health monitoring",
+        .id = id,
+        .source = "regia modal: covariance-driven SSI and FDD of a vibration record",
+        .processing_level = "modal parameters identified from one record of measured (or simulated) vibrations",
+        .comment = "Frequencies in Hz; damping ratios as fractions of critical; mode shapes complex (real, "
+                   "imaginary on the complex dimension), normalised to largest component 1 + 0i.  Modes are "
+                   "absent (mode_count = 0, no mode dimension) when no group of stable poles passed the tests.  "
+                   "Channel units are those the input states (channel_units).",
+        .license = "Same terms as the input record",
+        .acknowledgement = "Computed with regia.",
+        .references = "Peeters, B. and De Roeck, G. (1999) Reference-based stochastic subspace identification for "
+                      "output-only modal analysis, Mech. Syst. Signal Process. 13(6), 855-878; Doehler, M. and "
+                      "Mevel, L. (2012) Fast multi-order computation of system matrices in subspace-based system "
+                      "identification, Control Eng. Pract. 20(9), 882-894; Brincker, R., Zhang, L. and Andersen, P. "
+                      "(2001) Modal identification of output-only systems using frequency domain decomposition, "
+                      "Smart Mater. Struct. 10(3), 441-445",
+        .feature_type = "",
+        .cdm_data_type = "",
+        .date_created = created,
+        .history = hist,
+        .time_start = NULL,
+        .time_end = NULL,
+        .duration_s = -1,
+    };
+    if (rec->start_ns) { /* the record's calendar time, when the input gives it */
+        int64_t end_ns = rec->start_ns + (int64_t)((double)rec->n / rec->fs * 1e9);
+        iso_us(rec->start_ns, t0s, sizeof t0s);
+        iso_us(end_ns, t1s, sizeof t1s);
+        a.time_start = t0s;
+        a.time_end = t1s;
+        a.duration_s = (end_ns - rec->start_ns) / 1000000000;
+    }
+    REGIA_TRY(regia_acdd_put(o.ncid, &a));
+    REGIA_TRY(att_text(&o, NC_GLOBAL, "regia_version", REGIA_VERSION));
+    REGIA_TRY(att_text(&o, NC_GLOBAL, "regia_git_rev", REGIA_GIT_REV));
+    REGIA_TRY(att_text(&o, NC_GLOBAL, "regia_domain", "modal"));
+    REGIA_TRY(att_text(&o, NC_GLOBAL, "command_line", cmdline));
     REGIA_TRY(att_text(&o, NC_GLOBAL, "input", regia_file_name(input)));
+    REGIA_TRY(att_text(&o, NC_GLOBAL, "input_file", regia_file_name(input)));
     REGIA_TRY(att_text(&o, NC_GLOBAL, "input_format", rec->format));
     {
         char sha[65];
         if (regia_sha256_file(input, sha) == REGIA_OK) REGIA_TRY(att_text(&o, NC_GLOBAL, "input_sha256", sha));
         else regia_error_clear(); /* a store directory has no single checksum */
     }
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    REGIA_TRY(att_text(&o, NC_GLOBAL, "date_created", buf));
-    if (rec->start_ns) {
-        time_t s = (time_t)(rec->start_ns / 1000000000);
-        gmtime_r(&s, &tm);
-        strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ".%06lldZ",
-                 (long long)((rec->start_ns % 1000000000) / 1000));
-        REGIA_TRY(att_text(&o, NC_GLOBAL, "record_start", buf));
-    }
+    REGIA_TRY(att_int(&o, "mode_count", nm));
+    REGIA_TRY(att_int(&o, "pole_count", (int)np));
+    if (fdd && fdd->have) REGIA_TRY(att_int(&o, "fdd_peak_count", fdd->n_peaks));
+    if (rec->start_ns) REGIA_TRY(att_text(&o, NC_GLOBAL, "record_start", t0s));
     REGIA_TRY(att_double(&o, "sampling_rate", rec->fs));
     REGIA_TRY(att_double(&o, "record_samples", (double)rec->n));
     REGIA_TRY(att_text(&o, NC_GLOBAL, "method",
@@ -248,6 +341,11 @@ regia_status_t modal_write(const char *path, const modal_record_t *rec, const in
     double *dv = scratch;
     int *iv = scratch;
     signed char *bv = scratch;
+    for (int32_t c = 0; c < nch; c++) iv[c] = c;
+    NC(nc_put_var_int(o.ncid, v[V_CH], iv));
+    for (int32_t c = 0; c < nch; c++) bv[c] = 0;
+    for (int32_t r = 0; r < nref; r++) bv[ref[r]] = 1;
+    NC(nc_put_var_schar(o.ncid, v[V_CHREF], bv));
     NC(nc_put_var_text(o.ncid, v[V_CHNAME], &rec->name[0][0]));
     NC(nc_put_var_text(o.ncid, v[V_CHUNITS], &rec->units[0][0]));
     NC(nc_put_var_int(o.ncid, v[V_REF], ref));

@@ -38,6 +38,12 @@ def load(path):
     with h5py.File(path, "r") as f:
         d = {k: f[k][()] for k in f.keys() if isinstance(f[k], h5py.Dataset)}
         d["attrs"] = dict(f.attrs)
+    # a record without modes (or poles) has no mode (pole) dimension nor its variables
+    # (docs/modal.md, "Output"): read them as empty
+    for k in ("mode_frequency", "mode_damping", "mode_n_poles", "mode_order_min", "mode_order_max",
+              "pole_reason", "pole_mode", "pole_order", "pole_flags"):
+        d.setdefault(k, np.zeros(0, dtype=float if k.startswith("mode_f") or k == "mode_damping" else int))
+    d.setdefault("pole_lambda", np.zeros((0, 2)))
     return d
 
 
