@@ -248,6 +248,8 @@ static int parse_bool(const char *v, int *out)
  * the file itself may not exist yet).  Left as it is otherwise. */
 static void tidy_path(char **path)
 {
+    /* "store/" -> "store": the last component is then the name outputs record (issue 12) */
+    for (size_t n = strlen(*path); n > 1 && (*path)[n - 1] == '/'; n--) (*path)[n - 1] = '\0';
     char *slash = strrchr(*path, '/');
     if (!slash || slash == *path) return;
     *slash = '\0';
