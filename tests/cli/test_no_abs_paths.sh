@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Provenance that is true (issue 12): outputs name their inputs and companion files by file
 # name, never by an absolute machine path.  Runs regia gen sensors + sensors (a job file with
-# absolute paths), ingest sensors, evt and forecast with absolute input and output paths from
-# another working directory, then fails if the header of any NetCDF output (ncdump -h), the
-# attributes of any HDF5 output (h5dump -A, less its first line: the file opened), a manifest, a products CSV or the generated
-# store's history holds the absolute work directory.
+# absolute paths, the store given as DIR/), ingest sensors, evt and forecast with absolute
+# input and output paths from another working directory, then fails if the header of any
+# NetCDF output (ncdump -h), the attributes of any HDF5 output (h5dump -A, less its first
+# line: the file opened), a manifest, a products CSV or the generated store's history holds
+# the absolute work directory.
 source "$(dirname "$0")/lib.sh"
 command -v ncdump >/dev/null || skip "ncdump not found"
 W=$(cd "$TMP" && pwd -P)/work
@@ -18,7 +19,7 @@ domain = sensors
 output = $W/sensors.nc
 detail = $W/sensors_detail.h5
 [input]
-store = $W/store
+store = $W/store/
 [records]
 length = 120
 [welch]
