@@ -716,18 +716,22 @@ static regia_status_t explain_failure(regia_run_t *run, void *self, regia_status
 }
 
 /* The command line for provenance (driver_impl.h): each argument that holds a path (a '/') is written as
- * the file's name (`--output=/a/b.nc` as `--output=b.nc`), so that no machine path is
+ * the file's name (`--output=/a/b.nc` as `--output=b.nc`, `/a/dir/` as `dir`), so that no machine path is
  * published; the files' SHA-256 are in the manifest. */
 void regia_provenance_cmdline(char *buf, size_t cap, const char *name, int argc, char **argv)
 {
     size_t n = (size_t)snprintf(buf, cap, "regia %s", name);
     char arg[4096];
     for (int i = 1; i < argc && n + 8 < cap; i++) {
-        const char *a = argv[i], *slash = strrchr(a, '/');
-        if (slash && slash[1]) {
+        const char *a = argv[i], *slash = NULL;
+        size_t end = strlen(a);
+        while (end > 1 && a[end - 1] == '/') end--; /* DIR/ is named DIR */
+        for (size_t c = 0; c < end; c++)
+            if (a[c] == '/') slash = a + c;
+        if (slash && slash + 1 < a + end) {
             const char *eq = strchr(a, '=');
             int keep = eq && eq < slash ? (int)(eq - a + 1) : 0;
-            snprintf(arg, sizeof arg, "%.*s%s", keep, a, slash + 1);
+            snprintf(arg, sizeof arg, "%.*s%.*s", keep, a, (int)(a + end - slash - 1), slash + 1);
             a = arg;
         }
         int plain = *a != '\0' && !strpbrk(a, " \t\n'\"\\$`;&|<>()*?[]{}!#~");
