@@ -346,11 +346,7 @@ int regia_gen_sensors(regia_ctx_t *ctx, int argc, char **argv)
     if (st == REGIA_OK && ctx->rank == 0) st = regia_mkdir_p(outdir);
     st = regia_agree(ctx, st);
     if (st != REGIA_OK) { free(g); goto done; }
-    {
-        int k = snprintf(hist, sizeof hist, "regia gen sensors");
-        for (int i = 1; i < argc && k < (int)sizeof hist - 2; i++) /* paths as file names (issue 12) */
-            k += snprintf(hist + k, sizeof hist - (size_t)k, " %s", argv[i][0] == '-' ? argv[i] : regia_file_name(argv[i]));
-    }
+    regia_provenance_cmdline(hist, sizeof hist, "gen sensors", argc, argv); /* paths as file names */
     regia_ss_file_info_t info = {"Synthetic structural monitoring records (regia gen sensors)",
                                  "regia gen sensors " REGIA_VERSION " (synthetic data, not measurements)", hist, 1};
     double t_start = MPI_Wtime();

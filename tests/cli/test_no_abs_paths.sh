@@ -12,7 +12,7 @@ W=$(cd "$TMP" && pwd -P)/work
 mkdir -p "$W"
 cd /
 "$REGIA" gen sensors --structures 2 --days 3 --rate 50 --record-minutes 2 --interval-minutes 240 --sensors 3 \
-  --seed 5 --output-dir "$W/store" -q || fail "regia gen sensors --output-dir $W/store"
+  --seed 5 --output-dir="$W/store/" -q || fail "regia gen sensors --output-dir=$W/store/"
 cat >"$W/s.ini" <<INI
 [job]
 domain = sensors
