@@ -234,7 +234,7 @@ static void test_env_bad(void)
     env_input_t in;
 #define BAD(variant, ...)                                                                     \
     CHECK_ERR(#variant, check_file(make_file(variant, #variant), &in), #variant ".nc", __VA_ARGS__)
-    BAD(POLL_3D, "variable 'pm10' has dimensions (station, day, level); expected (station, time) or (station, day)");
+    BAD(POLL_3D, "variable 'pm10' has dimensions (station, day, level); expected (time, station), (day, station), (station, time) or (station, day)");
     BAD(POLL_CHAR, "variable 'no2' has type char; expected float or double");
     BAD(LAT_LONGER, "variable 'lat' has dimensions (station2); expected (station)");
     BAD(SID_2D, "variable 'station_id' has dimensions (station, name_strlen); expected (station)");
