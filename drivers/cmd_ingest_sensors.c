@@ -384,7 +384,8 @@ static regia_status_t isn_define(regia_run_t *run, void *self, int ncid)
         "input store's variable", none);
     DEF(V_TFILE, "source_file", NC_INT, dt, -1, "index of the input file (dimension file)", none);
     DEF(V_FS, "sampling_rate", NC_DOUBLE, dt, -1, "sampling rate", "Hz");
-    DEF(V_START, "start_time", NC_INT64, dt, -1, "time of the first sample", "ns since 1970-01-01 00:00:00 UTC");
+    DEF(V_START, "start_time", NC_INT64, dt, -1, "time of the first sample",
+        "nanoseconds since 1970-01-01 00:00:00"); /* UTC; "ns" is not a unit xarray decodes */
     DEF(V_N, "samples", NC_INT64, dt, -1, "samples in the trace", none);
     DEF(V_NST, "time_stamps", NC_INT64, dt, -1, "time stamps (CSV lines, miniSEED samples) that went into the trace",
         none);
@@ -407,6 +408,21 @@ static regia_status_t isn_define(regia_run_t *run, void *self, int ncid)
         "s");
     DEF(V_FJMAX, "file_jitter_max", NC_DOUBLE, df, -1, "largest deviation of the file's CSV time stamps", "s");
 #undef DEF
+    /* The labels as coordinates, so that CDO 2.1 reads the file without a warning (it reads
+     * char variables only as coordinates, and at most a few per variable) and xarray selects
+     * a trace by name (set_xindex("channel")): structure, sensor and channel on every trace
+     * variable, the other labels each on one of them; the file labels on the file variables. */
+    static const int trace_num[] = {V_TFILE, V_FS, V_START, V_N, V_NST, V_JRMS, V_JMAX, V_NAN, V_LNAN, V_OVL};
+    for (size_t k = 0; k < sizeof trace_num / sizeof trace_num[0]; k++) {
+        const int id = trace_num[k];
+        const char *c = id == V_TFILE ? "structure sensor channel source"
+                        : id == V_N   ? "structure sensor channel store_variable trace_units"
+                        : id == V_FS  ? "structure sensor channel kind"
+                                      : "structure sensor channel";
+        NCA_TXT(v[id], "coordinates", c);
+    }
+    static const int file_num[] = {V_FREAD, V_FKEPT, V_FREJ, V_FNT, V_FJRMS, V_FJMAX};
+    for (size_t k = 0; k < sizeof file_num / sizeof file_num[0]; k++) NCA_TXT(v[file_num[k]], "coordinates", "file_path file_format");
     REGIA_NC(nc_put_att_longlong(ncid, NC_GLOBAL, "rows_read", NC_INT64, 1, &g->rows[0]));
     REGIA_NC(nc_put_att_longlong(ncid, NC_GLOBAL, "rows_kept", NC_INT64, 1, &g->rows[1]));
     REGIA_NC(nc_put_att_longlong(ncid, NC_GLOBAL, "rows_rejected", NC_INT64, 1, &g->rows[2]));

@@ -114,6 +114,28 @@ print("ok: gaps and an overlap as separate traces, calibrated counts, a ramp on 
       R.rows_read, R.rows_kept, R.rows_rejected))
 EOF
 
+# the report as CDO 2.1 and xarray read it: no warning, the numbers CDO lists, a trace by name
+if command -v cdo >/dev/null; then
+  cdo sinfo r1/store.ingest.nc >cdo.txt 2>&1 || { cat cdo.txt; fail "cdo sinfo cannot open the ingest report"; }
+  ! grep -qi warn cdo.txt || { cat cdo.txt; fail "cdo sinfo: warnings on the ingest report (above)"; }
+  names=" $(cdo -s showname r1/store.ingest.nc 2>/dev/null | tr -s ' \n' ' ') "
+  for v in samples sampling_rate jitter_rms file_read file_rejected; do
+    [[ $names == *" $v "* ]] || fail "cdo does not read $v in the ingest report (reads:$names)"
+  done
+  echo "ok: cdo sinfo reads the ingest report without a warning"
+else
+  echo "note: cdo not installed; the report's CDO check not run"
+fi
+/usr/bin/python3 - r1/store.ingest.nc <<'PYX' || fail "xarray reading the ingest report"
+import sys, xarray as xr
+d = xr.open_dataset(sys.argv[1])
+assert {"structure", "sensor", "channel", "file_path"} <= set(d.coords), list(d.coords)
+one = d.samples.set_xindex("channel").sel(channel=b"ramp")
+assert int(one) == 6000, one
+assert str(d.start_time.values[0]).startswith("2024-03-01"), d.start_time.values[:2]
+print("ok: xarray opens the ingest report, decodes start_time and selects a trace by channel name")
+PYX
+
 # the rejects file: the bad number (file, line, reason, text) and the corrupt record
 grep -q '^"../a.csv",6005,' r1/store.rejects.csv || { cat r1/store.rejects.csv; fail "rejects: the CSV line"; }
 grep -Eq '^"../m.mseed",5,.*Steim' r1/store.rejects.csv || { cat r1/store.rejects.csv; fail "rejects: the miniSEED record"; }
