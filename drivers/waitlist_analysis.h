@@ -194,6 +194,24 @@ static inline int64_t wl_stat(const wl_t *w, int area, int cls, int period)
 {
     return ((int64_t)area * WL_CLASS_DIM + cls) * w->n_periods + period;
 }
+/* Cells per shard service of the cube (w->count, w->sdc_status) and of the statistics
+ * (w->share_ex_ante .. w->light). */
+static inline int64_t wl_cube_size(const wl_t *w)
+{
+    return (int64_t)w->areas.n_area * WL_CLASS_DIM * w->n_periods * WL_MEASURES;
+}
+static inline int64_t wl_stat_size(const wl_t *w)
+{
+    return (int64_t)w->areas.n_area * WL_CLASS_DIM * w->n_periods;
+}
+/* Collective, data mode: write period p (0 the weeks, 1 the months) of the shard's rows of
+ * a cube array (m >= 0: measure m of src, laid out as w->count) or of a statistics array
+ * (m < 0: src laid out as w->share_ex_ante) to variable vid, whose dimensions are
+ * (week|month, class, area, service) (wl_put_rev).  t: NC_DOUBLE (src double) or NC_BYTE
+ * (src int8_t); buf: the caller's, room for run->ni * n_area * WL_CLASS_DIM * (n_weeks or
+ * n_months) values of type t.  The status is agreed over the ranks. */
+regia_status_t wl_put_period(regia_run_t *run, const wl_t *w, int ncid, int vid, int p, int m, nc_type t,
+                             const void *src, void *buf);
 
 /* Module entry points: k = shard service index (0 .. run->ni-1), global run->i0 + k. */
 /* The cells one booking counts in, by the compliance rules (waitlist_compliance.c): its

@@ -99,18 +99,9 @@ int wl_booking_cells(const wl_t *w, const double *limit, const wl_booking_t *b, 
     return 1;
 }
 
-static int64_t cube_size(const wl_t *w)
-{
-    return (int64_t)w->areas.n_area * WL_CLASS_DIM * w->n_periods * WL_MEASURES;
-}
-static int64_t stat_size(const wl_t *w)
-{
-    return (int64_t)w->areas.n_area * WL_CLASS_DIM * w->n_periods;
-}
-
 regia_status_t wl_compliance_alloc(regia_run_t *run, wl_t *w)
 {
-    const size_t n = (size_t)run->ni + 1, C = (size_t)cube_size(w), S = (size_t)stat_size(w);
+    const size_t n = (size_t)run->ni + 1, C = (size_t)wl_cube_size(w), S = (size_t)wl_stat_size(w);
     free(w->count); free(w->share_ex_ante); free(w->share_ex_post); free(w->wait_median); free(w->wait_p90);
     free(w->light);
     w->count = calloc(n * C, sizeof *w->count);
@@ -164,13 +155,13 @@ static int8_t light_of(const wl_t *w, double share)
 
 void wl_compliance_lights(wl_t *w, int64_t k)
 {
-    const int64_t S = stat_size(w);
+    const int64_t S = wl_stat_size(w);
     for (int64_t i = 0; i < S; i++) w->light[k * S + i] = light_of(w, w->share_ex_ante[k * S + i]);
 }
 
 regia_status_t wl_compliance_compute(regia_run_t *run, wl_t *w, int64_t k)
 {
-    const int64_t C = cube_size(w), S = stat_size(w), s = run->i0 + k;
+    const int64_t C = wl_cube_size(w), S = wl_stat_size(w), s = run->i0 + k;
     const int kind = w->services.s[s].kind;
     const double *limit = w->svc_limit[s];
     double *cube = w->count + k * C;
@@ -309,39 +300,19 @@ err:
 regia_status_t wl_compliance_write(regia_run_t *run, wl_t *w, int ncid, int p)
 {
     regia_status_t st = REGIA_OK;
-    const int64_t ns = run->ni, C = cube_size(w), S = stat_size(w);
-    const int A = w->areas.n_area;
+    const int64_t ns = run->ni, S = wl_stat_size(w);
     /* counts are published only after disclosure control (waitlist_sdc.c) has run on them */
     st = wl_sdc_require(run, w); /* every shard service went through waitlist_sdc.c */
     double *buf = st ? NULL : malloc(sizeof(double) * (size_t)(ns * S + 1));
     signed char *b8 = st ? NULL : malloc((size_t)(ns * S + 1));
     if (!st && (!buf || !b8)) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the compliance variables");
     if ((st = regia_run_agree(run, st))) goto err;
-    const int P0 = p ? w->n_weeks : 0, NP = p ? w->n_months : w->n_weeks;
     const int *v = w->vid_compliance + p * 16;
-    const size_t in[3] = {(size_t)A, WL_CLASS_DIM, (size_t)NP};
-    for (int m = 0; m < WL_MEASURES; m++) {
-        int64_t n = 0;
-        for (int64_t k = 0; k < ns; k++)
-            for (int a = 0; a < A; a++)
-                for (int q = 0; q < WL_CLASS_DIM; q++)
-                    for (int t = 0; t < NP; t++) buf[n++] = w->count[k * C + wl_cell(w, a, q, P0 + t, m)];
-        REGIA_TRY(wl_put_rev(run, ncid, v[V_COUNT + m], 4, in, NC_DOUBLE, buf, run->i0, ns));
-    }
+    for (int m = 0; m < WL_MEASURES; m++)
+        REGIA_TRY(wl_put_period(run, w, ncid, v[V_COUNT + m], p, m, NC_DOUBLE, w->count, buf));
     const double *src[4] = {w->share_ex_ante, w->share_ex_post, w->wait_median, w->wait_p90};
-    for (int x = 0; x < 5; x++) {
-        int64_t n = 0;
-        for (int64_t k = 0; k < ns; k++)
-            for (int a = 0; a < A; a++)
-                for (int q = 0; q < WL_CLASS_DIM; q++)
-                    for (int t = 0; t < NP; t++) {
-                        const int64_t j = k * S + wl_stat(w, a, q, P0 + t);
-                        if (x < 4) buf[n++] = src[x][j];
-                        else b8[n++] = w->light[j];
-                    }
-        if (x < 4) REGIA_TRY(wl_put_rev(run, ncid, v[V_ANTE + x], 4, in, NC_DOUBLE, buf, run->i0, ns));
-        else REGIA_TRY(wl_put_rev(run, ncid, v[V_LIGHT], 4, in, NC_BYTE, b8, run->i0, ns));
-    }
+    for (int x = 0; x < 4; x++) REGIA_TRY(wl_put_period(run, w, ncid, v[V_ANTE + x], p, -1, NC_DOUBLE, src[x], buf));
+    REGIA_TRY(wl_put_period(run, w, ncid, v[V_LIGHT], p, -1, NC_BYTE, w->light, b8));
 err:
     free(buf);
     free(b8);

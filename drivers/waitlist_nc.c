@@ -67,6 +67,24 @@ err:
     return st;
 }
 
+regia_status_t wl_put_period(regia_run_t *run, const wl_t *w, int ncid, int vid, int p, int m, nc_type t,
+                             const void *src, void *buf)
+{
+    const int64_t ns = run->ni, size = m < 0 ? wl_stat_size(w) : wl_cube_size(w);
+    const int A = w->areas.n_area, P0 = p ? w->n_weeks : 0, NP = p ? w->n_months : w->n_weeks;
+    int64_t n = 0;
+    for (int64_t k = 0; k < ns; k++)
+        for (int a = 0; a < A; a++)
+            for (int q = 0; q < WL_CLASS_DIM; q++)
+                for (int i = 0; i < NP; i++, n++) {
+                    const int64_t j = k * size + (m < 0 ? wl_stat(w, a, q, P0 + i) : wl_cell(w, a, q, P0 + i, m));
+                    if (t == NC_BYTE) ((int8_t *)buf)[n] = ((const int8_t *)src)[j];
+                    else ((double *)buf)[n] = ((const double *)src)[j];
+                }
+    const size_t inner[3] = {(size_t)A, WL_CLASS_DIM, (size_t)NP};
+    return wl_put_rev(run, ncid, vid, 4, inner, t, buf, run->i0, ns);
+}
+
 regia_status_t wl_def_rev(int ncid, const char *name, nc_type t, int nd, const int *mem_dims, int chunk_service,
                           const size_t *mem_len, int *vid)
 {

@@ -36,15 +36,6 @@
 #include "regia/sdc.h"
 #include "regia/timeutil.h"
 
-static int64_t cube_size(const wl_t *w)
-{
-    return (int64_t)w->areas.n_area * WL_CLASS_DIM * w->n_periods * WL_MEASURES;
-}
-static int64_t stat_size(const wl_t *w)
-{
-    return (int64_t)w->areas.n_area * WL_CLASS_DIM * w->n_periods;
-}
-
 static double protection_of(const wl_t *w) { return w->protection > 0 ? w->protection : w->k; }
 
 static regia_status_t check_k(const wl_t *w)
@@ -63,7 +54,7 @@ regia_status_t wl_sdc_alloc(regia_run_t *run, wl_t *w)
 {
     regia_status_t st = check_k(w);
     if (st) return st;
-    const size_t n = (size_t)run->ni + 1, C = (size_t)cube_size(w);
+    const size_t n = (size_t)run->ni + 1, C = (size_t)wl_cube_size(w);
     wl_sdc_free(w);
     w->sdc_status = calloc(n * C, 1);
     w->persons = calloc(n * C, sizeof *w->persons);
@@ -112,7 +103,7 @@ static int cmp_i64(const void *a, const void *b)
 static regia_status_t count_patients(const wl_t *w, int64_t s, const wl_booking_t *bk, int64_t nb, double *count,
                                      double *persons, double *pg, double *pd)
 {
-    const int64_t C = cube_size(w), S = stat_size(w);
+    const int64_t C = wl_cube_size(w), S = wl_stat_size(w);
     const double *limit = w->svc_limit ? w->svc_limit[s] : w->limit_days[w->services.s[s].kind];
     memset(count, 0, sizeof(double) * (size_t)C);
     memset(persons, 0, sizeof(double) * (size_t)C);
@@ -270,7 +261,7 @@ regia_status_t wl_sdc_compute(regia_run_t *run, wl_t *w, int64_t k)
 {
     regia_status_t st = check_k(w);
     if (st) return st;
-    const int64_t C = cube_size(w), S = stat_size(w), s = run->i0 + k;
+    const int64_t C = wl_cube_size(w), S = wl_stat_size(w), s = run->i0 + k;
     const wl_booking_t *bk = w->bk + w->bk_off[k];
     const int64_t nb = w->bk_off[k + 1] - w->bk_off[k];
     double *cube = w->count + k * C, *persons = w->persons + k * C;
@@ -334,7 +325,7 @@ regia_status_t wl_sdc_require(const regia_run_t *run, const wl_t *w)
     if (!w->sdc_status || !w->sdc_done || !w->count)
         return REGIA_FAIL(REGIA_ERR_INVALID,
                           "internal error: counts would be written without disclosure control (it never ran)");
-    const int64_t C = cube_size(w);
+    const int64_t C = wl_cube_size(w);
     for (int64_t k = 0; k < run->ni; k++) {
         const char *code = w->services.s[run->i0 + k].code;
         if (w->sdc_done[k] != 1)
@@ -426,21 +417,13 @@ err:
 regia_status_t wl_sdc_write(regia_run_t *run, wl_t *w, int ncid, int p)
 {
     regia_status_t st = wl_sdc_require(run, w);
-    const int64_t ns = run->ni, C = cube_size(w);
-    const int A = w->areas.n_area;
-    const int P0 = p ? w->n_weeks : 0, NP = p ? w->n_months : w->n_weeks;
+    const int64_t ns = run->ni;
+    const int A = w->areas.n_area, NP = p ? w->n_months : w->n_weeks;
     signed char *b8 = st ? NULL : malloc((size_t)(ns * A * WL_CLASS_DIM * NP + 1));
     if (!st && !b8) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the disclosure control status");
     if ((st = regia_run_agree(run, st))) goto err;
-    const size_t in[3] = {(size_t)A, WL_CLASS_DIM, (size_t)NP};
-    for (int m = 0; m < WL_MEASURES; m++) {
-        int64_t n = 0;
-        for (int64_t k = 0; k < ns; k++)
-            for (int a = 0; a < A; a++)
-                for (int q = 0; q < WL_CLASS_DIM; q++)
-                    for (int t = 0; t < NP; t++) b8[n++] = w->sdc_status[k * C + wl_cell(w, a, q, P0 + t, m)];
-        REGIA_TRY(wl_put_rev(run, ncid, w->vid_sdc[p * WL_MEASURES + m], 4, in, NC_BYTE, b8, run->i0, ns));
-    }
+    for (int m = 0; m < WL_MEASURES; m++)
+        REGIA_TRY(wl_put_period(run, w, ncid, w->vid_sdc[p * WL_MEASURES + m], p, m, NC_BYTE, w->sdc_status, b8));
 err:
     free(b8);
     return st;
