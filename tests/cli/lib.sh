@@ -75,3 +75,23 @@ if bad:
 print(f"{len(a)} variables identical")
 PY
 }
+# h5_same A B: every dataset of HDF5 file A (NetCDF-4 or plain HDF5, all groups) equals the
+# one of the same name in B (NaN where NaN; attributes are not compared); prints the ones
+# that differ and returns 1.
+h5_same() {
+  /usr/bin/python3 - "$1" "$2" <<'PY'
+import sys, numpy as np, h5py
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+bad = []
+def walk(name, obj):
+    if isinstance(obj, h5py.Dataset):
+        x, y = obj[()], b[name][()]
+        if x.dtype.kind == "f":
+            ok = x.shape == y.shape and np.array_equal(np.isnan(x), np.isnan(y)) and np.array_equal(x[~np.isnan(x)], y[~np.isnan(y)])
+        else:
+            ok = np.array_equal(x, y)
+        if not ok: bad.append(name)
+a.visititems(walk)
+if bad: print("differ:", bad); sys.exit(1)
+PY
+}
