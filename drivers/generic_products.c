@@ -59,31 +59,34 @@ err:
     return st;
 }
 
-regia_status_t gp_var(int ncid, const char *path, const char *name, const char *dims, int *vid)
+/* The id and value count of variable `name`, whose dimensions must be `dims` (gp_var). */
+static regia_status_t var_expect(int ncid, const char *path, const char *name, const char *dims, int *vid, size_t *n)
 {
     regia_status_t st;
     int nd;
-    size_t n, len[NC_MAX_VAR_DIMS];
+    size_t len[NC_MAX_VAR_DIMS];
     char got[512];
-    if ((st = var_shape(ncid, path, name, vid, got, sizeof got, &n, len, &nd))) return st;
+    if ((st = var_shape(ncid, path, name, vid, got, sizeof got, n, len, &nd))) return st;
     if (strcmp(got, dims) != 0)
         return REGIA_FAIL(REGIA_ERR_INVALID, "%s: variable '%s' has dimensions (%s); expected (%s): not an output of "
                           "this version of regia; make it again", path, name, got, dims);
     return REGIA_OK;
 }
 
+regia_status_t gp_var(int ncid, const char *path, const char *name, const char *dims, int *vid)
+{
+    size_t n;
+    return var_expect(ncid, path, name, dims, vid, &n);
+}
+
 regia_status_t gp_read(int ncid, const char *path, const char *name, const char *dims, double **out)
 {
     regia_status_t st = REGIA_OK;
-    int vid, nd;
-    size_t n, len[NC_MAX_VAR_DIMS];
-    char got[512];
+    int vid;
+    size_t n;
     double *v = NULL;
     *out = NULL;
-    if ((st = var_shape(ncid, path, name, &vid, got, sizeof got, &n, len, &nd))) return st;
-    if (strcmp(got, dims) != 0)
-        return REGIA_FAIL(REGIA_ERR_INVALID, "%s: variable '%s' has dimensions (%s); expected (%s): not an output of "
-                          "this version of regia; make it again", path, name, got, dims);
+    if ((st = var_expect(ncid, path, name, dims, &vid, &n))) return st;
     v = malloc((n ? n : 1) * sizeof *v);
     if (!v) return REGIA_FAIL(REGIA_ERR_NOMEM, "%s: out of memory for variable '%s' (%zu values)", path, name, n);
     if (n) REGIA_NC(nc_get_var_double(ncid, vid, v));
