@@ -986,6 +986,26 @@ err:
     return st;
 }
 
+/* The time axis NAME (week or month) of one file on dimension dim: a CF time coordinate
+ * and its bounds NAME_bounds (dim, nv), which take their units and calendar from it (CF 7.1). */
+static regia_status_t def_time_axis(int ncid, const char *name, int dim, int nv, const char *long_name, int *vid,
+                                    int *vid_bounds)
+{
+    regia_status_t st = REGIA_OK;
+    char bounds[NC_MAX_NAME + 1];
+    const int db[2] = {dim, nv};
+    snprintf(bounds, sizeof bounds, "%s_bounds", name);
+    REGIA_TRY(def_coord(ncid, name, NC_DOUBLE, 1, &dim, long_name, "seconds since 1970-01-01 00:00:00", vid));
+    ATT(*vid, "standard_name", "time");
+    ATT(*vid, "calendar", "standard");
+    ATT(*vid, "axis", "T");
+    ATT(*vid, "bounds", bounds);
+    REGIA_TRY(regia_nc_def_data(ncid, bounds, NC_DOUBLE, 2, db, NULL, vid_bounds));
+    REGIA_NC(nc_del_att(ncid, *vid_bounds, "_FillValue"));
+err:
+    return st;
+}
+
 /* The labels of the service, area and class dimensions and the time axis of one file
  * (monthly 0: the output, weeks; 1: the monthly file, months).  One label per dimension is
  * named in every data variable's `coordinates` (service_code, area_name, class_name: CDO
@@ -997,7 +1017,6 @@ static regia_status_t define_axes(wls_t *S, int ncid, int monthly)
 {
     wl_t *w = &S->w;
     regia_status_t st = REGIA_OK;
-    const char *tu = "seconds since 1970-01-01 00:00:00";
     REGIA_NC(nc_def_dim(ncid, "service", (size_t)w->n_services, &w->dim.service));
     REGIA_NC(nc_def_dim(ncid, "area", (size_t)w->areas.n_area, &w->dim.area));
     REGIA_NC(nc_def_dim(ncid, "class", WL_CLASS_DIM, &w->dim.cls));
@@ -1058,16 +1077,8 @@ static regia_status_t define_axes(wls_t *S, int ncid, int monthly)
     REGIA_TRY(def_coord(ncid, "class_name", NC_CHAR, 2, dc, "priority class: U (urgente), B (breve), D (differibile), "
                         "P (programmabile, also requests without a class), all", NULL, &S->v_class));
     if (!monthly) {
-        const int dwb[2] = {w->dim.week, w->dim.nv};
-        REGIA_TRY(def_coord(ncid, "week", NC_DOUBLE, 1, &w->dim.week, "start of the week (Monday 00:00 Europe/Rome)",
-                            tu, &S->v_week));
-        ATT(S->v_week, "standard_name", "time");
-        ATT(S->v_week, "calendar", "standard");
-        ATT(S->v_week, "axis", "T");
-        ATT(S->v_week, "bounds", "week_bounds");
-        /* bounds take their units and calendar from week (CF 7.1) */
-        REGIA_TRY(regia_nc_def_data(ncid, "week_bounds", NC_DOUBLE, 2, dwb, NULL, &S->v_week_bnds));
-        REGIA_NC(nc_del_att(ncid, S->v_week_bnds, "_FillValue"));
+        REGIA_TRY(def_time_axis(ncid, "week", w->dim.week, w->dim.nv, "start of the week (Monday 00:00 Europe/Rome)",
+                                &S->v_week, &S->v_week_bnds));
         REGIA_TRY(regia_nc_def_data(ncid, "week_month", NC_INT, 1, &w->dim.week, NULL, &S->v_week_month));
         ATT(S->v_week_month, "long_name", "index (from 0) of the month the week belongs to (the month of its "
                                           "Thursday) on the month dimension of the monthly file");
@@ -1086,16 +1097,9 @@ static regia_status_t define_axes(wls_t *S, int ncid, int monthly)
         ATT(S->v_rstep, "units", "1");
         ATT(S->v_rstep, "coverage_content_type", "auxiliaryInformation");
     } else {
-        const int dmb[2] = {w->dim.month, w->dim.nv};
-        REGIA_TRY(def_coord(ncid, "month", NC_DOUBLE, 1, &w->dim.month,
-                            "start of the month's first week (months are the ISO weeks whose Thursday falls in them)",
-                            tu, &S->v_month));
-        ATT(S->v_month, "standard_name", "time");
-        ATT(S->v_month, "calendar", "standard");
-        ATT(S->v_month, "axis", "T");
-        ATT(S->v_month, "bounds", "month_bounds");
-        REGIA_TRY(regia_nc_def_data(ncid, "month_bounds", NC_DOUBLE, 2, dmb, NULL, &S->v_month_bnds));
-        REGIA_NC(nc_del_att(ncid, S->v_month_bnds, "_FillValue"));
+        REGIA_TRY(def_time_axis(ncid, "month", w->dim.month, w->dim.nv,
+                                "start of the month's first week (months are the ISO weeks whose Thursday falls in them)",
+                                &S->v_month, &S->v_month_bnds));
     }
 err:
     return st;
