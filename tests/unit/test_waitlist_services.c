@@ -70,8 +70,8 @@ int main(void)
     snprintf(shipped, sizeof shipped, "%s/data/waitlist/pngla_services.csv", root ? root : ".");
     wl_services_t t;
     CHECK_OK(wl_services_load(shipped, &t));
-    CHECK(t.n >= 60);
-    CHECK(!strcmp(t.version, "pngla-2019-2021.1"));
+    CHECK_MSG(t.n == 61, "%d rows", t.n); /* data/waitlist/README.md: 14 visits, 47 diagnostics */
+    CHECK(!strcmp(t.version, "pngla-2019-2021.2"));
     CHECK(strlen(t.sha) == 64);
     int nvis = 0, nasl = 0;
     for (int i = 0; i < t.n; i++) {
@@ -94,6 +94,21 @@ int main(void)
     int ecg = wl_services_find(&t, " 89.52 ", NULL);
     CHECK(ecg >= 0 && t.s[ecg].area_level == 0);
     CHECK(wl_services_find(&t, "12.34", NULL) == -1);
+    /* 2024 codes of the diagnostics (data/waitlist/README.md: the sources per row) */
+    CHECK(ct >= 0 && !strcmp(t.s[ct].code_new, "87.41"));                 /* same code in both */
+    int spine = wl_services_find(&t, "88.93", NULL);                        /* RM colonna in toto */
+    CHECK(spine >= 0 && !strcmp(t.s[spine].code_new, "88.93.6") && wl_services_find(&t, "88.93.6", NULL) == spine);
+    int egds = wl_services_find(&t, "45.16.1", NULL);                       /* 2024 code, 1996 45.16 */
+    CHECK(egds >= 0 && !strcmp(t.s[egds].code, "45.16") && t.s[egds].kind == 1);
+    int stress = wl_services_find(&t, "89.43", NULL); /* PNGLA line 58 has two 1996 codes */
+    CHECK(stress >= 0 && t.s[stress].kind == 1 && !t.s[stress].code_new[0] && stress != wl_services_find(&t, "89.41", NULL));
+    /* rows holding several PNGLA lines, and a test the 2024 nomenclator splits, have no 2024 code */
+    const char *const no_new[] = {"88.38.1", "88.38.2", "93.08.1", "88.72.3", "88.77.2"};
+    for (size_t k = 0; k < sizeof no_new / sizeof *no_new; k++) {
+        int i = wl_services_find(&t, no_new[k], NULL);
+        CHECK_MSG(i >= 0 && !t.s[i].code_new[0], "%s", no_new[k]);
+    }
+    CHECK(wl_services_find(&t, "88.38.A", NULL) == -1);
 
     /* --- loader errors: file, line and column ---------------------------------------------- */
     services_bad(HDR "v1,89.7,89.7A.3,Prima visita cardiologica,visit,08,visit,district\n"
