@@ -27,9 +27,14 @@ grep -q '^SYNTHETIC DATA' "$TMP/a/README.txt" || fail "README.txt does not say t
 grep -q 'seed 11' "$TMP/a/README.txt" || fail "README.txt does not give the seed"
 grep -qi 'no health agency' "$TMP/a/README.txt" || fail "README.txt does not disclaim a real source"
 
-$PY - "$TMP/a" <<'PY'
+$PY - "$TMP/a" "$REGIA_ROOT/data/waitlist/pngla_services.csv" <<'PY'
 import csv, sys, collections, datetime as dt
 D = sys.argv[1]
+# the shipped services table: from 30/12/2024 a booking carries the row's 2024 code when the
+# row has one, else its 1996 code (data/waitlist/README.md)
+table = list(csv.DictReader(open(sys.argv[2], encoding="utf-8")))
+new_codes = {r["code_2024"] for r in table if r["code_2024"]}
+old_only = {r["code_1996"] for r in table if not r["code_2024"]}
 def fail(m): sys.exit("FAIL: " + m)
 H = ("patient_id,prescription_id,prescription_line,prescription_date,contact_time,first_available_time,"
      "booked_time,outcome,outcome_time,priority,access,service_code,catalogue,provider,agenda,residence_asl,"
@@ -54,7 +59,7 @@ if not 100000 < n < 140000: fail(f"{n} rows for 2 years of 60000 a year")
 month = collections.Counter(); sunday = holiday = 0
 out = collections.Counter(); reason = collections.Counter(); first_ssn = 0
 patients = collections.Counter(); lines = collections.Counter()
-fu = lp = noclass = pending_future = 0; new_before = new_after = old_after = 0
+fu = lp = noclass = pending_future = 0; new_before = new_after = old_after = new_spine = 0
 waits = collections.defaultdict(list)
 for r in rows:
     c = t(r["contact_time"]); fa = t(r["first_available_time"]); b = t(r["booked_time"])
@@ -77,6 +82,9 @@ for r in rows:
         if c.date() < switch: new_before += 1
         else: new_after += 1
     elif c.date() >= switch and "/" in r["service_code"]: old_after += 1
+    if c.date() >= switch and r["service_code"] not in (new_codes if r["catalogue"] == "2024" else old_only):
+        fail(f"after 30/12/2024 a {r['catalogue']} code the table does not give for that date: {r}")
+    if r["catalogue"] == "2024" and r["service_code"] == "88.93.6": new_spine += 1
     if r["access"] == "follow_up": fu += 1; continue
     if r["regime"] == "intramoenia": lp += 1; continue
     first_ssn += 1
@@ -106,6 +114,7 @@ rep = sum(1 for v in patients.values() if v > 1); multi = sum(1 for v in lines.v
 print(f"repeat patients {rep}, prescriptions with several lines {multi}")
 if rep < 1000 or multi < 100: fail("too few repeat patients or multi-line prescriptions")
 if new_before or not new_after or old_after: fail(f"catalogue: 2024 codes before 30/12/2024 {new_before}, after {new_after}; 1996 visit codes after {old_after}")
+if not new_spine: fail("no booking with the 2024 code 88.93.6 (RM della colonna in toto, 1996 88.93)")
 # breaches: in some service x district the first offers of D or P requests are beyond the
 # limit for many; most are within it
 bad = sorted((sum(v) / len(v), s, d, k) for (s, d, k), v in waits.items() if k in "DP" and len(v) >= 40)
