@@ -17,23 +17,7 @@ job() { # job NAME BATCH
       -e "s#^\[welch\]#[welch]\nbatch_records = $2#" -e "s#^\[job\]#[job]\nproducts = no#" \
       "$REGIA_ROOT/jobs/sensors_demo.ini" >"$D/$1.ini"
 }
-same() { # same A B: every dataset of two NetCDF-4/HDF5 files equal (NaN where NaN)
-  /usr/bin/python3 - "$1" "$2" <<'PY'
-import sys, numpy as np, h5py
-a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
-bad = []
-def walk(name, obj):
-    if isinstance(obj, h5py.Dataset):
-        x, y = obj[()], b[name][()]
-        if x.dtype.kind == "f":
-            ok = x.shape == y.shape and np.array_equal(np.isnan(x), np.isnan(y)) and np.array_equal(x[~np.isnan(x)], y[~np.isnan(y)])
-        else:
-            ok = np.array_equal(x, y)
-        if not ok: bad.append(name)
-a.visititems(walk)
-if bad: print("differ:", bad); sys.exit(1)
-PY
-}
+same() { h5_same "$@"; }   # tests/cli/lib.sh
 job one 1; job dflt 8; job five 5
 run_np 1 sensors "$D/one.ini" >"$D/one.log" 2>&1 || { cat "$D/one.log"; fail "regia sensors, batch_records = 1"; }
 run_np 1 sensors "$D/dflt.ini" >"$D/dflt.log" 2>&1 || { cat "$D/dflt.log"; fail "regia sensors, batch_records = 8"; }

@@ -14,23 +14,7 @@ job() {
   printf '[records]\nlength = 120\n[welch]\nnperseg = 512\n[ssi]\norders = 2:24:2\nfmax = 12\n[novelty]\nmodel = linear\n'
   printf 'training_days = 3\n[alerts]\nyellow_records = 2\nred_records = 4\n'
 } 
-same() { # same A B: every variable of two NetCDF/HDF5 files equal (NaN where NaN)
-  /usr/bin/python3 - "$1" "$2" <<'PY'
-import sys, numpy as np, h5py
-a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
-bad = []
-def walk(name, obj):
-    if isinstance(obj, h5py.Dataset):
-        x, y = obj[()], b[name][()]
-        if x.dtype.kind == "f":
-            ok = x.shape == y.shape and np.array_equal(np.isnan(x), np.isnan(y)) and np.array_equal(x[~np.isnan(x)], y[~np.isnan(y)])
-        else:
-            ok = np.array_equal(x, y)
-        if not ok: bad.append(name)
-a.visititems(walk)
-if bad: print("differ:", bad); sys.exit(1)
-PY
-}
+same() { h5_same "$@"; }   # tests/cli/lib.sh
 for n in 1 2 3; do
   job r$n 8 300 >"$D/r$n.ini"
   run_np $n sensors "$D/r$n.ini" >"$D/r$n.log" 2>&1 || { cat "$D/r$n.log"; fail "regia sensors at $n ranks"; }
