@@ -13,6 +13,7 @@
 
 #include "kmsg_impl.h"
 #include "regia/ssi.h"
+#include "ssi_impl.h"
 
 void regia_ssi_defaults(regia_ssi_cfg_t *cfg)
 {
@@ -136,9 +137,10 @@ err:
     return st;
 }
 
-/* Pole and normalised shape from an eigenvalue and C psi (pr + i pi). */
-static void make_pole(double wr, double wi, const double *pr, const double *pim, int32_t nch,
-                      double fs, int32_t order, regia_ssi_pole_t *p, double *shape)
+/* A pole's frequency, damping and kind from an eigenvalue wr + i wi of the discrete state
+ * matrix; shape, MPC and MPD not yet known (NaN until pole_shape). */
+static void pole_value(double wr, double wi, int32_t nch, double fs, int32_t order,
+                       regia_ssi_pole_t *p, double *shape)
 {
     double complex lc = clog(CMPLX(wr, wi)) * fs;
     double mag = cabs(lc);
@@ -150,6 +152,15 @@ static void make_pole(double wr, double wi, const double *pr, const double *pim,
     p->f = mag / (2.0 * M_PI);
     p->xi = mag > 0.0 ? -creal(lc) / mag : NAN;
     p->reason = wi > 0.0 ? REGIA_POLE_MODE : wi < 0.0 ? REGIA_POLE_CONJUGATE : REGIA_POLE_REAL;
+    p->mpc = p->mpd = NAN;
+    for (int32_t c = 0; c < 2 * nch; c++) shape[c] = NAN;
+}
+
+/* The pole's shape from C psi = pr + i pim (pim NULL: real), normalised so that its
+ * component of largest modulus is 1 + 0i, with its MPC and MPD. */
+static void pole_shape(const double *pr, const double *pim, int32_t nch, regia_ssi_pole_t *p,
+                       double *shape)
+{
     int32_t kmax = 0;
     double amax = -1.0;
     for (int32_t c = 0; c < nch; c++) {
@@ -170,23 +181,25 @@ static void make_pole(double wr, double wi, const double *pr, const double *pim,
     p->mpd = regia_mpd(shape, nch);
 }
 
-/* The first k left singular vectors of the column-major m x nc matrix A (destroyed) into U
- * (m x k, ld m) and all min(m, nc) singular values, decreasing, into sv: the steps of dgesdd
- * (bidiagonal reduction dgebrd, divide and conquer dbdsdc on the bidiagonal: no squared
- * condition number) with the back-transformation (dormbr) of the first k left vectors only
- * and no right vectors (8 instead of 9 ms for the 250 x 250 Hankel matrix of i = 50, 5
- * channels; dbdsvdx for the k vectors alone is slower, 10 ms).  Host memory; returns the
- * failing routine's info (-1000 when out of memory). */
-static lapack_int hankel_svd_top(double *A, int32_t m, int32_t nc, int32_t k, double *sv,
+/* The first k left singular vectors of the m x nc matrix H (row-major, the layout of
+ * regia_ssi_hankel) into U (m x k, column-major, ld m) and all min(m, nc) singular values,
+ * decreasing, into sv: the steps of dgesdd (bidiagonal reduction dgebrd, divide and
+ * conquer dbdsdc on the bidiagonal: no squared condition number) with the
+ * back-transformation (dormbr) of the first k left vectors only and no right vectors.
+ * Host memory; returns the failing routine's info (-1000 when out of memory). */
+static lapack_int hankel_svd_top(const double *H, int32_t m, int32_t nc, int32_t k, double *sv,
                                  double *U)
 {
     int32_t mn = m < nc ? m : nc;
     lapack_int info = -1000, iq[1];
     double q[1];
+    double *A = malloc((size_t)m * nc * sizeof *A);
     double *e = malloc((size_t)mn * sizeof *e), *tq = malloc((size_t)mn * sizeof *tq);
     double *tp = malloc((size_t)mn * sizeof *tp);
     double *UB = malloc((size_t)mn * mn * sizeof *UB), *VB = malloc((size_t)mn * mn * sizeof *VB);
-    if (!e || !tq || !tp || !UB || !VB) goto done;
+    if (!A || !e || !tq || !tp || !UB || !VB) goto done;
+    for (int32_t r = 0; r < m; r++) /* column-major for LAPACK */
+        for (int32_t c = 0; c < nc; c++) A[r + (int64_t)c * m] = H[(int64_t)r * nc + c];
     info = LAPACKE_dgebrd(LAPACK_COL_MAJOR, m, nc, A, m, sv, e, tq, tp);
     if (info == 0)
         info = LAPACKE_dbdsdc(LAPACK_COL_MAJOR, m >= nc ? 'U' : 'L', 'I', mn, sv, e, UB, mn, VB,
@@ -198,6 +211,7 @@ static lapack_int hankel_svd_top(double *A, int32_t m, int32_t nc, int32_t k, do
     }
     info = LAPACKE_dormbr(LAPACK_COL_MAJOR, 'Q', 'L', 'N', m, k, nc, A, m, tq, U, m);
 done:
+    free(A);
     free(e);
     free(tq);
     free(tp);
@@ -206,66 +220,113 @@ done:
     return info;
 }
 
-/* The same from the symmetric eigenproblem of G = A A^T (square A only, m = nc): dsyrk,
- * tridiagonal reduction dsytrd, all eigenpairs of the tridiagonal by divide and conquer
- * (dstedc), the first k vectors back-transformed (dormtr); sv_j = sqrt(lambda_j).  4.8
- * instead of 7.4 ms for the 250 x 250 Hankel matrix of i = 50, 5 channels.  Squaring costs
- * accuracy where singular values are small: an eigenvalue of G is accurate to about
+/* The k leading eigenvectors of the symmetric tridiagonal (d, e) of order m (eigenvalues
+ * w[0..m) increasing, dsterf's) into Z (m x k, ld m; column j: eigenvalue m-1-j): inverse
+ * iteration (dstein) when no off-diagonal entry is zero, else (or should dstein not
+ * converge) all eigenpairs by divide and conquer (dstedc).  Returns 0, the failing
+ * routine's info, or -1000 when out of memory. */
+static lapack_int tridiag_top(int32_t m, int32_t k, const double *d, const double *e,
+                              const double *w, double *Z)
+{
+    lapack_int info = -1000, *iw = malloc((size_t)(3 * m + k) * sizeof *iw);
+    double *ws = malloc(((size_t)m * k + 5 * (size_t)m) * sizeof *ws);
+    double *full = NULL, *d2 = NULL;
+    if (!iw || !ws) goto done;
+    int split = 0;
+    for (int32_t j = 0; j + 1 < m; j++) split |= e[j] == 0.0;
+    info = 1;
+    if (!split) {
+        lapack_int *iblock = iw, *isplit = iw + m, *iwork = iw + 2 * m, *ifail = iw + 3 * m;
+        for (int32_t j = 0; j < k; j++) iblock[j] = 1;
+        isplit[0] = m;
+        /* _work: LAPACKE_dstein would scan m entries of w + m - k for NaNs */
+        info = LAPACKE_dstein_work(LAPACK_COL_MAJOR, m, d, e, k, w + m - k, iblock, isplit, ws,
+                                   m, ws + (size_t)m * k, iwork, ifail);
+        if (info == 0)
+            for (int32_t j = 0; j < k; j++)
+                memcpy(Z + (int64_t)j * m, ws + (int64_t)(k - 1 - j) * m, (size_t)m * sizeof *Z);
+    }
+    if (info > 0) { /* a split or no convergence: all eigenpairs */
+        full = malloc((size_t)m * m * sizeof *full);
+        d2 = malloc(2 * (size_t)m * sizeof *d2);
+        info = -1000;
+        if (!full || !d2) goto done;
+        memcpy(d2, d, (size_t)m * sizeof *d2);
+        memcpy(d2 + m, e, (size_t)(m - 1) * sizeof *d2);
+        info = LAPACKE_dstedc(LAPACK_COL_MAJOR, 'I', m, d2, d2 + m, full, m);
+        if (info == 0)
+            for (int32_t j = 0; j < k; j++)
+                memcpy(Z + (int64_t)j * m, full + (int64_t)(m - 1 - j) * m, (size_t)m * sizeof *Z);
+    }
+done:
+    free(iw);
+    free(ws);
+    free(full);
+    free(d2);
+    return info;
+}
+
+/* The same from the symmetric eigenproblem of G = H H^T (square H only, m = nc): dsyrk,
+ * tridiagonal reduction dsytrd, all eigenvalues of the tridiagonal (dsterf), the k leading
+ * eigenvectors (tridiag_top) back-transformed (dormtr); sv_j = sqrt(lambda_j).  Squaring
+ * costs accuracy where singular values are small: an eigenvalue of G is accurate to about
  * eps lambda_1, so sv_j to a relative eps (sv_1 / sv_j)^2 / 2, and the leading subspaces to
  * about eps sv_1^2 / (sv_n^2 - sv_n+1^2).  So this route is taken only when the k-th
  * singular value is at least 1e-5 sv_1 (a record's noise floor; then sv_k is good to
  * 1e-6 relative or better and the poles of every order to rounding of the subspace);
  * otherwise (exact or noise-free covariances, a rank below k) it returns 1 and the caller
  * computes the SVD directly.  sv: all m values (those below about 1e-7 sv_1 at rounding
- * level).  A is not modified.  Returns 0, 1 (not taken) or the failing routine's info
+ * level).  H is not modified.  Returns 0, 1 (not taken) or the failing routine's info
  * (-1000 when out of memory). */
-static lapack_int hankel_svd_gram(const double *A, int32_t m, int32_t k, double *sv, double *U)
+static lapack_int hankel_svd_gram(const double *H, int32_t m, int32_t k, double *sv, double *U)
 {
-    lapack_int info = -1000;
-    double *G = malloc((size_t)m * m * sizeof *G), *Z = malloc((size_t)m * m * sizeof *Z);
-    double *d = malloc((size_t)m * sizeof *d), *e = malloc((size_t)m * sizeof *e);
-    double *tau = malloc((size_t)m * sizeof *tau);
-    if (!G || !Z || !d || !e || !tau) goto done;
-    cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, m, m, 1.0, A, m, 0.0, G, m);
+    lapack_int info = -1000, lwork = 64 * k + 65 * 64;
+    double *G = malloc((size_t)m * m * sizeof *G), *d = malloc(4 * (size_t)m * sizeof *d);
+    double *work = malloc((size_t)lwork * sizeof *work);
+    if (!G || !d || !work) goto done;
+    double *e = d + m, *tau = e + m, *w = tau + m;
+    /* H row-major is H^T column-major: G = (H^T)^T H^T */
+    cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, m, m, 1.0, H, m, 0.0, G, m);
     info = LAPACKE_dsytrd(LAPACK_COL_MAJOR, 'L', m, G, m, d, e, tau);
-    if (info == 0) info = LAPACKE_dstedc(LAPACK_COL_MAJOR, 'I', m, d, e, Z, m);
     if (info != 0) goto done;
-    /* d: eigenvalues increasing */
-    if (!(d[m - 1] > 0.0) || !(d[m - k] >= 1e-10 * d[m - 1])) {
+    memcpy(w, d, (size_t)m * sizeof *w);
+    memcpy(sv, e, (size_t)(m - 1) * sizeof *sv); /* scratch: dsterf destroys it */
+    info = LAPACKE_dsterf(m, w, sv);
+    if (info != 0) goto done;
+    /* w: eigenvalues increasing */
+    if (!(w[m - 1] > 0.0) || !(w[m - k] >= 1e-10 * w[m - 1])) {
         info = 1;
         goto done;
     }
-    for (int32_t j = 0; j < m; j++) sv[j] = d[m - 1 - j] > 0.0 ? sqrt(d[m - 1 - j]) : 0.0;
-    for (int32_t j = 0; j < k; j++)
-        memcpy(U + (int64_t)j * m, Z + (int64_t)(m - 1 - j) * m, (size_t)m * sizeof *U);
-    info = LAPACKE_dormtr(LAPACK_COL_MAJOR, 'L', 'L', 'N', m, k, G, m, tau, U, m);
+    info = tridiag_top(m, k, d, e, w, U);
+    if (info != 0) goto done;
+    for (int32_t j = 0; j < m; j++) sv[j] = w[m - 1 - j] > 0.0 ? sqrt(w[m - 1 - j]) : 0.0;
+    /* _work with room for dormqr's blocked code (dormtr's workspace query leaves out the
+     * block reflector's T, and dormqr then falls back to dorm2r: 0.85 instead of 0.48 ms) */
+    info = LAPACKE_dormtr_work(LAPACK_COL_MAJOR, 'L', 'L', 'N', m, k, G, m, tau, U, m, work,
+                               lwork);
 done:
     free(G);
-    free(Z);
     free(d);
-    free(e);
-    free(tau);
+    free(work);
     return info;
 }
 
-/* LAPACK's Hessenberg QR (dlahqr: the routine dhseqr and so dgeev use for n < 75) */
-extern void dlahqr_(const lapack_int *wantt, const lapack_int *wantz, const lapack_int *n,
-                    const lapack_int *ilo, const lapack_int *ihi, double *h,
-                    const lapack_int *ldh, double *wr, double *wi, const lapack_int *iloz,
-                    const lapack_int *ihiz, double *z, const lapack_int *ldz, lapack_int *info);
-
-/* Eigenvalues (wr, wi, dgeev's order and pairing) of the n x n state matrix An = R_n A_n
- * R_n^-1 (destroyed; R: the upper triangle of the QR, leading dimension ldr), the
- * eigenvectors of its Schur form into VR (n x n, dtrevc) and into Cn (nch x n) the output
- * matrix C = O[:nch, :n] (O[:nch, j] = U[:nch, j] sqrt(sv_j)) times R_n^-1 and the
- * Hessenberg and Schur bases, so that Cn VR = C psi.  The same steps as dgeev (dgehrd, dlahqr,
- * dtrevc) without balancing, and with the rotations applied to the nch rows of C instead of
- * an n x n basis that would then multiply the eigenvectors (dgeev itself, Cn = C, for an
- * An with an overflowed entry from a near-singular R).  tau: n - 1 scratch.  Host
- * memory; returns the failing routine's info. */
+/* Eigenvalues (wr, wi: a complex pair consecutive, positive imaginary part first) of the
+ * n x n state matrix An = R_n A_n R_n^-1 (R: the upper triangle of the QR, leading
+ * dimension ldr), and into Cn (nch x n) the output matrix C = O[:nch, :n]
+ * (O[:nch, j] = U[:nch, j] sqrt(sv_j)) times R_n^-1 and the Hessenberg and Schur bases.
+ * Returns 1 when An holds its real Schur form T (dgehrd, then the Francis QR of
+ * ssi_hqr.c with the rotations applied to the nch rows of C instead of an n x n basis), so
+ * that C psi = Cn x for an eigenvector x of T; 0 when An had a non-finite entry (a
+ * near-singular R): then dgeev, which copes with the overflow as it always did, has put
+ * all eigenvectors psi of An into VR (n x n) and Cn = C R_n^-1; < 0: the failing
+ * routine's info (negated when positive).  tau: n - 1 scratch, work: 64 nch scratch.  Host
+ * memory. */
 static lapack_int ssi_eig_out(double *An, int32_t n, const double *U, int32_t m,
                               const double *sv, int32_t nch, const double *R, int32_t ldr,
-                              double *tau, double *wr, double *wi, double *VR, double *Cn)
+                              double *tau, double *work, double *wr, double *wi, double *VR,
+                              double *Cn)
 {
     for (int32_t j = 0; j < n; j++) {
         double s = sqrt(sv[j]);
@@ -276,34 +337,74 @@ static lapack_int ssi_eig_out(double *An, int32_t n, const double *U, int32_t m,
                 R, ldr, Cn, nch);
     int finite = 1;
     for (int64_t k = 0; k < (int64_t)n * n; k++) finite &= isfinite(An[k]) != 0;
-    if (!finite) /* a near-singular R: dgeev copes with the overflow as it always did */
-        return LAPACKE_dgeev(LAPACK_COL_MAJOR, 'N', 'V', n, An, n, wr, wi, NULL, 1, VR, n);
-    lapack_int info = n > 1 ? LAPACKE_dgehrd(LAPACK_COL_MAJOR, n, 1, n, An, n, tau) : 0;
-    if (info == 0 && n > 1) { /* _work: no NaN scan of the inputs per order */
-        double *work = malloc((size_t)nch * 64 * sizeof *work);
-        info = work ? LAPACKE_dormhr_work(LAPACK_COL_MAJOR, 'R', 'N', nch, n, 1, n, An, n, tau,
-                                          Cn, nch, work, nch * 64)
-                    : -1000;
-        free(work);
+    if (!finite) {
+        lapack_int info = LAPACKE_dgeev(LAPACK_COL_MAJOR, 'N', 'V', n, An, n, wr, wi, NULL, 1,
+                                        VR, n);
+        return info == 0 ? 0 : info > 0 ? -info : info;
     }
+    lapack_int info = n > 1 ? LAPACKE_dgehrd(LAPACK_COL_MAJOR, n, 1, n, An, n, tau) : 0;
+    if (info == 0 && n > 1) /* _work: no NaN scan of the inputs per order */
+        info = LAPACKE_dormhr_work(LAPACK_COL_MAJOR, 'R', 'N', nch, n, 1, n, An, n, tau, Cn,
+                                   nch, work, nch * 64);
+    if (info != 0) return info > 0 ? -info : info;
+    info = regia_ssi_hqr(n, An, n, wr, wi, 1, Cn, nch, nch);
+    return info == 0 ? 1 : -info;
+}
+
+/* Shapes, MPC and MPD of the order's poles p[0..n) (eigenvalues wr, wi) that pass the
+ * hard criteria on frequency and damping (the conjugate poles get the conjugate shape; the
+ * others keep NaN): their eigenvectors only, from the Schur form T in An (schur = 1: dtrevc
+ * on the selected eigenvalues, back to C psi through Cn) or from VR (schur = 0: all of An's
+ * eigenvectors, with Cn = C R_n^-1).  sel: n flags, P: nch n and work: 3 n scratch.
+ * Returns dtrevc's info. */
+static lapack_int order_shapes(const regia_ssi_cfg_t *cfg, int32_t n, int32_t nch, int schur,
+                               const double *An, const double *wi, const double *Cn,
+                               double *VR, lapack_logical *sel, double *P, double *work,
+                               regia_ssi_pole_t *p, double *shapes)
+{
+    int32_t nsel = 0;
+    for (int32_t j = 0; j < n; j++) {
+        sel[j] = wi[j] > 0.0 && j + 1 < n &&
+                 regia_ssi_band_reason(cfg, p[j].f, p[j].xi) == REGIA_POLE_MODE;
+        nsel += sel[j] ? 2 : 0;
+    }
+    if (nsel == 0) return 0;
+    lapack_int info = 0, ncols = n;
+    if (schur) /* the selected pairs' vectors (re, im) side by side in VR */
+        info = LAPACKE_dtrevc_work(LAPACK_COL_MAJOR, 'R', 'S', sel, n, (double *)An, n, NULL, 1,
+                                   VR, n, n, &ncols, work);
     if (info != 0) return info;
-    for (int32_t c = 0; c < n; c++)
-        for (int32_t r = c + 2; r < n; r++) An[r + (int64_t)c * n] = 0.0;
-    lapack_int one = 1, ln = n, lnch = nch;
-    dlahqr_(&one, &one, &ln, &one, &ln, An, &ln, wr, wi, &one, &lnch, Cn, &lnch, &info);
-    if (info != 0) return info;
-    lapack_int nout = 0;
-    memset(VR, 0, (size_t)n * n * sizeof *VR); /* LAPACKE_dtrevc checks VR for NaNs */
-    return LAPACKE_dtrevc(LAPACK_COL_MAJOR, 'R', 'A', NULL, n, An, n, NULL, 1, VR, n, n, &nout);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, nch, ncols, n, 1.0, Cn, nch, VR, n,
+                0.0, P, nch);
+    for (int32_t j = 0, col = 0; j < n; j++) {
+        if (!(wi[j] > 0.0 && j + 1 < n)) { /* real (dgeev: one column of VR) */
+            col += !schur && wi[j] == 0.0;
+            continue;
+        }
+        int c0 = col;
+        col += schur && !sel[j] ? 0 : 2;
+        if (sel[j]) {
+            const double *pr = P + (int64_t)c0 * nch;
+            double *sh = shapes + (int64_t)j * nch * 2, *cj = sh + nch * 2;
+            pole_shape(pr, pr + nch, nch, p + j, sh);
+            for (int32_t c = 0; c < nch; c++) { /* the conjugate pole: the conjugate shape */
+                cj[2 * c] = sh[2 * c];
+                cj[2 * c + 1] = -sh[2 * c + 1];
+            }
+            p[j + 1].mpc = p[j].mpc;
+            p[j + 1].mpd = p[j].mpd;
+        }
+        j++;
+    }
+    return 0;
 }
 
 regia_status_t regia_ssi_from_hankel(const double *H, int32_t nch, int32_t nref, double fs,
                                      const regia_ssi_cfg_t *cfg, regia_ssi_result_t *res)
 {
     regia_status_t st = REGIA_OK;
-    double *A = NULL, *U = NULL, *Oq = NULL, *Td = NULL, *tau = NULL;
-    double *An = NULL, *wr = NULL, *wi = NULL, *VR = NULL, *P = NULL, *neg = NULL, *Cn = NULL;
-    double *Bt = NULL;
+    double *ws = NULL;
+    lapack_logical *sel = NULL;
     regia_ssi_result_init(res);
     REGIA_TRY(regia_ssi_check(cfg, 0, nch, nref, NULL, 0));
     if (!(fs > 0.0) || !isfinite(fs)) {
@@ -315,45 +416,39 @@ regia_status_t regia_ssi_from_hankel(const double *H, int32_t nch, int32_t nref,
     int32_t n_orders = (omax - cfg->ord_min) / cfg->ord_step + 1;
     int64_t n_poles = 0;
     for (int32_t o = 0; o < n_orders; o++) n_poles += cfg->ord_min + o * cfg->ord_step;
-    A = malloc((size_t)m * nc * sizeof *A);
-    U = malloc((size_t)m * omax * sizeof *U);
-    Oq = malloc((size_t)mo * omax * sizeof *Oq);
-    Td = malloc((size_t)mo * omax * sizeof *Td);
-    tau = malloc((size_t)omax * sizeof *tau);
-    An = malloc((size_t)omax * omax * sizeof *An);
-    Bt = malloc((size_t)omax * omax * sizeof *Bt);
-    wr = malloc((size_t)omax * sizeof *wr);
-    wi = malloc((size_t)omax * sizeof *wi);
-    VR = malloc((size_t)omax * omax * sizeof *VR);
-    P = malloc((size_t)nch * omax * sizeof *P);
-    neg = malloc((size_t)nch * sizeof *neg);
-    Cn = malloc((size_t)nch * omax * sizeof *Cn);
+    for (int64_t k = 0; k < (int64_t)m * nc; k++)
+        if (!isfinite(H[k])) {
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "SSI: the Hankel matrix has a non-finite entry "
+                            "(row %lld, column %lld)", (long long)(k / nc), (long long)(k % nc));
+            goto err;
+        }
+    /* one workspace: U (m omax), Oq and Td (mo omax each), Bt, An, VR (omax^2 each), P and Cn
+     * (nch omax each), tau, wr, wi, work (omax, omax, omax, 64 nch + 3 omax) */
+    size_t o2 = (size_t)omax * omax, nws = (size_t)m * omax + 2 * (size_t)mo * omax + 3 * o2 +
+                                          2 * (size_t)nch * omax + 6 * (size_t)omax + 64 * (size_t)nch;
+    ws = malloc(nws * sizeof *ws);
+    sel = malloc((size_t)omax * sizeof *sel);
     res->orders = malloc((size_t)n_orders * sizeof *res->orders);
     res->sv = malloc((size_t)mn * sizeof *res->sv);
     res->poles = malloc((size_t)n_poles * sizeof *res->poles);
     res->pole_shapes = malloc((size_t)n_poles * nch * 2 * sizeof *res->pole_shapes);
-    if (!A || !U || !Oq || !Td || !tau || !An || !Bt || !wr || !wi || !VR || !P || !neg || !Cn ||
-        !res->orders || !res->sv || !res->poles || !res->pole_shapes) {
+    if (!ws || !sel || !res->orders || !res->sv || !res->poles || !res->pole_shapes) {
         st = REGIA_FAIL(REGIA_ERR_NOMEM, "SSI: no memory for a %d x %d Hankel matrix", m, nc);
         goto err;
     }
+    double *U = ws, *Oq = U + (size_t)m * omax, *Td = Oq + (size_t)mo * omax;
+    double *Bt = Td + (size_t)mo * omax, *An = Bt + o2, *VR = An + o2, *P = VR + o2;
+    double *Cn = P + (size_t)nch * omax, *tau = Cn + (size_t)nch * omax, *wr = tau + omax;
+    double *wi = wr + omax, *work = wi + omax;
     res->nch = nch;
     res->nref = nref;
     res->n_sv = mn;
-    /* column-major copy of H for LAPACK */
-    for (int32_t r = 0; r < m; r++)
-        for (int32_t c = 0; c < nc; c++) A[r + (int64_t)c * m] = H[(int64_t)r * nc + c];
-    for (int64_t k = 0; k < (int64_t)m * nc; k++)
-        if (!isfinite(A[k])) {
-            st = REGIA_FAIL(REGIA_ERR_INVALID, "SSI: the Hankel matrix has a non-finite entry "
-                            "(row %lld, column %lld)", (long long)(k % m), (long long)(k / m));
-            goto err;
-        }
-    lapack_int info = m == nc ? hankel_svd_gram(A, m, omax, res->sv, U) : 1;
-    if (info == 1) info = hankel_svd_top(A, m, nc, omax, res->sv, U);
+    lapack_int info = m == nc ? hankel_svd_gram(H, m, omax, res->sv, U) : 1;
+    if (info == 1) info = hankel_svd_top(H, m, nc, omax, res->sv, U);
     if (info != 0) {
         st = REGIA_FAIL(REGIA_ERR_NUMERIC, "SSI: SVD of the %d x %d Hankel matrix failed "
-                        "(dsytrd/dstedc/dormtr or dgebrd/dbdsdc/dormbr info %d)", m, nc, (int)info);
+                        "(dsytrd/dstein/dormtr or dgebrd/dbdsdc/dormbr info %d)", m, nc,
+                        (int)info);
         goto err;
     }
     /* O = U[:, :omax] S^(1/2): Oup (rows 0..mo-1) into Oq, Odown (rows nch..m-1) into Td */
@@ -390,44 +485,29 @@ regia_status_t regia_ssi_from_hankel(const double *H, int32_t nch, int32_t nref,
         if (n > nz) continue; /* R_n singular: H has rank < n, this order has no poles */
         for (int32_t c = 0; c < n; c++)
             memcpy(An + (int64_t)c * n, Bt + (int64_t)c * omax, (size_t)n * sizeof *An);
-        info = ssi_eig_out(An, n, U, m, res->sv, nch, Oq, mo, tau, wr, wi, VR, Cn);
+        info = ssi_eig_out(An, n, U, m, res->sv, nch, Oq, mo, tau, work, wr, wi, VR, Cn);
+        regia_ssi_pole_t *p = res->poles + np;
+        double *shapes = res->pole_shapes + np * nch * 2;
+        if (info >= 0) {
+            for (int32_t j = 0; j < n; j++)
+                pole_value(wr[j], wi[j], nch, fs, n, p + j, shapes + (int64_t)j * nch * 2);
+            lapack_int ti = order_shapes(cfg, n, nch, (int)info, An, wi, Cn, VR, sel, P,
+                                         work + 64 * nch, p, shapes);
+            info = ti != 0 ? -1000 - ti : 0;
+        }
         if (info != 0) {
             st = REGIA_FAIL(REGIA_ERR_NUMERIC, "SSI: eigenvalues of the order-%d state matrix "
                             "failed (info %d)", n, (int)info);
             goto err;
         }
-        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, nch, n, n, 1.0, Cn, nch, VR, n,
-                    0.0, P, nch);
-        for (int32_t j = 0; j < n; j++) {
-            const double *pr = P + (int64_t)j * nch, *pim = NULL;
-            if (wi[j] > 0.0 && j + 1 < n) pim = P + (int64_t)(j + 1) * nch;
-            else if (wi[j] < 0.0 && j > 0) {
-                pr = P + (int64_t)(j - 1) * nch;
-                for (int32_t c = 0; c < nch; c++) neg[c] = -P[(int64_t)j * nch + c];
-                pim = neg;
-            }
-            make_pole(wr[j], wi[j], pr, pim, nch, fs, n, res->poles + np,
-                      res->pole_shapes + np * nch * 2);
-            np++;
-        }
+        np += n;
     }
     res->n_orders = n_orders;
     res->n_poles = np;
     REGIA_TRY(regia_ssi_select(cfg, res));
 err:
     if (st != REGIA_OK) regia_ssi_result_free(res);
-    free(A);
-    free(U);
-    free(Oq);
-    free(Td);
-    free(tau);
-    free(An);
-    free(Bt);
-    free(wr);
-    free(wi);
-    free(VR);
-    free(P);
-    free(neg);
-    free(Cn);
+    free(ws);
+    free(sel);
     return st;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "regia/ssi.h"
+#include "ssi_impl.h"
 
 static const char *const reason_names[REGIA_POLE_N] = {
     "mode", "conjugate", "real", "freq_range", "xi_low", "xi_high", "mpc", "mpd",
@@ -20,10 +21,8 @@ const char *regia_pole_reason_name(int reason)
 /* Hard criteria of one pole (not a conjugate or real one): the reason, MODE when it passes. */
 static int hard_reason(const regia_ssi_cfg_t *cfg, const regia_ssi_pole_t *p)
 {
-    if (!(p->f >= cfg->f_min) || (cfg->f_max > 0.0 && !(p->f <= cfg->f_max)))
-        return REGIA_POLE_FREQ_RANGE;
-    if (!(p->xi > cfg->xi_min)) return REGIA_POLE_XI_LOW;
-    if (!(p->xi < cfg->xi_max)) return REGIA_POLE_XI_HIGH;
+    int band = regia_ssi_band_reason(cfg, p->f, p->xi);
+    if (band != REGIA_POLE_MODE) return band;
     if (!(p->mpc >= cfg->mpc_min)) return REGIA_POLE_MPC;
     if (cfg->mpd_max > 0.0 && !(p->mpd <= cfg->mpd_max)) return REGIA_POLE_MPD;
     return REGIA_POLE_MODE;

@@ -16,8 +16,9 @@
  *      The lag sums: one dgemm per lag, or for records of >= 2048 samples and >= 16 lags
  *      (2i - 1) blocked FFT cross-correlations (kernels/ssi_hankel.c), equal to rounding.
  *   3. SVD H = U S V^T: for a square H whose nmax-th singular value is >= 1e-5 of the
- *      largest (a record's noise floor), from the eigenpairs of H H^T (dsyrk, dsytrd,
- *      dstedc, dormtr: singular values below about 1e-7 of the largest are then at rounding
+ *      largest (a record's noise floor), from the eigenpairs of H H^T (dsyrk, dsytrd, all
+ *      eigenvalues by dsterf, the nmax leading eigenvectors by inverse iteration dstein,
+ *      dormtr: singular values below about 1e-7 of the largest are then at rounding
  *      level), else directly (dgebrd, dbdsdc, dormbr); only U[:, :nmax] is formed.
  *      O = U[:, :nmax] S^(1/2); C_n = first l rows of
  *      O[:, :n]; one QR of O without its last block row, Oup = Q R, and T = Q^T Odown give
@@ -25,9 +26,13 @@
  *      pinv(Oup_n) Odown_n).  Computed as the similar B_n = (T R^-1)[:n, :n] = R_n A_n
  *      R_n^-1 from one triangular solve for all orders, with phi = (C_n R_n^-1) w for
  *      B_n's eigenvectors w.
- *   4. eig(A_n) = lambda_d, psi (dgeev); lambda_c = ln(lambda_d) / dt;
+ *   4. eig(A_n) = lambda_d, psi (dgeev's steps: dgehrd, a Francis double-shift QR,
+ *      dtrevc; kernels/ssi_hqr.c); lambda_c = ln(lambda_d) / dt;
  *      f = |lambda_c| / 2 pi (Hz); xi = -Re(lambda_c) / |lambda_c|; phi = C_n psi,
- *      normalised so that its component of largest modulus is 1 + 0i (pyOMA2).
+ *      normalised so that its component of largest modulus is 1 + 0i (pyOMA2).  psi and
+ *      phi, MPC and MPD only for the poles that can pass the hard criteria on frequency
+ *      and damping (f_min <= f <= f_max, xi_min < xi < xi_max, Im lambda_d > 0) and their
+ *      conjugates; the other poles' shapes, MPC and MPD are NaN.
  *      MPC (Pappa et al. 1993) = ((e1 - e2) / (e1 + e2))^2, e = eigenvalues of
  *      [[Re.Re, Re.Im], [Re.Im, Im.Im]]; MPD (pyOMA2) = sum_k |phi_k| acos(|cos angle
  *      between phi_k and the principal line|) / sum_k |phi_k|, radians.
@@ -159,7 +164,9 @@ typedef struct {
     double *sv;              /* [n_sv] singular values of H, decreasing (see step 3)        */
     int64_t n_poles;         /* all eigenvalues of all orders (sum of orders)              */
     regia_ssi_pole_t *poles; /* [n_poles], by order then eigenvalue                         */
-    double *pole_shapes;     /* [n_poles][nch][2]: phi normalised (largest component 1)     */
+    double *pole_shapes;     /* [n_poles][nch][2]: phi normalised (largest component 1);    */
+                             /* NaN (and mpc, mpd NaN) outside the frequency and damping    */
+                             /* criteria (step 4)                                           */
     int32_t n_modes;
     regia_ssi_mode_t *modes; /* [n_modes] by increasing frequency                           */
     double *mode_shapes;     /* [n_modes][nch][2]: mean shape, largest component 1 + 0i     */
@@ -195,7 +202,9 @@ regia_status_t regia_ssi_from_hankel(const double *H, int32_t nch, int32_t nref,
                                      const regia_ssi_cfg_t *cfg, regia_ssi_result_t *res);
 
 /* Steps 5-7 again on a result's poles (e.g. with other criteria): flags, reasons, modes
- * and mode shapes are recomputed; poles, shapes and orders are kept. */
+ * and mode shapes are recomputed; poles, shapes and orders are kept.  Poles outside the
+ * first run's frequency and damping criteria have no shape (step 4): a wider band or
+ * damping range here drops them as REGIA_POLE_MPC. */
 regia_status_t regia_ssi_select(const regia_ssi_cfg_t *cfg, regia_ssi_result_t *res);
 
 /* MAC of two complex shapes a, b (interleaved, n components); 0 when either is zero.

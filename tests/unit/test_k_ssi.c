@@ -113,6 +113,17 @@ static void test_exact_covariances(void)
         CHECK((p->reason == REGIA_POLE_MODE) == (p->mode >= 0));
         CHECK((p->reason == REGIA_POLE_MODE) == !!(p->flags & REGIA_POLE_IN_MODE));
         if (p->reason >= REGIA_POLE_NO_LOWER) CHECK(p->flags & REGIA_POLE_HC);
+        /* shapes only for the poles that can pass the frequency and damping criteria, and
+         * for their conjugates (the conjugate shape); NaN for the others */
+        const double *sh = res.pole_shapes + k * NCH * 2;
+        int out = p->reason == REGIA_POLE_REAL || p->reason == REGIA_POLE_FREQ_RANGE ||
+                  p->reason == REGIA_POLE_XI_LOW || p->reason == REGIA_POLE_XI_HIGH;
+        if (out) CHECK(isnan(p->mpc) && isnan(p->mpd) && isnan(sh[0]));
+        else if (p->reason != REGIA_POLE_CONJUGATE)
+            CHECK(isfinite(p->mpc) && isfinite(p->mpd) && isfinite(sh[0]) && isfinite(sh[1]));
+        if (p->reason == REGIA_POLE_CONJUGATE && k > 0 && isfinite(res.poles[k - 1].mpc))
+            for (int c = 0; c < 2 * NCH; c++)
+                CHECK(sh[c] == (c % 2 ? -1.0 : 1.0) * res.pole_shapes[(k - 1) * NCH * 2 + c]);
     }
     /* stricter criteria re-select: damping below 0.015 leaves only the first mode */
     cfg.xi_max = 0.015;
