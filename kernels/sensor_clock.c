@@ -4,7 +4,8 @@
  * r[k] = sum_t a[t] b[t+k] for |k| <= max_lag is the inverse real FFT of conj(A) B with
  * both channels (means removed) zero-padded to nfft >= 2n (no circular wrap), FFTW 3 r2c /
  * c2r.  FFTW's planner is not thread-safe: plans are made (FFTW_ESTIMATE) and destroyed
- * under the library's planner lock (fftw_lock_impl.h); execution runs outside it. */
+ * under the library's planner lock (regia_fftw_plan_pair, fftw_lock_impl.h); execution
+ * runs outside it. */
 #include <complex.h>
 #include <fftw3.h>
 #include <math.h>
@@ -62,11 +63,7 @@ static regia_status_t clock_offset(const double *a, const double *b, int64_t n, 
         REGIA_TRY(REGIA_FAIL(REGIA_ERR_INVALID, "clock offset: channel %s has zero variance", saa > 0 ? "b" : "a"));
     memset(xa + n, 0, sizeof(double) * (size_t)(nfft - n));
     memset(xb + n, 0, sizeof(double) * (size_t)(nfft - n));
-    regia_fftw_planner_lock();
-    pf = fftw_plan_dft_r2c_1d((int)nfft, xa, fa, FFTW_ESTIMATE);
-    pb = fftw_plan_dft_c2r_1d((int)nfft, fa, xa, FFTW_ESTIMATE);
-    regia_fftw_planner_unlock();
-    if (!pf || !pb) REGIA_TRY(REGIA_FAIL(REGIA_ERR_NUMERIC, "clock offset: FFTW could not plan %lld points", (long long)nfft));
+    if (!regia_fftw_plan_pair((int)nfft, xa, fa, fa, &pf, &pb)) REGIA_TRY(REGIA_FAIL(REGIA_ERR_NUMERIC, "clock offset: FFTW could not plan %lld points", (long long)nfft));
     fftw_execute_dft_r2c(pf, xa, fa);
     fftw_execute_dft_r2c(pf, xb, fb);
     for (int64_t k = 0; k < nc; k++) {
@@ -93,12 +90,7 @@ static regia_status_t clock_offset(const double *a, const double *b, int64_t n, 
     *lag = (double)best + frac;
     *corr = rbest / (double)nfft / sqrt(saa * sbb);
 err:
-    if (pf || pb) {
-        regia_fftw_planner_lock();
-        if (pf) fftw_destroy_plan(pf);
-        if (pb) fftw_destroy_plan(pb);
-        regia_fftw_planner_unlock();
-    }
+    regia_fftw_destroy_pair(&pf, &pb);
     fftw_free(xa);
     fftw_free(xb);
     fftw_free(fa);

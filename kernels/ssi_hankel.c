@@ -10,7 +10,7 @@
  * 2 (2i - 1) nch nref n multiply-adds.  Both agree to rounding (relative 1e-13 of the largest
  * entry; tests/unit/test_k_ssi.c checks both paths against the definitions).  FFTW's planner
  * is not thread-safe: plans are made (FFTW_ESTIMATE) and destroyed under the library's
- * planner lock (fftw_lock_impl.h); execution runs outside it. */
+ * planner lock (regia_fftw_plan_pair, fftw_lock_impl.h); execution runs outside it. */
 #include <cblas.h>
 #include <complex.h>
 #include <fftw3.h>
@@ -69,11 +69,7 @@ static regia_status_t lags_fft(const double *yc, int64_t n, int32_t nch, const i
                         (long long)M);
         goto err;
     }
-    regia_fftw_planner_lock();
-    pf = fftw_plan_dft_r2c_1d((int)M, buf, Y, FFTW_ESTIMATE);
-    pb = fftw_plan_dft_c2r_1d((int)M, S, buf, FFTW_ESTIMATE);
-    regia_fftw_planner_unlock();
-    if (!pf || !pb) {
+    if (!regia_fftw_plan_pair((int)M, buf, Y, S, &pf, &pb)) {
         st = REGIA_FAIL(REGIA_ERR_NUMERIC, "SSI: FFTW could not plan %lld points", (long long)M);
         goto err;
     }
@@ -110,12 +106,7 @@ static regia_status_t lags_fft(const double *yc, int64_t n, int32_t nch, const i
                 F[((int64_t)k * nch + c) * nref + d] = buf[k] * scale;
         }
 err:
-    if (pf || pb) {
-        regia_fftw_planner_lock();
-        if (pf) fftw_destroy_plan(pf);
-        if (pb) fftw_destroy_plan(pb);
-        regia_fftw_planner_unlock();
-    }
+    regia_fftw_destroy_pair(&pf, &pb);
     fftw_free(buf);
     fftw_free(Y);
     fftw_free(S);
