@@ -14,50 +14,49 @@
 #include "regia/ncinput.h"
 #include "sensors_products_impl.h"
 
-/* Variable `name` with dimensions `layout` as n doubles (*out malloc'ed). */
-static regia_status_t rd_num(int ncid, const char *path, const char *name, const char *layout, size_t n,
-                             double **out)
+/* Variable `name` with dimensions `layout` as n values of type t into *out (malloc'ed):
+ * NC_DOUBLE (any numeric variable, as doubles) or NC_INT (an integer one, as ints). */
+static regia_status_t rd_vals(int ncid, const char *path, const char *name, const char *layout, size_t n, nc_type t,
+                              void **out)
 {
     regia_status_t st = REGIA_OK;
     regia_ncin_var_t v;
     *out = NULL;
-    REGIA_TRY(regia_ncin_check_var(ncid, path, name, REGIA_NCIN_NUMERIC, layout, &v));
+    REGIA_TRY(regia_ncin_check_var(ncid, path, name, t == NC_INT ? REGIA_NCIN_INTEGER : REGIA_NCIN_NUMERIC, layout,
+                                   &v));
     size_t want = 1;
     for (int k = 0; k < v.ndims; k++) want *= v.len[k];
     if (want != n) {
         st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: variable '%s' has %zu values, expected %zu", path, name, want, n);
         goto err;
     }
-    *out = malloc(sizeof(double) * (n ? n : 1));
+    *out = malloc((t == NC_INT ? sizeof(int) : sizeof(double)) * (n ? n : 1));
     if (!*out) {
         st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: out of memory reading '%s'", path, name);
         goto err;
     }
-    if (n) REGIA_NC(nc_get_var_double(ncid, v.vid, *out));
+    if (n && t == NC_INT) REGIA_NC(nc_get_var_int(ncid, v.vid, *out));
+    if (n && t != NC_INT) REGIA_NC(nc_get_var_double(ncid, v.vid, *out));
 err:
     return st;
 }
 
-/* The same as ints (byte flags, counts). */
+/* rd_vals as n doubles. */
+static regia_status_t rd_num(int ncid, const char *path, const char *name, const char *layout, size_t n,
+                             double **out)
+{
+    void *v;
+    regia_status_t st = rd_vals(ncid, path, name, layout, n, NC_DOUBLE, &v);
+    *out = v;
+    return st;
+}
+
+/* rd_vals as n ints (byte flags, counts). */
 static regia_status_t rd_int(int ncid, const char *path, const char *name, const char *layout, size_t n, int **out)
 {
-    regia_status_t st = REGIA_OK;
-    regia_ncin_var_t v;
-    *out = NULL;
-    REGIA_TRY(regia_ncin_check_var(ncid, path, name, REGIA_NCIN_INTEGER, layout, &v));
-    size_t want = 1;
-    for (int k = 0; k < v.ndims; k++) want *= v.len[k];
-    if (want != n) {
-        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: variable '%s' has %zu values, expected %zu", path, name, want, n);
-        goto err;
-    }
-    *out = malloc(sizeof(int) * (n ? n : 1));
-    if (!*out) {
-        st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: out of memory reading '%s'", path, name);
-        goto err;
-    }
-    if (n) REGIA_NC(nc_get_var_int(ncid, v.vid, *out));
-err:
+    void *v;
+    regia_status_t st = rd_vals(ncid, path, name, layout, n, NC_INT, &v);
+    *out = v;
     return st;
 }
 
