@@ -69,7 +69,8 @@ regia_status_t regia_qc_check_cfg(const regia_qc_cfg_t *c)
 
 /* --- selection ------------------------------------------------------------------------- */
 
-/* k-th smallest of v[0..n-1] (reorders v), Hoare's quickselect with median-of-three. */
+/* k-th smallest of v[0..n-1] (reorders v: v[0..k-1] <= v[k] <= v[k+1..]), Hoare's
+ * quickselect with median-of-three. */
 static double select_kth(double *v, int64_t n, int64_t k)
 {
     int64_t lo = 0, hi = n - 1;
@@ -94,16 +95,95 @@ static double select_kth(double *v, int64_t n, int64_t k)
     return v[k];
 }
 
-/* numpy.median of v[0..n-1] (reorders v); n >= 1. */
-static double median_inplace(double *v, int64_t n)
+enum { SEL_BINS = 1024, SEL_SMALL = 512 };
+
+/* Bin of v among nb equal bins from lo at inv bins per unit: monotone in v (a rounded
+ * subtraction and product, then a clamp), so every bin holds an interval of values. */
+static inline int32_t bin_of(double v, double lo, double inv, int32_t nb)
 {
-    double hi = select_kth(v, n, n / 2);
-    if (n % 2) return hi;
-    double lo = v[0];
-    for (int64_t i = 1; i < n / 2; i++)
-        if (v[i] > lo) lo = v[i];
-    return 0.5 * (lo + hi);
+    double t = (v - lo) * inv;
+    t = t > 0 ? t : 0;
+    t = t < (double)(nb - 1) ? t : (double)(nb - 1);
+    return (int32_t)t;
 }
+
+/* The k-th smallest of v[0..n-1] (reorders and overwrites v) and, when prev is not NULL
+ * and k >= 1, the (k-1)-th in *prev.  lo, hi: about the smallest and largest values (any
+ * finite lo < hi gives the same result; the closer, the faster).  Large arrays: a
+ * histogram of SEL_BINS equal bins from lo to hi finds the bin of rank k (bins are value
+ * intervals, see bin_of), the bin's values are moved to the front and the search goes on
+ * among them (the bin's span as the next lo, hi); small ones (or a bin that does not
+ * shrink the problem): quickselect.  Exact: the value a sort would give. */
+static double select_rank(double *v, int64_t n, int64_t k, double *prev, double lo, double hi)
+{
+    int32_t cnt[4][SEL_BINS];
+    int want_prev = prev != NULL && k >= 1;
+    while (n > SEL_SMALL) {
+        double inv = (double)SEL_BINS / (hi - lo);
+        if (!(hi > lo) || !(inv > 0) || isinf(inv) || !isfinite(lo)) break;
+        memset(cnt, 0, sizeof cnt);
+        int64_t i = 0;
+        for (; i + 4 <= n; i += 4) { /* four histograms: no chain of increments of one bin */
+            cnt[0][bin_of(v[i], lo, inv, SEL_BINS)]++;
+            cnt[1][bin_of(v[i + 1], lo, inv, SEL_BINS)]++;
+            cnt[2][bin_of(v[i + 2], lo, inv, SEL_BINS)]++;
+            cnt[3][bin_of(v[i + 3], lo, inv, SEL_BINS)]++;
+        }
+        for (; i < n; i++) cnt[0][bin_of(v[i], lo, inv, SEL_BINS)]++;
+        int64_t below = 0;
+        int32_t b = 0, cb;
+        for (;; b++) {
+            cb = cnt[0][b] + cnt[1][b] + cnt[2][b] + cnt[3][b];
+            if (below + cb > k) break;
+            below += cb;
+        }
+        if (cb == n) break;
+        if (want_prev && k == below) { /* rank k - 1 lies in a lower bin: its largest value */
+            double mx = -INFINITY;
+            for (int64_t j = 0; j < n; j++)
+                if (bin_of(v[j], lo, inv, SEL_BINS) < b && v[j] > mx) mx = v[j];
+            *prev = mx, want_prev = 0;
+        }
+        int64_t j = 0;
+        for (i = 0; i < n; i++) {
+            double x = v[i];
+            v[j] = x;
+            j += bin_of(x, lo, inv, SEL_BINS) == b;
+        }
+        n = j, k -= below;
+        double w = (hi - lo) / SEL_BINS;
+        hi = lo + (double)(b + 1) * w, lo = lo + (double)b * w;
+    }
+    double kth = select_kth(v, n, k);
+    if (want_prev) { /* k >= 1 here: rank k - 1 is the largest of v[0..k-1] */
+        double mx = v[0];
+        for (int64_t i = 1; i < k; i++) mx = v[i] > mx ? v[i] : mx;
+        *prev = mx;
+    }
+    return kth;
+}
+
+/* numpy.median of v[0..n-1] (reorders and overwrites v); n >= 1; lo, hi as for
+ * select_rank.  replay: by quickselect alone (the bits of the original code where +0 and
+ * -0 are both present). */
+static double median_inplace(double *v, int64_t n, int replay, double lo, double hi)
+{
+    if (replay) {
+        double top = select_kth(v, n, n / 2);
+        if (n % 2) return top;
+        double below = v[0];
+        for (int64_t i = 1; i < n / 2; i++)
+            if (v[i] > below) below = v[i];
+        return 0.5 * (below + top);
+    }
+    if (n % 2) return select_rank(v, n, n / 2, NULL, lo, hi);
+    double below, top = select_rank(v, n, n / 2, &below, lo, hi);
+    return 0.5 * (below + top);
+}
+
+/* +0 and -0 compare equal, so the order of the two in a sorted window, and which of them
+ * a selection returns, depends on the algorithm: where a channel holds both, the QC takes
+ * the original incremental paths ("replay"), to give the same bits. */
 
 /* --- Hampel ---------------------------------------------------------------------------- */
 
@@ -179,65 +259,282 @@ static void win_replace(double *s, int64_t w, double old, double new)
     }
 }
 
-/* Hampel spikes of y[0..m-1]: clean[i] = the window median where y[i] is a spike (a spike
- * deviates from its median, so clean[i] != y[i] exactly there; clean holds a copy of y on
- * entry). Returns the count.  Most samples are cleared without the exact MAD: the
- * MAD is at least the K-th smallest deviation, K = (w + 1)/2 (the median of the
- * deviations for odd w, the lower of the two middle ones for even w); with window indices
- * lo < hi, hi - lo = K, s[lo] <= median <= s[hi], an interval [med - d, med + d] with
- * d < min(med - s[lo], s[hi] - med) holds at most K - 1 values, so that minimum is a lower
- * bound of the MAD, and a deviation within k 1.4826 times it is no spike. */
-static int64_t hampel(const double *y, int64_t m, int32_t h, double k, double min_abs, double *clean,
-                      double *win)
+static int cmp_double(const void *a, const void *b)
 {
-    int64_t w = 0, count = 0;
-    const double kk = k * 1.4826;
-    for (int64_t i = 0; i <= (int64_t)h && i < m; i++) win_insert(win, &w, y[i]);
-    for (int64_t i = 0; i < m; i++) {
-        if (i > 0) {
-            int add = i + h < m, drop = i - h - 1 >= 0;
-            if (add && drop) win_replace(win, w, y[i - h - 1], y[i + h]);
-            else if (add) win_insert(win, &w, y[i + h]);
-            else if (drop) win_remove(win, &w, y[i - h - 1]);
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The exact sorted window of the Hampel filter: s[0..n-1] = the samples of the window
+ * of centre j ([j - h, j + h] within [0, m)), sorted; j = -1 before the first use. */
+typedef struct {
+    double *s;
+    int64_t n, j;
+    int replay; /* build by successive inserts and never anew (see replay above) */
+} hwin_t;
+
+/* Bring the sorted window to centre i: step by step (one insert and/or delete per step)
+ * from a centre at most h + 16 before it (any distance with replay), else sorted anew. */
+static void hwin_goto(hwin_t *W, const double *y, int64_t m, int32_t h, int64_t i)
+{
+    if (W->j >= 0 && W->j <= i && (W->replay || i - W->j <= (int64_t)h + 16)) {
+        for (int64_t c = W->j + 1; c <= i; c++) {
+            int add = c + h < m, drop = c - h - 1 >= 0;
+            if (add && drop) win_replace(W->s, W->n, y[c - h - 1], y[c + h]);
+            else if (add) win_insert(W->s, &W->n, y[c + h]);
+            else if (drop) win_remove(W->s, &W->n, y[c - h - 1]);
         }
-        double med = (w % 2) ? win[w / 2] : 0.5 * (win[w / 2 - 1] + win[w / 2]);
-        double dev = fabs(y[i] - med);
-        if (w >= 3) {
-            int64_t K = (w + 1) / 2, lo = (w - 1 - K) / 2, hi = lo + K;
-            double lb = fmin(med - win[lo], win[hi] - med);
-            if (dev <= kk * lb) continue;
+    } else {
+        int64_t a = i - h > 0 ? i - h : 0, b = i + h < m - 1 ? i + h : m - 1;
+        if (W->replay) {
+            W->n = 0;
+            for (int64_t c = a; c <= b; c++) win_insert(W->s, &W->n, y[c]);
+        } else {
+            W->n = b - a + 1;
+            memcpy(W->s, y + a, sizeof(double) * (size_t)W->n);
+            qsort(W->s, (size_t)W->n, sizeof(double), cmp_double);
         }
-        double mad;
-        win_med_mad(win, w, &med, &mad);
-        int is = mad > 0 ? dev > kk * mad : (min_abs > 0 && dev > min_abs);
-        if (is) clean[i] = med, count++;
     }
+    W->j = i;
+}
+
+/* Is y[i] a spike of the window W (at centre i)?  *med = the window median.  Most
+ * samples are cleared without the exact MAD: the MAD is at least the K-th smallest
+ * deviation, K = (w + 1)/2 (the median of the deviations for odd w, the lower of the
+ * two middle ones for even w); with window indices lo < hi, hi - lo = K, s[lo] <= median
+ * <= s[hi], an interval [med - d, med + d] with d < min(med - s[lo], s[hi] - med) holds
+ * at most K - 1 values, so that minimum is a lower bound of the MAD, and a deviation
+ * within k 1.4826 times it is no spike. */
+static int hwin_spike(const hwin_t *W, double yi, double kk, double min_abs, double *med)
+{
+    const double *s = W->s;
+    int64_t w = W->n;
+    double m = (w % 2) ? s[w / 2] : 0.5 * (s[w / 2 - 1] + s[w / 2]);
+    double dev = fabs(yi - m), mad;
+    *med = m;
+    if (w >= 3) {
+        int64_t K = (w + 1) / 2, lo = (w - 1 - K) / 2, hi = lo + K;
+        double lb = fmin(m - s[lo], s[hi] - m);
+        if (dev <= kk * lb) return 0;
+    }
+    win_med_mad(s, w, med, &mad);
+    return mad > 0 ? dev > kk * mad : (min_abs > 0 && dev > min_abs);
+}
+
+/* The screen of the interior (windows of w = 2h + 1 samples, centres h .. m-1-h), by
+ * blocks of up to HB_BLOCK centres i0..i1 (h/4 for small h) whose windows all lie in the union U = samples
+ * i0-h .. i1+h (u = w + i1 - i0 of them).  A window W is U less u - w samples, so its
+ * median (rank h) lies between U's order statistics of ranks h and h + u - w.  Let a be
+ * above U's samples of ranks <= j and b below those of ranks >= j + h + 1: at most h
+ * samples of U, so of W, lie strictly between a and b, the others deviate from the
+ * median by at least lb = min(median_lo - a, b - median_hi), and so the MAD (the K-th
+ * smallest deviation, K = h + 1) is >= lb (the rounding of each deviation is monotone);
+ * a sample within k 1.4826 lb of both median bounds is no spike, and only the others
+ * take the exact window (hwin_t).  The bounds come from bins: U's samples fall in HB_NB
+ * bins of width delta, a power of two, from lo, a multiple of delta (bin_of, clamped at
+ * both ends).  v - lo is rounded, but delta (b - 1/64) and delta (b + 1 + 1/64) are exact
+ * doubles and so are the edges lo + delta (b - 1/64) and lo + delta (b + 1 + 1/64)
+ * (|lo| / delta < 2^40): a value in bin b lies strictly between them (-inf and +inf for
+ * the outer bins) whatever the rounding of v - lo.  Counts per bin follow U in O(1) per
+ * sample and four cursors the bins of the four ranks.  The bins follow the signal: they
+ * are set anew (delta ~ the spread between ranks j and j + h + 1 / HB_SPREAD, the median
+ * in the middle bin) when that spread leaves [HB_SPREAD/2, 8 HB_SPREAD] bins or the
+ * median nears the outer bins (at most once per HB_COOL samples). */
+enum { HB_NB = 1024, HB_SPREAD = 32, HB_MIN_HALF = 3, HB_COOL = 64, HB_BLOCK = 8 };
+
+typedef struct {
+    double lo, delta, inv;
+    int32_t cnt[HB_NB];
+    int32_t *ring;     /* bins of U's samples, index & mask */
+    int64_t mask;
+    int64_t u0, u1;    /* U = samples u0..u1 counted (valid)  */
+    int32_t cb[4];     /* cursors: bins of the ranks r[]       */
+    int64_t cn[4];     /* samples of U in the bins below them  */
+    int valid;
+} hbins_t;
+
+/* Place the cursors for ranks r[0..3] of U, moving from where they are. */
+static void hb_cursors(hbins_t *B, const int64_t r[4])
+{
+    const int32_t *cnt = B->cnt;
+    for (int c = 0; c < 4; c++) {
+        int32_t b = B->cb[c];
+        int64_t nb = B->cn[c];
+        while (nb > r[c]) nb -= cnt[--b];
+        while (nb + cnt[b] <= r[c]) nb += cnt[b++];
+        B->cb[c] = b, B->cn[c] = nb;
+    }
+}
+
+/* Bins of width about width / HB_SPREAD with c in the middle for U = u0..u1 (the counts
+ * in use are dropped first); counts and cursors for ranks r.  0 (invalid) when width is
+ * not positive or the bins would be out of range. */
+static int hbins_set(hbins_t *B, const double *y, int64_t u0, int64_t u1, double width, double c,
+                     const int64_t r[4])
+{
+    if (B->valid)
+        for (int64_t j = B->u0; j <= B->u1; j++) B->cnt[B->ring[j & B->mask]] = 0;
+    B->valid = 0;
+    int e;
+    if (!(width > 0) || !isfinite(width) || !isfinite(c)) return 0;
+    frexp(width / HB_SPREAD, &e); /* width / HB_SPREAD in [2^(e-1), 2^e) */
+    if (e < -900 || e > 900) return 0;
+    double q = floor(ldexp(c, 1 - e)) - HB_NB / 2;
+    if (!(fabs(q) < 0x1p40)) return 0;
+    B->lo = ldexp(q, e - 1), B->delta = ldexp(1.0, e - 1), B->inv = ldexp(1.0, 1 - e);
+    int32_t bmin = HB_NB;
+    for (int64_t j = u0; j <= u1; j++) {
+        int32_t b = bin_of(y[j], B->lo, B->inv, HB_NB);
+        B->ring[j & B->mask] = b;
+        B->cnt[b]++;
+        bmin = b < bmin ? b : bmin;
+    }
+    B->u0 = u0, B->u1 = u1;
+    for (int k = 0; k < 4; k++) B->cb[k] = bmin, B->cn[k] = 0;
+    hb_cursors(B, r);
+    B->valid = 1;
+    return 1;
+}
+
+/* Hampel spikes of y[0..m-1]: clean[i] = the window median where y[i] is a spike (a
+ * spike deviates from its median, so clean[i] != y[i] exactly there; clean holds a copy
+ * of y on entry).  replay: y holds both +0 and -0 (see replay above).  Returns the
+ * count, -1 when out of memory. */
+static int64_t hampel(const double *y, int64_t m, int32_t h, double k, double min_abs, int replay,
+                      double *clean)
+{
+    const double kk = k * 1.4826;
+    const int64_t w = 2 * (int64_t)h + 1;
+    int use_bins = !replay && h >= HB_MIN_HALF && m >= 2 * w;
+    const int64_t blk = h / 4 < 1 ? 1 : h / 4 > HB_BLOCK ? HB_BLOCK : h / 4; /* centres per block */
+    int64_t ringn = 1;
+    while (ringn < w + 2 * blk) ringn *= 2;
+    double *win = malloc(sizeof(double) * (size_t)(w + 1));
+    hbins_t *B = use_bins ? malloc(sizeof *B) : NULL;
+    int32_t *rb = use_bins ? malloc(sizeof(int32_t) * (size_t)ringn) : NULL;
+    int64_t count = use_bins && (!B || !rb) ? -1 : 0;
+    if (!win || count < 0) goto done;
+    hwin_t W = {win, 0, -1, replay};
+    int64_t f0 = use_bins ? h : m, f1 = use_bins ? m - 1 - h : m - 1;
+    double med;
+    for (int64_t i = 0; i < f0; i++) {
+        hwin_goto(&W, y, m, h, i);
+        if (hwin_spike(&W, y[i], kk, min_abs, &med)) clean[i] = med, count++;
+    }
+    if (use_bins) {
+        memset(B->cnt, 0, sizeof B->cnt);
+        B->ring = rb, B->mask = ringn - 1, B->valid = 0;
+        int32_t *ring = rb, *cnt = B->cnt;
+        const int64_t mask = ringn - 1;
+        int64_t next_set = f0; /* the earliest block start for setting the bins anew */
+        for (int64_t i0 = f0; i0 <= f1; i0 += blk) {
+            const int64_t i1 = i0 + blk - 1 < f1 ? i0 + blk - 1 : f1, u0 = i0 - h, u1 = i1 + h;
+            const int64_t extra = i1 - i0, j = (extra - 1 + h) / 2; /* extra - 1 <= j <= h */
+            const int64_t r[4] = {j, h, h + extra, j + h + 1};
+            if (B->valid) { /* U from B->u0..B->u1 to u0..u1 */
+                const double lo = B->lo, inv = B->inv;
+                int32_t c0 = B->cb[0], c1 = B->cb[1], c2 = B->cb[2], c3 = B->cb[3];
+                int64_t n0 = B->cn[0], n1 = B->cn[1], n2 = B->cn[2], n3 = B->cn[3];
+                for (int64_t s = B->u0; s < u0; s++) {
+                    int32_t bo = ring[s & mask];
+                    cnt[bo]--;
+                    n0 -= bo < c0, n1 -= bo < c1, n2 -= bo < c2, n3 -= bo < c3;
+                }
+                for (int64_t s = B->u1 + 1; s <= u1; s++) {
+                    int32_t bn = bin_of(y[s], lo, inv, HB_NB);
+                    ring[s & mask] = bn;
+                    cnt[bn]++;
+                    n0 += bn < c0, n1 += bn < c1, n2 += bn < c2, n3 += bn < c3;
+                }
+                B->cn[0] = n0, B->cn[1] = n1, B->cn[2] = n2, B->cn[3] = n3;
+                B->u0 = u0, B->u1 = u1;
+                hb_cursors(B, r);
+                int32_t spread = B->cb[3] - B->cb[0];
+                if ((spread < HB_SPREAD / 2 || spread > 8 * HB_SPREAD || B->cb[1] < HB_NB / 8 ||
+                     B->cb[2] >= HB_NB - HB_NB / 8) &&
+                    i0 >= next_set) {
+                    hbins_set(B, y, u0, u1, (double)spread * B->delta, B->lo + (double)B->cb[1] * B->delta, r);
+                    next_set = i0 + HB_COOL;
+                }
+            } else if (i0 >= next_set) {
+                hwin_goto(&W, y, m, h, i0);
+                const int64_t rp = (h - 1) / 2, rq = rp + h + 1;
+                double width = W.s[rq] - W.s[rp];
+                if (!(width > 0)) width = (W.s[w - 1] - W.s[0]) / 4;
+                hbins_set(B, y, u0, u1, width, W.s[h], r);
+                next_set = i0 + HB_COOL;
+            }
+            double mlo = -INFINITY, mhi = INFINITY, lb = -1;
+            if (B->valid && B->cb[1] > 0 && B->cb[2] < HB_NB - 1) {
+                /* the edges, exact (see above); none is infinite with these cursors */
+                const double delta = B->delta, base = B->lo - delta / 64, top = base + delta * (1 + 1.0 / 32);
+                mlo = base + (double)B->cb[1] * delta, mhi = top + (double)B->cb[2] * delta;
+                double a = top + (double)B->cb[0] * delta, b = base + (double)B->cb[3] * delta;
+                double l1 = mlo - a, l2 = b - mhi;
+                lb = l1 < l2 ? l1 : l2;
+            }
+            const double thr = kk * lb;
+            for (int64_t i = i0; i <= i1; i++) {
+                double d1 = fabs(y[i] - mlo), d2 = fabs(y[i] - mhi), d = d1 > d2 ? d1 : d2;
+                if (lb > 0 && d <= thr) continue;
+                hwin_goto(&W, y, m, h, i);
+                if (hwin_spike(&W, y[i], kk, min_abs, &med)) clean[i] = med, count++;
+            }
+        }
+    }
+    for (int64_t i = f1 + 1; i < m; i++) {
+        hwin_goto(&W, y, m, h, i);
+        if (hwin_spike(&W, y[i], kk, min_abs, &med)) clean[i] = med, count++;
+    }
+done:
+    free(win);
+    free(B);
+    free(rb);
     return count;
 }
 
 /* --- the other detectors --------------------------------------------------------------- */
+
+/* Are the windows p[0..3][0..w-1] flat (std < eps)?  Four at a time, each summed in its
+ * own order (the same bits as one at a time, in four independent chains). */
+static void flat4(const double *const p[4], int64_t w, double eps, int flat[4])
+{
+    double mu[4] = {0, 0, 0, 0}, var[4] = {0, 0, 0, 0};
+    for (int64_t i = 0; i < w; i++)
+        for (int l = 0; l < 4; l++) mu[l] += p[l][i];
+    for (int l = 0; l < 4; l++) mu[l] /= (double)w;
+    for (int64_t i = 0; i < w; i++)
+        for (int l = 0; l < 4; l++) var[l] += (p[l][i] - mu[l]) * (p[l][i] - mu[l]);
+    for (int l = 0; l < 4; l++) flat[l] = sqrt(var[l] / (double)w) < eps;
+}
 
 static int64_t flat_longest(const double *y, int64_t m, int32_t win, double eps)
 {
     if (m < 2) return 0;
     int64_t w = win < m ? win : m, step = w / 2 > 0 ? w / 2 : 1;
     int64_t longest = 0, run_start = -1, run_end = -1;
-    for (int64_t s = 0;; s += step) {
-        int last = 0;
-        if (s + w >= m) s = m - w, last = 1;
-        double mu = 0, var = 0;
-        for (int64_t i = s; i < s + w; i++) mu += y[i];
-        mu /= (double)w;
-        for (int64_t i = s; i < s + w; i++) var += (y[i] - mu) * (y[i] - mu);
-        int flat = sqrt(var / (double)w) < eps;
-        if (flat) {
-            if (run_start < 0 || s > run_end) run_start = s;
-            run_end = s + w;
-            if (run_end - run_start > longest) longest = run_end - run_start;
-        } else {
-            run_start = -1;
+    /* windows at 0, step, 2 step, ... while they end before m, then the last at m - w */
+    int64_t nwin = (m - w + step - 1) / step + 1;
+    for (int64_t k0 = 0; k0 < nwin; k0 += 4) {
+        const double *p[4];
+        int64_t s4[4];
+        for (int l = 0; l < 4; l++) {
+            int64_t k = k0 + l < nwin ? k0 + l : nwin - 1;
+            s4[l] = k == nwin - 1 ? m - w : k * step;
+            p[l] = y + s4[l];
         }
-        if (last) break;
+        int flat[4];
+        flat4(p, w, eps, flat);
+        for (int l = 0; l < 4 && k0 + l < nwin; l++) {
+            int64_t s = s4[l];
+            if (flat[l]) {
+                if (run_start < 0 || s > run_end) run_start = s;
+                run_end = s + w;
+                if (run_end - run_start > longest) longest = run_end - run_start;
+            } else {
+                run_start = -1;
+            }
+        }
     }
     return longest;
 }
@@ -269,8 +566,10 @@ static void clipping(const double *y, int64_t m, const regia_qc_cfg_t *cfg, doub
     }
 }
 
-/* Theil-Sen drift over segment medians; scratch >= m + S*(S-1)/2 + S doubles. */
-static double drift_estimate(const double *y, int64_t m, int32_t S, double *scratch)
+/* Theil-Sen drift over segment medians; scratch >= m + S*(S-1)/2 + S doubles; replay,
+ * lo, hi (the extremes of y): see median_inplace. */
+static double drift_estimate(const double *y, int64_t m, int32_t S, double *scratch, int replay, double lo,
+                             double hi)
 {
     int64_t L = m / S;
     if (L < 1) return 0.0;
@@ -278,12 +577,12 @@ static double drift_estimate(const double *y, int64_t m, int32_t S, double *scra
     for (int32_t s = 0; s < S; s++) {
         int64_t a = (int64_t)s * L, b = (s == S - 1) ? m : a + L;
         memcpy(seg, y + a, sizeof(double) * (size_t)(b - a));
-        med[s] = median_inplace(seg, b - a);
+        med[s] = median_inplace(seg, b - a, replay, lo, hi);
     }
     int64_t np = 0;
     for (int32_t i = 0; i < S; i++)
         for (int32_t j = i + 1; j < S; j++) pairs[np++] = (med[j] - med[i]) / ((double)(j - i) * (double)L);
-    return median_inplace(pairs, np) * (double)m;
+    return median_inplace(pairs, np, 1, 0, 0) * (double)m;
 }
 
 /* --- the channel ----------------------------------------------------------------------- */
@@ -304,14 +603,19 @@ regia_status_t regia_qc_channel(double *x, const double *t, int64_t n, const reg
     res->n = n;
     size_t nn = (size_t)(n > 0 ? n : 1);
     int32_t S = cfg->drift_segments;
-    clean = malloc(sizeof(double) * nn);
-    size_t nscr = nn + (size_t)S * (size_t)(S + 1) + 2 * (size_t)cfg->hampel_half + 2;
-    scratch = malloc(sizeof(double) * nscr);
-    if (!clean || !scratch) REGIA_TRY(REGIA_FAIL(REGIA_ERR_NOMEM, "sensor QC: out of memory (%lld samples)", (long long)n));
+    size_t nscr = nn + (size_t)S * (size_t)(S + 1);
+    clean = malloc(sizeof(double) * (nn + nscr)); /* one block: reused by the next call's malloc */
+    scratch = clean ? clean + nn : NULL;
+    if (!clean) REGIA_TRY(REGIA_FAIL(REGIA_ERR_NOMEM, "sensor QC: out of memory (%lld samples)", (long long)n));
 
-    /* NaN runs; with any, the finite samples are compacted into y with their positions */
+    /* NaN runs; with any, the finite samples are compacted into y with their positions;
+     * are +0 and -0 both there (see replay above)? */
     int64_t m = 0, run = 0;
+    int zpos = 0, zneg = 0;
     for (int64_t i = 0; i < n; i++) {
+        uint64_t u;
+        memcpy(&u, x + i, sizeof u);
+        zpos |= u == 0, zneg |= u == (uint64_t)1 << 63;
         if (isfinite(x[i])) {
             run = 0;
         } else {
@@ -357,7 +661,10 @@ regia_status_t regia_qc_channel(double *x, const double *t, int64_t n, const reg
     /* spikes */
     memcpy(clean, y, sizeof(double) * (size_t)m);
     if (cfg->hampel_half > 0 && m >= 3) {
-        res->n_spikes = hampel(y, m, cfg->hampel_half, cfg->hampel_k, cfg->spike_min_abs, clean, scratch);
+        res->n_spikes = hampel(y, m, cfg->hampel_half, cfg->hampel_k, cfg->spike_min_abs, zpos && zneg, clean);
+        if (res->n_spikes < 0)
+            REGIA_TRY(REGIA_FAIL(REGIA_ERR_NOMEM, "sensor QC: out of memory (Hampel window of %d samples)",
+                                 2 * (int)cfg->hampel_half + 1));
         int64_t stored = 0;
         for (int64_t i = 0; i < m && stored < res->spike_cap; i++)
             if (clean[i] != y[i]) res->spike_pos[stored++] = pos ? pos[i] : i;
@@ -370,7 +677,11 @@ regia_status_t regia_qc_channel(double *x, const double *t, int64_t n, const reg
 
     /* statistics */
     double sum = 0, lo = INFINITY, hi = -INFINITY;
+    int cpos = 0, cneg = 0;
     for (int64_t i = 0; i < m; i++) {
+        uint64_t u;
+        memcpy(&u, clean + i, sizeof u);
+        cpos |= u == 0, cneg |= u == (uint64_t)1 << 63;
         sum += clean[i];
         if (clean[i] < lo) lo = clean[i];
         if (clean[i] > hi) hi = clean[i];
@@ -393,11 +704,12 @@ regia_status_t regia_qc_channel(double *x, const double *t, int64_t n, const reg
     if (res->clip_samples >= cfg->clip_min_samples) res->flags |= REGIA_QC_CLIP;
 
     if (m >= 2 * (int64_t)S) {
-        res->drift = drift_estimate(clean, m, S, scratch);
+        int replay = cpos && cneg;
+        res->drift = drift_estimate(clean, m, S, scratch, replay, lo, hi);
         memcpy(scratch, clean, sizeof(double) * (size_t)m);
-        double med = median_inplace(scratch, m);
+        double med = median_inplace(scratch, m, replay, lo, hi);
         for (int64_t i = 0; i < m; i++) scratch[i] = fabs(clean[i] - med);
-        double mad = median_inplace(scratch, m);
+        double mad = median_inplace(scratch, m, 0, 0, fmax(hi - med, med - lo));
         res->drift_limit = fmax(cfg->drift_abs, cfg->drift_rel * 1.4826 * mad);
         if (fabs(res->drift) > res->drift_limit) res->flags |= REGIA_QC_DRIFT;
     }
@@ -409,7 +721,6 @@ err:
     free(ybuf);
     free(clean);
     free(pos);
-    free(scratch);
     return st;
 }
 

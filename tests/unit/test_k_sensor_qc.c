@@ -182,6 +182,76 @@ static void test_hampel_brute_force(void)
     free(dev);
 }
 
+/* The Hampel filter against a straightforward reference (every window's median and MAD
+ * by sorting, numpy.median's convention for even windows at the ends), on signals that
+ * exercise its screen (kernels/sensor_qc.c: bins that follow the signal, blocks of
+ * centres, the exact window where the screen cannot decide): modes with an amplitude
+ * that swells and fades, a step, ties, constant stretches, spikes small and huge;
+ * half-widths 0 (off), 1, 2, 3, 4, 12, 50 and records shorter than two windows.  The
+ * spike count, the positions and the cleaned samples must be the same bits. */
+static void test_hampel_reference(void)
+{
+    enum { NR = 12000 };
+    double *x = malloc(sizeof(double) * NR), *y = malloc(sizeof(double) * NR), *ref = malloc(sizeof(double) * NR);
+    double *s = malloc(sizeof(double) * 101), *dev = malloc(sizeof(double) * 101);
+    int64_t *pos = malloc(sizeof(int64_t) * NR), *want_pos = malloc(sizeof(int64_t) * NR);
+    const int32_t halves[] = {0, 1, 2, 3, 4, 12, 50};
+    const int64_t lens[] = {NR, 7, 60, 101, 150, 203, 1000};
+    for (int kind = 0; kind < 5; kind++)
+        for (int hh = 0; hh < (int)(sizeof halves / sizeof *halves); hh++)
+            for (int li = 0; li < (int)(sizeof lens / sizeof *lens); li++) {
+                int32_t h = halves[hh];
+                int64_t n = lens[li];
+                if (li > 0 && kind > 1) continue;
+                normals(x, n, 1.0, 60 + (uint64_t)kind);
+                for (int64_t i = 0; i < n; i++) {
+                    double t = (double)i / FS, env = 0.05 + fabs(sin(2 * M_PI * 0.01 * t));
+                    double v = env * (sin(2 * M_PI * 1.3 * t) + 0.4 * sin(2 * M_PI * 4.7 * t)) + 0.01 * x[i];
+                    if (kind == 1) v = round(8 * v) / 8 + 0.25;          /* ties, MAD 0 in places */
+                    if (kind == 2 && (i / 700) % 3 == 1) v = 0.125;    /* constant stretches */
+                    if (kind == 3) v += (i / 3000) % 2 ? 40.0 : 0.0;   /* steps */
+                    if (kind == 4) v = 1e3 + 1e-3 * v;                 /* offset far from 0 */
+                    if (i % 211 == 17) v += (i % 2 ? 1 : -1) * 6.0 * env;
+                    if (i % 1777 == 40) v = (kind == 4 ? 1e3 : 0) + 1e9;
+                    x[i] = v;
+                }
+                int64_t want = 0;
+                for (int64_t i = 0; i < n; i++) {
+                    ref[i] = x[i];
+                    if (h == 0 || n < 3) continue;
+                    int64_t lo = i - h < 0 ? 0 : i - h, hi = i + h >= n ? n - 1 : i + h, w = hi - lo + 1;
+                    memcpy(s, x + lo, sizeof(double) * (size_t)w);
+                    qsort(s, (size_t)w, sizeof(double), cmp_d);
+                    double med = (w % 2) ? s[w / 2] : 0.5 * (s[w / 2 - 1] + s[w / 2]);
+                    for (int64_t j = 0; j < w; j++) dev[j] = fabs(s[j] - med);
+                    qsort(dev, (size_t)w, sizeof(double), cmp_d);
+                    double mad = (w % 2) ? dev[w / 2] : 0.5 * (dev[w / 2 - 1] + dev[w / 2]);
+                    double d = fabs(x[i] - med);
+                    int is = mad > 0 ? d > 6 * 1.4826 * mad : (kind == 2 && d > 0.5);
+                    if (is) ref[i] = med, want_pos[want++] = i;
+                }
+                memcpy(y, x, sizeof(double) * (size_t)n);
+                regia_qc_cfg_t cfg;
+                regia_qc_defaults(&cfg, FS);
+                cfg.hampel_half = h;
+                cfg.spike_min_abs = kind == 2 ? 0.5 : 0;
+                cfg.spike_max_frac = 1;
+                cfg.min_samples = 1;
+                regia_qc_result_t r = run(y, NULL, n, &cfg, pos, NR);
+                int64_t differ = 0, first = -1;
+                for (int64_t i = 0; i < n; i++)
+                    if (memcmp(&y[i], &ref[i], sizeof(double))) differ++, first = first < 0 ? i : first;
+                int same_pos = r.n_spikes == want && !memcmp(pos, want_pos, sizeof(int64_t) * (size_t)want);
+                CHECK_MSG(same_pos && differ == 0,
+                          "kind %d, half-width %d, %lld samples: %lld spikes, reference %lld (positions %s), %lld "
+                          "cleaned samples differ (first %lld)",
+                          kind, (int)h, (long long)n, (long long)r.n_spikes, (long long)want,
+                          same_pos ? "equal" : "differ", (long long)differ, (long long)first);
+                if (li == 0 && h > 0) CHECK_MSG(want > 30, "kind %d, half-width %d: only %lld spikes", kind, (int)h, (long long)want);
+            }
+    free(x), free(y), free(ref), free(s), free(dev), free(pos), free(want_pos);
+}
+
 static void test_nan_and_gaps(void)
 {
     regia_qc_cfg_t cfg;
@@ -403,6 +473,7 @@ int main(void)
     test_clean();
     test_spikes();
     test_hampel_brute_force();
+    test_hampel_reference();
     test_nan_and_gaps();
     test_flat_clip_drift_dead();
     test_clock();
