@@ -199,6 +199,98 @@ __attribute__((target("avx2"))) static inline void regia_draws_lanes2_avx2(const
 #define REGIA_DRAWS_HAVE_AVX2 1
 #endif
 
+#if defined(REGIA_DRAWS_HAVE_AVX2)
+/* AVX-512 (F, DQ, BW, VL), for hosts that have it (checked at run time with
+ * regia_draws_avx512()): sixteen counters in one vector, two interleaved groups of
+ * sixteen, the same integer arithmetic, so the same bits as regia_rng_uniform4.  Lane p
+ * of a group holds counter 4 (p % 4) + p / 4, so that after the 4 x 4 transposes within
+ * each 128-bit lane, row r holds counters 4r .. 4r + 3 in order: two conversions and two
+ * stores a row.  u = (x + 0.5) 2^-32 with x converted unsigned (exact), as the other
+ * forms compute it (their signed conversion plus 2^31 + 0.5 is the same exact sum). */
+#define REGIA_DRAWS_AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,bmi2")))
+static inline int regia_draws_avx512(void)
+{
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+}
+
+/* G groups of 16 counters ctr + 16 g .. (G = 1 or 2) into out (64 G uniforms). */
+REGIA_DRAWS_AVX512 static inline void regia_draws_lanes_avx512(const regia_draws_t *d, uint32_t ctr, double *out,
+                                                               const int G)
+{
+    const __m512i m0 = _mm512_set1_epi32((int)PHILOX_M4x32_0), m1 = _mm512_set1_epi32((int)PHILOX_M4x32_1);
+    const __m512i perm = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    __m512i x[2][4];
+    for (int g = 0; g < G; g++) {
+        x[g][0] = _mm512_add_epi32(_mm512_set1_epi32((int)(ctr + 16u * (uint32_t)g)), perm);
+        x[g][1] = _mm512_set1_epi32((int)d->path);
+        x[g][2] = _mm512_set1_epi32((int)(uint32_t)d->stream);
+        x[g][3] = _mm512_set1_epi32((int)(uint32_t)(d->stream >> 32));
+    }
+    uint32_t k0 = (uint32_t)d->seed, k1 = (uint32_t)(d->seed >> 32);
+    for (int round = 0; round < 10; round++) {
+        const __m512i vk0 = _mm512_set1_epi32((int)k0), vk1 = _mm512_set1_epi32((int)k1);
+        for (int g = 0; g < G; g++) {
+            /* 32 x 32 -> 64-bit products of the even and the odd lanes; then the low and
+             * the high words of each lane's product gathered by one masked shuffle each */
+            const __m512i p02a = _mm512_mul_epu32(x[g][0], m0), p13a = _mm512_mul_epu32(_mm512_srli_epi64(x[g][0], 32), m0);
+            const __m512i p02b = _mm512_mul_epu32(x[g][2], m1), p13b = _mm512_mul_epu32(_mm512_srli_epi64(x[g][2], 32), m1);
+            const __m512i lo0 = _mm512_mask_shuffle_epi32(p02a, 0xAAAA, p13a, _MM_PERM_CDAB);
+            const __m512i hi0 = _mm512_mask_shuffle_epi32(p13a, 0x5555, p02a, _MM_PERM_CDAB);
+            const __m512i lo1 = _mm512_mask_shuffle_epi32(p02b, 0xAAAA, p13b, _MM_PERM_CDAB);
+            const __m512i hi1 = _mm512_mask_shuffle_epi32(p13b, 0x5555, p02b, _MM_PERM_CDAB);
+            x[g][0] = _mm512_ternarylogic_epi32(hi1, x[g][1], vk0, 0x96); /* hi1 ^ x1 ^ k0 */
+            x[g][2] = _mm512_ternarylogic_epi32(hi0, x[g][3], vk1, 0x96);
+            x[g][1] = lo1;
+            x[g][3] = lo0;
+        }
+        k0 += PHILOX_W32_0;
+        k1 += PHILOX_W32_1;
+    }
+    const __m512d half = _mm512_set1_pd(0.5), scale = _mm512_set1_pd(1.0 / 4294967296.0);
+    for (int g = 0; g < G; g++) {
+        const __m512i t0 = _mm512_unpacklo_epi32(x[g][0], x[g][1]), t1 = _mm512_unpacklo_epi32(x[g][2], x[g][3]);
+        const __m512i t2 = _mm512_unpackhi_epi32(x[g][0], x[g][1]), t3 = _mm512_unpackhi_epi32(x[g][2], x[g][3]);
+        const __m512i row[4] = {_mm512_unpacklo_epi64(t0, t1), _mm512_unpackhi_epi64(t0, t1),
+                                _mm512_unpacklo_epi64(t2, t3), _mm512_unpackhi_epi64(t2, t3)};
+        double *o = out + 64 * g;
+        for (int r = 0; r < 4; r++) {
+            const __m512d lo = _mm512_cvtepu32_pd(_mm512_castsi512_si256(row[r]));
+            const __m512d hi = _mm512_cvtepu32_pd(_mm512_extracti64x4_epi64(row[r], 1));
+            _mm512_storeu_pd(o + 16 * r, _mm512_mul_pd(_mm512_add_pd(lo, half), scale));
+            _mm512_storeu_pd(o + 16 * r + 8, _mm512_mul_pd(_mm512_add_pd(hi, half), scale));
+        }
+    }
+}
+
+/* regia_draws_fill on an AVX-512 host: the same numbers, 32 counters at a time. */
+REGIA_DRAWS_AVX512 static inline void regia_draws_fill_avx512(regia_draws_t *d, int n, double *out)
+{
+    int i = 0;
+    while (i < n && d->idx < 4) out[i++] = d->u[d->idx++];
+    for (; i + 128 <= n; i += 128) {
+        regia_draws_lanes_avx512(d, d->ctr, out + i, 2);
+        d->ctr += 32;
+    }
+    for (; i + 64 <= n; i += 64) {
+        regia_draws_lanes_avx512(d, d->ctr, out + i, 1);
+        d->ctr += 16;
+    }
+    if (i < n) {
+        /* the rest from 16 more counters: those used consumed, the last one's unused
+         * uniforms kept for the next draws */
+        double tmp[64];
+        regia_draws_lanes_avx512(d, d->ctr, tmp, 1);
+        const int m = n - i, used = (m + 3) / 4;
+        for (int j = 0; j < m; j++) out[i + j] = tmp[j];
+        for (int j = 0; j < 4; j++) d->u[j] = tmp[4 * (used - 1) + j];
+        d->ctr += (uint32_t)used;
+        d->idx = m - 4 * (used - 1);
+    }
+}
+#define REGIA_DRAWS_HAVE_AVX512 1
+#endif
+
 /* The next n uniforms of the stream into out: the same numbers as n calls of
  * regia_draw_u, with whole counters written straight to out (no per-draw branch), on a
  * host with SSE4.1 REGIA_DRAWS_LANES counters at a time. */

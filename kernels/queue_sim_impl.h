@@ -142,8 +142,19 @@ REGIA_HD static inline void regia_queue_heap_pop(double *h, int n)
  * never changes a result. */
 enum { REGIA_QUEUE_SORT_MAX = 16 };
 
-/* (REGIA_QUEUE_SORT_PORTABLE: the device's plain doubles on the host too, for a test.) */
-#if defined(__SSE2__) && !defined(__CUDACC__) && !defined(REGIA_QUEUE_SORT_PORTABLE)
+/* (REGIA_QUEUE_SORT_PORTABLE: the device's plain doubles on the host too, for a test.)
+ * Compiled for AVX-512 (kernels/cpu/queue_sim_v4.c), the slots are two 8-lane vectors,
+ * 8 or 16 slots (the slots above N stay +inf: at most N servers are ever busy), each
+ * update a few shifts across lanes, maxima and minima. */
+#if defined(__AVX512F__) && !defined(__CUDACC__) && !defined(REGIA_QUEUE_SORT_PORTABLE)
+#include <immintrin.h>
+#define REGIA_QUEUE_SORT_AVX512 1
+typedef struct {
+    __m512d lo, hi; /* slots 0 .. 7, 8 .. 15 (hi unused for N <= 8) */
+} regia_queue_sorted_t;
+/* lanes n .. 7 of b then lanes 0 .. n - 1 of a (slots shifted down by n across b, a) */
+#define REGIA_QUEUE_SHIFT(a, b, n) _mm512_castsi512_pd(_mm512_alignr_epi64(_mm512_castpd_si512(a), _mm512_castpd_si512(b), n))
+#elif defined(__SSE2__) && !defined(__CUDACC__) && !defined(REGIA_QUEUE_SORT_PORTABLE)
 #include <emmintrin.h>
 #define REGIA_QUEUE_SORT_SSE2 1
 typedef struct {
@@ -164,7 +175,9 @@ REGIA_HD static inline int regia_queue_sort_slots(int32_t servers)
 
 REGIA_HD static REGIA_QUEUE_INLINE void regia_queue_sorted_init(regia_queue_sorted_t *q, const int N)
 {
-#if defined(REGIA_QUEUE_SORT_SSE2)
+#if defined(REGIA_QUEUE_SORT_AVX512)
+    q->lo = q->hi = _mm512_set1_pd(HUGE_VAL);
+#elif defined(REGIA_QUEUE_SORT_SSE2)
     for (int j = 0; j < N / 2; j++) q->p[j] = _mm_set1_pd(HUGE_VAL);
 #else
     for (int j = 0; j <= N; j++) q->a[j] = HUGE_VAL;
@@ -174,7 +187,9 @@ REGIA_HD static REGIA_QUEUE_INLINE void regia_queue_sorted_init(regia_queue_sort
 /* The next departure time (slot 0; +inf when every server is idle). */
 REGIA_HD static REGIA_QUEUE_INLINE double regia_queue_sorted_first(const regia_queue_sorted_t *q)
 {
-#if defined(REGIA_QUEUE_SORT_SSE2)
+#if defined(REGIA_QUEUE_SORT_AVX512)
+    return _mm512_cvtsd_f64(q->lo);
+#elif defined(REGIA_QUEUE_SORT_SSE2)
     return _mm_cvtsd_f64(q->p[0]);
 #else
     return q->a[0];
@@ -188,7 +203,16 @@ REGIA_HD static REGIA_QUEUE_INLINE double regia_queue_sorted_first(const regia_q
  * min(max(slot j, v), slot j + 1) for every j. */
 REGIA_HD static REGIA_QUEUE_INLINE void regia_queue_sorted_next(regia_queue_sorted_t *q, const int N, double v)
 {
-#if defined(REGIA_QUEUE_SORT_SSE2)
+#if defined(REGIA_QUEUE_SORT_AVX512)
+    const __m512d vv = _mm512_set1_pd(v), inf = _mm512_set1_pd(HUGE_VAL);
+    if (N > 8) {
+        const __m512d up_lo = REGIA_QUEUE_SHIFT(q->hi, q->lo, 1), up_hi = REGIA_QUEUE_SHIFT(inf, q->hi, 1); /* slots j + 1 */
+        q->lo = _mm512_min_pd(_mm512_max_pd(q->lo, vv), up_lo);
+        q->hi = _mm512_min_pd(_mm512_max_pd(q->hi, vv), up_hi);
+    } else {
+        q->lo = _mm512_min_pd(_mm512_max_pd(q->lo, vv), REGIA_QUEUE_SHIFT(inf, q->lo, 1));
+    }
+#elif defined(REGIA_QUEUE_SORT_SSE2)
     const __m128d vv = _mm_set1_pd(v), inf = _mm_set1_pd(HUGE_VAL);
     for (int j = 0; j < N / 2; j++) {
         const __m128d up = _mm_shuffle_pd(q->p[j], j + 1 < N / 2 ? q->p[j + 1] : inf, 1); /* slots 2j+1, 2j+2 */
@@ -207,7 +231,14 @@ REGIA_HD static REGIA_QUEUE_INLINE void regia_queue_sorted_next(regia_queue_sort
  * slot j below v, v at the first slot above it, slot j - 1 after it. */
 REGIA_HD static REGIA_QUEUE_INLINE void regia_queue_sorted_insert(regia_queue_sorted_t *q, const int N, double v)
 {
-#if defined(REGIA_QUEUE_SORT_SSE2)
+#if defined(REGIA_QUEUE_SORT_AVX512)
+    const __m512d vv = _mm512_set1_pd(v), ninf = _mm512_set1_pd(-HUGE_VAL);
+    if (N > 8) {
+        const __m512d down_hi = REGIA_QUEUE_SHIFT(q->hi, q->lo, 7); /* slots j - 1 */
+        q->hi = _mm512_max_pd(down_hi, _mm512_min_pd(q->hi, vv));
+    }
+    q->lo = _mm512_max_pd(REGIA_QUEUE_SHIFT(q->lo, ninf, 7), _mm512_min_pd(q->lo, vv));
+#elif defined(REGIA_QUEUE_SORT_SSE2)
     const __m128d vv = _mm_set1_pd(v);
     for (int j = N / 2 - 1; j >= 0; j--) {
         const __m128d down = _mm_shuffle_pd(j > 0 ? q->p[j - 1] : _mm_set1_pd(-HUGE_VAL), q->p[j], 1); /* slots 2j-1, 2j */
@@ -239,6 +270,55 @@ typedef struct {
     double t_next;                                             /* the arrival after the block */
 } regia_queue_arrivals_t;
 
+#if defined(REGIA_DRAWS_HAVE_AVX512) && defined(REGIA_DRAW_LOG_HAVE_AVX512)
+/* The exponential case of regia_queue_draw_arrivals on an AVX-512 host, eight arrivals a
+ * step: the same uniforms (the 32-counter fill), their three columns picked out by
+ * permutes, the same logarithms (regia_draw_log8_avx512), the class as the count of
+ * cumulative rates at or below u total (what the binary search computes), the service
+ * time and the interarrival step by the same products; the arrival times then summed one
+ * by one in order, as the scalar loop does.  The same bits. */
+#define REGIA_QUEUE_ARR_AVX512 1
+REGIA_DRAWS_AVX512 static void regia_queue_draw_arrivals_exp_avx512(const regia_queue_batch_t *in, const double *cum,
+                                                                    double total, double inv_total, regia_draws_t *d,
+                                                                    regia_queue_arrivals_t *a)
+{
+    enum { B = REGIA_QUEUE_ARR_BLOCK };
+    const int K = in->n_classes;
+    double u[3 * B] __attribute__((aligned(64))), e[B] __attribute__((aligned(64)));
+    regia_draws_fill_avx512(d, 3 * B, u);
+    double negmean[REGIA_QUEUE_MAX_CLASSES];
+    for (int k = 0; k < REGIA_QUEUE_MAX_CLASSES; k++) negmean[k] = k < K ? -in->service_mean[k] : 0;
+    const __m512d vneg = _mm512_loadu_pd(negmean), vtotal = _mm512_set1_pd(total), vninv = _mm512_set1_pd(-inv_total);
+    __m512d cb[REGIA_QUEUE_MAX_CLASSES - 1];
+    for (int c = 0; c < K - 1; c++) cb[c] = _mm512_set1_pd(cum[c]);
+    /* arrival j of a step of 8 uses u[3j], u[3j + 1], u[3j + 2] of the step's 24: column
+     * m from the first 16 (A, B) by one permute, its last lanes from C by another */
+    const __m512i i0 = _mm512_setr_epi64(0, 3, 6, 9, 12, 15, 0, 0), j0 = _mm512_setr_epi64(0, 0, 0, 0, 0, 0, 2, 5);
+    const __m512i i1 = _mm512_setr_epi64(1, 4, 7, 10, 13, 0, 0, 0), j1 = _mm512_setr_epi64(0, 0, 0, 0, 0, 0, 3, 6);
+    const __m512i i2 = _mm512_setr_epi64(2, 5, 8, 11, 14, 0, 0, 0), j2 = _mm512_setr_epi64(0, 0, 0, 0, 0, 1, 4, 7);
+    const __m512i one = _mm512_set1_epi64(1);
+    for (int g = 0; g < B / 8; g++) {
+        const __m512d A = _mm512_load_pd(u + 24 * g), Bv = _mm512_load_pd(u + 24 * g + 8), C = _mm512_load_pd(u + 24 * g + 16);
+        const __m512d c0 = _mm512_mask_permutexvar_pd(_mm512_permutex2var_pd(A, i0, Bv), 0xC0, j0, C);
+        const __m512d c1 = _mm512_mask_permutexvar_pd(_mm512_permutex2var_pd(A, i1, Bv), 0xE0, j1, C);
+        const __m512d c2 = _mm512_mask_permutexvar_pd(_mm512_permutex2var_pd(A, i2, Bv), 0xE0, j2, C);
+        const __m512d uc = _mm512_mul_pd(c0, vtotal);
+        __m512i kv = _mm512_setzero_si512();
+        for (int c = 0; c < K - 1; c++)
+            kv = _mm512_mask_add_epi64(kv, _mm512_cmp_pd_mask(uc, cb[c], _CMP_GE_OQ), kv, one);
+        _mm256_storeu_si256((__m256i *)(a->k + 8 * g), _mm512_cvtepi64_epi32(kv));
+        _mm512_storeu_pd(a->s + 8 * g, _mm512_mul_pd(_mm512_permutexvar_pd(kv, vneg), regia_draw_log8_avx512(c1)));
+        _mm512_store_pd(e + 8 * g, _mm512_mul_pd(vninv, regia_draw_log8_avx512(c2)));
+    }
+    double t = a->t_next;
+    for (int i = 0; i < B; i++) {
+        a->t[i] = t;
+        t = t + e[i];
+    }
+    a->t_next = t;
+}
+#endif
+
 /* The next block of Poisson arrivals (total rate `total`, cumulative class rates cum). */
 REGIA_HD static REGIA_QUEUE_NOINLINE void regia_queue_draw_arrivals(const regia_queue_batch_t *in, const double *cum,
                                                       double total, double inv_total, regia_draws_t *d,
@@ -247,6 +327,12 @@ REGIA_HD static REGIA_QUEUE_NOINLINE void regia_queue_draw_arrivals(const regia_
     const int K = in->n_classes;
     double t = a->t_next;
     if (in->service_dist == REGIA_SVC_EXP) {
+#if defined(REGIA_QUEUE_ARR_AVX512)
+        if (regia_draws_avx512()) {
+            regia_queue_draw_arrivals_exp_avx512(in, cum, total, inv_total, d, a);
+            return;
+        }
+#endif
         /* three uniforms an arrival: read them first, then the logs without a branch */
         double u[3 * REGIA_QUEUE_ARR_BLOCK];
         regia_draws_fill(d, 3 * REGIA_QUEUE_ARR_BLOCK, u);

@@ -21,16 +21,13 @@ static int ws_alloc(regia_queue_ws_t *ws, int64_t cap, int32_t classes, int32_t 
     return ws->cust && ws->heap;
 }
 
-/* regia_queue_rep compiled for x86-64-v4 (AVX-512: 32 vector registers, three-operand
- * forms), for hosts that have it: the same C, none of it fused (C17 mode does not
- * contract), so the same bits as the baseline build (tests/unit/test_k_queue.c compares
- * the op with the baseline copy); about 5 % faster on the benchmark queue. */
+/* regia_queue_rep compiled for x86-64-v4 (AVX-512: the departures' sorted array in two
+ * 8-lane vectors, the arrivals' draws 16 Philox counters and 8 logarithms at a time;
+ * kernels/cpu/queue_sim_v4.c), for hosts that have it: the same bits as the baseline
+ * build (tests/unit/test_k_queue.c compares the op with the baseline copy). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target("arch=x86-64-v4"))) static int rep_v4(const regia_queue_batch_t *in, int r, regia_queue_ws_t ws,
-                                                            const regia_queue_out_t *out)
-{
-    return regia_queue_rep(in, r, ws, out);
-}
+int regia_cpu_queue_rep_v4(const regia_queue_batch_t *in, int r, regia_queue_ws_t ws, const regia_queue_out_t *out);
+#define rep_v4 regia_cpu_queue_rep_v4
 static int have_v4(void) { return __builtin_cpu_supports("x86-64-v4"); }
 #else
 #define rep_v4 regia_queue_rep

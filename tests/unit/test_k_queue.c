@@ -460,6 +460,69 @@ static double ulp_error(double v, long double ref)
     return (double)(fabsl((long double)v - ref) / (long double)(nextafter(x, INFINITY) - x));
 }
 
+#if defined(REGIA_QUEUE_ARR_AVX512)
+REGIA_DRAWS_AVX512 static void log8_avx512(const double *u, double *lg)
+{
+    _mm512_storeu_pd(lg, regia_draw_log8_avx512(_mm512_loadu_pd(u)));
+}
+#endif
+
+/* The AVX-512 forms (on hosts that have it): the fill from odd positions and across its
+ * 32- and 16-counter steps, the logarithm of eight uniforms, and a block of arrivals
+ * against the same draws one at a time (class by the cumulative rates, service and
+ * interarrival times from regia_draw_log), bit for bit. */
+static void draws_avx512(void)
+{
+#if defined(REGIA_QUEUE_ARR_AVX512)
+    if (!regia_draws_avx512()) {
+        fprintf(stderr, "no AVX-512 on this host: its draws not checked\n");
+        return;
+    }
+    regia_draws_t d, e;
+    double u[400], lg[8];
+    int same = 1;
+    regia_draws_init(&d, 99, 5, 1);
+    regia_draws_init(&e, 99, 5, 1);
+    for (int rep = 0; rep < 300; rep++) {
+        const int n = 1 + (rep * 37) % 400;
+        regia_draws_fill_avx512(&d, n, u);
+        for (int i = 0; i < n; i++) same &= u[i] == regia_draw_u(&e);
+    }
+    CHECK_MSG(same, "regia_draws_fill_avx512 differs from regia_draw_u");
+    const uint32_t ends[] = {0, 1, 2, 0x7fffffffu, 0x80000000u, 0xfeffffffu, 0xfffffffeu, 0xffffffffu};
+    for (int i = 0; i < 8; i++) u[i] = ((double)ends[i] + 0.5) * (1.0 / 4294967296.0);
+    same = 1;
+    for (int rep = 0; rep < 20000; rep++) {
+        if (rep) for (int i = 0; i < 8; i++) u[i] = regia_draw_u(&e);
+        log8_avx512(u, lg);
+        for (int i = 0; i < 8; i++) same &= lg[i] == regia_draw_log(u[i]);
+    }
+    CHECK_MSG(same, "regia_draw_log8_avx512 differs from regia_draw_log");
+    const double rates[5] = {0.3, 0, 1.1, 0.25, 2.0}, mean[5] = {1.0, 2.0, 0.5, 3.0, 1.5};
+    double cum[5], total = 0;
+    for (int k = 0; k < 5; k++) cum[k] = total += rates[k];
+    const regia_queue_batch_t in = {.n_classes = 5, .arrival_rate = rates, .service_mean = mean};
+    regia_queue_arrivals_t a = {.t_next = 0.25};
+    double t = a.t_next;
+    regia_draws_init(&d, 7, 3, 0);
+    regia_draws_init(&e, 7, 3, 0);
+    (void)regia_draw_u(&d), (void)regia_draw_u(&e); /* blocks from an odd position */
+    same = 1;
+    for (int b = 0; b < 50; b++) {
+        regia_queue_draw_arrivals_exp_avx512(&in, cum, total, 1.0 / total, &d, &a);
+        for (int i = 0; i < REGIA_QUEUE_ARR_BLOCK; i++) {
+            const double uc = regia_draw_u(&e) * total, u1 = regia_draw_u(&e), u2 = regia_draw_u(&e);
+            int k = 0;
+            while (k < 4 && uc >= cum[k]) k++;
+            same &= a.k[i] == k && a.t[i] == t && a.s[i] == -mean[k] * regia_draw_log(u1);
+            t = t + -(1.0 / total) * regia_draw_log(u2);
+        }
+        same &= a.t_next == t;
+    }
+    CHECK_MSG(same, "regia_queue_draw_arrivals_exp_avx512 differs from the draws one at a time");
+#endif
+}
+
 static void draws(void)
 {
     regia_draws_t d, e;
@@ -498,6 +561,7 @@ static void draws(void)
     }
     CHECK_MSG(same, "regia_draws_fill differs from regia_draw_u");
     fprintf(stderr, "regia_draw_log: at most %.3f ulp from logl\n", worst);
+    draws_avx512();
 }
 
 static void bad_input(regia_backend_t *be)
