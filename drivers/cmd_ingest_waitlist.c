@@ -615,7 +615,7 @@ static regia_status_t wli_define(regia_run_t *run, void *self, int ncid)
     wli_t *g = self;
     int *v = g->vid;
     regia_status_t st = REGIA_OK;
-    int db, ds, dd, da, dp, dg, dps, d16, d24, d32, d64, d96;
+    int db, ds, dd, da, dp, dg, dps, d16, d24, dnew, d32, d64, d96;
     REGIA_NC(nc_def_dim(ncid, "booking", (size_t)g->rows[1], &db));
     REGIA_NC(nc_def_dim(ncid, "service", (size_t)g->svc.n, &ds));
     REGIA_NC(nc_def_dim(ncid, "district", (size_t)g->dist.n_district, &dd));
@@ -624,7 +624,8 @@ static regia_status_t wli_define(regia_run_t *run, void *self, int ncid)
     REGIA_NC(nc_def_dim(ncid, "agenda", (size_t)g->agen.n, &dg));
     REGIA_NC(nc_def_dim(ncid, "pseudonym", 32, &dps));
     REGIA_NC(nc_def_dim(ncid, "code_strlen", 16, &d16));
-    REGIA_NC(nc_def_dim(ncid, "code_new_strlen", 24, &d24));
+    REGIA_NC(nc_def_dim(ncid, "code_new_strlen", WL_CODE_NEW_LEN, &dnew)); /* one or several 2024 codes */
+    REGIA_NC(nc_def_dim(ncid, "group_strlen", 24, &d24));
     REGIA_NC(nc_def_dim(ncid, "id_strlen", WLI_CODELEN, &d32));
     REGIA_NC(nc_def_dim(ncid, "name_strlen", 64, &d64));
     REGIA_NC(nc_def_dim(ncid, "service_name_strlen", 96, &d96));
@@ -701,7 +702,7 @@ static regia_status_t wli_define(regia_run_t *run, void *self, int ncid)
     REGIA_TRY(def(ncid, "service_count", NC_INT64, 1, &ds, "bookings of the service", "auxiliaryInformation",
                   &v[V_SCOUNT]));
     NCA_TXT(v[V_SCOUNT], "units", "1");
-    int s16[2] = {ds, d16}, s24[2] = {ds, d24}, s96[2] = {ds, d96}, s24g[2] = {ds, d24};
+    int s16[2] = {ds, d16}, s24[2] = {ds, dnew}, s96[2] = {ds, d96}, s24g[2] = {ds, d24};
     REGIA_TRY(def(ncid, "service_code", NC_CHAR, 2, s16, "1996 nomenclator code", "auxiliaryInformation", &v[V_SCODE]));
     REGIA_TRY(def(ncid, "service_code_new", NC_CHAR, 2, s24, "LEA nomenclator code in force since 30/12/2024",
                   "auxiliaryInformation", &v[V_SCODE_NEW]));
@@ -925,7 +926,7 @@ static regia_status_t wli_write(regia_run_t *run, void *self, int ncid)
     const wl_service_t *sv = g->svc.s;
     const int nsv = g->svc.n;
     REGIA_TRY(put_text_rows(run, ncid, v[V_SCODE], nsv, 16, sv->code, sizeof *sv));
-    REGIA_TRY(put_text_rows(run, ncid, v[V_SCODE_NEW], nsv, 24, sv->code_new, sizeof *sv));
+    REGIA_TRY(put_text_rows(run, ncid, v[V_SCODE_NEW], nsv, WL_CODE_NEW_LEN, sv->code_new, sizeof *sv));
     REGIA_TRY(put_text_rows(run, ncid, v[V_SNAME], nsv, 96, sv->name, sizeof *sv));
     REGIA_TRY(put_text_rows(run, ncid, v[V_SGROUP], nsv, 24, sv->group, sizeof *sv));
     REGIA_TRY(put_text_rows(run, ncid, v[V_SDISC], nsv, 8, sv->discipline, sizeof *sv));

@@ -78,6 +78,12 @@ static const struct { const char *code, *disc; double rate; } RATES[] = {
     {"45.13", "", 5}, {"45.16", "", 2}, {"89.52", "", 30}, {"89.50", "", 7}, {"89.41", "", 3},
     {"89.44", "", 1}, {"95.41.1", "", 6}, {"89.37.1", "", 5}, {"89.37.2", "", 3}, {"95.11", "", 3},
     {"93.08.1", "", 6},
+    /* PNGLA line 58 (exercise test, cycle ergometer or treadmill) has two 1996 codes, 89.41
+     * and 89.43, one row each; the 2024 nomenclator has 89.41 alone.  Nothing read gives
+     * the split between them, so 89.43 is taken as the less used code, half of 89.41: the
+     * line's demand is 4.5 per 1000, between the Holter ECG (7) and the other exercise
+     * tests (89.44, 1), instead of the DEFAULT_RATE that would make it twice 89.41's. */
+    {"89.43", "", 1.5},
 };
 
 /* Slot length in minutes by service group. */
@@ -97,7 +103,7 @@ typedef struct {
     int k;
 } draw_t;
 
-enum { ST_GEO = 1, ST_AGENDA, ST_DEMAND, ST_REQ, ST_CAP };
+enum { ST_GEO = 1, ST_AGENDA, ST_DEMAND, ST_REQ, ST_CAP, ST_CODE };
 
 static void draw_init(draw_t *r, uint64_t seed, int what, uint64_t where, uint32_t day)
 {
@@ -581,8 +587,25 @@ typedef struct {
     int rx_day, c_day, c_min, f_day, f_min, b_day, b_min, o_day, o_min, outcome, agenda, lp;
 } booking_t;
 
+/* The 2024 code a booking of row sv carries (from 30/12/2024): the row's code, or, for a row
+ * that lists several (one per PNGLA line: 88.38.A|88.38.B|88.38.C), one of them, equally
+ * likely, from a stream of its own keyed by the prescription and its line (ST_CODE): the
+ * same for the same seed, and no other field's draws change. */
+static const char *code_2024(const gen_t *g, const wl_service_t *sv, const booking_t *b, char *buf, size_t cap)
+{
+    int n = wl_service_code_new_count(sv), k = 0;
+    if (n > 1) {
+        draw_t r;
+        draw_init(&r, g->seed, ST_CODE, b->rx, (uint32_t)b->line);
+        k = (int)(unif(&r) * n);
+        if (k >= n) k = n - 1;
+    }
+    return wl_service_code_new_at(sv, k, buf, cap);
+}
+
 static void write_row(gen_t *g, out_t *o, const booking_t *b)
 {
+    char code_new[WL_CODE_NEW_LEN];
     char line[768], *p = line;
     const wl_service_t *sv = &g->svc.s[b->s];
     const agenda_t *ag = &g->ag[b->agenda];
@@ -600,7 +623,7 @@ static void write_row(gen_t *g, out_t *o, const booking_t *b)
     if (b->outcome != WL_OUT_PENDING) p = put_dt(g, p, b->o_day, b->o_min, 1);
     p += sprintf(p, ",%s,%s,", b->klass < WL_CLASSES ? WL_CLASS_NAMES[b->klass] : "",
                  b->access == WL_ACCESS_FIRST ? "first" : "follow_up");
-    if (new_cat) p += sprintf(p, "%s,2024,", sv->code_new);
+    if (new_cat) p += sprintf(p, "%s,2024,", code_2024(g, sv, b, code_new, sizeof code_new));
     else if (sv->kind == 0) p += sprintf(p, "%s/%s,1996,", sv->code, sv->discipline);
     else p += sprintf(p, "%s,1996,", sv->code);
     p += sprintf(p, "%s,AG%05d%s,", pv->code, b->agenda + 1, b->lp ? "LP" : "");

@@ -403,12 +403,13 @@ static const char *check_row(const range_t *R, char **f, wli_row_t *r)
     if (s < 0) return why[WLR_SERVICE][WL_COL_service_code];
     b->service = s;
     {
-        /* which nomenclator the code is of: the 2024 code, the 1996 one ("89.7/08" is the
-         * 1996 code with its discipline), or both when they are written alike (89.13) */
+        /* which nomenclator the code is of: one of the row's 2024 codes (a row may list
+         * several: 88.38.A|88.38.B|88.38.C), the 1996 one ("89.7/08" is the 1996 code with
+         * its discipline), or both when they are written alike (89.13) */
         const wl_service_t *sv = &C->svc->s[s];
         const char *code = v[WL_COL_service_code], *cat = v[WL_COL_catalogue], *sl = strchr(code, '/');
         size_t cl = sl ? (size_t)(sl - code) : strlen(code);
-        int is_new = sv->code_new[0] && !strcasecmp(sv->code_new, code);
+        int is_new = wl_service_has_code_new(sv, code);
         int is_old = strlen(sv->code) == cl && !strncmp(sv->code, code, cl);
         if (!*cat) b->catalogue = is_new && !is_old ? 2024 : 1996;
         else if (!strcmp(cat, "2024") && is_new) b->catalogue = 2024;

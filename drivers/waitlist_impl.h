@@ -66,9 +66,15 @@ extern const char *const WL_COLUMN_NAMES[WL_NCOL];
  * data/waitlist/pngla_services.csv: table_version,code_1996,code_2024,name,kind,
  * discipline,group,area_level.  kind: visit | diagnostic; area_level: district | asl (the
  * guarantee area); group: the service group limits and targets may be set for. */
+/* The longest code_2024 cell: a row that stands for several PNGLA lines lists their 2024
+ * codes separated by '|' (93.08.A|93.08.B|...|93.08.F, 47 characters); the width of
+ * service_code_new in the bookings NetCDF (code_new_strlen). */
+#define WL_CODE_NEW_LEN 64
 typedef struct {
     char code[16];           /* 1996 nomenclator code as written in the table ("89.7")   */
-    char code_new[24];       /* LEA nomenclator code in force since 30/12/2024            */
+    char code_new[WL_CODE_NEW_LEN]; /* LEA nomenclator code(s) in force since 30/12/2024:
+                              * "" none, "88.93.6" one, "88.38.A|88.38.B|88.38.C" several
+                              * (each maps to this row; the loader has checked the list)   */
     char name[96];
     char discipline[8];      /* branca (visits), "" for diagnostics                       */
     char group[24];
@@ -82,15 +88,28 @@ typedef struct {
     char path[4096];
     char sha[65];
 } wl_services_t;
-/* Load and check the table (errors name the file and line). */
+/* Load and check the table (errors name the file and line).  code_2024 is empty, one code,
+ * or several separated by '|' (blanks around each are dropped: code_new holds "A|B|C");
+ * a malformed list (an empty or repeated code, a character other than letters, digits
+ * and dots) is refused, and so is a 2024 code that names two rows (it is also a 2024 code
+ * of another row, or another row's 1996 code): each code a booking may carry maps to one
+ * row.  Not collective. */
 regia_status_t wl_services_load(const char *path, wl_services_t *t);
-/* Index of the service whose 1996 code + discipline or 2024 code is `code` (and, for
- * visits sharing 89.7, `discipline` when not NULL), -1 when none. */
+/* Index of the service whose 1996 code + discipline or one of whose 2024 codes is `code`
+ * (and, for visits sharing 89.7, `discipline` when not NULL), -1 when none. */
 /* (waitlist_services.c) With discipline NULL, `code` may carry it as "89.7/08" (the form
  * the canonical bookings CSV uses for 1996 visit codes: it has no discipline column); a
  * 1996 code that several services share without a discipline ("89.7") is -1.  Blanks
  * around `code` are ignored; disciplines compare as numbers ("8" == "08"). */
 int wl_services_find(const wl_services_t *t, const char *code, const char *discipline);
+/* (waitlist_services.c) Whether `code` is one of the 2024 codes of row `s` (its code_new
+ * list; case-insensitive, `code` as given, without blanks).  Pure, any thread. */
+int wl_service_has_code_new(const wl_service_t *s, const char *code);
+/* (waitlist_services.c) The number of 2024 codes of row `s` (0 when code_new is empty),
+ * and the k-th of them (0-based) copied into buf[cap] (NUL-terminated; "" when k is out of
+ * range).  Pure, any thread; the caller owns buf. */
+int wl_service_code_new_count(const wl_service_t *s);
+const char *wl_service_code_new_at(const wl_service_t *s, int k, char *buf, size_t cap);
 void wl_services_free(wl_services_t *t);
 /* The table shipped with regia: REGIA_DATA_DIR/waitlist/pngla_services.csv (installed)
  * or data/waitlist/pngla_services.csv beside the executable's source tree. */
@@ -157,8 +176,9 @@ int wl_is_holiday(int y, int mo, int d);
  *     several districts); agenda_code(agenda) string, agenda_provider(agenda) int,
  *     agenda_service(agenda) int (-1 when its bookings name several)
  *   Strings are NC_CHAR arrays, NUL-padded: service_code (service, code_strlen = 16),
- *     service_code_new (service, code_new_strlen = 24), service_name (service,
- *     service_name_strlen = 96), service_group (service, code_new_strlen = 24),
+ *     service_code_new (service, code_new_strlen = WL_CODE_NEW_LEN = 64: the row's
+ *     2024 code(s), '|'-separated when several), service_name (service,
+ *     service_name_strlen = 96), service_group (service, group_strlen = 24),
  *     district_code / asl_code (.., code_strlen), district_name / asl_name / provider_name
  *     (.., name_strlen = 64), provider_code / agenda_code (.., id_strlen = 32).
  *   service_discipline (service, discipline_strlen = 8) char, empty for diagnostics;

@@ -153,6 +153,91 @@ static int grow(void **p, int *cap, int need, size_t elem)
 }
 
 /* ---- services table ---------------------------------------------------------------------- */
+/* The segments of a code list "A|B|C": *p at a segment's start; its length; *p after it. */
+static size_t next_code(const char **p)
+{
+    const char *q = *p;
+    size_t n = strcspn(q, "|");
+    *p = q[n] ? q + n + 1 : q + n;
+    return n;
+}
+
+int wl_service_code_new_count(const wl_service_t *s)
+{
+    if (!s || !s->code_new[0]) return 0;
+    int n = 1;
+    for (const char *p = s->code_new; *p; p++) n += *p == '|';
+    return n;
+}
+
+const char *wl_service_code_new_at(const wl_service_t *s, int k, char *buf, size_t cap)
+{
+    if (cap) buf[0] = '\0';
+    const char *p = s ? s->code_new : "";
+    for (int i = 0; *p && cap; i++) {
+        const char *c = p;
+        size_t n = next_code(&p);
+        if (i == k) {
+            if (n >= cap) n = cap - 1;
+            memcpy(buf, c, n);
+            buf[n] = '\0';
+            break;
+        }
+    }
+    return buf;
+}
+
+int wl_service_has_code_new(const wl_service_t *s, const char *code)
+{
+    if (!s || !code || !*code) return 0;
+    size_t len = strlen(code);
+    for (const char *p = s->code_new; *p;) {
+        const char *c = p;
+        size_t n = next_code(&p);
+        if (n == len && !strncasecmp(c, code, n)) return 1;
+    }
+    return 0;
+}
+
+/* Field i as a list of 2024 codes ("", "88.93.6" or "88.38.A|88.38.B|88.38.C", blanks
+ * around each code dropped) into dst[cap], checked: no empty or repeated code, letters,
+ * digits and dots only. */
+static regia_status_t copy_code_list(const table_t *T, int i, char *dst, size_t cap)
+{
+    const char *v = T->v[i], *p = v;
+    size_t out = 0;
+    dst[0] = '\0';
+    if (!*v) return REGIA_OK;
+    for (int k = 0;; k++) {
+        const char *c = p;
+        size_t n = next_code(&p);
+        int last = c[n] == '\0';
+        while (n && isblank((unsigned char)*c)) c++, n--;
+        while (n && isblank((unsigned char)c[n - 1])) n--;
+        if (n == 0)
+            return TFAIL(T, i, "'%s': code %d of the list is empty (several 2024 codes are written separated by '|', "
+                               "e.g. 88.38.A|88.38.B)", v, k + 1);
+        for (size_t j = 0; j < n; j++)
+            if (!isalnum((unsigned char)c[j]) && c[j] != '.')
+                return TFAIL(T, i, "'%.*s' is not a nomenclator code (letters, digits and dots; several 2024 codes are "
+                                   "separated by '|')", (int)n, c);
+        if (n >= 16) return TFAIL(T, i, "'%.*s' is longer than 15 characters: not a nomenclator code", (int)n, c);
+        for (const char *q = dst; *q;) {
+            const char *d = q;
+            size_t m = next_code(&q);
+            if (m == n && !strncasecmp(d, c, n)) return TFAIL(T, i, "'%s': code '%.*s' is listed twice", v, (int)n, c);
+        }
+        if (out + (k > 0) + n >= cap)
+            return TFAIL(T, i, "'%.40s...': the list is longer than %zu characters", v, cap - 1);
+        if (k > 0) dst[out++] = '|';
+        memcpy(dst + out, c, n);
+        out += n;
+        dst[out] = '\0';
+        if (last) break;
+    }
+    return REGIA_OK;
+}
+
 enum { S_VERSION, S_CODE, S_CODE_NEW, S_NAME, S_KIND, S_DISC, S_GROUP, S_AREA, S_NCOL };
 static const char *const S_COLS[S_NCOL] = {"table_version", "code_1996", "code_2024", "name",
                                             "kind", "discipline", "group", "area_level"};
@@ -192,18 +277,13 @@ regia_status_t wl_services_load(const char *path, wl_services_t *t)
             goto err;
         }
         REGIA_TRY(table_copy(&T, S_CODE, s->code, sizeof s->code, 1));
-        REGIA_TRY(table_copy(&T, S_CODE_NEW, s->code_new, sizeof s->code_new, 0));
+        REGIA_TRY(copy_code_list(&T, S_CODE_NEW, s->code_new, sizeof s->code_new));
         REGIA_TRY(table_copy(&T, S_NAME, s->name, sizeof s->name, 1));
         REGIA_TRY(table_copy(&T, S_DISC, s->discipline, sizeof s->discipline, 0));
         REGIA_TRY(table_copy(&T, S_GROUP, s->group, sizeof s->group, 1));
         for (const char *p = s->code; *p; p++)
             if (!isdigit((unsigned char)*p) && *p != '.') {
                 st = TFAIL(&T, S_CODE, "'%s' is not a nomenclator code (digits and dots)", s->code);
-                goto err;
-            }
-        for (const char *p = s->code_new; *p; p++)
-            if (!isalnum((unsigned char)*p) && *p != '.') {
-                st = TFAIL(&T, S_CODE_NEW, "'%s' is not a nomenclator code (letters, digits and dots)", s->code_new);
                 goto err;
             }
         if (!strcasecmp(T.v[S_KIND], "visit")) s->kind = 0;
@@ -229,8 +309,24 @@ regia_status_t wl_services_load(const char *path, wl_services_t *t)
                            s->discipline[0] ? " with discipline " : "", s->discipline, j + 1);
                 goto err;
             }
-            if (s->code_new[0] && !strcmp(o->code_new, s->code_new)) {
-                st = TFAIL(&T, S_CODE_NEW, "'%s' repeats the code of data line %d", s->code_new, j + 1);
+            /* each 2024 code names one row: not another row's 2024 code, nor its 1996 code */
+            char c[sizeof s->code_new];
+            for (int k = 0, nk = wl_service_code_new_count(s); k < nk; k++) {
+                wl_service_code_new_at(s, k, c, sizeof c);
+                if (wl_service_has_code_new(o, c)) {
+                    st = TFAIL(&T, S_CODE_NEW, "2024 code '%s' is also a 2024 code of data line %d ('%s', 1996 code %s): "
+                               "a code names one row", c, j + 1, o->name, o->code);
+                    goto err;
+                }
+                if (!strcasecmp(o->code, c)) {
+                    st = TFAIL(&T, S_CODE_NEW, "2024 code '%s' is the 1996 code of data line %d ('%s'): a code names "
+                               "one row", c, j + 1, o->name);
+                    goto err;
+                }
+            }
+            if (wl_service_has_code_new(o, s->code)) {
+                st = TFAIL(&T, S_CODE, "1996 code '%s' is a 2024 code of data line %d ('%s', 1996 code %s): a code names "
+                           "one row", s->code, j + 1, o->name, o->code);
                 goto err;
             }
         }
@@ -266,7 +362,7 @@ int wl_services_find(const wl_services_t *t, const char *code, const char *disci
     }
     int hit = -1, nhit = 0;
     for (int i = 0; i < t->n; i++) {
-        if (t->s[i].code_new[0] && !strcasecmp(t->s[i].code_new, p)) return i;
+        if (wl_service_has_code_new(&t->s[i], p)) return i;
         if (!strcmp(t->s[i].code, p) && (!discipline || same_discipline(t->s[i].discipline, discipline))) {
             hit = i;
             nhit++;

@@ -5,7 +5,8 @@
 # holidays, first offers accepted / refused, cancellations, no-shows and withdrawals in
 # their stated ranges, D and P breaches in some services, follow-ups, intramoenia, missing
 # classes, pending bookings after the end date, repeat patients, prescriptions with several
-# lines, 2024 codes from 30/12/2024 only; times in order; README.txt says the data are
+# lines, 2024 codes from 30/12/2024 only (each code of a row that lists several, about
+# equally often); times in order; README.txt says the data are
 # synthetic; bad options refused.  When `regia ingest waitlist` is built, the generated
 # files ingest without a single rejected row.
 source "$(dirname "$0")/lib.sh"
@@ -31,10 +32,15 @@ $PY - "$TMP/a" "$REGIA_ROOT/data/waitlist/pngla_services.csv" <<'PY'
 import csv, sys, collections, datetime as dt
 D = sys.argv[1]
 # the shipped services table: from 30/12/2024 a booking carries the row's 2024 code when the
-# row has one, else its 1996 code (data/waitlist/README.md)
+# row has one (one of them, spread evenly, when the row lists several: 88.38.A|88.38.B|88.38.C),
+# else its 1996 code (data/waitlist/README.md)
 table = list(csv.DictReader(open(sys.argv[2], encoding="utf-8")))
-new_codes = {r["code_2024"] for r in table if r["code_2024"]}
+row_of = {c: r["code_1996"] for r in table if r["code_2024"] for c in r["code_2024"].split("|")}
+new_codes = set(row_of)
 old_only = {r["code_1996"] for r in table if not r["code_2024"]}
+multi_rows = {r["code_1996"]: r["code_2024"].split("|") for r in table if "|" in r["code_2024"]}
+if set(multi_rows) != {"88.38.1", "88.38.2", "93.08.1", "88.72.3", "88.77.2"}: sys.exit(f"FAIL: multi-code rows {sorted(multi_rows)}")
+multi_use = collections.Counter()
 def fail(m): sys.exit("FAIL: " + m)
 H = ("patient_id,prescription_id,prescription_line,prescription_date,contact_time,first_available_time,"
      "booked_time,outcome,outcome_time,priority,access,service_code,catalogue,provider,agenda,residence_asl,"
@@ -85,6 +91,7 @@ for r in rows:
     if c.date() >= switch and r["service_code"] not in (new_codes if r["catalogue"] == "2024" else old_only):
         fail(f"after 30/12/2024 a {r['catalogue']} code the table does not give for that date: {r}")
     if r["catalogue"] == "2024" and r["service_code"] == "88.93.6": new_spine += 1
+    if r["catalogue"] == "2024" and row_of[r["service_code"]] in multi_rows: multi_use[r["service_code"]] += 1
     if r["access"] == "follow_up": fu += 1; continue
     if r["regime"] == "intramoenia": lp += 1; continue
     first_ssn += 1
@@ -115,6 +122,11 @@ print(f"repeat patients {rep}, prescriptions with several lines {multi}")
 if rep < 1000 or multi < 100: fail("too few repeat patients or multi-line prescriptions")
 if new_before or not new_after or old_after: fail(f"catalogue: 2024 codes before 30/12/2024 {new_before}, after {new_after}; 1996 visit codes after {old_after}")
 if not new_spine: fail("no booking with the 2024 code 88.93.6 (RM della colonna in toto, 1996 88.93)")
+# a row listing several 2024 codes gives each of them, about equally often
+for row, codes in sorted(multi_rows.items()):
+    got = [multi_use[c] for c in codes]; mean = sum(got) / len(got)
+    print(f"{row}: 2024 codes {dict(zip(codes, got))}")
+    if mean < 20 or min(got) < 0.5 * mean or max(got) > 1.5 * mean: fail(f"{row}: its 2024 codes {codes} used {got} times")
 # breaches: in some service x district the first offers of D or P requests are beyond the
 # limit for many; most are within it
 bad = sorted((sum(v) / len(v), s, d, k) for (s, d, k), v in waits.items() if k in "DP" and len(v) >= 40)

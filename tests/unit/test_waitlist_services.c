@@ -1,6 +1,7 @@
 /* test_waitlist_services.c - the waiting-list data foundations (drivers/waitlist_services.c):
  * the shipped services table, loader errors naming file, line and column, look-up by the
- * 1996 and the 2024 code, districts and agendas, Europe/Rome time around both summer-time
+ * 1996 and the 2024 code (several 2024 codes a row: malformed lists and codes naming two
+ * rows refused), districts and agendas, Europe/Rome time around both summer-time
  * switches, and the national holidays.
  *
  * Expected instants are worked out by hand from the EU rule (summer time from 01:00 UTC of
@@ -71,7 +72,7 @@ int main(void)
     wl_services_t t;
     CHECK_OK(wl_services_load(shipped, &t));
     CHECK_MSG(t.n == 61, "%d rows", t.n); /* data/waitlist/README.md: 14 visits, 47 diagnostics */
-    CHECK(!strcmp(t.version, "pngla-2019-2021.2"));
+    CHECK(!strcmp(t.version, "pngla-2019-2021.3"));
     CHECK(strlen(t.sha) == 64);
     int nvis = 0, nasl = 0;
     for (int i = 0; i < t.n; i++) {
@@ -102,13 +103,44 @@ int main(void)
     CHECK(egds >= 0 && !strcmp(t.s[egds].code, "45.16") && t.s[egds].kind == 1);
     int stress = wl_services_find(&t, "89.43", NULL); /* PNGLA line 58 has two 1996 codes */
     CHECK(stress >= 0 && t.s[stress].kind == 1 && !t.s[stress].code_new[0] && stress != wl_services_find(&t, "89.41", NULL));
-    /* rows holding several PNGLA lines, and a test the 2024 nomenclator splits, have no 2024 code */
-    const char *const no_new[] = {"88.38.1", "88.38.2", "93.08.1", "88.72.3", "88.77.2"};
-    for (size_t k = 0; k < sizeof no_new / sizeof *no_new; k++) {
-        int i = wl_services_find(&t, no_new[k], NULL);
-        CHECK_MSG(i >= 0 && !t.s[i].code_new[0], "%s", no_new[k]);
+    CHECK(wl_service_code_new_count(&t.s[stress]) == 0);
+    /* rows holding several PNGLA lines, and tests the 2024 nomenclator splits in two, list
+     * their 2024 codes; every code of a list finds its row (case as written or not) */
+    static const struct { const char *code, *list; int n; } multi[] = {
+        {"88.38.1", "88.38.A|88.38.B|88.38.C", 3},
+        {"88.38.2", "88.38.D|88.38.E|88.38.F", 3},
+        {"93.08.1", "93.08.A|93.08.B|93.08.C|93.08.D|93.08.E|93.08.F", 6},
+        {"88.72.3", "88.72.2|88.72.3", 2},
+        {"88.77.2", "88.77.4|88.77.5", 2},
+    };
+    for (size_t k = 0; k < sizeof multi / sizeof *multi; k++) {
+        int i = wl_services_find(&t, multi[k].code, NULL);
+        CHECK_MSG(i >= 0 && !strcmp(t.s[i].code_new, multi[k].list), "%s: '%s'", multi[k].code, i >= 0 ? t.s[i].code_new : "");
+        if (i < 0) continue;
+        CHECK_MSG(wl_service_code_new_count(&t.s[i]) == multi[k].n, "%s", multi[k].code);
+        for (int j = 0; j < multi[k].n; j++) {
+            char c[16], lower[16];
+            wl_service_code_new_at(&t.s[i], j, c, sizeof c);
+            CHECK_MSG(strlen(c) == 7 && strstr(multi[k].list, c) != NULL, "%s: code %d '%s'", multi[k].code, j, c);
+            CHECK_MSG(wl_services_find(&t, c, NULL) == i, "%s does not find %s", c, multi[k].code);
+            CHECK(wl_service_has_code_new(&t.s[i], c));
+            for (size_t q = 0; q <= strlen(c); q++) lower[q] = (char)(c[q] >= 'A' && c[q] <= 'Z' ? c[q] + 32 : c[q]);
+            CHECK_MSG(wl_services_find(&t, lower, NULL) == i, "%s", lower);
+        }
+        char c[16];
+        CHECK(!wl_service_code_new_at(&t.s[i], multi[k].n, c, sizeof c)[0]); /* past the end */
     }
-    CHECK(wl_services_find(&t, "88.38.A", NULL) == -1);
+    /* a code of a list is found whole, not as a prefix or a piece of the list */
+    CHECK(wl_services_find(&t, "88.38.A|88.38.B", NULL) == -1);
+    CHECK(wl_services_find(&t, "88.38", NULL) == -1);
+    CHECK(wl_services_find(&t, "88.38.G", NULL) == -1);
+    /* every 2024 code of the table names one row, and no row's 1996 code is another's 2024 code */
+    for (int i = 0; i < t.n; i++)
+        for (int k = 0, nk = wl_service_code_new_count(&t.s[i]); k < nk; k++) {
+            char c[16];
+            wl_service_code_new_at(&t.s[i], k, c, sizeof c);
+            CHECK_MSG(wl_services_find(&t, c, NULL) == i, "row %d code %s", i, c);
+        }
 
     /* --- loader errors: file, line and column ---------------------------------------------- */
     services_bad(HDR "v1,89.7,89.7A.3,Prima visita cardiologica,visit,08,visit,district\n"
@@ -126,6 +158,43 @@ int main(void)
     services_bad("table_version,code_1996,name,kind,discipline,group,area_level\n", "line 1", "'code_2024'");
     services_bad(HDR, "no services", NULL);
     services_bad(HDR "v1,89-52,,ECG,diagnostic,,cardio,district\n", "line 2, column 'code_1996'", "not a nomenclator code");
+    /* lists of 2024 codes: malformed lists, and a code that would name two rows */
+#define ROW1 "v1,88.38.1,88.38.A|88.38.B,TC rachide,diagnostic,,ct,asl\n"
+    services_bad(HDR "v1,88.38.1,88.38.A||88.38.B,TC rachide,diagnostic,,ct,asl\n", "line 2, column 'code_2024'",
+                 "code 2 of the list is empty");
+    services_bad(HDR "v1,88.38.1,88.38.A|,TC rachide,diagnostic,,ct,asl\n", "line 2, column 'code_2024'",
+                 "code 2 of the list is empty");
+    services_bad(HDR "v1,88.38.1,|88.38.A,TC rachide,diagnostic,,ct,asl\n", "line 2, column 'code_2024'",
+                 "code 1 of the list is empty");
+    services_bad(HDR "v1,88.38.1,88.38.A;88.38.B,TC rachide,diagnostic,,ct,asl\n", "line 2, column 'code_2024'",
+                 "'88.38.A;88.38.B' is not a nomenclator code");
+    services_bad(HDR "v1,88.38.1,88.38.A|88.38.B|88.38.a,TC rachide,diagnostic,,ct,asl\n", "line 2, column 'code_2024'",
+                 "'88.38.a' is listed twice");
+    services_bad(HDR "v1,88.38.1,88.38.A|1234567890123456,TC rachide,diagnostic,,ct,asl\n", "line 2, column 'code_2024'",
+                 "longer than 15 characters");
+    services_bad(HDR ROW1 "v1,89.52,89.52,ECG,diagnostic,,cardio,district\n"
+                          "v1,88.38.2,88.38.C|88.38.B,TC rachide MDC,diagnostic,,ct,asl\n",
+                 "line 4, column 'code_2024'", "'88.38.B' is also a 2024 code of data line 1");
+    services_bad(HDR ROW1 "v1,89.52,89.52,ECG,diagnostic,,cardio,district\n"
+                          "v1,89.50,89.52,Holter,diagnostic,,cardio,district\n",
+                 "line 4, column 'code_2024'", "'89.52' is also a 2024 code of data line 2");
+    services_bad(HDR ROW1 "v1,88.38.2,88.38.D|88.38.1,TC rachide MDC,diagnostic,,ct,asl\n",
+                 "line 3, column 'code_2024'", "'88.38.1' is the 1996 code of data line 1");
+    services_bad(HDR "v1,88.38.1,88.38.A|89.52,TC rachide,diagnostic,,ct,asl\n"
+                     "v1,89.52,,ECG,diagnostic,,cardio,district\n",
+                 "line 3, column 'code_1996'", "'89.52' is a 2024 code of data line 1");
+    {
+        /* a well-formed list with blanks around its codes: kept without them, each code found */
+        wl_services_t m;
+        const char *p = write_tmp("list_services.csv", HDR "v1,88.38.1, 88.38.A | 88.38.B ,TC rachide,diagnostic,,ct,asl\n"
+                                                           "v1,88.72.3,88.72.2|88.72.3,Eco cardiaca,diagnostic,,ultrasound,district\n");
+        CHECK_OK(wl_services_load(p, &m));
+        CHECK(m.n == 2 && !strcmp(m.s[0].code_new, "88.38.A|88.38.B"));
+        CHECK(wl_services_find(&m, "88.38.A", NULL) == 0 && wl_services_find(&m, "88.38.B", NULL) == 0);
+        CHECK(wl_services_find(&m, "88.72.3", NULL) == 1 && wl_services_find(&m, "88.72.2", NULL) == 1);
+        wl_services_free(&m);
+    }
+#undef ROW1
     {
         wl_services_t m;
         CHECK(wl_services_load("/nonexistent/x.csv", &m) != REGIA_OK);
