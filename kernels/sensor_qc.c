@@ -181,9 +181,74 @@ static double median_inplace(double *v, int64_t n, int replay, double lo, double
     return 0.5 * (below + top);
 }
 
+/* numpy.median of src[0..n-1], or with absdev of |src[i] - c|, src unchanged; work: n
+ * doubles; lo, hi and replay as for median_inplace (lo, hi: of the values taken). */
+static double median_of(const double *src, int64_t n, int absdev, double c, double lo, double hi, int replay,
+                        double *work)
+{
+    double inv = (double)SEL_BINS / (hi - lo);
+    if (!replay && n > SEL_SMALL && hi > lo && inv > 0 && !isinf(inv) && isfinite(lo)) {
+        /* the first level of select_rank, reading src: only the values of the bin of
+         * rank n/2 are written to work */
+        int32_t cnt[4][SEL_BINS];
+        memset(cnt, 0, sizeof cnt);
+        int64_t i = 0, k = n / 2;
+#define QC_VAL(i_) (absdev ? fabs(src[i_] - c) : src[i_])
+        for (; i + 4 <= n; i += 4) {
+            cnt[0][bin_of(QC_VAL(i), lo, inv, SEL_BINS)]++;
+            cnt[1][bin_of(QC_VAL(i + 1), lo, inv, SEL_BINS)]++;
+            cnt[2][bin_of(QC_VAL(i + 2), lo, inv, SEL_BINS)]++;
+            cnt[3][bin_of(QC_VAL(i + 3), lo, inv, SEL_BINS)]++;
+        }
+        for (; i < n; i++) cnt[0][bin_of(QC_VAL(i), lo, inv, SEL_BINS)]++;
+        int64_t below = 0;
+        int32_t b = 0, cb;
+        for (;; b++) {
+            cb = cnt[0][b] + cnt[1][b] + cnt[2][b] + cnt[3][b];
+            if (below + cb > k) break;
+            below += cb;
+        }
+        if (cb < n) {
+            int want_prev = n % 2 == 0;
+            double prev = -INFINITY;
+            if (want_prev && k == below) { /* rank k - 1 lies in a lower bin: its largest value */
+                for (int64_t j = 0; j < n; j++) {
+                    double v = QC_VAL(j);
+                    if (bin_of(v, lo, inv, SEL_BINS) < b && v > prev) prev = v;
+                }
+                want_prev = 0;
+            }
+            int64_t j = 0;
+            for (i = 0; i < n; i++) {
+                double v = QC_VAL(i);
+                work[j] = v;
+                j += bin_of(v, lo, inv, SEL_BINS) == b;
+            }
+#undef QC_VAL
+            double w = (hi - lo) / SEL_BINS;
+            double top = select_rank(work, j, k - below, want_prev ? &prev : NULL, lo + (double)b * w,
+                                     lo + (double)(b + 1) * w);
+            return n % 2 ? top : 0.5 * (prev + top);
+        }
+    }
+    for (int64_t i = 0; i < n; i++) work[i] = absdev ? fabs(src[i] - c) : src[i];
+    return median_inplace(work, n, replay, lo, hi);
+}
+
 /* +0 and -0 compare equal, so the order of the two in a sorted window, and which of them
  * a selection returns, depends on the algorithm: where a channel holds both, the QC takes
- * the original incremental paths ("replay"), to give the same bits. */
+ * the original incremental paths ("replay"), to give the same bits.  Does v[0..n-1] hold
+ * both? */
+static int mixed_zeros(const double *v, int64_t n)
+{
+    int pos = 0, neg = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (v[i] == 0) {
+            if (signbit(v[i])) neg = 1;
+            else pos = 1;
+        }
+    return pos && neg;
+}
 
 /* --- Hampel ---------------------------------------------------------------------------- */
 
@@ -259,16 +324,43 @@ static void win_replace(double *s, int64_t w, double old, double new)
     }
 }
 
-static int cmp_double(const void *a, const void *b)
+/* Sort v[0..n-1] ascending (tmp: n doubles): insertion-sorted runs of 8, then merges
+ * without a branch on the data. */
+static void sort_doubles(double *v, int64_t n, double *tmp)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    enum { RUN = 8 };
+    for (int64_t a = 0; a < n; a += RUN) {
+        int64_t b = a + RUN < n ? a + RUN : n;
+        for (int64_t i = a + 1; i < b; i++) {
+            double x = v[i];
+            int64_t j = i;
+            while (j > a && v[j - 1] > x) v[j] = v[j - 1], j--;
+            v[j] = x;
+        }
+    }
+    double *src = v, *dst = tmp;
+    for (int64_t width = RUN; width < n; width *= 2) {
+        for (int64_t a = 0; a < n; a += 2 * width) {
+            int64_t mid = a + width < n ? a + width : n, b = a + 2 * width < n ? a + 2 * width : n;
+            int64_t i = a, j = mid, o = a;
+            while (i < mid && j < b) {
+                int takej = src[j] < src[i];
+                dst[o++] = takej ? src[j] : src[i];
+                j += takej, i += !takej;
+            }
+            while (i < mid) dst[o++] = src[i++];
+            while (j < b) dst[o++] = src[j++];
+        }
+        double *t = src;
+        src = dst, dst = t;
+    }
+    if (src != v) memcpy(v, src, sizeof(double) * (size_t)n);
 }
 
 /* The exact sorted window of the Hampel filter: s[0..n-1] = the samples of the window
  * of centre j ([j - h, j + h] within [0, m)), sorted; j = -1 before the first use. */
 typedef struct {
-    double *s;
+    double *s, *tmp; /* the window; scratch of the same size for sorting */
     int64_t n, j;
     int replay; /* build by successive inserts and never anew (see replay above) */
 } hwin_t;
@@ -292,7 +384,7 @@ static void hwin_goto(hwin_t *W, const double *y, int64_t m, int32_t h, int64_t 
         } else {
             W->n = b - a + 1;
             memcpy(W->s, y + a, sizeof(double) * (size_t)W->n);
-            qsort(W->s, (size_t)W->n, sizeof(double), cmp_double);
+            sort_doubles(W->s, W->n, W->tmp);
         }
     }
     W->j = i;
@@ -409,12 +501,12 @@ static int64_t hampel(const double *y, int64_t m, int32_t h, double k, double mi
     const int64_t blk = h / 4 < 1 ? 1 : h / 4 > HB_BLOCK ? HB_BLOCK : h / 4; /* centres per block */
     int64_t ringn = 1;
     while (ringn < w + 2 * blk) ringn *= 2;
-    double *win = malloc(sizeof(double) * (size_t)(w + 1));
+    double *win = malloc(sizeof(double) * 2 * (size_t)(w + 1));
     hbins_t *B = use_bins ? malloc(sizeof *B) : NULL;
     int32_t *rb = use_bins ? malloc(sizeof(int32_t) * (size_t)ringn) : NULL;
     int64_t count = use_bins && (!B || !rb) ? -1 : 0;
     if (!win || count < 0) goto done;
-    hwin_t W = {win, 0, -1, replay};
+    hwin_t W = {win, win ? win + w + 1 : NULL, 0, -1, replay};
     int64_t f0 = use_bins ? h : m, f1 = use_bins ? m - 1 - h : m - 1;
     double med;
     for (int64_t i = 0; i < f0; i++) {
@@ -576,8 +668,7 @@ static double drift_estimate(const double *y, int64_t m, int32_t S, double *scra
     double *med = scratch, *pairs = scratch + S, *seg = scratch + S + (int64_t)S * (S - 1) / 2;
     for (int32_t s = 0; s < S; s++) {
         int64_t a = (int64_t)s * L, b = (s == S - 1) ? m : a + L;
-        memcpy(seg, y + a, sizeof(double) * (size_t)(b - a));
-        med[s] = median_inplace(seg, b - a, replay, lo, hi);
+        med[s] = median_of(y + a, b - a, 0, 0, lo, hi, replay, seg);
     }
     int64_t np = 0;
     for (int32_t i = 0; i < S; i++)
@@ -611,11 +702,9 @@ regia_status_t regia_qc_channel(double *x, const double *t, int64_t n, const reg
     /* NaN runs; with any, the finite samples are compacted into y with their positions;
      * are +0 and -0 both there (see replay above)? */
     int64_t m = 0, run = 0;
-    int zpos = 0, zneg = 0;
+    int zero = 0;
     for (int64_t i = 0; i < n; i++) {
-        uint64_t u;
-        memcpy(&u, x + i, sizeof u);
-        zpos |= u == 0, zneg |= u == (uint64_t)1 << 63;
+        zero |= x[i] == 0;
         if (isfinite(x[i])) {
             run = 0;
         } else {
@@ -661,7 +750,7 @@ regia_status_t regia_qc_channel(double *x, const double *t, int64_t n, const reg
     /* spikes */
     memcpy(clean, y, sizeof(double) * (size_t)m);
     if (cfg->hampel_half > 0 && m >= 3) {
-        res->n_spikes = hampel(y, m, cfg->hampel_half, cfg->hampel_k, cfg->spike_min_abs, zpos && zneg, clean);
+        res->n_spikes = hampel(y, m, cfg->hampel_half, cfg->hampel_k, cfg->spike_min_abs, zero && mixed_zeros(y, m), clean);
         if (res->n_spikes < 0)
             REGIA_TRY(REGIA_FAIL(REGIA_ERR_NOMEM, "sensor QC: out of memory (Hampel window of %d samples)",
                                  2 * (int)cfg->hampel_half + 1));
@@ -677,11 +766,9 @@ regia_status_t regia_qc_channel(double *x, const double *t, int64_t n, const reg
 
     /* statistics */
     double sum = 0, lo = INFINITY, hi = -INFINITY;
-    int cpos = 0, cneg = 0;
+    int czero = 0;
     for (int64_t i = 0; i < m; i++) {
-        uint64_t u;
-        memcpy(&u, clean + i, sizeof u);
-        cpos |= u == 0, cneg |= u == (uint64_t)1 << 63;
+        czero |= clean[i] == 0;
         sum += clean[i];
         if (clean[i] < lo) lo = clean[i];
         if (clean[i] > hi) hi = clean[i];
@@ -704,12 +791,10 @@ regia_status_t regia_qc_channel(double *x, const double *t, int64_t n, const reg
     if (res->clip_samples >= cfg->clip_min_samples) res->flags |= REGIA_QC_CLIP;
 
     if (m >= 2 * (int64_t)S) {
-        int replay = cpos && cneg;
+        int replay = czero && mixed_zeros(clean, m);
         res->drift = drift_estimate(clean, m, S, scratch, replay, lo, hi);
-        memcpy(scratch, clean, sizeof(double) * (size_t)m);
-        double med = median_inplace(scratch, m, replay, lo, hi);
-        for (int64_t i = 0; i < m; i++) scratch[i] = fabs(clean[i] - med);
-        double mad = median_inplace(scratch, m, 0, 0, fmax(hi - med, med - lo));
+        double med = median_of(clean, m, 0, 0, lo, hi, replay, scratch);
+        double mad = median_of(clean, m, 1, med, 0, fmax(hi - med, med - lo), 0, scratch);
         res->drift_limit = fmax(cfg->drift_abs, cfg->drift_rel * 1.4826 * mad);
         if (fabs(res->drift) > res->drift_limit) res->flags |= REGIA_QC_DRIFT;
     }
