@@ -16,6 +16,11 @@ extern void dlanv2_(double *a, double *b, double *c, double *d, double *rt1r, do
                     double *rt2r, double *rt2i, double *cs, double *sn);
 extern void dlarfg_(const int *n, double *alpha, double *x, const int *incx, double *tau);
 
+/* max and min of two numbers that are not NaN, inline (fmax and fmin are library calls
+ * under the build's flags, two per bulge step) */
+static inline double dmax(double a, double b) { return a > b ? a : b; }
+static inline double dmin(double a, double b) { return a < b ? a : b; }
+
 /* A reflector I - tau (1, u)(1, u)^T that maps (alpha, x[0..nr-2]) to (beta, 0, ...):
  * beta into *alpha, u into x, tau returned (LAPACK's dlarfg for nr = 2 or 3; it is called
  * itself where beta would be tiny enough for dlarfg to rescale). */
@@ -23,9 +28,14 @@ static double reflector(int nr, double *alpha, double *x)
 {
     double a = *alpha, x1 = x[0], x2 = nr == 3 ? x[1] : 0.0;
     if (x1 == 0.0 && x2 == 0.0) return 0.0;
-    double sc = fmax(fabs(a), fmax(fabs(x1), fabs(x2)));
-    double an = a / sc, y1 = x1 / sc, y2 = x2 / sc;
-    double beta = -copysign(sc * sqrt(an * an + y1 * y1 + y2 * y2), a);
+    double sc = dmax(fabs(a), dmax(fabs(x1), fabs(x2))), norm;
+    if (sc > 1e-150 && sc < 1e150) { /* squares neither overflow nor underflow */
+        norm = sqrt(a * a + x1 * x1 + x2 * x2);
+    } else {
+        double an = a / sc, y1 = x1 / sc, y2 = x2 / sc;
+        norm = sc * sqrt(an * an + y1 * y1 + y2 * y2);
+    }
+    double beta = -copysign(norm, a);
     if (fabs(beta) < DBL_MIN / DBL_EPSILON) {
         double tau;
         int n = nr, one = 1;
@@ -69,10 +79,10 @@ int regia_ssi_hqr(int n, double *h, int ldh, double *wr, double *wi, int wantt, 
                 }
                 if (sub <= ulp * tst) {
                     double sup = fabs(H(k - 1, k)), dd = fabs(H(k - 1, k - 1) - H(k, k));
-                    double ab = fmax(sub, sup), ba = fmin(sub, sup);
-                    double aa = fmax(fabs(H(k, k)), dd), bb = fmin(fabs(H(k, k)), dd);
+                    double ab = dmax(sub, sup), ba = dmin(sub, sup);
+                    double aa = dmax(fabs(H(k, k)), dd), bb = dmin(fabs(H(k, k)), dd);
                     double s = aa + ab;
-                    if (ba * (ab / s) <= fmax(smlnum, ulp * (bb * (aa / s)))) break;
+                    if (ba * (ab / s) <= dmax(smlnum, ulp * (bb * (aa / s)))) break;
                 }
             }
             l = k;
