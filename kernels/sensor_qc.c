@@ -95,8 +95,6 @@ static double select_kth(double *v, int64_t n, int64_t k)
     return v[k];
 }
 
-enum { SEL_BINS = 1024, SEL_SMALL = 512 };
-
 /* Bin of v among nb equal bins from lo at inv bins per unit: monotone in v (a rounded
  * subtraction and product, then a clamp), so every bin holds an interval of values. */
 static inline int32_t bin_of(double v, double lo, double inv, int32_t nb)
@@ -107,132 +105,59 @@ static inline int32_t bin_of(double v, double lo, double inv, int32_t nb)
     return (int32_t)t;
 }
 
-/* The k-th smallest of v[0..n-1] (reorders and overwrites v) and, when prev is not NULL
- * and k >= 1, the (k-1)-th in *prev.  lo, hi: about the smallest and largest values (any
- * finite lo < hi gives the same result; the closer, the faster).  Large arrays: a
- * histogram of SEL_BINS equal bins from lo to hi finds the bin of rank k (bins are value
- * intervals, see bin_of), the bin's values are moved to the front and the search goes on
- * among them (the bin's span as the next lo, hi); small ones (or a bin that does not
- * shrink the problem): quickselect.  Exact: the value a sort would give. */
-static double select_rank(double *v, int64_t n, int64_t k, double *prev, double lo, double hi)
+/* numpy.median of v[0..n-1] by quickselect (reorders v); n >= 1. */
+static double median_inplace(double *v, int64_t n)
 {
-    int32_t cnt[4][SEL_BINS];
-    int want_prev = prev != NULL && k >= 1;
-    while (n > SEL_SMALL) {
-        double inv = (double)SEL_BINS / (hi - lo);
-        if (!(hi > lo) || !(inv > 0) || isinf(inv) || !isfinite(lo)) break;
-        memset(cnt, 0, sizeof cnt);
-        int64_t i = 0;
-        for (; i + 4 <= n; i += 4) { /* four histograms: no chain of increments of one bin */
-            cnt[0][bin_of(v[i], lo, inv, SEL_BINS)]++;
-            cnt[1][bin_of(v[i + 1], lo, inv, SEL_BINS)]++;
-            cnt[2][bin_of(v[i + 2], lo, inv, SEL_BINS)]++;
-            cnt[3][bin_of(v[i + 3], lo, inv, SEL_BINS)]++;
-        }
-        for (; i < n; i++) cnt[0][bin_of(v[i], lo, inv, SEL_BINS)]++;
-        int64_t below = 0;
-        int32_t b = 0, cb;
-        for (;; b++) {
-            cb = cnt[0][b] + cnt[1][b] + cnt[2][b] + cnt[3][b];
-            if (below + cb > k) break;
-            below += cb;
-        }
-        if (cb == n) break;
-        if (want_prev && k == below) { /* rank k - 1 lies in a lower bin: its largest value */
-            double mx = -INFINITY;
-            for (int64_t j = 0; j < n; j++)
-                if (bin_of(v[j], lo, inv, SEL_BINS) < b && v[j] > mx) mx = v[j];
-            *prev = mx, want_prev = 0;
-        }
-        int64_t j = 0;
-        for (i = 0; i < n; i++) {
-            double x = v[i];
-            v[j] = x;
-            j += bin_of(x, lo, inv, SEL_BINS) == b;
-        }
-        n = j, k -= below;
-        double w = (hi - lo) / SEL_BINS;
-        hi = lo + (double)(b + 1) * w, lo = lo + (double)b * w;
-    }
-    double kth = select_kth(v, n, k);
-    if (want_prev) { /* k >= 1 here: rank k - 1 is the largest of v[0..k-1] */
-        double mx = v[0];
-        for (int64_t i = 1; i < k; i++) mx = v[i] > mx ? v[i] : mx;
-        *prev = mx;
-    }
-    return kth;
-}
-
-/* numpy.median of v[0..n-1] (reorders and overwrites v); n >= 1; lo, hi as for
- * select_rank.  replay: by quickselect alone (the bits of the original code where +0 and
- * -0 are both present). */
-static double median_inplace(double *v, int64_t n, int replay, double lo, double hi)
-{
-    if (replay) {
-        double top = select_kth(v, n, n / 2);
-        if (n % 2) return top;
-        double below = v[0];
-        for (int64_t i = 1; i < n / 2; i++)
-            if (v[i] > below) below = v[i];
-        return 0.5 * (below + top);
-    }
-    if (n % 2) return select_rank(v, n, n / 2, NULL, lo, hi);
-    double below, top = select_rank(v, n, n / 2, &below, lo, hi);
+    double top = select_kth(v, n, n / 2);
+    if (n % 2) return top;
+    double below = v[0];
+    for (int64_t i = 1; i < n / 2; i++)
+        if (v[i] > below) below = v[i];
     return 0.5 * (below + top);
 }
 
+enum { MED_SMALL = 2048 };
+
 /* numpy.median of src[0..n-1], or with absdev of |src[i] - c|, src unchanged; work: n
- * doubles; lo, hi and replay as for median_inplace (lo, hi: of the values taken). */
-static double median_of(const double *src, int64_t n, int absdev, double c, double lo, double hi, int replay,
-                        double *work)
+ * doubles.  Large arrays: the order statistics of a regular sample (every 8th or 16th
+ * value) around its median, 5 standard errors of the sample median apart, bracket the
+ * median; one pass counts the values below the bracket and gathers those inside, and
+ * when the median's rank(s) fall among the gathered (nearly always) it is selected
+ * there, else from all values.  Exact either way: the value a sort gives.  replay: by
+ * quickselect of all values (the bits of the original code where +0 and -0 are both
+ * present, see below). */
+static double median_of(const double *src, int64_t n, int absdev, double c, int replay, double *work)
 {
-    double inv = (double)SEL_BINS / (hi - lo);
-    if (!replay && n > SEL_SMALL && hi > lo && inv > 0 && !isinf(inv) && isfinite(lo)) {
-        /* the first level of select_rank, reading src: only the values of the bin of
-         * rank n/2 are written to work */
-        int32_t cnt[4][SEL_BINS];
-        memset(cnt, 0, sizeof cnt);
-        int64_t i = 0, k = n / 2;
 #define QC_VAL(i_) (absdev ? fabs(src[i_] - c) : src[i_])
-        for (; i + 4 <= n; i += 4) {
-            cnt[0][bin_of(QC_VAL(i), lo, inv, SEL_BINS)]++;
-            cnt[1][bin_of(QC_VAL(i + 1), lo, inv, SEL_BINS)]++;
-            cnt[2][bin_of(QC_VAL(i + 2), lo, inv, SEL_BINS)]++;
-            cnt[3][bin_of(QC_VAL(i + 3), lo, inv, SEL_BINS)]++;
+    const int64_t k_hi = n / 2, k_lo = n % 2 ? n / 2 : n / 2 - 1;
+    if (!replay && n > MED_SMALL) {
+        const int64_t stride = n >= 65536 ? 16 : 8, ns = (n + stride - 1) / stride;
+        for (int64_t i = 0; i < ns; i++) work[i] = QC_VAL(i * stride);
+        const int64_t r = ns / 2, g = (int64_t)(2.5 * sqrt((double)ns)) + 2;
+        const int64_t ra = r - g > 0 ? r - g : 0, rb = r + g < ns - 1 ? r + g : ns - 1;
+        double b = select_kth(work, ns, rb);
+        double a = select_kth(work, rb > 0 ? rb : 1, ra); /* work[0..rb-1] <= work[rb] */
+        if (ra == 0) a = -INFINITY;
+        if (rb == ns - 1) b = INFINITY;
+        int64_t below = 0, j = 0;
+        for (int64_t i = 0; i < n; i++) {
+            double v = QC_VAL(i);
+            below += v < a;
+            work[j] = v;
+            j += (v >= a) & (v <= b);
         }
-        for (; i < n; i++) cnt[0][bin_of(QC_VAL(i), lo, inv, SEL_BINS)]++;
-        int64_t below = 0;
-        int32_t b = 0, cb;
-        for (;; b++) {
-            cb = cnt[0][b] + cnt[1][b] + cnt[2][b] + cnt[3][b];
-            if (below + cb > k) break;
-            below += cb;
-        }
-        if (cb < n) {
-            int want_prev = n % 2 == 0;
-            double prev = -INFINITY;
-            if (want_prev && k == below) { /* rank k - 1 lies in a lower bin: its largest value */
-                for (int64_t j = 0; j < n; j++) {
-                    double v = QC_VAL(j);
-                    if (bin_of(v, lo, inv, SEL_BINS) < b && v > prev) prev = v;
-                }
-                want_prev = 0;
-            }
-            int64_t j = 0;
-            for (i = 0; i < n; i++) {
-                double v = QC_VAL(i);
-                work[j] = v;
-                j += bin_of(v, lo, inv, SEL_BINS) == b;
-            }
-#undef QC_VAL
-            double w = (hi - lo) / SEL_BINS;
-            double top = select_rank(work, j, k - below, want_prev ? &prev : NULL, lo + (double)b * w,
-                                     lo + (double)(b + 1) * w);
-            return n % 2 ? top : 0.5 * (prev + top);
+        if (below <= k_lo && below + j > k_hi) {
+            double top = select_kth(work, j, k_hi - below);
+            if (n % 2) return top;
+            double prev = work[0]; /* k_lo - below = k_hi - below - 1 >= 0: work[0..k_hi-below-1] */
+            for (int64_t i = 1; i < k_hi - below; i++)
+                if (work[i] > prev) prev = work[i];
+            return 0.5 * (prev + top);
         }
     }
-    for (int64_t i = 0; i < n; i++) work[i] = absdev ? fabs(src[i] - c) : src[i];
-    return median_inplace(work, n, replay, lo, hi);
+    for (int64_t i = 0; i < n; i++) work[i] = QC_VAL(i);
+#undef QC_VAL
+    return median_inplace(work, n);
 }
 
 /* +0 and -0 compare equal, so the order of the two in a sorted window, and which of them
@@ -658,22 +583,21 @@ static void clipping(const double *y, int64_t m, const regia_qc_cfg_t *cfg, doub
     }
 }
 
-/* Theil-Sen drift over segment medians; scratch >= m + S*(S-1)/2 + S doubles; replay,
- * lo, hi (the extremes of y): see median_inplace. */
-static double drift_estimate(const double *y, int64_t m, int32_t S, double *scratch, int replay, double lo,
-                             double hi)
+/* Theil-Sen drift over segment medians; scratch >= m + S*(S-1)/2 + S doubles; replay:
+ * see median_of. */
+static double drift_estimate(const double *y, int64_t m, int32_t S, double *scratch, int replay)
 {
     int64_t L = m / S;
     if (L < 1) return 0.0;
     double *med = scratch, *pairs = scratch + S, *seg = scratch + S + (int64_t)S * (S - 1) / 2;
     for (int32_t s = 0; s < S; s++) {
         int64_t a = (int64_t)s * L, b = (s == S - 1) ? m : a + L;
-        med[s] = median_of(y + a, b - a, 0, 0, lo, hi, replay, seg);
+        med[s] = median_of(y + a, b - a, 0, 0, replay, seg);
     }
     int64_t np = 0;
     for (int32_t i = 0; i < S; i++)
         for (int32_t j = i + 1; j < S; j++) pairs[np++] = (med[j] - med[i]) / ((double)(j - i) * (double)L);
-    return median_inplace(pairs, np, 1, 0, 0) * (double)m;
+    return median_inplace(pairs, np) * (double)m;
 }
 
 /* --- the channel ----------------------------------------------------------------------- */
@@ -792,9 +716,9 @@ regia_status_t regia_qc_channel(double *x, const double *t, int64_t n, const reg
 
     if (m >= 2 * (int64_t)S) {
         int replay = czero && mixed_zeros(clean, m);
-        res->drift = drift_estimate(clean, m, S, scratch, replay, lo, hi);
-        double med = median_of(clean, m, 0, 0, lo, hi, replay, scratch);
-        double mad = median_of(clean, m, 1, med, 0, fmax(hi - med, med - lo), 0, scratch);
+        res->drift = drift_estimate(clean, m, S, scratch, replay);
+        double med = median_of(clean, m, 0, 0, replay, scratch);
+        double mad = median_of(clean, m, 1, med, 0, scratch);
         res->drift_limit = fmax(cfg->drift_abs, cfg->drift_rel * 1.4826 * mad);
         if (fabs(res->drift) > res->drift_limit) res->flags |= REGIA_QC_DRIFT;
     }
