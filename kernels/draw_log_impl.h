@@ -241,18 +241,29 @@ __attribute__((target("avx2"))) static inline void regia_draw_log_pairs_avx2(con
 
 /* regia_draw_log of eight uniforms with AVX-512 (F, DQ), for hosts that have it (the
  * caller checks): the same operations in the same order, none fused, so the same bits as
- * eight calls.  k from the 64-bit arithmetic shift (the same integer as the high word's),
- * the table's columns by three gathers from its rows of four. */
+ * eight calls.  k from the 64-bit arithmetic shift (the same integer as the high word's). */
 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2"))) static inline __m512d regia_draw_log8_avx512(__m512d u)
 {
     const __m512i ix = _mm512_castpd_si512(u);
     const __m512i tmp = _mm512_sub_epi64(ix, _mm512_set1_epi64(0x3fe6000000000000ll));
     const __m512d kd = _mm512_cvtepi64_pd(_mm512_srai_epi64(tmp, 52));
     const __m512d z = _mm512_castsi512_pd(_mm512_sub_epi64(ix, _mm512_and_si512(tmp, _mm512_set1_epi64((long long)(0xfffull << 52)))));
-    const __m512i row = _mm512_slli_epi64(_mm512_and_si512(_mm512_srli_epi64(tmp, 45), _mm512_set1_epi64(127)), 2);
-    const __m512d invc = _mm512_i64gather_pd(row, &regia_draw_log_tab4_host[0][0], 8);
-    const __m512d logc = _mm512_i64gather_pd(row, &regia_draw_log_tab4_host[0][1], 8);
-    const __m512d logclo = _mm512_i64gather_pd(row, &regia_draw_log_tab4_host[0][2], 8);
+    /* the table's rows of four (invc, logc, logclo, 0) for the eight lanes: the indices
+     * through memory to scalar registers, each row one 256-bit load, then an 8 x 4
+     * transpose by two-source permutes and 256-bit shuffles (quicker than gathers) */
+    long long ix8[8] __attribute__((aligned(64)));
+    _mm512_store_si512((__m512i *)ix8, _mm512_and_si512(_mm512_srli_epi64(tmp, 45), _mm512_set1_epi64(127)));
+#define REGIA_DL_ROWS(j) \
+    _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_load_pd(regia_draw_log_tab4_host[ix8[j]])), \
+                       _mm256_load_pd(regia_draw_log_tab4_host[ix8[j + 1]]), 1)
+    const __m512d z01 = REGIA_DL_ROWS(0), z23 = REGIA_DL_ROWS(2), z45 = REGIA_DL_ROWS(4), z67 = REGIA_DL_ROWS(6);
+#undef REGIA_DL_ROWS
+    /* columns 0 and 1 of rows 0..3 (p01) and 4..7 (q01); column 2 likewise */
+    const __m512i c01 = _mm512_setr_epi64(0, 4, 8, 12, 1, 5, 9, 13), c2 = _mm512_setr_epi64(2, 6, 10, 14, 2, 6, 10, 14);
+    const __m512d p01 = _mm512_permutex2var_pd(z01, c01, z23), q01 = _mm512_permutex2var_pd(z45, c01, z67);
+    const __m512d plo = _mm512_permutex2var_pd(z01, c2, z23), qlo = _mm512_permutex2var_pd(z45, c2, z67);
+    const __m512d invc = _mm512_shuffle_f64x2(p01, q01, 0x44), logc = _mm512_shuffle_f64x2(p01, q01, 0xEE);
+    const __m512d logclo = _mm512_shuffle_f64x2(plo, qlo, 0x44);
     const __m512d r = _mm512_sub_pd(_mm512_mul_pd(z, invc), _mm512_set1_pd(1.0));
     const __m512d w = _mm512_add_pd(_mm512_mul_pd(kd, _mm512_set1_pd(REGIA_LN2_HI)), logc);
     const __m512d hi = _mm512_add_pd(w, r);

@@ -275,8 +275,8 @@ typedef struct {
  * step: the same uniforms (the 32-counter fill), their three columns picked out by
  * permutes, the same logarithms (regia_draw_log8_avx512), the class as the count of
  * cumulative rates at or below u total (what the binary search computes), the service
- * time and the interarrival step by the same products; the arrival times then summed one
- * by one in order, as the scalar loop does.  The same bits. */
+ * time and the interarrival step by the same products; the arrival times summed one by
+ * one in order, as the scalar loop does.  The same bits. */
 #define REGIA_QUEUE_ARR_AVX512 1
 REGIA_DRAWS_AVX512 static void regia_queue_draw_arrivals_exp_avx512(const regia_queue_batch_t *in, const double *cum,
                                                                     double total, double inv_total, regia_draws_t *d,
@@ -284,7 +284,7 @@ REGIA_DRAWS_AVX512 static void regia_queue_draw_arrivals_exp_avx512(const regia_
 {
     enum { B = REGIA_QUEUE_ARR_BLOCK };
     const int K = in->n_classes;
-    double u[3 * B] __attribute__((aligned(64))), e[B] __attribute__((aligned(64)));
+    double u[3 * B] __attribute__((aligned(64))), e[8] __attribute__((aligned(64))), t = a->t_next;
     regia_draws_fill_avx512(d, 3 * B, u);
     double negmean[REGIA_QUEUE_MAX_CLASSES];
     for (int k = 0; k < REGIA_QUEUE_MAX_CLASSES; k++) negmean[k] = k < K ? -in->service_mean[k] : 0;
@@ -308,12 +308,13 @@ REGIA_DRAWS_AVX512 static void regia_queue_draw_arrivals_exp_avx512(const regia_
             kv = _mm512_mask_add_epi64(kv, _mm512_cmp_pd_mask(uc, cb[c], _CMP_GE_OQ), kv, one);
         _mm256_storeu_si256((__m256i *)(a->k + 8 * g), _mm512_cvtepi64_epi32(kv));
         _mm512_storeu_pd(a->s + 8 * g, _mm512_mul_pd(_mm512_permutexvar_pd(kv, vneg), regia_draw_log8_avx512(c1)));
-        _mm512_store_pd(e + 8 * g, _mm512_mul_pd(vninv, regia_draw_log8_avx512(c2)));
-    }
-    double t = a->t_next;
-    for (int i = 0; i < B; i++) {
-        a->t[i] = t;
-        t = t + e[i];
+        _mm512_store_pd(e, _mm512_mul_pd(vninv, regia_draw_log8_avx512(c2)));
+        /* the step's arrival times in order (a chain of dependent additions, which the
+         * next step's vector work overlaps) */
+        for (int i = 0; i < 8; i++) {
+            a->t[8 * g + i] = t;
+            t = t + e[i];
+        }
     }
     a->t_next = t;
 }
@@ -537,9 +538,25 @@ REGIA_HD static REGIA_QUEUE_INLINE int regia_queue_rep_d(const regia_queue_batch
              * while someone waits, a departure before the shift change starts the next customer
              * on the server just freed (busy, on_duty and t_ctl stay the same meanwhile: the
              * loop of a busy day, without the other events' checks) */
-            const int was_open = open, more = busy <= on_duty;
+            const int was_open = open;
             int served = 0;
             for (;;) {
+                /* servers whose shift has ended and who finish before the next shift change
+                 * or horizon go off duty at once: no one starts service while more servers
+                 * are busy than on duty, so these departures and the arrivals before them
+                 * may be taken in either order (one tight loop at each shift's end instead
+                 * of departures interleaved with the night's arrivals) */
+                while (busy > on_duty && t_dep <= t_ctl) {
+                    busy--;
+                    if (N > 0) {
+                        regia_queue_sorted_next(&dep, N, INF);
+                        t_dep = regia_queue_sorted_first(&dep);
+                    } else {
+                        regia_queue_heap_pop(ws.heap, busy + 1);
+                        t_dep = busy > 0 ? ws.heap[0] : INF;
+                    }
+                    served = 1;
+                }
                 const double t_stop = t_dep < t_ctl ? t_dep : t_ctl;
                 while (next_arr < t_stop) {
                     const double t = next_arr;
@@ -558,7 +575,7 @@ REGIA_HD static REGIA_QUEUE_INLINE int regia_queue_rep_d(const regia_queue_batch
                         regia_queue_count_unserved(in, &ws, qh, qt, o_un);
                     }
                 }
-                if (open != was_open || !(more & (t_dep <= t_ctl) & (t_dep < INF) & (waiting > 0))) break;
+                if (open != was_open || !((busy <= on_duty) & (t_dep <= t_ctl) & (t_dep < INF) & (waiting > 0))) break;
                 /* a departure (next_arr >= t_dep here), and the server goes on with the next customer */
                 int k;
                 const regia_queue_cust_t x = regia_queue_pop(ring, mask, K, fcfs, &nonempty, qh, qt, &k);
