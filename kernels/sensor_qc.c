@@ -339,55 +339,66 @@ static int hwin_spike(const hwin_t *W, double yi, double kk, double min_abs, dou
 }
 
 /* The screen of the interior (windows of w = 2h + 1 samples, centres h .. m-1-h), by
- * blocks of up to HB_BLOCK centres i0..i1 (h/4 for small h) whose windows all lie in the union U = samples
- * i0-h .. i1+h (u = w + i1 - i0 of them).  A window W is U less u - w samples, so its
- * median (rank h) lies between U's order statistics of ranks h and h + u - w.  Let a be
- * above U's samples of ranks <= j and b below those of ranks >= j + h + 1: at most h
- * samples of U, so of W, lie strictly between a and b, the others deviate from the
- * median by at least lb = min(median_lo - a, b - median_hi), and so the MAD (the K-th
- * smallest deviation, K = h + 1) is >= lb (the rounding of each deviation is monotone);
- * a sample within k 1.4826 lb of both median bounds is no spike, and only the others
- * take the exact window (hwin_t).  The bounds come from bins: U's samples fall in HB_NB
- * bins of width delta, a power of two, from lo, a multiple of delta (bin_of, clamped at
- * both ends).  v - lo is rounded, but delta (b - 1/64) and delta (b + 1 + 1/64) are exact
- * doubles and so are the edges lo + delta (b - 1/64) and lo + delta (b + 1 + 1/64)
- * (|lo| / delta < 2^40): a value in bin b lies strictly between them (-inf and +inf for
- * the outer bins) whatever the rounding of v - lo.  Counts per bin follow U in O(1) per
- * sample and four cursors the bins of the four ranks.  The bins follow the signal: they
- * are set anew (delta ~ the spread between ranks j and j + h + 1 / HB_SPREAD, the median
- * in the middle bin) when that spread leaves [HB_SPREAD/2, 8 HB_SPREAD] bins or the
- * median nears the outer bins (at most once per HB_COOL samples). */
-enum { HB_NB = 1024, HB_SPREAD = 32, HB_MIN_HALF = 3, HB_COOL = 64, HB_BLOCK = 8 };
+ * blocks of up to HB_BLOCK centres i0..i1 (h/4 for small h) whose windows all lie in the
+ * union U = samples i0-h .. i1+h (u = w + i1 - i0 of them).  A window W is U less u - w
+ * samples, so its median (rank h) lies between U's order statistics of ranks h and
+ * h + u - w.  If at most h samples of U, so of W, lie strictly between a and b, the
+ * others deviate from the median by at least lb = min(median_lo - a, b - median_hi), so
+ * the MAD (the K-th smallest deviation, K = h + 1) is >= lb (the rounding of each
+ * deviation is monotone); a sample within k 1.4826 lb of both median bounds is no spike,
+ * and only the others take the exact window (hwin_t).  The bounds come from bins: U's
+ * samples fall in HB_NB bins of width delta, a power of two, from lo, a multiple of
+ * delta (bin_of, clamped at both ends).  v - lo is rounded, but delta (b - 1/64) and
+ * delta (b + 1 + 1/64) are exact doubles for any integer b (|b|, |lo| / delta < 2^40) and
+ * so are lo_e(b) = lo + delta (b - 1/64) and hi_e(b) = lo + delta (b + 1 + 1/64): a value
+ * in bin b lies strictly between them (below hi_e(0) in bin 0, above lo_e(HB_NB - 1) in
+ * the last) whatever the rounding of v - lo.  Counts per bin follow U in O(1) per
+ * sample; two cursors follow the bins b1, b2 of the ranks h and h + u - w, and in step
+ * with them the bins L = b1 - t and R = b2 + t, t the largest (grown by one per block,
+ * shrunk at once) with at most h samples in bins L..R: then a = hi_e(L - 1), b = lo_e(R +
+ * 1), median_lo = lo_e(b1), median_hi = hi_e(b2).  The bins follow the signal: they are
+ * set anew (delta ~ the span of L..R / HB_SPREAD, the median in the middle bin) when that
+ * span leaves [HB_SPREAD/2, 8 HB_SPREAD] bins or the median nears the outer bins (at
+ * most once per HB_COOL samples). */
+enum { HB_NB = 1024, HB_SPREAD = 32, HB_MIN_HALF = 3, HB_COOL = 64, HB_BLOCK = 8, HB_TMAX = 300, HB_GUARD = 304 };
 
 typedef struct {
     double lo, delta, inv;
-    int32_t cnt[HB_NB];
-    int32_t *ring;     /* bins of U's samples, index & mask */
+    int32_t cnt_[HB_NB + 2 * HB_GUARD]; /* counts, bins -HB_GUARD .. HB_NB + HB_GUARD - 1 */
+    int32_t *cnt;                       /* cnt_ + HB_GUARD: bins outside 0 .. HB_NB-1 stay 0 */
+    int32_t *ring;                      /* bins of U's samples, index & mask */
     int64_t mask;
-    int64_t u0, u1;    /* U = samples u0..u1 counted (valid)  */
-    int32_t cb[4];     /* cursors: bins of the ranks r[]       */
-    int64_t cn[4];     /* samples of U in the bins below them  */
+    int64_t u0, u1;                     /* U = samples u0..u1 counted (valid) */
+    int32_t b1, b2, L, R1;              /* cursors: ranks h, h + u - w; L and R + 1 */
+    int64_t n1, n2, nL, nR;             /* samples of U in the bins below each */
     int valid;
 } hbins_t;
 
-/* Place the cursors for ranks r[0..3] of U, moving from where they are. */
-static void hb_cursors(hbins_t *B, const int64_t r[4])
+/* Move the cursors to ranks rh, rx of U (L and R in step), then t: shrunk until at most h
+ * samples lie in L..R, or grown by one (by all it can with grow_all) while that holds. */
+static void hb_cursors(hbins_t *B, int64_t rh, int64_t rx, int32_t h, int grow_all)
 {
     const int32_t *cnt = B->cnt;
-    for (int c = 0; c < 4; c++) {
-        int32_t b = B->cb[c];
-        int64_t nb = B->cn[c];
-        while (nb > r[c]) nb -= cnt[--b];
-        while (nb + cnt[b] <= r[c]) nb += cnt[b++];
-        B->cb[c] = b, B->cn[c] = nb;
-    }
+    int32_t b1 = B->b1, b2 = B->b2, L = B->L, R1 = B->R1;
+    int64_t n1 = B->n1, n2 = B->n2, nL = B->nL, nR = B->nR;
+    while (n1 > rh) n1 -= cnt[--b1], nL -= cnt[--L];
+    while (n1 + cnt[b1] <= rh) n1 += cnt[b1++], nL += cnt[L++];
+    while (n2 > rx) n2 -= cnt[--b2], nR -= cnt[--R1];
+    while (n2 + cnt[b2] <= rx) n2 += cnt[b2++], nR += cnt[R1++];
+    while (nR - nL > h && b1 - L > 0) nL += cnt[L++], nR -= cnt[--R1];
+    do {
+        if (b1 - L >= HB_TMAX || nR - nL + cnt[L - 1] + cnt[R1] > h) break;
+        nL -= cnt[--L], nR += cnt[R1++];
+    } while (grow_all);
+    B->b1 = b1, B->b2 = b2, B->L = L, B->R1 = R1;
+    B->n1 = n1, B->n2 = n2, B->nL = nL, B->nR = nR;
 }
 
 /* Bins of width about width / HB_SPREAD with c in the middle for U = u0..u1 (the counts
- * in use are dropped first); counts and cursors for ranks r.  0 (invalid) when width is
- * not positive or the bins would be out of range. */
-static int hbins_set(hbins_t *B, const double *y, int64_t u0, int64_t u1, double width, double c,
-                     const int64_t r[4])
+ * in use are dropped first); counts and cursors for ranks rh, rx.  0 (invalid) when width
+ * is not positive or the bins would be out of range. */
+static int hbins_set(hbins_t *B, const double *y, int64_t u0, int64_t u1, double width, double c, int64_t rh,
+                     int64_t rx, int32_t h)
 {
     if (B->valid)
         for (int64_t j = B->u0; j <= B->u1; j++) B->cnt[B->ring[j & B->mask]] = 0;
@@ -407,8 +418,10 @@ static int hbins_set(hbins_t *B, const double *y, int64_t u0, int64_t u1, double
         bmin = b < bmin ? b : bmin;
     }
     B->u0 = u0, B->u1 = u1;
-    for (int k = 0; k < 4; k++) B->cb[k] = bmin, B->cn[k] = 0;
-    hb_cursors(B, r);
+    /* t = 0 at bmin: L = b1, R1 = b2 + 1 */
+    B->b1 = B->b2 = B->L = bmin, B->R1 = bmin + 1;
+    B->n1 = B->n2 = B->nL = 0, B->nR = B->cnt[bmin];
+    hb_cursors(B, rh, rx, h, 1);
     B->valid = 1;
     return 1;
 }
@@ -439,38 +452,38 @@ static int64_t hampel(const double *y, int64_t m, int32_t h, double k, double mi
         if (hwin_spike(&W, y[i], kk, min_abs, &med)) clean[i] = med, count++;
     }
     if (use_bins) {
-        memset(B->cnt, 0, sizeof B->cnt);
+        memset(B->cnt_, 0, sizeof B->cnt_);
+        B->cnt = B->cnt_ + HB_GUARD;
         B->ring = rb, B->mask = ringn - 1, B->valid = 0;
         int32_t *ring = rb, *cnt = B->cnt;
         const int64_t mask = ringn - 1;
         int64_t next_set = f0; /* the earliest block start for setting the bins anew */
         for (int64_t i0 = f0; i0 <= f1; i0 += blk) {
             const int64_t i1 = i0 + blk - 1 < f1 ? i0 + blk - 1 : f1, u0 = i0 - h, u1 = i1 + h;
-            const int64_t extra = i1 - i0, j = (extra - 1 + h) / 2; /* extra - 1 <= j <= h */
-            const int64_t r[4] = {j, h, h + extra, j + h + 1};
+            const int64_t rh = h, rx = h + (i1 - i0);
             if (B->valid) { /* U from B->u0..B->u1 to u0..u1 */
                 const double lo = B->lo, inv = B->inv;
-                int32_t c0 = B->cb[0], c1 = B->cb[1], c2 = B->cb[2], c3 = B->cb[3];
-                int64_t n0 = B->cn[0], n1 = B->cn[1], n2 = B->cn[2], n3 = B->cn[3];
+                const int32_t b1 = B->b1, b2 = B->b2, L = B->L, R1 = B->R1;
+                int64_t n1 = B->n1, n2 = B->n2, nL = B->nL, nR = B->nR;
                 for (int64_t s = B->u0; s < u0; s++) {
                     int32_t bo = ring[s & mask];
                     cnt[bo]--;
-                    n0 -= bo < c0, n1 -= bo < c1, n2 -= bo < c2, n3 -= bo < c3;
+                    n1 -= bo < b1, n2 -= bo < b2, nL -= bo < L, nR -= bo < R1;
                 }
                 for (int64_t s = B->u1 + 1; s <= u1; s++) {
                     int32_t bn = bin_of(y[s], lo, inv, HB_NB);
                     ring[s & mask] = bn;
                     cnt[bn]++;
-                    n0 += bn < c0, n1 += bn < c1, n2 += bn < c2, n3 += bn < c3;
+                    n1 += bn < b1, n2 += bn < b2, nL += bn < L, nR += bn < R1;
                 }
-                B->cn[0] = n0, B->cn[1] = n1, B->cn[2] = n2, B->cn[3] = n3;
+                B->n1 = n1, B->n2 = n2, B->nL = nL, B->nR = nR;
                 B->u0 = u0, B->u1 = u1;
-                hb_cursors(B, r);
-                int32_t spread = B->cb[3] - B->cb[0];
-                if ((spread < HB_SPREAD / 2 || spread > 8 * HB_SPREAD || B->cb[1] < HB_NB / 8 ||
-                     B->cb[2] >= HB_NB - HB_NB / 8) &&
+                hb_cursors(B, rh, rx, h, 0);
+                int32_t spread = B->R1 - B->L;
+                if ((spread < HB_SPREAD / 2 || spread > 8 * HB_SPREAD || B->b1 < HB_NB / 8 ||
+                     B->b2 >= HB_NB - HB_NB / 8) &&
                     i0 >= next_set) {
-                    hbins_set(B, y, u0, u1, (double)spread * B->delta, B->lo + (double)B->cb[1] * B->delta, r);
+                    hbins_set(B, y, u0, u1, (double)spread * B->delta, B->lo + (double)B->b1 * B->delta, rh, rx, h);
                     next_set = i0 + HB_COOL;
                 }
             } else if (i0 >= next_set) {
@@ -478,15 +491,15 @@ static int64_t hampel(const double *y, int64_t m, int32_t h, double k, double mi
                 const int64_t rp = (h - 1) / 2, rq = rp + h + 1;
                 double width = W.s[rq] - W.s[rp];
                 if (!(width > 0)) width = (W.s[w - 1] - W.s[0]) / 4;
-                hbins_set(B, y, u0, u1, width, W.s[h], r);
+                hbins_set(B, y, u0, u1, width, W.s[h], rh, rx, h);
                 next_set = i0 + HB_COOL;
             }
             double mlo = -INFINITY, mhi = INFINITY, lb = -1;
-            if (B->valid && B->cb[1] > 0 && B->cb[2] < HB_NB - 1) {
+            if (B->valid && B->b1 > 0 && B->b2 < HB_NB - 1 && B->nR - B->nL <= h) {
                 /* the edges, exact (see above); none is infinite with these cursors */
                 const double delta = B->delta, base = B->lo - delta / 64, top = base + delta * (1 + 1.0 / 32);
-                mlo = base + (double)B->cb[1] * delta, mhi = top + (double)B->cb[2] * delta;
-                double a = top + (double)B->cb[0] * delta, b = base + (double)B->cb[3] * delta;
+                mlo = base + (double)B->b1 * delta, mhi = top + (double)B->b2 * delta;
+                double a = top + (double)(B->L - 1) * delta, b = base + (double)B->R1 * delta;
                 double l1 = mlo - a, l2 = b - mhi;
                 lb = l1 < l2 ? l1 : l2;
             }
