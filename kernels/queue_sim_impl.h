@@ -265,7 +265,7 @@ REGIA_HD static REGIA_QUEUE_INLINE void regia_queue_sorted_insert(regia_queue_so
 #define REGIA_QUEUE_ARR_BLOCK 64
 #endif
 typedef struct {
-    double t[REGIA_QUEUE_ARR_BLOCK], s[REGIA_QUEUE_ARR_BLOCK]; /* arrival time, service time */
+    double t[REGIA_QUEUE_ARR_BLOCK + 1], s[REGIA_QUEUE_ARR_BLOCK]; /* arrival time (t[BLOCK] = +inf), service time */
     int k[REGIA_QUEUE_ARR_BLOCK];                              /* class */
     double t_next;                                             /* the arrival after the block */
 } regia_queue_arrivals_t;
@@ -469,6 +469,7 @@ REGIA_HD static REGIA_QUEUE_INLINE int regia_queue_rep_d(const regia_queue_batch
         if (in->n_trace > 0) next_arr = in->trace_time[0];
     } else if (total > 0) {
         ab.t_next = regia_draw_exp(&d, 1.0 / total);
+        ab.t[REGIA_QUEUE_ARR_BLOCK] = INF;
         regia_queue_draw_arrivals(in, cum, total, inv_total, &d, &ab);
         next_arr = ab.t[0];
     }
@@ -518,12 +519,18 @@ REGIA_HD static REGIA_QUEUE_INLINE int regia_queue_rep_d(const regia_queue_batch
         } else {                                                                           \
             k = ab.k[i_ab];                                                                \
             s = ab.s[i_ab];                                                                \
-            if (++i_ab == REGIA_QUEUE_ARR_BLOCK) {                                         \
-                regia_queue_draw_arrivals(in, cum, total, inv_total, &d, &ab);             \
-                i_ab = 0;                                                                  \
-            }                                                                              \
-            next_arr = ab.t[i_ab];                                                         \
+            next_arr = ab.t[++i_ab]; /* +inf at the block's end: see REFILL */            \
         }                                                                                  \
+    } while (0)
+/* whether the block of arrivals is used up while arrivals go on: then the next block is
+ * drawn (not inside the loops that queue arrivals, whose registers a call would spill:
+ * the block's +inf sentinel stops them, and the loop around draws and goes on) */
+#define REGIA_QUEUE_BLOCK_DONE() (i_ab == REGIA_QUEUE_ARR_BLOCK && open)
+#define REGIA_QUEUE_REFILL()                                                                \
+    do {                                                                                   \
+        regia_queue_draw_arrivals(in, cum, total, inv_total, &d, &ab);                     \
+        i_ab = 0;                                                                          \
+        next_arr = ab.t[0];                                                                \
     } while (0)
 /* after an arrival: the n_customers-th, or (no horizon) a trace's last, ends the arrivals */
 #define REGIA_QUEUE_LAST_ARRIVAL() (--left == 0)
@@ -574,6 +581,10 @@ REGIA_HD static REGIA_QUEUE_INLINE int regia_queue_rep_d(const regia_queue_batch
                         t_close = next_arr = INF;
                         regia_queue_count_unserved(in, &ws, qh, qt, o_un);
                     }
+                }
+                if (REGIA_QUEUE_BLOCK_DONE()) {
+                    REGIA_QUEUE_REFILL();
+                    continue;
                 }
                 if (open != was_open || !((busy <= on_duty) & (t_dep <= t_ctl) & (t_dep < INF) & (waiting > 0))) break;
                 /* a departure (next_arr >= t_dep here), and the server goes on with the next customer */
@@ -640,6 +651,7 @@ REGIA_HD static REGIA_QUEUE_INLINE int regia_queue_rep_d(const regia_queue_batch
             int k;
             double s;
             REGIA_QUEUE_TAKE_ARRIVAL(k, s);
+            if (REGIA_QUEUE_BLOCK_DONE()) REGIA_QUEUE_REFILL();
             REGIA_QUEUE_SERVE(k, t, t);
             if (N > 0) regia_queue_sorted_insert(&dep, N, t + s);
             else regia_queue_heap_push(ws.heap, busy, t + s);
@@ -652,6 +664,8 @@ REGIA_HD static REGIA_QUEUE_INLINE int regia_queue_rep_d(const regia_queue_batch
         }
     }
 #undef REGIA_QUEUE_TAKE_ARRIVAL
+#undef REGIA_QUEUE_BLOCK_DONE
+#undef REGIA_QUEUE_REFILL
 #undef REGIA_QUEUE_LAST_ARRIVAL
 #undef REGIA_QUEUE_SERVE
     for (int k = 0; k < K; k++) { o_n[k] = n_k[k]; o_w[k] = w_k[k]; o_w2[k] = w2_k[k]; }
