@@ -14,33 +14,7 @@
 #include "regia/io.h"
 #include "regia/rng.h"
 #include "regia/timeutil.h"
-
-typedef struct {
-    char *buf;
-    size_t len, cap;
-    int oom;
-} sbuf_t;
-
-static void sb_printf(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#include <stdarg.h>
-static void sb_printf(sbuf_t *b, const char *fmt, ...)
-{
-    if (b->oom) return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->buf ? b->buf + b->len : NULL, b->buf ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) { b->oom = 1; return; }
-        if (b->buf && b->len + (size_t)n < b->cap) { b->len += (size_t)n; return; }
-        size_t nc = b->cap ? b->cap * 2 : 1 << 20;
-        while (nc < b->len + (size_t)n + 1) nc *= 2;
-        char *p = realloc(b->buf, nc);
-        if (!p) { b->oom = 1; return; }
-        b->buf = p;
-        b->cap = nc;
-    }
-}
+#include "textbuf.h"
 
 static const struct { const char *comune, *prov; double lat, lon, alt; int urban; } SITES[] = {
     {"Milano", "MI", 45.4642, 9.1900, 122, 1},     {"Bergamo", "BG", 45.6983, 9.6773, 249, 1},
@@ -121,7 +95,7 @@ typedef struct {
 } gen_sensor_t;
 
 /* One measurement row of sensor `ids` (type k) at time t. */
-static void emit_row(sbuf_t *meas, uint64_t seed, int ids, int k, int urban, double alt, int64_t t, int iso, double *ar)
+static void emit_row(tbuf_t *meas, uint64_t seed, int ids, int k, int urban, double alt, int64_t t, int iso, double *ar)
 {
     char b[40];
     double v = synth(k, urban, alt, seed, (uint64_t)ids, t, ar);
@@ -129,9 +103,9 @@ static void emit_row(sbuf_t *meas, uint64_t seed, int ids, int k, int urban, dou
     regia_rng_uniform4(seed, (uint64_t)ids, 1, (uint32_t)(t / 3600), uu);
     fmt_time(t, iso, b, sizeof b);
     if (uu[0] < 0.03)
-        sb_printf(meas, "%d,%s,-9999,VA,1\n", ids, b);
+        tbuf_printf(meas, "%d,%s,-9999,VA,1\n", ids, b);
     else
-        sb_printf(meas, "%d,%s,%.1f,%s,1\n", ids, b, v, uu[1] < 0.01 ? "NA" : "VA");
+        tbuf_printf(meas, "%d,%s,%.1f,%s,1\n", ids, b, v, uu[1] < 0.01 ? "NA" : "VA");
 }
 
 /* The options of `regia gen env` (the option model: runtime/options.c). */
@@ -226,13 +200,13 @@ static int gen_env(regia_ctx_t *ctx, long stations, long years, unsigned long lo
 
     regia_status_t st = REGIA_OK;
     if (ctx->rank == 0) {
-        sbuf_t sens = {0}, meas = {0};
+        tbuf_t sens = {0}, meas = {0};
         gen_sensor_t *sen = NULL;
         int nsen = 0, capsen = 0;
         char path[4200], a[40];
-        sb_printf(&sens, "IdSensore,NomeTipoSensore,UnitaMisura,Idstazione,NomeStazione,Quota,Provincia,"
-                         "Comune,Storico,DataStart,DataStop,Utm_Nord,UTM_Est,lat,lng,Location\n");
-        sb_printf(&meas, "IdSensore,Data,Valore,Stato,idOperatore\n");
+        tbuf_printf(&sens, "IdSensore,NomeTipoSensore,UnitaMisura,Idstazione,NomeStazione,Quota,Provincia,"
+                           "Comune,Storico,DataStart,DataStop,Utm_Nord,UTM_Est,lat,lng,Location\n");
+        tbuf_printf(&meas, "IdSensore,Data,Valore,Stato,idOperatore\n");
         fmt_time(t0, iso, a, sizeof a);
         for (long s = 0; s < stations; s++) {
             int site = (int)(s % NSITES);
@@ -253,9 +227,9 @@ static int gen_env(regia_ctx_t *ctx, long stations, long years, unsigned long lo
             for (int k = 0; k < 4; k++) {
                 if (!urban && k == 1 && ntypes == 3) continue; /* some rural stations lack PM2.5 */
                 int ids = 5500 + (int)s * 10 + k;
-                sb_printf(&sens, "%d,%s,µg/m³,%d,%s,%.0f,%s,%s,N,%s,,%.0f,%.0f,%.6f,%.6f,\"(%.6f, %.6f)\"\n",
-                          ids, TYPES[k].name, idst, name, alt, SITES[site].prov, SITES[site].comune,
-                          a, north, east, lat, lon, lat, lon);
+                tbuf_printf(&sens, "%d,%s,µg/m³,%d,%s,%.0f,%s,%s,N,%s,,%.0f,%.0f,%.6f,%.6f,\"(%.6f, %.6f)\"\n",
+                            ids, TYPES[k].name, idst, name, alt, SITES[site].prov, SITES[site].comune,
+                            a, north, east, lat, lon, lat, lon);
                 if (by_time) { /* rows later, by time */
                     if (nsen == capsen) {
                         capsen = capsen ? 2 * capsen : 64;
