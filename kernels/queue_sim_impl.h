@@ -462,6 +462,7 @@ REGIA_HD static REGIA_QUEUE_INLINE int regia_queue_rep_d(const regia_queue_batch
         cum[k] = total;
     }
     const double inv_total = total > 0 ? 1.0 / total : 0;
+    const int drawn = !trace && total > 0; /* Poisson arrivals, drawn ahead in blocks */
     regia_queue_arrivals_t ab;
     int i_ab = 0;
     int64_t i_trace = 0, waiting = 0;
@@ -565,6 +566,25 @@ REGIA_HD static REGIA_QUEUE_INLINE int regia_queue_rep_d(const regia_queue_batch
                     served = 1;
                 }
                 const double t_stop = t_dep < t_ctl ? t_dep : t_ctl;
+                if (drawn && waiting + REGIA_QUEUE_ARR_BLOCK <= (int64_t)cap) {
+                    /* every ring has room for the rest of the block (no class holds more
+                     * than `waiting`; the block's sentinel ends this loop): no overflow
+                     * test an arrival */
+                    while (next_arr < t_stop) {
+                        const int k = ab.k[i_ab];
+                        regia_queue_cust_t *x = ring[k] + (qt[k]++ & mask);
+                        x->t = next_arr;
+                        x->s = ab.s[i_ab];
+                        next_arr = ab.t[++i_ab];
+                        nonempty |= 1u << k;
+                        waiting++;
+                        if (REGIA_QUEUE_LAST_ARRIVAL()) {
+                            open = 0;
+                            t_close = next_arr = INF;
+                            regia_queue_count_unserved(in, &ws, qh, qt, o_un);
+                        }
+                    }
+                }
                 while (next_arr < t_stop) {
                     const double t = next_arr;
                     int k;
