@@ -185,9 +185,9 @@ regia_status_t modal_write(const char *path, const modal_record_t *rec, const in
     d2[0] = d_pole, d2[1] = d_cx;
     REGIA_TRY(def(&o, "pole_lambda", NC_DOUBLE, 2, d2, "continuous-time pole ln(lambda_d) fs (real, imaginary)",
                   "rad s-1", &v[V_PL]));
-    REGIA_TRY(def(&o, "pole_mpc", NC_DOUBLE, 1, &d_pole, "modal phase collinearity of the pole's shape", "1",
+    REGIA_TRY(def(&o, "pole_mpc", NC_DOUBLE, 1, &d_pole, "modal phase collinearity of the pole's shape (NaN: a pole outside the frequency or damping range, whose shape is not computed)", "1",
                   &v[V_PMPC]));
-    REGIA_TRY(def(&o, "pole_mpd", NC_DOUBLE, 1, &d_pole, "mean phase deviation of the pole's shape", "rad",
+    REGIA_TRY(def(&o, "pole_mpd", NC_DOUBLE, 1, &d_pole, "mean phase deviation of the pole's shape (NaN: shape not computed)", "rad",
                   &v[V_PMPD]));
     REGIA_TRY(def(&o, "pole_flags", NC_INT, 1, &d_pole, "tests the pole passed", NULL, &v[V_PFLAGS]));
     {
@@ -212,7 +212,7 @@ regia_status_t modal_write(const char *path, const modal_record_t *rec, const in
     }
     REGIA_TRY(def(&o, "pole_mode", NC_INT, 1, &d_pole, "index of the pole's mode, -1 when none", "1", &v[V_PMODE]));
     d2[0] = d_pole, d2[1] = d_ch, d2[2] = d_cx;
-    REGIA_TRY(def(&o, "pole_shape", NC_DOUBLE, 3, d2, "mode shape C psi of the pole, largest component 1 + 0i",
+    REGIA_TRY(def(&o, "pole_shape", NC_DOUBLE, 3, d2, "mode shape C psi of the pole, largest component 1 + 0i (NaN: a pole outside the frequency or damping range)",
                   "1", &v[V_PSHAPE]));
     }
     if (fdd && fdd->have) {

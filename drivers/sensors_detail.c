@@ -84,8 +84,8 @@ static const dvar_t VARS[D_N] = {
     [D_PORD] = {"pole_order", "model order of the pole (stabilisation diagram)", "1", NC_FLOAT, 2, {DM_R, DM_P}, 1},
     [D_PF] = {"pole_frequency", "frequency of the pole", "Hz", NC_FLOAT, 2, {DM_R, DM_P}, 1},
     [D_PXI] = {"pole_damping", "damping ratio of the pole", "1", NC_FLOAT, 2, {DM_R, DM_P}, 1},
-    [D_PMPC] = {"pole_mpc", "modal phase collinearity of the pole's shape", "1", NC_FLOAT, 2, {DM_R, DM_P}, 1},
-    [D_PMPD] = {"pole_mpd", "mean phase deviation of the pole's shape", "rad", NC_FLOAT, 2, {DM_R, DM_P}, 1},
+    [D_PMPC] = {"pole_mpc", "modal phase collinearity of the pole's shape (NaN: shape not computed, the pole is outside the frequency or damping range)", "1", NC_FLOAT, 2, {DM_R, DM_P}, 1},
+    [D_PMPD] = {"pole_mpd", "mean phase deviation of the pole's shape (NaN: shape not computed)", "rad", NC_FLOAT, 2, {DM_R, DM_P}, 1},
     [D_PFLAGS] = {"pole_flags", "pole flags (bits: 1 hard criteria, 2 stable f, 4 stable xi, 8 stable MAC, 16 stable, "
                   "32 in a mode)", NULL, NC_INT, 2, {DM_R, DM_P}, 1},
     [D_PMODE] = {"pole_mode", "mode slot the pole belongs to (-1: none)", "1", NC_INT, 2, {DM_R, DM_P}, 1},
