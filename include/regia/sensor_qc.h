@@ -33,8 +33,9 @@
  * Flat, clip, drift, dead, RMS, peak and mean use the samples after spike replacement
  * (whether or not the caller's array is modified): rms = standard deviation about the
  * mean, peak = max |x - mean|; peak_raw = max |x - mean| of the finite samples before
- * replacement.  Cost: O(n * hampel_half) at worst, about 10 M samples/s per core with the
- * defaults (120,000-sample channels, CPU time).
+ * replacement.  Cost: O(n * hampel_half) at worst (signals where most windows have MAD 0
+ * or their spikes cluster), about 35 M samples/s per core with the defaults (120,000-sample
+ * channels, CPU time, benchmarks/results/welch_2026-12-02.md).
  *
  * Records: OR the flags of a record's channels (plus REGIA_QC_CLOCK from
  * regia_qc_clock_offset when the offset exceeds what the caller tolerates) and ask
