@@ -38,9 +38,9 @@ const regia_job_key_t regia_sensors_schema[] = {
     {"welch", "detrend", REGIA_KEY_ENUM, 0, "constant", 0, 0, "none|constant|linear", "detrending per segment"},
     {"welch", "scaling", REGIA_KEY_ENUM, 0, "density", 0, 0, "density|spectrum",
      "density ((m s-2)^2/Hz) or spectrum ((m s-2)^2), as scipy.signal.welch"},
-    {"welch", "batch_records", REGIA_KEY_INT, 0, "8", 1, 4096, NULL,
+    {"welch", "batch_records", REGIA_KEY_INT, 0, "0", 0, 4096, NULL,
      "records per Welch op call (consecutive records of one structure with the same usable channels; "
-     "the spectra are the same for any value)"},
+     "0: 1 on the CPU backend, 8 on a GPU; the spectra are the same for any value)"},
     {"ssi", "block_rows", REGIA_KEY_INT, 0, "20", 2, 1000, NULL, "block rows i of the block Hankel matrix"},
     {"ssi", "orders", REGIA_KEY_STRING, 0, "2:40:2", 0, 0, NULL, "model orders MIN:MAX:STEP of the stabilisation diagram"},
     {"ssi", "window", REGIA_KEY_ENUM, 0, "fixed", 0, 0, "fixed|unbiased",
