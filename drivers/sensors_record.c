@@ -107,10 +107,10 @@ static void work_free(sn_work_t *w)
 
 /* Records per batch: [welch] batch_records, fewer when a batch's samples would pass
  * 512 MiB.  0 (the default): 1 on the CPU backend, 8 on any other.  On the CPU a batch
- * saves nothing (one FFTW plan per call instead of per record, CPU time within noise)
- * but its buffers are resident for the whole run: 8 records of 12 channels x 120,000
- * samples are 92 MB of samples and 19 MB of spectra per rank, 4x the busiest rank's
- * other memory (bench_sensors_day held-out run: 190 MB per rank with 8, 101 MB with 1). */
+ * saves nothing measurable (one FFTW plan per call instead of per record) but its
+ * buffers stay resident for the whole run: 8 records of 12 channels x 120,000 samples
+ * are 92 MB of samples and 19 MB of spectra per rank, more than all the rest of the
+ * rank's memory (bench_sensors_day held-out store: 187 MB per rank with 8, 101 with 1). */
 static int64_t batch_size(const sn_t *s)
 {
     const double rec_bytes = 8.0 * (double)s->C * (double)s->max_samples;
