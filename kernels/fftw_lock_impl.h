@@ -19,12 +19,14 @@ void regia_fftw_planner_unlock(void);
  * *bwd c2r from c_in into r (the arrays only fix alignment and placement: the plans are run
  * with fftw_execute_dft_r2c / _c2r on arrays alike).  Returns 1 when both were made, else 0
  * (then what was made stays in *fwd, *bwd for regia_fftw_destroy_pair; the other is NULL).
- * Thread-safe. */
+ * The pair comes from a process-wide cache when one of the same size, alignment and
+ * placement was made before (kept to the end of the process; several threads may execute
+ * the same plans at once, as FFTW allows).  Thread-safe. */
 int regia_fftw_plan_pair(int n, double *r, fftw_complex *c_out, fftw_complex *c_in,
                          fftw_plan *fwd, fftw_plan *bwd);
 
-/* Destroy *fwd and *bwd under the planner lock (NULL ones skipped; none made: no lock
- * taken) and set both to NULL.  Thread-safe. */
+/* Destroy *fwd and *bwd under the planner lock unless they are cached (NULL ones skipped;
+ * none made: no lock taken) and set both to NULL.  Thread-safe. */
 void regia_fftw_destroy_pair(fftw_plan *fwd, fftw_plan *bwd);
 
 #endif

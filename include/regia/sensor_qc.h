@@ -150,8 +150,8 @@ void regia_qc_flags_str(uint32_t flags, char *buf, int cap);
 
 /* Clock offset between two sensors from the cross-correlation of two channels that see the
  * same motion (same record, same fs, n samples each).  Means are removed; the
- * cross-correlation r[k] = sum_t a[t] b[t+k] is computed by FFT (FFTW, zero-padded to
- * >= 2n, no circular wrap) for |k| <= max_lag (max_lag <= 0: n/4); its peak is refined by
+ * cross-correlation r[k] = sum_t a[t] b[t+k] is computed by FFT (FFTW, in blocks of a few
+ * thousand samples, no circular wrap) for |k| <= max_lag (max_lag <= 0: n/4); its peak is refined by
  * a parabola through the three values around it.  Result: *lag = the delay of b behind a
  * in samples (b(t) ~ a(t - lag); positive = b late), *corr = r[peak] / sqrt(sum a^2
  * sum b^2) (normalised, in [-1, 1]; the peak is the largest r, not |r|).  Time offset =
