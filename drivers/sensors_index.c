@@ -126,31 +126,42 @@ static regia_status_t windows(sn_t *s, regia_sensor_store_t *h, int si, int64_t 
     return REGIA_OK;
 }
 
-/* Rank 0: the SHA-256 of every file of the store (s->file_sha) and of the store as a whole
- * (run->input_sha: of the lines "NAME SHA\n" of its files, in the store's order; for a
- * one-file store the file's own), broadcast. */
+/* Collective: the SHA-256 of every file of the store into s->file_sha and of the store as
+ * a whole into run->input_sha (of the lines "NAME SHA\n" of its files, in the store's
+ * order; for a one-file store the file's own).  File k is hashed by rank k % P (the store
+ * is read in parallel, each file once) and its digest broadcast from there, so every rank
+ * holds all of them; rank 0 forms input_sha and broadcasts it.  The result does not
+ * depend on P.  A failure on any rank (a file that cannot be read: its message names it)
+ * is agreed, so every rank returns it; s->file_sha is freed by sn_index_release. */
 static regia_status_t hash_store(regia_run_t *run, sn_t *s, regia_sensor_store_t *h)
 {
     regia_status_t st = REGIA_OK;
-    int nf = regia_ss_nfiles(h);
+    const int nf = regia_ss_nfiles(h), P = run->ctx->size, me = run->ctx->rank;
+    char *lines = NULL;
     s->n_files = nf;
     s->file_sha = calloc((size_t)nf + 1, sizeof *s->file_sha);
-    char *lines = calloc((size_t)nf + 1, 4200 + 80);
-    if (!s->file_sha || !lines) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory hashing the store");
-    size_t n = 0;
-    for (int i = 0; i < nf && !st && run->ctx->rank == 0; i++) {
-        st = regia_sha256_file(regia_ss_file(h, i), s->file_sha[i]);
-        if (!st) n += (size_t)snprintf(lines + n, 4200 + 80, "%s %s\n", regia_ss_file(h, i), s->file_sha[i]);
+    if (!s->file_sha) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory hashing the store %s", s->store);
+    for (int k = me; k < nf && !st; k += P) {
+        st = regia_run_fault(run, "sensors_hash");
+        if (st) regia_error_prefix("%s: ", regia_ss_file(h, k));
+        else st = regia_sha256_file(regia_ss_file(h, k), s->file_sha[k]);
     }
-    if (!st && run->ctx->rank == 0) {
-        if (nf == 1) snprintf(run->input_sha, sizeof run->input_sha, "%s", s->file_sha[0]);
-        else regia_sha256_buf(lines, n, run->input_sha);
+    if ((st = regia_run_agree(run, st))) goto err;
+    for (int k = 0; k < nf; k++) regia_run_bcast_from(run, s->file_sha[k], sizeof *s->file_sha, k % P);
+    if (me == 0) {
+        size_t cap = 1, n = 0;
+        for (int k = 0; k < nf; k++) cap += strlen(regia_ss_file(h, k)) + 1 + 64 + 1;
+        if (!(lines = malloc(cap))) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory hashing the store %s", s->store);
+        for (int k = 0; k < nf && !st; k++)
+            n += (size_t)snprintf(lines + n, cap - n, "%s %s\n", regia_ss_file(h, k), s->file_sha[k]);
+        if (!st && nf == 1) snprintf(run->input_sha, sizeof run->input_sha, "%s", s->file_sha[0]);
+        else if (!st) regia_sha256_buf(lines, n, run->input_sha);
     }
-    free(lines);
-    if ((st = regia_run_agree(run, st))) return st;
+    if ((st = regia_run_agree(run, st))) goto err;
     regia_run_bcast(run, run->input_sha, sizeof run->input_sha);
-    regia_run_bcast(run, s->file_sha, sizeof *s->file_sha * (size_t)nf);
-    return REGIA_OK;
+err:
+    free(lines);
+    return st;
 }
 
 /* Are the Welch and SSI settings usable on this structure's records? */
