@@ -200,6 +200,7 @@ regia_status_t sn_configure(regia_run_t *run, void *self)
     s->fdd.fmax_hz = s->ssi.f_max;
     s->fdd.min_prominence_db = regia_job_double(j, "fdd", "prominence_db");
     s->fdd.max_modes = s->max_modes;
+    s->fdd.first_only = 1; /* the detail file keeps s_1 of every line, s_2.. only at the peaks */
     /* quality flags (fs per structure: regia_qc_defaults again there, then these) */
     regia_qc_defaults(&s->qc, 100.0);
     s->qc.hampel_k = regia_job_double(j, "qc", "hampel_k");

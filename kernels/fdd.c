@@ -1,5 +1,5 @@
 /* Frequency-domain decomposition of a cross-spectral matrix: SVD per line (LAPACKE
- * zgesvd), peaks of the first singular value (scipy.signal.find_peaks' definitions),
+ * zgesvd; or its first singular pair as the largest eigenpair, zheevr), peaks of the first singular value (scipy.signal.find_peaks' definitions),
  * shapes (pyOMA2 1.4.3's FDD_mpe convention) and EFDD damping (Brincker, Ventura &
  * Andersen 2001; the steps of pyOMA2's EFDD_mpe).  Contract in regia/fdd.h. */
 #include <complex.h>
@@ -60,6 +60,60 @@ err:
     free(a);
     free(u);
     free(superb);
+    return st;
+}
+
+regia_status_t regia_fdd_svd_first(const double *csd, int32_t nf, int32_t nch, double *sv, double *u1)
+{
+    regia_status_t st = REGIA_OK;
+    const size_t mm = (size_t)nch * nch;
+    double complex *a = malloc(sizeof(double complex) * mm), *z = malloc(sizeof(double complex) * (size_t)nch);
+    double complex *work = NULL, wq;
+    double *w = malloc(sizeof(double) * (size_t)nch), *rwork = NULL, rq;
+    lapack_int *iwork = NULL, iq, isuppz[2], m = 0, lw = -1, lrw = -1, liw = -1;
+    if (!a || !z || !w) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "fdd: out of memory for a %d x %d matrix", (int)nch, (int)nch);
+        goto err;
+    }
+    /* The row-major G read as column-major is G^T = conj(G): the same eigenvalues, the
+     * conjugate eigenvectors.  One workspace for all lines. */
+    lapack_int info = LAPACKE_zheevr_work(LAPACK_COL_MAJOR, 'V', 'I', 'L', nch, a, nch, 0, 0, nch, nch, 0, &m, w, z,
+                                          nch, isuppz, &wq, lw, &rq, lrw, &iq, liw);
+    if (info == 0) {
+        lw = (lapack_int)creal(wq), lrw = (lapack_int)rq, liw = iq;
+        work = malloc(sizeof *work * (size_t)lw);
+        rwork = malloc(sizeof *rwork * (size_t)lrw);
+        iwork = malloc(sizeof *iwork * (size_t)liw);
+    }
+    if (info != 0 || !work || !rwork || !iwork) {
+        st = REGIA_FAIL(info ? REGIA_ERR_NUMERIC : REGIA_ERR_NOMEM, "fdd: no zheevr workspace for %d channels (info %d)",
+                        (int)nch, (int)info);
+        goto err;
+    }
+    for (int32_t f = 0; f < nf; f++) {
+        memcpy(a, csd + (size_t)f * mm * 2, sizeof(double complex) * mm);
+        info = LAPACKE_zheevr_work(LAPACK_COL_MAJOR, 'V', 'I', 'L', nch, a, nch, 0, 0, nch, nch, 0, &m, w, z, nch,
+                                   isuppz, work, lw, rwork, lrw, iwork, liw);
+        if (info != 0 || m != 1) {
+            st = REGIA_FAIL(REGIA_ERR_NUMERIC, "fdd: zheevr failed at line %d (info %d)%s", (int)f, (int)info,
+                            info < 0 ? ": an argument is invalid" : ": no convergence (NaN or Inf in the matrix?)");
+            goto err;
+        }
+        sv[(size_t)f * nch] = w[0] > 0 ? w[0] : 0;
+        for (int32_t k = 1; k < nch; k++) sv[(size_t)f * nch + k] = NAN;
+        if (u1)
+            for (int32_t i = 0; i < nch; i++) {
+                u1[((size_t)f * nch + i) * 2] = creal(z[i]);
+                u1[((size_t)f * nch + i) * 2 + 1] = -cimag(z[i]);
+            }
+    }
+err:
+    free(a);
+    free(z);
+    free(w);
+    free(work);
+    free(rwork);
+    free(iwork);
     return st;
 }
 
@@ -303,7 +357,8 @@ regia_status_t regia_fdd(const double *csd, int32_t nch, const regia_welch_cfg_t
         st = REGIA_FAIL(REGIA_ERR_NOMEM, "fdd: out of memory for %d lines x %d channels", (int)nf, (int)nch);
         goto err;
     }
-    REGIA_TRY(regia_fdd_svd(csd, nf, nch, res->sv, res->u1));
+    if (cfg->first_only) REGIA_TRY(regia_fdd_svd_first(csd, nf, nch, res->sv, res->u1));
+    else REGIA_TRY(regia_fdd_svd(csd, nf, nch, res->sv, res->u1));
     for (int32_t f = 0; f < nf; f++) s1[f] = res->sv[(size_t)f * nch];
     int32_t lo = (int32_t)ceil(cfg->fmin_hz / df - 1e-9), hi = nf;
     if (lo < 1) lo = 1;
@@ -341,6 +396,9 @@ regia_status_t regia_fdd(const double *csd, int32_t nch, const regia_welch_cfg_t
         regia_fdd_mode_t *md = &res->modes[k];
         const int32_t L = md->line;
         md->f_hz = L * df;
+        if (cfg->first_only) /* the peak's line in full: s_2 for s1/s2 */
+            REGIA_TRY(regia_fdd_svd(csd + (size_t)L * nch * nch * 2, 1, nch, res->sv + (size_t)L * nch,
+                                    res->u1 + (size_t)L * nch * 2));
         md->s1 = res->sv[(size_t)L * nch];
         md->s1_s2 = nch > 1 && res->sv[(size_t)L * nch + 1] > 0 ? md->s1 / res->sv[(size_t)L * nch + 1] : 0;
         md->efdd_f_hz = md->efdd_xi = NAN;

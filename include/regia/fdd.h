@@ -4,7 +4,8 @@
  *
  * Input: the cross-spectral matrix of one record as regia_welch computes it (kind CSD):
  * csd[((f nch + i) nch + j) 2 + {re, im}] = csd(x_i, x_j) = mean(conj(X_i) X_j).
- * Per line f the Hermitian matrix is decomposed by LAPACKE_zgesvd: G = U S U^H with
+ * Per line f the Hermitian matrix is decomposed by LAPACKE_zgesvd (or, when only s_1 is
+ * needed, its largest eigenpair by LAPACKE_zheevr): G = U S U^H with
  * s_1 >= s_2 >= ... >= s_nch >= 0 (the singular values themselves; pyOMA2 1.4.3 stores
  * their square roots).  Modes are the peaks of s_1 (local maxima of 10 log10 s_1 with a
  * prominence in dB as scipy.signal.find_peaks defines it and a minimum spacing); the
@@ -42,6 +43,12 @@ typedef struct {
                                   the peak may span for EFDD (narrower: the window's own
                                   width dominates the bell and the damping comes out too
                                   high: NARROW_BELL)                                      */
+    int32_t first_only;        /* 0 (default): every singular value of every line
+                                  (zgesvd).  1: per line only s_1 and u_1, as the largest
+                                  eigenpair of the Hermitian G (LAPACKE zheevr), about
+                                  2.5x faster; res->sv holds s_2.. (NaN) only on the
+                                  peaks' lines, decomposed in full.  The same modes: s_1
+                                  and u_1 agree with zgesvd's to rounding (test_k_fdd)   */
 } regia_fdd_cfg_t;
 
 typedef enum {
@@ -85,6 +92,12 @@ void regia_fdd_defaults(regia_fdd_cfg_t *cfg);
  * vector (u1: nf nch complex interleaved) of the nf nch x nch matrices csd (layout above).
  * Caller-owned arrays.  REGIA_ERR_NUMERIC naming the line when zgesvd fails. */
 regia_status_t regia_fdd_svd(const double *csd, int32_t nf, int32_t nch, double *sv, double *u1);
+
+/* The first singular value and vector only: sv[f nch] = s_1 (the largest eigenvalue of the
+ * Hermitian G, 0 if rounding makes it negative), sv[f nch + k] = NaN for k >= 1, u1 as in
+ * regia_fdd_svd up to a unit phase factor.  REGIA_ERR_NUMERIC naming the line when
+ * zheevr fails. */
+regia_status_t regia_fdd_svd_first(const double *csd, int32_t nf, int32_t nch, double *sv, double *u1);
 
 /* Full FDD of one record's CSD: SVD per line, peaks, shapes and EFDD damping.  wcfg is
  * the Welch configuration the csd was computed with (fs, nfft: the lines).  res is
