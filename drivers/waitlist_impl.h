@@ -81,12 +81,22 @@ typedef struct {
     int kind;                /* 0 visit, 1 diagnostic                                     */
     int area_level;          /* 0 district, 1 ASL                                         */
 } wl_service_t;
+/* An entry of the look-up index of wl_services_find: a code and the row it names. */
+typedef struct {
+    char code[16];
+    int row;
+} wl_code_ix_t;
 typedef struct {
     int n;
     wl_service_t *s;
     char version[32];        /* table_version of every row (one version a file)           */
     char path[4096];
     char sha[65];
+    /* built by wl_services_load, freed by wl_services_free; NULL in a table filled by
+     * hand (wl_services_find then scans the rows) */
+    wl_code_ix_t *ix_new;    /* every 2024 code of every row, sorted by strcasecmp (unique) */
+    int n_new;
+    wl_code_ix_t *ix_old;    /* the n 1996 codes, sorted by (strcmp, row)                  */
 } wl_services_t;
 /* Load and check the table (errors name the file and line).  code_2024 is empty, one code,
  * or several separated by '|' (blanks around each are dropped: code_new holds "A|B|C");
@@ -96,12 +106,18 @@ typedef struct {
  * row.  Not collective. */
 regia_status_t wl_services_load(const char *path, wl_services_t *t);
 /* Index of the service whose 1996 code + discipline or one of whose 2024 codes is `code`
- * (and, for visits sharing 89.7, `discipline` when not NULL), -1 when none. */
+ * (and, for visits sharing 89.7, `discipline` when not NULL), -1 when none.  By binary
+ * search in the table's code index (O(log n); a scan of the rows when t has none).  Pure,
+ * any thread. */
 /* (waitlist_services.c) With discipline NULL, `code` may carry it as "89.7/08" (the form
  * the canonical bookings CSV uses for 1996 visit codes: it has no discipline column); a
  * 1996 code that several services share without a discipline ("89.7") is -1.  Blanks
  * around `code` are ignored; disciplines compare as numbers ("8" == "08"). */
 int wl_services_find(const wl_services_t *t, const char *code, const char *discipline);
+/* (waitlist_services.c) The same answer as wl_services_find for every argument, by a scan
+ * of every row (no index: a table filled by hand, and the reference of the tests).  Pure,
+ * any thread. */
+int wl_services_find_scan(const wl_services_t *t, const char *code, const char *discipline);
 /* (waitlist_services.c) Whether `code` is one of the 2024 codes of row `s` (its code_new
  * list; case-insensitive, `code` as given, without blanks).  Pure, any thread. */
 int wl_service_has_code_new(const wl_service_t *s, const char *code);

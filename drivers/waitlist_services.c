@@ -250,6 +250,44 @@ static int same_discipline(const char *a, const char *b)
     return strcmp(a, b) == 0;
 }
 
+/* ---- the code index of wl_services_find ------------------------------------------------- */
+static int cmp_ix_new(const void *a, const void *b)
+{
+    return strcasecmp(((const wl_code_ix_t *)a)->code, ((const wl_code_ix_t *)b)->code);
+}
+
+static int cmp_ix_old(const void *a, const void *b)
+{
+    const wl_code_ix_t *x = a, *y = b;
+    int c = strcmp(x->code, y->code);
+    return c ? c : (x->row > y->row) - (x->row < y->row);
+}
+
+/* t->ix_new (every 2024 code of every row: the loader has checked that each names one
+ * row, case-insensitively) and t->ix_old (the 1996 code of every row; a code repeats for
+ * rows of different disciplines), sorted for bsearch. */
+static regia_status_t build_index(wl_services_t *t)
+{
+    int nn = 0;
+    for (int i = 0; i < t->n; i++) nn += wl_service_code_new_count(&t->s[i]);
+    t->ix_new = malloc(sizeof *t->ix_new * (size_t)(nn + 1));
+    t->ix_old = malloc(sizeof *t->ix_old * (size_t)t->n);
+    if (!t->ix_new || !t->ix_old) return REGIA_FAIL(REGIA_ERR_NOMEM, "%s: out of memory for the code index", t->path);
+    t->n_new = 0;
+    for (int i = 0; i < t->n; i++) {
+        for (int k = 0, nk = wl_service_code_new_count(&t->s[i]); k < nk; k++) {
+            wl_code_ix_t *e = &t->ix_new[t->n_new++];
+            wl_service_code_new_at(&t->s[i], k, e->code, sizeof e->code);
+            e->row = i;
+        }
+        snprintf(t->ix_old[i].code, sizeof t->ix_old[i].code, "%s", t->s[i].code);
+        t->ix_old[i].row = i;
+    }
+    qsort(t->ix_new, (size_t)t->n_new, sizeof *t->ix_new, cmp_ix_new);
+    qsort(t->ix_old, (size_t)t->n, sizeof *t->ix_old, cmp_ix_old);
+    return REGIA_OK;
+}
+
 regia_status_t wl_services_load(const char *path, wl_services_t *t)
 {
     regia_status_t st = REGIA_OK;
@@ -336,6 +374,7 @@ regia_status_t wl_services_load(const char *path, wl_services_t *t)
         st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: no services (only a header)", path);
         goto err;
     }
+    REGIA_TRY(build_index(t));
     table_close(&T);
     return REGIA_OK;
 err:
@@ -344,22 +383,32 @@ err:
     return st;
 }
 
-int wl_services_find(const wl_services_t *t, const char *code, const char *discipline)
+/* The look-up key of wl_services_find: `code` copied into c[64] (at most 63 characters),
+ * blanks around it dropped; "89.7/08" (the 1996 code with the discipline: the canonical
+ * bookings layout has no discipline column, and the 1996 visits share 89.7) split at the
+ * '/' when *discipline is NULL.  Returns the code in c. */
+static char *find_key(const char *code, char c[64], const char **discipline)
 {
-    if (!t || !code) return -1;
-    char c[64];
-    snprintf(c, sizeof c, "%s", code);
+    size_t len = strnlen(code, 63);
+    memcpy(c, code, len);
+    c[len] = '\0';
     char *p = c;
     while (*p == ' ' || *p == '\t') p++;
     size_t n = strlen(p);
     while (n && (p[n - 1] == ' ' || p[n - 1] == '\t')) p[--n] = '\0';
-    /* "89.7/08": the 1996 code with the discipline (the canonical bookings layout has no
-     * discipline column, and the 1996 visits share 89.7). */
     char *slash = strchr(p, '/');
-    if (slash && !discipline) {
+    if (slash && !*discipline) {
         *slash = '\0';
-        discipline = slash + 1;
+        *discipline = slash + 1;
     }
+    return p;
+}
+
+int wl_services_find_scan(const wl_services_t *t, const char *code, const char *discipline)
+{
+    if (!t || !code) return -1;
+    char c[64];
+    const char *p = find_key(code, c, &discipline);
     int hit = -1, nhit = 0;
     for (int i = 0; i < t->n; i++) {
         if (wl_service_has_code_new(&t->s[i], p)) return i;
@@ -371,12 +420,47 @@ int wl_services_find(const wl_services_t *t, const char *code, const char *disci
     return nhit == 1 ? hit : -1;
 }
 
+/* As the scan: a 2024 code (case-insensitive) names its row whatever the discipline; else
+ * the rows whose 1996 code is `code` and whose discipline matches (any, when NULL) must
+ * be exactly one. */
+int wl_services_find(const wl_services_t *t, const char *code, const char *discipline)
+{
+    if (!t || !code) return -1;
+    if (!t->ix_new || !t->ix_old) return wl_services_find_scan(t, code, discipline);
+    char c[64];
+    const char *p = find_key(code, c, &discipline);
+    size_t len = strlen(p);
+    if (len == 0 || len >= sizeof t->ix_new->code) return -1; /* no code of the table is */
+    wl_code_ix_t key;
+    memcpy(key.code, p, len + 1);
+    const wl_code_ix_t *e = bsearch(&key, t->ix_new, (size_t)t->n_new, sizeof key, cmp_ix_new);
+    if (e) return e->row;
+    int lo = 0, hi = t->n; /* the first 1996 entry >= p */
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (strcmp(t->ix_old[mid].code, p) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    int hit = -1, nhit = 0;
+    for (int i = lo; i < t->n && !strcmp(t->ix_old[i].code, p); i++) {
+        int r = t->ix_old[i].row;
+        if (!discipline || same_discipline(t->s[r].discipline, discipline)) {
+            hit = r;
+            nhit++;
+        }
+    }
+    return nhit == 1 ? hit : -1;
+}
+
 void wl_services_free(wl_services_t *t)
 {
     if (!t) return;
     free(t->s);
+    free(t->ix_new);
+    free(t->ix_old);
     t->s = NULL;
-    t->n = 0;
+    t->ix_new = t->ix_old = NULL;
+    t->n = t->n_new = 0;
 }
 
 /* The executable's directory ("" when unknown). */

@@ -1,13 +1,15 @@
 /* test_waitlist_services.c - the waiting-list data foundations (drivers/waitlist_services.c):
  * the shipped services table, loader errors naming file, line and column, look-up by the
  * 1996 and the 2024 code (several 2024 codes a row: malformed lists and codes naming two
- * rows refused), districts and agendas, Europe/Rome time around both summer-time
+ * rows refused; the sorted code index gives the row scan's answer for every code of the
+ * shipped table, unknown and ambiguous codes), districts and agendas, Europe/Rome time around both summer-time
  * switches, and the national holidays.
  *
  * Expected instants are worked out by hand from the EU rule (summer time from 01:00 UTC of
  * the last Sunday of March to 01:00 UTC of the last Sunday of October): in 2024 the
  * switches were on 31 March and 27 October, in 2025 on 30 March and 26 October.  Easter
  * Sunday was 31 March 2024 and 20 April 2025 (Easter Monday 1 April 2024, 21 April 2025). */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +56,68 @@ static void rome_is(int64_t t, int y, int mo, int d, int h, int mi)
     CHECK_MSG(Y == y && M == mo && D == d && H == h && MI == mi && S == 0,
               "t=%lld: got %04d-%02d-%02d %02d:%02d:%02d, expected %04d-%02d-%02d %02d:%02d", (long long)t, Y, M, D,
               H, MI, S, y, mo, d, h, mi);
+}
+
+/* The code index of `t` gives the row scan's answer for every code of the table, with and
+ * without a discipline (each row's, as a number, others', unknown, empty), in the
+ * "code/disc" form, in other cases, with blanks, as prefixes and extensions, and for odd
+ * codes the table does not have; and so does a copy of `t` without the index (scanned). */
+static void index_same_as_scan(const wl_services_t *t)
+{
+    enum { MAXC = 2048, MAXD = 256 };
+    static char codes[MAXC][80], discs[MAXD][12];
+    int nc = 0, nd = 0;
+    CHECK(t->ix_new && t->ix_old);
+    for (int i = 0; i < t->n; i++) {
+        const wl_service_t *s = &t->s[i];
+        int nk = wl_service_code_new_count(s);
+        if (nc + 4 + 4 * nk > MAXC) break;
+        snprintf(codes[nc++], 80, "%s", s->code);
+        snprintf(codes[nc++], 80, " %s\t", s->code);
+        snprintf(codes[nc++], 80, "%s.1", s->code); /* unknown, longer */
+        snprintf(codes[nc++], 80, "%s/%s", s->code, s->discipline);
+        for (int k = 0; k < nk; k++) {
+            char c[16];
+            wl_service_code_new_at(s, k, c, sizeof c);
+            snprintf(codes[nc++], 80, "%s", c);
+            for (char *q = c; *q; q++) *q = (char)tolower((unsigned char)*q);
+            snprintf(codes[nc++], 80, "  %s", c);
+            snprintf(codes[nc++], 80, "%s/%s", c, s->discipline[0] ? s->discipline : "99");
+            c[strlen(c) - 1] = '\0'; /* a prefix */
+            snprintf(codes[nc++], 80, "%s", c);
+        }
+    }
+    const char *odd[] = {"", " ", "/", "89.7/", "89.7/8", "89.7/008", "89.7/0", "89.7//08", "89.7 /08", "12.34",
+                         "ZZZ", "88.38.A|88.38.B", "89.7A.3.", "89.52 89.52", "89.7A.30000000000",
+                         "0123456789.0123456789.0123456789.0123456789.0123456789.0123456789.01234"};
+    const int nodd = (int)(sizeof odd / sizeof *odd);
+    CHECK_MSG(nc + nodd <= MAXC, "the table has more codes than this test holds (%d)", MAXC);
+    for (int k = 0; k < nodd && nc < MAXC; k++) snprintf(codes[nc++], 80, "%s", odd[k]);
+    snprintf(discs[nd++], 12, "%s", "");
+    snprintf(discs[nd++], 12, "%s", "99");
+    snprintf(discs[nd++], 12, "%s", "0");
+    for (int i = 0; i < t->n && nd + 2 <= MAXD; i++)
+        if (t->s[i].discipline[0]) {
+            snprintf(discs[nd++], 12, "%s", t->s[i].discipline);
+            snprintf(discs[nd++], 12, "0%s", t->s[i].discipline);
+        }
+    long found = 0;
+    for (int i = 0; i < nc; i++) {
+        int a = wl_services_find(t, codes[i], NULL), b = wl_services_find_scan(t, codes[i], NULL);
+        CHECK_MSG(a == b, "'%s': index %d, scan %d", codes[i], a, b);
+        found += a >= 0;
+        for (int d = 0; d < nd; d++) {
+            a = wl_services_find(t, codes[i], discs[d]);
+            b = wl_services_find_scan(t, codes[i], discs[d]);
+            CHECK_MSG(a == b, "'%s' discipline '%s': index %d, scan %d", codes[i], discs[d], a, b);
+        }
+    }
+    /* every row by its 1996 code with its discipline, every 2024 code in either case */
+    CHECK_MSG(found >= t->n + 2L * t->n_new, "only %ld of %d codes found", found, nc);
+    wl_services_t h = *t; /* without the index: scanned */
+    h.ix_new = h.ix_old = NULL;
+    for (int i = 0; i < nc; i++)
+        CHECK_MSG(wl_services_find(&h, codes[i], "08") == wl_services_find(t, codes[i], "08"), "'%s'", codes[i]);
 }
 
 #define HDR "table_version,code_1996,code_2024,name,kind,discipline,group,area_level\n"
@@ -142,6 +206,15 @@ int main(void)
             CHECK_MSG(wl_services_find(&t, c, NULL) == i, "row %d code %s", i, c);
         }
 
+    /* the code index: the scan's answer for every code of the shipped table (and others) */
+    CHECK(t.n_new > 0);
+    index_same_as_scan(&t);
+    CHECK(wl_services_find(&t, NULL, NULL) == -1 && wl_services_find_scan(&t, NULL, NULL) == -1);
+    CHECK(wl_services_find(NULL, "89.7", "08") == -1);
+    /* the ambiguous 1996 visit code: one row per discipline, none without */
+    CHECK(wl_services_find(&t, "89.7", NULL) == -1 && wl_services_find_scan(&t, "89.7", NULL) == -1);
+    CHECK(wl_services_find(&t, "89.7/08", NULL) == card && wl_services_find(&t, "89.7/", NULL) == -1);
+
     /* --- loader errors: file, line and column ---------------------------------------------- */
     services_bad(HDR "v1,89.7,89.7A.3,Prima visita cardiologica,visit,08,visit,district\n"
                      "v1,89.52,,Elettrocardiogramma,test,,cardio,district\n",
@@ -193,6 +266,25 @@ int main(void)
         CHECK(wl_services_find(&m, "88.38.A", NULL) == 0 && wl_services_find(&m, "88.38.B", NULL) == 0);
         CHECK(wl_services_find(&m, "88.72.3", NULL) == 1 && wl_services_find(&m, "88.72.2", NULL) == 1);
         wl_services_free(&m);
+    }
+    {
+        /* the index on a table with what the shipped one lacks: a 15-character 2024 code, a
+         * lower-case one, a 1996 code shared by two visits and a diagnostic, a row whose
+         * 2024 list holds its own 1996 code */
+        wl_services_t m;
+        const char *p = write_tmp("ix_services.csv", HDR "v1,89.7,89.7a.3,Visita A,visit,08,visit,district\n"
+                                                         "v1,89.7,,Visita B,visit,10,visit,district\n"
+                                                         "v1,89.7,,Esame C,diagnostic,,diag,district\n"
+                                                         "v1,88.72.3,88.72.2|88.72.3,Eco,diagnostic,,us,district\n"
+                                                         "v1,88.1,ABCDEFGHIJ.1234|88.1.Z,Lungo,diagnostic,,ct,asl\n");
+        CHECK_OK(wl_services_load(p, &m));
+        CHECK(m.n == 5 && m.n_new == 5);
+        index_same_as_scan(&m);
+        CHECK(wl_services_find(&m, "abcdefghij.1234", NULL) == 4 && wl_services_find(&m, "89.7A.3", "10") == 0);
+        CHECK(wl_services_find(&m, "89.7", NULL) == -1 && wl_services_find(&m, "89.7/", NULL) == 2);
+        CHECK(wl_services_find(&m, "89.7/010", NULL) == 1 && wl_services_find(&m, "88.72.3", "99") == 3);
+        wl_services_free(&m);
+        CHECK(m.ix_new == NULL && m.ix_old == NULL && m.n == 0);
     }
 #undef ROW1
     {
