@@ -285,7 +285,17 @@ static regia_status_t scan_file(regia_sensor_store_t *s, int fi)
     regia_status_t st = REGIA_OK;
     const char *file = s->files[fi];
     int ncid = -1, ng = 0, *gids = NULL, *sids = NULL, fmt, rc;
-    rc = nc_open(file, NC_NOWRITE, &ncid);
+    {
+        /* NetCDF-C opens every variable with the default chunk cache, whose slot table HDF5
+         * allocates per dataset (19 kB a trace, measured): none while the store is opened
+         * (regia_ss_read reads without a cache too), the process default restored after */
+        size_t csize, cnel;
+        float cpre;
+        nc_get_chunk_cache(&csize, &cnel, &cpre);
+        nc_set_chunk_cache(0, 0, cpre);
+        rc = nc_open(file, NC_NOWRITE, &ncid);
+        nc_set_chunk_cache(csize, cnel, cpre);
+    }
     if (rc != NC_NOERR)
         return REGIA_FAIL(REGIA_ERR_IO, "%s: cannot be read as a NetCDF-4/HDF5 sensor store (truncated or not HDF5?): %s",
                           file, nc_strerror(rc));
