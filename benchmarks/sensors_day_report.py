@@ -5,11 +5,17 @@ a held-out size, and the extrapolation to one day of 1,000 triaxial 200 Hz senso
 Model (CPU seconds, one thread per rank):
   per-record stages (read, qc, welch, fdd, ssi, record): summed over the ranks,
       T = a + b * R  (R records; a record is 12 channels x 120,000 samples, so b / 1.44e6
-      is the cost per sample); at P ranks each rank does T / P (equal-cost blocks);
-  index (rank 0 alone: the store's index and its SHA-256): T = a + b * B (store bytes);
+      is the cost per sample); at P ranks each rank does T / P (equal-cost blocks); "lost"
+      (samples whose call chain the unwinder cut short, of unknown stage) is spread the
+      same way, since the per-record stages are 90 % of the samples that do unwind;
+  index (the store's index on every rank, the SHA-256 of its files shared round-robin over
+      the ranks, one file per structure): the busiest rank's T = a + b * B / min(P, S)
+      (B store bytes, S structures = files);
+  products (rank 0: the overview and at most [job] quicklook_max = 24 figures, two per
+      structure): T = a + b * min(S, 12);
   post, write, other (every rank: post-processing of all structures, output, start-up):
       the largest rank's T = a + b * R.
-Predicted wall time at P free cores = per-record / P + index + post + write + other
+Predicted wall time at P free cores = per-record / P + index + products + post + write + other
 (+ the store read from disk when it does not fit the page cache, at a stated bandwidth).
 Exit status 0 when every check holds, 1 otherwise."""
 import argparse
@@ -21,9 +27,11 @@ import sys
 import netCDF4
 import numpy as np
 
-PAR = ["read", "qc", "welch", "fdd", "ssi", "record"]
+PAR = ["read", "qc", "welch", "fdd", "ssi", "record", "lost"]
 SER = ["post", "write", "other"]
-STAGES = PAR + ["index"] + SER
+ONE = ["index", "products"]  # modelled on their own variables (see the top)
+STAGES = PAR + ONE + SER
+FIG_STRUCT = 12  # structures with figures: quicklook_max 24 / 2 (tracks and spectrum)
 # "mpi" (waiting in MPI calls for the other ranks) is measured and shown but not modelled:
 # with equal-cost blocks on free cores it is small; here it is the other jobs' doing.
 REC_MIN, FS, CH = 10, 200.0, 12
@@ -84,15 +92,24 @@ def check_run(r, errs):
 
 
 def stage_obs(r):
-    """Observed CPU seconds per stage: summed over ranks for per-record stages and for the
-    index (rank 0 only), the largest rank for the replicated ones."""
+    """Observed CPU seconds per stage: summed over ranks for per-record stages, the largest
+    rank for the others."""
     st = r["stages"]
     o = {}
-    for k in PAR + ["index"]:
+    for k in PAR:
         o[k] = sum(x[k] for x in st)
-    for k in SER:
-        o[k] = max(x[k] for x in st)
+    for k in ONE + SER:
+        o[k] = max(x.get(k, 0.0) for x in st)
     return o
+
+
+def xvar(k, R, B, S, P):
+    """The variable a stage's cost is linear in (see the top)."""
+    if k == "index":
+        return B / min(P, S)
+    if k == "products":
+        return min(S, FIG_STRUCT)
+    return R
 
 
 def fit(x, y):
@@ -105,17 +122,16 @@ def fit(x, y):
     return float(a), float(b)
 
 
-def predict(model, R, B, P):
-    """CPU seconds per stage of the busiest rank at P ranks, R records, B store bytes."""
+def predict(model, R, B, S, P):
+    """CPU seconds per stage of the busiest rank at P ranks, R records, B store bytes, S
+    structures."""
     out = {}
     for k in PAR:
         a, b = model[k]
         out[k] = (a + b * R) / P
-    a, b = model["index"]
-    out["index"] = a + b * B
-    for k in SER:
+    for k in ONE + SER:
         a, b = model[k]
-        out[k] = a + b * R
+        out[k] = a + b * xvar(k, R, B, S, P)
     return out
 
 
@@ -157,15 +173,15 @@ def main():
     model, check = {}, {}
     if fitr and hold:
         R = np.array([r["R"] for r in fitr], float)
-        B = np.array([r["bytes"] for r in fitr], float)
         for k in STAGES:
+            x = np.array([xvar(k, r["R"], r["bytes"], r["S"], r["np"]) for r in fitr], float)
             y = np.array([stage_obs(r)[k] for r in fitr])
-            model[k] = fit(B if k == "index" else R, y)
+            model[k] = fit(x, y)
         h = hold[0]
-        pred = predict(model, h["R"], h["bytes"], 2)
+        pred = predict(model, h["R"], h["bytes"], h["S"], 2)
         obs = stage_obs(h)
         obs_rank = {k: obs[k] / 2 if k in PAR else obs[k] for k in STAGES}
-        groups = {"per-record stages": PAR, "index + post + write + other": ["index"] + SER}
+        groups = {"per-record stages": PAR, "index + products + post + write + other": ONE + SER}
         for g, ks in groups.items():
             p_, o_ = sum(pred[k] for k in ks), sum(obs_rank[k] for k in ks)
             check[g] = dict(pred=p_, obs=o_, err=(p_ - o_) / o_ if o_ > 0 else 0.0)
@@ -194,7 +210,7 @@ def main():
         B_day = bytes_per_rec * R_day
         disk_bw = a.disk_bytes / a.disk_s
         def scen(P, ratio, bw, label):
-            p = predict(model, R_day, B_day, P)
+            p = predict(model, R_day, B_day, S_day, P)
             cpu = {k: v / ratio for k, v in p.items()}
             io = 2 * B_day / bw  # the index hashes the store once, the records read it once
             return dict(label=label, ranks=P, core_ratio=ratio, bw_gbs=bw / 1e9, stages=cpu,
@@ -210,7 +226,8 @@ def main():
     res = dict(date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                regia=a.regia, tol=a.tol, disk_read_bytes_per_s=a.disk_bytes / a.disk_s,
                runs=[{k: v for k, v in r.items() if k not in ("dir",)} for r in runs],
-               model={k: dict(a=v[0], b=v[1], unit="s + s/record" if k != "index" else "s + s/byte")
+               model={k: dict(a=v[0], b=v[1], unit={"index": "s + s/byte per rank hashing",
+                                                       "products": "s + s/structure with figures"}.get(k, "s + s/record"))
                       for k, v in model.items()},
                check=check, extrapolation=day, errors=errs)
     json.dump(res, open(a.out + ".json", "w"), indent=1, default=float)
@@ -225,8 +242,8 @@ def main():
       "measure the model uses, wall seconds are what the run took under that load.\n")
     w("## Measured\n")
     w("| S | H | sensors | records | samples | store MB | ranks | wall s | load | CPU s per rank | RSS MB per rank | "
-      "read | qc | welch | fdd | ssi | record | index | post | write | other | mpi wait |")
-    w("|" + "---|" * 22)
+      "read | qc | welch | fdd | ssi | record | lost | index | products | post | write | other | mpi wait |")
+    w("|" + "---|" * 24)
     for r in runs:
         cpu = ", ".join(f"{t['cpu']:.1f}" for t in r["time"])
         rss_ = ", ".join(f"{t['rss_mb']:.0f}" for t in r["time"])
@@ -240,9 +257,16 @@ def main():
         w(f"| {r['S']} | {r['H']}{tag} | {4 * r['S']} | {r['R']} | {r['R'] * CH * NS:.3g} | {r['bytes'] / 1e6:.0f} | "
           f"{r['np']} | {r['wall']:.1f} | {r['load']:.1f} | {cpu} | {rss_} | {st} |")
     w("\nStage columns: CPU seconds from the perf samples, summed over the ranks for the per-record stages "
-      "(read, qc, welch, fdd, ssi, record) and the index (rank 0), the busiest rank for post, write, other; mpi wait per rank (a rank polling in an MPI call "
+      "(read, qc, welch, fdd, ssi, record, and lost: call chains the unwinder cut short), the busiest rank for "
+      "index, products, post, write, other; mpi wait per rank (a rank polling in an MPI call "
       "while the other finishes its block: not modelled). "
       "Runs at 1 rank are not profiled; their summary is compared with the 2-rank one (equal: the check).\n")
+    for r in runs:
+        if r["prof"] and (r["S"], r["H"]) == (hs, hh):
+            top = max(r["stages"], key=lambda x: x.get("other", 0.0)).get("other_top", [])
+            if top:
+                w("The largest call chains in \"other\" on the held-out run (its busiest rank): " +
+                  "; ".join(f"{sec:.2f} s {chain}" for sec, chain in top[:5]) + ".\n")
     w(f"O_DIRECT read of the held-out store here: {a.disk_bytes / 1e6:.0f} MB in {a.disk_s:.2f} s "
       f"({a.disk_bytes / a.disk_s / 1e6:.0f} MB/s).\n")
     if model:
@@ -252,7 +276,10 @@ def main():
         for k in STAGES:
             aa, bb = model[k]
             if k == "index":
-                w(f"| {k} | {aa:.3f} | {bb * 1e9:.3f} s/GB of store | - | no (rank 0) |")
+                w(f"| {k} | {aa:.3f} | {bb * 1e9:.3f} s/GB of store hashed by the rank | - | "
+                  "the files round-robin (min(P, S) ranks) |")
+            elif k == "products":
+                w(f"| {k} | {aa:.3f} | {bb:.3f} s/structure with figures (at most {FIG_STRUCT}) | - | no (rank 0) |")
             else:
                 w(f"| {k} | {aa:.3f} | {bb * 1e3:.2f} ms/record | {bb / (CH * NS) * 1e9:.2f} ns | "
                   f"{'yes' if k in PAR else 'no (every rank)'} |")
@@ -271,13 +298,13 @@ def main():
         w(f"250 structures of 4 sensors, {day['records']} records, {day['samples']:.3g} samples "
           f"({day['float32_bytes'] / 1e9:.0f} GB as float32; {day['store_bytes'] / 1e9:.0f} GB as the store "
           "writes it, deflate included).\n")
-        w("| where | ranks | core ratio | read GB/s | per-record stages s | index+post+write+other s | "
+        w("| where | ranks | core ratio | read GB/s | per-record stages s | index+products+post+write+other s | "
           "I/O s | total h | memory per rank GB |")
         w("|---|---|---|---|---|---|---|---|---|")
         for key in ("here", "booster", "dcgp"):
             sc = day[key]
             perrec = sum(sc["stages"][k] for k in PAR)
-            ser = sum(sc["stages"][k] for k in ["index"] + SER)
+            ser = sum(sc["stages"][k] for k in ONE + SER)
             w(f"| {sc['label']} | {sc['ranks']} | {sc['core_ratio']:.2f} | {sc['bw_gbs']:.2f} | {perrec:.0f} | "
               f"{ser:.0f} | {sc['io_s']:.0f} | {sc['wall_s'] / 3600:.2f} | {sc['rss_mb'] / 1e3:.1f} |")
         sh = day["here"]["stages"]
@@ -289,7 +316,8 @@ def main():
           f"{a.core_ratio_dcgp:.2f}x (DCGP, 2 x 56-core Xeon Platinum 8480+, Sapphire Rapids) as fast as a core "
           "here (a virtual AMD EPYC core with AVX-512; OpenBLAS picks its Cooper Lake kernels) "
           "(`CORE_RATIO_BOOSTER`, `CORE_RATIO_DCGP`); one rank per core with 1 thread, the records shared in "
-          "equal-cost blocks; the store read twice (SHA-256 by rank 0, then the records) at "
+          "equal-cost blocks; the store read twice (the SHA-256 of its files, shared over the ranks, then the "
+          "records) at "
           f"{a.lustre_gbs:.1f} GB/s per node from Lustre (`LUSTRE_GBS`), not overlapped with compute; here at "
           "the O_DIRECT bandwidth measured above (the store is 8x this machine's memory, so the page cache "
           "does not hold it). The post-processing runs on every rank over all records (as regia sensors "

@@ -6,9 +6,11 @@
 Stages: read (samples from the store: HDF5/NetCDF and inflate), qc (quality flags, clock
 offsets), welch (the cross-spectral matrix, backend op), fdd, ssi (SSI with automatic
 modes), record (the rest of a record's analysis), post (tracking, novelty, alerts, GEV),
-write (summary, detail, manifest), index (the store's index and SHA-256 on rank 0), mpi (a rank
+products (rank 0: the figures and tables of sensors.products/), write (summary, detail,
+manifest), index (the store's index and the SHA-256 of its files), mpi (a rank
 waiting in an MPI call: imbalance, polled on the CPU by Open MPI), other
-(MPI start-up, the loader, the kernel outside these).
+(MPI start-up, the loader, the kernel outside these: its largest call chains are listed
+in "other_top"), lost (a call chain the unwinder cut short, stage unknown).
 Input: `perf script -F period,ip,sym,dso --no-inline` of a `perf record --call-graph dwarf`
 run (cpu-clock, period in ns).  Each sample is charged to the innermost frame of its call
 chain that names a stage of the pipeline (drivers/sensors_*.c and the kernels it calls)."""
@@ -24,6 +26,7 @@ STAGES = [
     ("fdd", re.compile(r"^regia_fdd\w*$")),
     ("ssi", re.compile(r"^(regia_ssi_\w+|pick_modes)$")),
     ("post", re.compile(r"^sn_post$")),
+    ("products", re.compile(r"^(sn_products|regia_products_make)$")),
     ("write", re.compile(r"^(sn_write|sn_define|sn_write_detail|write_output|write_extras|write_manifest)$")),
     ("index", re.compile(r"^(sn_read|sn_index|sn_configure|regia_sha256_file)$")),
     ("record", re.compile(r"^(analyse|sn_compute)$")),  # per-record bookkeeping outside the kernels
@@ -41,6 +44,12 @@ LEAF_DSO = [
 ]
 
 
+# the outermost frames of a whole call chain; a chain without one was cut short by the
+# unwinder (16 kB of stack copied per sample) and is "lost": work of unknown stage, which
+# the model spreads like the per-record stages (they are 90 % of the samples that unwind)
+ROOT = re.compile(r"^(main|_start|start_thread|clone3?|__libc_start_call_main|__libc_start_main\S*)$")
+
+
 def classify(frames, dsos=()):
     for sym in frames:
         for name, rx in STAGES:
@@ -50,19 +59,27 @@ def classify(frames, dsos=()):
         for name, rx in LEAF_DSO:
             if rx.search(dsos[0]):
                 return name
+    if not any(ROOT.match(sym) for sym in frames):
+        return "lost"
     return "other"
 
 
 def main():
     out = {name: 0.0 for name, _ in STAGES}
-    out["other"] = 0.0
+    out["other"] = out["lost"] = 0.0
+    other_top = {}
     n = 0
     period, frames, dsos = None, [], []
 
     def flush():
         nonlocal n
         if period is not None:
-            out[classify(frames, dsos)] += period * 1e-9
+            k = classify(frames, dsos)
+            out[k] += period * 1e-9
+            if k == "other":  # what it was: the four outermost named frames
+                named = [f for f in frames if f and not f.startswith(("[", "0x"))]
+                key = " < ".join(named[::-1][:4])
+                other_top[key] = other_top.get(key, 0.0) + period * 1e-9
             n += 1
 
     with open(sys.argv[1], errors="replace") as f:
@@ -81,6 +98,7 @@ def main():
                     dsos.append(m.group(1) if m else "")
     flush()
     out["samples"] = n
+    out["other_top"] = sorted(([round(v, 3), k] for k, v in other_top.items()), reverse=True)[:8]
     json.dump(out, sys.stdout)
     print()
 
