@@ -27,6 +27,7 @@
 #include "domain.h"
 #include "evt_impl.h"
 #include "generic_products.h"
+#include "sensors_paths.h"
 #include "regia/acdd.h"
 #include "regia/gev.h"
 #include "regia/io.h"
@@ -177,10 +178,21 @@ static regia_status_t ev_configure(regia_run_t *run, void *self)
         regia_sibling_path(e->output, ".csv", e->csv_default, sizeof e->csv_default);
         e->csv = e->csv_default;
     }
-    if (!strcmp(e->csv, e->output) || !strcmp(e->csv, e->input)) {
+    /* by file identity too: "./x.csv" and "x.csv" are one file, which the estimates would replace */
+    if (!strcmp(e->output, e->input) || regia_sn_same_file(e->output, e->input)) {
+        regia_run_where(run, "job", "output", where, sizeof where);
+        return REGIA_FAIL(REGIA_ERR_INVALID, "%s '%s' is the input file '%s': give the output another name", where,
+                          e->output, e->input);
+    }
+    const int csv_out = !strcmp(e->csv, e->output) || regia_sn_same_file(e->csv, e->output);
+    if (csv_out || !strcmp(e->csv, e->input) || regia_sn_same_file(e->csv, e->input)) {
         regia_run_where(run, "evt", "csv", where, sizeof where);
-        return REGIA_FAIL(REGIA_ERR_INVALID, "%s '%s' is the %s itself", where, e->csv,
-                          !strcmp(e->csv, e->output) ? "output" : "input");
+        if (e->csv == e->csv_default)
+            return REGIA_FAIL(REGIA_ERR_INVALID, "the CSV of the estimates, by default the output's name with .csv "
+                              "('%s'), is the %s file: give --csv FILE (job file: [evt] csv) or another --output",
+                              e->csv, csv_out ? "output" : "input");
+        return REGIA_FAIL(REGIA_ERR_INVALID, "%s '%s' is the %s file itself: give the estimates another name", where,
+                          e->csv, csv_out ? "output" : "input");
     }
     run->output = e->output;
     run->input = e->input;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sensors_impl.h"
+#include "sensors_paths.h"
 
 const regia_job_key_t regia_sensors_schema[] = {
     {"job", "output", REGIA_KEY_PATH, 1, NULL, 0, 0, NULL,
@@ -155,9 +156,29 @@ regia_status_t sn_configure(regia_run_t *run, void *self)
         if (!dot || (strcmp(dot, ".h5") && strcmp(dot, ".hdf5") && strcmp(dot, ".nc")))
             return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: key 'detail' '%s': the detail is HDF5; give it a .h5 name",
                               path, regia_job_line(j, "job", "detail"), s->detail);
-        if (!strcmp(s->detail, s->output) || !strcmp(s->detail, s->store))
-            return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: key 'detail' '%s' must differ from the output and the store",
-                              path, regia_job_line(j, "job", "detail"), s->detail);
+        if (!strcmp(s->detail, s->output) || regia_sn_same_file(s->detail, s->output)) /* a given detail only */
+            return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: key 'detail' '%s' must differ from the output", path,
+                              regia_job_line(j, "job", "detail"), s->detail);
+    }
+    /* an output must not replace a store file, nor land in the store directory, whose every
+     * .h5 / .nc file the next run would read as a store file (by file identity: "./x.nc") */
+    {
+        const char *key[2] = {"output", "detail"}, *file[2] = {s->output, s->detail};
+        for (int k = 0; k < 2; k++) {
+            char what[9000];
+            if (k == 1 && s->detail == s->detail_buf)
+                snprintf(what, sizeof what, "%s: the detail file '%s' (by default the output's name with _detail.h5)",
+                         path, file[k]);
+            else
+                snprintf(what, sizeof what, "%s:%d: key '%s' '%s'", path, regia_job_line(j, "job", key[k]), key[k],
+                         file[k]);
+            if (!strcmp(file[k], s->store) || regia_sn_same_file(file[k], s->store))
+                return REGIA_FAIL(REGIA_ERR_INVALID, "%s is the sensor store '%s' ([input] store): the results would "
+                                  "replace the records; give it another name", what, s->store);
+            if (regia_sn_in_dir(file[k], s->store))
+                return REGIA_FAIL(REGIA_ERR_INVALID, "%s is inside the store directory '%s' ([input] store), whose "
+                                  "every .h5 and .nc file is read as store data: write it elsewhere", what, s->store);
+        }
     }
     s->rec_s = regia_job_double(j, "records", "length");
     s->min_coverage = regia_job_double(j, "records", "min_coverage");

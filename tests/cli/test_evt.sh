@@ -165,6 +165,17 @@ expect_fail "return period <= 1" "--return-periods '1,10': return period 1 is no
 expect_fail "unknown block" "--block 'week'" "$REGIA" evt --input "$REF" --output "$D/x.nc" --block week
 expect_fail "missing file" "nothere.csv: cannot open" "$REGIA" evt --input "$D/nothere.csv" --output "$D/x.nc"
 [[ ! -e $D/x.nc && ! -e $D/x.csv ]] || fail "a failed run left an output"
+# an output that is the input under another spelling ("./x.csv"): refused, the input intact
+mkdir -p "$D/own" && cp "$D/mix.csv" "$D/own/peaks.csv"
+sum0=$(sha256sum <"$D/own/peaks.csv")
+expect_fail "default CSV is the input" "the CSV of the estimates, by default the output's name with .csv \('peaks.csv'\), is the input file: give --csv" \
+  bash -c "cd '$D/own' && '$REGIA' evt --input ./peaks.csv --output peaks.nc --block none --unfit skip"
+expect_fail "--csv is the input" "--csv '.*peaks.csv' is the input file itself" \
+  bash -c "cd '$D/own' && '$REGIA' evt --input peaks.csv --output p.nc --csv ./peaks.csv --block none --unfit skip"
+expect_fail "--output is the input" "--output '.*peaks.csv' is the input file 'peaks.csv'" \
+  bash -c "cd '$D/own' && '$REGIA' evt --input peaks.csv --output ./peaks.csv --csv e.csv --block none --unfit skip"
+[[ $(sha256sum <"$D/own/peaks.csv") == "$sum0" ]] || fail "the input peaks.csv was overwritten"
+[[ ! -e $D/own/peaks.nc && ! -e $D/own/p.nc ]] || fail "a refused run left an output"
 
 # --- identical at 1, 2, 3 ranks and 2 threads ------------------------------------------------------
 same() { nc_same "$@"; }   # tests/cli/lib.sh

@@ -69,6 +69,12 @@ expect_fail "negative fs" "--fs '-3': expected a number" m --input "$D/good.csv"
 expect_fail "bad window name" "window" m --input "$D/good.npy" --fs 20 --window biased --output "$D/o.h5"
 expect_fail "not a store" "junk.h5" m --input "$D/junk.h5" --output "$D/o.h5"
 [[ ! -e $D/o.h5 ]] || fail "an output was written by a failed run"
+# the output is the input store under another spelling: refused, the store intact
+run_np 1 ingest sensors --data "$D/export.csv" --output "$D/st.h5" -q || fail "store of export.csv"
+sum0=$(sha256sum <"$D/st.h5")
+expect_fail "output is the input" "--output .*st.h5 is the input file .*st.h5: the results would replace the record" \
+  bash -c "cd '$D' && '$REGIA' modal --input st.h5 --output ./st.h5"
+[[ $(sha256sum <"$D/st.h5") == "$sum0" ]] || fail "the input store st.h5 was overwritten"
 echo "ok: no output after the failures"
 # the same record as .npy and as CSV: the same modes; the two modes are found
 m --input "$D/good.npy" --fs 20 --output "$D/a.h5" >"$D/log_a" 2>&1 || { cat "$D/log_a"; fail "npy run"; }

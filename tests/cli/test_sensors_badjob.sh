@@ -43,6 +43,24 @@ expect_fail "truncated store" "trunc.h5" run_np 2 sensors "$D/b.ini"
 expect_fail "detail not HDF5" "b.ini:[0-9]+: key 'detail' '.*d.csv': the detail is HDF5" run_np 2 sensors "$D/b.ini"
 { base | sed 's#output = s.nc#output = s.h5#'; } >"$D/b.ini"
 expect_fail "summary not .nc" "give the output a .nc name" run_np 2 sensors "$D/b.ini"
+# an output or the detail that is the store under another spelling, or inside a store directory
+sum0=$(sha256sum <"$D/store.h5")
+ln -sf store.h5 "$D/link.nc"; ln -sf store.h5 "$D/link.h5"   # other names of the same file
+{ base | sed 's#output = s.nc#output = link.nc#'; } >"$D/b.ini"
+expect_fail "output is the store" "b.ini:[0-9]+: key 'output' '.*link.nc' is the sensor store" run_np 2 sensors "$D/b.ini"
+{ base | sed 's#output = s.nc#output = s.nc\ndetail = link.h5#'; } >"$D/b.ini"
+expect_fail "detail is the store" "b.ini:[0-9]+: key 'detail' '.*link.h5' is the sensor store" run_np 2 sensors "$D/b.ini"
+[[ $(sha256sum <"$D/store.h5") == "$sum0" ]] || fail "the store was overwritten"
+mkdir -p "$D/sdir" && cp "$D/store.h5" "$D/sdir/"
+{ base | sed -e 's#output = s.nc#output = sdir/s.nc#' -e 's#store = store.h5#store = sdir#'; } >"$D/b.ini"
+expect_fail "output in the store directory" "b.ini:[0-9]+: key 'output' '.*sdir/s.nc' is inside the store directory" \
+  run_np 2 sensors "$D/b.ini"
+[[ $(ls "$D/sdir") == store.h5 ]] || fail "a refused run left a file in the store directory"
+cp "$D/store.h5" "$D/s_detail.h5"   # a store named as the default detail file of output s.nc
+{ base | sed 's#store = store.h5#store = s_detail.h5#'; } >"$D/b.ini"
+expect_fail "default detail is the store" "b.ini: the detail file '.*s_detail.h5' \(by default the output's name" \
+  run_np 2 sensors "$D/b.ini"
+rm -f "$D/s_detail.h5"
 # regia submit: an ingest_job of another domain
 printf '[job]\ndomain = waitlist\noutput = x.nc\n[waitlist]\ninput = b.nc\nagendas = a.csv\n' >"$D/other.ini"
 { base; printf '[sensors]\ningest_job = other.ini\n[slurm]\nprofile = local\n'; } >"$D/sub.ini"
