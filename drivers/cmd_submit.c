@@ -1,5 +1,5 @@
 /* regia submit JOBFILE | regia submit [options] -- COMMAND ARGS...: batch scripts for SLURM.
- * regia stage JOBFILE: copy a finished job's outputs to [slurm] stage_to.
+ * regia stage JOBFILE (copy a finished job's outputs to [slurm] stage_to) is in cmd_stage.c.
  *
  * submit fills slurm/templates/regia.sbatch.in from the job file's [slurm] section (or the
  * options) for Leonardo's Booster or DCGP partitions or a local cluster, writes the
@@ -15,7 +15,6 @@
  * Both commands run on one process (a login node); under mpirun only rank 0 works.
  */
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -923,117 +922,3 @@ done:
     return rc;
 }
 
-/* ---- regia stage JOBFILE --------------------------------------------------------------- */
-
-static int copy_checked(const char *src, const char *dir)
-{
-    char *data = NULL, dst[PATH_MAX * 2], a[65], b[65];
-    size_t len = 0;
-    const char *base = strrchr(src, '/');
-    base = base ? base + 1 : src;
-    snprintf(dst, sizeof dst, "%s/%s", dir, base);
-    if (regia_read_file(src, (size_t)1 << 40, &data, &len) != REGIA_OK) return fail_msg("stage: %s", regia_error_msg());
-    regia_sha256_buf(data, len, a);
-    regia_status_t st = regia_atomic_write(dst, data, len);
-    free(data);
-    if (st) return fail_msg("stage: %s", regia_error_msg());
-    if (regia_sha256_file(dst, b) != REGIA_OK || strcmp(a, b) != 0)
-        return fail_msg("stage: %s: checksum differs after the copy", dst);
-    printf("regia stage: %s -> %s (sha256 %.16s...)\n", src, dst, a);
-    return 0;
-}
-
-/* The products directory beside the output (OUT.products/, issue 12), if any, copied file
- * by file (each checked by SHA-256) into DIR/OUT.products through a temporary directory
- * renamed over an older one. */
-static int copy_products(const char *out, const char *dir)
-{
-    char src[PATH_MAX], dst[PATH_MAX + 320], tmp[PATH_MAX + 400], path[PATH_MAX + 300];
-    struct stat sb;
-    regia_sibling_path(out, ".products", src, sizeof src);
-    if (stat(src, &sb) != 0 || !S_ISDIR(sb.st_mode)) return 0;
-    snprintf(dst, sizeof dst, "%s/%.255s", dir, regia_file_name(src));
-    snprintf(tmp, sizeof tmp, "%s.tmp-stage-%ld", dst, (long)getpid());
-    if (regia_products_rmtree(tmp) != REGIA_OK) return fail_msg("stage: %s", regia_error_msg());
-    if (mkdir(tmp, 0777) != 0) return fail_msg("stage: cannot create %s: %s", tmp, strerror(errno));
-    DIR *d = opendir(src);
-    int rc = d ? 0 : fail_msg("stage: cannot read %s: %s", src, strerror(errno));
-    struct dirent *e;
-    while (!rc && (e = readdir(d))) {
-        snprintf(path, sizeof path, "%s/%.255s", src, e->d_name);
-        if (e->d_name[0] == '.' || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) continue;
-        rc = copy_checked(path, tmp);
-    }
-    if (d) closedir(d);
-    if (!rc && regia_products_rmtree(dst) != REGIA_OK) rc = fail_msg("stage: %s", regia_error_msg());
-    if (!rc && rename(tmp, dst) != 0) rc = fail_msg("stage: cannot rename %s to %s: %s", tmp, dst, strerror(errno));
-    if (rc && regia_products_rmtree(tmp) != REGIA_OK) regia_error_clear();
-    return rc;
-}
-
-/* The value of the manifest's top-level string "key" (as regia_manifest_write writes it:
- * `"key": "value"`), copied into buf; 0 when found. */
-static int manifest_value(const char *text, const char *key, char *buf, size_t cap)
-{
-    char pat[64];
-    snprintf(pat, sizeof pat, "\"%s\": \"", key);
-    const char *p = strstr(text, pat), *q;
-    if (!p) return -1;
-    p += strlen(pat);
-    if (!(q = strchr(p, '"')) || (size_t)(q - p) >= cap) return -1;
-    snprintf(buf, cap, "%.*s", (int)(q - p), p);
-    return 0;
-}
-
-/* 0 when the manifest records the job file being staged (its SHA-256: the same settings,
- * wherever the file lies); else a message naming both job files. */
-static int manifest_is_of_job(const char *manifest, const char *jobfile, const regia_job_t *job)
-{
-    char *text = NULL, sha[80], name[PATH_MAX];
-    size_t len = 0;
-    if (regia_read_file(manifest, (size_t)1 << 24, &text, &len) != REGIA_OK)
-        return fail_msg("stage: %s", regia_error_msg());
-    int rc = 0;
-    if (manifest_value(text, "job_sha256", sha, sizeof sha) != 0) {
-        rc = fail_msg("stage: %s records no job file (a run from command-line options?): not the output of %s",
-                      manifest, jobfile);
-    } else if (strcmp(sha, regia_job_sha256(job)) != 0) {
-        if (manifest_value(text, "job_file", name, sizeof name) != 0) snprintf(name, sizeof name, "(no name)");
-        rc = fail_msg("stage: %s was written by job file %s (sha256 %.16s...), not by %s (sha256 %.16s...): "
-                      "refusing to stage another job's output",
-                      manifest, name, sha, jobfile, regia_job_sha256(job));
-    }
-    free(text);
-    return rc;
-}
-
-int regia_cmd_stage(regia_ctx_t *ctx, int argc, char **argv)
-{
-    if (ctx->rank != 0) return REGIA_EXIT_OK;
-    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        printf("usage: regia stage JOBFILE\n\nCopies the job's output, its products directory and its manifest into\n"
-               "[slurm] stage_to (e.g. $WORK or $PUBLIC; outputs on $CINECA_SCRATCH are purged after 40 days),\n"
-               "atomically, and checks\n"
-               "the SHA-256 of each copy.  Array tasks copy their own outputs ($SLURM_ARRAY_TASK_ID).  An output\n"
-               "whose manifest records another job file (its job_sha256) is refused.\n");
-        return REGIA_EXIT_OK;
-    }
-    if (argc != 2) return regia_usage_error(ctx, "stage", "expected exactly one JOBFILE");
-    regia_job_t *job = NULL;
-    submit_domain_t dom;
-    if (submit_domain_of(argv[1], &dom) != 0 || regia_job_load(argv[1], dom.schema, MPI_COMM_SELF, &job) != REGIA_OK)
-        return fail_msg("%s", regia_error_msg());
-    int rc = 0;
-    const char *dir = regia_job_path(job, "slurm", "stage_to"), *out = regia_job_path(job, "job", "output");
-    if (!dir) { rc = fail_msg("%s: no [slurm] stage_to", argv[1]); goto done; }
-    if (regia_mkdir_p(dir) != REGIA_OK) { rc = fail_msg("stage: %s", regia_error_msg()); goto done; }
-    char manifest[PATH_MAX + 32];
-    regia_sibling_path(out, ".manifest.json", manifest, sizeof manifest);
-    rc = manifest_is_of_job(manifest, argv[1], job);
-    if (!rc) rc = copy_checked(out, dir);
-    if (!rc) rc = copy_products(out, dir);
-    if (!rc) rc = copy_checked(manifest, dir);
-done:
-    regia_job_free(job);
-    return rc;
-}

@@ -73,11 +73,12 @@ echo "ok: without --synthetic the source is ARPA Lombardia's open data"
 "$REGIA" stage "$D/run/job.ini" >"$D/stage.log" 2>&1 || { cat "$D/stage.log"; fail "stage of the job's own output"; }
 cmp -s "$D/run/out.nc" "$D/run/staged/out.nc" && cmp -s "$D/run/out.manifest.json" "$D/run/staged/out.manifest.json" ||
   fail "staged copies differ"
+cmp -s "$D/run/out.model.nc" "$D/run/staged/out.model.nc" || fail "the model file (an extra output) was not staged"
 if [[ -d $D/run/out.products ]]; then  # the products directory goes with them (issue 12)
   diff -r "$D/run/out.products" "$D/run/staged/out.products" || fail "staged products differ"
   ! ls "$D/run/staged" | grep -q tmp || fail "stage left a temporary directory"
 fi
-echo "ok: regia stage copies the job's own output, its products and manifest"
+echo "ok: regia stage copies the job's own output, its model file, its products and manifest"
 rm -rf "$D/run/staged"
 sed 's/^paths = 100/paths = 200/' "$D/run/job.ini" >"$D/run/other.ini"
 expect_fail "stage of another job's output" \

@@ -158,8 +158,9 @@ for _ in $(seq 1 "${FAKE_TICKS:-40}"); do sleep 0.05; done
 # FAKE_BLOCK=1: the ranks checkpoint a new block before they stop
 [[ -n ${FAKE_BLOCK:-} ]] && { mkdir -p "$FAKE_DIR/out/p.ckpt"; echo block >>"$FAKE_DIR/out/p.ckpt/rank-0.ckpt"; }
 [[ ${FAKE_RC:-0} == 3 ]] && exit 3
-echo data >"$FAKE_DIR/out/p.nc"  # the manifest records the job file (regia stage checks it)
-printf '{"job_file": "p.ini", "job_sha256": "%s"}\n' "$(sha256sum <"$FAKE_DIR/p.ini" | cut -c1-64)" >"$FAKE_DIR/out/p.manifest.json"
+echo data >"$FAKE_DIR/out/p.nc"  # the manifest records the job file and the output (regia stage checks both)
+printf '{"job_file": "p.ini", "job_sha256": "%s", "outputs": [{"role": "forecast", "path": "p.nc", "sha256": "%s"}]}\n' \
+  "$(sha256sum <"$FAKE_DIR/p.ini" | cut -c1-64)" "$(sha256sum <"$FAKE_DIR/out/p.nc" | cut -c1-64)" >"$FAKE_DIR/out/p.manifest.json"
 exit "${FAKE_RC:-0}"
 SH
 printf '#!/bin/sh\necho "$@" >>"$FAKE_DIR/scontrol.calls"\n' >"$P/bin/scontrol"
