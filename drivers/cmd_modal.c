@@ -31,6 +31,9 @@ static const regia_job_key_t modal_schema[] = {
      "channels to use, by name or 0-based index [default: all; a store: every acceleration channel]"},
     {"modal", "references", REGIA_KEY_LIST, 0, NULL, 0, 0, NULL,
      "reference channels of SSI-cov/ref, among the channels used [default: all]"},
+    {"modal", "date_format", REGIA_KEY_ENUM, 0, "dmy", 0, 0, "dmy|mdy|iso",
+     "sensor export CSV: order of slash dates, dd/mm/yyyy (dmy) or mm/dd/yyyy (mdy), or iso (yyyy-mm-dd only); "
+     "dates that contradict it are an error, never guessed"},
     {"modal", "structure", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL, "sensor store: the structure [default: the only one]"},
     {"modal", "sensor", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL, "sensor store: only this sensor's channels"},
     {"modal", "start", REGIA_KEY_DOUBLE, 0, "0", 0, 1e12, NULL, "start of the record, seconds after the first sample"},
@@ -63,7 +66,8 @@ static const regia_job_key_t modal_schema[] = {
 
 static const regia_opt_meta_t modal_meta[] = {
     {"input", "FILE"}, {"output", "OUT.h5"}, {"fs", "HZ"}, {"channels", "a,b,..."}, {"references", "a,b,..."},
-    {"orders", "MIN:MAX:STEP"}, {"block_rows", "N"}, {"start", "S"}, {"duration", "S"}, {NULL, NULL},
+    {"orders", "MIN:MAX:STEP"}, {"block_rows", "N"}, {"start", "S"}, {"duration", "S"}, {"date_format", "dmy|mdy|iso"},
+    {NULL, NULL},
 };
 
 static int usage(regia_ctx_t *ctx)
@@ -135,6 +139,10 @@ static regia_status_t run_modal(regia_ctx_t *ctx, regia_job_t *job, const char *
     }
     modal_read_opts_t ro = {0};
     ro.fs = regia_job_double(job, "modal", "fs");
+    {
+        const char *df = regia_job_str(job, "modal", "date_format");
+        ro.date_order = !strcmp(df, "mdy") ? REGIA_DATE_MDY : !strcmp(df, "iso") ? REGIA_DATE_ISO : REGIA_DATE_DMY;
+    }
     ro.structure = regia_job_str(job, "modal", "structure");
     ro.sensor = regia_job_str(job, "modal", "sensor");
     ro.start_s = regia_job_double(job, "modal", "start");

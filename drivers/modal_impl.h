@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "regia/sensor_read.h"
 #include "regia/ssi.h"
 #include "regia/status.h"
 
@@ -31,6 +32,7 @@ typedef struct {
     int n_channels;                /* channel selection by name or 0-based index (0: all)  */
     const char *const *channels;
     double start_s, duration_s;    /* window from the record's first sample (0: all)      */
+    regia_date_order_t date_order; /* sensor export CSV: order of slash dates (0: dmy)    */
 } modal_read_opts_t;
 
 /* Read `path` by its extension (.npy; .csv/.txt; .h5/.nc/.hdf5 a sensor store;

@@ -217,6 +217,26 @@ err:
     return st;
 }
 
+/* A sensor file's rejected lines or records are an error here, naming the first (a record
+ * needs every sample, and a line left out would otherwise show only as a gap, or not at all
+ * at the end); st (the reader's status) is kept, with the first reject added to its message. */
+static regia_status_t first_reject(const char *path, regia_status_t st, const regia_sensor_file_t *F,
+                                   const char *unit)
+{
+    if (F->nrej == 0) return st;
+    const regia_sensor_reject_t *r = &F->rej[0];
+    if (st != REGIA_OK) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", regia_error_msg());
+        regia_error_clear();
+        return REGIA_FAIL(st, "%s; the first rejected %s is %s %lld: %s", msg, unit, unit, (long long)r->where,
+                          r->reason);
+    }
+    return REGIA_FAIL(REGIA_ERR_INVALID, "%s: %s %lld: %s (%zu of %lld %ss rejected; regia modal needs every sample "
+                      "of the record: correct the file, or take it through regia ingest sensors, which keeps the "
+                      "rest)", path, unit, (long long)r->where, r->reason, F->nrej, (long long)F->units_read, unit);
+}
+
 static regia_status_t read_store(const char *path, const modal_read_opts_t *o, modal_record_t *rec)
 {
     regia_status_t st = REGIA_OK;
@@ -420,7 +440,9 @@ regia_status_t modal_read(const char *path, const modal_read_opts_t *o, modal_re
             regia_sensor_csv_opts_t co;
             regia_sensor_csv_defaults(&co);
             co.fs = o->fs;
-            REGIA_TRY(regia_sensor_csv_parse(path, buf, len, &co, &F));
+            co.date_order = o->date_order;
+            st = regia_sensor_csv_parse(path, buf, len, &co, &F);
+            REGIA_TRY(first_reject(path, st, &F, "line"));
             REGIA_TRY(from_sensor_file(path, &F, rec));
             snprintf(rec->format, sizeof rec->format, "sensor-csv");
         } else {
@@ -431,7 +453,8 @@ regia_status_t modal_read(const char *path, const modal_read_opts_t *o, modal_re
         windowed = 0; /* read_store read the window */
     } else if (!strcasecmp(ext, "mseed") || !strcasecmp(ext, "miniseed") || !strcasecmp(ext, "msd") ||
                !strcasecmp(ext, "seed")) {
-        REGIA_TRY(regia_mseed_read(path, &F));
+        st = regia_mseed_read(path, &F);
+        REGIA_TRY(first_reject(path, st, &F, "record"));
         REGIA_TRY(from_sensor_file(path, &F, rec));
         snprintf(rec->format, sizeof rec->format, "miniseed");
     } else {

@@ -31,6 +31,16 @@ with open(f"{d}/export.csv", "w") as f:  # a sensor export: time column, units, 
     t0 = np.datetime64("2024-03-01T00:00:00.000")
     for k, r in enumerate(y):
         f.write(str(t0 + np.timedelta64(50 * k, "ms")) + "Z," + ",".join(repr(float(v)) for v in r) + ",12.5\n")
+t0 = np.datetime64("2024-03-01T23:59:00.000")  # the same, written mm/dd/yyyy across midnight
+with open(f"{d}/mdy.csv", "w") as g:
+    g.write("time,acc_x [m/s2],acc_y [m/s2],acc_z [m/s2]\n")
+    for k, r in enumerate(y):
+        t = (t0 + np.timedelta64(50 * k, "ms")).astype(object)
+        g.write(t.strftime("%m/%d/%Y %H:%M:%S.%f")[:-3] + "," + ",".join(repr(float(v)) for v in r) + "\n")
+with open(f"{d}/export.csv") as g:  # its last line cut short: rejected, not dropped unseen
+    lines = g.readlines()
+with open(f"{d}/cut.csv", "w") as g:
+    g.writelines(lines[:-1] + [lines[-1].split(",")[0] + ",0.1\n"])
 np.save(f"{d}/three.npy", np.zeros((10, 2, 2)))
 z = y.copy(); z[100, 1] = np.nan; np.save(f"{d}/nan.npy", z)
 raw = open(f"{d}/good.npy", "rb").read(); open(f"{d}/trunc.npy", "wb").write(raw[: len(raw) // 2])
@@ -84,6 +94,13 @@ m --input "$D/good.npy" --fs 20 --channels 2,ch0 --references ch0 --start 10 --d
 m --input "$D/export.csv" --output "$D/e.h5" >"$D/log_e" 2>&1 || { cat "$D/log_e"; fail "sensor-export run"; }
 grep -q "(sensor-csv): 3 channels x 4000 samples at 20 Hz" "$D/log_e" || { cat "$D/log_e"; fail "sensor export: channels"; }
 expect_fail "export fs disagrees" "export.csv" m --input "$D/export.csv" --fs 25 --output "$D/o.h5"
+expect_fail "mm/dd dates read as dd/mm" "mdy.csv: line [0-9]+: read as dd/mm/yyyy .*e.g. --date-format mdy" \
+  m --input "$D/mdy.csv" --output "$D/o.h5"
+expect_fail "a rejected line" "cut.csv: line 4003: 2 fields, expected 5 as in the header \(1 of 4000 lines rejected" \
+  m --input "$D/cut.csv" --output "$D/o.h5"
+[[ ! -e $D/o.h5 ]] || fail "an output was written by a failed run"
+m --input "$D/mdy.csv" --date-format mdy --output "$D/d.h5" >"$D/log_d" 2>&1 || { cat "$D/log_d"; fail "--date-format mdy"; }
+grep -q "(sensor-csv): 3 channels x 4000 samples at 20 Hz" "$D/log_d" || { cat "$D/log_d"; fail "--date-format mdy: channels"; }
 /usr/bin/python3 - "$D" <<'PY' || fail "npy and CSV runs"
 import sys, h5py, numpy as np
 d = sys.argv[1]
