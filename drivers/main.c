@@ -6,6 +6,7 @@
 #include "domain.h"
 #include "products_impl.h"
 #include "regia/kernels.h"
+#include "regia/version.h"
 
 typedef struct {
     const char *name;
@@ -42,7 +43,7 @@ static void usage(FILE *f)
 
 static void version(void)
 {
-    printf("regia %s (git %s)\nbackends:", REGIA_VERSION, REGIA_GIT_REV);
+    printf("regia %s (git %s)\nbackends:", REGIA_VERSION, regia_git_rev);
     for (int i = 0; regia_backends[i]; i++)
         printf(" %s%s", regia_backends[i]->name, regia_backends[i]->available() ? "" : " (no device)");
     printf("\n");

@@ -10,6 +10,7 @@
 #include "regia/acdd.h"
 #include "regia/fileutil.h"
 #include "regia/io.h"
+#include "regia/version.h"
 
 #define NC(call)                                                                                   \
     do {                                                                                           \
@@ -244,7 +245,7 @@ regia_status_t modal_write(const char *path, const modal_record_t *rec, const in
         if (n > 3 && (!strcmp(b + n - 3, ".nc") || !strcmp(b + n - 3, ".h5"))) n -= 3;
         snprintf(id, sizeof id, "%.*s", (int)n, b);
     }
-    snprintf(hist, sizeof hist, "%s: %.4000s (regia %s, git %s)", created, cmdline, REGIA_VERSION, REGIA_GIT_REV);
+    snprintf(hist, sizeof hist, "%s: %.4000s (regia %s, git %s)", created, cmdline, REGIA_VERSION, regia_git_rev);
     snprintf(summary, sizeof summary,
              "Operational modal analysis of one vibration record (%s, %d channels, %lld samples at %g Hz): "
              "covariance-driven stochastic subspace identification over model orders %d..%d, the poles of the "
@@ -291,7 +292,7 @@ regia_status_t modal_write(const char *path, const modal_record_t *rec, const in
     }
     REGIA_TRY(regia_acdd_put(o.ncid, &a));
     REGIA_TRY(att_text(&o, NC_GLOBAL, "regia_version", REGIA_VERSION));
-    REGIA_TRY(att_text(&o, NC_GLOBAL, "regia_git_rev", REGIA_GIT_REV));
+    REGIA_TRY(att_text(&o, NC_GLOBAL, "regia_git_rev", regia_git_rev));
     REGIA_TRY(att_text(&o, NC_GLOBAL, "regia_domain", "modal"));
     REGIA_TRY(att_text(&o, NC_GLOBAL, "command_line", cmdline));
     REGIA_TRY(att_text(&o, NC_GLOBAL, "input", regia_file_name(input)));

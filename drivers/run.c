@@ -23,6 +23,7 @@
 #include "regia/partition.h"
 #include "regia/series_csv.h"
 #include "regia/signals.h"
+#include "regia/version.h"
 
 /* ---- helpers the domains use (declared in domain.h) ------------------------------------ */
 
@@ -293,7 +294,7 @@ static void fingerprint(const regia_run_t *run, char fp[65])
         n += (size_t)snprintf(text + n, cap - n, "%s=%s\n", name, v ? v : "");
     }
     char tail[512];
-    snprintf(tail, sizeof tail, "|%s|%s|%s|%s|%s", run->dom->name, run->input_sha, REGIA_VERSION, REGIA_GIT_REV,
+    snprintf(tail, sizeof tail, "|%s|%s|%s|%s|%s", run->dom->name, run->input_sha, REGIA_VERSION, regia_git_rev,
              regia_backend_name(&run->be));
     size_t tl = strlen(tail);
     if (n + tl + 1 > cap) {
@@ -503,15 +504,15 @@ regia_status_t regia_run_provenance(regia_run_t *run, void *self, int ncid)
     char hist[4608];
     if (run->job_path)
         snprintf(hist, sizeof hist, "%s: regia %s %s (regia %s, git %s)", run->created, run->dom->name,
-                 regia_file_name(run->job_path), REGIA_VERSION, REGIA_GIT_REV);
+                 regia_file_name(run->job_path), REGIA_VERSION, regia_git_rev);
     else
         snprintf(hist, sizeof hist, "%s: %.4000s (regia %s, git %s)", run->created, run->cmdline, REGIA_VERSION,
-                 REGIA_GIT_REV);
+                 regia_git_rev);
     a.history = hist;
     run->dom->acdd(run, self, &a);
     REGIA_TRY(regia_acdd_put(ncid, &a));
     ATT(NC_GLOBAL, "regia_version", REGIA_VERSION);
-    ATT(NC_GLOBAL, "regia_git_rev", REGIA_GIT_REV);
+    ATT(NC_GLOBAL, "regia_git_rev", regia_git_rev);
     ATT(NC_GLOBAL, "regia_domain", run->dom->name);
     if (run->job_path) {
         ATT(NC_GLOBAL, "job_file", regia_file_name(regia_job_file(run->job)));
@@ -600,7 +601,7 @@ static regia_status_t write_manifest(regia_run_t *run, void *self, const regia_a
     snprintf(tool, sizeof tool, "regia %s", run->dom->name);
     regia_manifest_t *m = regia_manifest_new(tool);
     regia_manifest_str(m, "version", REGIA_VERSION);
-    regia_manifest_str(m, "git_rev", REGIA_GIT_REV);
+    regia_manifest_str(m, "git_rev", regia_git_rev);
     if (run->job_path) {
         regia_manifest_str(m, "job_file", regia_file_name(regia_job_file(run->job)));
         regia_manifest_str(m, "job_sha256", regia_job_sha256(run->job));
