@@ -2,9 +2,10 @@
 """Report of benchmarks/bench_ssi.sh: SSI per record, regia vs pyOMA-2 and KOMA, and whether
 the modes agree.  ssi_report.py OUT.md OUT.json RATIO CASE1.json [CASE2.json ...]
 Each CASE json: {"name", "desc", "ref": [Hz...], "ref_name", "strict": [mode indices],
-"regia": {...}, "peers": {...}}.  A peer agrees when each reference mode has a mode of that
-tool within 0.5 % (1 % for the modes not in "strict"); regia must agree with the reference
-by the same rule.  Exit 0: all agree and every ratio >= RATIO; 3: agree, a ratio missed;
+"tol": relative tolerance of the strict modes, "regia": {...}, "peers": {...}}.  A tool
+agrees when each reference mode has a mode of that tool within the case's tol (the tests'
+criteria: 0.2 % on KOMA's frame, 0.3 % on pyOMA2's) and 1 % for the modes not in "strict"
+(mode 1 of KOMA's frame, which the tests also check at 1 %); regia must agree by the same rule.  Exit 0: all agree and every ratio >= RATIO; 3: agree, a ratio missed;
 1: a disagreement or a tool that did not run."""
 import json
 import platform
@@ -13,10 +14,10 @@ import sys
 import time
 
 
-def agree(f, ref, strict):
+def agree(f, ref, strict, tol_strict):
     out = []
     for j, r in enumerate(ref):
-        tol = 0.005 if j in strict else 0.01
+        tol = tol_strict if j in strict else 0.01
         d = min((abs(x - r) / r for x in f), default=float("inf"))
         out.append((d, d <= tol))
     return out
@@ -33,8 +34,9 @@ def main():
              "orders, poles, hard criteria, stability, automatic modes), benchmarks/bench_ssi.c.  pyOMA-2: "
              "`SSI(method='cov')` run + `Clustering(quick='Kvaale')` (the Kvåle et al. 2017 recipe; its 'hdbscan' recipe misses two modes of pyOMA2's own frame).  KOMA: `oma.covssi` + "
              "`find_stable_poles` + `PoleClusterer` (HDBSCAN) + `group_clusters`, its shear-frame notebook's "
-             "settings.  Agreement: every reference mode has a mode of the tool within 0.5 % (1 % for the "
-             "poorly determined mode 1 of the KOMA frame).", "",
+             "settings.  Agreement: every reference mode has a mode of the tool within the tests' tolerance "
+             "(0.2 % on KOMA's frame, 0.3 % on pyOMA2's; 1 % for the poorly determined mode 1 of KOMA's frame, "
+             "as in tests/cli/test_modal_koma.sh).", "",
              f"Machine: {platform.processor() or platform.machine()}, {platform.system()} {platform.release()}; "
              f"target: regia >= {ratio:g}x faster per core than each peer.", ""]
     summary = []
@@ -49,7 +51,7 @@ def main():
                 lines.append(f"| {name} | did not run: {r['error']} | | | | |")
                 ok = False
                 continue
-            a = agree(r["f"], c["ref"], c["strict"])
+            a = agree(r["f"], c["ref"], c["strict"], c.get("tol", 0.002))
             good = all(x[1] for x in a)
             ok &= good
             sp = r["seconds"] / rg["seconds"] if name != "regia" else 1.0
@@ -62,7 +64,9 @@ def main():
             lines.append(f"| {name} | {r['seconds']:.4f} | {r.get('wall_seconds', float('nan')):.4f} | "
                          f"{'' if name == 'regia' else f'{sp:.1f}x'} | {fs} | {'yes' if good else 'NO'} "
                          f"(worst {worst:.3f} %) |")
-        lines += ["", "Reference modes (Hz): " + ", ".join(f"{x:.5f}" for x in c["ref"]), ""]
+        lines += ["", "Reference modes (Hz): " + ", ".join(f"{x:.5f}" for x in c["ref"]) +
+                  f"; tolerance {100 * c.get('tol', 0.002):g} % (modes " +
+                  ", ".join(str(j + 1) for j in c["strict"]) + "), 1 % for the others.", ""]
     verdict = "all modes agree" if ok else "MODES DISAGREE OR A TOOL FAILED"
     lines += ["## Verdict", "", f"{verdict}; target {ratio:g}x {'met' if met else 'missed'}: " +
               "; ".join(f"{s['case']} vs {s['peer']} {s['ratio']:.1f}x" for s in summary), ""]
