@@ -191,21 +191,19 @@ static regia_status_t post_structure(sn_t *s, int i, double *buf, uint8_t *ubuf,
         }
     }
     for (int64_t r = 0; r < R; r++) s->novelty[g0 + r] = d2[r];
-    /* control chart of D^2 with the training mean and spread */
+    /* control chart of D^2's normal score under the law of a new record, winsorised at the
+     * threshold's (regia_novelty_chart_score: in control N(0, 1) cut at +-3.09, whatever
+     * the training size; one record far outside the model moves it no more than one at the
+     * threshold) */
     uint8_t *sig = use + R, *valid = sig + R;
     for (int64_t r = 0; r < R; r++) sig[r] = 0;
     if (nm_ok && s->chart > 0) {
-        double sum = 0, sq = 0;
-        int64_t n = 0;
-        for (int64_t r = 0; r < R; r++)
-            if (use[r] && isfinite(d2[r])) sum += d2[r], sq += d2[r] * d2[r], n++;
-        double mu = n ? sum / n : NAN, sd = n > 1 ? sqrt((sq - n * mu * mu) / (n - 1)) : NAN;
-        if (n > 1 && sd > 0) {
-            if (s->chart == 1)
-                REGIA_TRY(regia_ewma(d2, R, mu, sd, s->ewma_lambda, s->ewma_L, 1, z, NULL, NULL, sig));
-            else
-                REGIA_TRY(regia_cusum(d2, R, mu, sd, s->cusum_k, s->cusum_h, 1, z, NULL, sig));
-        }
+        double mu = 0, sd = 1, *x = tmp;
+        REGIA_TRY(regia_novelty_chart_score(&nm, d2, R, x, &mu, &sd));
+        if (s->chart == 1)
+            REGIA_TRY(regia_ewma(x, R, mu, sd, s->ewma_lambda, s->ewma_L, 1, z, NULL, NULL, sig));
+        else
+            REGIA_TRY(regia_cusum(x, R, mu, sd, s->cusum_k, s->cusum_h, 1, z, NULL, sig));
     }
     for (int64_t r = 0; r < R; r++) s->chart_stat[g0 + r] = z[r];
     /* the daily alerts */
@@ -243,6 +241,33 @@ static regia_status_t post_structure(sn_t *s, int i, double *buf, uint8_t *ubuf,
                 snprintf(ad[d].reason, sizeof ad[d].reason, "yellow, frequencies above the model (stiffening, not "
                          "damage): %s", why);
             }
+        }
+    }
+    /* the reason says when a day's scored records had temperatures outside the training
+     * range: the model extrapolates there (frost colder than any of training) */
+    if (nm_ok) {
+        double tlo = INFINITY, thi = -INFINITY;
+        for (int64_t r = 0; r < R; r++)
+            if (use[r] && isfinite(d2[r]) && isfinite(T[r])) tlo = fmin(tlo, T[r]), thi = fmax(thi, T[r]);
+        for (int64_t r = 0; r < R && tlo <= thi;) {
+            int64_t r1 = r, nout = 0;
+            double worst = NAN, wdv = 0;
+            while (r1 < R && day[r1] == day[r]) {
+                double dv = isfinite(T[r1]) ? fmax(tlo - T[r1], T[r1] - thi) : 0;
+                if (valid[r1] && dv > 0) {
+                    nout++;
+                    if (dv > wdv) wdv = dv, worst = T[r1];
+                }
+                r1++;
+            }
+            const int64_t d = day[r] - s->day0;
+            if (nout && d >= 0 && d < D) {
+                size_t len = strlen(ad[d].reason);
+                snprintf(ad[d].reason + len, sizeof ad[d].reason - len,
+                         "; %lld scored record%s outside the training temperatures %.1f to %.1f degC (%s%.1f)",
+                         (long long)nout, nout > 1 ? "s" : "", tlo, thi, nout > 1 ? "farthest " : "", worst);
+            }
+            r = r1;
         }
     }
     /* day aggregates */

@@ -450,3 +450,52 @@ regia_status_t regia_novelty_score(const regia_novelty_model_t *m, const double 
     free(buf);
     return st;
 }
+
+/* Phi^-1(u) for u in (0, 1) from the chi^2_1 quantile (Z^2 ~ chi^2_1), accurate on the
+ * smaller tail down to u ~ 1e-15; callers clamp the result. */
+static double norm_ppf(double u)
+{
+    if (u == 0.5) return 0.0;
+    double q = regia_chi2_ppf(fabs(2.0 * u - 1.0), 1.0);
+    return u < 0.5 ? -sqrt(q) : sqrt(q);
+}
+
+regia_status_t regia_novelty_chart_score(const regia_novelty_model_t *m, const double *d2, int64_t n, double *x,
+                                         double *mu0, double *sigma)
+{
+    if (!m || m->dim < 1 || m->n_train < 1)
+        return REGIA_FAIL(REGIA_ERR_INVALID, "novelty chart score: the model is not fitted");
+    const double a = m->cfg.alpha;
+    if (!(a > 0 && a < 0.5))
+        return REGIA_FAIL(REGIA_ERR_INVALID, "novelty chart score: false-alarm rate %g outside (0, 0.5)", a);
+    if (n < 0 || (n > 0 && (!d2 || !x)))
+        return REGIA_FAIL(REGIA_ERR_INVALID, "novelty chart score: bad record count %lld", (long long)n);
+    /* D^2_new = scale F(d1, d2f) */
+    double d1 = (double)m->dim, d2f, scale;
+    if (m->cfg.model == REGIA_COMP_PCA) {
+        double nn = (double)m->n_train;
+        d2f = nn - d1;
+        scale = (nn + 1.0) / nn * d1 * (nn - 1.0) / (nn - d1);
+    } else {
+        double nu = (double)m->dof;
+        d2f = nu - d1 + 1.0;
+        scale = d1 * nu / d2f;
+    }
+    if (!(d2f > 0)) return REGIA_FAIL(REGIA_ERR_INVALID, "novelty chart score: %g degrees of freedom", d2f);
+    const double c = norm_ppf(1.0 - a);
+    for (int64_t r = 0; r < n; r++) {
+        if (!isfinite(d2[r])) {
+            x[r] = NAN;
+            continue;
+        }
+        double u = regia_f_cdf(d2[r] / scale, d1, d2f), z;
+        if (u >= 1.0 - a) z = c;
+        else if (u <= a) z = -c;
+        else z = fmin(c, fmax(-c, norm_ppf(u)));
+        x[r] = z;
+    }
+    const double phi = exp(-0.5 * c * c) / sqrt(2.0 * M_PI);
+    if (mu0) *mu0 = 0.0;
+    if (sigma) *sigma = sqrt((1.0 - 2.0 * a) - 2.0 * c * phi + 2.0 * c * c * a);
+    return REGIA_OK;
+}

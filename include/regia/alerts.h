@@ -69,7 +69,7 @@ typedef struct {
 void regia_alert_defaults(regia_alert_cfg_t *cfg);
 regia_status_t regia_alert_check_cfg(const regia_alert_cfg_t *cfg);
 
-#define REGIA_ALERT_REASON_LEN 240
+#define REGIA_ALERT_REASON_LEN 320
 
 typedef struct {
     int32_t day;

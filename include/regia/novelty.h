@@ -191,6 +191,20 @@ double regia_f_cdf(double x, double d1, double d2);
 double regia_f_ppf(double prob, double d1, double d2);
 double regia_chi2_ppf(double prob, double k);
 
+/* The score a control chart watches: each record's D^2 as a normal score under the model's
+ * law of a NEW record (the law of the threshold above: regression p nu/(nu - p + 1)
+ * F(p, nu - p + 1), PCA (n+1)/n p(n-1)/(n-p) F(p, n-p)),
+ *     x[r] = Phi^-1(P(D^2_new <= d2[r])), winsorised to [-c, c], c = Phi^-1(1 - alpha),
+ * alpha the model's false-alarm rate (3.09 at 0.001).  In control x is standard normal
+ * cut at +-c, so *mu0 = 0 and *sigma = sqrt(2 Phi(c) - 1 - 2 c phi(c) + 2 c^2 alpha) (the
+ * winsorised normal's std, 0.998 at 0.001) exactly, whatever n and p: the chart is not
+ * calibrated on the training records' own D^2 (in-sample, smaller than a new record's), and
+ * one record far outside (a frost colder than training: D^2 in the hundreds) moves it by
+ * no more than a record at the threshold, which the daily rule counts as an exceedance
+ * anyway.  NaN d2 -> NaN x.  Not collective; d2 and x may be the same array.
+ * REGIA_ERR_INVALID when the model is not fitted or its alpha is outside (0, 0.5). */
+regia_status_t regia_novelty_chart_score(const regia_novelty_model_t *m, const double *d2, int64_t n, double *x,
+                                         double *mu0, double *sigma);
 /* EWMA chart (Roberts 1959; Lucas & Saccucci 1990) of x[0..n-1] in control mean mu0 and
  * std sigma (from training): z_t = lambda x_t + (1 - lambda) z_{t-1}, z_{-1} = mu0;
  * limits mu0 +/- L sigma sqrt(lambda/(2-lambda) (1 - (1-lambda)^(2(i+1)))) with i the

@@ -362,6 +362,80 @@ static void test_charts(void)
     free(ss);
 }
 
+/* The chart's score: the normal score of D^2 under a new record's law, winsorised at the
+ * threshold's; in control mean 0 and the winsorised normal's std; a record far outside
+ * (D^2 300: a frost colder than training) moves an EWMA (lambda 0.1, L 4, the job's
+ * defaults) no more than one at the threshold, and not above its limit. */
+static void test_chart_score(void)
+{
+    enum { R = 2000, NT = 40, M = 5, P = 3 };
+    const double C3 = 3.090232306167813, SD = 0.9981427204284595; /* scipy: norm.isf(1e-3), std */
+    double f[(NT + M) * P], T[NT + M], d2[NT + M], x[NT + M];
+    uint8_t use[NT + M];
+    double sum = 0, sq = 0;
+    int64_t cnt = 0;
+    for (int s = 0; s < R; s++) {
+        for (int r = 0; r < NT + M; r++) {
+            T[r] = -5 + 30 * unif(300 + s, (uint32_t)r);
+            for (int j = 0; j < P; j++)
+                f[r * P + j] = 3.0 * (j + 1) - 0.01 * (j + 1) * T[r] + 1e-3 * gauss(3000 + s * P + j, (uint32_t)r);
+            use[r] = r < NT;
+        }
+        regia_comp_cfg_t cfg;
+        regia_comp_defaults(&cfg);
+        cfg.alpha = 0.001;
+        regia_novelty_model_t m;
+        CHECK_OK(regia_novelty_fit(f, T, NT + M, P, use, &cfg, &m));
+        CHECK_OK(regia_novelty_score(&m, f, T, NT + M, NULL, NULL, d2));
+        double mu0 = NAN, sd = NAN;
+        CHECK_OK(regia_novelty_chart_score(&m, d2, NT + M, x, &mu0, &sd));
+        for (int r = NT; r < NT + M; r++) sum += x[r], sq += x[r] * x[r], cnt++;
+        if (s == 0) {
+            CHECK(mu0 == 0.0);
+            CHECK_CLOSE(sd, SD, 1e-12, 0);
+            /* nu = 38, p = 3: D^2 = 3 38/36 F(3, 36); its 90 % point 7.10158 (scipy) -> 1.28155 */
+            const double probe[4] = {m.threshold, 300.0, 7.1015832817782645, NAN};
+            double xp[4];
+            CHECK_OK(regia_novelty_chart_score(&m, probe, 4, xp, NULL, NULL));
+            CHECK_CLOSE(xp[0], C3, 1e-8, 0);
+            CHECK(xp[1] == xp[0]);
+            CHECK_CLOSE(xp[2], 1.2815515655446004, 1e-8, 0);
+            CHECK(isnan(xp[3]));
+            /* in control, then one record at D^2 300, then in control again */
+            double y[60], z[60];
+            uint8_t sig[60];
+            for (int r = 0; r < 60; r++) y[r] = r == 20 ? 300.0 : d2[NT + r % M];
+            CHECK_OK(regia_novelty_chart_score(&m, y, 60, y, &mu0, &sd));
+            CHECK_OK(regia_ewma(y, 60, mu0, sd, 0.1, 4, 1, z, NULL, NULL, sig));
+            int nsig = 0;
+            for (int r = 0; r < 60; r++) nsig += sig[r];
+            CHECK_MSG(nsig == 0, "one far record made %d EWMA signals", nsig);
+            CHECK(regia_novelty_chart_score(&m, d2, -1, x, NULL, NULL) == REGIA_ERR_INVALID);
+            m.cfg.alpha = 0.7;
+            CHECK(regia_novelty_chart_score(&m, d2, NT + M, x, NULL, NULL) == REGIA_ERR_INVALID);
+            /* PCA: the law of regia_mahal_threshold; its threshold maps to c, its median to 0 */
+            regia_novelty_model_t mp;
+            cfg.model = REGIA_COMP_PCA;
+            cfg.pca_keep = 1;
+            CHECK_OK(regia_novelty_fit(f, NULL, NT + M, P, use, &cfg, &mp));
+            double n = (double)mp.n_train, dp = (double)mp.dim;
+            double pp[2] = {mp.threshold, (n + 1) / n * dp * (n - 1) / (n - dp) * regia_f_ppf(0.5, dp, n - dp)}, xq[2];
+            CHECK_OK(regia_novelty_chart_score(&mp, pp, 2, xq, NULL, NULL));
+            CHECK_CLOSE(xq[0], C3, 1e-8, 0);
+            CHECK(fabs(xq[1]) < 1e-8);
+            regia_novelty_free(&mp);
+        }
+        regia_novelty_free(&m);
+    }
+    double mean = sum / (double)cnt, sdv = sqrt(sq / (double)cnt - mean * mean);
+    fprintf(stderr, "chart score of %lld new in-control records: mean %.4f, std %.4f (expected 0, %.4f)\n",
+            (long long)cnt, mean, sdv, SD);
+    CHECK_MSG(fabs(mean) < 0.03 && fabs(sdv - SD) < 0.03, "chart score mean %.4f std %.4f", mean, sdv);
+    regia_novelty_model_t none;
+    memset(&none, 0, sizeof none);
+    CHECK(regia_novelty_chart_score(&none, d2, 1, x, NULL, NULL) == REGIA_ERR_INVALID);
+}
+
 int main(void)
 {
     test_distributions();
@@ -371,5 +445,6 @@ int main(void)
     test_false_alarm_rate();
     test_bad_inputs();
     test_charts();
+    test_chart_score();
     return check_done();
 }
