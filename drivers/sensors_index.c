@@ -285,6 +285,10 @@ regia_status_t sn_index(regia_run_t *run, void *self)
     regia_info(&run->ctx->log, "store %s%s: %d structure%s, %lld records of %g s (%s .. %s), up to %d acceleration "
                "channels", s->store, s->synthetic ? " (synthetic)" : "", s->n_struct, s->n_struct == 1 ? "" : "s",
                (long long)N, s->rec_s, s->t0, s->t1, s->C);
+    if (s->training_days >= s->n_day)
+        regia_warn(&run->ctx->log, "[novelty] training_days = %d covers all %lld day%s of the records (%s .. %s): no "
+                   "day is monitored after the training period, so no alert can be raised; give fewer training days "
+                   "or more days of records", s->training_days, (long long)s->n_day, s->n_day == 1 ? "" : "s", s->t0, s->t1);
 err:
     if (win)
         for (int i = 0; i < ns_all; i++) free(win[i]);

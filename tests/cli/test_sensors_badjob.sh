@@ -61,7 +61,13 @@ cp "$D/store.h5" "$D/s_detail.h5"   # a store named as the default detail file o
 expect_fail "default detail is the store" "b.ini: the detail file '.*s_detail.h5' \(by default the output's name" \
   run_np 2 sensors "$D/b.ini"
 rm -f "$D/s_detail.h5"
-# regia submit: an ingest_job of another domain
+# a training period that covers every day of the records: the run warns that nothing is monitored
+{ base; printf '[novelty]\ntraining_days = 1\n'; } >"$D/b.ini"
+run_np 2 sensors "$D/b.ini" >"$D/train.log" 2>&1 || { cat "$D/train.log"; fail "training over the whole run"; }
+grep -q "warning: \[novelty\] training_days = 1 covers all 1 day of the records .*no alert can be raised" "$D/train.log" ||
+  { cat "$D/train.log"; fail "no warning for a training period over every day"; }
+rm -f "$D/s.nc"
+echo "ok: training over every day warned"
 printf '[job]\ndomain = waitlist\noutput = x.nc\n[waitlist]\ninput = b.nc\nagendas = a.csv\n' >"$D/other.ini"
 { base; printf '[sensors]\ningest_job = other.ini\n[slurm]\nprofile = local\n'; } >"$D/sub.ini"
 expect_fail "ingest_job of another domain" "sub.ini:[0-9]+: \[sensors\] ingest_job .*other.ini is a job file of 'waitlist', not of 'ingest sensors'" \
