@@ -18,7 +18,7 @@
 #include "regia/gev.h"
 #include "regia/log.h"
 
-enum { EVT_CURVE = 120, EVT_OVERVIEW_MAX = 24 };
+enum { EVT_CURVE = 120, EVT_OVERVIEW_MAX = 24, EVT_TICKS = 24 };
 
 typedef struct {
     size_t N, P, B;          /* series, return periods, blocks (0: --block none)           */
@@ -167,13 +167,29 @@ static regia_status_t evp_figure(regia_products_t *p, const evp_t *d, size_t k)
     char title[400], xl[160], yl[160], band[64], pts[96], stem[128], slug[96], ftitle[400];
     snprintf(title, sizeof title, "%s: GEV return levels (mu %.3g, sigma %.3g, xi %.3g)", d->id[k], fit.par[0],
              fit.par[1], fit.par[2]);
-    snprintf(xl, sizeof xl, "return period (%ss), log10 scale: 1 = 10, 2 = 100", d->per);
+    snprintf(xl, sizeof xl, "return period (%ss, logarithmic scale)", d->per);
     snprintf(yl, sizeof yl, "return level (%s)", d->units[0] ? d->units : "units of the input");
     snprintf(band, sizeof band, "%g %% delta-method interval", d->level);
     snprintf(pts, sizeof pts, "%s maxima at (n + 1) / rank", d->block[0] && strcmp(d->block, "none") ? d->block : "block");
     regia_axes_t ax = {.title = title, .xlabel = xl, .ylabel = yl};
     REGIA_TRY(regia_fig_begin(&fig, 1, 0, 0, p->caption));
     REGIA_TRY(regia_fig_panel(fig, 0, &ax));
+    {   /* the return periods themselves under the axis (1, 2, 5, 10, 20, 50 ...), not their log10 */
+        double tx[EVT_TICKS];
+        char tl[EVT_TICKS][24];
+        const char *tp[EVT_TICKS];
+        size_t nt = 0;
+        for (double dec = 1; dec <= tmax && nt + 3 <= EVT_TICKS; dec *= 10)
+            for (int m = 0; m < 3; m++) {
+                const double T = dec * (m == 0 ? 1 : m == 1 ? 2 : 5);
+                if (T > tmax) break;
+                tx[nt] = log10(T);
+                snprintf(tl[nt], sizeof tl[nt], "%g", T);
+                tp[nt] = tl[nt];
+                nt++;
+            }
+        REGIA_TRY(regia_fig_xticks(fig, tx, tp, nt));
+    }
     REGIA_TRY(regia_fig_band(fig, x, lo, hi, EVT_CURVE, band, REGIA_C_SKYBLUE, 0.4));
     REGIA_TRY(regia_fig_line(fig, x, z, EVT_CURVE, "fitted GEV return level", REGIA_C_BLUE, REGIA_LINE_SOLID));
     if (nb) REGIA_TRY(regia_fig_points(fig, bx, by, nb, pts, REGIA_C_BLACK));
@@ -201,11 +217,17 @@ static regia_status_t evp_overview(regia_products_t *p, const evp_t *d, const si
     snprintf(title, sizeof title, "%g-%s return level by series (highest first), with the %g %% interval", d->T[j],
              d->per, d->level);
     snprintf(yl, sizeof yl, "return level (%s)", d->units[0] ? d->units : "units of the input");
-    regia_axes_t ax = {.title = title, .xlabel = "series (rank by return level)", .ylabel = yl, .xmin = 0.3,
+    regia_axes_t ax = {.title = title, .xlabel = "series (highest return level first)", .ylabel = yl, .xmin = 0.3,
                        .xmax = (double)n + 0.7};
+    const char *names[EVT_OVERVIEW_MAX];
     REGIA_TRY(regia_fig_begin(&fig, 1, 0, 0, p->caption));
     REGIA_TRY(regia_fig_panel(fig, 0, &ax));
-    for (size_t i = 0; i < n; i++) { x[i] = (double)i + 1; y[i] = d->rl[ord[i] * d->P + j]; }
+    for (size_t i = 0; i < n; i++) {
+        x[i] = (double)i + 1;
+        y[i] = d->rl[ord[i] * d->P + j];
+        names[i] = d->id[ord[i]];
+    }
+    REGIA_TRY(regia_fig_xticks(fig, x, names, n)); /* the names under their bars */
     snprintf(lab, sizeof lab, "%g-%s return level", d->T[j], d->per);
     REGIA_TRY(regia_fig_bars(fig, x, y, n, 0.6, lab, REGIA_C_SKYBLUE));
     for (size_t i = 0; i < n; i++) {
@@ -213,7 +235,6 @@ static regia_status_t evp_overview(regia_products_t *p, const evp_t *d, const si
         yy[0] = d->rlo[ord[i] * d->P + j];
         yy[1] = d->rhi[ord[i] * d->P + j];
         REGIA_TRY(regia_fig_line(fig, xx, yy, 2, i ? NULL : "interval", REGIA_C_BLACK, REGIA_LINE_SOLID));
-        REGIA_TRY(regia_fig_text(fig, x[i], isnan(yy[1]) ? y[i] : yy[1], d->id[ord[i]]));
     }
     REGIA_TRY(gp_fig_save(p, fig, "return_levels_overview", "Return levels of the series, highest first"));
 err:
