@@ -17,6 +17,7 @@
 #include "regia/io.h"
 #include "regia/kernels.h"
 #include "regia/sensor_store.h"
+#include "regia/timeutil.h"
 #include "sensors_impl.h"
 
 #define ATT(v, k, s) REGIA_NC(nc_put_att_text(ncid, v, k, strlen(s), s))
@@ -265,6 +266,17 @@ static int pick_modes(const regia_ssi_result_t *res, int K, int *pick)
     return n;
 }
 
+/* Prefix the pending error with the structure and the record's start in UTC
+ * ("structure B01, record 2026-01-21T04:00:00Z: "), the time a user finds in the store's
+ * trace names. */
+static void record_error_prefix(const char *structure, int64_t t0_ns)
+{
+    char when[32];
+    int64_t sec = t0_ns >= 0 ? t0_ns / 1000000000 : -((-t0_ns + 999999999) / 1000000000);
+    regia_format_datetime(sec, when, sizeof when);
+    regia_error_prefix("structure %s, record %s: ", structure, when);
+}
+
 /* The first part of a record (shard position k): read, quality flags, clock offsets, the
  * channels fit for modal identification copied to y; pd->go when spectra and SSI follow. */
 static regia_status_t record_begin(sn_t *s, int64_t k, sn_work_t *w, double *y, sn_pending_t *pd)
@@ -362,7 +374,7 @@ static regia_status_t record_begin(sn_t *s, int64_t k, sn_work_t *w, double *y, 
     pd->nok = nok;
     pd->go = 1;
 err:
-    if (st) regia_error_prefix("structure %s, record at %lld ns: ", S->name, (long long)t0);
+    if (st) record_error_prefix(S->name, t0);
     return st;
 }
 
@@ -448,7 +460,7 @@ static regia_status_t record_end(sn_t *s, int64_t k, const double *y, const doub
 err:
     regia_fdd_result_free(&fr);
     regia_ssi_result_free(&sr);
-    if (st) regia_error_prefix("structure %s, record at %lld ns: ", S->name, (long long)t0);
+    if (st) record_error_prefix(S->name, t0);
     return st;
 }
 

@@ -39,6 +39,21 @@ expect_fail "missing store" "\[input\] store \(.*b.ini:[0-9]+\).*nothere.h5" run
 head -c 100000 "$D/store.h5" >"$D/trunc.h5"
 { base | sed 's#store = store.h5#store = trunc.h5#'; } >"$D/b.ini"
 expect_fail "truncated store" "trunc.h5" run_np 2 sensors "$D/b.ini"
+# a store that opens but one trace's deflated chunk is damaged: the structure, the record's
+# UTC start, the file and the trace named; no output left
+cp "$D/store.h5" "$D/chunk.h5"
+/usr/bin/python3 - "$D/chunk.h5" <<'PY' || fail "damaging a chunk"
+import sys, h5py
+with h5py.File(sys.argv[1], "r") as f:
+    d = f["S1/A1/S1.A1..y__2026-03-01T00:00:00.000000__2026-03-01T00:00:59.980000__raw_recording"]
+    ci = d.id.get_chunk_info(0)
+with open(sys.argv[1], "r+b") as g:
+    g.seek(ci.byte_offset); g.write(b"\x55" * ci.size)
+PY
+{ base | sed 's#store = store.h5#store = chunk.h5#'; } >"$D/b.ini"
+expect_fail "damaged chunk" "structure S1, record 2026-03-01T00:00:00Z: .*chunk.h5: trace /S1/A1/S1.A1..y__2026-03-01T00:00:00.000000__.*: reading samples 0..2999" \
+  run_np 2 sensors "$D/b.ini"
+[[ ! -e $D/s.nc && ! -e $D/s_detail.h5 ]] || fail "damaged chunk: an output was written"
 { base | sed 's#output = s.nc#output = s.nc\ndetail = d.csv#'; } >"$D/b.ini"
 expect_fail "detail not HDF5" "b.ini:[0-9]+: key 'detail' '.*d.csv': the detail is HDF5" run_np 2 sensors "$D/b.ini"
 { base | sed 's#output = s.nc#output = s.h5#'; } >"$D/b.ini"
