@@ -60,7 +60,7 @@ static const dvar_t VARS[D_N] = {
     [D_CRMS] = {"channel_rms", "RMS of the channel about its mean", "m s-2", NC_FLOAT, 2, {DM_R, DM_C}, 1},
     [D_CPEAK] = {"channel_peak", "largest absolute value of the channel about its mean", "m s-2", NC_FLOAT, 2,
                  {DM_R, DM_C}, 1},
-    [D_CLAG] = {"clock_offset", "delay of the channel behind the same channel of the reference sensor", "s", NC_FLOAT,
+    [D_CLAG] = {"clock_offset", "clock offset of the channel's sensor: its delay behind the median of the sensors it correlates with (the first of two)", "s", NC_FLOAT,
                 2, {DM_R, DM_C}, 1},
     [D_PSD] = {"psd", "Welch power spectral density (scipy.signal.welch)", NULL, NC_FLOAT, 3, {DM_R, DM_C, DM_F}, 1},
     [D_S1] = {"csd_s1", "first singular value of the cross-spectral matrix (FDD)", NULL, NC_FLOAT, 2, {DM_R, DM_F}, 1},

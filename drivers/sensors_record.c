@@ -181,63 +181,127 @@ static regia_status_t record_temperature(sn_t *s, const sn_struct_t *S, int64_t 
     return REGIA_OK;
 }
 
-/* Clock offsets between sensors (regia_qc_clock_offset_any): each usable channel against the
- * channel of the same name of the first other sensor with one, polarity ignored (motions in
- * antiphase put the positive peak half a period away): the peak of the larger |r| gives the
- * channel's delay.  A sensor's offset is the
- * mean delay of its channels with correlation >= [qc] clock_min_corr that lie within half
- * a sample of their median, when at least two agree (a sensor with one such channel needs
- * a correlation of 0.9): a clock shifts every channel of a sensor alike by the same delay,
- * mode-shape phases shift them by different ones.  An offset beyond [qc]
- * clock_tolerance flags every channel of the sensor (CLOCK). */
+/* The delay of sensor q behind sensor p from their channels of the same name (both fit for
+ * modal identification), polarity ignored: per channel the peak of the larger |r| of the
+ * cross-correlation (regia_qc_clock_offset_any; motions in antiphase put the positive peak
+ * half a period away); the pair's delay is the mean of its channels with correlation >=
+ * [qc] clock_min_corr that lie within half a sample of their median, when at least two
+ * agree (one such channel needs a correlation of 0.9): a clock shifts every channel of a
+ * sensor alike, mode-shape phases shift them by different amounts.  *w: the largest
+ * correlation among them (0: undecided). */
+static regia_status_t pair_delay(const sn_t *s, const sn_struct_t *S, const double *x, const int32_t *flags,
+                                 int p0, int p1, int q0, int q1, double *d, double *w)
+{
+    const sn_chan_t *ch = s->ch + S->ch0;
+    double cand[SN_MAX_CH], cc[SN_MAX_CH], srt[SN_MAX_CH];
+    int n = 0;
+    *d = NAN;
+    *w = 0;
+    for (int a = p0; a < p1; a++) {
+        if (!regia_qc_fit_modal((uint32_t)flags[a])) continue;
+        for (int b = q0; b < q1; b++) {
+            if (strcmp(ch[a].channel, ch[b].channel) || !regia_qc_fit_modal((uint32_t)flags[b])) continue;
+            double l = 0, c = -2;
+            regia_status_t st = regia_qc_clock_offset_any(x + (int64_t)a * S->ns, x + (int64_t)b * S->ns, S->ns,
+                                                          llround(S->fs), &l, &c);
+            if (st == REGIA_ERR_INVALID) { regia_error_clear(); continue; }
+            if (st) return st;
+            if (c >= s->clock_corr) cand[n] = l / S->fs, cc[n++] = c;
+        }
+    }
+    if (n == 0) return REGIA_OK;
+    memcpy(srt, cand, sizeof(double) * (size_t)n);
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && srt[j] < srt[j - 1]; j--) { double t = srt[j]; srt[j] = srt[j - 1]; srt[j - 1] = t; }
+    double med = n % 2 ? srt[n / 2] : 0.5 * (srt[n / 2 - 1] + srt[n / 2]), sum = 0, best = 0;
+    int agree = 0;
+    for (int i = 0; i < n; i++)
+        if (fabs(cand[i] - med) <= 0.5 / S->fs) sum += cand[i], agree++, best = fmax(best, cc[i]);
+    if (agree >= 2 || (n == 1 && best >= 0.9)) *d = sum / agree, *w = best;
+    return REGIA_OK;
+}
+
+/* Clock offsets between the sensors of a structure (channels grouped by sensor).  Each
+ * sensor is compared with the next SN_CLOCK_NEAR sensors (all pairs for the usual 2-4;
+ * pair_delay), not with one reference only: a sensor at a node of a mode, or one whose
+ * motion the noise swamps, shares no clean correlation with the others, and a pair whose
+ * modes have opposite signs on the two sensors mixes them.  The decided pairs, strongest
+ * correlation first, join the sensors into groups (a maximum spanning forest, Kruskal); in
+ * each group the offsets follow the tree's pairs from the group's first sensor and are
+ * then taken relative to the group's median offset when it has three sensors or more (the
+ * majority keeps time), else to its first sensor.  An offset beyond [qc] clock_tolerance
+ * flags every channel of the sensor (CLOCK).  lag[c]: the offset of channel c's sensor
+ * (s), NaN when none of its pairs was decided. */
+enum { SN_CLOCK_NEAR = 3 };
+static int sn_root(int *par, int k)
+{
+    while (par[k] != k) k = par[k] = par[par[k]];
+    return k;
+}
 static regia_status_t clock_offsets(sn_t *s, const sn_struct_t *S, const double *x, int32_t *flags,
                                     float *lag)
 {
+    regia_status_t st = REGIA_OK;
     const int nch = S->nch;
-    const int64_t ns = S->ns;
     const sn_chan_t *ch = s->ch + S->ch0;
-    double dl[SN_MAX_CH], dc[SN_MAX_CH];
+    int first[SN_MAX_CH + 1], ns = 0; /* sensor k: channels first[k] .. first[k+1]-1 */
     for (int c = 0; c < nch; c++) {
         lag[c] = NAN;
-        dl[c] = NAN;
-        dc[c] = -2;
-        if (!regia_qc_fit_modal((uint32_t)flags[c])) continue;
-        int ref = -1;
-        for (int r = 0; r < nch && ref < 0; r++)
-            if (strcmp(ch[r].sensor, ch[c].sensor) && !strcmp(ch[r].channel, ch[c].channel) &&
-                regia_qc_fit_modal((uint32_t)flags[r]))
-                ref = r;
-        if (ref < 0 || ref > c) continue; /* the reference sensor itself (the first) has no offset */
-        const double *a = x + (int64_t)ref * ns, *b = x + (int64_t)c * ns;
-        double l1 = 0, c1 = -2;
-        regia_status_t st = regia_qc_clock_offset_any(a, b, ns, llround(S->fs), &l1, &c1);
-        if (st == REGIA_ERR_INVALID) { regia_error_clear(); continue; }
-        if (st) return st;
-        dl[c] = l1 / S->fs;
-        dc[c] = c1;
-        lag[c] = (float)dl[c];
+        if (c == 0 || strcmp(ch[c].sensor, ch[c - 1].sensor)) first[ns++] = c;
     }
-    for (int c = 0; c < nch; c++) {
-        if (c > 0 && !strcmp(ch[c].sensor, ch[c - 1].sensor)) continue; /* once per sensor (channels are grouped) */
-        double cand[SN_MAX_CH], cc[SN_MAX_CH];
-        int n = 0;
-        for (int k = c; k < nch && !strcmp(ch[k].sensor, ch[c].sensor); k++)
-            if (isfinite(dl[k]) && dc[k] >= s->clock_corr) cand[n] = dl[k], cc[n++] = dc[k];
-        if (n == 0) continue;
-        /* the delays that agree with their median */
-        double srt[SN_MAX_CH];
-        memcpy(srt, cand, sizeof(double) * (size_t)n);
-        for (int i = 1; i < n; i++)
-            for (int j = i; j > 0 && srt[j] < srt[j - 1]; j--) { double t = srt[j]; srt[j] = srt[j - 1]; srt[j - 1] = t; }
-        double med = n % 2 ? srt[n / 2] : 0.5 * (srt[n / 2 - 1] + srt[n / 2]), sum = 0, best = -2;
-        int agree = 0;
-        for (int i = 0; i < n; i++)
-            if (fabs(cand[i] - med) <= 0.5 / S->fs) sum += cand[i], agree++, best = fmax(best, cc[i]);
-        int decided = agree >= 2 || (n == 1 && best >= 0.9);
-        if (decided && fabs(sum / agree) > s->clock_tol)
-            for (int k = c; k < nch && !strcmp(ch[k].sensor, ch[c].sensor); k++) flags[k] |= REGIA_QC_CLOCK;
+    first[ns] = nch;
+    typedef struct { int p, q, tree; double d, w; } edge_t;
+    edge_t e[SN_MAX_CH * SN_CLOCK_NEAR];
+    int ne = 0, par[SN_MAX_CH], done[SN_MAX_CH];
+    double off[SN_MAX_CH], v[SN_MAX_CH];
+    for (int p = 0; p < ns; p++)
+        for (int q = p + 1; q < ns && q <= p + SN_CLOCK_NEAR; q++) {
+            double d, w;
+            REGIA_TRY(pair_delay(s, S, x, flags, first[p], first[p + 1], first[q], first[q + 1], &d, &w));
+            if (w > 0) e[ne++] = (edge_t){p, q, 0, d, w};
+        }
+    for (int i = 1; i < ne; i++) /* strongest first (stable: ties keep sensor order) */
+        for (int j = i; j > 0 && e[j].w > e[j - 1].w; j--) { edge_t t = e[j]; e[j] = e[j - 1]; e[j - 1] = t; }
+    for (int k = 0; k < ns; k++) par[k] = k, done[k] = 0, off[k] = NAN;
+    for (int i = 0; i < ne; i++) {
+        int a = sn_root(par, e[i].p), b = sn_root(par, e[i].q);
+        if (a == b) continue;
+        par[a > b ? a : b] = a < b ? a : b; /* the root is the group's first sensor */
+        e[i].tree = 1;
     }
-    return REGIA_OK;
+    for (int r = 0; r < ns; r++) {
+        if (sn_root(par, r) != r) continue;
+        off[r] = 0; /* offsets along the tree from the group's first sensor */
+        for (int grown = 1; grown;) {
+            grown = 0;
+            for (int i = 0; i < ne; i++) {
+                if (!e[i].tree || sn_root(par, e[i].p) != r) continue;
+                if (isfinite(off[e[i].p]) && !isfinite(off[e[i].q])) off[e[i].q] = off[e[i].p] + e[i].d, grown = 1;
+                else if (isfinite(off[e[i].q]) && !isfinite(off[e[i].p])) off[e[i].p] = off[e[i].q] - e[i].d, grown = 1;
+            }
+        }
+        int m = 0;
+        for (int k = r; k < ns; k++)
+            if (sn_root(par, k) == r) v[m++] = off[k];
+        if (m < 2) continue; /* no decided pair */
+        double ref = 0;
+        if (m >= 3) {
+            for (int i = 1; i < m; i++)
+                for (int j = i; j > 0 && v[j] < v[j - 1]; j--) { double t = v[j]; v[j] = v[j - 1]; v[j - 1] = t; }
+            ref = m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
+        }
+        for (int k = r; k < ns; k++) {
+            if (sn_root(par, k) != r || done[k]) continue;
+            done[k] = 1;
+            double o = off[k] - ref;
+            for (int c = first[k]; c < first[k + 1]; c++) {
+                lag[c] = (float)o;
+                if (fabs(o) > s->clock_tol) flags[c] |= REGIA_QC_CLOCK;
+            }
+        }
+    }
+err:
+    return st;
 }
 
 /* Keep at most K modes: the ones with the most poles, then by frequency. */
