@@ -238,6 +238,17 @@ static regia_status_t run_modal(regia_ctx_t *ctx, regia_job_t *job, const char *
                    "min %.4f", j + 1, m->f, m->f_std, m->xi, m->xi_std, m->n_poles, m->order_min, m->order_max,
                    m->mac_min);
     }
+    if (fdd.have) { /* the second estimate beside the SSI modes, in the log too */
+        char line[1024];
+        int len = snprintf(line, sizeof line, "  FDD: %d peak%s", fdd.n_peaks, fdd.n_peaks == 1 ? "" : "s");
+        for (int32_t j = 0; j < fdd.n_peaks && len > 0 && len < (int)sizeof line - 48; j++)
+            len += isnan(fdd.peak_xi[j])
+                       ? snprintf(line + len, sizeof line - (size_t)len, "%s %.4g Hz (no EFDD xi)", j ? "," : " at",
+                                  fdd.peak_f[j])
+                       : snprintf(line + len, sizeof line - (size_t)len, "%s %.4g Hz (EFDD xi %.3f)", j ? "," : " at",
+                                  fdd.peak_f[j], fdd.peak_xi[j]);
+        regia_info(&ctx->log, "%s", line);
+    }
     regia_info(&ctx->log, "modal: wrote %s", output);
 err:
     free(chans);
