@@ -357,10 +357,16 @@ regia_status_t sp_fig_spectrum(regia_products_t *p, const sp_sum_t *s, const sp_
             double m = r->mf[(size_t)last * K + j];
             if (!isfinite(m)) continue;
             REGIA_TRY(regia_fig_vline(fig, m, any ? NULL : "modes of the latest", REGIA_C_VERMILION, REGIA_LINE_DASHED));
-            snprintf(lab, sizeof lab, "%.3g Hz", m);
-            /* a label closer than 10 % of the axis to the previous one goes half a decade lower */
+            snprintf(lab, sizeof lab, m < 10 ? "%.3g Hz" : "%.1f Hz", m);
+            /* a label closer than 10 % of the axis to the previous one goes half a decade lower;
+             * one whose next mode is that close goes left of its line, so that its text
+             * (about 8 % of the axis) does not cross the next line */
+            double next = INFINITY;
+            for (size_t q = j + 1; q < K && !isfinite(next); q++)
+                if (isfinite(r->mf[(size_t)last * K + q])) next = r->mf[(size_t)last * K + q];
             double y = m - prev_x < 0.1 * fhi ? prev_y / 3.0 : top;
-            if (top > 0) REGIA_TRY(regia_fig_text(fig, m + 0.01 * fhi, y, lab));
+            double x = next - m < 0.1 * fhi && m - 0.1 * fhi > 0 ? m - 0.09 * fhi : m + 0.01 * fhi;
+            if (top > 0) REGIA_TRY(regia_fig_text(fig, x, y, lab));
             prev_x = m, prev_y = y;
             any = 1;
         }
