@@ -186,8 +186,10 @@ static regia_status_t record_temperature(sn_t *s, const sn_struct_t *S, int64_t 
  * cross-correlation (regia_qc_clock_offset_any; motions in antiphase put the positive peak
  * half a period away); the pair's delay is the mean of its channels with correlation >=
  * [qc] clock_min_corr that lie within half a sample of their median, when at least two
- * agree (one such channel needs a correlation of 0.9): a clock shifts every channel of a
- * sensor alike, mode-shape phases shift them by different amounts.  *w: the largest
+ * agree, else of those within half a sample of the best channel when its correlation is
+ * 0.9 or more (a bridge's vertical channels, narrowband, can put their peak half a period
+ * away while the lateral one is clean): a clock shifts every channel of a sensor alike,
+ * mode-shape phases shift them by different amounts.  *w: the largest
  * correlation among them (0: undecided). */
 static regia_status_t pair_delay(const sn_t *s, const sn_struct_t *S, const double *x, const int32_t *flags,
                                  int p0, int p1, int q0, int q1, double *d, double *w)
@@ -214,10 +216,19 @@ static regia_status_t pair_delay(const sn_t *s, const sn_struct_t *S, const doub
     for (int i = 1; i < n; i++)
         for (int j = i; j > 0 && srt[j] < srt[j - 1]; j--) { double t = srt[j]; srt[j] = srt[j - 1]; srt[j - 1] = t; }
     double med = n % 2 ? srt[n / 2] : 0.5 * (srt[n / 2 - 1] + srt[n / 2]), sum = 0, best = 0;
-    int agree = 0;
+    int agree = 0, top = 0;
+    for (int i = 1; i < n; i++)
+        if (cc[i] > cc[top]) top = i;
     for (int i = 0; i < n; i++)
         if (fabs(cand[i] - med) <= 0.5 / S->fs) sum += cand[i], agree++, best = fmax(best, cc[i]);
-    if (agree >= 2 || (n == 1 && best >= 0.9)) *d = sum / agree, *w = best;
+    if (agree < 2) { /* no two agree on the median: a channel of correlation >= 0.9 decides,
+                        with the channels that agree with it */
+        if (cc[top] < 0.9) return REGIA_OK;
+        sum = 0, agree = 0, best = cc[top];
+        for (int i = 0; i < n; i++)
+            if (fabs(cand[i] - cand[top]) <= 0.5 / S->fs) sum += cand[i], agree++;
+    }
+    *d = sum / agree, *w = best;
     return REGIA_OK;
 }
 

@@ -3,11 +3,11 @@
 # between sensors estimated by cross-correlation"): the demo's store (regia gen sensors,
 # seed 2026, 4 structures of 3 triaxial sensors; the generator's truth names one sensor per
 # structure whose clock is 20-60 ms late) through jobs/sensors_demo.ini at 2 ranks.  From
-# the detail file: each late sensor is flagged `clock` with a median offset within one
-# sample of the truth, and in 30 % of the records over all structures (a record needs two
-# clean channels that agree on a delay: a bridge's sensor at midspan, on the node of
-# every antisymmetric mode, rarely has them; docs/sensors-run.md); no sensor with a good
-# clock is flagged in more than a tenth of its structure's records.  Each sensor is compared with every other (not with the
+# the detail file: each late sensor is flagged `clock` in at least 15 % of its structure's
+# records and in half of them over all structures (a record needs two clean channels that
+# agree on a delay, or one of correlation 0.9; docs/sensors-run.md), with a median offset
+# within one sample of the truth; no sensor with a good clock is flagged in more than a
+# tenth of its structure's records.  Each sensor is compared with every other (not with the
 # first alone: in a building the first floor's motion is mostly noise and a sensor at a
 # node of a mode shares no clean correlation with it; drivers/sensors_record.c).
 source "$(dirname "$0")/lib.sh"
@@ -43,12 +43,12 @@ for s in range(cname.shape[0]):
         print("%s %s: clock on %d of %d records, median offset %.1f ms%s" % (
             st, sensor, hit, n, 1e3 * med, " (truth: %.0f ms late)" % (1e3 * tau) if sensor == ls else ""))
         if sensor == ls:
-            assert hit >= 1, "%s %s: the late sensor flagged on %d of %d records" % (st, sensor, hit, n)
+            assert hit >= 0.15 * n, "%s %s: the late sensor flagged on %d of %d records" % (st, sensor, hit, n)
             assert abs(med - tau) <= 1 / fs, "%s %s: median offset %.4f s, truth %.4f s" % (st, sensor, med, tau)
             late_hit, late_n = late_hit + hit, late_n + n
         else:
             assert hit <= n / 10, "%s %s: a good clock flagged on %d of %d records" % (st, sensor, hit, n)
-assert late_hit >= 0.3 * late_n, "late sensors flagged on %d of %d records" % (late_hit, late_n)
+assert late_hit >= 0.5 * late_n, "late sensors flagged on %d of %d records" % (late_hit, late_n)
 print("ok: late sensors flagged on %d of %d records" % (late_hit, late_n))
 PY
 echo "ok: the generator's late sensors are found, the others are not flagged"
