@@ -318,6 +318,7 @@ static regia_status_t read_store(const char *path, const modal_read_opts_t *o, m
                         "channels of %s share", path, o->start_s, o->duration_s, (double)n / fs, structure);
         goto err;
     }
+    const int64_t tbase = t0; /* --start counts from here */
     t0 += (int64_t)llround((double)k0 * 1e9 / fs);
     for (int k = 0; k < nch; k++) {
         const char *dot = strchr(names[k], '.');
@@ -331,9 +332,28 @@ static regia_status_t read_store(const char *path, const modal_read_opts_t *o, m
         int64_t covered = 0;
         REGIA_TRY(regia_ss_read_channel(s, structure, sen, dot + 1, t0, fs, nn, bufs[k], &covered));
         if (covered != nn) {
-            st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: channel %s of %s has %lld missing samples (gaps) in the "
-                            "record; regia modal needs a gap-free record (--start, --duration)", path, names[k],
-                            structure, (long long)(nn - covered));
+            /* say where a gap-free window is: the first trace of the channel that ends after
+             * the window's start (recorders that keep records apart give one per record) */
+            const int64_t t_end = t0 + (int64_t)llround((double)nn * 1e9 / fs);
+            size_t ntr = regia_ss_find(s, structure, sen, dot + 1, INT64_MIN, INT64_MAX, NULL, 0), next = SIZE_MAX;
+            size_t *ti = ntr ? malloc(ntr * sizeof *ti) : NULL;
+            if (ti) {
+                regia_ss_find(s, structure, sen, dot + 1, INT64_MIN, INT64_MAX, ti, ntr);
+                for (size_t q = 0; q < ntr && next == SIZE_MAX; q++)
+                    if (regia_trace_end_ns(regia_ss_trace(s, ti[q])) > t0) next = ti[q];
+            }
+            free(ti);
+            char hint[256] = "";
+            if (next != SIZE_MAX) {
+                const regia_trace_meta_t *m = regia_ss_trace(s, next);
+                snprintf(hint, sizeof hint, "; its %zu traces are its gap-free pieces, the first that ends after the "
+                         "window's start is --start %.3f --duration %.3f", ntr, (double)(m->start_ns - tbase) / 1e9,
+                         (double)m->n / m->fs);
+            }
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: channel %s of %s has %lld missing samples (gaps) in the window "
+                            "%.3f .. %.3f s; regia modal needs a gap-free record (--start, --duration)%s", path,
+                            names[k], structure, (long long)(nn - covered), (double)(t0 - tbase) / 1e9,
+                            (double)(t_end - tbase) / 1e9, hint);
             goto err;
         }
         ch[k].start_ns = t0;

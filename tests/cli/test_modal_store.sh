@@ -75,7 +75,13 @@ echo "ok: a store's acceleration channels give the npy's modes; --structure, --s
 expect_fail "two structures" "two.h5: the store holds 2 structures \(B01, B02\): choose one with --structure" \
   run_np 1 modal --input "$D/two.h5" --output "$D/x.h5"
 expect_fail "unknown structure" "no structure 'B09'" run_np 1 modal --input "$D/two.h5" --structure B09 --output "$D/x.h5"
-expect_fail "gap" "gap.h5: channel A02.x of B01 has 20 missing samples \(gaps\)" \
+expect_fail "gap" "gap.h5: channel A02.x of B01 has 20 missing samples \(gaps\) in the window 0.000 .. 300.000 s; .*its 2 traces are its gap-free pieces, the first that ends after the window's start is --start 0.000 --duration 100.000" \
   run_np 1 modal --input "$D/gap.h5" --output "$D/x.h5"
+expect_fail "window over the gap" "the window 90.000 .. 110.000 s; .*--start 0.000 --duration 100.000" \
+  run_np 1 modal --input "$D/gap.h5" --start 90 --duration 20 --output "$D/x.h5"
+expect_fail "window after the first piece" "the window 100.500 .. 120.500 s; .*--start 101.000 --duration 199.000" \
+  run_np 1 modal --input "$D/gap.h5" --start 100.5 --duration 20 --output "$D/x.h5"
+run_np 1 modal --input "$D/gap.h5" --start 101 --duration 199 --output "$D/g.h5" >"$D/log_g" 2>&1 ||
+  { cat "$D/log_g"; fail "the window the gap message gives"; }
 expect_fail "fs disagrees" "one.h5: --fs 50 Hz, but the file is sampled at 20 Hz" \
   run_np 1 modal --input "$D/one.h5" --fs 50 --output "$D/x.h5"
