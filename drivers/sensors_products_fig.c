@@ -59,7 +59,15 @@ regia_status_t sp_fig_overview(regia_products_t *p, const sp_sum_t *s, const sp_
                  s->S, far);
     else snprintf(t0, sizeof t0, "Novelty of each structure: daily largest D^2 over its threshold%s", far);
     /* both panels start early enough for the structure names of the second */
-    regia_axes_t a0 = {t0, "date (UTC)", "D^2 / threshold (1)", 1, 1, x0 - 0.12 * span, x1, 0, 0};
+    regia_axes_t a0 = {t0, "date (UTC)", "D^2 / threshold (1)", 1, 1, x0 - 0.12 * span, x1, 1e-3, 2};
+    /* three decades below the threshold, as in the per-structure panel: a day whose D^2 is
+     * nearly 0 (1e-28 of the threshold on a fresh demo) stretched the axis over 31 decades,
+     * whose labels ran into each other */
+    for (size_t k = 0; k < nl; k++)
+        for (size_t d = 0; d < D; d++) {
+            const double v = s->nov[(size_t)order[k] * D + d] / s->thr[order[k]];
+            if (isfinite(v) && 2 * v > a0.ymax) a0.ymax = 2 * v;
+        }
     REGIA_TRY(regia_fig_panel(fig, 0, &a0));
     for (size_t k = 0; k < nl; k++) {
         const int i = order[k];
