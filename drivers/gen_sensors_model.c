@@ -17,6 +17,15 @@
 
 #define G_ACC 9.80665
 #define T_REF 10.0
+/* corner (Hz) of the second-order low-pass of the traffic excitation's random part: the
+ * road-roughness part of a vehicle's axle load (body bounce of a suspended vehicle, 1-3 Hz)
+ * and a building's ground-borne pulses; docs/sensors.md "The model" */
+#define GS_TRAFFIC_FC 2.0
+/* wheelbases (m) over which a light / heavy vehicle's weight is spread on a bridge, and the
+ * rise time (s) of a building's ground-borne pulse */
+#define GS_WHEELBASE_LIGHT 3.0
+#define GS_WHEELBASE_HEAVY 12.0
+#define GS_PULSE_RISE 0.1
 
 /* Sequential uniforms of one plan stream. */
 typedef struct {
@@ -340,6 +349,17 @@ int64_t gs_work_len(const gs_cfg_t *c, const gs_struct_t *g)
     return (int64_t)g->nmodes * 2 * (warm_len(c, g) + GS_MAX_CLOCK_SAMPLES + c->rec_n);
 }
 
+/* The mean of sin(k pi s / L) over a vehicle's axles, s in [x - lv, x], 0 off the span
+ * [0, L]: its weight spread over its wheelbase lv, so that it enters and leaves the span
+ * without a kink in the modal force (a point load entering excites the highest mode with
+ * a one-sample jump of the acceleration). */
+static double axle_mean_sin(double k, double x, double lv, double L)
+{
+    double a = fmax(0.0, x - lv), b = fmin(L, x);
+    if (b <= a) return 0.0;
+    return L / (k * M_PI * lv) * (cos(k * M_PI * a / L) - cos(k * M_PI * b / L));
+}
+
 /* Traffic: vehicles (bridges) or ground-borne pulses (buildings) added to the modal
  * forces F[m * T + i] over the T steps starting at time t0s (s since start). */
 static void traffic(const gs_cfg_t *c, const gs_struct_t *g, int r, double t0s, int64_t T, double *F)
@@ -353,29 +373,45 @@ static void traffic(const gs_cfg_t *c, const gs_struct_t *g, int r, double t0s, 
     const uint64_t rough = gs_stream(g->index, GS_RNG_TRAFFIC, 0x80000000u | (uint32_t)r);
     double t = -log(U(&d)) / rate - (g->bridge ? 4.0 : 2.0); /* vehicles already on the bridge */
     const double modal_mass = g->bridge ? 10.0 * g->span / 2 : 0; /* t (10 t/m deck)      */
+    const double ar = exp(-2 * M_PI * GS_TRAFFIC_FC * dt), br = sqrt(1 - ar * ar);
+    /* std of the second stage for a unit-variance first: (1-a)^2 (1+a^2) / (1-a^2)^2 */
+    const double sd2 = (1 - ar) * sqrt(1 + ar * ar) / (1 - ar * ar);
     while (t < (double)T * dt) {
         double heavy = U(&d) < 0.12, p = heavy ? 15 + 25 * U(&d) : 1.2 + 0.8 * U(&d);
         double v = 14 + 14 * U(&d), lane = (U(&d) < 0.5 ? -0.25 : 0.25) * (g->width > 0 ? g->width : 1);
         double amp = 0.005 + 0.025 * U(&d), dir = 2 * M_PI * U(&d);
-        double dur = g->bridge ? g->span / v : 1.5;
+        double lv = heavy ? GS_WHEELBASE_HEAVY : GS_WHEELBASE_LIGHT; /* m: axles spread over */
+        double dur = g->bridge ? (g->span + lv) / v : 1.5;
         int64_t ia = (int64_t)ceil(t / dt), ib = (int64_t)floor((t + dur) / dt);
         if (ia < 0) ia = 0;
         if (ib > T - 1) ib = T - 1;
+        double r1 = NAN, r2 = NAN, rr = 0; /* the dynamic load (bridges) or ground pulse (buildings) */
         for (int64_t i = ia; i <= ib; i++) {
             double z[4];
             regia_rng_normal4(c->seed, rough, d.i, (uint32_t)(i / 4), z);
+            /* white noise through two first-order low-passes of corner GS_TRAFFIC_FC (a
+             * critically damped second-order one, -40 dB/decade), scaled to unit variance:
+             * a suspended vehicle's load and a ground-borne pulse have no white-noise
+             * content up to Nyquist, which a modal acceleration would pass straight
+             * through as isolated peaks */
+            if (isnan(r1)) r1 = z[i % 4], r2 = z[i % 4] * sd2;
+            r1 = ar * r1 + br * z[i % 4];
+            r2 = ar * r2 + (1 - ar) * r1;
+            rr = r2 / sd2;
             double tau = i * dt - t;
             for (int m = 0; m < g->nmodes; m++) {
                 double f;
                 if (g->bridge) {
-                    double x = v * tau, s1 = sin(M_PI * x / g->span);
-                    double sh = g->mtype[m] == 0 ? sin(g->morder[m] * M_PI * x / g->span)
+                    double x = v * tau, s1 = axle_mean_sin(1, x, lv, g->span);
+                    double sh = g->mtype[m] == 0 ? axle_mean_sin(g->morder[m], x, lv, g->span)
                                 : g->mtype[m] == 1 ? 0.05 * s1 : s1 * lane / (0.5 * g->width);
-                    f = p / modal_mass * G_ACC * sh * (1 + 0.15 * z[i % 4]);
+                    f = p / modal_mass * G_ACC * sh * (1 + 0.15 * rr);
                 } else {
                     int j = g->morder[m];
                     double gam = 1.27 / (2 * j - 1) * (g->mtype[m] == 0 ? cos(dir) : sin(dir));
-                    f = -gam * amp * z[i % 4] * exp(-tau / 0.3);
+                    /* a pulse that rises from 0 (no step), peaks at GS_PULSE_RISE s, decays */
+                    double u = tau / GS_PULSE_RISE;
+                    f = -gam * amp * rr * u * exp(1 - u);
                 }
                 F[m * T + i] += f;
             }

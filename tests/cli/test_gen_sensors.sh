@@ -113,13 +113,18 @@ for name in ("B01", "H02"):
     f = h5py.File(f"{D}/a/{name}.h5"); T = f["truth/" + name]; recs = records(f, name)
     Fr, xi = T["frequency"][:], T["damping"][:]
     if not ((Fr > 0.9) & (Fr < 15)).all() or not ((xi >= 0.005) & (xi <= 0.05)).all(): fail(name + ": modes out of range")
-    err = []
+    err, tols = [], []
     for r in range(len(Fr)):
         pk, df = peaks(recs, r, T, fs, n)
         tol = np.maximum(2 * df, xi[r] * Fr[r])  # resolution, or half the half-power bandwidth
         e = pk - Fr[r]
-        if (np.abs(e) > tol).any(): fail(f"{name} record {r}: peaks {pk} vs true {Fr[r]} (tolerance {tol})")
-        err.append(e)
+        # a 10-minute record's Welch peak (13 segments) scatters about the true frequency:
+        # none may be off by more than 1.5 tolerances, and at most 2 % by more than one
+        if (np.abs(e) > 1.5 * tol).any(): fail(f"{name} record {r}: peaks {pk} vs true {Fr[r]} (tolerance {tol})")
+        err.append(e); tols.append(tol)
+    out = (np.abs(np.array(err)) > np.array(tols)).mean()
+    print(f"{name}: {100 * out:.1f} % of the peaks beyond one tolerance")
+    if out > 0.02: fail(f"{name}: {100 * out:.1f} % of the peaks beyond one tolerance")
     bias = np.abs(np.mean(err, axis=0))
     if (bias > np.maximum(df, 0.3 * xi[0] * Fr[0])).any(): fail(f"{name}: biased peaks {bias}")
     temp = T["temperature"][:]
@@ -209,6 +214,30 @@ for name in ("B01", "H02"):
             if abs(tau - v) > 0.25 / fs: fail(f"{name} clock offset {tau} s estimated vs {v} s")
 if seen != set(KIND.values()): fail("fault kinds missing: %s" % (set(KIND.values()) - seen))
 print("ok: faults where the truth says")
+
+# traffic response without white-noise feedthrough: few accelerometer traces have a Hampel
+# outlier (|x - median| > 6 x 1.4826 MAD over 101 samples, as regia sensors' QC) outside
+# the injected faults, and a bridge's vertical peaks are those of a road bridge (the
+# excitation was per-sample white noise fed straight into the acceleration: 35 % and 39 %
+# of the traces flagged, vertical peaks median 1.9, largest 3.3 m/s2 on this store)
+from scipy.ndimage import median_filter
+for name in ("B01", "H02"):
+    f = h5py.File(f"{D}/a/{name}.h5"); flagged = total = 0; vert = []
+    for sen in f[name]:
+        per = {}
+        for v in sorted(f[name][sen]):
+            d = f[name][sen][v]
+            if d.attrs["kind"].decode() == "accel" and d.shape[0] == n: per.setdefault(d.attrs["channel"].decode(), []).append(d)
+        for d in (d for ds in per.values() for d in ds[:10]):  # each channel's first 10 records
+            x = d[:].astype(float); med = median_filter(x, 101, mode="nearest")
+            mad = median_filter(np.abs(x - med), 101, mode="nearest")
+            total += 1; flagged += bool((np.abs(x - med) > 6 * 1.4826 * mad)[50:-50].any())
+            if name == "B01" and d.attrs["channel"].decode() == "z": vert.append(np.abs(x - x.mean()).max())
+    print(f"{name}: {flagged} of {total} accelerometer traces with a Hampel outlier" +
+          (f"; vertical peaks median {np.median(vert):.2f}, largest {max(vert):.2f} m/s2" if vert else ""))
+    if flagged > 0.15 * total: fail(f"{name}: {flagged} of {total} traces with a Hampel outlier")
+    if vert and (np.median(vert) > 1.5 or max(vert) > 2.5): fail(f"{name}: vertical peaks median {np.median(vert):.2f}, largest {max(vert):.2f} m/s2")
+print("ok: traffic response without white-noise feedthrough")
 PY
 
 # continuous recording: one trace per gap-free piece of the run, every sample written
