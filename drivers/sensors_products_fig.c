@@ -216,15 +216,17 @@ regia_status_t sp_fig_tracks(regia_products_t *p, const sp_sum_t *s, const sp_st
              stat[i].yellow_days);
     regia_axes_t a3 = {t[3], "date (UTC)", "level (1 green, 2 yellow, 3 red)", 1, 0, x0, x1, 0, 3.3};
     REGIA_TRY(regia_fig_panel(fig, 3, &a3));
-    for (int lv = 0; lv <= 2; lv++) {
+    for (int lv = -1; lv <= 2; lv++) { /* -1: no record of the day could be scored (a low grey bar, not a gap) */
         size_t n = 0;
         for (size_t d = 0; d < D; d++)
             if (s->alert[(size_t)i * D + d] == lv) {
                 x[n] = s->day[d] + 0.5;
-                y[n] = lv + 1;
+                y[n] = lv < 0 ? 0.5 : lv + 1;
                 n++;
             }
-        if (n) REGIA_TRY(regia_fig_bars(fig, x, y, n, 0.8, sp_level_name(lv), level_c[lv]));
+        if (n)
+            REGIA_TRY(regia_fig_bars(fig, x, y, n, 0.8, lv < 0 ? "none (too few records scored)" : sp_level_name(lv),
+                                     lv < 0 ? REGIA_C_GREY : level_c[lv]));
     }
     /* 5: mode 1's frequency against temperature: training, later, red days */
     snprintf(t[4], sizeof t[4], "Mode 1 frequency against temperature (%s)", r ? "records" : "daily medians");
