@@ -166,7 +166,10 @@ void gs_plan(const gs_cfg_t *c, int s, gs_struct_t *g)
     g->t_day = 4 + 2 * U(&d);
     int R = c->nrec;
     g->damaged = damaged_by_option(c->damaged, s);
-    g->damage_rec = R < 4 ? R / 2 : (int)(R * (0.45 + 0.2 * U(&d)));
+    /* damage from a record in the second half of the run (50-65 %): the first half is
+     * undamaged, so a monitoring job may train on up to half the run (docs/sensors.md) */
+    g->damage_rec = R < 4 ? R / 2 : (int)ceil(R * (0.5 + 0.15 * U(&d)));
+    if (g->damage_rec > R - 1) g->damage_rec = R - 1;
     g->damage_loss = 0.05 + 0.03 * U(&d);
     for (int m = 0; m < g->nmodes; m++) g->dloss[m] = g->damage_loss * (0.6 + 0.8 * U(&d));
     if (!g->damaged) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# regia gen sensors: the same seed gives the same store on 1 and 2 ranks and another seed
+# regia gen sensors: damage starts in 50-65 % of the run; the same seed gives the same store on 1 and 2 ranks and another seed
 # a different one; h5py, h5dump and ncdump read the layout (sampling_rate f64, starttime
 # int64 ns, units, the synthetic flag); the true frequencies of the truth group are the
 # spectral peaks of the generated acceleration (within the resolution of a Welch PSD and the
@@ -144,7 +144,8 @@ ra, ru = records(f, "B01"), records(u, "B01")
 for r in (rd, len(T["time"]) - 1):
     pa, df = peaks(ra, r, T, fs, n); pu, _ = peaks(ru, r, U, fs, n)
     want = T["frequency"][r] - U["frequency"][r]
-    if (np.abs((pa - pu) - want) > np.maximum(2 * df, 0.5 * T["damping"][r] * T["frequency"][r])).any():
+    # the difference of two peaks, each within one half-power half-bandwidth (above)
+    if (np.abs((pa - pu) - want) > np.maximum(2 * df, T["damping"][r] * T["frequency"][r])).any():
         fail(f"record {r}: damage shifted the peaks by {pa - pu}, the truth by {want}")
 print("ok: the damage shifts the peaks as the truth says")
 
@@ -280,3 +281,15 @@ expect_bad "start" --start 2026-13-01 --output-dir "$TMP/x"
 expect_bad "unexpected argument" extra --output-dir "$TMP/x"
 [[ -e $TMP/x ]] && fail "a refused run wrote $TMP/x"
 echo "ok: bad options refused"
+"$REGIA" gen sensors --structures 24 --days 4 --rate 20 --record-minutes 1 --interval-minutes 60 --sensors 2 --damaged all \
+  -q --seed 11 --output-dir "$TMP/dm" || fail "regia gen sensors --damaged all"
+$PY - "$TMP/dm" <<'PY'
+import sys, glob, h5py, numpy as np
+def fail(m): sys.exit("FAIL: damage times: " + m)
+for fn in sorted(glob.glob(sys.argv[1] + "/*.h5")):
+    f = h5py.File(fn); name = fn.split("/")[-1][:-3]; T = f["truth/" + name]
+    times = T["time"][:]; R = len(times); k = int(np.searchsorted(times, int(np.ravel(T.attrs["damage_time"])[0])))
+    print(f"{name}: damaged from record {k} of {R}")
+    if not (R / 2 <= k <= 0.65 * R + 1): fail(f"{name}: damage from record {k} of {R}, outside 50-65 % of the run")
+PY
+echo "ok: damage starts in 50-65 % of the run"
