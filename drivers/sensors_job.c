@@ -285,6 +285,10 @@ regia_status_t sn_configure(regia_run_t *run, void *self)
             return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: key 'return_periods': %g days is not more than one block "
                               "(block_days = %d)", path, regia_job_line(j, "risk", "return_periods"), s->periods[i],
                               s->block_days);
+        if (i && s->periods[i] <= s->periods[i - 1]) /* the summary's return_period coordinate is monotonic (CF) */
+            return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: key 'return_periods': give the periods in increasing order "
+                              "(%g after %g)", path, regia_job_line(j, "risk", "return_periods"), s->periods[i],
+                              s->periods[i - 1]);
     }
     run->output = s->output;
     run->input = s->store;

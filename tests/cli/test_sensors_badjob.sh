@@ -24,6 +24,8 @@ expect_fail "fmax <= fmin" "b.ini:[0-9]+: key 'fmax' 0.5 must exceed fmin 1" run
 bad "red_days > red_window" "b.ini:[0-9]+: key 'red_days' 4 exceeds red_window 3" '[alerts]' 'red_days = 4'
 bad "return period of one block" "b.ini:[0-9]+: key 'return_periods': 2 days is not more than one block" \
   '[risk]' 'block_days = 2' 'return_periods = 2, 10'
+bad "return periods out of order" "b.ini:[0-9]+: key 'return_periods': give the periods in increasing order \(30 after 365\)" \
+  '[risk]' 'return_periods = 365, 30'
 bad "false-alarm rate out of range" "b.ini:[0-9]+.*false_alarm_rate" '[novelty]' 'false_alarm_rate = 0.9'
 { base | sed 's/length = 60/length = 100000/'; } >"$D/b.ini"
 expect_fail "record longer than a day" "b.ini:[0-9]+: key 'length': 100000 is outside" run_np 2 sensors "$D/b.ini"
