@@ -340,8 +340,10 @@ err:
     return st;
 }
 
-/* GEV of the block maxima of the daily peaks of structure i. */
-static regia_status_t post_gev(sn_t *s, int i, double *x)
+/* GEV of the block maxima of the daily peaks of structure i; the log warns of return
+ * levels that extrapolate beyond REGIA_GEV_EXTRAP_MAX record lengths or whose interval
+ * reaches below 0 (a peak cannot). */
+static regia_status_t post_gev(sn_t *s, int i, double *x, const regia_log_t *log)
 {
     const int64_t D = s->n_day, B = s->block_days;
     const int R = s->n_periods > 0 ? s->n_periods : 1;
@@ -369,6 +371,15 @@ static regia_status_t post_gev(sn_t *s, int i, double *x)
         s->rl[i * R + j] = usable && isfinite(T) ? regia_gev_return_level(&fit, T, s->level, NULL, &lo, &hi) : NAN;
         s->rl_lo[i * R + j] = usable ? lo : NAN;
         s->rl_hi[i * R + j] = usable ? hi : NAN;
+        int32_t cav = usable && isfinite(T) ? regia_gev_rl_caveats(&fit, T, lo, 1) : 0;
+        if (cav & REGIA_GEV_RL_EXTRAPOLATED)
+            regia_warn(log, "structure %s: the %g-day return level of the daily peak (%.3g m s-2) extrapolates %.0f "
+                       "times the %d blocks fitted (more than %g: its %g %% interval understates the uncertainty of "
+                       "the shape; docs/evt.md)", s->st[i].name, s->periods[j], s->rl[i * R + j], T / fit.n,
+                       (int)fit.n, REGIA_GEV_EXTRAP_MAX, 100 * s->level);
+        if (cav & REGIA_GEV_RL_LOWER_NEGATIVE)
+            regia_warn(log, "structure %s: the %g-day return level's interval reaches %.3g m s-2, below 0, which a "
+                       "peak cannot be: read its lower end as 0", s->st[i].name, s->periods[j], lo);
     }
     return REGIA_OK;
 }
@@ -445,7 +456,7 @@ regia_status_t sn_post(regia_run_t *run, void *self)
     }
     /* every rank, every structure: local and deterministic */
     for (int i = 0; i < S && !st; i++) st = post_structure(s, i, buf, ubuf, ibuf);
-    for (int i = 0; i < S && !st; i++) st = post_gev(s, i, buf);
+    for (int i = 0; i < S && !st; i++) st = post_gev(s, i, buf, &run->ctx->log);
     if (st) goto err;
     /* the summary's mode dimension: the most features of a structure; repack from K */
     int M = 1;

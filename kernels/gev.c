@@ -409,6 +409,15 @@ double regia_gev_return_level(const regia_gev_fit_t *fit, double T, double level
     return z;
 }
 
+int32_t regia_gev_rl_caveats(const regia_gev_fit_t *fit, double T, double lo, int positive)
+{
+    if (!fit || !isfinite(fit->par[0]) || !(T > 1.0)) return 0;
+    int32_t c = 0;
+    if (fit->n > 0 && T > REGIA_GEV_EXTRAP_MAX * (double)fit->n) c |= REGIA_GEV_RL_EXTRAPOLATED;
+    if (positive && lo < 0.0) c |= REGIA_GEV_RL_LOWER_NEGATIVE;
+    return c;
+}
+
 /* ---- batch ------------------------------------------------------------------------------ */
 
 regia_status_t regia_gev_fit_batch(const regia_gev_batch_t *in, regia_gev_out_t *out, int threads)

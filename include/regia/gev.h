@@ -92,6 +92,21 @@ double regia_gev_nll(const double *x, int32_t n, const double par[3], double *gr
 double regia_gev_return_level(const regia_gev_fit_t *fit, double T, double level, double *se, double *lo,
                               double *hi);
 
+/* Caveats of a return level (bit flags, regia_gev_rl_caveats):
+ *   EXTRAPOLATED  T > REGIA_GEV_EXTRAP_MAX x fit->n blocks: the level extrapolates the fitted
+ *                 tail beyond about 4 record lengths, where the delta-method interval
+ *                 (symmetric, from the curvature at the maximum) understates the
+ *                 uncertainty of xi (Coles 2001, 4.4.1 and 4.3.3: profile likelihood gives
+ *                 a longer upper tail);
+ *   LOWER_NEGATIVE the interval's lower end is below 0 for a quantity that cannot be
+ *                 (positive != 0: peaks, amplitudes): the symmetric interval is not the
+ *                 quantity's; report it as bounded by 0 or use profile likelihood. */
+enum { REGIA_GEV_RL_EXTRAPOLATED = 1, REGIA_GEV_RL_LOWER_NEGATIVE = 2 };
+#define REGIA_GEV_EXTRAP_MAX 4.0
+/* The caveats of the return level for period T of `fit` with interval lower end lo
+ * (NaN: none); 0 when there is none or the fit has no estimate.  Pure, thread-safe. */
+int32_t regia_gev_rl_caveats(const regia_gev_fit_t *fit, double T, double lo, int positive);
+
 /* Batch of series, series-major: value t of series s at x[s*stride + t], 0 <= t < len[s]
  * <= stride.  Return periods T[0..n_periods) (each > 1), interval level in (0, 1). */
 typedef struct {

@@ -19,6 +19,10 @@ for seed in 2026 7; do
       -e "s#^store = .*#store = $D/store$seed#" "$REGIA_ROOT/jobs/sensors_demo.ini" >"$D/demo$seed.ini"
   run_np 2 sensors "$D/demo$seed.ini" >"$D/s$seed.log" 2>&1 || { cat "$D/s$seed.log"; fail "regia sensors on the demo job, seed $seed"; }
 done
+# the 365-day return level of 21 daily blocks extrapolates 17 record lengths: the log says so
+grep -q "365-day return level of the daily peak .* extrapolates 17 times the 21 blocks fitted" "$D/s2026.log" ||
+  { grep -i "return level" "$D/s2026.log"; fail "no warning of the extrapolated 365-day return level"; }
+grep "return level" "$D/s2026.log" | sed 's/^[^]]*] //' | head -4
 /usr/bin/python3 - "$D" <<'PY' || fail "demo alerts"
 import sys, glob, numpy as np, netCDF4, h5py
 d = sys.argv[1]

@@ -326,6 +326,26 @@ static void test_refusals(void)
     CHECK(isinf(regia_gev_nll(y, 2, q, NULL, NULL)));
 }
 
+/* Caveats of a return level: beyond REGIA_GEV_EXTRAP_MAX (4) record lengths it is flagged
+ * as extrapolated; a negative lower end is flagged for a positive quantity only. */
+static void test_caveats(void)
+{
+    regia_gev_fit_t f;
+    memset(&f, 0, sizeof f);
+    f.par[0] = 1.0, f.par[1] = 0.2, f.par[2] = 0.1, f.n = 21;
+    CHECK(regia_gev_rl_caveats(&f, 30, 0.5, 1) == 0);
+    CHECK(regia_gev_rl_caveats(&f, 84, 0.5, 1) == 0); /* 4 x 21: not beyond */
+    CHECK(regia_gev_rl_caveats(&f, 85, 0.5, 1) == REGIA_GEV_RL_EXTRAPOLATED);
+    CHECK(regia_gev_rl_caveats(&f, 365, -2.3, 1) == (REGIA_GEV_RL_EXTRAPOLATED | REGIA_GEV_RL_LOWER_NEGATIVE));
+    CHECK(regia_gev_rl_caveats(&f, 30, -2.3, 1) == REGIA_GEV_RL_LOWER_NEGATIVE);
+    CHECK(regia_gev_rl_caveats(&f, 30, -2.3, 0) == 0); /* a quantity that may be negative */
+    CHECK(regia_gev_rl_caveats(&f, 30, NAN, 1) == 0);
+    CHECK(regia_gev_rl_caveats(&f, 1.0, -1, 1) == 0); /* no return level for T <= 1 */
+    f.par[0] = NAN;
+    CHECK(regia_gev_rl_caveats(&f, 365, -1, 1) == 0);
+    CHECK(regia_gev_rl_caveats(NULL, 365, -1, 1) == 0);
+}
+
 int main(void)
 {
     test_portpirie();
@@ -335,5 +355,6 @@ int main(void)
     test_recovery();
     test_batch();
     test_refusals();
+    test_caveats();
     return check_done();
 }
