@@ -485,7 +485,7 @@ regia_status_t regia_sensor_csv_parse(const char *name, const char *buf, size_t 
     double fs = o->fs > 0 ? o->fs : F->stated_fs;
     const char *fs_from = o->fs > 0 ? "the stated rate (option)" : "the stated rate (the file's sampling_rate line)";
     /* day/month: steps that go back (or jump) under the stated order but are all regular
-     * under the other */
+     * under the other; then each step on its own */
     {
         int all_swap = 1, any_slash = 0;
         for (size_t i = 0; i < nr; i++)
@@ -510,6 +510,27 @@ regia_status_t regia_sensor_csv_parse(const char *name, const char *buf, size_t 
                                     "format of the file, e.g. --date-format %s); not guessed", name,
                                     (long long)r[f0].line, order_name(o->date_order, 0), t1, t2,
                                     order_name(o->date_order, 1), fchk, o->date_order == REGIA_DATE_MDY ? "dmy" : "mdy");
+                    goto err;
+                }
+            }
+            /* step by step (periodic records cross midnight in a recording gap, so the
+             * swapped order is not gap-free): a step that goes back, or is at least a day
+             * longer, under the stated order but steps forward under the other */
+            for (size_t i = 1; i < nr; i++) {
+                const int64_t a0 = r[i - 1].t, b0_ = r[i].t, a1 = r[i - 1].t_swap, b1_ = r[i].t_swap;
+                if (a1 == NO_TIME || b1_ == NO_TIME || !r[i].slash || !r[i - 1].slash) continue;
+                const int64_t d0 = b0_ - a0, d1 = b1_ - a1, day_ns = (int64_t)86400 * NS;
+                if (d1 > 0 && (d0 <= 0 || d0 - d1 >= day_ns)) {
+                    char t1[40], t2[40];
+                    regia_format_datetime(regia_floordiv(a0, NS), t1, sizeof t1);
+                    regia_format_datetime(regia_floordiv(b0_, NS), t2, sizeof t2);
+                    st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: read as %s (the stated order) the time stamp "
+                                    "%s from %s to %s after line %lld, but read as %s it follows that line by %.6g s, a "
+                                    "forward step: the file's dates contradict the stated day/month order (give the "
+                                    "date format of the file, e.g. --date-format %s); not guessed", name,
+                                    (long long)r[i].line, order_name(o->date_order, 0), d0 <= 0 ? "goes back" : "jumps",
+                                    t1, t2, (long long)r[i - 1].line, order_name(o->date_order, 1), (double)d1 / 1e9,
+                                    o->date_order == REGIA_DATE_MDY ? "dmy" : "mdy");
                     goto err;
                 }
             }

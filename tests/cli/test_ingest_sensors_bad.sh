@@ -39,6 +39,12 @@ H = "time,acc_x [m/s2],acc_y [m/s2]"
 write("good.csv", H, rows(400, 200, "iso"), "# structure: b1\n# sensor: s1\n")
 # mm/dd/yyyy stamps crossing midnight of 2 March (read as dd/mm: 3 Feb -> 3 Mar ...)
 write("swapped.csv", H, rows(400, 200, "mdy", t0=86400 - 1.0), "# structure: b1\n# sensor: s2\n")
+# periodic records: mm/dd stamps whose midnight crossing falls in a recording gap (read as
+# dd/mm: 3 Jan 23:59:58 -> 3 Feb 00:00:09, a month "gap"); and the same as dd/mm (accepted)
+write("mdy_gap.csv", H, rows(200, 200, "mdy", t0=86400 - 2.0) + rows(200, 200, "mdy", t0=86400 + 9.0),
+      "# structure: b1\n# sensor: s4\n")
+write("dmy_gap.csv", H, rows(200, 200, "dmy", t0=86400 - 2.0) + rows(200, 200, "dmy", t0=86400 + 9.0),
+      "# structure: b1\n# sensor: s5\n")
 # dd/mm with day 13: fine as dmy, a contradiction as mdy
 write("day13.csv", H, rows(100, 200, "dmy", t0=12 * 86400), "# structure: b1\n# sensor: s3\n")
 write("units.csv", "time,acc_x [m/s2],acc_y [furlong/fortnight2]", rows(50, 200, "iso"), "# structure: b1\n")
@@ -62,6 +68,11 @@ expect_fail "swapped day/month" "swapped.csv: line [0-9]+: read as dd/mm/yyyy .*
   ingest --data good.csv --data swapped.csv --output sw.nc
 nothing_left sw.nc
 ingest --data swapped.csv --date-format mdy --output sw2.nc 2>/dev/null || fail "swapped.csv with --date-format mdy"
+expect_fail "swapped day/month across a gap" "mdy_gap.csv: line 204: read as dd/mm/yyyy .*jumps from 2024-01-03T23:59:58Z to 2024-02-03T00:00:09Z after line 203, but read as mm/dd/yyyy it follows that line by 10.005 s, a forward step.*not guessed" \
+  ingest --data mdy_gap.csv --output sg.nc
+nothing_left sg.nc
+ingest --data mdy_gap.csv --date-format mdy --output sg2.nc 2>/dev/null || fail "mdy_gap.csv with --date-format mdy"
+ingest --data dmy_gap.csv --output sg3.nc 2>/dev/null || fail "dmy_gap.csv as dd/mm (a recording gap across midnight)"
 expect_fail "day > 12 under mm/dd" "day13.csv: line 4: '13/03/2024 00:00:00.000' is not a date under mm/dd/yyyy .*contradict" \
   ingest --data day13.csv --date-format mdy --output d13.nc
 nothing_left d13.nc
