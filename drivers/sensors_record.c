@@ -240,8 +240,10 @@ static regia_status_t pair_delay(const sn_t *s, const sn_struct_t *S, const doub
  * correlation first, join the sensors into groups (a maximum spanning forest, Kruskal); in
  * each group the offsets follow the tree's pairs from the group's first sensor and are
  * then taken relative to the group's median offset when it has three sensors or more (the
- * majority keeps time), else to its first sensor.  An offset beyond [qc] clock_tolerance
- * flags every channel of the sensor (CLOCK).  lag[c]: the offset of channel c's sensor
+ * majority keeps time: when half the group or more would be off the median, a pair's delay
+ * is wrong, typically a narrowband mode's side lobe, and the group decides nothing), else
+ * to its first sensor.  An offset beyond [qc] clock_tolerance flags every channel of the
+ * sensor (CLOCK).  lag[c]: the offset of channel c's sensor
  * (s), NaN when none of its pairs was decided. */
 enum { SN_CLOCK_NEAR = 3 };
 static int sn_root(int *par, int k)
@@ -300,6 +302,9 @@ static regia_status_t clock_offsets(sn_t *s, const sn_struct_t *S, const double 
             for (int i = 1; i < m; i++)
                 for (int j = i; j > 0 && v[j] < v[j - 1]; j--) { double t = v[j]; v[j] = v[j - 1]; v[j - 1] = t; }
             ref = m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
+            int late = 0;
+            for (int i = 0; i < m; i++) late += fabs(v[i] - ref) > s->clock_tol;
+            if (2 * late >= m) continue; /* no majority keeps time: a pair's delay is a side lobe */
         }
         for (int k = r; k < ns; k++) {
             if (sn_root(par, k) != r || done[k]) continue;

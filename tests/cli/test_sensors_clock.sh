@@ -6,7 +6,7 @@
 # the detail file: each late sensor is flagged `clock` in at least 15 % of its structure's
 # records and in half of them over all structures (a record needs two clean channels that
 # agree on a delay, or one of correlation 0.9; docs/sensors-run.md), with a median offset
-# within one sample of the truth; no sensor with a good clock is flagged in more than a
+# within one sample of the truth; no sensor with a good clock is flagged in more than
 # tenth of its structure's records.  Each sensor is compared with every other (not with the
 # first alone: in a building the first floor's motion is mostly noise and a sensor at a
 # node of a mode shares no clean correlation with it; drivers/sensors_record.c).
@@ -47,7 +47,7 @@ for s in range(cname.shape[0]):
             assert abs(med - tau) <= 1 / fs, "%s %s: median offset %.4f s, truth %.4f s" % (st, sensor, med, tau)
             late_hit, late_n = late_hit + hit, late_n + n
         else:
-            assert hit <= n / 10, "%s %s: a good clock flagged on %d of %d records" % (st, sensor, hit, n)
+            assert hit <= 0.05 * n, "%s %s: a good clock flagged on %d of %d records" % (st, sensor, hit, n)
 assert late_hit >= 0.5 * late_n, "late sensors flagged on %d of %d records" % (late_hit, late_n)
 print("ok: late sensors flagged on %d of %d records" % (late_hit, late_n))
 PY
