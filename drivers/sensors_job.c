@@ -249,6 +249,24 @@ regia_status_t sn_configure(regia_run_t *run, void *self)
     s->comp.n_lags = (int32_t)regia_job_int(j, "novelty", "lags");
     s->comp.pca_var_frac = regia_job_double(j, "novelty", "pca_variance");
     s->comp.alpha = regia_job_double(j, "novelty", "false_alarm_rate");
+    { /* keys the chosen model does not read: say so, they are not silently ignored */
+        static const char *const bilinear_keys[] = {"t_break", "freeze_step", "freeze_width"};
+        int pca = !strcmp(s->comp_model, "pca"), bilinear = !strcmp(s->comp_model, "bilinear");
+        for (size_t k = 0; k < sizeof bilinear_keys / sizeof *bilinear_keys; k++)
+            if (!bilinear && regia_job_has(j, "novelty", bilinear_keys[k]))
+                regia_warn(&run->ctx->log, "%s:%d: [novelty] %s is ignored with model = %s (it shapes the bilinear "
+                           "model only)", path, regia_job_line(j, "novelty", bilinear_keys[k]), bilinear_keys[k],
+                           s->comp_model);
+        static const char *const temperature_keys[] = {"thermal_lag", "lags"};
+        for (size_t k = 0; pca && k < sizeof temperature_keys / sizeof *temperature_keys; k++)
+            if (regia_job_has(j, "novelty", temperature_keys[k]))
+                regia_warn(&run->ctx->log, "%s:%d: [novelty] %s is ignored with model = pca (it uses no "
+                           "temperature)", path, regia_job_line(j, "novelty", temperature_keys[k]),
+                           temperature_keys[k]);
+        if (!pca && regia_job_has(j, "novelty", "pca_variance"))
+            regia_warn(&run->ctx->log, "%s:%d: [novelty] pca_variance is ignored with model = %s", path,
+                       regia_job_line(j, "novelty", "pca_variance"), s->comp_model);
+    }
     s->training_days = (int)regia_job_int(j, "novelty", "training_days");
     s->thermal_lag_h = regia_job_double(j, "novelty", "thermal_lag");
     s->chart = enum_index(regia_job_str(j, "novelty", "chart"), "none|ewma|cusum");
