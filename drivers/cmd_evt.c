@@ -27,7 +27,6 @@
 #include "domain.h"
 #include "evt_impl.h"
 #include "generic_products.h"
-#include "sensors_paths.h"
 #include "regia/acdd.h"
 #include "regia/gev.h"
 #include "regia/io.h"
@@ -179,13 +178,13 @@ static regia_status_t ev_configure(regia_run_t *run, void *self)
         e->csv = e->csv_default;
     }
     /* by file identity too: "./x.csv" and "x.csv" are one file, which the estimates would replace */
-    if (!strcmp(e->output, e->input) || regia_sn_same_file(e->output, e->input)) {
+    if (!strcmp(e->output, e->input) || regia_same_file(e->output, e->input)) {
         regia_run_where(run, "job", "output", where, sizeof where);
         return REGIA_FAIL(REGIA_ERR_INVALID, "%s '%s' is the input file '%s': give the output another name", where,
                           e->output, e->input);
     }
-    const int csv_out = !strcmp(e->csv, e->output) || regia_sn_same_file(e->csv, e->output);
-    if (csv_out || !strcmp(e->csv, e->input) || regia_sn_same_file(e->csv, e->input)) {
+    const int csv_out = !strcmp(e->csv, e->output) || regia_same_file(e->csv, e->output);
+    if (csv_out || !strcmp(e->csv, e->input) || regia_same_file(e->csv, e->input)) {
         regia_run_where(run, "evt", "csv", where, sizeof where);
         if (e->csv == e->csv_default)
             return REGIA_FAIL(REGIA_ERR_INVALID, "the CSV of the estimates, by default the output's name with .csv "

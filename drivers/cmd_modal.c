@@ -14,7 +14,7 @@
 
 #include "driver_impl.h"
 #include "modal_impl.h"
-#include "sensors_paths.h"
+#include "regia/io.h"
 #include "regia/job.h"
 #include "regia/log.h"
 #include "regia/options.h"
@@ -131,7 +131,7 @@ static regia_status_t run_modal(regia_ctx_t *ctx, regia_job_t *job, const char *
             st = REGIA_FAIL(REGIA_ERR_INVALID, "--output %s: expected a .nc or .h5 file name", output);
             goto err;
         }
-        if (regia_sn_same_file(output, input)) {
+        if (regia_same_file(output, input)) {
             st = REGIA_FAIL(REGIA_ERR_INVALID, "--output %s is the input file %s: the results would replace the "
                             "record; give the output another name", output, input);
             goto err;

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "regia/io.h"
 #include "sensors_impl.h"
-#include "sensors_paths.h"
 
 const regia_job_key_t regia_sensors_schema[] = {
     {"job", "output", REGIA_KEY_PATH, 1, NULL, 0, 0, NULL,
@@ -156,7 +156,7 @@ regia_status_t sn_configure(regia_run_t *run, void *self)
         if (!dot || (strcmp(dot, ".h5") && strcmp(dot, ".hdf5") && strcmp(dot, ".nc")))
             return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: key 'detail' '%s': the detail is HDF5; give it a .h5 name",
                               path, regia_job_line(j, "job", "detail"), s->detail);
-        if (!strcmp(s->detail, s->output) || regia_sn_same_file(s->detail, s->output)) /* a given detail only */
+        if (!strcmp(s->detail, s->output) || regia_same_file(s->detail, s->output)) /* a given detail only */
             return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: key 'detail' '%s' must differ from the output", path,
                               regia_job_line(j, "job", "detail"), s->detail);
     }
@@ -172,10 +172,10 @@ regia_status_t sn_configure(regia_run_t *run, void *self)
             else
                 snprintf(what, sizeof what, "%s:%d: key '%s' '%s'", path, regia_job_line(j, "job", key[k]), key[k],
                          file[k]);
-            if (!strcmp(file[k], s->store) || regia_sn_same_file(file[k], s->store))
+            if (!strcmp(file[k], s->store) || regia_same_file(file[k], s->store))
                 return REGIA_FAIL(REGIA_ERR_INVALID, "%s is the sensor store '%s' ([input] store): the results would "
                                   "replace the records; give it another name", what, s->store);
-            if (regia_sn_in_dir(file[k], s->store))
+            if (regia_in_dir(file[k], s->store))
                 return REGIA_FAIL(REGIA_ERR_INVALID, "%s is inside the store directory '%s' ([input] store), whose "
                                   "every .h5 and .nc file is read as store data: write it elsewhere", what, s->store);
         }

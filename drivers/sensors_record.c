@@ -265,7 +265,7 @@ static regia_status_t clock_offsets(sn_t *s, const sn_struct_t *S, const double 
     first[ns] = nch;
     typedef struct { int p, q, tree; double d, w; } edge_t;
     edge_t e[SN_MAX_CH * SN_CLOCK_NEAR];
-    int ne = 0, par[SN_MAX_CH], done[SN_MAX_CH];
+    int ne = 0, par[SN_MAX_CH];
     double off[SN_MAX_CH], v[SN_MAX_CH];
     for (int p = 0; p < ns; p++)
         for (int q = p + 1; q < ns && q <= p + SN_CLOCK_NEAR; q++) {
@@ -275,7 +275,7 @@ static regia_status_t clock_offsets(sn_t *s, const sn_struct_t *S, const double 
         }
     for (int i = 1; i < ne; i++) /* strongest first (stable: ties keep sensor order) */
         for (int j = i; j > 0 && e[j].w > e[j - 1].w; j--) { edge_t t = e[j]; e[j] = e[j - 1]; e[j - 1] = t; }
-    for (int k = 0; k < ns; k++) par[k] = k, done[k] = 0, off[k] = NAN;
+    for (int k = 0; k < ns; k++) par[k] = k, off[k] = NAN;
     for (int i = 0; i < ne; i++) {
         int a = sn_root(par, e[i].p), b = sn_root(par, e[i].q);
         if (a == b) continue;
@@ -307,8 +307,7 @@ static regia_status_t clock_offsets(sn_t *s, const sn_struct_t *S, const double 
             if (2 * late >= m) continue; /* no majority keeps time: a pair's delay is a side lobe */
         }
         for (int k = r; k < ns; k++) {
-            if (sn_root(par, k) != r || done[k]) continue;
-            done[k] = 1;
+            if (sn_root(par, k) != r) continue;
             double o = off[k] - ref;
             for (int c = first[k]; c < first[k + 1]; c++) {
                 lag[c] = (float)o;

@@ -699,13 +699,6 @@ err:
     return st;
 }
 
-/* 1 when a and b name the same existing file */
-static int same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
 regia_status_t regia_nc_extract(const char *in_path, const char *out_path, const char *dim, const size_t *items,
                                 size_t n_items, const char *region_name)
 {
@@ -745,7 +738,7 @@ regia_status_t regia_nc_extract(const char *in_path, const char *out_path, const
     }
     for (size_t i = 0; i < len; i++) e.imap[i] = -1;
     for (size_t i = 0; i < n_items; i++) e.imap[items[i]] = (long long)i;
-    if (same_file(in_path, out_path) || strcmp(in_path, out_path) == 0) {
+    if (regia_same_file(in_path, out_path) || strcmp(in_path, out_path) == 0) {
         st = REGIA_FAIL(REGIA_ERR_INVALID, "extract of %s: the extract %s would replace its source; name another file", e.file,
                         out_path);
         goto err;

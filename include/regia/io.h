@@ -62,6 +62,16 @@ regia_status_t regia_atomic_write(const char *path, const void *data, size_t len
  * provenance (manifests, NetCDF attributes, history) names a file by. */
 const char *regia_file_name(const char *path);
 
+/* 1 when a and b name the same existing file (the same device and inode: "x.nc", "./x.nc",
+ * "../d/x.nc" and a hard link are one file), 0 otherwise (also when either is NULL or does
+ * not exist: an output not yet written replaces nothing).  Used so that an output never
+ * replaces an input. */
+int regia_same_file(const char *a, const char *b);
+/* 1 when `path` names an entry directly inside the existing directory `dir` (its parent
+ * directory, "." for a bare name, is `dir` by device and inode), 0 otherwise; the entry
+ * itself need not exist. */
+int regia_in_dir(const char *path, const char *dir);
+
 /* ---- JSON manifest ------------------------------------------------------------------
  * Built in memory, written atomically.  Values are copied. */
 typedef struct regia_manifest regia_manifest_t;
