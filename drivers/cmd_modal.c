@@ -100,17 +100,37 @@ static regia_status_t parse_orders(const char *s, regia_ssi_cfg_t *cfg)
     return REGIA_OK;
 }
 
-/* Cap ord_max at what the Hankel matrix of nch channels and nref references can give. */
-static void cap_orders(regia_ssi_cfg_t *cfg, int32_t nch, int32_t nref, regia_log_t *log)
+/* Cap ord_max at what the Hankel matrix of nch channels and nref references can give; an
+ * error when even ord_min is beyond it, or when the orders left are too few for any mode
+ * (a mode has at most one pole per order, and the lowest stab_orders orders have no stable
+ * pole), which would give a "successful" run that cannot find a mode. */
+static regia_status_t cap_orders(regia_ssi_cfg_t *cfg, int32_t nch, int32_t nref, const char *orders,
+                                 regia_log_t *log)
 {
     int64_t cap = (int64_t)cfg->block_rows * nref, cap2 = (int64_t)(cfg->block_rows - 1) * nch;
     if (cap2 < cap) cap = cap2;
-    if (cfg->ord_max > cap && cap >= cfg->ord_min) {
+    if (cap < cfg->ord_min)
+        return REGIA_FAIL(REGIA_ERR_INVALID, "--orders %s: the lowest order %d exceeds the %lld that %d block rows of "
+                          "%d channels (%d references) give (block rows x references and (block rows - 1) x "
+                          "channels): lower --orders or raise --block-rows", orders, cfg->ord_min, (long long)cap,
+                          cfg->block_rows, nch, nref);
+    if (cfg->ord_max > cap) {
         int32_t m = cfg->ord_min + (int32_t)((cap - cfg->ord_min) / cfg->ord_step) * cfg->ord_step;
         regia_warn(log, "modal: --orders up to %d exceed what %d block rows of %d channels (%d references) give; "
                    "using orders up to %d", cfg->ord_max, cfg->block_rows, nch, nref, m);
         cfg->ord_max = m;
     }
+    const int32_t n_orders = (cfg->ord_max - cfg->ord_min) / cfg->ord_step + 1;
+    int32_t need = (int32_t)ceil(cfg->clus_min_frac * n_orders - 1e-9);
+    if (need < cfg->clus_min_poles) need = cfg->clus_min_poles;
+    if (n_orders - cfg->stab_orders < need)
+        return REGIA_FAIL(REGIA_ERR_INVALID, "--orders %s gives %d model order%s (%d..%d step %d): a mode needs %d "
+                          "stable poles, at most one per order, and the lowest %d order%s cannot be stable "
+                          "(--stab-orders): no mode could be found; give more orders (a wider --orders or a smaller "
+                          "step) or lower --min-poles / --min-fraction", orders, n_orders, n_orders == 1 ? "" : "s",
+                          cfg->ord_min, cfg->ord_max, cfg->ord_step, need, cfg->stab_orders,
+                          cfg->stab_orders == 1 ? "" : "s");
+    return REGIA_OK;
 }
 
 static regia_status_t run_modal(regia_ctx_t *ctx, regia_job_t *job, const char *cmdline)
@@ -215,7 +235,7 @@ static regia_status_t run_modal(regia_ctx_t *ctx, regia_job_t *job, const char *
     cfg.clus_dmac = regia_job_double(job, "modal", "group_dmac");
     cfg.clus_min_poles = (int32_t)regia_job_int(job, "modal", "min_poles");
     cfg.clus_min_frac = regia_job_double(job, "modal", "min_fraction");
-    cap_orders(&cfg, rec.nch, nref, &ctx->log);
+    REGIA_TRY(cap_orders(&cfg, rec.nch, nref, regia_job_str(job, "modal", "orders"), &ctx->log));
     {
         char msg[300];
         if (regia_ssi_check(&cfg, rec.n, rec.nch, nref, msg, sizeof msg) != REGIA_OK) {
@@ -249,6 +269,13 @@ static regia_status_t run_modal(regia_ctx_t *ctx, regia_job_t *job, const char *
                                   fdd.peak_f[j], fdd.peak_xi[j]);
         regia_info(&ctx->log, "%s", line);
     }
+    int64_t n_stable = 0;
+    for (int64_t p = 0; p < res.n_poles; p++) n_stable += (res.poles[p].flags & REGIA_POLE_STABLE) != 0;
+    if (res.n_modes == 0)
+        regia_warn(&ctx->log, "modal: %s: no mode found (%lld poles over orders %d..%d, %lld of them stable, none "
+                   "in a group large enough to be a mode): the output holds the stabilisation diagram%s and each "
+                   "pole's reason (pole_reason); docs/modal.md, \"No modes\"", input, (long long)res.n_poles,
+                   cfg.ord_min, cfg.ord_max, (long long)n_stable, fdd.have ? ", the FDD peaks" : "");
     regia_info(&ctx->log, "modal: wrote %s", output);
 err:
     free(chans);
@@ -277,6 +304,8 @@ int regia_cmd_modal(regia_ctx_t *ctx, int argc, char **argv)
         regia_opts_free(&o);
         return rc;
     }
+    if (o.quiet) ctx->log.quiet = 1; /* -q: warnings and errors only */
+    if (o.verbose) ctx->log.verbose = 1;
     regia_status_t pst = regia_job_parse(o.text ? o.text : "", "command line", modal_schema, &job);
     regia_opts_free(&o);
     if (pst) return regia_usage_error(ctx, "modal", "%s", regia_error_msg());

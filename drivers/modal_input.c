@@ -49,8 +49,15 @@ static regia_status_t read_npy(const char *path, const modal_read_opts_t *o, mod
     int64_t r, c;
     double *x = NULL;
     REGIA_TRY(regia_npy_read_f64_2d(path, &r, &c, &x));
-    if (c > 100000) {
-        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: %lld columns: expected samples x channels", path, (long long)c);
+    if (c > 100000 || (r < c && r > 0)) {
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: %lld rows x %lld columns: more channels than samples; the array "
+                        "must be samples x channels (with NumPy: np.save(path, y.T) for a channels x samples y)",
+                        path, (long long)r, (long long)c);
+        goto err;
+    }
+    if (r == 0 || c == 0) {
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: the array is empty (%lld x %lld)", path, (long long)r,
+                        (long long)c);
         goto err;
     }
     REGIA_TRY(rec_alloc(rec, (int32_t)c, r, path));
@@ -64,7 +71,48 @@ err:
     return st;
 }
 
-/* A plain CSV table: an optional header line of channel names, then one line per sample. */
+/* Header field h of column col (0-based) of a plain table: the name, and the units of a
+ * NAME [UNITS] field ("" when it has no trailing bracket), looked up in the sensor unit
+ * table (regia_sensor_unit; *u untouched for ""). */
+static regia_status_t table_column(const char *path, int64_t line, int col, const char *h, char *name,
+                                   char *units, regia_unit_t *u)
+{
+    size_t n = strlen(h);
+    const char *lb = strrchr(h, '[');
+    if (!n || h[n - 1] != ']' || !lb) {
+        snprintf(name, MODAL_NAME, "%s", h);
+        units[0] = 0;
+        return REGIA_OK;
+    }
+    size_t nl = (size_t)(lb - h);
+    while (nl && (h[nl - 1] == ' ' || h[nl - 1] == '\t')) nl--;
+    if (!nl)
+        return REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: column %d '%s' has units but no channel name (NAME [UNITS])",
+                          path, (long long)line, col + 1, h);
+    if (nl >= MODAL_NAME)
+        return REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: column %d: channel name longer than %d bytes", path,
+                          (long long)line, col + 1, MODAL_NAME - 1);
+    char in[MODAL_NAME];
+    snprintf(in, sizeof in, "%.*s", (int)(h + n - 1 - lb - 1), lb + 1);
+    if (!regia_sensor_unit(in, u)) {
+        const char *t = regia_csv_trim(in);
+        int timeish = !strcmp(t, "s") || !strcmp(t, "ms") || !strcmp(t, "us") || !strcmp(t, "ns") ||
+                      !strcmp(t, "min") || !strcmp(t, "h");
+        return REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: column %d '%s': unknown units '%s' (accepted: %s)%s",
+                          path, (long long)line, col + 1, h, t, regia_sensor_unit_names(),
+                          timeish ? "; a time column is read only as the first column named 'time' with ISO 8601 "
+                                    "or dd/mm/yyyy time stamps (a sensor export): drop the column or give --fs"
+                                  : "");
+    }
+    memcpy(name, h, nl);
+    name[nl] = 0;
+    snprintf(units, MODAL_NAME, "%s", u->si);
+    return REGIA_OK;
+}
+
+/* A plain CSV table: an optional header line of channel names (NAME or NAME [UNITS], the
+ * units from the sensor unit table: samples converted to the quantity's SI unit as a sensor
+ * export's are), then one line per sample. */
 static regia_status_t read_csv_table(const char *path, const char *buf, size_t len, const modal_read_opts_t *o,
                                      modal_record_t *rec)
 {
@@ -75,6 +123,10 @@ static regia_status_t read_csv_table(const char *path, const char *buf, size_t l
     double *v = NULL;
     size_t nv = 0, cap = 0;
     int got = 0, header = 0;
+    struct {
+        char name[MODAL_NAME], units[MODAL_NAME];
+        regia_unit_t u;
+    } *units = NULL;
     regia_csv_lines_init(&L, path, buf, len, 1, 1, 0);
     do {
         REGIA_TRY(regia_csv_lines_next(&L, &got));
@@ -91,6 +143,33 @@ static regia_status_t read_csv_table(const char *path, const char *buf, size_t l
     }
     int nch = H.n;
     int64_t first_line = L.line;
+    if (header) {
+        units = calloc((size_t)nch, sizeof *units);
+        if (!units) {
+            st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: no memory", path);
+            goto err;
+        }
+        int with = -1, without = -1;
+        for (int k = 0; k < nch; k++) {
+            REGIA_TRY(table_column(path, first_line, k, H.name[k], units[k].name, units[k].units, &units[k].u));
+            if (units[k].units[0] && with < 0) with = k;
+            if (!units[k].units[0] && without < 0) without = k;
+            for (int q = 0; q < k; q++)
+                if (!strcmp(units[q].name, units[k].name)) {
+                    st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: columns %d '%s' and %d '%s' name the same "
+                                    "channel '%s'", path, (long long)first_line, q + 1, H.name[q], k + 1,
+                                    H.name[k], units[k].name);
+                    goto err;
+                }
+        }
+        if (with >= 0 && without >= 0) {
+            st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: column %d '%s' states no units, column %d '%s' does: "
+                            "give every column its units (NAME [UNITS]) or none", path, (long long)first_line,
+                            without + 1, H.name[without],
+                            with + 1, H.name[with]);
+            goto err;
+        }
+    }
     for (int pass_header = header;;) {
         if (pass_header) {
             pass_header = 0;
@@ -123,7 +202,7 @@ static regia_status_t read_csv_table(const char *path, const char *buf, size_t l
                                 F.field[k]);
                 goto err;
             }
-            v[nv++] = x;
+            v[nv++] = units && units[k].units[0] ? x * units[k].u.scale + units[k].u.offset : x;
         }
         REGIA_TRY(regia_csv_lines_next(&L, &got));
         if (!got) break;
@@ -137,14 +216,19 @@ static regia_status_t read_csv_table(const char *path, const char *buf, size_t l
     for (int64_t t = 0; t < n; t++)
         for (int k = 0; k < nch; k++) rec->y[(int64_t)k * n + t] = v[t * nch + k];
     for (int k = 0; k < nch; k++) {
-        if (header) snprintf(rec->name[k], MODAL_NAME, "%s", H.name[k]);
-        else snprintf(rec->name[k], MODAL_NAME, "ch%d", k);
+        if (header) {
+            snprintf(rec->name[k], MODAL_NAME, "%s", units[k].name);
+            snprintf(rec->units[k], MODAL_NAME, "%s", units[k].units);
+        } else {
+            snprintf(rec->name[k], MODAL_NAME, "ch%d", k);
+        }
     }
     rec->fs = o->fs;
     snprintf(rec->format, sizeof rec->format, "csv");
 err:
     regia_csv_header_free(&H);
     regia_csv_fields_free(&F);
+    free(units);
     free(v);
     return st;
 }
@@ -492,6 +576,13 @@ regia_status_t modal_read(const char *path, const modal_read_opts_t *o, modal_re
         goto err;
     }
     REGIA_TRY(select_channels(path, o, rec, windowed));
+    for (int32_t k = 1; k < rec->nch; k++)
+        if (strcmp(rec->units[k], rec->units[0])) {
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: channel %s is in '%s', channel %s in '%s': the channels of one "
+                            "record must measure one quantity in one unit (choose them with --channels)", path,
+                            rec->name[0], rec->units[0], rec->name[k], rec->units[k]);
+            goto err;
+        }
     for (int32_t k = 0; k < rec->nch; k++)
         for (int64_t t = 0; t < rec->n; t++)
             if (!isfinite(rec->y[(int64_t)k * rec->n + t])) {
@@ -499,6 +590,17 @@ regia_status_t modal_read(const char *path, const modal_read_opts_t *o, modal_re
                                 "is needed)", path, rec->name[k], (long long)t, rec->y[(int64_t)k * rec->n + t]);
                 goto err;
             }
+    for (int32_t k = 0; k < rec->nch; k++) {
+        const double *y = rec->y + (int64_t)k * rec->n;
+        int64_t t = 1;
+        while (t < rec->n && y[t] == y[0]) t++;
+        if (t == rec->n) {
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: channel %s is constant (all %lld samples equal %g): a dead or "
+                            "flat channel carries no response; leave it out with --channels", path, rec->name[k],
+                            (long long)rec->n, y[0]);
+            goto err;
+        }
+    }
 err:
     regia_sensor_file_free(&F);
     free(buf);
