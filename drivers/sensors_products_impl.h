@@ -23,7 +23,8 @@ typedef struct {
     double *temp, *nov, *peak;    /* S x D                                                    */
     int *alert;                   /* S x D                                                    */
     int *cond;                    /* S x D: alert_condition bits                              */
-    char *reason;                 /* S x D x (RL + 1), by sp_reason_read                      */
+    char *reason;                 /* S x D x (RL + 1): the summary's alert_reason, else by    */
+                                  /* sp_reason_read                                           */
     double *freq, *damp;          /* S x D x M                                                */
     double *trackf;               /* S x M                                                    */
     double *thr;                  /* S                                                        */
@@ -72,10 +73,12 @@ typedef struct {
  * file and the variable.  sp_sum_free frees what was read (also after an error). */
 regia_status_t sp_sum_read(sp_sum_t *s, const char *path);
 void sp_sum_free(sp_sum_t *s);
-/* The alert reason sentences of every structure and day into s->reason (s->RL set): the
- * detail's alert_reason (rows matched by structure name) where the detail has one, else
- * built from alert_condition ("red: records_above_threshold, persistent_exceedances").
- * Call after sp_det_open (d->ncid may be -1: no detail). */
+/* The alert reason sentences of every structure and day into s->reason (s->RL set): kept
+ * when sp_sum_read read them from the summary's alert_reason; else the detail's
+ * alert_reason (rows matched by structure name) where the detail has one (summaries
+ * written before the summary had its own), else built from alert_condition ("red:
+ * records_above_threshold, persistent_exceedances").  Call after sp_det_open (d->ncid may
+ * be -1: no detail). */
 regia_status_t sp_reason_read(sp_sum_t *s, const sp_det_t *d);
 /* Open the detail and read its structure names and record_structure; d->ncid = -1 and
  * REGIA_OK when path is NULL.  sp_det_close closes and frees. */

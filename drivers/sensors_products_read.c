@@ -213,6 +213,22 @@ regia_status_t sp_sum_read(sp_sum_t *s, const char *path)
             free(g);
         }
     }
+    if (regia_ncin_has_var(ncid, "alert_reason", NULL)) { /* summaries before it have it in the detail only */
+        char *t = NULL;
+        size_t RL = 0;
+        REGIA_TRY(regia_ncin_dim(ncid, path, "reason_strlen", 1, &RL, NULL));
+        REGIA_TRY(rd_text(ncid, path, "alert_reason", "day,structure,reason_strlen", D * S, RL, &t));
+        s->RL = RL;
+        s->reason = calloc(S * D + 1, RL + 1);
+        if (!s->reason) {
+            free(t);
+            st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: out of memory for the alert reasons", path);
+            goto err;
+        }
+        for (size_t k = 0; k < D; k++) /* (day, structure) in the file, structure-major here */
+            for (size_t i = 0; i < S; i++) memcpy(s->reason + (i * D + k) * (RL + 1), t + (k * S + i) * (RL + 1), RL + 1);
+        free(t);
+    }
     /* alert_level's _FillValue (-1) reads as -1; any other value out of 0..2 is none */
     for (size_t k = 0; k < S * D; k++)
         if (s->alert[k] < 0 || s->alert[k] > 2) s->alert[k] = -1;
@@ -261,6 +277,7 @@ regia_status_t sp_reason_read(sp_sum_t *s, const sp_det_t *d)
     int vid = -1;
     char *raw = NULL;
     regia_ncin_var_t v;
+    if (s->reason) return REGIA_OK; /* the summary's own alert_reason (sp_sum_read) */
     if (d->ncid >= 0 && regia_ncin_has_var(d->ncid, "alert_reason", NULL)) {
         REGIA_TRY(regia_ncin_dim(d->ncid, d->path, "reason_strlen", 1, &RL, NULL));
         REGIA_TRY(regia_ncin_dim(d->ncid, d->path, "day", 1, &DR, NULL));

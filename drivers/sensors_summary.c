@@ -2,8 +2,11 @@
  * summary per structure and day (layout in docs/sensors-run.md, "Summary").  Laid out as
  * CDO 2.1 reads it (`cdo sinfo` prints no warning): `day` is the file's one time axis and
  * the first dimension of every variable over days, `structure` the last dimension of every
- * data variable, no char data but the structure coordinates; the alert reason sentences
- * are in the detail file (sensors_detail.c), the summary has their conditions as flags.
+ * data variable.  Besides the structure coordinates the one char variable is
+ * alert_reason, the sentence of each day's alert (the detail file has the same,
+ * sensors_detail.c): CDO 2.1 reads no char or string data variable and warns that it skips
+ * one, unless it has the attribute cdi = "ignore"; it is fixed-length char, since parallel
+ * HDF5 writes no variable-length (NC_STRING) data.
  * The per-structure analysis is the same on every rank (sensors_post.c), so rank 0 writes
  * every row and the other ranks take part in each collective write with none. */
 #include <math.h>
@@ -25,7 +28,7 @@
 enum {
     V_NAME, V_LAT, V_LON, V_ALT, V_DAY, V_DAY_BNDS, V_MODE, V_RP, V_RMS, V_PEAK, V_TEMP, V_FREQ, V_DAMP, V_TRACKF,
     V_NOV, V_THR, V_CHART, V_NREC, V_NLEFT, V_FLAGS, V_ALERT, V_COND, V_MU, V_SIGMA, V_XI, V_MU_SE, V_SIGMA_SE,
-    V_XI_SE, V_GEV_N, V_GEV_STATUS, V_RL, V_RL_LO, V_RL_HI, V_NFEAT, V_KIND, V_COUNT
+    V_XI_SE, V_GEV_N, V_GEV_STATUS, V_RL, V_RL_LO, V_RL_HI, V_NFEAT, V_KIND, V_REASON, V_COUNT
 };
 
 /* A data variable and its `coordinates`, as CDO 2.1 assigns them (tried on its sinfo):
@@ -54,18 +57,33 @@ err:
     return st;
 }
 
+/* The length of the longest alert reason (at least 1), the same on every rank
+ * (collective: the reasons are computed alike on every rank, the maximum makes sure). */
+static size_t reason_len(regia_run_t *run, const sn_t *s)
+{
+    long long n = 1;
+    for (int64_t k = 0; k < (int64_t)s->n_struct * s->n_day; k++) {
+        const size_t len = strnlen(s->d_reason + k * SN_REASON, SN_REASON);
+        if ((long long)len > n) n = (long long)len;
+    }
+    regia_run_max(run, &n, 1);
+    return (size_t)n;
+}
+
 regia_status_t sn_define(regia_run_t *run, void *self, int ncid)
 {
     sn_t *s = self;
     regia_status_t st = REGIA_OK;
     const int M = s->n_track_max > 0 ? s->n_track_max : 1, R = s->n_periods > 0 ? s->n_periods : 1;
-    int d_s, d_d, d_m, d_r, d_n, d_nv;
+    const size_t RL = reason_len(run, s);
+    int d_s, d_d, d_m, d_r, d_n, d_nv, d_rl;
     REGIA_NC(nc_def_dim(ncid, "day", (size_t)s->n_day, &d_d));
     REGIA_NC(nc_def_dim(ncid, "structure", (size_t)s->n_struct, &d_s));
     REGIA_NC(nc_def_dim(ncid, "mode", (size_t)M, &d_m));
     REGIA_NC(nc_def_dim(ncid, "return_period", (size_t)R, &d_r));
     REGIA_NC(nc_def_dim(ncid, "nv", 2, &d_nv));
     REGIA_NC(nc_def_dim(ncid, "name_strlen", SN_NAME, &d_n));
+    REGIA_NC(nc_def_dim(ncid, "reason_strlen", RL, &d_rl));
     /* time first, structure last (CDO 2.1: time, then at most z, y, x) */
     int sn[2] = {d_s, d_n}, sd[2] = {d_d, d_s}, sdm[3] = {d_d, d_m, d_s}, sm[2] = {d_m, d_s}, sr[2] = {d_r, d_s};
     int dnv[2] = {d_d, d_nv};
@@ -166,9 +184,10 @@ regia_status_t sn_define(regia_run_t *run, void *self, int ncid)
         REGIA_NC(nc_put_att_schar(ncid, v[V_ALERT], "_FillValue", NC_BYTE, 1, &fill));
         REGIA_NC(nc_put_att_schar(ncid, v[V_ALERT], "flag_values", NC_BYTE, 3, fv));
         ATT(v[V_ALERT], "flag_meanings", "green yellow red");
-        ATT(v[V_ALERT], "comment", "rule in docs/sensors-run.md (Alerts); the reason is in alert_condition "
-                                    "(and as a sentence in the detail file's alert_reason); _FillValue: no record "
-                                    "of the day could be scored");
+        ATT(v[V_ALERT], "ancillary_variables", "alert_reason alert_condition");
+        ATT(v[V_ALERT], "comment", "rule in docs/sensors-run.md (Alerts); the reason is the sentence "
+                                    "alert_reason, its conditions the flags alert_condition; _FillValue: no "
+                                    "record of the day could be scored (alert_reason says why)");
     }
     REGIA_TRY(def(s, ncid, V_COND, "alert_condition", NC_INT, 2, sd,
                   "conditions of the alert rule that held on the day (the reason of alert_level)", NULL,
@@ -181,8 +200,23 @@ regia_status_t sn_define(regia_run_t *run, void *self, int ncid)
             "too_few_valid_records records_above_threshold ewma_signal cusum_signal persistent_exceedances "
             "modes_agree frequencies_above_model no_novelty_model");
         ATT(v[V_COND], "comment", "rule in docs/sensors-run.md (Alerts); frequencies_above_model: a red day "
-                                  "lowered to yellow (stiffening, not damage); the reason as a sentence per "
-                                  "structure and day is alert_reason in the detail file (detail_file)");
+                                  "lowered to yellow (stiffening, not damage); the reason as a sentence with "
+                                  "the counts is alert_reason");
+    }
+    {
+        int rd[3] = {d_d, d_s, d_rl};
+        REGIA_NC(nc_def_var(ncid, "alert_reason", NC_CHAR, 3, rd, &v[V_REASON]));
+        ATT(v[V_REASON], "long_name", "reason of the alert level of the structure on the day, in words");
+        ATT(v[V_REASON], "coverage_content_type", "qualityInformation");
+        ATT(v[V_REASON], "_Encoding", "utf-8");
+        ATT(v[V_REASON], "coordinates", s->has_position ? "lat lon structure_name structure_kind"
+                                                        : "structure_name structure_kind");
+        ATT(v[V_REASON], "comment", "one sentence per structure and day with the counts of the alert rule "
+                                    "(docs/sensors-run.md, Alerts), e.g. 'red: 12 of 12 valid records above D2 "
+                                    "threshold ...' (D2: novelty_score, the threshold: novelty_threshold); "
+                                    "'none: ...' when too few of the day's records were valid, 'not scored: ...' "
+                                    "when the structure has no novelty model");
+        ATT(v[V_REASON], "cdi", "ignore"); /* CDO: text, not a field; skipped without a warning */
     }
     const char *gn[3] = {"gev_location", "gev_scale", "gev_shape"};
     const char *gl[3] = {"GEV location mu of the block maxima of the peak acceleration",
@@ -316,8 +350,16 @@ regia_status_t sn_write(regia_run_t *run, void *self, int ncid)
     float *f = malloc(sizeof(float) * big);
     double *g = malloc(sizeof(double) * big), *t = malloc(sizeof(double) * big);
     int *iv = malloc(sizeof(int) * big);
-    char *names = calloc((size_t)S + 1, SN_NAME);
-    if (!f || !g || !t || !iv || !names) st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the summary");
+    char *names = calloc((size_t)S + 1, SN_NAME), *why = NULL;
+    size_t RL = 1;
+    {
+        int dims[3];
+        if (nc_inq_vardimid(ncid, v[V_REASON], dims) != NC_NOERR || nc_inq_dimlen(ncid, dims[2], &RL) != NC_NOERR)
+            st = REGIA_FAIL(REGIA_ERR_IO, "summary: cannot read the dimensions of alert_reason");
+    }
+    if (!st) why = calloc((size_t)(S * D) + 1, RL);
+    if (!st && (!f || !g || !t || !iv || !names || !why))
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory writing the summary");
     if ((st = regia_run_agree(run, st))) goto err;
     for (int64_t i = 0; i < S; i++) snprintf(names + i * SN_NAME, SN_NAME, "%s", s->st[i].name);
     REGIA_TRY(regia_run_put_rows(run, ncid, v[V_NAME], 2, 0, ns, in_n, NC_CHAR, names));
@@ -363,6 +405,15 @@ regia_status_t sn_write(regia_run_t *run, void *self, int ncid)
             REGIA_TRY(regia_run_put_rows(run, ncid, v[si_v[k]], 2, 0, nd, in_s, NC_BYTE, b));
         }
     }
+    /* day x structure x reason_strlen: the sentences (no NUL where one fills the length) */
+    for (int64_t d = 0; d < D; d++)
+        for (int64_t i = 0; i < S; i++)
+            memcpy(why + (d * S + i) * RL, s->d_reason + (i * D + d) * SN_REASON,
+                   strnlen(s->d_reason + (i * D + d) * SN_REASON, RL));
+    {
+        size_t in_sr[2] = {(size_t)S, RL};
+        REGIA_TRY(regia_run_put_rows(run, ncid, v[V_REASON], 3, 0, nd, in_sr, NC_CHAR, why));
+    }
     /* day x mode x structure */
     const double *sdm[2] = {s->d_freq, s->d_damp};
     const int sdm_v[2] = {V_FREQ, V_DAMP};
@@ -400,5 +451,6 @@ err:
     free(t);
     free(iv);
     free(names);
+    free(why);
     return st;
 }

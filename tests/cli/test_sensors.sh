@@ -4,9 +4,12 @@
 # the summary, the detail and the manifest are written; S2 turns red on day 5 or 6 and never
 # before, S1 is never red; the three modes are tracked at their frequencies; h5py reads the
 # detail (spectra, poles, modes, tracks, the alert reasons) and its rows agree with the
-# summary; `cdo sinfo` reads the summary without a warning and `cdo showname` lists its
-# variables; xarray selects a structure by name; the summary passes the CF-1.10/ACDD-1.3
-# checker (when installed; skipped otherwise, see cf_check).
+# summary; the summary's alert_reason (day, structure, reason_strlen) has a sentence for
+# every structure and day, beginning with that day's level (none / not scored without
+# one), the same as the detail's; `cdo sinfo` reads the summary without a warning (CDO
+# skips alert_reason: cdi = "ignore") and `cdo showname` lists its variables; xarray
+# selects a structure by name and reads its reasons; the summary passes the
+# CF-1.10/ACDD-1.3 checker (when installed; skipped otherwise, see cf_check).
 source "$(dirname "$0")/lib.sh"
 D=$TMP
 /usr/bin/python3 -c 'import netCDF4, h5py, scipy' 2>/dev/null || skip "/usr/bin/python3 lacks netCDF4, h5py or scipy"
@@ -76,6 +79,24 @@ r = int(np.where(np.isfinite(psd).all(axis=1))[0][0])
 k = int(np.argmax(psd[r])); assert abs(fr[k] - 2.0) < 0.3, fr[k]
 nov = h["novelty"][:]; thr = h["novelty_threshold"][:]
 assert np.isfinite(thr).all() and np.nanmax(nov[h["record_structure"][:] == 1]) > thr[1]
+# the reasons in words: in the summary, per day and structure, equal to the detail's
+ar = s["alert_reason"]
+assert ar.dimensions == ("day", "structure", "reason_strlen"), ar.dimensions
+assert ar.getncattr("_Encoding") == "utf-8" and ar.cdi == "ignore" and ar.long_name
+assert "alert_reason" in s["alert_level"].ancillary_variables.split()
+why = np.moveaxis(ar[:], -1, 0)  # (structure, day) strings
+assert why.shape == lv.shape, (why.shape, lv.shape)
+names_lv = {0: "green", 1: "yellow", 2: "red"}
+for i in range(2):
+    for k in range(lv.shape[1]):
+        w = str(why[i, k])
+        assert w.strip() == w and w, f"S{i + 1} day {k}: empty or padded reason {w!r}"
+        want = names_lv[lv[i, k]] if lv[i, k] >= 0 else ("none", "not scored")
+        assert w.startswith(want), f"S{i + 1} day {k}: level {lv[i, k]}, reason {w!r}"
+        dw = h["alert_reason"][i, k].tobytes().decode().rstrip("\0")
+        assert w == dw, f"S{i + 1} day {k}: summary {w!r} != detail {dw!r}"
+assert str(why[1, red[0]]) == reason and "valid records above D2 threshold" in reason, reason
+print("alert_reason: %d sentences, S2 day %d: %s" % (why.size, red[0], why[1, red[0]]))
 PY
 echo "ok: regia sensors at 2 ranks: S2 red from day $(/usr/bin/python3 -c "
 import netCDF4, numpy as np; l = netCDF4.Dataset('$D/s.nc')['alert_level'][:].filled(-1).T; print(int(np.where(l[1] == 2)[0][0]))"), S1 never red, 3 modes tracked, detail readable by h5py"
@@ -94,6 +115,7 @@ d = xr.open_dataset(sys.argv[1]).set_xindex("structure_name")
 s2 = d.sel(structure_name="S2")
 assert str(d.structure_kind.sel(structure_name="S2").values) != "" and s2.alert_level.dims == ("day",)
 assert (s2.alert_level == 2).any() and s2.modal_frequency.dims == ("day", "mode")
+assert s2.alert_reason.dims == ("day",) and str(s2.alert_reason[s2.alert_level == 2][0].values).startswith("red: ")
 print("ok: xarray: S2 red on", str(s2.day[s2.alert_level == 2][0].values)[:10])
 PY
 cf_check "$D/s.nc" sensors || fail "the summary fails the CF/ACDD checker"
