@@ -44,13 +44,15 @@ typedef struct {
     int64_t line0, line1;      /* first and last input line of the series                 */
     int32_t fit_len;           /* maxima passed to the fit (0: refused before the fit)     */
     int32_t reason;            /* regia_gev_status_t of a refusal before the fit, or 0     */
+    int32_t positive;          /* the return levels are of a quantity >= 0 (--positive)    */
+    int32_t pad;
 } info_t;
 
 typedef struct {
     /* options */
     const char *input, *output, *csv, *units, *cmdline;
     char csv_default[4200];
-    int block, n_T, min_blocks, skip;
+    int block, n_T, min_blocks, skip, positive; /* positive: -1 auto, 0 no, 1 yes */
     double T[MAX_T], level; /* level as a fraction */
     regia_series_opts_t ropt;
     /* index (all ranks) */
@@ -71,6 +73,9 @@ typedef struct {
     regia_gev_fit_t *fit_all;
     double *rl_all;
     long long n_ok;
+    uint8_t *cav;              /* n_series x n_T caveats (regia_gev_rl_caveats), all ranks   */
+    long long n_cav[2];        /* return levels extrapolated, with a lower end below 0      */
+    char rl_comment[1024];
     char summary[4096];
     int v[32];
 } ev_t;
@@ -107,6 +112,9 @@ static const regia_job_key_t evt_schema[] = {
     {"evt", "unfit", REGIA_KEY_ENUM, 0, "error", 0, 0, "error|skip",
      "a series that cannot be fitted (too few blocks, constant maxima, no likelihood maximum): error stops the run "
      "naming it; skip keeps it with NaN estimates, its fit_status and a warning"},
+    {"evt", "positive", REGIA_KEY_ENUM, 0, "auto", 0, 0, "auto|yes|no",
+     "whether the values cannot be negative (peaks, amplitudes, flows), so that an interval reaching below 0 is "
+     "flagged (return_level_caveat, a warning): auto: yes for a series whose values are all >= 0"},
     {"evt", "units", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL,
      "UDUNITS units of the values (e.g. m, m s-2), written on the location, scale, return levels and maxima "
      "[default: none: the CSV does not say]"},
@@ -120,7 +128,7 @@ static const regia_job_key_t evt_schema[] = {
 
 static const regia_opt_meta_t evt_meta[] = {
     {"input", "FILE.csv"}, {"output", "OUT.nc"}, {"block", "year|month|none"}, {"return_periods", "T1,T2,..."},
-    {"level", "PERCENT"}, {"min_blocks", "N"}, {"unfit", "error|skip"}, {"units", "UNITS"}, {"csv", "FILE.csv"},
+    {"level", "PERCENT"}, {"min_blocks", "N"}, {"unfit", "error|skip"}, {"positive", "auto|yes|no"}, {"units", "UNITS"}, {"csv", "FILE.csv"},
     {"id_column", "COL"}, {"time_column", "COL"}, {"value_column", "COL"}, {"backend", "B"}, {"threads", "N"},
     {"checkpoint_interval", "S"}, {"checkpoint_dir", "DIR"}, {"chunk", "N"}, {"progress_interval", "S"},
     {"name", "NAME"}, {"domain", "evt"},
@@ -150,6 +158,10 @@ static regia_status_t ev_configure(regia_run_t *run, void *self)
     e->level = regia_job_double(j, "evt", "level") / 100.0;
     e->min_blocks = (int)regia_job_int(j, "evt", "min_blocks");
     e->skip = !strcmp(regia_job_str(j, "evt", "unfit"), "skip");
+    {
+        const char *pv = regia_job_str(j, "evt", "positive");
+        e->positive = !strcmp(pv, "yes") ? 1 : !strcmp(pv, "no") ? 0 : -1;
+    }
     e->units = regia_job_str(j, "evt", "units");
     e->ropt.id_col = regia_job_str(j, "evt", "id_column");
     e->ropt.time_col = regia_job_str(j, "evt", "time_column");
@@ -295,10 +307,13 @@ static regia_status_t ev_read(regia_run_t *run, void *self)
         in->n_missing = miss;
         in->n_values = n - miss;
         in->line0 = in->line1 = n ? r[0].line : 0;
+        int nonneg = 1;
         for (int64_t i = 0; i < n; i++) {
             if (r[i].line < in->line0) in->line0 = r[i].line;
             if (r[i].line > in->line1) in->line1 = r[i].line;
+            if (r[i].v < 0) nonneg = 0; /* NaN: missing, not negative */
         }
+        in->positive = e->positive >= 0 ? e->positive : nonneg;
         in->first = nb ? e->blk[e->boff[k]].start : 0;
         in->last = nb ? e->blk[e->boff[k] + nb - 1].start : 0;
         if (nb && in->first < e->t_min) e->t_min = in->first;
@@ -416,6 +431,64 @@ err:
     return st;
 }
 
+/* Not collective (every rank, on the gathered results): the caveats of every return level
+ * (regia_gev_rl_caveats: T beyond REGIA_GEV_EXTRAP_MAX x the blocks fitted; an interval
+ * whose lower end is below 0 for a series of values >= 0, --positive), the comment on
+ * return_level that counts them, and on rank 0 a warning per return level (the first
+ * MAX_CAV_WARN, then one line for the rest). */
+enum { MAX_CAV_WARN = 12 };
+static regia_status_t caveats(regia_run_t *run, ev_t *e)
+{
+    const int P = e->n_T;
+    const int r0 = run->ctx->rank == 0;
+    const char *bu = block_unit(e->block);
+    e->cav = calloc((size_t)(e->n_series * P) + 1, 1);
+    if (!e->cav) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the caveats of %lld series", (long long)e->n_series);
+    long long shown = 0, more = 0, series_with = 0;
+    e->n_cav[0] = e->n_cav[1] = 0;
+    for (int64_t s = 0; s < e->n_series; s++) {
+        const regia_gev_fit_t *f = &e->fit_all[s];
+        int any = 0;
+        for (int p = 0; p < P; p++) {
+            const double *r = e->rl_all + (s * P + p) * RL_W;
+            if (f->status != REGIA_GEV_OK || !isfinite(r[0])) continue;
+            const int32_t c = regia_gev_rl_caveats(f, e->T[p], r[2], e->info_all[s].positive);
+            e->cav[s * P + p] = (uint8_t)c;
+            if (!c) continue;
+            any = 1;
+            e->n_cav[0] += (c & REGIA_GEV_RL_EXTRAPOLATED) != 0;
+            e->n_cav[1] += (c & REGIA_GEV_RL_LOWER_NEGATIVE) != 0;
+            if (!r0) continue;
+            if (shown >= MAX_CAV_WARN) {
+                more++;
+                continue;
+            }
+            shown++;
+            if (c & REGIA_GEV_RL_EXTRAPOLATED)
+                regia_warn(&run->ctx->log, "series '%s': the %g-%s return level (%.6g) extrapolates %.1f times the %d "
+                           "blocks fitted (more than %g: its %g %% interval [%.6g, %.6g] understates the uncertainty "
+                           "of the shape; return_level_caveat, docs/evt.md)", e->sr.id[s], e->T[p], bu, r[0],
+                           e->T[p] / f->n, (int)f->n, REGIA_GEV_EXTRAP_MAX, 100 * e->level, r[2], r[3]);
+            if (c & REGIA_GEV_RL_LOWER_NEGATIVE)
+                regia_warn(&run->ctx->log, "series '%s': the %g-%s return level's %g %% interval reaches %.6g, below "
+                           "0, which %s cannot be: read its lower end as 0 (return_level_caveat)", e->sr.id[s],
+                           e->T[p], bu, 100 * e->level, r[2],
+                           e->positive == 1 ? "the values (--positive yes)" : "a series of values >= 0");
+        }
+        series_with += any;
+    }
+    if (r0 && more > 0)
+        regia_warn(&run->ctx->log, "... and %lld more return level%s with caveats (in all %lld extrapolated, %lld "
+                   "with an interval below 0, over %lld series): see return_level_caveat", more, more == 1 ? "" : "s",
+                   e->n_cav[0], e->n_cav[1], series_with);
+    snprintf(e->rl_comment, sizeof e->rl_comment,
+             "%lld of the %lld return levels extrapolate beyond %g times the blocks fitted (their delta-method "
+             "intervals understate the uncertainty of the shape) and %lld have an interval whose lower end is below 0 "
+             "for a quantity that cannot be negative (read it as 0): return_level_caveat flags each (docs/evt.md)",
+             e->n_cav[0], (long long)(e->n_ok * P), REGIA_GEV_EXTRAP_MAX, e->n_cav[1]);
+    return REGIA_OK;
+}
+
 /* Collective: gather every series' results (the CSV and the report need them all); a run
  * that fitted nothing is an error. */
 static regia_status_t ev_check(regia_run_t *run, void *self)
@@ -439,14 +512,14 @@ static regia_status_t ev_check(regia_run_t *run, void *self)
     if (e->n_ok == 0)
         return REGIA_FAIL(REGIA_ERR_NUMERIC, "%s: none of the %lld series could be fitted (see fit_status: too few "
                           "blocks, constant maxima or no likelihood maximum)", e->input, (long long)e->n_series);
-    return REGIA_OK;
+    return caveats(run, e);
 }
 
 /* ---- NetCDF -------------------------------------------------------------------------------- */
 
 enum {
     V_ID, V_T, V_LOC, V_LOC_SE, V_SCALE, V_SCALE_SE, V_SHAPE, V_SHAPE_SE, V_C_LS, V_C_LX, V_C_SX, V_RL, V_RL_SE,
-    V_RL_LO, V_RL_HI, V_NLL, V_NB, V_FIRST, V_STATUS, V_TIME, V_BMAX, V_BCOUNT, N_V
+    V_RL_LO, V_RL_HI, V_NLL, V_NB, V_FIRST, V_STATUS, V_TIME, V_BMAX, V_BCOUNT, V_CAV, N_V
 };
 
 #define ATT(v, k, s) REGIA_NC(nc_put_att_text(ncid, v, k, strlen(s), s))
@@ -523,7 +596,8 @@ static regia_status_t ev_define(regia_run_t *run, void *self, int ncid)
                       "qualityInformation", S, &v[V_C_SX]));
     snprintf(text, sizeof text, "return level: the level exceeded with probability 1/T per %s", per);
     REGIA_TRY(def_var(ncid, "return_level", NC_DOUBLE, 2, dst, text, u, "modelResult", S, &v[V_RL]));
-    ATT(v[V_RL], "ancillary_variables", "return_level_se return_level_lower return_level_upper");
+    ATT(v[V_RL], "ancillary_variables", "return_level_se return_level_lower return_level_upper return_level_caveat");
+    ATT(v[V_RL], "comment", e->rl_comment);
     REGIA_TRY(def_var(ncid, "return_level_se", NC_DOUBLE, 2, dst, "standard error of return_level (delta method)", u,
                       "qualityInformation", S, &v[V_RL_SE]));
     snprintf(text, sizeof text, "lower end of the %g%% delta-method interval of return_level", 100 * e->level);
@@ -532,6 +606,17 @@ static regia_status_t ev_define(regia_run_t *run, void *self, int ncid)
     snprintf(text, sizeof text, "upper end of the %g%% delta-method interval of return_level", 100 * e->level);
     REGIA_TRY(def_var(ncid, "return_level_upper", NC_DOUBLE, 2, dst, text, u, "qualityInformation", S,
                       &v[V_RL_HI]));
+    REGIA_NC(nc_def_var(ncid, "return_level_caveat", NC_BYTE, 2, dst, &v[V_CAV]));
+    ATT(v[V_CAV], "long_name", "caveats of return_level (regia_gev_rl_caveats): 1 the return period exceeds 4 times "
+                               "the blocks fitted, 2 the interval's lower end is below 0 for a quantity that cannot be "
+                               "negative (evt positive)");
+    ATT(v[V_CAV], "coverage_content_type", "qualityInformation");
+    ATT(v[V_CAV], "coordinates", S);
+    {
+        signed char fm[2] = {REGIA_GEV_RL_EXTRAPOLATED, REGIA_GEV_RL_LOWER_NEGATIVE};
+        REGIA_NC(nc_put_att_schar(ncid, v[V_CAV], "flag_masks", NC_BYTE, 2, fm));
+        ATT(v[V_CAV], "flag_meanings", "extrapolated_beyond_4_record_lengths lower_end_below_zero");
+    }
     REGIA_TRY(def_var(ncid, "negative_log_likelihood", NC_DOUBLE, 1, &d_s,
                       "negative log-likelihood of the GEV at the estimates", "1", "qualityInformation", S, &v[V_NLL]));
     REGIA_TRY(def_var(ncid, "n_blocks", NC_INT, 1, &d_s, "blocks with a value: the maxima fitted", "1",
@@ -646,6 +731,9 @@ static regia_status_t ev_write(regia_run_t *run, void *self, int ncid)
             for (int p = 0; p < P; p++) d[p * ns + k] = e->rl[(k * P + p) * RL_W + w];
         REGIA_TRY(put_series_last(run, ncid, v[V_RL + w], P, s0, ns, NC_DOUBLE, d));
     }
+    for (int64_t k = 0; k < ns; k++)
+        for (int p = 0; p < P; p++) iv[p * ns + k] = e->cav[(s0 + k) * P + p];
+    REGIA_TRY(put_series_last(run, ncid, v[V_CAV], P, s0, ns, NC_INT, iv));
     for (int64_t k = 0; k < ns; k++) iv[k] = (int)e->info[k].n_blocks;
     ROWS(V_NB, s0, ns, NC_INT, iv);
     for (int64_t k = 0; k < ns; k++) sc[k] = (signed char)e->fit[k].status;
@@ -761,10 +849,11 @@ static void csv_id(FILE *f, const char *s)
     fputc('"', f);
 }
 
-/* One row: series_id,quantity,return_period,estimate,std_error,lower,upper,n_blocks,fit_status
- * (lower and upper empty for the parameters: NaN passed). */
+/* One row: series_id,quantity,return_period,estimate,std_error,lower,upper,n_blocks,fit_status,caveat
+ * (lower and upper empty for the parameters: NaN passed; cav: the return level's caveats,
+ * -1 for a parameter). */
 static void csv_row(FILE *f, const ev_t *e, int64_t s, const char *q, double T, double est, double se, double lo,
-                    double hi)
+                    double hi, int cav)
 {
     csv_id(f, e->sr.id[s]);
     fprintf(f, ",%s,", q);
@@ -782,7 +871,11 @@ static void csv_row(FILE *f, const ev_t *e, int64_t s, const char *q, double T, 
         fputc(',', f);
     }
     const int stt = e->fit_all[s].status;
-    fprintf(f, ",%lld,%s\n", (long long)e->info_all[s].n_blocks, stt >= 0 && stt <= 6 ? status_token[stt] : "unknown");
+    fprintf(f, ",%lld,%s,%s%s%s\n", (long long)e->info_all[s].n_blocks,
+            stt >= 0 && stt <= 6 ? status_token[stt] : "unknown",
+            cav > 0 && (cav & REGIA_GEV_RL_EXTRAPOLATED) ? "extrapolated" : "",
+            cav > 0 && (cav & REGIA_GEV_RL_EXTRAPOLATED) && (cav & REGIA_GEV_RL_LOWER_NEGATIVE) ? " " : "",
+            cav > 0 && (cav & REGIA_GEV_RL_LOWER_NEGATIVE) ? "lower_end_below_zero" : "");
 }
 
 /* Collective: rank 0 writes the file from the gathered results. */
@@ -795,14 +888,14 @@ static regia_status_t ev_write_extra(regia_run_t *run, void *self, int i, const 
     FILE *f = fopen(tmp, "w");
     if (!f) return REGIA_FAIL(REGIA_ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
     static const char *const pname[3] = {"location", "scale", "shape"};
-    fputs("series_id,quantity,return_period,estimate,std_error,lower,upper,n_blocks,fit_status\n", f);
+    fputs("series_id,quantity,return_period,estimate,std_error,lower,upper,n_blocks,fit_status,caveat\n", f);
     for (int64_t s = 0; s < e->n_series; s++) {
         const regia_gev_fit_t *ft = &e->fit_all[s];
         const double *rl = e->rl_all + s * e->n_T * RL_W;
-        for (int p = 0; p < 3; p++) csv_row(f, e, s, pname[p], NAN, ft->par[p], ft->se[p], NAN, NAN);
+        for (int p = 0; p < 3; p++) csv_row(f, e, s, pname[p], NAN, ft->par[p], ft->se[p], NAN, NAN, -1);
         for (int p = 0; p < e->n_T; p++) {
             const double *r = rl + p * RL_W;
-            csv_row(f, e, s, "return_level", e->T[p], r[0], r[1], r[2], r[3]);
+            csv_row(f, e, s, "return_level", e->T[p], r[0], r[1], r[2], r[3], e->cav[s * e->n_T + p]);
         }
     }
     int bad = ferror(f);
@@ -871,6 +964,7 @@ static void ev_release(regia_run_t *run, void *self)
     free(e->info_all);
     free(e->fit_all);
     free(e->rl_all);
+    free(e->cav);
 }
 
 const regia_domain_t regia_domain_evt = {
