@@ -168,7 +168,8 @@ typedef struct sn {
     int32_t *n_tracks_all;    /* n_struct: tracks the tracker made                           */
     int32_t *n_ev;            /* n_struct x 4: track events new, lost, split, found          */
     int32_t *summary_track;   /* n_struct x K: the tracker's id of summary mode j            */
-    char (*why)[256];         /* n_struct: why a structure was not scored ("" when it was)   */
+    char (*why)[256];         /* n_struct: why a structure was not scored, or a note on its
+                               * features when it was ("" when none)                        */
     regia_alert_day_t *alert_days; /* 2 x n_day: one structure's alerts (scratch)            */
     int32_t *model_used;      /* n_struct: the compensation model fitted (regia_comp_model_t) */
     /* output ids */

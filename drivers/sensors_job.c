@@ -83,6 +83,9 @@ const regia_job_key_t regia_sensors_schema[] = {
     {"novelty", "thermal_lag", REGIA_KEY_DOUBLE, 0, "0", 0, 240, NULL,
      "hours of the structure's thermal lag: its temperature is a first-order lag of the measured one (0: the "
      "record's mean temperature)"},
+    {"novelty", "min_features", REGIA_KEY_INT, 0, "2", 0, 64, NULL,
+     "linear, bilinear: a record lacking summary modes is scored on those it has, when at least this many (0: "
+     "every summary mode needed)"},
     {"novelty", "pca_variance", REGIA_KEY_DOUBLE, 0, "0.9", 0.01, 0.9999, NULL,
      "PCA: variance share of the components taken as environmental"},
     {"novelty", "training_days", REGIA_KEY_INT, 0, "14", 1, 36600, NULL,
@@ -249,6 +252,7 @@ regia_status_t sn_configure(regia_run_t *run, void *self)
     s->comp.n_lags = (int32_t)regia_job_int(j, "novelty", "lags");
     s->comp.pca_var_frac = regia_job_double(j, "novelty", "pca_variance");
     s->comp.alpha = regia_job_double(j, "novelty", "false_alarm_rate");
+    s->comp.min_features = (int32_t)regia_job_int(j, "novelty", "min_features");
     { /* keys the chosen model does not read: say so, they are not silently ignored */
         static const char *const bilinear_keys[] = {"t_break", "freeze_step", "freeze_width"};
         int pca = !strcmp(s->comp_model, "pca"), bilinear = !strcmp(s->comp_model, "bilinear");
@@ -263,6 +267,9 @@ regia_status_t sn_configure(regia_run_t *run, void *self)
                 regia_warn(&run->ctx->log, "%s:%d: [novelty] %s is ignored with model = pca (it uses no "
                            "temperature)", path, regia_job_line(j, "novelty", temperature_keys[k]),
                            temperature_keys[k]);
+        if (pca && regia_job_has(j, "novelty", "min_features"))
+            regia_warn(&run->ctx->log, "%s:%d: [novelty] min_features is ignored with model = pca (its scores need "
+                       "every summary mode)", path, regia_job_line(j, "novelty", "min_features"));
         if (!pca && regia_job_has(j, "novelty", "pca_variance"))
             regia_warn(&run->ctx->log, "%s:%d: [novelty] pca_variance is ignored with model = %s", path,
                        regia_job_line(j, "novelty", "pca_variance"), s->comp_model);

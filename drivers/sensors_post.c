@@ -120,61 +120,94 @@ static regia_status_t post_structure(sn_t *s, int i, double *buf, uint8_t *ubuf,
             sel[p++] = (sn_trk_t){tr.tracks[t].f_ref, t};
     qsort(sel, (size_t)p, sizeof *sel, cmp_trk);
     if (p > K) p = K;
-    s->n_features[i] = p;
-    for (int j = 0; j < p; j++) s->summary_track[i * K + j] = sel[j].id;
-    /* tracks that stand for a summary mode where its own track has no mode: admissible to
-     * its reference (frequency within df_tol, MAC of the reference shapes >= mac_min), the
-     * nearest in frequency (a split or a restart of the same physical mode) */
-    for (int t = 0; t < nt; t++) {
-        alias[t] = -1;
-        double best = INFINITY;
-        for (int j = 0; j < p; j++) {
-            const regia_track_t *a = &tr.tracks[t], *b = &tr.tracks[sel[j].id];
-            double df = fabs(a->f_ref - b->f_ref) / b->f_ref;
-            if (t == sel[j].id) { alias[t] = j; best = -1; break; }
-            if (df <= s->track_cfg.df_tol && df < best && regia_ssi_mac(a->shape_ref, b->shape_ref, C) >= s->track_cfg.mac_min) {
-                best = df;
-                alias[t] = j;
-            }
-        }
-    }
-    for (int64_t r = 0; r < R; r++)
-        for (int m = 0; m < K; m++) {
-            int t = s->track[(g0 + r) * K + m];
-            s->mode_number[(g0 + r) * K + m] = t >= 0 ? alias[t] + 1 : 0;
-        }
     /* the features: frequency of each selected track per record, and the temperature */
     double *F = buf, *T = F + R * K, *d2 = T + R, *zres = d2 + R, *z = zres + R * K, *tmp = z + R;
     for (int64_t r = 0; r < R; r++) {
-        const int64_t g = g0 + r;
-        T[r] = s->all_rec[g].temperature;
-        for (int j = 0; j < p; j++) {
-            int m = feature_slot(s, g, j, sel[j].id, tr.tracks[sel[j].id].f_ref);
-            F[r * p + j] = m >= 0 ? s->all_mode[(g * K + m) * 6] : NAN;
-        }
+        T[r] = s->all_rec[g0 + r].temperature;
         d2[r] = NAN;
         z[r] = NAN;
     }
+    int model = s->comp.model, n_drop = 0;
+    char note[200] = "";
+    for (;;) {
+        /* tracks that stand for a summary mode where its own track has no mode: admissible
+         * to its reference (frequency within df_tol, MAC of the reference shapes over their
+         * common channels >= mac_min), the nearest in frequency (a split or a restart of
+         * the same physical mode) */
+        for (int t = 0; t < nt; t++) {
+            alias[t] = -1;
+            double best = INFINITY;
+            for (int j = 0; j < p; j++) {
+                const regia_track_t *a = &tr.tracks[t], *b = &tr.tracks[sel[j].id];
+                double df = fabs(a->f_ref - b->f_ref) / b->f_ref;
+                if (t == sel[j].id) { alias[t] = j; best = -1; break; }
+                if (df <= s->track_cfg.df_tol && df < best &&
+                    regia_track_mac(a->shape_ref, b->shape_ref, C) >= s->track_cfg.mac_min) {
+                    best = df;
+                    alias[t] = j;
+                }
+            }
+        }
+        for (int64_t r = 0; r < R; r++)
+            for (int m = 0; m < K; m++) {
+                int t = s->track[(g0 + r) * K + m];
+                s->mode_number[(g0 + r) * K + m] = t >= 0 ? alias[t] + 1 : 0;
+            }
+        for (int64_t r = 0; r < R; r++) {
+            const int64_t g = g0 + r;
+            for (int j = 0; j < p; j++) {
+                int m = feature_slot(s, g, j, sel[j].id, tr.tracks[sel[j].id].f_ref);
+                F[r * p + j] = m >= 0 ? s->all_mode[(g * K + m) * 6] : NAN;
+            }
+        }
+        if (model != REGIA_COMP_BILINEAR || p == 0) break;
+        /* two slopes need training records with every feature on both sides of the break.
+         * When a side has fewer than 2, the summary mode seen least on that side is dropped
+         * (a mode not identified below freezing cannot be compensated for frost, and with it
+         * the frost would be modelled by one slope) and the rest tried again; with one mode
+         * left, or fewer than 2 training records on that side at all, the linear model */
+        int64_t below = 0, above = 0;
+        for (int64_t r = 0; r < R; r++)
+            if (use[r] && isfinite(T[r])) {
+                int all = 1;
+                for (int j = 0; j < p; j++) all &= isfinite(F[r * p + j]) != 0;
+                if (all && T[r] < s->comp.t_break) below++;
+                else if (all) above++;
+            }
+        if (below >= 2 && above >= 2) break;
+        const int side_below = below < 2;
+        int64_t side = 0; /* training records on that side at all */
+        for (int64_t r = 0; r < R; r++) side += use[r] && isfinite(T[r]) && (T[r] < s->comp.t_break) == side_below;
+        if (p <= 1 || side < 2) { model = REGIA_COMP_LINEAR; break; }
+        int drop = -1;
+        int64_t fewest = INT64_MAX;
+        for (int j = 0; j < p; j++) {
+            int64_t n = 0;
+            for (int64_t r = 0; r < R; r++)
+                if (use[r] && isfinite(T[r]) && (T[r] < s->comp.t_break) == side_below && isfinite(F[r * p + j])) n++;
+            if (n < fewest) fewest = n, drop = j;
+        }
+        size_t len = strlen(note);
+        snprintf(note + len, sizeof note - len, "%s%.3g Hz", n_drop++ ? ", " : "", sel[drop].f);
+        for (int j = drop; j + 1 < p; j++) sel[j] = sel[j + 1];
+        p--;
+    }
+    s->n_features[i] = p;
+    for (int j = 0; j < p; j++) s->summary_track[i * K + j] = sel[j].id;
     s->threshold[i] = NAN;
-    snprintf(s->why[i], sizeof s->why[i], "%s", "");
+    if (n_drop)
+        snprintf(s->why[i], sizeof s->why[i], "mode%s at %s not a feature (too few training records with every "
+                 "mode %s the %g degC break for the bilinear model)", n_drop > 1 ? "s" : "", note,
+                 "on one side of", s->comp.t_break);
+    else
+        snprintf(s->why[i], sizeof s->why[i], "%s", "");
     if (p == 0) {
         snprintf(s->why[i], sizeof s->why[i], "no mode tracked in %g%% of the %lld training records", 100 * s->min_share,
                  (long long)n_train);
     } else {
         int needs_t = s->comp.model != REGIA_COMP_PCA;
         regia_comp_cfg_t cc = s->comp;
-        if (cc.model == REGIA_COMP_BILINEAR) {
-            /* two slopes need training records on both sides of the break; else one slope */
-            int64_t below = 0, above = 0;
-            for (int64_t r = 0; r < R; r++)
-                if (use[r] && isfinite(T[r])) {
-                    int all = 1;
-                    for (int j = 0; j < p; j++) all &= isfinite(F[r * p + j]) != 0;
-                    if (all && T[r] < cc.t_break) below++;
-                    else if (all) above++;
-                }
-            if (below < 2 || above < 2) cc.model = REGIA_COMP_LINEAR;
-        }
+        cc.model = model;
         s->model_used[i] = cc.model;
         /* the fit's linear algebra on the run's backend (LAPACK, or cuSOLVER/cuBLAS) */
         regia_status_t fs = regia_novelty_fit_on(s->be, F, needs_t ? T : NULL, R, p, use, &cc, &nm);

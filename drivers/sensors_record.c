@@ -142,7 +142,10 @@ static regia_status_t work_alloc(const sn_t *s, sn_work_t *w, int64_t batch)
  * has none or no sample there): the mean over the record, or with [novelty] thermal_lag
  * tau > 0 hours the structure's own temperature as a first-order lag of the measured one
  * (dT/dt = (T_air - T) / tau, Newton's law of heating), the exponential average of the
- * samples of the 5 tau before the record's middle. */
+ * samples of the 5 tau before the record's middle.  The lag needs 3 tau of samples before
+ * the record's middle to forget its unknown starting state (to within e^-3 = 5 % of the
+ * initial difference): a record within 3 tau of the channel's first sample (the start of
+ * the store) has no temperature (NaN), so it is neither trained on nor scored. */
 static regia_status_t record_temperature(sn_t *s, const sn_struct_t *S, int64_t t0, sn_work_t *w, double *out)
 {
     *out = NAN;
@@ -166,11 +169,13 @@ static regia_status_t record_temperature(sn_t *s, const sn_struct_t *S, int64_t 
     if (tau > 0) {
         const double a = exp(-1.0 / (c->fs * tau));
         double te = NAN;
+        int64_t first = -1;
         for (int64_t i = 0; i < n; i++) {
             if (!isfinite(w->tbuf[i])) continue; /* a gap: the state carries over */
+            if (first < 0) first = i;
             te = isfinite(te) ? a * te + (1 - a) * w->tbuf[i] : w->tbuf[i];
         }
-        *out = te;
+        if (first >= 0 && (double)(n - first) >= 3.0 * tau * c->fs) *out = te;
         return REGIA_OK;
     }
     double sum = 0;

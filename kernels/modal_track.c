@@ -47,6 +47,26 @@ static void normalise_shape(const double *in, double *out, int32_t nch)
     }
 }
 
+double regia_track_mac(const double *a, const double *b, int32_t nch)
+{
+    double complex ab = 0;
+    double aa = 0, bb = 0;
+    int32_t na = 0, nb = 0, nc = 0;
+    for (int32_t c = 0; c < nch; c++) {
+        double a2 = a[2 * c] * a[2 * c] + a[2 * c + 1] * a[2 * c + 1];
+        double b2 = b[2 * c] * b[2 * c] + b[2 * c + 1] * b[2 * c + 1];
+        na += a2 > 0, nb += b2 > 0;
+        if (!(a2 > 0 && b2 > 0)) continue;
+        nc++;
+        ab += conj(a[2 * c] + I * a[2 * c + 1]) * (b[2 * c] + I * b[2 * c + 1]);
+        aa += a2, bb += b2;
+    }
+    int32_t big = na > nb ? na : nb;
+    if (nc < 2 || 2 * nc < big) return 0.0;
+    double m = creal(ab * conj(ab)) / (aa * bb);
+    return m > 1.0 ? 1.0 : m;
+}
+
 regia_status_t regia_track_init(regia_tracker_t *tr, int32_t nch, const regia_track_cfg_t *cfg)
 {
     memset(tr, 0, sizeof *tr);
@@ -182,7 +202,7 @@ regia_status_t regia_track_update(regia_tracker_t *tr, int64_t record, int32_t n
         for (int32_t k = 0; k < nt; k++) {
             const regia_track_t *t = &tr->tracks[k];
             double df = fabs(f[m] - t->f_last) / t->f_last;
-            double mac = regia_ssi_mac(shp + (size_t)m * 2 * nch, t->shape_last, nch);
+            double mac = regia_track_mac(shp + (size_t)m * 2 * nch, t->shape_last, nch);
             if (df <= c->df_tol && mac >= c->mac_min)
                 cost[(size_t)m * N + k] = df / c->df_tol + (1.0 - mac) / (1.0 - c->mac_min);
         }

@@ -102,12 +102,14 @@ static int all_finite(const double *v, int32_t p)
 }
 
 /* Feature and residual (Hz) of one record; 0 when the record lacks what the model needs.
- * work: max(ncol, p) doubles. */
+ * With partial (regression only) a missing frequency leaves NaN in its residual and
+ * feature instead.  work: max(ncol, p) doubles. */
 static int record_feature(const regia_novelty_model_t *m, const double *fr, const double *temp, int64_t r,
-                          double *feat, double *res, double *work)
+                          double *feat, double *res, double *work, int partial)
 {
     int32_t p = m->p;
-    if (!all_finite(fr, p)) return 0;
+    if (m->cfg.model == REGIA_COMP_PCA) partial = 0;
+    if (!partial && !all_finite(fr, p)) return 0;
     if (m->cfg.model == REGIA_COMP_PCA) {
         for (int32_t j = 0; j < p; j++) work[j] = (fr[j] - m->col_mean[j]) / m->col_std[j];
         for (int32_t j = 0; j < p; j++) res[j] = work[j];
@@ -126,7 +128,7 @@ static int record_feature(const regia_novelty_model_t *m, const double *fr, cons
     for (int32_t j = 0; j < p; j++) {
         double fh = 0;
         for (int32_t c = 0; c < m->ncol; c++) fh += m->coef[j * m->ncol + c] * work[c];
-        res[j] = fr[j] - fh;
+        res[j] = isfinite(fr[j]) ? fr[j] - fh : NAN;
         feat[j] = res[j];
     }
     return 1;
@@ -143,6 +145,8 @@ static regia_status_t check_cfg(const regia_comp_cfg_t *cfg, int32_t p)
         return REGIA_FAIL(REGIA_ERR_INVALID, "compensation: freeze width %g degC not finite and >= 0", cfg->freeze_width);
     if (!(cfg->alpha > 0 && cfg->alpha < 1))
         return REGIA_FAIL(REGIA_ERR_INVALID, "novelty: false-alarm rate %g outside (0, 1)", cfg->alpha);
+    if (cfg->min_features < 0)
+        return REGIA_FAIL(REGIA_ERR_INVALID, "novelty: min_features = %d must be >= 0", (int)cfg->min_features);
     if (cfg->model == REGIA_COMP_PCA) {
         if (p < 2) return REGIA_FAIL(REGIA_ERR_INVALID, "PCA compensation needs >= 2 frequencies (got %d)", (int)p);
         if (cfg->pca_keep < 0 || cfg->pca_keep >= p)
@@ -290,7 +294,7 @@ static regia_status_t fit_pca(regia_backend_t *be, const double *f, int64_t n_re
     feat = malloc(sizeof(double) * (size_t)n * (size_t)m->dim);
     res = malloc(sizeof(double) * (size_t)p * 2);
     if (!feat || !res) REGIA_TRY(REGIA_FAIL(REGIA_ERR_NOMEM, "PCA: out of memory"));
-    for (int64_t i = 0; i < n; i++) record_feature(m, f + idx[i] * p, NULL, idx[i], feat + i * m->dim, res, res + p);
+    for (int64_t i = 0; i < n; i++) record_feature(m, f + idx[i] * p, NULL, idx[i], feat + i * m->dim, res, res + p, 0);
     *feat_out = feat;
     feat = NULL;
     *n_out = n;
@@ -376,7 +380,7 @@ regia_status_t regia_novelty_fit_on(regia_backend_t *be, const double *f, const 
         }
         for (int64_t r = 0; r < n_rec; r++) {
             if (use && !use[r]) continue;
-            if (!record_feature(m, f + r * p, temp, r, ft, res, work)) continue;
+            if (!record_feature(m, f + r * p, temp, r, ft, res, work, 0)) continue;
             nres++;
             for (int32_t j = 0; j < p; j++) acc[j] += res[j], acc[p + j] += res[j] * res[j];
         }
@@ -403,6 +407,36 @@ err:
     return st;
 }
 
+/* Cholesky factor (lower, row-major, in place) of the q x q matrix a; 0 when not positive
+ * definite. */
+static int chol_small(double *a, int32_t q)
+{
+    for (int32_t j = 0; j < q; j++) {
+        double d = a[j * q + j];
+        for (int32_t k = 0; k < j; k++) d -= a[j * q + k] * a[j * q + k];
+        if (!(d > 0)) return 0;
+        d = sqrt(d);
+        a[j * q + j] = d;
+        for (int32_t i = j + 1; i < q; i++) {
+            double v = a[i * q + j];
+            for (int32_t k = 0; k < j; k++) v -= a[i * q + k] * a[j * q + k];
+            a[i * q + j] = v / d;
+        }
+        for (int32_t k = j + 1; k < q; k++) a[j * q + k] = 0.0;
+    }
+    return 1;
+}
+
+/* D^2 of q features on the scale of k features by equal tail probability under the law of a
+ * new record of the regression models, G_k = k nu/(nu - k + 1) F(k, nu - k + 1) (novelty.h). */
+static double d2_rescale(double d2q, int32_t q, int32_t k, double nu)
+{
+    double sq = (double)q * nu / (nu - q + 1.0), sk = (double)k * nu / (nu - k + 1.0);
+    double tail = regia_f_sf(d2q / sq, (double)q, nu - q + 1.0);
+    if (!(tail > 1e-300)) return d2q * sk / sq; /* beyond double: monotone and far above any threshold */
+    return sk * regia_f_isf(tail, (double)k, nu - k + 1.0);
+}
+
 regia_status_t regia_novelty_score(const regia_novelty_model_t *m, const double *f, const double *temp,
                                    int64_t n_rec, double *resid, double *zres, double *d2)
 {
@@ -415,11 +449,28 @@ regia_status_t regia_novelty_score(const regia_novelty_model_t *m, const double 
         return REGIA_FAIL(REGIA_ERR_INVALID, "novelty score (%s): no temperature given",
                           regia_comp_model_name(m->cfg.model));
     int32_t p = m->p, d = m->dim, wn = (m->ncol > p ? m->ncol : p);
-    double *buf = malloc(sizeof(double) * (size_t)(wn + d + p));
+    /* partial records: regression models with min_features > 0 (at most p) */
+    const int32_t minf = m->cfg.model == REGIA_COMP_PCA || m->cfg.min_features <= 0 ? p
+                         : m->cfg.min_features < p ? m->cfg.min_features : p;
+    const int partial = minf < p;
+    double *buf = malloc(sizeof(double) * ((size_t)(wn + d + p) + (partial ? 2 * (size_t)d * (size_t)d : 0)));
     if (!buf) return REGIA_FAIL(REGIA_ERR_NOMEM, "novelty score: out of memory");
-    double *work = buf, *feat = buf + wn, *res = buf + wn + d;
+    double *work = buf, *feat = buf + wn, *res = buf + wn + d, *S = res + p, *sub = S + (size_t)d * d;
+    if (partial) /* S = L L^T, whose Q x Q blocks give the partial records' covariance */
+        for (int32_t a = 0; a < d; a++)
+            for (int32_t b = 0; b < d; b++) {
+                double v = 0;
+                for (int32_t k = 0; k <= (a < b ? a : b); k++) v += m->feat_chol[a * d + k] * m->feat_chol[b * d + k];
+                S[a * d + b] = v;
+            }
     for (int64_t r = 0; r < n_rec; r++) {
-        int ok = record_feature(m, f + r * p, temp, r, feat, res, work);
+        int ok = record_feature(m, f + r * p, temp, r, feat, res, work, partial);
+        int32_t q = p;
+        if (ok && partial) {
+            q = 0;
+            for (int32_t j = 0; j < p; j++) q += isfinite(res[j]) != 0;
+            ok = q >= minf;
+        }
         if (!ok) {
             for (int32_t j = 0; j < p; j++) {
                 if (resid) resid[r * p + j] = NAN;
@@ -433,10 +484,26 @@ regia_status_t regia_novelty_score(const regia_novelty_model_t *m, const double 
             if (zres) zres[r * p + j] = m->resid_std[j] > 0 ? res[j] / m->resid_std[j] : NAN;
         }
         if (d2) {
-            for (int32_t a = 0; a < d; a++) feat[a] -= m->feat_mean[a];
-            cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, d, m->feat_chol, d, feat, 1);
             double s = 0;
-            for (int32_t a = 0; a < d; a++) s += feat[a] * feat[a];
+            if (q == p) { /* every frequency (PCA always) */
+                for (int32_t a = 0; a < d; a++) feat[a] -= m->feat_mean[a];
+                cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, d, m->feat_chol, d, feat, 1);
+                for (int32_t a = 0; a < d; a++) s += feat[a] * feat[a];
+            } else { /* regression, q < p present: feature j = residual j */
+                int32_t *qi = (int32_t *)(sub + (size_t)d * d - (size_t)d), nq = 0; /* spare room behind q x q */
+                for (int32_t a = 0; a < d; a++)
+                    if (isfinite(feat[a])) qi[nq++] = a;
+                for (int32_t a = 0; a < q; a++) {
+                    for (int32_t b = 0; b < q; b++) sub[a * q + b] = S[qi[a] * d + qi[b]];
+                    feat[a] = feat[qi[a]] - m->feat_mean[qi[a]];
+                }
+                if (!chol_small(sub, q)) { /* a principal block of a positive definite S: cannot happen */
+                    d2[r] = NAN;
+                    continue;
+                }
+                cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, q, sub, q, feat, 1);
+                for (int32_t a = 0; a < q; a++) s += feat[a] * feat[a];
+            }
             if (m->xtx_inv) { /* regression: divide by 1 + h, h = x^T (X^T X)^-1 x */
                 design_row(&m->cfg, temp, r, work);
                 double h = 0;
@@ -444,6 +511,7 @@ regia_status_t regia_novelty_score(const regia_novelty_model_t *m, const double 
                     for (int32_t b = 0; b < m->ncol; b++) h += work[a] * m->xtx_inv[a * m->ncol + b] * work[b];
                 s /= 1.0 + h;
             }
+            if (q < p) s = d2_rescale(s, q, d, (double)m->dof);
             d2[r] = s;
         }
     }

@@ -161,6 +161,27 @@ double regia_f_ppf(double prob, double d1, double d2)
     return d2 * x / (d1 * omx);
 }
 
+double regia_f_sf(double x, double d1, double d2)
+{
+    if (!(d1 > 0) || !(d2 > 0) || isnan(x)) return NAN;
+    if (x <= 0) return 1.0;
+    if (isinf(x)) return 0.0;
+    double p, q;
+    betainc_both(0.5 * d1, 0.5 * d2, d1 * x / (d1 * x + d2), &p, &q);
+    return q;
+}
+
+double regia_f_isf(double q, double d1, double d2)
+{
+    if (!(d1 > 0) || !(d2 > 0) || !(q >= 0 && q <= 1)) return NAN;
+    if (q == 1) return 0.0;
+    if (q == 0) return INFINITY;
+    double x, omx;
+    if (q >= 0.5) betainc_root(0.5 * d1, 0.5 * d2, 1.0 - q, 0, &x, &omx);
+    else betainc_root(0.5 * d1, 0.5 * d2, q, 1, &x, &omx);
+    return d2 * x / (d1 * omx);
+}
+
 /* Regularized lower / upper incomplete gamma P(a, x), Q(a, x). */
 static void gammainc_both(double a, double x, double *p, double *q)
 {

@@ -11,7 +11,9 @@
  *     |f_m - f_k| / f_k <= df_tol   and   MAC(phi_m, phi_k) >= mac_min
  * where f_k, phi_k are the track's last matched frequency and shape (so a track follows
  * slow temperature drifts) and MAC(a, b) = |a^H b|^2 / ((a^H a)(b^H b)) on complex shapes
- * (regia_ssi_mac of regia/ssi.h).
+ * over the channels both have (regia_track_mac below: a channel left out of a record by
+ * its quality flags is a zero in that record's shapes, and must not lower the MAC of the
+ * same mode seen without it).
  * Cost of an admissible pair = (|df|/f_k) / df_tol + (1 - MAC) / (1 - mac_min) (each term
  * in [0, 1]); the assignment minimising the total cost over admissible pairs is found by
  * the Hungarian algorithm (Kuhn-Munkres, O(n^3) on the square padded matrix; inadmissible
@@ -49,6 +51,13 @@ typedef struct {
 } regia_track_cfg_t;
 
 void regia_track_defaults(regia_track_cfg_t *cfg);
+
+/* MAC of two complex shapes (nch channels, interleaved re, im) over the channels where both
+ * are nonzero (a zero channel: left out of that record), |a_C^H b_C|^2 / (|a_C|^2 |b_C|^2);
+ * 0 when they share fewer than 2 channels or fewer than half of the channels of the one
+ * with more (too little in common to tell the mode).  With every channel present it is
+ * regia_ssi_mac. */
+double regia_track_mac(const double *a, const double *b, int32_t nch);
 
 typedef enum { REGIA_TRACK_ACTIVE = 0, REGIA_TRACK_LOST = 1 } regia_track_state_t;
 

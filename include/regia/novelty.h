@@ -49,6 +49,15 @@
  * which is the formula above when the design is the intercept alone (ncol = 1, h = 1/n).
  * The training records' own D^2 are not independent new points: the rate applies to
  * records after training.
+ * Partial records (LINEAR / BILINEAR with cfg.min_features > 0): a record with only q < p
+ * of the frequencies (a mode not identified in it), q >= min_features, is scored on those
+ * q: its residuals e_Q are a sub-vector of a normal vector, with covariance the Q x Q block
+ * of S (the same nu degrees of freedom), so D^2_Q = e_Q^T S_QQ^-1 e_Q / (1 + h) follows the
+ * law above with q for p.  It is reported on the scale of the full dimension, by equal
+ * tail probability: d2 = G_p^-1(G_q(D^2_Q)), G_k the upper tail of
+ * k nu/(nu - k + 1) F(k, nu - k + 1), so that the one threshold, the control chart's
+ * normal score and the false-alarm rate hold for every record whatever q.  PCA needs all
+ * p (its scores are projections of the whole vector).
  */
 #ifndef REGIA_NOVELTY_H
 #define REGIA_NOVELTY_H
@@ -74,6 +83,9 @@ typedef struct {
     int32_t pca_keep;       /* PCA: components removed (0 = by pca_var_frac)               */
     double pca_var_frac;    /* PCA: variance fraction of the kept components (0.9)         */
     double alpha;           /* false-alarm rate of the threshold (0.01)                    */
+    int32_t min_features;   /* LINEAR / BILINEAR: a record lacking frequencies is scored on
+                             * the ones it has when they are at least min_features (0: all
+                             * p needed, no partial score; values above p mean p) (0)       */
 } regia_comp_cfg_t;
 
 void regia_comp_defaults(regia_comp_cfg_t *cfg);
@@ -170,8 +182,10 @@ regia_status_t regia_novelty_fit_on(regia_backend_t *be, const double *f, const 
 
 /* Score records with a fitted model.  Outputs (each may be NULL): resid[r*p + j] the
  * residual in Hz, zres[r*p + j] = resid / resid_std[j], d2[r] (regression: divided by
- * 1 + h, see above; compare with m->threshold).  A record lacking a
- * frequency or a needed temperature gets NaN in all its outputs. */
+ * 1 + h, see above; compare with m->threshold).  A record lacking a needed temperature,
+ * or lacking a frequency (PCA, or min_features 0), or more than p - min_features of them,
+ * gets NaN in all its outputs; a partial record (see above) gets NaN in resid and zres of
+ * its missing frequencies only. */
 regia_status_t regia_novelty_score(const regia_novelty_model_t *m, const double *f, const double *temp,
                                    int64_t n_rec, double *resid, double *zres, double *d2);
 
@@ -189,6 +203,10 @@ double regia_betainc(double a, double b, double x);
 double regia_betainc_inv(double a, double b, double prob);
 double regia_f_cdf(double x, double d1, double d2);
 double regia_f_ppf(double prob, double d1, double d2);
+/* Upper tail P(F > x) of F(d1, d2) and its inverse in x, to full relative accuracy in the
+ * tail (no 1 - cdf cancellation: a tail of 1e-30 keeps its digits). */
+double regia_f_sf(double x, double d1, double d2);
+double regia_f_isf(double q, double d1, double d2);
 double regia_chi2_ppf(double prob, double k);
 
 /* The score a control chart watches: each record's D^2 as a normal score under the model's

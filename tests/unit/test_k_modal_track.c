@@ -237,10 +237,49 @@ static void test_random_vs_brute_force(void)
     CHECK(matched_total > 300);
 }
 
+/* A channel left out of a record (a zero in its shapes) does not lower the MAC: the MAC
+ * over the common channels, equal to regia_ssi_mac with every channel present; too few
+ * common channels give 0; a mode seen without one of six channels, whose full-channel MAC
+ * with the track is below mac_min, stays on its track. */
+static void test_common_channels(void)
+{
+    enum { N6 = 6 };
+    const double u[N6] = {2.0, 0.8, 0.3, -0.2, 0.9, 0.1}, v[N6] = {1.9, 0.85, 0.25, -0.1, 1.0, 0.2};
+    double a[2 * N6], b[2 * N6], b0[2 * N6];
+    for (int c = 0; c < N6; c++) {
+        a[2 * c] = u[c], a[2 * c + 1] = 0.01 * c;
+        b[2 * c] = v[c], b[2 * c + 1] = -0.01 * c;
+    }
+    CHECK_CLOSE(regia_track_mac(a, b, N6), regia_ssi_mac(a, b, N6), 1e-14, 0);
+    memcpy(b0, b, sizeof b);
+    b0[0] = b0[1] = 0; /* channel 0 left out of b */
+    double a5[2 * (N6 - 1)], b5[2 * (N6 - 1)];
+    memcpy(a5, a + 2, sizeof a5);
+    memcpy(b5, b + 2, sizeof b5);
+    CHECK_CLOSE(regia_track_mac(a, b0, N6), regia_ssi_mac(a5, b5, N6 - 1), 1e-14, 0);
+    CHECK_MSG(regia_ssi_mac(a, b0, N6) < 0.8 && regia_track_mac(a, b0, N6) > 0.95, "MAC all %g common %g", regia_ssi_mac(a, b0, N6), regia_track_mac(a, b0, N6));
+    double c2[2 * N6] = {0};
+    c2[0] = 1, c2[2] = 0.5; /* two channels: fewer than half of a's six */
+    CHECK(regia_track_mac(a, c2, N6) == 0);
+    c2[4] = 0.2;            /* three: half */
+    CHECK(regia_track_mac(a, c2, N6) > 0);
+    /* the tracker: the same mode with channel 0 left out keeps its track */
+    regia_tracker_t tr;
+    CHECK_OK(regia_track_init(&tr, N6, NULL));
+    double f = 2.0;
+    int32_t tk = -1;
+    CHECK_OK(regia_track_update(&tr, 0, 1, &f, NULL, a, &tk));
+    f = 2.01;
+    CHECK_OK(regia_track_update(&tr, 1, 1, &f, NULL, b0, &tk));
+    CHECK(tk == 0 && tr.n_tracks == 1);
+    regia_track_free(&tr);
+}
+
 int main(void)
 {
     test_sequence();
     test_optimal_assignment();
     test_random_vs_brute_force();
+    test_common_channels();
     return check_done();
 }

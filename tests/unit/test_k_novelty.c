@@ -268,6 +268,87 @@ static void test_false_alarm_rate(void)
     }
 }
 
+/* F upper tail against scipy 1.14.1 (stats.f.sf, %.17g), and its inverse round trip far in
+ * the tail (to 1e-71), where 1 - cdf would have lost every digit. */
+static void test_f_tail(void)
+{
+    static const double SF_REF[][4] = {
+        {3, 4, 20, 0.043200998334214064}, {50, 2, 12, 1.5127924217375409e-06}, {400, 3, 25, 3.033946575095512e-21}};
+    for (size_t k = 0; k < sizeof SF_REF / sizeof *SF_REF; k++)
+        CHECK_CLOSE(regia_f_sf(SF_REF[k][0], SF_REF[k][1], SF_REF[k][2]), SF_REF[k][3], 1e-10, 0);
+    CHECK_CLOSE(regia_f_isf(1e-3, 4, 20), regia_f_ppf(1 - 1e-3, 4, 20), 1e-10, 0);
+    for (double q = 1e-3; q > 1e-75; q *= 1e-17) /* 1e-3 .. 1e-71 */
+        CHECK_CLOSE(regia_f_sf(regia_f_isf(q, 3, 25), 3, 25), q, 1e-9, 0);
+    CHECK(regia_f_sf(0, 3, 25) == 1 && regia_f_isf(1, 3, 25) == 0 && isinf(regia_f_isf(0, 3, 25)));
+    CHECK(isnan(regia_f_sf(1, 0, 25)) && isnan(regia_f_isf(2, 3, 25)));
+}
+
+/* Partial records (min_features): a new record lacking one of the P frequencies is scored on
+ * the others and reported at the full dimension by equal tail probability, so that the
+ * threshold's false-alarm rate holds for it too (Monte Carlo within the binomial error);
+ * NaN only in the missing frequency's residual; not scored with min_features 0 or above
+ * the frequencies it has; PCA never scores a partial record. */
+static void test_partial(void)
+{
+    enum { R = 4000, NT = 40, M = 6, P = 3 };
+    const double alpha = 0.02;
+    double f[(NT + M) * P], T[NT + M], d2[NT + M], zr[(NT + M) * P];
+    uint8_t use[NT + M];
+    const double C[P][P] = {{1e-3, 0, 0}, {6e-4, 8e-4, 0}, {-3e-4, 2e-4, 1.2e-3}};
+    int64_t above = 0, total = 0;
+    for (int s = 0; s < R; s++) {
+        for (int r = 0; r < NT + M; r++) {
+            T[r] = -5 + 30 * unif(300 + s, (uint32_t)r);
+            double z[P];
+            for (int j = 0; j < P; j++) z[j] = gauss(5000 + s * P + j, (uint32_t)r);
+            for (int j = 0; j < P; j++) {
+                double e = 0;
+                for (int k = 0; k <= j; k++) e += C[j][k] * z[k];
+                f[r * P + j] = 3.0 * (j + 1) - 0.01 * (j + 1) * T[r] + e;
+            }
+            use[r] = r < NT;
+            if (r >= NT) f[r * P + (r - NT) % P] = NAN; /* each new record lacks one mode */
+        }
+        regia_comp_cfg_t cfg;
+        regia_comp_defaults(&cfg);
+        cfg.alpha = alpha;
+        cfg.min_features = 2;
+        regia_novelty_model_t m;
+        CHECK_OK(regia_novelty_fit(f, T, NT + M, P, use, &cfg, &m));
+        CHECK_OK(regia_novelty_score(&m, f, T, NT + M, NULL, zr, d2));
+        for (int r = NT; r < NT + M; r++) {
+            if (s == 0) {
+                CHECK(isfinite(d2[r]));
+                for (int j = 0; j < P; j++) CHECK((j == (r - NT) % P) == !isfinite(zr[r * P + j]));
+            }
+            above += d2[r] > m.threshold, total++;
+        }
+        if (s == 0) { /* not scored: min_features 0 (all needed) or 3 (more than it has) */
+            double d2b[NT + M];
+            for (int mf = 0; mf <= 3; mf += 3) {
+                regia_novelty_model_t m2;
+                cfg.min_features = mf;
+                CHECK_OK(regia_novelty_fit(f, T, NT + M, P, use, &cfg, &m2));
+                CHECK_OK(regia_novelty_score(&m2, f, T, NT + M, NULL, NULL, d2b));
+                CHECK(isnan(d2b[NT]) && isfinite(d2b[0]) && d2b[0] == d2[0]);
+                regia_novelty_free(&m2);
+            }
+            regia_novelty_model_t mp;
+            cfg.model = REGIA_COMP_PCA;
+            cfg.min_features = 2;
+            CHECK_OK(regia_novelty_fit(f, NULL, NT + M, P, use, &cfg, &mp));
+            CHECK_OK(regia_novelty_score(&mp, f, NULL, NT + M, NULL, NULL, d2b));
+            CHECK(isnan(d2b[NT]) && isfinite(d2b[0]));
+            regia_novelty_free(&mp);
+        }
+        regia_novelty_free(&m);
+    }
+    double rate = (double)above / (double)total, sd = sqrt(alpha * (1 - alpha) / (double)total);
+    fprintf(stderr, "partial records: false-alarm rate %.5f at alpha %.3f (binomial sd %.5f)\n", rate, alpha, sd);
+    CHECK_MSG(fabs(rate - alpha) < 3.5 * sd, "partial records: false-alarm rate %.5f at alpha %.3f (binomial sd %.5f)",
+              rate, alpha, sd);
+}
+
 static void test_bad_inputs(void)
 {
     double f[20] = {0}, T[10] = {0};
@@ -443,6 +524,8 @@ int main(void)
     test_bilinear();
     test_pca();
     test_false_alarm_rate();
+    test_f_tail();
+    test_partial();
     test_bad_inputs();
     test_charts();
     test_chart_score();
