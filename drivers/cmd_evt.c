@@ -267,6 +267,10 @@ static regia_status_t refusal_error(const ev_t *e, int64_t k, int why)
     const info_t *in = &e->info[k];
     const char *id = e->sr.id[e->s0 + k];
     const char *bn = e->block == EVT_BLOCK_NONE ? "" : e->block == EVT_BLOCK_YEAR ? "yearly " : "monthly ";
+    if (why == REGIA_GEV_TOO_FEW && in->n_values == 0)
+        return REGIA_FAIL(REGIA_ERR_INVALID, "%s: series '%s' (lines %lld-%lld): all %lld values are missing (empty, "
+                          "NaN or NA): nothing to fit (--unfit skip keeps it with NaN estimates)", e->input, id,
+                          (long long)in->line0, (long long)in->line1, (long long)in->n_missing);
     if (why == REGIA_GEV_TOO_FEW)
         return REGIA_FAIL(REGIA_ERR_INVALID, "%s: series '%s' (lines %lld-%lld): %lld %sblock%s with a value, fewer "
                           "than the %d a fit needs (--min-blocks; or --block month, or --unfit skip)", e->input, id,
@@ -417,10 +421,21 @@ static regia_status_t ev_compute(regia_run_t *run, void *self, int64_t k0, int64
         }
         if (f->status != REGIA_GEV_OK && !e->skip) {
             const info_t *inf = &e->info[k];
+            /* heavily tied maxima (rounded data) are the usual reason for no maximum */
+            int32_t distinct = 0;
+            for (int32_t t = 0; t < len[i]; t++) {
+                int seen = 0;
+                for (int32_t q = 0; q < t && !seen; q++) seen = x[i * stride + q] == x[i * stride + t];
+                distinct += !seen;
+            }
+            char hint[200] = "";
+            if (len[i] > 0 && 2 * distinct <= len[i])
+                snprintf(hint, sizeof hint, "; the %d maxima take only %d distinct values (rounded data?): with heavy "
+                         "ties the likelihood has no maximum (docs/evt.md, Limits)", (int)len[i], (int)distinct);
             st = REGIA_FAIL(REGIA_ERR_NUMERIC, "%s: series '%s' (lines %lld-%lld, %lld block maxima): the GEV fit "
-                            "failed: %s (--unfit skip keeps it with NaN estimates)", e->input, e->sr.id[e->s0 + k],
+                            "failed: %s%s (--unfit skip keeps it with NaN estimates)", e->input, e->sr.id[e->s0 + k],
                             (long long)inf->line0, (long long)inf->line1, (long long)inf->n_blocks,
-                            regia_gev_status_name(f->status));
+                            regia_gev_status_name(f->status), hint);
             goto err;
         }
     }
@@ -509,9 +524,17 @@ static regia_status_t ev_check(regia_run_t *run, void *self)
     if ((st = regia_run_allgather_items(run, e->rl_all, rlb))) return st;
     e->n_ok = 0;
     for (int64_t s = 0; s < e->n_series; s++) e->n_ok += e->fit_all[s].status == REGIA_GEV_OK;
-    if (e->n_ok == 0)
-        return REGIA_FAIL(REGIA_ERR_NUMERIC, "%s: none of the %lld series could be fitted (see fit_status: too few "
-                          "blocks, constant maxima or no likelihood maximum)", e->input, (long long)e->n_series);
+    if (e->n_ok == 0) {
+        char text[600];
+        size_t o = 0;
+        for (int64_t s = 0; s < e->n_series && s < 5 && o < sizeof text; s++) {
+            const int stt = e->fit_all[s].status;
+            o += (size_t)snprintf(text + o, sizeof text - o, "%s'%.40s' %s", s ? ", " : "", e->sr.id[s],
+                                  stt >= 0 && stt <= 6 ? status_token[stt] : "unknown");
+        }
+        return REGIA_FAIL(REGIA_ERR_NUMERIC, "%s: none of the %lld series could be fitted (%s%s): nothing to write",
+                          e->input, (long long)e->n_series, text, e->n_series > 5 ? ", ..." : "");
+    }
     return caveats(run, e);
 }
 
