@@ -24,6 +24,7 @@ typedef struct {
     size_t N, P, B;          /* series, return periods, blocks (0: --block none)           */
     char **id;
     double *T, *rl, *rlo, *rhi, *par[3], *se[3], *cov[3], *nblk, *status, *bmax, *first; /* first: N x 2 (first, last block start) */
+    double *cav;             /* N x P return_level_caveat (NULL: an output before it)      */
     double level;            /* interval level, percent                                    */
     char units[64], per[64], block[32];
 } evp_t;
@@ -31,7 +32,7 @@ typedef struct {
 static void evp_free(evp_t *d)
 {
     free(d->id); free(d->T); free(d->rl); free(d->rlo); free(d->rhi); free(d->nblk); free(d->status);
-    free(d->bmax); free(d->first);
+    free(d->bmax); free(d->first); free(d->cav);
     for (int i = 0; i < 3; i++) { free(d->par[i]); free(d->se[i]); free(d->cov[i]); }
 }
 
@@ -59,6 +60,8 @@ static regia_status_t evp_read(const char *path, evp_t *d)
     REGIA_TRY(gp_read(ncid, path, "n_blocks", "series", &d->nblk));
     REGIA_TRY(gp_read(ncid, path, "fit_status", "series", &d->status));
     REGIA_TRY(gp_read_item_first(ncid, path, "block_start", "first_last series", &d->first)); /* N x 2 */
+    if (gp_has(ncid, "return_level_caveat"))
+        REGIA_TRY(gp_read_item_first(ncid, path, "return_level_caveat", "return_period series", &d->cav));
     if (gp_has(ncid, "block_maximum")) {
         REGIA_TRY(gp_dim(ncid, path, "time", &d->B));
         REGIA_TRY(gp_read_item_first(ncid, path, "block_maximum", "time series", &d->bmax));
@@ -70,7 +73,7 @@ static regia_status_t evp_read(const char *path, evp_t *d)
     REGIA_NC(nc_inq_varid(ncid, "return_period", &vid));
     gp_att_text(ncid, vid, "units", d->per, sizeof d->per);
     gp_att_text(ncid, NC_GLOBAL, "evt_block", d->block, sizeof d->block);
-    if (!strcmp(d->per, "1")) snprintf(d->per, sizeof d->per, "values");
+    if (!strcmp(d->per, "1")) snprintf(d->per, sizeof d->per, "block"); /* --block none: T in blocks (values) */
 err:
     if (ncid >= 0) nc_close(ncid);
     return st;
@@ -94,8 +97,8 @@ static regia_status_t evp_summary(regia_products_t *p, const evp_t *d)
     regia_status_t st = REGIA_OK;
     regia_table_t *t = NULL;
     enum { MAXP = 32 };
-    const char *cols[16 + 3 * MAXP];
-    char names[3 * MAXP][48];
+    const char *cols[16 + 4 * MAXP];
+    char names[4 * MAXP][48];
     int nc = 0;
     const char *fixed[] = {"series_id", "fit_status", "n_blocks", "first_block", "last_block", "location",
                            "location_se", "scale", "scale_se", "shape", "shape_se"};
@@ -108,6 +111,10 @@ static regia_status_t evp_summary(regia_products_t *p, const evp_t *d)
         for (int c = 0; c < 3; c++) cols[nc++] = names[3 * j + c];
     }
     cols[nc++] = "units";
+    for (size_t j = 0; d->cav && j < P; j++) { /* after units: the columns before keep their places */
+        snprintf(names[3 * P + j], 48, "caveat_%g", d->T[j]);
+        cols[nc++] = names[3 * P + j];
+    }
     REGIA_TRY(gp_table_open(p, "summary.csv", cols, nc, &t));
     for (size_t k = 0; k < d->N; k++) {
         regia_table_str(t, d->id[k]);
@@ -122,6 +129,12 @@ static regia_status_t evp_summary(regia_products_t *p, const evp_t *d)
             regia_table_num(t, d->rhi[k * d->P + j], -1);
         }
         regia_table_str(t, d->units);
+        for (size_t j = 0; d->cav && j < P; j++) {
+            const double c = d->cav[k * d->P + j];
+            const int b = isfinite(c) ? (int)c : 0;
+            regia_table_str(t, b == 3 ? "extrapolated lower_end_below_zero" : b == 1 ? "extrapolated"
+                               : b == 2 ? "lower_end_below_zero" : "");
+        }
         REGIA_TRY(regia_table_end_row(t));
     }
     st = gp_table_close(p, t, "summary.csv", "summary", "GEV fits and return levels: one row per series");

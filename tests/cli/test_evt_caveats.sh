@@ -53,6 +53,15 @@ for pos, want in (("auto", [0, 2, 2]), ("yes", [0, 2, 2]), ("no", [0, 0, 0])):
 print("ok: return_level_caveat", "pp:", [0, 0, 1], "gusts auto/yes/no: [0,2,2] [0,2,2] [0,0,0]")
 PY
 grep -q '^gusts,return_level,50,.*,15,ok,lower_end_below_zero$' "$D/g_auto.csv" || fail "g_auto.csv: the 50-block row"
+/usr/bin/python3 - "$D" <<'PY' || fail "products summary.csv: caveat columns"
+import csv, sys
+d = sys.argv[1]
+(r,) = csv.DictReader(open(f"{d}/pp.products/summary.csv", encoding="utf-8-sig"))
+assert (r["caveat_10"], r["caveat_100"], r["caveat_1000"]) == ("", "", "extrapolated"), r
+(r,) = csv.DictReader(open(f"{d}/g_auto.products/summary.csv", encoding="utf-8-sig"))
+assert (r["caveat_2"], r["caveat_20"], r["caveat_50"]) == ("", "lower_end_below_zero", "lower_end_below_zero"), r
+print("ok: products/summary.csv caveat_T columns")
+PY
 echo "ok: extrapolated and below-zero return levels flagged in the log, return_level_caveat, the comment and the CSV"
 # many caveats: warnings for 12 return levels, then one line with the counts; 1 and 2 ranks agree
 "$REGIA" evt --input "$REF" --output "$D/all1.nc" --block none --return-periods 300,1000,3000 >"$D/all1.log" 2>&1 ||
