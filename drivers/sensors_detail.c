@@ -46,7 +46,8 @@ static const dvar_t VARS[D_N] = {
     [D_STRACK] = {"summary_track", "tracker id of each summary mode (-1: none)", "1", NC_INT, 2, {DM_S, DM_K}, 0},
     [D_NTRACK] = {"tracks", "tracks the tracker started", "1", NC_INT, 1, {DM_S}, 0},
     [D_EVENTS] = {"track_events", "track events: new, lost, split, found", "1", NC_INT, 2, {DM_S, DM_EV}, 0},
-    [D_THR] = {"novelty_threshold", "D^2 threshold at the false-alarm rate", "1", NC_DOUBLE, 1, {DM_S}, 0},
+    [D_THR] = {"novelty_threshold", "D^2 (novelty) threshold an undamaged record exceeds with probability "
+               "false_alarm_rate", "1", NC_DOUBLE, 1, {DM_S}, 0},
     [D_RSTRUCT] = {"record_structure", "structure of the record (index into structure)", "1", NC_INT, 1, {DM_R}, 0},
     [D_RTIME] = {"record_time", "start of the record", "seconds since 1970-01-01 00:00:00", NC_DOUBLE, 1, {DM_R}, 0},
     [D_RSTATUS] = {"record_status", "outcome of the record", NULL, NC_BYTE, 1, {DM_R}, 0},
@@ -86,14 +87,16 @@ static const dvar_t VARS[D_N] = {
     [D_PXI] = {"pole_damping", "damping ratio of the pole", "1", NC_FLOAT, 2, {DM_R, DM_P}, 1},
     [D_PMPC] = {"pole_mpc", "modal phase collinearity of the pole's shape (NaN: shape not computed, the pole is outside the frequency or damping range)", "1", NC_FLOAT, 2, {DM_R, DM_P}, 1},
     [D_PMPD] = {"pole_mpd", "mean phase deviation of the pole's shape (NaN: shape not computed)", "rad", NC_FLOAT, 2, {DM_R, DM_P}, 1},
-    [D_PFLAGS] = {"pole_flags", "pole flags (bits: 1 hard criteria, 2 stable f, 4 stable xi, 8 stable MAC, 16 stable, "
-                  "32 in a mode)", NULL, NC_INT, 2, {DM_R, DM_P}, 1},
+    [D_PFLAGS] = {"pole_flags", "what the pole passed (bits, flag_meanings: hard criteria, frequency, damping and "
+                  "shape stable against the next lower order, stable over every level, member of a mode)", NULL,
+                  NC_INT, 2, {DM_R, DM_P}, 1},
     [D_PMODE] = {"pole_mode", "mode slot the pole belongs to (-1: none)", "1", NC_INT, 2, {DM_R, DM_P}, 1},
     [D_PREASON] = {"pole_reason", "why the pole was kept or dropped", NULL, NC_INT, 2, {DM_R, DM_P}, 1},
     [D_NOV] = {"novelty", "Mahalanobis squared distance of the record's residuals", "1", NC_DOUBLE, 1, {DM_R}, 0},
     [D_CHART] = {"control_chart", "control-chart statistic after the record", "1", NC_DOUBLE, 1, {DM_R}, 0},
-    [D_AREASON] = {"alert_reason", "why the structure's alert level of the day (the summary's alert_level, day i "
-                   "= the summary's day i) is what it is", NULL, NC_CHAR, 3, {DM_S, DM_DAY, DM_REASON}, 0},
+    [D_AREASON] = {"alert_reason", "reason of the alert level of the structure on the day, in words (the "
+                   "summary's alert_level and alert_reason; day i = the summary's day i)", NULL, NC_CHAR, 3,
+                   {DM_S, DM_DAY, DM_REASON}, 0},
 };
 
 static regia_status_t define(sn_t *s, int ncid, int *vid)
@@ -127,6 +130,14 @@ static regia_status_t define(sn_t *s, int ncid, int *vid)
         ATT(vid[D_RSTATUS], "flag_meanings", "identified no_stable_mode left_out_by_quality_flags no_data");
     }
     REGIA_TRY(sn_qc_flag_atts(ncid, vid[D_RFLAGS]));
+    {
+        int fm[6] = {REGIA_POLE_HC, REGIA_POLE_STABLE_F, REGIA_POLE_STABLE_XI, REGIA_POLE_STABLE_MAC, REGIA_POLE_STABLE,
+                     REGIA_POLE_IN_MODE};
+        REGIA_NC(nc_put_att_int(ncid, vid[D_PFLAGS], "flag_masks", NC_INT, 6, fm));
+        ATT(vid[D_PFLAGS], "flag_meanings", "hard_criteria stable_frequency stable_damping stable_shape stable in_mode");
+        double far = s->comp.alpha;
+        REGIA_NC(nc_put_att_double(ncid, vid[D_THR], "false_alarm_rate", NC_DOUBLE, 1, &far));
+    }
     REGIA_TRY(sn_qc_flag_atts(ncid, vid[D_CFLAGS]));
     {
         int fv[REGIA_POLE_N];

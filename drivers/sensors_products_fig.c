@@ -330,8 +330,14 @@ regia_status_t sp_fig_spectrum(regia_products_t *p, const sp_sum_t *s, const sp_
     REGIA_TRY(sp_det_row(d, "pole_order", r->r0 + (size_t)last, P, po));
     REGIA_TRY(sp_det_row(d, "pole_frequency", r->r0 + (size_t)last, P, pf));
     REGIA_TRY(sp_det_row(d, "pole_flags", r->r0 + (size_t)last, P, pfl));
-    /* the x range: up to 1.25 x the highest pole grouped into a mode (the spectrum's end at most) */
+    /* the x range: up to 1.25 x the highest pole grouped into a mode or tracked mode (the
+     * spectrum's end at most): a tracked mode the latest record missed stays in view */
     double fhi = 0, omax = 0;
+    const size_t M = s->M;
+    for (size_t j = 0; j < M; j++) {
+        const double tf = s->trackf[(size_t)i * M + j];
+        if (isfinite(tf) && tf > fhi) fhi = tf;
+    }
     for (size_t k = 0; k < P; k++) {
         if (isfinite(pf[k]) && pfl[k] >= 0 && ((int)pfl[k] & 32) && pf[k] > fhi) fhi = pf[k];
         if (isfinite(po[k]) && po[k] > omax) omax = po[k];
@@ -350,6 +356,12 @@ regia_status_t sp_fig_spectrum(regia_products_t *p, const sp_sum_t *s, const sp_
     snprintf(t0, sizeof t0, "%s: first singular value of the cross-spectral matrix (FDD)", who);
     regia_axes_t a0 = {t0, "frequency (Hz)", "first singular value (m2 s-4 Hz-1)", 0, 1, 0, fhi, 0, 0};
     REGIA_TRY(regia_fig_panel(fig, 0, &a0));
+    for (size_t j = 0, any = 0; j < M; j++) { /* under the latest record's modes, drawn after */
+        const double tf = s->trackf[(size_t)i * M + j];
+        if (!isfinite(tf)) continue;
+        REGIA_TRY(regia_fig_vline(fig, tf, any++ ? NULL : "tracked modes (mean of all records)", REGIA_C_GREY,
+                                  REGIA_LINE_DOTTED));
+    }
     snprintf(lab, sizeof lab, "first, %s", w0);
     REGIA_TRY(regia_fig_line(fig, f, s_first, NF, lab, REGIA_C_GREY, REGIA_LINE_SOLID));
     snprintf(lab, sizeof lab, "latest, %s", w1);
@@ -385,13 +397,15 @@ regia_status_t sp_fig_spectrum(regia_products_t *p, const sp_sum_t *s, const sp_
     snprintf(t1, sizeof t1, "Stabilisation diagram of the latest record (covariance SSI, %s)", w1);
     regia_axes_t a1 = {t1, "frequency (Hz)", "model order (1)", 0, 0, 0, fhi, 0, omax + 2};
     REGIA_TRY(regia_fig_panel(fig, 1, &a1));
-    static const char *const cat_name[4] = {"fails damping/MPC/MPD", "not stable", "stable, not in a mode",
-                                            "stable, in a mode"};
+    static const char *const cat_name[4] = {"fails hard criteria", "not stable",
+                                            "stable, not in a mode", "stable, in a mode"};
     static const regia_color_t cat_c[4] = {REGIA_C_GREY, REGIA_C_SKYBLUE, REGIA_C_ORANGE, REGIA_C_BLUE};
     for (int c = 0; c < 4; c++) {
         size_t n = 0;
         for (size_t k = 0; k < P; k++) {
-            if (!isfinite(pf[k]) || !isfinite(po[k]) || pfl[k] < 0) continue;
+            /* poles beyond the x axis are left out, not clipped: PLplot filled the whole panel
+             * grey for some clipped markers (H02 of a 6-day demo store) */
+            if (!isfinite(pf[k]) || !isfinite(po[k]) || pfl[k] < 0 || pf[k] < 0 || pf[k] > fhi) continue;
             const int fl = (int)pfl[k];
             const int cat = (fl & 32) ? 3 : (fl & 16) ? 2 : (fl & 1) ? 1 : 0;
             if (cat != c) continue;
@@ -400,6 +414,10 @@ regia_status_t sp_fig_spectrum(regia_products_t *p, const sp_sum_t *s, const sp_
             n++;
         }
         if (n) REGIA_TRY(regia_fig_points(fig, px, py, n, cat_name[c], cat_c[c]));
+    }
+    for (size_t j = 0; j < M; j++) {
+        const double tf = s->trackf[(size_t)i * M + j];
+        if (isfinite(tf)) REGIA_TRY(regia_fig_vline(fig, tf, NULL, REGIA_C_GREY, REGIA_LINE_DOTTED));
     }
     for (size_t j = 0; j < K; j++) {
         double m = r->mf[(size_t)last * K + j];

@@ -158,7 +158,8 @@ regia_status_t sn_define(regia_run_t *run, void *self, int ncid)
                   "(residuals of the environmental model of the tracked frequencies)", "1", "modelResult"));
     ATT(v[V_NOV], "cell_methods", "day: maximum");
     REGIA_TRY(def(s, ncid, V_THR, "novelty_threshold", NC_DOUBLE, 1, &d_s,
-                  "Mahalanobis squared distance a record exceeds with the false-alarm rate on undamaged data", "1",
+                  "threshold of novelty_score: the Mahalanobis squared distance an undamaged record exceeds with "
+                  "probability false_alarm_rate (the T^2 law of the training fit)", "1",
                   "modelResult"));
     {
         double far = s->comp.alpha;
@@ -169,7 +170,8 @@ regia_status_t sn_define(regia_run_t *run, void *self, int ncid)
     REGIA_TRY(def(s, ncid, V_CHART, "control_chart", NC_FLOAT, 2, sd,
                   "control-chart statistic of the novelty score at the day's last scored record", "1", "modelResult"));
     ATT(v[V_CHART], "chart", s->chart == 1 ? "ewma" : s->chart == 2 ? "cusum" : "none");
-    REGIA_TRY(def(s, ncid, V_NREC, "records_analysed", NC_INT, 2, sd, "records of the day identified", "1",
+    REGIA_TRY(def(s, ncid, V_NREC, "records_analysed", NC_INT, 2, sd,
+                  "records of the day analysed (passed the quality flags; with or without a stable mode)", "1",
                   "auxiliaryInformation"));
     REGIA_TRY(def(s, ncid, V_NLEFT, "records_left_out", NC_INT, 2, sd,
                   "records of the day left out (no data, or too few channels passed the quality flags)", "1",
@@ -281,7 +283,7 @@ void sn_acdd(regia_run_t *run, void *self, void *acdd)
              "record, a green/yellow/red alert with its reason, and GEV return levels of the peak acceleration.",
              s->rec_s, s->comp.alpha);
     snprintf(comment, sizeof comment,
-             "Sensor store %s%s. Per-record spectra, poles (stabilisation diagram), modes and tracks are in the "
+             "Sensor store '%s'%s. Per-record spectra, poles (stabilisation diagram), modes and tracks are in the "
              "detail file %s. Novelty model '%s' fitted on each structure's first %d days.",
              regia_file_name(s->store), s->synthetic ? " (synthetic data of regia gen sensors)" : "",
              regia_file_name(s->detail), s->comp_model,
