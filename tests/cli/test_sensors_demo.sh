@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # The demo's alerts (scripts/demo.sh steps 8 and 9, jobs/sensors_demo.ini) at 2 ranks, on the
-# demo's seed 2026 and on seed 7: the generator's truth says which structures are damaged
-# and when.  On both seeds: no undamaged structure is ever red, a damaged structure is never
-# red before its damage time, and no undamaged structure is yellow on more than 2 days in a
-# row (the control chart watches a winsorised normal score of D^2, so one frost record
-# colder than training does not hold it up for days); the alert reasons name records with
-# temperatures outside the training range.  On seed 2026 the documented detection
-# (docs/sensors-run.md, "Alerts": red within 3 days of the damage time) holds for every
-# damaged structure; on seed 7 the first red day is printed (the detection rate over seeds
-# is in docs/sensors-run.md).
+# demo's seed 2026 and on seeds 7 and 11: the generator's truth says which structures are
+# damaged and when.  On every seed: no undamaged structure is ever red, a damaged structure
+# is never red before its damage time, no undamaged structure is yellow on more than 2 days
+# in a row (the control chart watches a winsorised normal score of D^2, so one frost record
+# colder than training does not hold it up for days), and the documented detection
+# (docs/sensors-run.md, "In the demo") holds: every damaged structure is red within 3 days
+# of its damage time (counted to the end of its first red day; measured 1.0-2.2 days on
+# these seeds).  Seeds 7 and 11 are the ones where B01 (5.4 % and 7.7 % stiffness loss) was
+# never red before records lacking a mode were scored on the modes they have, MAC was taken
+# over the channels both shapes have and the lagged temperature waited 3 tau to settle.
+# The alert reasons name records with temperatures outside the training range.
 source "$(dirname "$0")/lib.sh"
 D=$TMP
 /usr/bin/python3 -c 'import netCDF4, h5py' 2>/dev/null || skip "/usr/bin/python3 lacks netCDF4 or h5py"
-for seed in 2026 7; do
+for seed in 2026 7 11; do
   run_np 2 gen sensors --structures 4 --days 21 --rate 50 --record-minutes 5 --interval-minutes 240 --sensors 3 \
     --seed $seed --output-dir "$D/store$seed" >"$D/gen$seed.log" 2>&1 || { cat "$D/gen$seed.log"; fail "regia gen sensors --seed $seed"; }
   sed -e "s#^output = .*#output = $D/s$seed.nc#" -e "s#^detail = .*#detail = $D/s${seed}_detail.h5#" \
@@ -27,7 +29,7 @@ grep "return level" "$D/s2026.log" | sed 's/^[^]]*] //' | head -4
 import sys, glob, numpy as np, netCDF4, h5py
 d = sys.argv[1]
 bad = []
-for seed in (2026, 7):
+for seed in (2026, 7, 11):
     s = netCDF4.Dataset("%s/s%d.nc" % (d, seed))
     names = [str(x) for x in s["structure_name"][:]]  # _Encoding utf-8: strings
     lv, day0 = s["alert_level"][:].filled(-1).T, int(s["day"][0])  # (day, structure) in the file
@@ -48,10 +50,13 @@ for seed in (2026, 7):
             if red.size: bad.append("seed %d: %s is undamaged but red on day %d" % (seed, n, first))
             if longest > 2: bad.append("seed %d: %s is undamaged but yellow on %d days in a row" % (seed, n, longest))
             continue
-        dday = int(np.ravel(dt)[0]) // 86400 // 10**9
-        print("seed %d %s damaged from day %d (%.1f %% stiffness): first red day %s" % (seed, n, dday, 100 * float(np.ravel(t.attrs["damage_stiffness_loss"])[0]), first))
+        tdam = int(np.ravel(dt)[0]) / 1e9 / 86400  # days since 1970
+        dday = int(tdam)
+        lag = first + 1 - tdam if red.size else None  # to the end of the first red day
+        print("seed %d %s damaged from day %.2f (%.1f %% stiffness): first red day %s (%s days after the damage)" % (
+            seed, n, tdam, 100 * float(np.ravel(t.attrs["damage_stiffness_loss"])[0]), first, "%.1f" % lag if red.size else "-"))
         if red.size and first < dday: bad.append("seed %d: %s red on day %d before its damage (day %d)" % (seed, n, first, dday))
-        if seed == 2026 and (not red.size or first > dday + 3): bad.append("%s not red within 3 days of its damage" % n)
+        if not red.size or lag > 3: bad.append("seed %d: %s not red within 3 days of its damage" % (seed, n))
 if bad: print("\n".join(bad)); sys.exit(1)
 PY
-echo "ok: demo alerts on seeds 2026 and 7: no false red, no undamaged structure yellow > 2 days in a row; seed 2026: every damaged structure red within 3 days"
+echo "ok: demo alerts on seeds 2026, 7 and 11: no false red, no undamaged structure yellow > 2 days in a row, every damaged structure red within 3 days of its damage"
