@@ -10,7 +10,8 @@
 # these seeds).  Seeds 7 and 11 are the ones where B01 (5.4 % and 7.7 % stiffness loss) was
 # never red before records lacking a mode were scored on the modes they have, MAC was taken
 # over the channels both shapes have and the lagged temperature waited 3 tau to settle.
-# The alert reasons name records with temperatures outside the training range.
+# The alert reasons name records with temperatures outside the training range, and the
+# records within 3 thermal lags (6 h) of the store's start have no lagged temperature.
 source "$(dirname "$0")/lib.sh"
 D=$TMP
 /usr/bin/python3 -c 'import netCDF4, h5py' 2>/dev/null || skip "/usr/bin/python3 lacks netCDF4 or h5py"
@@ -33,7 +34,15 @@ for seed in (2026, 7, 11):
     s = netCDF4.Dataset("%s/s%d.nc" % (d, seed))
     names = [str(x) for x in s["structure_name"][:]]  # _Encoding utf-8: strings
     lv, day0 = s["alert_level"][:].filled(-1).T, int(s["day"][0])  # (day, structure) in the file
-    reasons = h5py.File("%s/s%d_detail.h5" % (d, seed), "r")["alert_reason"][:]
+    det = h5py.File("%s/s%d_detail.h5" % (d, seed), "r")
+    reasons = det["alert_reason"][:]
+    # thermal_lag = 2 h: no lagged temperature before 3 tau (6 h) of samples, one after
+    rt, rT = det["record_time"][:], det["record_temperature"][:]
+    t0 = rt.min()
+    early = rt + 150 < t0 + 6 * 3600  # the record's middle (5-minute records)
+    if not (np.isnan(rT[early]).all() and early.any() and np.isfinite(rT[rt > t0 + 7 * 3600]).mean() > 0.95):
+        bad.append("seed %d: lagged temperatures: %d of %d records in the first 6 h have one, %.0f %% after" % (
+            seed, np.isfinite(rT[early]).sum(), early.sum(), 100 * np.isfinite(rT[rt > t0 + 7 * 3600]).mean()))
     if not any(b"outside the training temperatures" in bytes(r) for r in reasons.reshape(-1, reasons.shape[-1])):
         bad.append("seed %d: no alert reason names a record outside the training temperatures" % seed)
     for i, n in enumerate(names):

@@ -16,11 +16,11 @@ sed -e "s#^output = .*#output = $D/s.nc#" -e "s#^detail = .*#detail = $D/s_detai
 grep -q '^model = pca$' "$D/pca.ini" && grep -q '^chart = cusum$' "$D/pca.ini" || fail "job file not rewritten"
 run_np 2 sensors "$D/pca.ini" >"$D/s.log" 2>&1 || { cat "$D/s.log"; fail "regia sensors with model = pca, chart = cusum"; }
 [[ -s $D/s.nc && -s $D/s_detail.h5 ]] || fail "summary or detail not written"
-for k in t_break freeze_step freeze_width thermal_lag; do  # the demo job's bilinear and temperature keys
+for k in t_break freeze_step freeze_width thermal_lag min_features; do  # the demo job's keys pca does not read
   grep -Eq "pca.ini:[0-9]+: \[novelty\] $k is ignored with model = pca" "$D/s.log" ||
     { cat "$D/s.log"; fail "no warning that $k is ignored with model = pca"; }
 done
-echo "ok: the bilinear and temperature keys are said to be ignored with model = pca"
+echo "ok: the bilinear, temperature and min_features keys are said to be ignored with model = pca"
 n=$(grep -c ' pca model, D2 threshold ' "$D/s.log" || true)
 [[ $n == 4 ]] || { cat "$D/s.log"; fail "the log names the pca model for $n of 4 structures"; }
 /usr/bin/python3 - "$D" <<'PY' || fail "pca + cusum alerts"
