@@ -124,6 +124,8 @@ static regia_status_t define(sn_t *s, int ncid, int *vid)
     ATT(vid[D_S1], "units", s->welch.scaling == REGIA_SCALING_DENSITY ? "m2 s-4 Hz-1" : "m2 s-4");
     ATT(vid[D_RTIME], "calendar", "standard");
     ATT(vid[D_AREASON], "_Encoding", "utf-8");
+    ATT(vid[D_SNAME], "_Encoding", "utf-8"); /* netCDF4 and xarray: strings, not bytes */
+    ATT(vid[D_CHNAME], "_Encoding", "utf-8");
     {
         signed char fv[4] = {SN_REC_OK, SN_REC_NO_MODES, SN_REC_QC, SN_REC_NO_DATA};
         REGIA_NC(nc_put_att_schar(ncid, vid[D_RSTATUS], "flag_values", NC_BYTE, 4, fv));
