@@ -161,7 +161,9 @@ static regia_status_t write_csv(regia_products_t *p, const sp_sum_t *s, const sp
             regia_table_date(t, ld >= 0 ? s->day[ld] : NAN);
             regia_table_num(t, ld >= 0 ? s->nov[i * s->D + (size_t)ld] : NAN, -1);
             regia_table_str(t, sp_level_name(x->latest_level));
-            regia_table_str(t, ld >= 0 ? s->reason + (i * s->D + (size_t)ld) * (s->RL + 1) : NULL);
+            /* without a day with a level, the last day's reason says why ("not scored: ...") */
+            const size_t rd = ld >= 0 ? (size_t)ld : s->D - 1;
+            regia_table_str(t, s->D && s->reason ? s->reason + (i * s->D + rd) * (s->RL + 1) : NULL);
             regia_table_date(t, x->first_red >= 0 ? s->day[x->first_red] : NAN);
             regia_table_int(t, x->red_days);
             regia_table_int(t, x->yellow_days);
