@@ -104,7 +104,7 @@ static regia_status_t parse_orders(const char *s, regia_ssi_cfg_t *cfg)
  * error when even ord_min is beyond it, or when the orders left are too few for any mode
  * (a mode has at most one pole per order, and the lowest stab_orders orders have no stable
  * pole), which would give a "successful" run that cannot find a mode. */
-static regia_status_t cap_orders(regia_ssi_cfg_t *cfg, int32_t nch, int32_t nref, const char *orders,
+static regia_status_t cap_orders(regia_ssi_cfg_t *cfg, int32_t nch, int32_t nref, const char *orders, int given,
                                  regia_log_t *log)
 {
     int64_t cap = (int64_t)cfg->block_rows * nref, cap2 = (int64_t)(cfg->block_rows - 1) * nch;
@@ -116,8 +116,12 @@ static regia_status_t cap_orders(regia_ssi_cfg_t *cfg, int32_t nch, int32_t nref
                           cfg->block_rows, nch, nref);
     if (cfg->ord_max > cap) {
         int32_t m = cfg->ord_min + (int32_t)((cap - cfg->ord_min) / cfg->ord_step) * cfg->ord_step;
-        regia_warn(log, "modal: --orders up to %d exceed what %d block rows of %d channels (%d references) give; "
-                   "using orders up to %d", cfg->ord_max, cfg->block_rows, nch, nref, m);
+        if (given) /* the user's orders: a warning; the default's: said, not warned of */
+            regia_warn(log, "modal: --orders up to %d exceed what %d block rows of %d channels (%d references) "
+                       "give; using orders up to %d", cfg->ord_max, cfg->block_rows, nch, nref, m);
+        else
+            regia_info(log, "modal: orders up to %d (the default 2:60:2 capped at what %d block rows of %d channels, "
+                       "%d references, give)", m, cfg->block_rows, nch, nref);
         cfg->ord_max = m;
     }
     const int32_t n_orders = (cfg->ord_max - cfg->ord_min) / cfg->ord_step + 1;
@@ -235,7 +239,8 @@ static regia_status_t run_modal(regia_ctx_t *ctx, regia_job_t *job, const char *
     cfg.clus_dmac = regia_job_double(job, "modal", "group_dmac");
     cfg.clus_min_poles = (int32_t)regia_job_int(job, "modal", "min_poles");
     cfg.clus_min_frac = regia_job_double(job, "modal", "min_fraction");
-    REGIA_TRY(cap_orders(&cfg, rec.nch, nref, regia_job_str(job, "modal", "orders"), &ctx->log));
+    REGIA_TRY(cap_orders(&cfg, rec.nch, nref, regia_job_str(job, "modal", "orders"),
+                         regia_job_line(job, "modal", "orders") > 0, &ctx->log));
     {
         char msg[300];
         if (regia_ssi_check(&cfg, rec.n, rec.nch, nref, msg, sizeof msg) != REGIA_OK) {

@@ -135,13 +135,43 @@ static regia_status_t read_csv_table(const char *path, const char *buf, size_t l
         st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: no data lines", path);
         goto err;
     }
-    REGIA_TRY(regia_csv_header_parse(&H, path, L.text, L.n, 0));
     REGIA_TRY(regia_csv_fields_init(&F, 0, 0));
-    for (int k = 0; k < H.n; k++) {
-        double x;
-        if (regia_csv_number(H.name[k], H.decimal, &x) != 1) header = 1;
+    {
+        /* a first line of numbers is data, not a header (its values may repeat: "0,0,0"):
+         * the channels are ch0, ch1 ...; numbers hold no ';' or tab, so either one present
+         * is the separator ("0,5;1,2": ';' with decimal commas) */
+        const char sep0 = memchr(L.text, ';', L.n) ? ';' : memchr(L.text, '\t', L.n) ? '\t' : ',';
+        const int nf0 = regia_csv_fields_split(&F, L.text, L.n, sep0);
+        int numeric = nf0 > 0;
+        for (int k = 0; k < nf0 && numeric; k++) {
+            double x;
+            numeric = regia_csv_number(F.field[k], sep0 == ';' ? ',' : '.', &x) == 1 ||
+                      (k == nf0 - 1 && k > 0 && !*regia_csv_trim(F.field[k])); /* a trailing separator */
+        }
+        if (numeric) {
+            char *hdr = malloc((size_t)nf0 * 16 + 1);
+            if (!hdr) {
+                st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: no memory", path);
+                goto err;
+            }
+            size_t off = 0;
+            for (int k = 0; k < nf0; k++) {
+                if (k) hdr[off++] = sep0;
+                if (!(k == nf0 - 1 && k > 0 && !*regia_csv_trim(F.field[k])))
+                    off += (size_t)sprintf(hdr + off, "ch%d", k);
+            }
+            st = regia_csv_header_parse(&H, path, hdr, off, sep0);
+            free(hdr);
+            if (st) goto err;
+        } else {
+            header = 1;
+            REGIA_TRY(regia_csv_header_parse(&H, path, L.text, L.n, 0));
+        }
     }
-    int nch = H.n;
+    /* a separator at the end of the header (spreadsheet exports): an empty last column,
+     * left out; its values must be empty too */
+    const int trailing = H.n > 1 && !H.name[H.n - 1][0];
+    int nch = H.n - trailing;
     int64_t first_line = L.line;
     if (header) {
         units = calloc((size_t)nch, sizeof *units);
@@ -191,6 +221,11 @@ static regia_status_t read_csv_table(const char *path, const char *buf, size_t l
                 goto err;
             }
             v = nvp;
+        }
+        if (trailing && *regia_csv_trim(F.field[nch])) {
+            st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: a value '%s' in column %d, which the header leaves "
+                            "unnamed (it ends with a separator)", path, (long long)L.line, F.field[nch], nch + 1);
+            goto err;
         }
         for (int k = 0; k < nch; k++) {
             double x;

@@ -4,9 +4,11 @@
 # sensor export's are, channel_units in the output); units the table does not know, a
 # column without units among columns with them, two columns of one name and channels of
 # different quantities are errors naming the file, the line and the column; ';' with
-# decimal commas reads as ','.  Also the checks of odd records: a channels x samples .npy,
-# a constant channel, --orders that cannot give a mode (errors), a record without modes
-# (a warning, exit 0), -q.
+# decimal commas reads as ','; a header may end in a separator (its empty column must stay
+# empty); a first line of numbers is data (even "0,0,0").  Also the checks of odd records:
+# a channels x samples .npy, a constant channel, --orders that cannot give a mode
+# (errors), a record without modes (a warning, exit 0), -q, and the default --orders
+# capped without a warning (given ones with one).
 source "$(dirname "$0")/lib.sh"
 /usr/bin/python3 -c 'import numpy, h5py' 2>/dev/null || skip "Debian python3 without numpy/h5py"
 D=$TMP
@@ -24,13 +26,19 @@ for f, xi, shp in ((1.1, 0.02, (1.0, 0.6, -0.3)), (2.9, 0.02, (0.4, -1.0, 0.8)))
         q[k] = 2 * a * q[k - 1] - b * b * q[k - 2] + e[k]
     y += np.outer(q, shp)
 y += 0.05 * y.std() * rng.standard_normal(y.shape)
-def table(name, header, cols, sep=",", comma=False, pre=""):
+def table(name, header, cols, sep=",", comma=False, pre="", end=""):
     with open(f"{d}/{name}", "w") as f:
-        f.write(pre + sep.join(header) + "\n")
+        if header is not None:
+            f.write(pre + sep.join(header) + end + "\n")
         for r in cols:
-            f.write(sep.join(repr(float(v)).replace(".", ",") if comma else repr(float(v)) for v in r) + "\n")
+            f.write(sep.join(repr(float(v)).replace(".", ",") if comma else repr(float(v)) for v in r) + end + "\n")
 table("plain.csv", ["ax", "ay", "az"], y)
 table("ms2.csv", ["ax [m/s2]", "ay [m/s2]", "az [m/s2]"], y)
+table("trail.csv", ["ax [m/s2]", "ay [m/s2]", "az [m/s2]"], y, end=",")  # a spreadsheet's trailing separator
+table("nohdr.csv", None, np.r_[np.zeros((1, 3)), y])  # no header, a first line "0.0,0.0,0.0"
+table("nohdr_semi.csv", None, y, sep=";", comma=True)
+with open(f"{d}/trail_bad.csv", "w") as f:
+    f.write("ax [m/s2],ay [m/s2],\n" + "".join(f"{a!r},{b!r},{'7' if k == 9 else ''}\n" for k, (a, b) in enumerate(y[:100, :2])))
 # each channel in other units: g, m/s2, mg (the converted samples equal y to rounding)
 g0 = 9.80665
 table("mixed.csv", ["ax [g]", "ay [m/s2]", "az [mg]"], np.c_[y[:, 0] / g0, y[:, 1], y[:, 2] / (g0 * 1e-3)])
@@ -48,16 +56,22 @@ c = y.copy(); c[:, 1] = 0.0; np.save(f"{d}/dead.npy", c)
 np.save(f"{d}/noise.npy", rng.standard_normal((n, 3)))
 PY
 m() { run_np 1 modal "$@"; }
-for f in plain ms2 mixed semi; do
+for f in plain ms2 mixed semi trail nohdr nohdr_semi; do
   m --input "$D/$f.csv" --fs 20 --output "$D/$f.h5" >"$D/log_$f" 2>&1 || { cat "$D/log_$f"; fail "$f.csv run"; }
 done
 /usr/bin/python3 - "$D" <<'PY' || fail "NAME [UNITS] tables"
 import sys, h5py, numpy as np
 d = sys.argv[1]
-f = {k: h5py.File(f"{d}/{k}.h5", "r") for k in ("plain", "ms2", "mixed", "semi")}
+f = {k: h5py.File(f"{d}/{k}.h5", "r") for k in ("plain", "ms2", "mixed", "semi", "trail", "nohdr", "nohdr_semi")}
 txt = lambda ds: [bytes(x).rstrip(b"\0").decode() for x in ds[()]]
-for k in f:
+for k in ("plain", "ms2", "mixed", "semi", "trail"):
     assert txt(f[k]["channel_name"]) == ["ax", "ay", "az"], (k, txt(f[k]["channel_name"]))
+for k in ("nohdr", "nohdr_semi"):
+    assert txt(f[k]["channel_name"]) == ["ch0", "ch1", "ch2"], (k, txt(f[k]["channel_name"]))
+assert f["nohdr"].attrs["record_samples"] == 4001 and f["nohdr_semi"].attrs["record_samples"] == 4000
+# ';' with decimal commas and no header: the very samples of the ',' table
+assert np.array_equal(f["nohdr_semi"]["pole_frequency"][()], f["plain"]["pole_frequency"][()])
+assert np.array_equal(f["trail"]["pole_frequency"][()], f["ms2"]["pole_frequency"][()])
 assert txt(f["plain"]["channel_units"]) == ["", "", ""], txt(f["plain"]["channel_units"])
 for k in ("ms2", "mixed", "semi"):
     assert txt(f[k]["channel_units"]) == ["m s-2"] * 3, (k, txt(f[k]["channel_units"]))
@@ -79,6 +93,8 @@ PY
 echo "ok: NAME [UNITS] headers: names without the bracket, units m s-2, samples in g, mg, mm/s2 converted (same modes and shapes)"
 expect_fail "unknown units" "unknown.csv: line 2: column 2 'ay \[furlong/s2\]': unknown units 'furlong/s2' \(accepted: m/s2, .*counts\)" \
   m --input "$D/unknown.csv" --fs 20 --output "$D/o.h5"
+expect_fail "a value under a trailing separator" "trail_bad.csv: line 11: a value '7' in column 3, which the header leaves unnamed" \
+  m --input "$D/trail_bad.csv" --fs 20 --output "$D/o.h5"
 expect_fail "a column without units" "partial.csv: line 1: column 2 'ay' states no units, column 1 'ax \[m/s2\]' does" \
   m --input "$D/partial.csv" --fs 20 --output "$D/o.h5"
 expect_fail "one name twice" "dup.csv: line 1: columns 1 'a \[m/s2\]' and 2 'a \[g\]' name the same channel 'a'" \
@@ -100,6 +116,12 @@ expect_fail "orders beyond the Hankel matrix" "--orders 100:120: the lowest orde
 [[ ! -e $D/o.h5 ]] || fail "an output was written by a failed run"
 m --input "$D/qty.csv" --fs 20 --channels ay,ax --output "$D/q.h5" -q >"$D/log_q" 2>&1 || { cat "$D/log_q"; fail "qty.csv with --channels"; }
 ! grep -q " modal: wrote" "$D/log_q" || { cat "$D/log_q"; fail "-q: info lines printed"; }
+! grep -q "warning" "$D/log_q" || { cat "$D/log_q"; fail "a warning for the default --orders (capped)"; }
+grep -q "warning: modal: --orders up to 60 exceed what 20 block rows of 3 channels" "$D/log_ms2" &&
+  fail "the default --orders capped: warned of"
+m --input "$D/rec.npy" --fs 20 --orders 2:60:2 --output "$D/w.h5" -q >"$D/log_w" 2>&1 || { cat "$D/log_w"; fail "--orders 2:60:2"; }
+grep -q "warning: modal: --orders up to 60 exceed what 20 block rows of 3 channels (3 references) give; using orders up to 56" "$D/log_w" ||
+  { cat "$D/log_w"; fail "--orders 2:60:2 given: no warning that it is capped"; }
 [[ -s $D/q.h5 ]] || fail "qty.csv with --channels: no output"
 m --input "$D/noise.npy" --fs 20 --output "$D/n.h5" >"$D/log_n" 2>&1 || { cat "$D/log_n"; fail "a record without modes failed"; }
 grep -q "warning: modal: .*noise.npy: no mode found" "$D/log_n" || { cat "$D/log_n"; fail "no warning for a record without modes"; }
