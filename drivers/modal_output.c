@@ -128,8 +128,8 @@ regia_status_t modal_write(const char *path, const modal_record_t *rec, const in
     REGIA_TRY(att_text(&o, v[V_CH], "coverage_content_type", "coordinate"));
     d2[0] = d_ch, d2[1] = d_str;
     REGIA_TRY(def(&o, "channel_name", NC_CHAR, 2, d2, "channel name in the input", NULL, &v[V_CHNAME]));
-    REGIA_TRY(def(&o, "channel_units", NC_CHAR, 2, d2, "units of the channel's samples as the input states them",
-                  NULL, &v[V_CHUNITS]));
+    REGIA_TRY(def(&o, "channel_units", NC_CHAR, 2, d2,
+                  "units of the channel's samples (the input's, in SI where converted)", NULL, &v[V_CHUNITS]));
     for (int i = V_CHNAME; i <= V_CHUNITS; i++) {
         REGIA_TRY(att_text(&o, v[i], "_Encoding", "utf-8"));
         REGIA_TRY(att_text(&o, v[i], "coverage_content_type", "auxiliaryInformation"));
@@ -265,7 +265,8 @@ regia_status_t modal_write(const char *path, const modal_record_t *rec, const in
         .comment = "Frequencies in Hz; damping ratios as fractions of critical; mode shapes complex (real, "
                    "imaginary on the complex dimension), normalised to largest component 1 + 0i.  Modes are "
                    "absent (mode_count = 0, no mode dimension) when no group of stable poles passed the tests.  "
-                   "Channel units are those the input states (channel_units).",
+                   "Channel units (channel_units) are those the input states, in SI where the sensor unit "
+                   "table knows them (samples in g or mg converted to m s-2), empty where it states none.",
         .license = "Same terms as the input record",
         .acknowledgement = "Computed with regia.",
         .references = "Peeters, B. and De Roeck, G. (1999) Reference-based stochastic subspace identification for "
