@@ -10,6 +10,7 @@
  * x^T (X^T X)^-1 x of the record's design row (the variance of a prediction residual is
  * Sigma (1 + h)), so that a new record's D^2 follows exactly the T^2 law of the threshold. */
 #include <cblas.h>
+#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -407,26 +408,6 @@ err:
     return st;
 }
 
-/* Cholesky factor (lower, row-major, in place) of the q x q matrix a; 0 when not positive
- * definite. */
-static int chol_small(double *a, int32_t q)
-{
-    for (int32_t j = 0; j < q; j++) {
-        double d = a[j * q + j];
-        for (int32_t k = 0; k < j; k++) d -= a[j * q + k] * a[j * q + k];
-        if (!(d > 0)) return 0;
-        d = sqrt(d);
-        a[j * q + j] = d;
-        for (int32_t i = j + 1; i < q; i++) {
-            double v = a[i * q + j];
-            for (int32_t k = 0; k < j; k++) v -= a[i * q + k] * a[j * q + k];
-            a[i * q + j] = v / d;
-        }
-        for (int32_t k = j + 1; k < q; k++) a[j * q + k] = 0.0;
-    }
-    return 1;
-}
-
 /* D^2 of q features on the scale of k features by equal tail probability under the law of a
  * new record of the regression models, G_k = k nu/(nu - k + 1) F(k, nu - k + 1) (novelty.h). */
 static double d2_rescale(double d2q, int32_t q, int32_t k, double nu)
@@ -497,7 +478,8 @@ regia_status_t regia_novelty_score(const regia_novelty_model_t *m, const double 
                     for (int32_t b = 0; b < q; b++) sub[a * q + b] = S[qi[a] * d + qi[b]];
                     feat[a] = feat[qi[a]] - m->feat_mean[qi[a]];
                 }
-                if (!chol_small(sub, q)) { /* a principal block of a positive definite S: cannot happen */
+                /* a principal block of a positive definite S: dpotrf cannot fail but for NaN */
+                if (LAPACKE_dpotrf_work(LAPACK_ROW_MAJOR, 'L', q, sub, q) != 0) {
                     d2[r] = NAN;
                     continue;
                 }
