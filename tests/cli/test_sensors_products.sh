@@ -62,9 +62,12 @@ lv = V("alert_level").filled(-1)
 levels = {0: "green", 1: "yellow", 2: "red", -1: "none"}
 cond = V("alert_condition")
 meanings = s["alert_condition"].flag_meanings.split()
-det = pdir[:-len(".products")] + "_detail.h5"          # the reasons: the run's detail, or from the flags
-det = netCDF4.Dataset(det) if os.path.exists(det) else None
+det = pdir[:-len(".products")] + "_detail.h5"          # the reasons: the summary's, or the detail's,
+det = netCDF4.Dataset(det) if os.path.exists(det) else None  # or from the flags
+sreason = V("alert_reason") if "alert_reason" in s.variables else None
 def reason(i, k):
+    if sreason is not None:
+        return str(sreason[i, k]).strip()
     if det is not None:
         return str(det["alert_reason"][i, k]).strip()
     w = [m for b, m in enumerate(meanings) if int(cond[i, k]) & (1 << b)]
