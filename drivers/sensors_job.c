@@ -114,6 +114,9 @@ const regia_job_key_t regia_sensors_schema[] = {
     {NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL},
 };
 
+/* 1 when the job file itself sets [novelty] KEY (not its default). */
+static int set_in_file(const regia_job_t *j, const char *key) { return regia_job_line(j, "novelty", key) > 0; }
+
 static int enum_index(const char *v, const char *choices)
 {
     int i = 0;
@@ -253,24 +256,25 @@ regia_status_t sn_configure(regia_run_t *run, void *self)
     s->comp.pca_var_frac = regia_job_double(j, "novelty", "pca_variance");
     s->comp.alpha = regia_job_double(j, "novelty", "false_alarm_rate");
     s->comp.min_features = (int32_t)regia_job_int(j, "novelty", "min_features");
-    { /* keys the chosen model does not read: say so, they are not silently ignored */
+    { /* keys the job file sets that the chosen model does not read: say so, they are not silently
+       * ignored (a key's line is 0 when its value is the default) */
         static const char *const bilinear_keys[] = {"t_break", "freeze_step", "freeze_width"};
         int pca = !strcmp(s->comp_model, "pca"), bilinear = !strcmp(s->comp_model, "bilinear");
         for (size_t k = 0; k < sizeof bilinear_keys / sizeof *bilinear_keys; k++)
-            if (!bilinear && regia_job_has(j, "novelty", bilinear_keys[k]))
+            if (!bilinear && set_in_file(j, bilinear_keys[k]))
                 regia_warn(&run->ctx->log, "%s:%d: [novelty] %s is ignored with model = %s (it shapes the bilinear "
                            "model only)", path, regia_job_line(j, "novelty", bilinear_keys[k]), bilinear_keys[k],
                            s->comp_model);
         static const char *const temperature_keys[] = {"thermal_lag", "lags"};
         for (size_t k = 0; pca && k < sizeof temperature_keys / sizeof *temperature_keys; k++)
-            if (regia_job_has(j, "novelty", temperature_keys[k]))
+            if (set_in_file(j, temperature_keys[k]))
                 regia_warn(&run->ctx->log, "%s:%d: [novelty] %s is ignored with model = pca (it uses no "
                            "temperature)", path, regia_job_line(j, "novelty", temperature_keys[k]),
                            temperature_keys[k]);
-        if (pca && regia_job_has(j, "novelty", "min_features"))
+        if (pca && set_in_file(j, "min_features"))
             regia_warn(&run->ctx->log, "%s:%d: [novelty] min_features is ignored with model = pca (its scores need "
                        "every summary mode)", path, regia_job_line(j, "novelty", "min_features"));
-        if (!pca && regia_job_has(j, "novelty", "pca_variance"))
+        if (!pca && set_in_file(j, "pca_variance"))
             regia_warn(&run->ctx->log, "%s:%d: [novelty] pca_variance is ignored with model = %s", path,
                        regia_job_line(j, "novelty", "pca_variance"), s->comp_model);
     }
