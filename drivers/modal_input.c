@@ -128,8 +128,30 @@ static regia_status_t read_csv_table(const char *path, const char *buf, size_t l
         regia_unit_t u;
     } *units = NULL;
     regia_csv_lines_init(&L, path, buf, len, 1, 1, 0);
+    double stated_fs = 0; /* "# sampling_rate: 200 Hz" (or "# fs: 200") before the header */
     do {
         REGIA_TRY(regia_csv_lines_next(&L, &got));
+        if (got && L.n > 1 && L.text[0] == '#') {
+            char c[256];
+            snprintf(c, sizeof c, "%.*s", (int)(L.n - 1 < 255 ? L.n - 1 : 255), L.text + 1);
+            char *k = regia_csv_trim(c), *sep = strpbrk(k, ":=");
+            if (!sep) continue;
+            *sep = 0;
+            size_t kl = strlen(k);
+            while (kl && (k[kl - 1] == ' ' || k[kl - 1] == '\t')) k[--kl] = 0;
+            if (strcasecmp(k, "sampling_rate") && strcasecmp(k, "sampling rate") && strcasecmp(k, "fs")) continue;
+            char *e;
+            double fs = strtod(sep + 1, &e);
+            while (*e == ' ' || *e == '\t') e++;
+            if (!strncasecmp(e, "hz", 2)) e += 2;
+            while (*e == ' ' || *e == '\t') e++;
+            if (!(fs > 0) || !isfinite(fs) || *e) {
+                st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: sampling rate '%s' is not a positive number of Hz",
+                                path, (long long)L.line, regia_csv_trim(sep + 1));
+                goto err;
+            }
+            stated_fs = fs;
+        }
     } while (got && (L.n == 0 || L.text[0] == '#'));
     if (!got) {
         st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: no data lines", path);
@@ -258,7 +280,7 @@ static regia_status_t read_csv_table(const char *path, const char *buf, size_t l
             snprintf(rec->name[k], MODAL_NAME, "ch%d", k);
         }
     }
-    rec->fs = o->fs;
+    rec->fs = stated_fs > 0 ? stated_fs : o->fs; /* modal_read checks --fs against a stated rate */
     snprintf(rec->format, sizeof rec->format, "csv");
 err:
     regia_csv_header_free(&H);
@@ -606,8 +628,9 @@ regia_status_t modal_read(const char *path, const modal_read_opts_t *o, modal_re
         goto err;
     }
     if (!(rec->fs > 0)) {
-        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: the %s file does not state its sampling rate: give --fs HZ", path,
-                        rec->format);
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: the %s file does not state its sampling rate: give --fs HZ%s", path,
+                        rec->format, strcmp(rec->format, "csv") ? "" : " (or a line '# sampling_rate: HZ' before the "
+                        "header)");
         goto err;
     }
     REGIA_TRY(select_channels(path, o, rec, windowed));

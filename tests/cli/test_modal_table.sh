@@ -5,7 +5,8 @@
 # column without units among columns with them, two columns of one name and channels of
 # different quantities are errors naming the file, the line and the column; ';' with
 # decimal commas reads as ','; a header may end in a separator (its empty column must stay
-# empty); a first line of numbers is data (even "0,0,0").  Also the checks of odd records:
+# empty); a first line of numbers is data (even "0,0,0"); a '# sampling_rate: 20 Hz' line
+# before the header states the rate (--fs must agree).  Also the checks of odd records:
 # a channels x samples .npy, a constant channel, --orders that cannot give a mode
 # (errors), a record without modes (a warning, exit 0), -q, and the default --orders
 # capped without a warning (given ones with one).
@@ -37,6 +38,8 @@ table("ms2.csv", ["ax [m/s2]", "ay [m/s2]", "az [m/s2]"], y)
 table("trail.csv", ["ax [m/s2]", "ay [m/s2]", "az [m/s2]"], y, end=",")  # a spreadsheet's trailing separator
 table("nohdr.csv", None, np.r_[np.zeros((1, 3)), y])  # no header, a first line "0.0,0.0,0.0"
 table("nohdr_semi.csv", None, y, sep=";", comma=True)
+table("stated.csv", ["ax [m/s2]", "ay [m/s2]", "az [m/s2]"], y, pre="# deck, 2024-03-01\n# sampling_rate: 20 Hz\n")
+table("stated_bad.csv", ["ax [m/s2]", "ay [m/s2]", "az [m/s2]"], y[:100], pre="# fs = 2O\n")
 with open(f"{d}/trail_bad.csv", "w") as f:
     f.write("ax [m/s2],ay [m/s2],\n" + "".join(f"{a!r},{b!r},{'7' if k == 9 else ''}\n" for k, (a, b) in enumerate(y[:100, :2])))
 # each channel in other units: g, m/s2, mg (the converted samples equal y to rounding)
@@ -59,6 +62,16 @@ m() { run_np 1 modal "$@"; }
 for f in plain ms2 mixed semi trail nohdr nohdr_semi; do
   m --input "$D/$f.csv" --fs 20 --output "$D/$f.h5" >"$D/log_$f" 2>&1 || { cat "$D/log_$f"; fail "$f.csv run"; }
 done
+m --input "$D/stated.csv" --output "$D/stated.h5" -q || fail "a table with '# sampling_rate: 20 Hz' and no --fs"
+/usr/bin/python3 -c "import sys, h5py, numpy as np; a, b = (h5py.File(f) for f in sys.argv[1:]); \
+assert np.array_equal(a['pole_frequency'][()], b['pole_frequency'][()])" "$D/stated.h5" "$D/ms2.h5" ||
+  fail "'# sampling_rate: 20 Hz' gives other poles than --fs 20"
+expect_fail "--fs against the stated rate" "stated.csv: --fs 25 Hz, but the file is sampled at 20 Hz" \
+  m --input "$D/stated.csv" --fs 25 --output "$D/o.h5"
+expect_fail "a bad stated rate" "stated_bad.csv: line 1: sampling rate '2O' is not a positive number of Hz" \
+  m --input "$D/stated_bad.csv" --output "$D/o.h5"
+expect_fail "no rate at all" "ms2.csv: the csv file does not state its sampling rate: give --fs HZ \(or a line '# sampling_rate: HZ'" \
+  m --input "$D/ms2.csv" --output "$D/o.h5"
 /usr/bin/python3 - "$D" <<'PY' || fail "NAME [UNITS] tables"
 import sys, h5py, numpy as np
 d = sys.argv[1]
