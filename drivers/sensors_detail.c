@@ -4,8 +4,9 @@
  * stabilisation diagram with their flags and reasons, the modes with their spreads and
  * shapes, the FDD peaks, the track of each mode and the novelty score.  Each rank writes
  * its own records' rows; the per-structure tables (and the daily alert reasons, the
- * sentences the summary has as alert_condition flags) are written by rank 0.  Layout:
- * docs/sensors-run.md, "Detail". */
+ * sentences the summary has as alert_condition flags) are written by rank 0.  Its global
+ * attributes are the summary's provenance (regia_run_provenance) with a title, summary
+ * and id of its own.  Layout: docs/sensors-run.md, "Detail". */
 #include <math.h>
 #include <netcdf.h>
 #include <netcdf_par.h>
@@ -99,7 +100,54 @@ static const dvar_t VARS[D_N] = {
                    {DM_S, DM_DAY, DM_REASON}, 0},
 };
 
-static regia_status_t define(sn_t *s, int ncid, int *vid)
+/* The ACDD and provenance attributes of the summary (regia_run_provenance: regia version and
+ * git revision, history, job file and SHA-256, store SHA-256, date_created, ranks, backend),
+ * then what differs: title, summary, comment, processing_level, an id of its own, and no
+ * featureType or cdm_data_type (the detail is no discrete sampling geometry) nor
+ * time_coverage_resolution (its rows are records, not the summary's days). */
+static regia_status_t provenance(regia_run_t *run, sn_t *s, int ncid)
+{
+    regia_status_t st = REGIA_OK;
+    char text[2048], *id = NULL;
+    size_t n = 0;
+    REGIA_TRY(regia_run_provenance(run, s, ncid));
+    ATT(NC_GLOBAL, "title", s->synthetic ? "regia sensors: per-record detail (spectra, stabilisation diagrams, modes, "
+                                           "tracks), from synthetic data (regia gen sensors; not measurements)"
+                                         : "regia sensors: per-record detail (spectra, stabilisation diagrams, modes, "
+                                           "tracks)");
+    snprintf(text, sizeof text,
+             "Per record of %g s and structure: quality flags, Welch spectra, the first singular value of the "
+             "cross-spectral matrix, the poles of the covariance-SSI stabilisation diagram with their criteria, the "
+             "modes with their spreads and shapes, the FDD peaks, the mode tracks and the novelty score; the daily "
+             "alert reasons. The per-day summary of the same run is %s.",
+             s->rec_s, regia_file_name(s->output));
+    ATT(NC_GLOBAL, "summary", text);
+    snprintf(text, sizeof text,
+             "Sensor store '%s'%s. Written by the same run as the summary %s (same history, date_created, "
+             "job_sha256 and input_sha256). Novelty model '%s' fitted on each structure's first %d days.",
+             regia_file_name(s->store), s->synthetic ? " (synthetic data of regia gen sensors)" : "",
+             regia_file_name(s->output), s->comp_model, s->training_days);
+    ATT(NC_GLOBAL, "comment", text);
+    ATT(NC_GLOBAL, "processing_level", "model internals: spectra, poles, modes and tracks of each record of the "
+                                        "input store, from which the summary is derived");
+    /* the summary's id (the job name) + "_detail": ACDD ids are unique per dataset */
+    REGIA_NC(nc_inq_attlen(ncid, NC_GLOBAL, "id", &n));
+    if (!(id = malloc(n + sizeof "_detail"))) {
+        st = REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory defining the detail");
+        goto err;
+    }
+    REGIA_NC(nc_get_att_text(ncid, NC_GLOBAL, "id", id));
+    memcpy(id + n, "_detail", sizeof "_detail");
+    ATT(NC_GLOBAL, "id", id);
+    (void)nc_del_att(ncid, NC_GLOBAL, "featureType");
+    (void)nc_del_att(ncid, NC_GLOBAL, "cdm_data_type");
+    (void)nc_del_att(ncid, NC_GLOBAL, "time_coverage_resolution");
+err:
+    free(id);
+    return st;
+}
+
+static regia_status_t define(regia_run_t *run, sn_t *s, int ncid, int *vid)
 {
     regia_status_t st = REGIA_OK;
     const size_t len[DM_N] = {(size_t)s->n_struct, (size_t)s->n_rec, (size_t)s->C, (size_t)s->NF, (size_t)s->K,
@@ -152,10 +200,7 @@ static regia_status_t define(sn_t *s, int ncid, int *vid)
         REGIA_NC(nc_put_att_int(ncid, vid[D_PREASON], "flag_values", NC_INT, REGIA_POLE_N, fv));
         ATT(vid[D_PREASON], "flag_meanings", m);
     }
-    ATT(NC_GLOBAL, "title", s->synthetic ? "regia sensors: per-record detail (spectra, stabilisation diagrams, modes, "
-                                           "tracks), from synthetic data (regia gen sensors; not measurements)"
-                                         : "regia sensors: per-record detail (spectra, stabilisation diagrams, modes, "
-                                           "tracks)");
+    REGIA_TRY(provenance(run, s, ncid));
     ATT(NC_GLOBAL, "summary_file", regia_file_name(s->output));
     ATT(NC_GLOBAL, "sensor_store", regia_file_name(s->store));
     ATT(NC_GLOBAL, "synthetic", s->synthetic ? "true" : "false");
@@ -284,7 +329,7 @@ regia_status_t sn_write_detail(regia_run_t *run, void *self, int i, const char *
         }
     }
     if ((st = regia_run_agree_io(run, st))) goto out;
-    st = regia_run_agree_io(run, define(s, ncid, vid));
+    st = regia_run_agree_io(run, define(run, s, ncid, vid));
     if (st) goto out;
     {
         int rc = nc_enddef(ncid);

@@ -27,7 +27,7 @@
 /* Output variable slots in sn_t.v. */
 enum {
     V_NAME, V_LAT, V_LON, V_ALT, V_DAY, V_DAY_BNDS, V_MODE, V_RP, V_RMS, V_PEAK, V_TEMP, V_FREQ, V_DAMP, V_TRACKF,
-    V_NOV, V_THR, V_CHART, V_NREC, V_NLEFT, V_FLAGS, V_ALERT, V_COND, V_MU, V_SIGMA, V_XI, V_MU_SE, V_SIGMA_SE,
+    V_NOV, V_THR, V_CHART, V_NREC, V_NSCORED, V_NLEFT, V_FLAGS, V_ALERT, V_COND, V_MU, V_SIGMA, V_XI, V_MU_SE, V_SIGMA_SE,
     V_XI_SE, V_GEV_N, V_GEV_STATUS, V_RL, V_RL_LO, V_RL_HI, V_NFEAT, V_KIND, V_REASON, V_COUNT
 };
 
@@ -173,6 +173,9 @@ regia_status_t sn_define(regia_run_t *run, void *self, int ncid)
     REGIA_TRY(def(s, ncid, V_NREC, "records_analysed", NC_INT, 2, sd,
                   "records of the day analysed (passed the quality flags; with or without a stable mode)", "1",
                   "auxiliaryInformation"));
+    REGIA_TRY(def(s, ncid, V_NSCORED, "records_scored", NC_INT, 2, sd,
+                  "records of the day with a novelty score (of records_analysed; the others had no novelty model, "
+                  "too few tracked modes, or came before the thermal lag settled)", "1", "auxiliaryInformation"));
     REGIA_TRY(def(s, ncid, V_NLEFT, "records_left_out", NC_INT, 2, sd,
                   "records of the day left out (no data, or too few channels passed the quality flags)", "1",
                   "qualityInformation"));
@@ -406,6 +409,17 @@ regia_status_t sn_write(regia_run_t *run, void *self, int ncid)
             for (int64_t i = 0; i < S * D; i++) b[i] = (signed char)t[i];
             REGIA_TRY(regia_run_put_rows(run, ncid, v[si_v[k]], 2, 0, nd, in_s, NC_BYTE, b));
         }
+    }
+    /* records_scored: the records of each structure and day with a finite novelty score
+     * (the detail's `novelty`; s->novelty holds every record on every rank) */
+    {
+        for (int64_t k = 0; k < S * D; k++) iv[k] = 0;
+        for (int64_t i = 0; i < S; i++)
+            for (int64_t r = s->st[i].rec0; r < s->st[i].rec0 + s->st[i].nrec; r++) {
+                const int64_t d = sn_day_of(s->all_rec[r].start_ns) - s->day0;
+                if (isfinite(s->novelty[r]) && d >= 0 && d < D) iv[d * S + i]++;
+            }
+        REGIA_TRY(regia_run_put_rows(run, ncid, v[V_NSCORED], 2, 0, nd, in_s, NC_INT, iv));
     }
     /* day x structure x reason_strlen: the sentences (no NUL where one fills the length) */
     for (int64_t d = 0; d < D; d++)

@@ -10,6 +10,11 @@
 # skips alert_reason: cdi = "ignore") and `cdo showname` lists its variables; xarray
 # selects a structure by name and reads its reasons; the summary passes the
 # CF-1.10/ACDD-1.3 checker (when installed; skipped otherwise, see cf_check).
+# records_scored (day, structure) equals the detail's finite `novelty` per structure and
+# day, at most records_analysed, and with records_left_out gives the count the alert's
+# sentence says was left out; the detail has the summary's provenance (regia version and
+# git revision, history, date_created, job file and SHA-256 (= sha256 of s.ini), store
+# SHA-256, ranks, backend, ACDD creator and licence) and a title, summary and id of its own.
 source "$(dirname "$0")/lib.sh"
 D=$TMP
 /usr/bin/python3 -c 'import netCDF4, h5py, scipy' 2>/dev/null || skip "/usr/bin/python3 lacks netCDF4, h5py or scipy"
@@ -31,6 +36,7 @@ fmax = 12
 [novelty]
 model = linear
 training_days = 4
+lags = 1
 [alerts]
 yellow_records = 2
 red_records = 4
@@ -97,6 +103,51 @@ for i in range(2):
         assert w == dw, f"S{i + 1} day {k}: summary {w!r} != detail {dw!r}"
 assert str(why[1, red[0]]) == reason and "valid records above D2 threshold" in reason, reason
 print("alert_reason: %d sentences, S2 day %d: %s" % (why.size, red[0], why[1, red[0]]))
+# records_scored (day, structure): the day's records with a novelty score, = the finite
+# `novelty` of the detail's records of that structure and day; the sentence's "N records
+# left out (quality flags or no score)" = analysed + left out - scored
+sc, an, lo = (s[k] for k in ("records_scored", "records_analysed", "records_left_out"))
+assert sc.dimensions == ("day", "structure") and sc.dtype == np.int32, (sc.dimensions, sc.dtype)
+for a in ("units", "coverage_content_type", "coordinates"):
+    assert sc.getncattr(a) == an.getncattr(a), (a, sc.getncattr(a), an.getncattr(a))
+assert sc.long_name
+sc, an, lo = sc[:].T, an[:].T, lo[:].T  # (structure, day)
+assert (sc >= 0).all() and (sc <= an).all(), (sc, an)
+rs, rday = h["record_structure"][:], (h["record_time"][:] // 86400).astype(int)
+day0 = int(s["day"][0])
+want = np.zeros_like(sc)
+for r in np.where(np.isfinite(nov))[0]:
+    want[rs[r], rday[r] - day0] += 1
+assert (sc == want).all(), f"records_scored {sc.tolist()} != finite novelty per structure and day {want.tolist()}"
+assert want.sum() > 0 and (sc < an).any(), "no record left unscored: the test does not tell scored from analysed"
+import re
+for i in range(2):
+    for k in range(lv.shape[1]):
+        w = str(why[i, k])
+        if not w.startswith(("green", "yellow", "red")): continue
+        m = re.search(r"(\d+) records? left out \(quality flags or no score\)", w)
+        n = int(m.group(1)) if m else 0
+        assert n == an[i, k] + lo[i, k] - sc[i, k], f"S{i + 1} day {k}: {w!r} vs analysed {an[i, k]}, " \
+            f"left out {lo[i, k]}, scored {sc[i, k]}"
+print("records_scored: %d of %d analysed records scored" % (sc.sum(), an.sum()))
+# the detail's provenance: the summary's (same run), its own title, summary and id
+import hashlib
+g, G = {k: s.getncattr(k) for k in s.ncattrs()}, dict(h.attrs)
+G = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in G.items()}
+for k in ("Conventions", "regia_version", "regia_git_rev", "regia_domain", "history", "date_created",
+          "date_modified", "job_file", "job_sha256", "input_file", "input_sha256", "ranks", "backend",
+          "product_version", "naming_authority", "license", "creator_name", "institution", "source",
+          "time_coverage_start", "time_coverage_end", "synthetic", "record_length_s"):
+    assert k in G, f"the detail lacks the global attribute {k}"
+    assert np.array_equal(np.atleast_1d(G[k]), np.atleast_1d(g[k])), f"{k}: detail {G[k]!r} != summary {g[k]!r}"
+assert g["job_sha256"] == hashlib.sha256(open(d + "/s.ini", "rb").read()).hexdigest(), g["job_sha256"]
+assert G["job_file"] == "s.ini" and g["detail_file"] == "s_detail.h5" and G["summary_file"] == "s.nc"
+assert G["id"] == g["id"] + "_detail", (G["id"], g["id"])
+for k in ("title", "summary", "comment", "processing_level"):
+    assert G[k] and G[k] != g[k], f"{k}: the detail's is the summary's: {G[k]!r}"
+for k in ("featureType", "cdm_data_type", "time_coverage_resolution"):  # no DSG; rows are records, not days
+    assert k not in G, f"the detail has {k} = {G[k]!r}"
+print("detail provenance: %s, job_sha256 %s..." % (G["history"], G["job_sha256"][:12]))
 PY
 echo "ok: regia sensors at 2 ranks: S2 red from day $(/usr/bin/python3 -c "
 import netCDF4, numpy as np; l = netCDF4.Dataset('$D/s.nc')['alert_level'][:].filled(-1).T; print(int(np.where(l[1] == 2)[0][0]))"), S1 never red, 3 modes tracked, detail readable by h5py"

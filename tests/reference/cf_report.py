@@ -89,7 +89,7 @@ ACCEPT = {
          "platform's motion in other terms)"),
         (r"modal_frequency|damping_ratio|track_frequency|gev_shape(_se)?", "standard_name",
          "modal parameters of a structure and GEV parameters: no CF standard name"),
-        (r"novelty_(score|threshold|features)|control_chart|records_(analysed|left_out)|gev_(blocks|status)",
+        (r"novelty_(score|threshold|features)|control_chart|records_(analysed|scored|left_out)|gev_(blocks|status)",
          "standard_name", "health-monitoring statistics and counts: no CF standard name"),
         (r"quality_flags|alert_level|alert_reason|alert_condition", "standard_name",
          "flags of the analysis (quality bits, alert levels and their reasons): no CF standard name"),
