@@ -100,6 +100,8 @@ typedef struct sn {
     regia_alert_cfg_t alert;
     int max_modes, chart;      /* chart: 0 none, 1 ewma, 2 cusum                             */
     double clock_tol, clock_corr, min_share, ewma_lambda, ewma_L, cusum_k, cusum_h;
+    double offset_limit;      /* [qc] offset_drift: m s-2 (0: no offset-drift check)        */
+    double offset_baseline_h; /* [qc] offset_baseline: hours of first records for its baseline */
     int training_days;
     double thermal_lag_h;     /* [novelty] thermal_lag: hours (0: the record's mean)        */
     const char *comp_model;
@@ -131,6 +133,8 @@ typedef struct sn {
     int32_t *ch_flags;        /* nr x C                                                      */
     float *ch_rms, *ch_peak;  /* nr x C                                                      */
     float *ch_lag;            /* nr x C: clock offset to the reference sensor (s; NaN: none)  */
+    double *ch_off;           /* nr x C: the channel's median (DC offset, m s-2; NaN: flat,
+                                 dead or short, not judged for offset drift)                */
     float *psd;               /* nr x C x NF                                                 */
     float *s1;                /* nr x NF: first singular value of the CSD matrix            */
     double *mode;             /* nr x K x 6: f, f_std, xi, xi_std, mac_spread, n_poles        */

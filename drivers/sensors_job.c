@@ -68,6 +68,10 @@ const regia_job_key_t regia_sensors_schema[] = {
      "clock offset (s) between a sensor and the structure's first sensor (cross-correlation) that flags it"},
     {"qc", "clock_min_corr", REGIA_KEY_DOUBLE, 0, "0.5", 0, 1, NULL,
      "normalised correlation the clock offset needs to be trusted"},
+    {"qc", "offset_drift", REGIA_KEY_DOUBLE, 0, "0.01", 0, 1e3, NULL,
+     "change of a channel's DC offset (record median, m s-2) from its baseline that flags drift (0: no check)"},
+    {"qc", "offset_baseline", REGIA_KEY_DOUBLE, 0, "6", 0, 1e6, NULL,
+     "hours of a channel's first records whose median offset is the baseline of the offset drift"},
     {"tracking", "df_tol", REGIA_KEY_DOUBLE, 0, "0.15", 0.0001, 1, NULL, "relative frequency tolerance of a match"},
     {"tracking", "mac_min", REGIA_KEY_DOUBLE, 0, "0.8", 0, 0.9999, NULL, "smallest MAC of a match"},
     {"tracking", "lost_after", REGIA_KEY_INT, 0, "6", 1, 1000000, NULL, "records without a match before a track is lost"},
@@ -239,6 +243,8 @@ regia_status_t sn_configure(regia_run_t *run, void *self)
     s->qc.hampel_replace = 1;
     s->clock_tol = regia_job_double(j, "qc", "clock_tolerance");
     s->clock_corr = regia_job_double(j, "qc", "clock_min_corr");
+    s->offset_limit = regia_job_double(j, "qc", "offset_drift");
+    s->offset_baseline_h = regia_job_double(j, "qc", "offset_baseline");
     /* tracking */
     regia_track_defaults(&s->track_cfg);
     s->track_cfg.df_tol = regia_job_double(j, "tracking", "df_tol");

@@ -58,6 +58,43 @@ static int feature_slot(const sn_t *s, int64_t g, int j, int id, double f_ref)
     return best;
 }
 
+/* Offset drift across records ([qc] offset_drift, regia_qc_offset_drift): per structure and
+ * channel, each record's median against the median of the channel's first [qc]
+ * offset_baseline hours of records; beyond the limit the channel and the record get DRIFT,
+ * in the gathered records (day flags, summary) and in this rank's shard (detail).  DRIFT
+ * leaves nothing out (REGIA_QC_BAD_MODAL): a shifted zero changes no spectrum or mode after
+ * the mean is removed, it is reported for the sensor's maintenance.  A pure function of the
+ * gathered medians, the same on every rank. */
+static regia_status_t post_offset_drift(sn_t *s, int i, const double *all_off, double *buf, uint8_t *ubuf)
+{
+    const sn_struct_t *S = &s->st[i];
+    const int C = s->C;
+    const int64_t R = S->nrec, g0 = S->rec0;
+    if (!(s->offset_limit > 0)) return REGIA_OK;
+    double *t = buf, *off = buf + R;
+    for (int64_t r = 0; r < R; r++) t[r] = (double)(s->all_rec[g0 + r].start_ns - S->t0_ns) * 1e-9;
+    for (int c = 0; c < S->nch; c++) {
+        for (int64_t r = 0; r < R; r++) off[r] = all_off[(g0 + r) * C + c];
+        regia_status_t st = regia_qc_offset_drift(t, off, R, 3600.0 * s->offset_baseline_h, s->offset_limit, NULL,
+                                                  NULL, ubuf, NULL);
+        if (st) {
+            regia_error_prefix("structure %s, channel %s/%s: ", S->name, s->ch[S->ch0 + c].sensor,
+                               s->ch[S->ch0 + c].channel);
+            return st;
+        }
+        for (int64_t r = 0; r < R; r++) {
+            if (!ubuf[r]) continue;
+            const int64_t g = g0 + r;
+            s->all_rec[g].flags |= REGIA_QC_DRIFT;
+            if (g >= s->r0 && g < s->r0 + s->nr) {
+                s->rec[g - s->r0].flags |= REGIA_QC_DRIFT;
+                s->ch_flags[(g - s->r0) * C + c] |= REGIA_QC_DRIFT;
+            }
+        }
+    }
+    return REGIA_OK;
+}
+
 /* Tracking, features, novelty, chart, alerts and day aggregates of structure i. */
 static regia_status_t post_structure(sn_t *s, int i, double *buf, uint8_t *ubuf, int32_t *ibuf)
 {
@@ -434,6 +471,7 @@ regia_status_t sn_post(regia_run_t *run, void *self)
     ALLOC(s->all_rec, N);
     ALLOC(s->all_mode, N * K * 6);
     ALLOC(s->all_shape, N * K * C * 2);
+    double *all_off = calloc((size_t)(N * C) + 1, sizeof *all_off); /* ch_off of every record */
     ALLOC(s->track, N * K);
     ALLOC(s->mode_number, N * K);
     ALLOC(s->novelty, N);
@@ -467,7 +505,7 @@ regia_status_t sn_post(regia_run_t *run, void *self)
     ALLOC(s->rl_lo, S * R);
     ALLOC(s->rl_hi, S * R);
 #undef ALLOC
-    if (!buf || !ubuf || !ibuf || !s->all_rec || !s->all_mode || !s->all_shape || !s->track || !s->mode_number ||
+    if (!buf || !ubuf || !ibuf || !s->all_rec || !s->all_mode || !s->all_shape || !all_off || !s->track || !s->mode_number ||
         !s->novelty || !s->chart_stat || !s->threshold || !s->n_features || !s->n_tracks_all || !s->n_ev ||
         !s->summary_track || !s->why || !s->track_f || !s->alert_days || !s->model_used || !s->d_rms || !s->d_peak || !s->d_temp ||
         !s->d_nov || !s->d_chart || !s->d_freq || !s->d_damp || !s->d_nrec || !s->d_nleft || !s->d_flags ||
@@ -479,7 +517,9 @@ regia_status_t sn_post(regia_run_t *run, void *self)
     memcpy(s->all_shape + s->r0 * K * C * 2, s->shape, sizeof(double) * (size_t)(s->nr * K * C * 2));
     REGIA_TRY(regia_run_allgather_items(run, s->all_rec, sizeof *s->all_rec));
     REGIA_TRY(regia_run_allgather_items(run, s->all_mode, sizeof(double) * (size_t)K * 6));
+    memcpy(all_off + s->r0 * C, s->ch_off, sizeof(double) * (size_t)(s->nr * C));
     REGIA_TRY(regia_run_allgather_items(run, s->all_shape, sizeof(double) * (size_t)K * C * 2));
+    REGIA_TRY(regia_run_allgather_items(run, all_off, sizeof(double) * (size_t)C));
     long long n_ok = 0;
     for (int64_t g = 0; g < N; g++) n_ok += s->all_rec[g].status == SN_REC_OK;
     if (n_ok == 0) {
@@ -488,6 +528,7 @@ regia_status_t sn_post(regia_run_t *run, void *self)
         goto err;
     }
     /* every rank, every structure: local and deterministic */
+    for (int i = 0; i < S && !st; i++) st = post_offset_drift(s, i, all_off, buf, ubuf);
     for (int i = 0; i < S && !st; i++) st = post_structure(s, i, buf, ubuf, ibuf);
     for (int i = 0; i < S && !st; i++) st = post_gev(s, i, buf, &run->ctx->log);
     if (st) goto err;
@@ -509,6 +550,7 @@ regia_status_t sn_post(regia_run_t *run, void *self)
         for (int64_t i = 0; i < S; i++)
             if (s->d_alert[i * D + d] == REGIA_ALERT_RED) { s->first_red = s->day0 + d; break; }
 err:
+    free(all_off);
     free(buf);
     free(ubuf);
     free(ibuf);

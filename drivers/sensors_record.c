@@ -47,7 +47,7 @@ int sn_result_arrays(void *self, regia_item_array_t *a)
 {
     sn_t *s = self;
     const size_t C = (size_t)s->C, NF = (size_t)s->NF, K = (size_t)s->K, P = (size_t)s->P;
-    regia_item_array_t r[12] = {
+    regia_item_array_t r[13] = {
         {(void **)&s->rec, sizeof(sn_rec_t)},
         {(void **)&s->ch_flags, sizeof(int32_t) * C},
         {(void **)&s->ch_rms, sizeof(float) * C},
@@ -60,9 +60,10 @@ int sn_result_arrays(void *self, regia_item_array_t *a)
         {(void **)&s->fdd_f, sizeof(double) * K},
         {(void **)&s->pole, sizeof(float) * P * 5},
         {(void **)&s->pole_i, sizeof(int32_t) * P * 3},
+        {(void **)&s->ch_off, sizeof(double) * C},
     };
     memcpy(a, r, sizeof r);
-    return 12;
+    return 13;
 }
 
 regia_status_t sn_prepare(regia_run_t *run, void *self)
@@ -373,6 +374,7 @@ static regia_status_t record_begin(sn_t *s, int64_t k, sn_work_t *w, double *y, 
     sn_rec_t *rec = &s->rec[k];
     int32_t *flags = s->ch_flags + k * C;
     float *rms = s->ch_rms + k * C, *peak = s->ch_peak + k * C, *lag = s->ch_lag + k * C;
+    double *off = s->ch_off + k * C;
     float *psd = s->psd + k * C * NF, *s1 = s->s1 + k * NF, *pole = s->pole + k * P * 5;
     int32_t *pole_i = s->pole_i + k * P * 3;
     double *mode = s->mode + k * K * 6, *shape = s->shape + k * K * C * 2, *fdd_f = s->fdd_f + k * K;
@@ -383,7 +385,7 @@ static regia_status_t record_begin(sn_t *s, int64_t k, sn_work_t *w, double *y, 
     rec->structure = s->rec_struct[g];
     rec->n_ch = nch;
     rec->rms = rec->peak = NAN;
-    for (int c = 0; c < C; c++) { flags[c] = 0; rms[c] = peak[c] = lag[c] = NAN; }
+    for (int c = 0; c < C; c++) { flags[c] = 0; rms[c] = peak[c] = lag[c] = NAN; off[c] = NAN; }
     for (int i = 0; i < C * NF; i++) psd[i] = NAN;
     for (int i = 0; i < NF; i++) s1[i] = NAN;
     for (int i = 0; i < K * 6; i++) mode[i] = NAN;
@@ -421,6 +423,9 @@ static regia_status_t record_begin(sn_t *s, int64_t k, sn_work_t *w, double *y, 
         if (covered < ns) flags[c] |= REGIA_QC_GAP;
         rms[c] = (float)qr.rms;
         peak[c] = (float)qr.peak;
+        /* the DC offset for the offset drift across records (sensors_post.c); a flat, dead
+         * or short channel has none worth judging */
+        if (!(qr.flags & (REGIA_QC_FLAT | REGIA_QC_DEAD | REGIA_QC_SHORT))) off[c] = qr.median;
     }
     rec->coverage = (double)covered_all / (double)(ns * nch);
     if (!any) {

@@ -635,7 +635,7 @@ regia_status_t regia_qc_channel(double *x, const double *t, int64_t n, const reg
     memset(res, 0, sizeof *res);
     res->spike_pos = keep_pos, res->spike_cap = keep_pos ? keep_cap : 0;
     res->mean = res->rms = res->peak = res->peak_raw = res->xmin = res->xmax = NAN;
-    res->drift = res->drift_limit = NAN;
+    res->drift = res->drift_limit = res->median = NAN;
     REGIA_TRY(regia_qc_check_cfg(cfg));
     if (n < 0 || (n > 0 && !x)) REGIA_TRY(REGIA_FAIL(REGIA_ERR_INVALID, "sensor QC: no samples (n = %lld)", (long long)n));
     res->n = n;
@@ -742,6 +742,7 @@ regia_status_t regia_qc_channel(double *x, const double *t, int64_t n, const reg
         res->drift = drift_estimate(clean, m, S, scratch, replay);
         double med = median_of(clean, m, 0, 0, replay, scratch);
         double mad = median_of(clean, m, 1, med, 0, scratch);
+        res->median = med;
         res->drift_limit = fmax(cfg->drift_abs, cfg->drift_rel * 1.4826 * mad);
         if (fabs(res->drift) > res->drift_limit) res->flags |= REGIA_QC_DRIFT;
     }
@@ -784,6 +785,53 @@ regia_status_t regia_qc_gaps_traces(const int64_t *start_ns, const int64_t *len,
             res->flags |= REGIA_QC_GAP;
         }
     }
+    return REGIA_OK;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+regia_status_t regia_qc_offset_drift(const double *start_s, const double *offset, int64_t n, double baseline_s,
+                                     double limit, double *baseline, double *dev, uint8_t *flag, int64_t *n_flagged)
+{
+    if (baseline) *baseline = NAN;
+    if (n_flagged) *n_flagged = 0;
+    if (n < 0 || (n > 0 && (!start_s || !offset || !flag)))
+        return REGIA_FAIL(REGIA_ERR_INVALID, "offset drift: no records (n = %lld)", (long long)n);
+    if (!(baseline_s >= 0) || !(limit > 0))
+        return REGIA_FAIL(REGIA_ERR_INVALID, "offset drift: baseline %g s must be >= 0 and the limit %g > 0",
+                          baseline_s, limit);
+    int64_t first = -1, nb = 0;
+    for (int64_t r = 0; r < n; r++) {
+        flag[r] = 0;
+        if (dev) dev[r] = NAN;
+        if (r > 0 && !(start_s[r] >= start_s[r - 1]))
+            return REGIA_FAIL(REGIA_ERR_INVALID, "offset drift: record %lld starts before record %lld", (long long)r,
+                              (long long)r - 1);
+        if (isfinite(offset[r]) && first < 0) first = r;
+        if (first >= 0 && isfinite(offset[r]) && start_s[r] - start_s[first] <= baseline_s) nb++;
+    }
+    if (first < 0) return REGIA_OK;
+    double *v = malloc(sizeof(double) * (size_t)nb);
+    if (!v) return REGIA_FAIL(REGIA_ERR_NOMEM, "offset drift: out of memory (%lld records)", (long long)nb);
+    int64_t k = 0;
+    for (int64_t r = first; r < n && k < nb; r++)
+        if (isfinite(offset[r]) && start_s[r] - start_s[first] <= baseline_s) v[k++] = offset[r];
+    qsort(v, (size_t)k, sizeof *v, cmp_double);
+    const double base = k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
+    free(v);
+    if (baseline) *baseline = base;
+    int64_t nf = 0;
+    for (int64_t r = 0; r < n; r++) {
+        if (!isfinite(offset[r])) continue;
+        const double d = offset[r] - base;
+        if (dev) dev[r] = d;
+        if (fabs(d) > limit) flag[r] = 1, nf++;
+    }
+    if (n_flagged) *n_flagged = nf;
     return REGIA_OK;
 }
 

@@ -37,6 +37,8 @@
  * or their spikes cluster), about 35 M samples/s per core with the defaults (120,000-sample
  * channels, CPU time, benchmarks/results/welch_2026-12-02.md).
  *
+ *   offset  (across records, regia_qc_offset_drift) the record's median against the median
+ *           of the channel's first records; beyond a limit it is DRIFT too.
  * Records: OR the flags of a record's channels (plus REGIA_QC_CLOCK from
  * regia_qc_clock_offset when the offset exceeds what the caller tolerates) and ask
  * regia_qc_fit_modal() / regia_qc_fit_spectra().
@@ -120,6 +122,8 @@ typedef struct {
     int64_t flat_longest;    /* samples in the longest flat run (0 when none)             */
     int64_t clip_samples, clip_runs;
     double drift, drift_limit; /* estimated drift over the record and the limit used      */
+    double median;           /* median of the record (its DC offset; NaN when the record is
+                              * shorter than 2 drift_segments samples)                    */
     double mean, rms, peak, peak_raw, xmin, xmax; /* finite samples (see above)          */
 } regia_qc_result_t;
 
@@ -139,6 +143,19 @@ regia_status_t regia_qc_channel(double *x, const double *t, int64_t n, const reg
  * res->flags (so it may be called after regia_qc_channel on the concatenated record). */
 regia_status_t regia_qc_gaps_traces(const int64_t *start_ns, const int64_t *len, int32_t ntr, double fs,
                                     double gap_factor, regia_qc_result_t *res);
+
+/* Offset drift of one channel across records (a sensor whose zero wanders: the in-record
+ * drift above cannot see a few mm s-2 per day within minutes).  Records r = 0..n-1 in time
+ * order: start_s[r] (seconds, any origin, non-decreasing), offset[r] = the record's DC offset
+ * (its median, regia_qc_result_t.median; NaN: no value, e.g. a flat, dead or short channel,
+ * neither used nor flagged).  baseline = the median of the offsets of the records that start
+ * within baseline_s of the first record with an offset; dev[r] = offset[r] - baseline (NaN
+ * where offset[r] is); flag[r] = 1 where |dev[r]| > limit, else 0.  baseline, dev and
+ * n_flagged may be NULL.  Depends only on the values given (no order of evaluation, no
+ * state): the same on every rank.  REGIA_ERR_INVALID for n < 0, limit <= 0, baseline_s < 0
+ * or unsorted starts; REGIA_ERR_NOMEM. */
+regia_status_t regia_qc_offset_drift(const double *start_s, const double *offset, int64_t n, double baseline_s,
+                                     double limit, double *baseline, double *dev, uint8_t *flag, int64_t *n_flagged);
 
 /* Is a record with these (OR-ed) flags fit for modal identification / for spectra?
  * 1 yes, 0 no (see REGIA_QC_BAD_MODAL). */

@@ -522,6 +522,76 @@ static void test_clock(void)
     free(e);
 }
 
+/* Offset drift across records (regia_qc_offset_drift) and the record median it is fed
+ * with: hourly records of a channel whose zero of 2 mm s-2 starts wandering by 20 mm s-2
+ * per day at record 30; the baseline is the median of the first 6 h (records 0-6), the
+ * flags are exactly the records more than 10 mm s-2 from it; missing values are neither
+ * used nor flagged; the baseline window starts at the first record with a value. */
+static void test_offset_drift(void)
+{
+    enum { NR = 96 };
+    double t[NR], off[NR], dev[NR], base = 0;
+    uint8_t flag[NR];
+    int64_t nf = -1;
+    for (int r = 0; r < NR; r++) {
+        t[r] = 3600.0 * r + 17.0;
+        off[r] = 0.002 + 1e-4 * sin(1.3 * r) + (r >= 30 ? 0.02 * (r - 30) / 24.0 : 0);
+    }
+    CHECK_OK(regia_qc_offset_drift(t, off, NR, 6 * 3600.0, 0.01, &base, dev, flag, &nf));
+    double b7[7];
+    memcpy(b7, off, sizeof b7);
+    CHECK_CLOSE(base, window_median(b7, 7), 0, 0);
+    int64_t want = 0;
+    for (int r = 0; r < NR; r++) {
+        int w = fabs(off[r] - base) > 0.01;
+        want += w;
+        CHECK_MSG(flag[r] == w, "record %d: flag %d, want %d", r, flag[r], w);
+        CHECK_CLOSE(dev[r], off[r] - base, 0, 0);
+        if (r < 30) CHECK(flag[r] == 0);
+    }
+    CHECK(nf == want && want == NR - 43); /* 0.02 (r - 30) / 24 > 0.01 - (0.002 - base) from r = 43 */
+    /* the same numbers again (no state) */
+    uint8_t flag2[NR];
+    CHECK_OK(regia_qc_offset_drift(t, off, NR, 6 * 3600.0, 0.01, NULL, NULL, flag2, NULL));
+    CHECK(memcmp(flag, flag2, sizeof flag) == 0);
+    /* missing values: the first 3 and the drifting record 60; the baseline is records 3-9 */
+    off[0] = off[1] = off[2] = off[60] = NAN;
+    CHECK_OK(regia_qc_offset_drift(t, off, NR, 6 * 3600.0, 0.01, &base, dev, flag, &nf));
+    memcpy(b7, off + 3, sizeof b7);
+    CHECK_CLOSE(base, window_median(b7, 7), 0, 0);
+    CHECK(flag[60] == 0 && isnan(dev[60]) && flag[0] == 0 && nf == want - 1);
+    /* a step of 15 mm s-2 from record 50, baseline 0 h (the first record alone) */
+    for (int r = 0; r < NR; r++) off[r] = r >= 50 ? 0.015 : 0.0;
+    CHECK_OK(regia_qc_offset_drift(t, off, NR, 0, 0.01, &base, NULL, flag, &nf));
+    CHECK(base == 0 && nf == NR - 50 && flag[49] == 0 && flag[50] == 1);
+    /* no value at all: nothing flagged, baseline NaN */
+    for (int r = 0; r < NR; r++) off[r] = NAN;
+    CHECK_OK(regia_qc_offset_drift(t, off, NR, 6 * 3600.0, 0.01, &base, NULL, flag, &nf));
+    CHECK(isnan(base) && nf == 0);
+    /* bad calls */
+    CHECK(regia_qc_offset_drift(t, off, NR, 6 * 3600.0, 0, NULL, NULL, flag, NULL) == REGIA_ERR_INVALID);
+    CHECK(regia_qc_offset_drift(t, off, NR, -1, 0.01, NULL, NULL, flag, NULL) == REGIA_ERR_INVALID);
+    t[5] = t[4] - 1;
+    CHECK(regia_qc_offset_drift(t, off, NR, 6 * 3600.0, 0.01, NULL, NULL, flag, NULL) == REGIA_ERR_INVALID);
+    CHECK_OK(regia_qc_offset_drift(t, off, 0, 6 * 3600.0, 0.01, NULL, NULL, flag, NULL));
+    /* the record median of regia_qc_channel: numpy.median of the samples after the spike
+     * replacement (no spike here), and NaN for a record too short for it */
+    regia_qc_cfg_t cfg;
+    regia_qc_defaults(&cfg, FS);
+    double *x = malloc(sizeof(double) * N), *c = malloc(sizeof(double) * N);
+    response(x, N, 41);
+    for (int64_t i = 0; i < N; i++) x[i] += 0.0123;
+    memcpy(c, x, sizeof(double) * N);
+    regia_qc_result_t r = run(x, NULL, N, &cfg, NULL, 0);
+    CHECK(r.n_spikes == 0);
+    CHECK_CLOSE(r.median, window_median(c, N), 0, 0);
+    CHECK(fabs(r.median - 0.0123) < 2e-3);
+    r = run(x, NULL, 2 * cfg.drift_segments - 1, &cfg, NULL, 0);
+    CHECK(isnan(r.median));
+    free(x);
+    free(c);
+}
+
 int main(void)
 {
     test_clean();
@@ -532,5 +602,6 @@ int main(void)
     test_flat_clip_drift_dead();
     test_clock();
     test_clock_blocks();
+    test_offset_drift();
     return check_done();
 }
