@@ -6,20 +6,15 @@ source "$(dirname "$0")/lib.sh"
 /usr/bin/python3 -c 'import numpy, h5py' 2>/dev/null || skip "Debian python3 without numpy/h5py"
 D=$TMP
 /usr/bin/python3 - "$D" <<'PY' || fail "fixtures"
-import sys, numpy as np
+import os, sys, numpy as np
+sys.path.insert(0, os.environ["REGIA_ROOT"] + "/tests/reference")
+from modal_fixture import modal_record
 d = sys.argv[1]
 rng = np.random.default_rng(7)
 # two modes (1.1 and 2.9 Hz, 2 %) seen by 3 channels at 20 Hz, 200 s
 fs, n = 20.0, 4000
 t = np.arange(n) / fs
-y = np.zeros((n, 3))
-for f, xi, shp in ((1.1, 0.02, (1.0, 0.6, -0.3)), (2.9, 0.02, (0.4, -1.0, 0.8))):
-    w = 2 * np.pi * f
-    a, b = np.exp(-xi * w / fs) * np.cos(w * np.sqrt(1 - xi * xi) / fs), np.exp(-xi * w / fs)
-    q = np.zeros(n); e = rng.standard_normal(n)
-    for k in range(2, n):  # AR(2) with the mode's pole pair
-        q[k] = 2 * a * q[k - 1] - b * b * q[k - 2] + e[k]
-    y += np.outer(q, shp)
+y = modal_record(rng, fs, n, ((1.1, 0.02, (1.0, 0.6, -0.3)), (2.9, 0.02, (0.4, -1.0, 0.8))))
 y += 0.05 * y.std() * rng.standard_normal(y.shape)
 np.save(f"{d}/good.npy", y)
 with open(f"{d}/good.csv", "w") as f:

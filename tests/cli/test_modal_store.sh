@@ -7,18 +7,13 @@ source "$(dirname "$0")/lib.sh"
 /usr/bin/python3 -c 'import numpy, h5py, netCDF4' 2>/dev/null || skip "Debian python3 without numpy/h5py/netCDF4"
 D=$TMP
 /usr/bin/python3 - "$D" <<'PY' || fail "fixtures"
-import sys, numpy as np, netCDF4
+import os, sys, numpy as np, netCDF4
+sys.path.insert(0, os.environ["REGIA_ROOT"] + "/tests/reference")
+from modal_fixture import modal_record
 d = sys.argv[1]
 rng = np.random.default_rng(11)
 fs, n = 20.0, 6000
-y = np.zeros((n, 3))
-for f, xi, shp in ((1.3, 0.02, (1.0, 0.7, -0.4)), (3.4, 0.015, (0.5, -1.0, 0.9))):
-    w = 2 * np.pi * f
-    a, b = np.exp(-xi * w / fs) * np.cos(w * np.sqrt(1 - xi * xi) / fs), np.exp(-xi * w / fs)
-    q = np.zeros(n); e = rng.standard_normal(n)
-    for k in range(2, n):
-        q[k] = 2 * a * q[k - 1] - b * b * q[k - 2] + e[k]
-    y += np.outer(q, shp)
+y = modal_record(rng, fs, n, ((1.3, 0.02, (1.0, 0.7, -0.4)), (3.4, 0.015, (0.5, -1.0, 0.9))))
 y = y.astype(np.float32)
 np.save(f"{d}/same.npy", y.astype(np.float64))
 t0 = 1772323200 * 10**9  # 2026-03-01T00:00:00Z
