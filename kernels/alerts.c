@@ -142,8 +142,8 @@ regia_status_t regia_alerts_daily(const int32_t *day, const uint8_t *valid, cons
         if (code & REGIA_ALERT_C_EWMA) append(rs, REGIA_ALERT_REASON_LEN, "; EWMA signal on %d", (int)o->ewma_signals);
         if (code & REGIA_ALERT_C_CUSUM) append(rs, REGIA_ALERT_REASON_LEN, "; CUSUM signal on %d", (int)o->cusum_signals);
         if (o->n_valid < o->n_records)
-            append(rs, REGIA_ALERT_REASON_LEN, "; %d records left out (quality flags or no score)",
-                   (int)(o->n_records - o->n_valid));
+            append(rs, REGIA_ALERT_REASON_LEN, "; %d record%s left out (quality flags or no score)",
+                   (int)(o->n_records - o->n_valid), o->n_records - o->n_valid == 1 ? "" : "s");
     }
     return REGIA_OK;
 }
