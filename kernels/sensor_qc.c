@@ -788,12 +788,6 @@ regia_status_t regia_qc_gaps_traces(const int64_t *start_ns, const int64_t *len,
     return REGIA_OK;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 regia_status_t regia_qc_offset_drift(const double *start_s, const double *offset, int64_t n, double baseline_s,
                                      double limit, double *baseline, double *dev, uint8_t *flag, int64_t *n_flagged)
 {
@@ -820,8 +814,7 @@ regia_status_t regia_qc_offset_drift(const double *start_s, const double *offset
     int64_t k = 0;
     for (int64_t r = first; r < n && k < nb; r++)
         if (isfinite(offset[r]) && start_s[r] - start_s[first] <= baseline_s) v[k++] = offset[r];
-    qsort(v, (size_t)k, sizeof *v, cmp_double);
-    const double base = k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
+    const double base = median_inplace(v, k); /* k >= 1: the first finite record */
     free(v);
     if (baseline) *baseline = base;
     int64_t nf = 0;
