@@ -8,7 +8,7 @@ build=(build-essential pkg-config libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
        libnetcdf-mpi-dev libopenblas-dev librandom123-dev libssl-dev libglpk-dev
        libfftw3-dev liblapacke-dev libmseed-dev libplplot-dev plplot-driver-cairo
        fonts-dejavu-core libjansson-dev)
-test=(netcdf-bin hdf5-tools cdo nco python3-xarray python3-netcdf4 python3-h5py python3-pip python3-venv
+test=(netcdf-bin hdf5-tools cdo nco python3-xarray python3-netcdf4 python3-h5py python3-scipy python3-pip python3-venv
       r-base-core r-cran-evd gdal-bin chromium)
 bench=(r-base-core r-cran-forecast r-cran-evd python3-statsmodels)
 slurm=(slurm-wlm munge libpmix-dev)

@@ -9,7 +9,7 @@
 # with a message naming the option.
 source "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
-$PY -c 'import h5py, numpy' 2>/dev/null || skip "python3 with h5py and numpy not installed"
+$PY -c 'import h5py, numpy, scipy.signal' 2>/dev/null || skip "/usr/bin/python3 lacks h5py, numpy or scipy (apt-get install python3-h5py python3-scipy)"
 command -v h5dump >/dev/null || skip "h5dump not installed"
 G=(gen sensors --structures 2 --days 2 --rate 50 --interval-minutes 120 -q)
 
