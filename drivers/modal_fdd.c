@@ -61,6 +61,7 @@ regia_status_t modal_fdd(const modal_record_t *rec, int32_t nperseg, modal_fdd_t
     REGIA_TRY(regia_welch(&be, &wb, &wo));
     regia_fdd_cfg_t fc;
     regia_fdd_defaults(&fc);
+    fc.n_samples = rec->n; /* the noise rule: few segments need more than 6 dB */
     REGIA_TRY(regia_fdd(csd, nch, &wc, &fc, &fr));
     regia_welch_freqs(&wc, out->freq);
     memcpy(out->sv, fr.sv, (size_t)nf * nch * sizeof *out->sv);

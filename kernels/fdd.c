@@ -19,6 +19,8 @@ void regia_fdd_defaults(regia_fdd_cfg_t *cfg)
     cfg->fmin_hz = 0;
     cfg->fmax_hz = 0;
     cfg->min_prominence_db = 6;
+    cfg->n_samples = 0;
+    cfg->noise_sigmas = 6.5;
     cfg->min_spacing_hz = 0;
     cfg->max_modes = 0;
     cfg->efdd = 1;
@@ -115,6 +117,40 @@ err:
     free(rwork);
     free(iwork);
     return st;
+}
+
+/* psi'(x), x > 0: the recurrence up to x >= 6, then the asymptotic series (error < 1e-10). */
+static double trigamma(double x)
+{
+    double acc = 0;
+    while (x < 6) acc += 1 / (x * x), x += 1;
+    const double r = 1 / x, r2 = r * r;
+    return acc + r + r2 / 2 + r * r2 * (1.0 / 6 - r2 * (1.0 / 30 - r2 * (1.0 / 42 - r2 / 30)));
+}
+
+static double window_at(int32_t kind, int32_t k, int32_t n)
+{
+    const double c = cos(2 * M_PI * k / n);
+    return kind == REGIA_WIN_BOXCAR ? 1 : kind == REGIA_WIN_HAMMING ? 0.54 - 0.46 * c : 0.5 - 0.5 * c;
+}
+
+double regia_fdd_noise_sd_db(const regia_welch_cfg_t *wcfg, int64_t n)
+{
+    const regia_welch_cfg_t wc = regia_welch_resolved(wcfg);
+    const int64_t K = regia_welch_nseg(&wc, n);
+    const int32_t N = wc.nperseg, S = wc.nperseg - wc.noverlap;
+    if (K < 1 || N < 1 || S < 1) return 0;
+    double den = 0, sum = 0;
+    for (int32_t t = 0; t < N; t++) den += window_at(wc.window, t, N) * window_at(wc.window, t, N);
+    for (int64_t m = 1; m < K && m * S < N && den > 0; m++) {
+        double r = 0;
+        for (int32_t t = 0; t + m * S < N; t++)
+            r += window_at(wc.window, t, N) * window_at(wc.window, (int32_t)(t + m * S), N);
+        r /= den;
+        sum += (1 - (double)m / K) * r * r;
+    }
+    const double nu = 2.0 * K / (1 + 2 * sum);
+    return 10 / log(10) * sqrt(trigamma(nu / 2));
 }
 
 /* Prominence of the peak p of z[0..m-1] (scipy.signal.peak_prominences, wlen None): the
@@ -367,7 +403,11 @@ regia_status_t regia_fdd(const double *csd, int32_t nch, const regia_welch_cfg_t
     if (dist < 1) dist = 1;
     /* One line of context on each side so that a peak may sit on the band's edge lines. */
     const int32_t clo = lo - 1, chi = hi < nf ? hi + 1 : nf;
-    int32_t np = regia_fdd_peaks(s1, clo, chi, cfg->min_prominence_db, dist, idx, prom, nf);
+    res->noise_sd_db = cfg->n_samples > 0 ? regia_fdd_noise_sd_db(&wc, cfg->n_samples) : 0;
+    res->min_prominence_db = cfg->min_prominence_db;
+    if (cfg->noise_sigmas > 0 && cfg->noise_sigmas * res->noise_sd_db > res->min_prominence_db)
+        res->min_prominence_db = cfg->noise_sigmas * res->noise_sd_db;
+    int32_t np = regia_fdd_peaks(s1, clo, chi, res->min_prominence_db, dist, idx, prom, nf);
     int32_t nm = 0;
     for (int32_t k = 0; k < np; k++)
         if (idx[k] >= lo && idx[k] < hi) idx[nm] = idx[k], prom[nm] = prom[k], nm++;

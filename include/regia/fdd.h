@@ -30,6 +30,16 @@ extern "C" {
 typedef struct {
     double fmin_hz, fmax_hz;   /* search band (fmax <= 0: Nyquist); DC is never a peak   */
     double min_prominence_db;  /* 6: prominence of 10 log10 s_1, dB                       */
+    int64_t n_samples;         /* samples of the record the CSD was averaged over (0:
+                                  unknown: the noise rule below is off)                   */
+    double noise_sigmas;       /* 6.5: a peak also needs a prominence of at least this
+                                  many standard deviations of 10 log10 of the Welch
+                                  estimate (chi^2 with the average's equivalent degrees
+                                  of freedom nu; regia_fdd_noise_sd_db).  Few segments
+                                  scatter the estimate by 1.5-2 dB per line, and the
+                                  largest "peak" of a flat noise floor of 128-1024 lines
+                                  has a prominence of 4-6 sd (4.5-10 dB): a fixed 6 dB
+                                  alone picks noise when K < ~30 (<= 0: off)             */
     double min_spacing_hz;     /* peaks closer than this keep the higher (<= 0: 2 lines)  */
     int32_t max_modes;         /* keep the most prominent (<= 0: all)                     */
     int32_t efdd;              /* 1: estimate damping by EFDD (default 1)                 */
@@ -79,6 +89,8 @@ typedef struct {
     int32_t nf, nch;
     double *sv;                /* nf nch singular values, sv[f nch + k], descending       */
     double *u1;                /* nf nch complex (interleaved): first singular vector      */
+    double min_prominence_db;  /* the prominence threshold applied: max(cfg's, noise)    */
+    double noise_sd_db;        /* sd of 10 log10 of the estimate (0: n_samples unknown)   */
     int32_t n_modes;
     regia_fdd_mode_t *modes;   /* n_modes, ascending frequency                            */
     double *shapes;            /* n_modes nch complex (interleaved), conj(u_1) scaled so
@@ -98,6 +110,14 @@ regia_status_t regia_fdd_svd(const double *csd, int32_t nf, int32_t nch, double 
  * regia_fdd_svd up to a unit phase factor.  REGIA_ERR_NUMERIC naming the line when
  * zheevr fails. */
 regia_status_t regia_fdd_svd_first(const double *csd, int32_t nf, int32_t nch, double *sv, double *u1);
+
+/* Standard deviation, dB, of 10 log10 of a Welch average of K = regia_welch_nseg(wcfg, n)
+ * segments: 10 / ln 10 sqrt(psi'(nu / 2)) for a chi^2_nu / nu estimate, with the
+ * equivalent degrees of freedom nu = 2 K / (1 + 2 sum_{m=1}^{K-1} (1 - m/K) rho(m)^2),
+ * rho(m) the normalised overlap sum of the window at lag m (nperseg - noverlap) samples
+ * (Welch 1967; Percival & Walden 1993, eq. 292b: Hann, half overlap: nu ~ 1.89 K).
+ * 0 when n < nperseg. */
+double regia_fdd_noise_sd_db(const regia_welch_cfg_t *wcfg, int64_t n);
 
 /* Full FDD of one record's CSD: SVD per line, peaks, shapes and EFDD damping.  wcfg is
  * the Welch configuration the csd was computed with (fs, nfft: the lines).  res is
