@@ -22,7 +22,7 @@
 
 static const regia_job_key_t modal_schema[] = {
     {"modal", "input", REGIA_KEY_PATH, 1, NULL, 0, 0, NULL,
-     "the record: .npy (2-D float64, samples x channels), .csv/.txt (channel columns, optional header; or a "
+     "the record: .npy (2-D float64 or float32, samples x channels), .csv/.txt (channel columns, optional header; or a "
      "sensor export with a time column), .h5/.nc (a sensor store), .mseed (miniSEED)"},
     {"modal", "output", REGIA_KEY_PATH, 1, NULL, 0, 0, NULL, "output NetCDF-4/HDF5 file (.nc or .h5)"},
     {"modal", "fs", REGIA_KEY_DOUBLE, 0, "0", 0, 1e9, NULL,

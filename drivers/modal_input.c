@@ -1,4 +1,4 @@
-/* modal_input.c - the readers of `regia modal`: NumPy .npy (samples x channels float64),
+/* modal_input.c - the readers of `regia modal`: NumPy .npy (samples x channels float64 or float32),
  * CSV (a plain table of channel columns, or a sensor export with a time column read by
  * regia_sensor_csv_read), a trace window of the sensor store (regia_ss_*) and miniSEED
  * (regia_mseed_read).  Every reader ends in one record: gap-free channels on one grid. */

@@ -1,4 +1,4 @@
-/* npy.c - the NumPy .npy reader of regia/npy.h (2-D float64). */
+/* npy.c - the NumPy .npy reader of regia/npy.h (2-D float64 or float32, read as double). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,13 +81,16 @@ regia_status_t regia_npy_read_f64_2d(const char *path, int64_t *rows, int64_t *c
                         !d ? "'descr'" : !fo ? "'fortran_order'" : "'shape'", hdr);
         goto err;
     }
-    int swap = 0;
-    if (!strncmp(d, "'<f8'", 5) || !strncmp(d, "'=f8'", 5) || !strncmp(d, "'|f8'", 5)) swap = 0;
-    else if (!strncmp(d, "'>f8'", 5)) swap = 1;
-    else {
+    /* float64 or float32, either byte order ('=' and '|' are the host's: little-endian) */
+    int swap = 0, esize = 0;
+    if (d[0] == '\'' && strchr("<>=|", d[1]) && d[2] == 'f' && (d[3] == '8' || d[3] == '4') && d[4] == '\'') {
+        swap = d[1] == '>';
+        esize = d[3] - '0';
+    } else {
         char dt[24] = "";
         sscanf(d, "%23[^,}]", dt);
-        st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: dtype %s not supported (float64 '<f8' only)", path, dt);
+        st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: dtype %s not supported (float64 or float32: '<f8', '>f8', '<f4', "
+                        "'>f4'; y.astype(np.float64) for others)", path, dt);
         goto err;
     }
     int fortran = !strncmp(fo, "True", 4);
@@ -129,7 +132,9 @@ regia_status_t regia_npy_read_f64_2d(const char *path, int64_t *rows, int64_t *c
         st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: no memory for %lld x %lld values", path, r, c);
         goto err;
     }
-    got = fread(x, sizeof *x, n, f);
+    /* float32 is read into the upper half of x and widened in place, front to back */
+    unsigned char *raw = (unsigned char *)x + (esize == 4 ? n * 4 : 0);
+    got = fread(raw, (size_t)esize, n, f);
     if (got != n) {
         st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: data truncated: %zu of %lld x %lld values", path, got,
                         r, c);
@@ -137,12 +142,18 @@ regia_status_t regia_npy_read_f64_2d(const char *path, int64_t *rows, int64_t *c
     }
     if (swap)
         for (size_t k = 0; k < n; k++) {
-            unsigned char *b = (unsigned char *)(x + k);
-            for (int q = 0; q < 4; q++) {
+            unsigned char *b = raw + k * (size_t)esize;
+            for (int q = 0; q < esize / 2; q++) {
                 unsigned char tmp = b[q];
-                b[q] = b[7 - q];
-                b[7 - q] = tmp;
+                b[q] = b[esize - 1 - q];
+                b[esize - 1 - q] = tmp;
             }
+        }
+    if (esize == 4)
+        for (size_t k = 0; k < n; k++) {
+            float v;
+            memcpy(&v, raw + k * 4, 4);
+            x[k] = v;
         }
     if (fortran) {
         t = malloc(n * sizeof *t);

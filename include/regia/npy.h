@@ -3,8 +3,9 @@
  * major and minor version byte, a little-endian header length of 2 (v1) or 4 (v2, v3)
  * bytes, then a Python dict literal with 'descr', 'fortran_order' and 'shape', padded
  * with blanks to a multiple of 64 bytes and ended by '\n'; the data follow).
- * Accepted descr: '<f8' (and '=f8' / '|f8' on little-endian hosts), '>f8' (byte-swapped
- * on reading); C or Fortran order.  Host only, not collective, thread-safe. */
+ * Accepted descr: '<f8', '>f8', '<f4', '>f4' (and '=' / '|' for '<': little-endian
+ * hosts); big-endian data are byte-swapped and float32 widened to double exactly on
+ * reading; C or Fortran order.  Host only, not collective, thread-safe. */
 #ifndef REGIA_NPY_H
 #define REGIA_NPY_H
 
@@ -16,7 +17,7 @@
 extern "C" {
 #endif
 
-/* Read the 2-D float64 array of `path`: *rows x *cols values into *data (malloc'ed,
+/* Read the 2-D float64 (or float32, widened) array of `path`: *rows x *cols values into *data (malloc'ed,
  * row-major: data[r * cols + c], whatever the file's order; the caller frees it).
  * Errors (REGIA_ERR_IO, REGIA_ERR_PARSE, REGIA_ERR_NOMEM) name the file and what is wrong:
  * not a .npy file, an unsupported version or dtype, not 2-D, a truncated data part. */

@@ -20,7 +20,7 @@ np.save(f"{d}/good.npy", y)
 with open(f"{d}/good.csv", "w") as f:
     f.write("a,b,c\n")
     for r in y: f.write(",".join(repr(float(v)) for v in r) + "\n")
-np.save(f"{d}/f4.npy", y.astype(np.float32))
+np.save(f"{d}/i4.npy", (1000 * y).astype(np.int32))  # float32 is read (test_modal_npy), integers not
 with open(f"{d}/export.csv", "w") as f:  # a sensor export: time column, units, comments
     f.write("# structure: bridge_a\n# sensor: s01\ntime,acc_x [m/s2],acc_y [m/s2],acc_z [m/s2],temp [degC]\n")
     t0 = np.datetime64("2024-03-01T00:00:00.000")
@@ -50,7 +50,7 @@ m() { run_np 1 modal "$@"; }
 expect_fail "no input" "--input FILE is required" m --output "$D/o.h5"
 expect_fail "missing file" "nothing.npy: cannot open" m --input "$D/nothing.npy" --fs 20 --output "$D/o.h5"
 expect_fail "text as npy" "text.npy: not a NumPy .npy file" m --input "$D/text.npy" --fs 20 --output "$D/o.h5"
-expect_fail "float32 npy" "f4.npy: dtype '<f4' not supported" m --input "$D/f4.npy" --fs 20 --output "$D/o.h5"
+expect_fail "int32 npy" "i4.npy: dtype '<i4' not supported \\(float64 or float32" m --input "$D/i4.npy" --fs 20 --output "$D/o.h5"
 expect_fail "3-D npy" "three.npy: .*not 2-D|three.npy: the array has more than 2 dimensions" \
   m --input "$D/three.npy" --fs 20 --output "$D/o.h5"
 expect_fail "truncated npy" "trunc.npy: data truncated" m --input "$D/trunc.npy" --fs 20 --output "$D/o.h5"
