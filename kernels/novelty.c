@@ -501,6 +501,32 @@ regia_status_t regia_novelty_score(const regia_novelty_model_t *m, const double 
     return st;
 }
 
+regia_status_t regia_novelty_shift(const regia_novelty_model_t *m, const double *f, const double *zres, int64_t n_rec,
+                                   double *shift)
+{
+    if (!m || m->p < 1 || m->dim < 1 || !m->feat_chol)
+        return REGIA_FAIL(REGIA_ERR_INVALID, "novelty shift: the model is not fitted");
+    const int pca = m->cfg.model == REGIA_COMP_PCA;
+    if (n_rec < 0 || (n_rec > 0 && (!shift || (pca ? !f : !zres))))
+        return REGIA_FAIL(REGIA_ERR_INVALID, "novelty shift: bad record count %lld or no %s", (long long)n_rec,
+                          pca ? "frequencies" : "standardised residuals");
+    const int32_t p = m->p;
+    for (int64_t r = 0; r < n_rec; r++) {
+        double s = 0;
+        int32_t n = 0;
+        for (int32_t j = 0; j < p; j++) {
+            double v = pca ? (f[r * p + j] - m->col_mean[j]) / m->col_std[j] : zres[r * p + j];
+            if (pca && !isfinite(v)) { /* PCA scores need every frequency */
+                n = 0;
+                break;
+            }
+            if (isfinite(v)) s += v, n++;
+        }
+        shift[r] = n > 0 ? s / (double)n : NAN;
+    }
+    return REGIA_OK;
+}
+
 /* Phi^-1(u) for u in (0, 1) from the chi^2_1 quantile (Z^2 ~ chi^2_1), accurate on the
  * smaller tail down to u ~ 1e-15; callers clamp the result. */
 static double norm_ppf(double u)

@@ -189,6 +189,21 @@ regia_status_t regia_novelty_fit_on(regia_backend_t *be, const double *f, const 
 regia_status_t regia_novelty_score(const regia_novelty_model_t *m, const double *f, const double *temp,
                                    int64_t n_rec, double *resid, double *zres, double *d2);
 
+/* Which way each record's frequencies went, to tell a stiffness loss (lower frequencies)
+ * from a stiffening (frost colder than training raises them): shift[r] is the mean over the
+ * record's finite values of a standardised change, negative when the frequencies fell.
+ *   LINEAR / BILINEAR: zres[r*p + j] of regia_novelty_score, the residual against the
+ *            temperature model (f unused, may be NULL);
+ *   PCA:     (f[r*p + j] - col_mean[j]) / col_std[j], the frequencies against their
+ *            training mean (zres unused, may be NULL).  Its residual is what is left after
+ *            the first q components, and those take up most of a change common to all the
+ *            frequencies, as a uniform stiffness loss is (on demo seed 11, H04's damage shift
+ *            lies 7 deg from them): the residual's sign says nothing about the direction.
+ * NaN where the record has no finite value (PCA: lacks a frequency).  REGIA_ERR_INVALID
+ * when the model is not fitted or the input it needs is NULL with n_rec > 0. */
+regia_status_t regia_novelty_shift(const regia_novelty_model_t *m, const double *f, const double *zres, int64_t n_rec,
+                                   double *shift);
+
 void regia_novelty_free(regia_novelty_model_t *m);
 
 /* Threshold for D^2 of a new point, dimension p, n training points, false-alarm rate

@@ -226,6 +226,83 @@ static void test_pca(void)
     free(use);
 }
 
+/* regia_novelty_shift: which way a record's frequencies went.  PCA: a stiffness loss that
+ * lowers every frequency by 4 % (the relative pattern of the environmental factor's, mostly
+ * within the first component) leaves residuals whose mean is above 0 on most records, so
+ * their sign (what regia sensors used to tell damage from stiffening) calls it a stiffening;
+ * the shift against the training mean is below 0 on every one of them, and above 0 for a
+ * 4 % stiffening (at 2 % it is not: 358 of 500, as the latent temperature swings mode 4 by
+ * -1 to +5 %; PCA knows no temperature to tell them apart).  Regression: the mean of the
+ * finite zres. */
+static void test_shift(void)
+{
+    enum { NR = 3000, P = 4, NTRAIN = 2000 };
+    double *f = malloc(sizeof(double) * NR * P), *d2 = malloc(sizeof(double) * NR);
+    double *zr = malloc(sizeof(double) * NR * P), *sh = malloc(sizeof(double) * NR), *T = malloc(sizeof(double) * NR);
+    uint8_t *use = calloc(NR, 1);
+    const double f0[P] = {1.8, 4.9, 7.2, 11.3}, sens[P] = {-0.004, -0.011, -0.013, -0.025};
+    for (int64_t r = 0; r < NR; r++) {
+        T[r] = temperature(r, 10, 9);
+        for (int j = 0; j < P; j++)
+            f[r * P + j] = f0[j] + sens[j] * T[r] + 2e-3 * gauss(40 + j, (uint32_t)r) * (j + 1) * 0.5;
+        use[r] = r < NTRAIN;
+    }
+    for (int64_t r = 2500; r < NR; r++) /* damage: -4 %; records 2000..2499 +4 % (a stiffening) */
+        for (int j = 0; j < P; j++) f[r * P + j] *= 0.96;
+    for (int64_t r = NTRAIN; r < 2500; r++)
+        for (int j = 0; j < P; j++) f[r * P + j] *= 1.04;
+    regia_comp_cfg_t cfg;
+    regia_comp_defaults(&cfg);
+    cfg.model = REGIA_COMP_PCA;
+    regia_novelty_model_t m;
+    CHECK_OK(regia_novelty_fit(f, NULL, NR, P, use, &cfg, &m));
+    CHECK_OK(regia_novelty_score(&m, f, NULL, NR, NULL, zr, d2));
+    CHECK_OK(regia_novelty_shift(&m, f, NULL, NR, sh));
+    int64_t res_up = 0, fell = 0, rose = 0, above = 0;
+    for (int64_t r = 2500; r < NR; r++) {
+        double s = 0;
+        for (int j = 0; j < P; j++) s += zr[r * P + j];
+        res_up += s > 0;
+        fell += sh[r] < 0;
+        above += d2[r] > m.threshold;
+    }
+    for (int64_t r = NTRAIN; r < 2500; r++) rose += sh[r] > 0;
+    CHECK_MSG(above > 450, "PCA: %lld of 500 damaged records above the threshold", (long long)above);
+    CHECK_MSG(res_up > 250, "PCA: %lld of 500 damaged records with residual mean > 0 (the case the shift is for)",
+              (long long)res_up);
+    CHECK_MSG(fell == 500, "PCA: %lld of 500 damaged records with shift < 0", (long long)fell);
+    CHECK_MSG(rose == 500, "PCA: %lld of 500 stiffened records with shift > 0", (long long)rose);
+    double want = 0; /* record 0 by hand */
+    for (int j = 0; j < P; j++) want += (f[j] - m.col_mean[j]) / m.col_std[j];
+    CHECK_CLOSE(sh[0], want / P, 1e-12, 1e-12);
+    f[7 * P + 1] = NAN; /* PCA: a record lacking a frequency has no shift */
+    CHECK_OK(regia_novelty_shift(&m, f, NULL, NR, sh));
+    CHECK(isnan(sh[7]) && isfinite(sh[8]));
+    CHECK(regia_novelty_shift(&m, NULL, zr, NR, sh) == REGIA_ERR_INVALID);
+    regia_novelty_free(&m);
+    /* regression: the mean of the finite standardised residuals */
+    cfg.model = REGIA_COMP_LINEAR;
+    CHECK_OK(regia_novelty_fit(f, T, NR, P, use, &cfg, &m));
+    CHECK_OK(regia_novelty_score(&m, f, T, NR, NULL, zr, d2));
+    zr[9 * P + 2] = NAN;
+    CHECK_OK(regia_novelty_shift(&m, NULL, zr, NR, sh));
+    CHECK_CLOSE(sh[9], (zr[9 * P] + zr[9 * P + 1] + zr[9 * P + 3]) / 3, 1e-12, 1e-15);
+    fell = 0;
+    for (int64_t r = 2500; r < NR; r++) fell += sh[r] < 0;
+    CHECK_MSG(fell == 500, "linear: %lld of 500 damaged records with shift < 0", (long long)fell);
+    CHECK(regia_novelty_shift(&m, f, NULL, NR, sh) == REGIA_ERR_INVALID);
+    regia_novelty_free(&m);
+    regia_novelty_model_t none;
+    memset(&none, 0, sizeof none);
+    CHECK(regia_novelty_shift(&none, f, zr, NR, sh) == REGIA_ERR_INVALID);
+    free(f);
+    free(d2);
+    free(zr);
+    free(sh);
+    free(T);
+    free(use);
+}
+
 /* False-alarm rate of the regression threshold on simulated normal data: R training sets
  * of n records, each scored on M new records; the count above the threshold is close to
  * Binomial(R M, alpha) when the threshold is exact (M small, so that the records sharing a
@@ -523,6 +600,7 @@ int main(void)
     test_linear_lags();
     test_bilinear();
     test_pca();
+    test_shift();
     test_false_alarm_rate();
     test_f_tail();
     test_partial();
