@@ -187,54 +187,51 @@ static regia_status_t record_temperature(sn_t *s, const sn_struct_t *S, int64_t 
     return REGIA_OK;
 }
 
+/* 1 when all n samples of x are finite. */
+static int sn_all_finite(const double *x, int64_t n)
+{
+    for (int64_t t = 0; t < n; t++)
+        if (!isfinite(x[t])) return 0;
+    return 1;
+}
+
 /* The delay of sensor q behind sensor p from their channels of the same name (both fit for
- * modal identification), polarity ignored: per channel the peak of the larger |r| of the
- * cross-correlation (regia_qc_clock_offset_any; motions in antiphase put the positive peak
- * half a period away); the pair's delay is the mean of its channels with correlation >=
- * [qc] clock_min_corr that lie within half a sample of their median, when at least two
- * agree, else of those within half a sample of the best channel when its correlation is
- * 0.9 or more (a bridge's vertical channels, narrowband, can put their peak half a period
- * away while the lateral one is clean): a clock shifts every channel of a sensor alike,
- * mode-shape phases shift them by different amounts.  *w: the largest
- * correlation among them (0: undecided). */
+ * modal identification, all samples finite), polarity ignored: the phase of the
+ * cross-spectrum pooled over those channel pairs (regia_qc_clock_offset_phase: each
+ * coherent bin fixes the delay modulo half its period whatever the signs of the mode
+ * shapes, bins of different modes together fix it; narrowband bridge modes do not move it
+ * as they move the correlation peak).  Decided when the phase agreement J is at least
+ * SN_CLOCK_AGREE and the best other candidate delay (more than half a sample away) is
+ * SN_CLOCK_MARGIN below it: coherent bins in one mode alone leave the delay ambiguous and
+ * the pair undecided.  *w: the agreement J (0: undecided). */
+#define SN_CLOCK_AGREE 0.7
+#define SN_CLOCK_MARGIN 0.15
 static regia_status_t pair_delay(const sn_t *s, const sn_struct_t *S, const double *x, const int32_t *flags,
                                  int p0, int p1, int q0, int q1, double *d, double *w)
 {
     const sn_chan_t *ch = s->ch + S->ch0;
-    double cand[SN_MAX_CH], cc[SN_MAX_CH], srt[SN_MAX_CH];
+    const double *pa[SN_MAX_CH], *pb[SN_MAX_CH];
     int n = 0;
     *d = NAN;
     *w = 0;
     for (int a = p0; a < p1; a++) {
         if (!regia_qc_fit_modal((uint32_t)flags[a])) continue;
+        const double *xa = x + (int64_t)a * S->ns;
+        if (!sn_all_finite(xa, S->ns)) continue;
         for (int b = q0; b < q1; b++) {
             if (strcmp(ch[a].channel, ch[b].channel) || !regia_qc_fit_modal((uint32_t)flags[b])) continue;
-            double l = 0, c = -2;
-            regia_status_t st = regia_qc_clock_offset_any(x + (int64_t)a * S->ns, x + (int64_t)b * S->ns, S->ns,
-                                                          llround(S->fs), &l, &c);
-            if (st == REGIA_ERR_INVALID) { regia_error_clear(); continue; }
-            if (st) return st;
-            if (c >= s->clock_corr) cand[n] = l / S->fs, cc[n++] = c;
+            const double *xb = x + (int64_t)b * S->ns;
+            if (!sn_all_finite(xb, S->ns)) continue;
+            pa[n] = xa, pb[n++] = xb;
         }
     }
     if (n == 0) return REGIA_OK;
-    memcpy(srt, cand, sizeof(double) * (size_t)n);
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && srt[j] < srt[j - 1]; j--) { double t = srt[j]; srt[j] = srt[j - 1]; srt[j - 1] = t; }
-    double med = n % 2 ? srt[n / 2] : 0.5 * (srt[n / 2 - 1] + srt[n / 2]), sum = 0, best = 0;
-    int agree = 0, top = 0;
-    for (int i = 1; i < n; i++)
-        if (cc[i] > cc[top]) top = i;
-    for (int i = 0; i < n; i++)
-        if (fabs(cand[i] - med) <= 0.5 / S->fs) sum += cand[i], agree++, best = fmax(best, cc[i]);
-    if (agree < 2) { /* no two agree on the median: a channel of correlation >= 0.9 decides,
-                        with the channels that agree with it */
-        if (cc[top] < 0.9) return REGIA_OK;
-        sum = 0, agree = 0, best = cc[top];
-        for (int i = 0; i < n; i++)
-            if (fabs(cand[i] - cand[top]) <= 0.5 / S->fs) sum += cand[i], agree++;
-    }
-    *d = sum / agree, *w = best;
+    double l = NAN, J = 0, J2 = 0;
+    regia_status_t st = regia_qc_clock_offset_phase(pa, pb, n, S->ns, S->fs, &l, &J, &J2);
+    if (st == REGIA_ERR_INVALID) { regia_error_clear(); return REGIA_OK; } /* a record too short */
+    if (st) return st;
+    if (!(J >= SN_CLOCK_AGREE) || !(J - J2 >= SN_CLOCK_MARGIN)) return REGIA_OK;
+    *d = l / S->fs, *w = J;
     return REGIA_OK;
 }
 

@@ -183,6 +183,25 @@ regia_status_t regia_qc_clock_offset(const double *a, const double *b, int64_t n
 regia_status_t regia_qc_clock_offset_any(const double *a, const double *b, int64_t n, int64_t max_lag,
                                          double *lag, double *corr);
 
+/* Clock offset from the phase of the cross-spectrum, pooled over npair channel pairs
+ * (a[p], b[p]: two channels of the same name on the two sensors, n samples each, same fs),
+ * robust to narrowband motion and to mode shapes of either sign (kernels/sensor_clock.c):
+ * the delay d that maximises the coherence-weighted agreement of the doubled cross-spectrum
+ * phase, J(d) = sum_f w Re[exp(2 i (phi(f) + 2 pi f d)))] / sum_f w, over the bins of
+ * magnitude-squared coherence >= 0.5 (w = g2 / (1 - g2); Welch, Hann segments of the
+ * largest power of 2 <= 2n/25, at most 4096), for |d| <= max_lag samples (max_lag <= 0 or
+ * beyond a quarter segment less one sample: that), on a 1/20-sample grid refined by a
+ * parabola.
+ * Results: *lag = the delay of b behind a in samples (b(t) ~ a(t - lag); positive = b late;
+ * NaN when no bin is coherent), *agree = J at *lag (in [-1, 1]; 1: every coherent bin
+ * agrees; 0 when no bin is coherent), *second = the largest other local maximum of J more
+ * than half a sample away (-1: none): second close to agree means the delay is ambiguous
+ * (all coherent bins in one mode fix it only modulo 1 / (2 f)).  REGIA_ERR_INVALID for
+ * npair < 1, a NULL pointer, n < 400 or a non-finite sample (naming the pair); REGIA_ERR_NOMEM;
+ * REGIA_ERR_NUMERIC when FFTW cannot plan. */
+regia_status_t regia_qc_clock_offset_phase(const double *const *a, const double *const *b, int npair, int64_t n,
+                                           double max_lag, double *lag, double *agree, double *second);
+
 #ifdef __cplusplus
 }
 #endif
