@@ -223,6 +223,13 @@ static regia_status_t ev_index(regia_run_t *run, void *self)
     regia_status_t st = regia_run_series_read(run, e->input, &e->ropt, &e->sr);
     if (st) return st;
     snprintf(run->input_sha, sizeof run->input_sha, "%s", e->sr.sha);
+    if (e->sr.value_units[0]) { /* 'value [m]': the header's units, unless --units says otherwise */
+        if (e->units && strcmp(e->units, e->sr.value_units))
+            return REGIA_FAIL(REGIA_ERR_INVALID, "%s: line 1: the column '%s' is in '%s', but --units says '%s' "
+                              "(leave --units out, or correct the header)", e->input, e->sr.value_col,
+                              e->sr.value_units, e->units);
+        e->units = e->sr.value_units;
+    }
     e->n_series = e->sr.n_series;
     run->n_items = e->n_series;
     run->cost = malloc(sizeof(double) * (size_t)(e->n_series + 1));
@@ -827,10 +834,11 @@ static void ev_acdd(regia_run_t *run, void *self, void *acdd)
         .source = "regia evt: GEV maximum likelihood (Newton's method with the analytic Hessian) on block maxima",
         .processing_level = "model output: GEV parameter estimates, their standard errors and return levels of the "
                             "input series' block maxima",
-        .comment = e->units ? "Location, scale, return levels and block maxima are in the units given with --units."
+        .comment = e->units ? "Location, scale, return levels and block maxima are in the units given with --units "
+                              "or in the value column's header."
                             : "The input CSV (series_id,time,value) states neither the quantity nor its units: "
                               "location, scale, return levels and block maxima are in the units of the input values "
-                              "and have no units attribute (give --units to set one).",
+                              "and have no units attribute (give --units, or head the column 'value [UNITS]').",
         .license = "Same terms as the input data",
         .acknowledgement = "Computed with regia.",
         .references = "Coles, S. (2001) An Introduction to Statistical Modeling of Extreme Values, Springer; "

@@ -360,6 +360,40 @@ static void copy_name(char *dst, size_t cap, const char *src)
     snprintf(dst, cap, "%s", src);
 }
 
+/* The column named `name` or `name [UNITS]` (units copied to units, "" for the plain name);
+ * -1 when none; -2 (with the error in *st) when a column starting `name [` is malformed. */
+static int col_with_units(const char *path, const regia_csv_header_t *H, const char *name, char *units, size_t cap,
+                          regia_status_t *st)
+{
+    units[0] = 0;
+    int i = regia_csv_header_col(H, name);
+    if (i >= 0) return i;
+    const size_t n = strlen(name);
+    for (i = 0; i < H->n; i++) {
+        const char *h = H->name[i], *b = h + n;
+        if (strncasecmp(h, name, n) || (*b != ' ' && *b != '[')) continue;
+        while (*b == ' ') b++;
+        if (*b != '[') continue;
+        const char *e = strchr(b, ']');
+        const char *t = e ? e + 1 : b;
+        while (*t == ' ' || *t == '\t') t++;
+        const char *u = b + 1;
+        while (u < (e ? e : u) && *u == ' ') u++;
+        size_t len = e ? (size_t)(e - u) : 0;
+        while (len > 0 && u[len - 1] == ' ') len--;
+        if (!e || *t || len == 0 || len >= cap || memchr(u, '[', len) || memchr(u, '"', len)) {
+            *st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line 1: column '%s': expected '%s [UNITS]' with UDUNITS units "
+                             "such as m or m s-1 in one pair of brackets at the end (at most %zu characters)",
+                             path, h, name, cap - 1);
+            return -2;
+        }
+        memcpy(units, u, len);
+        units[len] = 0;
+        return i;
+    }
+    return -1;
+}
+
 /* Choose the columns (defaults, statsforecast's, or given) and check they are present. */
 static regia_status_t pick_columns(const char *path, const regia_csv_header_t *H, const regia_series_opts_t *o,
                                    regia_series_t *out, cols_t *c)
@@ -367,14 +401,19 @@ static regia_status_t pick_columns(const char *path, const regia_csv_header_t *H
     const char *def[3] = {"series_id", "time", "value"}, *sf[3] = {"unique_id", "ds", "y"};
     const char *given[3] = {o->id_col, o->time_col, o->value_col}, *use[3];
     int any_given = given[0] || given[1] || given[2], is_default = 1, is_sf = 1;
+    char un[64];
+    regia_status_t st = REGIA_OK;
     for (int k = 0; k < 3; k++) {
-        is_default &= regia_csv_header_col(H, def[k]) >= 0;
-        is_sf &= regia_csv_header_col(H, sf[k]) >= 0;
+        is_default &= (k == 2 ? col_with_units(path, H, def[k], un, sizeof un, &st) : regia_csv_header_col(H, def[k])) >= 0;
+        is_sf &= (k == 2 ? col_with_units(path, H, sf[k], un, sizeof un, &st) : regia_csv_header_col(H, sf[k])) >= 0;
     }
+    st = REGIA_OK; /* a malformed column is reported when it is the one used */
     for (int k = 0; k < 3; k++) use[k] = given[k] ? given[k] : (!any_given && !is_default && is_sf) ? sf[k] : def[k];
     int *dst[3] = {&c->id, &c->time, &c->value};
     for (int k = 0; k < 3; k++) {
-        *dst[k] = regia_csv_header_col(H, use[k]);
+        *dst[k] = k == 2 ? col_with_units(path, H, use[k], out->value_units, sizeof out->value_units, &st)
+                         : regia_csv_header_col(H, use[k]);
+        if (*dst[k] == -2) return st;
         if (*dst[k] < 0) {
             if (any_given)
                 return REGIA_FAIL(REGIA_ERR_PARSE, "%s: line 1: header lacks the column '%s'; the first line must "

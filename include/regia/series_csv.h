@@ -77,6 +77,7 @@ typedef struct {
 typedef struct {
     char sha[65];           /* SHA-256 of the input (hex), on every rank; "" with no_sha     */
     char id_col[64], time_col[64], value_col[64], season_col[64]; /* the names used        */
+    char value_units[64];   /* UNITS of a value column headed 'NAME [UNITS]' ("" without) */
     char sep, decimal;      /* the separator and decimal mark used                           */
     int has_season;         /* a season column was read                                      */
     /* all series (every rank): sorted by strcmp */
