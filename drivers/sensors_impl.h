@@ -99,7 +99,7 @@ typedef struct sn {
     regia_comp_cfg_t comp;
     regia_alert_cfg_t alert;
     int max_modes, chart;      /* chart: 0 none, 1 ewma, 2 cusum                             */
-    double clock_tol, clock_corr, min_share, ewma_lambda, ewma_L, cusum_k, cusum_h;
+    double clock_tol, clock_agree, min_share, ewma_lambda, ewma_L, cusum_k, cusum_h;
     double offset_limit;      /* [qc] offset_drift: m s-2 (0: no offset-drift check)        */
     double offset_baseline_h; /* [qc] offset_baseline: hours of first records for its baseline */
     int training_days;

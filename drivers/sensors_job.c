@@ -65,9 +65,9 @@ const regia_job_key_t regia_sensors_schema[] = {
     {"qc", "full_scale", REGIA_KEY_DOUBLE, 0, "0", 0, 1e9, NULL,
      "full scale of the accelerometers (m s-2) for clipping (0: runs at the record's extremes)"},
     {"qc", "clock_tolerance", REGIA_KEY_DOUBLE, 0, "0.01", 0, 1e3, NULL,
-     "clock offset (s) between a sensor and the structure's first sensor (cross-correlation) that flags it"},
-    {"qc", "clock_min_corr", REGIA_KEY_DOUBLE, 0, "0.5", 0, 1, NULL,
-     "normalised correlation the clock offset needs to be trusted"},
+     "clock offset (s) of a sensor from its group's median sensor (cross-spectrum phase) that flags it"},
+    {"qc", "clock_min_agreement", REGIA_KEY_DOUBLE, 0, "0.7", 0, 1, NULL,
+     "phase agreement J (0-1) of two sensors' cross-spectrum that their delay needs to be trusted"},
     {"qc", "offset_drift", REGIA_KEY_DOUBLE, 0, "0.01", 0, 1e3, NULL,
      "change of a channel's DC offset (record median, m s-2) from its baseline that flags drift (0: no check)"},
     {"qc", "offset_baseline", REGIA_KEY_DOUBLE, 0, "6", 0, 1e6, NULL,
@@ -242,7 +242,7 @@ regia_status_t sn_configure(regia_run_t *run, void *self)
     s->qc.full_scale = regia_job_double(j, "qc", "full_scale");
     s->qc.hampel_replace = 1;
     s->clock_tol = regia_job_double(j, "qc", "clock_tolerance");
-    s->clock_corr = regia_job_double(j, "qc", "clock_min_corr");
+    s->clock_agree = regia_job_double(j, "qc", "clock_min_agreement");
     s->offset_limit = regia_job_double(j, "qc", "offset_drift");
     s->offset_baseline_h = regia_job_double(j, "qc", "offset_baseline");
     /* tracking */

@@ -201,10 +201,9 @@ static int sn_all_finite(const double *x, int64_t n)
  * coherent bin fixes the delay modulo half its period whatever the signs of the mode
  * shapes, bins of different modes together fix it; narrowband bridge modes do not move it
  * as they move the correlation peak).  Decided when the phase agreement J is at least
- * SN_CLOCK_AGREE and the best other candidate delay (more than half a sample away) is
+ * [qc] clock_min_agreement (0.7) and the best other candidate delay (more than half a sample away) is
  * SN_CLOCK_MARGIN below it: coherent bins in one mode alone leave the delay ambiguous and
  * the pair undecided.  *w: the agreement J (0: undecided). */
-#define SN_CLOCK_AGREE 0.7
 #define SN_CLOCK_MARGIN 0.15
 static regia_status_t pair_delay(const sn_t *s, const sn_struct_t *S, const double *x, const int32_t *flags,
                                  int p0, int p1, int q0, int q1, double *d, double *w)
@@ -230,7 +229,7 @@ static regia_status_t pair_delay(const sn_t *s, const sn_struct_t *S, const doub
     regia_status_t st = regia_qc_clock_offset_phase(pa, pb, n, S->ns, S->fs, &l, &J, &J2);
     if (st == REGIA_ERR_INVALID) { regia_error_clear(); return REGIA_OK; } /* a record too short */
     if (st) return st;
-    if (!(J >= SN_CLOCK_AGREE) || !(J - J2 >= SN_CLOCK_MARGIN)) return REGIA_OK;
+    if (!(J >= s->clock_agree) || !(J - J2 >= SN_CLOCK_MARGIN)) return REGIA_OK;
     *d = l / S->fs, *w = J;
     return REGIA_OK;
 }

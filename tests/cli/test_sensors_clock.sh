@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Clock offsets between sensors end to end on generated data (issue 11: "clock offset
-# between sensors estimated by cross-correlation"): the demo's store (regia gen sensors,
-# seed 2026, 4 structures of 3 triaxial sensors; the generator's truth names one sensor per
-# structure whose clock is 20-60 ms late) through jobs/sensors_demo.ini at 2 ranks.  From
-# the detail file: each late sensor is flagged `clock` in at least 15 % of its structure's
-# records and in half of them over all structures (a record needs two clean channels that
-# agree on a delay, or one of correlation 0.9; docs/sensors-run.md), with a median offset
-# within one sample of the truth; no sensor with a good clock is flagged in more than
-# tenth of its structure's records.  Each sensor is compared with every other (not with the
-# first alone: in a building the first floor's motion is mostly noise and a sensor at a
-# node of a mode shares no clean correlation with it; drivers/sensors_record.c).
+# between sensors"): the demo's store (regia gen sensors, seed 2026, 4 structures of 3
+# triaxial sensors; the generator's truth names one sensor per structure whose clock is
+# 20-60 ms late) through jobs/sensors_demo.ini at 2 ranks.  From the detail file: each late
+# sensor is flagged `clock` in at least 85 % of its structure's records and in 95 % of them
+# over all structures (the phase of the cross-spectrum, pooled over a pair's channels:
+# docs/sensors-methods.md; 497 of 504 measured, 334 with the former correlation peaks),
+# with a median offset within one sample of the truth; no sensor with a good clock is
+# flagged in more than 1 % of its structure's records (none measured).  Each sensor is
+# compared with every other (not with the first alone: in a building the first floor's
+# motion is mostly noise; drivers/sensors_record.c).  Then [qc] clock_min_agreement = 1,
+# an agreement no real record reaches, leaves every pair undecided: no `clock` flag.
 source "$(dirname "$0")/lib.sh"
 D=$TMP
 /usr/bin/python3 -c 'import h5py, numpy' 2>/dev/null || skip "/usr/bin/python3 lacks h5py or numpy"
@@ -43,12 +44,22 @@ for s in range(cname.shape[0]):
         print("%s %s: clock on %d of %d records, median offset %.1f ms%s" % (
             st, sensor, hit, n, 1e3 * med, " (truth: %.0f ms late)" % (1e3 * tau) if sensor == ls else ""))
         if sensor == ls:
-            assert hit >= 0.15 * n, "%s %s: the late sensor flagged on %d of %d records" % (st, sensor, hit, n)
+            assert hit >= 0.85 * n, "%s %s: the late sensor flagged on %d of %d records" % (st, sensor, hit, n)
             assert abs(med - tau) <= 1 / fs, "%s %s: median offset %.4f s, truth %.4f s" % (st, sensor, med, tau)
             late_hit, late_n = late_hit + hit, late_n + n
         else:
-            assert hit <= 0.05 * n, "%s %s: a good clock flagged on %d of %d records" % (st, sensor, hit, n)
-assert late_hit >= 0.5 * late_n, "late sensors flagged on %d of %d records" % (late_hit, late_n)
+            assert hit <= 0.01 * n, "%s %s: a good clock flagged on %d of %d records" % (st, sensor, hit, n)
+assert late_hit >= 0.95 * late_n, "late sensors flagged on %d of %d records" % (late_hit, late_n)
 print("ok: late sensors flagged on %d of %d records" % (late_hit, late_n))
 PY
+sed -e "s#^output = .*#output = $D/s1.nc#" -e "s#^detail = .*#detail = $D/s1_detail.h5#" \
+    -e "s#^\[qc\]#[qc]\nclock_min_agreement = 1#" "$D/demo.ini" >"$D/strict.ini"
+grep -q '^clock_min_agreement = 1$' "$D/strict.ini" || fail "strict job: the demo job has no [qc] section"
+run_np 2 sensors "$D/strict.ini" >"$D/s1.log" 2>&1 || { cat "$D/s1.log"; fail "regia sensors, clock_min_agreement 1"; }
+/usr/bin/python3 -c '
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+n = int(((f["channel_flags"][()] & (1 << 9)) > 0).sum())
+assert n == 0 and not np.isfinite(f["clock_offset"][()]).any(), "clock_min_agreement 1: %d clock flags" % n
+' "$D/s1_detail.h5" || fail "clock_min_agreement = 1 still decided clock offsets"
 echo "ok: the generator's late sensors are found, the others are not flagged"
