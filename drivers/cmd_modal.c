@@ -265,7 +265,9 @@ static regia_status_t run_modal(regia_ctx_t *ctx, regia_job_t *job, const char *
     }
     if (fdd.have) { /* the second estimate beside the SSI modes, in the log too */
         char line[1024];
-        int len = snprintf(line, sizeof line, "  FDD: %d peak%s", fdd.n_peaks, fdd.n_peaks == 1 ? "" : "s");
+        int len = snprintf(line, sizeof line, "  FDD: %d peak%s of prominence >= %.1f dB (6 dB, or 6.5 x the "
+                           "estimate's %.2f dB sd)", fdd.n_peaks, fdd.n_peaks == 1 ? "" : "s", fdd.min_prominence_db,
+                           fdd.noise_sd_db);
         for (int32_t j = 0; j < fdd.n_peaks && len > 0 && len < (int)sizeof line - 48; j++)
             len += isnan(fdd.peak_xi[j])
                        ? snprintf(line + len, sizeof line - (size_t)len, "%s %.4g Hz (no EFDD xi)", j ? "," : " at",

@@ -84,6 +84,8 @@ regia_status_t modal_fdd(const modal_record_t *rec, int32_t nperseg, modal_fdd_t
     out->nf = nf;
     out->nch = nch;
     out->nperseg = nperseg;
+    out->min_prominence_db = fr.min_prominence_db;
+    out->noise_sd_db = fr.noise_sd_db;
     out->have = 1;
 err:
     if (be_open) regia_backend_close(&be);

@@ -51,6 +51,8 @@ typedef struct {
     int32_t n_peaks;
     double *peak_f, *peak_s1, *peak_xi; /* n_peaks (xi: EFDD, NaN where it failed)         */
     double *peak_shape;            /* n_peaks x nch complex (interleaved)                  */
+    double min_prominence_db;      /* the prominence a peak needed: max(6 dB, 6.5 sd)      */
+    double noise_sd_db;            /* sd of 10 log10 of the Welch estimate, dB             */
 } modal_fdd_t;
 
 /* Welch CSD (nperseg samples per segment; <= 0: the default of docs/modal.md) and FDD of

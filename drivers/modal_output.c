@@ -306,7 +306,11 @@ regia_status_t modal_write(const char *path, const modal_record_t *rec, const in
     }
     REGIA_TRY(att_int(&o, "mode_count", nm));
     REGIA_TRY(att_int(&o, "pole_count", (int)np));
-    if (fdd && fdd->have) REGIA_TRY(att_int(&o, "fdd_peak_count", fdd->n_peaks));
+    if (fdd && fdd->have) {
+        REGIA_TRY(att_int(&o, "fdd_peak_count", fdd->n_peaks));
+        REGIA_TRY(att_double(&o, "fdd_min_prominence_db", fdd->min_prominence_db));
+        REGIA_TRY(att_double(&o, "fdd_noise_sd_db", fdd->noise_sd_db));
+    }
     if (rec->start_ns) REGIA_TRY(att_text(&o, NC_GLOBAL, "record_start", t0s));
     REGIA_TRY(att_double(&o, "sampling_rate", rec->fs));
     REGIA_TRY(att_double(&o, "record_samples", (double)rec->n));

@@ -83,7 +83,7 @@ expect_fail "output is the input" "--output .*st.h5 is the input file .*st.h5: t
 echo "ok: no output after the failures"
 # the same record as .npy and as CSV: the same modes; the two modes are found
 m --input "$D/good.npy" --fs 20 --output "$D/a.h5" >"$D/log_a" 2>&1 || { cat "$D/log_a"; fail "npy run"; }
-grep -Eq "  FDD: [0-9]+ peaks? at [0-9.]+ Hz \((EFDD xi [0-9.]+|no EFDD xi)\)" "$D/log_a" ||
+grep -Eq "  FDD: [0-9]+ peaks? of prominence >= [0-9.]+ dB \(6 dB, or 6.5 x the estimate's [0-9.]+ dB sd\) at [0-9.]+ Hz \((EFDD xi [0-9.]+|no EFDD xi)\)" "$D/log_a" ||
   { cat "$D/log_a"; fail "the log does not list the FDD peaks"; }
 m --input "$D/good.csv" --fs 20 --output "$D/b.h5" >"$D/log_b" 2>&1 || { cat "$D/log_b"; fail "csv run"; }
 m --input "$D/good.npy" --fs 20 --channels 2,ch0 --references ch0 --start 10 --duration 150 --output "$D/c.h5" \

@@ -36,6 +36,8 @@ rho = [(w[: nper - m * S] * w[m * S:]).sum() / (w * w).sum() for m in range(1, K
 nu = 2 * K / (1 + 2 * sum((1 - (m + 1) / K) * r * r for m, r in enumerate(rho)))
 sd = 10 / np.log(10) * np.sqrt(polygamma(1, nu / 2))
 assert abs(sd - 1.445) < 0.005, sd
+thr, asd = float(f.attrs["fdd_min_prominence_db"][0]), float(f.attrs["fdd_noise_sd_db"][0])
+assert abs(asd - sd) < 1e-3 and abs(thr - max(6, 6.5 * sd)) < 1e-2, (thr, asd, sd)  # the threshold applied is stated
 new = ss.find_peaks(z, prominence=max(6, 6.5 * sd), distance=2)[0] + 1
 assert np.array_equal(pk, fr[new]), (pk, fr[new])
 assert len(pk) == 2 and abs(pk[0] - 2) < 0.1 and abs(pk[1] - 7) < 0.2, pk
