@@ -15,10 +15,14 @@ PREFIX     ?= /usr/local
 BUILD      ?= build
 DEPS       ?= 1
 VERSION    := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
-# The tree being built: short revision, "-dirty" with uncommitted changes to tracked files
-# (--no-optional-locks: make never writes the git index, even while someone commits).
+# The tree being built: short revision, "-dirty.HASH" with uncommitted changes to tracked
+# files, HASH the first 8 hex digits of the SHA-256 of `git diff HEAD`, so that two builds
+# with different uncommitted code differ (the checkpoint fingerprint holds GIT_REV: a resumed
+# run never reuses records computed by other code). --no-optional-locks: make never writes
+# the git index, even while someone commits.
 GIT_REV    := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)$(shell \
-              git --no-optional-locks status --porcelain -uno 2>/dev/null | grep -q . && echo -dirty)
+              git --no-optional-locks status --porcelain -uno 2>/dev/null | grep -q . && \
+              echo -dirty.$$(git --no-optional-locks diff HEAD 2>/dev/null | sha256sum | cut -c1-8))
 
 MPICC      ?= mpicc
 CC_PLAIN   ?= gcc

@@ -43,8 +43,8 @@ echo "ok: ingest and env outputs say synthetic, name no agency as source and hol
 # every make), not the one some object was last compiled at
 if rev=$(git -C "$REGIA_ROOT" rev-parse --short HEAD 2>/dev/null); then
   got=$(att "$D/run/out.nc" regia_git_rev | sed 's/.*= "\(.*\)" ;/\1/')
-  [[ $got =~ ^$rev(-dirty)?$ ]] || fail "regia_git_rev = '$got', but the tree is at $rev (a stale build?)"
-  "$REGIA" --version | grep -Eq "\(git $rev(-dirty)?\)" || fail "regia --version: $("$REGIA" --version | head -1), tree at $rev"
+  [[ $got =~ ^$rev(-dirty\.[0-9a-f]{8})?$ ]] || fail "regia_git_rev = '$got', but the tree is at $rev (a stale build?)"
+  "$REGIA" --version | grep -Eq "\(git $rev(-dirty\.[0-9a-f]{8})?\)" || fail "regia --version: $("$REGIA" --version | head -1), tree at $rev"
   echo "ok: provenance names the tree's revision $got"
 fi
 att "$D/run/l.nc" input_data_1 | grep -q "\"measurements.csv sha256:$(sha256sum <"$D/data/measurements.csv" | cut -c1-64)\"" ||
