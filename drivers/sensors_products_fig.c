@@ -60,14 +60,19 @@ regia_status_t sp_fig_overview(regia_products_t *p, const sp_sum_t *s, const sp_
     else snprintf(t0, sizeof t0, "Novelty of each structure: daily largest D^2 over its threshold%s", far);
     /* both panels start early enough for the structure names of the second */
     regia_axes_t a0 = {t0, "date (UTC)", "D^2 / threshold (1)", 1, 1, x0 - 0.12 * span, x1, 1e-3, 2};
-    /* three decades below the threshold, as in the per-structure panel: a day whose D^2 is
-     * nearly 0 (1e-28 of the threshold on a fresh demo) stretched the axis over 31 decades,
-     * whose labels ran into each other */
+    /* from half the smallest day's value, at most three decades below the threshold (as in
+     * the per-structure panel: a day whose D^2 is nearly 0, 1e-28 of the threshold on a
+     * fresh demo, stretched the axis over 31 decades, whose labels ran into each other),
+     * and no lower than needed: the demo's days lie within 0.1-10 of the threshold, and a
+     * fixed 1e-3 left half the panel empty */
+    double vmin = 0.5;
     for (size_t k = 0; k < nl; k++)
         for (size_t d = 0; d < D; d++) {
             const double v = s->nov[(size_t)order[k] * D + d] / s->thr[order[k]];
             if (isfinite(v) && 2 * v > a0.ymax) a0.ymax = 2 * v;
+            if (isfinite(v) && v > 0 && v / 2 < vmin) vmin = v / 2;
         }
+    a0.ymin = vmin > 1e-3 ? vmin : 1e-3;
     REGIA_TRY(regia_fig_panel(fig, 0, &a0));
     for (size_t k = 0; k < nl; k++) {
         const int i = order[k];
@@ -105,7 +110,7 @@ regia_status_t sp_fig_overview(regia_products_t *p, const sp_sum_t *s, const sp_
     }
     for (size_t k = 0; k < nrow; k++) {
         snprintf(lab, sizeof lab, "%s", sp_name(s, (size_t)order[k]));
-        REGIA_TRY(regia_fig_text(fig, x0 - 0.11 * span, (double)k + 1, lab));
+        REGIA_TRY(regia_fig_text(fig, x0 - 0.10 * span, (double)k + 1, lab));
     }
     if (s->training_days > 0)
         REGIA_TRY(regia_fig_vline(fig, x0 + s->training_days, NULL, REGIA_C_GREY, REGIA_LINE_DOTTED));
