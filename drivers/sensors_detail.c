@@ -147,6 +147,32 @@ err:
     return st;
 }
 
+/* ACDD coverage_content_type of a detail variable: names, times and the spectrum's
+ * frequencies are coordinates or reference information, flags, statuses and reasons quality
+ * information, a channel's RMS, peak and the slow channels' values measurements (about
+ * their means), the rest (spectra, poles, modes, tracks, novelty) model results. */
+static const char *detail_cct(const char *name)
+{
+    static const char *coord[] = {"record_time", "spectrum_frequency", NULL};
+    static const char *ref[] = {"structure_name", "channel_name", "record_structure", "structure_sampling_rate",
+                                "structure_channels", NULL};
+    static const char *meas[] = {"record_rms", "record_peak", "record_temperature", "channel_rms", "channel_peak",
+                                 NULL};
+    for (int i = 0; coord[i]; i++)
+        if (!strcmp(name, coord[i])) return "coordinate";
+    for (int i = 0; ref[i]; i++)
+        if (!strcmp(name, ref[i])) return "referenceInformation";
+    for (int i = 0; meas[i]; i++)
+        if (!strcmp(name, meas[i])) return "physicalMeasurement";
+    const size_t n = strlen(name);
+    static const char *qual[] = {"_flags", "_status", "_reason", "_coverage", "_channels_used", "clock_offset", NULL};
+    for (int i = 0; qual[i]; i++) {
+        const size_t m = strlen(qual[i]);
+        if (n >= m && !strcmp(name + n - m, qual[i])) return "qualityInformation";
+    }
+    return "modelResult";
+}
+
 static regia_status_t define(regia_run_t *run, sn_t *s, int ncid, int *vid)
 {
     regia_status_t st = REGIA_OK;
@@ -167,10 +193,12 @@ static regia_status_t define(regia_run_t *run, sn_t *s, int ncid, int *vid)
         REGIA_TRY(regia_nc_def_data(ncid, x->name, x->type, x->nd, dims, x->chunked ? chunk : NULL, &vid[v]));
         ATT(vid[v], "long_name", x->long_name);
         if (x->units) ATT(vid[v], "units", x->units);
+        ATT(vid[v], "coverage_content_type", detail_cct(x->name));
     }
     ATT(vid[D_PSD], "units", s->welch.scaling == REGIA_SCALING_DENSITY ? "m2 s-4 Hz-1" : "m2 s-4");
     ATT(vid[D_S1], "units", s->welch.scaling == REGIA_SCALING_DENSITY ? "m2 s-4 Hz-1" : "m2 s-4");
     ATT(vid[D_RTIME], "calendar", "standard");
+    ATT(vid[D_RTIME], "standard_name", "time");
     ATT(vid[D_AREASON], "_Encoding", "utf-8");
     ATT(vid[D_SNAME], "_Encoding", "utf-8"); /* netCDF4 and xarray: strings, not bytes */
     ATT(vid[D_CHNAME], "_Encoding", "utf-8");

@@ -95,6 +95,23 @@ ACCEPT = {
          "flags of the analysis (quality bits, alert levels and their reasons): no CF standard name"),
         (r"quality_flags|alert_level|alert_reason|alert_condition|gev_status", "units", "flags and text carry no units"),
     ],
+    "sensors_detail": [  # regia sensors [job] detail: per-record internals of the same run
+        (r"(channel|record)_(rms|peak)|psd|csd_s1", "standard_name",
+         "the CF standard name table (v93) has no name for the acceleration of a structure or its spectra"),
+        (r"(mode|pole)_(frequency|frequency_std|damping|damping_std|mac_spread|mpc|mpd|shape)|fdd_frequency|"
+         r"spectrum_frequency|structure_sampling_rate", "standard_name",
+         "modal parameters of a structure, the frequencies of spectral lines and sampling rates: no CF standard name"),
+        (r"mode_(poles|track|number)|pole_(order|mode)|summary_track|tracks|track_events|record_structure|"
+         r"structure_channels|record_channels_used", "standard_name",
+         "model orders, counts and indices into the structure, channel, mode and track dimensions: no CF standard "
+         "name"),
+        (r"novelty|novelty_threshold|control_chart|record_coverage|clock_offset", "standard_name",
+         "health-monitoring statistics (Mahalanobis distance, share of samples present, a sensor's clock delay): no "
+         "CF standard name"),
+        (r"record_temperature", "standard_name",
+         "the temperature channel of a structure's sensors (air, deck or bearing, as installed): air_temperature "
+         "would claim more than the store says"),
+    ],
     "modal": [  # regia modal --output X.nc: operational modal analysis of one record
         (r"(mode|pole)_(frequency|frequency_std|damping|damping_std|mac_min|mac_mean|mpc|mpd|lambda|shape)|"
          r"fdd_(frequency|peak_frequency|peak_damping|peak_shape)", "standard_name",
