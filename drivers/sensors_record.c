@@ -201,9 +201,9 @@ static int sn_all_finite(const double *x, int64_t n)
  * coherent bin fixes the delay modulo half its period whatever the signs of the mode
  * shapes, bins of different modes together fix it; narrowband bridge modes do not move it
  * as they move the correlation peak).  Decided when the phase agreement J is at least
- * [qc] clock_min_agreement (0.7) and the best other candidate delay (more than half a sample away) is
- * SN_CLOCK_MARGIN below it: coherent bins in one mode alone leave the delay ambiguous and
- * the pair undecided.  *w: the agreement J (0: undecided). */
+ * [qc] clock_min_agreement (0.7) and the best other candidate delay (more than half a
+ * sample away) is SN_CLOCK_MARGIN below it: coherent bins in one mode alone leave the delay
+ * ambiguous and the pair undecided.  *w: the agreement J (0: undecided). */
 #define SN_CLOCK_MARGIN 0.15
 static regia_status_t pair_delay(const sn_t *s, const sn_struct_t *S, const double *x, const int32_t *flags,
                                  int p0, int p1, int q0, int q1, double *d, double *w)
