@@ -62,18 +62,35 @@ static entry_t *find_entry(const regia_job_t *job, const char *section, const ch
     return NULL;
 }
 
+/* Keys that were renamed: an old job file names the key it now has instead of only
+ * "unknown key".  Said only when the job's schema has the new key, so a domain with a
+ * section of the same name is not told about another domain's key. */
+static const struct {
+    const char *section, *old, *now, *why;
+} renamed[] = {
+    {"qc", "clock_min_corr", "clock_min_agreement",
+     "since 2026-12-03 the clock offset is estimated from the cross-spectrum's phase, and the threshold is the "
+     "phase agreement, 0 to 1, default 0.7 (docs/sensors-methods.md, 'Clock offsets')"},
+};
+
+static regia_status_t unknown_key(const regia_job_t *job, const char *section, const char *name, int line)
+{
+    if (!section_known(job->schema, section))
+        return REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: unknown section [%s] (key '%s')", job->path, line, section, name);
+    for (size_t i = 0; i < sizeof renamed / sizeof renamed[0]; i++)
+        if (!strcasecmp(renamed[i].section, section) && !strcasecmp(renamed[i].old, name) &&
+            find_spec(job->schema, section, renamed[i].now))
+            return REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: key '%s' in section [%s] was renamed to '%s': %s", job->path,
+                              line, name, section, renamed[i].now, renamed[i].why);
+    return REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: unknown key '%s' in section [%s]", job->path, line, name, section);
+}
+
 /* Record `key = value` of `section`, set on `line` (0 for a fallback). */
 static regia_status_t add_entry(regia_job_t *job, const char *section, const char *name, const char *value,
                                 int line)
 {
     const regia_job_key_t *spec = find_spec(job->schema, section, name);
-    if (!spec) {
-        if (!section_known(job->schema, section))
-            return REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: unknown section [%s] (key '%s')", job->path, line, section,
-                              name);
-        return REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: unknown key '%s' in section [%s]", job->path, line, name,
-                          section);
-    }
+    if (!spec) return unknown_key(job, section, name, line);
     entry_t *old = find_entry(job, section, name);
     if (old)
         return REGIA_FAIL(REGIA_ERR_PARSE, "%s:%d: key '%s' repeated (first set on line %d)", job->path, line,

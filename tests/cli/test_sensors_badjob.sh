@@ -15,6 +15,8 @@ bad() { # bad WHAT REGEX [extra job lines]: the job fails at 2 ranks with REGEX
   [[ ! -e $D/s.nc ]] || fail "$what: an output was written"
 }
 bad "unknown key" "b.ini:[0-9]+.*(unknown|not a key).*nperseg2|nperseg2.*unknown" '[welch]' 'nperseg2 = 4'
+bad "renamed key" "b.ini:[0-9]+: key 'clock_min_corr' in section \\[qc\\] was renamed to 'clock_min_agreement': .*phase" \
+  '[qc]' 'clock_min_corr = 0.5'
 bad "noverlap >= nperseg" "b.ini:[0-9]+: key 'noverlap' 256 must be less than nperseg 256" '[welch]' 'noverlap = 256'
 bad "nfft < nperseg" "b.ini:[0-9]+: key 'nfft' 100 must be at least nperseg 256" '[welch]' 'nfft = 100'
 bad "bad window" "b.ini:[0-9]+.*window.*(hann|boxcar)" '[welch]' 'window = blackman'
