@@ -72,20 +72,22 @@ err:
 }
 
 /* Header field h of column col (0-based) of a plain table: the name, and the units of a
- * NAME [UNITS] field ("" when it has no trailing bracket), looked up in the sensor unit
- * table (regia_sensor_unit; *u untouched for ""). */
+ * NAME [UNITS] field ("" when it has no bracket), looked up in the sensor unit table
+ * (regia_sensor_unit; *u untouched for ""); a malformed bracket is an error. */
 static regia_status_t table_column(const char *path, int64_t line, int col, const char *h, char *name,
                                    char *units, regia_unit_t *u)
 {
-    size_t n = strlen(h);
-    const char *lb = strrchr(h, '[');
-    if (!n || h[n - 1] != ']' || !lb) {
+    const char *nm, *un;
+    size_t nl, nu;
+    int k = regia_csv_name_units(h, &nm, &nl, &un, &nu);
+    if (k == 0) {
         snprintf(name, MODAL_NAME, "%s", h);
         units[0] = 0;
         return REGIA_OK;
     }
-    size_t nl = (size_t)(lb - h);
-    while (nl && (h[nl - 1] == ' ' || h[nl - 1] == '\t')) nl--;
+    if (k < 0)
+        return REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: column %d '%s': malformed units: write NAME or NAME "
+                          "[UNITS], one pair of brackets at the end and none in the name", path, (long long)line, col + 1, h);
     if (!nl)
         return REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: column %d '%s' has units but no channel name (NAME [UNITS])",
                           path, (long long)line, col + 1, h);
@@ -93,18 +95,17 @@ static regia_status_t table_column(const char *path, int64_t line, int col, cons
         return REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: column %d: channel name longer than %d bytes", path,
                           (long long)line, col + 1, MODAL_NAME - 1);
     char in[MODAL_NAME];
-    snprintf(in, sizeof in, "%.*s", (int)(h + n - 1 - lb - 1), lb + 1);
+    snprintf(in, sizeof in, "%.*s", (int)nu, un);
     if (!regia_sensor_unit(in, u)) {
-        const char *t = regia_csv_trim(in);
-        int timeish = !strcmp(t, "s") || !strcmp(t, "ms") || !strcmp(t, "us") || !strcmp(t, "ns") ||
-                      !strcmp(t, "min") || !strcmp(t, "h");
+        int timeish = !strcmp(in, "s") || !strcmp(in, "ms") || !strcmp(in, "us") || !strcmp(in, "ns") ||
+                      !strcmp(in, "min") || !strcmp(in, "h");
         return REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: column %d '%s': unknown units '%s' (accepted: %s)%s",
-                          path, (long long)line, col + 1, h, t, regia_sensor_unit_names(),
+                          path, (long long)line, col + 1, h, in, regia_sensor_unit_names(),
                           timeish ? "; a time column is read only as the first column named 'time' with ISO 8601 "
                                     "or dd/mm/yyyy time stamps (a sensor export): drop the column or give --fs"
                                   : "");
     }
-    memcpy(name, h, nl);
+    memcpy(name, nm, nl);
     name[nl] = 0;
     snprintf(units, MODAL_NAME, "%s", u->si);
     return REGIA_OK;

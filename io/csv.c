@@ -184,6 +184,39 @@ char *regia_csv_trim(char *s)
     return s;
 }
 
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+int regia_csv_name_units(const char *field, const char **name, size_t *name_len, const char **units,
+                         size_t *units_len)
+{
+    const char *s = field, *e = field + strlen(field);
+    while (s < e && is_blank(*s)) s++;
+    while (e > s && is_blank(e[-1])) e--;
+    const char *b = s;
+    while (b < e && *b != '[' && *b != ']') b++;
+    const char *ne = b;
+    while (ne > s && is_blank(ne[-1])) ne--;
+    *name = s;
+    *name_len = (size_t)(ne - s);
+    *units = b;
+    *units_len = 0;
+    if (b == e) return 0;
+    if (*b == ']') return -1;
+    const char *r = b + 1;
+    while (r < e && *r != ']' && *r != '[' && *r != '"') r++;
+    if (r == e || *r != ']' || r + 1 != e) return -1; /* unclosed, '[' or '"' inside, text after ']' */
+    const char *u = b + 1, *ue = r;
+    while (u < ue && is_blank(*u)) u++;
+    while (ue > u && is_blank(ue[-1])) ue--;
+    if (u == ue) return -1;
+    *units = u;
+    *units_len = (size_t)(ue - u);
+    return 1;
+}
+
 /* ---- separators and the header ---------------------------------------------------------- */
 
 static const char SEPS[3] = {',', ';', '\t'};

@@ -212,23 +212,26 @@ typedef struct {
 
 static regia_status_t parse_column(const char *name, int64_t line, int col, const char *h, column_t *c)
 {
-    const char *lb = strrchr(h, '['), *rb = strrchr(h, ']');
-    if (!lb || !rb || rb < lb || rb[1] != '\0')
+    const char *nm, *un;
+    size_t nl, nu;
+    int k = regia_csv_name_units(h, &nm, &nl, &un, &nu);
+    if (k == 0)
         return REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: column %d '%s' has no units: write the header as "
                           "'%s [m/s2]' (units in brackets: %s)", name, (long long)line, col + 1, h, h,
                           regia_sensor_unit_names());
-    size_t nl = (size_t)(lb - h);
-    while (nl && (h[nl - 1] == ' ' || h[nl - 1] == '\t')) nl--;
+    if (k < 0)
+        return REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: column %d '%s': malformed units: write the header as "
+                          "NAME [UNITS], one pair of brackets at the end and none in the name (accepted: %s)", name,
+                          (long long)line, col + 1, h, regia_sensor_unit_names());
     if (!nl) return REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: column %d '%s' has no channel name", name,
                                (long long)line, col + 1, h);
     if (nl >= sizeof c->name)
         return REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: column %d: channel name longer than %zu bytes", name,
                           (long long)line, col + 1, sizeof c->name - 1);
-    memcpy(c->name, h, nl);
+    memcpy(c->name, nm, nl);
     c->name[nl] = 0;
-    size_t nu = (size_t)(rb - lb - 1);
     if (nu >= sizeof c->units_in) nu = sizeof c->units_in - 1;
-    memcpy(c->units_in, lb + 1, nu);
+    memcpy(c->units_in, un, nu);
     c->units_in[nu] = 0;
     if (!regia_sensor_unit(c->units_in, &c->u))
         return REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: trace '%s': unknown units '%s' (accepted: %s)", name,

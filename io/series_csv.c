@@ -370,18 +370,11 @@ static int col_with_units(const char *path, const regia_csv_header_t *H, const c
     if (i >= 0) return i;
     const size_t n = strlen(name);
     for (i = 0; i < H->n; i++) {
-        const char *h = H->name[i], *b = h + n;
-        if (strncasecmp(h, name, n) || (*b != ' ' && *b != '[')) continue;
-        while (*b == ' ') b++;
-        if (*b != '[') continue;
-        const char *e = strchr(b, ']');
-        const char *t = e ? e + 1 : b;
-        while (*t == ' ' || *t == '\t') t++;
-        const char *u = b + 1;
-        while (u < (e ? e : u) && *u == ' ') u++;
-        size_t len = e ? (size_t)(e - u) : 0;
-        while (len > 0 && u[len - 1] == ' ') len--;
-        if (!e || *t || len == 0 || len >= cap || memchr(u, '[', len) || memchr(u, '"', len)) {
+        const char *h = H->name[i], *nm, *u;
+        size_t nl, len;
+        int k = regia_csv_name_units(h, &nm, &nl, &u, &len);
+        if (k == 0 || nl != n || strncasecmp(nm, name, n)) continue;
+        if (k < 0 || len >= cap) {
             *st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line 1: column '%s': expected '%s [UNITS]' with UDUNITS units "
                              "such as m or m s-1 in one pair of brackets at the end (at most %zu characters)",
                              path, h, name, cap - 1);

@@ -138,6 +138,18 @@ void regia_csv_fields_free(regia_csv_fields_t *F);
  * past the leading blanks. */
 char *regia_csv_trim(char *s);
 
+/* Split a header field "NAME [UNITS]" (not modified; blanks are ' ' and '\t').  Returns
+ *    1  the field ends in one bracket pair: *name, *name_len the text before '[' and *units,
+ *       *units_len the text inside the brackets, both trimmed of blanks; units non-empty, the
+ *       name may be empty ("[m]": the caller says that it lacks a name);
+ *    0  no bracket at all: *name the whole field trimmed, *units_len 0;
+ *   -1  malformed: an unclosed '[', a ']' before any '[', text after the ']' (a second pair
+ *       too), empty units, or a second '[' or a '"' inside the brackets; *name, *name_len then
+ *       the trimmed text before the first bracket (to name the column in a message), *units_len 0.
+ * Every caller's own rules (units required or optional, which units, lengths) stay its own. */
+int regia_csv_name_units(const char *field, const char **name, size_t *name_len, const char **units,
+                         size_t *units_len);
+
 /* ---- separators and the header --------------------------------------------------------- */
 
 /* The separator of a header line: the one of ',', ';', '\t' that occurs most often outside

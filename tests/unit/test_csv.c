@@ -189,6 +189,45 @@ static void test_rejects(void)
     CHECK(R.n == 0 && R.r == NULL);
 }
 
+/* split f with regia_csv_name_units; 1 when it returns rc with the name and units given */
+static int nu_is(const char *f, int rc, const char *name, const char *units)
+{
+    const char *n = (const char *)0x1, *u = (const char *)0x1;
+    size_t nl = 999, ul = 999;
+    int k = regia_csv_name_units(f, &n, &nl, &u, &ul);
+    return k == rc && nl == strlen(name) && !memcmp(n, name, nl) && ul == strlen(units) && !memcmp(u, units, ul);
+}
+
+static void test_name_units(void)
+{
+    CHECK(nu_is("acc_x", 0, "acc_x", ""));                      /* plain name */
+    CHECK(nu_is("  acc x\t", 0, "acc x", ""));                  /* trimmed, inner blank kept */
+    CHECK(nu_is("", 0, "", ""));
+    CHECK(nu_is("acc_x [m/s2]", 1, "acc_x", "m/s2"));           /* name with units */
+    CHECK(nu_is("value[m s-1]", 1, "value", "m s-1"));          /* no blank before '[' */
+    CHECK(nu_is(" t \t[ \tdegC ] \t", 1, "t", "degC"));         /* blanks around and inside trimmed */
+    CHECK(nu_is("[m/s2]", 1, "", "m/s2"));                      /* empty name: the caller's error */
+    CHECK(nu_is("  [ g ]", 1, "", "g"));
+    CHECK(nu_is("acc [m/s2", -1, "acc", ""));                   /* unclosed */
+    CHECK(nu_is("acc [", -1, "acc", ""));
+    CHECK(nu_is("acc [m] x", -1, "acc", ""));                   /* text after ']' */
+    CHECK(nu_is("acc [m] [s]", -1, "acc", ""));                 /* a second pair */
+    CHECK(nu_is("acc [m]]", -1, "acc", ""));
+    CHECK(nu_is("acc []", -1, "acc", ""));                      /* empty units */
+    CHECK(nu_is("acc [  ]", -1, "acc", ""));
+    CHECK(nu_is("acc [[m]]", -1, "acc", ""));                   /* nested bracket */
+    CHECK(nu_is("acc [m [s]]", -1, "acc", ""));
+    CHECK(nu_is("acc [m [s]", -1, "acc", ""));                  /* a second '[' inside */
+    CHECK(nu_is("acc[1] [m]", -1, "acc", ""));                  /* a bracket in the name */
+    CHECK(nu_is("acc ] [m]", -1, "acc", ""));                   /* ']' before '[' */
+    CHECK(nu_is("acc]", -1, "acc", ""));
+    CHECK(nu_is("acc ]m/s2]", -1, "acc", ""));
+    CHECK(nu_is("acc [m\"s]", -1, "acc", ""));                  /* a quote inside */
+    /* the field is read only up to its NUL and not modified */
+    char buf[] = "ab [m]\0[x";
+    CHECK(nu_is(buf, 1, "ab", "m") && !strcmp(buf, "ab [m]"));
+}
+
 int main(void)
 {
     char work[256], *f[8];
@@ -213,5 +252,6 @@ int main(void)
     test_header();
     test_numbers();
     test_rejects();
+    test_name_units();
     return check_done();
 }
