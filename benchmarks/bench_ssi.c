@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "regia/kernels.h"
 #include "regia/ssi.h"
 
 static double cpu_now(void)
@@ -87,7 +88,9 @@ int main(int argc, char **argv)
     for (int j = 0; j < res.n_modes; j++) printf("%s%.10g", j ? ", " : "", res.modes[j].xi);
     printf("], \"n_poles\": [");
     for (int j = 0; j < res.n_modes; j++) printf("%s%d", j ? ", " : "", res.modes[j].n_poles);
-    printf("]}\n");
+    char blas[96];
+    regia_blas_describe(blas, sizeof blas);
+    printf("], \"blas\": \"%s\"}\n", blas);
     regia_ssi_result_free(&res);
     free(x);
     free(y);

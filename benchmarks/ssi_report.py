@@ -38,6 +38,7 @@ def main():
              "(0.2 % on KOMA's frame, 0.3 % on pyOMA2's; 1 % for the poorly determined mode 1 of KOMA's frame, "
              "as in tests/cli/test_modal_koma.sh).", "",
              f"Machine: {platform.processor() or platform.machine()}, {platform.system()} {platform.release()}; "
+             f"regia's BLAS: {cases[0]['regia'].get('blas', 'not recorded')} (numpy's own OpenBLAS for the peers); "
              f"target: regia >= {ratio:g}x faster per core than each peer.", ""]
     summary = []
     for c in cases:

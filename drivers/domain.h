@@ -94,6 +94,7 @@ typedef struct regia_run {
     regia_backend_t be;
     int be_open, local_rank, threads;
     char backend_desc[128];
+    char blas_desc[96];       /* rank 0's BLAS: library, kernels, threads (regia_blas_describe) */
     /* blocks and checkpoints */
     int64_t block;             /* items per checkpoint block (global alignment)          */
     double ckpt_interval;

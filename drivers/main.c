@@ -53,6 +53,7 @@ int main(int argc, char **argv)
 {
     int provided;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    regia_blas_single_thread(); /* OpenBLAS threads would compete with regia's own */
     regia_ctx_t ctx = {.comm = MPI_COMM_WORLD};
     MPI_Comm_rank(ctx.comm, &ctx.rank);
     MPI_Comm_size(ctx.comm, &ctx.size);

@@ -408,8 +408,15 @@ static regia_status_t open_backend(regia_run_t *run)
     else
         regia_rank_msg(&ctx->log, "%s local rank %d: no %s (more ranks than %s), backend %s", host, run->local_rank,
                        run->dom->unit, run->dom->unit, run->backend_desc);
-    /* the description of rank 0's backend stands for the run (provenance, manifest) */
+    /* the description of rank 0's backend and BLAS stands for the run (provenance, manifest) */
     MPI_Bcast(run->backend_desc, sizeof run->backend_desc, MPI_CHAR, 0, ctx->comm);
+    regia_blas_describe(run->blas_desc, sizeof run->blas_desc);
+    MPI_Bcast(run->blas_desc, sizeof run->blas_desc, MPI_CHAR, 0, ctx->comm);
+    /* an information line, not a warning: the run's answers are the same, only slower */
+    regia_info(&ctx->log, "linear algebra: %s%s", run->blas_desc,
+               regia_blas_generic_kernels() ? " (generic kernels on a CPU with AVX2: OPENBLAS_CORETYPE=SkylakeX "
+                                              "or Haswell in the job's environment is faster, docs/slurm.md)"
+                                            : "");
     return REGIA_OK;
 }
 
@@ -526,6 +533,7 @@ regia_status_t regia_run_provenance(regia_run_t *run, void *self, int ncid)
     }
     REGIA_NC(nc_put_att_int(ncid, NC_GLOBAL, "ranks", NC_INT, 1, &run->ctx->size));
     ATT(NC_GLOBAL, "backend", run->backend_desc);
+    ATT(NC_GLOBAL, "blas", run->blas_desc);
 err:
     return st;
 }
@@ -609,6 +617,7 @@ static regia_status_t write_manifest(regia_run_t *run, void *self, const regia_a
         regia_manifest_str(m, "command_line", run->cmdline);
     }
     regia_manifest_str(m, "backend", run->backend_desc);
+    regia_manifest_str(m, "blas", run->blas_desc);
     regia_manifest_num(m, "ranks", run->ctx->size);
     if (run->dom->manifest) run->dom->manifest(run, self, m);
     /* the input's SHA-256 is known (computed once, at index) */

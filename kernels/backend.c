@@ -51,6 +51,7 @@ static regia_backend_t *fallback_of(const regia_backend_t *be) { return be->fall
 regia_status_t regia_backend_open(regia_backend_t *be, const char *name, int device, int threads)
 {
     memset(be, 0, sizeof *be);
+    regia_blas_single_thread();
     const regia_backend_ops_t *ops = NULL;
     int automatic = strcmp(name, "auto") == 0;
     if (automatic) {

@@ -82,8 +82,18 @@ extern const regia_backend_ops_t *const regia_backends[];
 
 /* Open the backend called `name` ("cpu", "cuda" or "auto": CUDA when a device is
  * visible, else CPU) on `device`.  Asking for "cuda" where none is usable is an error
- * with a message saying why. */
+ * with a message saying why.  It also sets OpenBLAS to one thread unless
+ * OPENBLAS_NUM_THREADS (or GOTO_NUM_THREADS) is set (regia_blas_single_thread). */
 regia_status_t regia_backend_open(regia_backend_t *be, const char *name, int device, int threads);
+/* OpenBLAS's thread count set to 1 unless the environment sets OPENBLAS_NUM_THREADS or
+ * GOTO_NUM_THREADS: 1 when it was set, 0 when left alone (set by the environment, or a
+ * BLAS other than OpenBLAS).  regia's threads are its own (kernels/blas_info.c). */
+int regia_blas_single_thread(void);
+/* "OpenBLAS 0.3.21, SkylakeX kernels, 1 thread" (or "a BLAS other than OpenBLAS"). */
+void regia_blas_describe(char *buf, int len);
+/* 1 when OpenBLAS runs its generic kernels (Prescott, Core2, ...: a CPU model it does not
+ * know) on a CPU with AVX2, where OPENBLAS_CORETYPE=Haswell or SkylakeX would be faster. */
+int regia_blas_generic_kernels(void);
 void regia_backend_close(regia_backend_t *be);
 const char *regia_backend_name(const regia_backend_t *be);
 /* The description names the ops that fall back to the CPU reference, if any. */

@@ -79,7 +79,7 @@ ncdump -h "$D/out1.nc" >"$D/h.txt"
 for a in 'series = 12 ;' 'time = 454 ;' 'interval = 2 ;' 'series_strlen = 8 ;' ':model_file = "out1.model.nc"' \
          'Conventions = "CF-1.10, ACDD-1.3"' 'featureType = "timeSeries"' ':title = ' ':summary = ' ':id = "out1"' \
          ':history = ' ':date_created = ' ':product_version = ' ':regia_version = ' ':regia_git_rev = ' \
-         ':input_file = ' ':input_sha256 = "'"$(sha256sum <"$D/in.csv" | cut -c1-64)"'"' ':ranks = 1' ':backend = "cpu' \
+         ':input_file = ' ':input_sha256 = "'"$(sha256sum <"$D/in.csv" | cut -c1-64)"'"' ':ranks = 1' ':backend = "cpu' ':blas = "' \
          ':command_line = "regia forecast --input ' 'series_id:cf_role = "timeseries_id"' 'interval:units = "percent"' \
          'time:units = "seconds since 1970-01-01 00:00:00"' 'time:standard_name = "time"' \
          'forecast:_FillValue = NaN' 'forecast:coordinates = "series_id"' 'step:units = "s"' \

@@ -135,7 +135,7 @@ import hashlib
 g, G = {k: s.getncattr(k) for k in s.ncattrs()}, dict(h.attrs)
 G = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in G.items()}
 for k in ("Conventions", "regia_version", "regia_git_rev", "regia_domain", "history", "date_created",
-          "date_modified", "job_file", "job_sha256", "input_file", "input_sha256", "ranks", "backend",
+          "date_modified", "job_file", "job_sha256", "input_file", "input_sha256", "ranks", "backend", "blas",
           "product_version", "naming_authority", "license", "creator_name", "institution", "source",
           "time_coverage_start", "time_coverage_end", "synthetic", "record_length_s"):
     assert k in G, f"the detail lacks the global attribute {k}"
