@@ -33,71 +33,99 @@ typedef struct {
     nc_type type;
     int nd, dims[4];         /* indices into the dimension table below */
     int chunked;
+    int cct; /* ACDD coverage_content_type: CCT_* */
 } dvar_t;
+
+/* ACDD coverage_content_type: names, times and the spectrum's frequencies are coordinates or
+ * reference information; flags, statuses, reasons, coverage and clock offsets quality
+ * information; a channel's RMS, peak and the temperature measurements (about their means);
+ * the rest (spectra, poles, modes, tracks, novelty) model results. */
+enum { CCT_COORD, CCT_REF, CCT_MEAS, CCT_QUAL, CCT_MODEL };
+static const char *const CCT_NAME[] = {[CCT_COORD] = "coordinate", [CCT_REF] = "referenceInformation",
+                                       [CCT_MEAS] = "physicalMeasurement", [CCT_QUAL] = "qualityInformation",
+                                       [CCT_MODEL] = "modelResult"};
 
 enum { DM_S, DM_R, DM_C, DM_F, DM_K, DM_P, DM_NAME, DM_EV, DM_CPLX, DM_DAY, DM_REASON, DM_N };
 
 static const dvar_t VARS[D_N] = {
-    [D_SNAME] = {"structure_name", "structure name", NULL, NC_CHAR, 2, {DM_S, DM_NAME}, 0},
-    [D_SFS] = {"structure_sampling_rate", "sampling rate of the acceleration channels", "Hz", NC_DOUBLE, 1, {DM_S}, 0},
-    [D_SNCH] = {"structure_channels", "acceleration channels of the structure", "1", NC_INT, 1, {DM_S}, 0},
+    [D_SNAME] = {"structure_name", "structure name", NULL, NC_CHAR, 2, {DM_S, DM_NAME}, 0, CCT_REF},
+    [D_SFS] = {"structure_sampling_rate", "sampling rate of the acceleration channels", "Hz",
+               NC_DOUBLE, 1, {DM_S}, 0, CCT_REF},
+    [D_SNCH] = {"structure_channels", "acceleration channels of the structure", "1", NC_INT, 1, {DM_S}, 0, CCT_REF},
     [D_CHNAME] = {"channel_name", "SENSOR/CHANNEL of each acceleration channel slot", NULL, NC_CHAR, 3,
-                  {DM_S, DM_C, DM_NAME}, 0},
-    [D_FREQ] = {"spectrum_frequency", "frequency of the spectral lines of psd and csd_s1", "Hz", NC_DOUBLE, 2, {DM_S, DM_F}, 0},
-    [D_STRACK] = {"summary_track", "tracker id of each summary mode (-1: none)", "1", NC_INT, 2, {DM_S, DM_K}, 0},
-    [D_NTRACK] = {"tracks", "tracks the tracker started", "1", NC_INT, 1, {DM_S}, 0},
-    [D_EVENTS] = {"track_events", "track events: new, lost, split, found", "1", NC_INT, 2, {DM_S, DM_EV}, 0},
+                  {DM_S, DM_C, DM_NAME}, 0, CCT_REF},
+    [D_FREQ] = {"spectrum_frequency", "frequency of the spectral lines of psd and csd_s1", "Hz",
+                NC_DOUBLE, 2, {DM_S, DM_F}, 0, CCT_COORD},
+    [D_STRACK] = {"summary_track", "tracker id of each summary mode (-1: none)", "1",
+                  NC_INT, 2, {DM_S, DM_K}, 0, CCT_MODEL},
+    [D_NTRACK] = {"tracks", "tracks the tracker started", "1", NC_INT, 1, {DM_S}, 0, CCT_MODEL},
+    [D_EVENTS] = {"track_events", "track events: new, lost, split, found", "1", NC_INT, 2, {DM_S, DM_EV}, 0, CCT_MODEL},
     [D_THR] = {"novelty_threshold", "D^2 (novelty) threshold an undamaged record exceeds with probability "
-               "false_alarm_rate", "1", NC_DOUBLE, 1, {DM_S}, 0},
-    [D_RSTRUCT] = {"record_structure", "structure of the record (index into structure)", "1", NC_INT, 1, {DM_R}, 0},
-    [D_RTIME] = {"record_time", "start of the record", "seconds since 1970-01-01 00:00:00", NC_DOUBLE, 1, {DM_R}, 0},
-    [D_RSTATUS] = {"record_status", "outcome of the record", NULL, NC_BYTE, 1, {DM_R}, 0},
-    [D_RFLAGS] = {"record_flags", "quality flags of any channel of the record", NULL, NC_INT, 1, {DM_R}, 0},
-    [D_RRMS] = {"record_rms", "RMS acceleration over the channels fit for spectra", "m s-2", NC_DOUBLE, 1, {DM_R}, 0},
-    [D_RPEAK] = {"record_peak", "largest absolute acceleration (about the mean)", "m s-2", NC_DOUBLE, 1, {DM_R}, 0},
-    [D_RTEMP] = {"record_temperature", "mean temperature over the record", "degC", NC_DOUBLE, 1, {DM_R}, 0},
-    [D_RCOV] = {"record_coverage", "share of the record's acceleration samples present", "1", NC_DOUBLE, 1, {DM_R}, 0},
-    [D_RNOK] = {"record_channels_used", "channels fit for modal identification", "1", NC_INT, 1, {DM_R}, 0},
-    [D_CFLAGS] = {"channel_flags", "quality flags of the channel in the record", NULL, NC_INT, 2, {DM_R, DM_C}, 1},
-    [D_CRMS] = {"channel_rms", "RMS of the channel about its mean", "m s-2", NC_FLOAT, 2, {DM_R, DM_C}, 1},
+               "false_alarm_rate", "1", NC_DOUBLE, 1, {DM_S}, 0, CCT_MODEL},
+    [D_RSTRUCT] = {"record_structure", "structure of the record (index into structure)", "1",
+                   NC_INT, 1, {DM_R}, 0, CCT_REF},
+    [D_RTIME] = {"record_time", "start of the record", "seconds since 1970-01-01 00:00:00",
+                 NC_DOUBLE, 1, {DM_R}, 0, CCT_COORD},
+    [D_RSTATUS] = {"record_status", "outcome of the record", NULL, NC_BYTE, 1, {DM_R}, 0, CCT_QUAL},
+    [D_RFLAGS] = {"record_flags", "quality flags of any channel of the record", NULL, NC_INT, 1, {DM_R}, 0, CCT_QUAL},
+    [D_RRMS] = {"record_rms", "RMS acceleration over the channels fit for spectra", "m s-2",
+                NC_DOUBLE, 1, {DM_R}, 0, CCT_MEAS},
+    [D_RPEAK] = {"record_peak", "largest absolute acceleration (about the mean)", "m s-2",
+                 NC_DOUBLE, 1, {DM_R}, 0, CCT_MEAS},
+    [D_RTEMP] = {"record_temperature", "mean temperature over the record", "degC", NC_DOUBLE, 1, {DM_R}, 0, CCT_MEAS},
+    [D_RCOV] = {"record_coverage", "share of the record's acceleration samples present", "1",
+                NC_DOUBLE, 1, {DM_R}, 0, CCT_QUAL},
+    [D_RNOK] = {"record_channels_used", "channels fit for modal identification", "1", NC_INT, 1, {DM_R}, 0, CCT_QUAL},
+    [D_CFLAGS] = {"channel_flags", "quality flags of the channel in the record", NULL,
+                  NC_INT, 2, {DM_R, DM_C}, 1, CCT_QUAL},
+    [D_CRMS] = {"channel_rms", "RMS of the channel about its mean", "m s-2", NC_FLOAT, 2, {DM_R, DM_C}, 1, CCT_MEAS},
     [D_CPEAK] = {"channel_peak", "largest absolute value of the channel about its mean", "m s-2", NC_FLOAT, 2,
-                 {DM_R, DM_C}, 1},
-    [D_CLAG] = {"clock_offset", "clock offset of the channel's sensor: its delay behind the median of the sensors it correlates with (the first of two)", "s", NC_FLOAT,
-                2, {DM_R, DM_C}, 1},
-    [D_PSD] = {"psd", "Welch power spectral density (scipy.signal.welch)", NULL, NC_FLOAT, 3, {DM_R, DM_C, DM_F}, 1},
-    [D_S1] = {"csd_s1", "first singular value of the cross-spectral matrix (FDD)", NULL, NC_FLOAT, 2, {DM_R, DM_F}, 1},
+                 {DM_R, DM_C}, 1, CCT_MEAS},
+    [D_CLAG] = {"clock_offset", "clock offset of the channel's sensor: its delay behind the median of the sensors it "
+                "correlates with (the first of two)", "s", NC_FLOAT,
+                2, {DM_R, DM_C}, 1, CCT_QUAL},
+    [D_PSD] = {"psd", "Welch power spectral density (scipy.signal.welch)", NULL,
+               NC_FLOAT, 3, {DM_R, DM_C, DM_F}, 1, CCT_MODEL},
+    [D_S1] = {"csd_s1", "first singular value of the cross-spectral matrix (FDD)", NULL,
+              NC_FLOAT, 2, {DM_R, DM_F}, 1, CCT_MODEL},
     [D_MF] = {"mode_frequency", "natural frequency of the mode (mean over its poles)", "Hz", NC_DOUBLE, 2,
-              {DM_R, DM_K}, 1},
+              {DM_R, DM_K}, 1, CCT_MODEL},
     [D_MFSD] = {"mode_frequency_std", "standard deviation of the frequency over the mode's poles", "Hz", NC_DOUBLE, 2,
-                {DM_R, DM_K}, 1},
-    [D_MXI] = {"mode_damping", "damping ratio of the mode (mean over its poles)", "1", NC_DOUBLE, 2, {DM_R, DM_K}, 1},
+                {DM_R, DM_K}, 1, CCT_MODEL},
+    [D_MXI] = {"mode_damping", "damping ratio of the mode (mean over its poles)", "1",
+               NC_DOUBLE, 2, {DM_R, DM_K}, 1, CCT_MODEL},
     [D_MXISD] = {"mode_damping_std", "standard deviation of the damping ratio over the mode's poles", "1", NC_DOUBLE,
-                 2, {DM_R, DM_K}, 1},
+                 2, {DM_R, DM_K}, 1, CCT_MODEL},
     [D_MMAC] = {"mode_mac_spread", "1 - the smallest MAC of a member pole with the mean shape", "1", NC_DOUBLE, 2,
-                {DM_R, DM_K}, 1},
-    [D_MNP] = {"mode_poles", "stable poles grouped into the mode", "1", NC_DOUBLE, 2, {DM_R, DM_K}, 1},
+                {DM_R, DM_K}, 1, CCT_MODEL},
+    [D_MNP] = {"mode_poles", "stable poles grouped into the mode", "1", NC_DOUBLE, 2, {DM_R, DM_K}, 1, CCT_MODEL},
     [D_MSHAPE] = {"mode_shape", "mean mode shape (re, im) per channel slot, largest component 1", "1", NC_DOUBLE, 4,
-                  {DM_R, DM_K, DM_C, DM_CPLX}, 1},
-    [D_MTRACK] = {"mode_track", "tracker id of the mode (-1: no mode in the slot)", "1", NC_INT, 2, {DM_R, DM_K}, 1},
+                  {DM_R, DM_K, DM_C, DM_CPLX}, 1, CCT_MODEL},
+    [D_MTRACK] = {"mode_track", "tracker id of the mode (-1: no mode in the slot)", "1",
+                  NC_INT, 2, {DM_R, DM_K}, 1, CCT_MODEL},
     [D_MNUM] = {"mode_number", "summary mode of the mode (1 ..; 0: not a summary mode)", "1", NC_INT, 2,
-                {DM_R, DM_K}, 1},
+                {DM_R, DM_K}, 1, CCT_MODEL},
     [D_FDD] = {"fdd_frequency", "frequency of the FDD peaks of the first singular value", "Hz", NC_DOUBLE, 2,
-               {DM_R, DM_K}, 1},
-    [D_PORD] = {"pole_order", "model order of the pole (stabilisation diagram)", "1", NC_FLOAT, 2, {DM_R, DM_P}, 1},
-    [D_PF] = {"pole_frequency", "frequency of the pole", "Hz", NC_FLOAT, 2, {DM_R, DM_P}, 1},
-    [D_PXI] = {"pole_damping", "damping ratio of the pole", "1", NC_FLOAT, 2, {DM_R, DM_P}, 1},
-    [D_PMPC] = {"pole_mpc", "modal phase collinearity of the pole's shape (NaN: shape not computed, the pole is outside the frequency or damping range)", "1", NC_FLOAT, 2, {DM_R, DM_P}, 1},
-    [D_PMPD] = {"pole_mpd", "mean phase deviation of the pole's shape (NaN: shape not computed)", "rad", NC_FLOAT, 2, {DM_R, DM_P}, 1},
+               {DM_R, DM_K}, 1, CCT_MODEL},
+    [D_PORD] = {"pole_order", "model order of the pole (stabilisation diagram)", "1",
+                NC_FLOAT, 2, {DM_R, DM_P}, 1, CCT_MODEL},
+    [D_PF] = {"pole_frequency", "frequency of the pole", "Hz", NC_FLOAT, 2, {DM_R, DM_P}, 1, CCT_MODEL},
+    [D_PXI] = {"pole_damping", "damping ratio of the pole", "1", NC_FLOAT, 2, {DM_R, DM_P}, 1, CCT_MODEL},
+    [D_PMPC] = {"pole_mpc", "modal phase collinearity of the pole's shape (NaN: shape not computed, the pole is "
+                "outside the frequency or damping range)", "1", NC_FLOAT, 2, {DM_R, DM_P}, 1, CCT_MODEL},
+    [D_PMPD] = {"pole_mpd", "mean phase deviation of the pole's shape (NaN: shape not computed)", "rad",
+                NC_FLOAT, 2, {DM_R, DM_P}, 1, CCT_MODEL},
     [D_PFLAGS] = {"pole_flags", "what the pole passed (bits, flag_meanings: hard criteria, frequency, damping and "
                   "shape stable against the next lower order, stable over every level, member of a mode)", NULL,
-                  NC_INT, 2, {DM_R, DM_P}, 1},
-    [D_PMODE] = {"pole_mode", "mode slot the pole belongs to (-1: none)", "1", NC_INT, 2, {DM_R, DM_P}, 1},
-    [D_PREASON] = {"pole_reason", "why the pole was kept or dropped", NULL, NC_INT, 2, {DM_R, DM_P}, 1},
-    [D_NOV] = {"novelty", "Mahalanobis squared distance of the record's residuals", "1", NC_DOUBLE, 1, {DM_R}, 0},
-    [D_CHART] = {"control_chart", "control-chart statistic after the record", "1", NC_DOUBLE, 1, {DM_R}, 0},
+                  NC_INT, 2, {DM_R, DM_P}, 1, CCT_QUAL},
+    [D_PMODE] = {"pole_mode", "mode slot the pole belongs to (-1: none)", "1", NC_INT, 2, {DM_R, DM_P}, 1, CCT_MODEL},
+    [D_PREASON] = {"pole_reason", "why the pole was kept or dropped", NULL, NC_INT, 2, {DM_R, DM_P}, 1, CCT_QUAL},
+    [D_NOV] = {"novelty", "Mahalanobis squared distance of the record's residuals", "1",
+               NC_DOUBLE, 1, {DM_R}, 0, CCT_MODEL},
+    [D_CHART] = {"control_chart", "control-chart statistic after the record", "1", NC_DOUBLE, 1, {DM_R}, 0, CCT_MODEL},
     [D_AREASON] = {"alert_reason", "reason of the alert level of the structure on the day, in words (the "
                    "summary's alert_level and alert_reason; day i = the summary's day i)", NULL, NC_CHAR, 3,
-                   {DM_S, DM_DAY, DM_REASON}, 0},
+                   {DM_S, DM_DAY, DM_REASON}, 0, CCT_QUAL},
 };
 
 /* The ACDD and provenance attributes of the summary (regia_run_provenance: regia version and
@@ -147,32 +175,6 @@ err:
     return st;
 }
 
-/* ACDD coverage_content_type of a detail variable: names, times and the spectrum's
- * frequencies are coordinates or reference information, flags, statuses and reasons quality
- * information, a channel's RMS, peak and the slow channels' values measurements (about
- * their means), the rest (spectra, poles, modes, tracks, novelty) model results. */
-static const char *detail_cct(const char *name)
-{
-    static const char *coord[] = {"record_time", "spectrum_frequency", NULL};
-    static const char *ref[] = {"structure_name", "channel_name", "record_structure", "structure_sampling_rate",
-                                "structure_channels", NULL};
-    static const char *meas[] = {"record_rms", "record_peak", "record_temperature", "channel_rms", "channel_peak",
-                                 NULL};
-    for (int i = 0; coord[i]; i++)
-        if (!strcmp(name, coord[i])) return "coordinate";
-    for (int i = 0; ref[i]; i++)
-        if (!strcmp(name, ref[i])) return "referenceInformation";
-    for (int i = 0; meas[i]; i++)
-        if (!strcmp(name, meas[i])) return "physicalMeasurement";
-    const size_t n = strlen(name);
-    static const char *qual[] = {"_flags", "_status", "_reason", "_coverage", "_channels_used", "clock_offset", NULL};
-    for (int i = 0; qual[i]; i++) {
-        const size_t m = strlen(qual[i]);
-        if (n >= m && !strcmp(name + n - m, qual[i])) return "qualityInformation";
-    }
-    return "modelResult";
-}
-
 static regia_status_t define(regia_run_t *run, sn_t *s, int ncid, int *vid)
 {
     regia_status_t st = REGIA_OK;
@@ -193,7 +195,7 @@ static regia_status_t define(regia_run_t *run, sn_t *s, int ncid, int *vid)
         REGIA_TRY(regia_nc_def_data(ncid, x->name, x->type, x->nd, dims, x->chunked ? chunk : NULL, &vid[v]));
         ATT(vid[v], "long_name", x->long_name);
         if (x->units) ATT(vid[v], "units", x->units);
-        ATT(vid[v], "coverage_content_type", detail_cct(x->name));
+        ATT(vid[v], "coverage_content_type", CCT_NAME[x->cct]);
     }
     ATT(vid[D_PSD], "units", s->welch.scaling == REGIA_SCALING_DENSITY ? "m2 s-4 Hz-1" : "m2 s-4");
     ATT(vid[D_S1], "units", s->welch.scaling == REGIA_SCALING_DENSITY ? "m2 s-4 Hz-1" : "m2 s-4");

@@ -48,6 +48,7 @@ table("dup.csv", ["a [m/s2]", "a [g]", "b [m/s2]"], y[:100])
 table("tcol.csv", ["t [s]", "ay [m/s2]", "az [m/s2]"], np.c_[np.arange(100) / fs, y[:100, 1:]])
 table("qty.csv", ["ax [m/s2]", "ay [m/s2]", "temp [degC]"], np.c_[y[:, :2], 12 + 0.01 * rng.standard_normal(n)])
 table("noname.csv", ["[m/s2]", "ay [m/s2]", "az [m/s2]"], y[:100])
+table("unclosed.csv", ["ax [m/s2", "ay", "az"], y[:100])  # once read as a channel named 'ax [m/s2'
 np.save(f"{d}/rec.npy", y)
 np.save(f"{d}/transposed.npy", y.T.copy())
 c = y.copy(); c[:, 1] = 0.0; np.save(f"{d}/dead.npy", c)
@@ -111,6 +112,8 @@ expect_fail "a time column in seconds" "tcol.csv: line 1: column 1 't \[s\]': un
   m --input "$D/tcol.csv" --fs 20 --output "$D/o.h5"
 expect_fail "no channel name" "noname.csv: line 1: column 1 '\[m/s2\]' has units but no channel name" \
   m --input "$D/noname.csv" --fs 20 --output "$D/o.h5"
+expect_fail "an unclosed bracket" "unclosed.csv: line 1: column 1 'ax \[m/s2': malformed units: write NAME or NAME \[UNITS\]" \
+  m --input "$D/unclosed.csv" --fs 20 --output "$D/o.h5"
 expect_fail "two quantities" "qty.csv: channel ax is in 'm s-2', channel temp in 'degC': .*--channels" \
   m --input "$D/qty.csv" --fs 20 --output "$D/o.h5"
 expect_fail "channels x samples npy" "transposed.npy: 3 rows x 4000 columns: more channels than samples" \
