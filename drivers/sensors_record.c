@@ -5,7 +5,8 @@
  * and covariance-driven SSI with automatic modes.  Records are taken in batches of
  * [welch] batch_records: each is read and checked, then the consecutive records of one
  * structure with the same number of usable channels go to the Welch op in one call, then
- * each is identified.  The per-record results are the checkpointed arrays
+ * each is identified, the records of a batch in parallel over the rank's threads (one
+ * record per thread, OpenBLAS single-threaded inside).  The per-record results are the checkpointed arrays
  * (sn_result_arrays); a record depends only on its own samples, not on its batch (the
  * Welch op's results do not depend on the records beside them: regia/welch.h). */
 #include <math.h>
@@ -19,6 +20,8 @@
 #include "regia/sensor_store.h"
 #include "regia/timeutil.h"
 #include "sensors_impl.h"
+
+#include <omp.h>
 
 #define ATT(v, k, s) REGIA_NC(nc_put_att_text(ncid, v, k, strlen(s), s))
 
@@ -107,16 +110,25 @@ static void work_free(sn_work_t *w)
     free(w->tbuf);
 }
 
+/* Host threads of the rank: the backend's (the CPU backend's OpenMP threads; on a device
+ * backend the job's `threads`, 1 when 0). */
+static int host_threads(const sn_t *s)
+{
+    return s->be->threads > 1 ? s->be->threads : 1;
+}
+
 /* Records per batch: [welch] batch_records, fewer when a batch's samples would pass
- * 512 MiB.  0 (the default): 1 on the CPU backend, 8 on any other.  On the CPU a batch
- * saves nothing measurable (one FFTW plan per call instead of per record) but its
- * buffers stay resident for the whole run: 8 records of 12 channels x 120,000 samples
- * are 92 MB of samples and 19 MB of spectra per rank, more than all the rest of the
- * rank's memory (bench_sensors_day held-out store: 187 MB per rank with 8, 101 with 1). */
+ * 512 MiB.  0 (the default): the rank's threads on the CPU backend (each identifies one
+ * record of the batch), at least 8 on any other.  On the CPU a larger batch saves nothing
+ * measurable (one FFTW plan per call instead of per record) but its buffers stay resident
+ * for the whole run: 8 records of 12 channels x 120,000 samples are 92 MB of samples and
+ * 19 MB of spectra per rank, more than all the rest of the rank's memory
+ * (bench_sensors_day held-out store: 187 MB per rank with 8, 101 with 1). */
 static int64_t batch_size(const sn_t *s)
 {
     const double rec_bytes = 8.0 * (double)s->C * (double)s->max_samples;
-    int64_t b = s->welch_batch > 0 ? s->welch_batch : strcmp(regia_backend_name(s->be), "cpu") == 0 ? 1 : 8;
+    const int64_t T = host_threads(s);
+    int64_t b = s->welch_batch > 0 ? s->welch_batch : strcmp(regia_backend_name(s->be), "cpu") == 0 ? T : T > 8 ? T : 8;
     while (b > 1 && (double)b * rec_bytes > 512.0 * 1024 * 1024) b--;
     return b;
 }
@@ -399,30 +411,49 @@ static regia_status_t record_begin(sn_t *s, int64_t k, sn_work_t *w, double *y, 
         qc.flat_win = d.flat_win;
         qc.flat_min = d.flat_min;
     }
-    int64_t covered_all = 0;
+    /* read every channel (the store is read by one thread), then check them in parallel
+     * over the rank's threads (each channel's flags depend on its own samples only) */
+    int64_t covered_all = 0, covered[SN_MAX_CH];
     int any = 0;
     for (int c = 0; c < nch; c++) {
         const sn_chan_t *ch = &s->ch[S->ch0 + c];
-        int64_t covered = 0;
-        double *xc = w->x + (int64_t)c * ns;
-        REGIA_TRY(regia_ss_read_channel(s->store_h, S->name, ch->sensor, ch->channel, t0, S->fs, ns, xc, &covered));
-        covered_all += covered;
-        if ((double)covered < s->min_coverage * (double)ns) {
-            flags[c] = REGIA_QC_SHORT | (covered < ns ? REGIA_QC_GAP : 0);
-            continue;
-        }
-        any = 1;
+        covered[c] = 0;
+        REGIA_TRY(regia_ss_read_channel(s->store_h, S->name, ch->sensor, ch->channel, t0, S->fs, ns,
+                                        w->x + (int64_t)c * ns, &covered[c]));
+        covered_all += covered[c];
+        if ((double)covered[c] < s->min_coverage * (double)ns)
+            flags[c] = REGIA_QC_SHORT | (covered[c] < ns ? REGIA_QC_GAP : 0);
+        else
+            any = 1;
+    }
+    regia_status_t qst[SN_MAX_CH] = {REGIA_OK};
+    char *qmsg[SN_MAX_CH] = {NULL};
+    const int nt = nch < host_threads(s) ? nch : host_threads(s);
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
+    for (int c = 0; c < nch; c++) {
+        if ((double)covered[c] < s->min_coverage * (double)ns) continue;
         regia_qc_result_t qr;
         memset(&qr, 0, sizeof qr);
-        REGIA_TRY(regia_qc_channel(xc, NULL, ns, &qc, &qr));
+        if ((qst[c] = regia_qc_channel(w->x + (int64_t)c * ns, NULL, ns, &qc, &qr))) {
+            qmsg[c] = strdup(regia_error_msg()); /* messages are per thread */
+            continue;
+        }
         flags[c] = (int32_t)qr.flags;
-        if (covered < ns) flags[c] |= REGIA_QC_GAP;
+        if (covered[c] < ns) flags[c] |= REGIA_QC_GAP;
         rms[c] = (float)qr.rms;
         peak[c] = (float)qr.peak;
         /* the DC offset for the offset drift across records (sensors_post.c); a flat, dead
          * or short channel has none worth judging */
         if (!(qr.flags & (REGIA_QC_FLAT | REGIA_QC_DEAD | REGIA_QC_SHORT))) off[c] = qr.median;
     }
+    for (int c = 0; c < nch; c++) { /* the first failing channel's status, with its worker's message */
+        if (qst[c] && !st)
+            st = regia_error_set(qst[c], __FILE__, __LINE__, "channel %s.%s: quality flags: %s",
+                                 s->ch[S->ch0 + c].sensor, s->ch[S->ch0 + c].channel,
+                                 qmsg[c] ? qmsg[c] : regia_status_str(qst[c]));
+        free(qmsg[c]);
+    }
+    if (st) goto err;
     rec->coverage = (double)covered_all / (double)(ns * nch);
     if (!any) {
         rec->status = SN_REC_NO_DATA;
@@ -570,6 +601,41 @@ static regia_status_t batch_welch(sn_t *s, int64_t k, sn_work_t *w, sn_pending_t
     return st;
 }
 
+/* FDD, SSI and the modes of the batch's records [0, nb) that are fit for them: in parallel
+ * over the rank's threads, one record per thread at a time (a record's results depend on
+ * its own samples only, so not on the thread count).  A failure is the first failing
+ * record's, in record order, with its message (messages are per thread). */
+static regia_status_t batch_end(sn_t *s, int64_t k, const sn_work_t *w, const sn_pending_t *pd, int64_t nb)
+{
+    const int nt = (int)(nb < host_threads(s) ? nb : host_threads(s));
+    if (nt <= 1) {
+        regia_status_t st = REGIA_OK;
+        for (int64_t b = 0; b < nb && !st; b++)
+            if (pd[b].go) st = record_end(s, k + b, w->y + pd[b].y_off, w->csd + pd[b].c_off, &pd[b]);
+        return st;
+    }
+    regia_status_t *sts = calloc((size_t)nb, sizeof *sts);
+    char **msg = calloc((size_t)nb, sizeof *msg);
+    if (!sts || !msg) {
+        free(sts);
+        free(msg);
+        return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for a batch of %lld records", (long long)nb);
+    }
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+    for (int64_t b = 0; b < nb; b++) {
+        if (!pd[b].go) continue;
+        sts[b] = record_end(s, k + b, w->y + pd[b].y_off, w->csd + pd[b].c_off, &pd[b]);
+        if (sts[b]) msg[b] = strdup(regia_error_msg());
+    }
+    regia_status_t st = REGIA_OK;
+    for (int64_t b = 0; b < nb && !st; b++)
+        if (sts[b]) st = regia_error_set(sts[b], __FILE__, __LINE__, "%s", msg[b] ? msg[b] : "record failed");
+    for (int64_t b = 0; b < nb; b++) free(msg[b]);
+    free(msg);
+    free(sts);
+    return st;
+}
+
 regia_status_t sn_compute(regia_run_t *run, void *self, int64_t k0, int64_t n)
 {
     (void)run;
@@ -601,8 +667,7 @@ regia_status_t sn_compute(regia_run_t *run, void *self, int64_t k0, int64_t n)
             b = e;
         }
         /* FDD, SSI and the modes of each */
-        for (int64_t b = 0; b < nb && !st; b++)
-            if (pd[b].go) st = record_end(s, k + b, w.y + pd[b].y_off, w.csd + pd[b].c_off, &pd[b]);
+        if (!st) st = batch_end(s, k, &w, pd, nb);
     }
     free(pd);
     work_free(&w);
