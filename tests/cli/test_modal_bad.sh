@@ -8,14 +8,13 @@ D=$TMP
 /usr/bin/python3 - "$D" <<'PY' || fail "fixtures"
 import os, sys, numpy as np
 sys.path.insert(0, os.environ["REGIA_ROOT"] + "/tests/reference")
-from modal_fixture import modal_record
+from modal_fixture import two_mode_record
 d = sys.argv[1]
 rng = np.random.default_rng(7)
 # two modes (1.1 and 2.9 Hz, 2 %) seen by 3 channels at 20 Hz, 200 s
 fs, n = 20.0, 4000
 t = np.arange(n) / fs
-y = modal_record(rng, fs, n, ((1.1, 0.02, (1.0, 0.6, -0.3)), (2.9, 0.02, (0.4, -1.0, 0.8))))
-y += 0.05 * y.std() * rng.standard_normal(y.shape)
+y = two_mode_record(rng, fs, n)
 np.save(f"{d}/good.npy", y)
 with open(f"{d}/good.csv", "w") as f:
     f.write("a,b,c\n")

@@ -15,12 +15,11 @@ D=$TMP
 /usr/bin/python3 - "$D" <<'PY' || fail "fixtures"
 import os, sys, numpy as np
 sys.path.insert(0, os.environ["REGIA_ROOT"] + "/tests/reference")
-from modal_fixture import modal_record
+from modal_fixture import two_mode_record
 d = sys.argv[1]
 rng = np.random.default_rng(7)
 fs, n = 20.0, 4000  # two modes (1.1 and 2.9 Hz, 2 %) seen by 3 channels
-y = modal_record(rng, fs, n, ((1.1, 0.02, (1.0, 0.6, -0.3)), (2.9, 0.02, (0.4, -1.0, 0.8))))
-y += 0.05 * y.std() * rng.standard_normal(y.shape)
+y = two_mode_record(rng, fs, n)
 np.save(f"{d}/modes.npy", y)
 np.save(f"{d}/noise.npy", rng.standard_normal((n, 3)))
 with open(f"{d}/export.csv", "w") as f:  # a sensor export with timestamps and units

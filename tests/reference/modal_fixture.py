@@ -17,3 +17,13 @@ def modal_record(rng, fs, n, modes):
             q[k] = 2 * a * q[k - 1] - b * b * q[k - 2] + e[k]
         y += np.outer(q, shp)
     return y
+
+
+TWO_MODES = ((1.1, 0.02, (1.0, 0.6, -0.3)), (2.9, 0.02, (0.4, -1.0, 0.8)))
+
+
+def two_mode_record(rng, fs=20.0, n=4000):
+    """The modal CLI tests' record: two modes (1.1 and 2.9 Hz, 2 %) seen by 3 channels at
+    fs Hz, plus white noise of 5 % of the response's standard deviation."""
+    y = modal_record(rng, fs, n, TWO_MODES)
+    return y + 0.05 * y.std() * rng.standard_normal(y.shape)
