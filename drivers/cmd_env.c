@@ -73,6 +73,7 @@ const regia_job_key_t regia_env_schema[] = {
     {"limits", "trigger_days", REGIA_KEY_INT, 0, "4", 1, 366, NULL,
      "days over the PM10 daily limit in a row that trigger temporary measures (Lombardy: 4; pm10_p_trigger)"},
     REGIA_SUBMIT_SCHEMA,
+    REGIA_ENV_INGEST_SCHEMA,
     {NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL},
 };
 

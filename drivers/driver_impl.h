@@ -96,7 +96,12 @@ int regia_node_local_rank(regia_ctx_t *ctx);
      "runs in a row that checkpoint no new block before the job stops requeueing (0: no limit)"},    \
     {"slurm", "prestep_partition", REGIA_KEY_STRING, 0, NULL, 0, 0, NULL,                               \
      "partition of a CPU-only pre-step such as [ingest] [default: dcgp_usr_prod from booster, else the job's]"}, \
-    {"slurm", "prestep_nodes", REGIA_KEY_INT, 0, "1", 1, 4096, NULL, "nodes of the pre-step"},         \
+    {"slurm", "prestep_nodes", REGIA_KEY_INT, 0, "1", 1, 4096, NULL, "nodes of the pre-step"}
+
+/* The env job's [ingest] section: regia submit's pre-step `regia ingest env ...` that writes
+ * its [input] file (drivers/env_ingest_step.c); other domains chain their ingest with an
+ * ingest_job key of their own section, and reject an [ingest] section as unknown. */
+#define REGIA_ENV_INGEST_SCHEMA                                                                          \
     {"ingest", "registry", REGIA_KEY_PATH, 0, NULL, 0, 0, NULL, "ingest step: sensor registry CSV"},    \
     {"ingest", "data", REGIA_KEY_LIST, 0, NULL, 0, 0, NULL, "ingest step: measurement CSVs (comma list)"}, \
     {"ingest", "utc_offset", REGIA_KEY_INT, 0, "1", -12, 14, NULL, "ingest step: hours to subtract for UTC"}

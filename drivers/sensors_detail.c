@@ -22,10 +22,10 @@
 
 enum {
     D_SNAME, D_SFS, D_SNCH, D_CHNAME, D_FREQ, D_STRACK, D_NTRACK, D_EVENTS, D_THR,
-    D_RSTRUCT, D_RTIME, D_RSTATUS, D_RFLAGS, D_RRMS, D_RPEAK, D_RTEMP, D_RCOV, D_RNOK,
+    D_RSTRUCT, D_RTIME, D_RSTATUS, D_RFLAGS, D_RRMS, D_RPEAK, D_RTEMP, D_RTMODEL, D_RCOV, D_RNOK,
     D_CFLAGS, D_CRMS, D_CPEAK, D_CLAG, D_PSD, D_S1,
     D_MF, D_MFSD, D_MXI, D_MXISD, D_MMAC, D_MNP, D_MSHAPE, D_MTRACK, D_MNUM, D_FDD,
-    D_PORD, D_PF, D_PXI, D_PMPC, D_PMPD, D_PFLAGS, D_PMODE, D_PREASON, D_NOV, D_CHART, D_AREASON, D_N
+    D_PORD, D_PF, D_PXI, D_PMPC, D_PMPD, D_PFLAGS, D_PMODE, D_PREASON, D_NOV, D_CHART, D_DAYC, D_AREASON, D_N
 };
 
 typedef struct {
@@ -72,7 +72,11 @@ static const dvar_t VARS[D_N] = {
                 NC_DOUBLE, 1, {DM_R}, 0, CCT_MEAS},
     [D_RPEAK] = {"record_peak", "largest absolute acceleration (about the mean)", "m s-2",
                  NC_DOUBLE, 1, {DM_R}, 0, CCT_MEAS},
-    [D_RTEMP] = {"record_temperature", "mean temperature over the record", "degC", NC_DOUBLE, 1, {DM_R}, 0, CCT_MEAS},
+    [D_RTEMP] = {"record_temperature", "mean of the structure's temperature channel over the record", "degC",
+                 NC_DOUBLE, 1, {DM_R}, 0, CCT_MEAS},
+    [D_RTMODEL] = {"model_temperature", "temperature of the environmental model: record_temperature, or with "
+                   "thermal_lag_hours > 0 the structure's temperature as a first-order lag of the measured one",
+                   "degC", NC_DOUBLE, 1, {DM_R}, 0, CCT_MODEL},
     [D_RCOV] = {"record_coverage", "share of the record's acceleration samples present", "1",
                 NC_DOUBLE, 1, {DM_R}, 0, CCT_QUAL},
     [D_RNOK] = {"record_channels_used", "channels fit for modal identification", "1", NC_INT, 1, {DM_R}, 0, CCT_QUAL},
@@ -123,6 +127,8 @@ static const dvar_t VARS[D_N] = {
     [D_NOV] = {"novelty", "Mahalanobis squared distance of the record's residuals", "1",
                NC_DOUBLE, 1, {DM_R}, 0, CCT_MODEL},
     [D_CHART] = {"control_chart", "control-chart statistic after the record", "1", NC_DOUBLE, 1, {DM_R}, 0, CCT_MODEL},
+    [D_DAYC] = {"day", "start of the UTC calendar day", "days since 1970-01-01 00:00:00", NC_DOUBLE, 1, {DM_DAY}, 0,
+                CCT_COORD},
     [D_AREASON] = {"alert_reason", "reason of the alert level of the structure on the day, in words (the "
                    "summary's alert_level and alert_reason; day i = the summary's day i)", NULL, NC_CHAR, 3,
                    {DM_S, DM_DAY, DM_REASON}, 0, CCT_QUAL},
@@ -200,6 +206,15 @@ static regia_status_t define(regia_run_t *run, sn_t *s, int ncid, int *vid)
     ATT(vid[D_PSD], "units", s->welch.scaling == REGIA_SCALING_DENSITY ? "m2 s-4 Hz-1" : "m2 s-4");
     ATT(vid[D_S1], "units", s->welch.scaling == REGIA_SCALING_DENSITY ? "m2 s-4 Hz-1" : "m2 s-4");
     ATT(vid[D_RTIME], "calendar", "standard");
+    REGIA_NC(nc_del_att(ncid, vid[D_DAYC], "_FillValue")); /* a coordinate has no missing values */
+    ATT(vid[D_DAYC], "calendar", "standard");
+    ATT(vid[D_DAYC], "standard_name", "time");
+    ATT(vid[D_DAYC], "axis", "T");
+    REGIA_NC(nc_put_att_double(ncid, vid[D_RTMODEL], "thermal_lag_hours", NC_DOUBLE, 1, &s->thermal_lag_h));
+    {
+        const int none = -1; /* the pole slots of records not analysed, and beyond a record's poles */
+        REGIA_NC(nc_def_var_fill(ncid, vid[D_PREASON], 0, &none));
+    }
     ATT(vid[D_RTIME], "standard_name", "time");
     ATT(vid[D_AREASON], "_Encoding", "utf-8");
     ATT(vid[D_SNAME], "_Encoding", "utf-8"); /* netCDF4 and xarray: strings, not bytes */
@@ -252,7 +267,7 @@ static regia_status_t write_rows(regia_run_t *run, sn_t *s, int ncid, const int 
     const int64_t S = s->n_struct, r0 = s->r0, nr = s->nr;
     const int C = s->C, NF = s->NF, K = s->K, P = s->P > 0 ? s->P : 1;
     const int64_t ns = run->ctx->rank == 0 ? S : 0;
-    size_t big = (size_t)((nr + 1) * (C > K ? C : K) * 2 + S * C * SN_NAME + S * NF + S * 4 * K + 64);
+    size_t big = (size_t)((nr + 1) * (C > K ? C : K) * 2 + S * C * SN_NAME + S * NF + S * 4 * K + s->n_day + 64);
     if ((size_t)(nr + 1) * P > big) big = (size_t)(nr + 1) * P;
     double *g = malloc(sizeof(double) * big);
     int *iv = malloc(sizeof(int) * big);
@@ -285,6 +300,8 @@ static regia_status_t write_rows(regia_run_t *run, sn_t *s, int ncid, const int 
     REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_NTRACK], 1, 0, ns, NULL, NC_INT, s->n_tracks_all));
     REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_EVENTS], 2, 0, ns, in_ev, NC_INT, s->n_ev));
     REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_THR], 1, 0, ns, NULL, NC_DOUBLE, s->threshold));
+    for (int64_t d = 0; d < (ns ? s->n_day : 0); d++) g[d] = (double)(s->day0 + d);
+    REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_DAYC], 1, 0, ns ? s->n_day : 0, NULL, NC_DOUBLE, g));
     {
         size_t in_dr[2] = {(size_t)s->n_day, SN_REASON};
         REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_AREASON], 3, 0, ns, in_dr, NC_CHAR, s->d_reason));
@@ -300,11 +317,12 @@ static regia_status_t write_rows(regia_run_t *run, sn_t *s, int ncid, const int 
     REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_RFLAGS], 1, r0, nr, NULL, NC_INT, iv));
     for (int64_t k = 0; k < nr; k++) iv[k] = s->rec[k].n_ch_ok;
     REGIA_TRY(regia_run_put_rows(run, ncid, vid[D_RNOK], 1, r0, nr, NULL, NC_INT, iv));
-    for (int q = 0; q < 4; q++) {
-        const int vv[4] = {D_RRMS, D_RPEAK, D_RTEMP, D_RCOV};
+    for (int q = 0; q < 5; q++) {
+        const int vv[5] = {D_RRMS, D_RPEAK, D_RTEMP, D_RTMODEL, D_RCOV};
         for (int64_t k = 0; k < nr; k++) {
             const sn_rec_t *rc = &s->rec[k];
-            g[k] = q == 0 ? rc->rms : q == 1 ? rc->peak : q == 2 ? rc->temperature : rc->coverage;
+            g[k] = q == 0 ? rc->rms : q == 1 ? rc->peak : q == 2 ? rc->temperature : q == 3 ? rc->temp_model
+                                                                                              : rc->coverage;
         }
         REGIA_TRY(regia_run_put_rows(run, ncid, vid[vv[q]], 1, r0, nr, NULL, NC_DOUBLE, g));
     }

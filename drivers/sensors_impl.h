@@ -79,7 +79,9 @@ typedef struct {
 typedef struct {
     int64_t start_ns;         /* window start                                               */
     int32_t structure, status, flags, n_ch, n_ch_ok, n_modes, n_poles, n_fdd;
-    double rms, peak, temperature, coverage;
+    double rms, peak, coverage;
+    double temperature;       /* mean of the temperature channel over the record (degC)     */
+    double temp_model;        /* the model's: the same, or through [novelty] thermal_lag    */
 } sn_rec_t;
 
 /* The domain's state (run->dom->state_size). */

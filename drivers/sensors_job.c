@@ -41,7 +41,7 @@ const regia_job_key_t regia_sensors_schema[] = {
      "density ((m s-2)^2/Hz) or spectrum ((m s-2)^2), as scipy.signal.welch"},
     {"welch", "batch_records", REGIA_KEY_INT, 0, "0", 0, 4096, NULL,
      "records per Welch op call (consecutive records of one structure with the same usable channels; "
-     "0: 1 on the CPU backend, 8 on a GPU; the spectra are the same for any value)"},
+     "0: the rank's threads on the CPU backend, at least 8 on a GPU; the spectra are the same for any value)"},
     {"ssi", "block_rows", REGIA_KEY_INT, 0, "20", 2, 1000, NULL, "block rows i of the block Hankel matrix"},
     {"ssi", "orders", REGIA_KEY_STRING, 0, "2:40:2", 0, 0, NULL, "model orders MIN:MAX:STEP of the stabilisation diagram"},
     {"ssi", "window", REGIA_KEY_ENUM, 0, "fixed", 0, 0, "fixed|unbiased",
@@ -74,6 +74,8 @@ const regia_job_key_t regia_sensors_schema[] = {
      "hours of a channel's first records whose median offset is the baseline of the offset drift"},
     {"tracking", "df_tol", REGIA_KEY_DOUBLE, 0, "0.15", 0.0001, 1, NULL, "relative frequency tolerance of a match"},
     {"tracking", "mac_min", REGIA_KEY_DOUBLE, 0, "0.8", 0, 0.9999, NULL, "smallest MAC of a match"},
+    {"tracking", "xi_ratio", REGIA_KEY_DOUBLE, 0, "3", 0, 100, NULL,
+     "damping of a match within this factor of the track's, +-0.01 (0: damping not compared)"},
     {"tracking", "lost_after", REGIA_KEY_INT, 0, "6", 1, 1000000, NULL, "records without a match before a track is lost"},
     {"tracking", "min_share", REGIA_KEY_DOUBLE, 0, "0.5", 0, 1, NULL,
      "share of the training records a track must be seen in to be a novelty feature and a summary mode"},
@@ -249,6 +251,10 @@ regia_status_t sn_configure(regia_run_t *run, void *self)
     regia_track_defaults(&s->track_cfg);
     s->track_cfg.df_tol = regia_job_double(j, "tracking", "df_tol");
     s->track_cfg.mac_min = regia_job_double(j, "tracking", "mac_min");
+    s->track_cfg.xi_ratio = regia_job_double(j, "tracking", "xi_ratio");
+    if (s->track_cfg.xi_ratio > 0 && s->track_cfg.xi_ratio < 1)
+        return REGIA_FAIL(REGIA_ERR_INVALID, "%s:%d: [tracking] xi_ratio = %g must be 0 (off) or >= 1", path,
+                          regia_job_line(j, "tracking", "xi_ratio"), s->track_cfg.xi_ratio);
     s->track_cfg.lost_after = (int32_t)regia_job_int(j, "tracking", "lost_after");
     s->min_share = regia_job_double(j, "tracking", "min_share");
     /* compensation and novelty */

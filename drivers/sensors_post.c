@@ -95,6 +95,51 @@ static regia_status_t post_offset_drift(sn_t *s, int i, const double *all_off, d
     return REGIA_OK;
 }
 
+/* Append to each day's sentence the records it did not count and why: left out by the
+ * quality flags or without data, or analysed but not scored (no temperature: before the
+ * thermal lag's 3 tau of history, or a gap in the temperature channel; no stable mode;
+ * fewer tracked modes than [novelty] min_features). */
+static regia_status_t unscored_clauses(const sn_t *s, int64_t g0, int64_t R, const int32_t *day, const double *d2,
+                                       const double *T, regia_alert_day_t *ad, int64_t D)
+{
+    int32_t *n = calloc((size_t)(4 * D) + 1, sizeof *n); /* per day: left out, no temperature, no mode, few modes */
+    if (!n) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory for the alert sentences");
+    const int needs_t = s->comp.model != REGIA_COMP_PCA;
+    for (int64_t r = 0; r < R; r++) {
+        const int64_t d = day[r] - s->day0;
+        const int32_t st = s->all_rec[g0 + r].status;
+        if (d < 0 || d >= D || (st == SN_REC_OK && isfinite(d2[r]))) continue;
+        const int k = st != SN_REC_OK && st != SN_REC_NO_MODES ? 0
+                      : needs_t && !isfinite(T[r])          ? 1
+                      : st == SN_REC_NO_MODES               ? 2
+                                                            : 3;
+        n[4 * d + k]++;
+    }
+    static const char *const WHY[3] = {"without temperature", "without a stable mode", "with too few tracked modes"};
+    for (int64_t d = 0; d < D; d++) {
+        const int32_t *c = n + 4 * d, u = c[1] + c[2] + c[3];
+        char part[REGIA_ALERT_REASON_LEN] = "";
+        size_t len = 0;
+        if (c[0])
+            len += (size_t)snprintf(part, sizeof part, "; %d record%s left out (quality flags or no data)", (int)c[0],
+                                    c[0] == 1 ? "" : "s");
+        if (u) {
+            len += (size_t)snprintf(part + len, sizeof part - len, "; %d not scored (", (int)u);
+            for (int k = 1, first = 1; k < 4; k++)
+                if (c[k]) {
+                    len += (size_t)snprintf(part + len, sizeof part - len, "%s%d %s", first ? "" : ", ", (int)c[k],
+                                            WHY[k - 1]);
+                    first = 0;
+                }
+            snprintf(part + len, sizeof part - len, ")");
+        }
+        const size_t have = strlen(ad[d].reason);
+        snprintf(ad[d].reason + have, sizeof ad[d].reason - have, "%s", part);
+    }
+    free(n);
+    return REGIA_OK;
+}
+
 /* Tracking, features, novelty, chart, alerts and day aggregates of structure i. */
 static regia_status_t post_structure(sn_t *s, int i, double *buf, uint8_t *ubuf, int32_t *ibuf)
 {
@@ -160,7 +205,7 @@ static regia_status_t post_structure(sn_t *s, int i, double *buf, uint8_t *ubuf,
     /* the features: frequency of each selected track per record, and the temperature */
     double *F = buf, *T = F + R * K, *d2 = T + R, *zres = d2 + R, *z = zres + R * K, *tmp = z + R;
     for (int64_t r = 0; r < R; r++) {
-        T[r] = s->all_rec[g0 + r].temperature;
+        T[r] = s->all_rec[g0 + r].temp_model;
         d2[r] = NAN;
         z[r] = NAN;
     }
@@ -169,7 +214,7 @@ static regia_status_t post_structure(sn_t *s, int i, double *buf, uint8_t *ubuf,
     for (;;) {
         /* tracks that stand for a summary mode where its own track has no mode: admissible
          * to its reference (frequency within df_tol, MAC of the reference shapes over their
-         * common channels >= mac_min), the nearest in frequency (a split or a restart of
+         * common channels >= mac_min, damping within xi_ratio), the nearest in frequency (a split or a restart of
          * the same physical mode) */
         for (int t = 0; t < nt; t++) {
             alias[t] = -1;
@@ -178,7 +223,7 @@ static regia_status_t post_structure(sn_t *s, int i, double *buf, uint8_t *ubuf,
                 const regia_track_t *a = &tr.tracks[t], *b = &tr.tracks[sel[j].id];
                 double df = fabs(a->f_ref - b->f_ref) / b->f_ref;
                 if (t == sel[j].id) { alias[t] = j; best = -1; break; }
-                if (df <= s->track_cfg.df_tol && df < best &&
+                if (df <= s->track_cfg.df_tol && df < best && regia_track_xi_ok(&s->track_cfg, a->xi_ref, b->xi_ref) &&
                     regia_track_mac(a->shape_ref, b->shape_ref, C) >= s->track_cfg.mac_min) {
                     best = df;
                     alias[t] = j;
@@ -300,18 +345,27 @@ static regia_status_t post_structure(sn_t *s, int i, double *buf, uint8_t *ubuf,
                                      s->chart == 2 ? sig : NULL, zres, p, (int32_t)s->day0, (int32_t)D, &s->alert, ad));
         REGIA_TRY(regia_alerts_daily(day, fell, d2, R, nm.threshold, s->chart == 1 ? sig : NULL,
                                      s->chart == 2 ? sig : NULL, zres, p, (int32_t)s->day0, (int32_t)D, &s->alert, ad2));
+        /* the sentences: the counts of the pass that decided, and why records were not scored */
         for (int64_t d = 0; d < D; d++) {
+            const int32_t scored = ad[d].n_valid;
             if (ad2[d].level == REGIA_ALERT_RED) {
+                char what[96];
+                snprintf(what, sizeof what, "records whose frequencies fell (of %d scored)", (int)scored);
                 ad[d] = ad2[d];
-            } else if (ad[d].level == REGIA_ALERT_RED) {
-                char why[REGIA_ALERT_REASON_LEN - 64];
-                snprintf(why, sizeof why, "%s", ad[d].reason + (strncmp(ad[d].reason, "red: ", 5) ? 0 : 5));
-                ad[d].level = REGIA_ALERT_YELLOW;
-                ad[d].code |= SN_ALERT_C_STIFFENING;
-                snprintf(ad[d].reason, sizeof ad[d].reason, "yellow, frequencies above the model (stiffening, not "
-                         "damage): %s", why);
+                regia_alert_reason(&ad[d], &s->alert, nm.threshold, what);
+            } else {
+                regia_alert_reason(&ad[d], &s->alert, nm.threshold, "scored records");
+                if (ad[d].level == REGIA_ALERT_RED) {
+                    char why[REGIA_ALERT_REASON_LEN - 64];
+                    snprintf(why, sizeof why, "%s", ad[d].reason + 5); /* after "red: " */
+                    ad[d].level = REGIA_ALERT_YELLOW;
+                    ad[d].code |= SN_ALERT_C_STIFFENING;
+                    snprintf(ad[d].reason, sizeof ad[d].reason, "yellow, frequencies above the model (stiffening, "
+                             "not damage): %s", why);
+                }
             }
         }
+        REGIA_TRY(unscored_clauses(s, g0, R, day, d2, T, ad, D));
     }
     /* the reason says when a day's scored records had temperatures outside the training
      * range: the model extrapolates there (frost colder than any of training) */

@@ -185,9 +185,14 @@ regia_status_t sp_fig_tracks(regia_products_t *p, const sp_sum_t *s, const sp_st
     if (isfinite(red)) REGIA_TRY(regia_fig_vline(fig, red, "first red day", REGIA_C_VERMILION, REGIA_LINE_DASHED));
     /* 2: temperature */
     snprintf(t[1], sizeof t[1], "Temperature of the structure's environment sensor");
-    regia_axes_t a1 = {t[1], "date (UTC)", "air temperature (degC)", 1, 0, x0, x1, 0, 0};
+    regia_axes_t a1 = {t[1], "date (UTC)", "temperature (degC)", 1, 0, x0, x1, 0, 0};
     REGIA_TRY(regia_fig_panel(fig, 1, &a1));
+    const int lagged = r && r->thermal_lag > 0;
     if (r) REGIA_TRY(regia_fig_points(fig, r->t, r->temp, nr, "record mean", REGIA_C_SKYBLUE));
+    if (lagged) {
+        snprintf(lab, sizeof lab, "model (%g h thermal lag)", r->thermal_lag);
+        REGIA_TRY(regia_fig_points(fig, r->t, r->tmodel, nr, lab, REGIA_C_ORANGE));
+    }
     for (size_t d = 0; d < D; d++) {
         x[d] = s->day[d] + 0.5;
         y[d] = s->temp[(size_t)i * D + d];
@@ -235,12 +240,15 @@ regia_status_t sp_fig_tracks(regia_products_t *p, const sp_sum_t *s, const sp_st
     }
     /* 5: mode 1's frequency against temperature: training, later, red days */
     snprintf(t[4], sizeof t[4], "Mode 1 frequency against temperature (%s)", r ? "records" : "daily medians");
-    regia_axes_t a4 = {t[4], "air temperature (degC)", "mode 1 frequency (Hz)", 0, 0, 0, 0, 0, 0};
+    char xlab[120];
+    if (lagged) snprintf(xlab, sizeof xlab, "model temperature, %g h thermal lag (degC)", r->thermal_lag);
+    else snprintf(xlab, sizeof xlab, "temperature, %s mean (degC)", r ? "record" : "daily");
+    regia_axes_t a4 = {t[4], xlab, "mode 1 frequency (Hz)", 0, 0, 0, 0, 0, 0};
     if (!nm) a4.xmin = -1, a4.xmax = 1, a4.ymin = -1, a4.ymax = 1;
     else { /* the temperature range with a margin, so no point sits on the frame */
         double lo = INFINITY, hi = -INFINITY;
         for (size_t k = 0; k < (r ? nr : D); k++) {
-            double v = r ? r->temp[k] : s->temp[(size_t)i * D + k];
+            double v = r ? r->tmodel[k] : s->temp[(size_t)i * D + k];
             if (isfinite(v)) lo = v < lo ? v : lo, hi = v > hi ? v : hi;
         }
         if (hi > lo) a4.xmin = lo - 0.04 * (hi - lo), a4.xmax = hi + 0.04 * (hi - lo);
@@ -260,7 +268,7 @@ regia_status_t sp_fig_tracks(regia_products_t *p, const sp_sum_t *s, const sp_st
         for (int c = 0; c < 3 && !st; c++) {
             size_t m = 0;
             for (size_t k = 0; k < n; k++) {
-                double tk = r ? r->t[k] : s->day[k] + 0.5, temp = r ? r->temp[k] : s->temp[(size_t)i * D + k];
+                double tk = r ? r->t[k] : s->day[k] + 0.5, temp = r ? r->tmodel[k] : s->temp[(size_t)i * D + k];
                 double fk = NAN;
                 if (r) {
                     for (size_t q = 0; r->status[k] == 0 && q < r->K; q++)
@@ -293,11 +301,12 @@ err:
     return st;
 }
 
-/* "2026-02-01 20:00 UTC" of a record's middle (days since 1970). */
-static void when(double days, char *buf, size_t cap)
+/* "2026-02-01 20:00 UTC", the start of a record (its middle: days since 1970; its length:
+ * rec_len s), as its record_time. */
+static void when(double days, double rec_len, char *buf, size_t cap)
 {
     char iso[32];
-    regia_format_datetime((int64_t)llround(days * 86400.0), iso, sizeof iso);
+    regia_format_datetime((int64_t)llround(days * 86400.0 - 0.5 * rec_len), iso, sizeof iso);
     snprintf(buf, cap, "%.10s %.5s UTC", iso, iso + 11);
 }
 
@@ -355,8 +364,8 @@ regia_status_t sp_fig_spectrum(regia_products_t *p, const sp_sum_t *s, const sp_
     if (fhi > f[NF - 1]) fhi = f[NF - 1];
     if (d->ord_max > omax) omax = d->ord_max;
     label_of(s, i, who, sizeof who);
-    when(r->t[first], w0, sizeof w0);
-    when(r->t[last], w1, sizeof w1);
+    when(r->t[first], d->rec_len, w0, sizeof w0);
+    when(r->t[last], d->rec_len, w1, sizeof w1);
     REGIA_TRY(regia_fig_begin(&fig, 2, 1400, 1100, p->caption));
     snprintf(t0, sizeof t0, "%s: first singular value of the cross-spectral matrix (FDD)", who);
     regia_axes_t a0 = {t0, "frequency (Hz)", "first singular value (m2 s-4 Hz-1)", 0, 1, 0, fhi, 0, 0};

@@ -47,6 +47,7 @@ typedef struct {
     char *name;                   /* S x (L + 1)                                              */
     int *rs;                      /* NR: structure of each record                             */
     double rec_len;               /* record length (s; 0 when absent)                         */
+    double thermal_lag;           /* model_temperature's thermal_lag_hours (NaN: no such variable) */
     int ord_max;                  /* the highest SSI order (0 when absent)                    */
 } sp_det_t;
 
@@ -55,7 +56,9 @@ typedef struct {
     size_t r0, n, K;              /* K: mode slots per record                                 */
     double *t;                    /* n: middle of the record, days since 1970                */
     int *status;                  /* n: record_status (0 identified)                          */
-    double *temp, *nov;           /* n                                                        */
+    double *temp, *nov;           /* n: record_temperature (measured), novelty                */
+    double *tmodel;               /* n: model_temperature (record_temperature when absent)    */
+    double thermal_lag;           /* its thermal_lag_hours (NaN: absent, 0: the record's mean)  */
     double *mf;                   /* n x K: mode_frequency                                    */
     int *mnum;                    /* n x K: mode_number (summary mode 1.., 0 none)            */
 } sp_recs_t;

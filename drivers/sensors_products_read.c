@@ -339,6 +339,11 @@ regia_status_t sp_det_open(sp_det_t *d, const char *path)
     d->rec_len = att_num(d->ncid, NC_GLOBAL, "record_length_s");
     if (!isfinite(d->rec_len) || d->rec_len < 0) d->rec_len = 0;
     {
+        int vid;
+        d->thermal_lag = regia_ncin_has_var(d->ncid, "model_temperature", &vid) ? att_num(d->ncid, vid, "thermal_lag_hours")
+                                                                                : NAN;
+    }
+    {
         int o[4] = {0, 0, 0, 0};
         size_t len = 0;
         nc_type t;
@@ -403,26 +408,30 @@ regia_status_t sp_recs_read(const sp_det_t *d, int di, sp_recs_t *r)
     r->r0 = r0;
     r->n = n;
     r->K = K;
+    r->thermal_lag = d->thermal_lag;
     r->t = malloc(sizeof(double) * n);
     r->status = malloc(sizeof(int) * n);
     r->temp = malloc(sizeof(double) * n);
+    r->tmodel = malloc(sizeof(double) * n);
     r->nov = malloc(sizeof(double) * n);
     r->mf = malloc(sizeof(double) * n * K);
     r->mnum = malloc(sizeof(int) * n * K);
-    if (!r->t || !r->status || !r->temp || !r->nov || !r->mf || !r->mnum) {
+    if (!r->t || !r->status || !r->temp || !r->tmodel || !r->nov || !r->mf || !r->mnum) {
         st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: out of memory reading %zu records", d->path, n);
         goto err;
     }
     REGIA_TRY(rd_rows(d, "record_time", "record", r0, n, 1, 0, r->t));
     REGIA_TRY(rd_rows(d, "record_status", "record", r0, n, 1, 1, r->status));
     REGIA_TRY(rd_rows(d, "record_temperature", "record", r0, n, 1, 0, r->temp));
+    REGIA_TRY(rd_rows(d, isnan(d->thermal_lag) ? "record_temperature" : "model_temperature", "record", r0, n, 1, 0,
+                      r->tmodel));
     REGIA_TRY(rd_rows(d, "novelty", "record", r0, n, 1, 0, r->nov));
     REGIA_TRY(rd_rows(d, "mode_frequency", "record,mode_slot", r0, n, K, 0, r->mf));
     REGIA_TRY(rd_rows(d, "mode_number", "record,mode_slot", r0, n, K, 1, r->mnum));
     for (size_t k = 0; k < n; k++) r->t[k] = (r->t[k] + 0.5 * d->rec_len) / 86400.0;
     /* records belonging to another structure inside the range (never in a regia detail) */
     for (size_t k = 0; k < n; k++)
-        if (d->rs[r0 + k] != di) r->status[k] = -1, r->t[k] = r->temp[k] = r->nov[k] = NAN;
+        if (d->rs[r0 + k] != di) r->status[k] = -1, r->t[k] = r->temp[k] = r->tmodel[k] = r->nov[k] = NAN;
 err:
     if (st) sp_recs_free(r);
     return st;
@@ -433,6 +442,7 @@ void sp_recs_free(sp_recs_t *r)
     free(r->t);
     free(r->status);
     free(r->temp);
+    free(r->tmodel);
     free(r->nov);
     free(r->mf);
     free(r->mnum);

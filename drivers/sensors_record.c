@@ -151,24 +151,10 @@ static regia_status_t work_alloc(const sn_t *s, sn_work_t *w, int64_t batch)
     return REGIA_OK;
 }
 
-/* The record's temperature from the structure's first temperature channel (NaN when it
- * has none or no sample there): the mean over the record, or with [novelty] thermal_lag
- * tau > 0 hours the structure's own temperature as a first-order lag of the measured one
- * (dT/dt = (T_air - T) / tau, Newton's law of heating), the exponential average of the
- * samples of the 5 tau before the record's middle.  The lag needs 3 tau of samples before
- * the record's middle to forget its unknown starting state (to within e^-3 = 5 % of the
- * initial difference): a record within 3 tau of the channel's first sample (the start of
- * the store) has no temperature (NaN), so it is neither trained on nor scored. */
-static regia_status_t record_temperature(sn_t *s, const sn_struct_t *S, int64_t t0, sn_work_t *w, double *out)
+/* n samples of the structure's temperature channel c from time `from` into w->tbuf. */
+static regia_status_t read_temperature(sn_t *s, const sn_struct_t *S, const sn_chan_t *c, int64_t from, int64_t n,
+                                       sn_work_t *w)
 {
-    *out = NAN;
-    if (S->temp_ch < 0) return REGIA_OK;
-    const sn_chan_t *c = &s->ch[S->temp_ch];
-    const double tau = s->thermal_lag_h * 3600.0;
-    const double span = tau > 0 ? 5 * tau : s->rec_s;
-    const int64_t from = tau > 0 ? t0 + llround(0.5 * s->rec_s * 1e9) - llround(span * 1e9) : t0;
-    int64_t n = llround(span * c->fs);
-    if (n < 1) n = 1;
     if (n > w->tcap) {
         double *t = realloc(w->tbuf, sizeof(double) * (size_t)n);
         if (!t) return REGIA_FAIL(REGIA_ERR_NOMEM, "out of memory reading a temperature channel");
@@ -176,27 +162,53 @@ static regia_status_t record_temperature(sn_t *s, const sn_struct_t *S, int64_t 
         w->tcap = n;
     }
     int64_t covered = 0;
-    regia_status_t st = regia_ss_read_channel(s->store_h, S->name, c->sensor, c->channel, from, c->fs, n, w->tbuf,
-                                              &covered);
-    if (st) return st;
-    if (tau > 0) {
-        const double a = exp(-1.0 / (c->fs * tau));
-        double te = NAN;
-        int64_t first = -1;
-        for (int64_t i = 0; i < n; i++) {
-            if (!isfinite(w->tbuf[i])) continue; /* a gap: the state carries over */
-            if (first < 0) first = i;
-            te = isfinite(te) ? a * te + (1 - a) * w->tbuf[i] : w->tbuf[i];
-        }
-        if (first >= 0 && (double)(n - first) >= 3.0 * tau * c->fs) *out = te;
-        return REGIA_OK;
-    }
+    return regia_ss_read_channel(s->store_h, S->name, c->sensor, c->channel, from, c->fs, n, w->tbuf, &covered);
+}
+
+/* The record's temperatures from the structure's first temperature channel (NaN when it
+ * has none or no sample there): *mean, the mean of the samples over the record, and
+ * *model, what the environmental model uses: the same, or with [novelty] thermal_lag
+ * tau > 0 hours the structure's own temperature as a first-order lag of the measured one
+ * (dT/dt = (T_air - T) / tau, Newton's law of heating), the exponential average of the
+ * samples of the 5 tau before the record's middle.  The lag needs 3 tau of samples before
+ * the record's middle to forget its unknown starting state (to within e^-3 = 5 % of the
+ * initial difference): a record within 3 tau of the channel's first sample (the start of
+ * the store) has no model temperature (NaN), so it is neither trained on nor scored. */
+static regia_status_t record_temperature(sn_t *s, const sn_struct_t *S, int64_t t0, sn_work_t *w, double *mean,
+                                         double *model)
+{
+    regia_status_t st = REGIA_OK;
+    *mean = *model = NAN;
+    if (S->temp_ch < 0) return REGIA_OK;
+    const sn_chan_t *c = &s->ch[S->temp_ch];
+    int64_t n = llround(s->rec_s * c->fs);
+    if (n < 1) n = 1;
+    REGIA_TRY(read_temperature(s, S, c, t0, n, w));
     double sum = 0;
     int64_t k = 0;
     for (int64_t i = 0; i < n; i++)
         if (isfinite(w->tbuf[i])) sum += w->tbuf[i], k++;
-    if (k > 0) *out = sum / (double)k;
-    return REGIA_OK;
+    if (k > 0) *mean = sum / (double)k;
+    const double tau = s->thermal_lag_h * 3600.0;
+    if (!(tau > 0)) {
+        *model = *mean;
+        return REGIA_OK;
+    }
+    const int64_t from = t0 + llround(0.5 * s->rec_s * 1e9) - llround(5 * tau * 1e9);
+    n = llround(5 * tau * c->fs);
+    if (n < 1) n = 1;
+    REGIA_TRY(read_temperature(s, S, c, from, n, w));
+    const double a = exp(-1.0 / (c->fs * tau));
+    double te = NAN;
+    int64_t first = -1;
+    for (int64_t i = 0; i < n; i++) {
+        if (!isfinite(w->tbuf[i])) continue; /* a gap: the state carries over */
+        if (first < 0) first = i;
+        te = isfinite(te) ? a * te + (1 - a) * w->tbuf[i] : w->tbuf[i];
+    }
+    if (first >= 0 && (double)(n - first) >= 3.0 * tau * c->fs) *model = te;
+err:
+    return st;
 }
 
 /* 1 when all n samples of x are finite. */
@@ -401,7 +413,7 @@ static regia_status_t record_begin(sn_t *s, int64_t k, sn_work_t *w, double *y, 
     for (int i = 0; i < K; i++) fdd_f[i] = NAN;
     for (int i = 0; i < P * 5; i++) pole[i] = NAN;
     for (int i = 0; i < P * 3; i++) pole_i[i] = -1;
-    REGIA_TRY(record_temperature(s, S, t0, w, &rec->temperature));
+    REGIA_TRY(record_temperature(s, S, t0, w, &rec->temperature, &rec->temp_model));
     /* read and check every channel */
     regia_qc_cfg_t qc = s->qc;
     {

@@ -69,6 +69,37 @@ static void append(char *buf, size_t cap, const char *fmt, ...)
     va_end(ap);
 }
 
+void regia_alert_reason(regia_alert_day_t *o, const regia_alert_cfg_t *cfg, double threshold, const char *what)
+{
+    regia_alert_cfg_t def;
+    if (!cfg) regia_alert_defaults(&def), cfg = &def;
+    if (!what) what = "valid records";
+    char *rs = o->reason;
+    rs[0] = '\0';
+    if (o->level == REGIA_ALERT_NONE) {
+        append(rs, REGIA_ALERT_REASON_LEN, "none: %d %s of %d (need %d)", (int)o->n_valid, what, (int)o->n_records,
+               (int)cfg->min_valid);
+        return;
+    }
+    append(rs, REGIA_ALERT_REASON_LEN, "%s: %d of %d %s above D2 threshold %.4g", regia_alert_level_name(o->level),
+           (int)o->n_exceed, (int)o->n_valid, what, threshold);
+    if (o->code & REGIA_ALERT_C_PERSIST)
+        append(rs, REGIA_ALERT_REASON_LEN, "; %d above on %d of the last %d days (rule: >= %d over >= %d days)",
+               (int)o->window_exceed, (int)o->window_days, (int)cfg->red_window, (int)cfg->red_records,
+               (int)cfg->red_days);
+    if (o->code & REGIA_ALERT_C_MODES)
+        append(rs, REGIA_ALERT_REASON_LEN, "; %d with >= %d modes agreeing beyond %g sigma", (int)o->n_modes_agree,
+               (int)cfg->modes_min, cfg->z_mode);
+    if ((o->code & REGIA_ALERT_C_EXCEED) && o->level == REGIA_ALERT_YELLOW)
+        append(rs, REGIA_ALERT_REASON_LEN, " (yellow at >= %d)", (int)cfg->yellow_records);
+    if (o->code & REGIA_ALERT_C_EWMA)
+        append(rs, REGIA_ALERT_REASON_LEN, "; EWMA signal on %d record%s", (int)o->ewma_signals,
+               o->ewma_signals == 1 ? "" : "s");
+    if (o->code & REGIA_ALERT_C_CUSUM)
+        append(rs, REGIA_ALERT_REASON_LEN, "; CUSUM signal on %d record%s", (int)o->cusum_signals,
+               o->cusum_signals == 1 ? "" : "s");
+}
+
 regia_status_t regia_alerts_daily(const int32_t *day, const uint8_t *valid, const double *d2, int64_t n_rec,
                                   double threshold, const uint8_t *ewma, const uint8_t *cusum,
                                   const double *zres, int32_t p, int32_t day0, int32_t n_days,
@@ -107,13 +138,9 @@ regia_status_t regia_alerts_daily(const int32_t *day, const uint8_t *valid, cons
     }
     for (int32_t i = 0; i < n_days; i++) {
         regia_alert_day_t *o = &out[i];
-        char *rs = o->reason;
-        rs[0] = '\0';
         if (o->n_valid < cfg->min_valid) {
             o->level = REGIA_ALERT_NONE;
             o->code = REGIA_ALERT_C_NODATA;
-            snprintf(rs, REGIA_ALERT_REASON_LEN, "none: %d valid of %d records (need %d)", (int)o->n_valid,
-                     (int)o->n_records, (int)cfg->min_valid);
             continue;
         }
         uint32_t code = 0;
@@ -123,26 +150,20 @@ regia_status_t regia_alerts_daily(const int32_t *day, const uint8_t *valid, cons
         int32_t wdays = 0, wsum = 0, wfirst = i - cfg->red_window + 1;
         for (int32_t k = wfirst < 0 ? 0 : wfirst; k <= i; k++)
             if (out[k].n_exceed >= cfg->yellow_records) wdays++, wsum += out[k].n_exceed;
+        o->window_days = wdays;
+        o->window_exceed = wsum;
         if ((code & REGIA_ALERT_C_EXCEED) && wdays >= cfg->red_days && wsum >= cfg->red_records)
             code |= REGIA_ALERT_C_PERSIST;
         if (p > 0 && o->n_modes_agree >= cfg->modes_records) code |= REGIA_ALERT_C_MODES;
         o->code = code;
         o->level = (code & (REGIA_ALERT_C_PERSIST | REGIA_ALERT_C_MODES)) ? REGIA_ALERT_RED
                    : code ? REGIA_ALERT_YELLOW : REGIA_ALERT_GREEN;
-        append(rs, REGIA_ALERT_REASON_LEN, "%s: %d of %d valid records above D2 threshold %.4g",
-               regia_alert_level_name(o->level), (int)o->n_exceed, (int)o->n_valid, threshold);
-        if (code & REGIA_ALERT_C_PERSIST)
-            append(rs, REGIA_ALERT_REASON_LEN, "; %d above on %d of the last %d days (rule: >= %d over >= %d days)",
-                   (int)wsum, (int)wdays, (int)cfg->red_window, (int)cfg->red_records, (int)cfg->red_days);
-        if (code & REGIA_ALERT_C_MODES)
-            append(rs, REGIA_ALERT_REASON_LEN, "; %d with >= %d modes agreeing beyond %g sigma", (int)o->n_modes_agree,
-                   (int)cfg->modes_min, cfg->z_mode);
-        if ((code & REGIA_ALERT_C_EXCEED) && o->level == REGIA_ALERT_YELLOW)
-            append(rs, REGIA_ALERT_REASON_LEN, " (yellow at >= %d)", (int)cfg->yellow_records);
-        if (code & REGIA_ALERT_C_EWMA) append(rs, REGIA_ALERT_REASON_LEN, "; EWMA signal on %d", (int)o->ewma_signals);
-        if (code & REGIA_ALERT_C_CUSUM) append(rs, REGIA_ALERT_REASON_LEN, "; CUSUM signal on %d", (int)o->cusum_signals);
+    }
+    for (int32_t i = 0; i < n_days; i++) {
+        regia_alert_day_t *o = &out[i];
+        regia_alert_reason(o, cfg, threshold, NULL);
         if (o->n_valid < o->n_records)
-            append(rs, REGIA_ALERT_REASON_LEN, "; %d record%s left out (quality flags or no score)",
+            append(o->reason, REGIA_ALERT_REASON_LEN, "; %d record%s left out (quality flags or no score)",
                    (int)(o->n_records - o->n_valid), o->n_records - o->n_valid == 1 ? "" : "s");
     }
     return REGIA_OK;

@@ -22,6 +22,14 @@ void regia_track_defaults(regia_track_cfg_t *cfg)
     cfg->mac_min = 0.8;
     cfg->lost_after = 6;
     cfg->ref_hits = 3;
+    cfg->xi_ratio = 3;
+}
+
+int regia_track_xi_ok(const regia_track_cfg_t *cfg, double xi, double xi_ref)
+{
+    const double r = cfg->xi_ratio;
+    if (!(r > 0) || isnan(xi) || isnan(xi_ref)) return 1;
+    return xi <= r * xi_ref + REGIA_TRACK_XI_SLACK && xi >= xi_ref / r - REGIA_TRACK_XI_SLACK;
 }
 
 const char *regia_track_event_name(int32_t kind)
@@ -79,6 +87,8 @@ regia_status_t regia_track_init(regia_tracker_t *tr, int32_t nch, const regia_tr
         return REGIA_FAIL(REGIA_ERR_INVALID, "mode tracking: mac_min = %g outside [0, 1)", c->mac_min);
     if (c->lost_after < 1) return REGIA_FAIL(REGIA_ERR_INVALID, "mode tracking: lost_after = %d must be >= 1", (int)c->lost_after);
     if (c->ref_hits < 1) return REGIA_FAIL(REGIA_ERR_INVALID, "mode tracking: ref_hits = %d must be >= 1", (int)c->ref_hits);
+    if (!(c->xi_ratio == 0 || (c->xi_ratio >= 1 && isfinite(c->xi_ratio))))
+        return REGIA_FAIL(REGIA_ERR_INVALID, "mode tracking: xi_ratio = %g must be 0 (off) or >= 1", c->xi_ratio);
     tr->nch = nch;
     tr->last_record = -1;
     return REGIA_OK;
@@ -203,7 +213,7 @@ regia_status_t regia_track_update(regia_tracker_t *tr, int64_t record, int32_t n
             const regia_track_t *t = &tr->tracks[k];
             double df = fabs(f[m] - t->f_last) / t->f_last;
             double mac = regia_track_mac(shp + (size_t)m * 2 * nch, t->shape_last, nch);
-            if (df <= c->df_tol && mac >= c->mac_min)
+            if (df <= c->df_tol && mac >= c->mac_min && regia_track_xi_ok(c, xi ? xi[m] : NAN, t->xi_ref))
                 cost[(size_t)m * N + k] = df / c->df_tol + (1.0 - mac) / (1.0 - c->mac_min);
         }
     for (int32_t m = 0; m < n_modes; m++) match_track[m] = -1;

@@ -81,6 +81,8 @@ typedef struct {
     int32_t n_modes_agree;
     int32_t ewma_signals, cusum_signals; /* valid records of the day with a signal        */
     double d2_max;           /* largest D^2 of the valid records (NaN when none)           */
+    int32_t window_days;     /* days of the red window with >= yellow_records exceedances  */
+    int32_t window_exceed;   /* exceedances summed over those days                         */
     char reason[REGIA_ALERT_REASON_LEN];
 } regia_alert_day_t;
 
@@ -91,6 +93,14 @@ regia_status_t regia_alerts_daily(const int32_t *day, const uint8_t *valid, cons
                                   double threshold, const uint8_t *ewma, const uint8_t *cusum,
                                   const double *zres, int32_t p, int32_t day0, int32_t n_days,
                                   const regia_alert_cfg_t *cfg, regia_alert_day_t *out);
+
+/* The sentence of a day (o->reason) from its level, code and counts: "LEVEL: E of N WHAT
+ * above D2 threshold T" and a clause per condition of the rule (persistence, modes, yellow
+ * threshold, EWMA, CUSUM), or "none: N WHAT of M (need K)".  what: the records counted,
+ * NULL for "valid records".  regia_alerts_daily writes it and adds the records left out;
+ * a caller that counts records differently (a subset, its own reasons for leaving records
+ * out) writes it again.  cfg NULL: the defaults. */
+void regia_alert_reason(regia_alert_day_t *o, const regia_alert_cfg_t *cfg, double threshold, const char *what);
 
 /* "none", "green", "yellow", "red" ("?" for other values). */
 const char *regia_alert_level_name(int32_t level);

@@ -48,9 +48,19 @@ typedef struct {
     double mac_min;      /* smallest MAC of a match (0.8); < 1                             */
     int32_t lost_after;  /* consecutive records without a match before LOST (6)            */
     int32_t ref_hits;    /* matches averaged into f_ref / xi_ref (3)                       */
+    double xi_ratio;     /* damping of a match within a factor xi_ratio of the track's, give
+                          * or take REGIA_TRACK_XI_SLACK (3; 0: damping not compared)       */
 } regia_track_cfg_t;
 
+#define REGIA_TRACK_XI_SLACK 0.01
+
 void regia_track_defaults(regia_track_cfg_t *cfg);
+
+/* Is damping ratio xi admissible to a track of reference damping xi_ref: xi_ref / r - slack
+ * <= xi <= r xi_ref + slack (r = cfg->xi_ratio, slack = REGIA_TRACK_XI_SLACK)?  1 when
+ * r <= 0 or either value is NaN (no damping to compare).  A pole of 15 % damping is not the
+ * 1.5 % bending mode at the same frequency, however similar its shape. */
+int regia_track_xi_ok(const regia_track_cfg_t *cfg, double xi, double xi_ref);
 
 /* MAC of two complex shapes (nch channels, interleaved re, im) over the channels where both
  * are nonzero (a zero channel: left out of that record), |a_C^H b_C|^2 / (|a_C|^2 |b_C|^2);

@@ -101,11 +101,11 @@ for i in range(2):
         assert w.startswith(want), f"S{i + 1} day {k}: level {lv[i, k]}, reason {w!r}"
         dw = h["alert_reason"][i, k].tobytes().decode().rstrip("\0")
         assert w == dw, f"S{i + 1} day {k}: summary {w!r} != detail {dw!r}"
-assert str(why[1, red[0]]) == reason and "valid records above D2 threshold" in reason, reason
+assert str(why[1, red[0]]) == reason and "records whose frequencies fell (of " in reason, reason
 print("alert_reason: %d sentences, S2 day %d: %s" % (why.size, red[0], why[1, red[0]]))
 # records_scored (day, structure): the day's records with a novelty score, = the finite
 # `novelty` of the detail's records of that structure and day; the sentence's "N records
-# left out (quality flags or no score)" = analysed + left out - scored
+# left out (quality flags or no data)" = left out, its "M not scored (...)" = analysed - scored
 sc, an, lo = (s[k] for k in ("records_scored", "records_analysed", "records_left_out"))
 assert sc.dimensions == ("day", "structure") and sc.dtype == np.int32, (sc.dimensions, sc.dtype)
 for a in ("units", "coverage_content_type", "coordinates"):
@@ -125,10 +125,17 @@ for i in range(2):
     for k in range(lv.shape[1]):
         w = str(why[i, k])
         if not w.startswith(("green", "yellow", "red")): continue
-        m = re.search(r"(\d+) records? left out \(quality flags or no score\)", w)
+        m = re.search(r"; (\d+) records? left out \(quality flags or no data\)", w)
         n = int(m.group(1)) if m else 0
-        assert n == an[i, k] + lo[i, k] - sc[i, k], f"S{i + 1} day {k}: {w!r} vs analysed {an[i, k]}, " \
+        m = re.search(r"; (\d+) not scored \(((\d+) [a-z ]+)(, (\d+) [a-z ]+)*\)", w)
+        u = int(m.group(1)) if m else 0
+        if m:  # the parts add up
+            parts = re.findall(r"(\d+) (?:without|with) [a-z ]+", w[m.start(2):m.end()])
+            assert sum(map(int, parts)) == u, (w, parts)
+        assert n == lo[i, k] and u == an[i, k] - sc[i, k], f"S{i + 1} day {k}: {w!r} vs analysed {an[i, k]}, " \
             f"left out {lo[i, k]}, scored {sc[i, k]}"
+        m = re.search(r"^(?:green|yellow|red): \d+ of (\d+) scored records", w)
+        if m: assert int(m.group(1)) == sc[i, k], (w, sc[i, k])
 print("records_scored: %d of %d analysed records scored" % (sc.sum(), an.sum()))
 # the detail's provenance: the summary's (same run), its own title, summary and id
 import hashlib

@@ -39,12 +39,19 @@ for seed in (2026, 7, 11):
     det = h5py.File("%s/s%d_detail.h5" % (d, seed), "r")
     reasons = det["alert_reason"][:]
     # thermal_lag = 2 h: no lagged temperature before 3 tau (6 h) of samples, one after
-    rt, rT = det["record_time"][:], det["record_temperature"][:]
+    rt, rT = det["record_time"][:], det["model_temperature"][:]
     t0 = rt.min()
     early = rt + 150 < t0 + 6 * 3600  # the record's middle (5-minute records)
     if not (np.isnan(rT[early]).all() and early.any() and np.isfinite(rT[rt > t0 + 7 * 3600]).mean() > 0.95):
         bad.append("seed %d: lagged temperatures: %d of %d records in the first 6 h have one, %.0f %% after" % (
             seed, np.isfinite(rT[early]).sum(), early.sum(), 100 * np.isfinite(rT[rt > t0 + 7 * 3600]).mean()))
+    # record_temperature is the measured mean, there from the first record, not the model's
+    rm = det["record_temperature"][:]
+    both = np.isfinite(rm) & np.isfinite(rT)
+    if not (np.isfinite(rm[early]).all() and np.abs(rm[both] - rT[both]).max() > 1.0):
+        bad.append("seed %d: record_temperature is not the measured mean (%d of %d early records have one, largest "
+                   "difference from model_temperature %.2f degC)" % (seed, np.isfinite(rm[early]).sum(), early.sum(),
+                                                                      np.abs(rm[both] - rT[both]).max()))
     if not any(b"outside the training temperatures" in bytes(r) for r in reasons.reshape(-1, reasons.shape[-1])):
         bad.append("seed %d: no alert reason names a record outside the training temperatures" % seed)
     for i, n in enumerate(names):

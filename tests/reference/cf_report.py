@@ -111,6 +111,9 @@ ACCEPT = {
         (r"record_temperature", "standard_name",
          "the temperature channel of a structure's sensors (air, deck or bearing, as installed): air_temperature "
          "would claim more than the store says"),
+        (r"model_temperature", "standard_name",
+         "the temperature the environmental model uses (the measured one through a first-order thermal lag): a "
+         "model quantity with no CF standard name"),
     ],
     "modal": [  # regia modal --output X.nc: operational modal analysis of one record
         (r"(mode|pole)_(frequency|frequency_std|damping|damping_std|mac_min|mac_mean|mpc|mpd|lambda|shape)|"
