@@ -307,6 +307,11 @@ int regia_gen_sensors(regia_ctx_t *ctx, int argc, char **argv)
         rc = regia_usage_error(ctx, cmd, "--start: %s", regia_error_msg());
         goto done;
     }
+    if (t0 < REGIA_TRACE_TIME_MIN_S || t0 + 86400LL * (c->days + 1) >= REGIA_TRACE_TIME_MAX_S) {
+        rc = regia_usage_error(ctx, cmd, "--start %s with --days %d: the records must lie in 1900-2261 (traces count "
+                               "int64 nanoseconds)", regia_job_str(job, "gen", "start"), c->days);
+        goto done;
+    }
     c->start_ns = regia_floordiv(t0, 86400) * 86400 * 1000000000LL;
     c->rec_n = llround(c->record_s * c->fs);
     if (fabs((double)c->rec_n - c->record_s * c->fs) > 1e-6) {

@@ -195,6 +195,11 @@ static regia_status_t from_store(const char *path, int k, isn_file_t *f)
     if (st) return st;
     int cap = 0;
     size_t n = regia_ss_ntraces(s);
+    if (n == 0) { /* an empty store, or another HDF5 file (a regia modal output, say) */
+        regia_ss_close(s);
+        return REGIA_FAIL(REGIA_ERR_INVALID, "%s: no sensor trace in this HDF5 file: not a sensor store (its layout: "
+                          "docs/sensors.md)", path);
+    }
     f->synthetic = regia_ss_synthetic(s);
     for (size_t i = 0; i < n && !st; i++) {
         if ((st = grow(f, &cap))) break;

@@ -390,6 +390,11 @@ static regia_status_t read_store(const char *path, const modal_read_opts_t *o, m
     REGIA_TRY(regia_ss_open(path, &s));
     const char *structure = o->structure;
     int nst = regia_ss_nstructures(s);
+    if (nst == 0) {
+        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: no structure in this HDF5 file: not a sensor store (its layout: "
+                        "docs/sensors.md); a record as a .npy, CSV or miniSEED file also works", path);
+        goto err;
+    }
     if (!structure) {
         if (nst != 1) {
             char list[512] = "";
@@ -608,6 +613,8 @@ regia_status_t modal_read(const char *path, const modal_read_opts_t *o, modal_re
             REGIA_TRY(from_sensor_file(path, &F, rec));
             snprintf(rec->format, sizeof rec->format, "sensor-csv");
         } else {
+            int64_t bad = 0; /* NUL bytes and invalid UTF-8, as the sensor-export reader refuses them */
+            REGIA_TRY(regia_csv_check_text_range(buf, len, 0, len, path, 1, &bad));
             REGIA_TRY(read_csv_table(path, buf, len, o, rec));
         }
     } else if (!strcasecmp(ext, "h5") || !strcasecmp(ext, "nc") || !strcasecmp(ext, "hdf5")) {

@@ -146,6 +146,12 @@ regia_status_t regia_products_make(regia_products_run_t *pr, const regia_domain_
     snprintf(pr->final_dir, sizeof pr->final_dir, "%s", final_dir);
     snprintf(pr->rel, sizeof pr->rel, "%s", regia_file_name(final_dir));
     if (!dom->products) return REGIA_FAIL(REGIA_ERR_INVALID, "regia %s makes no products", dom->name);
+    {   /* an earlier run's products directory is replaced at commit; anything else is not ours */
+        struct stat sb;
+        if (lstat(final_dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
+            return REGIA_FAIL(REGIA_ERR_INVALID, "products: %s exists and is not a directory: regia will not replace "
+                              "it (move it away, or run with --products=no)", final_dir);
+    }
     REGIA_TRY(regia_products_caption(nc_path, caption, sizeof caption));
     REGIA_TRY(regia_products_rmtree(tmp_dir)); /* a stale one of a killed run with the same pid */
     if (mkdir(tmp_dir, 0777) != 0) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
@@ -402,11 +403,11 @@ static regia_status_t open_backend(regia_run_t *run)
     int hl = 0;
     MPI_Get_processor_name(host, &hl);
     if (run->ni > 0)
-        regia_rank_msg(&ctx->log, "%s local rank %d: %s %lld..%lld (%lld), backend %s", host, run->local_rank,
+        regia_rank_msg(&ctx->log, "node %s, local rank %d: %s %lld..%lld (%lld), backend %s", host, run->local_rank,
                        run->dom->unit, (long long)run->i0, (long long)(run->i0 + run->ni - 1), (long long)run->ni,
                        run->backend_desc);
     else
-        regia_rank_msg(&ctx->log, "%s local rank %d: no %s (more ranks than %s), backend %s", host, run->local_rank,
+        regia_rank_msg(&ctx->log, "node %s, local rank %d: no %s (more ranks than %s), backend %s", host, run->local_rank,
                        run->dom->unit, run->dom->unit, run->backend_desc);
     /* the description of rank 0's backend and BLAS stands for the run (provenance, manifest) */
     MPI_Bcast(run->backend_desc, sizeof run->backend_desc, MPI_CHAR, 0, ctx->comm);
@@ -701,26 +702,54 @@ static regia_status_t commit_extras(regia_run_t *run, regia_atomic_t *ax)
     return REGIA_OK;
 }
 
+/* NAME.EXT -> NAME.failed.EXT (NAME.failed without an extension). */
+static void failed_name(const char *path, char *out, size_t cap)
+{
+    const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+    if (dot && (!slash || dot > slash + 1)) snprintf(out, cap, "%.*s.failed%s", (int)(dot - path), path, dot);
+    else snprintf(out, cap, "%s.failed", path);
+}
+
 /* Collective, after the domain's read or check_result failed with
  * run->extras_explain_failure set: the extra outputs that explain the failure are written
- * and committed alone (no output, no manifest); the domain's error stays the result. */
+ * and committed alone (no output, no manifest); the domain's error stays the result.  An
+ * earlier run's file of the same name (listed in that run's manifest) is kept: the
+ * explanation goes beside it as NAME.failed.EXT, and a warning names that file. */
 static regia_status_t explain_failure(regia_run_t *run, void *self, regia_status_t failed, const char *token)
 {
     regia_ctx_t *ctx = run->ctx;
-    char msg[2048], where[256];
+    char msg[2048], where[256], alt[REGIA_MAX_EXTRA][4200];
+    const char *orig[REGIA_MAX_EXTRA];
     snprintf(msg, sizeof msg, "%s", regia_error_msg());
     snprintf(where, sizeof where, "%s", regia_error_where());
+    int exists[REGIA_MAX_EXTRA] = {0};
+    for (int i = 0; i < run->n_extra && i < REGIA_MAX_EXTRA; i++) {
+        struct stat sb;
+        orig[i] = run->extra[i].path;
+        if (ctx->rank == 0) exists[i] = lstat(orig[i], &sb) == 0;
+    }
+    MPI_Bcast(exists, REGIA_MAX_EXTRA, MPI_INT, 0, ctx->comm);
+    for (int i = 0; i < run->n_extra && i < REGIA_MAX_EXTRA; i++)
+        if (exists[i]) {
+            failed_name(orig[i], alt[i], sizeof alt[i]);
+            run->extra[i].path = alt[i];
+        }
     regia_atomic_t ax[REGIA_MAX_EXTRA];
     memset(ax, 0, sizeof ax);
     regia_status_t st = write_extras(run, self, ax, token);
     if (!st && ctx->rank == 0) st = commit_extras(run, ax);
     st = regia_agree(ctx, st);
+    for (int i = 0; i < run->n_extra && i < REGIA_MAX_EXTRA; i++) run->extra[i].path = orig[i];
     if (st) {
         if (ctx->rank == 0)
             for (int i = 0; i < run->n_extra; i++)
                 if (ax[i].tmp_path[0]) unlink(ax[i].tmp_path);
         return st;
     }
+    for (int i = 0; i < run->n_extra && i < REGIA_MAX_EXTRA; i++) /* the error above named the usual file */
+        if (exists[i])
+            regia_warn(&ctx->log, "this failed run's %s are in %s; %s is the earlier run's, kept with its output",
+                       run->extra[i].role, alt[i], orig[i]);
     regia_error_set(failed, where, 0, "%s", msg);
     return failed;
 }

@@ -53,6 +53,15 @@ regia_status_t regia_atomic_begin_as(regia_atomic_t *a, const char *final_path, 
     snprintf(a->final_path, sizeof a->final_path, "%s", final_path);
     if (token && *token) snprintf(a->tmp_path, sizeof a->tmp_path, "%s.%.40s.tmp", final_path, token);
     else snprintf(a->tmp_path, sizeof a->tmp_path, "%s.tmp", final_path);
+    {   /* replace an earlier output, never a link, FIFO, device or directory of that name */
+        struct stat sb;
+        if (lstat(final_path, &sb) == 0 && !S_ISREG(sb.st_mode))
+            return REGIA_FAIL(REGIA_ERR_INVALID, "%s exists and is not a regular file (%s): regia will not replace it; "
+                              "name another output", final_path,
+                              S_ISLNK(sb.st_mode) ? "a symbolic link" : S_ISDIR(sb.st_mode) ? "a directory"
+                              : S_ISFIFO(sb.st_mode) ? "a FIFO" : S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "a device"
+                                                                                                        : "a socket");
+    }
     note_final(final_path, &a->existed, a->final_id);
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", final_path);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "regia/npy.h"
 
@@ -125,6 +126,20 @@ regia_status_t regia_npy_read_f64_2d(const char *path, int64_t *rows, int64_t *c
     if (r == 0 || c == 0) {
         st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: empty array (%lld x %lld)", path, r, c);
         goto err;
+    }
+    {   /* the shape against the bytes the file holds after its header (and no overflow) */
+        struct stat sb;
+        long pos = ftell(f);
+        if (pos < 0 || fstat(fileno(f), &sb) != 0) {
+            st = REGIA_FAIL(REGIA_ERR_IO, "%s: cannot tell the file's size: %s", path, strerror(errno));
+            goto err;
+        }
+        const long long have = sb.st_size > pos ? (long long)(sb.st_size - pos) / esize : 0;
+        if (r > have / c) {
+            st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: data truncated: the shape (%lld, %lld) needs %lld x %lld values, "
+                            "the file holds %lld", path, r, c, r, c, have);
+            goto err;
+        }
     }
     size_t n = (size_t)r * (size_t)c;
     x = malloc(n * sizeof *x);

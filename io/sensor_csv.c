@@ -55,7 +55,8 @@ static int64_t civil_ns(long y, long m, long d, long hh, long mi, long ss, long 
     return ((regia_days_from_civil((int)y, (int)m, (int)d) * 86400 + hh * 3600 + mi * 60 + ss) * NS) + frac;
 }
 
-static int date_ok(long y, long m, long d) { return y >= 1900 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= regia_days_in_month((int)y, (int)m); }
+/* 1900-2261: the years an int64 count of ns since 1970 holds (REGIA_TRACE_TIME_*) */
+static int date_ok(long y, long m, long d) { return y >= 1900 && y <= 2261 && m >= 1 && m <= 12 && d >= 1 && d <= regia_days_in_month((int)y, (int)m); }
 
 /* hh:mm[:ss[.fffffffff]] at *p; the fraction in ns. */
 static int clock_part(const char **p, long *hh, long *mi, long *ss, long *frac)
@@ -480,8 +481,13 @@ regia_status_t regia_sensor_csv_parse(const char *name, const char *buf, size_t 
         goto err;
     }
     if (nr < 2) {
-        st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: %zu readable data line%s: at least 2 are needed (%zu rejected)", name,
-                        nr, nr == 1 ? "" : "s", F->nrej);
+        if (F->nrej > 0) /* the first reject says why */
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: %zu readable data line%s: at least 2 are needed (%zu rejected; the "
+                            "first, line %lld: %s)", name, nr, nr == 1 ? "" : "s", F->nrej, (long long)F->rej[0].where,
+                            F->rej[0].reason);
+        else
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: %zu readable data line%s: at least 2 are needed", name, nr,
+                            nr == 1 ? "" : "s");
         goto err;
     }
     /* the rate the check uses: stated, else the median step */

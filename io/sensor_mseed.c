@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "regia/fileutil.h"
+#include "regia/timeutil.h"
 #include "sensor_read_impl.h"
 
 #define FIXED_HEADER 48
@@ -81,6 +82,15 @@ static regia_status_t segs_to_traces(const char *path, MSTraceList *mstl, regia_
         snprintf(T->units, sizeof T->units, "counts");
         T->qty = REGIA_QTY_COUNTS;
         T->fs = s->samprate;
+        {   /* the trace's first and last sample within the years of int64 ns (no wrap) */
+            const double t_first = (double)s->starttime / HPTMODULUS, t_last = (double)s->endtime / HPTMODULUS;
+            if (!(t_first >= (double)REGIA_TRACE_TIME_MIN_S && t_last < (double)REGIA_TRACE_TIME_MAX_S)) {
+                st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: trace %s: its samples run from %.0f to %.0f s since 1970, outside "
+                                "the years 1900-2261 a trace can hold (a corrupt record time?)", path, T->source,
+                                t_first, t_last);
+                break;
+            }
+        }
         T->start_ns = (int64_t)s->starttime * (1000000000LL / HPTMODULUS);
         T->n = s->numsamples;
         if (i > 0 && !strcmp(v[i - 1].id->srcname, id->srcname) && s->starttime <= v[i - 1].s->endtime)

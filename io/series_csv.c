@@ -471,6 +471,16 @@ static regia_status_t parse_lines(const char *path, const char *buf, size_t len,
             st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: empty %s", path, (long long)L.line, H->name[c->id]);
             goto err;
         }
+        {   /* ISO 8601 only: a slash date reads as dd/mm or as mm/dd, and the file cannot say which */
+            const char *tf = regia_csv_trim(F.field[c->time]);
+            const char *sl = strchr(tf, '/');
+            if (sl && sl - tf <= 2) {
+                st = REGIA_FAIL(REGIA_ERR_PARSE, "%s: line %lld: column '%s': '%.40s' is not an ISO 8601 date "
+                                "(YYYY-MM-DD or YYYY-MM-DDThh:mm:ss): a slash date may be dd/mm or mm/dd", path,
+                                (long long)L.line, H->name[c->time], tf);
+                goto err;
+            }
+        }
         if (regia_parse_datetime(F.field[c->time], &r.t) != REGIA_OK) {
             regia_error_prefix("%s: line %lld: column '%s': ", path, (long long)L.line, H->name[c->time]);
             st = REGIA_ERR_PARSE;

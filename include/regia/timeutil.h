@@ -13,6 +13,12 @@ extern "C" {
 #endif
 
 int64_t regia_days_from_civil(int y, int m, int d);
+
+/* The times a sensor trace may hold, in seconds since 1970: 1900-01-01 to 2262-01-01
+ * (exclusive).  Traces count int64 nanoseconds, which end at 2262-04-11; a date beyond
+ * these years in an export is an error, not a wrapped time. */
+#define REGIA_TRACE_TIME_MIN_S (-2208988800LL)
+#define REGIA_TRACE_TIME_MAX_S 9214646400LL
 void regia_civil_from_days(int64_t days, int *y, int *m, int *d);
 int regia_days_in_month(int y, int m);
 int regia_is_leap(int y);

@@ -68,3 +68,21 @@ for ph in estimates commit; do
   [[ -z $left ]] || fail "a failure at $ph left temporary files: $left"
 done
 echo "ok: ties, missing values, nothing fitted: errors naming the file and series, nothing written; faults at estimates and commit keep the previous output"
+# a slash date is not guessed (12/01/1987: December or January?); a FIFO, a link or a file
+# named like the products directory is not replaced by an output
+printf 'series_id,time,value\ns1,12/01/1987,3.0\ns1,13/01/1988,4.0\n' >"$D/slash.csv"
+expect_fail "slash date" "slash.csv: line 2: column 'time': '12/01/1987' is not an ISO 8601 date .*dd/mm or mm/dd" \
+  "$REGIA" evt --input "$D/slash.csv" --output "$D/x.nc"
+cp "$D/o_comma.csv" "$D/keep.csv"
+mkfifo "$D/fifo.csv"
+ln -s keep.csv "$D/link.csv"
+expect_fail "CSV output onto a FIFO" "fifo.csv exists and is not a regular file \(a FIFO\): regia will not replace it" \
+  "$REGIA" evt --input "$D/comma.csv" --output "$D/f1.nc" --csv "$D/fifo.csv"
+expect_fail "CSV output onto a symlink" "link.csv exists and is not a regular file \(a symbolic link\)" \
+  "$REGIA" evt --input "$D/comma.csv" --output "$D/f2.nc" --csv "$D/link.csv"
+[[ -p $D/fifo.csv && -L $D/link.csv ]] || fail "the FIFO or the link was replaced"
+touch "$D/f3.products"
+expect_fail "products onto a file" "f3.products exists and is not a directory: regia will not replace it" \
+  "$REGIA" evt --input "$D/comma.csv" --output "$D/f3.nc"
+[[ -f $D/f3.products && ! -e $D/f3.nc ]] || fail "f3.products replaced, or f3.nc written"
+echo "ok: slash dates refused; a FIFO, a symlink, a file where the products go are not replaced"

@@ -79,6 +79,20 @@ nothing_left d13.nc
 ingest --data day13.csv --output d13b.nc 2>/dev/null || fail "day13.csv as dd/mm"
 echo "ok: day/month orders contradicted by the dates are refused, never guessed"
 
+# outputs that would overwrite an input or each other are refused, the input kept
+cp good.csv keep.csv
+sum0=$(sha256sum keep.csv)
+expect_fail "rejects file = a data file" "the rejects file .*keep.csv is also a data file: it would be overwritten" \
+  ingest --data keep.csv --output k.nc --rejects keep.csv
+expect_fail "store = a data file" "the sensor store \(output\) .*keep.csv is also a data file" \
+  ingest --data keep.csv --output keep.csv
+expect_fail "rejects file = the store" "the sensor store \(output\) and the rejects file are the same file" \
+  ingest --data keep.csv --output q.nc --rejects q.nc
+[[ $(sha256sum keep.csv) == "$sum0" ]] || fail "keep.csv changed by a refused ingest"
+nothing_left k.nc
+nothing_left q.nc
+echo "ok: an output naming an input or another output is refused, the input unchanged"
+
 # 2 units, missing values, rate, irregular stamps, names
 expect_fail "unknown units" "units.csv: line 2: trace 'acc_y': unknown units 'furlong/fortnight2' \(accepted: m/s2" \
   ingest --data good.csv --data units.csv --output u.nc
@@ -133,7 +147,39 @@ expect_fail "too many corrupt records" "4 of $nrec lines and records \(.*%\) rej
   ingest --data many.mseed --output many.nc
 nothing_left many.nc
 [[ $(grep -c '^"many.mseed"' many.rejects.csv) == 4 ]] || fail "the rejects file explains the failure"
-echo "ok: too many rejects: an error, the rejects file alone explains it"
+# the same failure over an earlier run's output: its rejects file is kept (its manifest
+# lists it), the failure's goes beside it
+sum0=$(sha256sum steim.nc steim.rejects.csv steim.ingest.manifest.json)
+expect_fail "too many rejects over an earlier run" "this failed run's rejects are in steim.rejects.failed.csv; steim.rejects.csv is the earlier run's, kept with its output" \
+  ingest --data many.mseed --output steim.nc
+[[ $(sha256sum steim.nc steim.rejects.csv steim.ingest.manifest.json) == "$sum0" ]] || fail "the earlier run's files changed"
+[[ $(grep -c '^"many.mseed"' steim.rejects.failed.csv) == 4 ]] || fail "steim.rejects.failed.csv does not explain the failure"
+echo "ok: too many rejects: an error, the rejects file alone explains it; an earlier run's rejects are kept"
+# record times beyond the years of int64 ns (once wrapped to 1678-1815 with exit 0)
+for year in 1 2300; do
+  cp m.mseed y$year.mseed
+  $PY -c "
+import sys
+b = bytearray(open('y$year.mseed', 'rb').read())
+for o in range(0, len(b), 512): b[o + 20:o + 22] = ($year).to_bytes(2, 'big')  # BTIME year
+open('y$year.mseed', 'wb').write(b)"
+  expect_fail "miniSEED dated $year" "y$year.mseed: trace XX.S1.00.HNZ: its samples run from .* outside the years 1900-2261" \
+    ingest --data y$year.mseed --output y$year.nc
+  nothing_left y$year.nc
+done
+sed 's/^2024-/2300-/' good.csv >y2300.csv
+expect_fail "CSV dated 2300" "y2300.csv: 0 readable data lines: at least 2 are needed \(400 rejected; the first, line 4: time: " ingest --data y2300.csv --output yc.nc
+nothing_left yc.nc
+expect_fail "gen --start 2300" "the records must lie in 1900-2261" run_np 1 gen sensors --structures 1 --days 1 \
+  --start 2300-01-01 --output-dir gen2300
+[[ ! -e gen2300 || -z $(ls -A gen2300) ]] || fail "gen --start 2300 left files"
+echo "ok: times beyond 1900-2261 are refused, not wrapped"
+$PY -c "import h5py; h5py.File('empty.h5', 'w').close(); f = h5py.File('other.h5', 'w'); f['x'] = [1.0]; f.close()"
+for h in empty other; do
+  expect_fail "HDF5 that is not a store ($h)" "$h.h5: no sensor trace in this HDF5 file: not a sensor store" \
+    ingest --data good.csv --data $h.h5 --output h$h.nc
+  nothing_left h$h.nc
+done
 head -c 2000 /dev/urandom >garbage.bin
 expect_fail "neither CSV nor miniSEED" "garbage.bin: .*(not a text CSV|not valid UTF-8|NUL)" ingest --data garbage.bin --output g.nc
 nothing_left g.nc

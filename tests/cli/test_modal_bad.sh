@@ -38,6 +38,16 @@ with open(f"{d}/cut.csv", "w") as g:
 np.save(f"{d}/three.npy", np.zeros((10, 2, 2)))
 z = y.copy(); z[100, 1] = np.nan; np.save(f"{d}/nan.npy", z)
 raw = open(f"{d}/good.npy", "rb").read(); open(f"{d}/trunc.npy", "wb").write(raw[: len(raw) // 2])
+# a table with a NUL byte in a number (once read as "5") and one with a Latin-1 header
+rows = "".join(",".join(repr(float(v)) for v in r) + "\n" for r in y)
+open(f"{d}/nul.csv", "wb").write(b"a,b,c\n5\0e300,1,2\n" + rows.encode())
+open(f"{d}/latin1.csv", "wb").write(b"a,b,c\xe0\n" + rows.encode())
+# shapes whose product overflows 64 bits (a 0-byte buffer once), or that the file cannot hold
+hl = int.from_bytes(raw[8:10], "little")
+for name, shape in (("ovf", "(4611686018427387904, 4)"), ("huge", "(400000000000, 3)")):
+    h = raw[10:10 + hl].decode().replace("(4000, 3)", shape)
+    assert shape in h
+    open(f"{d}/{name}.npy", "wb").write(raw[:10] + (h[:hl - 1].ljust(hl - 1) + "\n").encode() + raw[10 + hl:])
 open(f"{d}/text.npy", "w").write("not numpy\n")
 open(f"{d}/bad.csv", "w").write("a,b\n1,2\n3,x\n")
 open(f"{d}/gap.csv", "w").write("a,b\n1,2\n3,\n")
@@ -53,6 +63,16 @@ expect_fail "int32 npy" "i4.npy: dtype '<i4' not supported \\(float64 or float32
 expect_fail "3-D npy" "three.npy: .*not 2-D|three.npy: the array has more than 2 dimensions" \
   m --input "$D/three.npy" --fs 20 --output "$D/o.h5"
 expect_fail "truncated npy" "trunc.npy: data truncated" m --input "$D/trunc.npy" --fs 20 --output "$D/o.h5"
+expect_fail "NUL byte in a table" "nul.csv.*not a text CSV" m --input "$D/nul.csv" --fs 20 --output "$D/o.h5"
+expect_fail "Latin-1 byte in a table's header" "latin1.csv.*not a text CSV" m --input "$D/latin1.csv" --fs 20 \
+  --output "$D/o.h5"
+/usr/bin/python3 -c "import h5py; h5py.File('$D/empty.h5', 'w').close()"
+expect_fail "HDF5 that is not a store" "empty.h5: no structure in this HDF5 file: not a sensor store" m \
+  --input "$D/empty.h5" --output "$D/o2.h5"
+expect_fail "npy shape overflowing" "ovf.npy: data truncated: the shape \(4611686018427387904, 4\) needs" m \
+  --input "$D/ovf.npy" --fs 20 --output "$D/o.h5"
+expect_fail "npy shape beyond the file" "huge.npy: data truncated: the shape \(400000000000, 3\) needs 400000000000 x 3 values, the file holds 12000" m \
+  --input "$D/huge.npy" --fs 20 --output "$D/o.h5"
 expect_fail "npy without fs" "good.npy: the npy file does not state its sampling rate: give --fs" \
   m --input "$D/good.npy" --output "$D/o.h5"
 expect_fail "NaN sample" "nan.npy: channel ch1, sample 100 is nan" m --input "$D/nan.npy" --fs 20 --output "$D/o.h5"
