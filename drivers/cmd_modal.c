@@ -283,6 +283,13 @@ static regia_status_t run_modal(regia_ctx_t *ctx, regia_job_t *job, const char *
                    "in a group large enough to be a mode): the output holds the stabilisation diagram%s and each "
                    "pole's reason (pole_reason); docs/modal.md, \"No modes\"", input, (long long)res.n_poles,
                    cfg.ord_min, cfg.ord_max, (long long)n_stable, fdd.have ? ", the FDD peaks" : "");
+    else if (fdd.have && fdd.n_peaks > res.n_modes)
+        /* an FDD peak needs only the first singular value; an SSI mode needs its shape to
+         * hold across orders, which a channel delayed by a late clock breaks */
+        regia_warn(&ctx->log, "modal: %s: SSI found %d mode%s, FDD %d peaks: if the channels come from several "
+                   "sensors, their clocks may disagree, which costs SSI modes; try one sensor's channels (--channels, "
+                   "--sensor) (docs/modal.md, \"Channels of several sensors\")", input, res.n_modes,
+                   res.n_modes == 1 ? "" : "s", fdd.n_peaks);
     regia_info(&ctx->log, "modal: wrote %s", output);
 err:
     free(chans);

@@ -8,7 +8,7 @@ D=$TMP
 /usr/bin/python3 - "$D" <<'PY' || fail "fixtures"
 import os, sys, numpy as np
 sys.path.insert(0, os.environ["REGIA_ROOT"] + "/tests/reference")
-from modal_fixture import two_mode_record
+from modal_fixture import modal_record, two_mode_record
 d = sys.argv[1]
 rng = np.random.default_rng(7)
 # two modes (1.1 and 2.9 Hz, 2 %) seen by 3 channels at 20 Hz, 200 s
@@ -42,6 +42,15 @@ raw = open(f"{d}/good.npy", "rb").read(); open(f"{d}/trunc.npy", "wb").write(raw
 rows = "".join(",".join(repr(float(v)) for v in r) + "\n" for r in y)
 open(f"{d}/nul.csv", "wb").write(b"a,b,c\n5\0e300,1,2\n" + rows.encode())
 open(f"{d}/latin1.csv", "wb").write(b"a,b,c\xe0\n" + rows.encode())
+# three modes seen by 4 channels, and the same with channels 2-3 one sample late (a late
+# sensor's clock): SSI loses modes that FDD still shows
+r3 = np.random.default_rng(3)
+y3 = modal_record(r3, 20.0, 12000, ((1.1, 0.02, (1.0, 0.6, -0.3, 0.5)), (2.9, 0.02, (0.4, -1.0, 0.8, 0.6)),
+                                    (5.3, 0.02, (0.7, 0.3, 0.9, -1.0))))
+y3 += 0.05 * y3.std() * r3.standard_normal(y3.shape)
+np.save(f"{d}/modes3.npy", y3)
+y3[1:, 2:] = y3[:-1, 2:].copy()
+np.save(f"{d}/late.npy", y3)
 # shapes whose product overflows 64 bits (a 0-byte buffer once), or that the file cannot hold
 hl = int.from_bytes(raw[8:10], "little")
 for name, shape in (("ovf", "(4611686018427387904, 4)"), ("huge", "(400000000000, 3)")):
@@ -69,6 +78,12 @@ expect_fail "Latin-1 byte in a table's header" "latin1.csv.*not a text CSV" m --
 /usr/bin/python3 -c "import h5py; h5py.File('$D/empty.h5', 'w').close()"
 expect_fail "HDF5 that is not a store" "empty.h5: no structure in this HDF5 file: not a sensor store" m \
   --input "$D/empty.h5" --output "$D/o2.h5"
+m --input "$D/modes3.npy" --fs 20 --output "$D/modes3.h5" >"$D/log3" 2>&1 || { cat "$D/log3"; fail "three modes"; }
+grep -q " 3 modes (SSI" "$D/log3" && ! grep -q warning "$D/log3" || { cat "$D/log3"; fail "three modes: 3 modes, no warning"; }
+m --input "$D/late.npy" --fs 20 --output "$D/late.h5" >"$D/logl" 2>&1 || { cat "$D/logl"; fail "late channels"; }
+grep -q "warning: modal: .*late.npy: SSI found 1 mode, FDD 3 peaks: if the channels come from several sensors, their clocks may disagree" \
+  "$D/logl" || { cat "$D/logl"; fail "late channels: no warning"; }
+echo "ok: channels one sample late: 1 SSI mode of 3, and a warning naming the clocks"
 expect_fail "npy shape overflowing" "ovf.npy: data truncated: the shape \(4611686018427387904, 4\) needs" m \
   --input "$D/ovf.npy" --fs 20 --output "$D/o.h5"
 expect_fail "npy shape beyond the file" "huge.npy: data truncated: the shape \(400000000000, 3\) needs 400000000000 x 3 values, the file holds 12000" m \
