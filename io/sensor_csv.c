@@ -56,6 +56,19 @@ static int64_t civil_ns(long y, long m, long d, long hh, long mi, long ss, long 
 }
 
 /* 1900-2261: the years an int64 count of ns since 1970 holds (REGIA_TRACE_TIME_*) */
+/* A time stamp in ns as ISO 8601 with its fraction (".995", or 9 digits where ms do not do). */
+static void fmt_ns(int64_t t, char *buf, size_t cap)
+{
+    char iso[40];
+    const int64_t s = regia_floordiv(t, NS), f = t - s * NS;
+    regia_format_datetime(s, iso, sizeof iso);
+    size_t n = strlen(iso);
+    if (n && iso[n - 1] == 'Z') iso[--n] = '\0';
+    if (f == 0) snprintf(buf, cap, "%sZ", iso);
+    else if (f % 1000000 == 0) snprintf(buf, cap, "%s.%03lldZ", iso, (long long)(f / 1000000));
+    else snprintf(buf, cap, "%s.%09lldZ", iso, (long long)f);
+}
+
 static int date_ok(long y, long m, long d) { return y >= 1900 && y <= 2261 && m >= 1 && m <= 12 && d >= 1 && d <= regia_days_in_month((int)y, (int)m); }
 
 /* hh:mm[:ss[.fffffffff]] at *p; the fraction in ns. */
@@ -547,11 +560,14 @@ regia_status_t regia_sensor_csv_parse(const char *name, const char *buf, size_t 
     }
     /* time stamps that do not increase: rejects */
     {
-        size_t w = 1;
+        size_t w = 1, n_back = 0;
+        int64_t back_line = 0, back_prev = 0;
+        char back_t[48] = "";
         for (size_t i = 1; i < nr; i++) {
             if (r[i].t <= r[w - 1].t) {
-                char t1[40];
-                regia_format_datetime(regia_floordiv(r[i].t, NS), t1, sizeof t1);
+                char t1[48];
+                fmt_ns(r[i].t, t1, sizeof t1);
+                if (!n_back++) back_line = r[i].line, back_prev = r[w - 1].line, snprintf(back_t, sizeof back_t, "%s", t1);
                 if ((st = sensor_add_reject(F, r[i].line, r[i].off, "time stamp %s not after the one of line %lld", t1,
                                             (long long)r[w - 1].line)))
                     goto err;
@@ -562,6 +578,12 @@ regia_status_t regia_sensor_csv_parse(const char *name, const char *buf, size_t 
                 memcpy(val + w * (size_t)nch, val + i * (size_t)nch, (size_t)nch * sizeof *val);
             }
             w++;
+        }
+        if (w < 2) { /* every stamp after the first goes back: a file in reverse or unsorted */
+            st = REGIA_FAIL(REGIA_ERR_INVALID, "%s: the time stamps do not increase: %zu of %zu lines are not after an "
+                            "earlier one (the first: line %lld, %s, not after line %lld); sort the export by time", name,
+                            n_back, nr, (long long)back_line, back_t, (long long)back_prev);
+            goto err;
         }
         nr = w;
     }

@@ -174,6 +174,16 @@ expect_fail "gen --start 2300" "the records must lie in 1900-2261" run_np 1 gen 
   --start 2300-01-01 --output-dir gen2300
 [[ ! -e gen2300 || -z $(ls -A gen2300) ]] || fail "gen --start 2300 left files"
 echo "ok: times beyond 1900-2261 are refused, not wrapped"
+# a file in reverse time order; a repeated stamp (its reject gives the fraction)
+{ head -3 good.csv; tail -n +4 good.csv | tac; } >reversed.csv
+expect_fail "reversed time order" "reversed.csv: the time stamps do not increase: 399 of 400 lines are not after an earlier one \(the first: line 5, .*, not after line 4\); sort the export by time" \
+  ingest --data reversed.csv --output rv.nc
+nothing_left rv.nc
+{ head -12 good.csv; sed -n 12p good.csv; tail -n +13 good.csv; } >dup.csv
+ingest --data dup.csv --output dup.nc 2>/dev/null || fail "one repeated stamp"
+grep -q '^"dup.csv",13,time stamp 2024-03-01T00:00:00.040Z not after the one of line 12,' dup.rejects.csv ||
+  { cat dup.rejects.csv; fail "the repeated stamp's reject"; }
+echo "ok: reversed stamps: an error that says so; a repeated one: a reject with its milliseconds"
 $PY -c "import h5py; h5py.File('empty.h5', 'w').close(); f = h5py.File('other.h5', 'w'); f['x'] = [1.0]; f.close()"
 for h in empty other; do
   expect_fail "HDF5 that is not a store ($h)" "$h.h5: no sensor trace in this HDF5 file: not a sensor store" \
