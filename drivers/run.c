@@ -252,6 +252,10 @@ static int load_job(regia_run_t *run, int argc, char **argv)
         run->job_path = o.pos[0];
         st = regia_agree(ctx, regia_job_load(o.pos[0], schema, ctx->comm, &run->job));
         if (st) rc = REGIA_EXIT_FAIL;
+    } else if (o.n_pos == 1 && o.n_set > 0 && access(o.pos[0], F_OK) != 0) {
+        /* `--products no`: a switch's value belongs after '=' */
+        rc = regia_usage_error(ctx, dom->name, "'%s' is neither an option nor a job file; a switch takes its value "
+                               "after '=' (--products=no)", o.pos[0]);
     } else if (o.n_pos > 1 || (o.n_pos == 1 && o.n_set > 0)) {
         rc = regia_usage_error(ctx, dom->name, o.n_pos > 1 ? "expected one JOBFILE, got %d arguments"
                                                          : "give a JOBFILE or options, not both (%d option%s)",

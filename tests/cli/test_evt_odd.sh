@@ -86,3 +86,6 @@ expect_fail "products onto a file" "f3.products exists and is not a directory: r
   "$REGIA" evt --input "$D/comma.csv" --output "$D/f3.nc"
 [[ -f $D/f3.products && ! -e $D/f3.nc ]] || fail "f3.products replaced, or f3.nc written"
 echo "ok: slash dates refused; a FIFO, a symlink, a file where the products go are not replaced"
+expect_fail "a switch's value without '='" "'no' is neither an option nor a job file; a switch takes its value after '=' \(--products=no\)" \
+  "$REGIA" evt --input "$D/comma.csv" --output "$D/f4.nc" --products no
+[[ ! -e $D/f4.nc ]] || fail "f4.nc written"
