@@ -574,11 +574,15 @@ regia_status_t sn_post(regia_run_t *run, void *self)
     memcpy(all_off + s->r0 * C, s->ch_off, sizeof(double) * (size_t)(s->nr * C));
     REGIA_TRY(regia_run_allgather_items(run, s->all_shape, sizeof(double) * (size_t)K * C * 2));
     REGIA_TRY(regia_run_allgather_items(run, all_off, sizeof(double) * (size_t)C));
-    long long n_ok = 0;
-    for (int64_t g = 0; g < N; g++) n_ok += s->all_rec[g].status == SN_REC_OK;
-    if (n_ok == 0) {
-        st = REGIA_FAIL(REGIA_ERR_NUMERIC, "no record of %s gave a mode (%lld records; see the quality flags in a "
-                        "run with fewer structures, or the [ssi] and [qc] settings)", s->store, (long long)N);
+    long long n_st[4] = {0, 0, 0, 0}; /* SN_REC_OK, _NO_MODES, _QC, _NO_DATA */
+    for (int64_t g = 0; g < N; g++)
+        if (s->all_rec[g].status >= 0 && s->all_rec[g].status < 4) n_st[s->all_rec[g].status]++;
+    if (n_st[SN_REC_OK] == 0) { /* say which stage lost them */
+        st = REGIA_FAIL(REGIA_ERR_NUMERIC, "no record of %s gave a mode: of %lld records, %lld had no or too little "
+                        "data (less than [records] min_coverage %g of the window: is [records] length %g s longer "
+                        "than the traces?), %lld were left out by the quality flags ([qc]), %lld gave no stable mode "
+                        "([ssi])", s->store, (long long)N, n_st[SN_REC_NO_DATA], s->min_coverage, s->rec_s,
+                        n_st[SN_REC_QC], n_st[SN_REC_NO_MODES]);
         goto err;
     }
     /* every rank, every structure: local and deterministic */

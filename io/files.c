@@ -66,6 +66,9 @@ regia_status_t regia_atomic_begin_as(regia_atomic_t *a, const char *final_path, 
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", final_path);
     const char *d = dirname(dir);
+    struct stat ds;
+    if (stat(d, &ds) == 0 && !S_ISDIR(ds.st_mode))
+        return REGIA_FAIL(REGIA_ERR_IO, "%s: '%s' is not a directory", final_path, d);
     if (access(d, W_OK) != 0)
         return REGIA_FAIL(REGIA_ERR_IO, "%s: cannot write in directory '%s': %s", final_path, d,
                           strerror(errno));

@@ -32,6 +32,10 @@ bad "false-alarm rate out of range" "b.ini:[0-9]+.*false_alarm_rate" '[novelty]'
 { base | sed 's/length = 60/length = 100000/'; } >"$D/b.ini"
 expect_fail "record longer than a day" "b.ini:[0-9]+: key 'length': 100000 is outside" run_np 2 sensors "$D/b.ini"
 # settings the records cannot hold (60 s at 50 Hz = 3000 samples)
+{ base | sed 's/length = 60/length = 61/'; } >"$D/b.ini"
+expect_fail "records longer than the traces" "no record of .*store.h5 gave a mode: of [0-9]+ records, [0-9]+ had no or too little data \(less than \[records\] min_coverage 0.9 of the window: is \[records\] length 61 s longer than the traces\?\), 0 were left out" \
+  run_np 2 sensors "$D/b.ini"
+[[ ! -e $D/s.nc ]] || fail "records longer than the traces: an output was written"
 { base | sed 's/nperseg = 256/nperseg = 4096/'; } >"$D/b.ini"
 expect_fail "nperseg over the record" "b.ini:[0-9]+: \[welch\]: structure S1 \(3000 samples per record at 50 Hz\)" \
   run_np 2 sensors "$D/b.ini"
