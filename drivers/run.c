@@ -430,7 +430,12 @@ static regia_status_t open_checkpoint(regia_run_t *run)
     regia_ctx_t *ctx = run->ctx;
     fingerprint(run, run->fingerprint);
     regia_status_t st = regia_run_fault(run, "checkpoint");
-    if (!st && ctx->rank == 0) st = regia_mkdir_p(run->ckpt_dir);
+    if (!st && ctx->rank == 0 && (st = regia_mkdir_p(run->ckpt_dir))) {
+        char where[512];
+        if (regia_job_path(run->job, "job", "checkpoint_dir")) regia_run_where(run, "job", "checkpoint_dir", where, sizeof where);
+        else snprintf(where, sizeof where, "the checkpoint directory beside the output");
+        regia_error_prefix("%s: ", where);
+    }
     if ((st = regia_agree(ctx, st))) return st;
     regia_watchdog_dir(run->ckpt_dir); /* a rank ended by the watchdog removes it when empty */
     int stale = 0;

@@ -32,6 +32,9 @@ bad "false-alarm rate out of range" "b.ini:[0-9]+.*false_alarm_rate" '[novelty]'
 { base | sed 's/length = 60/length = 100000/'; } >"$D/b.ini"
 expect_fail "record longer than a day" "b.ini:[0-9]+: key 'length': 100000 is outside" run_np 2 sensors "$D/b.ini"
 # settings the records cannot hold (60 s at 50 Hz = 3000 samples)
+{ base | sed 's/^output = s.nc/output = s.nc\ncheckpoint_dir = store.h5/'; } >"$D/b.ini"
+expect_fail "checkpoint_dir is a file" "b.ini:[0-9]+: key 'checkpoint_dir': '.*store.h5' exists and is not a directory" \
+  run_np 2 sensors "$D/b.ini"
 { base | sed 's/length = 60/length = 61/'; } >"$D/b.ini"
 expect_fail "records longer than the traces" "no record of .*store.h5 gave a mode: of [0-9]+ records, [0-9]+ had no or too little data \(less than \[records\] min_coverage 0.9 of the window: is \[records\] length 61 s longer than the traces\?\), 0 were left out" \
   run_np 2 sensors "$D/b.ini"
