@@ -115,6 +115,11 @@ regia_status_t regia_mseed_read(const char *path, regia_sensor_file_t *F)
     size_t len = 0;
     MSRecord *msr = NULL;
     MSTraceList *mstl = NULL;
+    /* the sample type of each source's first record: libmseed cannot join records of other
+     * types (an int32 trace with a float32 record) into its trace */
+    enum { N_SRC = 256 };
+    struct { char src[64]; char type; } *seen = NULL;
+    int n_seen = 0;
     regia_status_t st = regia_read_file(path, (size_t)1 << 34, &buf, &len);
     if (st) return st;
     mstl = mstl_init(NULL);
@@ -124,6 +129,8 @@ regia_status_t regia_mseed_read(const char *path, regia_sensor_file_t *F)
     size_t off = 0;
     int reclen = 0; /* the length of the last good record */
     int64_t recno = 0;
+    seen = calloc(N_SRC, sizeof *seen);
+    if (!seen) { st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: out of memory", path); goto err; }
     while (off < len) {
         size_t left = len - off;
         /* trailing padding (zeros or blanks) is not a record */
@@ -172,6 +179,23 @@ regia_status_t regia_mseed_read(const char *path, regia_sensor_file_t *F)
             if ((st = sensor_add_reject(F, recno, (int64_t)off, "sampling rate %g in the header", msr->samprate)))
                 break;
         } else if (msr->samplecnt > 0) {
+            char src[64] = "";
+            msr_srcname(msr, src, 0);
+            int k = 0;
+            while (k < n_seen && strcmp(seen[k].src, src)) k++;
+            if (k == n_seen && n_seen < N_SRC) snprintf(seen[n_seen].src, sizeof seen[n_seen].src, "%s", src),
+                                                seen[n_seen++].type = msr->sampletype;
+            if (k < n_seen && seen[k].type != msr->sampletype) {
+                if ((st = sensor_add_reject(F, recno, (int64_t)off, "samples of type '%c' (%s) in a trace of type '%c' "
+                                            "(%s): another encoding than the trace's first record", msr->sampletype,
+                                            ms_encodingstr(msr->encoding), seen[k].type,
+                                            seen[k].type == 'i' ? "integers" : seen[k].type == 'f' ? "float32"
+                                                                                                   : "float64")))
+                    break;
+                reclen = rl;
+                off += (size_t)rl;
+                continue;
+            }
             if (!mstl_addmsr(mstl, msr, 0, 1, -1.0, -1.0)) {
                 st = REGIA_FAIL(REGIA_ERR_NOMEM, "%s: record %lld: cannot add to the trace list", path,
                                 (long long)recno);
@@ -193,6 +217,7 @@ regia_status_t regia_mseed_read(const char *path, regia_sensor_file_t *F)
     }
     st = segs_to_traces(path, mstl, F);
 err:
+    free(seen);
     if (msr) msr_free(&msr);
     if (mstl) mstl_free(&mstl, 0);
     free(buf);

@@ -155,6 +155,15 @@ expect_fail "too many rejects over an earlier run" "this failed run's rejects ar
 [[ $(sha256sum steim.nc steim.rejects.csv steim.ingest.manifest.json) == "$sum0" ]] || fail "the earlier run's files changed"
 [[ $(grep -c '^"many.mseed"' steim.rejects.failed.csv) == 4 ]] || fail "steim.rejects.failed.csv does not explain the failure"
 echo "ok: too many rejects: an error, the rejects file alone explains it; an earlier run's rejects are kept"
+# a record of another encoding in a trace (float32 among int32 records): rejected, the rest read
+$MK write i32.mseed --source XX.S1.00.HNZ --start 2024-03-01T00:00:00 --rate 200 --samples 24000 --encoding int32 >/dev/null
+$PY -c "
+b = bytearray(open('i32.mseed', 'rb').read()); assert b[6 * 512 + 52] == 3; b[6 * 512 + 52] = 4  # blockette 1000: float32
+open('f7.mseed', 'wb').write(b)"
+ingest --data f7.mseed --output f7.nc 2>f7.log || { cat f7.log; fail "a record of another encoding"; }
+grep -q "^\"f7.mseed\",7,samples of type 'f' (IEEE floating point) in a trace of type 'i' (integers)" f7.rejects.csv ||
+  { cat f7.rejects.csv; fail "the record of another encoding is not rejected with its reason"; }
+echo "ok: a float32 record in an int32 trace is rejected with the record number, the rest read"
 # record times beyond the years of int64 ns (once wrapped to 1678-1815 with exit 0)
 for year in 1 2300; do
   cp m.mseed y$year.mseed
