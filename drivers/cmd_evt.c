@@ -659,7 +659,9 @@ static regia_status_t ev_define(regia_run_t *run, void *self, int ncid)
         REGIA_TRY(def_var(ncid, "block_start", NC_DOUBLE, 2, dfs,
                           "start of the first (first_last = 0) and of the last (first_last = 1) block of the series",
                           tu, "auxiliaryInformation", S, &v[V_FIRST]));
-        ATT(v[V_FIRST], "calendar", "standard"); /* no standard_name: tests/reference/cf_report.py (evt) */
+        /* proleptic Gregorian: the dates are read so, before 1582 too; no standard_name:
+         * tests/reference/cf_report.py (evt) */
+        ATT(v[V_FIRST], "calendar", "proleptic_gregorian");
     }
     REGIA_NC(nc_def_var(ncid, "fit_status", NC_BYTE, 1, &d_s, &v[V_STATUS]));
     ATT(v[V_STATUS], "long_name", "outcome of the GEV fit of the series");
@@ -676,7 +678,7 @@ static regia_status_t ev_define(regia_run_t *run, void *self, int ncid)
                           &v[V_TIME]));
         REGIA_NC(nc_del_att(ncid, v[V_TIME], "_FillValue"));
         ATT(v[V_TIME], "standard_name", "time");
-        ATT(v[V_TIME], "calendar", "standard");
+        ATT(v[V_TIME], "calendar", "proleptic_gregorian");
         ATT(v[V_TIME], "axis", "T");
         snprintf(text, sizeof text, "largest value of the calendar %s (UTC): the maxima fitted (NaN: no value)",
                  block_unit(e->block));

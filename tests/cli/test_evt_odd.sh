@@ -89,3 +89,17 @@ echo "ok: slash dates refused; a FIFO, a symlink, a file where the products go a
 expect_fail "a switch's value without '='" "'no' is neither an option nor a job file; a switch takes its value after '=' \(--products=no\)" \
   "$REGIA" evt --input "$D/comma.csv" --output "$D/f4.nc" --products no
 [[ ! -e $D/f4.nc ]] || fail "f4.nc written"
+# dates before 1582 decode as given: the calendar is proleptic Gregorian
+/usr/bin/python3 -c "
+rows = ['series_id,time,value'] + ['old,%d-06-01,%.3f' % (y, 10 + ((y * 7919) % 97) / 10) for y in range(1560, 1600)]
+open('$D/early.csv', 'w').write('\n'.join(rows) + '\n')"
+"$REGIA" evt --input "$D/early.csv" --output "$D/old.nc" --products=no -q || fail "evt on 1560-1599"
+/usr/bin/python3 - "$D/old.nc" <<'PY' || fail "the 1560 block's date"
+import sys, netCDF4
+with netCDF4.Dataset(sys.argv[1]) as ds:
+    t = ds["time"]
+    assert t.calendar == "proleptic_gregorian", t.calendar
+    d = netCDF4.num2date(t[0], t.units, t.calendar)
+    assert (d.year, d.month, d.day) == (1560, 1, 1), d
+    print("ok: the first block decodes as", d)
+PY
