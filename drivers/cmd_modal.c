@@ -249,10 +249,16 @@ static regia_status_t run_modal(regia_ctx_t *ctx, regia_job_t *job, const char *
         }
     }
     t0 = regia_now();
-    REGIA_TRY(regia_ssi_cov(rec.y, rec.n, rec.nch, ref, nref, rec.fs, &cfg, &res));
+    if ((st = regia_ssi_cov(rec.y, rec.n, rec.nch, ref, nref, rec.fs, &cfg, &res))) {
+        regia_error_prefix("%s: ", input); /* which record the numbers came from */
+        goto err;
+    }
     double t_ssi = regia_now() - t0;
-    if (regia_job_bool(job, "modal", "fdd"))
-        REGIA_TRY(modal_fdd(&rec, (int32_t)regia_job_int(job, "modal", "nperseg"), &fdd));
+    if (regia_job_bool(job, "modal", "fdd") &&
+        (st = modal_fdd(&rec, (int32_t)regia_job_int(job, "modal", "nperseg"), &fdd))) {
+        regia_error_prefix("%s: ", input);
+        goto err;
+    }
     REGIA_TRY(modal_write(output, &rec, ref, nref, &cfg, &res, &fdd, input, cmdline));
     regia_info(&ctx->log, "modal: orders %d..%d step %d, %lld poles, %d modes (SSI %.3f s, read %.3f s)%s%s",
                cfg.ord_min, cfg.ord_max, cfg.ord_step, (long long)res.n_poles, res.n_modes, t_ssi, t_read,

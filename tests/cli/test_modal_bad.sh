@@ -49,6 +49,7 @@ y3 = modal_record(r3, 20.0, 12000, ((1.1, 0.02, (1.0, 0.6, -0.3, 0.5)), (2.9, 0.
                                     (5.3, 0.02, (0.7, 0.3, 0.9, -1.0))))
 y3 += 0.05 * y3.std() * r3.standard_normal(y3.shape)
 np.save(f"{d}/modes3.npy", y3)
+np.save(f"{d}/huge_values.npy", y3 * 1e300)  # covariances overflow
 y3[1:, 2:] = y3[:-1, 2:].copy()
 np.save(f"{d}/late.npy", y3)
 # shapes whose product overflows 64 bits (a 0-byte buffer once), or that the file cannot hold
@@ -84,6 +85,10 @@ m --input "$D/late.npy" --fs 20 --output "$D/late.h5" >"$D/logl" 2>&1 || { cat "
 grep -q "warning: modal: .*late.npy: SSI found 1 mode, FDD 3 peaks: if the channels come from several sensors, their clocks may disagree" \
   "$D/logl" || { cat "$D/logl"; fail "late channels: no warning"; }
 echo "ok: channels one sample late: 1 SSI mode of 3, and a warning naming the clocks"
+expect_fail "values whose covariances overflow" "huge_values.npy: SSI: the Hankel matrix has a non-finite entry" m \
+  --input "$D/huge_values.npy" --fs 20 --output "$D/o.h5"
+expect_fail "nperseg beyond the record" "modes3.npy: FDD: a record of 12000 samples is shorter than nperseg = 100000" m \
+  --input "$D/modes3.npy" --fs 20 --nperseg 100000 --output "$D/o.h5"
 expect_fail "npy shape overflowing" "ovf.npy: data truncated: the shape \(4611686018427387904, 4\) needs" m \
   --input "$D/ovf.npy" --fs 20 --output "$D/o.h5"
 expect_fail "npy shape beyond the file" "huge.npy: data truncated: the shape \(400000000000, 3\) needs 400000000000 x 3 values, the file holds 12000" m \
