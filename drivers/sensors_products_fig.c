@@ -59,7 +59,7 @@ regia_status_t sp_fig_overview(regia_products_t *p, const sp_sum_t *s, const sp_
                  s->S, far);
     else snprintf(t0, sizeof t0, "Novelty of each structure: daily largest D^2 over its threshold%s", far);
     /* both panels start early enough for the structure names of the second */
-    regia_axes_t a0 = {t0, "date (UTC)", "D^2 / threshold (1)", 1, 1, x0 - 0.12 * span, x1, 1e-3, 2};
+    regia_axes_t a0 = {t0, "date (UTC)", "D^2 / threshold (1)", 1, 1, x0 - 0.13 * span, x1, 1e-3, 2};
     /* from half the smallest day's value, at most three decades below the threshold (as in
      * the per-structure panel: a day whose D^2 is nearly 0, 1e-28 of the threshold on a
      * fresh demo, stretched the axis over 31 decades, whose labels ran into each other),
@@ -92,7 +92,7 @@ regia_status_t sp_fig_overview(regia_products_t *p, const sp_sum_t *s, const sp_
     /* row y = the structure's risk rank (1 at the bottom); at least 4 rows of room, so the
      * y ticks fall on whole ranks */
     const double top = nrow < 4 ? 4.0 : (double)nrow;
-    regia_axes_t a1 = {t1, "date (UTC)", "risk rank (1 = highest)", 1, 0, x0 - 0.12 * span, x1,
+    regia_axes_t a1 = {t1, "date (UTC)", "risk rank (1 = highest)", 1, 0, x0 - 0.13 * span, x1,
                        0.5, top + 0.5};
     REGIA_TRY(regia_fig_panel(fig, 1, &a1));
     for (int lv = -1; lv <= 2; lv++) {
@@ -110,7 +110,7 @@ regia_status_t sp_fig_overview(regia_products_t *p, const sp_sum_t *s, const sp_
     }
     for (size_t k = 0; k < nrow; k++) {
         snprintf(lab, sizeof lab, "%s", sp_name(s, (size_t)order[k]));
-        REGIA_TRY(regia_fig_text(fig, x0 - 0.10 * span, (double)k + 1, lab));
+        REGIA_TRY(regia_fig_text(fig, x0 - 0.095 * span, (double)k + 1, lab));
     }
     if (s->training_days > 0)
         REGIA_TRY(regia_fig_vline(fig, x0 + s->training_days, NULL, REGIA_C_GREY, REGIA_LINE_DOTTED));
