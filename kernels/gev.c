@@ -310,8 +310,20 @@ static void fit_one(const double *x, int32_t n, double *scratch, regia_gev_fit_t
     double m = 0.0, v = 0.0;
     for (int32_t i = 0; i < n; i++) m += x[i];
     m /= n;
+    if (!isfinite(m)) { /* the sum overflowed (values near DBL_MAX): a running mean */
+        m = 0.0;
+        for (int32_t i = 0; i < n; i++) m += (x[i] - m) / (i + 1);
+    }
     for (int32_t i = 0; i < n; i++) v += (x[i] - m) * (x[i] - m);
-    const double sd = sqrt(v / (n - 1));
+    double sd = sqrt(v / (n - 1));
+    if (!isfinite(sd) || !(sd > 0.0)) { /* squares beyond DBL_MAX or below the smallest double (deviations
+                                          * beyond ~1e154 or below ~1e-162): scaled by the largest deviation */
+        double a = 0.0;
+        for (int32_t i = 0; i < n; i++) a = fmax(a, fabs(x[i] - m));
+        v = 0.0;
+        for (int32_t i = 0; i < n && a > 0.0; i++) v += ((x[i] - m) / a) * ((x[i] - m) / a);
+        sd = a * sqrt(v / (n - 1));
+    }
     int constant = 1;
     for (int32_t i = 1; i < n && constant; i++) constant = x[i] == x[0];
     if (constant || !(sd > 0.0) || !isfinite(sd)) {

@@ -346,9 +346,31 @@ static void test_caveats(void)
     CHECK(regia_gev_rl_caveats(NULL, 365, -1, 1) == 0);
 }
 
+/* Port Pirie scaled by 1e200 and 1e-200: the same fit, location and scale scaled (the
+ * squares of 1e200 overflow: once "constant series") */
+static void test_scaled(void)
+{
+    double x[128], y[128];
+    int n = read_series("portpirie", x, 128);
+    if (n != 65) return;
+    regia_gev_fit_t f, g;
+    CHECK_OK(regia_gev_fit(x, n, &f));
+    const double k[2] = {1e200, 1e-200};
+    for (int c = 0; c < 2; c++) {
+        for (int i = 0; i < n; i++) y[i] = x[i] * k[c];
+        CHECK_OK(regia_gev_fit(y, n, &g));
+        CHECK_MSG(g.status == REGIA_GEV_OK, "scale %g: status %d", k[c], (int)g.status);
+        CHECK_CLOSE(g.par[0] / k[c], f.par[0], 1e-9, 0);
+        CHECK_CLOSE(g.par[1] / k[c], f.par[1], 1e-9, 0);
+        CHECK_CLOSE(g.par[2], f.par[2], 1e-9, 1e-12);
+        CHECK_CLOSE(g.se[2], f.se[2], 1e-9, 1e-12);
+    }
+}
+
 int main(void)
 {
     test_portpirie();
+    test_scaled();
     test_derivatives();
     test_gumbel_limit();
     test_return_levels();
