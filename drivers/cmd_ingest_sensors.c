@@ -154,20 +154,6 @@ static regia_status_t isn_configure(regia_run_t *run, void *self)
     if (o->rejects) snprintf(g->rejpath, sizeof g->rejpath, "%s", o->rejects);
     else regia_sibling_path(o->output, ".rejects.csv", g->rejpath, sizeof g->rejpath);
     regia_sibling_path(o->output, ".ingest.nc", g->reportpath, sizeof g->reportpath);
-    {   /* no output may replace an input, nor another output */
-        const char *out[3] = {o->output, g->rejpath, g->reportpath};
-        const char *what[3] = {"the sensor store (output)", "the rejects file", "the ingest report"};
-        for (int a = 0; a < 3; a++) {
-            for (int k = 0; k < nd; k++)
-                if (!strcmp(out[a], o->data[k]) || regia_same_file(out[a], o->data[k]))
-                    return REGIA_FAIL(REGIA_ERR_INVALID, "%s %s is also a data file: it would be overwritten; "
-                                      "write it elsewhere", what[a], out[a]);
-            for (int b = 0; b < a; b++)
-                if (!strcmp(out[a], out[b]) || regia_same_file(out[a], out[b]))
-                    return REGIA_FAIL(REGIA_ERR_INVALID, "%s and %s are the same file %s: give them different names",
-                                      what[b], what[a], out[a]);
-        }
-    }
     run->output = g->reportpath;
     run->input = NULL; /* several inputs: listed by the domain (isn_manifest) */
     run->n_extra = 2;
@@ -177,11 +163,6 @@ static regia_status_t isn_configure(regia_run_t *run, void *self)
     run->extra[X_STORE].role = "sensor store";
     g->map_path = regia_job_path(j, "input", "map");
     if (g->map_path) {
-        const char *out[3] = {o->output, g->rejpath, g->reportpath};
-        for (int a = 0; a < 3; a++)
-            if (!strcmp(out[a], g->map_path) || regia_same_file(out[a], g->map_path))
-                return REGIA_FAIL(REGIA_ERR_INVALID, "the channel map %s is also an output: it would be overwritten",
-                                  g->map_path);
         regia_status_t st = isn_map_load(g->map_path, &g->map);
         if (st) return st;
     }

@@ -711,6 +711,44 @@ static regia_status_t commit_extras(regia_run_t *run, regia_atomic_t *ax)
     return REGIA_OK;
 }
 
+/* p and q name the same file (the same string, or one existing file). */
+static int same_path(const char *p, const char *q) { return !strcmp(p, q) || regia_same_file(p, q); }
+
+/* The output and the extra outputs are files of their own, none of them an input: a path
+ * of the job's [input] section (a PATH key, or an item of a list of them).  Otherwise a
+ * run would overwrite its own data (regia ingest sensors --rejects good.csv --data good.csv
+ * once did, with exit 0). */
+static regia_status_t outputs_distinct(const regia_run_t *run)
+{
+    const int n = 1 + run->n_extra;
+    const char *out[1 + REGIA_MAX_EXTRA], *role[1 + REGIA_MAX_EXTRA];
+    out[0] = run->output;
+    role[0] = run->dom->output_role ? run->dom->output_role : "output";
+    for (int i = 0; i < run->n_extra; i++) out[1 + i] = run->extra[i].path, role[1 + i] = run->extra[i].role;
+    for (int a = 0; a < n; a++) {
+        if (!out[a]) continue;
+        for (int b = 0; b < a; b++)
+            if (out[b] && same_path(out[a], out[b]))
+                return REGIA_FAIL(REGIA_ERR_INVALID, "the %s and the %s outputs are the same file %s: give them "
+                                  "different names", role[b], role[a], out[a]);
+        for (const regia_job_key_t *k = regia_domain_schema(run->dom); k->key; k++) {
+            if (strcasecmp(k->section, "input") || !regia_job_has(run->job, "input", k->key)) continue;
+            if (k->type == REGIA_KEY_PATH) {
+                const char *in = regia_job_path(run->job, "input", k->key);
+                if (in && same_path(out[a], in))
+                    return REGIA_FAIL(REGIA_ERR_INVALID, "the %s output %s is also the input [input] %s: it would be "
+                                      "overwritten; write it elsewhere", role[a], out[a], k->key);
+            } else if (k->type == REGIA_KEY_LIST || k->type == REGIA_KEY_FILE_LIST) {
+                for (int i = 0; i < regia_job_list_len(run->job, "input", k->key); i++)
+                    if (same_path(out[a], regia_job_list_item(run->job, "input", k->key, i)))
+                        return REGIA_FAIL(REGIA_ERR_INVALID, "the %s output %s is also an input ([input] %s): it "
+                                          "would be overwritten; write it elsewhere", role[a], out[a], k->key);
+            }
+        }
+    }
+    return REGIA_OK;
+}
+
 /* NAME.EXT -> NAME.failed.EXT (NAME.failed without an extension). */
 static void failed_name(const char *path, char *out, size_t cap)
 {
@@ -851,6 +889,7 @@ int regia_run_domain(const regia_domain_t *dom, regia_ctx_t *ctx, int argc, char
         st = REGIA_FAIL(REGIA_ERR_INVALID, "the output %s must not be the input file", run.output);
         usage_err = run.from_options;
     }
+    if (!st && (st = outputs_distinct(&run))) usage_err = run.from_options;
     st = regia_agree(ctx, st);
     if (st) goto done;
     if (run.job_path)

@@ -122,3 +122,15 @@ echo "ok: a fault at any phase on one rank ends all ranks, nothing left"
 REGIA_INGEST_MSG_BYTES=256 run_np 3 ingest env --registry "$REG" --data "$D/far.csv" --output "$D/small.nc" 2>/dev/null || fail "small messages"
 cmp -s <(data_of "$D/small.nc") "$D/ref.txt" && cmp -s "$D/small.rejects.csv" "$D/far.rejects.csv" || fail "small messages: output differs"
 echo "ok: exchange in 256-byte messages gives the same output"
+# an output naming an input is refused, the input kept (the run skeleton's check, every domain)
+cp "$REG" "$D/reg_copy.csv"
+sum0=$(sha256sum "$D/reg_copy.csv")
+expect_fail "rejects = the registry" "the rejects output .*reg_copy.csv is also the input \[input\] registry: it would be overwritten" \
+  run_np 2 ingest env --registry "$D/reg_copy.csv" --data "$DAT" --output "$D/rr.nc" --rejects "$D/reg_copy.csv"
+cp "$D/far.csv" "$D/far_copy.csv"
+sum1=$(sha256sum "$D/far_copy.csv")
+expect_fail "rejects = a data file" "the rejects output .*far_copy.csv is also an input \(\[input\] data\)" \
+  run_np 1 ingest env --registry "$REG" --data "$D/far_copy.csv" --output "$D/rd.nc" --rejects "$D/far_copy.csv"
+[[ $(sha256sum "$D/reg_copy.csv") == "$sum0" && $(sha256sum "$D/far_copy.csv") == "$sum1" && ! -e $D/rr.nc && ! -e $D/rd.nc ]] ||
+  fail "a refused run changed an input or wrote"
+echo "ok: outputs naming inputs are refused"

@@ -82,11 +82,11 @@ echo "ok: day/month orders contradicted by the dates are refused, never guessed"
 # outputs that would overwrite an input or each other are refused, the input kept
 cp good.csv keep.csv
 sum0=$(sha256sum keep.csv)
-expect_fail "rejects file = a data file" "the rejects file .*keep.csv is also a data file: it would be overwritten" \
+expect_fail "rejects file = a data file" "the rejects output .*keep.csv is also an input \(\[input\] data\): it would be overwritten" \
   ingest --data keep.csv --output k.nc --rejects keep.csv
-expect_fail "store = a data file" "the sensor store \(output\) .*keep.csv is also a data file" \
+expect_fail "store = a data file" "the sensor store output .*keep.csv is also an input \(\[input\] data\)" \
   ingest --data keep.csv --output keep.csv
-expect_fail "rejects file = the store" "the sensor store \(output\) and the rejects file are the same file" \
+expect_fail "rejects file = the store" "the rejects and the sensor store outputs are the same file .*q.nc" \
   ingest --data keep.csv --output q.nc --rejects q.nc
 [[ $(sha256sum keep.csv) == "$sum0" ]] || fail "keep.csv changed by a refused ingest"
 nothing_left k.nc
