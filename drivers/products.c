@@ -41,7 +41,7 @@ regia_status_t regia_products_caption(const char *nc_path, char *buf, size_t cap
     gatt(ncid, "id", id, sizeof id);
     gatt(ncid, "date_created", created, sizeof created);
     gatt(ncid, "regia_version", version, sizeof version);
-    gatt(ncid, "synthetic", synth, sizeof synth); /* env, sensors ("yes", "true") */
+    gatt(ncid, "synthetic", synth, sizeof synth); /* "yes" ("true" in sensors outputs before 2026-12-04) */
     if (!synth[0]) gatt(ncid, "synthetic_data", synth, sizeof synth); /* waitlist */
     nc_close(ncid);
     /* about 170 characters fit under a 1200-pixel figure */

@@ -248,7 +248,7 @@ static regia_status_t define(regia_run_t *run, sn_t *s, int ncid, int *vid)
     REGIA_TRY(provenance(run, s, ncid));
     ATT(NC_GLOBAL, "summary_file", regia_file_name(s->output));
     ATT(NC_GLOBAL, "sensor_store", regia_file_name(s->store));
-    ATT(NC_GLOBAL, "synthetic", s->synthetic ? "true" : "false");
+    ATT(NC_GLOBAL, "synthetic", s->synthetic ? "yes" : "no");
     {
         double v[4] = {s->rec_s, (double)s->welch.nperseg, (double)s->welch.noverlap, (double)s->welch.nfft};
         REGIA_NC(nc_put_att_double(ncid, NC_GLOBAL, "record_length_s", NC_DOUBLE, 1, &v[0]));

@@ -268,7 +268,7 @@ regia_status_t sn_define(regia_run_t *run, void *self, int ncid)
         int td = s->training_days;
         REGIA_NC(nc_put_att_int(ncid, NC_GLOBAL, "training_days", NC_INT, 1, &td));
         ATT(NC_GLOBAL, "detail_file", regia_file_name(s->detail));
-        ATT(NC_GLOBAL, "synthetic", s->synthetic ? "true" : "false");
+        ATT(NC_GLOBAL, "synthetic", s->synthetic ? "yes" : "no");
     }
 err:
     return st;

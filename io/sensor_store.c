@@ -306,13 +306,22 @@ static regia_status_t scan_file(regia_sensor_store_t *s, int fi)
         goto err;
     }
     {
+        /* "yes" / "no" as in every regia output; stores written before 2026-12-04 say 1 / 0 */
         nc_type t;
         size_t len;
         int syn = 0;
-        if (nc_inq_att(ncid, NC_GLOBAL, "synthetic", &t, &len) == NC_NOERR && len == 1 && t != NC_CHAR &&
-            t != NC_STRING)
-            REGIA_NC(nc_get_att_int(ncid, NC_GLOBAL, "synthetic", &syn));
-        s->synthetic[fi] = syn == 1;
+        char txt[8] = "";
+        if (nc_inq_att(ncid, NC_GLOBAL, "synthetic", &t, &len) == NC_NOERR) {
+            if (t == NC_CHAR && len < sizeof txt) {
+                REGIA_NC(nc_get_att_text(ncid, NC_GLOBAL, "synthetic", txt));
+                txt[len] = '\0';
+                syn = !strcmp(txt, "yes") || !strcmp(txt, "true");
+            } else if (t != NC_CHAR && t != NC_STRING && len == 1) {
+                REGIA_NC(nc_get_att_int(ncid, NC_GLOBAL, "synthetic", &syn));
+                syn = syn == 1;
+            }
+        }
+        s->synthetic[fi] = syn;
     }
     REGIA_NC(nc_inq_grps(ncid, &ng, NULL));
     gids = malloc((size_t)(ng ? ng : 1) * sizeof *gids);

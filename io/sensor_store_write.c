@@ -94,13 +94,13 @@ regia_status_t regia_ss_create(const char *path, MPI_Comm comm, const regia_ss_f
         goto err;
     }
     {
-        int one = SS_LAYOUT_VERSION, syn = info && info->synthetic ? 1 : 0, ncid = w->ncid;
+        int one = SS_LAYOUT_VERSION, ncid = w->ncid;
         ATT_TEXT(ncid, NC_GLOBAL, "Conventions", SS_CONVENTIONS);
         ATT_TEXT(ncid, NC_GLOBAL, "title", info && info->title ? info->title : "Structural monitoring records");
         ATT_TEXT(ncid, NC_GLOBAL, "source", info && info->source ? info->source : "unknown");
         if (info && info->history) ATT_TEXT(ncid, NC_GLOBAL, "history", info->history);
         REGIA_NC(nc_put_att_int(ncid, NC_GLOBAL, "regia_sensor_store", NC_INT, 1, &one));
-        REGIA_NC(nc_put_att_int(ncid, NC_GLOBAL, "synthetic", NC_INT, 1, &syn));
+        ATT_TEXT(ncid, NC_GLOBAL, "synthetic", info && info->synthetic ? "yes" : "no");
     }
     *out = w;
     return REGIA_OK;

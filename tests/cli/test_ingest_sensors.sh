@@ -149,6 +149,9 @@ echo "ok: a store ingested again holds the same traces"
 cp r1/store.nc syn.nc
 $PY -c "import netCDF4; d = netCDF4.Dataset('syn.nc', 'a'); d.synthetic = 1; d.close()"
 run_np 1 ingest sensors --data syn.nc --output syn2.nc 2>/dev/null || fail "re-ingest of a synthetic store"
-[[ $(ncdump -h syn2.nc | grep -c ':synthetic = 1 ;') == 1 && $(ncdump -h again.nc | grep -c ':synthetic = 0 ;') == 1 ]] \
-  || fail "the synthetic flag of ingested stores"
-echo "ok: the synthetic flag kept from synthetic stores"
+[[ $(ncdump -h syn2.nc | grep -c ':synthetic = "yes" ;') == 1 && $(ncdump -h again.nc | grep -c ':synthetic = "no" ;') == 1 ]] \
+  || fail "the synthetic flag of ingested stores (an older store's integer 1)"
+$PY -c "import netCDF4; d = netCDF4.Dataset('syn.nc', 'a'); d.synthetic = 'yes'; d.close()"
+run_np 1 ingest sensors --data syn.nc --output syn3.nc 2>/dev/null || fail "re-ingest of a synthetic store (text)"
+grep -q ':synthetic = "yes" ;' <(ncdump -h syn3.nc) || fail "the synthetic flag of an ingested store (\"yes\")"
+echo "ok: the synthetic flag kept from synthetic stores (\"yes\" and an older store's 1)"

@@ -147,6 +147,7 @@ for k in ("Conventions", "regia_version", "regia_git_rev", "regia_domain", "hist
           "time_coverage_start", "time_coverage_end", "synthetic", "record_length_s"):
     assert k in G, f"the detail lacks the global attribute {k}"
     assert np.array_equal(np.atleast_1d(G[k]), np.atleast_1d(g[k])), f"{k}: detail {G[k]!r} != summary {g[k]!r}"
+assert g["synthetic"] == "yes", f"the fixture store says synthetic, the summary says {g['synthetic']!r}"
 assert g["job_sha256"] == hashlib.sha256(open(d + "/s.ini", "rb").read()).hexdigest(), g["job_sha256"]
 assert G["job_file"] == "s.ini" and g["detail_file"] == "s_detail.h5" and G["summary_file"] == "s.nc"
 assert G["id"] == g["id"] + "_detail", (G["id"], g["id"])
